@@ -1,0 +1,180 @@
+/**
+ * `aurora-actors bench`: kernel throughput, measured in this run on this machine.
+ *
+ * Figures are reported side by side with the ceilings they should be read against (ARCHITECTURE
+ * §7): the raw event rate of a trivial xstate actor bounds everything built from actors. Benchmarks
+ * report numbers; tests never assert wall-clock times. Wall time is read here, outside the
+ * simulated path, and nowhere else.
+ */
+import { performance } from 'node:perf_hooks';
+import { SimulatedClock, createActor, createMachine, transition } from 'xstate';
+import { monitorMachine } from '../../models/heartbeat.machine.js';
+import { runHeartbeatWorld } from '../cluster/heartbeat-world.js';
+import { SteppedActor } from '../explore/stepped-actor.js';
+import { SteppedHost } from '../explore/stepped-host.js';
+import { VirtualClock } from '../kernel/clock.js';
+import { Network } from '../kernel/network.js';
+import { createRng } from '../kernel/rng.js';
+import { Trace } from '../kernel/trace.js';
+
+/** One measured figure. */
+export interface BenchFigure {
+  name: string;
+  value: number;
+  unit: string;
+  note?: string;
+}
+
+/** What `bench --json` prints. */
+export interface BenchReport {
+  node: string;
+  figures: BenchFigure[];
+}
+
+/** Runs `work` repeatedly for at least `minMs` of wall time; returns operations per second. */
+function rate(work: () => number, minMs = 400): number {
+  work(); // warm-up: let the JIT settle before timing
+  let operations = 0;
+  const start = performance.now();
+  let elapsed = 0;
+  while (elapsed < minMs) {
+    operations += work();
+    elapsed = performance.now() - start;
+  }
+  return (operations / elapsed) * 1000;
+}
+
+const toggle = createMachine({
+  initial: 'off',
+  states: { off: { on: { flip: 'on' } }, on: { on: { flip: 'off' } } },
+});
+
+function rawXstateCeiling(): number {
+  const actor = createActor(toggle).start();
+  const flip = { type: 'flip' } as const;
+  return rate(() => {
+    for (let i = 0; i < 10_000; i++) actor.send(flip);
+    return 10_000;
+  });
+}
+
+function clockOps(pending: number): number {
+  const clock = new VirtualClock();
+  const rng = createRng(1).fork('bench');
+  const noop = (): void => {};
+  for (let i = 0; i < pending; i++) clock.setTimeout(noop, rng.int(1, 1_000_000));
+  // One operation = schedule one timer and fire the earliest, so the queue stays at `pending`.
+  return rate(() => {
+    for (let i = 0; i < 10_000; i++) {
+      clock.setTimeout(noop, rng.int(1, 1_000_000));
+      clock.step();
+    }
+    return 10_000;
+  });
+}
+
+/** Wall ms to fire `count` pending timers one by one, on our clock and on xstate's SimulatedClock. */
+function advanceThroughTimers(count: number): { virtualMs: number; simulatedMs: number } {
+  const ours = new VirtualClock();
+  const theirs = new SimulatedClock();
+  const noop = (): void => {};
+  for (let i = 1; i <= count; i++) {
+    ours.setTimeout(noop, i);
+    theirs.setTimeout(noop, i);
+  }
+  let start = performance.now();
+  ours.runUntil(count);
+  const virtualMs = performance.now() - start;
+  start = performance.now();
+  for (let i = 1; i <= count; i++) theirs.increment(1);
+  const simulatedMs = performance.now() - start;
+  return { virtualMs, simulatedMs };
+}
+
+function networkEnvelopes(withTrace: boolean): number {
+  const clock = new VirtualClock();
+  const trace = withTrace ? new Trace({ keepEvents: false }) : undefined;
+  const network = new Network(clock, createRng(1).fork('network'), trace);
+  let received = 0;
+  const ids = ['a', 'b', 'c', 'd', 'e', 'f'];
+  ids.forEach((id, i) => network.attach(id, { regionId: 'r', azId: `az-${i % 3}` }, () => received++));
+  const message = { type: 'batch', pg: 0, lsnFirst: 1, lsnLast: 8 };
+  return rate(() => {
+    for (let i = 0; i < 10_000; i++) network.send('a', ids[i % 6] as string, message);
+    clock.runUntilIdle();
+    return 10_000;
+  });
+}
+
+function steppedRates(): { reusedScope: number; exportedTransition: number; live: number } {
+  const input = { self: 'm', targets: ['x', 'y', 'z'], periodMs: 100 };
+  const pong = { type: 'pong', from: 'x', round: 1 } as const;
+  const stepped = new SteppedActor('m', monitorMachine);
+  stepped.start(input);
+  const reusedScope = rate(() => {
+    for (let i = 0; i < 10_000; i++) stepped.step(pong);
+    return 10_000;
+  });
+  const snapshot = stepped.snapshot;
+  const exportedTransition = rate(() => {
+    for (let i = 0; i < 2_000; i++) transition(monitorMachine, snapshot, pong);
+    return 2_000;
+  });
+  const clock = new VirtualClock();
+  const actor = createActor(monitorMachine.provide({ actions: { send: () => {} } }), { clock, input }).start();
+  const live = rate(() => {
+    for (let i = 0; i < 10_000; i++) actor.send(pong);
+    return 10_000;
+  });
+  return { reusedScope, exportedTransition, live };
+}
+
+function worldSpeed(stepped: boolean): { simulatedOverWall: number; eventsPerS: number } {
+  const start = performance.now();
+  const result = runHeartbeatWorld({
+    seed: 1,
+    responders: 30,
+    periodMs: 10,
+    durationMs: 20_000,
+    trace: { keepEvents: false },
+    host: stepped ? (k) => new SteppedHost({ clock: k.clock, network: k.network, trace: k.trace }) : undefined,
+  });
+  const wallMs = performance.now() - start;
+  return { simulatedOverWall: result.simulatedMs / wallMs, eventsPerS: (result.kernel.clock.fired / wallMs) * 1000 };
+}
+
+/** Runs every kernel benchmark; `progress` gets a line as each finishes. */
+export function runBenchmarks(progress: (line: string) => void = () => {}): BenchReport {
+  const figures: BenchFigure[] = [];
+  const add = (figure: BenchFigure): void => {
+    figures.push(figure);
+    progress(`  measured ${figure.name}`);
+  };
+  const ceiling = rawXstateCeiling();
+  add({ name: 'xstate raw ceiling', value: ceiling, unit: 'events/s', note: 'a trivial toggle actor, actor.send in a loop' });
+  add({ name: 'VirtualClock, 100,000 pending', value: clockOps(100_000), unit: 'ops/s', note: 'one op = schedule + fire' });
+  const advance = advanceThroughTimers(10_000);
+  add({ name: 'advance through 10,000 timers: VirtualClock', value: advance.virtualMs, unit: 'ms' });
+  add({
+    name: 'advance through 10,000 timers: xstate SimulatedClock',
+    value: advance.simulatedMs,
+    unit: 'ms',
+    note: `${(advance.simulatedMs / advance.virtualMs).toFixed(0)}x slower than VirtualClock`,
+  });
+  add({ name: 'network envelopes, no trace', value: networkEnvelopes(false), unit: 'envelopes/s', note: 'send + deliver via the clock' });
+  add({ name: 'network envelopes, traced', value: networkEnvelopes(true), unit: 'envelopes/s', note: 'with canonical JSON + SHA-256 per event' });
+  const stepped = steppedRates();
+  add({ name: 'stepped transition, reused scope', value: stepped.reusedScope, unit: 'steps/s', note: 'heartbeat monitor' });
+  add({
+    name: "stepped transition, xstate's transition()",
+    value: stepped.exportedTransition,
+    unit: 'steps/s',
+    note: `reused scope is ${(stepped.reusedScope / stepped.exportedTransition).toFixed(1)}x faster`,
+  });
+  add({ name: 'live actor.send, same machine', value: stepped.live, unit: 'events/s', note: `${((stepped.live / ceiling) * 100).toFixed(0)}% of the raw ceiling` });
+  const live = worldSpeed(false);
+  const steppedWorld = worldSpeed(true);
+  add({ name: 'heartbeat world (31 actors), live', value: live.simulatedOverWall, unit: 'x real time', note: `${Math.round(live.eventsPerS)} kernel events/s, traced` });
+  add({ name: 'heartbeat world (31 actors), stepped', value: steppedWorld.simulatedOverWall, unit: 'x real time', note: `${Math.round(steppedWorld.eventsPerS)} kernel events/s, traced` });
+  return { node: process.version, figures };
+}

@@ -1,0 +1,362 @@
+/**
+ * The simulated network: every message between actors crosses it as an envelope.
+ *
+ * Latency depends on locality (same AZ, cross AZ, cross region) with configurable distributions
+ * whose defaults follow PROTOCOL §6. Faults: random loss, duplication and reordering; symmetric and
+ * one-way partitions; clogged links (slowed by a factor for an interval); and dropping at a down
+ * endpoint. Every choice comes from the RNG, on separate forks per concern, so switching on loss
+ * does not move the latencies a run sees.
+ *
+ * Delivery always goes through the clock, never through xstate's direct `sendTo`, which delivers
+ * synchronously and depth first (STYLE rule 1). Links are FIFO by default, like the TCP
+ * connections between Aurora's tiers; `reorderRatio` lets a message overtake.
+ */
+import type { VirtualClock } from './clock.js';
+import type { Ratio, Rng } from './rng.js';
+import type { DropReason, Trace } from './trace.js';
+
+/** Where an endpoint lives. */
+export interface Locality {
+  regionId: string;
+  azId: string;
+}
+
+/** A latency distribution in milliseconds. */
+export type LatencyDistribution =
+  | { kind: 'constant'; ms: number }
+  | { kind: 'uniform'; minMs: number; maxMs: number }
+  /** Log-normal with the given median; `sigma` is the shape (0.25 gives a mild tail). */
+  | { kind: 'logNormal'; medianMs: number; sigma: number }
+  /** `minMs` plus an exponential extra with mean `meanExtraMs`. */
+  | { kind: 'shiftedExponential'; minMs: number; meanExtraMs: number };
+
+/** Latency by locality. */
+export interface LatencyOptions {
+  /** @defaultValue log-normal, median 0.25 ms, sigma 0.25 (PROTOCOL §6 intraAZ) */
+  sameAz: LatencyDistribution;
+  /** @defaultValue log-normal, median 1 ms, sigma 0.25 (PROTOCOL §6 crossAZ) */
+  crossAz: LatencyDistribution;
+  /** @defaultValue log-normal, median 100 ms, sigma 0.1 (PROTOCOL §6 gives 60–200 ms by pair) */
+  crossRegion: LatencyDistribution;
+}
+
+/** Options of {@link Network}. */
+export interface NetworkOptions {
+  /** Latency by locality; fields left out keep their defaults. */
+  latency?: Partial<LatencyOptions>;
+  /** Probability that a message is lost. @defaultValue 0 */
+  lossRatio?: Ratio;
+  /** Probability that a message is delivered twice (independent latencies). @defaultValue 0 */
+  duplicateRatio?: Ratio;
+  /** Probability that a message ignores link FIFO order and may overtake. @defaultValue 0 */
+  reorderRatio?: Ratio;
+}
+
+/** The defaults of PROTOCOL §6. */
+export const DEFAULT_LATENCY: LatencyOptions = {
+  sameAz: { kind: 'logNormal', medianMs: 0.25, sigma: 0.25 },
+  crossAz: { kind: 'logNormal', medianMs: 1, sigma: 0.25 },
+  crossRegion: { kind: 'logNormal', medianMs: 100, sigma: 0.1 },
+};
+
+/** A message in flight. */
+export interface Envelope<M = unknown> {
+  /** Unique per network, in send order; a duplicate keeps its original's id. */
+  id: number;
+  from: string;
+  to: string;
+  message: M;
+  sentAtMs: number;
+}
+
+/** Receives the envelopes addressed to one endpoint. */
+export type DeliverFn = (envelope: Envelope) => void;
+
+/** Which links a rule covers; a missing side means every endpoint. */
+export interface LinkSelector {
+  from?: readonly string[];
+  to?: readonly string[];
+}
+
+/** Handle of a partition or clog, for {@link Network.heal}. */
+export type LinkRuleId = number;
+
+interface Endpoint {
+  locality: Locality;
+  deliver: DeliverFn;
+  down: boolean;
+}
+
+/** Endpoints a rule side covers: listed ids, or (negate) every id not listed; null = all. */
+interface EndpointMatcher {
+  ids: Record<string, true>;
+  negate: boolean;
+}
+
+interface LinkRule {
+  id: LinkRuleId;
+  from: EndpointMatcher | null;
+  to: EndpointMatcher | null;
+  /** 'cut' drops; 'clog' multiplies latency by `factor` until `untilMs`. */
+  effect: 'cut' | 'clog';
+  factor: number;
+  untilMs: number;
+}
+
+/** Counters for reports and benchmarks. */
+export interface NetworkStats {
+  sent: number;
+  delivered: number;
+  dropped: number;
+  duplicated: number;
+}
+
+/** The simulated network; see the file header. */
+export class Network {
+  readonly stats: NetworkStats = { sent: 0, delivered: 0, dropped: 0, duplicated: 0 };
+  private readonly endpoints: Record<string, Endpoint> = {};
+  private readonly lastDeliveryAtMs: Record<string, number> = {};
+  private rules: LinkRule[] = [];
+  private nextEnvelopeId = 0;
+  private nextRuleId = 0;
+  private readonly latency: LatencyOptions;
+  private readonly lossRatio: Ratio;
+  private readonly duplicateRatio: Ratio;
+  private readonly reorderRatio: Ratio;
+  private readonly latencyRng: Rng;
+  private readonly lossRng: Rng;
+  private readonly duplicateRng: Rng;
+  private readonly reorderRng: Rng;
+
+  constructor(
+    private readonly clock: VirtualClock,
+    rng: Rng,
+    private readonly trace: Trace | undefined,
+    options: NetworkOptions = {},
+  ) {
+    this.latency = { ...DEFAULT_LATENCY, ...options.latency };
+    this.lossRatio = checkRatio('lossRatio', options.lossRatio ?? 0);
+    this.duplicateRatio = checkRatio('duplicateRatio', options.duplicateRatio ?? 0);
+    this.reorderRatio = checkRatio('reorderRatio', options.reorderRatio ?? 0);
+    for (const [name, distribution] of Object.entries(this.latency)) checkDistribution(name, distribution);
+    this.latencyRng = rng.fork('latency');
+    this.lossRng = rng.fork('loss');
+    this.duplicateRng = rng.fork('duplicate');
+    this.reorderRng = rng.fork('reorder');
+  }
+
+  /** Registers an endpoint; ids are systemIds and must be unique. */
+  attach(id: string, locality: Locality, deliver: DeliverFn): void {
+    if (this.endpoints[id] !== undefined) throw new Error(`network: endpoint ${id} is already attached`);
+    this.endpoints[id] = { locality, deliver, down: false };
+  }
+
+  /** Whether `id` is attached. */
+  has(id: string): boolean {
+    return this.endpoints[id] !== undefined;
+  }
+
+  /** Locality of an attached endpoint. */
+  localityOf(id: string): Locality | undefined {
+    return this.endpoints[id]?.locality;
+  }
+
+  /** Marks an endpoint down (messages to or from it are dropped) or up again. */
+  setDown(id: string, down: boolean): void {
+    const endpoint = this.endpoints[id];
+    if (endpoint === undefined) throw new Error(`network: unknown endpoint ${id}`);
+    endpoint.down = down;
+  }
+
+  /** Whether an endpoint is down. */
+  isDown(id: string): boolean {
+    return this.endpoints[id]?.down ?? false;
+  }
+
+  /**
+   * Cuts the links from `sideA` to `sideB` and, unless `oneWay`, back. Leaving `sideB` out means
+   * every other endpoint. Messages already in flight across the cut are lost on arrival.
+   */
+  partition(sideA: readonly string[], sideB?: readonly string[], options: { oneWay?: boolean } = {}): LinkRuleId {
+    const id = this.nextRuleId++;
+    const a = toMatcher(sideA, false);
+    // Without sideB, the other side is every endpoint not in sideA (so sideA still talks inside).
+    const b = sideB === undefined ? toMatcher(sideA, true) : toMatcher(sideB, false);
+    this.rules.push({ id, effect: 'cut', from: a, to: b, factor: 1, untilMs: Infinity });
+    if (options.oneWay !== true) this.rules.push({ id, effect: 'cut', from: b, to: a, factor: 1, untilMs: Infinity });
+    return id;
+  }
+
+  /** Slows the selected links by `factor` (latency multiplied) until virtual time `untilMs`. */
+  clog(links: LinkSelector, options: { factor: number; untilMs: number }): LinkRuleId {
+    if (!(options.factor >= 1)) throw new RangeError(`network.clog: factor must be >= 1, got ${options.factor}`);
+    const id = this.nextRuleId++;
+    const from = links.from === undefined ? null : toMatcher(links.from, false);
+    const to = links.to === undefined ? null : toMatcher(links.to, false);
+    this.rules.push({ id, effect: 'clog', from, to, factor: options.factor, untilMs: options.untilMs });
+    return id;
+  }
+
+  /** Removes a partition or clog. */
+  heal(id: LinkRuleId): void {
+    this.rules = this.rules.filter((rule) => rule.id !== id);
+  }
+
+  /** Removes every partition and clog. */
+  healAll(): void {
+    this.rules = [];
+  }
+
+  /** Sends `message`; delivery, if any, happens later on the clock. Returns the envelope id. */
+  send(from: string, to: string, message: unknown): number {
+    const id = this.nextEnvelopeId++;
+    const nowMs = this.clock.now();
+    this.stats.sent++;
+    this.trace?.record({ kind: 'send', atMs: nowMs, id, from, to, message });
+    const envelope: Envelope = { id, from, to, message, sentAtMs: nowMs };
+    const reason = this.blocked(from, to) ?? (this.lossRng.chance(this.lossRatio) ? 'loss' : undefined);
+    if (reason !== undefined) {
+      this.drop(envelope, reason);
+      return id;
+    }
+    this.scheduleDelivery(envelope, true);
+    if (this.duplicateRng.chance(this.duplicateRatio)) {
+      this.stats.duplicated++;
+      this.scheduleDelivery(envelope, false);
+    }
+    return id;
+  }
+
+  private scheduleDelivery(envelope: Envelope, fifo: boolean): void {
+    const source = this.endpoints[envelope.from] as Endpoint;
+    const target = this.endpoints[envelope.to] as Endpoint;
+    const latencyMs = this.sampleLatency(source.locality, target.locality) * this.clogFactor(envelope);
+    let deliverAtMs = envelope.sentAtMs + latencyMs;
+    if (fifo && !this.reorderRng.chance(this.reorderRatio)) {
+      // Links are FIFO: never deliver before an earlier message on the same link.
+      const link = envelope.from + '\u0000' + envelope.to;
+      const previous = this.lastDeliveryAtMs[link];
+      if (previous !== undefined && previous > deliverAtMs) deliverAtMs = previous;
+      this.lastDeliveryAtMs[link] = deliverAtMs;
+    }
+    this.clock.scheduleAt(deliverAtMs, () => this.deliver(envelope));
+  }
+
+  private deliver(envelope: Envelope): void {
+    const reason = this.blocked(envelope.from, envelope.to);
+    if (reason !== undefined) {
+      this.drop(envelope, reason);
+      return;
+    }
+    const target = this.endpoints[envelope.to] as Endpoint;
+    this.stats.delivered++;
+    this.trace?.record({
+      kind: 'deliver',
+      atMs: this.clock.now(),
+      id: envelope.id,
+      from: envelope.from,
+      to: envelope.to,
+      type: messageType(envelope.message),
+    });
+    target.deliver(envelope);
+  }
+
+  private drop(envelope: Envelope, reason: DropReason): void {
+    this.stats.dropped++;
+    this.trace?.record({
+      kind: 'drop',
+      atMs: this.clock.now(),
+      id: envelope.id,
+      from: envelope.from,
+      to: envelope.to,
+      type: messageType(envelope.message),
+      reason,
+    });
+  }
+
+  /** Why a message on this link cannot pass now, or undefined when it can. */
+  private blocked(from: string, to: string): DropReason | undefined {
+    const source = this.endpoints[from];
+    const target = this.endpoints[to];
+    if (source === undefined || target === undefined) return 'unknown-endpoint';
+    if (source.down || target.down) return 'down';
+    for (const rule of this.rules) {
+      if (rule.effect === 'cut' && matches(rule, from, to)) return 'partition';
+    }
+    return undefined;
+  }
+
+  private clogFactor(envelope: Envelope): number {
+    let factor = 1;
+    for (const rule of this.rules) {
+      if (rule.effect === 'clog' && envelope.sentAtMs < rule.untilMs && matches(rule, envelope.from, envelope.to)) {
+        factor *= rule.factor;
+      }
+    }
+    return factor;
+  }
+
+  private sampleLatency(source: Locality, target: Locality): number {
+    const distribution =
+      source.regionId !== target.regionId
+        ? this.latency.crossRegion
+        : source.azId !== target.azId
+          ? this.latency.crossAz
+          : this.latency.sameAz;
+    return sample(this.latencyRng, distribution);
+  }
+}
+
+/** Draws one latency from a distribution (never negative). */
+export function sample(rng: Rng, distribution: LatencyDistribution): number {
+  switch (distribution.kind) {
+    case 'constant':
+      return distribution.ms;
+    case 'uniform':
+      return distribution.minMs + rng.next() * (distribution.maxMs - distribution.minMs);
+    case 'logNormal':
+      return rng.logNormal(distribution.medianMs, distribution.sigma);
+    case 'shiftedExponential':
+      return distribution.minMs + rng.exponential(distribution.meanExtraMs);
+  }
+}
+
+/** The `type` field of a message, for traces. */
+export function messageType(message: unknown): string {
+  if (typeof message === 'object' && message !== null && 'type' in message) {
+    const type = (message as { type: unknown }).type;
+    if (typeof type === 'string') return type;
+  }
+  return typeof message;
+}
+
+function toMatcher(ids: readonly string[], negate: boolean): EndpointMatcher {
+  const lookup: Record<string, true> = {};
+  for (const id of ids) lookup[id] = true;
+  return { ids: lookup, negate };
+}
+
+function covers(matcher: EndpointMatcher | null, id: string): boolean {
+  return matcher === null || (matcher.ids[id] === true) !== matcher.negate;
+}
+
+function matches(rule: LinkRule, from: string, to: string): boolean {
+  return covers(rule.from, from) && covers(rule.to, to);
+}
+
+function checkRatio(field: string, value: number): number {
+  if (!(value >= 0 && value <= 1)) throw new RangeError(`network.${field} must be a ratio in [0, 1], got ${value}`);
+  return value;
+}
+
+function checkDistribution(field: string, distribution: LatencyDistribution): void {
+  const numbers = Object.entries(distribution).filter(([key]) => key !== 'kind');
+  for (const [key, value] of numbers) {
+    if (typeof value !== 'number' || !(value >= 0) || !Number.isFinite(value)) {
+      throw new RangeError(`network.latency.${field}.${key} must be a finite number >= 0, got ${String(value)}`);
+    }
+  }
+  if (distribution.kind === 'uniform' && distribution.maxMs < distribution.minMs) {
+    throw new RangeError(`network.latency.${field}: maxMs must be >= minMs`);
+  }
+}

@@ -1,0 +1,31 @@
+/**
+ * The command line: the seed comes first, bad input is one clear line with exit code 2.
+ */
+import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+
+const run = (...args: string[]) => spawnSync(process.execPath, ['bin/aurora-actors.js', ...args], { encoding: 'utf8' });
+
+describe('aurora-actors', () => {
+  it('prints the seed first, then a readable demo report', () => {
+    const result = run('demo', '--seed', '42');
+    expect(result.status).toBe(0);
+    const lines = result.stdout.split('\n');
+    expect(lines[0]).toBe('SEED=42');
+    expect(result.stdout).toMatch(/fault: crash node:2/);
+    expect(result.stdout).toMatch(/replay {8}aurora-actors demo --seed 42/);
+  });
+
+  it.each([
+    [['demo', '--seed', 'abc'], /--seed must be an integer, got "abc"/],
+    [['demo', '--seed', '1.5'], /--seed must be an integer/],
+    [['demo', '--sed', '1'], /Unknown option '--sed'/],
+    [['launch'], /unknown command "launch"; allowed: demo, bench, help/],
+  ])('rejects %j with one line and exit code 2', (args, message) => {
+    const result = run(...args);
+    expect(result.status).toBe(2);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toMatch(message);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+});

@@ -1,0 +1,175 @@
+/**
+ * Network: latency by locality, FIFO links, loss, duplication, reordering, partitions, clogs and
+ * down endpoints. Invariants: nothing is delivered across a cut or to a down endpoint; every
+ * envelope is either delivered (once, or twice when duplicated) or dropped with a reason in the trace.
+ */
+import { describe, expect, it } from 'vitest';
+import { VirtualClock } from '../../src/kernel/clock.js';
+import { Network } from '../../src/kernel/network.js';
+import type { Envelope, NetworkOptions } from '../../src/kernel/network.js';
+import { createRng } from '../../src/kernel/rng.js';
+import { Trace } from '../../src/kernel/trace.js';
+
+interface World {
+  clock: VirtualClock;
+  network: Network;
+  trace: Trace;
+  inbox: Record<string, Envelope[]>;
+}
+
+/** Four endpoints: a1 and a2 share an AZ, b1 is in another AZ, x1 in another region. */
+function world(options: NetworkOptions = {}, seed = 1): World {
+  const clock = new VirtualClock();
+  const trace = new Trace();
+  const network = new Network(clock, createRng(seed).fork('network'), trace, options);
+  const inbox: Record<string, Envelope[]> = {};
+  const places: Record<string, [string, string]> = { a1: ['r1', 'az-a'], a2: ['r1', 'az-a'], b1: ['r1', 'az-b'], x1: ['r2', 'az-x'] };
+  for (const [id, [regionId, azId]] of Object.entries(places)) {
+    inbox[id] = [];
+    network.attach(id, { regionId, azId }, (envelope) => inbox[id]!.push(envelope));
+  }
+  return { clock, network, trace, inbox };
+}
+
+const meanLatency = (w: World, from: string, to: string, count = 400): number => {
+  let total = 0;
+  for (let i = 0; i < count; i++) {
+    const start = w.clock.now();
+    w.network.send(from, to, { type: 'probe', i });
+    w.clock.runUntilIdle();
+    total += w.clock.now() - start;
+  }
+  return total / count;
+};
+
+describe('Network', () => {
+  it('takes longer across AZs than within one, and far longer across regions (PROTOCOL §6 defaults)', () => {
+    const w = world();
+    const sameAz = meanLatency(w, 'a1', 'a2');
+    const crossAz = meanLatency(w, 'a1', 'b1');
+    const crossRegion = meanLatency(w, 'a1', 'x1', 50);
+    expect(sameAz).toBeGreaterThan(0.15);
+    expect(sameAz).toBeLessThan(0.4);
+    expect(crossAz).toBeGreaterThan(0.7);
+    expect(crossAz).toBeLessThan(1.4);
+    expect(crossRegion).toBeGreaterThan(60);
+    expect(crossRegion).toBeLessThan(200);
+  });
+
+  it('keeps each link FIFO by default', () => {
+    const w = world({ latency: { crossAz: { kind: 'uniform', minMs: 0, maxMs: 10 } } });
+    for (let i = 0; i < 200; i++) w.network.send('a1', 'b1', { type: 'n', i });
+    w.clock.runUntilIdle();
+    expect(w.inbox.b1!.map((e) => (e.message as { i: number }).i)).toEqual(Array.from({ length: 200 }, (_, i) => i));
+  });
+
+  it('lets messages overtake with reorderRatio', () => {
+    const w = world({ reorderRatio: 1, latency: { crossAz: { kind: 'uniform', minMs: 0, maxMs: 10 } } });
+    for (let i = 0; i < 200; i++) w.network.send('a1', 'b1', { type: 'n', i });
+    w.clock.runUntilIdle();
+    const order = w.inbox.b1!.map((e) => (e.message as { i: number }).i);
+    expect(order).toHaveLength(200);
+    expect(order).not.toEqual([...order].sort((x, y) => x - y));
+  });
+
+  it('loses about lossRatio of messages and traces each loss', () => {
+    const w = world({ lossRatio: 0.3 });
+    for (let i = 0; i < 2000; i++) w.network.send('a1', 'b1', { type: 'n' });
+    w.clock.runUntilIdle();
+    const delivered = w.inbox.b1!.length;
+    expect(delivered).toBeGreaterThan(1300);
+    expect(delivered).toBeLessThan(1500);
+    const losses = w.trace.events.filter((e) => e.kind === 'drop' && e.reason === 'loss').length;
+    expect(losses + delivered).toBe(2000);
+  });
+
+  it('delivers duplicates with the original envelope id', () => {
+    const w = world({ duplicateRatio: 1 });
+    w.network.send('a1', 'b1', { type: 'n' });
+    w.clock.runUntilIdle();
+    expect(w.inbox.b1!.map((e) => e.id)).toEqual([0, 0]);
+    expect(w.network.stats.duplicated).toBe(1);
+  });
+
+  it('cuts both ways with a symmetric partition and one way with a one-way partition', () => {
+    const w = world();
+    const cut = w.network.partition(['a1'], ['b1']);
+    w.network.send('a1', 'b1', { type: 'n' });
+    w.network.send('b1', 'a1', { type: 'n' });
+    w.network.send('a1', 'a2', { type: 'n' });
+    w.clock.runUntilIdle();
+    expect([w.inbox.b1!.length, w.inbox.a1!.length, w.inbox.a2!.length]).toEqual([0, 0, 1]);
+    w.network.heal(cut);
+    w.network.partition(['a1'], ['b1'], { oneWay: true });
+    w.network.send('a1', 'b1', { type: 'n' });
+    w.network.send('b1', 'a1', { type: 'n' });
+    w.clock.runUntilIdle();
+    expect([w.inbox.b1!.length, w.inbox.a1!.length]).toEqual([0, 1]);
+  });
+
+  it('isolates a group from everyone else while the group still talks inside', () => {
+    const w = world();
+    w.network.partition(['a1', 'a2']);
+    w.network.send('a1', 'a2', { type: 'n' });
+    w.network.send('a1', 'b1', { type: 'n' });
+    w.network.send('x1', 'a2', { type: 'n' });
+    w.network.send('b1', 'x1', { type: 'n' });
+    w.clock.runUntilIdle();
+    expect([w.inbox.a2!.length, w.inbox.b1!.length, w.inbox.x1!.length]).toEqual([1, 0, 1]);
+  });
+
+  it('loses messages already in flight when a partition starts', () => {
+    const w = world({ latency: { crossAz: { kind: 'constant', ms: 5 } } });
+    w.network.send('a1', 'b1', { type: 'n' });
+    w.clock.runFor(1);
+    w.network.partition(['a1'], ['b1']);
+    w.clock.runUntilIdle();
+    expect(w.inbox.b1).toHaveLength(0);
+    expect(w.trace.events.some((e) => e.kind === 'drop' && e.reason === 'partition')).toBe(true);
+  });
+
+  it('drops at a down endpoint, including messages that arrive after it went down', () => {
+    const w = world({ latency: { crossAz: { kind: 'constant', ms: 5 } } });
+    w.network.send('a1', 'b1', { type: 'n' });
+    w.network.setDown('b1', true);
+    w.network.send('a1', 'b1', { type: 'n' });
+    w.clock.runUntilIdle();
+    expect(w.inbox.b1).toHaveLength(0);
+    w.network.setDown('b1', false);
+    w.network.send('a1', 'b1', { type: 'n' });
+    w.clock.runUntilIdle();
+    expect(w.inbox.b1).toHaveLength(1);
+  });
+
+  it('slows a clogged link by its factor until the clog ends', () => {
+    const w = world({ latency: { crossAz: { kind: 'constant', ms: 2 } } });
+    w.network.clog({ from: ['a1'], to: ['b1'] }, { factor: 50, untilMs: 500 });
+    w.network.send('a1', 'b1', { type: 'n' });
+    w.clock.runUntilIdle();
+    expect(w.inbox.b1![0]!.sentAtMs).toBe(0);
+    expect(w.clock.now()).toBe(100);
+    w.clock.runUntil(600);
+    w.network.send('a1', 'b1', { type: 'n' });
+    w.clock.runUntilIdle();
+    expect(w.clock.now()).toBe(602);
+  });
+
+  it('rejects bad options with the field name', () => {
+    const clock = new VirtualClock();
+    expect(() => new Network(clock, createRng(1), undefined, { lossRatio: 2 })).toThrow(/lossRatio/);
+    expect(() => new Network(clock, createRng(1), undefined, { latency: { sameAz: { kind: 'constant', ms: -1 } } })).toThrow(
+      /latency\.sameAz\.ms/,
+    );
+  });
+
+  it('gives the same trace for the same seed and a different one for another seed', () => {
+    const run = (seed: number) => {
+      const w = world({ lossRatio: 0.1, duplicateRatio: 0.05, reorderRatio: 0.1 }, seed);
+      for (let i = 0; i < 300; i++) w.network.send(i % 2 ? 'a1' : 'b1', i % 3 ? 'x1' : 'a2', { type: 'n', i });
+      w.clock.runUntilIdle();
+      return w.trace.traceHash();
+    };
+    expect(run(5)).toBe(run(5));
+    expect(run(5)).not.toBe(run(6));
+  });
+});

@@ -1,0 +1,62 @@
+/**
+ * Trace: canonical JSON and the incremental hash the determinism contract rests on.
+ */
+import { describe, expect, it } from 'vitest';
+import { Trace, canonicalJson, stateText } from '../../src/kernel/trace.js';
+
+describe('canonicalJson', () => {
+  it('sorts keys at every depth and omits undefined fields', () => {
+    expect(canonicalJson({ b: 1, a: { d: [3, { z: 1, y: 2 }], c: undefined } })).toBe('{"a":{"d":[3,{"y":2,"z":1}]},"b":1}');
+  });
+
+  it('gives equal text for equal values built in different key orders', () => {
+    expect(canonicalJson({ x: 1, y: 'two' })).toBe(canonicalJson({ y: 'two', x: 1 }));
+  });
+
+  it('writes non-finite numbers as null and escapes strings like JSON', () => {
+    expect(canonicalJson([Number.NaN, Infinity, 'a"b\n'])).toBe('[null,null,"a\\"b\\n"]');
+  });
+});
+
+describe('Trace', () => {
+  it('hashes the canonical lines, so key order does not matter but content does', () => {
+    const a = new Trace();
+    const b = new Trace();
+    const c = new Trace();
+    a.record({ kind: 'note', atMs: 1, text: 'x' });
+    b.record({ text: 'x', atMs: 1, kind: 'note' });
+    c.record({ kind: 'note', atMs: 2, text: 'x' });
+    expect(a.traceHash()).toBe(b.traceHash());
+    expect(a.traceHash()).not.toBe(c.traceHash());
+  });
+
+  it('keeps hashing without keeping events, and streams lines to a sink', () => {
+    const lines: string[] = [];
+    const kept = new Trace();
+    const streamed = new Trace({ keepEvents: false, sink: (line) => lines.push(line) });
+    for (const trace of [kept, streamed]) {
+      trace.record({ kind: 'fault', atMs: 5, fault: 'crash', target: 'seg:pg0:az-a:1' });
+      trace.record({ kind: 'state', atMs: 6, actor: 'seg:pg0:az-a:1', value: 'down' });
+    }
+    expect(streamed.events).toHaveLength(0);
+    expect(streamed.length).toBe(2);
+    expect(streamed.traceHash()).toBe(kept.traceHash());
+    expect(lines.map((line) => JSON.parse(line).kind)).toEqual(['fault', 'state']);
+  });
+
+  it('ignores snapshot events unless snapshots are enabled', () => {
+    const off = new Trace();
+    const on = new Trace({ snapshots: true });
+    for (const trace of [off, on]) trace.record({ kind: 'snapshot', atMs: 0, actor: 'a', snapshot: { value: 'up' } });
+    expect([off.length, on.length]).toEqual([0, 1]);
+  });
+});
+
+describe('stateText', () => {
+  it('flattens nested and parallel state values and marks inactive actors', () => {
+    expect(stateText('up', 'active')).toBe('up');
+    expect(stateText({ monitoring: 'healthy' }, 'active')).toBe('monitoring.healthy');
+    expect(stateText({ b: { y: 'z' }, a: 'x' }, 'active')).toBe('a.x|b.y.z');
+    expect(stateText('stopped', 'done')).toBe('stopped#done');
+  });
+});

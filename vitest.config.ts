@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+// Tests run in worker threads (cheaper than forks on 2 cores); property tests print their
+// seed on failure through fast-check's own report.
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    pool: 'threads',
+    testTimeout: 60_000,
+    reporters: ['default'],
+  },
+});
