@@ -1,0 +1,108 @@
+/**
+ * The pure Aurora protocol core: quorum arithmetic, LSN allocation, consistency points and
+ * recovery. No xstate, rxjs, time or chance; plain data in and out (STYLE rules 4 and 8).
+ * Named exports only, grouped by file.
+ */
+
+// --- ids.ts: branded identifiers and LSNs -------------------------------------------------------
+export type {
+  AzId,
+  BlockId,
+  Brand,
+  InstanceId,
+  Lsn,
+  MembershipEpoch,
+  PgId,
+  RegionId,
+  SegmentId,
+  VolumeEpoch,
+} from './ids.js';
+export {
+  LSN_ZERO,
+  azId,
+  blockId,
+  instanceId,
+  lsn,
+  membershipEpoch,
+  pgId,
+  regionId,
+  segmentId,
+  volumeEpoch,
+} from './ids.js';
+
+// --- quorum.ts: quorum predicates, PGCL, brute-force checks ---------------------------------
+export type { AckSet, AndPredicate, KOfN, OrPredicate, QuorumPredicate } from './quorum.js';
+export {
+  BRUTE_FORCE_MEMBERS_MAX,
+  and,
+  kOfN,
+  membersOf,
+  minimalSets,
+  or,
+  pgcl,
+  quorumsIntersect,
+  satisfies,
+  satisfyingSets,
+  writeWriteIntersect,
+} from './quorum.js';
+
+// --- quorum-config.ts: standard, full/tail, degraded and membership-change configurations ---
+export type { QuorumConfig, Replacement } from './quorum-config.js';
+export {
+  degradedConfig,
+  fullTailConfig,
+  jointConfig,
+  renameMember,
+  replacementConfig,
+  standardConfig,
+} from './quorum-config.js';
+
+// --- lsn.ts: LSN allocation under the LAL, log records and backlinks ------------------------
+export type {
+  AllocationResult,
+  BacklinkState,
+  LogRecord,
+  LsnAllocation,
+  LsnAllocator,
+  LsnAllocatorOptions,
+  MtrIds,
+  MtrRecordInput,
+} from './lsn.js';
+export { DEFAULT_LAL, allocate, buildMtr, canAllocate, createBacklinkState, createLsnAllocator } from './lsn.js';
+
+// --- watermarks.ts: SCL, PGCL, VCL, VDL, read points ----------------------------------------
+export type {
+  AllocatedRecord,
+  DurabilityTracker,
+  DurabilityTrackerOptions,
+  PgDurability,
+  SclState,
+  SegmentAck,
+  Watermarks,
+} from './watermarks.js';
+export {
+  createDurabilityTracker,
+  createSclState,
+  pgclOf,
+  readPointEligible,
+  receiveRecord,
+  recordAck,
+  registerRecord,
+  registerRecords,
+  setPgWriteQuorum,
+  watermarksOf,
+} from './watermarks.js';
+
+// --- recovery.ts: VCL'/VDL' from read quorums, truncation ranges ----------------------------
+export type {
+  EpochStampedLsn,
+  PgReReplication,
+  PgRecoveryInput,
+  RecoveryInput,
+  RecoveryOutcome,
+  RecoveryPlan,
+  RecoveryResponse,
+  StoredRecord,
+  TruncationRange,
+} from './recovery.js';
+export { addTruncation, applyTruncations, hasReadQuorum, isAnnulled, planRecovery } from './recovery.js';

@@ -1,0 +1,256 @@
+/**
+ * Volume recovery from read-quorum responses (PROTOCOL §2.9, §5 R1) and epoch-versioned
+ * truncation ranges (§5 R2).
+ *
+ * Invariants:
+ * - recovery needs a read quorum of every PG; because Vr + Vw > V it then sees every record that
+ *   could have reached a write quorum (SIGMOD'17 §4.1, SIGMOD'18 §2.4);
+ * - VDL' is a CPL (or the anchor) and VCL' ≥ VDL'; the truncation range starts right above VDL'
+ *   and ends at VDL' + LAL, at or above any LSN the previous writer could have allocated
+ *   (SIGMOD'17 §4.3, PROTOCOL §5 V5: truncate above VDL, not VCL);
+ * - new LSNs start above the range (SIGMOD'18 §2.4).
+ *
+ * Annulment rule (R2). A stored record carries the volume epoch of the write that delivered it.
+ * A record is annulled iff its LSN lies in a truncation range whose volumeEpoch is strictly greater
+ * than the record's. Ranges are kept as a list and never dropped. So a later recovery supersedes an
+ * earlier one by annulling, inside its own range, records of every lower epoch — including records
+ * an interrupted recovery re-replicated at its epoch — while the writer that recovery opens writes
+ * at that epoch, above the range, untouched by older ranges. Nothing an earlier range annulled is
+ * ever revived, because recovery drops annulled records before it computes VCL' (see
+ * {@link planRecovery}); the metadata service must therefore store each range before it is
+ * written to segments, so every later recovery knows it.
+ */
+import type { Lsn, PgId, SegmentId, VolumeEpoch } from './ids.js';
+import { LSN_ZERO, lsn } from './ids.js';
+import type { LogRecord } from './lsn.js';
+import { DEFAULT_LAL } from './lsn.js';
+import type { QuorumConfig } from './quorum-config.js';
+import type { QuorumPredicate } from './quorum.js';
+import { satisfies } from './quorum.js';
+
+/** LSNs annulled by the recovery that ran at `volumeEpoch`. Both ends inclusive. */
+export interface TruncationRange {
+  readonly volumeEpoch: VolumeEpoch;
+  /** First annulled LSN: VDL' + 1. */
+  readonly fromLsn: Lsn;
+  /** Last annulled LSN: VDL' + LAL. */
+  readonly toLsn: Lsn;
+}
+
+/** A record as a segment stores it: with the volume epoch of the write that delivered it. */
+export type StoredRecord<Payload = unknown> = LogRecord<Payload> & { readonly volumeEpoch: VolumeEpoch };
+
+/** What {@link isAnnulled} needs of a record. */
+export type EpochStampedLsn = Pick<StoredRecord, 'lsn' | 'volumeEpoch'>;
+
+/** True iff some range of a higher volume epoch covers the record's LSN (the R2 rule above). */
+export function isAnnulled(record: EpochStampedLsn, ranges: readonly TruncationRange[]): boolean {
+  for (const range of ranges) {
+    if (range.volumeEpoch > record.volumeEpoch && range.fromLsn <= record.lsn && record.lsn <= range.toLsn) {
+      return true;
+    }
+  }
+  return false;
+}
+
+/** The records that survive `ranges`, in their original order (SIGMOD'17 §4.3). */
+export function applyTruncations<R extends EpochStampedLsn>(
+  records: readonly R[],
+  ranges: readonly TruncationRange[],
+): R[] {
+  return records.filter((record) => !isAnnulled(record, ranges));
+}
+
+/**
+ * Adds a range to a list, keeping it sorted by volume epoch. Idempotent for a range already held
+ * (truncations are retried and delivered more than once).
+ * @throws RangeError on a different range at an epoch already held: one recovery per epoch (S7).
+ */
+export function addTruncation(
+  ranges: readonly TruncationRange[],
+  range: TruncationRange,
+): TruncationRange[] {
+  const held = ranges.find((r) => r.volumeEpoch === range.volumeEpoch);
+  if (held !== undefined) {
+    if (held.fromLsn === range.fromLsn && held.toLsn === range.toLsn) return [...ranges];
+    throw new RangeError(
+      `two truncation ranges at volumeEpoch ${range.volumeEpoch}: ` +
+        `[${held.fromLsn}, ${held.toLsn}] and [${range.fromLsn}, ${range.toLsn}]`,
+    );
+  }
+  return [...ranges, range].sort((a, b) => a.volumeEpoch - b.volumeEpoch);
+}
+
+/** One segment's answer to RecoveryOpen (PROTOCOL §5 R1 step 2). */
+export interface RecoveryResponse {
+  readonly segmentId: SegmentId;
+  /** The segment holds every record of its PG with LSN ≤ scl. */
+  readonly scl: Lsn;
+  /** Every record it holds above the anchor (annulled ones are dropped by recovery). */
+  readonly records: readonly StoredRecord[];
+}
+
+/** What recovery gathered for one PG. */
+export interface PgRecoveryInput {
+  readonly pg: PgId;
+  /** The PG's current configuration: read quorum to check, write quorum to repair to. */
+  readonly config: QuorumConfig;
+  readonly responses: readonly RecoveryResponse[];
+  /**
+   * LSN of the PG's last record at or below the anchor, to seed the writer's PG backlink. Known
+   * from the previous recovery's `lastPgLsnByPg`. @defaultValue LSN_ZERO (right when anchor is 0)
+   */
+  readonly lastPgLsnAtAnchor?: Lsn;
+}
+
+/** Input to {@link planRecovery}. */
+export interface RecoveryInput {
+  /** e', the volume epoch this recovery already holds (PROTOCOL §5 R1 step 1). */
+  readonly volumeEpoch: VolumeEpoch;
+  /** Every record at or below it is durable and it is a CPL: the last recovery's VDL', or 0. */
+  readonly anchorLsn: Lsn;
+  /** LSN allocation limit, in LSNs. @defaultValue {@link DEFAULT_LAL} */
+  readonly lal?: number;
+  /** Every truncation range written so far (from the metadata service). @defaultValue [] */
+  readonly priorTruncations?: readonly TruncationRange[];
+  /** One entry per PG of the volume. */
+  readonly pgs: readonly PgRecoveryInput[];
+}
+
+/** Records of one PG, ≤ VDL', that the responders do not hold on a write quorum. */
+export interface PgReReplication {
+  readonly pg: PgId;
+  readonly records: readonly StoredRecord[];
+}
+
+/** What the recovering writer must do before it opens the volume. */
+export interface RecoveryPlan {
+  readonly volumeEpoch: VolumeEpoch;
+  readonly anchorLsn: Lsn;
+  /** VCL': the end of the unbroken volume chain above the anchor. */
+  readonly vcl: Lsn;
+  /** VDL': the highest CPL ≤ VCL', or the anchor. */
+  readonly vdl: Lsn;
+  /** Write it to a write quorum of every PG (R1 step 4). */
+  readonly truncation: TruncationRange;
+  /** The first LSN the new writer allocates: VDL' + LAL + 1. */
+  readonly nextLsn: Lsn;
+  /** Per PG with work to do, in input order (R1 step 5). */
+  readonly reReplication: readonly PgReReplication[];
+  /** The PG backlink seed for the new writer: each PG's last record ≤ VDL'. Keyed by PG id. */
+  readonly lastPgLsnByPg: Readonly<Record<number, Lsn>>;
+}
+
+/** Result of {@link planRecovery}. */
+export type RecoveryOutcome =
+  | { readonly kind: 'planned'; readonly plan: RecoveryPlan }
+  /** Some PG has no read quorum yet: wait for more responses (PROTOCOL L3). */
+  | { readonly kind: 'noReadQuorum'; readonly pgs: readonly PgId[] };
+
+/** True iff the responders meet the PG's read quorum (SIGMOD'18 §2.4: enough to recover). */
+export function hasReadQuorum(
+  read: QuorumPredicate,
+  responses: readonly Pick<RecoveryResponse, 'segmentId'>[],
+): boolean {
+  return satisfies(read, (segment) => responses.some((response) => response.segmentId === segment));
+}
+
+/** U: the non-annulled records above the anchor from every responder, one per LSN, by LSN. */
+function unionAboveAnchor(input: RecoveryInput, ranges: readonly TruncationRange[]): StoredRecord[] {
+  const byLsn: Record<number, StoredRecord> = {};
+  const union: StoredRecord[] = [];
+  for (const pgInput of input.pgs) {
+    for (const response of pgInput.responses) {
+      for (const record of response.records) {
+        if (record.lsn <= input.anchorLsn || byLsn[record.lsn] !== undefined) continue;
+        if (isAnnulled(record, ranges)) continue;
+        byLsn[record.lsn] = record;
+        union.push(record);
+      }
+    }
+  }
+  return union.sort((a, b) => a.lsn - b.lsn);
+}
+
+/**
+ * Walks the volume chain up from the anchor: VCL' is the last record reached through unbroken
+ * prevVolumeLsn links, VDL' the last CPL on the way (PROTOCOL §5 R1 step 3). A record whose
+ * predecessor is missing from U ends the walk: the hole may hide a record that never reached
+ * quorum, so nothing above it is known complete.
+ */
+function walkVolumeChain(union: readonly StoredRecord[], anchorLsn: Lsn): { vcl: Lsn; vdl: Lsn } {
+  let vcl = anchorLsn;
+  let vdl = anchorLsn;
+  for (const record of union) {
+    if (record.prevVolumeLsn !== vcl) break;
+    vcl = record.lsn;
+    // Aurora, SIGMOD'17 §4.1: VDL is the highest CPL ≤ VCL.
+    if (record.isCpl) vdl = record.lsn;
+  }
+  return { vcl, vdl };
+}
+
+/** Records of one PG in (anchor, VDL'] that the responders do not hold on a write quorum. */
+function underReplicated(
+  pgInput: PgRecoveryInput,
+  survivors: readonly StoredRecord[],
+  ranges: readonly TruncationRange[],
+): StoredRecord[] {
+  const holdersByLsn: Record<number, SegmentId[]> = {};
+  for (const response of pgInput.responses) {
+    for (const record of response.records) {
+      if (isAnnulled(record, ranges)) continue;
+      (holdersByLsn[record.lsn] ??= []).push(response.segmentId);
+    }
+  }
+  return survivors.filter((record) => {
+    const holders = holdersByLsn[record.lsn] ?? [];
+    // A segment whose SCL covers the record holds it even if it did not list it.
+    const held = (segment: SegmentId): boolean =>
+      holders.includes(segment) ||
+      pgInput.responses.some((r) => r.segmentId === segment && r.scl >= record.lsn);
+    return !satisfies(pgInput.config.write, held);
+  });
+}
+
+/**
+ * Plans volume recovery from read-quorum responses (PROTOCOL §2.9, §5 R1 steps 3–5): U, VCL',
+ * VDL', the truncation range, the next LSN, the records to re-replicate and the PG backlinks.
+ * Pure: the caller performs the writes and then opens the volume.
+ */
+export function planRecovery(input: RecoveryInput): RecoveryOutcome {
+  const missing = input.pgs.filter((pgInput) => !hasReadQuorum(pgInput.config.read, pgInput.responses));
+  if (missing.length > 0) return { kind: 'noReadQuorum', pgs: missing.map((pgInput) => pgInput.pg) };
+  const lal = input.lal ?? DEFAULT_LAL;
+  const ranges = input.priorTruncations ?? [];
+  const union = unionAboveAnchor(input, ranges);
+  const { vcl, vdl } = walkVolumeChain(union, input.anchorLsn);
+  const survivorsByPg: Record<number, StoredRecord[]> = {};
+  for (const record of union) {
+    if (record.lsn > vdl) break;
+    (survivorsByPg[record.pg] ??= []).push(record);
+  }
+  const reReplication: PgReReplication[] = [];
+  const lastPgLsnByPg: Record<number, Lsn> = {};
+  for (const pgInput of input.pgs) {
+    const survivors = survivorsByPg[pgInput.pg] ?? [];
+    const lastSurvivor = survivors[survivors.length - 1];
+    lastPgLsnByPg[pgInput.pg] = lastSurvivor?.lsn ?? pgInput.lastPgLsnAtAnchor ?? LSN_ZERO;
+    const records = underReplicated(pgInput, survivors, ranges);
+    if (records.length > 0) reReplication.push({ pg: pgInput.pg, records });
+  }
+  return {
+    kind: 'planned',
+    plan: {
+      volumeEpoch: input.volumeEpoch,
+      anchorLsn: input.anchorLsn,
+      vcl,
+      vdl,
+      // Aurora, SIGMOD'17 §4.3: annul everything above VDL' up to a bound no old LSN can pass.
+      truncation: { volumeEpoch: input.volumeEpoch, fromLsn: lsn(vdl + 1), toLsn: lsn(vdl + lal) },
+      nextLsn: lsn(vdl + lal + 1),
+      reReplication,
+      lastPgLsnByPg,
+    },
+  };
+}

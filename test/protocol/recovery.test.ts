@@ -1,0 +1,192 @@
+/**
+ * Recovery from read-quorum responses (PROTOCOL §2.9, §5 R1) and epoch-versioned truncation
+ * (§5 R2). Reproduces both outcomes of the PROTOCOL §6b micro-trace: LAL = 10; MTR1 = {1:PG1,
+ * 2:PG2 (CPL)}, MTR2 = {3:PG1, 4:PG1 (CPL, commit T1)}; LSN1–3 reached 4/6, LSN4 only 3/6.
+ */
+import { describe, expect, it } from 'vitest';
+import type { PgId, SegmentId, VolumeEpoch } from '../../src/protocol/ids.js';
+import { LSN_ZERO, blockId, lsn, membershipEpoch, pgId, segmentId, volumeEpoch } from '../../src/protocol/ids.js';
+import { buildMtr, createBacklinkState } from '../../src/protocol/lsn.js';
+import { fullTailConfig, standardConfig } from '../../src/protocol/quorum-config.js';
+import type { PgRecoveryInput, RecoveryOutcome, RecoveryPlan, StoredRecord, TruncationRange } from '../../src/protocol/recovery.js';
+import {
+  addTruncation,
+  applyTruncations,
+  hasReadQuorum,
+  isAnnulled,
+  planRecovery,
+} from '../../src/protocol/recovery.js';
+
+const PG1 = pgId(1);
+const PG2 = pgId(2);
+const e1 = volumeEpoch(1);
+const e2 = volumeEpoch(2);
+const e3 = volumeEpoch(3);
+const seg = (pg: number, index: number): SegmentId => segmentId(`seg:pg${pg}:${index}`);
+const segmentsOf = (pg: number): SegmentId[] => [0, 1, 2, 3, 4, 5].map((i) => seg(pg, i));
+
+/** The micro-trace's four records, written at volume epoch 1. */
+function microTraceRecords(): StoredRecord[] {
+  const backlinks = createBacklinkState();
+  const mtr1 = buildMtr(backlinks, { lsnFirst: lsn(1), lsnLast: lsn(2) }, [
+    { pg: PG1, blockId: blockId(10) },
+    { pg: PG2, blockId: blockId(20) },
+  ], { mtrId: 1 });
+  const mtr2 = buildMtr(backlinks, { lsnFirst: lsn(3), lsnLast: lsn(4) }, [
+    { pg: PG1, blockId: blockId(10) },
+    { pg: PG1, blockId: blockId(11), isCommit: true },
+  ], { mtrId: 2, txnId: 1 });
+  return [...mtr1, ...mtr2].map((record) => ({ ...record, volumeEpoch: e1 }));
+}
+
+/**
+ * What each segment holds after the acks of §6b: LSN1 and LSN3 on PG1 segments 0–3, LSN4 on
+ * PG1 segments 0–2, LSN2 on PG2 segments 0–3.
+ */
+function holdings(records: StoredRecord[]): Record<string, StoredRecord[]> {
+  const [r1, r2, r3, r4] = records as [StoredRecord, StoredRecord, StoredRecord, StoredRecord];
+  return {
+    [seg(1, 0)]: [r1, r3, r4], [seg(1, 1)]: [r1, r3, r4], [seg(1, 2)]: [r1, r3, r4], [seg(1, 3)]: [r1, r3],
+    [seg(2, 0)]: [r2], [seg(2, 1)]: [r2], [seg(2, 2)]: [r2], [seg(2, 3)]: [r2],
+  };
+}
+
+/** The PG input for responders `indexes`; a segment's SCL is its highest chained record. */
+function pgInput(pg: PgId, indexes: number[], held: Record<string, StoredRecord[]>): PgRecoveryInput {
+  const responses = indexes.map((index) => {
+    const records = held[seg(pg, index)] ?? [];
+    const chained = records.filter((r, i) => r.prevPgLsn === (i === 0 ? LSN_ZERO : records[i - 1]?.lsn));
+    return { segmentId: seg(pg, index), scl: chained[chained.length - 1]?.lsn ?? LSN_ZERO, records };
+  });
+  return { pg, config: standardConfig(segmentsOf(pg), membershipEpoch(0)), responses };
+}
+
+/** Unwraps a planned recovery or fails the test. */
+function planned(outcome: RecoveryOutcome): RecoveryPlan {
+  if (outcome.kind !== 'planned') throw new Error(`expected a plan, got ${JSON.stringify(outcome)}`);
+  return outcome.plan;
+}
+
+const lsnsOf = (plan: RecoveryPlan): Record<number, number[]> =>
+  Object.fromEntries(plan.reReplication.map((r) => [r.pg, r.records.map((record) => record.lsn)]));
+
+describe('recovery: PROTOCOL §6b micro-trace', () => {
+  it('outcome A: the read quorum sees LSN4 → VCL\' = VDL\' = 4, truncate 5..14, next LSN 15', () => {
+    const held = holdings(microTraceRecords());
+    const plan = planned(planRecovery({
+      volumeEpoch: e2, anchorLsn: LSN_ZERO, lal: 10,
+      pgs: [pgInput(PG1, [0, 1, 2, 3], held), pgInput(PG2, [0, 1, 4], held)],
+    }));
+    expect([plan.vcl, plan.vdl, plan.nextLsn]).toEqual([4, 4, 15]);
+    expect(plan.truncation).toEqual({ volumeEpoch: e2, fromLsn: 5, toLsn: 14 });
+    // T1's commit survives (allowed: it was never acked); LSN4 goes to a write quorum. PG2's
+    // responders show LSN2 on only two segments, so recovery re-sends it too (idempotent).
+    expect(lsnsOf(plan)).toEqual({ 1: [4], 2: [2] });
+    expect(plan.lastPgLsnByPg).toEqual({ 1: 4, 2: 2 });
+  });
+
+  it('outcome B: it does not → VCL\' = 3, VDL\' = 2, truncate 3..12, next LSN 13', () => {
+    const records = microTraceRecords();
+    const held = holdings(records);
+    const plan = planned(planRecovery({
+      volumeEpoch: e2, anchorLsn: LSN_ZERO, lal: 10,
+      pgs: [pgInput(PG1, [3, 4, 5], held), pgInput(PG2, [0, 1, 2, 3], held)],
+    }));
+    // LSN3 is durable but mid-MTR, so VDL' stops at the CPL 2.
+    expect([plan.vcl, plan.vdl, plan.nextLsn]).toEqual([3, 2, 13]);
+    expect(plan.truncation).toEqual({ volumeEpoch: e2, fromLsn: 3, toLsn: 12 });
+    expect(lsnsOf(plan)).toEqual({ 1: [1] });
+    expect(plan.lastPgLsnByPg).toEqual({ 1: 1, 2: 2 });
+    // LSN3 and LSN4 are annulled everywhere; T1 is treated as uncommitted.
+    expect(applyTruncations(records, [plan.truncation]).map((r) => r.lsn)).toEqual([1, 2]);
+  });
+
+  it('waits while a PG lacks a read quorum (PROTOCOL L3)', () => {
+    const held = holdings(microTraceRecords());
+    const outcome = planRecovery({
+      volumeEpoch: e2, anchorLsn: LSN_ZERO, lal: 10,
+      pgs: [pgInput(PG1, [0, 1, 2], held), pgInput(PG2, [0, 1], held)],
+    });
+    expect(outcome).toEqual({ kind: 'noReadQuorum', pgs: [PG2] });
+  });
+});
+
+describe('recovery: the volume chain', () => {
+  it('stops VCL\' at a hole even if later records are present', () => {
+    const [r1, r2, , r4] = microTraceRecords() as [StoredRecord, StoredRecord, StoredRecord, StoredRecord];
+    const held = { [seg(1, 0)]: [r1, r4], [seg(2, 0)]: [r2] };
+    const plan = planned(planRecovery({
+      volumeEpoch: e2, anchorLsn: LSN_ZERO, lal: 10,
+      pgs: [pgInput(PG1, [0, 1, 2], held), pgInput(PG2, [0, 1, 2], held)],
+    }));
+    expect([plan.vcl, plan.vdl]).toEqual([2, 2]);
+  });
+
+  it('drops stale records an earlier truncation annulled, or it would cut acked writes (R2)', () => {
+    // After outcome B (epoch 2, range 3..12) the new writer wrote LSN13 (PG1, CPL) at epoch 2.
+    // PG1 segment 0 missed the truncation and still holds LSN3 and LSN4 from epoch 1.
+    const [r1, r2, r3, r4] = microTraceRecords() as [StoredRecord, StoredRecord, StoredRecord, StoredRecord];
+    const r13: StoredRecord = { ...r3, lsn: lsn(13), prevVolumeLsn: lsn(2), prevPgLsn: lsn(1), isCpl: true, volumeEpoch: e2 };
+    const held = { [seg(1, 0)]: [r1, r3, r4, r13], [seg(1, 1)]: [r1, r13], [seg(2, 0)]: [r2] };
+    const rangeB: TruncationRange = { volumeEpoch: e2, fromLsn: lsn(3), toLsn: lsn(12) };
+    const input = {
+      volumeEpoch: e3, anchorLsn: LSN_ZERO, lal: 10,
+      pgs: [pgInput(PG1, [0, 1, 2], held), pgInput(PG2, [0, 1, 2], held)],
+    };
+    expect(planned(planRecovery({ ...input, priorTruncations: [rangeB] })).vdl).toBe(13);
+    // Without the earlier range the stale chain 1-2-3-4 wins and LSN13 would be annulled.
+    expect(planned(planRecovery(input)).vdl).toBe(4);
+  });
+
+  it('starts at the anchor and ignores records at or below it', () => {
+    const records = microTraceRecords();
+    const held = holdings(records);
+    const plan = planned(planRecovery({
+      volumeEpoch: e3, anchorLsn: lsn(2), lal: 10,
+      pgs: [{ ...pgInput(PG1, [0, 1, 2, 3], held), lastPgLsnAtAnchor: lsn(1) }, { ...pgInput(PG2, [0, 4, 5], held), lastPgLsnAtAnchor: lsn(2) }],
+    }));
+    expect([plan.vcl, plan.vdl, plan.nextLsn]).toEqual([4, 4, 15]);
+    expect(lsnsOf(plan)).toEqual({ 1: [4] });
+    expect(plan.lastPgLsnByPg).toEqual({ 1: 4, 2: 2 });
+  });
+
+  it('needs a full segment in a full/tail read quorum (SIGMOD\'18 §4.2)', () => {
+    const { read } = fullTailConfig([seg(1, 0), seg(1, 2), seg(1, 4)], [seg(1, 1), seg(1, 3), seg(1, 5)], membershipEpoch(0));
+    expect(hasReadQuorum(read, [{ segmentId: seg(1, 1) }, { segmentId: seg(1, 3) }, { segmentId: seg(1, 5) }])).toBe(false);
+    expect(hasReadQuorum(read, [{ segmentId: seg(1, 1) }, { segmentId: seg(1, 3) }, { segmentId: seg(1, 4) }])).toBe(true);
+  });
+});
+
+describe('recovery: truncation ranges (PROTOCOL §5 R2)', () => {
+  const stamp = (value: number, written: VolumeEpoch): { lsn: ReturnType<typeof lsn>; volumeEpoch: VolumeEpoch } => ({
+    lsn: lsn(value),
+    volumeEpoch: written,
+  });
+  const range2: TruncationRange = { volumeEpoch: e2, fromLsn: lsn(3), toLsn: lsn(12) };
+  const range3: TruncationRange = { volumeEpoch: e3, fromLsn: lsn(2), toLsn: lsn(11) };
+
+  it('annuls only records of a lower epoch, both ends inclusive', () => {
+    expect(isAnnulled(stamp(3, e1), [range2])).toBe(true);
+    expect(isAnnulled(stamp(12, e1), [range2])).toBe(true);
+    expect(isAnnulled(stamp(13, e1), [range2])).toBe(false);
+    expect(isAnnulled(stamp(2, e1), [range2])).toBe(false);
+    // Written by (or re-replicated by) the recovery that wrote the range: not annulled.
+    expect(isAnnulled(stamp(5, e2), [range2])).toBe(false);
+  });
+
+  it('lets a later recovery annul what an interrupted one re-replicated, without reviving anything', () => {
+    // Recovery at epoch 2 re-replicated LSN2 at epoch 2, then crashed; epoch 3 chose VDL' = 1.
+    const ranges = addTruncation(addTruncation([], range3), range2);
+    expect(ranges.map((r) => r.volumeEpoch)).toEqual([2, 3]);
+    expect(isAnnulled(stamp(2, e2), ranges)).toBe(true);
+    // LSN12 of epoch 1 stays annulled by range2 though range3 ends at 11.
+    expect(isAnnulled(stamp(12, e1), ranges)).toBe(true);
+    // The epoch-3 writer starts at 12 (VDL' 1 + LAL 10 + 1): range2 does not touch it.
+    expect(isAnnulled(stamp(12, e3), ranges)).toBe(false);
+  });
+
+  it('adds idempotently and refuses two different ranges at one epoch', () => {
+    expect(addTruncation([range2], range2)).toEqual([range2]);
+    expect(() => addTruncation([range2], { ...range2, toLsn: lsn(13) })).toThrow(RangeError);
+  });
+});

@@ -1,0 +1,168 @@
+/**
+ * Consistency points: incremental SCL on a segment; PGCL → VCL → VDL on the writer. Reproduces
+ * SIGMOD'18 Fig. 3 (VCL above a PGCL), SIGMOD'17 §4.1 ("complete to 1007 but durable to 1000") and
+ * the ack half of the PROTOCOL §6b micro-trace.
+ */
+import { describe, expect, it } from 'vitest';
+import type { PgId, SegmentId } from '../../src/protocol/ids.js';
+import { LSN_ZERO, lsn, membershipEpoch, pgId, segmentId } from '../../src/protocol/ids.js';
+import { replacementConfig, standardConfig } from '../../src/protocol/quorum-config.js';
+import type { DurabilityTracker } from '../../src/protocol/watermarks.js';
+import {
+  createDurabilityTracker,
+  createSclState,
+  pgclOf,
+  readPointEligible,
+  receiveRecord,
+  recordAck,
+  registerRecord,
+  setPgWriteQuorum,
+  watermarksOf,
+} from '../../src/protocol/watermarks.js';
+
+const PG1 = pgId(1);
+const PG2 = pgId(2);
+const segmentsOf = (pg: number): SegmentId[] => [0, 1, 2, 3, 4, 5].map((i) => segmentId(`seg:pg${pg}:${i}`));
+const seg = (pg: number, index: number): SegmentId => segmentId(`seg:pg${pg}:${index}`);
+const e0 = membershipEpoch(0);
+
+/** Tracker over two standard PGs. */
+function twoPgTracker(durableLsn = 0): DurabilityTracker {
+  return createDurabilityTracker({
+    writeQuorumByPg: { 1: standardConfig(segmentsOf(1), e0).write, 2: standardConfig(segmentsOf(2), e0).write },
+    durableLsn: lsn(durableLsn),
+  });
+}
+
+/** Segments `indexes` of `pg` ack SCL `scl`. */
+function ackFrom(tracker: DurabilityTracker, pg: PgId, indexes: number[], scl: number): void {
+  for (const index of indexes) recordAck(tracker, { pg, segmentId: seg(pg, index), scl: lsn(scl) });
+}
+
+describe('watermarks: SCL (SIGMOD\'18 §2.3, PROTOCOL §2.4)', () => {
+  // One PG's chain: 1 ← 3 ← 4 ← 7 (other LSNs belong to other PGs).
+  const chain = [
+    { lsn: lsn(1), prevPgLsn: LSN_ZERO },
+    { lsn: lsn(3), prevPgLsn: lsn(1) },
+    { lsn: lsn(4), prevPgLsn: lsn(3) },
+    { lsn: lsn(7), prevPgLsn: lsn(4) },
+  ] as const;
+
+  it('stops at a hole and jumps over it once the hole is filled', () => {
+    const state = createSclState();
+    expect(receiveRecord(state, chain[0])).toBe(1);
+    expect(receiveRecord(state, chain[2])).toBe(1);
+    expect(receiveRecord(state, chain[3])).toBe(1);
+    expect(receiveRecord(state, chain[1])).toBe(7);
+    // Consumed links are dropped, so the table holds only records above SCL.
+    expect(state.bySuccessor).toEqual({});
+  });
+
+  it('is idempotent under duplicates', () => {
+    const state = createSclState();
+    receiveRecord(state, chain[2]);
+    receiveRecord(state, chain[2]);
+    receiveRecord(state, chain[0]);
+    receiveRecord(state, chain[0]);
+    expect(state).toEqual({ scl: 1, bySuccessor: { 3: 4 } });
+    receiveRecord(state, chain[1]);
+    expect(state.scl).toBe(4);
+  });
+
+  it('continues from a starting SCL (e.g. after a truncation)', () => {
+    const state = createSclState(lsn(4));
+    expect(receiveRecord(state, { lsn: lsn(15), prevPgLsn: lsn(4) })).toBe(15);
+  });
+
+  it('read eligibility is the conservative SCL ≥ read point (PROTOCOL §5 V1)', () => {
+    expect(readPointEligible(lsn(10), lsn(10))).toBe(true);
+    expect(readPointEligible(lsn(9), lsn(10))).toBe(false);
+  });
+});
+
+describe('watermarks: writer durability', () => {
+  it('SIGMOD\'18 Fig. 3: PGCL1 = 103, PGCL2 = 104, VCL = 104 (not min PGCL)', () => {
+    // Odd LSNs go to PG1, even to PG2; 105 and 106 have not met quorum.
+    const tracker = twoPgTracker(100);
+    for (let n = 101; n <= 106; n += 1) registerRecord(tracker, { lsn: lsn(n), pg: n % 2 === 1 ? PG1 : PG2, isCpl: true });
+    ackFrom(tracker, PG1, [0, 1, 2, 3], 103);
+    ackFrom(tracker, PG1, [4, 5], 105);
+    ackFrom(tracker, PG2, [0, 1, 2, 3], 104);
+    ackFrom(tracker, PG2, [3, 4, 5], 106);
+    expect(watermarksOf(tracker)).toEqual({ vcl: 104, vdl: 104, maxAllocatedLsn: 106, pgclByPg: { 1: 103, 2: 104 } });
+  });
+
+  it('SIGMOD\'17 §4.1: complete to 1007 with CPLs 900/1000/1100 is durable to 1000', () => {
+    const tracker = twoPgTracker(800);
+    for (let n = 801; n <= 1100; n += 1) registerRecord(tracker, { lsn: lsn(n), pg: PG1, isCpl: n % 100 === 0 });
+    ackFrom(tracker, PG1, [0, 1, 2, 3], 1007);
+    ackFrom(tracker, PG1, [4], 1100);
+    expect(tracker.vcl).toBe(1007);
+    expect(tracker.vdl).toBe(1000);
+  });
+
+  it('PROTOCOL §6b acks: VCL = VDL = 2, then VCL = 3 while VDL stays 2 (3 is mid-MTR)', () => {
+    const tracker = twoPgTracker();
+    registerRecord(tracker, { lsn: lsn(1), pg: PG1, isCpl: false });
+    registerRecord(tracker, { lsn: lsn(2), pg: PG2, isCpl: true });
+    registerRecord(tracker, { lsn: lsn(3), pg: PG1, isCpl: false });
+    registerRecord(tracker, { lsn: lsn(4), pg: PG1, isCpl: true });
+    ackFrom(tracker, PG1, [0, 1, 2, 3], 1);
+    expect(recordAck(tracker, { pg: PG2, segmentId: seg(2, 0), scl: lsn(2) })).toBe(false);
+    ackFrom(tracker, PG2, [1, 2], 2);
+    // The 4th ack makes LSN2 durable: VDL advances.
+    expect(recordAck(tracker, { pg: PG2, segmentId: seg(2, 3), scl: lsn(2) })).toBe(true);
+    expect([tracker.vcl, tracker.vdl]).toEqual([2, 2]);
+    ackFrom(tracker, PG1, [0, 1, 2], 4);
+    ackFrom(tracker, PG1, [3], 3);
+    expect([tracker.vcl, tracker.vdl, pgclOf(tracker, PG1)]).toEqual([3, 2, 3]);
+  });
+
+  it('ignores stale and duplicate acks', () => {
+    const tracker = twoPgTracker();
+    registerRecord(tracker, { lsn: lsn(1), pg: PG1, isCpl: true });
+    registerRecord(tracker, { lsn: lsn(2), pg: PG1, isCpl: true });
+    ackFrom(tracker, PG1, [0, 1, 2, 3], 2);
+    ackFrom(tracker, PG1, [0, 1, 2, 3, 4, 5], 1);
+    ackFrom(tracker, PG1, [0, 1, 2, 3], 2);
+    expect(watermarksOf(tracker)).toMatchObject({ vcl: 2, vdl: 2, pgclByPg: { 1: 2 } });
+    expect(tracker.pgs[PG1]?.sclBySegment[seg(1, 0)]).toBe(2);
+  });
+
+  it('keeps PGCL under a new write quorum and needs G for later records (SIGMOD\'18 §4.1)', () => {
+    const tracker = twoPgTracker();
+    registerRecord(tracker, { lsn: lsn(1), pg: PG1, isCpl: true });
+    ackFrom(tracker, PG1, [0, 1, 2, 3], 1);
+    const joint = replacementConfig(standardConfig(segmentsOf(1), e0), { from: seg(1, 5), to: segmentId('G') });
+    setPgWriteQuorum(tracker, PG1, joint.write);
+    expect(pgclOf(tracker, PG1)).toBe(1);
+    registerRecord(tracker, { lsn: lsn(2), pg: PG1, isCpl: true });
+    // 0..3 and the old member 5 ack: 4/6 ABCDEF holds, but 4/6 ABCDEG needs a 4th of 0..4 or G.
+    ackFrom(tracker, PG1, [0, 1, 2, 5], 2);
+    expect(tracker.vdl).toBe(1);
+    recordAck(tracker, { pg: PG1, segmentId: segmentId('G'), scl: lsn(2) });
+    expect(tracker.vdl).toBe(2);
+  });
+
+  it('adds a PG on volume growth and rejects unknown PGs and out-of-order records', () => {
+    const tracker = twoPgTracker();
+    expect(() => registerRecord(tracker, { lsn: lsn(1), pg: pgId(3), isCpl: true })).toThrow(RangeError);
+    setPgWriteQuorum(tracker, pgId(3), standardConfig(segmentsOf(3), e0).write);
+    registerRecord(tracker, { lsn: lsn(1), pg: pgId(3), isCpl: true });
+    expect(() => registerRecord(tracker, { lsn: lsn(1), pg: PG1, isCpl: true })).toThrow(RangeError);
+    expect(() => recordAck(tracker, { pg: pgId(9), segmentId: seg(9, 0), scl: lsn(1) })).toThrow(RangeError);
+  });
+
+  it('stays O(1) amortised over a long run and compacts its queues', () => {
+    const tracker = twoPgTracker();
+    for (let n = 1; n <= 50_000; n += 1) {
+      const pg = n % 2 === 1 ? PG1 : PG2;
+      registerRecord(tracker, { lsn: lsn(n), pg, isCpl: n % 3 === 0 });
+      ackFrom(tracker, pg, [0, 1, 2, 3], n);
+    }
+    expect([tracker.vcl, tracker.vdl]).toEqual([50_000, 49_998]);
+    expect(tracker.pendingLsns.length - tracker.pendingHead).toBe(0);
+    expect(tracker.pendingLsns.length).toBeLessThan(2048);
+    expect(tracker.cplLsns.length).toBeLessThan(2048);
+  });
+});
