@@ -13,7 +13,7 @@
  */
 import { createActor } from 'xstate';
 import type { Actor, AnyStateMachine, EventObject, InspectionEvent, Observer, SnapshotFrom } from 'xstate';
-import type { VirtualClock } from '../kernel/clock.js';
+import type { TimerId, VirtualClock } from '../kernel/clock.js';
 import type { Network } from '../kernel/network.js';
 import type { Trace } from '../kernel/trace.js';
 import { stateText } from '../kernel/trace.js';
@@ -21,11 +21,20 @@ import type { ActorHost, ActorSpec } from './host.js';
 
 export type { ActorSpec } from './host.js';
 
+/** Receives what machines report with the named `observe` action. */
+export type ObserveFn = (actorId: string, observation: unknown) => void;
+/** Receives what machines publish with the named `publish` action (rxjs streams live here). */
+export type PublishFn = (actorId: string, stream: string, item: unknown) => void;
+
 /** Options of {@link LiveHost}. */
 export interface LiveHostOptions {
   clock: VirtualClock;
   network: Network;
   trace?: Trace;
+  /** Where `observe` effects go (the invariant checkers). */
+  observe?: ObserveFn;
+  /** Where `publish` effects go. Called synchronously: subscribers must not call into actors. */
+  publish?: PublishFn;
   /** The standard xstate inspect hook, handed to every actor (Stately's inspector works). */
   inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void);
 }
@@ -44,16 +53,18 @@ export class ActorFailedError extends Error {
 interface Hosted {
   actor: Actor<AnyStateMachine>;
   lastStateKey: string;
+  offline: boolean;
 }
 
 /** Runs machines live; see the file header. */
 export class LiveHost implements ActorHost {
   private readonly hosted: Record<string, Hosted> = {};
-  private readonly userInspect: ((event: InspectionEvent) => void) | undefined;
+  /** One provided machine per machine kind, shared by all its actors (providing is not free). */
+  private readonly provided = new Map<AnyStateMachine, AnyStateMachine>();
+  private readonly userInspect: Observer<InspectionEvent> | ((event: InspectionEvent) => void) | undefined;
 
   constructor(private readonly options: LiveHostOptions) {
-    const inspect = options.inspect;
-    this.userInspect = typeof inspect === 'function' ? inspect : inspect?.next?.bind(inspect);
+    this.userInspect = options.inspect;
   }
 
   /**
@@ -100,25 +111,20 @@ export class LiveHost implements ActorHost {
     const { clock, network, trace } = this.options;
     if (this.hosted[spec.id] !== undefined) throw new Error(`live host: actor ${spec.id} already exists`);
     trace?.record({ kind: 'note', atMs: clock.now(), text: `spawn ${spec.id}` });
-    const machine = spec.machine.provide({
-      actions: {
-        send: (_: unknown, params: { to: string; message: unknown }) => {
-          network.send(spec.id, params.to, params.message);
-        },
-      },
-    });
-    const actor = createActor(machine, {
+    const actor = createActor(this.provide(spec.machine), {
       clock,
       id: spec.id,
       systemId: spec.id,
       input: spec.input,
-      inspect: (event: InspectionEvent) => this.onInspection(spec.id, event),
+      inspect: this.userInspect,
     });
-    const hosted: Hosted = { actor, lastStateKey: '' };
+    this.takeOverTimers(spec.id, actor);
+    const hosted: Hosted = { actor, lastStateKey: '', offline: false };
     this.hosted[spec.id] = hosted;
-    this.recordState(spec.id, hosted, actor.getSnapshot());
+    network.attach(spec.id, spec.locality, (envelope) => actor.send(envelope.message as EventObject));
+    this.afterTransition(spec.id, hosted, actor.getSnapshot());
     actor.subscribe({
-      next: (snapshot) => this.recordState(spec.id, hosted, snapshot),
+      next: (snapshot) => this.afterTransition(spec.id, hosted, snapshot),
       error: (error) => {
         // xstate swallows errors thrown by observers, so fail the run from the clock instead.
         clock.scheduleAt(clock.now(), () => {
@@ -126,19 +132,81 @@ export class LiveHost implements ActorHost {
         });
       },
     });
-    network.attach(spec.id, spec.locality, (envelope) => actor.send(envelope.message as EventObject));
     return actor;
   }
 
-  private onInspection(id: string, event: InspectionEvent): void {
-    // A delayed event an actor scheduled for itself arrives with itself as the source.
-    if (event.type === '@xstate.event' && event.sourceRef !== undefined && event.sourceRef === event.actorRef) {
-      this.options.trace?.record({ kind: 'timer', atMs: this.options.clock.now(), actor: id, type: event.event.type });
-    }
-    this.userInspect?.(event);
+  /**
+   * The machine with the kernel's effect implementations. Actions find their actor through `self`
+   * (whose id is the systemId), so one provided machine serves every actor of its kind.
+   */
+  private provide(machine: AnyStateMachine): AnyStateMachine {
+    const cached = this.provided.get(machine);
+    if (cached !== undefined) return cached;
+    const { clock, network, trace } = this.options;
+    const provided = machine.provide({
+      actions: {
+        send: ({ self }: { self: { id: string } }, params: { to: string; message: unknown }) => {
+          network.send(self.id, params.to, params.message);
+        },
+        signal: ({ self }: { self: { id: string } }, params: { to: string; event: EventObject }) => {
+          // Network-free and immediate, but never re-entrant: it runs after this macrostep.
+          clock.scheduleAt(clock.now(), () => {
+            trace?.record({ kind: 'signal', atMs: clock.now(), from: self.id, to: params.to, type: params.event.type });
+            this.get(params.to).actor.send(params.event);
+          });
+        },
+        observe: ({ self }: { self: { id: string } }, params: unknown) => this.options.observe?.(self.id, params),
+        publish: ({ self }: { self: { id: string } }, params: { stream: string; item: unknown }) =>
+          this.options.publish?.(self.id, params.stream, params.item),
+      },
+    });
+    this.provided.set(machine, provided);
+    return provided;
   }
 
-  private recordState(id: string, hosted: Hosted, snapshot: SnapshotFrom<AnyStateMachine>): void {
+  /**
+   * Runs the actor's delayed events on the kernel clock ourselves, through the scheduler of its
+   * (private) actor system, which is what xstate's `raise`/`cancel` call. So each timer is traced
+   * with its actor and event type, a delayed event without an explicit id or one scheduled while
+   * its id is pending fails the run (as in the stepped interpreter) instead of leaving an
+   * uncancellable timer behind, and xstate's wall-clock `startedAt` bookkeeping stays out.
+   */
+  private takeOverTimers(id: string, actor: Actor<AnyStateMachine>): void {
+    const { clock, trace } = this.options;
+    const timers: Record<string, TimerId> = {};
+    const system = actor.system as unknown as { scheduler: unknown };
+    system.scheduler = {
+      schedule: (_source: unknown, target: { send(event: EventObject): void }, event: EventObject, delay: number, timerId?: string) => {
+        if (timerId === undefined) throw new Error(`${id}: delayed event ${event.type} has no explicit id (STYLE rule 2)`);
+        if (timers[timerId] !== undefined) throw new Error(`${id}: timer ${timerId} scheduled while pending; cancel it first`);
+        timers[timerId] = clock.setTimeout(() => {
+          delete timers[timerId];
+          trace?.record({ kind: 'timer', atMs: clock.now(), actor: id, type: event.type });
+          target.send(event);
+        }, delay);
+      },
+      cancel: (_source: unknown, timerId: string) => {
+        const timer = timers[timerId];
+        if (timer === undefined) return;
+        clock.clearTimeout(timer);
+        delete timers[timerId];
+      },
+      cancelAll: () => {
+        for (const [timerId, timer] of Object.entries(timers)) {
+          clock.clearTimeout(timer);
+          delete timers[timerId];
+        }
+      },
+    };
+  }
+
+  private afterTransition(id: string, hosted: Hosted, snapshot: SnapshotFrom<AnyStateMachine>): void {
+    // A machine in a state tagged `offline` (crashed, its AZ out) is down on the network too.
+    const offline = snapshot.status === 'active' && snapshot.hasTag('offline');
+    if (offline !== hosted.offline) {
+      hosted.offline = offline;
+      this.options.network.setDown(id, offline);
+    }
     const trace = this.options.trace;
     if (trace === undefined) return;
     const key = stateText(snapshot.value, snapshot.status);

@@ -6,7 +6,8 @@
  * `transition()` builds a throw-away actor per call (about 80k steps/s here, against about 400k/s
  * with a reused scope). The scope's `actionExecutor` collects executable actions instead of running
  * them; we then translate them into {@link Effect}s:
- * - the named `send` action (params `{ to, message }`) becomes a network send;
+ * - the named `send` action (params `{ to, message }`) becomes a network send; the named `signal`,
+ *   `observe` and `publish` actions become the matching effects;
  * - a delayed `raise` becomes a timer with its explicit id; `cancel` cancels one.
  * Live xstate runs custom actions during the macrostep and defers scheduling (raise/cancel) to its
  * end; {@link effectsOf} orders effects the same way, so both interpreters consume clock sequence
@@ -17,7 +18,14 @@ import type { AnyActorScope, AnyStateMachine, EventObject, InputFrom, SnapshotFr
 
 /** What a machine asked the world to do, as data. */
 export type Effect =
+  /** A message over the kernel network (the named `send` action). */
   | { kind: 'send'; to: string; message: unknown }
+  /** An immediate, network-free event to another actor (the named `signal` action): power cuts. */
+  | { kind: 'signal'; to: string; event: EventObject }
+  /** A report to the judges (the named `observe` action). */
+  | { kind: 'observe'; observation: unknown }
+  /** An item for an rxjs stream (the named `publish` action), e.g. the redo stream. */
+  | { kind: 'publish'; stream: string; item: unknown }
   | { kind: 'schedule'; timerId: string; delayMs: number; event: EventObject }
   | { kind: 'cancel'; timerId: string };
 
@@ -43,6 +51,14 @@ export function effectsOf(actions: readonly ExecutableAction[]): Effect[] {
     if (action.type === 'send') {
       const params = action.params as { to: string; message: unknown };
       sends.push({ kind: 'send', to: params.to, message: params.message });
+    } else if (action.type === 'signal') {
+      const params = action.params as { to: string; event: EventObject };
+      sends.push({ kind: 'signal', to: params.to, event: params.event });
+    } else if (action.type === 'observe') {
+      sends.push({ kind: 'observe', observation: action.params });
+    } else if (action.type === 'publish') {
+      const params = action.params as { stream: string; item: unknown };
+      sends.push({ kind: 'publish', stream: params.stream, item: params.item });
     } else if (action.type === 'xstate.raise') {
       const params = action.params as { event: EventObject; delay?: number; id?: string };
       if (typeof params.delay !== 'number') continue; // an immediate raise stays inside the step

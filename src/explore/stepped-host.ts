@@ -29,6 +29,10 @@ export interface SteppedHostOptions {
   clock: VirtualClock;
   network: Network;
   trace?: Trace;
+  /** Where `observe` effects go. */
+  observe?: (actorId: string, observation: unknown) => void;
+  /** Where `publish` effects go. */
+  publish?: (actorId: string, stream: string, item: unknown) => void;
 }
 
 interface Stepped {
@@ -36,6 +40,7 @@ interface Stepped {
   /** Effects of the initial transition, performed when the actor starts. */
   initialEffects: Effect[];
   lastStateText: string;
+  offline: boolean;
   timers: Record<string, TimerId>;
 }
 
@@ -83,10 +88,10 @@ export class SteppedHost {
     trace?.record({ kind: 'note', atMs: clock.now(), text: `spawn ${spec.id}` });
     const actor = new SteppedActor(spec.id, spec.machine);
     // Like live xstate, compute the initial snapshot at creation and run its actions at start.
-    const stepped: Stepped = { actor, initialEffects: actor.start(spec.input), lastStateText: '', timers: {} };
+    const stepped: Stepped = { actor, initialEffects: actor.start(spec.input), lastStateText: '', offline: false, timers: {} };
     this.hosted[spec.id] = stepped;
-    this.record(spec.id, stepped);
     network.attach(spec.id, spec.locality, (envelope) => this.deliver(spec.id, envelope.message as EventObject));
+    this.record(spec.id, stepped);
     return stepped;
   }
 
@@ -111,6 +116,16 @@ export class SteppedHost {
     for (const effect of effects) {
       if (effect.kind === 'send') {
         network.send(id, effect.to, effect.message);
+      } else if (effect.kind === 'signal') {
+        const { to, event } = effect;
+        clock.scheduleAt(clock.now(), () => {
+          trace?.record({ kind: 'signal', atMs: clock.now(), from: id, to, type: event.type });
+          this.deliver(to, event);
+        });
+      } else if (effect.kind === 'observe') {
+        this.options.observe?.(id, effect.observation);
+      } else if (effect.kind === 'publish') {
+        this.options.publish?.(id, effect.stream, effect.item);
       } else if (effect.kind === 'schedule') {
         if (stepped.timers[effect.timerId] !== undefined) {
           throw new Error(`${id}: timer ${effect.timerId} scheduled while pending; cancel it first`);
@@ -137,8 +152,13 @@ export class SteppedHost {
 
   private record(id: string, stepped: Stepped): void {
     const { clock, trace } = this.options;
-    if (trace === undefined) return;
     const snapshot = stepped.actor.snapshot;
+    const offline = snapshot.status === 'active' && snapshot.hasTag('offline');
+    if (offline !== stepped.offline) {
+      stepped.offline = offline;
+      this.options.network.setDown(id, offline);
+    }
+    if (trace === undefined) return;
     const text = stateText(snapshot.value, snapshot.status);
     if (text !== stepped.lastStateText) {
       stepped.lastStateText = text;

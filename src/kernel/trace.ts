@@ -23,6 +23,8 @@ export type TraceEvent =
   | { kind: 'deliver'; atMs: number; id: number; from: string; to: string; type: string }
   | { kind: 'drop'; atMs: number; id: number; from: string; to: string; type: string; reason: DropReason }
   | { kind: 'timer'; atMs: number; actor: string; type: string }
+  /** An immediate, network-free event between actors (a power cut reaching an AZ's members). */
+  | { kind: 'signal'; atMs: number; from: string; to: string; type: string }
   | { kind: 'state'; atMs: number; actor: string; value: unknown }
   | {
       kind: 'client';
@@ -107,10 +109,16 @@ export class Trace {
  * JSON with object keys sorted, so equal values give equal text whatever order their keys were
  * built in. `undefined` object fields are omitted, as `JSON.stringify` does; non-finite numbers
  * become `null`. Values must be plain data (STYLE rule 8); a cycle throws.
+ *
+ * The text of each array is remembered by identity: one batch of records travels in six write
+ * messages and again in retransmissions and gossip, and is written once. So an array must not be
+ * changed after it has been traced (messages are immutable once sent).
  */
 export function canonicalJson(value: unknown): string {
   return write(value, 0);
 }
+
+const arrayText = new WeakMap<readonly unknown[], string>();
 
 const MAX_DEPTH = 200;
 
@@ -125,7 +133,15 @@ function write(value: unknown, depth: number): string {
       return value ? 'true' : 'false';
     case 'object':
       if (depth > MAX_DEPTH) throw new TypeError('canonicalJson: value too deep (a cycle?)');
-      return Array.isArray(value) ? writeArray(value, depth) : writeObject(value as Record<string, unknown>, depth);
+      if (Array.isArray(value)) {
+        let text = arrayText.get(value);
+        if (text === undefined) {
+          text = writeArray(value, depth);
+          if (value.length > 0) arrayText.set(value, text);
+        }
+        return text;
+      }
+      return writeObject(value as Record<string, unknown>, depth);
     default:
       // undefined, functions and symbols are not data; bigint would lose its type in JSON.
       if (typeof value === 'bigint') return value.toString();
@@ -144,7 +160,14 @@ function writeArray(items: readonly unknown[], depth: number): string {
 }
 
 function writeObject(record: Record<string, unknown>, depth: number): string {
-  const keys = Object.keys(record).sort();
+  const keys = Object.keys(record);
+  // Objects built by the same code have the same key order; sort only when it is not sorted.
+  for (let i = 1; i < keys.length; i++) {
+    if ((keys[i - 1] as string) > (keys[i] as string)) {
+      keys.sort();
+      break;
+    }
+  }
   let text = '{';
   let first = true;
   for (const key of keys) {

@@ -1,0 +1,176 @@
+/**
+ * The wire vocabulary: every message that crosses the kernel network between actors, and the
+ * signals the physical world (AZs, regions, storage nodes, the fault injector) gives its members.
+ *
+ * Messages are plain, JSON-serialisable data (they go into the trace). Every request to storage
+ * carries the sender's volume epoch and the PG's membership epoch, so a segment can reject stale
+ * senders (SIGMOD'18 §2.4, §4.1; PROTOCOL §2.9, §2.11). Acks carry the segment's SCL
+ * (SIGMOD'18 §2.3), which is all the writer needs to advance PGCL.
+ */
+import type { LogRecord } from '../src/protocol/lsn.js';
+import type { Lsn, MembershipEpoch, PgId, VolumeEpoch } from '../src/protocol/ids.js';
+
+/** The payload of a data record: one key of the KV view gets a value. */
+export interface PutPayload {
+  kind: 'put';
+  key: string;
+  value: string;
+}
+
+/** The payload of a commit record. */
+export interface CommitPayload {
+  kind: 'commit';
+  txnId: number;
+}
+
+/** What a redo record carries in this model. */
+export type RedoPayload = PutPayload | CommitPayload;
+
+/** A redo log record of this model. */
+export type RedoRecord = LogRecord<RedoPayload>;
+
+// ---------------------------------------------------------------------------------------------
+// Writer -> segment, segment -> writer
+
+/** A boxcar of one PG's records, sent to every segment of the PG (PROTOCOL §2.5). */
+export interface WriteBatchMessage {
+  type: 'writeBatch';
+  from: string;
+  pg: PgId;
+  volumeEpoch: VolumeEpoch;
+  membershipEpoch: MembershipEpoch;
+  records: readonly RedoRecord[];
+}
+
+/** A segment persisted a batch; `scl` is its SCL after persisting. */
+export interface WriteAckMessage {
+  type: 'writeAck';
+  from: string;
+  pg: PgId;
+  volumeEpoch: VolumeEpoch;
+  scl: Lsn;
+  /** Highest LSN of the batch acknowledged (for the writer's latency bookkeeping). */
+  lsnLast: Lsn;
+}
+
+/** Why a segment refused a request. */
+export type RejectReason = 'staleVolumeEpoch' | 'staleMembershipEpoch';
+
+/** A segment refused a request from a stale epoch; the sender must refresh or stand down. */
+export interface WriteRejectMessage {
+  type: 'writeReject';
+  from: string;
+  pg: PgId;
+  reason: RejectReason;
+  volumeEpoch: VolumeEpoch;
+  membershipEpoch: MembershipEpoch;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Segment <-> segment gossip (PROTOCOL §2.6, §5 V9)
+
+/** "I am complete to `scl`; send me what you have beyond it." */
+export interface GossipPullMessage {
+  type: 'gossipPull';
+  from: string;
+  pg: PgId;
+  scl: Lsn;
+  membershipEpoch: MembershipEpoch;
+}
+
+/** The answer to a pull: records above the puller's SCL that the responder holds. */
+export interface GossipPushMessage {
+  type: 'gossipPush';
+  from: string;
+  pg: PgId;
+  scl: Lsn;
+  membershipEpoch: MembershipEpoch;
+  records: readonly RedoRecord[];
+}
+
+/** A gossip request from a stale membership epoch was refused. */
+export interface GossipRejectMessage {
+  type: 'gossipReject';
+  from: string;
+  pg: PgId;
+  membershipEpoch: MembershipEpoch;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Client <-> writer
+
+/** One operation of a transaction. */
+export type TxnOp = { f: 'put'; key: string; value: string } | { f: 'get'; key: string };
+
+/** A client transaction sent to the writer. */
+export interface TxnRequestMessage {
+  type: 'txnRequest';
+  from: string;
+  txnId: number;
+  ops: readonly TxnOp[];
+}
+
+/** The writer's answer: committed (durable: VDL >= commit LSN) with the values read. */
+export interface TxnOkMessage {
+  type: 'txnOk';
+  from: string;
+  txnId: number;
+  /** LSN of the commit record, or 0 for a read-only transaction. */
+  commitLsn: Lsn;
+  /** Values read by the transaction's gets, in op order (null: key never written). */
+  reads: readonly (string | null)[];
+}
+
+/** The writer refused the transaction; it took no effect. */
+export interface TxnFailMessage {
+  type: 'txnFail';
+  from: string;
+  txnId: number;
+  reason: 'writerUnavailable' | 'overloaded' | 'invalid';
+}
+
+// ---------------------------------------------------------------------------------------------
+// Signals from the physical world and the fault injector. They are not network messages: the
+// kernel delivers them at once, because a power cut does not travel over a link.
+
+/** A member's AZ or region went out, or came back. */
+export interface OutageSignal {
+  type: 'outage' | 'recover';
+  /** Which enclosing failure domain: the storage node, the AZ or the region. */
+  cause: 'node' | 'az' | 'region';
+}
+
+/** A process crash (in-memory state lost, persisted state kept) or its restart. */
+export interface ProcessSignal {
+  type: 'crash' | 'restart';
+}
+
+/** Make a segment's disk slower by a factor (a latency outlier), or normal again (factor 1). */
+export interface SlowDiskSignal {
+  type: 'slowDisk';
+  factor: number;
+}
+
+/** Every message that crosses the network. */
+export type WireMessage =
+  | WriteBatchMessage
+  | WriteAckMessage
+  | WriteRejectMessage
+  | GossipPullMessage
+  | GossipPushMessage
+  | GossipRejectMessage
+  | TxnRequestMessage
+  | TxnOkMessage
+  | TxnFailMessage;
+
+/** Params of the named `send` action every machine uses (STYLE rule 1). */
+export interface SendParams<M = WireMessage> {
+  to: string;
+  message: M;
+}
+
+/** Params of the named `signal` action: an immediate, network-free event to another actor. */
+export interface SignalParams {
+  to: string;
+  event: OutageSignal | ProcessSignal;
+}

@@ -1,0 +1,341 @@
+/**
+ * StorageSegment: one of a protection group's six copies (PROTOCOL §2.1, §2.5, §2.6).
+ *
+ * States: `online.up` (serving), `online.hydrating` (a new, empty member catching up by gossip
+ * before it counts as caught up), `down` (crashed, or its storage node, AZ or region is out; tagged
+ * `offline`, so the kernel network drops its traffic), `retired` (removed from the PG).
+ *
+ * Foreground path (SIGMOD'17 §3.3 steps 1–2, the only ones on the latency path): a write batch is
+ * queued in memory, persisted to the hot log after a disk latency, and acknowledged with the
+ * segment's SCL (SIGMOD'18 §2.3). Requests from a stale volume or membership epoch are rejected
+ * (SIGMOD'18 §2.4, §4.1). Background: a periodic gossip pull from the next peer fills holes
+ * (PROTOCOL §2.6, §5 V9). A crash loses the in-memory queue and keeps the hot log; a restart
+ * resumes gossip.
+ *
+ * The hot log is a `SegmentStore` (src/protocol/segment-store.ts), owner-private and updated in
+ * place so an append costs the same at any log size; snapshots are therefore valid until the next
+ * transition (the explorer clones before stepping). Disk latency jitter comes from a table of
+ * samples the kernel drew for the segment's storage node: the machine itself never draws chance.
+ */
+import { assign, enqueueActions, setup } from 'xstate';
+import type { Lsn, MembershipEpoch, PgId, VolumeEpoch } from '../src/protocol/ids.js';
+import type { PersistedObservation } from '../src/protocol/observations.js';
+import type { StoredRecord } from '../src/protocol/recovery.js';
+import type { SegmentStore } from '../src/protocol/segment-store.js';
+import { createSegmentStore, persistRecords, persistStoredRecords, recordsAbove, sclOf } from '../src/protocol/segment-store.js';
+import type {
+  GossipPullMessage,
+  GossipPushMessage,
+  OutageSignal,
+  ProcessSignal,
+  RedoPayload,
+  SendParams,
+  SlowDiskSignal,
+  WireMessage,
+  WriteBatchMessage,
+} from './messages.js';
+
+/** Input of {@link segmentMachine}. */
+export interface SegmentInput {
+  /** The segment's systemId, e.g. `seg:pg0:us-east-1a:1`. */
+  self: string;
+  pg: number;
+  kind: 'full' | 'tail';
+  /** The other members of the PG: gossip partners. */
+  peers: readonly string[];
+  /** @defaultValue 1 */
+  volumeEpoch?: number;
+  /** @defaultValue 1 */
+  membershipEpoch?: number;
+  /** Disk persist latencies to cycle through (drawn by the kernel; shared by a node's segments). */
+  diskLatencySamplesMs: readonly number[];
+  /** Where in the sample table this segment starts. @defaultValue 0 */
+  diskSampleOffset?: number;
+  /** Period of the gossip pull. @defaultValue 100 */
+  gossipPeriodMs?: number;
+  /** Delay of the first gossip pull, so peers do not pull in lockstep. @defaultValue 0 */
+  gossipOffsetMs?: number;
+  /** Most records one gossip answer carries. @defaultValue 512 */
+  gossipMaxRecords?: number;
+  /** Start as a new, empty member that must catch up by gossip (membership change). */
+  hydrating?: boolean;
+}
+
+/** A batch waiting in the in-memory incoming queue (lost on crash). */
+interface PendingWrite {
+  via: 'write' | 'gossip';
+  /** The writer (write) or gossip peer (gossip) it came from. */
+  source: string;
+  volumeEpoch: VolumeEpoch;
+  records: readonly StoredRecord<RedoPayload>[] | WriteBatchMessage['records'];
+}
+
+/** Context of {@link segmentMachine}. */
+export interface SegmentContext {
+  self: string;
+  pg: PgId;
+  kind: 'full' | 'tail';
+  peers: readonly string[];
+  volumeEpoch: VolumeEpoch;
+  membershipEpoch: MembershipEpoch;
+  /** The hot log: survives crashes. Owner-private, updated in place. */
+  store: SegmentStore<RedoPayload>;
+  /** The in-memory incoming queue; the head is on the disk. Lost on crash. */
+  diskQueue: PendingWrite[];
+  diskLatencySamplesMs: readonly number[];
+  diskSampleIndex: number;
+  /** Disk latency multiplier (1 = normal; a latency outlier is e.g. 50). */
+  diskSlowFactor: number;
+  gossipPeriodMs: number;
+  gossipOffsetMs: number;
+  gossipMaxRecords: number;
+  /** Index of the next peer to pull from (round robin). */
+  gossipCursor: number;
+  /** Why the segment is down; it comes back when no cause remains. */
+  downCauses: { process: boolean; node: boolean; az: boolean; region: boolean };
+  /** Started as an empty replacement member (see {@link SegmentInput.hydrating}). */
+  startsHydrating: boolean;
+  stats: { batchesPersisted: number; recordsFromGossip: number; rejected: number; crashes: number };
+}
+
+/** Events the segment handles: wire messages, its own timers, and signals. */
+export type SegmentEvent =
+  | WireMessage
+  | { type: 'diskDone' }
+  | { type: 'gossipTick' }
+  | OutageSignal
+  | ProcessSignal
+  | SlowDiskSignal
+  | { type: 'retire' };
+
+/** Timer ids (explicit: STYLE rule 2). */
+export const SEGMENT_DISK_TIMER = 'segment.disk';
+export const SEGMENT_GOSSIP_TIMER = 'segment.gossip';
+
+type DownCause = keyof SegmentContext['downCauses'];
+
+function causeOf(event: OutageSignal | ProcessSignal): DownCause {
+  return 'cause' in event ? event.cause : 'process';
+}
+
+/** The next disk latency, from the kernel's sample table. */
+export function nextDiskDelayMs(context: SegmentContext): number {
+  const samples = context.diskLatencySamplesMs;
+  const sample = samples.length === 0 ? 0 : (samples[context.diskSampleIndex % samples.length] as number);
+  return sample * context.diskSlowFactor;
+}
+
+const segmentBase = setup({
+  types: {
+    context: {} as SegmentContext,
+    events: {} as SegmentEvent,
+    input: {} as SegmentInput,
+  },
+  actions: {
+    // Effects as data (STYLE rule 1): the interpreter supplies the implementations.
+    send: (_, _params: SendParams) => {},
+    observe: (_, _params: PersistedObservation) => {},
+  },
+  guards: {
+    staleVolumeEpoch: ({ context, event }) =>
+      event.type === 'writeBatch' && event.volumeEpoch < context.volumeEpoch,
+    staleMembershipEpoch: ({ context, event }) =>
+      (event.type === 'writeBatch' || event.type === 'gossipPull' || event.type === 'gossipPush') &&
+      event.membershipEpoch < context.membershipEpoch,
+    noCauseLeft: ({ context, event }) => {
+      if (event.type !== 'restart' && event.type !== 'recover') return false;
+      const causes = { ...context.downCauses, [causeOf(event)]: false };
+      return !causes.process && !causes.node && !causes.az && !causes.region;
+    },
+    caughtUp: ({ context, event }) => event.type === 'gossipPush' && event.scl <= sclOf(context.store),
+  },
+});
+
+/** The storage segment; see the file header. */
+export const segmentMachine = segmentBase.extend({
+  actions: {
+    /** Queues a batch for the disk; starts the disk if it was idle. */
+    enqueueWrite: segmentBase.enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'writeBatch' && event.type !== 'gossipPush') return;
+      if (event.records.length === 0) return;
+      const pending: PendingWrite =
+        event.type === 'writeBatch'
+          ? { via: 'write', source: event.from, volumeEpoch: event.volumeEpoch, records: event.records }
+          : { via: 'gossip', source: event.from, volumeEpoch: context.volumeEpoch, records: event.records as readonly StoredRecord<RedoPayload>[] };
+      context.diskQueue.push(pending);
+      // A newer volume epoch means a new writer recovered the volume: adopt it (fence older ones).
+      if (event.type === 'writeBatch' && event.volumeEpoch > context.volumeEpoch) {
+        enqueue.assign({ volumeEpoch: event.volumeEpoch });
+      }
+      if (context.diskQueue.length === 1) {
+        enqueue.raise({ type: 'diskDone' }, { delay: nextDiskDelayMs(context), id: SEGMENT_DISK_TIMER });
+      }
+    }),
+    /** The disk finished the head batch: make it durable in the hot log, ack, start the next. */
+    persistHead: segmentBase.enqueueActions(({ context, enqueue }) => {
+      const head = context.diskQueue.shift();
+      if (head === undefined) return;
+      const { store } = context;
+      if (head.via === 'write') {
+        const stored = persistRecords(store, head.records, head.volumeEpoch);
+        const last = head.records[head.records.length - 1];
+        enqueue({
+          type: 'observe',
+          params: { kind: 'persisted', segment: context.self, pg: context.pg, source: head.source, via: 'write', volumeEpoch: head.volumeEpoch, lsns: stored, scl: sclOf(store) },
+        });
+        enqueue({
+          type: 'send',
+          params: {
+            to: head.source,
+            message: { type: 'writeAck', from: context.self, pg: context.pg, volumeEpoch: head.volumeEpoch, scl: sclOf(store), lsnLast: (last?.lsn ?? 0) as Lsn },
+          },
+        });
+      } else {
+        const storedByEpoch = persistStoredRecords(store, head.records as readonly StoredRecord<RedoPayload>[]);
+        for (const [epoch, lsns] of Object.entries(storedByEpoch)) {
+          enqueue({
+            type: 'observe',
+            params: { kind: 'persisted', segment: context.self, pg: context.pg, source: head.source, via: 'gossip', volumeEpoch: Number(epoch), lsns, scl: sclOf(store) },
+          });
+        }
+      }
+      enqueue.assign({
+        diskSampleIndex: context.diskSampleIndex + 1,
+        stats: {
+          ...context.stats,
+          batchesPersisted: context.stats.batchesPersisted + (head.via === 'write' ? 1 : 0),
+          recordsFromGossip: context.stats.recordsFromGossip + (head.via === 'gossip' ? head.records.length : 0),
+        },
+      });
+      if (context.diskQueue.length > 0) {
+        enqueue.raise({ type: 'diskDone' }, { delay: nextDiskDelayMs({ ...context, diskSampleIndex: context.diskSampleIndex + 1 }), id: SEGMENT_DISK_TIMER });
+      }
+    }),
+    reject: segmentBase.enqueueActions(({ context, event, enqueue }) => {
+      if (event.type === 'writeBatch') {
+        const reason = event.volumeEpoch < context.volumeEpoch ? 'staleVolumeEpoch' : 'staleMembershipEpoch';
+        enqueue({
+          type: 'send',
+          params: {
+            to: event.from,
+            message: { type: 'writeReject', from: context.self, pg: context.pg, reason, volumeEpoch: context.volumeEpoch, membershipEpoch: context.membershipEpoch },
+          },
+        });
+      } else if (event.type === 'gossipPull') {
+        enqueue({ type: 'send', params: { to: event.from, message: { type: 'gossipReject', from: context.self, pg: context.pg, membershipEpoch: context.membershipEpoch } } });
+      }
+      enqueue.assign({ stats: { ...context.stats, rejected: context.stats.rejected + 1 } });
+    }),
+    /** Pull from the next peer in turn, then re-arm the gossip timer. */
+    gossipPull: segmentBase.enqueueActions(({ context, enqueue }) => {
+      const peer = context.peers[context.gossipCursor % Math.max(1, context.peers.length)];
+      if (peer !== undefined) {
+        const message: GossipPullMessage = { type: 'gossipPull', from: context.self, pg: context.pg, scl: sclOf(context.store), membershipEpoch: context.membershipEpoch };
+        enqueue({ type: 'send', params: { to: peer, message } });
+      }
+      enqueue.assign({ gossipCursor: context.gossipCursor + 1 });
+      enqueue.raise({ type: 'gossipTick' }, { delay: context.gossipPeriodMs, id: SEGMENT_GOSSIP_TIMER });
+    }),
+    /** Answer a pull with what the peer is missing (possibly nothing: it then knows it is caught up). */
+    gossipAnswer: segmentBase.enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'gossipPull') return;
+      const records = recordsAbove(context.store, event.scl, context.gossipMaxRecords);
+      const message: GossipPushMessage = { type: 'gossipPush', from: context.self, pg: context.pg, scl: sclOf(context.store), membershipEpoch: context.membershipEpoch, records };
+      enqueue({ type: 'send', params: { to: event.from, message } });
+    }),
+    startGossip: segmentBase.raise({ type: 'gossipTick' }, {
+      delay: ({ context }) => context.gossipOffsetMs,
+      id: SEGMENT_GOSSIP_TIMER,
+    }),
+    /** A crash or power cut: the in-memory queue and timers are gone; the hot log stays. */
+    loseVolatileState: enqueueActions(({ enqueue }) => {
+      enqueue.cancel(SEGMENT_DISK_TIMER);
+      enqueue.cancel(SEGMENT_GOSSIP_TIMER);
+      enqueue.assign({ diskQueue: [] });
+    }),
+    setCause: assign(({ context, event }) => {
+      if (event.type !== 'crash' && event.type !== 'outage' && event.type !== 'restart' && event.type !== 'recover') return {};
+      const down = event.type === 'crash' || event.type === 'outage';
+      return {
+        downCauses: { ...context.downCauses, [causeOf(event)]: down },
+        stats: event.type === 'crash' ? { ...context.stats, crashes: context.stats.crashes + 1 } : context.stats,
+      };
+    }),
+    setSlowFactor: assign({ diskSlowFactor: ({ context, event }) => (event.type === 'slowDisk' ? event.factor : context.diskSlowFactor) }),
+  },
+}).createMachine({
+  id: 'segment',
+  context: ({ input }) => ({
+    self: input.self,
+    pg: input.pg as PgId,
+    kind: input.kind,
+    peers: input.peers,
+    volumeEpoch: (input.volumeEpoch ?? 1) as VolumeEpoch,
+    membershipEpoch: (input.membershipEpoch ?? 1) as MembershipEpoch,
+    store: createSegmentStore<RedoPayload>(input.pg as PgId),
+    diskQueue: [],
+    diskLatencySamplesMs: input.diskLatencySamplesMs,
+    diskSampleIndex: input.diskSampleOffset ?? 0,
+    diskSlowFactor: 1,
+    gossipPeriodMs: input.gossipPeriodMs ?? 100,
+    gossipOffsetMs: input.gossipOffsetMs ?? 0,
+    gossipMaxRecords: input.gossipMaxRecords ?? 512,
+    gossipCursor: 0,
+    downCauses: { process: false, node: false, az: false, region: false },
+    startsHydrating: input.hydrating ?? false,
+    stats: { batchesPersisted: 0, recordsFromGossip: 0, rejected: 0, crashes: 0 },
+  }),
+  initial: 'booting',
+  states: {
+    booting: {
+      always: [{ guard: ({ context }) => context.startsHydrating, target: 'online.hydrating' }, { target: 'online' }],
+    },
+    online: {
+      initial: 'up',
+      entry: 'startGossip',
+      on: {
+        writeBatch: [{ guard: 'staleVolumeEpoch', actions: 'reject' }, { guard: 'staleMembershipEpoch', actions: 'reject' }, { actions: 'enqueueWrite' }],
+        gossipPull: [{ guard: 'staleMembershipEpoch', actions: 'reject' }, { actions: 'gossipAnswer' }],
+        diskDone: { actions: 'persistHead' },
+        gossipTick: { actions: 'gossipPull' },
+        slowDisk: { actions: 'setSlowFactor' },
+        crash: { target: 'down', actions: 'setCause' },
+        outage: { target: 'down', actions: 'setCause' },
+        retire: { target: 'retired' },
+      },
+      states: {
+        up: {
+          on: {
+            gossipPush: [{ guard: 'staleMembershipEpoch' }, { actions: 'enqueueWrite' }],
+          },
+        },
+        hydrating: {
+          on: {
+            gossipPush: [
+              { guard: 'staleMembershipEpoch' },
+              // A peer with nothing beyond our SCL: caught up with at least one member.
+              { guard: 'caughtUp', target: 'up', actions: 'enqueueWrite' },
+              { actions: 'enqueueWrite' },
+            ],
+          },
+        },
+      },
+    },
+    down: {
+      tags: ['offline'],
+      entry: 'loseVolatileState',
+      on: {
+        crash: { actions: 'setCause' },
+        outage: { actions: 'setCause' },
+        restart: [{ guard: 'noCauseLeft', target: 'online', actions: 'setCause' }, { actions: 'setCause' }],
+        recover: [{ guard: 'noCauseLeft', target: 'online', actions: 'setCause' }, { actions: 'setCause' }],
+        slowDisk: { actions: 'setSlowFactor' },
+        retire: { target: 'retired' },
+      },
+    },
+    retired: {
+      tags: ['offline'],
+      entry: 'loseVolatileState',
+    },
+  },
+});

@@ -1,0 +1,46 @@
+/**
+ * The judges: named properties over a run (STYLE rule 9). `invariants.ts` checks the writer-side
+ * safety properties S1–S5 and S7 over the observation stream; `durability.ts` checks S6, no lost
+ * acknowledged commit, from what segments persisted. Imports `src/protocol` only.
+ * Named exports only, grouped by file.
+ */
+
+// --- property.ts: kinds, results, and the builders of named checkers ------------------------
+export type { Judgement, PropertyChecker, PropertyKind, PropertyResult, Sighting, Tally, Violation } from './property.js';
+export { FIRST_VIOLATIONS_KEPT, always, createTally, eventually, sometimes } from './property.js';
+
+// --- invariants.ts + vdl-durability.ts: S1–S5, S7 over observations --------------------------
+export type { InvariantChecker, InvariantCheckerOptions } from './invariants.js';
+export {
+  INVARIANT_NAMES,
+  createCommitRule,
+  createInvariantChecker,
+  createLalBound,
+  createLsnUniqueness,
+  createOneWriterPerEpoch,
+  createPointOrdering,
+} from './invariants.js';
+export type { VdlDurabilityChecker } from './vdl-durability.js';
+export { S4_VDL_DURABILITY, createVdlDurability } from './vdl-durability.js';
+
+// --- durability.ts: S6 no lost acknowledged commit, read back from storage ------------------
+export type {
+  AcknowledgedCommit,
+  CommitPayload,
+  DurabilityInput,
+  DurabilityPg,
+  DurabilityReport,
+  DurabilitySegment,
+  LostCommit,
+} from './durability.js';
+export {
+  NO_LOST_ACKNOWLEDGED_COMMIT,
+  SEGMENTS_PER_PG_MAX,
+  checkAcknowledgedCommits,
+  durabilityResult,
+  heldByEveryReadQuorum,
+} from './durability.js';
+
+// --- lsn-set.ts: one bit per LSN, for checkers that remember millions -----------------------
+export type { LsnSet } from './lsn-set.js';
+export { createLsnSet, isLsnValue } from './lsn-set.js';

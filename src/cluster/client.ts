@@ -1,0 +1,148 @@
+/**
+ * The database client: transactions of puts and gets, sent to the writer over the kernel network,
+ * each returning a handle that settles on the commit acknowledgement (`ok`), a refusal (`fail`) or
+ * a timeout (`info`: the outcome is unknown, the transaction may still commit).
+ *
+ * A client is one connection running one transaction at a time, like a Jepsen process; after an
+ * `info` it continues as a new process id, because the old one's fate is unknown. Handles are not
+ * promises (no promises in the simulated path): register `onSettled` callbacks, which run on the
+ * kernel clock.
+ */
+import type { TxnOp } from '../../models/messages.js';
+import type { TimerId, VirtualClock } from '../kernel/clock.js';
+import type { Envelope, Locality, Network } from '../kernel/network.js';
+import type { HistoryEntry, HistoryRecorder } from './history.js';
+
+/** The state of one transaction as the client sees it. */
+export interface TxnHandle {
+  readonly txnId: number;
+  readonly ops: readonly TxnOp[];
+  readonly process: number;
+  readonly invokedAtMs: number;
+  status: 'pending' | 'ok' | 'fail' | 'info';
+  settledAtMs?: number;
+  /** On `ok`: the commit record's LSN (0 for a read-only transaction). */
+  commitLsn?: number;
+  /** On `ok`: the values the gets read, in op order. */
+  reads?: readonly (string | null)[];
+  /** Calls back once the handle settles (at once if it already has). */
+  onSettled(callback: (handle: TxnHandle) => void): void;
+}
+
+/** Options of {@link DatabaseClient}. */
+export interface DatabaseClientOptions {
+  /** The client's systemId and network endpoint, e.g. `client:1`. */
+  id: string;
+  locality: Locality;
+  /** Where transactions go: the cluster endpoint (the writer's systemId). */
+  writerId: string;
+  clock: VirtualClock;
+  network: Network;
+  history: HistoryRecorder;
+  /** Hear nothing for this long and the outcome is `info`. */
+  txnTimeoutMs: number;
+  /** First Jepsen process id of this client, and the step to its next one after an `info`. */
+  processFirst: number;
+  processStride: number;
+  /** Issues transaction ids, unique across the simulation. */
+  nextTxnId: () => number;
+}
+
+interface Inflight {
+  handle: TxnHandle & { callbacks: ((handle: TxnHandle) => void)[] };
+  timer: TimerId;
+}
+
+/** One client connection; see the file header. */
+export class DatabaseClient {
+  private process: number;
+  private inflight: Inflight | undefined;
+  /** Replies that arrived after the client had given up (`info`). */
+  lateReplies = 0;
+
+  constructor(private readonly options: DatabaseClientOptions) {
+    this.process = options.processFirst;
+    options.network.attach(options.id, options.locality, (envelope) => this.receive(envelope));
+  }
+
+  get id(): string {
+    return this.options.id;
+  }
+
+  /** True while a transaction is pending. */
+  get busy(): boolean {
+    return this.inflight !== undefined;
+  }
+
+  /**
+   * Starts a transaction. One at a time per client.
+   * @throws Error if a transaction is already pending on this client.
+   */
+  transact(ops: readonly TxnOp[]): TxnHandle {
+    const { clock, network, history } = this.options;
+    if (this.inflight !== undefined) {
+      throw new Error(`client ${this.options.id} already has transaction ${this.inflight.handle.txnId} pending; use another client`);
+    }
+    const txnId = this.options.nextTxnId();
+    const callbacks: ((handle: TxnHandle) => void)[] = [];
+    const handle: Inflight['handle'] = {
+      txnId,
+      ops,
+      process: this.process,
+      invokedAtMs: clock.now(),
+      status: 'pending',
+      callbacks,
+      onSettled: (callback) => {
+        if (handle.status === 'pending') callbacks.push(callback);
+        else callback(handle);
+      },
+    };
+    history.record({ ...this.entryBase(handle), type: 'invoke', value: microOps(ops), timeMs: clock.now() });
+    const timer = clock.setTimeout(() => this.settle('info', { error: 'timeout' }), this.options.txnTimeoutMs);
+    this.inflight = { handle, timer };
+    network.send(this.options.id, this.options.writerId, { type: 'txnRequest', from: this.options.id, txnId, ops });
+    return handle;
+  }
+
+  private entryBase(handle: TxnHandle): Pick<HistoryEntry, 'process' | 'f' | 'node' | 'txnId'> {
+    return { process: handle.process, f: 'txn', node: this.options.id, txnId: handle.txnId };
+  }
+
+  private receive(envelope: Envelope): void {
+    const message = envelope.message as { type: string; txnId?: number };
+    if (this.inflight === undefined || message.txnId !== this.inflight.handle.txnId) {
+      if (message.type === 'txnOk' || message.type === 'txnFail') this.lateReplies++;
+      return;
+    }
+    if (message.type === 'txnOk') {
+      const ok = envelope.message as { commitLsn: number; reads: (string | null)[] };
+      this.settle('ok', { commitLsn: ok.commitLsn, reads: ok.reads });
+    } else if (message.type === 'txnFail') {
+      this.settle('fail', { error: (envelope.message as { reason: string }).reason });
+    }
+  }
+
+  private settle(status: 'ok' | 'fail' | 'info', detail: { commitLsn?: number; reads?: (string | null)[]; error?: string }): void {
+    const inflight = this.inflight;
+    if (inflight === undefined) return;
+    const { clock, history } = this.options;
+    const { handle } = inflight;
+    this.inflight = undefined;
+    clock.clearTimeout(inflight.timer);
+    handle.status = status;
+    handle.settledAtMs = clock.now();
+    handle.commitLsn = detail.commitLsn;
+    handle.reads = detail.reads;
+    const value = microOps(handle.ops, detail.reads);
+    history.record({ ...this.entryBase(handle), type: status, value, timeMs: clock.now(), commitLsn: detail.commitLsn, error: detail.error });
+    // Jepsen: a process whose last operation is indeterminate never issues again.
+    if (status === 'info') this.process += this.options.processStride;
+    for (const callback of handle.callbacks.splice(0)) callback(handle);
+  }
+}
+
+/** A transaction's ops as Jepsen micro-ops `[f, key, value]`; gets carry what they read, if known. */
+export function microOps(ops: readonly TxnOp[], reads?: readonly (string | null)[]): [string, string, string | null][] {
+  let readIndex = 0;
+  return ops.map((op) => (op.f === 'put' ? ['put', op.key, op.value] : ['get', op.key, reads?.[readIndex++] ?? null]));
+}

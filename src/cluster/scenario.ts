@@ -1,0 +1,123 @@
+/**
+ * A scenario as data: topology + storage + network + workload + faults + duration (FDB's
+ * `tests/fast/*.toml` idea). Built-in scenarios, scenario files, tests and the viewer all load the
+ * same shape. `schema.ts` validates untrusted input into it, filling defaults; this file is the
+ * type every consumer reads.
+ */
+import type { LatencyDistribution, NetworkOptions } from '../kernel/network.js';
+
+/** Regions, AZs, PGs and placement (PROTOCOL §1). */
+export interface TopologySpec {
+  /** Regions; the first is the primary (the only one with a writer). */
+  regions: { id: string; azs: string[] }[];
+  /** Protection groups in the volume (≥ 1). Each has 6 segments, 2 in each of 3 AZs. */
+  pgCount: number;
+  /** Storage nodes per AZ; a PG's segments in an AZ go to two different nodes (≥ 2). */
+  storageNodesPerAz: number;
+  /**
+   * `full`: every segment holds log and pages (quorums 4/6 and 3/6). `fullTail`: one full and one
+   * tail segment per AZ (W = 4/6 ∨ 3/3 full, R = 3/6 ∧ 1/3 full; PROTOCOL §2.12, §5 M2).
+   */
+  segmentKinds: 'full' | 'fullTail';
+  /** The writer's AZ; one of the primary region's AZs. */
+  writerAz: string;
+  /** Blocks (pages) per PG; keys hash onto blocks, blocks map to PGs by range. */
+  blocksPerPg: number;
+  /** LSN allocation limit (PROTOCOL §2.2; default 10,000,000). */
+  lal: number;
+}
+
+/** Segment and storage node behaviour. */
+export interface StorageSpec {
+  /** Time to persist one batch to the hot log (PROTOCOL §6: 0.5 ms). */
+  diskLatencyMs: LatencyDistribution;
+  /** Period of each segment's gossip pull (PROTOCOL §5 V9: 100 ms). */
+  gossipPeriodMs: number;
+  /** Most records one gossip answer carries. */
+  gossipMaxRecords: number;
+}
+
+/** Writer behaviour. */
+export interface WriterSpec {
+  /**
+   * `quorum`: a record is durable at the PG's write quorum (4/6). `all`: wait for all 6 acks, the
+   * control arm that shows why Aurora uses 4/6 (SIGMOD'17 §2.1).
+   */
+  durability: 'quorum' | 'all';
+  /** Resend records not yet durable after this long (message loss, segment restarts). */
+  retransmitAfterMs: number;
+  /** Time the link to one segment is busy per batch sent (what makes boxcars fill). */
+  linkBusyMsPerBatch: number;
+}
+
+/** The client workload. */
+export interface WorkloadSpec {
+  /** Client processes; each has its own endpoint, in the writer's region. */
+  clients: number;
+  /** Target commits per second over all clients (Poisson arrivals). */
+  commitsPerS: number;
+  /** Puts per transaction (its MTR has this many data records plus a commit record). */
+  putsPerTxn: number;
+  /** Gets per transaction. */
+  getsPerTxn: number;
+  /** Distinct keys. */
+  keys: number;
+  /** A client that hears nothing for this long records the outcome as unknown (`info`). */
+  txnTimeoutMs: number;
+  /** Virtual time the workload starts and stops issuing. */
+  startMs: number;
+  stopMs: number;
+}
+
+/** A fault, applied at virtual time `atMs`. Targets are systemIds or AZ names. */
+export type FaultSpec =
+  | { atMs: number; kind: 'azOutage' | 'azRecover'; az: string }
+  | { atMs: number; kind: 'regionOutage' | 'regionRecover'; region: string }
+  | { atMs: number; kind: 'segmentCrash' | 'segmentRestart'; segment: string }
+  | { atMs: number; kind: 'nodeCrash' | 'nodeRestart'; node: string }
+  | { atMs: number; kind: 'slowSegment'; segment: string; factor: number }
+  | { atMs: number; kind: 'partition'; sideA: string[]; sideB?: string[]; oneWay?: boolean }
+  | { atMs: number; kind: 'heal' };
+
+/** A whole scenario. */
+export interface Scenario {
+  name: string;
+  /** One line for `aurora-actors scenarios`. */
+  description: string;
+  topology: TopologySpec;
+  storage: StorageSpec;
+  writer: WriterSpec;
+  network: NetworkOptions;
+  workload: WorkloadSpec;
+  faults: FaultSpec[];
+  /** Virtual time to run. */
+  durationMs: number;
+}
+
+/** A segment as placed by topology resolution. */
+export interface SegmentPlacement {
+  /** systemId, e.g. `seg:pg0:az-a:1`. */
+  id: string;
+  pg: number;
+  regionId: string;
+  azId: string;
+  /** systemId of its storage node, e.g. `node:az-a:3`. */
+  node: string;
+  kind: 'full' | 'tail';
+}
+
+/** A topology with every actor named and placed. */
+export interface ResolvedTopology {
+  regionId: string;
+  /** The three AZs PGs span (the primary region's first three). */
+  azs: string[];
+  /** All AZs of the primary region. */
+  allAzs: string[];
+  segments: SegmentPlacement[];
+  /** Segment ids of each PG, keyed by PG id, in placement order. */
+  membersByPg: Record<number, string[]>;
+  /** Storage nodes: id, AZ, and the segments they hold. */
+  nodes: { id: string; azId: string; segments: string[] }[];
+  writer: { id: string; azId: string };
+  clients: { id: string; azId: string }[];
+}

@@ -1,0 +1,194 @@
+/**
+ * Topology resolution: regions, AZs and a PG count in; every segment, storage node, writer and
+ * client named and placed out (PROTOCOL §1).
+ *
+ * Placement rules:
+ * - PG p has 6 segments, 2 in each of the primary region's first three AZs (Aurora, SIGMOD'17
+ *   §2.1: "two copies of each item in three AZs"), named `seg:pg{p}:{az}:{1|2}`.
+ * - The two segments of a PG in one AZ sit on two different storage nodes `node:{az}:{n}`, so one
+ *   node crash costs a PG at most one vote per AZ.
+ * - PGs are dealt round robin over each AZ's nodes, two slots per PG, so node loads differ by at
+ *   most one segment. The slots of PG p are 2p and 2p+1 modulo the node count; consecutive
+ *   residues always differ, which keeps a PG's pair on distinct nodes. With an even node count
+ *   the pair's order flips every other round, so every node holds both `:1` and `:2` segments
+ *   (with `fullTail`, both full and tail segments) rather than one kind only.
+ * - `fullTail`: `:1` is full and `:2` is tail in every AZ, the only placement that keeps a full
+ *   segment readable under AZ+1 (PROTOCOL §2.12, §5 M2).
+ * - Storage nodes exist only in the three AZs PGs span; the writer sits in `writerAz`; clients
+ *   are dealt round robin over all the primary region's AZs.
+ *
+ * Everything is a pure function of its input (no randomness), linear in the number of segments.
+ */
+import type { ResolvedTopology, SegmentPlacement, TopologySpec } from './scenario.js';
+import { ScenarioError, describeValue } from './errors.js';
+
+/** AZs a PG spans (PROTOCOL §1). */
+export const PG_AZ_COUNT = 3;
+/** Segments per PG in each of its AZs. */
+export const SEGMENTS_PER_AZ = 2;
+/** Segments per PG: the quorum's V = 6 (PROTOCOL §2.1). */
+export const SEGMENTS_PER_PG = PG_AZ_COUNT * SEGMENTS_PER_AZ;
+/** Most PGs a topology may have (a 64 TB volume is 6,400). */
+export const PG_COUNT_MAX = 100_000;
+/** Most storage nodes per AZ. */
+export const STORAGE_NODES_PER_AZ_MAX = 100_000;
+/** Most clients a workload may have. */
+export const CLIENT_COUNT_MAX = 100_000;
+
+/** Region and AZ names become parts of systemIds, so they may not contain `:` or spaces. */
+const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+const NAME_RULE = "must be a name of letters, digits, '.', '_' or '-'";
+
+/** The systemId of a segment, e.g. `seg:pg0:us-east-1a:1`. */
+export function segmentId(pg: number, azId: string, copy: 1 | 2): string {
+  return `seg:pg${pg}:${azId}:${copy}`;
+}
+
+/** The systemId of a storage node, e.g. `node:us-east-1a:3` (n counts from 1). */
+export function storageNodeId(azId: string, n: number): string {
+  return `node:${azId}:${n}`;
+}
+
+/** The systemId of the writer instance, e.g. `inst:us-east-1:writer`. */
+export function writerId(regionId: string): string {
+  return `inst:${regionId}:writer`;
+}
+
+/** The systemId of a client process, e.g. `client:1` (i counts from 1). */
+export function clientId(i: number): string {
+  return `client:${i}`;
+}
+
+/** What is wrong with a topology: the field path and what it allows (one line together). */
+export interface TopologyProblem {
+  /** e.g. `topology.regions[0].azs`. */
+  field: string;
+  /** e.g. `must list at least 3 AZs (a PG spans 3 AZs), got 2`. */
+  message: string;
+}
+
+/**
+ * The first reason `spec` (and `clientCount`, reported as `workload.clients`) cannot be placed, or
+ * undefined. Shared by the scenario schema and {@link resolveTopology} so both say the same thing.
+ */
+export function findTopologyProblem(spec: TopologySpec, clientCount = 0): TopologyProblem | undefined {
+  return (
+    regionsProblem(spec) ??
+    integerProblem('topology.pgCount', spec.pgCount, 1, PG_COUNT_MAX) ??
+    integerProblem('topology.storageNodesPerAz', spec.storageNodesPerAz, SEGMENTS_PER_AZ, STORAGE_NODES_PER_AZ_MAX) ??
+    segmentKindsProblem(spec.segmentKinds) ??
+    writerAzProblem(spec) ??
+    integerProblem('topology.blocksPerPg', spec.blocksPerPg, 1, Number.MAX_SAFE_INTEGER) ??
+    integerProblem('topology.lal', spec.lal, 1, Number.MAX_SAFE_INTEGER) ??
+    integerProblem('workload.clients', clientCount, 0, CLIENT_COUNT_MAX)
+  );
+}
+
+function regionsProblem(spec: TopologySpec): TopologyProblem | undefined {
+  const regions: unknown = spec.regions;
+  if (!Array.isArray(regions) || regions.length === 0) {
+    return { field: 'topology.regions', message: `must list at least one region, got ${describeValue(regions)}` };
+  }
+  const regionSeen: Record<string, string> = {};
+  const azSeen: Record<string, string> = {};
+  for (const [i, region] of spec.regions.entries()) {
+    const field = `topology.regions[${i}]`;
+    const problem = nameProblem(`${field}.id`, region.id, regionSeen, 'region ids must be unique');
+    if (problem !== undefined) return problem;
+    const azs: unknown = region.azs;
+    const azsMin = i === 0 ? PG_AZ_COUNT : 1;
+    if (!Array.isArray(azs)) return { field: `${field}.azs`, message: `must be a list of AZ names, got ${describeValue(azs)}` };
+    for (const [j, az] of region.azs.entries()) {
+      const azProblem = nameProblem(`${field}.azs[${j}]`, az, azSeen, 'AZ names must be unique, across regions too');
+      if (azProblem !== undefined) return azProblem;
+    }
+    if (azs.length < azsMin) {
+      const why = i === 0 ? `at least ${PG_AZ_COUNT} AZs (a PG spans ${PG_AZ_COUNT} AZs)` : 'at least one AZ';
+      return { field: `${field}.azs`, message: `must list ${why}, got ${azs.length}` };
+    }
+  }
+  return undefined;
+}
+
+/** Checks a region or AZ name and records it in `seen` (name → field that first used it). */
+function nameProblem(field: string, name: unknown, seen: Record<string, string>, uniqueRule: string): TopologyProblem | undefined {
+  if (typeof name !== 'string' || !NAME_PATTERN.test(name)) return { field, message: `${NAME_RULE}, got ${describeValue(name)}` };
+  const first = seen[name];
+  if (first !== undefined) return { field, message: `repeats ${first} (${uniqueRule}), got ${describeValue(name)}` };
+  seen[name] = field;
+  return undefined;
+}
+
+function integerProblem(field: string, value: unknown, min: number, max: number): TopologyProblem | undefined {
+  if (typeof value === 'number' && Number.isSafeInteger(value) && value >= min && value <= max) return undefined;
+  const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `from ${min} to ${max}`;
+  return { field, message: `must be an integer ${range}, got ${describeValue(value)}` };
+}
+
+function segmentKindsProblem(kinds: unknown): TopologyProblem | undefined {
+  if (kinds === 'full' || kinds === 'fullTail') return undefined;
+  return { field: 'topology.segmentKinds', message: `must be one of full, fullTail, got ${describeValue(kinds)}` };
+}
+
+function writerAzProblem(spec: TopologySpec): TopologyProblem | undefined {
+  const azs = spec.regions[0]?.azs ?? [];
+  if (azs.includes(spec.writerAz)) return undefined;
+  return {
+    field: 'topology.writerAz',
+    message: `must be one of the primary region's AZs (${azs.join(', ')}), got ${describeValue(spec.writerAz)}`,
+  };
+}
+
+/**
+ * Names and places every actor of `spec` (see the file header for the rules). Throws a
+ * {@link ScenarioError} naming the field when the topology is impossible, e.g. fewer than 3 AZs.
+ */
+export function resolveTopology(spec: TopologySpec, clientCount: number): ResolvedTopology {
+  const problem = findTopologyProblem(spec, clientCount);
+  if (problem !== undefined) throw new ScenarioError(`${problem.field} ${problem.message}`, problem.field);
+  const primary = spec.regions[0]!;
+  const azs = primary.azs.slice(0, PG_AZ_COUNT);
+  const nodesPerAz = spec.storageNodesPerAz;
+  const nodes = azs.flatMap((azId) =>
+    Array.from({ length: nodesPerAz }, (_, k) => ({ id: storageNodeId(azId, k + 1), azId, segments: [] as string[] })),
+  );
+  const segments: SegmentPlacement[] = [];
+  const membersByPg: Record<number, string[]> = {};
+  for (let pg = 0; pg < spec.pgCount; pg++) {
+    const slots = nodeSlots(pg, nodesPerAz);
+    const members: string[] = [];
+    for (const [a, azId] of azs.entries()) {
+      for (const copy of [1, 2] as const) {
+        const node = nodes[a * nodesPerAz + slots[copy - 1]!]!;
+        const id = segmentId(pg, azId, copy);
+        const kind = spec.segmentKinds === 'fullTail' && copy === 2 ? 'tail' : 'full';
+        segments.push({ id, pg, regionId: primary.id, azId, node: node.id, kind });
+        node.segments.push(id);
+        members.push(id);
+      }
+    }
+    membersByPg[pg] = members;
+  }
+  const clients = Array.from({ length: clientCount }, (_, i) => ({ id: clientId(i + 1), azId: primary.azs[i % primary.azs.length]! }));
+  return {
+    regionId: primary.id,
+    azs,
+    allAzs: [...primary.azs],
+    segments,
+    membersByPg,
+    nodes,
+    writer: { id: writerId(primary.id), azId: spec.writerAz },
+    clients,
+  };
+}
+
+/**
+ * Zero-based node indexes of PG `pg`'s `:1` and `:2` segments within one AZ: slots 2pg and 2pg+1
+ * dealt round robin, the pair flipped on odd rounds when the node count is even.
+ */
+function nodeSlots(pg: number, nodesPerAz: number): readonly [number, number] {
+  const first = (2 * pg) % nodesPerAz;
+  const second = (2 * pg + 1) % nodesPerAz;
+  const round = Math.floor((2 * pg) / nodesPerAz);
+  return nodesPerAz % 2 === 0 && round % 2 === 1 ? [second, first] : [first, second];
+}

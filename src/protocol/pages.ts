@@ -1,0 +1,71 @@
+/**
+ * The KV view over pages: keys hash onto blocks (pages), blocks map to protection groups by
+ * range, and a page is materialised from its block chain (PROTOCOL §2.3: the block chain
+ * "materializes a block on demand"; SIGMOD'17 §3.2: "the log is the database").
+ *
+ * Every function is pure and deterministic: the same key always lands on the same block, in every
+ * process, so a scenario replays exactly.
+ */
+import type { BlockId, PgId } from './ids.js';
+
+/** How the volume's blocks are laid out. */
+export interface PageLayout {
+  /** Protection groups in the volume. */
+  pgCount: number;
+  /** Blocks per PG; PG p holds blocks [p * blocksPerPg, (p + 1) * blocksPerPg). */
+  blocksPerPg: number;
+}
+
+/** FNV-1a, 32-bit: a small, stable string hash (not for security). */
+export function fnv1a32(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return hash >>> 0;
+}
+
+/** The block a key lives on. */
+export function blockOfKey(layout: PageLayout, key: string): BlockId {
+  return (fnv1a32(key) % (layout.pgCount * layout.blocksPerPg)) as BlockId;
+}
+
+/** The PG holding a block: blocks are allocated to PGs in contiguous ranges (SIGMOD'17 §2.2). */
+export function pgOfBlock(layout: PageLayout, block: BlockId): PgId {
+  return Math.floor(block / layout.blocksPerPg) as PgId;
+}
+
+/** The PG a key's records go to. */
+export function pgOfKey(layout: PageLayout, key: string): PgId {
+  return pgOfBlock(layout, blockOfKey(layout, key));
+}
+
+/**
+ * The block of a transaction's commit record. InnoDB keeps commit state on transaction-system
+ * pages; spreading them by transaction id makes commits touch every PG, as in a real volume.
+ */
+export function commitBlockOf(layout: PageLayout, txnId: number): BlockId {
+  return (fnv1a32(`txn:${txnId}`) % (layout.pgCount * layout.blocksPerPg)) as BlockId;
+}
+
+/** A put as a record payload carries it. */
+export interface PutLike {
+  kind: string;
+  key?: string;
+  value?: string;
+}
+
+/**
+ * Materialises the KV content of one page from its block chain, given newest first (as
+ * `blockChainAt` returns it): the newest put of each key wins.
+ */
+export function materializePage(chainNewestFirst: readonly { payload?: unknown }[]): Record<string, string> {
+  const page: Record<string, string> = {};
+  for (const record of chainNewestFirst) {
+    const payload = record.payload as PutLike | undefined;
+    if (payload?.kind !== 'put' || payload.key === undefined || payload.value === undefined) continue;
+    if (!(payload.key in page)) page[payload.key] = payload.value;
+  }
+  return page;
+}

@@ -1,0 +1,147 @@
+/**
+ * The built-in scenarios: `aurora-actors scenarios` lists them, `run <name>` runs one, tests and
+ * the viewer load them by name. Each is data (topology, workload, faults, duration), written out
+ * with the options that matter spelt out (STYLE rule 6) and validated through {@link parseScenario}
+ * like any scenario file.
+ *
+ * All use one region with three AZs and the writer in us-east-1a, so the faults below never take
+ * the writer's own AZ: they probe the storage quorum, not failover.
+ */
+import type { Scenario } from '../cluster/scenario.js';
+import type { ScenarioFile } from './schema.js';
+import { parseScenario } from './schema.js';
+
+const REGION = 'us-east-1';
+const AZ_A = 'us-east-1a';
+const AZ_B = 'us-east-1b';
+const AZ_C = 'us-east-1c';
+
+/** What every built-in shares: 1 region, 3 AZs, writer in AZ a, 500 commits/s. */
+function builtin(file: ScenarioFile): Scenario {
+  return parseScenario(
+    {
+      ...file,
+      topology: { regions: [{ id: REGION, azs: [AZ_A, AZ_B, AZ_C] }], writerAz: AZ_A, ...file.topology },
+      workload: { commitsPerS: 500, ...file.workload },
+    },
+    `built-in scenario ${file.name}`,
+  );
+}
+
+const DEFINITIONS: readonly Scenario[] = [
+  builtin({
+    name: 'steady-state',
+    description: '4 PGs, no faults: the baseline for commit latency and throughput.',
+    topology: { pgCount: 4 },
+    faults: [],
+    durationMs: 10_000,
+  }),
+  builtin({
+    name: 'az-outage',
+    description: 'AZ us-east-1b out from 3 s to 7 s: 4 of 6 segments remain, so writes continue.',
+    topology: { pgCount: 4 },
+    faults: [
+      // Aurora, SIGMOD'17 §2.1: losing a whole AZ must not cost write availability (4/6 remain).
+      { atMs: 3_000, kind: 'azOutage', az: AZ_B },
+      { atMs: 7_000, kind: 'azRecover', az: AZ_B },
+    ],
+    durationMs: 10_000,
+  }),
+  builtin({
+    name: 'az-plus-one',
+    description: 'AZ us-east-1b out at 3 s plus a PG 0 segment at 4 s (AZ+1): PG 0 writes stall, reads continue.',
+    topology: { pgCount: 4 },
+    workload: { txnTimeoutMs: 3_000 },
+    faults: [
+      { atMs: 3_000, kind: 'azOutage', az: AZ_B },
+      // AZ+1 (SIGMOD'17 §2.1): PG 0 keeps 3 of 6, a read quorum but not a write quorum.
+      { atMs: 4_000, kind: 'segmentCrash', segment: `seg:pg0:${AZ_C}:1` },
+      // With the segment back, PG 0 has 4 of 6 again and writes resume before the AZ returns.
+      { atMs: 8_000, kind: 'segmentRestart', segment: `seg:pg0:${AZ_C}:1` },
+      { atMs: 11_000, kind: 'azRecover', az: AZ_B },
+    ],
+    durationMs: 14_000,
+  }),
+  builtin({
+    name: 'slow-segment',
+    description: 'One segment of the only PG has a 50x slower disk from 1 s: a 4/6 quorum hides it.',
+    topology: { pgCount: 1 },
+    faults: [
+      // The control arm (writer.durability 'all') waits for this segment on every commit.
+      { atMs: 1_000, kind: 'slowSegment', segment: `seg:pg0:${AZ_C}:2`, factor: 50 },
+    ],
+    durationMs: 10_000,
+  }),
+  builtin({
+    name: 'segment-crash-gossip',
+    description: 'A PG 1 segment is down from 2 s to 5 s, misses records and catches up by gossip.',
+    topology: { pgCount: 4 },
+    faults: [
+      { atMs: 2_000, kind: 'segmentCrash', segment: `seg:pg1:${AZ_B}:1` },
+      // PROTOCOL §2.6: a restarted segment fills the holes in its log from its peers.
+      { atMs: 5_000, kind: 'segmentRestart', segment: `seg:pg1:${AZ_B}:1` },
+    ],
+    durationMs: 10_000,
+  }),
+];
+
+/**
+ * Every built-in scenario, fully defaulted, deep-frozen so a caller cannot change them for the
+ * next one; derive variants with {@link withOverrides}.
+ */
+export const BUILTIN_SCENARIOS: readonly Scenario[] = Object.freeze(DEFINITIONS.map(deepFreeze));
+
+/** The built-in scenario called `name` as a fresh, mutable copy, or undefined. */
+export function findScenario(name: string): Scenario | undefined {
+  const scenario = BUILTIN_SCENARIOS.find((candidate) => candidate.name === name);
+  return scenario === undefined ? undefined : structuredClone(scenario);
+}
+
+/** Names of the built-in scenarios, in listing order. */
+export function scenarioNames(): string[] {
+  return BUILTIN_SCENARIOS.map((scenario) => scenario.name);
+}
+
+/** A partial scenario: objects merge key by key, arrays (regions, azs, faults) replace wholesale. */
+export type ScenarioPatch = DeepPartial<Scenario>;
+
+type DeepPartial<T> = T extends readonly unknown[] ? T : T extends object ? { [K in keyof T]?: DeepPartial<T[K]> } : T;
+
+/**
+ * `scenario` with `patch` deep-merged in and re-validated, e.g. the slow-segment control arm:
+ * `withOverrides(findScenario('slow-segment')!, { writer: { durability: 'all' } })`. Keys the
+ * patch sets to undefined are left alone. If the patch changes `durationMs` and `scenario` let
+ * `workload.stopMs` default to its duration, the new duration is the new default. Throws a
+ * {@link ScenarioError} if the result is invalid.
+ */
+export function withOverrides(scenario: Scenario, patch: ScenarioPatch): Scenario {
+  const merged = deepMerge(scenario, patch) as Scenario;
+  const stopMsDefaulted = scenario.workload.stopMs === scenario.durationMs && patch.workload?.stopMs === undefined;
+  if (patch.durationMs !== undefined && stopMsDefaulted) {
+    const { stopMs: _stopMs, ...workload } = merged.workload;
+    return parseScenario({ ...merged, workload }, `scenario ${merged.name} with overrides`);
+  }
+  return parseScenario(merged, `scenario ${merged.name} with overrides`);
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function deepMerge(base: unknown, patch: unknown): unknown {
+  if (patch === undefined) return structuredClone(base);
+  if (!isPlainObject(base) || !isPlainObject(patch)) return structuredClone(patch);
+  const merged: Record<string, unknown> = {};
+  for (const key of new Set([...Object.keys(base), ...Object.keys(patch)])) {
+    merged[key] = deepMerge(base[key], patch[key]);
+  }
+  return merged;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null) {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}

@@ -1,0 +1,386 @@
+/**
+ * The scenario file format: a zod schema that turns untrusted JSON into a fully defaulted
+ * {@link Scenario}, or fails with one line naming the field and what it allows (ARCHITECTURE §5).
+ *
+ * Two passes. The schema checks shape, types and ranges field by field and fills the defaults
+ * (PROTOCOL §6); objects are strict, so a misspelt key is an error rather than a silently ignored
+ * option. Then a semantic pass checks what needs more than one field: the topology can be placed
+ * (≥ 3 AZs in the primary region, unique names, writerAz in the region; shared with
+ * `resolveTopology`), the workload stops within the run, and every fault fires within the run and
+ * names an AZ, region, segment or node that the resolved topology has.
+ *
+ * Defaults that depend on other fields: `topology.writerAz` is the primary region's first AZ and
+ * `workload.stopMs` is `durationMs`. `network` stays `{}` when absent, so the kernel's defaults
+ * (DEFAULT_LATENCY, no loss) apply.
+ */
+import { readFileSync } from 'node:fs';
+import * as z from 'zod';
+import { CLIENT_COUNT_MAX, PG_COUNT_MAX, STORAGE_NODES_PER_AZ_MAX, findTopologyProblem, resolveTopology } from '../cluster/topology.js';
+import type { TopologyProblem } from '../cluster/topology.js';
+import type { LatencyDistribution } from '../kernel/network.js';
+import { ScenarioError, describeValue, formatPath } from '../cluster/errors.js';
+import type { FaultSpec, ResolvedTopology, Scenario, TopologySpec } from '../cluster/scenario.js';
+
+export { ScenarioError } from '../cluster/errors.js';
+
+/** Longest run a scenario may ask for: one virtual day. */
+export const DURATION_MS_MAX = 86_400_000;
+
+// Leaf schemas. Each carries its rule as the error message; the formatter adds the path and the
+// value received, so every leaf failure reads `<path> <rule>, got <value>`.
+
+function numberAtLeast(min: number): z.ZodNumber {
+  const rule = `must be a number >= ${min}`;
+  return z.number({ error: rule }).min(min, { error: rule });
+}
+
+function numberAbove(min: number, max?: number): z.ZodNumber {
+  const rule = max === undefined ? `must be a number > ${min}` : `must be a number > ${min} and <= ${max}`;
+  const schema = z.number({ error: rule }).gt(min, { error: rule });
+  return max === undefined ? schema : schema.max(max, { error: rule });
+}
+
+function integerAtLeast(min: number, max?: number): z.ZodNumber {
+  const rule = max === undefined ? `must be an integer >= ${min}` : `must be an integer from ${min} to ${max}`;
+  const schema = z.number({ error: rule }).int({ error: rule }).min(min, { error: rule });
+  return max === undefined ? schema : schema.max(max, { error: rule });
+}
+
+function ratio(): z.ZodNumber {
+  const rule = 'must be a ratio in [0, 1]';
+  return z.number({ error: rule }).min(0, { error: rule }).max(1, { error: rule });
+}
+
+function text(rule: string, pattern: RegExp): z.ZodString {
+  return z.string({ error: rule }).regex(pattern, { error: rule });
+}
+
+const NON_EMPTY_LINE = /^[^\r\n]*\S[^\r\n]*$/;
+const ONE_LINE = /^[^\r\n]*$/;
+const id = (): z.ZodString => text('must be a non-empty string', NON_EMPTY_LINE);
+const list = <T extends z.ZodType>(item: T, rule: string) => z.array(item, { error: rule });
+
+/** A latency distribution of the kernel network (all numbers in ms, finite, ≥ 0). */
+const latencyDistributionSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('constant'), ms: numberAtLeast(0) }),
+  z.strictObject({ kind: z.literal('uniform'), minMs: numberAtLeast(0), maxMs: numberAtLeast(0) }),
+  z.strictObject({ kind: z.literal('logNormal'), medianMs: numberAtLeast(0), sigma: numberAtLeast(0) }),
+  z.strictObject({ kind: z.literal('shiftedExponential'), minMs: numberAtLeast(0), meanExtraMs: numberAtLeast(0) }),
+]);
+
+const DEFAULT_REGIONS = (): { id: string; azs: string[] }[] => [
+  { id: 'us-east-1', azs: ['us-east-1a', 'us-east-1b', 'us-east-1c'] },
+];
+
+const topologySchema = z.strictObject({
+  regions: list(z.strictObject({ id: id(), azs: list(id(), 'must be a list of AZ names') }), 'must be a list of regions').default(
+    DEFAULT_REGIONS,
+  ),
+  // Ranges and cross-field rules of the topology are checked by findTopologyProblem (shared with
+  // resolveTopology), so here only the types are.
+  pgCount: z.number({ error: `must be an integer from 1 to ${PG_COUNT_MAX}` }).default(4),
+  storageNodesPerAz: z.number({ error: `must be an integer from 2 to ${STORAGE_NODES_PER_AZ_MAX}` }).default(4),
+  segmentKinds: z.enum(['full', 'fullTail'], { error: 'must be one of full, fullTail' }).default('full'),
+  /** Default: the primary region's first AZ (filled after parsing). */
+  writerAz: id().optional(),
+  blocksPerPg: z.number({ error: 'must be an integer >= 1' }).default(64),
+  lal: z.number({ error: 'must be an integer >= 1' }).default(10_000_000),
+});
+
+const storageSchema = z.strictObject({
+  diskLatencyMs: latencyDistributionSchema.default(() => ({ kind: 'logNormal' as const, medianMs: 0.5, sigma: 0.25 })),
+  gossipPeriodMs: numberAbove(0).default(100),
+  gossipMaxRecords: integerAtLeast(1).default(512),
+});
+
+const writerSchema = z.strictObject({
+  durability: z.enum(['quorum', 'all'], { error: 'must be one of quorum, all' }).default('quorum'),
+  retransmitAfterMs: numberAbove(0).default(50),
+  linkBusyMsPerBatch: numberAtLeast(0).default(0.02),
+});
+
+const networkSchema = z.strictObject({
+  latency: z
+    .strictObject({
+      sameAz: latencyDistributionSchema.optional(),
+      crossAz: latencyDistributionSchema.optional(),
+      crossRegion: latencyDistributionSchema.optional(),
+    })
+    .optional(),
+  lossRatio: ratio().optional(),
+  duplicateRatio: ratio().optional(),
+  reorderRatio: ratio().optional(),
+});
+
+const workloadSchema = z.strictObject({
+  clients: integerAtLeast(1, CLIENT_COUNT_MAX).default(16),
+  commitsPerS: numberAtLeast(0).default(500),
+  putsPerTxn: integerAtLeast(0).default(2),
+  getsPerTxn: integerAtLeast(0).default(1),
+  keys: integerAtLeast(1).default(1000),
+  txnTimeoutMs: numberAbove(0).default(5000),
+  startMs: numberAtLeast(0).default(0),
+  /** Default: durationMs (filled after parsing). */
+  stopMs: numberAtLeast(0).optional(),
+});
+
+const atMs = numberAtLeast(0);
+const faultSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ atMs, kind: z.enum(['azOutage', 'azRecover']), az: id() }),
+  z.strictObject({ atMs, kind: z.enum(['regionOutage', 'regionRecover']), region: id() }),
+  z.strictObject({ atMs, kind: z.enum(['segmentCrash', 'segmentRestart']), segment: id() }),
+  z.strictObject({ atMs, kind: z.enum(['nodeCrash', 'nodeRestart']), node: id() }),
+  z.strictObject({ atMs, kind: z.literal('slowSegment'), segment: id(), factor: numberAtLeast(1) }),
+  z.strictObject({
+    atMs,
+    kind: z.literal('partition'),
+    sideA: list(id(), 'must be a list of AZs, regions or systemIds').min(1, { error: 'must list at least one endpoint' }),
+    sideB: list(id(), 'must be a list of AZs, regions or systemIds').optional(),
+    oneWay: z.boolean({ error: 'must be true or false' }).optional(),
+  }),
+  z.strictObject({ atMs, kind: z.literal('heal') }),
+]);
+
+/** The scenario file schema (JSON in, defaults filled). Prefer {@link parseScenario}, which adds the semantic checks. */
+export const scenarioFileSchema = z.strictObject({
+  name: text('must be a non-empty one-line string', NON_EMPTY_LINE),
+  description: text('must be a one-line string', ONE_LINE).default(''),
+  topology: topologySchema.prefault({}),
+  storage: storageSchema.prefault({}),
+  writer: writerSchema.prefault({}),
+  network: networkSchema.prefault({}),
+  workload: workloadSchema.prefault({}),
+  faults: list(faultSchema, 'must be a list of faults').default(() => []),
+  durationMs: numberAbove(0, DURATION_MS_MAX).default(10_000),
+});
+
+/** What a scenario file may contain: only `name` is required. */
+export type ScenarioFile = z.input<typeof scenarioFileSchema>;
+
+/**
+ * Validates `input` (parsed JSON or a literal) into a fully defaulted Scenario. `source` names the
+ * input at the start of every message, e.g. `scenario file az.json` or `built-in scenario az-outage`.
+ * Throws a {@link ScenarioError} whose message is one line:
+ * `<source>: <field path> <what is allowed>, got <value>`.
+ */
+export function parseScenario(input: unknown, source: string): Scenario {
+  const result = scenarioFileSchema.safeParse(input);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    const { field, line } = describeIssue(issue, input);
+    throw new ScenarioError(`${source}: ${line}`, field);
+  }
+  const data = result.data;
+  const topology: TopologySpec = { ...data.topology, writerAz: data.topology.writerAz ?? data.topology.regions[0]?.azs[0] ?? '' };
+  const scenario: Scenario = {
+    ...data,
+    topology,
+    workload: { ...data.workload, stopMs: data.workload.stopMs ?? data.durationMs },
+  };
+  const problem = findScenarioProblem(scenario);
+  if (problem !== undefined) throw new ScenarioError(`${source}: ${problem.field} ${problem.message}`, problem.field);
+  return scenario;
+}
+
+/**
+ * Reads and parses a scenario file. Throws a {@link ScenarioError}: `scenario file X: cannot read
+ * (ENOENT)`, `scenario file X: not valid JSON: <parser message>`, or a field error from
+ * {@link parseScenario}.
+ */
+export function loadScenarioFile(path: string): Scenario {
+  const source = `scenario file ${path}`;
+  let content: string;
+  try {
+    content = readFileSync(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'unknown error';
+    throw new ScenarioError(`${source}: cannot read (${code})`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(content.replace(/^\uFEFF/, ''));
+  } catch (error) {
+    const firstLine = (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '';
+    throw new ScenarioError(`${source}: not valid JSON: ${firstLine}`);
+  }
+  return parseScenario(json, source);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Schema issues → one line
+
+/** A field path and what it allows; the message reads `<field> <message>`. */
+type Problem = TopologyProblem;
+
+/** Turns a zod issue into the line `<path> <rule>, got <value>`. */
+function describeIssue(issue: z.core.$ZodIssue, input: unknown): { field: string; line: string } {
+  const field = formatPath(issue.path);
+  const value = valueAt(input, issue.path);
+  if (issue.code === 'unrecognized_keys') {
+    const key = issue.keys[0] ?? '';
+    const keyField = formatPath([...issue.path, key]);
+    const allowed = allowedKeys(issue.path, input);
+    return { field: keyField, line: `${keyField} is not a known field (allowed here: ${allowed.join(', ')})` };
+  }
+  let rule = issue.message;
+  if (issue.code === 'invalid_union') {
+    const options = (issue as { options?: unknown[] }).options;
+    rule = options === undefined ? 'does not match any allowed form' : `must be one of ${options.map(String).join(', ')}`;
+  } else if (issue.code === 'invalid_type' && issue.expected === 'object') {
+    // Objects carry zod's generic message; every list and leaf carries its own rule.
+    rule = 'must be an object';
+  }
+  if (field === '') return { field, line: `the scenario must be a JSON object, got ${describeValue(value)}` };
+  if (value === undefined && issue.code === 'invalid_type') return { field, line: `${field} is missing; it ${rule}` };
+  return { field, line: `${field} ${rule}, got ${describeValue(value)}` };
+}
+
+function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+  let value = input;
+  for (const key of path) {
+    if (value === null || typeof value !== 'object') return undefined;
+    value = (value as Record<PropertyKey, unknown>)[key];
+  }
+  return value;
+}
+
+/** The keys the object schema at `path` accepts (a discriminated union picks the input's option). */
+function allowedKeys(path: readonly PropertyKey[], input: unknown): string[] {
+  let schema: z.ZodType | undefined = scenarioFileSchema;
+  let value = input;
+  for (const key of path) {
+    schema = objectOrArray(schema, value);
+    if (schema instanceof z.ZodObject) schema = (schema.shape as Record<string, z.ZodType>)[String(key)];
+    else if (schema instanceof z.ZodArray) schema = schema.element as z.ZodType;
+    else return [];
+    value = valueAt(value, [key]);
+  }
+  schema = objectOrArray(schema, value);
+  return schema instanceof z.ZodObject ? Object.keys(schema.shape) : [];
+}
+
+/** Strips optional/default/prefault wrappers and resolves a discriminated union by `value.kind`. */
+function objectOrArray(schema: z.ZodType | undefined, value: unknown): z.ZodType | undefined {
+  let current = schema;
+  while (current instanceof z.ZodOptional || current instanceof z.ZodDefault || current instanceof z.ZodPrefault) {
+    current = current.unwrap() as z.ZodType;
+  }
+  if (current instanceof z.ZodDiscriminatedUnion) {
+    const kind = valueAt(value, ['kind']);
+    const options = current.options as z.ZodType[];
+    return options.find((option) => option instanceof z.ZodObject && option.shape.kind?.safeParse(kind).success === true);
+  }
+  return current;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Semantic checks
+
+function findScenarioProblem(scenario: Scenario): Problem | undefined {
+  const topologyProblem = findTopologyProblem(scenario.topology, scenario.workload.clients);
+  if (topologyProblem !== undefined) return topologyProblem;
+  return latencyProblem(scenario) ?? workloadProblem(scenario) ?? faultsProblem(scenario);
+}
+
+function latencyProblem(scenario: Scenario): Problem | undefined {
+  const distributions: [string, LatencyDistribution | undefined][] = [
+    ['storage.diskLatencyMs', scenario.storage.diskLatencyMs],
+    ...Object.entries(scenario.network.latency ?? {}).map(([key, d]): [string, LatencyDistribution | undefined] => [`network.latency.${key}`, d]),
+  ];
+  for (const [field, distribution] of distributions) {
+    if (distribution?.kind === 'uniform' && distribution.maxMs < distribution.minMs) {
+      return { field: `${field}.maxMs`, message: `must be >= minMs (${distribution.minMs}), got ${distribution.maxMs}` };
+    }
+  }
+  return undefined;
+}
+
+function workloadProblem({ workload, durationMs }: Scenario): Problem | undefined {
+  if (workload.stopMs > durationMs) {
+    return { field: 'workload.stopMs', message: `must be <= durationMs (${durationMs}), got ${workload.stopMs}` };
+  }
+  if (workload.startMs > workload.stopMs) {
+    return { field: 'workload.startMs', message: `must be <= workload.stopMs (${workload.stopMs}), got ${workload.startMs}` };
+  }
+  return undefined;
+}
+
+function faultsProblem(scenario: Scenario): Problem | undefined {
+  if (scenario.faults.length === 0) return undefined;
+  const targets = new FaultTargets(scenario);
+  for (const [i, fault] of scenario.faults.entries()) {
+    const field = `faults[${i}]`;
+    if (fault.atMs > scenario.durationMs) {
+      return { field: `${field}.atMs`, message: `must be in [0, durationMs = ${scenario.durationMs}], got ${fault.atMs}` };
+    }
+    const problem = targets.problem(field, fault);
+    if (problem !== undefined) return problem;
+  }
+  return undefined;
+}
+
+/** The names a fault may target, from the resolved topology. */
+class FaultTargets {
+  private readonly resolved: ResolvedTopology;
+  private readonly azs: Set<string>;
+  private readonly regions: Set<string>;
+  private readonly segments: Set<string>;
+  private readonly nodes: Set<string>;
+  private readonly endpoints: Set<string>;
+
+  constructor(private readonly scenario: Scenario) {
+    this.resolved = resolveTopology(scenario.topology, scenario.workload.clients);
+    this.azs = new Set(scenario.topology.regions.flatMap((region) => region.azs));
+    this.regions = new Set(scenario.topology.regions.map((region) => region.id));
+    this.segments = new Set(this.resolved.segments.map((segment) => segment.id));
+    this.nodes = new Set(this.resolved.nodes.map((node) => node.id));
+    this.endpoints = new Set([...this.segments, ...this.nodes, this.resolved.writer.id, ...this.resolved.clients.map((c) => c.id)]);
+  }
+
+  problem(field: string, fault: FaultSpec): Problem | undefined {
+    switch (fault.kind) {
+      case 'azOutage':
+      case 'azRecover':
+        return this.check(`${field}.az`, fault.az, this.azs, `must be an AZ of the topology (${[...this.azs].join(', ')})`);
+      case 'regionOutage':
+      case 'regionRecover':
+        return this.check(`${field}.region`, fault.region, this.regions, `must be a region of the topology (${[...this.regions].join(', ')})`);
+      case 'segmentCrash':
+      case 'segmentRestart':
+      case 'slowSegment':
+        return this.check(`${field}.segment`, fault.segment, this.segments, `must name a segment of the topology (${this.segmentPattern()})`);
+      case 'nodeCrash':
+      case 'nodeRestart':
+        return this.check(`${field}.node`, fault.node, this.nodes, `must name a storage node of the topology (${this.nodePattern()})`);
+      case 'partition':
+        return this.partitionProblem(field, fault.sideA, fault.sideB ?? []);
+      case 'heal':
+        return undefined;
+    }
+  }
+
+  private partitionProblem(field: string, sideA: string[], sideB: string[]): Problem | undefined {
+    const rule = `must name an AZ, a region or an actor (${this.segmentPattern()}, ${this.nodePattern()}, ${this.resolved.writer.id}, client:{1..${this.resolved.clients.length}})`;
+    for (const [side, names] of [['sideA', sideA], ['sideB', sideB]] as const) {
+      for (const [j, name] of names.entries()) {
+        const known = this.azs.has(name) || this.regions.has(name) || this.endpoints.has(name);
+        if (!known) return { field: `${field}.${side}[${j}]`, message: `${rule}, got ${describeValue(name)}` };
+      }
+    }
+    const j = sideB.findIndex((name) => sideA.includes(name));
+    if (j >= 0) return { field: `${field}.sideB[${j}]`, message: `must not also be in sideA, got ${describeValue(sideB[j])}` };
+    return undefined;
+  }
+
+  private check(field: string, name: string, known: Set<string>, rule: string): Problem | undefined {
+    return known.has(name) ? undefined : { field, message: `${rule}, got ${describeValue(name)}` };
+  }
+
+  private segmentPattern(): string {
+    return `seg:pg{0..${this.scenario.topology.pgCount - 1}}:{${this.resolved.azs.join('|')}}:{1|2}`;
+  }
+
+  private nodePattern(): string {
+    return `node:{${this.resolved.azs.join('|')}}:{1..${this.scenario.topology.storageNodesPerAz}}`;
+  }
+}

@@ -1,0 +1,179 @@
+/**
+ * The report of a run (ARCHITECTURE §5): what the CLI prints with `--json` and `sim.report()`
+ * returns. Latencies are client-observed (invoke to ok, in virtual ms). "No lost acknowledged
+ * commit" is judged here by reading back what segments persisted, independent of the writer.
+ */
+import type { SegmentContext } from '../../models/segment.machine.js';
+import { checkAcknowledgedCommits, durabilityResult } from '../check/durability.js';
+import type { AcknowledgedCommit, CommitPayload, DurabilityPg } from '../check/durability.js';
+import type { PropertyResult } from '../check/property.js';
+import type { NetworkStats } from '../kernel/network.js';
+import { commitBlockOf, pgOfBlock, pgOfKey } from '../protocol/pages.js';
+import type { StoredRecord } from '../protocol/recovery.js';
+import type { TxnOp } from '../../models/messages.js';
+import type { WriterContext } from '../../models/instance.machine.js';
+import type { Kernel } from '../kernel/kernel.js';
+import type { QuorumPredicate } from '../protocol/quorum.js';
+import type { AppliedFault } from '../cluster/faults.js';
+import type { HistoryEntry } from '../cluster/history.js';
+import type { ActorHost } from '../cluster/host.js';
+import type { ResolvedTopology, Scenario } from '../cluster/scenario.js';
+
+/** What a report is built from: a simulation, seen through what the report reads. */
+export interface ReportSource {
+  readonly seed: number;
+  readonly scenario: Scenario;
+  readonly topology: ResolvedTopology;
+  readonly kernel: Kernel;
+  readonly host: ActorHost;
+  readonly quorums: Readonly<Record<number, { read: QuorumPredicate; write: QuorumPredicate }>>;
+  /** Commits the writer acknowledged: txnId → commit LSN. */
+  readonly acknowledged: ReadonlyMap<number, number>;
+  readonly history: { readonly entries: readonly HistoryEntry[] };
+  readonly workload: { readonly stats: { readonly skipped: number } };
+  readonly faultLog: readonly AppliedFault[];
+  segment(id: string): SegmentContext;
+  writer(): WriterContext;
+  txnOps(): Map<number, readonly TxnOp[]>;
+}
+
+/** The JSON report of one run. */
+export interface SimulationReport {
+  scenario: string;
+  description: string;
+  seed: number;
+  simulatedMs: number;
+  traceHash: string;
+  traceEvents: number;
+  commits: {
+    /** Transactions issued by clients. */
+    attempted: number;
+    /** Commits the clients saw acknowledged. */
+    acknowledged: number;
+    failed: number;
+    /** Outcome unknown to the client (timed out); they may have committed later. */
+    unknown: number;
+    /** Arrivals that found every client busy. */
+    skipped: number;
+    /** Commits the writer acknowledged that some read quorum of storage cannot see: must be 0. */
+    lostAcknowledged: number;
+  };
+  latencyMs: { commitP50: number; commitP99: number; commitMax: number };
+  volume: { vcl: number; vdl: number; maxAllocated: number; volumeEpoch: number };
+  invariants: { name: string; kind: string; ok: boolean; violations: number; vacuous?: boolean; firstViolations: { atMs: number; message: string }[] }[];
+  storage: { segments: number; segmentsDown: number; recordsViaGossip: number; unavailablePgs: number[]; lost: { txnId: number; missing: string }[] };
+  writer: { state: string; transactions: number; batches: number; recordsResent: number; lalStalls: number };
+  network: NetworkStats;
+  faults: { atMs: number; fault: string; target: string }[];
+}
+
+/** The value at quantile `q` (nearest rank) of ascending `sorted`, or 0 when empty. */
+export function quantile(sorted: readonly number[], q: number): number {
+  if (sorted.length === 0) return 0;
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
+  return sorted[rank] as number;
+}
+
+/** Commit latencies (ms) of acknowledged write transactions, optionally only those invoked in [fromMs, toMs). */
+export function commitLatenciesMs(sim: ReportSource, fromMs = 0, toMs = Infinity): number[] {
+  const invokedAt = new Map<number, number>();
+  const latencies: number[] = [];
+  for (const entry of sim.history.entries) {
+    if (entry.type === 'invoke') invokedAt.set(entry.txnId, entry.timeMs);
+    else if (entry.type === 'ok' && (entry.commitLsn ?? 0) > 0) {
+      const start = invokedAt.get(entry.txnId);
+      if (start !== undefined && start >= fromMs && start < toMs) latencies.push(entry.timeMs - start);
+    }
+  }
+  return latencies.sort((a, b) => a - b);
+}
+
+/** Reads every PG's segments back and checks each commit the writer acknowledged. */
+function checkDurability(sim: ReportSource) {
+  const { topology, scenario } = sim;
+  const layout = { pgCount: scenario.topology.pgCount, blocksPerPg: scenario.topology.blocksPerPg };
+  const pgs: DurabilityPg[] = Object.entries(topology.membersByPg).map(([pg, members]) => ({
+    pg: Number(pg),
+    read: sim.quorums[Number(pg)]?.read as DurabilityPg['read'],
+    segments: members.map((id) => {
+      const context = sim.segment(id);
+      return {
+        id,
+        available: stateOf(sim, id) === 'online',
+        records: Object.values(context.store.records) as unknown as StoredRecord<CommitPayload>[],
+        truncations: context.store.truncations,
+      };
+    }),
+  }));
+  const ops = sim.txnOps();
+  const commits: AcknowledgedCommit[] = [];
+  for (const [txnId, commitLsn] of sim.acknowledged) {
+    const puts = (ops.get(txnId) ?? []).flatMap((op) => (op.f === 'put' ? [{ key: op.key, value: op.value }] : []));
+    commits.push({ txnId, commitLsn, puts });
+  }
+  return checkAcknowledgedCommits({
+    pgs,
+    commits,
+    pgOfKey: (key) => pgOfKey(layout, key),
+    commitPgOf: (txnId) => pgOfBlock(layout, commitBlockOf(layout, txnId)),
+  });
+}
+
+function stateOf(sim: ReportSource, id: string): string {
+  const value = sim.host.snapshotOf(id).value;
+  return typeof value === 'string' ? value : Object.keys(value as object)[0] ?? '';
+}
+
+/** Builds the report from a simulation and its invariant results. */
+export function buildReport(sim: ReportSource, invariantResults: readonly PropertyResult[]): SimulationReport {
+  const { kernel, scenario, topology } = sim;
+  const entries = sim.history.entries;
+  const count = (type: string) => entries.filter((entry) => entry.type === type).length;
+  const durability = checkDurability(sim);
+  const results = [...invariantResults, durabilityResult(durability, kernel.clock.now())];
+  const latencies = commitLatenciesMs(sim);
+  const writer = sim.writer();
+  const segments = topology.segments.map((segment) => sim.segment(segment.id));
+  return {
+    scenario: scenario.name,
+    description: scenario.description,
+    seed: sim.seed,
+    simulatedMs: kernel.clock.now(),
+    traceHash: kernel.trace.traceHash(),
+    traceEvents: kernel.trace.length,
+    commits: {
+      attempted: count('invoke'),
+      acknowledged: count('ok'),
+      failed: count('fail'),
+      unknown: count('info'),
+      skipped: sim.workload.stats.skipped,
+      lostAcknowledged: new Set(durability.lost.map((lost) => lost.txnId)).size,
+    },
+    latencyMs: { commitP50: quantile(latencies, 0.5), commitP99: quantile(latencies, 0.99), commitMax: latencies[latencies.length - 1] ?? 0 },
+    volume: { vcl: writer.state.tracker.vcl, vdl: writer.state.tracker.vdl, maxAllocated: writer.state.tracker.maxAllocatedLsn, volumeEpoch: writer.volumeEpoch },
+    invariants: results.map((result) => ({
+      name: result.name,
+      kind: result.kind,
+      ok: result.ok,
+      violations: result.violations,
+      vacuous: result.vacuous,
+      firstViolations: result.firstViolations.map((v) => ({ atMs: v.atMs, message: v.message })),
+    })),
+    storage: {
+      segments: segments.length,
+      segmentsDown: topology.segments.filter((segment) => stateOf(sim, segment.id) === 'down').length,
+      recordsViaGossip: segments.reduce((total, context: SegmentContext) => total + context.stats.recordsFromGossip, 0),
+      unavailablePgs: [...durability.unavailablePgs],
+      lost: durability.lost.slice(0, 10).map((lost) => ({ txnId: lost.txnId, missing: lost.missing })),
+    },
+    writer: {
+      state: stateOf(sim, topology.writer.id),
+      transactions: writer.stats.transactions,
+      batches: writer.stats.batches,
+      recordsResent: writer.stats.recordsResent,
+      lalStalls: writer.stats.lalStalls,
+    },
+    network: { ...kernel.network.stats },
+    faults: sim.faultLog.map((fault) => ({ atMs: fault.atMs, fault: fault.fault, target: fault.target })),
+  };
+}

@@ -1,0 +1,117 @@
+/**
+ * The built-in scenarios: each parses through the file schema, resolves to a topology, and says
+ * what its description promises (faults, timings, the AZ+1 budget); withOverrides derives variants.
+ */
+import { describe, expect, it } from 'vitest';
+import { resolveTopology } from '../../src/cluster/topology.js';
+import { BUILTIN_SCENARIOS, findScenario, scenarioNames, withOverrides } from '../../src/scenarios/builtin.js';
+import { ScenarioError, parseScenario } from '../../src/scenarios/schema.js';
+
+describe('Built-in scenarios', () => {
+  it('lists the five scenarios in order', () => {
+    expect(scenarioNames()).toEqual(['steady-state', 'az-outage', 'az-plus-one', 'slow-segment', 'segment-crash-gossip']);
+  });
+
+  it.each(BUILTIN_SCENARIOS.map((scenario) => [scenario.name, scenario] as const))('%s parses as a file and resolves', (_name, scenario) => {
+    // Parsing the already-parsed scenario again is a fixed point: it is fully defaulted and valid.
+    expect(parseScenario(structuredClone(scenario), 'test')).toEqual(scenario);
+    expect(scenario.description).toMatch(/^[^\n]+$/);
+    expect(scenario.topology.regions).toEqual([{ id: 'us-east-1', azs: ['us-east-1a', 'us-east-1b', 'us-east-1c'] }]);
+    expect(scenario.topology.writerAz).toBe('us-east-1a');
+    expect(scenario.workload.commitsPerS).toBe(500);
+    const topology = resolveTopology(scenario.topology, scenario.workload.clients);
+    expect(topology.segments).toHaveLength(6 * scenario.topology.pgCount);
+  });
+
+  it('never takes the writer AZ down', () => {
+    for (const scenario of BUILTIN_SCENARIOS) {
+      for (const fault of scenario.faults) {
+        if (fault.kind === 'azOutage') expect(fault.az).not.toBe(scenario.topology.writerAz);
+      }
+    }
+  });
+
+  it('steady-state: 4 PGs, no faults, 10 s', () => {
+    const scenario = findScenario('steady-state')!;
+    expect(scenario).toMatchObject({ durationMs: 10_000, faults: [], topology: { pgCount: 4 } });
+  });
+
+  it('az-outage: us-east-1b out from 3 s to 7 s of 10 s', () => {
+    const scenario = findScenario('az-outage')!;
+    expect(scenario.durationMs).toBe(10_000);
+    expect(scenario.faults).toEqual([
+      { atMs: 3_000, kind: 'azOutage', az: 'us-east-1b' },
+      { atMs: 7_000, kind: 'azRecover', az: 'us-east-1b' },
+    ]);
+  });
+
+  it('az-plus-one: AZ b out, then a PG 0 segment in AZ c, leaving PG 0 three of six segments', () => {
+    const scenario = findScenario('az-plus-one')!;
+    expect(scenario).toMatchObject({ durationMs: 14_000, topology: { pgCount: 4 }, workload: { txnTimeoutMs: 3_000 } });
+    expect(scenario.faults).toEqual([
+      { atMs: 3_000, kind: 'azOutage', az: 'us-east-1b' },
+      { atMs: 4_000, kind: 'segmentCrash', segment: 'seg:pg0:us-east-1c:1' },
+      { atMs: 8_000, kind: 'segmentRestart', segment: 'seg:pg0:us-east-1c:1' },
+      { atMs: 11_000, kind: 'azRecover', az: 'us-east-1b' },
+    ]);
+    // Between 4 s and 8 s PG 0 keeps a read quorum (3/6) but not a write quorum (4/6).
+    const members = resolveTopology(scenario.topology, scenario.workload.clients).membersByPg[0]!;
+    const reachable = members.filter((id) => !id.includes(':us-east-1b:') && id !== 'seg:pg0:us-east-1c:1');
+    expect(reachable).toHaveLength(3);
+  });
+
+  it('slow-segment: one segment 50x slower from 1 s to the end', () => {
+    const scenario = findScenario('slow-segment')!;
+    expect(scenario.durationMs).toBe(10_000);
+    expect(scenario.faults).toEqual([{ atMs: 1_000, kind: 'slowSegment', segment: 'seg:pg0:us-east-1c:2', factor: 50 }]);
+  });
+
+  it('segment-crash-gossip: a PG 1 segment down from 2 s to 5 s', () => {
+    const scenario = findScenario('segment-crash-gossip')!;
+    expect(scenario.durationMs).toBe(10_000);
+    expect(scenario.faults).toEqual([
+      { atMs: 2_000, kind: 'segmentCrash', segment: 'seg:pg1:us-east-1b:1' },
+      { atMs: 5_000, kind: 'segmentRestart', segment: 'seg:pg1:us-east-1b:1' },
+    ]);
+  });
+
+  it('findScenario returns a private copy; the list itself is frozen', () => {
+    const copy = findScenario('steady-state')!;
+    copy.durationMs = 1;
+    expect(findScenario('steady-state')!.durationMs).toBe(10_000);
+    expect(Object.isFrozen(BUILTIN_SCENARIOS[0]!.topology.regions[0]!.azs)).toBe(true);
+    expect(findScenario('no-such-scenario')).toBeUndefined();
+  });
+});
+
+describe('withOverrides', () => {
+  it('derives the slow-segment control arm (durability all) and keeps everything else', () => {
+    const base = findScenario('slow-segment')!;
+    const control = withOverrides(base, { writer: { durability: 'all' } });
+    expect(control.writer).toEqual({ ...base.writer, durability: 'all' });
+    expect({ ...control, writer: base.writer }).toEqual(base);
+  });
+
+  it('replaces arrays wholesale and merges objects key by key', () => {
+    const base = findScenario('az-outage')!;
+    const patched = withOverrides(base, { faults: [], topology: { pgCount: 2 }, network: { lossRatio: 0.1 } });
+    expect(patched.faults).toEqual([]);
+    expect(patched.topology).toEqual({ ...base.topology, pgCount: 2 });
+    expect(patched.network).toEqual({ lossRatio: 0.1 });
+  });
+
+  it('moves a defaulted stopMs with durationMs, and keeps an explicit one', () => {
+    const base = findScenario('steady-state')!;
+    expect(withOverrides(base, { durationMs: 3_000 }).workload.stopMs).toBe(3_000);
+    const explicit = withOverrides(base, { workload: { stopMs: 5_000 } });
+    expect(withOverrides(explicit, { durationMs: 20_000 }).workload.stopMs).toBe(5_000);
+  });
+
+  it('re-validates the result', () => {
+    const base = findScenario('az-plus-one')!;
+    expect(() => withOverrides(base, { durationMs: 5_000 })).toThrow(ScenarioError);
+    expect(() => withOverrides(base, { durationMs: 5_000 })).toThrow(
+      'scenario az-plus-one with overrides: faults[2].atMs must be in [0, durationMs = 5000], got 8000',
+    );
+  });
+});

@@ -1,0 +1,263 @@
+/**
+ * The scenario file format: a minimal file gets every default of PROTOCOL §6, and every kind of
+ * bad input fails with exactly one line that names the field and what it allows (ARCHITECTURE §5).
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Scenario } from '../../src/cluster/scenario.js';
+import { ScenarioError, loadScenarioFile, parseScenario } from '../../src/scenarios/schema.js';
+
+const SOURCE = 'scenario file t.json';
+
+/** The ScenarioError `run` throws; fails the test if it returns or throws anything else. */
+function errorOf(run: () => unknown): ScenarioError {
+  try {
+    run();
+  } catch (error) {
+    expect(error).toBeInstanceOf(ScenarioError);
+    const scenarioError = error as ScenarioError;
+    expect(scenarioError.name).toBe('ScenarioError');
+    expect(scenarioError.message).not.toMatch(/[\r\n]/);
+    return scenarioError;
+  }
+  throw new Error('expected a ScenarioError, got a result');
+}
+
+describe('Scenario schema: defaults', () => {
+  it('fills every default of PROTOCOL §6 into a file that only has a name', () => {
+    const expected: Scenario = {
+      name: 'minimal',
+      description: '',
+      topology: {
+        regions: [{ id: 'us-east-1', azs: ['us-east-1a', 'us-east-1b', 'us-east-1c'] }],
+        pgCount: 4,
+        storageNodesPerAz: 4,
+        segmentKinds: 'full',
+        writerAz: 'us-east-1a',
+        blocksPerPg: 64,
+        lal: 10_000_000,
+      },
+      storage: { diskLatencyMs: { kind: 'logNormal', medianMs: 0.5, sigma: 0.25 }, gossipPeriodMs: 100, gossipMaxRecords: 512 },
+      writer: { durability: 'quorum', retransmitAfterMs: 50, linkBusyMsPerBatch: 0.02 },
+      network: {},
+      workload: { clients: 16, commitsPerS: 500, putsPerTxn: 2, getsPerTxn: 1, keys: 1000, txnTimeoutMs: 5000, startMs: 0, stopMs: 10_000 },
+      faults: [],
+      durationMs: 10_000,
+    };
+    expect(parseScenario({ name: 'minimal' }, SOURCE)).toEqual(expected);
+  });
+
+  it('derives writerAz from the first AZ and stopMs from durationMs when they are left out', () => {
+    const scenario = parseScenario(
+      { name: 'eu', topology: { regions: [{ id: 'eu-west-1', azs: ['eu-west-1b', 'eu-west-1a', 'eu-west-1c'] }] }, durationMs: 2_500 },
+      SOURCE,
+    );
+    expect(scenario.topology.writerAz).toBe('eu-west-1b');
+    expect(scenario.workload.stopMs).toBe(2_500);
+  });
+
+  it('keeps the values a file gives, including network options, and leaves absent network fields out', () => {
+    const scenario = parseScenario(
+      {
+        name: 'custom',
+        topology: { pgCount: 2, segmentKinds: 'fullTail', writerAz: 'us-east-1c' },
+        network: { latency: { crossAz: { kind: 'constant', ms: 2 } }, lossRatio: 0.01 },
+        workload: { commitsPerS: 50, stopMs: 4_000 },
+        faults: [{ atMs: 1_000, kind: 'partition', sideA: ['us-east-1a'], sideB: ['node:us-east-1b:2'], oneWay: true }],
+        durationMs: 5_000,
+      },
+      SOURCE,
+    );
+    expect(scenario.topology).toMatchObject({ pgCount: 2, segmentKinds: 'fullTail', writerAz: 'us-east-1c', storageNodesPerAz: 4 });
+    expect(scenario.network).toEqual({ latency: { crossAz: { kind: 'constant', ms: 2 } }, lossRatio: 0.01 });
+    expect(scenario.workload).toMatchObject({ commitsPerS: 50, stopMs: 4_000, clients: 16 });
+    expect(scenario.faults).toHaveLength(1);
+  });
+
+  it('gives each parse its own objects, so changing one result cannot leak into the next', () => {
+    const first = parseScenario({ name: 'a' }, SOURCE);
+    first.topology.regions[0]!.azs.push('us-east-1d');
+    first.storage.diskLatencyMs = { kind: 'constant', ms: 1 };
+    const second = parseScenario({ name: 'a' }, SOURCE);
+    expect(second.topology.regions[0]!.azs).toHaveLength(3);
+    expect(second.storage.diskLatencyMs.kind).toBe('logNormal');
+  });
+
+  it('accepts a secondary region, whose AZs may then be fault targets', () => {
+    const scenario = parseScenario(
+      {
+        name: 'two-regions',
+        topology: {
+          regions: [
+            { id: 'us-east-1', azs: ['us-east-1a', 'us-east-1b', 'us-east-1c'] },
+            { id: 'us-west-2', azs: ['us-west-2a'] },
+          ],
+        },
+        faults: [
+          { atMs: 10, kind: 'regionOutage', region: 'us-west-2' },
+          { atMs: 20, kind: 'azOutage', az: 'us-west-2a' },
+        ],
+      },
+      SOURCE,
+    );
+    expect(scenario.topology.regions).toHaveLength(2);
+  });
+});
+
+describe('Scenario schema: bad input gives one line naming the field', () => {
+  const cases: [title: string, input: unknown, message: string][] = [
+    [
+      'a primary region with 2 AZs',
+      { name: 'x', topology: { regions: [{ id: 'r', azs: ['a', 'b'] }] } },
+      'topology.regions[0].azs must list at least 3 AZs (a PG spans 3 AZs), got 2',
+    ],
+    [
+      'an unknown fault kind',
+      { name: 'x', faults: [{ atMs: 1, kind: 'heal' }, { atMs: 1, kind: 'heal' }, { atMs: 1, kind: 'meteor' }] },
+      'faults[2].kind must be one of azOutage, azRecover, regionOutage, regionRecover, segmentCrash, segmentRestart, nodeCrash, nodeRestart, slowSegment, partition, heal, got "meteor"',
+    ],
+    [
+      'an unknown key',
+      { name: 'x', topology: { pgcount: 4 } },
+      'topology.pgcount is not a known field (allowed here: regions, pgCount, storageNodesPerAz, segmentKinds, writerAz, blocksPerPg, lal)',
+    ],
+    [
+      'an unknown key in a fault lists that fault kind\'s fields',
+      { name: 'x', faults: [{ atMs: 1, kind: 'slowSegment', segment: 'seg:pg0:us-east-1a:1', factor: 2, extra: true }] },
+      'faults[0].extra is not a known field (allowed here: atMs, kind, segment, factor)',
+    ],
+    ['a negative rate', { name: 'x', workload: { commitsPerS: -5 } }, 'workload.commitsPerS must be a number >= 0, got -5'],
+    ['a number given as a string', { name: 'x', workload: { keys: '10' } }, 'workload.keys must be an integer >= 1, got "10"'],
+    [
+      'writerAz not in the primary region',
+      { name: 'x', topology: { writerAz: 'eu-west-1a' } },
+      "topology.writerAz must be one of the primary region's AZs (us-east-1a, us-east-1b, us-east-1c), got \"eu-west-1a\"",
+    ],
+    [
+      'a fault naming an unknown segment',
+      { name: 'x', faults: [{ atMs: 1, kind: 'segmentCrash', segment: 'seg:pg9:us-east-1a:1' }] },
+      'faults[0].segment must name a segment of the topology (seg:pg{0..3}:{us-east-1a|us-east-1b|us-east-1c}:{1|2}), got "seg:pg9:us-east-1a:1"',
+    ],
+    [
+      'a fault naming an unknown node',
+      { name: 'x', faults: [{ atMs: 1, kind: 'nodeCrash', node: 'node:us-east-1a:5' }] },
+      'faults[0].node must name a storage node of the topology (node:{us-east-1a|us-east-1b|us-east-1c}:{1..4}), got "node:us-east-1a:5"',
+    ],
+    [
+      'a fault naming an unknown AZ',
+      { name: 'x', faults: [{ atMs: 1, kind: 'azOutage', az: 'us-east-1d' }] },
+      'faults[0].az must be an AZ of the topology (us-east-1a, us-east-1b, us-east-1c), got "us-east-1d"',
+    ],
+    [
+      'a partition naming an unknown endpoint',
+      { name: 'x', faults: [{ atMs: 1, kind: 'partition', sideA: ['us-east-1a', 'client:99'] }] },
+      'faults[0].sideA[1] must name an AZ, a region or an actor (seg:pg{0..3}:{us-east-1a|us-east-1b|us-east-1c}:{1|2}, node:{us-east-1a|us-east-1b|us-east-1c}:{1..4}, inst:us-east-1:writer, client:{1..16}), got "client:99"',
+    ],
+    [
+      'a partition with an endpoint on both sides',
+      { name: 'x', faults: [{ atMs: 1, kind: 'partition', sideA: ['us-east-1a'], sideB: ['us-east-1b', 'us-east-1a'] }] },
+      'faults[0].sideB[1] must not also be in sideA, got "us-east-1a"',
+    ],
+    ['a fault without its target', { name: 'x', faults: [{ atMs: 1, kind: 'azOutage' }] }, 'faults[0].az is missing; it must be a non-empty string'],
+    [
+      'a fault after the run ends',
+      { name: 'x', faults: [{ atMs: 10_001, kind: 'heal' }] },
+      'faults[0].atMs must be in [0, durationMs = 10000], got 10001',
+    ],
+    ['a slowSegment factor below 1', { name: 'x', faults: [{ atMs: 0, kind: 'slowSegment', segment: 'seg:pg0:us-east-1a:1', factor: 0.5 }] }, 'faults[0].factor must be a number >= 1, got 0.5'],
+    ['stopMs after durationMs', { name: 'x', workload: { stopMs: 12_000 } }, 'workload.stopMs must be <= durationMs (10000), got 12000'],
+    ['startMs after stopMs', { name: 'x', workload: { startMs: 5_000, stopMs: 4_000 } }, 'workload.startMs must be <= workload.stopMs (4000), got 5000'],
+    ['a JSON array', [], 'the scenario must be a JSON object, got an empty array'],
+    ['a JSON string', 'az-outage', 'the scenario must be a JSON object, got "az-outage"'],
+    ['null', null, 'the scenario must be a JSON object, got null'],
+    ['no name', {}, 'name is missing; it must be a non-empty one-line string'],
+    ['a two-line name', { name: 'a\nb' }, 'name must be a non-empty one-line string, got "a\\nb"'],
+    ['pgCount 0', { name: 'x', topology: { pgCount: 0 } }, 'topology.pgCount must be an integer from 1 to 100000, got 0'],
+    ['pgCount not an integer', { name: 'x', topology: { pgCount: 2.5 } }, 'topology.pgCount must be an integer from 1 to 100000, got 2.5'],
+    ['one storage node per AZ', { name: 'x', topology: { storageNodesPerAz: 1 } }, 'topology.storageNodesPerAz must be an integer from 2 to 100000, got 1'],
+    ['blocksPerPg 0', { name: 'x', topology: { blocksPerPg: 0 } }, 'topology.blocksPerPg must be an integer >= 1, got 0'],
+    ['lal 0', { name: 'x', topology: { lal: 0 } }, 'topology.lal must be an integer >= 1, got 0'],
+    ['an unknown segmentKinds', { name: 'x', topology: { segmentKinds: 'tail' } }, 'topology.segmentKinds must be one of full, fullTail, got "tail"'],
+    [
+      'a duplicated region id',
+      { name: 'x', topology: { regions: [{ id: 'r', azs: ['a', 'b', 'c'] }, { id: 'r', azs: ['d'] }] } },
+      'topology.regions[1].id repeats topology.regions[0].id (region ids must be unique), got "r"',
+    ],
+    [
+      'an AZ name used in two regions',
+      { name: 'x', topology: { regions: [{ id: 'r', azs: ['a', 'b', 'c'] }, { id: 's', azs: ['b'] }] } },
+      'topology.regions[1].azs[0] repeats topology.regions[0].azs[1] (AZ names must be unique, across regions too), got "b"',
+    ],
+    [
+      'the same AZ twice, which is not 3 distinct AZs',
+      { name: 'x', topology: { regions: [{ id: 'r', azs: ['a', 'b', 'a'] }] } },
+      'topology.regions[0].azs[2] repeats topology.regions[0].azs[0] (AZ names must be unique, across regions too), got "a"',
+    ],
+    [
+      'an AZ name that would break systemIds',
+      { name: 'x', topology: { regions: [{ id: 'r', azs: ['a', 'b', 'c:1'] }] } },
+      "topology.regions[0].azs[2] must be a name of letters, digits, '.', '_' or '-', got \"c:1\"",
+    ],
+    ['a loss ratio above 1', { name: 'x', network: { lossRatio: 1.5 } }, 'network.lossRatio must be a ratio in [0, 1], got 1.5'],
+    [
+      'an unknown latency distribution',
+      { name: 'x', network: { latency: { sameAz: { kind: 'normal', meanMs: 1 } } } },
+      'network.latency.sameAz.kind must be one of constant, uniform, logNormal, shiftedExponential, got "normal"',
+    ],
+    [
+      'a uniform latency with maxMs below minMs',
+      { name: 'x', storage: { diskLatencyMs: { kind: 'uniform', minMs: 2, maxMs: 1 } } },
+      'storage.diskLatencyMs.maxMs must be >= minMs (2), got 1',
+    ],
+    ['a negative latency', { name: 'x', network: { latency: { crossAz: { kind: 'constant', ms: -1 } } } }, 'network.latency.crossAz.ms must be a number >= 0, got -1'],
+    ['durationMs over a day', { name: 'x', durationMs: 86_400_001 }, 'durationMs must be a number > 0 and <= 86400000, got 86400001'],
+    ['an unknown durability', { name: 'x', writer: { durability: 'some' } }, 'writer.durability must be one of quorum, all, got "some"'],
+    ['faults not a list', { name: 'x', faults: { atMs: 1, kind: 'heal' } }, 'faults must be a list of faults, got an object'],
+    ['a fault that is not an object', { name: 'x', faults: [5] }, 'faults[0] must be an object, got 5'],
+  ];
+
+  it.each(cases)('%s', (_title, input, message) => {
+    const error = errorOf(() => parseScenario(input, SOURCE));
+    expect(error.message).toBe(`${SOURCE}: ${message}`);
+  });
+
+  it('names the field in `field` as well as in the message', () => {
+    const error = errorOf(() => parseScenario({ name: 'x', topology: { regions: [{ id: 'r', azs: ['a', 'b'] }] } }, SOURCE));
+    expect(error.field).toBe('topology.regions[0].azs');
+  });
+});
+
+describe('Scenario files', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'aurora-scenarios-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('loads a valid file and fills its defaults', () => {
+    const path = join(dir, 'ok.json');
+    writeFileSync(path, JSON.stringify({ name: 'from-file', faults: [{ atMs: 100, kind: 'azOutage', az: 'us-east-1b' }] }));
+    const scenario = loadScenarioFile(path);
+    expect(scenario.name).toBe('from-file');
+    expect(scenario.workload.commitsPerS).toBe(500);
+  });
+
+  it('reports malformed JSON on one line with the parser message', () => {
+    const path = join(dir, 'broken.json');
+    writeFileSync(path, '{ "name": "x",\n  "durationMs": }\n');
+    const error = errorOf(() => loadScenarioFile(path));
+    expect(error.message).toMatch(new RegExp(`^scenario file ${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: not valid JSON: \\S`));
+  });
+
+  it('reports a missing file with its error code', () => {
+    const path = join(dir, 'absent.json');
+    const error = errorOf(() => loadScenarioFile(path));
+    expect(error.message).toBe(`scenario file ${path}: cannot read (ENOENT)`);
+  });
+
+  it('prefixes field errors with the file name', () => {
+    const path = join(dir, 'az.json');
+    writeFileSync(path, JSON.stringify({ name: 'x', topology: { regions: [{ id: 'r', azs: ['a', 'b'] }] } }));
+    const error = errorOf(() => loadScenarioFile(path));
+    expect(error.message).toBe(`scenario file ${path}: topology.regions[0].azs must list at least 3 AZs (a PG spans 3 AZs), got 2`);
+  });
+});
