@@ -80,8 +80,9 @@ export interface SegmentContext {
   membershipEpoch: MembershipEpoch;
   /** The hot log: survives crashes. Owner-private, updated in place. */
   store: SegmentStore<RedoPayload>;
-  /** The in-memory incoming queue; the head is on the disk. Lost on crash. */
+  /** The in-memory incoming queue; the first `diskInFlight` batches are in the current IO. Lost on crash. */
   diskQueue: PendingWrite[];
+  diskInFlight: number;
   diskLatencySamplesMs: readonly number[];
   diskSampleIndex: number;
   /** Disk latency multiplier (1 = normal; a latency outlier is e.g. 50). */
@@ -168,47 +169,60 @@ export const segmentMachine = segmentBase.extend({
         enqueue.assign({ volumeEpoch: event.volumeEpoch });
       }
       if (context.diskQueue.length === 1) {
+        // The disk was idle: this batch starts an IO on its own.
+        enqueue.assign({ diskInFlight: 1 });
         enqueue.raise({ type: 'diskDone' }, { delay: nextDiskDelayMs(context), id: SEGMENT_DISK_TIMER });
       }
     }),
-    /** The disk finished the head batch: make it durable in the hot log, ack, start the next. */
-    persistHead: segmentBase.enqueueActions(({ context, enqueue }) => {
-      const head = context.diskQueue.shift();
-      if (head === undefined) return;
+    /**
+     * The disk finished an IO: every batch that was queued when it started is now durable in the
+     * hot log (group commit). Each writer gets one ack carrying the SCL after the whole group; the
+     * next IO takes whatever queued meanwhile.
+     */
+    persistGroup: segmentBase.enqueueActions(({ context, enqueue }) => {
+      const group = context.diskQueue.splice(0, Math.max(1, context.diskInFlight));
       const { store } = context;
-      if (head.via === 'write') {
-        const stored = persistRecords(store, head.records, head.volumeEpoch);
-        const last = head.records[head.records.length - 1];
-        enqueue({
-          type: 'observe',
-          params: { kind: 'persisted', segment: context.self, pg: context.pg, source: head.source, via: 'write', volumeEpoch: head.volumeEpoch, lsns: stored, scl: sclOf(store) },
-        });
-        enqueue({
-          type: 'send',
-          params: {
-            to: head.source,
-            message: { type: 'writeAck', from: context.self, pg: context.pg, volumeEpoch: head.volumeEpoch, scl: sclOf(store), lsnLast: (last?.lsn ?? 0) as Lsn },
-          },
-        });
-      } else {
-        const storedByEpoch = persistStoredRecords(store, head.records as readonly StoredRecord<RedoPayload>[]);
-        for (const [epoch, lsns] of Object.entries(storedByEpoch)) {
+      const acks: Record<string, { volumeEpoch: VolumeEpoch; lsnLast: Lsn }> = {};
+      let batches = 0;
+      let gossiped = 0;
+      for (const pending of group) {
+        if (pending.via === 'write') {
+          batches++;
+          const lsns = persistRecords(store, pending.records, pending.volumeEpoch);
           enqueue({
             type: 'observe',
-            params: { kind: 'persisted', segment: context.self, pg: context.pg, source: head.source, via: 'gossip', volumeEpoch: Number(epoch), lsns, scl: sclOf(store) },
+            params: { kind: 'persisted', segment: context.self, pg: context.pg, source: pending.source, via: 'write', volumeEpoch: pending.volumeEpoch, lsns, scl: sclOf(store) },
           });
+          const last = pending.records[pending.records.length - 1]?.lsn ?? (0 as Lsn);
+          const ack = acks[pending.source];
+          acks[pending.source] = { volumeEpoch: pending.volumeEpoch, lsnLast: ack === undefined || ack.lsnLast < last ? last : ack.lsnLast };
+        } else {
+          gossiped += pending.records.length;
+          const storedByEpoch = persistStoredRecords(store, pending.records as readonly StoredRecord<RedoPayload>[]);
+          for (const [epoch, lsns] of Object.entries(storedByEpoch)) {
+            enqueue({
+              type: 'observe',
+              params: { kind: 'persisted', segment: context.self, pg: context.pg, source: pending.source, via: 'gossip', volumeEpoch: Number(epoch), lsns, scl: sclOf(store) },
+            });
+          }
         }
       }
+      for (const [to, ack] of Object.entries(acks)) {
+        const message: WireMessage = { type: 'writeAck', from: context.self, pg: context.pg, volumeEpoch: ack.volumeEpoch, scl: sclOf(store), lsnLast: ack.lsnLast };
+        enqueue({ type: 'send', params: { to, message } });
+      }
+      const next = { ...context, diskSampleIndex: context.diskSampleIndex + 1 };
       enqueue.assign({
-        diskSampleIndex: context.diskSampleIndex + 1,
+        diskSampleIndex: next.diskSampleIndex,
+        diskInFlight: context.diskQueue.length,
         stats: {
           ...context.stats,
-          batchesPersisted: context.stats.batchesPersisted + (head.via === 'write' ? 1 : 0),
-          recordsFromGossip: context.stats.recordsFromGossip + (head.via === 'gossip' ? head.records.length : 0),
+          batchesPersisted: context.stats.batchesPersisted + batches,
+          recordsFromGossip: context.stats.recordsFromGossip + gossiped,
         },
       });
       if (context.diskQueue.length > 0) {
-        enqueue.raise({ type: 'diskDone' }, { delay: nextDiskDelayMs({ ...context, diskSampleIndex: context.diskSampleIndex + 1 }), id: SEGMENT_DISK_TIMER });
+        enqueue.raise({ type: 'diskDone' }, { delay: nextDiskDelayMs(next), id: SEGMENT_DISK_TIMER });
       }
     }),
     reject: segmentBase.enqueueActions(({ context, event, enqueue }) => {
@@ -251,7 +265,7 @@ export const segmentMachine = segmentBase.extend({
     loseVolatileState: enqueueActions(({ enqueue }) => {
       enqueue.cancel(SEGMENT_DISK_TIMER);
       enqueue.cancel(SEGMENT_GOSSIP_TIMER);
-      enqueue.assign({ diskQueue: [] });
+      enqueue.assign({ diskQueue: [], diskInFlight: 0 });
     }),
     setCause: assign(({ context, event }) => {
       if (event.type !== 'crash' && event.type !== 'outage' && event.type !== 'restart' && event.type !== 'recover') return {};
@@ -274,6 +288,7 @@ export const segmentMachine = segmentBase.extend({
     membershipEpoch: (input.membershipEpoch ?? 1) as MembershipEpoch,
     store: createSegmentStore<RedoPayload>(input.pg as PgId),
     diskQueue: [],
+    diskInFlight: 0,
     diskLatencySamplesMs: input.diskLatencySamplesMs,
     diskSampleIndex: input.diskSampleOffset ?? 0,
     diskSlowFactor: 1,
@@ -296,7 +311,7 @@ export const segmentMachine = segmentBase.extend({
       on: {
         writeBatch: [{ guard: 'staleVolumeEpoch', actions: 'reject' }, { guard: 'staleMembershipEpoch', actions: 'reject' }, { actions: 'enqueueWrite' }],
         gossipPull: [{ guard: 'staleMembershipEpoch', actions: 'reject' }, { actions: 'gossipAnswer' }],
-        diskDone: { actions: 'persistHead' },
+        diskDone: { actions: 'persistGroup' },
         gossipTick: { actions: 'gossipPull' },
         slowDisk: { actions: 'setSlowFactor' },
         crash: { target: 'down', actions: 'setCause' },

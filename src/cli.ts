@@ -2,14 +2,21 @@
  * The `aurora-actors` command line (ARCHITECTURE §5).
  *
  * Every run prints `SEED=<n>` first. Bad input ends with one clear line naming the field and what
- * is allowed, exit code 2, no stack trace. Commands available today: `demo`, `bench`, `help`.
+ * is allowed, exit code 2, no stack trace. A violated invariant or a lost acknowledged commit exits
+ * with 1.
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { runBenchmarks } from './bench/kernel-bench.js';
 import { formatBenchReport } from './bench/format.js';
 import { formatHeartbeatReport, heartbeatReport } from './cli/heartbeat-report.js';
+import { formatRunReport } from './cli/run-report.js';
+import { ScenarioError } from './cluster/errors.js';
+import type { Scenario } from './cluster/scenario.js';
 import { runHeartbeatWorld } from './cluster/heartbeat-world.js';
+import { BUILTIN_SCENARIOS, findScenario, scenarioNames } from './scenarios/builtin.js';
+import { loadScenarioFile } from './scenarios/schema.js';
+import { Simulation } from './simulation/simulation.js';
 
 /** Thrown for bad command-line input; printed as one line, exit code 2. */
 export class UsageError extends Error {
@@ -19,6 +26,11 @@ export class UsageError extends Error {
 const HELP = `aurora-actors: deterministic xstate actors modelling Amazon Aurora's storage and replication
 
 Usage:
+  aurora-actors scenarios
+      Lists the built-in scenarios, one line each.
+  aurora-actors run <scenario|file.json> [--seed N] [--json] [--trace out.jsonl] [--history out.jsonl]
+      Runs a scenario: prints the seed, then a readable report (or the JSON report with --json).
+      Exit 1 if an invariant is violated or an acknowledged commit is lost; 2 on bad input.
   aurora-actors demo [--seed N] [--json] [--trace out.jsonl]
       Runs the kernel demo: a health monitor pinging three nodes across three AZs while one
       crashes and restarts; prints the seed, a timeline and the trace hash.
@@ -33,6 +45,10 @@ export async function main(argv: readonly string[], out: (text: string) => void 
   try {
     const [command, ...rest] = argv;
     switch (command) {
+      case 'scenarios':
+        return listScenarios(rest, out);
+      case 'run':
+        return run(rest, out);
       case 'demo':
         return demo(rest, out);
       case 'bench':
@@ -44,10 +60,10 @@ export async function main(argv: readonly string[], out: (text: string) => void 
         out(HELP);
         return 0;
       default:
-        throw new UsageError(`unknown command "${command}"; allowed: demo, bench, help`);
+        throw new UsageError(`unknown command "${command}"; allowed: scenarios, run, demo, bench, help`);
     }
   } catch (error) {
-    if (error instanceof UsageError) {
+    if (error instanceof UsageError || error instanceof ScenarioError) {
       process.stderr.write(`aurora-actors: ${error.message}\n`);
       return 2;
     }
@@ -55,12 +71,17 @@ export async function main(argv: readonly string[], out: (text: string) => void 
   }
 }
 
-function parse(argv: readonly string[], options: Record<string, { type: 'string' | 'boolean' }>) {
+function parse(argv: readonly string[], options: Record<string, { type: 'string' | 'boolean' }>, positionals = 0) {
+  let parsed: ReturnType<typeof parseArgs>;
   try {
-    return parseArgs({ args: [...argv], options, allowPositionals: false, strict: true }).values;
+    parsed = parseArgs({ args: [...argv], options, allowPositionals: positionals > 0, strict: true });
   } catch (error) {
     throw new UsageError((error as Error).message.split('\n')[0] ?? 'bad arguments');
   }
+  if (parsed.positionals.length > positionals) {
+    throw new UsageError(`unexpected argument "${parsed.positionals[positionals]}"`);
+  }
+  return { values: parsed.values, positionals: parsed.positionals };
 }
 
 /** Parses `--seed`: an integer (negative allowed), else a usage error naming the flag. */
@@ -73,7 +94,7 @@ export function parseSeed(text: string | undefined, fallback: number): number {
 }
 
 function demo(argv: readonly string[], out: (text: string) => void): number {
-  const values = parse(argv, { seed: { type: 'string' }, json: { type: 'boolean' }, trace: { type: 'string' } });
+  const { values } = parse(argv, { seed: { type: 'string' }, json: { type: 'boolean' }, trace: { type: 'string' } });
   const seed = parseSeed(values.seed as string | undefined, 1);
   out(`SEED=${seed}\n`);
   const lines: string[] = [];
@@ -90,10 +111,58 @@ function demo(argv: readonly string[], out: (text: string) => void): number {
 }
 
 async function bench(argv: readonly string[], out: (text: string) => void): Promise<number> {
-  const values = parse(argv, { json: { type: 'boolean' } });
+  const { values } = parse(argv, { json: { type: 'boolean' } });
   const report = runBenchmarks((line) => {
     if (values.json !== true) out(line + '\n');
   });
   out(values.json === true ? JSON.stringify(report, null, 2) + '\n' : formatBenchReport(report));
   return 0;
+}
+
+function listScenarios(argv: readonly string[], out: (text: string) => void): number {
+  parse(argv, {});
+  const width = Math.max(...scenarioNames().map((name) => name.length));
+  for (const scenario of BUILTIN_SCENARIOS) out(`${scenario.name.padEnd(width)}  ${scenario.description}\n`);
+  return 0;
+}
+
+/** A built-in scenario by name, or a scenario file by path (anything ending in .json). */
+function loadScenario(nameOrPath: string | undefined): Scenario {
+  if (nameOrPath === undefined) {
+    throw new UsageError(`run needs a scenario: one of ${scenarioNames().join(', ')}, or a path to a .json file`);
+  }
+  if (nameOrPath.endsWith('.json')) return loadScenarioFile(nameOrPath);
+  const scenario = findScenario(nameOrPath);
+  if (scenario === undefined) {
+    throw new UsageError(`unknown scenario "${nameOrPath}"; built-in scenarios: ${scenarioNames().join(', ')} (or a path to a .json file)`);
+  }
+  return scenario;
+}
+
+function run(argv: readonly string[], out: (text: string) => void): number {
+  const { values, positionals } = parse(
+    argv,
+    { seed: { type: 'string' }, json: { type: 'boolean' }, trace: { type: 'string' }, history: { type: 'string' } },
+    1,
+  );
+  const seed = parseSeed(values.seed as string | undefined, 1);
+  const scenario = loadScenario(positionals[0]);
+  // The seed comes first, before anything can fail, so every run can be replayed.
+  out(`SEED=${seed}\n`);
+  const tracePath = values.trace as string | undefined;
+  const traceLines: string[] = [];
+  const sim = new Simulation({
+    seed,
+    scenario,
+    trace: { keepEvents: false, sink: tracePath === undefined ? undefined : (line) => traceLines.push(line) },
+  });
+  sim.run();
+  const report = sim.report();
+  if (tracePath !== undefined) writeFileSync(tracePath, traceLines.join('\n') + '\n');
+  const historyPath = values.history as string | undefined;
+  if (historyPath !== undefined) writeFileSync(historyPath, sim.history.entries.map((entry) => JSON.stringify(entry)).join('\n') + '\n');
+  const replay = `aurora-actors run ${positionals[0]} --seed ${seed}`;
+  out(values.json === true ? JSON.stringify(report, null, 2) + '\n' : formatRunReport(report, scenario, replay));
+  const failed = report.commits.lostAcknowledged > 0 || report.invariants.some((result) => !result.ok);
+  return failed ? 1 : 0;
 }

@@ -3,39 +3,15 @@
  * returns. Latencies are client-observed (invoke to ok, in virtual ms). "No lost acknowledged
  * commit" is judged here by reading back what segments persisted, independent of the writer.
  */
+import { durabilityResult } from '../check/durability.js';
+import { readBack } from './read-back.js';
+import type { ReportSource } from './source.js';
 import type { SegmentContext } from '../../models/segment.machine.js';
-import { checkAcknowledgedCommits, durabilityResult } from '../check/durability.js';
-import type { AcknowledgedCommit, CommitPayload, DurabilityPg } from '../check/durability.js';
+
+export type { ReportSource } from './source.js';
 import type { PropertyResult } from '../check/property.js';
 import type { NetworkStats } from '../kernel/network.js';
-import { commitBlockOf, pgOfBlock, pgOfKey } from '../protocol/pages.js';
-import type { StoredRecord } from '../protocol/recovery.js';
-import type { TxnOp } from '../../models/messages.js';
-import type { WriterContext } from '../../models/instance.machine.js';
-import type { Kernel } from '../kernel/kernel.js';
-import type { QuorumPredicate } from '../protocol/quorum.js';
-import type { AppliedFault } from '../cluster/faults.js';
-import type { HistoryEntry } from '../cluster/history.js';
-import type { ActorHost } from '../cluster/host.js';
-import type { ResolvedTopology, Scenario } from '../cluster/scenario.js';
 
-/** What a report is built from: a simulation, seen through what the report reads. */
-export interface ReportSource {
-  readonly seed: number;
-  readonly scenario: Scenario;
-  readonly topology: ResolvedTopology;
-  readonly kernel: Kernel;
-  readonly host: ActorHost;
-  readonly quorums: Readonly<Record<number, { read: QuorumPredicate; write: QuorumPredicate }>>;
-  /** Commits the writer acknowledged: txnId → commit LSN. */
-  readonly acknowledged: ReadonlyMap<number, number>;
-  readonly history: { readonly entries: readonly HistoryEntry[] };
-  readonly workload: { readonly stats: { readonly skipped: number } };
-  readonly faultLog: readonly AppliedFault[];
-  segment(id: string): SegmentContext;
-  writer(): WriterContext;
-  txnOps(): Map<number, readonly TxnOp[]>;
-}
 
 /** The JSON report of one run. */
 export interface SimulationReport {
@@ -59,6 +35,8 @@ export interface SimulationReport {
     lostAcknowledged: number;
   };
   latencyMs: { commitP50: number; commitP99: number; commitMax: number };
+  /** Periods of 100 ms or more without a VDL advance while clients were writing. */
+  writeStalls: { fromMs: number; toMs: number }[];
   volume: { vcl: number; vdl: number; maxAllocated: number; volumeEpoch: number };
   invariants: { name: string; kind: string; ok: boolean; violations: number; vacuous?: boolean; firstViolations: { atMs: number; message: string }[] }[];
   storage: { segments: number; segmentsDown: number; recordsViaGossip: number; unavailablePgs: number[]; lost: { txnId: number; missing: string }[] };
@@ -88,38 +66,8 @@ export function commitLatenciesMs(sim: ReportSource, fromMs = 0, toMs = Infinity
   return latencies.sort((a, b) => a - b);
 }
 
-/** Reads every PG's segments back and checks each commit the writer acknowledged. */
-function checkDurability(sim: ReportSource) {
-  const { topology, scenario } = sim;
-  const layout = { pgCount: scenario.topology.pgCount, blocksPerPg: scenario.topology.blocksPerPg };
-  const pgs: DurabilityPg[] = Object.entries(topology.membersByPg).map(([pg, members]) => ({
-    pg: Number(pg),
-    read: sim.quorums[Number(pg)]?.read as DurabilityPg['read'],
-    segments: members.map((id) => {
-      const context = sim.segment(id);
-      return {
-        id,
-        available: stateOf(sim, id) === 'online',
-        records: Object.values(context.store.records) as unknown as StoredRecord<CommitPayload>[],
-        truncations: context.store.truncations,
-      };
-    }),
-  }));
-  const ops = sim.txnOps();
-  const commits: AcknowledgedCommit[] = [];
-  for (const [txnId, commitLsn] of sim.acknowledged) {
-    const puts = (ops.get(txnId) ?? []).flatMap((op) => (op.f === 'put' ? [{ key: op.key, value: op.value }] : []));
-    commits.push({ txnId, commitLsn, puts });
-  }
-  return checkAcknowledgedCommits({
-    pgs,
-    commits,
-    pgOfKey: (key) => pgOfKey(layout, key),
-    commitPgOf: (txnId) => pgOfBlock(layout, commitBlockOf(layout, txnId)),
-  });
-}
-
-function stateOf(sim: ReportSource, id: string): string {
+/** The top-level state of an actor (`online`, `down`, …). */
+export function stateOf(sim: Pick<ReportSource, 'host'>, id: string): string {
   const value = sim.host.snapshotOf(id).value;
   return typeof value === 'string' ? value : Object.keys(value as object)[0] ?? '';
 }
@@ -129,7 +77,7 @@ export function buildReport(sim: ReportSource, invariantResults: readonly Proper
   const { kernel, scenario, topology } = sim;
   const entries = sim.history.entries;
   const count = (type: string) => entries.filter((entry) => entry.type === type).length;
-  const durability = checkDurability(sim);
+  const durability = readBack(sim, 'persisted');
   const results = [...invariantResults, durabilityResult(durability, kernel.clock.now())];
   const latencies = commitLatenciesMs(sim);
   const writer = sim.writer();
@@ -150,6 +98,7 @@ export function buildReport(sim: ReportSource, invariantResults: readonly Proper
       lostAcknowledged: new Set(durability.lost.map((lost) => lost.txnId)).size,
     },
     latencyMs: { commitP50: quantile(latencies, 0.5), commitP99: quantile(latencies, 0.99), commitMax: latencies[latencies.length - 1] ?? 0 },
+    writeStalls: sim.stallsSoFar(),
     volume: { vcl: writer.state.tracker.vcl, vdl: writer.state.tracker.vdl, maxAllocated: writer.state.tracker.maxAllocatedLsn, volumeEpoch: writer.volumeEpoch },
     invariants: results.map((result) => ({
       name: result.name,

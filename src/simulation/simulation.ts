@@ -14,7 +14,7 @@
 import { Subject } from 'rxjs';
 import type { Observable } from 'rxjs';
 import type { EventObject, InspectionEvent, Observer } from 'xstate';
-import type { RedoRecord, TxnOp } from '../../models/messages.js';
+import type { RedoRecord } from '../../models/messages.js';
 import type { SegmentContext } from '../../models/segment.machine.js';
 import type { WriterContext } from '../../models/instance.machine.js';
 import type { InvariantChecker } from '../check/invariants.js';
@@ -34,9 +34,17 @@ import type { HistoryEntry } from '../cluster/history.js';
 import type { ActorHost } from '../cluster/host.js';
 import { LiveHost } from '../cluster/live-host.js';
 import { buildReport } from './report.js';
+import { readBack } from './read-back.js';
+import type { PropertyResult } from '../check/property.js';
 import type { ReportSource, SimulationReport } from './report.js';
 import { resolveTopology } from '../cluster/topology.js';
 import { Workload } from '../cluster/workload.js';
+
+/** The name of the read-back-during-faults judge. */
+export const READABLE_UNDER_FAULTS = 'acknowledged commits readable from reachable segments';
+
+/** A gap between VDL advances this long, while clients are writing, counts as a write stall. */
+export const WRITE_STALL_MS = 100;
 
 /** Where machines' `observe` and `publish` effects go; an alternative interpreter must call these. */
 export interface HostHooks {
@@ -52,6 +60,11 @@ export interface SimulationOptions {
   /** The standard xstate inspect hook, handed to every actor (any `@statelyai/inspect` inspector). */
   inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void);
   trace?: TraceOptions;
+  /**
+   * How often to read acknowledged commits back from the reachable segments during the run (and
+   * always just before each fault); 0 checks only at fault times. @defaultValue 500
+   */
+  readableCheckEveryMs?: number;
   /** Another interpreter (e.g. the stepped host). @defaultValue the live host */
   host?: (kernel: Kernel, hooks: HostHooks) => ActorHost;
 }
@@ -81,6 +94,16 @@ export class Simulation implements ReportSource {
   readonly streams: SimulationStreams;
   /** Commits the writer acknowledged: txnId → commit LSN (from its observations). */
   readonly acknowledged = new Map<number, number>();
+  /**
+   * Periods of at least {@link WRITE_STALL_MS} in which VDL did not advance while the workload was
+   * issuing: writes were stalled (e.g. a PG without a write quorum holds VCL back).
+   */
+  readonly writeStalls: { fromMs: number; toMs: number }[] = [];
+  private lastVdlAdvanceAtMs = 0;
+  private readonly putsByTxn = new Map<number, { key: string; value: string }[]>();
+  private readableChecks = 0;
+  private readableViolations = 0;
+  private readonly readableFirstViolations: { atMs: number; message: string }[] = [];
   /** Faults applied so far. */
   readonly faultLog: AppliedFault[] = [];
   /** Each PG's read and write quorum predicates. */
@@ -117,10 +140,11 @@ export class Simulation implements ReportSource {
     const { clock, network, trace } = this.kernel;
     this.host = options.host?.(this.kernel, hooks) ?? new LiveHost({ clock, network, trace, inspect: options.inspect, ...hooks });
     this.host.spawnAll(clusterSpecs(this.kernel, scenario, this.topology));
-    this.history = new HistoryRecorder(trace, (entry) => this.subjects.history.next(entry));
+    this.history = new HistoryRecorder(trace, (entry) => this.onHistoryEntry(entry));
     this.clients = this.createClients();
     this.workload = new Workload(scenario.workload, this.clients, clock, this.kernel.rng.fork('workload'));
     this.workload.start();
+    this.scheduleReadableChecks(options.readableCheckEveryMs ?? 500);
     scheduleFaults(this.kernel, this.host, this.topology, scenario.faults, this.faultLog);
   }
 
@@ -153,7 +177,14 @@ export class Simulation implements ReportSource {
 
   /** The report of the run so far (the object `run --json` prints). */
   report(): SimulationReport {
-    return buildReport(this, this.checker.results());
+    return buildReport(this, [...this.checker.results(), this.readableResult()]);
+  }
+
+  /** Write stalls so far, including one still going on now. */
+  stallsSoFar(): { fromMs: number; toMs: number }[] {
+    const nowMs = this.kernel.clock.now();
+    const ongoing = Math.min(nowMs, this.scenario.workload.stopMs) - this.lastVdlAdvanceAtMs >= WRITE_STALL_MS;
+    return ongoing ? [...this.writeStalls, { fromMs: this.lastVdlAdvanceAtMs, toMs: nowMs }] : [...this.writeStalls];
   }
 
   private onObservation(actorId: string, observation: Observation): void {
@@ -165,7 +196,14 @@ export class Simulation implements ReportSource {
 
   private onPublish(stream: string, item: unknown): void {
     if (stream === 'redo') this.subjects.redo.next(item as readonly RedoRecord[]);
-    else if (stream === 'vdl') this.subjects.vdl.next(item as number);
+    else if (stream === 'vdl') {
+      const nowMs = this.kernel.clock.now();
+      if (nowMs - this.lastVdlAdvanceAtMs >= WRITE_STALL_MS && this.lastVdlAdvanceAtMs < this.scenario.workload.stopMs) {
+        this.writeStalls.push({ fromMs: this.lastVdlAdvanceAtMs, toMs: nowMs });
+      }
+      this.lastVdlAdvanceAtMs = nowMs;
+      this.subjects.vdl.next(item as number);
+    }
   }
 
   private createClients(): DatabaseClient[] {
@@ -190,16 +228,56 @@ export class Simulation implements ReportSource {
     );
   }
 
-  /** The transactions' ops by id, from the history's invokes. */
-  txnOps(): Map<number, readonly TxnOp[]> {
-    const ops = new Map<number, TxnOp[]>();
-    for (const entry of this.history.entries) {
-      if (entry.type !== 'invoke') continue;
-      ops.set(
-        entry.txnId,
-        entry.value.map(([f, key, value]) => (f === 'put' ? { f: 'put', key, value: value ?? '' } : { f: 'get', key })),
-      );
+  /** The puts of every transaction invoked so far, by txnId. */
+  txnPuts(): ReadonlyMap<number, readonly { key: string; value: string }[]> {
+    return this.putsByTxn;
+  }
+
+  private onHistoryEntry(entry: HistoryEntry): void {
+    if (entry.type === 'invoke') {
+      const puts = entry.value.flatMap(([f, key, value]) => (f === 'put' ? [{ key, value: value ?? '' }] : []));
+      this.putsByTxn.set(entry.txnId, puts);
     }
-    return ops;
+    this.subjects.history.next(entry);
+  }
+
+  /**
+   * Reads every acknowledged commit back from the segments reachable now; a PG whose reachable
+   * segments still form a read quorum must show all of them (see `read-back.ts`).
+   */
+  private checkReadable(): void {
+    const report = readBack(this, 'reachable');
+    this.readableChecks++;
+    for (const lost of report.lost) {
+      this.readableViolations++;
+      if (this.readableFirstViolations.length < 5) {
+        this.readableFirstViolations.push({ atMs: this.kernel.clock.now(), message: `txn ${lost.txnId}: ${lost.missing}` });
+      }
+    }
+  }
+
+  private scheduleReadableChecks(everyMs: number): void {
+    const { clock } = this.kernel;
+    // Just before each fault applies (scheduled earlier, so it runs first at the same time): the
+    // moment before a repair is the most degraded one.
+    for (const fault of this.scenario.faults) clock.scheduleAt(fault.atMs, () => this.checkReadable());
+    if (everyMs <= 0) return;
+    const tick = (): void => {
+      this.checkReadable();
+      if (clock.now() + everyMs <= this.scenario.durationMs) clock.setTimeout(tick, everyMs);
+    };
+    clock.setTimeout(tick, everyMs);
+  }
+
+  /** The readable-under-faults judge as a property result. */
+  private readableResult(): PropertyResult {
+    return {
+      name: READABLE_UNDER_FAULTS,
+      kind: 'always',
+      ok: this.readableViolations === 0,
+      violations: this.readableViolations,
+      firstViolations: this.readableFirstViolations,
+      vacuous: this.readableChecks === 0,
+    };
   }
 }

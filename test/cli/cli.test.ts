@@ -20,7 +20,7 @@ describe('aurora-actors', () => {
     [['demo', '--seed', 'abc'], /--seed must be an integer, got "abc"/],
     [['demo', '--seed', '1.5'], /--seed must be an integer/],
     [['demo', '--sed', '1'], /Unknown option '--sed'/],
-    [['launch'], /unknown command "launch"; allowed: demo, bench, help/],
+    [["launch"], /unknown command "launch"; allowed: scenarios, run, demo, bench, help/],
   ])('rejects %j with one line and exit code 2', (args, message) => {
     const result = run(...args);
     expect(result.status).toBe(2);

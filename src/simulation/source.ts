@@ -1,0 +1,32 @@
+/**
+ * What reports and read-backs see of a simulation: the narrow view they need, so they do not
+ * depend on the Simulation class (which depends on them).
+ */
+import type { WriterContext } from '../../models/instance.machine.js';
+import type { SegmentContext } from '../../models/segment.machine.js';
+import type { AppliedFault } from '../cluster/faults.js';
+import type { HistoryEntry } from '../cluster/history.js';
+import type { ActorHost } from '../cluster/host.js';
+import type { ResolvedTopology, Scenario } from '../cluster/scenario.js';
+import type { Kernel } from '../kernel/kernel.js';
+import type { QuorumPredicate } from '../protocol/quorum.js';
+
+/** What a report is built from: a simulation, seen through what the report reads. */
+export interface ReportSource {
+  readonly seed: number;
+  readonly scenario: Scenario;
+  readonly topology: ResolvedTopology;
+  readonly kernel: Kernel;
+  readonly host: ActorHost;
+  readonly quorums: Readonly<Record<number, { read: QuorumPredicate; write: QuorumPredicate }>>;
+  /** Commits the writer acknowledged: txnId → commit LSN. */
+  readonly acknowledged: ReadonlyMap<number, number>;
+  readonly history: { readonly entries: readonly HistoryEntry[] };
+  readonly workload: { readonly stats: { readonly skipped: number } };
+  readonly faultLog: readonly AppliedFault[];
+  stallsSoFar(): { fromMs: number; toMs: number }[];
+  segment(id: string): SegmentContext;
+  writer(): WriterContext;
+  /** The puts of every transaction invoked so far, by txnId. */
+  txnPuts(): ReadonlyMap<number, readonly { key: string; value: string }[]>;
+}

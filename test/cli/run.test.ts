@@ -1,0 +1,70 @@
+/**
+ * `aurora-actors run` and `scenarios`: the seed first, a report, exit codes 0 / 1 / 2, and one
+ * clear line for bad input (ARCHITECTURE §5).
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const run = (...args: string[]) => spawnSync(process.execPath, ['bin/aurora-actors.js', ...args], { encoding: 'utf8' });
+
+describe('aurora-actors scenarios / run', () => {
+  it('lists every built-in scenario with one line each', () => {
+    const result = run('scenarios');
+    expect(result.status).toBe(0);
+    const names = result.stdout.trim().split('\n').map((line) => line.split(/\s+/)[0]);
+    expect(names).toEqual(['steady-state', 'az-outage', 'az-plus-one', 'slow-segment', 'segment-crash-gossip']);
+  });
+
+  it('runs az-plus-one --seed 7 --json: zero lost acknowledged commits and every invariant ok', () => {
+    const result = run('run', 'az-plus-one', '--seed', '7', '--json');
+    expect(result.status).toBe(0);
+    const [seedLine, ...json] = result.stdout.split('\n');
+    expect(seedLine).toBe('SEED=7');
+    const report = JSON.parse(json.join('\n'));
+    expect(report.scenario).toBe('az-plus-one');
+    expect(report.seed).toBe(7);
+    expect(report.commits.lostAcknowledged).toBe(0);
+    expect(report.commits.acknowledged).toBeGreaterThan(1_000);
+    expect(report.invariants.length).toBeGreaterThanOrEqual(8);
+    expect(report.invariants.every((result: { ok: boolean }) => result.ok)).toBe(true);
+    for (const field of ['simulatedMs', 'traceHash', 'latencyMs', 'volume']) expect(report).toHaveProperty(field);
+    expect(report.writeStalls.length).toBeGreaterThan(0);
+  });
+
+  it('runs a scenario file and writes the trace and the Jepsen-style history', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'aurora-run-'));
+    const trace = join(dir, 'trace.jsonl');
+    const history = join(dir, 'history.jsonl');
+    const result = run('run', 'test/fixtures/small.json', '--seed', '2', '--trace', trace, '--history', history);
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/^SEED=2\n/);
+    expect(result.stdout).toMatch(/fault: segmentCrash seg:pg0:us-east-1b:1/);
+    expect(result.stdout).toMatch(/replay {6}aurora-actors run test\/fixtures\/small.json --seed 2/);
+    const traceLines = readFileSync(trace, 'utf8').trim().split('\n');
+    expect(traceLines.length).toBeGreaterThan(100);
+    expect(JSON.parse(traceLines[0]!)).toHaveProperty('kind');
+    const entries = readFileSync(history, 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+    expect(entries[0]).toMatchObject({ index: 0, type: 'invoke', f: 'txn' });
+    for (const entry of entries) expect(Object.keys(entry)).toEqual(expect.arrayContaining(['index', 'process', 'type', 'f', 'value', 'timeMs', 'node']));
+    expect(entries.filter((entry) => entry.type === 'ok').length).toBeGreaterThan(50);
+  });
+
+  it.each([
+    [['run', 'meteor-strike'], /unknown scenario "meteor-strike"; built-in scenarios: steady-state, az-outage/],
+    [['run'], /run needs a scenario/],
+    [['run', 'steady-state', '--seed', 'seven'], /--seed must be an integer, got "seven"/],
+    [['run', 'test/fixtures/two-azs.json'], /scenario file test\/fixtures\/two-azs.json: topology.regions\[0\].azs must list at least 3 AZs/],
+    [['run', 'test/fixtures/malformed.json'], /scenario file test\/fixtures\/malformed.json: not valid JSON/],
+    [['run', 'test/fixtures/missing.json'], /scenario file test\/fixtures\/missing.json: cannot read \(ENOENT\)/],
+    [['run', 'steady-state', 'extra'], /unexpected argument "extra"/],
+  ])('rejects %j with one line and exit code 2', (args, message) => {
+    const result = run(...args);
+    expect(result.stderr).toMatch(message);
+    expect(result.status).toBe(2);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stdout).not.toMatch(/SEED=/);
+  });
+});

@@ -1,0 +1,80 @@
+/**
+ * Random fault schedules inside the AZ+1 budget (SIGMOD'17 §2.1): at any moment at most one AZ
+ * out (never the writer's) plus at most one more segment of any PG (a segment crash, a storage
+ * node crash, or a segment cut off by a partition), with message loss, and an optional slow
+ * segment. Every fault heals by 1.5 s so the run can also check that writes resume (safety, then
+ * liveness, as in TigerBeetle's VOPR).
+ */
+import fc from 'fast-check';
+import type { FaultSpec, Scenario } from '../../src/cluster/scenario.js';
+import { resolveTopology } from '../../src/cluster/topology.js';
+import { scenario } from './helpers.js';
+
+const AZS = ['us-east-1a', 'us-east-1b', 'us-east-1c'];
+export const HEALED_BY_MS = 1_500;
+
+/** The small cluster the property runs: 2 PGs on 2 storage nodes per AZ, 3 s, 150 commits/s. */
+export function budgetBase(): Scenario {
+  return scenario('steady-state', {
+    topology: { pgCount: 2, storageNodesPerAz: 2 },
+    workload: { commitsPerS: 150, clients: 8, stopMs: 2_500, txnTimeoutMs: 2_000 },
+    durationMs: 3_000,
+  });
+}
+
+const interval = fc.record({ fromMs: fc.integer({ min: 0, max: 1_300 }), lengthMs: fc.integer({ min: 50, max: 1_200 }) });
+
+/** A schedule as generated: the seed, loss, and the faults. */
+export interface BudgetSchedule {
+  seed: number;
+  lossRatio: number;
+  faults: FaultSpec[];
+}
+
+export const budgetScheduleArb: fc.Arbitrary<BudgetSchedule> = fc
+  .record({
+    seed: fc.integer(),
+    lossRatio: fc.constantFrom(0, 0.01, 0.05),
+    az: fc.option(fc.record({ az: fc.constantFrom(AZS[1]!, AZS[2]!), window: interval }), { nil: undefined }),
+    extras: fc.array(fc.record({ kind: fc.constantFrom('segment', 'node', 'isolate'), pick: fc.nat(), window: interval }), { maxLength: 2 }),
+    slow: fc.option(fc.record({ pick: fc.nat(), atMs: fc.integer({ min: 0, max: 1_400 }), factor: fc.integer({ min: 2, max: 100 }) }), { nil: undefined }),
+  })
+  .map(({ seed, lossRatio, az, extras, slow }) => ({ seed, lossRatio, faults: buildFaults(az, extras, slow) }));
+
+function clip(window: { fromMs: number; lengthMs: number }, endMs: number): [number, number] {
+  const toMs = Math.min(window.fromMs + window.lengthMs, endMs, HEALED_BY_MS);
+  return [window.fromMs, Math.max(window.fromMs, toMs)];
+}
+
+function buildFaults(
+  az: { az: string; window: { fromMs: number; lengthMs: number } } | undefined,
+  extras: { kind: string; pick: number; window: { fromMs: number; lengthMs: number } }[],
+  slow: { pick: number; atMs: number; factor: number } | undefined,
+): FaultSpec[] {
+  const topology = resolveTopology(budgetBase().topology, 8);
+  const faults: FaultSpec[] = [];
+  if (az !== undefined) {
+    const [fromMs, toMs] = clip(az.window, Infinity);
+    faults.push({ atMs: fromMs, kind: 'azOutage', az: az.az }, { atMs: toMs, kind: 'azRecover', az: az.az });
+  }
+  // Extra failures never overlap: one more segment per PG at a time, outside the failed AZ.
+  const segments = topology.segments.filter((s) => s.azId !== az?.az);
+  const nodes = topology.nodes.filter((n) => n.azId !== az?.az);
+  const ordered = [...extras].sort((a, b) => a.window.fromMs - b.window.fromMs);
+  for (const [index, extra] of ordered.entries()) {
+    const nextFromMs = ordered[index + 1]?.window.fromMs ?? Infinity;
+    const [fromMs, toMs] = clip(extra.window, nextFromMs);
+    if (extra.kind === 'node') {
+      const node = nodes[extra.pick % nodes.length]!.id;
+      faults.push({ atMs: fromMs, kind: 'nodeCrash', node }, { atMs: toMs, kind: 'nodeRestart', node });
+    } else {
+      const segment = segments[extra.pick % segments.length]!.id;
+      if (extra.kind === 'segment') faults.push({ atMs: fromMs, kind: 'segmentCrash', segment }, { atMs: toMs, kind: 'segmentRestart', segment });
+      else faults.push({ atMs: fromMs, kind: 'partition', sideA: [segment] }, { atMs: toMs, kind: 'heal' });
+    }
+  }
+  if (slow !== undefined) {
+    faults.push({ atMs: slow.atMs, kind: 'slowSegment', segment: topology.segments[slow.pick % topology.segments.length]!.id, factor: slow.factor });
+  }
+  return faults.sort((a, b) => a.atMs - b.atMs);
+}

@@ -1,0 +1,30 @@
+/**
+ * Helpers for scenario tests: run a built-in scenario (optionally patched) and read its results.
+ */
+import { expect } from 'vitest';
+import type { Scenario } from '../../src/cluster/scenario.js';
+import type { ScenarioPatch } from '../../src/scenarios/builtin.js';
+import { findScenario, withOverrides } from '../../src/scenarios/builtin.js';
+import type { SimulationReport } from '../../src/simulation/report.js';
+import { Simulation } from '../../src/simulation/simulation.js';
+
+/** A built-in scenario, patched. */
+export function scenario(name: string, patch: ScenarioPatch = {}): Scenario {
+  const base = findScenario(name);
+  if (base === undefined) throw new Error(`no built-in scenario ${name}`);
+  return withOverrides(base, patch);
+}
+
+/** Runs a scenario to its end without keeping trace events (the hash is still computed). */
+export function runScenario(input: Scenario, seed: number): { sim: Simulation; report: SimulationReport } {
+  const sim = new Simulation({ seed, scenario: input, trace: { keepEvents: false } });
+  sim.run();
+  return { sim, report: sim.report() };
+}
+
+/** Every judge passed and nothing acknowledged was lost; the message names the seed. */
+export function expectSafe(report: SimulationReport): void {
+  const failed = report.invariants.filter((result) => !result.ok).map((result) => `${result.name}: ${result.firstViolations.map((v) => v.message).join('; ')}`);
+  expect(failed, `seed ${report.seed}: replay with aurora-actors run ${report.scenario} --seed ${report.seed}`).toEqual([]);
+  expect(report.commits.lostAcknowledged, `seed ${report.seed}`).toBe(0);
+}
