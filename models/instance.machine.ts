@@ -67,14 +67,12 @@ export interface WriterContext {
 /** Events the writer handles. */
 export type WriterEvent =
   | WireMessage
-  | { type: 'flush'; pg: number }
   | { type: 'linkFree'; pg: number }
   | { type: 'retransmitTick' }
   | OutageSignal
   | ProcessSignal;
 
 /** Timer ids (explicit: STYLE rule 2); per-PG timers carry the PG id. */
-export const flushTimerId = (pg: number): string => `writer.flush.${pg}`;
 export const linkTimerId = (pg: number): string => `writer.link.${pg}`;
 export const WRITER_RETRANSMIT_TIMER = 'writer.retransmit';
 
@@ -124,12 +122,25 @@ const writerBase = setup({
 
 type Enqueue = Parameters<Parameters<typeof writerBase.enqueueActions>[0]>[0]['enqueue'];
 
-/** Turns writer-state effects into the machine's named actions and timers. */
-function emit(enqueue: Enqueue, effects: readonly WriterEffect[]): void {
-  for (const effect of effects) {
+/**
+ * Turns writer-state effects into the machine's named actions and timers. A flush submitted during
+ * this step runs at its end, so every record the step queued rides in the batch (SIGMOD'18 §2.2:
+ * the send is submitted with the first record and carries what queued until it executes).
+ */
+function emit(enqueue: Enqueue, context: WriterContext, effects: WriterEffect[]): number {
+  let batches = 0;
+  const who = { self: context.self, volumeEpoch: context.volumeEpoch };
+  for (let i = 0; i < effects.length; i++) {
+    const effect = effects[i] as WriterEffect;
     if (effect.type === 'flushSoon') {
-      // Submitted now, executed after this step: records of the same step ride along.
-      enqueue.raise({ type: 'flush', pg: effect.pg }, { delay: 0, id: flushTimerId(effect.pg) });
+      const boxcar = context.state.boxcars[effect.pg];
+      if (boxcar !== undefined) boxcar.flushSubmitted = false;
+      if (boxcar === undefined || boxcar.linkBusy) continue;
+      // Appends the batch's sends to `effects`; this loop reaches them later.
+      if (flushBoxcar(context.state, who, effect.pg, effects)) {
+        batches++;
+        enqueue.raise({ type: 'linkFree', pg: effect.pg }, { delay: context.linkBusyMsPerBatch, id: linkTimerId(effect.pg) });
+      }
     } else if (effect.type === 'send') {
       enqueue({ type: 'send', params: effect.params });
     } else if (effect.type === 'observe') {
@@ -138,6 +149,7 @@ function emit(enqueue: Enqueue, effects: readonly WriterEffect[]): void {
       enqueue({ type: 'publish', params: effect.params });
     }
   }
+  return batches;
 }
 
 /** The writer instance; see the file header. */
@@ -151,9 +163,9 @@ export const writerMachine = writerBase.extend({
       // FIFO behind transactions already waiting for LSNs, so none starves.
       const started = state.blocked.length === 0 && startTransaction(state, who, event, effects);
       if (!started) state.blocked.push(event);
-      emit(enqueue, effects);
+      const batches = emit(enqueue, context, effects);
       enqueue.assign({
-        stats: { ...context.stats, transactions: context.stats.transactions + 1, lalStalls: context.stats.lalStalls + (started ? 0 : 1) },
+        stats: { ...context.stats, transactions: context.stats.transactions + 1, lalStalls: context.stats.lalStalls + (started ? 0 : 1), batches: context.stats.batches + batches },
       });
       if (!context.retransmitArmed && started) {
         enqueue.raise({ type: 'retransmitTick' }, { delay: context.retransmitDelayMs, id: WRITER_RETRANSMIT_TIMER });
@@ -169,32 +181,26 @@ export const writerMachine = writerBase.extend({
         // VDL moved: transactions held back by the LAL may now get LSNs.
         while (state.blocked.length > 0 && startTransaction(state, who, state.blocked[0] as never, effects)) state.blocked.shift();
       }
-      emit(enqueue, effects);
+      const batches = emit(enqueue, context, effects);
       const acknowledged = effects.filter((effect) => effect.type === 'observe' && effect.params.kind === 'commitAck').length;
-      if (acknowledged > 0) {
-        enqueue.assign({ stats: { ...context.stats, commitsAcknowledged: context.stats.commitsAcknowledged + acknowledged } });
+      if (acknowledged > 0 || batches > 0) {
+        enqueue.assign({ stats: { ...context.stats, commitsAcknowledged: context.stats.commitsAcknowledged + acknowledged, batches: context.stats.batches + batches } });
       }
     }),
-    handleFlush: writerBase.enqueueActions(({ context, event, enqueue }) => {
-      if (event.type !== 'flush' && event.type !== 'linkFree') return;
-      const { state } = context;
-      const boxcar = state.boxcars[event.pg];
+    /** The link to a PG's segments is free: it takes whatever queued meanwhile. */
+    handleLinkFree: writerBase.enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'linkFree') return;
+      const boxcar = context.state.boxcars[event.pg];
       if (boxcar === undefined) return;
-      if (event.type === 'flush') boxcar.flushSubmitted = false;
-      else boxcar.linkBusy = false;
-      if (boxcar.linkBusy) return;
-      const effects: WriterEffect[] = [];
-      if (flushBoxcar(state, { self: context.self, volumeEpoch: context.volumeEpoch }, event.pg, effects)) {
-        enqueue.raise({ type: 'linkFree', pg: event.pg }, { delay: context.linkBusyMsPerBatch, id: linkTimerId(event.pg) });
-        enqueue.assign({ stats: { ...context.stats, batches: context.stats.batches + 1 } });
-      }
-      emit(enqueue, effects);
+      boxcar.linkBusy = false;
+      const batches = emit(enqueue, context, [{ type: 'flushSoon', pg: event.pg }]);
+      if (batches > 0) enqueue.assign({ stats: { ...context.stats, batches: context.stats.batches + batches } });
     }),
     handleRetransmit: writerBase.enqueueActions(({ context, enqueue }) => {
       const { state } = context;
       const effects: WriterEffect[] = [];
       const resent = retransmit(state, { self: context.self, volumeEpoch: context.volumeEpoch }, effects);
-      emit(enqueue, effects);
+      emit(enqueue, context, effects);
       // Back off while nothing becomes durable (an unreachable quorum), reset on progress.
       const progressed = state.tracker.vdl > context.vdlAtLastTick;
       const delay = progressed ? context.retransmitAfterMs : Math.min(context.retransmitDelayMs * 2, context.retransmitAfterMs * 16);
@@ -214,7 +220,6 @@ export const writerMachine = writerBase.extend({
     stopTimers: enqueueActions(({ context, enqueue }) => {
       enqueue.cancel(WRITER_RETRANSMIT_TIMER);
       for (const pg of Object.keys(context.state.members)) {
-        enqueue.cancel(flushTimerId(Number(pg)));
         enqueue.cancel(linkTimerId(Number(pg)));
       }
       enqueue.assign({ retransmitArmed: false });
@@ -243,8 +248,7 @@ export const writerMachine = writerBase.extend({
         txnRequest: { actions: 'handleTransaction' },
         writeAck: { actions: 'handleAck' },
         writeReject: { guard: 'newerVolumeEpoch', target: 'fenced' },
-        flush: { actions: 'handleFlush' },
-        linkFree: { actions: 'handleFlush' },
+        linkFree: { actions: 'handleLinkFree' },
         retransmitTick: { actions: 'handleRetransmit' },
         crash: { target: 'down' },
         outage: { target: 'down' },

@@ -22,7 +22,7 @@ import type { Lsn, MembershipEpoch, PgId, VolumeEpoch } from '../src/protocol/id
 import type { PersistedObservation } from '../src/protocol/observations.js';
 import type { StoredRecord } from '../src/protocol/recovery.js';
 import type { SegmentStore } from '../src/protocol/segment-store.js';
-import { createSegmentStore, persistRecords, persistStoredRecords, recordsAbove, sclOf } from '../src/protocol/segment-store.js';
+import { createSegmentStore, highestLsn, persistRecords, persistStoredRecords, recordsAbove, sclOf } from '../src/protocol/segment-store.js';
 import type {
   GossipPullMessage,
   GossipPushMessage,
@@ -53,6 +53,8 @@ export interface SegmentInput {
   diskSampleOffset?: number;
   /** Period of the gossip pull. @defaultValue 100 */
   gossipPeriodMs?: number;
+  /** Gossip period while the segment is not behind (anti-entropy). @defaultValue 10 × gossipPeriodMs */
+  gossipIdlePeriodMs?: number;
   /** Delay of the first gossip pull, so peers do not pull in lockstep. @defaultValue 0 */
   gossipOffsetMs?: number;
   /** Most records one gossip answer carries. @defaultValue 512 */
@@ -90,8 +92,12 @@ export interface SegmentContext {
   gossipPeriodMs: number;
   gossipOffsetMs: number;
   gossipMaxRecords: number;
+  /** Gossip period while nothing suggests the segment is behind. */
+  gossipIdlePeriodMs: number;
   /** Index of the next peer to pull from (round robin). */
   gossipCursor: number;
+  /** Restarted or new: it may have missed writes and gossips at full rate until a peer has nothing newer. */
+  catchingUp: boolean;
   /** Why the segment is down; it comes back when no cause remains. */
   downCauses: { process: boolean; node: boolean; az: boolean; region: boolean };
   /** Started as an empty replacement member (see {@link SegmentInput.hydrating}). */
@@ -240,7 +246,12 @@ export const segmentMachine = segmentBase.extend({
       }
       enqueue.assign({ stats: { ...context.stats, rejected: context.stats.rejected + 1 } });
     }),
-    /** Pull from the next peer in turn, then re-arm the gossip timer. */
+    /**
+     * Pull from the next peer in turn, then re-arm the gossip timer: at the gossip period while the
+     * segment may be behind (just restarted, hydrating, or holding records above a hole in its
+     * chain), at the slower anti-entropy period otherwise, so an idle 64 TB volume does not spend
+     * its time gossiping.
+     */
     gossipPull: segmentBase.enqueueActions(({ context, enqueue }) => {
       const peer = context.peers[context.gossipCursor % Math.max(1, context.peers.length)];
       if (peer !== undefined) {
@@ -248,8 +259,15 @@ export const segmentMachine = segmentBase.extend({
         enqueue({ type: 'send', params: { to: peer, message } });
       }
       enqueue.assign({ gossipCursor: context.gossipCursor + 1 });
-      enqueue.raise({ type: 'gossipTick' }, { delay: context.gossipPeriodMs, id: SEGMENT_GOSSIP_TIMER });
+      const behind = context.catchingUp || highestLsn(context.store) > sclOf(context.store);
+      enqueue.raise({ type: 'gossipTick' }, { delay: behind ? context.gossipPeriodMs : context.gossipIdlePeriodMs, id: SEGMENT_GOSSIP_TIMER });
     }),
+    /** A peer had nothing beyond our SCL: we are caught up with it. */
+    noteGossipAnswer: segmentBase.assign({
+      catchingUp: ({ context, event }) => context.catchingUp && !(event.type === 'gossipPush' && event.records.length === 0 && event.scl <= sclOf(context.store)),
+    }),
+    /** After a (re)start the segment may have missed writes: gossip at full rate until caught up. */
+    startCatchingUp: segmentBase.assign({ catchingUp: true }),
     /** Answer a pull with what the peer is missing (possibly nothing: it then knows it is caught up). */
     gossipAnswer: segmentBase.enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== 'gossipPull') return;
@@ -295,7 +313,9 @@ export const segmentMachine = segmentBase.extend({
     gossipPeriodMs: input.gossipPeriodMs ?? 100,
     gossipOffsetMs: input.gossipOffsetMs ?? 0,
     gossipMaxRecords: input.gossipMaxRecords ?? 512,
+    gossipIdlePeriodMs: input.gossipIdlePeriodMs ?? 10 * (input.gossipPeriodMs ?? 100),
     gossipCursor: 0,
+    catchingUp: true,
     downCauses: { process: false, node: false, az: false, region: false },
     startsHydrating: input.hydrating ?? false,
     stats: { batchesPersisted: 0, recordsFromGossip: 0, rejected: 0, crashes: 0 },
@@ -307,7 +327,7 @@ export const segmentMachine = segmentBase.extend({
     },
     online: {
       initial: 'up',
-      entry: 'startGossip',
+      entry: ['startCatchingUp', 'startGossip'],
       on: {
         writeBatch: [{ guard: 'staleVolumeEpoch', actions: 'reject' }, { guard: 'staleMembershipEpoch', actions: 'reject' }, { actions: 'enqueueWrite' }],
         gossipPull: [{ guard: 'staleMembershipEpoch', actions: 'reject' }, { actions: 'gossipAnswer' }],
@@ -321,7 +341,7 @@ export const segmentMachine = segmentBase.extend({
       states: {
         up: {
           on: {
-            gossipPush: [{ guard: 'staleMembershipEpoch' }, { actions: 'enqueueWrite' }],
+            gossipPush: [{ guard: 'staleMembershipEpoch' }, { actions: ['noteGossipAnswer', 'enqueueWrite'] }],
           },
         },
         hydrating: {
@@ -329,8 +349,8 @@ export const segmentMachine = segmentBase.extend({
             gossipPush: [
               { guard: 'staleMembershipEpoch' },
               // A peer with nothing beyond our SCL: caught up with at least one member.
-              { guard: 'caughtUp', target: 'up', actions: 'enqueueWrite' },
-              { actions: 'enqueueWrite' },
+              { guard: 'caughtUp', target: 'up', actions: ['noteGossipAnswer', 'enqueueWrite'] },
+              { actions: ['noteGossipAnswer', 'enqueueWrite'] },
             ],
           },
         },

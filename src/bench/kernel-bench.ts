@@ -16,6 +16,7 @@ import { VirtualClock } from '../kernel/clock.js';
 import { Network } from '../kernel/network.js';
 import { createRng } from '../kernel/rng.js';
 import { Trace } from '../kernel/trace.js';
+import { runStorageBenchmarks } from './storage-bench.js';
 
 /** One measured figure. */
 export interface BenchFigure {
@@ -144,7 +145,7 @@ function worldSpeed(stepped: boolean): { simulatedOverWall: number; eventsPerS: 
 }
 
 /** Runs every kernel benchmark; `progress` gets a line as each finishes. */
-export function runBenchmarks(progress: (line: string) => void = () => {}): BenchReport {
+export function runBenchmarks(progress: (line: string) => void = () => {}, options: { storage?: boolean } = {}): BenchReport {
   const figures: BenchFigure[] = [];
   const add = (figure: BenchFigure): void => {
     figures.push(figure);
@@ -176,5 +177,6 @@ export function runBenchmarks(progress: (line: string) => void = () => {}): Benc
   const steppedWorld = worldSpeed(true);
   add({ name: 'heartbeat world (31 actors), live', value: live.simulatedOverWall, unit: 'x real time', note: `${Math.round(live.eventsPerS)} kernel events/s, traced` });
   add({ name: 'heartbeat world (31 actors), stepped', value: steppedWorld.simulatedOverWall, unit: 'x real time', note: `${Math.round(steppedWorld.eventsPerS)} kernel events/s, traced` });
+  if (options.storage !== false) runStorageBenchmarks(ceiling, add);
   return { node: process.version, figures };
 }

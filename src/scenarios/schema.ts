@@ -96,7 +96,7 @@ const storageSchema = z.strictObject({
 const writerSchema = z.strictObject({
   durability: z.enum(['quorum', 'all'], { error: 'must be one of quorum, all' }).default('quorum'),
   retransmitAfterMs: numberAbove(0).default(50),
-  linkBusyMsPerBatch: numberAtLeast(0).default(0.02),
+  linkBusyMsPerBatch: numberAtLeast(0).default(0.1),
 });
 
 const networkSchema = z.strictObject({

@@ -61,8 +61,8 @@ export interface SimulationOptions {
   inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void);
   trace?: TraceOptions;
   /**
-   * How often to read acknowledged commits back from the reachable segments during the run (and
-   * always just before each fault); 0 checks only at fault times. @defaultValue 500
+   * How often to read acknowledged commits back from the reachable segments while some segment is
+   * down (and always just before each fault); 0 checks only at fault times. @defaultValue 500
    */
   readableCheckEveryMs?: number;
   /** Another interpreter (e.g. the stepped host). @defaultValue the live host */
@@ -263,7 +263,8 @@ export class Simulation implements ReportSource {
     for (const fault of this.scenario.faults) clock.scheduleAt(fault.atMs, () => this.checkReadable());
     if (everyMs <= 0) return;
     const tick = (): void => {
-      this.checkReadable();
+      // Only a degraded volume can hide a record from a remaining read quorum.
+      if (this.topology.segments.some((segment) => this.kernel.network.isDown(segment.id))) this.checkReadable();
       if (clock.now() + everyMs <= this.scenario.durationMs) clock.setTimeout(tick, everyMs);
     };
     clock.setTimeout(tick, everyMs);

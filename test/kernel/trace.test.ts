@@ -60,3 +60,26 @@ describe('stateText', () => {
     expect(stateText('stopped', 'done')).toBe('stopped#done');
   });
 });
+
+describe('eventLine', () => {
+  it('writes exactly the canonical JSON of every event (property)', async () => {
+    const { default: fc } = await import('fast-check');
+    const { eventLine } = await import('../../src/kernel/trace.js');
+    const text = fc.string({ unit: 'binary' });
+    const atMs = fc.oneof(fc.double({ noNaN: true, noDefaultInfinity: true }), fc.integer());
+    const event = fc.oneof(
+      fc.record({ kind: fc.constant('send' as const), atMs, id: fc.nat(), from: text, to: text, message: fc.jsonValue() }),
+      fc.record({ kind: fc.constant('deliver' as const), atMs, id: fc.nat(), from: text, to: text, type: text }),
+      fc.record({ kind: fc.constant('drop' as const), atMs, id: fc.nat(), from: text, to: text, type: text, reason: fc.constantFrom('loss' as const, 'down' as const) }),
+      fc.record({ kind: fc.constant('timer' as const), atMs, actor: text, type: text }),
+      fc.record({ kind: fc.constant('signal' as const), atMs, from: text, to: text, type: text }),
+      fc.record({ kind: fc.constant('state' as const), atMs, actor: text, value: fc.jsonValue() }),
+    );
+    fc.assert(
+      fc.property(event, (e) => {
+        expect(eventLine(e)).toBe(canonicalJson(e));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});

@@ -40,7 +40,7 @@ describe('Scenario schema: defaults', () => {
         lal: 10_000_000,
       },
       storage: { diskLatencyMs: { kind: 'logNormal', medianMs: 0.5, sigma: 0.25 }, gossipPeriodMs: 100, gossipMaxRecords: 512 },
-      writer: { durability: 'quorum', retransmitAfterMs: 50, linkBusyMsPerBatch: 0.02 },
+      writer: { durability: 'quorum', retransmitAfterMs: 50, linkBusyMsPerBatch: 0.1 },
       network: {},
       workload: { clients: 16, commitsPerS: 500, putsPerTxn: 2, getsPerTxn: 1, keys: 1000, txnTimeoutMs: 5000, startMs: 0, stopMs: 10_000 },
       faults: [],

@@ -1,0 +1,148 @@
+/**
+ * Storage benchmarks (`aurora-actors bench`): write-path throughput against the ceilings it should
+ * be read against, simulated time per wall second for each built-in scenario, assembly time and
+ * memory of large volumes, and the per-record append cost of a segment's hot log. All figures are
+ * measured in the same run; none is asserted anywhere.
+ */
+import { performance } from 'node:perf_hooks';
+import { createActor, createMachine, assign, sendTo, setup } from 'xstate';
+import type { AnyActorRef } from 'xstate';
+import type { LogRecord } from '../protocol/lsn.js';
+import type { Lsn, PgId, VolumeEpoch } from '../protocol/ids.js';
+import { createSegmentStore, persistRecords } from '../protocol/segment-store.js';
+import { BUILTIN_SCENARIOS, findScenario, withOverrides } from '../scenarios/builtin.js';
+import { Simulation } from '../simulation/simulation.js';
+import type { BenchFigure } from './kernel-bench.js';
+
+/**
+ * The bare xstate quorum ceiling: one writer actor and six segment actors exchanging records and
+ * acks by direct `sendTo` (no network, no clock, no trace); a record is done at 4 acks.
+ */
+function bareXstateQuorumRecordsPerS(records: number): number {
+  const segment = setup({
+    types: { events: {} as { type: 'write'; lsn: number; writer: AnyActorRef } },
+  }).createMachine({
+    on: { write: { actions: sendTo(({ event }) => event.writer, ({ event }) => ({ type: 'ack', lsn: event.lsn })) } },
+  });
+  const writer = createMachine({
+    types: {} as { context: { acks: number; done: number; segments: AnyActorRef[] }; events: { type: 'ack'; lsn: number } | { type: 'start'; segments: AnyActorRef[] } },
+    context: { acks: 0, done: 0, segments: [] },
+    on: {
+      start: { actions: assign({ segments: ({ event }) => (event.type === 'start' ? event.segments : []) }) },
+      ack: {
+        actions: assign(({ context }) => {
+          const acks = context.acks + 1;
+          return acks === 4 ? { acks: -2, done: context.done + 1 } : { acks };
+        }),
+      },
+    },
+  });
+  const writerActor = createActor(writer).start();
+  const segments = Array.from({ length: 6 }, () => createActor(segment).start());
+  writerActor.send({ type: 'start', segments });
+  const start = performance.now();
+  for (let lsn = 1; lsn <= records; lsn++) {
+    for (const target of segments) target.send({ type: 'write', lsn, writer: writerActor });
+  }
+  const elapsed = performance.now() - start;
+  return (writerActor.getSnapshot().context.done / elapsed) * 1000;
+}
+
+/** The same quorum logic in plain JavaScript: the cost of the protocol without actors. */
+function plainJsQuorumRecordsPerS(records: number): number {
+  let acks = 0;
+  let done = 0;
+  const ack = (): void => {
+    acks++;
+    if (acks === 4) done++;
+    if (acks === 6) acks = 0;
+  };
+  const segments = Array.from({ length: 6 }, () => ({ write: (lsn: number) => (lsn > 0 ? ack() : undefined) }));
+  const start = performance.now();
+  for (let lsn = 1; lsn <= records; lsn++) for (const segment of segments) segment.write(lsn);
+  return (done / (performance.now() - start)) * 1000;
+}
+
+/** Runs a built-in scenario (optionally patched); returns wall ms, simulated ms, events and records. */
+function timeScenario(name: string, patch: Parameters<typeof withOverrides>[1] = {}) {
+  const scenario = withOverrides(findScenario(name)!, patch);
+  const start = performance.now();
+  const sim = new Simulation({ seed: 1, scenario, trace: { keepEvents: false } });
+  sim.run();
+  const wallMs = performance.now() - start;
+  const records = sim.writer().state.tracker.maxAllocatedLsn;
+  return { wallMs, simulatedMs: sim.kernel.clock.now(), events: sim.kernel.clock.fired, records };
+}
+
+/** Assembly time and heap growth of a volume with `pgCount` PGs (6 segments each). */
+function assembly(pgCount: number): { wallMs: number; heapMb: number } {
+  const scenario = withOverrides(findScenario('steady-state')!, {
+    topology: { pgCount, storageNodesPerAz: Math.max(4, Math.ceil(pgCount / 50)) },
+    workload: { commitsPerS: 0 },
+    durationMs: 1,
+  });
+  globalThis.gc?.();
+  const heapBefore = process.memoryUsage().heapUsed;
+  const start = performance.now();
+  const sim = new Simulation({ seed: 1, scenario, trace: { keepEvents: false }, readableCheckEveryMs: 0 });
+  const wallMs = performance.now() - start;
+  globalThis.gc?.();
+  const heapMb = (process.memoryUsage().heapUsed - heapBefore) / 1024 / 1024;
+  if (sim.topology.segments.length !== pgCount * 6) throw new Error('assembly bench built the wrong volume');
+  return { wallMs, heapMb };
+}
+
+/** Wall µs per appended record in a segment store that already holds `preload` records. */
+function appendCostUs(preload: number): number {
+  const store = createSegmentStore(0 as PgId);
+  const record = (lsn: number): LogRecord => ({
+    lsn: lsn as Lsn,
+    pg: 0 as PgId,
+    blockId: (lsn % 64) as never,
+    prevVolumeLsn: (lsn - 1) as Lsn,
+    prevPgLsn: (lsn - 1) as Lsn,
+    prevBlockLsn: (lsn > 64 ? lsn - 64 : 0) as Lsn,
+    isCpl: true,
+    mtrId: lsn,
+    isCommit: false,
+  });
+  for (let lsn = 1; lsn <= preload; lsn++) persistRecords(store, [record(lsn)], 1 as VolumeEpoch);
+  const measured = 100_000;
+  const start = performance.now();
+  for (let lsn = preload + 1; lsn <= preload + measured; lsn++) persistRecords(store, [record(lsn)], 1 as VolumeEpoch);
+  return ((performance.now() - start) * 1000) / measured;
+}
+
+/** Runs the storage benchmarks; `ceiling` is the raw xstate events/s measured by the kernel bench. */
+export function runStorageBenchmarks(ceiling: number, add: (figure: BenchFigure) => void): void {
+  const bare = bareXstateQuorumRecordsPerS(50_000);
+  const plain = plainJsQuorumRecordsPerS(1_000_000);
+  add({ name: 'bare xstate quorum ceiling', value: bare, unit: 'records/s', note: '1 writer -> 6 segments, 4 acks, direct sendTo' });
+  add({ name: 'plain JS quorum ceiling', value: plain, unit: 'records/s' });
+  for (const pgCount of [1, 100]) {
+    const run = timeScenario('steady-state', { topology: { pgCount, storageNodesPerAz: Math.max(4, Math.ceil(pgCount / 10)) }, durationMs: 5_000 });
+    const rate = (run.records / run.wallMs) * 1000;
+    add({ name: `steady-state, ${pgCount} PG(s), 500 commits/s`, value: rate, unit: 'records/s', note: `${((rate / bare) * 100).toFixed(0)}% of the bare ceiling; network, clock, trace and judges on` });
+  }
+  const saturated = timeScenario('steady-state', { topology: { pgCount: 4 }, workload: { commitsPerS: 20_000, clients: 256 }, durationMs: 1_000 });
+  const saturatedRate = (saturated.records / saturated.wallMs) * 1000;
+  add({ name: 'saturated: 4 PGs, 20,000 commits/s offered', value: saturatedRate, unit: 'records/s', note: `${(saturatedRate / bare).toFixed(2)}x the bare ceiling, thanks to boxcars` });
+  for (const scenario of BUILTIN_SCENARIOS) {
+    const run = timeScenario(scenario.name);
+    const eventsPerS = (run.events / run.wallMs) * 1000;
+    add({
+      name: `${scenario.name}: simulated / wall time`,
+      value: run.simulatedMs / run.wallMs,
+      unit: 'x real time',
+      note: `${Math.round(eventsPerS).toLocaleString('en-US')} kernel events/s, ${((eventsPerS / ceiling) * 100).toFixed(0)}% of the raw ceiling; ${(run.events / Math.max(1, run.records)).toFixed(1)} events/record`,
+    });
+  }
+  for (const pgCount of [1_000 / 6, 6_400].map(Math.round)) {
+    const built = assembly(pgCount);
+    add({ name: `assembly, ${pgCount * 6} segments`, value: built.wallMs, unit: 'ms', note: `${built.heapMb.toFixed(0)} MB heap (${((built.heapMb * 1024) / (pgCount * 6)).toFixed(1)} KB per segment)` });
+  }
+  const small = appendCostUs(1_000);
+  const large = appendCostUs(1_000_000);
+  add({ name: 'hot-log append, 1,000 records held', value: small, unit: 'µs/record' });
+  add({ name: 'hot-log append, 1,000,000 records held', value: large, unit: 'µs/record', note: `${(large / small).toFixed(2)}x the cost at 1,000` });
+}
