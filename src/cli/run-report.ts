@@ -5,6 +5,7 @@
 import type { Scenario } from '../cluster/scenario.js';
 import type { SimulationReport } from '../simulation/report.js';
 
+const plural = (count: number, noun: string): string => `${count} ${noun}${count === 1 ? '' : 's'}`;
 const ms = (value: number): string => (value >= 100 ? `${Math.round(value)} ms` : `${value.toFixed(2)} ms`);
 
 /** One line describing the scenario's shape. */
@@ -14,7 +15,7 @@ export function describeScenario(scenario: Scenario): string[] {
   const segments = topology.pgCount * 6;
   return [
     `topology    ${topology.regions.length} region, ${azs} AZs, ${topology.pgCount} PGs (${segments} segments${topology.segmentKinds === 'fullTail' ? ', full/tail' : ''}) on ${topology.storageNodesPerAz * 3} storage nodes; writer in ${topology.writerAz}`,
-    `workload    ${workload.commitsPerS} commits/s from ${workload.clients} clients, ${workload.putsPerTxn} puts + ${workload.getsPerTxn} gets per transaction, for ${scenario.durationMs} ms`,
+    `workload    ${workload.commitsPerS} commits/s from ${workload.clients} clients, ${plural(workload.putsPerTxn, "put")} + ${plural(workload.getsPerTxn, "get")} per transaction, for ${scenario.durationMs} ms`,
   ];
 }
 

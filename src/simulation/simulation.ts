@@ -33,12 +33,26 @@ import { HistoryRecorder } from '../cluster/history.js';
 import type { HistoryEntry } from '../cluster/history.js';
 import type { ActorHost } from '../cluster/host.js';
 import { LiveHost } from '../cluster/live-host.js';
+import { createInspectionRecorder } from '../cluster/inspection-recorder.js';
+import type { InspectionRecorder, InspectionRecorderOptions } from '../cluster/inspection-recorder.js';
 import { buildReport } from './report.js';
 import { readBack } from './read-back.js';
 import type { PropertyResult } from '../check/property.js';
 import type { ReportSource, SimulationReport } from './report.js';
 import { resolveTopology } from '../cluster/topology.js';
 import { Workload } from '../cluster/workload.js';
+
+/** Calls every given inspect hook (an observer or a function). */
+function combineInspect(
+  ...hooks: (Observer<InspectionEvent> | ((event: InspectionEvent) => void) | undefined)[]
+): ((event: InspectionEvent) => void) | undefined {
+  const calls = hooks.flatMap((hook) => (hook === undefined ? [] : [typeof hook === 'function' ? hook : (event: InspectionEvent) => hook.next?.(event)]));
+  if (calls.length === 0) return undefined;
+  if (calls.length === 1) return calls[0];
+  return (event) => {
+    for (const call of calls) call(event);
+  };
+}
 
 /** The name of the read-back-during-faults judge. */
 export const READABLE_UNDER_FAULTS = 'acknowledged commits readable from reachable segments';
@@ -65,6 +79,11 @@ export interface SimulationOptions {
    * down (and always just before each fault); 0 checks only at fault times. @defaultValue 500
    */
   readableCheckEveryMs?: number;
+  /**
+   * Record inspection events as deterministic JSON lines in `sim.inspection.lines` (filtered by
+   * default; see `createInspectionRecorder`).
+   */
+  recordInspection?: Omit<InspectionRecorderOptions, 'clock'>;
   /** Another interpreter (e.g. the stepped host). @defaultValue the live host */
   host?: (kernel: Kernel, hooks: HostHooks) => ActorHost;
 }
@@ -104,6 +123,8 @@ export class Simulation implements ReportSource {
   private readableChecks = 0;
   private readableViolations = 0;
   private readonly readableFirstViolations: { atMs: number; message: string }[] = [];
+  /** The inspection recorder, when `recordInspection` was given. */
+  readonly inspection: InspectionRecorder | undefined;
   /** Faults applied so far. */
   readonly faultLog: AppliedFault[] = [];
   /** Each PG's read and write quorum predicates. */
@@ -138,7 +159,9 @@ export class Simulation implements ReportSource {
     };
     const hooks: HostHooks = { observe: (id, o) => this.onObservation(id, o as Observation), publish: (id, s, item) => this.onPublish(s, item) };
     const { clock, network, trace } = this.kernel;
-    this.host = options.host?.(this.kernel, hooks) ?? new LiveHost({ clock, network, trace, inspect: options.inspect, ...hooks });
+    this.inspection = options.recordInspection === undefined ? undefined : createInspectionRecorder({ ...options.recordInspection, clock });
+    const inspect = combineInspect(options.inspect, this.inspection?.inspect);
+    this.host = options.host?.(this.kernel, hooks) ?? new LiveHost({ clock, network, trace, inspect, ...hooks });
     this.host.spawnAll(clusterSpecs(this.kernel, scenario, this.topology));
     this.history = new HistoryRecorder(trace, (entry) => this.onHistoryEntry(entry));
     this.clients = this.createClients();

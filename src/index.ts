@@ -1,0 +1,107 @@
+/**
+ * aurora-actors: Amazon Aurora's storage and replication design as deterministic xstate actors.
+ *
+ * The one curated entry point (STYLE rule 7): named exports grouped by layer, no `export *`.
+ * Start with {@link createSimulation}; embed the machines from `aurora-actors/models`.
+ */
+import type { Scenario } from './cluster/scenario.js';
+import { ScenarioError } from './cluster/errors.js';
+import { findScenario, scenarioNames } from './scenarios/builtin.js';
+import { Simulation } from './simulation/simulation.js';
+import type { SimulationOptions } from './simulation/simulation.js';
+
+// --- Simulation: the main entry --------------------------------------------------------------
+export { Simulation, WRITE_STALL_MS, READABLE_UNDER_FAULTS } from './simulation/simulation.js';
+export type { SimulationOptions, SimulationStreams, HostHooks } from './simulation/simulation.js';
+export { buildReport, commitLatenciesMs, quantile } from './simulation/report.js';
+export type { SimulationReport } from './simulation/report.js';
+
+/** Options of {@link createSimulation}: a built-in scenario's name or a scenario object. */
+export type CreateSimulationOptions = Omit<SimulationOptions, 'scenario'> & { scenario: string | Scenario };
+
+/**
+ * Builds a simulation of a scenario (a built-in's name, or a `Scenario` from `parseScenario`):
+ *
+ * ```ts
+ * const sim = createSimulation({ seed: 42, scenario: 'az-plus-one' });
+ * sim.runFor(60_000);   // virtual milliseconds
+ * sim.report();         // what `aurora-actors run --json` prints
+ * ```
+ * @throws ScenarioError for an unknown scenario name or an impossible topology.
+ */
+export function createSimulation(options: CreateSimulationOptions): Simulation {
+  const scenario = typeof options.scenario === 'string' ? findScenario(options.scenario) : options.scenario;
+  if (scenario === undefined) {
+    throw new ScenarioError(`unknown scenario "${String(options.scenario)}"; built-in scenarios: ${scenarioNames().join(', ')}`, 'scenario');
+  }
+  return new Simulation({ ...options, scenario });
+}
+
+// --- Scenarios -----------------------------------------------------------------------------
+export { BUILTIN_SCENARIOS, findScenario, scenarioNames, withOverrides } from './scenarios/builtin.js';
+export type { ScenarioPatch } from './scenarios/builtin.js';
+export { parseScenario, loadScenarioFile } from './scenarios/schema.js';
+export { ScenarioError } from './cluster/errors.js';
+export type { Scenario, TopologySpec, StorageSpec, WriterSpec, WorkloadSpec, FaultSpec, ResolvedTopology } from './cluster/scenario.js';
+
+// --- Kernel: time, chance, network, trace -------------------------------------------------
+export { VirtualClock, ClockBudgetExceededError } from './kernel/clock.js';
+export type { TimerId, RunUntilIdleOptions } from './kernel/clock.js';
+export { Rng, createRng } from './kernel/rng.js';
+export type { Ratio } from './kernel/rng.js';
+export { Network, DEFAULT_LATENCY } from './kernel/network.js';
+export type { Envelope, LatencyDistribution, LatencyOptions, Locality, NetworkOptions, NetworkStats } from './kernel/network.js';
+export { Trace, canonicalJson, stateText } from './kernel/trace.js';
+export type { TraceEvent, TraceOptions } from './kernel/trace.js';
+export { createKernel } from './kernel/kernel.js';
+export type { Kernel, KernelOptions } from './kernel/kernel.js';
+
+// --- Cluster: interpreters, assembly, clients -------------------------------------------------
+export { LiveHost, ActorFailedError } from './cluster/live-host.js';
+export type { LiveHostOptions } from './cluster/live-host.js';
+export type { ActorHost, ActorSpec } from './cluster/host.js';
+export { resolveTopology } from './cluster/topology.js';
+export { clusterSpecs, quorumConfigOf } from './cluster/assemble.js';
+export { DatabaseClient } from './cluster/client.js';
+export type { TxnHandle } from './cluster/client.js';
+export type { HistoryEntry } from './cluster/history.js';
+
+// --- Explore: the stepped interpreter ----------------------------------------------------------
+export { SteppedActor, effectsOf } from './explore/stepped-actor.js';
+export type { Effect } from './explore/stepped-actor.js';
+export { SteppedHost } from './explore/stepped-host.js';
+
+// --- Judges ----------------------------------------------------------------------------------
+export { createInvariantChecker, checkAcknowledgedCommits } from './check/index.js';
+export type { PropertyResult, PropertyKind, InvariantChecker } from './check/index.js';
+export { createInspectionRecorder } from './cluster/inspection-recorder.js';
+export type { InspectionRecorder, InspectionRecorderOptions, InspectionKind } from './cluster/inspection-recorder.js';
+
+// --- Protocol: the pure Aurora arithmetic ----------------------------------------------------------
+export {
+  // quorums and configurations
+  kOfN,
+  and,
+  or,
+  satisfies,
+  pgcl,
+  quorumsIntersect,
+  standardConfig,
+  fullTailConfig,
+  replacementConfig,
+  // LSNs, watermarks, recovery
+  DEFAULT_LAL,
+  allocate,
+  buildMtr,
+  createDurabilityTracker,
+  recordAck,
+  watermarksOf,
+  planRecovery,
+  isAnnulled,
+} from './protocol/index.js';
+export type { Lsn, PgId, SegmentId, VolumeEpoch, MembershipEpoch, LogRecord, QuorumConfig, QuorumPredicate, TruncationRange } from './protocol/index.js';
+export { blockChainAt, createSegmentStore, persistRecords, recordsAbove, sclOf } from './protocol/segment-store.js';
+export type { SegmentStore } from './protocol/segment-store.js';
+export { blockOfKey, materializePage, pgOfKey } from './protocol/pages.js';
+export type { PageLayout } from './protocol/pages.js';
+export type { Observation } from './protocol/observations.js';
