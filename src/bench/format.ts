@@ -1,7 +1,7 @@
 /**
  * Readable form of a bench report: one aligned line per figure.
  */
-import type { BenchReport } from './kernel-bench.js';
+import type { BenchReport } from './figure.js';
 
 /** Formats a number with thousands separators, or 2 significant decimals when small. */
 function formatValue(value: number): string {

@@ -17,20 +17,9 @@ import { Network } from '../kernel/network.js';
 import { createRng } from '../kernel/rng.js';
 import { Trace } from '../kernel/trace.js';
 import { runStorageBenchmarks } from './storage-bench.js';
+import type { BenchFigure, BenchReport } from './figure.js';
 
-/** One measured figure. */
-export interface BenchFigure {
-  name: string;
-  value: number;
-  unit: string;
-  note?: string;
-}
-
-/** What `bench --json` prints. */
-export interface BenchReport {
-  node: string;
-  figures: BenchFigure[];
-}
+export type { BenchFigure, BenchReport } from './figure.js';
 
 /** Runs `work` repeatedly for at least `minMs` of wall time; returns operations per second. */
 function rate(work: () => number, minMs = 400): number {

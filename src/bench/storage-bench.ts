@@ -12,7 +12,7 @@ import type { Lsn, PgId, VolumeEpoch } from '../protocol/ids.js';
 import { createSegmentStore, persistRecords } from '../protocol/segment-store.js';
 import { BUILTIN_SCENARIOS, findScenario, withOverrides } from '../scenarios/builtin.js';
 import { Simulation } from '../simulation/simulation.js';
-import type { BenchFigure } from './kernel-bench.js';
+import type { BenchFigure } from './figure.js';
 
 /**
  * The bare xstate quorum ceiling: one writer actor and six segment actors exchanging records and
