@@ -1,9 +1,12 @@
 /**
- * Compute instance, writer role (PROTOCOL §2.2, §2.5; SIGMOD'17 §4.2; SIGMOD'18 §2.2–2.3).
+ * Compute instance (PROTOCOL §2.2, §2.5, §2.9, §2.10; SIGMOD'17 §4.2; SIGMOD'18 §2.2–2.4).
  *
- * States: `open` (serving transactions), `fenced` (a segment reported a newer volume epoch: another
- * writer recovered the volume, so this one may acknowledge nothing new), `down` (crashed or its AZ
- * is out; tagged `offline`). Crash recovery and the reader role arrive with the failover work.
+ * States: `writer.open` (serving transactions), `writer.fenced` (a segment reported a newer volume
+ * epoch: another writer recovered the volume, so this one acknowledges nothing more), `reader`
+ * (a replica, promotable), `standby` (a spare the control plane can turn into a writer when no
+ * replica is left), `recovering.*` (crash recovery after a promotion, fence first: see
+ * `recovery-state.ts`), `down` (crashed or its AZ is out; tagged `offline`; a restart comes back
+ * as a standby, its memory gone).
  *
  * Write path: each transaction becomes one MTR (its puts plus a commit record, the CPL) with LSNs
  * allocated under the LAL (back-pressure queues it otherwise); records go into per-PG boxcars whose
@@ -15,20 +18,39 @@
 import { enqueueActions, setup } from 'xstate';
 import type { Lsn, MembershipEpoch, VolumeEpoch } from '../src/protocol/ids.js';
 import { createBacklinkState, createLsnAllocator } from '../src/protocol/lsn.js';
+import type { BacklinkState } from '../src/protocol/lsn.js';
 import type { Observation } from '../src/protocol/observations.js';
 import type { QuorumPredicate } from '../src/protocol/quorum.js';
+import type { StoredRecord } from '../src/protocol/recovery.js';
 import { createDurabilityTracker } from '../src/protocol/watermarks.js';
-import type { OutageSignal, ProcessSignal, SendParams, WireMessage } from './messages.js';
+import type { MetadataStateMessage, OutageSignal, ProcessSignal, RedoPayload, SendParams, WireMessage } from './messages.js';
+import type { RecoveryState } from './recovery-state.js';
+import {
+  createRecoveryState,
+  everyMemberAnswered,
+  makePlan,
+  readQuorumOfEveryPg,
+  recordEpochAck,
+  recordRecoveryResponse,
+  recoveryOpens,
+  repairedOnWriteQuorums,
+  repairs,
+  survivingRecords,
+  truncatedOnWriteQuorums,
+  truncates,
+} from './recovery-state.js';
 import type { WriterEffect, WriterState } from './writer-state.js';
 import { applyAck, flushBoxcar, hasUnacked, retransmit, startTransaction } from './writer-state.js';
 
-/** One PG as the writer knows it. */
+/** One PG as an instance knows it. */
 export interface WriterPgInput {
   pg: number;
   /** Segment systemIds, all six. */
   members: readonly string[];
   /** The PG's write quorum predicate (4/6, full/tail, or 6/6 for the control arm). */
   write: QuorumPredicate;
+  /** The PG's read quorum predicate (what recovery must hear from). @defaultValue 3 of the members */
+  read?: QuorumPredicate;
   /** @defaultValue 1 */
   membershipEpoch?: number;
 }
@@ -36,6 +58,8 @@ export interface WriterPgInput {
 /** Input of {@link writerMachine}. */
 export interface WriterInput {
   self: string;
+  /** What the instance starts as. @defaultValue 'writer' */
+  role?: 'writer' | 'reader' | 'standby';
   /** @defaultValue 1 */
   volumeEpoch?: number;
   lal: number;
@@ -47,36 +71,64 @@ export interface WriterInput {
   linkBusyMsPerBatch: number;
   /** Most records in one batch. @defaultValue 256 */
   maxBatchRecords?: number;
+  /** The storage metadata service's systemId (recovery claims the volume epoch there). @defaultValue 'metadata' */
+  metadataId?: string;
+  /** The control plane's systemId (told when a recovered writer opens). @defaultValue 'control-plane' */
+  controlPlaneId?: string;
+  /** Resend recovery requests to members that have not answered after this long. @defaultValue 100 */
+  recoveryRetryMs?: number;
+  /** After a read quorum of every PG answered, wait this long for the rest. @defaultValue 5 */
+  recoveryGraceMs?: number;
 }
 
 /** Context of {@link writerMachine}. */
 export interface WriterContext {
   self: string;
+  role: 'writer' | 'reader' | 'standby';
   volumeEpoch: VolumeEpoch;
+  input: WriterInput;
   retransmitAfterMs: number;
   retransmitDelayMs: number;
   retransmitArmed: boolean;
   /** VDL at the previous retransmit tick: no progress since then doubles the delay. */
   vdlAtLastTick: Lsn;
   linkBusyMsPerBatch: number;
-  /** Owner-private working state (see `writer-state.ts`). */
+  /** Owner-private working state of the write path (see `writer-state.ts`). */
   state: WriterState;
-  stats: { transactions: number; commitsAcknowledged: number; batches: number; recordsResent: number; lalStalls: number };
+  /** Owner-private state of a recovery in progress (see `recovery-state.ts`). */
+  recovery: RecoveryState | undefined;
+  /** What the metadata service said last (read or CAS). */
+  metadata: MetadataStateMessage | undefined;
+  stats: { transactions: number; commitsAcknowledged: number; batches: number; recordsResent: number; lalStalls: number; recoveries: number };
 }
 
-/** Events the writer handles. */
+/** Events the instance handles. */
 export type WriterEvent =
   | WireMessage
   | { type: 'linkFree'; pg: number }
   | { type: 'retransmitTick' }
+  | { type: 'recoveryRetry' }
+  | { type: 'recoveryGraceOver' }
   | OutageSignal
   | ProcessSignal;
 
 /** Timer ids (explicit: STYLE rule 2); per-PG timers carry the PG id. */
 export const linkTimerId = (pg: number): string => `writer.link.${pg}`;
 export const WRITER_RETRANSMIT_TIMER = 'writer.retransmit';
+export const RECOVERY_RETRY_TIMER = 'recovery.retry';
+export const RECOVERY_GRACE_TIMER = 'recovery.grace';
 
-function createWriterState(input: WriterInput): WriterState {
+/** What a recovered writer starts from (PROTOCOL §5 R1 step 5). */
+interface RecoveredStart {
+  /** The end of the truncation range: the VDL the writer starts at. */
+  durableLsn: Lsn;
+  nextLsn: Lsn;
+  backlinks: BacklinkState;
+  /** Surviving records ≤ VDL', in LSN order: the values of the cache. */
+  records: readonly StoredRecord<RedoPayload>[];
+}
+
+function createWriterState(input: WriterInput, start?: RecoveredStart): WriterState {
   const members: Record<number, readonly string[]> = {};
   const membershipEpochs: Record<number, MembershipEpoch> = {};
   const writeQuorumByPg: Record<number, QuorumPredicate> = {};
@@ -85,29 +137,48 @@ function createWriterState(input: WriterInput): WriterState {
     membershipEpochs[pg.pg] = (pg.membershipEpoch ?? 1) as MembershipEpoch;
     writeQuorumByPg[pg.pg] = pg.write;
   }
+  const durableValues: Record<string, string> = {};
+  for (const record of start?.records ?? []) {
+    if (record.payload?.kind === 'put') durableValues[record.payload.key] = record.payload.value;
+  }
   return {
     layout: { pgCount: input.pgs.length, blocksPerPg: input.blocksPerPg },
     lal: input.lal,
     maxBatchRecords: input.maxBatchRecords ?? 256,
     members,
     membershipEpochs,
-    allocator: createLsnAllocator({ lal: input.lal }),
-    backlinks: createBacklinkState(),
-    tracker: createDurabilityTracker({ writeQuorumByPg }),
+    allocator: createLsnAllocator({ lal: input.lal, nextLsn: start?.nextLsn }),
+    backlinks: start?.backlinks ?? createBacklinkState(),
+    tracker: createDurabilityTracker({ writeQuorumByPg, durableLsn: start?.durableLsn }),
     boxcars: {},
     unacked: {},
     retransmitMark: {},
     commitQueue: [],
     commitHead: 0,
     blocked: [],
-    durableValues: {},
+    durableValues,
     pendingValues: [],
     pendingValuesHead: 0,
     nextMtrId: 1,
   };
 }
 
-const writerBase = setup({
+/** The writer's starting point after a recovery: LSNs above the range, backlinks, cached values. */
+function recoveredStart(recovery: RecoveryState): RecoveredStart {
+  const plan = recovery.plan;
+  if (plan === undefined) throw new Error('recovery opened the volume without a plan');
+  const records = survivingRecords(recovery);
+  const lastBlockLsnByBlock: Record<number, Lsn> = {};
+  for (const record of records) lastBlockLsnByBlock[record.blockId] = record.lsn;
+  return {
+    durableLsn: plan.truncation.toLsn,
+    nextLsn: plan.nextLsn,
+    backlinks: createBacklinkState({ lastVolumeLsn: plan.vdl, lastPgLsnByPg: { ...plan.lastPgLsnByPg }, lastBlockLsnByBlock }),
+    records,
+  };
+}
+
+const instanceBase = setup({
   types: {
     context: {} as WriterContext,
     events: {} as WriterEvent,
@@ -120,7 +191,10 @@ const writerBase = setup({
   },
 });
 
-type Enqueue = Parameters<Parameters<typeof writerBase.enqueueActions>[0]>[0]['enqueue'];
+type Enqueue = Parameters<Parameters<typeof instanceBase.enqueueActions>[0]>[0]['enqueue'];
+
+const metadataOf = (context: WriterContext): string => context.input.metadataId ?? 'metadata';
+const controlPlaneOf = (context: WriterContext): string => context.input.controlPlaneId ?? 'control-plane';
 
 /**
  * Turns writer-state effects into the machine's named actions and timers. A flush submitted during
@@ -152,10 +226,33 @@ function emit(enqueue: Enqueue, context: WriterContext, effects: WriterEffect[])
   return batches;
 }
 
-/** The writer instance; see the file header. */
-export const writerMachine = writerBase.extend({
+/** A refusal for a transaction the instance cannot take now (clients see errors, not silence). */
+function refusal(context: WriterContext, event: WriterEvent, reason: 'fenced' | 'recovering'): SendParams {
+  const txnId = event.type === 'txnRequest' ? event.txnId : -1;
+  const to = event.type === 'txnRequest' ? event.from : context.self;
+  return { to, message: { type: 'txnFail', from: context.self, txnId, reason } };
+}
+
+/** The answer to a health check from an instance in `state`. */
+function pong(context: WriterContext, event: WriterEvent, state: string): SendParams {
+  const round = event.type === 'healthPing' ? event.round : -1;
+  const to = event.type === 'healthPing' ? event.from : context.self;
+  return { to, message: { type: 'healthPong', from: context.self, round, role: context.role, state, volumeEpoch: context.volumeEpoch } };
+}
+
+/** Health-check handling for a state: the answer names the state. */
+const answersHealthAs = (state: string) => ({
+  healthPing: { actions: { type: 'send' as const, params: ({ context, event }: { context: WriterContext; event: WriterEvent }) => pong(context, event, state) } },
+});
+
+function sendAll(enqueue: Enqueue, sends: readonly { to: string; message: WireMessage }[]): void {
+  for (const send of sends) enqueue({ type: 'send', params: send });
+}
+
+/** The instance; see the file header. */
+export const writerMachine = instanceBase.extend({
   actions: {
-    handleTransaction: writerBase.enqueueActions(({ context, event, enqueue }) => {
+    handleTransaction: instanceBase.enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== 'txnRequest') return;
       const { state } = context;
       const effects: WriterEffect[] = [];
@@ -172,7 +269,7 @@ export const writerMachine = writerBase.extend({
         enqueue.assign({ retransmitArmed: true });
       }
     }),
-    handleAck: writerBase.enqueueActions(({ context, event, enqueue }) => {
+    handleAck: instanceBase.enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== 'writeAck') return;
       const { state } = context;
       const effects: WriterEffect[] = [];
@@ -188,7 +285,7 @@ export const writerMachine = writerBase.extend({
       }
     }),
     /** The link to a PG's segments is free: it takes whatever queued meanwhile. */
-    handleLinkFree: writerBase.enqueueActions(({ context, event, enqueue }) => {
+    handleLinkFree: instanceBase.enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== 'linkFree') return;
       const boxcar = context.state.boxcars[event.pg];
       if (boxcar === undefined) return;
@@ -196,7 +293,7 @@ export const writerMachine = writerBase.extend({
       const batches = emit(enqueue, context, [{ type: 'flushSoon', pg: event.pg }]);
       if (batches > 0) enqueue.assign({ stats: { ...context.stats, batches: context.stats.batches + batches } });
     }),
-    handleRetransmit: writerBase.enqueueActions(({ context, enqueue }) => {
+    handleRetransmit: instanceBase.enqueueActions(({ context, enqueue }) => {
       const { state } = context;
       const effects: WriterEffect[] = [];
       const resent = retransmit(state, { self: context.self, volumeEpoch: context.volumeEpoch }, effects);
@@ -213,60 +310,254 @@ export const writerMachine = writerBase.extend({
         stats: { ...context.stats, recordsResent: context.stats.recordsResent + resent },
       });
     }),
-    refuseTransaction: writerBase.enqueueActions(({ context, event, enqueue }) => {
-      if (event.type !== 'txnRequest') return;
-      enqueue({ type: 'send', params: { to: event.from, message: { type: 'txnFail', from: context.self, txnId: event.txnId, reason: 'writerUnavailable' } } });
-    }),
-    stopTimers: enqueueActions(({ context, enqueue }) => {
+    stopWriterTimers: enqueueActions(({ context, enqueue }) => {
       enqueue.cancel(WRITER_RETRANSMIT_TIMER);
-      for (const pg of Object.keys(context.state.members)) {
-        enqueue.cancel(linkTimerId(Number(pg)));
-      }
+      for (const pg of Object.keys(context.state.members)) enqueue.cancel(linkTimerId(Number(pg)));
+      enqueue.cancel(RECOVERY_RETRY_TIMER);
+      enqueue.cancel(RECOVERY_GRACE_TIMER);
       enqueue.assign({ retransmitArmed: false });
     }),
+    // --- recovery (PROTOCOL §5 R1) ---------------------------------------------------------
+    readMetadata: instanceBase.enqueueActions(({ context, enqueue }) => {
+      enqueue({ type: 'send', params: { to: metadataOf(context), message: { type: 'metadataRead', from: context.self } } });
+    }),
+    rememberMetadata: instanceBase.assign({
+      metadata: ({ context, event }) => (event.type === 'metadataState' ? event : context.metadata),
+    }),
+    /** Step 1: claim e' = e + 1; fails if another instance claimed it first. */
+    claimEpoch: instanceBase.enqueueActions(({ context, enqueue }) => {
+      const current = context.metadata?.volumeEpoch ?? context.volumeEpoch;
+      const message: WireMessage = { type: 'epochCas', from: context.self, expected: current, next: (current + 1) as VolumeEpoch };
+      enqueue({ type: 'send', params: { to: metadataOf(context), message } });
+    }),
+    /** Step 2: with e' held, fence and read every PG. */
+    openVolume: instanceBase.enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'metadataState') return;
+      const recovery = createRecoveryState({
+        volumeEpoch: event.volumeEpoch,
+        anchorLsn: event.anchorLsn,
+        priorTruncations: event.truncations,
+        lal: context.input.lal,
+        pgs: context.input.pgs.map((pg) => ({
+          pg: pg.pg,
+          members: pg.members,
+          read: pg.read ?? (pg.write as QuorumPredicate),
+          write: pg.write,
+          membershipEpoch: (pg.membershipEpoch ?? 1) as MembershipEpoch,
+        })),
+      });
+      enqueue.assign({ recovery, volumeEpoch: event.volumeEpoch, stats: { ...context.stats, recoveries: context.stats.recoveries + 1 } });
+      sendAll(enqueue, recoveryOpens(recovery, context.self));
+    }),
+    recordResponse: instanceBase.enqueueActions(({ context, event }) => {
+      if (event.type === 'recoveryState' && context.recovery !== undefined) recordRecoveryResponse(context.recovery, event);
+    }),
+    startGrace: instanceBase.raise({ type: 'recoveryGraceOver' }, { delay: ({ context }) => context.input.recoveryGraceMs ?? 5, id: RECOVERY_GRACE_TIMER }),
+    /** Step 3: the plan; step 4 begins by storing the range in the metadata service. */
+    planAndRecord: instanceBase.enqueueActions(({ context, enqueue }) => {
+      const recovery = context.recovery;
+      if (recovery === undefined) return;
+      const plan = makePlan(recovery);
+      if (plan === undefined) return;
+      enqueue({
+        type: 'observe',
+        params: { kind: 'recovered', instance: context.self, volumeEpoch: plan.volumeEpoch, anchorLsn: plan.anchorLsn, vcl: plan.vcl, vdl: plan.vdl, truncationFromLsn: plan.truncation.fromLsn, truncationToLsn: plan.truncation.toLsn },
+      });
+      enqueue({ type: 'send', params: { to: metadataOf(context), message: { type: 'recordTruncation', from: context.self, volumeEpoch: plan.volumeEpoch, range: plan.truncation } } });
+    }),
+    sendTruncates: instanceBase.enqueueActions(({ context, enqueue }) => {
+      if (context.recovery !== undefined) sendAll(enqueue, truncates(context.recovery, context.self));
+    }),
+    recordEpochAck: instanceBase.enqueueActions(({ context, event }) => {
+      if ((event.type === 'truncateAck' || event.type === 'writeAck') && context.recovery !== undefined) recordEpochAck(context.recovery, event);
+    }),
+    sendRepairs: instanceBase.enqueueActions(({ context, enqueue }) => {
+      if (context.recovery !== undefined) sendAll(enqueue, repairs(context.recovery, context.self, context.input.maxBatchRecords ?? 256));
+    }),
+    resendRecoveryOpens: instanceBase.enqueueActions(({ context, enqueue }) => {
+      if (context.recovery !== undefined) sendAll(enqueue, recoveryOpens(context.recovery, context.self));
+    }),
+    /** (Re)arms the recovery retry timer: cancelled first, since it may still be pending. */
+    armRetry: instanceBase.enqueueActions(({ context, enqueue }) => {
+      enqueue.cancel(RECOVERY_RETRY_TIMER);
+      enqueue.raise({ type: 'recoveryRetry' }, { delay: context.input.recoveryRetryMs ?? 100, id: RECOVERY_RETRY_TIMER });
+    }),
+    cancelRetry: enqueueActions(({ enqueue }) => {
+      enqueue.cancel(RECOVERY_RETRY_TIMER);
+    }),
+    /** Step 6: LSNs continue above the truncation range; VDL starts at its end. */
+    becomeWriter: instanceBase.enqueueActions(({ context, enqueue }) => {
+      const recovery = context.recovery;
+      if (recovery === undefined || recovery.plan === undefined) return;
+      const start = recoveredStart(recovery);
+      const state = createWriterState(context.input, start);
+      enqueue.assign({ state, role: 'writer', recovery: undefined, retransmitArmed: false, retransmitDelayMs: context.retransmitAfterMs, vdlAtLastTick: start.durableLsn });
+      enqueue({ type: 'observe', params: { kind: 'writerOpened', instance: context.self, volumeEpoch: recovery.volumeEpoch, nextLsn: start.nextLsn, vdl: start.durableLsn } });
+      enqueue({ type: 'send', params: { to: controlPlaneOf(context), message: { type: 'writerOpen', from: context.self, volumeEpoch: recovery.volumeEpoch } } });
+    }),
+    forgetWriterState: instanceBase.assign(({ context }) => ({ state: createWriterState(context.input), recovery: undefined, role: 'standby' as const })),
   },
   guards: {
     newerVolumeEpoch: ({ context, event }) => event.type === 'writeReject' && event.reason === 'staleVolumeEpoch' && event.volumeEpoch > context.volumeEpoch,
+    startsAsWriter: ({ context }) => context.role === 'writer',
+    startsAsReader: ({ context }) => context.role === 'reader',
+    casWon: ({ context, event }) => event.type === 'metadataState' && event.request === 'cas' && event.ok && event.volumeEpoch > context.volumeEpoch,
+    casLost: ({ event }) => event.type === 'metadataState' && event.request === 'cas' && !event.ok,
+    metadataRead: ({ event }) => event.type === 'metadataState' && event.request === 'read',
+    rangeRecorded: ({ context, event }) => event.type === 'metadataState' && event.request === 'recordTruncation' && event.ok && context.recovery !== undefined,
+    readQuorumOfEveryPg: ({ context }) => context.recovery !== undefined && readQuorumOfEveryPg(context.recovery),
+    everyMemberAnswered: ({ context }) => context.recovery !== undefined && everyMemberAnswered(context.recovery),
+    truncatedOnWriteQuorums: ({ context }) => context.recovery !== undefined && truncatedOnWriteQuorums(context.recovery),
+    repairedOnWriteQuorums: ({ context }) => context.recovery !== undefined && repairedOnWriteQuorums(context.recovery),
   },
 }).createMachine({
-  id: 'writer',
+  id: 'instance',
   context: ({ input }) => ({
     self: input.self,
+    role: input.role ?? 'writer',
     volumeEpoch: (input.volumeEpoch ?? 1) as VolumeEpoch,
+    input,
     retransmitAfterMs: input.retransmitAfterMs,
     retransmitDelayMs: input.retransmitAfterMs,
     retransmitArmed: false,
     vdlAtLastTick: 0 as Lsn,
     linkBusyMsPerBatch: input.linkBusyMsPerBatch,
     state: createWriterState(input),
-    stats: { transactions: 0, commitsAcknowledged: 0, batches: 0, recordsResent: 0, lalStalls: 0 },
+    recovery: undefined,
+    metadata: undefined,
+    stats: { transactions: 0, commitsAcknowledged: 0, batches: 0, recordsResent: 0, lalStalls: 0, recoveries: 0 },
   }),
-  initial: 'open',
+  initial: 'booting',
   states: {
-    open: {
+    booting: {
+      always: [{ guard: 'startsAsWriter', target: 'writer' }, { guard: 'startsAsReader', target: 'reader' }, { target: 'standby' }],
+    },
+    writer: {
+      initial: 'open',
       on: {
-        txnRequest: { actions: 'handleTransaction' },
-        writeAck: { actions: 'handleAck' },
-        writeReject: { guard: 'newerVolumeEpoch', target: 'fenced' },
-        linkFree: { actions: 'handleLinkFree' },
-        retransmitTick: { actions: 'handleRetransmit' },
+        crash: { target: 'down' },
+        outage: { target: 'down' },
+      },
+      states: {
+        open: {
+          on: {
+            txnRequest: { actions: 'handleTransaction' },
+            writeAck: { actions: 'handleAck' },
+            writeReject: { guard: 'newerVolumeEpoch', target: 'fenced' },
+            linkFree: { actions: 'handleLinkFree' },
+            retransmitTick: { actions: 'handleRetransmit' },
+            ...answersHealthAs('writer.open'),
+          },
+        },
+        fenced: {
+          // Another writer holds a newer volume epoch (SIGMOD'18 §2.4): acknowledge nothing more.
+          entry: 'stopWriterTimers',
+          on: {
+            txnRequest: { actions: { type: 'send', params: ({ context, event }) => refusal(context, event, 'fenced') } },
+            ...answersHealthAs('writer.fenced'),
+          },
+        },
+      },
+    },
+    reader: {
+      on: {
+        ...answersHealthAs('reader'),
+        promote: { target: 'recovering' },
         crash: { target: 'down' },
         outage: { target: 'down' },
       },
     },
-    fenced: {
-      // Another writer holds a newer volume epoch (SIGMOD'18 §2.4): acknowledge nothing more.
-      entry: 'stopTimers',
+    standby: {
       on: {
-        txnRequest: { actions: 'refuseTransaction' },
+        ...answersHealthAs('standby'),
+        promote: { target: 'recovering' },
         crash: { target: 'down' },
         outage: { target: 'down' },
+      },
+    },
+    recovering: {
+      initial: 'readingMetadata',
+      on: {
+        txnRequest: { actions: { type: 'send', params: ({ context, event }) => refusal(context, event, 'recovering') } },
+        ...answersHealthAs('recovering'),
+        crash: { target: 'down' },
+        outage: { target: 'down' },
+      },
+      states: {
+        readingMetadata: {
+          entry: ['readMetadata', 'armRetry'],
+          on: {
+            metadataState: { guard: 'metadataRead', target: 'claiming', actions: ['cancelRetry', 'rememberMetadata'] },
+            recoveryRetry: { target: 'readingMetadata', reenter: true },
+          },
+        },
+        claiming: {
+          entry: 'claimEpoch',
+          on: {
+            metadataState: [
+              { guard: 'casWon', target: 'reading', actions: ['rememberMetadata', 'openVolume'] },
+              // Someone else recovered first (R1 step 1): stand by; the control plane decides.
+              { guard: 'casLost', target: '#instance.standby', actions: 'forgetWriterState' },
+            ],
+          },
+        },
+        reading: {
+          entry: 'armRetry',
+          on: {
+            recoveryState: { actions: 'recordResponse' },
+            recoveryRetry: { actions: ['resendRecoveryOpens', 'armRetry'] },
+          },
+          always: [
+            { guard: 'everyMemberAnswered', target: 'planning' },
+            { guard: 'readQuorumOfEveryPg', target: 'graceForStragglers' },
+          ],
+        },
+        graceForStragglers: {
+          // A read quorum of every PG answered; give the others a moment so repair can skip
+          // records already on a write quorum.
+          entry: 'startGrace',
+          on: {
+            recoveryState: { actions: 'recordResponse' },
+            recoveryGraceOver: { target: 'planning' },
+            recoveryRetry: { actions: ['resendRecoveryOpens', 'armRetry'] },
+          },
+          always: { guard: 'everyMemberAnswered', target: 'planning' },
+        },
+        planning: {
+          entry: ['cancelRetry', 'planAndRecord', 'armRetry'],
+          on: {
+            metadataState: { guard: 'rangeRecorded', target: 'truncating' },
+            recoveryRetry: { target: 'planning', reenter: true },
+          },
+        },
+        truncating: {
+          entry: ['sendTruncates', 'armRetry'],
+          on: {
+            truncateAck: { actions: 'recordEpochAck' },
+            writeAck: { actions: 'recordEpochAck' },
+            recoveryRetry: { actions: ['sendTruncates', 'armRetry'] },
+          },
+          always: { guard: 'truncatedOnWriteQuorums', target: 'repairing' },
+        },
+        repairing: {
+          entry: ['sendRepairs', 'armRetry'],
+          on: {
+            truncateAck: { actions: 'recordEpochAck' },
+            writeAck: { actions: 'recordEpochAck' },
+            recoveryRetry: { actions: ['sendTruncates', 'sendRepairs', 'armRetry'] },
+          },
+          always: { guard: 'repairedOnWriteQuorums', target: '#instance.writer.open', actions: ['cancelRetry', 'becomeWriter'] },
+        },
       },
     },
     down: {
-      // In-memory state is lost; coming back needs crash recovery (the failover work).
+      // In-memory state is lost; a restart brings the instance back as a standby.
       tags: ['offline'],
-      entry: 'stopTimers',
+      entry: ['stopWriterTimers', 'forgetWriterState'],
+      on: {
+        restart: { target: 'standby' },
+        recover: { target: 'standby' },
+      },
     },
   },
 });

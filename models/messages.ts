@@ -8,6 +8,7 @@
  * (SIGMOD'18 §2.3), which is all the writer needs to advance PGCL.
  */
 import type { LogRecord } from '../src/protocol/lsn.js';
+import type { StoredRecord, TruncationRange } from '../src/protocol/recovery.js';
 import type { Lsn, MembershipEpoch, PgId, VolumeEpoch } from '../src/protocol/ids.js';
 
 /** The payload of a data record: one key of the KV view gets a value. */
@@ -69,13 +70,14 @@ export interface WriteRejectMessage {
 // ---------------------------------------------------------------------------------------------
 // Segment <-> segment gossip (PROTOCOL §2.6, §5 V9)
 
-/** "I am complete to `scl`; send me what you have beyond it." */
+/** "I am complete to `scl`; send me what you have beyond it." Carries the puller's truncation ranges. */
 export interface GossipPullMessage {
   type: 'gossipPull';
   from: string;
   pg: PgId;
   scl: Lsn;
   membershipEpoch: MembershipEpoch;
+  truncations: readonly TruncationRange[];
 }
 
 /** The answer to a pull: records above the puller's SCL that the responder holds. */
@@ -85,7 +87,9 @@ export interface GossipPushMessage {
   pg: PgId;
   scl: Lsn;
   membershipEpoch: MembershipEpoch;
-  records: readonly RedoRecord[];
+  records: readonly StoredRecord<RedoPayload>[];
+  /** The responder's truncation ranges: a segment that missed a recovery learns it here (R2). */
+  truncations: readonly TruncationRange[];
 }
 
 /** A gossip request from a stale membership epoch was refused. */
@@ -94,6 +98,116 @@ export interface GossipRejectMessage {
   from: string;
   pg: PgId;
   membershipEpoch: MembershipEpoch;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Recovery (PROTOCOL §2.9, §5 R1): recovering instance <-> segments, instance <-> metadata
+
+/** Open the PG at a new volume epoch: the segment adopts it (fence first) and reports its state. */
+export interface RecoveryOpenMessage {
+  type: 'recoveryOpen';
+  from: string;
+  pg: PgId;
+  volumeEpoch: VolumeEpoch;
+  /** Records at or below the anchor are known durable; only those above are reported. */
+  anchorLsn: Lsn;
+}
+
+/** A segment's answer to a recovery read: its SCL and every record it holds above the anchor. */
+export interface RecoveryStateMessage {
+  type: 'recoveryState';
+  from: string;
+  pg: PgId;
+  volumeEpoch: VolumeEpoch;
+  scl: Lsn;
+  records: readonly StoredRecord<RedoPayload>[];
+  truncations: readonly TruncationRange[];
+}
+
+/** Annul a range at a volume epoch (epoch-versioned, R2). */
+export interface TruncateMessage {
+  type: 'truncate';
+  from: string;
+  pg: PgId;
+  volumeEpoch: VolumeEpoch;
+  range: TruncationRange;
+}
+
+/** The segment applied (and persisted) the range; `scl` is its SCL afterwards. */
+export interface TruncateAckMessage {
+  type: 'truncateAck';
+  from: string;
+  pg: PgId;
+  volumeEpoch: VolumeEpoch;
+  scl: Lsn;
+}
+
+/** Metadata service: read the current volume epoch and what recovery needs to know. */
+export interface MetadataReadMessage {
+  type: 'metadataRead';
+  from: string;
+}
+
+/** Metadata service: set the volume epoch to `next` iff it is `expected` (compare-and-set). */
+export interface EpochCasMessage {
+  type: 'epochCas';
+  from: string;
+  expected: VolumeEpoch;
+  next: VolumeEpoch;
+}
+
+/** Metadata service: store a truncation range before it is written to segments (R2). */
+export interface RecordTruncationMessage {
+  type: 'recordTruncation';
+  from: string;
+  volumeEpoch: VolumeEpoch;
+  range: TruncationRange;
+}
+
+/** The metadata service's state, in answer to a read, a CAS (with `ok`) or a recorded range. */
+export interface MetadataStateMessage {
+  type: 'metadataState';
+  from: string;
+  /** For a CAS: whether it took effect; for a read or a recorded range: true. */
+  ok: boolean;
+  request: 'read' | 'cas' | 'recordTruncation';
+  volumeEpoch: VolumeEpoch;
+  /** Recovery reads records above this LSN. */
+  anchorLsn: Lsn;
+  truncations: readonly TruncationRange[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Control plane <-> instances (PROTOCOL §2.10)
+
+/** A health check. */
+export interface HealthPingMessage {
+  type: 'healthPing';
+  from: string;
+  round: number;
+}
+
+/** An instance's answer to a health check: its role and state. */
+export interface HealthPongMessage {
+  type: 'healthPong';
+  from: string;
+  round: number;
+  role: 'writer' | 'reader' | 'standby';
+  state: string;
+  volumeEpoch: VolumeEpoch;
+}
+
+/** Become the writer: run crash recovery, then open the volume. */
+export interface PromoteMessage {
+  type: 'promote';
+  from: string;
+}
+
+/** A recovered writer tells the control plane it is open. */
+export interface WriterOpenMessage {
+  type: 'writerOpen';
+  from: string;
+  volumeEpoch: VolumeEpoch;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -126,7 +240,7 @@ export interface TxnFailMessage {
   type: 'txnFail';
   from: string;
   txnId: number;
-  reason: 'writerUnavailable' | 'overloaded' | 'invalid';
+  reason: 'writerUnavailable' | 'recovering' | 'fenced' | 'overloaded' | 'invalid';
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -153,6 +267,18 @@ export interface SlowDiskSignal {
 
 /** Every message that crosses the network. */
 export type WireMessage =
+  | RecoveryOpenMessage
+  | RecoveryStateMessage
+  | TruncateMessage
+  | TruncateAckMessage
+  | MetadataReadMessage
+  | EpochCasMessage
+  | RecordTruncationMessage
+  | MetadataStateMessage
+  | HealthPingMessage
+  | HealthPongMessage
+  | PromoteMessage
+  | WriterOpenMessage
   | WriteBatchMessage
   | WriteAckMessage
   | WriteRejectMessage

@@ -19,10 +19,10 @@
  */
 import { assign, enqueueActions, setup } from 'xstate';
 import type { Lsn, MembershipEpoch, PgId, VolumeEpoch } from '../src/protocol/ids.js';
-import type { PersistedObservation } from '../src/protocol/observations.js';
-import type { StoredRecord } from '../src/protocol/recovery.js';
+import type { EpochAdoptedObservation, PersistedObservation, TruncationAppliedObservation } from '../src/protocol/observations.js';
+import type { StoredRecord, TruncationRange } from '../src/protocol/recovery.js';
 import type { SegmentStore } from '../src/protocol/segment-store.js';
-import { createSegmentStore, highestLsn, persistRecords, persistStoredRecords, recordsAbove, sclOf } from '../src/protocol/segment-store.js';
+import { createSegmentStore, highestLsn, holdsTruncation, persistRecords, persistStoredRecords, recordsAbove, sclOf, truncate } from '../src/protocol/segment-store.js';
 import type {
   GossipPullMessage,
   GossipPushMessage,
@@ -132,6 +132,23 @@ export function nextDiskDelayMs(context: SegmentContext): number {
   return sample * context.diskSlowFactor;
 }
 
+function epochAdopted(context: SegmentContext, volumeEpoch: number, via: EpochAdoptedObservation['via']): EpochAdoptedObservation {
+  return { kind: 'epochAdopted', segment: context.self, pg: context.pg, volumeEpochBefore: context.volumeEpoch, volumeEpoch, via };
+}
+
+function truncationApplied(context: SegmentContext, range: TruncationRange, dropped: readonly Lsn[]): TruncationAppliedObservation {
+  return {
+    kind: 'truncationApplied',
+    segment: context.self,
+    pg: context.pg,
+    volumeEpoch: range.volumeEpoch,
+    fromLsn: range.fromLsn,
+    toLsn: range.toLsn,
+    droppedLsns: dropped,
+    scl: sclOf(context.store),
+  };
+}
+
 const segmentBase = setup({
   types: {
     context: {} as SegmentContext,
@@ -141,11 +158,11 @@ const segmentBase = setup({
   actions: {
     // Effects as data (STYLE rule 1): the interpreter supplies the implementations.
     send: (_, _params: SendParams) => {},
-    observe: (_, _params: PersistedObservation) => {},
+    observe: (_, _params: PersistedObservation | EpochAdoptedObservation | TruncationAppliedObservation) => {},
   },
   guards: {
     staleVolumeEpoch: ({ context, event }) =>
-      event.type === 'writeBatch' && event.volumeEpoch < context.volumeEpoch,
+      (event.type === 'writeBatch' || event.type === 'recoveryOpen' || event.type === 'truncate') && event.volumeEpoch < context.volumeEpoch,
     staleMembershipEpoch: ({ context, event }) =>
       (event.type === 'writeBatch' || event.type === 'gossipPull' || event.type === 'gossipPush') &&
       event.membershipEpoch < context.membershipEpoch,
@@ -173,6 +190,7 @@ export const segmentMachine = segmentBase.extend({
       // A newer volume epoch means a new writer recovered the volume: adopt it (fence older ones).
       if (event.type === 'writeBatch' && event.volumeEpoch > context.volumeEpoch) {
         enqueue.assign({ volumeEpoch: event.volumeEpoch });
+        enqueue({ type: 'observe', params: epochAdopted(context, event.volumeEpoch, 'write') });
       }
       if (context.diskQueue.length === 1) {
         // The disk was idle: this batch starts an IO on its own.
@@ -192,12 +210,17 @@ export const segmentMachine = segmentBase.extend({
       let batches = 0;
       let gossiped = 0;
       for (const pending of group) {
-        if (pending.via === 'write') {
+        if (pending.via === 'write' && pending.volumeEpoch < context.volumeEpoch) {
+          // Fenced while queued: a recovery at a newer epoch has read this segment, so persisting an
+          // older writer's records now could make durable what recovery did not see (S8a).
+          const message: WireMessage = { type: 'writeReject', from: context.self, pg: context.pg, reason: 'staleVolumeEpoch', volumeEpoch: context.volumeEpoch, membershipEpoch: context.membershipEpoch };
+          enqueue({ type: 'send', params: { to: pending.source, message } });
+        } else if (pending.via === 'write') {
           batches++;
           const lsns = persistRecords(store, pending.records, pending.volumeEpoch);
           enqueue({
             type: 'observe',
-            params: { kind: 'persisted', segment: context.self, pg: context.pg, source: pending.source, via: 'write', volumeEpoch: pending.volumeEpoch, lsns, scl: sclOf(store) },
+            params: { kind: 'persisted', segment: context.self, pg: context.pg, source: pending.source, via: 'write', volumeEpoch: pending.volumeEpoch, segmentVolumeEpoch: context.volumeEpoch, lsns, scl: sclOf(store) },
           });
           const last = pending.records[pending.records.length - 1]?.lsn ?? (0 as Lsn);
           const ack = acks[pending.source];
@@ -208,7 +231,7 @@ export const segmentMachine = segmentBase.extend({
           for (const [epoch, lsns] of Object.entries(storedByEpoch)) {
             enqueue({
               type: 'observe',
-              params: { kind: 'persisted', segment: context.self, pg: context.pg, source: pending.source, via: 'gossip', volumeEpoch: Number(epoch), lsns, scl: sclOf(store) },
+              params: { kind: 'persisted', segment: context.self, pg: context.pg, source: pending.source, via: 'gossip', volumeEpoch: Number(epoch), segmentVolumeEpoch: context.volumeEpoch, lsns, scl: sclOf(store) },
             });
           }
         }
@@ -255,7 +278,7 @@ export const segmentMachine = segmentBase.extend({
     gossipPull: segmentBase.enqueueActions(({ context, enqueue }) => {
       const peer = context.peers[context.gossipCursor % Math.max(1, context.peers.length)];
       if (peer !== undefined) {
-        const message: GossipPullMessage = { type: 'gossipPull', from: context.self, pg: context.pg, scl: sclOf(context.store), membershipEpoch: context.membershipEpoch };
+        const message: GossipPullMessage = { type: 'gossipPull', from: context.self, pg: context.pg, scl: sclOf(context.store), membershipEpoch: context.membershipEpoch, truncations: context.store.truncations };
         enqueue({ type: 'send', params: { to: peer, message } });
       }
       enqueue.assign({ gossipCursor: context.gossipCursor + 1 });
@@ -272,7 +295,49 @@ export const segmentMachine = segmentBase.extend({
     gossipAnswer: segmentBase.enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== 'gossipPull') return;
       const records = recordsAbove(context.store, event.scl, context.gossipMaxRecords);
-      const message: GossipPushMessage = { type: 'gossipPush', from: context.self, pg: context.pg, scl: sclOf(context.store), membershipEpoch: context.membershipEpoch, records };
+      const message: GossipPushMessage = { type: 'gossipPush', from: context.self, pg: context.pg, scl: sclOf(context.store), membershipEpoch: context.membershipEpoch, records, truncations: context.store.truncations };
+      enqueue({ type: 'send', params: { to: event.from, message } });
+    }),
+    /** Learns truncation ranges a peer holds and this segment missed (it was down during a recovery). */
+    learnTruncations: segmentBase.enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'gossipPull' && event.type !== 'gossipPush') return;
+      for (const range of event.truncations) {
+        if (holdsTruncation(context.store, range)) continue;
+        const dropped = truncate(context.store, range);
+        enqueue({ type: 'observe', params: truncationApplied(context, range, dropped) });
+      }
+    }),
+    /**
+     * A recovery read (PROTOCOL §5 R1 step 2): adopt the new volume epoch first — from now on older
+     * writers are rejected — then report the SCL and every record held above the anchor.
+     */
+    answerRecovery: segmentBase.enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'recoveryOpen') return;
+      if (event.volumeEpoch > context.volumeEpoch) {
+        enqueue.assign({ volumeEpoch: event.volumeEpoch });
+        enqueue({ type: 'observe', params: epochAdopted(context, event.volumeEpoch, 'recoveryOpen') });
+      }
+      const records = recordsAbove(context.store, event.anchorLsn, Number.MAX_SAFE_INTEGER);
+      const message: WireMessage = { type: 'recoveryState', from: context.self, pg: context.pg, volumeEpoch: event.volumeEpoch, scl: sclOf(context.store), records, truncations: context.store.truncations };
+      enqueue({ type: 'send', params: { to: event.from, message } });
+    }),
+    /** Applies (and keeps) an epoch-versioned truncation range, then acknowledges (SIGMOD'17 §4.3). */
+    applyTruncation: segmentBase.enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'truncate') return;
+      if (event.volumeEpoch > context.volumeEpoch) {
+        enqueue.assign({ volumeEpoch: event.volumeEpoch });
+        enqueue({ type: 'observe', params: epochAdopted(context, event.volumeEpoch, 'truncate') });
+      }
+      if (!holdsTruncation(context.store, event.range)) {
+        const dropped = truncate(context.store, event.range);
+        enqueue({ type: 'observe', params: truncationApplied(context, event.range, dropped) });
+      }
+      const message: WireMessage = { type: 'truncateAck', from: context.self, pg: context.pg, volumeEpoch: event.volumeEpoch, scl: sclOf(context.store) };
+      enqueue({ type: 'send', params: { to: event.from, message } });
+    }),
+    rejectStaleEpoch: segmentBase.enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'recoveryOpen' && event.type !== 'truncate') return;
+      const message: WireMessage = { type: 'writeReject', from: context.self, pg: context.pg, reason: 'staleVolumeEpoch', volumeEpoch: context.volumeEpoch, membershipEpoch: context.membershipEpoch };
       enqueue({ type: 'send', params: { to: event.from, message } });
     }),
     startGossip: segmentBase.raise({ type: 'gossipTick' }, {
@@ -330,7 +395,9 @@ export const segmentMachine = segmentBase.extend({
       entry: ['startCatchingUp', 'startGossip'],
       on: {
         writeBatch: [{ guard: 'staleVolumeEpoch', actions: 'reject' }, { guard: 'staleMembershipEpoch', actions: 'reject' }, { actions: 'enqueueWrite' }],
-        gossipPull: [{ guard: 'staleMembershipEpoch', actions: 'reject' }, { actions: 'gossipAnswer' }],
+        gossipPull: [{ guard: 'staleMembershipEpoch', actions: 'reject' }, { actions: ['learnTruncations', 'gossipAnswer'] }],
+        recoveryOpen: [{ guard: 'staleVolumeEpoch', actions: 'rejectStaleEpoch' }, { actions: 'answerRecovery' }],
+        truncate: [{ guard: 'staleVolumeEpoch', actions: 'rejectStaleEpoch' }, { actions: 'applyTruncation' }],
         diskDone: { actions: 'persistGroup' },
         gossipTick: { actions: 'gossipPull' },
         slowDisk: { actions: 'setSlowFactor' },
@@ -341,7 +408,7 @@ export const segmentMachine = segmentBase.extend({
       states: {
         up: {
           on: {
-            gossipPush: [{ guard: 'staleMembershipEpoch' }, { actions: ['noteGossipAnswer', 'enqueueWrite'] }],
+            gossipPush: [{ guard: 'staleMembershipEpoch' }, { actions: ['learnTruncations', 'noteGossipAnswer', 'enqueueWrite'] }],
           },
         },
         hydrating: {
@@ -349,8 +416,8 @@ export const segmentMachine = segmentBase.extend({
             gossipPush: [
               { guard: 'staleMembershipEpoch' },
               // A peer with nothing beyond our SCL: caught up with at least one member.
-              { guard: 'caughtUp', target: 'up', actions: ['noteGossipAnswer', 'enqueueWrite'] },
-              { actions: ['noteGossipAnswer', 'enqueueWrite'] },
+              { guard: 'caughtUp', target: 'up', actions: ['learnTruncations', 'noteGossipAnswer', 'enqueueWrite'] },
+              { actions: ['learnTruncations', 'noteGossipAnswer', 'enqueueWrite'] },
             ],
           },
         },

@@ -1,7 +1,9 @@
 /**
  * The judges: named properties over a run (STYLE rule 9). `invariants.ts` checks the writer-side
- * safety properties S1–S5 and S7 over the observation stream; `durability.ts` checks S6, no lost
- * acknowledged commit, from what segments persisted. Imports `src/protocol` only.
+ * safety properties S1–S5 and S7 over the observation stream; `recovery-invariants.ts` (with
+ * `fencing.ts` and `truncation.ts`) the recovery-side ones S6, S8a, S8b, S9 and cross-epoch S1;
+ * `durability.ts` checks S6, no lost acknowledged commit, from what segments persisted.
+ * Imports `src/protocol` only.
  * Named exports only, grouped by file.
  */
 
@@ -22,6 +24,24 @@ export {
 } from './invariants.js';
 export type { VdlDurabilityChecker } from './vdl-durability.js';
 export { S4_VDL_DURABILITY, createVdlDurability } from './vdl-durability.js';
+
+// --- recovery-invariants.ts + fencing.ts + truncation.ts: S6, S8a, S8b, S9, S1, witnesses ---
+export type { RecoveryChecker, RecoveryCheckerOptions } from './recovery-invariants.js';
+export {
+  RECOVERY_NAMES,
+  createCommitSurvival,
+  createFenceWitness,
+  createRecoveryChecker,
+  createRecoveryWitness,
+} from './recovery-invariants.js';
+export type { FenceQuorumOptions } from './fencing.js';
+export { S8A_FENCED_SEGMENTS, S8B_NO_QUORUM_AFTER_FENCE, createFenceQuorum, createFencedSegments } from './fencing.js';
+export {
+  S1_LSNS_ABOVE_TRUNCATION,
+  S9_TRUNCATION_COVERAGE,
+  createLsnsAboveTruncation,
+  createTruncationCoverage,
+} from './truncation.js';
 
 // --- durability.ts: S6 no lost acknowledged commit, read back from storage ------------------
 export type {

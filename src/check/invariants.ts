@@ -253,7 +253,7 @@ export function createOneWriterPerEpoch(): PropertyChecker<Observation> {
 
 /** The actor an observation speaks for: the writer instance, or the segment. */
 function actorOf(observation: Observation): string {
-  return observation.kind === 'persisted' ? observation.segment : observation.instance;
+  return 'segment' in observation ? observation.segment : 'instance' in observation ? observation.instance : observation.writer;
 }
 
 /**

@@ -8,7 +8,9 @@
  * disk latencies; per segment, the phase of its gossip timer.
  */
 import { azMachine, regionMachine, storageNodeMachine } from '../../models/failure-domain.js';
+import { controlPlaneMachine } from '../../models/control-plane.machine.js';
 import { writerMachine } from '../../models/instance.machine.js';
+import { metadataMachine } from '../../models/metadata.machine.js';
 import { segmentMachine } from '../../models/segment.machine.js';
 import type { MembershipEpoch, SegmentId } from '../protocol/ids.js';
 import type { QuorumConfig } from '../protocol/quorum-config.js';
@@ -95,23 +97,51 @@ export function clusterSpecs(kernel: Kernel, scenario: Scenario, topology: Resol
       locality: place(segment.azId),
     });
   }
+  specs.push(...instanceSpecs(scenario, topology));
+  return specs;
+}
+
+/** The writer, the replicas, the standby, the metadata service and the control plane. */
+function instanceSpecs(scenario: Scenario, topology: ResolvedTopology): ActorSpec[] {
+  const place = (azId: string) => ({ regionId: topology.regionId, azId });
   const kinds = segmentKinds(topology);
   const pgs = Object.keys(topology.membersByPg).map((key) => {
     const pg = Number(key);
-    return { pg, members: topology.membersByPg[pg] ?? [], write: quorumConfigOf(topology, scenario, pg, kinds).write };
+    const config = quorumConfigOf(topology, scenario, pg, kinds);
+    return { pg, members: topology.membersByPg[pg] ?? [], write: config.write, read: config.read };
   });
+  const instanceInput = (id: string, role: 'writer' | 'reader' | 'standby') => ({
+    self: id,
+    role,
+    lal: scenario.topology.lal,
+    pgs,
+    blocksPerPg: scenario.topology.blocksPerPg,
+    retransmitAfterMs: scenario.writer.retransmitAfterMs,
+    linkBusyMsPerBatch: scenario.writer.linkBusyMsPerBatch,
+    metadataId: topology.metadata.id,
+    controlPlaneId: topology.controlPlane.id,
+  });
+  const specs: ActorSpec[] = [
+    { id: topology.metadata.id, machine: metadataMachine, input: { self: topology.metadata.id }, locality: place(topology.metadata.azId) },
+    { id: topology.writer.id, machine: writerMachine, input: instanceInput(topology.writer.id, 'writer'), locality: place(topology.writer.azId) },
+  ];
+  for (const replica of topology.replicas) {
+    specs.push({ id: replica.id, machine: writerMachine, input: instanceInput(replica.id, 'reader'), locality: place(replica.azId) });
+  }
+  if (topology.standby !== undefined) {
+    specs.push({ id: topology.standby.id, machine: writerMachine, input: instanceInput(topology.standby.id, 'standby'), locality: place(topology.standby.azId) });
+  }
+  const failover = scenario.failover;
+  const instances = [
+    { id: topology.writer.id, role: 'writer' as const, tier: 0, sizeAcu: 16 },
+    ...topology.replicas.map((replica) => ({ id: replica.id, role: 'reader' as const, tier: replica.tier, sizeAcu: replica.sizeAcu })),
+    ...(topology.standby === undefined ? [] : [{ id: topology.standby.id, role: 'standby' as const, tier: 15, sizeAcu: 16 }]),
+  ];
   specs.push({
-    id: topology.writer.id,
-    machine: writerMachine,
-    input: {
-      self: topology.writer.id,
-      lal: scenario.topology.lal,
-      pgs,
-      blocksPerPg: scenario.topology.blocksPerPg,
-      retransmitAfterMs: scenario.writer.retransmitAfterMs,
-      linkBusyMsPerBatch: scenario.writer.linkBusyMsPerBatch,
-    },
-    locality: place(topology.writer.azId),
+    id: topology.controlPlane.id,
+    machine: controlPlaneMachine,
+    input: { self: topology.controlPlane.id, instances, ...failover },
+    locality: place(topology.controlPlane.azId),
   });
   return specs;
 }

@@ -34,8 +34,11 @@ export interface DatabaseClientOptions {
   /** The client's systemId and network endpoint, e.g. `client:1`. */
   id: string;
   locality: Locality;
-  /** Where transactions go: the cluster endpoint (the writer's systemId). */
-  writerId: string;
+  /**
+   * Where transactions go: the cluster endpoint, resolved per transaction (it follows the writer
+   * after a failover, once the control plane switches it).
+   */
+  endpoint: () => string;
   clock: VirtualClock;
   network: Network;
   history: HistoryRecorder;
@@ -100,7 +103,16 @@ export class DatabaseClient {
     history.record({ ...this.entryBase(handle), type: 'invoke', value: microOps(ops), timeMs: clock.now() });
     const timer = clock.setTimeout(() => this.settle('info', { error: 'timeout' }), this.options.txnTimeoutMs);
     this.inflight = { handle, timer };
-    network.send(this.options.id, this.options.writerId, { type: 'txnRequest', from: this.options.id, txnId, ops });
+    const target = this.options.endpoint();
+    if (network.isDown(target)) {
+      // The endpoint's host is down: the connection is refused at once, so the client sees an
+      // error, not silence (PROTOCOL §2.10), and knows the transaction never started.
+      clock.scheduleAt(clock.now(), () => {
+        if (this.inflight?.handle === handle) this.settle('fail', { error: 'connectionRefused' });
+      });
+      return handle;
+    }
+    network.send(this.options.id, target, { type: 'txnRequest', from: this.options.id, txnId, ops });
     return handle;
   }
 

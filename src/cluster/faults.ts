@@ -51,6 +51,9 @@ function powerFault(fault: FaultSpec): { target: string; event: EventObject } | 
       return { target: fault.node, event: { type: fault.kind === 'nodeCrash' ? 'crash' : 'restart' } };
     case 'slowSegment':
       return { target: fault.segment, event: { type: 'slowDisk', factor: fault.factor } as EventObject };
+    case 'instanceCrash':
+    case 'instanceRestart':
+      return { target: fault.instance, event: { type: fault.kind === 'instanceCrash' ? 'crash' : 'restart' } };
     default:
       return undefined;
   }
@@ -64,7 +67,9 @@ function expandSide(kernel: Kernel, topology: ResolvedTopology, side: readonly s
   for (const segment of topology.segments) if (azs.has(segment.azId)) ids.push(segment.id);
   for (const node of topology.nodes) if (azs.has(node.azId)) ids.push(node.id);
   for (const client of topology.clients) if (azs.has(client.azId)) ids.push(client.id);
-  if (azs.has(topology.writer.azId)) ids.push(topology.writer.id);
+  const instances = [topology.writer, ...topology.replicas, ...(topology.standby === undefined ? [] : [topology.standby])];
+  for (const instance of instances) if (azs.has(instance.azId)) ids.push(instance.id);
+  for (const service of [topology.metadata, topology.controlPlane]) if (azs.has(service.azId)) ids.push(service.id);
   return ids.filter((id) => kernel.network.has(id));
 }
 

@@ -25,6 +25,27 @@ export interface TopologySpec {
   blocksPerPg: number;
   /** LSN allocation limit (PROTOCOL §2.2; default 10,000,000). */
   lal: number;
+  /** Read replicas (up to 15): AZ, promotion tier 0–15 (0 first), size in ACUs (PROTOCOL §2.8, §2.10). */
+  replicas: { az: string; tier: number; sizeAcu: number }[];
+  /**
+   * A spare instance in the writer's AZ that the control plane turns into a new writer when no
+   * replica can be promoted (RDS recreating the writer).
+   */
+  standby: boolean;
+}
+
+/** The control plane's failover timing (PROTOCOL §2.10, §5 F1): defaults give 30–60 s. */
+export interface FailoverSpec {
+  /** Period of the health checks. */
+  healthCheckPeriodMs: number;
+  /** Missed checks in a row that declare the writer failed. */
+  missesToFail: number;
+  /** From the new writer opening to the cluster endpoint pointing at it (DNS TTL, reconnection). */
+  endpointSwitchMs: number;
+  /** Time to recreate a writer when no replica can be promoted. */
+  replacementDelayMs: number;
+  /** A promoted instance that has not opened by then is given up for the next candidate. */
+  promotionTimeoutMs: number;
 }
 
 /** Segment and storage node behaviour. */
@@ -76,6 +97,7 @@ export type FaultSpec =
   | { atMs: number; kind: 'segmentCrash' | 'segmentRestart'; segment: string }
   | { atMs: number; kind: 'nodeCrash' | 'nodeRestart'; node: string }
   | { atMs: number; kind: 'slowSegment'; segment: string; factor: number }
+  | { atMs: number; kind: 'instanceCrash' | 'instanceRestart'; instance: string }
   | { atMs: number; kind: 'partition'; sideA: string[]; sideB?: string[]; oneWay?: boolean }
   | { atMs: number; kind: 'heal' };
 
@@ -87,6 +109,7 @@ export interface Scenario {
   topology: TopologySpec;
   storage: StorageSpec;
   writer: WriterSpec;
+  failover: FailoverSpec;
   network: NetworkOptions;
   workload: WorkloadSpec;
   faults: FaultSpec[];
@@ -119,5 +142,12 @@ export interface ResolvedTopology {
   /** Storage nodes: id, AZ, and the segments they hold. */
   nodes: { id: string; azId: string; segments: string[] }[];
   writer: { id: string; azId: string };
+  /** Read replicas, `inst:{region}:replica{n}`. */
+  replicas: { id: string; azId: string; tier: number; sizeAcu: number }[];
+  /** The spare instance, `inst:{region}:standby`, when the topology has one. */
+  standby: { id: string; azId: string } | undefined;
+  /** The storage metadata service and the control plane (regional services, placed in the writer's AZ). */
+  metadata: { id: string; azId: string };
+  controlPlane: { id: string; azId: string };
   clients: { id: string; azId: string }[];
 }

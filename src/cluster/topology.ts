@@ -59,6 +59,19 @@ export function clientId(i: number): string {
   return `client:${i}`;
 }
 
+/** A read replica's systemId. */
+export function replicaId(regionId: string, n: number): string {
+  return `inst:${regionId}:replica${n}`;
+}
+
+/** The spare instance's systemId. */
+export function standbyId(regionId: string): string {
+  return `inst:${regionId}:standby`;
+}
+
+/** Most read replicas of a cluster (PROTOCOL §2.8). */
+export const REPLICAS_MAX = 15;
+
 /** What is wrong with a topology: the field path and what it allows (one line together). */
 export interface TopologyProblem {
   /** e.g. `topology.regions[0].azs`. */
@@ -80,6 +93,7 @@ export function findTopologyProblem(spec: TopologySpec, clientCount = 0): Topolo
     writerAzProblem(spec) ??
     integerProblem('topology.blocksPerPg', spec.blocksPerPg, 1, Number.MAX_SAFE_INTEGER) ??
     integerProblem('topology.lal', spec.lal, 1, Number.MAX_SAFE_INTEGER) ??
+    replicasProblem(spec) ??
     integerProblem('workload.clients', clientCount, 0, CLIENT_COUNT_MAX)
   );
 }
@@ -130,6 +144,25 @@ function segmentKindsProblem(kinds: unknown): TopologyProblem | undefined {
   return { field: 'topology.segmentKinds', message: `must be one of full, fullTail, got ${describeValue(kinds)}` };
 }
 
+function replicasProblem(spec: TopologySpec): TopologyProblem | undefined {
+  const replicas = spec.replicas ?? [];
+  if (replicas.length > REPLICAS_MAX) {
+    return { field: 'topology.replicas', message: `must list at most ${REPLICAS_MAX} replicas, got ${replicas.length}` };
+  }
+  const azs = spec.regions[0]?.azs ?? [];
+  for (const [i, replica] of replicas.entries()) {
+    if (!azs.includes(replica.az)) {
+      return { field: `topology.replicas[${i}].az`, message: `must be one of the primary region's AZs (${azs.join(', ')}), got ${describeValue(replica.az)}` };
+    }
+    const tier = integerProblem(`topology.replicas[${i}].tier`, replica.tier, 0, 15);
+    if (tier !== undefined) return tier;
+    if (!(typeof replica.sizeAcu === 'number' && replica.sizeAcu > 0)) {
+      return { field: `topology.replicas[${i}].sizeAcu`, message: `must be a number > 0, got ${describeValue(replica.sizeAcu)}` };
+    }
+  }
+  return undefined;
+}
+
 function writerAzProblem(spec: TopologySpec): TopologyProblem | undefined {
   const azs = spec.regions[0]?.azs ?? [];
   if (azs.includes(spec.writerAz)) return undefined;
@@ -170,6 +203,7 @@ export function resolveTopology(spec: TopologySpec, clientCount: number): Resolv
     membersByPg[pg] = members;
   }
   const clients = Array.from({ length: clientCount }, (_, i) => ({ id: clientId(i + 1), azId: primary.azs[i % primary.azs.length]! }));
+  const replicas = (spec.replicas ?? []).map((replica, i) => ({ id: replicaId(primary.id, i + 1), azId: replica.az, tier: replica.tier, sizeAcu: replica.sizeAcu }));
   return {
     regionId: primary.id,
     azs,
@@ -178,6 +212,10 @@ export function resolveTopology(spec: TopologySpec, clientCount: number): Resolv
     membersByPg,
     nodes,
     writer: { id: writerId(primary.id), azId: spec.writerAz },
+    replicas,
+    standby: spec.standby === false ? undefined : { id: standbyId(primary.id), azId: spec.writerAz },
+    metadata: { id: 'metadata', azId: spec.writerAz },
+    controlPlane: { id: 'control-plane', azId: spec.writerAz },
     clients,
   };
 }

@@ -37,8 +37,58 @@ export interface PersistedObservation {
   source: string;
   via: 'write' | 'gossip';
   volumeEpoch: number;
+  /** The segment's own volume epoch when it persisted (S8a: never above the records' epoch after fencing). */
+  segmentVolumeEpoch: number;
   lsns: readonly number[];
   scl: number;
+}
+
+/** A segment adopted a newer volume epoch: from now on it rejects older writers (S8, fence first). */
+export interface EpochAdoptedObservation {
+  kind: 'epochAdopted';
+  segment: string;
+  pg: number;
+  /** The epoch it held before, and the one it adopted. */
+  volumeEpochBefore: number;
+  volumeEpoch: number;
+  /** Why: answering a recovery read (fence first, PROTOCOL §5 R1) or a newer writer's request. */
+  via: 'recoveryOpen' | 'write' | 'truncate';
+}
+
+/** A recovering instance computed VCL'/VDL' and the truncation range (PROTOCOL §2.9, §5 R1). */
+export interface RecoveredObservation {
+  kind: 'recovered';
+  instance: string;
+  volumeEpoch: number;
+  anchorLsn: number;
+  vcl: number;
+  vdl: number;
+  /** Annulled LSNs, both ends inclusive: (vdl, vdl + lal]. */
+  truncationFromLsn: number;
+  truncationToLsn: number;
+}
+
+/** A segment applied a truncation range and dropped the records it annuls (S9). */
+export interface TruncationAppliedObservation {
+  kind: 'truncationApplied';
+  segment: string;
+  pg: number;
+  volumeEpoch: number;
+  fromLsn: number;
+  toLsn: number;
+  droppedLsns: readonly number[];
+  scl: number;
+}
+
+/** A recovered instance opened the volume for writes at a new epoch. */
+export interface WriterOpenedObservation {
+  kind: 'writerOpened';
+  instance: string;
+  volumeEpoch: number;
+  /** First LSN it will allocate: above the truncation range (S1). */
+  nextLsn: number;
+  /** The VDL it starts from: the end of the truncation range. */
+  vdl: number;
 }
 
 /** The writer acknowledged a commit to a client (S5). */
@@ -51,5 +101,22 @@ export interface CommitAckObservation {
   vdl: number;
 }
 
+/** The control plane's failover steps (PROTOCOL §2.10), for the report's failover times. */
+export interface FailoverObservation {
+  kind: 'failover';
+  phase: 'detected' | 'promoting' | 'writerOpen' | 'endpointSwitched';
+  writer: string;
+  candidate?: string;
+}
+
 /** Everything a machine may report. */
-export type Observation = AllocatedObservation | WatermarksObservation | PersistedObservation | CommitAckObservation;
+export type Observation =
+  | AllocatedObservation
+  | WatermarksObservation
+  | PersistedObservation
+  | CommitAckObservation
+  | EpochAdoptedObservation
+  | RecoveredObservation
+  | TruncationAppliedObservation
+  | WriterOpenedObservation
+  | FailoverObservation;

@@ -140,12 +140,12 @@ function scanBlock<Payload>(store: SegmentStore<Payload>, blockId: number, readP
 /**
  * Applies a truncation range (SIGMOD'17 §4.3): drops the records it annuls, moves SCL back to the
  * last surviving record below the range if it had passed into it, then lets it advance again over
- * records of the new epoch already held above the range.
+ * records of the new epoch already held above the range. Returns the LSNs dropped.
  */
-export function truncate(store: SegmentStore, range: TruncationRange): void {
+export function truncate(store: SegmentStore, range: TruncationRange): Lsn[] {
   store.truncations = addTruncation(store.truncations, range);
   const annulled = store.lsns.filter((l) => isAnnulled(store.records[l] as StoredRecord, store.truncations));
-  if (annulled.length === 0) return;
+  if (annulled.length === 0) return annulled;
   for (const l of annulled) delete store.records[l];
   store.lsns = store.lsns.filter((l) => store.records[l] !== undefined);
   const sclBefore = store.chain.scl;
@@ -155,6 +155,12 @@ export function truncate(store: SegmentStore, range: TruncationRange): void {
     if (l > store.chain.scl) receiveRecord(store.chain, store.records[l] as StoredRecord);
   }
   rebuildBlockHeads(store, annulled);
+  return annulled;
+}
+
+/** True iff the store already holds a range at this volume epoch. */
+export function holdsTruncation(store: SegmentStore, range: TruncationRange): boolean {
+  return store.truncations.some((held) => held.volumeEpoch === range.volumeEpoch);
 }
 
 function rebuildBlockHeads(store: SegmentStore, annulled: readonly Lsn[]): void {

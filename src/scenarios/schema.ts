@@ -85,6 +85,23 @@ const topologySchema = z.strictObject({
   writerAz: id().optional(),
   blocksPerPg: z.number({ error: 'must be an integer >= 1' }).default(64),
   lal: z.number({ error: 'must be an integer >= 1' }).default(10_000_000),
+  replicas: list(
+    z.strictObject({
+      az: id(),
+      tier: z.number({ error: 'must be an integer from 0 to 15' }).default(1),
+      sizeAcu: z.number({ error: 'must be a number > 0' }).default(16),
+    }),
+    'must be a list of replicas',
+  ).default(() => []),
+  standby: z.boolean({ error: 'must be true or false' }).default(true),
+});
+
+const failoverSchema = z.strictObject({
+  healthCheckPeriodMs: numberAbove(0).default(3_000),
+  missesToFail: integerAtLeast(1).default(5),
+  endpointSwitchMs: numberAtLeast(0).default(15_000),
+  replacementDelayMs: numberAtLeast(0).default(120_000),
+  promotionTimeoutMs: numberAbove(0).default(60_000),
 });
 
 const storageSchema = z.strictObject({
@@ -131,6 +148,7 @@ const faultSchema = z.discriminatedUnion('kind', [
   z.strictObject({ atMs, kind: z.enum(['segmentCrash', 'segmentRestart']), segment: id() }),
   z.strictObject({ atMs, kind: z.enum(['nodeCrash', 'nodeRestart']), node: id() }),
   z.strictObject({ atMs, kind: z.literal('slowSegment'), segment: id(), factor: numberAtLeast(1) }),
+  z.strictObject({ atMs, kind: z.enum(['instanceCrash', 'instanceRestart']), instance: id() }),
   z.strictObject({
     atMs,
     kind: z.literal('partition'),
@@ -148,6 +166,7 @@ export const scenarioFileSchema = z.strictObject({
   topology: topologySchema.prefault({}),
   storage: storageSchema.prefault({}),
   writer: writerSchema.prefault({}),
+  failover: failoverSchema.prefault({}),
   network: networkSchema.prefault({}),
   workload: workloadSchema.prefault({}),
   faults: list(faultSchema, 'must be a list of faults').default(() => []),
@@ -327,6 +346,7 @@ class FaultTargets {
   private readonly segments: Set<string>;
   private readonly nodes: Set<string>;
   private readonly endpoints: Set<string>;
+  private readonly instances: Set<string>;
 
   constructor(private readonly scenario: Scenario) {
     this.resolved = resolveTopology(scenario.topology, scenario.workload.clients);
@@ -334,7 +354,19 @@ class FaultTargets {
     this.regions = new Set(scenario.topology.regions.map((region) => region.id));
     this.segments = new Set(this.resolved.segments.map((segment) => segment.id));
     this.nodes = new Set(this.resolved.nodes.map((node) => node.id));
-    this.endpoints = new Set([...this.segments, ...this.nodes, this.resolved.writer.id, ...this.resolved.clients.map((c) => c.id)]);
+    this.instances = new Set([
+      this.resolved.writer.id,
+      ...this.resolved.replicas.map((replica) => replica.id),
+      ...(this.resolved.standby === undefined ? [] : [this.resolved.standby.id]),
+    ]);
+    this.endpoints = new Set([
+      ...this.segments,
+      ...this.nodes,
+      ...this.instances,
+      this.resolved.metadata.id,
+      this.resolved.controlPlane.id,
+      ...this.resolved.clients.map((c) => c.id),
+    ]);
   }
 
   problem(field: string, fault: FaultSpec): Problem | undefined {
@@ -352,6 +384,9 @@ class FaultTargets {
       case 'nodeCrash':
       case 'nodeRestart':
         return this.check(`${field}.node`, fault.node, this.nodes, `must name a storage node of the topology (${this.nodePattern()})`);
+      case 'instanceCrash':
+      case 'instanceRestart':
+        return this.check(`${field}.instance`, fault.instance, this.instances, `must name an instance of the topology (${[...this.instances].join(', ')})`);
       case 'partition':
         return this.partitionProblem(field, fault.sideA, fault.sideB ?? []);
       case 'heal':
@@ -360,7 +395,8 @@ class FaultTargets {
   }
 
   private partitionProblem(field: string, sideA: string[], sideB: string[]): Problem | undefined {
-    const rule = `must name an AZ, a region or an actor (${this.segmentPattern()}, ${this.nodePattern()}, ${this.resolved.writer.id}, client:{1..${this.resolved.clients.length}})`;
+    const services = `${this.resolved.metadata.id}, ${this.resolved.controlPlane.id}`;
+    const rule = `must name an AZ, a region or an actor (${this.segmentPattern()}, ${this.nodePattern()}, ${[...this.instances].join(', ')}, ${services}, client:{1..${this.resolved.clients.length}})`;
     for (const [side, names] of [['sideA', sideA], ['sideB', sideB]] as const) {
       for (const [j, name] of names.entries()) {
         const known = this.azs.has(name) || this.regions.has(name) || this.endpoints.has(name);

@@ -19,6 +19,8 @@ import type { SegmentContext } from '../../models/segment.machine.js';
 import type { WriterContext } from '../../models/instance.machine.js';
 import type { InvariantChecker } from '../check/invariants.js';
 import { createInvariantChecker } from '../check/invariants.js';
+import { createRecoveryChecker } from '../check/recovery-invariants.js';
+import type { RecoveryChecker } from '../check/recovery-invariants.js';
 import { createKernel } from '../kernel/kernel.js';
 import type { Kernel } from '../kernel/kernel.js';
 import type { TraceOptions } from '../kernel/trace.js';
@@ -127,9 +129,14 @@ export class Simulation implements ReportSource {
   readonly inspection: InspectionRecorder | undefined;
   /** Faults applied so far. */
   readonly faultLog: AppliedFault[] = [];
+  /** The cluster endpoint: the instance clients send transactions to (switched by the control plane). */
+  endpoint: string;
+  /** Failovers so far: when the control plane detected each, and when the new writer was reachable. */
+  readonly failovers: { detectedAtMs: number; writerOpenAtMs?: number; writerAvailableAtMs?: number; from: string; to?: string }[] = [];
   /** Each PG's read and write quorum predicates. */
   readonly quorums: Record<number, { read: QuorumPredicate; write: QuorumPredicate }> = {};
   private readonly checker: InvariantChecker;
+  private readonly recoveryChecker: RecoveryChecker;
   private readonly subjects = {
     redo: new Subject<readonly RedoRecord[]>(),
     vdl: new Subject<number>(),
@@ -142,6 +149,7 @@ export class Simulation implements ReportSource {
     this.seed = options.seed;
     this.scenario = scenario;
     this.topology = resolveTopology(scenario.topology, scenario.workload.clients);
+    this.endpoint = this.topology.writer.id;
     this.kernel = createKernel({ seed: options.seed, network: scenario.network, trace: options.trace });
     const kinds = segmentKinds(this.topology);
     for (const key of Object.keys(this.topology.membersByPg)) {
@@ -151,6 +159,9 @@ export class Simulation implements ReportSource {
     const writeQuorumByPg: Record<number, QuorumPredicate> = {};
     for (const [pg, quorum] of Object.entries(this.quorums)) writeQuorumByPg[Number(pg)] = quorum.write;
     this.checker = createInvariantChecker({ lal: scenario.topology.lal, writeQuorumByPg });
+    const readQuorumByPg: Record<number, QuorumPredicate> = {};
+    for (const [pg, quorum] of Object.entries(this.quorums)) readQuorumByPg[Number(pg)] = quorum.read;
+    this.recoveryChecker = createRecoveryChecker({ readQuorumByPg, writeQuorumByPg });
     this.streams = {
       redo$: this.subjects.redo.asObservable(),
       vdl$: this.subjects.vdl.asObservable(),
@@ -193,14 +204,14 @@ export class Simulation implements ReportSource {
     return this.host.snapshotOf(id).context as SegmentContext;
   }
 
-  /** The writer's context. */
+  /** The context of the instance the cluster endpoint points at (the writer, after any failover). */
   writer(): WriterContext {
-    return this.host.snapshotOf(this.topology.writer.id).context as WriterContext;
+    return this.host.snapshotOf(this.endpoint).context as WriterContext;
   }
 
   /** The report of the run so far (the object `run --json` prints). */
   report(): SimulationReport {
-    return buildReport(this, [...this.checker.results(), this.readableResult()]);
+    return buildReport(this, [...this.checker.results(), ...this.recoveryChecker.results(), this.readableResult()]);
   }
 
   /** Write stalls so far, including one still going on now. */
@@ -212,13 +223,28 @@ export class Simulation implements ReportSource {
 
   private onObservation(actorId: string, observation: Observation): void {
     const atMs = this.kernel.clock.now();
+    if (observation.kind === 'failover') {
+      this.onFailover(atMs, observation);
+      this.subjects.observations.next({ atMs, actorId, observation });
+      return;
+    }
     this.checker.observe(atMs, observation);
+    this.recoveryChecker.observe(atMs, observation);
     if (observation.kind === 'commitAck') this.acknowledged.set(observation.txnId, observation.commitLsn);
     this.subjects.observations.next({ atMs, actorId, observation });
   }
 
+  private onFailover(atMs: number, observation: Extract<Observation, { kind: 'failover' }>): void {
+    const current = this.failovers[this.failovers.length - 1];
+    if (observation.phase === 'detected') this.failovers.push({ detectedAtMs: atMs, from: observation.writer });
+    else if (observation.phase === 'promoting' && current !== undefined) current.to = observation.candidate;
+    else if (observation.phase === 'writerOpen' && current !== undefined) current.writerOpenAtMs = atMs;
+    else if (observation.phase === 'endpointSwitched' && current !== undefined) current.writerAvailableAtMs = atMs;
+  }
+
   private onPublish(stream: string, item: unknown): void {
-    if (stream === 'redo') this.subjects.redo.next(item as readonly RedoRecord[]);
+    if (stream === 'endpoint') this.endpoint = item as string;
+    else if (stream === 'redo') this.subjects.redo.next(item as readonly RedoRecord[]);
     else if (stream === 'vdl') {
       const nowMs = this.kernel.clock.now();
       if (nowMs - this.lastVdlAdvanceAtMs >= WRITE_STALL_MS && this.lastVdlAdvanceAtMs < this.scenario.workload.stopMs) {
@@ -239,7 +265,7 @@ export class Simulation implements ReportSource {
         new DatabaseClient({
           id: client.id,
           locality: { regionId: this.topology.regionId, azId: client.azId },
-          writerId: this.topology.writer.id,
+          endpoint: () => this.endpoint,
           clock,
           network,
           history,

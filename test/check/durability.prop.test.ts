@@ -126,7 +126,7 @@ describe('Durability (property): one predicate evaluation = brute-force read-quo
         checker.observe(1, { kind: 'allocated', instance: 'w', volumeEpoch: 1, vdl: 0, lal: 10, records: [{ lsn: 1, pg: 0, isCpl: true }] });
         for (const segment of holders) {
           const persistedAt = sameEpoch ? 1 : 2;
-          checker.observe(2, { kind: 'persisted', segment, pg: 0, source: 'w', via: 'write', volumeEpoch: persistedAt, lsns: [1], scl: 1 });
+          checker.observe(2, { kind: 'persisted', segment, pg: 0, source: 'w', via: 'write', volumeEpoch: persistedAt, segmentVolumeEpoch: persistedAt, lsns: [1], scl: 1 });
         }
         // Act.
         checker.observe(3, { kind: 'watermarks', instance: 'w', volumeEpoch: 1, vdl: 1, vcl: 1, maxAllocated: 1 });

@@ -49,6 +49,7 @@ const persisted = (
     source: options.source ?? 'w1',
     via: options.via ?? 'write',
     volumeEpoch,
+    segmentVolumeEpoch: volumeEpoch,
     lsns,
     scl: Math.max(0, ...lsns),
   }));

@@ -17,6 +17,8 @@ function spec(patch: Partial<TopologySpec> = {}): TopologySpec {
     storageNodesPerAz: 4,
     segmentKinds: 'full',
     writerAz: 'us-east-1a',
+    replicas: [],
+    standby: true,
     blocksPerPg: 64,
     lal: 10_000_000,
     ...patch,

@@ -1,0 +1,90 @@
+/**
+ * MetadataService: the storage metadata service that holds the volume epoch (SIGMOD'18 §2.4).
+ *
+ * Modelled as a linearizable key/value actor with compare-and-set (PROTOCOL §1, [I]): a recovering
+ * instance reads the epoch, then claims `epoch + 1` with a CAS that fails if someone else recovered
+ * first (PROTOCOL §5 R1 step 1). It also stores every truncation range before the range is written
+ * to segments, so any later recovery knows all earlier ones (R2), and the recovery anchor (records
+ * at or below it are durable; recovery reads only above it). The anchor stays at 0 in this
+ * version: recovery reads every record, which also gives the new writer every block's chain head
+ * and the values its cold cache needs. It is always up: the real service is
+ * itself replicated, and its failure is outside the AZ+1 budget we model.
+ */
+import { setup } from 'xstate';
+import type { Lsn, VolumeEpoch } from '../src/protocol/ids.js';
+import type { TruncationRange } from '../src/protocol/recovery.js';
+import type { EpochCasMessage, MetadataReadMessage, MetadataStateMessage, RecordTruncationMessage, SendParams } from './messages.js';
+
+/** Input of {@link metadataMachine}. */
+export interface MetadataInput {
+  self: string;
+  /** @defaultValue 1 */
+  volumeEpoch?: number;
+}
+
+/** Context of {@link metadataMachine}. */
+export interface MetadataContext {
+  self: string;
+  volumeEpoch: VolumeEpoch;
+  anchorLsn: Lsn;
+  truncations: TruncationRange[];
+  /** Who won each epoch (the instance whose CAS set it). */
+  holders: Record<number, string>;
+}
+
+/** Events of {@link metadataMachine}. */
+export type MetadataEvent = MetadataReadMessage | EpochCasMessage | RecordTruncationMessage;
+
+function state(context: MetadataContext, request: MetadataStateMessage['request'], ok: boolean): MetadataStateMessage {
+  return { type: 'metadataState', from: context.self, ok, request, volumeEpoch: context.volumeEpoch, anchorLsn: context.anchorLsn, truncations: context.truncations };
+}
+
+const metadataBase = setup({
+  types: { context: {} as MetadataContext, events: {} as MetadataEvent, input: {} as MetadataInput },
+  actions: {
+    send: (_, _params: SendParams) => {},
+  },
+});
+
+/** The metadata service; see the file header. */
+export const metadataMachine = metadataBase
+  .extend({
+    actions: {
+      answerRead: metadataBase.enqueueActions(({ context, event, enqueue }) => {
+        if (event.type !== 'metadataRead') return;
+        enqueue({ type: 'send', params: { to: event.from, message: state(context, 'read', true) } });
+      }),
+      compareAndSet: metadataBase.enqueueActions(({ context, event, enqueue }) => {
+        if (event.type !== 'epochCas') return;
+        const ok = context.volumeEpoch === event.expected && event.next > event.expected;
+        const next: MetadataContext = ok
+          ? { ...context, volumeEpoch: event.next, holders: { ...context.holders, [event.next]: event.from } }
+          : context;
+        if (ok) enqueue.assign({ volumeEpoch: next.volumeEpoch, holders: next.holders });
+        enqueue({ type: 'send', params: { to: event.from, message: state(next, 'cas', ok) } });
+      }),
+      recordTruncation: metadataBase.enqueueActions(({ context, event, enqueue }) => {
+        if (event.type !== 'recordTruncation') return;
+        // Only the holder of the current epoch may record its range (one recovery per epoch).
+        const ok = context.holders[event.volumeEpoch] === event.from && event.volumeEpoch === context.volumeEpoch;
+        const known = context.truncations.some((range) => range.volumeEpoch === event.range.volumeEpoch);
+        const truncations = ok && !known ? [...context.truncations, event.range] : context.truncations;
+        if (ok) enqueue.assign({ truncations });
+        enqueue({ type: 'send', params: { to: event.from, message: state({ ...context, truncations }, 'recordTruncation', ok) } });
+      }),
+    },
+  })
+  .createMachine({
+    id: 'metadata',
+    context: ({ input }) => ({ self: input.self, volumeEpoch: (input.volumeEpoch ?? 1) as VolumeEpoch, anchorLsn: 0 as Lsn, truncations: [], holders: {} }),
+    initial: 'serving',
+    states: {
+      serving: {
+        on: {
+          metadataRead: { actions: 'answerRead' },
+          epochCas: { actions: 'compareAndSet' },
+          recordTruncation: { actions: 'recordTruncation' },
+        },
+      },
+    },
+  });

@@ -1,0 +1,213 @@
+/**
+ * The bookkeeping of one crash recovery, run by the instance that becomes the writer
+ * (PROTOCOL §2.9 and the fence-first procedure of §5 R1):
+ *
+ * 1. read the metadata service, then claim volume epoch e' = e + 1 by compare-and-set;
+ * 2. send `recoveryOpen(e')` to every segment of every PG: each adopts e' before it answers (the
+ *    fence), so the old writer can no longer make durable a record recovery does not see (S8);
+ *    wait for a read quorum of every PG (and a short grace for stragglers, so repair can skip
+ *    records already on a write quorum);
+ * 3. plan: U, VCL', VDL', the truncation range (VDL', VDL' + LAL] (`planRecovery`);
+ * 4. store the range in the metadata service, then write it to a write quorum of every PG;
+ * 5. re-replicate records ≤ VDL' to a write quorum where missing, and wait until a write quorum
+ *    of every PG is complete to VDL' (the PG can take writes again);
+ * 6. open: LSNs continue above the range; VDL starts at the range's end.
+ *
+ * Plain data, owner-private to the instance machine and updated in place, like the writer state.
+ */
+import type { Lsn, MembershipEpoch, PgId, SegmentId, VolumeEpoch } from '../src/protocol/ids.js';
+import type { QuorumConfig } from '../src/protocol/quorum-config.js';
+import type { QuorumPredicate } from '../src/protocol/quorum.js';
+import { satisfies } from '../src/protocol/quorum.js';
+import type { RecoveryPlan, StoredRecord, TruncationRange } from '../src/protocol/recovery.js';
+import { isAnnulled, planRecovery } from '../src/protocol/recovery.js';
+import type { RecoveryStateMessage, RedoPayload, TruncateAckMessage, WireMessage, WriteAckMessage } from './messages.js';
+
+/** One PG as recovery sees it. */
+export interface RecoveryPg {
+  pg: number;
+  members: readonly string[];
+  read: QuorumPredicate;
+  write: QuorumPredicate;
+  membershipEpoch: MembershipEpoch;
+}
+
+/** Where a recovery stands. */
+export interface RecoveryState {
+  volumeEpoch: VolumeEpoch;
+  anchorLsn: Lsn;
+  priorTruncations: TruncationRange[];
+  lal: number;
+  pgs: RecoveryPg[];
+  /** Recovery reads, per PG, per segment. */
+  responses: Record<number, Record<string, RecoveryStateMessage>>;
+  plan: RecoveryPlan | undefined;
+  /** Per PG, per segment: the highest SCL known at e' (from truncate acks and write acks). */
+  sclAtEpoch: Record<number, Record<string, Lsn>>;
+  /** Per PG, the records re-replication still has to make durable. */
+  repair: Record<number, StoredRecord<RedoPayload>[]>;
+}
+
+/** Starts a recovery at epoch e' (after the CAS succeeded). */
+export function createRecoveryState(options: {
+  volumeEpoch: VolumeEpoch;
+  anchorLsn: Lsn;
+  priorTruncations: readonly TruncationRange[];
+  lal: number;
+  pgs: readonly RecoveryPg[];
+}): RecoveryState {
+  return {
+    volumeEpoch: options.volumeEpoch,
+    anchorLsn: options.anchorLsn,
+    priorTruncations: [...options.priorTruncations],
+    lal: options.lal,
+    pgs: [...options.pgs],
+    responses: {},
+    plan: undefined,
+    sclAtEpoch: {},
+    repair: {},
+  };
+}
+
+/** The `recoveryOpen` messages for every member that has not answered yet. */
+export function recoveryOpens(state: RecoveryState, self: string): { to: string; message: WireMessage }[] {
+  const sends: { to: string; message: WireMessage }[] = [];
+  for (const pg of state.pgs) {
+    const answered = state.responses[pg.pg] ?? {};
+    for (const member of pg.members) {
+      if (answered[member] !== undefined) continue;
+      sends.push({ to: member, message: { type: 'recoveryOpen', from: self, pg: pg.pg as PgId, volumeEpoch: state.volumeEpoch, anchorLsn: state.anchorLsn } });
+    }
+  }
+  return sends;
+}
+
+/** Records a recovery read answer (only those at this recovery's epoch count). */
+export function recordRecoveryResponse(state: RecoveryState, message: RecoveryStateMessage): void {
+  if (message.volumeEpoch !== state.volumeEpoch) return;
+  (state.responses[message.pg] ??= {})[message.from] = message;
+}
+
+/** True iff every PG's responders satisfy its read quorum (SIGMOD'18 §2.4). */
+export function readQuorumOfEveryPg(state: RecoveryState): boolean {
+  return state.pgs.every((pg) => satisfies(pg.read, (segment) => (state.responses[pg.pg] ?? {})[segment] !== undefined));
+}
+
+/** True iff every member of every PG has answered (no point waiting longer). */
+export function everyMemberAnswered(state: RecoveryState): boolean {
+  return state.pgs.every((pg) => pg.members.every((member) => (state.responses[pg.pg] ?? {})[member] !== undefined));
+}
+
+/**
+ * Computes the plan (PROTOCOL §5 R1 step 3) from the answers so far. Truncations the responders
+ * hold are added to the metadata service's list, so none is missed.
+ */
+export function makePlan(state: RecoveryState): RecoveryPlan | undefined {
+  const ranges = [...state.priorTruncations];
+  for (const byMember of Object.values(state.responses)) {
+    for (const response of Object.values(byMember)) {
+      for (const range of response.truncations) {
+        if (!ranges.some((held) => held.volumeEpoch === range.volumeEpoch)) ranges.push(range);
+      }
+    }
+  }
+  const outcome = planRecovery({
+    volumeEpoch: state.volumeEpoch,
+    anchorLsn: state.anchorLsn,
+    lal: state.lal,
+    priorTruncations: ranges,
+    pgs: state.pgs.map((pg) => ({
+      pg: pg.pg as PgId,
+      config: { membershipEpoch: pg.membershipEpoch, write: pg.write, read: pg.read } satisfies QuorumConfig,
+      responses: Object.values(state.responses[pg.pg] ?? {}).map((r) => ({ segmentId: r.from as SegmentId, scl: r.scl, records: r.records })),
+    })),
+  });
+  if (outcome.kind !== 'planned') return undefined;
+  state.plan = outcome.plan;
+  state.priorTruncations = ranges;
+  for (const pgRepair of outcome.plan.reReplication) state.repair[pgRepair.pg] = [...pgRepair.records] as StoredRecord<RedoPayload>[];
+  return outcome.plan;
+}
+
+/** The `truncate` messages for every member not yet known to hold the range. */
+export function truncates(state: RecoveryState, self: string): { to: string; message: WireMessage }[] {
+  const plan = state.plan;
+  if (plan === undefined) return [];
+  const sends: { to: string; message: WireMessage }[] = [];
+  for (const pg of state.pgs) {
+    const known = state.sclAtEpoch[pg.pg] ?? {};
+    for (const member of pg.members) {
+      if (known[member] !== undefined) continue;
+      sends.push({ to: member, message: { type: 'truncate', from: self, pg: pg.pg as PgId, volumeEpoch: state.volumeEpoch, range: plan.truncation } });
+    }
+  }
+  return sends;
+}
+
+/** Records a truncate ack or a write ack at e': the segment holds the range and is complete to `scl`. */
+export function recordEpochAck(state: RecoveryState, message: TruncateAckMessage | WriteAckMessage): void {
+  if (message.volumeEpoch !== state.volumeEpoch) return;
+  const byMember = (state.sclAtEpoch[message.pg] ??= {});
+  const before = byMember[message.from];
+  if (before === undefined || before < message.scl) byMember[message.from] = message.scl;
+}
+
+/** True iff a write quorum of every PG holds the truncation range at e' (R1 step 4). */
+export function truncatedOnWriteQuorums(state: RecoveryState): boolean {
+  return state.pgs.every((pg) => satisfies(pg.write, (segment) => (state.sclAtEpoch[pg.pg] ?? {})[segment] !== undefined));
+}
+
+/** The PG's last surviving record ≤ VDL': a segment complete to it holds everything recovery kept. */
+function targetOf(state: RecoveryState, pg: number): Lsn {
+  return (state.plan?.lastPgLsnByPg[pg] ?? 0) as Lsn;
+}
+
+/** True iff a write quorum of every PG is complete to VDL' at e' (R1 step 5): the volume can open. */
+export function repairedOnWriteQuorums(state: RecoveryState): boolean {
+  return state.pgs.every((pg) => {
+    const target = targetOf(state, pg.pg);
+    const known = state.sclAtEpoch[pg.pg] ?? {};
+    return satisfies(pg.write, (segment) => (known[segment] ?? -1) >= target);
+  });
+}
+
+/**
+ * Re-replication batches: each PG's records that are not yet on a write quorum go, at e', to every
+ * member not known to be complete to VDL'.
+ */
+export function repairs(state: RecoveryState, self: string, maxBatchRecords: number): { to: string; message: WireMessage }[] {
+  const sends: { to: string; message: WireMessage }[] = [];
+  for (const pg of state.pgs) {
+    const records = state.repair[pg.pg] ?? [];
+    if (records.length === 0) continue;
+    const target = targetOf(state, pg.pg);
+    const known = state.sclAtEpoch[pg.pg] ?? {};
+    for (const member of pg.members) {
+      if ((known[member] ?? -1) >= target) continue;
+      for (let i = 0; i < records.length; i += maxBatchRecords) {
+        const batch = records.slice(i, i + maxBatchRecords);
+        sends.push({ to: member, message: { type: 'writeBatch', from: self, pg: pg.pg as PgId, volumeEpoch: state.volumeEpoch, membershipEpoch: pg.membershipEpoch, records: batch } });
+      }
+    }
+  }
+  return sends;
+}
+
+/**
+ * What the new writer starts from: every surviving record ≤ VDL' in LSN order (with the anchor
+ * at 0 these are all of them), for its block backlinks and its cache of values.
+ */
+export function survivingRecords(state: RecoveryState): StoredRecord<RedoPayload>[] {
+  const plan = state.plan;
+  if (plan === undefined) return [];
+  const byLsn = new Map<number, StoredRecord<RedoPayload>>();
+  for (const byMember of Object.values(state.responses)) {
+    for (const response of Object.values(byMember)) {
+      for (const record of response.records) {
+        if (record.lsn > plan.vdl || byLsn.has(record.lsn) || isAnnulled(record, state.priorTruncations)) continue;
+        byLsn.set(record.lsn, record);
+      }
+    }
+  }
+  return [...byLsn.values()].sort((a, b) => a.lsn - b.lsn);
+}
