@@ -39,7 +39,7 @@ export function formatRunReport(report: SimulationReport, scenario: Scenario, re
     `network     ${report.network.sent} sent, ${report.network.delivered} delivered, ${report.network.dropped} dropped`,
     '',
     'invariants',
-    ...report.invariants.map((result) => `  ${result.ok ? 'ok  ' : 'FAIL'}  ${result.name} (${result.kind})${result.ok ? '' : `: ${result.violations} violations`}`),
+    ...report.invariants.map((result) => `  ${result.ok ? 'ok  ' : 'FAIL'}  ${result.name} (${result.kind})${verdictNote(result)}`),
     ...failedInvariants.flatMap((result) => result.firstViolations.map((v) => `        at ${ms(v.atMs)}: ${v.message}`)),
     ...storage.lost.map((lost) => `        lost txn ${lost.txnId}: ${lost.missing}`),
     '',
@@ -50,8 +50,19 @@ export function formatRunReport(report: SimulationReport, scenario: Scenario, re
   return lines.join('\n');
 }
 
+function verdictNote(result: SimulationReport['invariants'][number]): string {
+  if (!result.ok) return `: ${result.violations} violations`;
+  if (result.kind === 'sometimes') return result.witnessed === true ? ': seen' : ': not seen in this run';
+  return result.vacuous === true ? ': nothing to check in this run' : '';
+}
+
 function timeline(report: SimulationReport): [number, string][] {
   const entries: [number, string][] = report.faults.map((fault) => [fault.atMs, `fault: ${fault.fault} ${fault.target}`]);
+  for (const failover of report.failovers) {
+    entries.push([failover.detectedAtMs, `failover: ${failover.from} declared failed; promoting ${failover.to ?? '(none yet)'}`]);
+    if (failover.writerOpenAtMs !== undefined) entries.push([failover.writerOpenAtMs, `failover: ${failover.to} recovered the volume and opened it`]);
+    if (failover.writerAvailableAtMs !== undefined) entries.push([failover.writerAvailableAtMs, `failover: cluster endpoint now points at ${failover.to}`]);
+  }
   for (const stall of report.writeStalls) {
     entries.push([stall.fromMs, `writes stalled (no VDL advance) until ${Math.round(stall.toMs)} ms: ${ms(stall.toMs - stall.fromMs)}`]);
   }

@@ -15,6 +15,12 @@ const REGION = 'us-east-1';
 const AZ_A = 'us-east-1a';
 const AZ_B = 'us-east-1b';
 const AZ_C = 'us-east-1c';
+const WRITER = `inst:${REGION}:writer`;
+/** Two replicas: tier 0 in AZ b, tier 1 (a larger instance) in AZ c. */
+const REPLICAS = [
+  { az: AZ_B, tier: 0, sizeAcu: 16 },
+  { az: AZ_C, tier: 1, sizeAcu: 32 },
+];
 
 /** What every built-in shares: 1 region, 3 AZs, writer in AZ a, 500 commits/s. */
 function builtin(file: ScenarioFile): Scenario {
@@ -82,6 +88,83 @@ const DEFINITIONS: readonly Scenario[] = [
       { atMs: 5_000, kind: 'segmentRestart', segment: `seg:pg1:${AZ_B}:1` },
     ],
     durationMs: 10_000,
+  }),
+  // --- Crash recovery and failover (PROTOCOL §2.9, §2.10) ------------------------------------
+  builtin({
+    name: 'writer-crash',
+    description: 'The writer crashes at 5 s; the control plane promotes the tier-0 replica, which recovers the volume.',
+    topology: { pgCount: 4, replicas: REPLICAS },
+    workload: { commitsPerS: 200, txnTimeoutMs: 2_000 },
+    faults: [{ atMs: 5_000, kind: 'instanceCrash', instance: WRITER }],
+    durationMs: 50_000,
+  }),
+  builtin({
+    name: 'writer-crash-no-replica',
+    description: 'The writer crashes at 5 s with no replica: after the replacement delay the standby recovers the volume.',
+    topology: { pgCount: 4, replicas: [] },
+    workload: { commitsPerS: 200, txnTimeoutMs: 2_000 },
+    failover: { replacementDelayMs: 60_000 },
+    faults: [{ atMs: 5_000, kind: 'instanceCrash', instance: WRITER }],
+    durationMs: 110_000,
+  }),
+  builtin({
+    name: 'zombie-writer',
+    description: 'At 5 s the writer loses the control plane, metadata and replicas but keeps serving; a replica recovers and fences it.',
+    topology: { pgCount: 4, replicas: REPLICAS },
+    workload: { commitsPerS: 300, txnTimeoutMs: 2_000 },
+    faults: [
+      // The old writer still reaches its segments and clients: it keeps committing until a segment
+      // that answered the new writer's recovery read rejects it (SIGMOD'18 §2.4, PROTOCOL S8).
+      { atMs: 5_000, kind: 'partition', sideA: [WRITER], sideB: ['control-plane', 'metadata', 'inst:us-east-1:replica1', 'inst:us-east-1:replica2'] },
+      { atMs: 45_000, kind: 'heal' },
+    ],
+    durationMs: 50_000,
+  }),
+  builtin({
+    name: 'recovery-ragged-edge',
+    description: 'PG 0 writes reach only 3 segments, then the writer crashes: recovery reads them, so the unacknowledged edge survives (PROTOCOL 6b, outcome A).',
+    topology: { pgCount: 2, replicas: REPLICAS, lal: 1_000 },
+    workload: { commitsPerS: 200, txnTimeoutMs: 2_000 },
+    faults: [
+      // From 5 s PG 0's records reach a:1, a:2, b:1 only: 3 of 6, no write quorum, nothing commits.
+      { atMs: 5_000, kind: 'partition', sideA: [WRITER], sideB: [`seg:pg0:${AZ_B}:2`, `seg:pg0:${AZ_C}:1`, `seg:pg0:${AZ_C}:2`], oneWay: true },
+      { atMs: 5_500, kind: 'instanceCrash', instance: WRITER },
+    ],
+    durationMs: 40_000,
+  }),
+  builtin({
+    name: 'recovery-ragged-edge-annulled',
+    description: 'As recovery-ragged-edge, but recovery cannot reach the 3 holders: the edge is annulled by the truncation range (PROTOCOL 6b, outcome B).',
+    topology: { pgCount: 2, replicas: REPLICAS, lal: 1_000 },
+    workload: { commitsPerS: 200, txnTimeoutMs: 2_000 },
+    faults: [
+      { atMs: 5_000, kind: 'partition', sideA: [WRITER], sideB: [`seg:pg0:${AZ_B}:2`, `seg:pg0:${AZ_C}:1`, `seg:pg0:${AZ_C}:2`], oneWay: true },
+      // The promoted replica reads the other 3 (a read quorum without the edge), and gossip cannot
+      // carry the edge across either.
+      {
+        atMs: 5_000,
+        kind: 'partition',
+        sideA: [`seg:pg0:${AZ_A}:1`, `seg:pg0:${AZ_A}:2`, `seg:pg0:${AZ_B}:1`],
+        sideB: ['inst:us-east-1:replica1', `seg:pg0:${AZ_B}:2`, `seg:pg0:${AZ_C}:1`, `seg:pg0:${AZ_C}:2`],
+      },
+      { atMs: 5_500, kind: 'instanceCrash', instance: WRITER },
+      // PG 0 needs a 4th segment to take the truncation; once healed, the holders drop the edge.
+      { atMs: 25_000, kind: 'heal' },
+    ],
+    durationMs: 45_000,
+  }),
+  builtin({
+    name: 'crash-during-recovery',
+    description: 'The writer crashes; the promoted replica crashes in the middle of its recovery; the next replica recovers at a higher epoch (R2).',
+    topology: { pgCount: 4, replicas: REPLICAS },
+    workload: { commitsPerS: 200, txnTimeoutMs: 2_000 },
+    failover: { promotionTimeoutMs: 10_000 },
+    faults: [
+      { atMs: 5_000, kind: 'instanceCrash', instance: WRITER },
+      // Failover starts at 21 s (5 missed checks every 3 s after the crash); recovery takes ~13 ms.
+      { atMs: 21_008, kind: 'instanceCrash', instance: 'inst:us-east-1:replica1' },
+    ],
+    durationMs: 60_000,
   }),
 ];
 

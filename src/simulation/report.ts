@@ -35,10 +35,26 @@ export interface SimulationReport {
     lostAcknowledged: number;
   };
   latencyMs: { commitP50: number; commitP99: number; commitMax: number };
+  /**
+   * The first failover, when there was one: when the control plane declared the writer failed,
+   * and when clients could reach the new writer (endpoint switched). Later ones are in `failovers`.
+   */
+  failover?: { detectedAtMs: number; writerOpenAtMs?: number; writerAvailableAtMs?: number; from: string; to?: string };
+  failovers: { detectedAtMs: number; writerOpenAtMs?: number; writerAvailableAtMs?: number; from: string; to?: string }[];
   /** Periods of 100 ms or more without a VDL advance while clients were writing. */
   writeStalls: { fromMs: number; toMs: number }[];
   volume: { vcl: number; vdl: number; maxAllocated: number; volumeEpoch: number };
-  invariants: { name: string; kind: string; ok: boolean; violations: number; vacuous?: boolean; firstViolations: { atMs: number; message: string }[] }[];
+  invariants: {
+    name: string;
+    kind: string;
+    ok: boolean;
+    violations: number;
+    /** For `sometimes` properties: whether the situation ever occurred. */
+    witnessed?: boolean;
+    /** Nothing was there to check (a check that never triggered is reported, not passed silently). */
+    vacuous?: boolean;
+    firstViolations: { atMs: number; message: string }[];
+  }[];
   storage: { segments: number; segmentsDown: number; recordsViaGossip: number; unavailablePgs: number[]; lost: { txnId: number; missing: string }[] };
   writer: { state: string; transactions: number; batches: number; recordsResent: number; lalStalls: number };
   network: NetworkStats;
@@ -98,6 +114,8 @@ export function buildReport(sim: ReportSource, invariantResults: readonly Proper
       lostAcknowledged: new Set(durability.lost.map((lost) => lost.txnId)).size,
     },
     latencyMs: { commitP50: quantile(latencies, 0.5), commitP99: quantile(latencies, 0.99), commitMax: latencies[latencies.length - 1] ?? 0 },
+    ...(sim.failovers.length > 0 ? { failover: { ...sim.failovers[0]! } } : {}),
+    failovers: sim.failovers.map((failover) => ({ ...failover })),
     writeStalls: sim.stallsSoFar(),
     volume: { vcl: writer.state.tracker.vcl, vdl: writer.state.tracker.vdl, maxAllocated: writer.state.tracker.maxAllocatedLsn, volumeEpoch: writer.volumeEpoch },
     invariants: results.map((result) => ({
@@ -105,6 +123,7 @@ export function buildReport(sim: ReportSource, invariantResults: readonly Proper
       kind: result.kind,
       ok: result.ok,
       violations: result.violations,
+      witnessed: result.witnessed,
       vacuous: result.vacuous,
       firstViolations: result.firstViolations.map((v) => ({ atMs: v.atMs, message: v.message })),
     })),

@@ -24,6 +24,7 @@ export interface ReportSource {
   readonly history: { readonly entries: readonly HistoryEntry[] };
   readonly workload: { readonly stats: { readonly skipped: number } };
   readonly faultLog: readonly AppliedFault[];
+  readonly failovers: readonly { detectedAtMs: number; writerOpenAtMs?: number; writerAvailableAtMs?: number; from: string; to?: string }[];
   stallsSoFar(): { fromMs: number; toMs: number }[];
   segment(id: string): SegmentContext;
   writer(): WriterContext;

@@ -15,7 +15,8 @@ describe('aurora-actors scenarios / run', () => {
     const result = run('scenarios');
     expect(result.status).toBe(0);
     const names = result.stdout.trim().split('\n').map((line) => line.split(/\s+/)[0]);
-    expect(names).toEqual(['steady-state', 'az-outage', 'az-plus-one', 'slow-segment', 'segment-crash-gossip']);
+    expect(names.slice(0, 5)).toEqual(['steady-state', 'az-outage', 'az-plus-one', 'slow-segment', 'segment-crash-gossip']);
+    expect(names).toEqual(expect.arrayContaining(['writer-crash', 'writer-crash-no-replica', 'zombie-writer', 'crash-during-recovery']));
   });
 
   it('runs az-plus-one --seed 7 --json: zero lost acknowledged commits and every invariant ok', () => {
@@ -32,6 +33,16 @@ describe('aurora-actors scenarios / run', () => {
     expect(report.invariants.every((result: { ok: boolean }) => result.ok)).toBe(true);
     for (const field of ['simulatedMs', 'traceHash', 'latencyMs', 'volume']) expect(report).toHaveProperty(field);
     expect(report.writeStalls.length).toBeGreaterThan(0);
+  });
+
+  it.each(['zombie-writer', 'writer-crash'])('runs %s --seed 3 --json: every invariant ok, nothing lost, failover times reported', (name) => {
+    const result = run('run', name, '--seed', '3', '--json');
+    expect(result.status).toBe(0);
+    const report = JSON.parse(result.stdout.split('\n').slice(1).join('\n'));
+    expect(report.commits.lostAcknowledged).toBe(0);
+    expect(report.invariants.filter((r: { ok: boolean }) => !r.ok)).toEqual([]);
+    expect(report.failover.detectedAtMs).toBeGreaterThan(5_000);
+    expect(report.failover.writerAvailableAtMs).toBeGreaterThan(report.failover.detectedAtMs);
   });
 
   it('runs a scenario file and writes the trace and the Jepsen-style history', () => {
