@@ -39,6 +39,8 @@ import {
   truncatedOnWriteQuorums,
   truncates,
 } from './recovery-state.js';
+import type { ReplicaState } from './replica-state.js';
+import { applicableCount, applyRecords, createReplicaState, receiveShipment, resetReplica } from './replica-state.js';
 import type { WriterEffect, WriterState } from './writer-state.js';
 import { applyAck, flushBoxcar, hasUnacked, retransmit, startTransaction } from './writer-state.js';
 
@@ -79,6 +81,14 @@ export interface WriterInput {
   recoveryRetryMs?: number;
   /** After a read quorum of every PG answered, wait this long for the rest. @defaultValue 5 */
   recoveryGraceMs?: number;
+  /** Replica: blocks it caches (and keeps up to date from the redo stream). @defaultValue every block */
+  cachedBlocks?: readonly number[];
+  /** Replica: time to apply one redo record. @defaultValue 0.01 */
+  applyMsPerRecord?: number;
+  /** Replica: restart when it stays behind its known VDL this long (PROTOCOL §5 F2). @defaultValue 1000 */
+  maxReplicaLagMs?: number;
+  /** Replica: how long a restart takes. @defaultValue 2000 */
+  replicaRestartMs?: number;
 }
 
 /** Context of {@link writerMachine}. */
@@ -99,6 +109,14 @@ export interface WriterContext {
   recovery: RecoveryState | undefined;
   /** What the metadata service said last (read or CAS). */
   metadata: MetadataStateMessage | undefined;
+  /** Owner-private state of the reader role (see `replica-state.ts`). */
+  replica: ReplicaState;
+  /** Records in the apply step in progress (0 when idle). */
+  applying: number;
+  /** Lag checks in a row that found the replica behind the VDL it knew at the previous check. */
+  behindChecks: number;
+  /** The known VDL at the previous lag check. */
+  vdlAtLagCheck: Lsn;
   stats: { transactions: number; commitsAcknowledged: number; batches: number; recordsResent: number; lalStalls: number; recoveries: number };
 }
 
@@ -109,6 +127,9 @@ export type WriterEvent =
   | { type: 'retransmitTick' }
   | { type: 'recoveryRetry' }
   | { type: 'recoveryGraceOver' }
+  | { type: 'applyDone' }
+  | { type: 'lagCheck' }
+  | { type: 'restartDone' }
   | OutageSignal
   | ProcessSignal;
 
@@ -117,6 +138,16 @@ export const linkTimerId = (pg: number): string => `writer.link.${pg}`;
 export const WRITER_RETRANSMIT_TIMER = 'writer.retransmit';
 export const RECOVERY_RETRY_TIMER = 'recovery.retry';
 export const RECOVERY_GRACE_TIMER = 'recovery.grace';
+export const REPLICA_APPLY_TIMER = 'replica.apply';
+export const REPLICA_LAG_TIMER = 'replica.lagCheck';
+export const REPLICA_RESTART_TIMER = 'replica.restart';
+/** Period of a replica's lag check. */
+const LAG_CHECK_MS = 100;
+
+/** Every block of the volume: a replica caches all of them unless told otherwise. */
+function allBlocks(input: WriterInput): number[] {
+  return Array.from({ length: input.pgs.length * input.blocksPerPg }, (_, block) => block);
+}
 
 /** What a recovered writer starts from (PROTOCOL §5 R1 step 5). */
 interface RecoveredStart {
@@ -244,6 +275,15 @@ function pong(context: WriterContext, event: WriterEvent, state: string): SendPa
 const answersHealthAs = (state: string) => ({
   healthPing: { actions: { type: 'send' as const, params: ({ context, event }: { context: WriterContext; event: WriterEvent }) => pong(context, event, state) } },
 });
+
+/** Starts the next apply step if whole MTRs are applicable (one step at a time). */
+function startApply(enqueue: Enqueue, context: WriterContext): void {
+  const count = applicableCount(context.replica, 256);
+  enqueue.assign({ applying: count });
+  if (count > 0) {
+    enqueue.raise({ type: 'applyDone' }, { delay: count * (context.input.applyMsPerRecord ?? 0.01), id: REPLICA_APPLY_TIMER });
+  }
+}
 
 function sendAll(enqueue: Enqueue, sends: readonly { to: string; message: WireMessage }[]): void {
   for (const send of sends) enqueue({ type: 'send', params: send });
@@ -395,12 +435,71 @@ export const writerMachine = instanceBase.extend({
       enqueue({ type: 'observe', params: { kind: 'writerOpened', instance: context.self, volumeEpoch: recovery.volumeEpoch, nextLsn: start.nextLsn, vdl: start.durableLsn } });
       enqueue({ type: 'send', params: { to: controlPlaneOf(context), message: { type: 'writerOpen', from: context.self, volumeEpoch: recovery.volumeEpoch } } });
     }),
-    forgetWriterState: instanceBase.assign(({ context }) => ({ state: createWriterState(context.input), recovery: undefined, role: 'standby' as const })),
+    forgetWriterState: instanceBase.assign(({ context }) => ({ state: createWriterState(context.input), recovery: undefined })),
+    becomeStandby: instanceBase.assign({ role: 'standby' as const }),
+    /** A restarted instance rejoins as a replica with a cold cache, following the current writer. */
+    becomeReader: instanceBase.assign(({ context }) => ({
+      role: 'reader' as const,
+      replica: createReplicaState(context.volumeEpoch, context.input.cachedBlocks ?? allBlocks(context.input)),
+      applying: 0,
+      behindChecks: 0,
+    })),
+    // --- reader role (PROTOCOL §2.8) --------------------------------------------------------
+    /** Takes a shipment of redo and VDL; a newer writer or a hole in the stream restarts the cache. */
+    receiveRedo: instanceBase.enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'redoShip') return;
+      const { replica } = context;
+      if (event.volumeEpoch < replica.volumeEpoch) return;
+      if (event.volumeEpoch > replica.volumeEpoch) {
+        resetReplica(replica, event.volumeEpoch, event.vdl);
+        enqueue({ type: 'observe', params: { kind: 'replicaRestarted', instance: context.self, reason: 'newWriter' } });
+      }
+      if (!receiveShipment(replica, event.records, event.vdl)) {
+        resetReplica(replica, event.volumeEpoch, event.vdl);
+        enqueue({ type: 'observe', params: { kind: 'replicaRestarted', instance: context.self, reason: 'gap' } });
+        receiveShipment(replica, event.records, event.vdl);
+      }
+      if (context.applying === 0) startApply(enqueue, context);
+    }),
+    /** An apply step finished: whole MTRs up to a CPL ≤ the known VDL are now visible. */
+    finishApply: instanceBase.enqueueActions(({ context, enqueue }) => {
+      const { replica } = context;
+      applyRecords(replica, context.applying);
+      enqueue({ type: 'observe', params: { kind: 'replicaApplied', instance: context.self, volumeEpoch: replica.volumeEpoch, appliedLsn: replica.appliedLsn, knownVdl: replica.knownVdl } });
+      startApply(enqueue, { ...context, applying: 0 });
+    }),
+    armLagCheck: instanceBase.enqueueActions(({ enqueue }) => {
+      enqueue.cancel(REPLICA_LAG_TIMER);
+      enqueue.raise({ type: 'lagCheck' }, { delay: LAG_CHECK_MS, id: REPLICA_LAG_TIMER });
+    }),
+    /** Behind the VDL known one check ago, again: count it (a time measure: checks × period). */
+    checkLag: instanceBase.enqueueActions(({ context, enqueue }) => {
+      const behind = context.replica.appliedLsn < context.vdlAtLagCheck;
+      enqueue.assign({ behindChecks: behind ? context.behindChecks + 1 : 0, vdlAtLagCheck: context.replica.knownVdl });
+      enqueue.raise({ type: 'lagCheck' }, { delay: LAG_CHECK_MS, id: REPLICA_LAG_TIMER });
+    }),
+    /** Restarting drops the cache and backlog (PROTOCOL §5 F2). */
+    dropReplicaState: instanceBase.enqueueActions(({ context, enqueue }) => {
+      enqueue.cancel(REPLICA_APPLY_TIMER);
+      enqueue.cancel(REPLICA_LAG_TIMER);
+      resetReplica(context.replica, context.replica.volumeEpoch, context.replica.knownVdl);
+      enqueue.assign({ applying: 0, behindChecks: 0 });
+      enqueue({ type: 'observe', params: { kind: 'replicaRestarted', instance: context.self, reason: 'lag' } });
+      enqueue.raise({ type: 'restartDone' }, { delay: context.input.replicaRestartMs ?? 2_000, id: REPLICA_RESTART_TIMER });
+    }),
+    stopReplicaTimers: enqueueActions(({ enqueue }) => {
+      enqueue.cancel(REPLICA_APPLY_TIMER);
+      enqueue.cancel(REPLICA_LAG_TIMER);
+      enqueue.cancel(REPLICA_RESTART_TIMER);
+      enqueue.assign({ applying: 0, behindChecks: 0 });
+    }),
   },
   guards: {
     newerVolumeEpoch: ({ context, event }) => event.type === 'writeReject' && event.reason === 'staleVolumeEpoch' && event.volumeEpoch > context.volumeEpoch,
     startsAsWriter: ({ context }) => context.role === 'writer',
     startsAsReader: ({ context }) => context.role === 'reader',
+    laggingTooFar: ({ context }) =>
+      context.replica.appliedLsn < context.vdlAtLagCheck && (context.behindChecks + 1) * LAG_CHECK_MS >= (context.input.maxReplicaLagMs ?? 1_000),
     casWon: ({ context, event }) => event.type === 'metadataState' && event.request === 'cas' && event.ok && event.volumeEpoch > context.volumeEpoch,
     casLost: ({ event }) => event.type === 'metadataState' && event.request === 'cas' && !event.ok,
     metadataRead: ({ event }) => event.type === 'metadataState' && event.request === 'read',
@@ -425,6 +524,10 @@ export const writerMachine = instanceBase.extend({
     state: createWriterState(input),
     recovery: undefined,
     metadata: undefined,
+    replica: createReplicaState((input.volumeEpoch ?? 1) as VolumeEpoch, input.cachedBlocks ?? allBlocks(input)),
+    applying: 0,
+    behindChecks: 0,
+    vdlAtLagCheck: 0 as Lsn,
     stats: { transactions: 0, commitsAcknowledged: 0, batches: 0, recordsResent: 0, lalStalls: 0, recoveries: 0 },
   }),
   initial: 'booting',
@@ -460,11 +563,26 @@ export const writerMachine = instanceBase.extend({
       },
     },
     reader: {
+      initial: 'following',
       on: {
         ...answersHealthAs('reader'),
-        promote: { target: 'recovering' },
-        crash: { target: 'down' },
-        outage: { target: 'down' },
+        promote: { target: 'recovering', actions: 'stopReplicaTimers' },
+        crash: { target: 'down', actions: 'stopReplicaTimers' },
+        outage: { target: 'down', actions: 'stopReplicaTimers' },
+      },
+      states: {
+        following: {
+          entry: 'armLagCheck',
+          on: {
+            redoShip: { actions: 'receiveRedo' },
+            applyDone: { actions: 'finishApply' },
+            lagCheck: [{ guard: 'laggingTooFar', target: 'restarting', actions: 'dropReplicaState' }, { actions: 'checkLag' }],
+          },
+        },
+        restarting: {
+          // The process restarts: the stream it misses meanwhile is lost, its cache cold after.
+          on: { restartDone: { target: 'following' } },
+        },
       },
     },
     standby: {
@@ -497,7 +615,7 @@ export const writerMachine = instanceBase.extend({
             metadataState: [
               { guard: 'casWon', target: 'reading', actions: ['rememberMetadata', 'openVolume'] },
               // Someone else recovered first (R1 step 1): stand by; the control plane decides.
-              { guard: 'casLost', target: '#instance.standby', actions: 'forgetWriterState' },
+              { guard: 'casLost', target: '#instance.standby', actions: ['forgetWriterState', 'becomeStandby'] },
             ],
           },
         },
@@ -551,12 +669,12 @@ export const writerMachine = instanceBase.extend({
       },
     },
     down: {
-      // In-memory state is lost; a restart brings the instance back as a standby.
+      // In-memory state is lost; a restart brings the instance back as a replica (PROTOCOL §2.10).
       tags: ['offline'],
       entry: ['stopWriterTimers', 'forgetWriterState'],
       on: {
-        restart: { target: 'standby' },
-        recover: { target: 'standby' },
+        restart: { target: 'reader', actions: 'becomeReader' },
+        recover: { target: 'reader', actions: 'becomeReader' },
       },
     },
   },

@@ -211,6 +211,18 @@ export interface WriterOpenMessage {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Writer -> replicas (PROTOCOL §2.8)
+
+/** Redo records (whole MTRs, in LSN order) and the writer's VDL, shipped to a replica. */
+export interface RedoShipMessage {
+  type: 'redoShip';
+  from: string;
+  volumeEpoch: VolumeEpoch;
+  records: readonly RedoRecord[];
+  vdl: Lsn;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Client <-> writer
 
 /** One operation of a transaction. */
@@ -267,6 +279,7 @@ export interface SlowDiskSignal {
 
 /** Every message that crosses the network. */
 export type WireMessage =
+  | RedoShipMessage
   | RecoveryOpenMessage
   | RecoveryStateMessage
   | TruncateMessage

@@ -68,6 +68,18 @@ export type WriterEffect =
   | { type: 'publish'; params: { stream: 'redo' | 'vdl'; item: unknown } }
   | { type: 'flushSoon'; pg: number };
 
+/** What the writer publishes on the `redo` stream: each MTR's records as allocated. */
+export interface RedoPublication {
+  volumeEpoch: VolumeEpoch;
+  records: readonly RedoRecord[];
+}
+
+/** What the writer publishes on the `vdl` stream: each VDL advance. */
+export interface VdlPublication {
+  volumeEpoch: VolumeEpoch;
+  vdl: Lsn;
+}
+
 /** Who the writer is, for the messages it builds. */
 export interface WriterIdentity {
   self: string;
@@ -116,7 +128,7 @@ export function startTransaction(state: WriterState, who: WriterIdentity, reques
     type: 'observe',
     params: { kind: 'allocated', instance: who.self, volumeEpoch: who.volumeEpoch, vdl: state.tracker.vdl, lal: state.lal, records: records.map((r) => ({ lsn: r.lsn, pg: r.pg, isCpl: r.isCpl })) },
   });
-  effects.push({ type: 'publish', params: { stream: 'redo', item: records } });
+  effects.push({ type: 'publish', params: { stream: 'redo', item: { volumeEpoch: who.volumeEpoch, records } satisfies RedoPublication } });
   for (const record of records) {
     if (record.payload?.kind === 'put') state.pendingValues.push({ lsn: record.lsn, key: record.payload.key, value: record.payload.value });
     enqueueRecord(state, record, effects);
@@ -187,7 +199,7 @@ export function applyAck(state: WriterState, who: WriterIdentity, ack: WriteAckM
     state.commitQueue.splice(0, state.commitHead);
     state.commitHead = 0;
   }
-  effects.push({ type: 'publish', params: { stream: 'vdl', item: tracker.vdl } });
+  effects.push({ type: 'publish', params: { stream: 'vdl', item: { volumeEpoch: who.volumeEpoch, vdl: tracker.vdl } satisfies VdlPublication } });
   return true;
 }
 

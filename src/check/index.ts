@@ -64,3 +64,7 @@ export {
 // --- lsn-set.ts: one bit per LSN, for checkers that remember millions -----------------------
 export type { LsnSet } from './lsn-set.js';
 export { createLsnSet, isLsnValue } from './lsn-set.js';
+
+// --- replica-invariants.ts: S12 replica visibility ------------------------------------------
+export type { ReplicaVisibilityChecker } from './replica-invariants.js';
+export { S12_REPLICA_VISIBILITY, createReplicaVisibility } from './replica-invariants.js';

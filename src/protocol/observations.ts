@@ -101,6 +101,23 @@ export interface CommitAckObservation {
   vdl: number;
 }
 
+/** A replica applied redo up to `appliedLsn`: everything committed at or below it is visible there. */
+export interface ReplicaAppliedObservation {
+  kind: 'replicaApplied';
+  instance: string;
+  volumeEpoch: number;
+  appliedLsn: number;
+  /** The VDL the replica knew when it applied (S12: applied ≤ known VDL ≤ writer VDL). */
+  knownVdl: number;
+}
+
+/** A replica dropped its cache and backlog: it lagged too far, lost part of the stream, or follows a new writer. */
+export interface ReplicaRestartedObservation {
+  kind: 'replicaRestarted';
+  instance: string;
+  reason: 'lag' | 'gap' | 'newWriter';
+}
+
 /** The control plane's failover steps (PROTOCOL §2.10), for the report's failover times. */
 export interface FailoverObservation {
   kind: 'failover';
@@ -119,4 +136,6 @@ export type Observation =
   | RecoveredObservation
   | TruncationAppliedObservation
   | WriterOpenedObservation
+  | ReplicaAppliedObservation
+  | ReplicaRestartedObservation
   | FailoverObservation;

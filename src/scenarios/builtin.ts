@@ -16,6 +16,13 @@ const AZ_A = 'us-east-1a';
 const AZ_B = 'us-east-1b';
 const AZ_C = 'us-east-1c';
 const WRITER = `inst:${REGION}:writer`;
+/** Every segment id of a volume of `pgCount` PGs. */
+function segmentsOf(pgCount: number): string[] {
+  const ids: string[] = [];
+  for (let pg = 0; pg < pgCount; pg++) for (const az of [AZ_A, AZ_B, AZ_C]) for (const copy of [1, 2]) ids.push(`seg:pg${pg}:${az}:${copy}`);
+  return ids;
+}
+
 /** Two replicas: tier 0 in AZ b, tier 1 (a larger instance) in AZ c. */
 const REPLICAS = [
   { az: AZ_B, tier: 0, sizeAcu: 16 },
@@ -89,6 +96,14 @@ const DEFINITIONS: readonly Scenario[] = [
     ],
     durationMs: 10_000,
   }),
+  // --- Replicas (PROTOCOL §2.8) ---------------------------------------------------------------
+  builtin({
+    name: 'replica-lag',
+    description: 'Write-only load at 1,000 writes/s with two replicas: commit-to-visible lag (SIGMOD\'17 Table 4; vary workload.commitsPerS).',
+    topology: { pgCount: 4, replicas: REPLICAS },
+    workload: { commitsPerS: 1_000, putsPerTxn: 1, getsPerTxn: 0, clients: 128 },
+    durationMs: 3_000,
+  }),
   // --- Crash recovery and failover (PROTOCOL §2.9, §2.10) ------------------------------------
   builtin({
     name: 'writer-crash',
@@ -111,14 +126,18 @@ const DEFINITIONS: readonly Scenario[] = [
     name: 'zombie-writer',
     description: 'At 5 s the writer loses the control plane, metadata and replicas but keeps serving; a replica recovers and fences it.',
     topology: { pgCount: 4, replicas: REPLICAS },
-    workload: { commitsPerS: 300, txnTimeoutMs: 2_000 },
+    workload: { commitsPerS: 200, txnTimeoutMs: 2_000 },
     faults: [
       // The old writer still reaches its segments and clients: it keeps committing until a segment
       // that answered the new writer's recovery read rejects it (SIGMOD'18 §2.4, PROTOCOL S8).
       { atMs: 5_000, kind: 'partition', sideA: [WRITER], sideB: ['control-plane', 'metadata', 'inst:us-east-1:replica1', 'inst:us-east-1:replica2'] },
-      { atMs: 45_000, kind: 'heal' },
+      // The promoted replica cannot reach AZ a's segments: it fences a read quorum of each PG (the
+      // four in AZ b and c) while the zombie still reaches all six. Writes it sends before it
+      // learns of the fence can land on AZ a's unfenced segments: never on a write quorum (S8b).
+      { atMs: 5_000, kind: 'partition', sideA: ['inst:us-east-1:replica1'], sideB: segmentsOf(4).filter((id) => id.includes(`:${AZ_A}:`)) },
+      { atMs: 38_000, kind: 'heal' },
     ],
-    durationMs: 50_000,
+    durationMs: 40_000,
   }),
   builtin({
     name: 'recovery-ragged-edge',

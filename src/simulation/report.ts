@@ -5,6 +5,8 @@
  */
 import { durabilityResult } from '../check/durability.js';
 import { readBack } from './read-back.js';
+import { quantile } from './quantile.js';
+import type { ReplicaLagReport } from './replica-lag.js';
 import type { ReportSource } from './source.js';
 import type { SegmentContext } from '../../models/segment.machine.js';
 
@@ -41,6 +43,8 @@ export interface SimulationReport {
    */
   failover?: { detectedAtMs: number; writerOpenAtMs?: number; writerAvailableAtMs?: number; from: string; to?: string };
   failovers: { detectedAtMs: number; writerOpenAtMs?: number; writerAvailableAtMs?: number; from: string; to?: string }[];
+  /** Replica lag (commit acknowledged on the writer → visible on the replica), when there are replicas. */
+  replicas?: ReplicaLagReport;
   /** Periods of 100 ms or more without a VDL advance while clients were writing. */
   writeStalls: { fromMs: number; toMs: number }[];
   volume: { vcl: number; vdl: number; maxAllocated: number; volumeEpoch: number };
@@ -61,12 +65,7 @@ export interface SimulationReport {
   faults: { atMs: number; fault: string; target: string }[];
 }
 
-/** The value at quantile `q` (nearest rank) of ascending `sorted`, or 0 when empty. */
-export function quantile(sorted: readonly number[], q: number): number {
-  if (sorted.length === 0) return 0;
-  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
-  return sorted[rank] as number;
-}
+export { quantile } from './quantile.js';
 
 /** Commit latencies (ms) of acknowledged write transactions, optionally only those invoked in [fromMs, toMs). */
 export function commitLatenciesMs(sim: ReportSource, fromMs = 0, toMs = Infinity): number[] {
@@ -116,6 +115,7 @@ export function buildReport(sim: ReportSource, invariantResults: readonly Proper
     latencyMs: { commitP50: quantile(latencies, 0.5), commitP99: quantile(latencies, 0.99), commitMax: latencies[latencies.length - 1] ?? 0 },
     ...(sim.failovers.length > 0 ? { failover: { ...sim.failovers[0]! } } : {}),
     failovers: sim.failovers.map((failover) => ({ ...failover })),
+    ...(sim.topology.replicas.length > 0 ? { replicas: sim.replicaLag() } : {}),
     writeStalls: sim.stallsSoFar(),
     volume: { vcl: writer.state.tracker.vcl, vdl: writer.state.tracker.vdl, maxAllocated: writer.state.tracker.maxAllocatedLsn, volumeEpoch: writer.volumeEpoch },
     invariants: results.map((result) => ({

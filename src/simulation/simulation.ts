@@ -20,6 +20,7 @@ import type { WriterContext } from '../../models/instance.machine.js';
 import type { InvariantChecker } from '../check/invariants.js';
 import { createInvariantChecker } from '../check/invariants.js';
 import { createRecoveryChecker } from '../check/recovery-invariants.js';
+import { createReplicaVisibility } from '../check/replica-invariants.js';
 import type { RecoveryChecker } from '../check/recovery-invariants.js';
 import { createKernel } from '../kernel/kernel.js';
 import type { Kernel } from '../kernel/kernel.js';
@@ -38,6 +39,11 @@ import { LiveHost } from '../cluster/live-host.js';
 import { createInspectionRecorder } from '../cluster/inspection-recorder.js';
 import type { InspectionRecorder, InspectionRecorderOptions } from '../cluster/inspection-recorder.js';
 import { buildReport } from './report.js';
+import { ReplicaLag } from './replica-lag.js';
+import type { ReplicaLagReport } from './replica-lag.js';
+import { shipRedoToReplicas } from '../cluster/streams.js';
+import type { WriterPublication } from '../cluster/streams.js';
+import type { RedoPublication, VdlPublication } from '../../models/writer-state.js';
 import { readBack } from './read-back.js';
 import type { PropertyResult } from '../check/property.js';
 import type { ReportSource, SimulationReport } from './report.js';
@@ -137,6 +143,9 @@ export class Simulation implements ReportSource {
   readonly quorums: Record<number, { read: QuorumPredicate; write: QuorumPredicate }> = {};
   private readonly checker: InvariantChecker;
   private readonly recoveryChecker: RecoveryChecker;
+  private readonly replicaVisibility = createReplicaVisibility();
+  private readonly publications = new Subject<WriterPublication>();
+  private readonly lag = new ReplicaLag();
   private readonly subjects = {
     redo: new Subject<readonly RedoRecord[]>(),
     vdl: new Subject<number>(),
@@ -168,12 +177,13 @@ export class Simulation implements ReportSource {
       history$: this.subjects.history.asObservable(),
       observations$: this.subjects.observations.asObservable(),
     };
-    const hooks: HostHooks = { observe: (id, o) => this.onObservation(id, o as Observation), publish: (id, s, item) => this.onPublish(s, item) };
+    const hooks: HostHooks = { observe: (id, o) => this.onObservation(id, o as Observation), publish: (id, s, item) => this.onPublish(id, s, item) };
     const { clock, network, trace } = this.kernel;
     this.inspection = options.recordInspection === undefined ? undefined : createInspectionRecorder({ ...options.recordInspection, clock });
     const inspect = combineInspect(options.inspect, this.inspection?.inspect);
     this.host = options.host?.(this.kernel, hooks) ?? new LiveHost({ clock, network, trace, inspect, ...hooks });
     this.host.spawnAll(clusterSpecs(this.kernel, scenario, this.topology));
+    shipRedoToReplicas({ publications$: this.publications.asObservable(), network, scheduler: clock.scheduler, replicas: () => this.readers() });
     this.history = new HistoryRecorder(trace, (entry) => this.onHistoryEntry(entry));
     this.clients = this.createClients();
     this.workload = new Workload(scenario.workload, this.clients, clock, this.kernel.rng.fork('workload'));
@@ -211,7 +221,19 @@ export class Simulation implements ReportSource {
 
   /** The report of the run so far (the object `run --json` prints). */
   report(): SimulationReport {
-    return buildReport(this, [...this.checker.results(), ...this.recoveryChecker.results(), this.readableResult()]);
+    const replicas = this.topology.replicas.length > 0 ? [this.replicaVisibility.result()] : [];
+    return buildReport(this, [...this.checker.results(), ...this.recoveryChecker.results(), ...replicas, this.readableResult()]);
+  }
+
+  /** Instances in the reader role now: where the redo stream goes. */
+  readers(): string[] {
+    const instances = [this.topology.writer, ...this.topology.replicas, ...(this.topology.standby === undefined ? [] : [this.topology.standby])];
+    return instances.map((instance) => instance.id).filter((id) => (this.host.snapshotOf(id).context as WriterContext).role === 'reader');
+  }
+
+  /** Replica lag so far: commit acknowledged on the writer → visible on the replica. */
+  replicaLag(): ReplicaLagReport {
+    return this.lag.report();
   }
 
   /** Write stalls so far, including one still going on now. */
@@ -230,6 +252,8 @@ export class Simulation implements ReportSource {
     }
     this.checker.observe(atMs, observation);
     this.recoveryChecker.observe(atMs, observation);
+    this.lag.observe(atMs, observation);
+    this.replicaVisibility.observe(atMs, observation);
     if (observation.kind === 'commitAck') this.acknowledged.set(observation.txnId, observation.commitLsn);
     this.subjects.observations.next({ atMs, actorId, observation });
   }
@@ -242,16 +266,19 @@ export class Simulation implements ReportSource {
     else if (observation.phase === 'endpointSwitched' && current !== undefined) current.writerAvailableAtMs = atMs;
   }
 
-  private onPublish(stream: string, item: unknown): void {
+  private onPublish(actorId: string, stream: string, item: unknown): void {
     if (stream === 'endpoint') this.endpoint = item as string;
-    else if (stream === 'redo') this.subjects.redo.next(item as readonly RedoRecord[]);
-    else if (stream === 'vdl') {
+    else if (stream === 'redo') {
+      this.publications.next({ from: actorId, stream: 'redo', item: item as RedoPublication });
+      this.subjects.redo.next((item as RedoPublication).records);
+    } else if (stream === 'vdl') {
+      this.publications.next({ from: actorId, stream: 'vdl', item: item as VdlPublication });
       const nowMs = this.kernel.clock.now();
       if (nowMs - this.lastVdlAdvanceAtMs >= WRITE_STALL_MS && this.lastVdlAdvanceAtMs < this.scenario.workload.stopMs) {
         this.writeStalls.push({ fromMs: this.lastVdlAdvanceAtMs, toMs: nowMs });
       }
       this.lastVdlAdvanceAtMs = nowMs;
-      this.subjects.vdl.next(item as number);
+      this.subjects.vdl.next((item as VdlPublication).vdl);
     }
   }
 

@@ -10,6 +10,7 @@ import type { ActorHost } from '../cluster/host.js';
 import type { ResolvedTopology, Scenario } from '../cluster/scenario.js';
 import type { Kernel } from '../kernel/kernel.js';
 import type { QuorumPredicate } from '../protocol/quorum.js';
+import type { ReplicaLagReport } from './replica-lag.js';
 
 /** What a report is built from: a simulation, seen through what the report reads. */
 export interface ReportSource {
@@ -27,6 +28,7 @@ export interface ReportSource {
   readonly failovers: readonly { detectedAtMs: number; writerOpenAtMs?: number; writerAvailableAtMs?: number; from: string; to?: string }[];
   stallsSoFar(): { fromMs: number; toMs: number }[];
   segment(id: string): SegmentContext;
+  replicaLag(): ReplicaLagReport;
   writer(): WriterContext;
   /** The puts of every transaction invoked so far, by txnId. */
   txnPuts(): ReadonlyMap<number, readonly { key: string; value: string }[]>;

@@ -28,3 +28,13 @@ export function expectSafe(report: SimulationReport): void {
   expect(failed, `seed ${report.seed}: replay with aurora-actors run ${report.scenario} --seed ${report.seed}`).toEqual([]);
   expect(report.commits.lostAcknowledged, `seed ${report.seed}`).toBe(0);
 }
+
+/** The built-in scenarios that exercise crash recovery and failover. */
+export const FAILOVER_SCENARIOS = [
+  'writer-crash',
+  'writer-crash-no-replica',
+  'zombie-writer',
+  'recovery-ragged-edge',
+  'recovery-ragged-edge-annulled',
+  'crash-during-recovery',
+];

@@ -73,8 +73,20 @@ describe('Fencing: zombie-writer', () => {
   it('lets the cut-off writer keep committing until the fence, then fences it', () => {
     const zombieAcks = observations.filter(({ observation: o }) => o.kind === 'commitAck' && o.volumeEpoch === 1);
     expect(zombieAcks.filter(({ atMs }) => atMs > 5_000 && atMs < fenceAtMs).length).toBeGreaterThan(1_000);
-    const oldWriter = sim.host.snapshotOf('inst:us-east-1:writer');
-    expect(oldWriter.value).toEqual({ writer: 'fenced' });
+    expect(sim.host.snapshotOf('inst:us-east-1:writer').value).toEqual({ writer: 'fenced' });
+    // Fenced segments persisted none of its writes after adopting the new epoch (S8a).
+    const fenced = new Set(observations.filter(({ observation: o }) => o.kind === 'epochAdopted').map(({ observation }) => (observation as { segment: string }).segment));
+    const lateOnFenced = observations.filter(
+      ({ atMs, observation: o }) => atMs > fenceAtMs && o.kind === 'persisted' && o.via === 'write' && o.volumeEpoch === 1 && o.segmentVolumeEpoch > 1 && fenced.has(o.segment),
+    );
+    expect(lateOnFenced).toEqual([]);
+  });
+
+  it('drops what the zombie wrote to the unfenced segments once they learn the truncation', () => {
+    for (const id of sim.topology.membersByPg[0]!) {
+      const held = sim.segment(id).store.lsns.filter((l) => l >= recovered.truncationFromLsn && l <= recovered.truncationToLsn);
+      expect(held, id).toEqual([]);
+    }
   });
 
   it('never lets a record the old writer first sent after the fence reach a write quorum (S8b)', () => {
