@@ -55,9 +55,9 @@ export interface ControlPlaneContext {
   lastPong: Record<string, HealthPongMessage>;
   writer: string;
   writerMisses: number;
-  /** The instance being promoted, and the ones that already failed to open. */
+  /** The instance being promoted, and the ones that failed to open (with the round they were given up). */
   candidate: string | undefined;
-  abandoned: readonly string[];
+  abandoned: Readonly<Record<string, number>>;
   failovers: number;
 }
 
@@ -75,10 +75,19 @@ export const REPLACEMENT_TIMER = 'controlPlane.replacement';
 export const PROMOTION_TIMER = 'controlPlane.promotion';
 export const ENDPOINT_TIMER = 'controlPlane.endpoint';
 
-/** Answered in the last round, as a replica able to be promoted. */
+/** Given up on, and not heard from as a healthy reader since. */
+function abandoned(context: ControlPlaneContext, id: string): boolean {
+  const round = context.abandoned[id];
+  return round !== undefined && (context.lastPong[id]?.round ?? -1) <= round + 1;
+}
+
+/**
+ * Answered the last round as a reader, so it can be promoted. That includes a failed writer that
+ * came back: it restarts as a replica (PROTOCOL §2.10).
+ */
 function healthyReplica(context: ControlPlaneContext, instance: ManagedInstance): boolean {
   const pong = context.lastPong[instance.id];
-  return instance.id !== context.writer && pong !== undefined && pong.round >= context.round - 1 && pong.state === 'reader' && !context.abandoned.includes(instance.id);
+  return pong !== undefined && pong.round >= context.round - 1 && pong.state === 'reader' && !abandoned(context, instance.id);
 }
 
 /** The replica to promote: tier, then size, then id (PROTOCOL §2.10). */
@@ -97,7 +106,7 @@ function writerAnswered(context: ControlPlaneContext): boolean {
 
 /** The standby a replacement writer comes from, if any. */
 function standbyOf(context: ControlPlaneContext): string | undefined {
-  return context.instances.find((instance) => instance.role === 'standby' && !context.abandoned.includes(instance.id))?.id;
+  return context.instances.find((instance) => instance.role === 'standby' && !abandoned(context, instance.id))?.id;
 }
 
 const controlPlaneBase = setup({
@@ -114,6 +123,9 @@ const controlPlaneBase = setup({
     writerFailed: ({ context }) => context.round > 0 && !writerAnswered(context) && context.writerMisses + 1 >= context.missesToFail,
     hasCandidate: ({ context }) => promotionCandidate(context) !== undefined,
     isCandidate: ({ context, event }) => event.type === 'writerOpen' && event.from === context.candidate,
+    /** The candidate answers health checks as an open writer (its writerOpen may have been lost). */
+    candidateOpen: ({ context, event }) => event.type === 'healthPong' && event.from === context.candidate && event.state === 'writer.open',
+    hasStandby: ({ context }) => standbyOf(context) !== undefined,
   },
 });
 
@@ -129,6 +141,8 @@ export const controlPlaneMachine = controlPlaneBase
           enqueue({ type: 'send', params: { to: instance.id, message: { type: 'healthPing', from: context.self, round } } });
         }
         enqueue.assign({ round, writerMisses: context.round === 0 || answered ? 0 : context.writerMisses + 1 });
+        // Re-armed from several states: cancel first, the previous timer may still be pending.
+        enqueue.cancel(HEALTH_TIMER);
         enqueue.raise({ type: 'healthTick' }, { delay: context.healthCheckPeriodMs, id: HEALTH_TIMER });
       }),
       recordPong: controlPlaneBase.assign({
@@ -156,9 +170,15 @@ export const controlPlaneMachine = controlPlaneBase
         enqueue.raise({ type: 'promotionTimeout' }, { delay: context.promotionTimeoutMs, id: PROMOTION_TIMER });
       }),
       abandonCandidate: controlPlaneBase.assign(({ context }) => ({
-        abandoned: context.candidate === undefined ? context.abandoned : [...context.abandoned, context.candidate],
+        abandoned: context.candidate === undefined ? context.abandoned : { ...context.abandoned, [context.candidate]: context.round },
         candidate: undefined,
       })),
+      /** A candidate still answering as a reader never got the promotion: send it again. */
+      nudgeCandidate: controlPlaneBase.enqueueActions(({ context, enqueue }) => {
+        const candidate = context.candidate;
+        if (candidate === undefined || context.lastPong[candidate]?.state !== 'reader') return;
+        enqueue({ type: 'send', params: { to: candidate, message: { type: 'promote', from: context.self } } });
+      }),
       noteWriterOpen: controlPlaneBase.enqueueActions(({ context, enqueue }) => {
         enqueue.cancel(PROMOTION_TIMER);
         enqueue({ type: 'observe', params: { kind: 'failover', phase: 'writerOpen', writer: context.writer, candidate: context.candidate } });
@@ -169,7 +189,7 @@ export const controlPlaneMachine = controlPlaneBase
         const writer = context.candidate ?? context.writer;
         enqueue({ type: 'publish', params: { stream: 'endpoint', item: writer } });
         enqueue({ type: 'observe', params: { kind: 'failover', phase: 'endpointSwitched', writer } });
-        enqueue.assign({ writer, candidate: undefined, abandoned: [], writerMisses: 0 });
+        enqueue.assign({ writer, candidate: undefined, abandoned: {}, writerMisses: 0 });
       }),
     },
   })
@@ -188,7 +208,7 @@ export const controlPlaneMachine = controlPlaneBase
       writer: input.instances.find((instance) => instance.role === 'writer')?.id ?? '',
       writerMisses: 0,
       candidate: undefined,
-      abandoned: [],
+      abandoned: {},
       failovers: 0,
     }),
     initial: 'monitoring',
@@ -200,13 +220,15 @@ export const controlPlaneMachine = controlPlaneBase
         entry: 'checkHealth',
         on: {
           healthTick: [
-            { guard: 'writerFailed', target: 'failingOver', actions: 'noteDetected' },
+            { guard: 'writerFailed', target: 'failingOver', actions: ['noteDetected', 'checkHealth'] },
             { actions: 'checkHealth' },
           ],
         },
       },
       failingOver: {
         initial: 'choosing',
+        // Health checks go on during a failover: who is healthy changes (PROTOCOL §2.10).
+        on: { healthTick: { actions: ['checkHealth', 'nudgeCandidate'] } },
         states: {
           choosing: {
             always: [
@@ -216,11 +238,13 @@ export const controlPlaneMachine = controlPlaneBase
           },
           replacing: {
             // No healthy replica: RDS recreates the writer (typically < 10 min, PROTOCOL §3.5).
-            after: { replacementDelay: { target: 'promoting', actions: 'promoteStandby' } },
+            // Without a standby to turn into one, look again for a replica that came back.
+            after: { replacementDelay: [{ guard: 'hasStandby', target: 'promoting', actions: 'promoteStandby' }, { target: 'choosing' }] },
           },
           promoting: {
             on: {
               writerOpen: { guard: 'isCandidate', target: 'switching', actions: 'noteWriterOpen' },
+              healthPong: [{ guard: 'candidateOpen', target: 'switching', actions: ['recordPong', 'noteWriterOpen'] }, { actions: 'recordPong' }],
               promotionTimeout: { target: 'choosing', actions: 'abandonCandidate' },
             },
           },

@@ -16,14 +16,17 @@
  * and VDL advances are published (the `publish` effect) for replicas and other regions.
  */
 import { enqueueActions, setup } from 'xstate';
-import type { Lsn, MembershipEpoch, VolumeEpoch } from '../src/protocol/ids.js';
+import type { Lsn, MembershipEpoch, PgId, VolumeEpoch } from '../src/protocol/ids.js';
 import { createBacklinkState, createLsnAllocator } from '../src/protocol/lsn.js';
 import type { BacklinkState } from '../src/protocol/lsn.js';
 import type { Observation } from '../src/protocol/observations.js';
 import type { QuorumPredicate } from '../src/protocol/quorum.js';
 import type { StoredRecord } from '../src/protocol/recovery.js';
 import { createDurabilityTracker } from '../src/protocol/watermarks.js';
-import type { MetadataStateMessage, OutageSignal, ProcessSignal, RedoPayload, SendParams, WireMessage } from './messages.js';
+import type { MetadataStateMessage, OutageSignal, PgConfigRecord, ProcessSignal, RedoPayload, SendParams, WireMessage } from './messages.js';
+import type { InstalledChange } from './membership-state.js';
+import { beginReplacement, changesPending, finishReplacement, recordMembershipAck, resendChanges } from './membership-state.js';
+import { setPgWriteQuorum } from '../src/protocol/watermarks.js';
 import type { RecoveryState } from './recovery-state.js';
 import {
   createRecoveryState,
@@ -77,6 +80,8 @@ export interface WriterInput {
   metadataId?: string;
   /** The control plane's systemId (told when a recovered writer opens). @defaultValue 'control-plane' */
   controlPlaneId?: string;
+  /** The storage control plane's systemId (told where membership changes stand). @defaultValue 'storage-control-plane' */
+  storageControlPlaneId?: string;
   /** Resend recovery requests to members that have not answered after this long. @defaultValue 100 */
   recoveryRetryMs?: number;
   /** After a read quorum of every PG answered, wait this long for the rest. @defaultValue 5 */
@@ -157,16 +162,28 @@ interface RecoveredStart {
   backlinks: BacklinkState;
   /** Surviving records ≤ VDL', in LSN order: the values of the cache. */
   records: readonly StoredRecord<RedoPayload>[];
+  /** The PG configurations recovery used (from the metadata service). */
+  pgs: readonly WriterPgInput[];
 }
 
 function createWriterState(input: WriterInput, start?: RecoveredStart): WriterState {
   const members: Record<number, readonly string[]> = {};
   const membershipEpochs: Record<number, MembershipEpoch> = {};
   const writeQuorumByPg: Record<number, QuorumPredicate> = {};
-  for (const pg of input.pgs) {
+  for (const pg of start?.pgs ?? input.pgs) {
     members[pg.pg] = pg.members;
     membershipEpochs[pg.pg] = (pg.membershipEpoch ?? 1) as MembershipEpoch;
     writeQuorumByPg[pg.pg] = pg.write;
+  }
+  const configs: Record<number, PgConfigRecord> = {};
+  for (const pg of start?.pgs ?? input.pgs) {
+    configs[pg.pg] = {
+      pg: pg.pg as PgId,
+      membershipEpoch: (pg.membershipEpoch ?? 1) as MembershipEpoch,
+      members: pg.members,
+      write: pg.write,
+      read: pg.read ?? pg.write,
+    };
   }
   const durableValues: Record<string, string> = {};
   for (const record of start?.records ?? []) {
@@ -191,6 +208,7 @@ function createWriterState(input: WriterInput, start?: RecoveredStart): WriterSt
     pendingValues: [],
     pendingValuesHead: 0,
     nextMtrId: 1,
+    membership: { configs, changes: {}, replacements: {} },
   };
 }
 
@@ -206,6 +224,7 @@ function recoveredStart(recovery: RecoveryState): RecoveredStart {
     nextLsn: plan.nextLsn,
     backlinks: createBacklinkState({ lastVolumeLsn: plan.vdl, lastPgLsnByPg: { ...plan.lastPgLsnByPg }, lastBlockLsnByBlock }),
     records,
+    pgs: recovery.pgs.map((pg) => ({ pg: pg.pg, members: pg.members, write: pg.write, read: pg.read, membershipEpoch: pg.membershipEpoch })),
   };
 }
 
@@ -276,6 +295,45 @@ const answersHealthAs = (state: string) => ({
   healthPing: { actions: { type: 'send' as const, params: ({ context, event }: { context: WriterContext; event: WriterEvent }) => pong(context, event, state) } },
 });
 
+/** Arms the retransmit timer if it is not (membership changes are resent on it too). */
+function armRetransmit(enqueue: Enqueue, context: WriterContext): void {
+  if (context.retransmitArmed) return;
+  enqueue.raise({ type: 'retransmitTick' }, { delay: context.retransmitDelayMs, id: WRITER_RETRANSMIT_TIMER });
+  enqueue.assign({ retransmitArmed: true });
+}
+
+/**
+ * Puts a membership change in force: batches go to the new member set at the new epoch, the PG's
+ * durability follows the new write quorum, the metadata service records it (recovery reads it
+ * there), the storage control plane hears where the replacement stands.
+ */
+function install(enqueue: Enqueue, context: WriterContext, installed: InstalledChange): void {
+  const { state } = context;
+  const { config } = installed;
+  state.members[config.pg] = config.members;
+  state.membershipEpochs[config.pg] = config.membershipEpoch;
+  setPgWriteQuorum(state.tracker, config.pg, config.write);
+  enqueue({
+    type: 'observe',
+    params: {
+      kind: 'membershipInstalled',
+      instance: context.self,
+      pg: config.pg,
+      phase: installed.phase,
+      previousEpoch: installed.previousEpoch,
+      membershipEpoch: config.membershipEpoch,
+      members: config.members,
+      write: config.write,
+      read: config.read,
+      previousWrite: installed.previousWrite,
+      acks: installed.acks,
+    },
+  });
+  enqueue({ type: 'send', params: { to: metadataOf(context), message: { type: 'recordMembership', from: context.self, config } } });
+  const scp = context.input.storageControlPlaneId ?? 'storage-control-plane';
+  enqueue({ type: 'send', params: { to: scp, message: { type: 'membershipStatus', from: context.self, pg: config.pg, phase: installed.phase === 'entering' ? 'joint' : 'done', config } } });
+}
+
 /** Starts the next apply step if whole MTRs are applicable (one step at a time). */
 function startApply(enqueue: Enqueue, context: WriterContext): void {
   const count = applicableCount(context.replica, 256);
@@ -324,6 +382,23 @@ export const writerMachine = instanceBase.extend({
         enqueue.assign({ stats: { ...context.stats, commitsAcknowledged: context.stats.commitsAcknowledged + acknowledged, batches: context.stats.batches + batches } });
       }
     }),
+    // --- membership changes (PROTOCOL §2.11) ------------------------------------------------
+    startReplacement: instanceBase.enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'replaceSegment') return;
+      sendAll(enqueue, beginReplacement(context.state.membership, context.self, event.pg, event.failed, event.replacement));
+      armRetransmit(enqueue, context);
+    }),
+    settleReplacement: instanceBase.enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'finishReplacement') return;
+      sendAll(enqueue, finishReplacement(context.state.membership, context.self, event.pg, event.keep));
+      armRetransmit(enqueue, context);
+    }),
+    /** An ack of a membership change; with a write quorum of them, the new configuration is in force. */
+    handleMembershipAck: instanceBase.enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'membershipAck') return;
+      const installed = recordMembershipAck(context.state.membership, event.pg, event.from, event.membershipEpoch);
+      if (installed !== undefined) install(enqueue, context, installed);
+    }),
     /** The link to a PG's segments is free: it takes whatever queued meanwhile. */
     handleLinkFree: instanceBase.enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== 'linkFree') return;
@@ -338,10 +413,11 @@ export const writerMachine = instanceBase.extend({
       const effects: WriterEffect[] = [];
       const resent = retransmit(state, { self: context.self, volumeEpoch: context.volumeEpoch }, effects);
       emit(enqueue, context, effects);
+      sendAll(enqueue, resendChanges(state.membership, context.self));
       // Back off while nothing becomes durable (an unreachable quorum), reset on progress.
       const progressed = state.tracker.vdl > context.vdlAtLastTick;
       const delay = progressed ? context.retransmitAfterMs : Math.min(context.retransmitDelayMs * 2, context.retransmitAfterMs * 16);
-      const armed = hasUnacked(state) || state.blocked.length > 0;
+      const armed = hasUnacked(state) || state.blocked.length > 0 || changesPending(state.membership);
       if (armed) enqueue.raise({ type: 'retransmitTick' }, { delay, id: WRITER_RETRANSMIT_TIMER });
       enqueue.assign({
         retransmitArmed: armed,
@@ -373,18 +449,23 @@ export const writerMachine = instanceBase.extend({
     /** Step 2: with e' held, fence and read every PG. */
     openVolume: instanceBase.enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== 'metadataState') return;
+      // The configurations in force come from the metadata service: membership may have moved on
+      // since this instance started (PROTOCOL §2.11).
       const recovery = createRecoveryState({
         volumeEpoch: event.volumeEpoch,
         anchorLsn: event.anchorLsn,
         priorTruncations: event.truncations,
         lal: context.input.lal,
-        pgs: context.input.pgs.map((pg) => ({
-          pg: pg.pg,
-          members: pg.members,
-          read: pg.read ?? (pg.write as QuorumPredicate),
-          write: pg.write,
-          membershipEpoch: (pg.membershipEpoch ?? 1) as MembershipEpoch,
-        })),
+        pgs: context.input.pgs.map((pg) => {
+          const config = event.pgConfigs[pg.pg];
+          return {
+            pg: pg.pg,
+            members: config?.members ?? pg.members,
+            read: config?.read ?? pg.read ?? (pg.write as QuorumPredicate),
+            write: config?.write ?? pg.write,
+            membershipEpoch: (config?.membershipEpoch ?? pg.membershipEpoch ?? 1) as MembershipEpoch,
+          };
+        }),
       });
       enqueue.assign({ recovery, volumeEpoch: event.volumeEpoch, stats: { ...context.stats, recoveries: context.stats.recoveries + 1 } });
       sendAll(enqueue, recoveryOpens(recovery, context.self));
@@ -450,16 +531,20 @@ export const writerMachine = instanceBase.extend({
       if (event.type !== 'redoShip') return;
       const { replica } = context;
       if (event.volumeEpoch < replica.volumeEpoch) return;
-      if (event.volumeEpoch > replica.volumeEpoch) {
+      let applying = context.applying;
+      const restart = (reason: 'newWriter' | 'gap'): void => {
         resetReplica(replica, event.volumeEpoch, event.vdl);
-        enqueue({ type: 'observe', params: { kind: 'replicaRestarted', instance: context.self, reason: 'newWriter' } });
-      }
+        enqueue({ type: 'observe', params: { kind: 'replicaRestarted', instance: context.self, reason } });
+        // An apply step in progress belonged to the old stream: abandon it.
+        enqueue.cancel(REPLICA_APPLY_TIMER);
+        applying = 0;
+      };
+      if (event.volumeEpoch > replica.volumeEpoch) restart('newWriter');
       if (!receiveShipment(replica, event.records, event.vdl)) {
-        resetReplica(replica, event.volumeEpoch, event.vdl);
-        enqueue({ type: 'observe', params: { kind: 'replicaRestarted', instance: context.self, reason: 'gap' } });
+        restart('gap');
         receiveShipment(replica, event.records, event.vdl);
       }
-      if (context.applying === 0) startApply(enqueue, context);
+      if (applying === 0) startApply(enqueue, { ...context, applying });
     }),
     /** An apply step finished: whole MTRs up to a CPL ≤ the known VDL are now visible. */
     finishApply: instanceBase.enqueueActions(({ context, enqueue }) => {
@@ -549,6 +634,9 @@ export const writerMachine = instanceBase.extend({
             writeReject: { guard: 'newerVolumeEpoch', target: 'fenced' },
             linkFree: { actions: 'handleLinkFree' },
             retransmitTick: { actions: 'handleRetransmit' },
+            replaceSegment: { actions: 'startReplacement' },
+            finishReplacement: { actions: 'settleReplacement' },
+            membershipAck: { actions: 'handleMembershipAck' },
             ...answersHealthAs('writer.open'),
           },
         },
@@ -610,12 +698,14 @@ export const writerMachine = instanceBase.extend({
           },
         },
         claiming: {
-          entry: 'claimEpoch',
+          entry: ['claimEpoch', 'armRetry'],
           on: {
+            // Messages get lost: claim again (the metadata service answers a repeat idempotently).
+            recoveryRetry: { actions: ['claimEpoch', 'armRetry'] },
             metadataState: [
-              { guard: 'casWon', target: 'reading', actions: ['rememberMetadata', 'openVolume'] },
+              { guard: 'casWon', target: 'reading', actions: ['cancelRetry', 'rememberMetadata', 'openVolume'] },
               // Someone else recovered first (R1 step 1): stand by; the control plane decides.
-              { guard: 'casLost', target: '#instance.standby', actions: ['forgetWriterState', 'becomeStandby'] },
+              { guard: 'casLost', target: '#instance.standby', actions: ['cancelRetry', 'forgetWriterState', 'becomeStandby'] },
             ],
           },
         },

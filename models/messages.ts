@@ -9,6 +9,7 @@
  */
 import type { LogRecord } from '../src/protocol/lsn.js';
 import type { StoredRecord, TruncationRange } from '../src/protocol/recovery.js';
+import type { QuorumPredicate } from '../src/protocol/quorum.js';
 import type { Lsn, MembershipEpoch, PgId, VolumeEpoch } from '../src/protocol/ids.js';
 
 /** The payload of a data record: one key of the KV view gets a value. */
@@ -175,6 +176,8 @@ export interface MetadataStateMessage {
   /** Recovery reads records above this LSN. */
   anchorLsn: Lsn;
   truncations: readonly TruncationRange[];
+  /** Every PG's configuration in force (membership changes move them on). */
+  pgConfigs: Readonly<Record<number, PgConfigRecord>>;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -208,6 +211,78 @@ export interface WriterOpenMessage {
   type: 'writerOpen';
   from: string;
   volumeEpoch: VolumeEpoch;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Membership changes (PROTOCOL §2.11, §2.13, §5 M1–M3)
+
+/** A PG configuration as carried in messages and kept by the metadata service. */
+export interface PgConfigRecord {
+  pg: PgId;
+  membershipEpoch: MembershipEpoch;
+  /** Every member (during a replacement: the old members and the new one). */
+  members: readonly string[];
+  write: QuorumPredicate;
+  read: QuorumPredicate;
+}
+
+/** Storage control plane -> writer: replace a segment that stayed unreachable. */
+export interface ReplaceSegmentMessage {
+  type: 'replaceSegment';
+  from: string;
+  pg: PgId;
+  failed: string;
+  replacement: string;
+}
+
+/** Storage control plane -> writer: finish a replacement, keeping the new member or the old one. */
+export interface FinishReplacementMessage {
+  type: 'finishReplacement';
+  from: string;
+  pg: PgId;
+  keep: 'replacement' | 'original';
+}
+
+/** Writer -> members: the PG moves to the next membership epoch (itself a write needing a write quorum). */
+export interface MembershipChangeMessage {
+  type: 'membershipChange';
+  from: string;
+  config: PgConfigRecord;
+}
+
+/** A member adopted (or already held) a membership epoch. */
+export interface MembershipAckMessage {
+  type: 'membershipAck';
+  from: string;
+  pg: PgId;
+  membershipEpoch: MembershipEpoch;
+}
+
+/** Writer -> storage control plane: where a replacement stands. */
+export interface MembershipStatusMessage {
+  type: 'membershipStatus';
+  from: string;
+  pg: PgId;
+  phase: 'joint' | 'done';
+  config: PgConfigRecord;
+}
+
+/** Writer -> metadata service: the PG's configuration now in force (recovery reads it). */
+export interface RecordMembershipMessage {
+  type: 'recordMembership';
+  from: string;
+  config: PgConfigRecord;
+}
+
+/** A segment's answer to a storage health check. */
+export interface SegmentPongMessage {
+  type: 'segmentPong';
+  from: string;
+  round: number;
+  pg: PgId;
+  state: string;
+  scl: Lsn;
+  membershipEpoch: MembershipEpoch;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -279,6 +354,13 @@ export interface SlowDiskSignal {
 
 /** Every message that crosses the network. */
 export type WireMessage =
+  | ReplaceSegmentMessage
+  | FinishReplacementMessage
+  | MembershipChangeMessage
+  | MembershipAckMessage
+  | MembershipStatusMessage
+  | RecordMembershipMessage
+  | SegmentPongMessage
   | RedoShipMessage
   | RecoveryOpenMessage
   | RecoveryStateMessage

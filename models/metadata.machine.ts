@@ -13,13 +13,23 @@
 import { setup } from 'xstate';
 import type { Lsn, VolumeEpoch } from '../src/protocol/ids.js';
 import type { TruncationRange } from '../src/protocol/recovery.js';
-import type { EpochCasMessage, MetadataReadMessage, MetadataStateMessage, RecordTruncationMessage, SendParams } from './messages.js';
+import type {
+  EpochCasMessage,
+  MetadataReadMessage,
+  MetadataStateMessage,
+  PgConfigRecord,
+  RecordMembershipMessage,
+  RecordTruncationMessage,
+  SendParams,
+} from './messages.js';
 
 /** Input of {@link metadataMachine}. */
 export interface MetadataInput {
   self: string;
   /** @defaultValue 1 */
   volumeEpoch?: number;
+  /** Every PG's initial configuration. */
+  pgConfigs: readonly PgConfigRecord[];
 }
 
 /** Context of {@link metadataMachine}. */
@@ -30,13 +40,24 @@ export interface MetadataContext {
   truncations: TruncationRange[];
   /** Who won each epoch (the instance whose CAS set it). */
   holders: Record<number, string>;
+  /** Every PG's configuration in force, keyed by PG id (membership changes move it on). */
+  pgConfigs: Record<number, PgConfigRecord>;
 }
 
 /** Events of {@link metadataMachine}. */
-export type MetadataEvent = MetadataReadMessage | EpochCasMessage | RecordTruncationMessage;
+export type MetadataEvent = MetadataReadMessage | EpochCasMessage | RecordTruncationMessage | RecordMembershipMessage;
 
 function state(context: MetadataContext, request: MetadataStateMessage['request'], ok: boolean): MetadataStateMessage {
-  return { type: 'metadataState', from: context.self, ok, request, volumeEpoch: context.volumeEpoch, anchorLsn: context.anchorLsn, truncations: context.truncations };
+  return {
+    type: 'metadataState',
+    from: context.self,
+    ok,
+    request,
+    volumeEpoch: context.volumeEpoch,
+    anchorLsn: context.anchorLsn,
+    truncations: context.truncations,
+    pgConfigs: context.pgConfigs,
+  };
 }
 
 const metadataBase = setup({
@@ -56,11 +77,13 @@ export const metadataMachine = metadataBase
       }),
       compareAndSet: metadataBase.enqueueActions(({ context, event, enqueue }) => {
         if (event.type !== 'epochCas') return;
-        const ok = context.volumeEpoch === event.expected && event.next > event.expected;
-        const next: MetadataContext = ok
+        // Idempotent for the winner: a retried CAS whose first reply was lost still succeeds.
+        const repeat = context.volumeEpoch === event.next && context.holders[event.next] === event.from;
+        const ok = repeat || (context.volumeEpoch === event.expected && event.next > event.expected);
+        const next: MetadataContext = ok && !repeat
           ? { ...context, volumeEpoch: event.next, holders: { ...context.holders, [event.next]: event.from } }
           : context;
-        if (ok) enqueue.assign({ volumeEpoch: next.volumeEpoch, holders: next.holders });
+        if (ok && !repeat) enqueue.assign({ volumeEpoch: next.volumeEpoch, holders: next.holders });
         enqueue({ type: 'send', params: { to: event.from, message: state(next, 'cas', ok) } });
       }),
       recordTruncation: metadataBase.enqueueActions(({ context, event, enqueue }) => {
@@ -72,11 +95,27 @@ export const metadataMachine = metadataBase
         if (ok) enqueue.assign({ truncations });
         enqueue({ type: 'send', params: { to: event.from, message: state({ ...context, truncations }, 'recordTruncation', ok) } });
       }),
+      /** A PG moved to a newer membership epoch (the change already reached a write quorum). */
+      recordMembership: metadataBase.assign({
+        pgConfigs: ({ context, event }) => {
+          if (event.type !== 'recordMembership') return context.pgConfigs;
+          const held = context.pgConfigs[event.config.pg];
+          if (held !== undefined && held.membershipEpoch >= event.config.membershipEpoch) return context.pgConfigs;
+          return { ...context.pgConfigs, [event.config.pg]: event.config };
+        },
+      }),
     },
   })
   .createMachine({
     id: 'metadata',
-    context: ({ input }) => ({ self: input.self, volumeEpoch: (input.volumeEpoch ?? 1) as VolumeEpoch, anchorLsn: 0 as Lsn, truncations: [], holders: {} }),
+    context: ({ input }) => ({
+      self: input.self,
+      volumeEpoch: (input.volumeEpoch ?? 1) as VolumeEpoch,
+      anchorLsn: 0 as Lsn,
+      truncations: [],
+      holders: {},
+      pgConfigs: Object.fromEntries(input.pgConfigs.map((config) => [config.pg, config])),
+    }),
     initial: 'serving',
     states: {
       serving: {
@@ -84,6 +123,7 @@ export const metadataMachine = metadataBase
           metadataRead: { actions: 'answerRead' },
           epochCas: { actions: 'compareAndSet' },
           recordTruncation: { actions: 'recordTruncation' },
+          recordMembership: { actions: 'recordMembership' },
         },
       },
     },

@@ -136,8 +136,11 @@ export function truncates(state: RecoveryState, self: string): { to: string; mes
   const sends: { to: string; message: WireMessage }[] = [];
   for (const pg of state.pgs) {
     const known = state.sclAtEpoch[pg.pg] ?? {};
+    const target = targetOf(state, pg.pg);
     for (const member of pg.members) {
-      if (known[member] !== undefined) continue;
+      // Members that hold the range and are complete need nothing; the others are asked again,
+      // which also tells recovery how far gossip has completed them since (the ack carries SCL).
+      if ((known[member] ?? -1) >= target) continue;
       sends.push({ to: member, message: { type: 'truncate', from: self, pg: pg.pg as PgId, volumeEpoch: state.volumeEpoch, range: plan.truncation } });
     }
   }
@@ -162,9 +165,14 @@ function targetOf(state: RecoveryState, pg: number): Lsn {
   return (state.plan?.lastPgLsnByPg[pg] ?? 0) as Lsn;
 }
 
-/** True iff a write quorum of every PG is complete to VDL' at e' (R1 step 5): the volume can open. */
+/**
+ * True iff every PG is repaired (R1 step 5): a PG whose surviving records were each already on a
+ * write quorum needs nothing more; one with records to re-replicate is repaired once a write
+ * quorum reports itself complete to VDL' at e'. Then the volume can open.
+ */
 export function repairedOnWriteQuorums(state: RecoveryState): boolean {
   return state.pgs.every((pg) => {
+    if ((state.repair[pg.pg] ?? []).length === 0) return true;
     const target = targetOf(state, pg.pg);
     const known = state.sclAtEpoch[pg.pg] ?? {};
     return satisfies(pg.write, (segment) => (known[segment] ?? -1) >= target);

@@ -149,6 +149,18 @@ function truncationApplied(context: SegmentContext, range: TruncationRange, drop
   };
 }
 
+/** The answer to a storage health check from a segment in `state`. */
+function segmentPong(context: SegmentContext, event: SegmentEvent, state: string): SendParams {
+  const round = event.type === 'healthPing' ? event.round : -1;
+  const to = event.type === 'healthPing' ? event.from : context.self;
+  return { to, message: { type: 'segmentPong', from: context.self, round, pg: context.pg, state, scl: sclOf(context.store), membershipEpoch: context.membershipEpoch } };
+}
+
+/** Health-check handling for a state: the answer names the state and the SCL. */
+const answersHealthAs = (state: string) => ({
+  healthPing: { actions: { type: 'send' as const, params: ({ context, event }: { context: SegmentContext; event: SegmentEvent }) => segmentPong(context, event, state) } },
+});
+
 const segmentBase = setup({
   types: {
     context: {} as SegmentContext,
@@ -172,6 +184,9 @@ const segmentBase = setup({
       return !causes.process && !causes.node && !causes.az && !causes.region;
     },
     caughtUp: ({ context, event }) => event.type === 'gossipPush' && event.scl <= sclOf(context.store),
+    /** A newer configuration without this segment: it is retired (its data stays, unread). */
+    retiredBy: ({ context, event }) =>
+      event.type === 'membershipChange' && event.config.membershipEpoch > context.membershipEpoch && !event.config.members.includes(context.self),
   },
 });
 
@@ -335,6 +350,17 @@ export const segmentMachine = segmentBase.extend({
       const message: WireMessage = { type: 'truncateAck', from: context.self, pg: context.pg, volumeEpoch: event.volumeEpoch, scl: sclOf(context.store) };
       enqueue({ type: 'send', params: { to: event.from, message } });
     }),
+    /** A membership change (PROTOCOL §2.11): adopt the newer epoch and member set, and ack. */
+    adoptMembership: segmentBase.enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'membershipChange') return;
+      const { config } = event;
+      const newer = config.membershipEpoch > context.membershipEpoch;
+      if (newer) {
+        enqueue.assign({ membershipEpoch: config.membershipEpoch, peers: config.members.filter((member) => member !== context.self) });
+      }
+      const membershipEpoch = newer ? config.membershipEpoch : context.membershipEpoch;
+      enqueue({ type: 'send', params: { to: event.from, message: { type: 'membershipAck', from: context.self, pg: context.pg, membershipEpoch } } });
+    }),
     rejectStaleEpoch: segmentBase.enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== 'recoveryOpen' && event.type !== 'truncate') return;
       const message: WireMessage = { type: 'writeReject', from: context.self, pg: context.pg, reason: 'staleVolumeEpoch', volumeEpoch: context.volumeEpoch, membershipEpoch: context.membershipEpoch };
@@ -397,6 +423,7 @@ export const segmentMachine = segmentBase.extend({
         writeBatch: [{ guard: 'staleVolumeEpoch', actions: 'reject' }, { guard: 'staleMembershipEpoch', actions: 'reject' }, { actions: 'enqueueWrite' }],
         gossipPull: [{ guard: 'staleMembershipEpoch', actions: 'reject' }, { actions: ['learnTruncations', 'gossipAnswer'] }],
         recoveryOpen: [{ guard: 'staleVolumeEpoch', actions: 'rejectStaleEpoch' }, { actions: 'answerRecovery' }],
+        membershipChange: [{ guard: 'retiredBy', target: 'retired', actions: 'adoptMembership' }, { actions: 'adoptMembership' }],
         truncate: [{ guard: 'staleVolumeEpoch', actions: 'rejectStaleEpoch' }, { actions: 'applyTruncation' }],
         diskDone: { actions: 'persistGroup' },
         gossipTick: { actions: 'gossipPull' },
@@ -408,11 +435,13 @@ export const segmentMachine = segmentBase.extend({
       states: {
         up: {
           on: {
+            ...answersHealthAs('online.up'),
             gossipPush: [{ guard: 'staleMembershipEpoch' }, { actions: ['learnTruncations', 'noteGossipAnswer', 'enqueueWrite'] }],
           },
         },
         hydrating: {
           on: {
+            ...answersHealthAs('online.hydrating'),
             gossipPush: [
               { guard: 'staleMembershipEpoch' },
               // A peer with nothing beyond our SCL: caught up with at least one member.

@@ -16,6 +16,7 @@ import { blockOfKey, commitBlockOf, pgOfBlock } from '../src/protocol/pages.js';
 import type { DurabilityTracker } from '../src/protocol/watermarks.js';
 import { pgclOf, recordAck, registerRecords } from '../src/protocol/watermarks.js';
 import type { RedoPayload, RedoRecord, TxnRequestMessage, WireMessage, WriteAckMessage } from './messages.js';
+import type { MembershipState } from './membership-state.js';
 
 /** One PG's boxcar: records waiting for the link, and the link's state (PROTOCOL §2.5, §5 V8). */
 export interface Boxcar {
@@ -59,6 +60,8 @@ export interface WriterState {
   pendingValues: { lsn: Lsn; key: string; value: string }[];
   pendingValuesHead: number;
   nextMtrId: number;
+  /** Membership changes (PROTOCOL §2.11), see `membership-state.ts`. */
+  membership: MembershipState;
 }
 
 /** An effect the writer wants, in the machine's named-action vocabulary. */

@@ -68,3 +68,7 @@ export { createLsnSet, isLsnValue } from './lsn-set.js';
 // --- replica-invariants.ts: S12 replica visibility ------------------------------------------
 export type { ReplicaVisibilityChecker } from './replica-invariants.js';
 export { S12_REPLICA_VISIBILITY, createReplicaVisibility } from './replica-invariants.js';
+
+// --- membership.ts: S15 membership changes ---------------------------------------------------
+export type { MembershipChecker } from './membership.js';
+export { S15_MEMBERSHIP, createMembershipChecker } from './membership.js';

@@ -11,8 +11,10 @@ import { azMachine, regionMachine, storageNodeMachine } from '../../models/failu
 import { controlPlaneMachine } from '../../models/control-plane.machine.js';
 import { writerMachine } from '../../models/instance.machine.js';
 import { metadataMachine } from '../../models/metadata.machine.js';
+import { storageControlPlaneMachine } from '../../models/storage-control-plane.machine.js';
+import type { ProvisionRequest } from '../../models/storage-control-plane.machine.js';
 import { segmentMachine } from '../../models/segment.machine.js';
-import type { MembershipEpoch, SegmentId } from '../protocol/ids.js';
+import type { MembershipEpoch, PgId, SegmentId } from '../protocol/ids.js';
 import type { QuorumConfig } from '../protocol/quorum-config.js';
 import { fullTailConfig, standardConfig } from '../protocol/quorum-config.js';
 import { kOfN } from '../protocol/quorum.js';
@@ -68,7 +70,9 @@ export function clusterSpecs(kernel: Kernel, scenario: Scenario, topology: Resol
   });
   for (const azId of topology.allAzs) {
     const nodes = topology.nodes.filter((node) => node.azId === azId).map((node) => node.id);
-    const members = topology.writer.azId === azId ? [...nodes, topology.writer.id] : nodes;
+    // An AZ outage reaches its storage nodes and every instance placed there.
+    const instances = [topology.writer, ...topology.replicas, ...(topology.standby === undefined ? [] : [topology.standby])];
+    const members = [...nodes, ...instances.filter((instance) => instance.azId === azId).map((instance) => instance.id)];
     specs.push({ id: azActorId(azId), machine: azMachine, input: { self: azActorId(azId), members }, locality: place(azId) });
   }
   const diskSamples: Record<string, number[]> = {};
@@ -122,7 +126,15 @@ function instanceSpecs(scenario: Scenario, topology: ResolvedTopology): ActorSpe
     controlPlaneId: topology.controlPlane.id,
   });
   const specs: ActorSpec[] = [
-    { id: topology.metadata.id, machine: metadataMachine, input: { self: topology.metadata.id }, locality: place(topology.metadata.azId) },
+    {
+      id: topology.metadata.id,
+      machine: metadataMachine,
+      input: {
+        self: topology.metadata.id,
+        pgConfigs: pgs.map((pg) => ({ pg: pg.pg as PgId, membershipEpoch: 1 as MembershipEpoch, members: pg.members, write: pg.write, read: pg.read })),
+      },
+      locality: place(topology.metadata.azId),
+    },
     { id: topology.writer.id, machine: writerMachine, input: instanceInput(topology.writer.id, 'writer'), locality: place(topology.writer.azId) },
   ];
   for (const replica of topology.replicas) {
@@ -143,5 +155,43 @@ function instanceSpecs(scenario: Scenario, topology: ResolvedTopology): ActorSpe
     input: { self: topology.controlPlane.id, instances, ...failover },
     locality: place(topology.controlPlane.azId),
   });
+  const places: Record<string, { azId: string; node: string; kind: 'full' | 'tail' }> = {};
+  for (const segment of topology.segments) places[segment.id] = { azId: segment.azId, node: segment.node, kind: segment.kind };
+  const nodesByAz: Record<string, string[]> = {};
+  for (const node of topology.nodes) (nodesByAz[node.azId] ??= []).push(node.id);
+  specs.push({
+    id: topology.storageControlPlane.id,
+    machine: storageControlPlaneMachine,
+    input: {
+      self: topology.storageControlPlane.id,
+      pgs: pgs.map((pg) => ({ pg: pg.pg, members: pg.members, membershipEpoch: 1 })),
+      places,
+      nodesByAz,
+      instances: instances.map((instance) => instance.id),
+      ...scenario.repair,
+    },
+    locality: place(topology.storageControlPlane.azId),
+  });
   return specs;
+}
+
+/** A replacement segment the storage control plane asked for, as an actor spec (it starts hydrating). */
+export function replacementSegmentSpec(kernel: Kernel, scenario: Scenario, topology: ResolvedTopology, request: ProvisionRequest): ActorSpec {
+  const rng = kernel.rng.fork(`disk:${request.id}`);
+  return {
+    id: request.id,
+    machine: segmentMachine,
+    input: {
+      self: request.id,
+      pg: request.pg,
+      kind: request.kind,
+      peers: request.peers,
+      membershipEpoch: request.membershipEpoch,
+      hydrating: true,
+      diskLatencySamplesMs: Array.from({ length: DISK_SAMPLES_PER_NODE }, () => sample(rng, scenario.storage.diskLatencyMs)),
+      gossipPeriodMs: scenario.storage.gossipPeriodMs,
+      gossipMaxRecords: scenario.storage.gossipMaxRecords,
+    },
+    locality: { regionId: topology.regionId, azId: request.azId },
+  };
 }

@@ -17,6 +17,8 @@ export interface ActorSpec<TMachine extends AnyStateMachine = AnyStateMachine> {
 export interface ActorHost {
   /** Creates every actor, then starts them in order. */
   spawnAll(specs: readonly ActorSpec[]): void;
+  /** Creates and starts one actor while the world runs (a provisioned replacement segment). */
+  spawn(spec: ActorSpec): void;
   /** Delivers an external event (a fault, a client request) to an actor now. */
   inject(id: string, event: EventObject): void;
   /** An actor's current snapshot (value, status, context). */

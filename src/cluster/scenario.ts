@@ -34,6 +34,14 @@ export interface TopologySpec {
   standby: boolean;
 }
 
+/** The storage control plane's segment repair (PROTOCOL §2.11, §2.13, §5 M1). */
+export interface RepairSpec {
+  /** Period of the storage health checks. */
+  checkPeriodMs: number;
+  /** Missed checks in a row after which a lone segment is replaced. */
+  replaceAfterMisses: number;
+}
+
 /** The control plane's failover timing (PROTOCOL §2.10, §5 F1): defaults give 30–60 s. */
 export interface FailoverSpec {
   /** Period of the health checks. */
@@ -110,6 +118,7 @@ export interface Scenario {
   storage: StorageSpec;
   writer: WriterSpec;
   failover: FailoverSpec;
+  repair: RepairSpec;
   network: NetworkOptions;
   workload: WorkloadSpec;
   faults: FaultSpec[];
@@ -149,5 +158,6 @@ export interface ResolvedTopology {
   /** The storage metadata service and the control plane (regional services, placed in the writer's AZ). */
   metadata: { id: string; azId: string };
   controlPlane: { id: string; azId: string };
+  storageControlPlane: { id: string; azId: string };
   clients: { id: string; azId: string }[];
 }

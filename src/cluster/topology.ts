@@ -216,6 +216,7 @@ export function resolveTopology(spec: TopologySpec, clientCount: number): Resolv
     standby: spec.standby === false ? undefined : { id: standbyId(primary.id), azId: spec.writerAz },
     metadata: { id: 'metadata', azId: spec.writerAz },
     controlPlane: { id: 'control-plane', azId: spec.writerAz },
+    storageControlPlane: { id: 'storage-control-plane', azId: spec.writerAz },
     clients,
   };
 }

@@ -6,6 +6,7 @@
  * which hold their own bookkeeping and never read a machine's memory: the writer's claims (VDL,
  * commit acks) are judged against what segments say they persisted (PROTOCOL §4).
  */
+import type { QuorumPredicate } from './quorum.js';
 
 /** The writer allocated an MTR's LSNs (S1, S2). */
 export interface AllocatedObservation {
@@ -118,6 +119,22 @@ export interface ReplicaRestartedObservation {
   reason: 'lag' | 'gap' | 'newWriter';
 }
 
+/** A PG's membership change reached a write quorum of the configuration it leaves and is in force (S15). */
+export interface MembershipInstalledObservation {
+  kind: 'membershipInstalled';
+  instance: string;
+  pg: number;
+  phase: 'entering' | 'finishing';
+  previousEpoch: number;
+  membershipEpoch: number;
+  members: readonly string[];
+  write: QuorumPredicate;
+  read: QuorumPredicate;
+  previousWrite: QuorumPredicate;
+  /** The members whose acks made the change durable. */
+  acks: readonly string[];
+}
+
 /** The control plane's failover steps (PROTOCOL §2.10), for the report's failover times. */
 export interface FailoverObservation {
   kind: 'failover';
@@ -138,4 +155,5 @@ export type Observation =
   | WriterOpenedObservation
   | ReplicaAppliedObservation
   | ReplicaRestartedObservation
+  | MembershipInstalledObservation
   | FailoverObservation;

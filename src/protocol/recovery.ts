@@ -230,6 +230,12 @@ export function planRecovery(input: RecoveryInput): RecoveryOutcome {
     if (record.lsn > vdl) break;
     (survivorsByPg[record.pg] ??= []).push(record);
   }
+  // Every earlier writer started at its recovery's range end and allocated at most LAL beyond its
+  // VDL, which started there: so no old LSN passes max(VDL', highest earlier range end) + LAL.
+  // VDL' + LAL alone is not enough: a writer that opened at the previous epoch and made nothing
+  // durable leaves VDL' unchanged but may have allocated up to its own range end + LAL.
+  const priorEnd = ranges.reduce((end, range) => Math.max(end, range.toLsn), 0);
+  const truncationEnd = Math.max(vdl, priorEnd) + lal;
   const reReplication: PgReReplication[] = [];
   const lastPgLsnByPg: Record<number, Lsn> = {};
   for (const pgInput of input.pgs) {
@@ -247,8 +253,8 @@ export function planRecovery(input: RecoveryInput): RecoveryOutcome {
       vcl,
       vdl,
       // Aurora, SIGMOD'17 §4.3: annul everything above VDL' up to a bound no old LSN can pass.
-      truncation: { volumeEpoch: input.volumeEpoch, fromLsn: lsn(vdl + 1), toLsn: lsn(vdl + lal) },
-      nextLsn: lsn(vdl + lal + 1),
+      truncation: { volumeEpoch: input.volumeEpoch, fromLsn: lsn(vdl + 1), toLsn: lsn(truncationEnd) },
+      nextLsn: lsn(truncationEnd + 1),
       reReplication,
       lastPgLsnByPg,
     },

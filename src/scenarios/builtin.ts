@@ -96,6 +96,40 @@ const DEFINITIONS: readonly Scenario[] = [
     ],
     durationMs: 10_000,
   }),
+  // --- Membership changes (PROTOCOL §2.11, §2.13) ---------------------------------------------
+  builtin({
+    name: 'segment-replacement',
+    description: 'A PG 0 segment is lost at 3 s; the storage control plane replaces it through a joint configuration while writes go on.',
+    topology: { pgCount: 4 },
+    workload: { commitsPerS: 200 },
+    faults: [{ atMs: 3_000, kind: 'segmentCrash', segment: `seg:pg0:${AZ_C}:1` }],
+    durationMs: 15_000,
+  }),
+  builtin({
+    name: 'segment-replacement-reverted',
+    description: 'As segment-replacement, but the lost segment returns while its replacement is still hydrating: the change goes back.',
+    topology: { pgCount: 4 },
+    workload: { commitsPerS: 200 },
+    // A slow hydration (small gossip answers) gives the original time to return first.
+    storage: { gossipMaxRecords: 4 },
+    faults: [
+      { atMs: 3_000, kind: 'segmentCrash', segment: `seg:pg0:${AZ_C}:1` },
+      { atMs: 9_200, kind: 'segmentRestart', segment: `seg:pg0:${AZ_C}:1` },
+    ],
+    durationMs: 15_000,
+  }),
+  builtin({
+    name: 'az-plus-one-repair',
+    description: 'AZ+1 where the extra segment is lost for good: writes resume when the AZ returns, and the lost segment is replaced.',
+    topology: { pgCount: 4 },
+    workload: { commitsPerS: 200, txnTimeoutMs: 3_000 },
+    faults: [
+      { atMs: 3_000, kind: 'azOutage', az: AZ_B },
+      { atMs: 4_000, kind: 'segmentCrash', segment: `seg:pg0:${AZ_C}:1` },
+      { atMs: 8_000, kind: 'azRecover', az: AZ_B },
+    ],
+    durationMs: 20_000,
+  }),
   // --- Replicas (PROTOCOL §2.8) ---------------------------------------------------------------
   builtin({
     name: 'replica-lag',

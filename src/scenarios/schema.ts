@@ -96,6 +96,11 @@ const topologySchema = z.strictObject({
   standby: z.boolean({ error: 'must be true or false' }).default(true),
 });
 
+const repairSchema = z.strictObject({
+  checkPeriodMs: numberAbove(0).default(1_000),
+  replaceAfterMisses: integerAtLeast(1).default(5),
+});
+
 const failoverSchema = z.strictObject({
   healthCheckPeriodMs: numberAbove(0).default(3_000),
   missesToFail: integerAtLeast(1).default(5),
@@ -167,6 +172,7 @@ export const scenarioFileSchema = z.strictObject({
   storage: storageSchema.prefault({}),
   writer: writerSchema.prefault({}),
   failover: failoverSchema.prefault({}),
+  repair: repairSchema.prefault({}),
   network: networkSchema.prefault({}),
   workload: workloadSchema.prefault({}),
   faults: list(faultSchema, 'must be a list of faults').default(() => []),
@@ -365,6 +371,7 @@ class FaultTargets {
       ...this.instances,
       this.resolved.metadata.id,
       this.resolved.controlPlane.id,
+      this.resolved.storageControlPlane.id,
       ...this.resolved.clients.map((c) => c.id),
     ]);
   }
@@ -395,7 +402,7 @@ class FaultTargets {
   }
 
   private partitionProblem(field: string, sideA: string[], sideB: string[]): Problem | undefined {
-    const services = `${this.resolved.metadata.id}, ${this.resolved.controlPlane.id}`;
+    const services = `${this.resolved.metadata.id}, ${this.resolved.controlPlane.id}, ${this.resolved.storageControlPlane.id}`;
     const rule = `must name an AZ, a region or an actor (${this.segmentPattern()}, ${this.nodePattern()}, ${[...this.instances].join(', ')}, ${services}, client:{1..${this.resolved.clients.length}})`;
     for (const [side, names] of [['sideA', sideA], ['sideB', sideB]] as const) {
       for (const [j, name] of names.entries()) {

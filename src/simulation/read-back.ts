@@ -22,9 +22,9 @@ export type ReadBackScope = 'persisted' | 'reachable';
 
 /** Checks every acknowledged commit against the segments in scope. */
 export function readBack(sim: ReportSource, scope: ReadBackScope): DurabilityReport {
-  const { topology, scenario, kernel } = sim;
+  const { scenario, kernel } = sim;
   const layout = { pgCount: scenario.topology.pgCount, blocksPerPg: scenario.topology.blocksPerPg };
-  const pgs: DurabilityPg[] = Object.entries(topology.membersByPg).map(([pg, members]) => ({
+  const pgs: DurabilityPg[] = Object.entries(sim.membersByPg).map(([pg, members]) => ({
     pg: Number(pg),
     read: sim.quorums[Number(pg)]?.read as DurabilityPg['read'],
     segments: members

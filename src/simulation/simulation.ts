@@ -21,6 +21,7 @@ import type { InvariantChecker } from '../check/invariants.js';
 import { createInvariantChecker } from '../check/invariants.js';
 import { createRecoveryChecker } from '../check/recovery-invariants.js';
 import { createReplicaVisibility } from '../check/replica-invariants.js';
+import { createMembershipChecker } from '../check/membership.js';
 import type { RecoveryChecker } from '../check/recovery-invariants.js';
 import { createKernel } from '../kernel/kernel.js';
 import type { Kernel } from '../kernel/kernel.js';
@@ -28,7 +29,9 @@ import type { TraceOptions } from '../kernel/trace.js';
 import type { Observation } from '../protocol/observations.js';
 import type { QuorumPredicate } from '../protocol/quorum.js';
 import type { ResolvedTopology, Scenario } from '../cluster/scenario.js';
-import { clusterSpecs, quorumConfigOf, segmentKinds } from '../cluster/assemble.js';
+import { clusterSpecs, quorumConfigOf, replacementSegmentSpec, segmentKinds } from '../cluster/assemble.js';
+import type { ProvisionRequest } from '../../models/storage-control-plane.machine.js';
+import { or } from '../protocol/quorum.js';
 import { DatabaseClient } from '../cluster/client.js';
 import { scheduleFaults } from '../cluster/faults.js';
 import type { AppliedFault } from '../cluster/faults.js';
@@ -139,11 +142,21 @@ export class Simulation implements ReportSource {
   endpoint: string;
   /** Failovers so far: when the control plane detected each, and when the new writer was reachable. */
   readonly failovers: { detectedAtMs: number; writerOpenAtMs?: number; writerAvailableAtMs?: number; from: string; to?: string }[] = [];
+  /** Every segment that is or was a member of each PG (replacements join; the replaced keep their data). */
+  readonly membersByPg: Record<number, string[]> = {};
   /** Each PG's read and write quorum predicates. */
   readonly quorums: Record<number, { read: QuorumPredicate; write: QuorumPredicate }> = {};
+  /**
+   * The judges' quorum predicates, kept up to date as membership changes: a record counts as
+   * durable if it met the write quorum of any configuration in force since the run began (an
+   * OR of them), recovery's reads use the configuration in force now.
+   */
+  private readonly writeQuorumByPg: Record<number, QuorumPredicate> = {};
+  private readonly readQuorumByPg: Record<number, QuorumPredicate> = {};
   private readonly checker: InvariantChecker;
   private readonly recoveryChecker: RecoveryChecker;
   private readonly replicaVisibility = createReplicaVisibility();
+  private readonly membership = createMembershipChecker();
   private readonly publications = new Subject<WriterPublication>();
   private readonly lag = new ReplicaLag();
   private readonly subjects = {
@@ -160,15 +173,16 @@ export class Simulation implements ReportSource {
     this.topology = resolveTopology(scenario.topology, scenario.workload.clients);
     this.endpoint = this.topology.writer.id;
     this.kernel = createKernel({ seed: options.seed, network: scenario.network, trace: options.trace });
+    for (const [pg, members] of Object.entries(this.topology.membersByPg)) this.membersByPg[Number(pg)] = [...members];
     const kinds = segmentKinds(this.topology);
     for (const key of Object.keys(this.topology.membersByPg)) {
       const config = quorumConfigOf(this.topology, scenario, Number(key), kinds);
       this.quorums[Number(key)] = { read: config.read, write: config.write };
     }
-    const writeQuorumByPg: Record<number, QuorumPredicate> = {};
+    const writeQuorumByPg = this.writeQuorumByPg;
     for (const [pg, quorum] of Object.entries(this.quorums)) writeQuorumByPg[Number(pg)] = quorum.write;
     this.checker = createInvariantChecker({ lal: scenario.topology.lal, writeQuorumByPg });
-    const readQuorumByPg: Record<number, QuorumPredicate> = {};
+    const readQuorumByPg = this.readQuorumByPg;
     for (const [pg, quorum] of Object.entries(this.quorums)) readQuorumByPg[Number(pg)] = quorum.read;
     this.recoveryChecker = createRecoveryChecker({ readQuorumByPg, writeQuorumByPg });
     this.streams = {
@@ -222,7 +236,9 @@ export class Simulation implements ReportSource {
   /** The report of the run so far (the object `run --json` prints). */
   report(): SimulationReport {
     const replicas = this.topology.replicas.length > 0 ? [this.replicaVisibility.result()] : [];
-    return buildReport(this, [...this.checker.results(), ...this.recoveryChecker.results(), ...replicas, this.readableResult()]);
+    const membership = this.membership.result();
+    const changes = membership.vacuous === true ? [] : [membership];
+    return buildReport(this, [...this.checker.results(), ...this.recoveryChecker.results(), ...replicas, ...changes, this.readableResult()]);
   }
 
   /** Instances in the reader role now: where the redo stream goes. */
@@ -250,12 +266,24 @@ export class Simulation implements ReportSource {
       this.subjects.observations.next({ atMs, actorId, observation });
       return;
     }
+    if (observation.kind === 'membershipInstalled') this.onMembership(observation);
     this.checker.observe(atMs, observation);
     this.recoveryChecker.observe(atMs, observation);
     this.lag.observe(atMs, observation);
     this.replicaVisibility.observe(atMs, observation);
+    this.membership.observe(atMs, observation);
     if (observation.kind === 'commitAck') this.acknowledged.set(observation.txnId, observation.commitLsn);
     this.subjects.observations.next({ atMs, actorId, observation });
+  }
+
+  private onMembership(observation: Extract<Observation, { kind: 'membershipInstalled' }>): void {
+    const { pg } = observation;
+    const before = this.writeQuorumByPg[pg];
+    this.writeQuorumByPg[pg] = before === undefined ? observation.write : or(before, observation.write);
+    this.readQuorumByPg[pg] = observation.read;
+    this.quorums[pg] = { read: observation.read, write: observation.write };
+    const members = (this.membersByPg[pg] ??= []);
+    for (const member of observation.members) if (!members.includes(member)) members.push(member);
   }
 
   private onFailover(atMs: number, observation: Extract<Observation, { kind: 'failover' }>): void {
@@ -268,6 +296,11 @@ export class Simulation implements ReportSource {
 
   private onPublish(actorId: string, stream: string, item: unknown): void {
     if (stream === 'endpoint') this.endpoint = item as string;
+    else if (stream === 'provision') {
+      // A replacement segment joins the world while it runs (at the current instant, not re-entrantly).
+      const request = item as ProvisionRequest;
+      this.kernel.clock.scheduleAt(this.kernel.clock.now(), () => this.host.spawn(replacementSegmentSpec(this.kernel, this.scenario, this.topology, request)));
+    }
     else if (stream === 'redo') {
       this.publications.next({ from: actorId, stream: 'redo', item: item as RedoPublication });
       this.subjects.redo.next((item as RedoPublication).records);

@@ -20,6 +20,8 @@ export interface ReportSource {
   readonly kernel: Kernel;
   readonly host: ActorHost;
   readonly quorums: Readonly<Record<number, { read: QuorumPredicate; write: QuorumPredicate }>>;
+  /** Every segment that is or was a member of each PG. */
+  readonly membersByPg: Readonly<Record<number, readonly string[]>>;
   /** Commits the writer acknowledged: txnId → commit LSN. */
   readonly acknowledged: ReadonlyMap<number, number>;
   readonly history: { readonly entries: readonly HistoryEntry[] };

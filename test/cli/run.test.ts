@@ -16,7 +16,9 @@ describe('aurora-actors scenarios / run', () => {
     expect(result.status).toBe(0);
     const names = result.stdout.trim().split('\n').map((line) => line.split(/\s+/)[0]);
     expect(names.slice(0, 5)).toEqual(['steady-state', 'az-outage', 'az-plus-one', 'slow-segment', 'segment-crash-gossip']);
-    expect(names).toEqual(expect.arrayContaining(['writer-crash', 'writer-crash-no-replica', 'zombie-writer', 'crash-during-recovery']));
+    expect(names).toEqual(
+      expect.arrayContaining(['segment-replacement', 'az-plus-one-repair', 'replica-lag', 'writer-crash', 'writer-crash-no-replica', 'zombie-writer', 'recovery-ragged-edge', 'crash-during-recovery']),
+    );
   });
 
   it('runs az-plus-one --seed 7 --json: zero lost acknowledged commits and every invariant ok', () => {

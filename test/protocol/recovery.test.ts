@@ -111,6 +111,25 @@ describe('recovery: PROTOCOL §6b micro-trace', () => {
   });
 });
 
+describe('recovery: a second recovery that sees nothing new', () => {
+  it('extends the range past the previous range end + LAL, so the previous writer\'s LSNs stay annulled', () => {
+    // Recovery at epoch 2 truncated 5..14 and opened a writer at LSN 15 whose VDL starts at 14,
+    // so it may allocate up to 14 + 10 = 24. It crashed before anything became durable; recovery
+    // at epoch 3 computes the same VDL' = 4. VDL' + LAL = 14 would leave 15..24 unannulled and
+    // hand them out again (found by test/simulation/failover.prop.test.ts).
+    const records = microTraceRecords();
+    const held = holdings(records);
+    const first: TruncationRange = { volumeEpoch: e2, fromLsn: lsn(5), toLsn: lsn(14) };
+    const plan = planned(planRecovery({
+      volumeEpoch: volumeEpoch(3), anchorLsn: LSN_ZERO, lal: 10, priorTruncations: [first],
+      pgs: [pgInput(PG1, [0, 1, 2, 3], held), pgInput(PG2, [0, 1, 4], held)],
+    }));
+    expect(plan.vdl).toBe(4);
+    expect(plan.truncation).toEqual({ volumeEpoch: 3, fromLsn: 5, toLsn: 24 });
+    expect(plan.nextLsn).toBe(25);
+  });
+});
+
 describe('recovery: the volume chain', () => {
   it('stops VCL\' at a hole even if later records are present', () => {
     const [r1, r2, , r4] = microTraceRecords() as [StoredRecord, StoredRecord, StoredRecord, StoredRecord];

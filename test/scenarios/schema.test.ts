@@ -44,6 +44,7 @@ describe('Scenario schema: defaults', () => {
       storage: { diskLatencyMs: { kind: 'logNormal', medianMs: 0.5, sigma: 0.25 }, gossipPeriodMs: 100, gossipMaxRecords: 512 },
       writer: { durability: 'quorum', retransmitAfterMs: 50, linkBusyMsPerBatch: 0.1 },
       failover: { healthCheckPeriodMs: 3_000, missesToFail: 5, endpointSwitchMs: 15_000, replacementDelayMs: 120_000, promotionTimeoutMs: 60_000 },
+      repair: { checkPeriodMs: 1_000, replaceAfterMisses: 5 },
       network: {},
       workload: { clients: 16, commitsPerS: 500, putsPerTxn: 2, getsPerTxn: 1, keys: 1000, txnTimeoutMs: 5000, startMs: 0, stopMs: 10_000 },
       faults: [],
@@ -156,7 +157,7 @@ describe('Scenario schema: bad input gives one line naming the field', () => {
     [
       'a partition naming an unknown endpoint',
       { name: 'x', faults: [{ atMs: 1, kind: 'partition', sideA: ['us-east-1a', 'client:99'] }] },
-      'faults[0].sideA[1] must name an AZ, a region or an actor (seg:pg{0..3}:{us-east-1a|us-east-1b|us-east-1c}:{1|2}, node:{us-east-1a|us-east-1b|us-east-1c}:{1..4}, inst:us-east-1:writer, inst:us-east-1:standby, metadata, control-plane, client:{1..16}), got "client:99"',
+      'faults[0].sideA[1] must name an AZ, a region or an actor (seg:pg{0..3}:{us-east-1a|us-east-1b|us-east-1c}:{1|2}, node:{us-east-1a|us-east-1b|us-east-1c}:{1..4}, inst:us-east-1:writer, inst:us-east-1:standby, metadata, control-plane, storage-control-plane, client:{1..16}), got "client:99"',
     ],
     [
       'a partition with an endpoint on both sides',

@@ -4,10 +4,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { BUILTIN_SCENARIOS, findScenario } from '../../src/scenarios/builtin.js';
-import { FAILOVER_SCENARIOS, runScenario } from './helpers.js';
+import { FAILOVER_SCENARIOS, MEMBERSHIP_SCENARIOS, runScenario } from './helpers.js';
 
 describe('Determinism: built-in storage scenarios', () => {
-  const storage = BUILTIN_SCENARIOS.filter((s) => !FAILOVER_SCENARIOS.includes(s.name));
+  const storage = BUILTIN_SCENARIOS.filter((s) => !FAILOVER_SCENARIOS.includes(s.name) && !MEMBERSHIP_SCENARIOS.includes(s.name));
   it.each(storage.map((s) => [s.name, s] as const))('%s gives the same traceHash twice for seed 3', (_name, scenario) => {
     const first = runScenario(scenario, 3).report;
     const second = runScenario(scenario, 3).report;

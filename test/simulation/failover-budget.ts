@@ -50,10 +50,10 @@ const PROMOTION_TIMEOUT_MS = 1_000;
 
 /**
  * The cluster the property runs: `writer-crash` cut down to 2 PGs on 2 storage nodes per AZ, two
- * replicas (tier 0 in AZ b, tier 1 in AZ c) and a standby (AZ a), 80 commits/s for 8 s (fewer than
- * the usual 100 keeps a run under ~0.4 s of wall time), and a
- * failover fast enough to finish several times inside the run (detection 0.4–0.6 s, endpoint
- * switch 0.3 s, replacement 1 s).
+ * replicas (tier 0 in AZ b, tier 1 in AZ c) and a standby (AZ a), 80 commits/s for 8 s (fewer
+ * than 100 keeps a run near 0.4 s of wall time on 2 cores), and a failover fast enough to happen
+ * several times in a run: detection 0.6–0.8 s after the writer fails (3 missed checks every
+ * 200 ms), endpoint switch 0.3 s, replacement from the standby 1 s, a promotion abandoned after 1 s.
  */
 export function failoverBase(): Scenario {
   return scenario('writer-crash', {
@@ -206,7 +206,8 @@ export function compile(choices: FailoverChoices): FailoverSchedule {
   if (az !== undefined) {
     const [fromMs, toMs] = clip(az.window, Infinity);
     faults.push({ atMs: fromMs, kind: 'azOutage', az: az.az }, { atMs: toMs, kind: 'azRecover', az: az.az });
-    // An outage of the writer's AZ takes the original writer down; it comes back as a standby.
+    // An outage of the writer's AZ takes the original writer down (only it: the model makes no
+    // other instance a member of an AZ); its recovery brings it back, as a replica.
     if (az.az === topology.writer.azId && fromMs < toMs) downs.push({ instance: WRITER, atMs: fromMs, up: false }, { instance: WRITER, atMs: toMs, up: true });
   }
   // ...plus one more segment per PG at a time, never overlapping, outside that AZ (a node holds
@@ -273,6 +274,7 @@ function endState(sim: Simulation): string {
 
 /**
  * Runs a schedule and asserts, with the seed and the plan in every message:
+ * - the simulation runs to its end (no actor throws);
  * - safety: every judge of the report passed and no acknowledged commit was lost (`expectSafe`);
  * - liveness: unless every instance is down for good, a transaction invoked at or after
  *   {@link LIVENESS_FROM_MS} committed (every other fault healed by {@link HEALED_BY_MS}, so the
@@ -282,13 +284,20 @@ export function checkFailoverRun(base: Scenario, schedule: FailoverSchedule): Fa
   const startedAt = performance.now();
   const sim = new Simulation({ seed: schedule.seed, scenario: scheduledScenario(base, schedule), trace: { keepEvents: false } });
   const promotions = watchPromotions(sim);
-  sim.run();
+  try {
+    sim.run();
+  } catch (error) {
+    // An actor that throws (a model bug) stops the run: name the schedule that made it throw.
+    throw new Error(`simulation failed at ${sim.kernel.clock.now()} ms: ${describeSchedule(schedule)}\n${(error as Error).message}`, { cause: error });
+  }
   const report = sim.report();
   const wallMs = performance.now() - startedAt;
   try {
     expectSafe(report);
   } catch (error) {
-    throw new Error(`safety: ${describeSchedule(schedule)}\n${endState(sim)}\n${(error as Error).message}`, { cause: error });
+    const violations = report.invariants.filter((r) => !r.ok).map((r) => `${r.name}: ${r.firstViolations.map((v) => v.message).join('; ')}`);
+    const lost = `lostAcknowledged ${report.commits.lostAcknowledged}`;
+    throw new Error(`safety: ${describeSchedule(schedule)}\n${endState(sim)}\n${[...violations, lost].join('\n')}`, { cause: error });
   }
   const livenessRequired = schedule.permanentlyDown.length < INSTANCES.length;
   if (livenessRequired) {

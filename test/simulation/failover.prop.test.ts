@@ -16,7 +16,7 @@ describe('Failover: random instance, control-plane and storage faults within the
     'never lose an acknowledged commit, pass every judge, and commit again after healing (property)',
     () => {
       const base = failoverBase();
-      const coverage = { runs: 0, failovers: 0, repeatedFailovers: 0, crashedWhileRecovering: 0 };
+      const coverage = { runs: 0, failovers: 0, repeatedFailovers: 0, crashedWhileRecovering: 0, slowestRunMs: 0 };
       fc.assert(
         fc.property(failoverScheduleArb, (schedule) => {
           const run = checkFailoverRun(base, schedule);
@@ -24,6 +24,7 @@ describe('Failover: random instance, control-plane and storage faults within the
           if (run.failovers > 0) coverage.failovers++;
           if (run.failovers > 1) coverage.repeatedFailovers++;
           if (run.crashedWhileRecovering) coverage.crashedWhileRecovering++;
+          coverage.slowestRunMs = Math.max(coverage.slowestRunMs, Math.round(run.wallMs));
         }),
         // Shrinking re-runs whole simulations: after 150 s report the smallest counterexample so
         // far; a run that slow without a failure fails too, rather than passing with fewer runs.

@@ -38,3 +38,6 @@ export const FAILOVER_SCENARIOS = [
   'recovery-ragged-edge-annulled',
   'crash-during-recovery',
 ];
+
+/** The built-in scenarios that exercise membership changes. */
+export const MEMBERSHIP_SCENARIOS = ['segment-replacement', 'segment-replacement-reverted', 'az-plus-one-repair'];

@@ -1,0 +1,54 @@
+/**
+ * S15 membership (PROTOCOL §4, §2.11): each change bumps the PG's membership epoch by exactly one,
+ * needs a write quorum of the configuration it leaves, and moves between configurations whose
+ * quorums overlap: the new write sets meet the new read sets and the old write sets.
+ *
+ * The PROTOCOL statement "every write set of one configuration meets every read set of the next"
+ * is false for a joint configuration whose read predicate counts a member that has not hydrated
+ * (test/protocol/membership.prop.test.ts pins a counterexample); the writer therefore keeps the
+ * old read quorum while the new member hydrates, and this judge checks the overlaps that do hold.
+ */
+import type { Observation } from '../protocol/observations.js';
+import { quorumsIntersect, satisfies, writeWriteIntersect } from '../protocol/quorum.js';
+import type { PropertyResult } from './property.js';
+import { FIRST_VIOLATIONS_KEPT } from './property.js';
+
+/** The property's name. */
+export const S15_MEMBERSHIP = 'S15 membership';
+
+/** The S15 checker. */
+export interface MembershipChecker {
+  observe(atMs: number, observation: Observation): void;
+  result(): PropertyResult;
+}
+
+/** Creates the S15 checker; see the file header. */
+export function createMembershipChecker(): MembershipChecker {
+  const epochByPg = new Map<number, number>();
+  const firstViolations: { atMs: number; message: string }[] = [];
+  let violations = 0;
+  let judged = 0;
+  const violate = (atMs: number, message: string): void => {
+    violations++;
+    if (firstViolations.length < FIRST_VIOLATIONS_KEPT) firstViolations.push({ atMs, message });
+  };
+  return {
+    observe(atMs, o) {
+      if (o.kind !== 'membershipInstalled') return;
+      judged++;
+      const held = epochByPg.get(o.pg) ?? o.previousEpoch;
+      if (o.membershipEpoch !== held + 1 || o.previousEpoch !== held) {
+        violate(atMs, `PG ${o.pg} moved from membership epoch ${held} to ${o.membershipEpoch} (expected exactly one more)`);
+      }
+      epochByPg.set(o.pg, o.membershipEpoch);
+      if (!satisfies(o.previousWrite, (segment) => o.acks.includes(segment))) {
+        violate(atMs, `PG ${o.pg} installed epoch ${o.membershipEpoch} with acks from [${o.acks.join(', ')}], not a write quorum of the configuration it left`);
+      }
+      if (!quorumsIntersect(o.write, o.read)) violate(atMs, `PG ${o.pg} epoch ${o.membershipEpoch}: a write set misses a read set of the same configuration`);
+      if (!writeWriteIntersect(o.previousWrite, o.write)) violate(atMs, `PG ${o.pg} epoch ${o.membershipEpoch}: a write set misses a write set of the configuration before`);
+    },
+    result() {
+      return { name: S15_MEMBERSHIP, kind: 'always', ok: violations === 0, violations, firstViolations: [...firstViolations], vacuous: judged === 0 };
+    },
+  };
+}
