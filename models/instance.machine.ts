@@ -44,6 +44,7 @@ import {
 } from './recovery-state.js';
 import type { ReplicaState } from './replica-state.js';
 import { applicableCount, applyRecords, createReplicaState, receiveShipment, resetReplica } from './replica-state.js';
+import { createReadState, missingBlocks, nextAttempt, pageArrived, parkTransaction } from './read-state.js';
 import type { WriterEffect, WriterState } from './writer-state.js';
 import { applyAck, flushBoxcar, hasUnacked, retransmit, startTransaction } from './writer-state.js';
 
@@ -58,6 +59,8 @@ export interface WriterPgInput {
   read?: QuorumPredicate;
   /** @defaultValue 1 */
   membershipEpoch?: number;
+  /** Members that hold blocks (full segments, SIGMOD'18 §4.2). @defaultValue every member */
+  fullMembers?: readonly string[];
 }
 
 /** Input of {@link writerMachine}. */
@@ -86,6 +89,10 @@ export interface WriterInput {
   recoveryRetryMs?: number;
   /** After a read quorum of every PG answered, wait this long for the rest. @defaultValue 5 */
   recoveryGraceMs?: number;
+  /** Writer: blocks its buffer cache holds (misses are read from storage); 0 = every block. @defaultValue 0 */
+  cacheBlocks?: number;
+  /** Writer: ask a second segment when a page read has not answered after this long. @defaultValue 4 */
+  hedgeAfterMs?: number;
   /** Replica: blocks it caches (and keeps up to date from the redo stream). @defaultValue every block */
   cachedBlocks?: readonly number[];
   /** Replica: time to apply one redo record. @defaultValue 0.01 */
@@ -133,6 +140,7 @@ export type WriterEvent =
   | { type: 'recoveryRetry' }
   | { type: 'recoveryGraceOver' }
   | { type: 'applyDone' }
+  | { type: 'readHedge'; requestId: number }
   | { type: 'lagCheck' }
   | { type: 'restartDone' }
   | OutageSignal
@@ -144,6 +152,8 @@ export const WRITER_RETRANSMIT_TIMER = 'writer.retransmit';
 export const RECOVERY_RETRY_TIMER = 'recovery.retry';
 export const RECOVERY_GRACE_TIMER = 'recovery.grace';
 export const REPLICA_APPLY_TIMER = 'replica.apply';
+/** Timer id of a page read's hedge. */
+export const hedgeTimerId = (requestId: number): string => `read.hedge.${requestId}`;
 export const REPLICA_LAG_TIMER = 'replica.lagCheck';
 export const REPLICA_RESTART_TIMER = 'replica.restart';
 /** Period of a replica's lag check. */
@@ -209,6 +219,7 @@ function createWriterState(input: WriterInput, start?: RecoveredStart): WriterSt
     pendingValuesHead: 0,
     nextMtrId: 1,
     membership: { configs, changes: {}, replacements: {} },
+    reads: createReadState(input.cacheBlocks ?? 0, Object.fromEntries((start?.pgs ?? input.pgs).map((pg) => [pg.pg, pg.fullMembers ?? pg.members]))),
   };
 }
 
@@ -295,6 +306,28 @@ const answersHealthAs = (state: string) => ({
   healthPing: { actions: { type: 'send' as const, params: ({ context, event }: { context: WriterContext; event: WriterEvent }) => pong(context, event, state) } },
 });
 
+/**
+ * Sends a page read to the next segment complete to its read point, and arms the hedge. With no
+ * eligible segment yet (all behind), the hedge timer simply tries again later.
+ */
+function issueRead(enqueue: Enqueue, context: WriterContext, requestId: number): void {
+  const { state } = context;
+  const attempt = nextAttempt(state.reads, state.tracker, requestId, context.self, context.volumeEpoch);
+  const hedgeAfterMs = context.input.hedgeAfterMs ?? 4;
+  if (attempt !== undefined) {
+    enqueue({ type: 'send', params: attempt });
+    if (state.reads.inflight[requestId]?.tried.length === 1) {
+      enqueue({ type: 'observe', params: { kind: 'readIssued', instance: context.self, requestId } });
+    }
+    enqueue.raise({ type: 'readHedge', requestId }, { delay: hedgeAfterMs, id: hedgeTimerId(requestId) });
+    return;
+  }
+  // Every eligible segment was asked and none answered (down, partitioned): start over, slower.
+  const read = state.reads.inflight[requestId];
+  if (read !== undefined) read.tried = [];
+  enqueue.raise({ type: 'readHedge', requestId }, { delay: 10 * hedgeAfterMs, id: hedgeTimerId(requestId) });
+}
+
 /** Arms the retransmit timer if it is not (membership changes are resent on it too). */
 function armRetransmit(enqueue: Enqueue, context: WriterContext): void {
   if (context.retransmitArmed) return;
@@ -355,6 +388,13 @@ export const writerMachine = instanceBase.extend({
       const { state } = context;
       const effects: WriterEffect[] = [];
       const who = { self: context.self, volumeEpoch: context.volumeEpoch };
+      // A get on a block not in the cache reads it from storage first (PROTOCOL §2.7).
+      const missing = missingBlocks(state.reads, state.layout, event);
+      if (missing.length > 0) {
+        for (const requestId of parkTransaction(state.reads, state.layout, event, missing, state.tracker.vdl)) issueRead(enqueue, context, requestId);
+        enqueue.assign({ stats: { ...context.stats, transactions: context.stats.transactions + 1 } });
+        return;
+      }
       // FIFO behind transactions already waiting for LSNs, so none starves.
       const started = state.blocked.length === 0 && startTransaction(state, who, event, effects);
       if (!started) state.blocked.push(event);
@@ -381,6 +421,31 @@ export const writerMachine = instanceBase.extend({
       if (acknowledged > 0 || batches > 0) {
         enqueue.assign({ stats: { ...context.stats, commitsAcknowledged: context.stats.commitsAcknowledged + acknowledged, batches: context.stats.batches + batches } });
       }
+    }),
+    // --- page reads (PROTOCOL §2.7) ---------------------------------------------------------
+    handlePage: instanceBase.enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'pageData') return;
+      const { state } = context;
+      enqueue.cancel(hedgeTimerId(event.requestId));
+      if (state.reads.inflight[event.requestId] === undefined) return; // the slower of a hedged pair
+      enqueue({ type: 'observe', params: { kind: 'readDone', instance: context.self, requestId: event.requestId, segment: event.from, hedged: (state.reads.inflight[event.requestId]?.tried.length ?? 1) > 1 } });
+      const ready = pageArrived(state.reads, state.layout, event.requestId, event.values);
+      const effects: WriterEffect[] = [];
+      const who = { self: context.self, volumeEpoch: context.volumeEpoch };
+      for (const parked of ready) {
+        const started = state.blocked.length === 0 && startTransaction(state, who, parked.request, effects, parked.values);
+        if (!started) state.blocked.push(parked.request);
+      }
+      emit(enqueue, context, effects);
+      if (ready.length > 0) armRetransmit(enqueue, context);
+    }),
+    /** No answer yet (or a refusal): ask another segment complete to the read point (hedging). */
+    hedgeRead: instanceBase.enqueueActions(({ context, event, enqueue }) => {
+      const requestId = event.type === 'readHedge' ? event.requestId : event.type === 'readReject' ? event.requestId : -1;
+      if (context.state.reads.inflight[requestId] === undefined) return;
+      if (event.type === 'readReject') enqueue.cancel(hedgeTimerId(requestId));
+      context.state.reads.hedged++;
+      issueRead(enqueue, context, requestId);
     }),
     // --- membership changes (PROTOCOL §2.11) ------------------------------------------------
     startReplacement: instanceBase.enqueueActions(({ context, event, enqueue }) => {
@@ -428,6 +493,7 @@ export const writerMachine = instanceBase.extend({
     }),
     stopWriterTimers: enqueueActions(({ context, enqueue }) => {
       enqueue.cancel(WRITER_RETRANSMIT_TIMER);
+      for (const requestId of Object.keys(context.state.reads.inflight)) enqueue.cancel(hedgeTimerId(Number(requestId)));
       for (const pg of Object.keys(context.state.members)) enqueue.cancel(linkTimerId(Number(pg)));
       enqueue.cancel(RECOVERY_RETRY_TIMER);
       enqueue.cancel(RECOVERY_GRACE_TIMER);
@@ -634,6 +700,9 @@ export const writerMachine = instanceBase.extend({
             writeReject: { guard: 'newerVolumeEpoch', target: 'fenced' },
             linkFree: { actions: 'handleLinkFree' },
             retransmitTick: { actions: 'handleRetransmit' },
+            pageData: { actions: 'handlePage' },
+            readReject: { actions: 'hedgeRead' },
+            readHedge: { actions: 'hedgeRead' },
             replaceSegment: { actions: 'startReplacement' },
             finishReplacement: { actions: 'settleReplacement' },
             membershipAck: { actions: 'handleMembershipAck' },

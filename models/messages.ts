@@ -286,6 +286,39 @@ export interface SegmentPongMessage {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Page reads (PROTOCOL §2.7): no quorum, one segment complete to the read point
+
+/** Read a block at a read point (the reader's VDL when it issued the read). */
+export interface ReadPageMessage {
+  type: 'readPage';
+  from: string;
+  requestId: number;
+  pg: PgId;
+  blockId: number;
+  readPoint: Lsn;
+  volumeEpoch: VolumeEpoch;
+}
+
+/** The block's key values materialised at the read point. */
+export interface PageDataMessage {
+  type: 'pageData';
+  from: string;
+  requestId: number;
+  pg: PgId;
+  blockId: number;
+  readPoint: Lsn;
+  values: Readonly<Record<string, string>>;
+}
+
+/** A segment cannot serve the read (a tail segment holds no blocks; a stale volume epoch). */
+export interface ReadRejectMessage {
+  type: 'readReject';
+  from: string;
+  requestId: number;
+  reason: 'tailSegment' | 'staleVolumeEpoch';
+}
+
+// ---------------------------------------------------------------------------------------------
 // Writer -> replicas (PROTOCOL §2.8)
 
 /** Redo records (whole MTRs, in LSN order) and the writer's VDL, shipped to a replica. */
@@ -354,6 +387,9 @@ export interface SlowDiskSignal {
 
 /** Every message that crosses the network. */
 export type WireMessage =
+  | ReadPageMessage
+  | PageDataMessage
+  | ReadRejectMessage
   | ReplaceSegmentMessage
   | FinishReplacementMessage
   | MembershipChangeMessage

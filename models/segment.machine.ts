@@ -19,11 +19,13 @@
  */
 import { assign, enqueueActions, setup } from 'xstate';
 import type { Lsn, MembershipEpoch, PgId, VolumeEpoch } from '../src/protocol/ids.js';
-import type { EpochAdoptedObservation, PersistedObservation, TruncationAppliedObservation } from '../src/protocol/observations.js';
+import type { EpochAdoptedObservation, PageServedObservation, PersistedObservation, TruncationAppliedObservation } from '../src/protocol/observations.js';
+import { materializePage } from '../src/protocol/pages.js';
 import type { StoredRecord, TruncationRange } from '../src/protocol/recovery.js';
 import type { SegmentStore } from '../src/protocol/segment-store.js';
-import { createSegmentStore, highestLsn, holdsTruncation, persistRecords, persistStoredRecords, recordsAbove, sclOf, truncate } from '../src/protocol/segment-store.js';
+import { blockChainAt, createSegmentStore, highestLsn, holdsTruncation, persistRecords, persistStoredRecords, recordsAbove, sclOf, truncate } from '../src/protocol/segment-store.js';
 import type {
+  ReadPageMessage,
   GossipPullMessage,
   GossipPushMessage,
   OutageSignal,
@@ -82,6 +84,8 @@ export interface SegmentContext {
   membershipEpoch: MembershipEpoch;
   /** The hot log: survives crashes. Owner-private, updated in place. */
   store: SegmentStore<RedoPayload>;
+  /** Page reads being served (their timer ids). Lost on crash. */
+  pendingReads: string[];
   /** The in-memory incoming queue; the first `diskInFlight` batches are in the current IO. Lost on crash. */
   diskQueue: PendingWrite[];
   diskInFlight: number;
@@ -113,11 +117,14 @@ export type SegmentEvent =
   | OutageSignal
   | ProcessSignal
   | SlowDiskSignal
+  | { type: 'serveRead'; request: ReadPageMessage }
   | { type: 'retire' };
 
 /** Timer ids (explicit: STYLE rule 2). */
 export const SEGMENT_DISK_TIMER = 'segment.disk';
 export const SEGMENT_GOSSIP_TIMER = 'segment.gossip';
+/** Timer id of one page read being served. */
+export const readTimerId = (reader: string, requestId: number): string => `segment.read.${reader}.${requestId}`;
 
 type DownCause = keyof SegmentContext['downCauses'];
 
@@ -170,7 +177,7 @@ const segmentBase = setup({
   actions: {
     // Effects as data (STYLE rule 1): the interpreter supplies the implementations.
     send: (_, _params: SendParams) => {},
-    observe: (_, _params: PersistedObservation | EpochAdoptedObservation | TruncationAppliedObservation) => {},
+    observe: (_, _params: PersistedObservation | EpochAdoptedObservation | TruncationAppliedObservation | PageServedObservation) => {},
   },
   guards: {
     staleVolumeEpoch: ({ context, event }) =>
@@ -350,6 +357,35 @@ export const segmentMachine = segmentBase.extend({
       const message: WireMessage = { type: 'truncateAck', from: context.self, pg: context.pg, volumeEpoch: event.volumeEpoch, scl: sclOf(context.store) };
       enqueue({ type: 'send', params: { to: event.from, message } });
     }),
+    /**
+     * A page read (PROTOCOL §2.7): materialise the block at the read point from its chain. The
+     * reader chose this segment because its SCL covers the read point (no quorum read). Only full
+     * segments hold blocks (SIGMOD'18 §4.2).
+     */
+    /** A page read costs a disk read: answer after the disk latency (a slow disk is slow here too). */
+    queueRead: segmentBase.enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'readPage') return;
+      const id = readTimerId(event.from, event.requestId);
+      enqueue.assign({ pendingReads: [...context.pendingReads, id], diskSampleIndex: context.diskSampleIndex + 1 });
+      enqueue.raise({ type: 'serveRead', request: event }, { delay: nextDiskDelayMs(context), id });
+    }),
+    servePage: segmentBase.enqueueActions(({ context, event: served, enqueue }) => {
+      if (served.type !== 'serveRead') return;
+      const event = served.request;
+      enqueue.assign({ pendingReads: context.pendingReads.filter((id) => id !== readTimerId(event.from, event.requestId)) });
+      if (context.kind === 'tail' || event.volumeEpoch < context.volumeEpoch) {
+        const reason = context.kind === 'tail' ? 'tailSegment' : 'staleVolumeEpoch';
+        enqueue({ type: 'send', params: { to: event.from, message: { type: 'readReject', from: context.self, requestId: event.requestId, reason } } });
+        return;
+      }
+      const values = materializePage(blockChainAt(context.store, event.blockId, event.readPoint));
+      enqueue({
+        type: 'observe',
+        params: { kind: 'pageServed', segment: context.self, pg: context.pg, blockId: event.blockId, readPoint: event.readPoint, segmentKind: context.kind, values },
+      });
+      const message: WireMessage = { type: 'pageData', from: context.self, requestId: event.requestId, pg: context.pg, blockId: event.blockId, readPoint: event.readPoint, values };
+      enqueue({ type: 'send', params: { to: event.from, message } });
+    }),
     /** A membership change (PROTOCOL §2.11): adopt the newer epoch and member set, and ack. */
     adoptMembership: segmentBase.enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== 'membershipChange') return;
@@ -371,10 +407,11 @@ export const segmentMachine = segmentBase.extend({
       id: SEGMENT_GOSSIP_TIMER,
     }),
     /** A crash or power cut: the in-memory queue and timers are gone; the hot log stays. */
-    loseVolatileState: enqueueActions(({ enqueue }) => {
+    loseVolatileState: enqueueActions(({ context, enqueue }) => {
       enqueue.cancel(SEGMENT_DISK_TIMER);
       enqueue.cancel(SEGMENT_GOSSIP_TIMER);
-      enqueue.assign({ diskQueue: [], diskInFlight: 0 });
+      for (const id of (context as SegmentContext).pendingReads) enqueue.cancel(id);
+      enqueue.assign({ diskQueue: [], diskInFlight: 0, pendingReads: [] });
     }),
     setCause: assign(({ context, event }) => {
       if (event.type !== 'crash' && event.type !== 'outage' && event.type !== 'restart' && event.type !== 'recover') return {};
@@ -396,6 +433,7 @@ export const segmentMachine = segmentBase.extend({
     volumeEpoch: (input.volumeEpoch ?? 1) as VolumeEpoch,
     membershipEpoch: (input.membershipEpoch ?? 1) as MembershipEpoch,
     store: createSegmentStore<RedoPayload>(input.pg as PgId),
+    pendingReads: [],
     diskQueue: [],
     diskInFlight: 0,
     diskLatencySamplesMs: input.diskLatencySamplesMs,
@@ -424,6 +462,8 @@ export const segmentMachine = segmentBase.extend({
         gossipPull: [{ guard: 'staleMembershipEpoch', actions: 'reject' }, { actions: ['learnTruncations', 'gossipAnswer'] }],
         recoveryOpen: [{ guard: 'staleVolumeEpoch', actions: 'rejectStaleEpoch' }, { actions: 'answerRecovery' }],
         membershipChange: [{ guard: 'retiredBy', target: 'retired', actions: 'adoptMembership' }, { actions: 'adoptMembership' }],
+        readPage: { actions: 'queueRead' },
+        serveRead: { actions: 'servePage' },
         truncate: [{ guard: 'staleVolumeEpoch', actions: 'rejectStaleEpoch' }, { actions: 'applyTruncation' }],
         diskDone: { actions: 'persistGroup' },
         gossipTick: { actions: 'gossipPull' },

@@ -17,6 +17,7 @@ import type { DurabilityTracker } from '../src/protocol/watermarks.js';
 import { pgclOf, recordAck, registerRecords } from '../src/protocol/watermarks.js';
 import type { RedoPayload, RedoRecord, TxnRequestMessage, WireMessage, WriteAckMessage } from './messages.js';
 import type { MembershipState } from './membership-state.js';
+import type { ReadState } from './read-state.js';
 
 /** One PG's boxcar: records waiting for the link, and the link's state (PROTOCOL §2.5, §5 V8). */
 export interface Boxcar {
@@ -62,6 +63,8 @@ export interface WriterState {
   nextMtrId: number;
   /** Membership changes (PROTOCOL §2.11), see `membership-state.ts`. */
   membership: MembershipState;
+  /** The buffer cache and page reads (PROTOCOL §2.7), see `read-state.ts`. */
+  reads: ReadState;
 }
 
 /** An effect the writer wants, in the machine's named-action vocabulary. */
@@ -89,13 +92,18 @@ export interface WriterIdentity {
   volumeEpoch: VolumeEpoch;
 }
 
-/** Serves the gets of a transaction at the current VDL, with its own earlier puts visible. */
-function readValues(state: WriterState, request: TxnRequestMessage): (string | null)[] {
+/**
+ * Serves the gets of a transaction: from pages read from storage at the read point when given,
+ * else from the cache at the current VDL; its own earlier puts are visible.
+ */
+function readValues(state: WriterState, request: TxnRequestMessage, fromStorage?: Readonly<Record<string, string | null>>): (string | null)[] {
   const own: Record<string, string> = {};
   const reads: (string | null)[] = [];
   for (const op of request.ops) {
     if (op.f === 'put') own[op.key] = op.value;
-    else reads.push(own[op.key] ?? state.durableValues[op.key] ?? null);
+    else if (own[op.key] !== undefined) reads.push(own[op.key] as string);
+    else if (fromStorage !== undefined && op.key in fromStorage) reads.push(fromStorage[op.key] ?? null);
+    else reads.push(state.durableValues[op.key] ?? null);
   }
   return reads;
 }
@@ -104,8 +112,14 @@ function readValues(state: WriterState, request: TxnRequestMessage): (string | n
  * Starts a transaction: one MTR of its puts plus a commit record (the CPL), LSNs allocated under
  * the LAL. Returns false when back-pressure refuses the LSNs (the caller queues the request).
  */
-export function startTransaction(state: WriterState, who: WriterIdentity, request: TxnRequestMessage, effects: WriterEffect[]): boolean {
-  const reads = readValues(state, request);
+export function startTransaction(
+  state: WriterState,
+  who: WriterIdentity,
+  request: TxnRequestMessage,
+  effects: WriterEffect[],
+  fromStorage?: Readonly<Record<string, string | null>>,
+): boolean {
+  const reads = readValues(state, request, fromStorage);
   const puts = request.ops.filter((op) => op.f === 'put');
   if (puts.length === 0) {
     // A read-only transaction writes no log and needs no durability wait.

@@ -112,9 +112,12 @@ function instanceSpecs(scenario: Scenario, topology: ResolvedTopology): ActorSpe
   const pgs = Object.keys(topology.membersByPg).map((key) => {
     const pg = Number(key);
     const config = quorumConfigOf(topology, scenario, pg, kinds);
-    return { pg, members: topology.membersByPg[pg] ?? [], write: config.write, read: config.read };
+    const members = topology.membersByPg[pg] ?? [];
+    return { pg, members, write: config.write, read: config.read, fullMembers: members.filter((member) => kinds.get(member) === 'full') };
   });
   const instanceInput = (id: string, role: 'writer' | 'reader' | 'standby') => ({
+    cacheBlocks: scenario.writer.cacheBlocks,
+    hedgeAfterMs: scenario.writer.hedgeAfterMs,
     self: id,
     role,
     lal: scenario.topology.lal,

@@ -77,6 +77,10 @@ export interface WriterSpec {
   retransmitAfterMs: number;
   /** Time the link to one segment is busy per batch sent (what makes boxcars fill). */
   linkBusyMsPerBatch: number;
+  /** Blocks the writer's buffer cache holds; gets on other blocks read storage (PROTOCOL §2.7). 0 = all. */
+  cacheBlocks: number;
+  /** A page read not answered after this long is also sent to a second segment (hedging). */
+  hedgeAfterMs: number;
 }
 
 /** The client workload. */

@@ -135,6 +135,33 @@ export interface MembershipInstalledObservation {
   acks: readonly string[];
 }
 
+/** A segment served a page read (S10, S16): what it returned, at which read point. */
+export interface PageServedObservation {
+  kind: 'pageServed';
+  segment: string;
+  pg: number;
+  blockId: number;
+  readPoint: number;
+  segmentKind: 'full' | 'tail';
+  values: Readonly<Record<string, string>>;
+}
+
+/** An instance issued a page read to storage (PROTOCOL §2.7). */
+export interface ReadIssuedObservation {
+  kind: 'readIssued';
+  instance: string;
+  requestId: number;
+}
+
+/** A page read completed: the first answer won (`hedged`: a second segment was asked). */
+export interface ReadDoneObservation {
+  kind: 'readDone';
+  instance: string;
+  requestId: number;
+  segment: string;
+  hedged: boolean;
+}
+
 /** The control plane's failover steps (PROTOCOL §2.10), for the report's failover times. */
 export interface FailoverObservation {
   kind: 'failover';
@@ -156,4 +183,7 @@ export type Observation =
   | ReplicaAppliedObservation
   | ReplicaRestartedObservation
   | MembershipInstalledObservation
+  | PageServedObservation
+  | ReadIssuedObservation
+  | ReadDoneObservation
   | FailoverObservation;

@@ -96,6 +96,16 @@ const DEFINITIONS: readonly Scenario[] = [
     ],
     durationMs: 10_000,
   }),
+  // --- Reads (PROTOCOL §2.7) -----------------------------------------------------------------
+  builtin({
+    name: 'read-path',
+    description: "The writer caches 32 of 256 blocks: misses read one full segment at the VDL; a segment 50x slower from 2 s is hedged around.",
+    topology: { pgCount: 4, segmentKinds: 'fullTail' },
+    writer: { cacheBlocks: 32 },
+    workload: { commitsPerS: 300, getsPerTxn: 2 },
+    faults: [{ atMs: 2_000, kind: 'slowSegment', segment: `seg:pg0:${AZ_A}:1`, factor: 50 }],
+    durationMs: 6_000,
+  }),
   // --- Membership changes (PROTOCOL §2.11, §2.13) ---------------------------------------------
   builtin({
     name: 'segment-replacement',

@@ -119,6 +119,8 @@ const writerSchema = z.strictObject({
   durability: z.enum(['quorum', 'all'], { error: 'must be one of quorum, all' }).default('quorum'),
   retransmitAfterMs: numberAbove(0).default(50),
   linkBusyMsPerBatch: numberAtLeast(0).default(0.1),
+  cacheBlocks: integerAtLeast(0).default(0),
+  hedgeAfterMs: numberAbove(0).default(4),
 });
 
 const networkSchema = z.strictObject({

@@ -43,6 +43,8 @@ export interface SimulationReport {
    */
   failover?: { detectedAtMs: number; writerOpenAtMs?: number; writerAvailableAtMs?: number; from: string; to?: string };
   failovers: { detectedAtMs: number; writerOpenAtMs?: number; writerAvailableAtMs?: number; from: string; to?: string }[];
+  /** Page reads from storage on cache misses (PROTOCOL §2.7), when the writer's cache is bounded. */
+  pageReads?: { reads: number; hedged: number; latencyMsP50: number; latencyMsP99: number };
   /** Replica lag (commit acknowledged on the writer → visible on the replica), when there are replicas. */
   replicas?: ReplicaLagReport;
   /** Periods of 100 ms or more without a VDL advance while clients were writing. */
@@ -87,6 +89,11 @@ export function stateOf(sim: Pick<ReportSource, 'host'>, id: string): string {
   return typeof value === 'string' ? value : Object.keys(value as object)[0] ?? '';
 }
 
+function pageReadsOf(sim: ReportSource): NonNullable<SimulationReport['pageReads']> {
+  const { reads, hedged, latenciesMs } = sim.pageReads();
+  return { reads, hedged, latencyMsP50: quantile(latenciesMs, 0.5), latencyMsP99: quantile(latenciesMs, 0.99) };
+}
+
 /** Builds the report from a simulation and its invariant results. */
 export function buildReport(sim: ReportSource, invariantResults: readonly PropertyResult[]): SimulationReport {
   const { kernel, scenario, topology } = sim;
@@ -116,6 +123,7 @@ export function buildReport(sim: ReportSource, invariantResults: readonly Proper
     ...(sim.failovers.length > 0 ? { failover: { ...sim.failovers[0]! } } : {}),
     failovers: sim.failovers.map((failover) => ({ ...failover })),
     ...(sim.topology.replicas.length > 0 ? { replicas: sim.replicaLag() } : {}),
+    ...(scenario.writer.cacheBlocks > 0 ? { pageReads: pageReadsOf(sim) } : {}),
     writeStalls: sim.stallsSoFar(),
     volume: { vcl: writer.state.tracker.vcl, vdl: writer.state.tracker.vdl, maxAllocated: writer.state.tracker.maxAllocatedLsn, volumeEpoch: writer.volumeEpoch },
     invariants: results.map((result) => ({

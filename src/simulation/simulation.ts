@@ -22,6 +22,7 @@ import { createInvariantChecker } from '../check/invariants.js';
 import { createRecoveryChecker } from '../check/recovery-invariants.js';
 import { createReplicaVisibility } from '../check/replica-invariants.js';
 import { createMembershipChecker } from '../check/membership.js';
+import { ReadJudge } from './read-judge.js';
 import type { RecoveryChecker } from '../check/recovery-invariants.js';
 import { createKernel } from '../kernel/kernel.js';
 import type { Kernel } from '../kernel/kernel.js';
@@ -157,6 +158,10 @@ export class Simulation implements ReportSource {
   private readonly recoveryChecker: RecoveryChecker;
   private readonly replicaVisibility = createReplicaVisibility();
   private readonly membership = createMembershipChecker();
+  private readonly reads = new ReadJudge((pg) => (this.membersByPg[pg] ?? []).map((id) => this.segment(id).store));
+  private readonly readIssuedAtMs = new Map<number, number>();
+  private readonly readLatencies: number[] = [];
+  private readsHedged = 0;
   private readonly publications = new Subject<WriterPublication>();
   private readonly lag = new ReplicaLag();
   private readonly subjects = {
@@ -238,7 +243,14 @@ export class Simulation implements ReportSource {
     const replicas = this.topology.replicas.length > 0 ? [this.replicaVisibility.result()] : [];
     const membership = this.membership.result();
     const changes = membership.vacuous === true ? [] : [membership];
+    const reads = this.scenario.writer.cacheBlocks > 0 ? this.reads.results() : [];
+    changes.push(...reads);
     return buildReport(this, [...this.checker.results(), ...this.recoveryChecker.results(), ...replicas, ...changes, this.readableResult()]);
+  }
+
+  /** Page reads from storage so far: how many, how many hedged, latency (ms, sorted). */
+  pageReads(): { reads: number; hedged: number; latenciesMs: number[] } {
+    return { reads: this.readLatencies.length, hedged: this.readsHedged, latenciesMs: [...this.readLatencies].sort((a, b) => a - b) };
   }
 
   /** Instances in the reader role now: where the redo stream goes. */
@@ -272,6 +284,14 @@ export class Simulation implements ReportSource {
     this.lag.observe(atMs, observation);
     this.replicaVisibility.observe(atMs, observation);
     this.membership.observe(atMs, observation);
+    this.reads.observe(atMs, observation);
+    if (observation.kind === 'readIssued') this.readIssuedAtMs.set(observation.requestId, atMs);
+    if (observation.kind === 'readDone') {
+      const issued = this.readIssuedAtMs.get(observation.requestId);
+      if (issued !== undefined) this.readLatencies.push(atMs - issued);
+      this.readIssuedAtMs.delete(observation.requestId);
+      if (observation.hedged) this.readsHedged++;
+    }
     if (observation.kind === 'commitAck') this.acknowledged.set(observation.txnId, observation.commitLsn);
     this.subjects.observations.next({ atMs, actorId, observation });
   }

@@ -31,6 +31,7 @@ export interface ReportSource {
   stallsSoFar(): { fromMs: number; toMs: number }[];
   segment(id: string): SegmentContext;
   replicaLag(): ReplicaLagReport;
+  pageReads(): { reads: number; hedged: number; latenciesMs: number[] };
   writer(): WriterContext;
   /** The puts of every transaction invoked so far, by txnId. */
   txnPuts(): ReadonlyMap<number, readonly { key: string; value: string }[]>;

@@ -15,6 +15,7 @@ describe('Built-in scenarios', () => {
       'az-plus-one',
       'slow-segment',
       'segment-crash-gossip',
+      'read-path',
       'segment-replacement',
       'segment-replacement-reverted',
       'az-plus-one-repair',

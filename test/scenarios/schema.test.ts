@@ -42,7 +42,7 @@ describe('Scenario schema: defaults', () => {
         standby: true,
       },
       storage: { diskLatencyMs: { kind: 'logNormal', medianMs: 0.5, sigma: 0.25 }, gossipPeriodMs: 100, gossipMaxRecords: 512 },
-      writer: { durability: 'quorum', retransmitAfterMs: 50, linkBusyMsPerBatch: 0.1 },
+      writer: { durability: 'quorum', retransmitAfterMs: 50, linkBusyMsPerBatch: 0.1, cacheBlocks: 0, hedgeAfterMs: 4 },
       failover: { healthCheckPeriodMs: 3_000, missesToFail: 5, endpointSwitchMs: 15_000, replacementDelayMs: 120_000, promotionTimeoutMs: 60_000 },
       repair: { checkPeriodMs: 1_000, replaceAfterMisses: 5 },
       network: {},

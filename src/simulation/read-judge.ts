@@ -1,0 +1,65 @@
+/**
+ * S10 read correctness and S16 full/tail reads (PROTOCOL §4), judged when a segment serves a page:
+ * the page must equal the block materialised at the read point from every non-annulled record of
+ * the block held by any member of the PG (an oracle replay, independent of the serving segment and
+ * of the reader), and it must come from a full segment. Because the read point is a VDL, every
+ * record at or below it is durable, so the union of the members holds all of them.
+ */
+import type { Observation } from '../protocol/observations.js';
+import { materializePage } from '../protocol/pages.js';
+import { isAnnulled } from '../protocol/recovery.js';
+import type { StoredRecord } from '../protocol/recovery.js';
+import type { SegmentStore } from '../protocol/segment-store.js';
+import { blockChainAt } from '../protocol/segment-store.js';
+import type { PropertyResult } from '../check/property.js';
+import { FIRST_VIOLATIONS_KEPT } from '../check/property.js';
+
+/** Judges page reads; see the file header. */
+export class ReadJudge {
+  private readonly s10 = { judged: 0, violations: 0, first: [] as { atMs: number; message: string }[] };
+  private readonly s16 = { judged: 0, violations: 0, first: [] as { atMs: number; message: string }[] };
+
+  constructor(private readonly storesOf: (pg: number) => SegmentStore[]) {}
+
+  /** Takes one observation at virtual time `atMs`. */
+  observe(atMs: number, observation: Observation): void {
+    if (observation.kind !== 'pageServed') return;
+    this.s16.judged++;
+    if (observation.segmentKind !== 'full') {
+      this.violate(this.s16, atMs, `${observation.segment} (a tail segment) served block ${observation.blockId} (expected only full segments to serve data blocks)`);
+    }
+    this.s10.judged++;
+    const expected = this.oracle(observation.pg, observation.blockId, observation.readPoint);
+    const got = observation.values;
+    const keys = new Set([...Object.keys(expected), ...Object.keys(got)]);
+    for (const key of keys) {
+      if (expected[key] === got[key]) continue;
+      this.violate(this.s10, atMs, `${observation.segment} served ${key} = ${got[key] ?? 'nothing'} in block ${observation.blockId} at read point ${observation.readPoint}, but the block's records up to it give ${expected[key] ?? 'nothing'}`);
+      return;
+    }
+  }
+
+  private oracle(pg: number, blockId: number, readPoint: number): Record<string, string> {
+    const byLsn = new Map<number, StoredRecord>();
+    const ranges = this.storesOf(pg).flatMap((store) => store.truncations);
+    for (const store of this.storesOf(pg)) {
+      for (const record of blockChainAt(store, blockId, readPoint as never)) {
+        if (!isAnnulled(record, ranges)) byLsn.set(record.lsn, record);
+      }
+    }
+    return materializePage([...byLsn.values()].sort((a, b) => b.lsn - a.lsn));
+  }
+
+  private violate(tally: { violations: number; first: { atMs: number; message: string }[] }, atMs: number, message: string): void {
+    tally.violations++;
+    if (tally.first.length < FIRST_VIOLATIONS_KEPT) tally.first.push({ atMs, message });
+  }
+
+  /** S10 and S16 as property results (vacuous when no page was read from storage). */
+  results(): PropertyResult[] {
+    return [
+      { name: 'S10 read correctness', kind: 'always', ok: this.s10.violations === 0, violations: this.s10.violations, firstViolations: [...this.s10.first], vacuous: this.s10.judged === 0 },
+      { name: 'S16 data blocks read from full segments', kind: 'always', ok: this.s16.violations === 0, violations: this.s16.violations, firstViolations: [...this.s16.first], vacuous: this.s16.judged === 0 },
+    ];
+  }
+}

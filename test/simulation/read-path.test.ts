@@ -1,0 +1,41 @@
+/**
+ * The read path (PROTOCOL §2.7): cache misses read one segment complete to the read point (the
+ * VDL when issued), never a quorum; data blocks come from full segments; a slow segment is hedged
+ * around; every page equals the oracle replay of its block at the read point (S10, S16).
+ */
+import { describe, expect, it } from 'vitest';
+import type { Observation } from '../../src/protocol/observations.js';
+import { Simulation } from '../../src/simulation/simulation.js';
+import { expectSafe, scenario } from './helpers.js';
+
+describe('Reads: read-path', () => {
+  const sim = new Simulation({ seed: 3, scenario: scenario('read-path'), trace: { keepEvents: false } });
+  const served: Extract<Observation, { kind: 'pageServed' }>[] = [];
+  const done: { atMs: number; observation: Extract<Observation, { kind: 'readDone' }> }[] = [];
+  sim.streams.observations$.subscribe(({ atMs, observation }) => {
+    if (observation.kind === 'pageServed') served.push(observation);
+    if (observation.kind === 'readDone') done.push({ atMs, observation });
+  });
+  sim.run();
+  const report = sim.report();
+
+  it('reads every missing page from one full segment at the VDL, and every page is right (S10, S16)', () => {
+    expectSafe(report);
+    expect(report.pageReads!.reads).toBeGreaterThan(1_000);
+    expect(served.every((page) => page.segmentKind === 'full')).toBe(true);
+    for (const name of ['S10 read correctness', 'S16 data blocks read from full segments']) {
+      expect(report.invariants.find((r) => r.name === name)).toMatchObject({ ok: true, vacuous: false });
+    }
+    // No quorum reads: at most two segments (one hedge) serve a read, far fewer than a quorum of 3.
+    expect(served.length).toBeLessThan(2 * report.pageReads!.reads);
+  });
+
+  it('hedges around the 50x slow segment: it wins no read once slow, and read p99 stays low', () => {
+    const slow = 'seg:pg0:us-east-1a:1';
+    const hedgedAfterSlow = done.filter(({ atMs, observation }) => atMs > 2_100 && observation.hedged);
+    expect(hedgedAfterSlow.length).toBeGreaterThan(0);
+    expect(done.filter(({ atMs, observation }) => atMs > 2_100 && observation.segment === slow && observation.hedged)).toEqual([]);
+    // The slow disk takes ~25 ms; hedging after 4 ms keeps reads well under that.
+    expect(report.pageReads!.latencyMsP99).toBeLessThan(12);
+  });
+});
