@@ -11,7 +11,7 @@
 import type { Observation } from '../protocol/observations.js';
 import { quorumsIntersect, satisfies, writeWriteIntersect } from '../protocol/quorum.js';
 import type { PropertyResult } from './property.js';
-import { FIRST_VIOLATIONS_KEPT } from './property.js';
+import { createTally } from './property.js';
 
 /** The property's name. */
 export const S15_MEMBERSHIP = 'S15 membership';
@@ -25,17 +25,12 @@ export interface MembershipChecker {
 /** Creates the S15 checker; see the file header. */
 export function createMembershipChecker(): MembershipChecker {
   const epochByPg = new Map<number, number>();
-  const firstViolations: { atMs: number; message: string }[] = [];
-  let violations = 0;
-  let judged = 0;
-  const violate = (atMs: number, message: string): void => {
-    violations++;
-    if (firstViolations.length < FIRST_VIOLATIONS_KEPT) firstViolations.push({ atMs, message });
-  };
+  const tally = createTally(S15_MEMBERSHIP, 'always');
+  const violate = tally.violated;
   return {
     observe(atMs, o) {
       if (o.kind !== 'membershipInstalled') return;
-      judged++;
+      tally.judged();
       const held = epochByPg.get(o.pg) ?? o.previousEpoch;
       if (o.membershipEpoch !== held + 1 || o.previousEpoch !== held) {
         violate(atMs, `PG ${o.pg} moved from membership epoch ${held} to ${o.membershipEpoch} (expected exactly one more)`);
@@ -47,8 +42,6 @@ export function createMembershipChecker(): MembershipChecker {
       if (!quorumsIntersect(o.write, o.read)) violate(atMs, `PG ${o.pg} epoch ${o.membershipEpoch}: a write set misses a read set of the same configuration`);
       if (!writeWriteIntersect(o.previousWrite, o.write)) violate(atMs, `PG ${o.pg} epoch ${o.membershipEpoch}: a write set misses a write set of the configuration before`);
     },
-    result() {
-      return { name: S15_MEMBERSHIP, kind: 'always', ok: violations === 0, violations, firstViolations: [...firstViolations], vacuous: judged === 0 };
-    },
+    result: () => tally.result(),
   };
 }

@@ -8,7 +8,7 @@
  */
 import type { Observation } from '../protocol/observations.js';
 import type { PropertyResult } from './property.js';
-import { FIRST_VIOLATIONS_KEPT } from './property.js';
+import { createTally } from './property.js';
 
 /** The property's name. */
 export const S12_REPLICA_VISIBILITY = 'S12 replica visibility';
@@ -23,13 +23,8 @@ export interface ReplicaVisibilityChecker {
 export function createReplicaVisibility(): ReplicaVisibilityChecker {
   const writerVdlByEpoch = new Map<number, number>();
   const lastApplied = new Map<string, number>();
-  const firstViolations: { atMs: number; message: string }[] = [];
-  let violations = 0;
-  let judged = 0;
-  const violate = (atMs: number, message: string): void => {
-    violations++;
-    if (firstViolations.length < FIRST_VIOLATIONS_KEPT) firstViolations.push({ atMs, message });
-  };
+  const tally = createTally(S12_REPLICA_VISIBILITY, 'always');
+  const violate = tally.violated;
   return {
     observe(atMs, observation) {
       if (observation.kind === 'watermarks') {
@@ -39,7 +34,7 @@ export function createReplicaVisibility(): ReplicaVisibilityChecker {
       } else if (observation.kind === 'replicaRestarted') {
         lastApplied.delete(observation.instance);
       } else if (observation.kind === 'replicaApplied') {
-        judged++;
+        tally.judged();
         const { instance, appliedLsn, knownVdl, volumeEpoch } = observation;
         const writerVdl = writerVdlByEpoch.get(volumeEpoch) ?? 0;
         if (appliedLsn > knownVdl) violate(atMs, `${instance} applied up to LSN ${appliedLsn} above the VDL it knew, ${knownVdl} (expected applied ≤ known VDL)`);
@@ -49,8 +44,6 @@ export function createReplicaVisibility(): ReplicaVisibilityChecker {
         lastApplied.set(instance, appliedLsn);
       }
     },
-    result() {
-      return { name: S12_REPLICA_VISIBILITY, kind: 'always', ok: violations === 0, violations, firstViolations: [...firstViolations], vacuous: judged === 0 };
-    },
+    result: () => tally.result(),
   };
 }

@@ -12,29 +12,29 @@ import type { StoredRecord } from '../protocol/recovery.js';
 import type { SegmentStore } from '../protocol/segment-store.js';
 import { blockChainAt } from '../protocol/segment-store.js';
 import type { PropertyResult } from '../check/property.js';
-import { FIRST_VIOLATIONS_KEPT } from '../check/property.js';
+import { createTally } from '../check/property.js';
 
 /** Judges page reads; see the file header. */
 export class ReadJudge {
-  private readonly s10 = { judged: 0, violations: 0, first: [] as { atMs: number; message: string }[] };
-  private readonly s16 = { judged: 0, violations: 0, first: [] as { atMs: number; message: string }[] };
+  private readonly s10 = createTally('S10 read correctness', 'always');
+  private readonly s16 = createTally('S16 data blocks read from full segments', 'always');
 
   constructor(private readonly storesOf: (pg: number) => SegmentStore[]) {}
 
   /** Takes one observation at virtual time `atMs`. */
   observe(atMs: number, observation: Observation): void {
     if (observation.kind !== 'pageServed') return;
-    this.s16.judged++;
+    this.s16.judged();
     if (observation.segmentKind !== 'full') {
-      this.violate(this.s16, atMs, `${observation.segment} (a tail segment) served block ${observation.blockId} (expected only full segments to serve data blocks)`);
+      this.s16.violated(atMs, `${observation.segment} (a tail segment) served block ${observation.blockId} (expected only full segments to serve data blocks)`);
     }
-    this.s10.judged++;
+    this.s10.judged();
     const expected = this.oracle(observation.pg, observation.blockId, observation.readPoint);
     const got = observation.values;
     const keys = new Set([...Object.keys(expected), ...Object.keys(got)]);
     for (const key of keys) {
       if (expected[key] === got[key]) continue;
-      this.violate(this.s10, atMs, `${observation.segment} served ${key} = ${got[key] ?? 'nothing'} in block ${observation.blockId} at read point ${observation.readPoint}, but the block's records up to it give ${expected[key] ?? 'nothing'}`);
+      this.s10.violated(atMs, `${observation.segment} served ${key} = ${got[key] ?? 'nothing'} in block ${observation.blockId} at read point ${observation.readPoint}, but the block's records up to it give ${expected[key] ?? 'nothing'}`);
       return;
     }
   }
@@ -50,16 +50,8 @@ export class ReadJudge {
     return materializePage([...byLsn.values()].sort((a, b) => b.lsn - a.lsn));
   }
 
-  private violate(tally: { violations: number; first: { atMs: number; message: string }[] }, atMs: number, message: string): void {
-    tally.violations++;
-    if (tally.first.length < FIRST_VIOLATIONS_KEPT) tally.first.push({ atMs, message });
-  }
-
   /** S10 and S16 as property results (vacuous when no page was read from storage). */
   results(): PropertyResult[] {
-    return [
-      { name: 'S10 read correctness', kind: 'always', ok: this.s10.violations === 0, violations: this.s10.violations, firstViolations: [...this.s10.first], vacuous: this.s10.judged === 0 },
-      { name: 'S16 data blocks read from full segments', kind: 'always', ok: this.s16.violations === 0, violations: this.s16.violations, firstViolations: [...this.s16.first], vacuous: this.s16.judged === 0 },
-    ];
+    return [this.s10.result(), this.s16.result()];
   }
 }
