@@ -54,11 +54,7 @@ function buildFaults(
   slow: { pick: number; atMs: number; factor: number } | undefined,
 ): FaultSpec[] {
   const topology = resolveTopology(budgetBase().topology, 8);
-  const faults: FaultSpec[] = [];
-  if (az !== undefined) {
-    const [fromMs, toMs] = clip(az.window, Infinity);
-    faults.push({ atMs: fromMs, kind: 'azOutage', az: az.az }, { atMs: toMs, kind: 'azRecover', az: az.az });
-  }
+  const faults: FaultSpec[] = azOutageFaults(az);
   // Extra failures never overlap: one more segment per PG at a time, outside the failed AZ.
   const segments = topology.segments.filter((s) => s.azId !== az?.az);
   const nodes = topology.nodes.filter((n) => n.azId !== az?.az);
@@ -75,8 +71,68 @@ function buildFaults(
       else faults.push({ atMs: fromMs, kind: 'partition', sideA: [segment] }, { atMs: toMs, kind: 'heal' });
     }
   }
-  if (slow !== undefined) {
-    faults.push({ atMs: slow.atMs, kind: 'slowSegment', segment: topology.segments[slow.pick % topology.segments.length]!.id, factor: slow.factor });
-  }
+  faults.push(...slowFaults(slow, topology.segments));
   return faults.sort((a, b) => a.atMs - b.atMs);
 }
+
+type AzPick = { az: string; window: { fromMs: number; lengthMs: number } } | undefined;
+type SlowPick = { pick: number; atMs: number; factor: number } | undefined;
+
+/** An AZ outage and its recovery (by {@link HEALED_BY_MS}), or nothing. */
+function azOutageFaults(az: AzPick): FaultSpec[] {
+  if (az === undefined) return [];
+  const [fromMs, toMs] = clip(az.window, Infinity);
+  return [
+    { atMs: fromMs, kind: 'azOutage', az: az.az },
+    { atMs: toMs, kind: 'azRecover', az: az.az },
+  ];
+}
+
+/** A slow segment (for the rest of the run), or nothing. */
+function slowFaults(slow: SlowPick, segments: readonly { id: string }[]): FaultSpec[] {
+  if (slow === undefined) return [];
+  return [{ atMs: slow.atMs, kind: 'slowSegment', segment: segments[slow.pick % segments.length]!.id, factor: slow.factor }];
+}
+
+/**
+ * The cluster the replacement property runs: 2 PGs on 3 storage nodes per AZ (so every AZ has a
+ * node holding no member of a PG, where a replacement can go), 12 s at 60 commits/s, and a faster
+ * storage control plane (a check every 500 ms, replace after 4 misses).
+ */
+export function replacementBase(): Scenario {
+  return scenario('steady-state', {
+    topology: { pgCount: 2, storageNodesPerAz: 3 },
+    workload: { commitsPerS: 60, clients: 8, stopMs: 11_500, txnTimeoutMs: 300 },
+    repair: { checkPeriodMs: 500, replaceAfterMisses: 4 },
+    durationMs: 12_000,
+  });
+}
+
+/** A schedule with one segment lost for good (`lose`): the PG's "one more" failure for the run. */
+export interface ReplacementSchedule extends BudgetSchedule {
+  /** The segment crashed with no restart. */
+  lost: string;
+  /** Whether the control plane must have replaced it by the end of the run. */
+  expectReplaced: boolean;
+}
+
+/**
+ * One `lose` early (0–500 ms), no other extra failure; optionally an AZ outage (never the writer's,
+ * never the lost segment's AZ, so its sibling keeps answering and the control plane may replace it),
+ * message loss and a slow segment.
+ */
+export const replacementScheduleArb: fc.Arbitrary<ReplacementSchedule> = fc
+  .record({
+    seed: fc.integer(),
+    lossRatio: fc.constantFrom(0, 0.01, 0.05),
+    lose: fc.record({ pick: fc.nat(), atMs: fc.integer({ min: 0, max: 500 }) }),
+    az: fc.option(fc.record({ az: fc.constantFrom(AZS[1]!, AZS[2]!), window: interval }), { nil: undefined }),
+    slow: fc.option(fc.record({ pick: fc.nat(), atMs: fc.integer({ min: 0, max: 1_400 }), factor: fc.integer({ min: 2, max: 100 }) }), { nil: undefined }),
+  })
+  .map(({ seed, lossRatio, lose, az, slow }) => {
+    const topology = resolveTopology(replacementBase().topology, 8);
+    const candidates = topology.segments.filter((s) => s.azId !== az?.az);
+    const lost = candidates[lose.pick % candidates.length]!.id;
+    const faults: FaultSpec[] = [{ atMs: lose.atMs, kind: 'segmentCrash', segment: lost }, ...azOutageFaults(az), ...slowFaults(slow, topology.segments)];
+    return { seed, lossRatio, lost, expectReplaced: true, faults: faults.sort((a, b) => a.atMs - b.atMs) };
+  });
