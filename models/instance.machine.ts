@@ -46,7 +46,7 @@ import type { ReplicaState } from './replica-state.js';
 import { applicableCount, applyRecords, createReplicaState, receiveShipment, resetReplica } from './replica-state.js';
 import { createReadState, missingBlocks, nextAttempt, pageArrived, parkTransaction } from './read-state.js';
 import type { WriterEffect, WriterState } from './writer-state.js';
-import { applyAck, flushBoxcar, hasUnacked, retransmit, startTransaction } from './writer-state.js';
+import { acknowledgeCovered, applyAck, flushBoxcar, hasUnacked, retransmit, startTransaction } from './writer-state.js';
 
 /** One PG as an instance knows it. */
 export interface WriterPgInput {
@@ -93,6 +93,8 @@ export interface WriterInput {
   cacheBlocks?: number;
   /** Writer: ask a second segment when a page read has not answered after this long. @defaultValue 4 */
   hedgeAfterMs?: number;
+  /** A fenced writer restarts as a replica after this long. @defaultValue 1000 */
+  fencedRestartMs?: number;
   /** Replica: blocks it caches (and keeps up to date from the redo stream). @defaultValue every block */
   cachedBlocks?: readonly number[];
   /** Replica: time to apply one redo record. @defaultValue 0.01 */
@@ -328,6 +330,13 @@ function issueRead(enqueue: Enqueue, context: WriterContext, requestId: number):
   enqueue.raise({ type: 'readHedge', requestId }, { delay: 10 * hedgeAfterMs, id: hedgeTimerId(requestId) });
 }
 
+/** Tells the storage control plane where a PG's replacement stands (its configuration in force). */
+function sendStatus(enqueue: Enqueue, context: WriterContext, to: string, pg: number, phase: 'joint' | 'done'): void {
+  const config = context.state.membership.configs[pg];
+  if (config === undefined) return;
+  enqueue({ type: 'send', params: { to, message: { type: 'membershipStatus', from: context.self, pg: config.pg, phase, config } } });
+}
+
 /** Arms the retransmit timer if it is not (membership changes are resent on it too). */
 function armRetransmit(enqueue: Enqueue, context: WriterContext): void {
   if (context.retransmitArmed) return;
@@ -345,7 +354,16 @@ function install(enqueue: Enqueue, context: WriterContext, installed: InstalledC
   const { config } = installed;
   state.members[config.pg] = config.members;
   state.membershipEpochs[config.pg] = config.membershipEpoch;
-  setPgWriteQuorum(state.tracker, config.pg, config.write);
+  const who = { self: context.self, volumeEpoch: context.volumeEpoch };
+  const vclBefore = state.tracker.vcl;
+  if (setPgWriteQuorum(state.tracker, config.pg, config.write) || state.tracker.vcl !== vclBefore) {
+    // The new quorum may make records durable at once: report it and acknowledge what it covers.
+    const effects: WriterEffect[] = [
+      { type: 'observe', params: { kind: 'watermarks', instance: context.self, volumeEpoch: context.volumeEpoch, vcl: state.tracker.vcl, vdl: state.tracker.vdl, maxAllocated: state.tracker.maxAllocatedLsn } },
+    ];
+    acknowledgeCovered(state, who, effects);
+    emit(enqueue, context, effects);
+  }
   enqueue({
     type: 'observe',
     params: {
@@ -450,12 +468,23 @@ export const writerMachine = instanceBase.extend({
     // --- membership changes (PROTOCOL §2.11) ------------------------------------------------
     startReplacement: instanceBase.enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== 'replaceSegment') return;
-      sendAll(enqueue, beginReplacement(context.state.membership, context.self, event.pg, event.failed, event.replacement));
+      const { membership } = context.state;
+      const sends = beginReplacement(membership, context.self, event.pg, event.failed, event.replacement);
+      // A repeated request (the status reply was lost): say again where the change stands.
+      if (sends.length === 0 && membership.replacements[event.pg] !== undefined && membership.changes[event.pg] === undefined) {
+        sendStatus(enqueue, context, event.from, event.pg, 'joint');
+      }
+      sendAll(enqueue, sends);
       armRetransmit(enqueue, context);
     }),
     settleReplacement: instanceBase.enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== 'finishReplacement') return;
-      sendAll(enqueue, finishReplacement(context.state.membership, context.self, event.pg, event.keep));
+      const { membership } = context.state;
+      const sends = finishReplacement(membership, context.self, event.pg, event.keep);
+      if (sends.length === 0 && membership.replacements[event.pg] === undefined && membership.changes[event.pg] === undefined) {
+        sendStatus(enqueue, context, event.from, event.pg, 'done');
+      }
+      sendAll(enqueue, sends);
       armRetransmit(enqueue, context);
     }),
     /** An ack of a membership change; with a write quorum of them, the new configuration is in force. */
@@ -645,6 +674,9 @@ export const writerMachine = instanceBase.extend({
       enqueue.assign({ applying: 0, behindChecks: 0 });
     }),
   },
+  delays: {
+    fencedRestart: ({ context }) => context.input.fencedRestartMs ?? 1_000,
+  },
   guards: {
     newerVolumeEpoch: ({ context, event }) => event.type === 'writeReject' && event.reason === 'staleVolumeEpoch' && event.volumeEpoch > context.volumeEpoch,
     startsAsWriter: ({ context }) => context.role === 'writer',
@@ -711,7 +743,10 @@ export const writerMachine = instanceBase.extend({
         },
         fenced: {
           // Another writer holds a newer volume epoch (SIGMOD'18 §2.4): acknowledge nothing more.
+          // RDS then restarts the old writer as a replica (PROTOCOL §2.10), so it can follow the
+          // new writer and be promoted again later.
           entry: 'stopWriterTimers',
+          after: { fencedRestart: { target: '#instance.reader', actions: ['forgetWriterState', 'becomeReader'] } },
           on: {
             txnRequest: { actions: { type: 'send', params: ({ context, event }) => refusal(context, event, 'fenced') } },
             ...answersHealthAs('writer.fenced'),

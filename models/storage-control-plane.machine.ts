@@ -51,6 +51,8 @@ interface Change {
   failed: string;
   replacement: string;
   phase: 'entering' | 'hydrating' | 'finishing';
+  /** Where a finishing change settles. */
+  keep?: 'replacement' | 'original';
 }
 
 /** Context of {@link storageControlPlaneMachine}. */
@@ -137,6 +139,14 @@ export const storageControlPlaneMachine = base
             const message: ReplaceSegmentMessage = { type: 'replaceSegment', from: context.self, pg: pg as never, failed, replacement };
             for (const to of context.instances) enqueue({ type: 'send', params: { to, message } });
             changes[pg] = { failed, replacement, phase: 'entering' };
+          } else if (change.phase === 'entering') {
+            // Messages get lost: ask again until the writer reports the joint configuration.
+            const message: ReplaceSegmentMessage = { type: 'replaceSegment', from: context.self, pg: pg as never, failed: change.failed, replacement: change.replacement };
+            for (const to of context.instances) enqueue({ type: 'send', params: { to, message } });
+          } else if (change.phase === 'finishing') {
+            const keep = change.keep ?? 'replacement';
+            const message: FinishReplacementMessage = { type: 'finishReplacement', from: context.self, pg: pg as never, keep };
+            for (const to of context.instances) enqueue({ type: 'send', params: { to, message } });
           } else if (change.phase === 'hydrating') {
             // Reversible: the original came back before the new member caught up (SIGMOD'18 §4.1).
             const hydrated = context.lastPong[change.replacement]?.state === 'online.up';
@@ -144,7 +154,7 @@ export const storageControlPlaneMachine = base
             if (!hydrated && !returned) continue;
             const message: FinishReplacementMessage = { type: 'finishReplacement', from: context.self, pg: pg as never, keep: hydrated ? 'replacement' : 'original' };
             for (const to of context.instances) enqueue({ type: 'send', params: { to, message } });
-            changes[pg] = { ...change, phase: 'finishing' };
+            changes[pg] = { ...change, phase: 'finishing', keep: hydrated ? 'replacement' : 'original' };
           }
         }
         const round = context.round + 1;

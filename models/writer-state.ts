@@ -203,6 +203,16 @@ export function applyAck(state: WriterState, who: WriterIdentity, ack: WriteAckM
     effects.push({ type: 'observe', params: { kind: 'watermarks', instance: who.self, volumeEpoch: who.volumeEpoch, vcl: tracker.vcl, vdl: tracker.vdl, maxAllocated: tracker.maxAllocatedLsn } });
   }
   if (!advanced) return false;
+  acknowledgeCovered(state, who, effects);
+  return true;
+}
+
+/**
+ * VDL advanced: apply the values it now covers, acknowledge every commit at or below it (ack iff
+ * VDL ≥ commit LSN, SIGMOD'17 §4.2.2) and publish it.
+ */
+export function acknowledgeCovered(state: WriterState, who: WriterIdentity, effects: WriterEffect[]): void {
+  const { tracker } = state;
   applyDurableValues(state);
   while (state.commitHead < state.commitQueue.length) {
     const pending = state.commitQueue[state.commitHead] as PendingCommit;
@@ -217,7 +227,6 @@ export function applyAck(state: WriterState, who: WriterIdentity, ack: WriteAckM
     state.commitHead = 0;
   }
   effects.push({ type: 'publish', params: { stream: 'vdl', item: { volumeEpoch: who.volumeEpoch, vdl: tracker.vdl } satisfies VdlPublication } });
-  return true;
 }
 
 /** Drops records the PG has made durable from the retransmission list. */

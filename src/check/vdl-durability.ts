@@ -129,7 +129,11 @@ export function createVdlDurability(
           pending -= 1;
           const record = records.get(lsnPassed);
           records.delete(lsnPassed);
-          judgement.check(record === undefined, () => {
+          // Judge with the quorum in force now: a membership change may have installed a
+          // configuration whose write quorum these holders meet (PROTOCOL §2.11).
+          const writeNow = record === undefined ? undefined : writeQuorumByPg[record.pg];
+          const durableNow = record !== undefined && writeNow !== undefined && satisfies(writeNow, record.holders);
+          judgement.check(record === undefined || durableNow, () => {
             const { pg, holders } = record as UndurableRecord;
             const quorum = writeQuorumByPg[pg] === undefined ? 'no write quorum is configured for that PG' : "that is not its PG's write quorum";
             return (

@@ -112,8 +112,6 @@ export function replacementBase(): Scenario {
 export interface ReplacementSchedule extends BudgetSchedule {
   /** The segment crashed with no restart. */
   lost: string;
-  /** Whether the control plane must have replaced it by the end of the run. */
-  expectReplaced: boolean;
 }
 
 /**
@@ -134,5 +132,5 @@ export const replacementScheduleArb: fc.Arbitrary<ReplacementSchedule> = fc
     const candidates = topology.segments.filter((s) => s.azId !== az?.az);
     const lost = candidates[lose.pick % candidates.length]!.id;
     const faults: FaultSpec[] = [{ atMs: lose.atMs, kind: 'segmentCrash', segment: lost }, ...azOutageFaults(az), ...slowFaults(slow, topology.segments)];
-    return { seed, lossRatio, lost, expectReplaced: true, faults: faults.sort((a, b) => a.atMs - b.atMs) };
+    return { seed, lossRatio, lost, faults: faults.sort((a, b) => a.atMs - b.atMs) };
   });

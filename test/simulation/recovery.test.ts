@@ -73,7 +73,9 @@ describe('Fencing: zombie-writer', () => {
   it('lets the cut-off writer keep committing until the fence, then fences it', () => {
     const zombieAcks = observations.filter(({ observation: o }) => o.kind === 'commitAck' && o.volumeEpoch === 1);
     expect(zombieAcks.filter(({ atMs }) => atMs > 5_000 && atMs < fenceAtMs).length).toBeGreaterThan(1_000);
-    expect(sim.host.snapshotOf('inst:us-east-1:writer').value).toEqual({ writer: 'fenced' });
+    // Fenced, it acknowledged nothing more and restarted as a replica of the new writer.
+    expect(zombieAcks.filter(({ atMs }) => atMs > fenceAtMs + 5)).toEqual([]);
+    expect(sim.host.snapshotOf('inst:us-east-1:writer').value).toEqual({ reader: 'following' });
     // Fenced segments persisted none of its writes after adopting the new epoch (S8a).
     const fenced = new Set(observations.filter(({ observation: o }) => o.kind === 'epochAdopted').map(({ observation }) => (observation as { segment: string }).segment));
     const lateOnFenced = observations.filter(
