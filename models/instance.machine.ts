@@ -356,14 +356,7 @@ function install(enqueue: Enqueue, context: WriterContext, installed: InstalledC
   state.membershipEpochs[config.pg] = config.membershipEpoch;
   const who = { self: context.self, volumeEpoch: context.volumeEpoch };
   const vclBefore = state.tracker.vcl;
-  if (setPgWriteQuorum(state.tracker, config.pg, config.write) || state.tracker.vcl !== vclBefore) {
-    // The new quorum may make records durable at once: report it and acknowledge what it covers.
-    const effects: WriterEffect[] = [
-      { type: 'observe', params: { kind: 'watermarks', instance: context.self, volumeEpoch: context.volumeEpoch, vcl: state.tracker.vcl, vdl: state.tracker.vdl, maxAllocated: state.tracker.maxAllocatedLsn } },
-    ];
-    acknowledgeCovered(state, who, effects);
-    emit(enqueue, context, effects);
-  }
+  const vdlAdvanced = setPgWriteQuorum(state.tracker, config.pg, config.write);
   enqueue({
     type: 'observe',
     params: {
@@ -380,6 +373,15 @@ function install(enqueue: Enqueue, context: WriterContext, installed: InstalledC
       acks: installed.acks,
     },
   });
+  if (vdlAdvanced || state.tracker.vcl !== vclBefore) {
+    // The new quorum may make records durable at once: report it (after the change itself, so the
+    // judges know the configuration) and acknowledge what it covers.
+    const effects: WriterEffect[] = [
+      { type: 'observe', params: { kind: 'watermarks', instance: context.self, volumeEpoch: context.volumeEpoch, vcl: state.tracker.vcl, vdl: state.tracker.vdl, maxAllocated: state.tracker.maxAllocatedLsn } },
+    ];
+    if (vdlAdvanced) acknowledgeCovered(state, who, effects);
+    emit(enqueue, context, effects);
+  }
   enqueue({ type: 'send', params: { to: metadataOf(context), message: { type: 'recordMembership', from: context.self, config } } });
   const scp = context.input.storageControlPlaneId ?? 'storage-control-plane';
   enqueue({ type: 'send', params: { to: scp, message: { type: 'membershipStatus', from: context.self, pg: config.pg, phase: installed.phase === 'entering' ? 'joint' : 'done', config } } });

@@ -8,6 +8,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { checkFailoverRun, failoverBase, failoverScheduleArb } from './failover-budget.js';
+import { propertySeed } from './helpers.js';
 
 const NUM_RUNS = Number(process.env.AURORA_PROPERTY_RUNS ?? 200);
 
@@ -28,7 +29,7 @@ describe('Failover: random instance, control-plane and storage faults within the
         }),
         // Shrinking re-runs whole simulations: after 150 s report the smallest counterexample so
         // far; a run that slow without a failure fails too, rather than passing with fewer runs.
-        { numRuns: NUM_RUNS, plugins: [fc.interruptAfterTimeLimit(150_000, { failOnInterrupt: true })] },
+        { numRuns: NUM_RUNS, seed: propertySeed(), plugins: [fc.interruptAfterTimeLimit(150_000, { failOnInterrupt: true })] },
       );
       // Not vacuous: most runs fail over, some more than once, some crash a promoted replica.
       if (NUM_RUNS >= 100) {

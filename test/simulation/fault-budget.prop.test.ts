@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { withOverrides } from '../../src/scenarios/builtin.js';
 import { Simulation } from '../../src/simulation/simulation.js';
 import { budgetBase, budgetScheduleArb } from './fault-budget.js';
-import { expectSafe } from './helpers.js';
+import { expectSafe, propertySeed } from './helpers.js';
 
 describe('Volume: random faults within the AZ+1 budget', () => {
   it('never lose an acknowledged commit, pass every judge, and resume writing after healing (property)', () => {
@@ -23,7 +23,7 @@ describe('Volume: random faults within the AZ+1 budget', () => {
         const resumed = sim.history.entries.some((e) => e.type === 'ok' && (e.commitLsn ?? 0) > 0 && e.timeMs >= 2_000);
         expect(resumed, `seed ${seed}: no commit after healing; faults ${JSON.stringify(faults)}`).toBe(true);
       }),
-      { numRuns: Number(process.env.AURORA_PROPERTY_RUNS ?? 200) },
+      { numRuns: Number(process.env.AURORA_PROPERTY_RUNS ?? 200), seed: propertySeed() },
     );
   });
 });

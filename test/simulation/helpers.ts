@@ -41,3 +41,14 @@ export const FAILOVER_SCENARIOS = [
 
 /** The built-in scenarios that exercise membership changes. */
 export const MEMBERSHIP_SCENARIOS = ['segment-replacement', 'segment-replacement-reverted', 'az-plus-one-repair'];
+
+/**
+ * The fast-check seed of the simulation properties. CI runs with a fixed seed, so a run is
+ * reproducible (STYLE rule 3: the seed is the bug report); set AURORA_PROPERTY_SEED=random to
+ * explore new schedules, or to a number to replay one.
+ */
+export function propertySeed(): number | undefined {
+  const text = process.env.AURORA_PROPERTY_SEED;
+  if (text === 'random') return undefined;
+  return text === undefined ? 20_261_126 : Number(text);
+}

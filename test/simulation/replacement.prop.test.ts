@@ -11,7 +11,7 @@ import type { Observation } from '../../src/protocol/observations.js';
 import { withOverrides } from '../../src/scenarios/builtin.js';
 import { Simulation } from '../../src/simulation/simulation.js';
 import { replacementBase, replacementScheduleArb } from './fault-budget.js';
-import { expectSafe } from './helpers.js';
+import { expectSafe, propertySeed } from './helpers.js';
 
 type Installed = Extract<Observation, { kind: 'membershipInstalled' }>;
 
@@ -40,7 +40,7 @@ describe('Volume: a segment lost for good within the AZ+1 budget', () => {
         const replaced = installed.some((o) => o.pg === pg && o.phase === 'finishing' && !o.members.includes(lost));
         expect(replaced, `${plan}: ${lost} not replaced; installed ${JSON.stringify(installed.map((o) => [o.pg, o.phase, o.membershipEpoch, o.members]))}`).toBe(true);
       }),
-      { numRuns: Number(process.env.AURORA_PROPERTY_RUNS_REPLACEMENT ?? 60) },
+      { numRuns: Number(process.env.AURORA_PROPERTY_RUNS_REPLACEMENT ?? 60), seed: propertySeed() },
     );
   });
 });
