@@ -106,11 +106,6 @@ export function applyRecords(state: ReplicaState, count: number): void {
   }
 }
 
-/** Records waiting to be applied. */
-export function backlog(state: ReplicaState): number {
-  return state.pending.length - state.pendingHead;
-}
-
 /**
  * Starts over (a restart after excessive lag, or a new writer): cache and backlog dropped; the
  * replica follows the stream from what arrives next, at the given VDL.

@@ -25,6 +25,7 @@ import type {
 import type { QuorumPredicate } from '../protocol/quorum.js';
 import type { LsnSet } from './lsn-set.js';
 import { createLsnSet } from './lsn-set.js';
+import { lsnBounds } from './recovery-plan.js';
 import type { PropertyChecker, PropertyResult } from './property.js';
 import { always } from './property.js';
 import { S4_VDL_DURABILITY, createVdlDurability } from './vdl-durability.js';
@@ -63,17 +64,6 @@ type WriterObservation = AllocatedObservation | WatermarksObservation | CommitAc
 const keyOf = (o: WriterObservation): string => `${o.volumeEpoch}|${o.instance}`;
 /** How messages name a writer at an epoch. */
 const writerAt = (o: WriterObservation): string => `${o.instance} at volumeEpoch ${o.volumeEpoch}`;
-
-/** Lowest and highest LSN of an allocation, by a loop (an MTR may be large; no spread). */
-function lsnBounds(o: AllocatedObservation): { lsnMin: number; lsnMax: number } {
-  let lsnMin = Infinity;
-  let lsnMax = -Infinity;
-  for (const { lsn } of o.records) {
-    if (lsn < lsnMin) lsnMin = lsn;
-    if (lsn > lsnMax) lsnMax = lsn;
-  }
-  return { lsnMin, lsnMax };
-}
 
 /** The CPLs seen allocated, per volume epoch. */
 function createCplTable(): { add(o: AllocatedObservation): void; has(volumeEpoch: number, lsn: number): boolean } {
