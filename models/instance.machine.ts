@@ -103,6 +103,8 @@ export interface WriterInput {
   maxReplicaLagMs?: number;
   /** Replica: how long a restart takes. @defaultValue 2000 */
   replicaRestartMs?: number;
+  /** How often the instance tells each PG's segments its minimum read point; 0 = never. @defaultValue 1000 */
+  mrplReportMs?: number;
 }
 
 /** Context of {@link writerMachine}. */
@@ -145,6 +147,7 @@ export type WriterEvent =
   | { type: 'readHedge'; requestId: number }
   | { type: 'lagCheck' }
   | { type: 'restartDone' }
+  | { type: 'mrplTick' }
   | OutageSignal
   | ProcessSignal;
 
@@ -158,6 +161,7 @@ export const REPLICA_APPLY_TIMER = 'replica.apply';
 export const hedgeTimerId = (requestId: number): string => `read.hedge.${requestId}`;
 export const REPLICA_LAG_TIMER = 'replica.lagCheck';
 export const REPLICA_RESTART_TIMER = 'replica.restart';
+export const MRPL_REPORT_TIMER = 'instance.mrplReport';
 /** Period of a replica's lag check. */
 const LAG_CHECK_MS = 100;
 
@@ -200,6 +204,8 @@ function createWriterState(input: WriterInput, start?: RecoveredStart): WriterSt
   const durableValues: Record<string, string> = {};
   for (const record of start?.records ?? []) {
     if (record.payload?.kind === 'put') durableValues[record.payload.key] = record.payload.value;
+    // A base page (below a segment's GC point) holds the block's values as of its LSN.
+    else if (record.payload?.kind === 'page') Object.assign(durableValues, record.payload.values);
   }
   return {
     layout: { pgCount: input.pgs.length, blocksPerPg: input.blocksPerPg },
@@ -319,7 +325,8 @@ function issueRead(enqueue: Enqueue, context: WriterContext, requestId: number):
   if (attempt !== undefined) {
     enqueue({ type: 'send', params: attempt });
     if (state.reads.inflight[requestId]?.tried.length === 1) {
-      enqueue({ type: 'observe', params: { kind: 'readIssued', instance: context.self, requestId } });
+      const read = state.reads.inflight[requestId];
+      enqueue({ type: 'observe', params: { kind: 'readIssued', instance: context.self, requestId, pg: read?.pg ?? -1, readPoint: read?.readPoint ?? 0 } });
     }
     enqueue.raise({ type: 'readHedge', requestId }, { delay: hedgeAfterMs, id: hedgeTimerId(requestId) });
     return;
@@ -462,8 +469,15 @@ export const writerMachine = instanceBase.extend({
     /** No answer yet (or a refusal): ask another segment complete to the read point (hedging). */
     hedgeRead: instanceBase.enqueueActions(({ context, event, enqueue }) => {
       const requestId = event.type === 'readHedge' ? event.requestId : event.type === 'readReject' ? event.requestId : -1;
-      if (context.state.reads.inflight[requestId] === undefined) return;
+      const read = context.state.reads.inflight[requestId];
+      if (read === undefined) return;
       if (event.type === 'readReject') enqueue.cancel(hedgeTimerId(requestId));
+      // Our read point fell below a segment's GC point: only possible once the segment stopped
+      // counting our reports (we were cut off past the lease). Read again at the current VDL.
+      if (event.type === 'readReject' && event.reason === 'belowGcPoint' && read.readPoint < context.state.tracker.vdl) {
+        read.readPoint = context.state.tracker.vdl;
+        read.tried = [];
+      }
       context.state.reads.hedged++;
       issueRead(enqueue, context, requestId);
     }),
@@ -522,8 +536,36 @@ export const writerMachine = instanceBase.extend({
         stats: { ...context.stats, recordsResent: context.stats.recordsResent + resent },
       });
     }),
+    /**
+     * Tells every member of every PG this instance's minimum read point there (PROTOCOL §2.7,
+     * §5 V11): the lowest read point of its page reads in flight on the PG, else its current read
+     * point (the writer's VDL, a replica's applied VDL). Every later read is at or above it. A
+     * replica that has no read point yet (just restarted) says nothing.
+     */
+    reportMrpl: instanceBase.enqueueActions(({ context, enqueue }) => {
+      const period = context.input.mrplReportMs ?? 500;
+      if (period <= 0) return;
+      const readPoint = context.role === 'writer' ? context.state.tracker.vdl : context.replica.appliedLsn;
+      if (context.role === 'writer' || readPoint > 0) {
+        const lowestByPg: Record<number, Lsn> = {};
+        for (const read of Object.values(context.state.reads.inflight)) {
+          const lowest = lowestByPg[read.pg];
+          if (lowest === undefined || read.readPoint < lowest) lowestByPg[read.pg] = read.readPoint;
+        }
+        for (const config of Object.values(context.state.membership.configs)) {
+          const mrplLsn = Math.min(readPoint, lowestByPg[config.pg] ?? readPoint) as Lsn;
+          for (const member of config.members) {
+            enqueue({ type: 'send', params: { to: member, message: { type: 'setMrpl', from: context.self, pg: config.pg, mrplLsn } } });
+          }
+          enqueue({ type: 'observe', params: { kind: 'mrplReported', instance: context.self, pg: config.pg, mrplLsn } });
+        }
+      }
+      enqueue.cancel(MRPL_REPORT_TIMER);
+      enqueue.raise({ type: 'mrplTick' }, { delay: period, id: MRPL_REPORT_TIMER });
+    }),
     stopWriterTimers: enqueueActions(({ context, enqueue }) => {
       enqueue.cancel(WRITER_RETRANSMIT_TIMER);
+      enqueue.cancel(MRPL_REPORT_TIMER);
       for (const requestId of Object.keys(context.state.reads.inflight)) enqueue.cancel(hedgeTimerId(Number(requestId)));
       for (const pg of Object.keys(context.state.members)) enqueue.cancel(linkTimerId(Number(pg)));
       enqueue.cancel(RECOVERY_RETRY_TIMER);
@@ -670,6 +712,7 @@ export const writerMachine = instanceBase.extend({
       enqueue.raise({ type: 'restartDone' }, { delay: context.input.replicaRestartMs ?? 2_000, id: REPLICA_RESTART_TIMER });
     }),
     stopReplicaTimers: enqueueActions(({ enqueue }) => {
+      enqueue.cancel(MRPL_REPORT_TIMER);
       enqueue.cancel(REPLICA_APPLY_TIMER);
       enqueue.cancel(REPLICA_LAG_TIMER);
       enqueue.cancel(REPLICA_RESTART_TIMER);
@@ -728,7 +771,9 @@ export const writerMachine = instanceBase.extend({
       },
       states: {
         open: {
+          entry: 'reportMrpl',
           on: {
+            mrplTick: { actions: 'reportMrpl' },
             txnRequest: { actions: 'handleTransaction' },
             writeAck: { actions: 'handleAck' },
             writeReject: { guard: 'newerVolumeEpoch', target: 'fenced' },
@@ -766,8 +811,9 @@ export const writerMachine = instanceBase.extend({
       },
       states: {
         following: {
-          entry: 'armLagCheck',
+          entry: ['armLagCheck', 'reportMrpl'],
           on: {
+            mrplTick: { actions: 'reportMrpl' },
             redoShip: { actions: 'receiveRedo' },
             applyDone: { actions: 'finishApply' },
             lagCheck: [{ guard: 'laggingTooFar', target: 'restarting', actions: 'dropReplicaState' }, { actions: 'checkLag' }],

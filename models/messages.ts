@@ -9,6 +9,8 @@
  */
 import type { LogRecord } from '../src/protocol/lsn.js';
 import type { StoredRecord, TruncationRange } from '../src/protocol/recovery.js';
+import type { PagePayload } from '../src/protocol/pages.js';
+import type { Baseline } from '../src/protocol/segment-store.js';
 import type { QuorumPredicate } from '../src/protocol/quorum.js';
 import type { Lsn, MembershipEpoch, PgId, VolumeEpoch } from '../src/protocol/ids.js';
 
@@ -25,8 +27,12 @@ export interface CommitPayload {
   txnId: number;
 }
 
-/** What a redo record carries in this model. */
-export type RedoPayload = PutPayload | CommitPayload;
+/**
+ * What a redo record carries in this model. A `PagePayload` never travels in the redo stream: it
+ * is a base page, the record garbage collection leaves in a segment for a block's coalesced chain
+ * (see `src/protocol/segment-store.ts`).
+ */
+export type RedoPayload = PutPayload | CommitPayload | PagePayload;
 
 /** A redo log record of this model. */
 export type RedoRecord = LogRecord<RedoPayload>;
@@ -91,6 +97,12 @@ export interface GossipPushMessage {
   records: readonly StoredRecord<RedoPayload>[];
   /** The responder's truncation ranges: a segment that missed a recovery learns it here (R2). */
   truncations: readonly TruncationRange[];
+  /**
+   * Set when the puller is behind the responder's GC point: `records` then starts with the
+   * responder's base pages above the puller's SCL (full-segment repair from a block baseline,
+   * PROTOCOL §2.6).
+   */
+  baseline?: Baseline;
 }
 
 /** A gossip request from a stale membership epoch was refused. */
@@ -123,6 +135,10 @@ export interface RecoveryStateMessage {
   scl: Lsn;
   records: readonly StoredRecord<RedoPayload>[];
   truncations: readonly TruncationRange[];
+  /** Records at or below it come only as base pages (in `records`); see `RecoveryResponse`. */
+  gcPoint: Lsn;
+  /** The PG's last record at or below `gcPoint`. */
+  lastPgLsnAtGc: Lsn;
 }
 
 /** Annul a range at a volume epoch (epoch-versioned, R2). */
@@ -315,7 +331,19 @@ export interface ReadRejectMessage {
   type: 'readReject';
   from: string;
   requestId: number;
-  reason: 'tailSegment' | 'staleVolumeEpoch';
+  reason: 'tailSegment' | 'staleVolumeEpoch' | 'belowGcPoint';
+}
+
+/**
+ * An instance's minimum read point for one PG (PROTOCOL §2.7, §5 V11): the lowest read point of its
+ * reads in flight there, or its current read point when none is. Sent periodically to every member;
+ * segments collect garbage only below the minimum over the instances that keep reporting.
+ */
+export interface SetMrplMessage {
+  type: 'setMrpl';
+  from: string;
+  pg: PgId;
+  mrplLsn: Lsn;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -387,6 +415,7 @@ export interface SlowDiskSignal {
 
 /** Every message that crosses the network. */
 export type WireMessage =
+  | SetMrplMessage
   | ReadPageMessage
   | PageDataMessage
   | ReadRejectMessage

@@ -5,9 +5,9 @@
  * instance reads the epoch, then claims `epoch + 1` with a CAS that fails if someone else recovered
  * first (PROTOCOL §5 R1 step 1). It also stores every truncation range before the range is written
  * to segments, so any later recovery knows all earlier ones (R2), and the recovery anchor (records
- * at or below it are durable; recovery reads only above it). The anchor stays at 0 in this
- * version: recovery reads every record, which also gives the new writer every block's chain head
- * and the values its cold cache needs. It is always up: the real service is
+ * at or below it are durable). The stored anchor stays 0: recovery starts its walk at the highest
+ * GC point the segments report instead (src/protocol/recovery.ts), and segments answer with base
+ * pages below it, which give the new writer every block's values. It is always up: the real service is
  * itself replicated, and its failure is outside the AZ+1 budget we model.
  */
 import { setup } from 'xstate';

@@ -119,7 +119,7 @@ export function makePlan(state: RecoveryState): RecoveryPlan | undefined {
     pgs: state.pgs.map((pg) => ({
       pg: pg.pg as PgId,
       config: { membershipEpoch: pg.membershipEpoch, write: pg.write, read: pg.read } satisfies QuorumConfig,
-      responses: Object.values(state.responses[pg.pg] ?? {}).map((r) => ({ segmentId: r.from as SegmentId, scl: r.scl, records: r.records })),
+      responses: Object.values(state.responses[pg.pg] ?? {}).map((r) => ({ segmentId: r.from as SegmentId, scl: r.scl, records: r.records, gcPoint: r.gcPoint, lastPgLsnAtGc: r.lastPgLsnAtGc })),
     })),
   });
   if (outcome.kind !== 'planned') return undefined;
@@ -202,8 +202,10 @@ export function repairs(state: RecoveryState, self: string, maxBatchRecords: num
 }
 
 /**
- * What the new writer starts from: every surviving record ≤ VDL' in LSN order (with the anchor
- * at 0 these are all of them), for its block backlinks and its cache of values.
+ * What the new writer starts from: every surviving record ≤ VDL' in LSN order, for its block
+ * backlinks and its cache of values. Below the responders' GC points these include base pages; a
+ * base page wins over the plain record at its LSN, because it also carries the block's older
+ * versions, which its segment no longer lists.
  */
 export function survivingRecords(state: RecoveryState): StoredRecord<RedoPayload>[] {
   const plan = state.plan;
@@ -212,7 +214,8 @@ export function survivingRecords(state: RecoveryState): StoredRecord<RedoPayload
   for (const byMember of Object.values(state.responses)) {
     for (const response of Object.values(byMember)) {
       for (const record of response.records) {
-        if (record.lsn > plan.vdl || byLsn.has(record.lsn) || isAnnulled(record, state.priorTruncations)) continue;
+        if (record.lsn > plan.vdl || isAnnulled(record, state.priorTruncations)) continue;
+        if (byLsn.has(record.lsn) && record.payload?.kind !== 'page') continue;
         byLsn.set(record.lsn, record);
       }
     }

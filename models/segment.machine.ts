@@ -12,6 +12,18 @@
  * (PROTOCOL §2.6, §5 V9). A crash loses the in-memory queue and keeps the hot log; a restart
  * resumes gossip.
  *
+ * Garbage collection (PROTOCOL §2.6 activities 6–7, §2.7, §5 V11; S14): instances report their
+ * minimum read point per PG (`setMrpl`); every `gcPeriodMs` the segment takes the minimum over the
+ * instances that reported within `mrplLeaseTicks` ticks (PGMRPL) and coalesces everything at or
+ * below the highest PGMRPL of recent ticks that is at most both the current PGMRPL and the point
+ * staged on the previous tick. The GC point is thus always a read point, a VDL some writer
+ * reached: a CPL, so it never splits an MTR, and every record below it is durable. The lease stands in for
+ * "every instance that opened the volume" [SIGMOD'18 §3.4]: a crashed instance never deregisters,
+ * and waiting for it forever would stop GC; an instance cut off longer than the lease finds its
+ * old read points refused (`belowGcPoint`), never answered wrongly. After a (re)start the segment
+ * waits a whole lease before collecting, so every live instance has reported again. Staging to S3
+ * is modelled as a point only (the log up to the SCL at each tick counts as staged).
+ *
  * The hot log is a `SegmentStore` (src/protocol/segment-store.ts), owner-private and updated in
  * place so an append costs the same at any log size; snapshots are therefore valid until the next
  * transition (the explorer clones before stepping). Disk latency jitter comes from a table of
@@ -19,11 +31,33 @@
  */
 import { assign, enqueueActions, setup } from 'xstate';
 import type { Lsn, MembershipEpoch, PgId, VolumeEpoch } from '../src/protocol/ids.js';
-import type { EpochAdoptedObservation, PageServedObservation, PersistedObservation, TruncationAppliedObservation } from '../src/protocol/observations.js';
+import type {
+  EpochAdoptedObservation,
+  GcAdvancedObservation,
+  PageServedObservation,
+  PersistedObservation,
+  ReadBelowGcObservation,
+  TruncationAppliedObservation,
+} from '../src/protocol/observations.js';
 import { materializePage } from '../src/protocol/pages.js';
 import type { StoredRecord, TruncationRange } from '../src/protocol/recovery.js';
 import type { SegmentStore } from '../src/protocol/segment-store.js';
-import { blockChainAt, createSegmentStore, highestLsn, holdsTruncation, persistRecords, persistStoredRecords, recordsAbove, sclOf, truncate } from '../src/protocol/segment-store.js';
+import {
+  basesAbove,
+  baselineOf,
+  blockChainAt,
+  collectGarbage,
+  createSegmentStore,
+  highestLsn,
+  holdsTruncation,
+  installBaseline,
+  persistRecords,
+  persistStoredRecords,
+  recordsAbove,
+  sclOf,
+  truncate,
+} from '../src/protocol/segment-store.js';
+import type { Baseline } from '../src/protocol/segment-store.js';
 import type {
   ReadPageMessage,
   GossipPullMessage,
@@ -63,6 +97,10 @@ export interface SegmentInput {
   gossipMaxRecords?: number;
   /** Start as a new, empty member that must catch up by gossip (membership change). */
   hydrating?: boolean;
+  /** Period of staging and garbage collection; 0 turns both off. @defaultValue 500 */
+  gcPeriodMs?: number;
+  /** GC ticks an instance's minimum read point counts without a new report. @defaultValue 4 */
+  mrplLeaseTicks?: number;
 }
 
 /** A batch waiting in the in-memory incoming queue (lost on crash). */
@@ -72,6 +110,8 @@ interface PendingWrite {
   source: string;
   volumeEpoch: VolumeEpoch;
   records: readonly StoredRecord<RedoPayload>[] | WriteBatchMessage['records'];
+  /** A gossip answer from a peer past our SCL's GC point: install its baseline first. */
+  baseline?: Baseline;
 }
 
 /** Context of {@link segmentMachine}. */
@@ -106,7 +146,20 @@ export interface SegmentContext {
   downCauses: { process: boolean; node: boolean; az: boolean; region: boolean };
   /** Started as an empty replacement member (see {@link SegmentInput.hydrating}). */
   startsHydrating: boolean;
-  stats: { batchesPersisted: number; recordsFromGossip: number; rejected: number; crashes: number };
+  /**
+   * Each reporting instance's minimum read point for this PG and the GC ticks since its last
+   * report. Kept with the log (it survives a crash), like the segment's epochs.
+   */
+  mrplByInstance: Record<string, { mrplLsn: Lsn; idleTicks: number }>;
+  /** The log up to here counts as staged to S3 (set at each GC tick). */
+  stagedLsn: Lsn;
+  /** PGMRPL at recent GC ticks, oldest first: the candidate GC points. */
+  mrplHistory: Lsn[];
+  /** GC ticks since the segment last came online (no GC before a whole lease has passed). */
+  gcTicksOnline: number;
+  gcPeriodMs: number;
+  mrplLeaseTicks: number;
+  stats: { batchesPersisted: number; recordsFromGossip: number; rejected: number; crashes: number; recordsCollected: number };
 }
 
 /** Events the segment handles: wire messages, its own timers, and signals. */
@@ -114,6 +167,7 @@ export type SegmentEvent =
   | WireMessage
   | { type: 'diskDone' }
   | { type: 'gossipTick' }
+  | { type: 'gcTick' }
   | OutageSignal
   | ProcessSignal
   | SlowDiskSignal
@@ -123,6 +177,7 @@ export type SegmentEvent =
 /** Timer ids (explicit: STYLE rule 2). */
 export const SEGMENT_DISK_TIMER = 'segment.disk';
 export const SEGMENT_GOSSIP_TIMER = 'segment.gossip';
+export const SEGMENT_GC_TIMER = 'segment.gc';
 /** Timer id of one page read being served. */
 export const readTimerId = (reader: string, requestId: number): string => `segment.read.${reader}.${requestId}`;
 
@@ -177,7 +232,10 @@ const segmentBase = setup({
   actions: {
     // Effects as data (STYLE rule 1): the interpreter supplies the implementations.
     send: (_, _params: SendParams) => {},
-    observe: (_, _params: PersistedObservation | EpochAdoptedObservation | TruncationAppliedObservation | PageServedObservation) => {},
+    observe: (
+      _,
+      _params: PersistedObservation | EpochAdoptedObservation | TruncationAppliedObservation | PageServedObservation | GcAdvancedObservation | ReadBelowGcObservation,
+    ) => {},
   },
   guards: {
     staleVolumeEpoch: ({ context, event }) =>
@@ -207,7 +265,13 @@ export const segmentMachine = segmentBase.extend({
       const pending: PendingWrite =
         event.type === 'writeBatch'
           ? { via: 'write', source: event.from, volumeEpoch: event.volumeEpoch, records: event.records }
-          : { via: 'gossip', source: event.from, volumeEpoch: context.volumeEpoch, records: event.records as readonly StoredRecord<RedoPayload>[] };
+          : {
+              via: 'gossip',
+              source: event.from,
+              volumeEpoch: context.volumeEpoch,
+              records: event.records as readonly StoredRecord<RedoPayload>[],
+              ...(event.baseline === undefined ? {} : { baseline: event.baseline }),
+            };
       context.diskQueue.push(pending);
       // A newer volume epoch means a new writer recovered the volume: adopt it (fence older ones).
       if (event.type === 'writeBatch' && event.volumeEpoch > context.volumeEpoch) {
@@ -249,7 +313,13 @@ export const segmentMachine = segmentBase.extend({
           acks[pending.source] = { volumeEpoch: pending.volumeEpoch, lsnLast: ack === undefined || ack.lsnLast < last ? last : ack.lsnLast };
         } else {
           gossiped += pending.records.length;
-          const storedByEpoch = persistStoredRecords(store, pending.records as readonly StoredRecord<RedoPayload>[]);
+          let records = pending.records as readonly StoredRecord<RedoPayload>[];
+          if (pending.baseline !== undefined) {
+            const { gcPoint } = pending.baseline;
+            installBaseline(store, pending.baseline, records.filter((record) => record.lsn <= gcPoint));
+            records = records.filter((record) => record.lsn > gcPoint);
+          }
+          const storedByEpoch = persistStoredRecords(store, records);
           for (const [epoch, lsns] of Object.entries(storedByEpoch)) {
             enqueue({
               type: 'observe',
@@ -316,8 +386,23 @@ export const segmentMachine = segmentBase.extend({
     /** Answer a pull with what the peer is missing (possibly nothing: it then knows it is caught up). */
     gossipAnswer: segmentBase.enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== 'gossipPull') return;
-      const records = recordsAbove(context.store, event.scl, context.gossipMaxRecords);
-      const message: GossipPushMessage = { type: 'gossipPush', from: context.self, pg: context.pg, scl: sclOf(context.store), membershipEpoch: context.membershipEpoch, records, truncations: context.store.truncations };
+      const { store } = context;
+      // A peer behind our GC point cannot be sent the records we coalesced: send the base pages
+      // above its SCL and our baseline instead (full-segment repair, PROTOCOL §2.6).
+      const behindGc = event.scl < store.gcPoint;
+      const records = behindGc
+        ? [...basesAbove(store, event.scl), ...recordsAbove(store, store.gcPoint, context.gossipMaxRecords)]
+        : recordsAbove(store, event.scl, context.gossipMaxRecords);
+      const message: GossipPushMessage = {
+        type: 'gossipPush',
+        from: context.self,
+        pg: context.pg,
+        scl: sclOf(store),
+        membershipEpoch: context.membershipEpoch,
+        records,
+        truncations: store.truncations,
+        ...(behindGc ? { baseline: baselineOf(store) } : {}),
+      };
       enqueue({ type: 'send', params: { to: event.from, message } });
     }),
     /** Learns truncation ranges a peer holds and this segment missed (it was down during a recovery). */
@@ -331,7 +416,8 @@ export const segmentMachine = segmentBase.extend({
     }),
     /**
      * A recovery read (PROTOCOL §5 R1 step 2): adopt the new volume epoch first — from now on older
-     * writers are rejected — then report the SCL and every record held above the anchor.
+     * writers are rejected — then report the SCL and every record held above the anchor. Below
+     * the GC point those are base pages; the GC point tells recovery where they end.
      */
     answerRecovery: segmentBase.enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== 'recoveryOpen') return;
@@ -340,7 +426,17 @@ export const segmentMachine = segmentBase.extend({
         enqueue({ type: 'observe', params: epochAdopted(context, event.volumeEpoch, 'recoveryOpen') });
       }
       const records = recordsAbove(context.store, event.anchorLsn, Number.MAX_SAFE_INTEGER);
-      const message: WireMessage = { type: 'recoveryState', from: context.self, pg: context.pg, volumeEpoch: event.volumeEpoch, scl: sclOf(context.store), records, truncations: context.store.truncations };
+      const message: WireMessage = {
+        type: 'recoveryState',
+        from: context.self,
+        pg: context.pg,
+        volumeEpoch: event.volumeEpoch,
+        scl: sclOf(context.store),
+        records,
+        truncations: context.store.truncations,
+        gcPoint: context.store.gcPoint,
+        lastPgLsnAtGc: context.store.lastPgLsnAtGc,
+      };
       enqueue({ type: 'send', params: { to: event.from, message } });
     }),
     /** Applies (and keeps) an epoch-versioned truncation range, then acknowledges (SIGMOD'17 §4.3). */
@@ -378,6 +474,13 @@ export const segmentMachine = segmentBase.extend({
         enqueue({ type: 'send', params: { to: event.from, message: { type: 'readReject', from: context.self, requestId: event.requestId, reason } } });
         return;
       }
+      if (event.readPoint < context.store.gcPoint) {
+        // The versions this read needs were coalesced (S14): refuse rather than answer wrongly.
+        const { gcPoint } = context.store;
+        enqueue({ type: 'observe', params: { kind: 'readBelowGc', segment: context.self, pg: context.pg, instance: event.from, readPoint: event.readPoint, gcPoint } });
+        enqueue({ type: 'send', params: { to: event.from, message: { type: 'readReject', from: context.self, requestId: event.requestId, reason: 'belowGcPoint' } } });
+        return;
+      }
       const values = materializePage(blockChainAt(context.store, event.blockId, event.readPoint));
       enqueue({
         type: 'observe',
@@ -402,6 +505,57 @@ export const segmentMachine = segmentBase.extend({
       const message: WireMessage = { type: 'writeReject', from: context.self, pg: context.pg, reason: 'staleVolumeEpoch', volumeEpoch: context.volumeEpoch, membershipEpoch: context.membershipEpoch };
       enqueue({ type: 'send', params: { to: event.from, message } });
     }),
+    /** An instance's minimum read point (PROTOCOL §5 V11): reports only move forward. */
+    recordMrpl: segmentBase.assign({
+      mrplByInstance: ({ context, event }) => {
+        if (event.type !== 'setMrpl') return context.mrplByInstance;
+        const held = context.mrplByInstance[event.from];
+        const mrplLsn = held === undefined || held.mrplLsn < event.mrplLsn ? event.mrplLsn : held.mrplLsn;
+        return { ...context.mrplByInstance, [event.from]: { mrplLsn, idleTicks: 0 } };
+      },
+    }),
+    /**
+     * Staging and GC (see the file header): expire silent instances, collect below
+     * min(PGMRPL, staged point), then stage up to the SCL for the next tick.
+     */
+    collectAndStage: segmentBase.enqueueActions(({ context, enqueue }) => {
+      const { store } = context;
+      const table: SegmentContext['mrplByInstance'] = {};
+      let pgMrpl = Number.POSITIVE_INFINITY;
+      for (const [instance, entry] of Object.entries(context.mrplByInstance)) {
+        if (entry.idleTicks + 1 > context.mrplLeaseTicks) continue;
+        table[instance] = { mrplLsn: entry.mrplLsn, idleTicks: entry.idleTicks + 1 };
+        pgMrpl = Math.min(pgMrpl, entry.mrplLsn);
+      }
+      const ticks = context.gcTicksOnline + 1;
+      const limit = Math.min(pgMrpl, context.stagedLsn);
+      let target = store.gcPoint;
+      for (const candidate of context.mrplHistory) if (candidate <= limit && candidate > target) target = candidate;
+      let dropped = 0;
+      if (ticks > context.mrplLeaseTicks && Number.isFinite(pgMrpl) && target > store.gcPoint) {
+        const before = store.gcPoint;
+        dropped = collectGarbage(store, target);
+        if (store.gcPoint !== before) {
+          enqueue({
+            type: 'observe',
+            params: { kind: 'gcAdvanced', segment: context.self, pg: context.pg, gcPoint: store.gcPoint, mrplLsn: pgMrpl, stagedLsn: context.stagedLsn, scl: sclOf(store), live: Object.keys(table), droppedRecords: dropped },
+          });
+        }
+      }
+      const history = Number.isFinite(pgMrpl) ? [...context.mrplHistory, pgMrpl as Lsn].slice(-context.mrplLeaseTicks) : context.mrplHistory;
+      enqueue.assign({
+        mrplByInstance: table,
+        mrplHistory: history,
+        stagedLsn: sclOf(store),
+        gcTicksOnline: ticks,
+        stats: dropped > 0 ? { ...context.stats, recordsCollected: context.stats.recordsCollected + dropped } : context.stats,
+      });
+      enqueue.raise({ type: 'gcTick' }, { delay: context.gcPeriodMs, id: SEGMENT_GC_TIMER });
+    }),
+    startGc: segmentBase.enqueueActions(({ context, enqueue }) => {
+      enqueue.assign({ gcTicksOnline: 0 });
+      if (context.gcPeriodMs > 0) enqueue.raise({ type: 'gcTick' }, { delay: context.gcPeriodMs, id: SEGMENT_GC_TIMER });
+    }),
     startGossip: segmentBase.raise({ type: 'gossipTick' }, {
       delay: ({ context }) => context.gossipOffsetMs,
       id: SEGMENT_GOSSIP_TIMER,
@@ -410,6 +564,7 @@ export const segmentMachine = segmentBase.extend({
     loseVolatileState: enqueueActions(({ context, enqueue }) => {
       enqueue.cancel(SEGMENT_DISK_TIMER);
       enqueue.cancel(SEGMENT_GOSSIP_TIMER);
+      enqueue.cancel(SEGMENT_GC_TIMER);
       for (const id of (context as SegmentContext).pendingReads) enqueue.cancel(id);
       enqueue.assign({ diskQueue: [], diskInFlight: 0, pendingReads: [] });
     }),
@@ -447,7 +602,13 @@ export const segmentMachine = segmentBase.extend({
     catchingUp: true,
     downCauses: { process: false, node: false, az: false, region: false },
     startsHydrating: input.hydrating ?? false,
-    stats: { batchesPersisted: 0, recordsFromGossip: 0, rejected: 0, crashes: 0 },
+    mrplByInstance: {},
+    stagedLsn: 0 as Lsn,
+    mrplHistory: [],
+    gcTicksOnline: 0,
+    gcPeriodMs: input.gcPeriodMs ?? 500,
+    mrplLeaseTicks: input.mrplLeaseTicks ?? 4,
+    stats: { batchesPersisted: 0, recordsFromGossip: 0, rejected: 0, crashes: 0, recordsCollected: 0 },
   }),
   initial: 'booting',
   states: {
@@ -456,13 +617,15 @@ export const segmentMachine = segmentBase.extend({
     },
     online: {
       initial: 'up',
-      entry: ['startCatchingUp', 'startGossip'],
+      entry: ['startCatchingUp', 'startGossip', 'startGc'],
       on: {
         writeBatch: [{ guard: 'staleVolumeEpoch', actions: 'reject' }, { guard: 'staleMembershipEpoch', actions: 'reject' }, { actions: 'enqueueWrite' }],
         gossipPull: [{ guard: 'staleMembershipEpoch', actions: 'reject' }, { actions: ['learnTruncations', 'gossipAnswer'] }],
         recoveryOpen: [{ guard: 'staleVolumeEpoch', actions: 'rejectStaleEpoch' }, { actions: 'answerRecovery' }],
         membershipChange: [{ guard: 'retiredBy', target: 'retired', actions: 'adoptMembership' }, { actions: 'adoptMembership' }],
         readPage: { actions: 'queueRead' },
+        setMrpl: { actions: 'recordMrpl' },
+        gcTick: { actions: 'collectAndStage' },
         serveRead: { actions: 'servePage' },
         truncate: [{ guard: 'staleVolumeEpoch', actions: 'rejectStaleEpoch' }, { actions: 'applyTruncation' }],
         diskDone: { actions: 'persistGroup' },

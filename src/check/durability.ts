@@ -22,7 +22,11 @@
  * - truncation ranges are volume-wide (recovery writes each to every PG, and the metadata service
  *   stores it first), so a record is annulled if a range held by *any* segment annuls it;
  * - a put is matched by (txnId, key, value) on the key's PG, the commit record by (txnId, LSN,
- *   isCommit) on the commit PG; two puts of one transaction with equal key and value are one.
+ *   isCommit) on the commit PG; two puts of one transaction with equal key and value are one;
+ * - a segment holds every record of a transaction whose commit LSN is at or below its GC point:
+ *   it held them all when it coalesced them into base pages (a GC point never passes the SCL), and
+ *   a transaction's puts and commit record form one MTR, which a GC point never splits from below
+ *   (the commit record is its last). What the base pages say is judged by S14.
  *
  * Cost: instead of a lookup set per segment, the acknowledged records are indexed once (by PG,
  * then txnId) and every stored record is visited once with one map lookup; only records of an
@@ -57,6 +61,8 @@ export interface DurabilitySegment {
   readonly available: boolean;
   readonly records: readonly StoredRecord<CommitPayload>[];
   readonly truncations: readonly TruncationRange[];
+  /** Its GC point: every PG record at or below it is held, inside base pages. @defaultValue 0 */
+  readonly gcPoint?: number;
 }
 
 /** One PG: its read quorum and every one of its segments. */
@@ -175,7 +181,14 @@ function volumeTruncations(pgs: readonly DurabilityPg[]): TruncationRange[] {
 function scanPg(pg: DurabilityPg, wantedByTxn: Map<number, Wanted[]>, ranges: readonly TruncationRange[]): void {
   for (let index = 0; index < pg.segments.length; index += 1) {
     const bit = 1 << index;
-    const records = (pg.segments[index] as DurabilitySegment).records;
+    const segment = pg.segments[index] as DurabilitySegment;
+    const gcPoint = segment.gcPoint ?? 0;
+    if (gcPoint > 0) {
+      for (const items of wantedByTxn.values()) {
+        for (const item of items) if (item.commitLsn <= gcPoint) item.holders |= bit;
+      }
+    }
+    const records = segment.records;
     for (let r = 0; r < records.length; r += 1) {
       const record = records[r] as StoredRecord<CommitPayload>;
       if (record.txnId === undefined) continue;

@@ -97,6 +97,8 @@ export function clusterSpecs(kernel: Kernel, scenario: Scenario, topology: Resol
         gossipPeriodMs: scenario.storage.gossipPeriodMs,
         gossipOffsetMs: gossipRng.next() * scenario.storage.gossipPeriodMs,
         gossipMaxRecords: scenario.storage.gossipMaxRecords,
+        gcPeriodMs: scenario.storage.gcPeriodMs,
+        mrplLeaseTicks: scenario.storage.mrplLeaseTicks,
       },
       locality: place(segment.azId),
     });
@@ -118,6 +120,7 @@ function instanceSpecs(scenario: Scenario, topology: ResolvedTopology): ActorSpe
   const instanceInput = (id: string, role: 'writer' | 'reader' | 'standby') => ({
     cacheBlocks: scenario.writer.cacheBlocks,
     hedgeAfterMs: scenario.writer.hedgeAfterMs,
+    mrplReportMs: scenario.storage.mrplReportMs,
     self: id,
     role,
     lal: scenario.topology.lal,
@@ -194,6 +197,8 @@ export function replacementSegmentSpec(kernel: Kernel, scenario: Scenario, topol
       diskLatencySamplesMs: Array.from({ length: DISK_SAMPLES_PER_NODE }, () => sample(rng, scenario.storage.diskLatencyMs)),
       gossipPeriodMs: scenario.storage.gossipPeriodMs,
       gossipMaxRecords: scenario.storage.gossipMaxRecords,
+      gcPeriodMs: scenario.storage.gcPeriodMs,
+      mrplLeaseTicks: scenario.storage.mrplLeaseTicks,
     },
     locality: { regionId: topology.regionId, azId: request.azId },
   };

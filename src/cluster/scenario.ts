@@ -64,6 +64,12 @@ export interface StorageSpec {
   gossipPeriodMs: number;
   /** Most records one gossip answer carries. */
   gossipMaxRecords: number;
+  /** Period of each segment's staging and garbage collection (PROTOCOL §2.6); 0 turns both off. */
+  gcPeriodMs: number;
+  /** GC ticks an instance's minimum read point counts without a new report (PROTOCOL §5 V11). */
+  mrplLeaseTicks: number;
+  /** How often every instance reports its minimum read point per PG to the PG's segments; 0 = never. */
+  mrplReportMs: number;
 }
 
 /** Writer behaviour. */

@@ -151,6 +151,43 @@ export interface ReadIssuedObservation {
   kind: 'readIssued';
   instance: string;
   requestId: number;
+  pg: number;
+  readPoint: number;
+}
+
+/** An instance told a PG's segments its minimum read point there (PROTOCOL §5 V11; S14). */
+export interface MrplReportedObservation {
+  kind: 'mrplReported';
+  instance: string;
+  pg: number;
+  mrplLsn: number;
+}
+
+/**
+ * A segment moved its GC point (PROTOCOL §2.6 activity 7; S14): the instances whose reports it
+ * counted (`live`), the minimum of those reports, its staged point, and how many records it
+ * dropped into base pages.
+ */
+export interface GcAdvancedObservation {
+  kind: 'gcAdvanced';
+  segment: string;
+  pg: number;
+  gcPoint: number;
+  mrplLsn: number;
+  stagedLsn: number;
+  scl: number;
+  live: readonly string[];
+  droppedRecords: number;
+}
+
+/** A segment refused a page read below its GC point (S14: only a reader it no longer counts may see this). */
+export interface ReadBelowGcObservation {
+  kind: 'readBelowGc';
+  segment: string;
+  pg: number;
+  instance: string;
+  readPoint: number;
+  gcPoint: number;
 }
 
 /** A page read completed: the first answer won (`hedged`: a second segment was asked). */
@@ -185,5 +222,8 @@ export type Observation =
   | MembershipInstalledObservation
   | PageServedObservation
   | ReadIssuedObservation
+  | MrplReportedObservation
+  | GcAdvancedObservation
+  | ReadBelowGcObservation
   | ReadDoneObservation
   | FailoverObservation;

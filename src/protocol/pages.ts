@@ -57,15 +57,30 @@ export interface PutLike {
 }
 
 /**
+ * The payload of a base record: a whole page as of the record's LSN. Garbage collection coalesces
+ * a block's chain at or below the GC point into one (PROTOCOL §2.6 activity 5 and 7).
+ */
+export interface PagePayload {
+  kind: 'page';
+  values: Readonly<Record<string, string>>;
+}
+
+/**
  * Materialises the KV content of one page from its block chain, given newest first (as
- * `blockChainAt` returns it): the newest put of each key wins.
+ * `blockChainAt` returns it): the newest put of each key wins, and a base page ends the chain
+ * (everything older is already inside it).
  */
 export function materializePage(chainNewestFirst: readonly { payload?: unknown }[]): Record<string, string> {
   const page: Record<string, string> = {};
   for (const record of chainNewestFirst) {
-    const payload = record.payload as PutLike | undefined;
-    if (payload?.kind !== 'put' || payload.key === undefined || payload.value === undefined) continue;
-    if (!(payload.key in page)) page[payload.key] = payload.value;
+    const payload = record.payload as PutLike | PagePayload | undefined;
+    if (payload?.kind === 'page') {
+      for (const [key, value] of Object.entries((payload as PagePayload).values)) if (!(key in page)) page[key] = value;
+      break;
+    }
+    const put = payload as PutLike | undefined;
+    if (put?.kind !== 'put' || put.key === undefined || put.value === undefined) continue;
+    if (!(put.key in page)) page[put.key] = put.value;
   }
   return page;
 }

@@ -10,6 +10,13 @@
  *   (SIGMOD'17 §4.3, PROTOCOL §5 V5: truncate above VDL, not VCL);
  * - new LSNs start above the range (SIGMOD'18 §2.4).
  *
+ * Garbage collection moves the anchor. A segment's GC point is at most some instance's read point,
+ * itself at most a VDL some writer reached: every record at or below it is durable and never
+ * annulled, and the segment keeps them only as base pages. Recovery therefore walks the chain from
+ * the highest GC point any responder reports (or the stored anchor, if higher). Below it nothing
+ * needs checking; above it every responder still lists its records one by one, because no
+ * responder has collected past it.
+ *
  * Annulment rule (R2). A stored record carries the volume epoch of the write that delivered it.
  * A record is annulled iff its LSN lies in a truncation range whose volumeEpoch is strictly greater
  * than the record's. Ranges are kept as a list and never dropped. So a later recovery supersedes an
@@ -88,6 +95,10 @@ export interface RecoveryResponse {
   readonly scl: Lsn;
   /** Every record it holds above the anchor (annulled ones are dropped by recovery). */
   readonly records: readonly StoredRecord[];
+  /** Its GC point: at or below it, `records` holds base pages only. @defaultValue LSN_ZERO */
+  readonly gcPoint?: Lsn;
+  /** Its PG's last record at or below `gcPoint`. @defaultValue LSN_ZERO */
+  readonly lastPgLsnAtGc?: Lsn;
 }
 
 /** What recovery gathered for one PG. */
@@ -126,6 +137,7 @@ export interface PgReReplication {
 /** What the recovering writer must do before it opens the volume. */
 export interface RecoveryPlan {
   readonly volumeEpoch: VolumeEpoch;
+  /** Where the walk started: the stored anchor or the highest GC point reported, if higher. */
   readonly anchorLsn: Lsn;
   /** VCL': the end of the unbroken volume chain above the anchor. */
   readonly vcl: Lsn;
@@ -153,6 +165,27 @@ export function hasReadQuorum(
   responses: readonly Pick<RecoveryResponse, 'segmentId'>[],
 ): boolean {
   return satisfies(read, (segment) => responses.some((response) => response.segmentId === segment));
+}
+
+/** The walk's start: the stored anchor, or the highest GC point a responder reports (file header). */
+export function effectiveAnchor(input: RecoveryInput): Lsn {
+  let anchor = input.anchorLsn;
+  for (const pgInput of input.pgs) {
+    for (const response of pgInput.responses) if ((response.gcPoint ?? LSN_ZERO) > anchor) anchor = response.gcPoint as Lsn;
+  }
+  return anchor;
+}
+
+/** The PG's last record at or below the anchor, from what its responders report. */
+function lastPgLsnAtAnchor(pgInput: PgRecoveryInput, anchorLsn: Lsn, ranges: readonly TruncationRange[]): Lsn {
+  let last = pgInput.lastPgLsnAtAnchor ?? LSN_ZERO;
+  for (const response of pgInput.responses) {
+    if ((response.lastPgLsnAtGc ?? LSN_ZERO) > last) last = response.lastPgLsnAtGc as Lsn;
+    for (const record of response.records) {
+      if (record.lsn > last && record.lsn <= anchorLsn && !isAnnulled(record, ranges)) last = record.lsn;
+    }
+  }
+  return last;
 }
 
 /** U: the non-annulled records above the anchor from every responder, one per LSN, by LSN. */
@@ -223,8 +256,9 @@ export function planRecovery(input: RecoveryInput): RecoveryOutcome {
   if (missing.length > 0) return { kind: 'noReadQuorum', pgs: missing.map((pgInput) => pgInput.pg) };
   const lal = input.lal ?? DEFAULT_LAL;
   const ranges = input.priorTruncations ?? [];
-  const union = unionAboveAnchor(input, ranges);
-  const { vcl, vdl } = walkVolumeChain(union, input.anchorLsn);
+  const anchorLsn = effectiveAnchor(input);
+  const union = unionAboveAnchor({ ...input, anchorLsn }, ranges);
+  const { vcl, vdl } = walkVolumeChain(union, anchorLsn);
   const survivorsByPg: Record<number, StoredRecord[]> = {};
   for (const record of union) {
     if (record.lsn > vdl) break;
@@ -241,7 +275,7 @@ export function planRecovery(input: RecoveryInput): RecoveryOutcome {
   for (const pgInput of input.pgs) {
     const survivors = survivorsByPg[pgInput.pg] ?? [];
     const lastSurvivor = survivors[survivors.length - 1];
-    lastPgLsnByPg[pgInput.pg] = lastSurvivor?.lsn ?? pgInput.lastPgLsnAtAnchor ?? LSN_ZERO;
+    lastPgLsnByPg[pgInput.pg] = lastSurvivor?.lsn ?? lastPgLsnAtAnchor(pgInput, anchorLsn, ranges);
     const records = underReplicated(pgInput, survivors, ranges);
     if (records.length > 0) reReplication.push({ pg: pgInput.pg, records });
   }
@@ -249,7 +283,7 @@ export function planRecovery(input: RecoveryInput): RecoveryOutcome {
     kind: 'planned',
     plan: {
       volumeEpoch: input.volumeEpoch,
-      anchorLsn: input.anchorLsn,
+      anchorLsn,
       vcl,
       vdl,
       // Aurora, SIGMOD'17 §4.3: annul everything above VDL' up to a bound no old LSN can pass.

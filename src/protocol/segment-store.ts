@@ -6,7 +6,12 @@
  * - the segment holds every non-annulled record of its PG with LSN ≤ scl (SIGMOD'18 §2.3);
  * - persisting is idempotent (SIGMOD'18 §2.3: storage processing is idempotent);
  * - an annulled record (R2 rule, see `isAnnulled`) is never stored, counted in SCL, gossiped or
- *   materialised (S9).
+ *   materialised (S9);
+ * - garbage collection (PROTOCOL §2.6 activity 7, §2.7, §5 V11) coalesces every record at or below
+ *   `gcPoint` into one base record per block — the block's newest record there, its payload
+ *   replaced by the whole page (`PagePayload`) and its block backlink cut — and drops the rest.
+ *   `gcPoint` ≤ SCL, so the segment held all of them: it still "holds" every PG record ≤ SCL,
+ *   some of them only inside a base page. A read below `gcPoint` can no longer be served.
  *
  * Appending costs the same at 1,000 and at 1,000,000 records: the store is owner-private and
  * mutated in place (records by LSN, an ascending LSN list that records almost always join at its
@@ -17,6 +22,8 @@
 import type { Lsn, PgId, VolumeEpoch } from './ids.js';
 import { LSN_ZERO } from './ids.js';
 import type { LogRecord } from './lsn.js';
+import type { PagePayload } from './pages.js';
+import { materializePage } from './pages.js';
 import type { StoredRecord, TruncationRange } from './recovery.js';
 import { addTruncation, isAnnulled } from './recovery.js';
 import type { SclState } from './watermarks.js';
@@ -35,11 +42,15 @@ export interface SegmentStore<Payload = unknown> {
   latestByBlock: Record<number, Lsn>;
   /** Epoch-versioned truncation ranges received (PROTOCOL §5 R2). */
   truncations: TruncationRange[];
+  /** Records at or below it are coalesced into base pages (0: nothing collected yet). */
+  gcPoint: Lsn;
+  /** The PG's last record at or below `gcPoint`: where the SCL chain resumes above it. */
+  lastPgLsnAtGc: Lsn;
 }
 
 /** Creates an empty store for one PG. */
 export function createSegmentStore<Payload = unknown>(pg: PgId): SegmentStore<Payload> {
-  return { pg, records: {}, lsns: [], chain: createSclState(), latestByBlock: {}, truncations: [] };
+  return { pg, records: {}, lsns: [], chain: createSclState(), latestByBlock: {}, truncations: [], gcPoint: LSN_ZERO, lastPgLsnAtGc: LSN_ZERO };
 }
 
 /** The segment's SCL. */
@@ -68,7 +79,8 @@ export function persistRecords<Payload>(
 ): Lsn[] {
   const stored: Lsn[] = [];
   for (const record of records) {
-    if (record.pg !== store.pg || store.records[record.lsn] !== undefined) continue;
+    // At or below the GC point the segment already holds everything, coalesced (file header).
+    if (record.pg !== store.pg || record.lsn <= store.gcPoint || store.records[record.lsn] !== undefined) continue;
     const held: StoredRecord<Payload> = { ...record, volumeEpoch };
     if (store.truncations.length > 0 && isAnnulled(held, store.truncations)) continue;
     store.records[record.lsn] = held;
@@ -149,7 +161,8 @@ export function truncate(store: SegmentStore, range: TruncationRange): Lsn[] {
   for (const l of annulled) delete store.records[l];
   store.lsns = store.lsns.filter((l) => store.records[l] !== undefined);
   const sclBefore = store.chain.scl;
-  const rolledBack = sclBefore >= range.fromLsn ? (store.lsns[upperBound(store.lsns, range.fromLsn - 1) - 1] ?? LSN_ZERO) : sclBefore;
+  // A range starts above a VDL, and the GC point never passes a VDL: nothing coalesced is annulled.
+  const rolledBack = sclBefore >= range.fromLsn ? (store.lsns[upperBound(store.lsns, range.fromLsn - 1) - 1] ?? store.lastPgLsnAtGc) : sclBefore;
   store.chain = createSclState(Math.min(rolledBack, sclBefore) as Lsn);
   for (const l of store.lsns) {
     if (l > store.chain.scl) receiveRecord(store.chain, store.records[l] as StoredRecord);
@@ -192,4 +205,96 @@ export function persistStoredRecords<Payload>(
     (storedByEpoch[record.volumeEpoch] ??= []).push(...stored);
   }
   return storedByEpoch;
+}
+
+/** Where a segment's coalesced prefix ends: what a lagging peer adopts with the base pages. */
+export interface Baseline {
+  readonly gcPoint: Lsn;
+  readonly lastPgLsnAtGc: Lsn;
+}
+
+/** The segment's baseline. */
+export function baselineOf(store: SegmentStore): Baseline {
+  return { gcPoint: store.gcPoint, lastPgLsnAtGc: store.lastPgLsnAtGc };
+}
+
+/**
+ * Garbage collection (PROTOCOL §2.6 activity 7, §5 V11; S14): coalesces every record at or below
+ * `gcPoint` into base pages and drops the rest (see the file header). The caller has checked
+ * `gcPoint` against the PGMRPL and the staged point; this checks what the store alone can: the
+ * point must lie within the SCL (the segment must hold everything it coalesces) and above the
+ * current GC point. Returns the number of records dropped (0 when the point is not eligible).
+ */
+export function collectGarbage<Payload>(store: SegmentStore<Payload>, gcPoint: Lsn): number {
+  if (gcPoint <= store.gcPoint || gcPoint > sclOf(store)) return 0;
+  return coalesce(store, gcPoint, store.gcPoint);
+}
+
+/**
+ * Full-segment repair from a block baseline (PROTOCOL §2.6, SIGMOD'18 §4.2): a peer that has
+ * collected past this segment's SCL sends its base pages above that SCL and its baseline. The
+ * segment takes the bases, moves its SCL up to the baseline (it now holds every record at or below
+ * the GC point, inside a base page or in its own log) and coalesces its own older records with
+ * them. Returns the number of own records dropped; does nothing if it is already at or past the
+ * baseline.
+ */
+export function installBaseline<Payload>(store: SegmentStore<Payload>, baseline: Baseline, bases: readonly StoredRecord<Payload>[]): number {
+  if (baseline.gcPoint <= store.gcPoint || sclOf(store) >= baseline.gcPoint) return 0;
+  for (const base of bases) {
+    if (base.pg !== store.pg || base.lsn > baseline.gcPoint || isAnnulled(base, store.truncations)) continue;
+    if (store.records[base.lsn] === undefined) insertAscending(store.lsns, base.lsn);
+    store.records[base.lsn] = base;
+    const latest = store.latestByBlock[base.blockId];
+    if (latest === undefined || latest < base.lsn) store.latestByBlock[base.blockId] = base.lsn;
+  }
+  store.chain = createSclState(baseline.lastPgLsnAtGc);
+  for (const l of store.lsns) {
+    if (l > store.chain.scl) receiveRecord(store.chain, store.records[l] as StoredRecord);
+  }
+  const dropped = coalesce(store, baseline.gcPoint, LSN_ZERO);
+  if (store.lastPgLsnAtGc < baseline.lastPgLsnAtGc) store.lastPgLsnAtGc = baseline.lastPgLsnAtGc;
+  return dropped;
+}
+
+/** Coalesces the blocks with records in (fromLsn, gcPoint] into base records at gcPoint. */
+function coalesce<Payload>(store: SegmentStore<Payload>, gcPoint: Lsn, fromLsn: Lsn): number {
+  const end = upperBound(store.lsns, gcPoint);
+  const start = upperBound(store.lsns, fromLsn);
+  const baseByBlock: Record<number, Lsn> = {};
+  for (let i = start; i < end; i++) {
+    const record = store.records[store.lsns[i] as Lsn] as StoredRecord<Payload>;
+    if (baseByBlock[record.blockId] !== undefined) continue;
+    const chain = blockChainAt(store, record.blockId, gcPoint);
+    const head = chain[0] as StoredRecord<Payload>;
+    const page: PagePayload = { kind: 'page', values: materializePage(chain) };
+    store.records[head.lsn] = { ...head, prevBlockLsn: LSN_ZERO, payload: page as unknown as Payload };
+    baseByBlock[record.blockId] = head.lsn;
+  }
+  let dropped = 0;
+  const kept: Lsn[] = [];
+  for (let i = 0; i < end; i++) {
+    const l = store.lsns[i] as Lsn;
+    const record = store.records[l] as StoredRecord<Payload>;
+    const base = baseByBlock[record.blockId];
+    if (base === undefined || base === l) kept.push(l);
+    else {
+      delete store.records[l];
+      dropped++;
+    }
+  }
+  store.lastPgLsnAtGc = (store.lsns[end - 1] ?? store.lastPgLsnAtGc) as Lsn;
+  store.lsns = end === 0 ? store.lsns : kept.concat(store.lsns.slice(end));
+  store.gcPoint = gcPoint;
+  return dropped;
+}
+
+/** The base records (whole pages) at or below the GC point above `afterLsn`, ascending. */
+export function basesAbove<Payload>(store: SegmentStore<Payload>, afterLsn: Lsn): StoredRecord<Payload>[] {
+  const result: StoredRecord<Payload>[] = [];
+  for (let i = upperBound(store.lsns, afterLsn); i < store.lsns.length; i++) {
+    const l = store.lsns[i] as Lsn;
+    if (l > store.gcPoint) break;
+    result.push(store.records[l] as StoredRecord<Payload>);
+  }
+  return result;
 }

@@ -120,8 +120,9 @@ const DEFINITIONS: readonly Scenario[] = [
     description: 'As segment-replacement, but the lost segment returns while its replacement is still hydrating: the change goes back.',
     topology: { pgCount: 4 },
     workload: { commitsPerS: 200 },
-    // A slow hydration (small gossip answers) gives the original time to return first.
-    storage: { gossipMaxRecords: 4 },
+    // A slow hydration (small gossip answers) gives the original time to return first. Without GC:
+    // a peer that has collected hydrates G from its base pages in one answer.
+    storage: { gossipMaxRecords: 4, gcPeriodMs: 0 },
     faults: [
       { atMs: 3_000, kind: 'segmentCrash', segment: `seg:pg0:${AZ_C}:1` },
       { atMs: 9_200, kind: 'segmentRestart', segment: `seg:pg0:${AZ_C}:1` },

@@ -113,6 +113,9 @@ const storageSchema = z.strictObject({
   diskLatencyMs: latencyDistributionSchema.default(() => ({ kind: 'logNormal' as const, medianMs: 0.5, sigma: 0.25 })),
   gossipPeriodMs: numberAbove(0).default(100),
   gossipMaxRecords: integerAtLeast(1).default(512),
+  gcPeriodMs: numberAtLeast(0).default(500),
+  mrplLeaseTicks: integerAtLeast(1).default(4),
+  mrplReportMs: numberAtLeast(0).default(500),
 });
 
 const writerSchema = z.strictObject({

@@ -36,6 +36,7 @@ export function readBack(sim: ReportSource, scope: ReadBackScope): DurabilityRep
           available: !kernel.network.isDown(id),
           records: Object.values(context.store.records) as unknown as StoredRecord<CommitPayload>[],
           truncations: context.store.truncations,
+          gcPoint: context.store.gcPoint,
         };
       }),
   }));

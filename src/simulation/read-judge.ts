@@ -1,16 +1,13 @@
 /**
  * S10 read correctness and S16 full/tail reads (PROTOCOL §4), judged when a segment serves a page:
  * the page must equal the block materialised at the read point from every non-annulled record of
- * the block held by any member of the PG (an oracle replay, independent of the serving segment and
- * of the reader), and it must come from a full segment. Because the read point is a VDL, every
- * record at or below it is durable, so the union of the members holds all of them.
+ * the block any segment ever persisted (an oracle replay from `RecordArchive`, independent of the
+ * serving segment, of its garbage collection and of the reader), and it must come from a full
+ * segment. Because the read point is a VDL, every record at or below it is durable, so the archive
+ * holds all of them.
  */
 import type { Observation } from '../protocol/observations.js';
-import { materializePage } from '../protocol/pages.js';
-import { isAnnulled } from '../protocol/recovery.js';
-import type { StoredRecord } from '../protocol/recovery.js';
-import type { SegmentStore } from '../protocol/segment-store.js';
-import { blockChainAt } from '../protocol/segment-store.js';
+import type { PageOracle } from '../check/gc-safety.js';
 import type { PropertyResult } from '../check/property.js';
 import { createTally } from '../check/property.js';
 
@@ -19,7 +16,7 @@ export class ReadJudge {
   private readonly s10 = createTally('S10 read correctness', 'always');
   private readonly s16 = createTally('S16 data blocks read from full segments', 'always');
 
-  constructor(private readonly storesOf: (pg: number) => SegmentStore[]) {}
+  constructor(private readonly oracle: PageOracle) {}
 
   /** Takes one observation at virtual time `atMs`. */
   observe(atMs: number, observation: Observation): void {
@@ -37,17 +34,6 @@ export class ReadJudge {
       this.s10.violated(atMs, `${observation.segment} served ${key} = ${got[key] ?? 'nothing'} in block ${observation.blockId} at read point ${observation.readPoint}, but the block's records up to it give ${expected[key] ?? 'nothing'}`);
       return;
     }
-  }
-
-  private oracle(pg: number, blockId: number, readPoint: number): Record<string, string> {
-    const byLsn = new Map<number, StoredRecord>();
-    const ranges = this.storesOf(pg).flatMap((store) => store.truncations);
-    for (const store of this.storesOf(pg)) {
-      for (const record of blockChainAt(store, blockId, readPoint as never)) {
-        if (!isAnnulled(record, ranges)) byLsn.set(record.lsn, record);
-      }
-    }
-    return materializePage([...byLsn.values()].sort((a, b) => b.lsn - a.lsn));
   }
 
   /** S10 and S16 as property results (vacuous when no page was read from storage). */

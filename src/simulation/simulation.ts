@@ -23,6 +23,8 @@ import { createRecoveryChecker } from '../check/recovery-invariants.js';
 import { createReplicaVisibility } from '../check/replica-invariants.js';
 import { createMembershipChecker } from '../check/membership.js';
 import { ReadJudge } from './read-judge.js';
+import { RecordArchive } from './record-archive.js';
+import { createGcSafetyJudge } from '../check/gc-safety.js';
 import type { RecoveryChecker } from '../check/recovery-invariants.js';
 import { createKernel } from '../kernel/kernel.js';
 import type { Kernel } from '../kernel/kernel.js';
@@ -158,7 +160,12 @@ export class Simulation implements ReportSource {
   private readonly recoveryChecker: RecoveryChecker;
   private readonly replicaVisibility = createReplicaVisibility();
   private readonly membership = createMembershipChecker();
-  private readonly reads = new ReadJudge((pg) => (this.membersByPg[pg] ?? []).map((id) => this.segment(id).store));
+  private readonly archive = new RecordArchive(
+    (id) => this.segment(id).store,
+    (pg) => (this.membersByPg[pg] ?? []).flatMap((id) => this.segment(id).store.truncations),
+  );
+  private readonly reads = new ReadJudge((pg, blockId, readPoint) => this.archive.page(pg, blockId, readPoint));
+  private readonly gcSafety = createGcSafetyJudge();
   private readonly readIssuedAtMs = new Map<number, number>();
   private readonly readLatencies: number[] = [];
   private readsHedged = 0;
@@ -245,7 +252,13 @@ export class Simulation implements ReportSource {
     const changes = membership.vacuous === true ? [] : [membership];
     const reads = this.scenario.writer.cacheBlocks > 0 ? this.reads.results() : [];
     changes.push(...reads);
-    return buildReport(this, [...this.checker.results(), ...this.recoveryChecker.results(), ...replicas, ...changes, this.readableResult()]);
+    return buildReport(this, [...this.checker.results(), ...this.recoveryChecker.results(), ...replicas, ...changes, this.gcSafetyResult(), this.readableResult()]);
+  }
+
+  /** S14, with every segment's base pages checked against the archive now. */
+  private gcSafetyResult(): PropertyResult {
+    const segments = Object.values(this.membersByPg).flat().map((id) => ({ id, store: this.segment(id).store }));
+    return this.gcSafety.result(this.kernel.clock.now(), segments, (pg, blockId, readPoint) => this.archive.page(pg, blockId, readPoint));
   }
 
   /** Page reads from storage so far: how many, how many hedged, latency (ms, sorted). */
@@ -284,7 +297,9 @@ export class Simulation implements ReportSource {
     this.lag.observe(atMs, observation);
     this.replicaVisibility.observe(atMs, observation);
     this.membership.observe(atMs, observation);
+    if (observation.kind === 'persisted') this.archive.add(observation);
     this.reads.observe(atMs, observation);
+    this.gcSafety.observe(atMs, observation);
     if (observation.kind === 'readIssued') this.readIssuedAtMs.set(observation.requestId, atMs);
     if (observation.kind === 'readDone') {
       const issued = this.readIssuedAtMs.get(observation.requestId);

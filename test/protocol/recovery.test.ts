@@ -209,3 +209,31 @@ describe('recovery: truncation ranges (PROTOCOL §5 R2)', () => {
     expect(() => addTruncation([range2], { ...range2, toLsn: lsn(13) })).toThrow(RangeError);
   });
 });
+
+describe('recovery: garbage-collected segments move the anchor', () => {
+  it('walks from the highest GC point reported, and takes each PG\'s last LSN below it from the responders', () => {
+    const records = microTraceRecords();
+    const held = holdings(records);
+    const [r1, r2] = records as [StoredRecord, StoredRecord];
+    // Every PG2 responder and one PG1 responder collected at the read point 2 (a CPL): below it
+    // they list only base pages (the block's newest record there, carrying the page).
+    const page = (record: StoredRecord): StoredRecord => ({ ...record, prevBlockLsn: LSN_ZERO, payload: { kind: 'page', values: {} } });
+    const pg1 = pgInput(PG1, [0, 1, 2, 3], held);
+    const pg2 = pgInput(PG2, [0, 1, 4], held);
+    const collected = {
+      ...pg1,
+      responses: pg1.responses.map((response, index) => (index === 0 ? { ...response, records: [page(r1), ...response.records.filter((r) => r.lsn > 2)], gcPoint: lsn(2), lastPgLsnAtGc: lsn(1) } : response)),
+    };
+    const collected2 = {
+      ...pg2,
+      responses: pg2.responses.map((response) => ({ ...response, records: response.records.length > 0 ? [page(r2)] : [], gcPoint: response.records.length > 0 ? lsn(2) : LSN_ZERO, lastPgLsnAtGc: response.records.length > 0 ? lsn(2) : LSN_ZERO })),
+    };
+    const plan = planned(planRecovery({ volumeEpoch: e2, anchorLsn: LSN_ZERO, lal: 10, pgs: [collected, collected2] }));
+    expect(plan.anchorLsn).toBe(2);
+    expect([plan.vcl, plan.vdl, plan.nextLsn]).toEqual([4, 4, 15]);
+    // Nothing at or below the anchor is re-replicated: it is durable by construction.
+    expect(lsnsOf(plan)).toEqual({ 1: [4] });
+    // PG2 has nothing above the anchor: its backlink seed comes from the responders' baseline.
+    expect(plan.lastPgLsnByPg).toEqual({ 1: 4, 2: 2 });
+  });
+});

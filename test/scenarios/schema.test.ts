@@ -41,7 +41,7 @@ describe('Scenario schema: defaults', () => {
         replicas: [],
         standby: true,
       },
-      storage: { diskLatencyMs: { kind: 'logNormal', medianMs: 0.5, sigma: 0.25 }, gossipPeriodMs: 100, gossipMaxRecords: 512 },
+      storage: { diskLatencyMs: { kind: 'logNormal', medianMs: 0.5, sigma: 0.25 }, gossipPeriodMs: 100, gossipMaxRecords: 512, gcPeriodMs: 500, mrplLeaseTicks: 4, mrplReportMs: 500 },
       writer: { durability: 'quorum', retransmitAfterMs: 50, linkBusyMsPerBatch: 0.1, cacheBlocks: 0, hedgeAfterMs: 4 },
       failover: { healthCheckPeriodMs: 3_000, missesToFail: 5, endpointSwitchMs: 15_000, replacementDelayMs: 120_000, promotionTimeoutMs: 60_000 },
       repair: { checkPeriodMs: 1_000, replaceAfterMisses: 5 },
@@ -134,6 +134,8 @@ describe('Scenario schema: bad input gives one line naming the field', () => {
     ],
     ['a negative rate', { name: 'x', workload: { commitsPerS: -5 } }, 'workload.commitsPerS must be a number >= 0, got -5'],
     ['a number given as a string', { name: 'x', workload: { keys: '10' } }, 'workload.keys must be an integer >= 1, got "10"'],
+    ['a zero MRPL lease', { name: 'x', storage: { mrplLeaseTicks: 0 } }, 'storage.mrplLeaseTicks must be an integer >= 1, got 0'],
+    ['a negative GC period', { name: 'x', storage: { gcPeriodMs: -1 } }, 'storage.gcPeriodMs must be a number >= 0, got -1'],
     [
       'writerAz not in the primary region',
       { name: 'x', topology: { writerAz: 'eu-west-1a' } },

@@ -48,7 +48,10 @@ describe('Membership: segment-replacement', () => {
     expect(sim.host.snapshotOf(G).value).toEqual({ online: 'up' });
     expect(sclOf(sim.segment(G).store)).toBe(Math.max(...peers.map((id) => sclOf(sim.segment(id).store))));
     expect(sim.segment(G).membershipEpoch).toBe(3);
-    expect(sim.segment(G).stats.recordsFromGossip).toBeGreaterThan(1_000);
+    // G hydrated by gossip: its peers had collected garbage, so it took their base pages and
+    // baseline first (full-segment repair), then the records above.
+    expect(sim.segment(G).stats.recordsFromGossip).toBeGreaterThan(100);
+    expect(sim.segment(G).store.gcPoint).toBeGreaterThan(0);
   });
 });
 
