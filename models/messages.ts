@@ -103,6 +103,12 @@ export interface GossipPushMessage {
    * PROTOCOL §2.6).
    */
   baseline?: Baseline;
+  /**
+   * The responder's minimum-read-point table (instance → report, GC ticks since it arrived): a
+   * member that joined by a membership change learns the instances that still report only to the
+   * members they started with.
+   */
+  mrplByInstance: Readonly<Record<string, { mrplLsn: Lsn; idleTicks: number }>>;
 }
 
 /** A gossip request from a stale membership epoch was refused. */

@@ -377,6 +377,24 @@ export const segmentMachine = segmentBase.extend({
       const behind = context.catchingUp || highestLsn(context.store) > sclOf(context.store);
       enqueue.raise({ type: 'gossipTick' }, { delay: behind ? context.gossipPeriodMs : context.gossipIdlePeriodMs, id: SEGMENT_GOSSIP_TIMER });
     }),
+    /**
+     * Takes the fresher of each instance's report from a peer's table: an instance reports to the
+     * members it knows, so a segment that joined later hears of it only through its peers. A
+     * fresher report is a later one, and reports only move forward.
+     */
+    learnMrpl: segmentBase.assign({
+      mrplByInstance: ({ context, event }) => {
+        if (event.type !== 'gossipPush') return context.mrplByInstance;
+        let table = context.mrplByInstance;
+        for (const [instance, entry] of Object.entries(event.mrplByInstance)) {
+          const held = table[instance];
+          if (held !== undefined && held.idleTicks <= entry.idleTicks) continue;
+          if (table === context.mrplByInstance) table = { ...table };
+          table[instance] = { mrplLsn: entry.mrplLsn, idleTicks: entry.idleTicks };
+        }
+        return table;
+      },
+    }),
     /** A peer had nothing beyond our SCL: we are caught up with it. */
     noteGossipAnswer: segmentBase.assign({
       catchingUp: ({ context, event }) => context.catchingUp && !(event.type === 'gossipPush' && event.records.length === 0 && event.scl <= sclOf(context.store)),
@@ -401,6 +419,7 @@ export const segmentMachine = segmentBase.extend({
         membershipEpoch: context.membershipEpoch,
         records,
         truncations: store.truncations,
+        mrplByInstance: context.mrplByInstance,
         ...(behindGc ? { baseline: baselineOf(store) } : {}),
       };
       enqueue({ type: 'send', params: { to: event.from, message } });
@@ -639,7 +658,7 @@ export const segmentMachine = segmentBase.extend({
         up: {
           on: {
             ...answersHealthAs('online.up'),
-            gossipPush: [{ guard: 'staleMembershipEpoch' }, { actions: ['learnTruncations', 'noteGossipAnswer', 'enqueueWrite'] }],
+            gossipPush: [{ guard: 'staleMembershipEpoch' }, { actions: ['learnTruncations', 'learnMrpl', 'noteGossipAnswer', 'enqueueWrite'] }],
           },
         },
         hydrating: {
@@ -648,8 +667,8 @@ export const segmentMachine = segmentBase.extend({
             gossipPush: [
               { guard: 'staleMembershipEpoch' },
               // A peer with nothing beyond our SCL: caught up with at least one member.
-              { guard: 'caughtUp', target: 'up', actions: ['learnTruncations', 'noteGossipAnswer', 'enqueueWrite'] },
-              { actions: ['learnTruncations', 'noteGossipAnswer', 'enqueueWrite'] },
+              { guard: 'caughtUp', target: 'up', actions: ['learnTruncations', 'learnMrpl', 'noteGossipAnswer', 'enqueueWrite'] },
+              { actions: ['learnTruncations', 'learnMrpl', 'noteGossipAnswer', 'enqueueWrite'] },
             ],
           },
         },

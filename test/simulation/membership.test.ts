@@ -95,3 +95,18 @@ describe('Membership: az-plus-one-repair', () => {
     expect(report.commits.acknowledged).toBeGreaterThan(2_000);
   });
 });
+
+describe('Membership: a new member counts the replicas\' minimum read points (S14)', () => {
+  const replicas = [{ az: 'us-east-1b', tier: 0, sizeAcu: 16 }];
+  const sim = new Simulation({ seed: 3, scenario: scenario('segment-replacement', { topology: { replicas } } as never), trace: { keepEvents: false } });
+  sim.run();
+  const report = sim.report();
+
+  it('learns them from its peers\' gossip, though replicas report only to the members they started with', () => {
+    expectSafe(report);
+    const G = sim.membersByPg[0]!.find((id) => id.includes(':r'))!;
+    const replica = sim.topology.replicas[0]!.id;
+    expect(Object.keys(sim.segment(G).mrplByInstance)).toContain(replica);
+    expect(report.invariants.find((r) => r.name === 'S14 GC safety')).toMatchObject({ ok: true, vacuous: false });
+  });
+});
