@@ -44,7 +44,7 @@ describe('Scenario schema: defaults', () => {
       storage: { diskLatencyMs: { kind: 'logNormal', medianMs: 0.5, sigma: 0.25 }, gossipPeriodMs: 100, gossipMaxRecords: 512 },
       writer: { durability: 'quorum', retransmitAfterMs: 50, linkBusyMsPerBatch: 0.1, cacheBlocks: 0, hedgeAfterMs: 4 },
       failover: { healthCheckPeriodMs: 3_000, missesToFail: 5, endpointSwitchMs: 15_000, replacementDelayMs: 120_000, promotionTimeoutMs: 60_000 },
-      repair: { checkPeriodMs: 1_000, replaceAfterMisses: 5 },
+      repair: { checkPeriodMs: 1_000, replaceAfterMisses: 5, degradeAfterMs: 600_000 },
       network: {},
       workload: { clients: 16, commitsPerS: 500, putsPerTxn: 2, getsPerTxn: 1, keys: 1000, txnTimeoutMs: 5000, startMs: 0, stopMs: 10_000 },
       faults: [],
