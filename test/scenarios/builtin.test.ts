@@ -19,6 +19,8 @@ describe('Built-in scenarios', () => {
       'segment-replacement',
       'segment-replacement-reverted',
       'az-plus-one-repair',
+      'double-replacement',
+      'az-extended-loss',
       'replica-lag',
       'writer-crash',
       'writer-crash-no-replica',
