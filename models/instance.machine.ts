@@ -47,7 +47,7 @@ import type { ReplicaState } from './replica-state.js';
 import { applicableCount, applyRecords, createReplicaState, receiveShipment, resetReplica } from './replica-state.js';
 import { createReadState, missingBlocks, nextAttempt, pageArrived, parkTransaction } from './read-state.js';
 import type { WriterEffect, WriterState } from './writer-state.js';
-import { acknowledgeCovered, applyAck, flushBoxcar, hasUnacked, retransmit, startTransaction } from './writer-state.js';
+import { acknowledgeCovered, applyAck, flushBoxcar, hasUnacked, resendUnacked, retransmit, startTransaction } from './writer-state.js';
 
 /** One PG as an instance knows it. */
 export interface WriterPgInput {
@@ -380,15 +380,16 @@ function install(enqueue: Enqueue, context: WriterContext, installed: InstalledC
       acks: installed.acks,
     },
   });
+  const effects: WriterEffect[] = [];
   if (vdlAdvanced || state.tracker.vcl !== vclBefore) {
     // The new quorum may make records durable at once: report it (after the change itself, so the
     // judges know the configuration) and acknowledge what it covers.
-    const effects: WriterEffect[] = [
-      { type: 'observe', params: { kind: 'watermarks', instance: context.self, volumeEpoch: context.volumeEpoch, vcl: state.tracker.vcl, vdl: state.tracker.vdl, maxAllocated: state.tracker.maxAllocatedLsn } },
-    ];
+    effects.push({ type: 'observe', params: { kind: 'watermarks', instance: context.self, volumeEpoch: context.volumeEpoch, vcl: state.tracker.vcl, vdl: state.tracker.vdl, maxAllocated: state.tracker.maxAllocatedLsn } });
     if (vdlAdvanced) acknowledgeCovered(state, who, effects);
-    emit(enqueue, context, effects);
   }
+  // Members that adopted the new epoch first rejected batches sent at the old one: send them again.
+  resendUnacked(state, who, config.pg, config.members, effects);
+  emit(enqueue, context, effects);
   enqueue({ type: 'send', params: { to: metadataOf(context), message: { type: 'recordMembership', from: context.self, config } } });
   sendStatus(enqueue, context, context.input.storageControlPlaneId ?? 'storage-control-plane', config.pg);
 }
@@ -491,6 +492,15 @@ export const writerMachine = instanceBase.extend({
       sendAll(enqueue, finishChange(context.state.membership, context.self, event.pg, event.change, event.outcome, sightOf(context, event.pg)));
       sendStatus(enqueue, context, event.from, event.pg);
       armRetransmit(enqueue, context);
+    }),
+    /** A member at a membership epoch the writer already holds rejected an older batch: resend now. */
+    resendRejected: instanceBase.enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'writeReject' || event.reason !== 'staleMembershipEpoch') return;
+      const { state } = context;
+      if ((state.membershipEpochs[event.pg] ?? 1) < event.membershipEpoch) return; // resent at install
+      const effects: WriterEffect[] = [];
+      resendUnacked(state, { self: context.self, volumeEpoch: context.volumeEpoch }, event.pg, [event.from], effects);
+      emit(enqueue, context, effects);
     }),
     /** An ack of a membership change; with a write quorum of them, the new configuration is in force. */
     handleMembershipAck: instanceBase.enqueueActions(({ context, event, enqueue }) => {
@@ -734,7 +744,7 @@ export const writerMachine = instanceBase.extend({
           on: {
             txnRequest: { actions: 'handleTransaction' },
             writeAck: { actions: 'handleAck' },
-            writeReject: { guard: 'newerVolumeEpoch', target: 'fenced' },
+            writeReject: [{ guard: 'newerVolumeEpoch', target: 'fenced' }, { actions: 'resendRejected' }],
             linkFree: { actions: 'handleLinkFree' },
             retransmitTick: { actions: 'handleRetransmit' },
             pageData: { actions: 'handlePage' },
