@@ -220,6 +220,12 @@ describe('Scenario schema: bad input gives one line naming the field', () => {
     ['an unknown durability', { name: 'x', writer: { durability: 'some' } }, 'writer.durability must be one of quorum, all, got "some"'],
     ['faults not a list', { name: 'x', faults: { atMs: 1, kind: 'heal' } }, 'faults must be a list of faults, got an object'],
     ['a fault that is not an object', { name: 'x', faults: [5] }, 'faults[0] must be an object, got 5'],
+    ['degradeAfterMs not a number', { name: 'x', repair: { degradeAfterMs: '2s' } }, 'repair.degradeAfterMs must be a number > 0, got "2s"'],
+    [
+      'degradeAfterMs shorter than a health check',
+      { name: 'x', repair: { checkPeriodMs: 500, degradeAfterMs: 200 } },
+      'repair.degradeAfterMs must be >= repair.checkPeriodMs (500), got 200',
+    ],
   ];
 
   it.each(cases)('%s', (_title, input, message) => {
