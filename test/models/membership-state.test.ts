@@ -175,6 +175,19 @@ describe('Membership state: the degraded 3/4 model (PROTOCOL §5 M3)', () => {
     expect(judge(160, { A: 160, B: 160, C: 100, D: 160, I: 160, E: 0, F: 0 }, installs)).toMatchObject({ ok: true, vacuous: false });
   });
 
+  it('goes back to 4/6 if the AZ returns before the switch, and can degrade again later', () => {
+    const state = start();
+    beginChange(state, SELF, 0, modelChange(state, 0, 'degraded', ['E', 'F'])!, caughtUp(100));
+    ack(state, 'ABCD', 100);
+    expect(finishChange(state, SELF, 0, 'model:degraded', 'back', caughtUp(110, { E: 0, F: 0 }))).toHaveLength(6);
+    const back = ack(state, 'ABCD', 110)!.config;
+    expect(back.membershipEpoch).toBe(3);
+    expect(equivalent(back.write, kOfN(4, ids('ABCDEF')))).toBe(true);
+    expect(equivalent(back.read, kOfN(3, ids('ABCDEF')))).toBe(true);
+    expect(modelChange(state, 0, 'restored', ['E', 'F'])).toBeUndefined();
+    expect(modelChange(state, 0, 'degraded', ['E', 'F'])).toMatchObject({ id: 'model:degraded' });
+  });
+
   it('S15 flags the 2/4 switch when only two of ABCD hold the 4/6 era', () => {
     const state = start();
     beginChange(state, SELF, 0, modelChange(state, 0, 'degraded', ['E', 'F'])!, caughtUp(100));
