@@ -25,7 +25,8 @@ import type { StoredRecord } from '../src/protocol/recovery.js';
 import { createDurabilityTracker } from '../src/protocol/watermarks.js';
 import type { MetadataStateMessage, OutageSignal, PgConfigRecord, ProcessSignal, RedoPayload, SendParams, WireMessage } from './messages.js';
 import type { InstalledChange } from './membership-state.js';
-import { beginReplacement, changesPending, finishReplacement, recordMembershipAck, resendChanges } from './membership-state.js';
+import { beginChange, changesPending, createMembershipState, finishChange, modelChange, recordMembershipAck, resendChanges, statusOf } from './membership-state.js';
+import type { PgSight } from './membership-state.js';
 import { setPgWriteQuorum } from '../src/protocol/watermarks.js';
 import type { RecoveryState } from './recovery-state.js';
 import {
@@ -46,7 +47,7 @@ import type { ReplicaState } from './replica-state.js';
 import { applicableCount, applyRecords, createReplicaState, receiveShipment, resetReplica } from './replica-state.js';
 import { createReadState, missingBlocks, nextAttempt, pageArrived, parkTransaction } from './read-state.js';
 import type { WriterEffect, WriterState } from './writer-state.js';
-import { acknowledgeCovered, applyAck, flushBoxcar, hasUnacked, retransmit, startTransaction } from './writer-state.js';
+import { acknowledgeCovered, applyAck, flushBoxcar, hasUnacked, resendUnacked, retransmit, startTransaction } from './writer-state.js';
 
 /** One PG as an instance knows it. */
 export interface WriterPgInput {
@@ -226,7 +227,7 @@ function createWriterState(input: WriterInput, start?: RecoveredStart): WriterSt
     pendingValues: [],
     pendingValuesHead: 0,
     nextMtrId: 1,
-    membership: { configs, changes: {}, replacements: {} },
+    membership: createMembershipState(configs),
     reads: createReadState(input.cacheBlocks ?? 0, Object.fromEntries((start?.pgs ?? input.pgs).map((pg) => [pg.pg, pg.fullMembers ?? pg.members]))),
   };
 }
@@ -337,11 +338,16 @@ function issueRead(enqueue: Enqueue, context: WriterContext, requestId: number):
   enqueue.raise({ type: 'readHedge', requestId }, { delay: 10 * hedgeAfterMs, id: hedgeTimerId(requestId) });
 }
 
-/** Tells the storage control plane where a PG's replacement stands (its configuration in force). */
-function sendStatus(enqueue: Enqueue, context: WriterContext, to: string, pg: number, phase: 'joint' | 'done'): void {
-  const config = context.state.membership.configs[pg];
-  if (config === undefined) return;
-  enqueue({ type: 'send', params: { to, message: { type: 'membershipStatus', from: context.self, pg: config.pg, phase, config } } });
+/** Tells the storage control plane where a PG's membership changes stand. */
+function sendStatus(enqueue: Enqueue, context: WriterContext, to: string, pg: number): void {
+  const message = statusOf(context.state.membership, context.self, pg);
+  if (message !== undefined) enqueue({ type: 'send', params: { to, message } });
+}
+
+/** What the writer knows of a PG's data: the SCLs segments acked, the PG's last allocated LSN. */
+function sightOf(context: WriterContext, pg: number): PgSight {
+  const { state } = context;
+  return { sclBySegment: state.tracker.pgs[pg]?.sclBySegment ?? {}, lastLsn: state.backlinks.lastPgLsnByPg[pg] ?? (0 as Lsn) };
 }
 
 /** Arms the retransmit timer if it is not (membership changes are resent on it too). */
@@ -371,6 +377,7 @@ function install(enqueue: Enqueue, context: WriterContext, installed: InstalledC
       instance: context.self,
       pg: config.pg,
       phase: installed.phase,
+      change: installed.change,
       previousEpoch: installed.previousEpoch,
       membershipEpoch: config.membershipEpoch,
       members: config.members,
@@ -380,18 +387,18 @@ function install(enqueue: Enqueue, context: WriterContext, installed: InstalledC
       acks: installed.acks,
     },
   });
+  const effects: WriterEffect[] = [];
   if (vdlAdvanced || state.tracker.vcl !== vclBefore) {
     // The new quorum may make records durable at once: report it (after the change itself, so the
     // judges know the configuration) and acknowledge what it covers.
-    const effects: WriterEffect[] = [
-      { type: 'observe', params: { kind: 'watermarks', instance: context.self, volumeEpoch: context.volumeEpoch, vcl: state.tracker.vcl, vdl: state.tracker.vdl, maxAllocated: state.tracker.maxAllocatedLsn } },
-    ];
+    effects.push({ type: 'observe', params: { kind: 'watermarks', instance: context.self, volumeEpoch: context.volumeEpoch, vcl: state.tracker.vcl, vdl: state.tracker.vdl, maxAllocated: state.tracker.maxAllocatedLsn } });
     if (vdlAdvanced) acknowledgeCovered(state, who, effects);
-    emit(enqueue, context, effects);
   }
+  // Members that adopted the new epoch first rejected batches sent at the old one: send them again.
+  resendUnacked(state, who, config.pg, config.members, effects);
+  emit(enqueue, context, effects);
   enqueue({ type: 'send', params: { to: metadataOf(context), message: { type: 'recordMembership', from: context.self, config } } });
-  const scp = context.input.storageControlPlaneId ?? 'storage-control-plane';
-  enqueue({ type: 'send', params: { to: scp, message: { type: 'membershipStatus', from: context.self, pg: config.pg, phase: installed.phase === 'entering' ? 'joint' : 'done', config } } });
+  sendStatus(enqueue, context, context.input.storageControlPlaneId ?? 'storage-control-plane', config.pg);
 }
 
 /** Starts the next apply step if whole MTRs are applicable (one step at a time). */
@@ -482,31 +489,37 @@ export const writerMachine = instanceBase.extend({
       issueRead(enqueue, context, requestId);
     }),
     // --- membership changes (PROTOCOL §2.11) ------------------------------------------------
-    startReplacement: instanceBase.enqueueActions(({ context, event, enqueue }) => {
-      if (event.type !== 'replaceSegment') return;
+    /** Begins a replacement or a quorum-model change; every request is answered with where the PG stands. */
+    startMembershipChange: instanceBase.enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'replaceSegment' && event.type !== 'changeQuorumModel') return;
       const { membership } = context.state;
-      const sends = beginReplacement(membership, context.self, event.pg, event.failed, event.replacement);
-      // A repeated request (the status reply was lost): say again where the change stands.
-      if (sends.length === 0 && membership.replacements[event.pg] !== undefined && membership.changes[event.pg] === undefined) {
-        sendStatus(enqueue, context, event.from, event.pg, 'joint');
-      }
-      sendAll(enqueue, sends);
+      const change =
+        event.type === 'replaceSegment'
+          ? { kind: 'replace' as const, id: event.replacement, failed: event.failed, replacement: event.replacement }
+          : modelChange(membership, event.pg, event.model, event.azMembers);
+      if (change !== undefined) sendAll(enqueue, beginChange(membership, context.self, event.pg, change, sightOf(context, event.pg)));
+      sendStatus(enqueue, context, event.from, event.pg);
       armRetransmit(enqueue, context);
     }),
-    settleReplacement: instanceBase.enqueueActions(({ context, event, enqueue }) => {
-      if (event.type !== 'finishReplacement') return;
-      const { membership } = context.state;
-      const sends = finishReplacement(membership, context.self, event.pg, event.keep);
-      if (sends.length === 0 && membership.replacements[event.pg] === undefined && membership.changes[event.pg] === undefined) {
-        sendStatus(enqueue, context, event.from, event.pg, 'done');
-      }
-      sendAll(enqueue, sends);
+    settleMembershipChange: instanceBase.enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'finishMembershipChange') return;
+      sendAll(enqueue, finishChange(context.state.membership, context.self, event.pg, event.change, event.outcome, sightOf(context, event.pg)));
+      sendStatus(enqueue, context, event.from, event.pg);
       armRetransmit(enqueue, context);
+    }),
+    /** A member at a membership epoch the writer already holds rejected an older batch: resend now. */
+    resendRejected: instanceBase.enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'writeReject' || event.reason !== 'staleMembershipEpoch') return;
+      const { state } = context;
+      if ((state.membershipEpochs[event.pg] ?? 1) < event.membershipEpoch) return; // resent at install
+      const effects: WriterEffect[] = [];
+      resendUnacked(state, { self: context.self, volumeEpoch: context.volumeEpoch }, event.pg, [event.from], effects);
+      emit(enqueue, context, effects);
     }),
     /** An ack of a membership change; with a write quorum of them, the new configuration is in force. */
     handleMembershipAck: instanceBase.enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== 'membershipAck') return;
-      const installed = recordMembershipAck(context.state.membership, event.pg, event.from, event.membershipEpoch);
+      const installed = recordMembershipAck(context.state.membership, event.pg, event.from, event.membershipEpoch, sightOf(context, event.pg).lastLsn);
       if (installed !== undefined) install(enqueue, context, installed);
     }),
     /** The link to a PG's segments is free: it takes whatever queued meanwhile. */
@@ -776,14 +789,15 @@ export const writerMachine = instanceBase.extend({
             mrplTick: { actions: 'reportMrpl' },
             txnRequest: { actions: 'handleTransaction' },
             writeAck: { actions: 'handleAck' },
-            writeReject: { guard: 'newerVolumeEpoch', target: 'fenced' },
+            writeReject: [{ guard: 'newerVolumeEpoch', target: 'fenced' }, { actions: 'resendRejected' }],
             linkFree: { actions: 'handleLinkFree' },
             retransmitTick: { actions: 'handleRetransmit' },
             pageData: { actions: 'handlePage' },
             readReject: { actions: 'hedgeRead' },
             readHedge: { actions: 'hedgeRead' },
-            replaceSegment: { actions: 'startReplacement' },
-            finishReplacement: { actions: 'settleReplacement' },
+            replaceSegment: { actions: 'startMembershipChange' },
+            changeQuorumModel: { actions: 'startMembershipChange' },
+            finishMembershipChange: { actions: 'settleMembershipChange' },
             membershipAck: { actions: 'handleMembershipAck' },
             ...answersHealthAs('writer.open'),
           },

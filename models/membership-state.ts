@@ -1,127 +1,237 @@
 /**
- * The writer's side of a membership change: replacing a suspect segment F by a new segment G in
- * two reversible steps (PROTOCOL §2.11; SIGMOD'18 §4.1, Fig. 5).
+ * The writer's side of membership changes (PROTOCOL §2.11, §5 M3; SIGMOD'18 §4.1, Fig. 5): segment
+ * replacements F→G, a second one E→H begun while the first is under way, and the quorum-model
+ * change 4/6 → 3/4 after an extended AZ loss (and back).
  *
- * 1. Enter the joint configuration at membership epoch e + 1: W = W(ABCDEF) ∧ W(ABCDEG), sent to
- *    every member, itself a write that needs a write quorum of the configuration being left. The
- *    read quorum stays R(ABCDEF) while G hydrates: a read set that counts an empty G could miss an
- *    older write (the S15 finding in PROTOCOL's notes; PROTOCOL L4).
- * 2. Finish at e + 2, to ABCDEG once G has hydrated, or back to ABCDEF if F returned first. Every
- *    write made at e + 1 already satisfies both, so either way loses nothing; F's data is never
- *    deleted, it just stops being a member.
+ * A PG is a settled *base* configuration plus the changes *active* on it. Each change may still go
+ * forward or back, so the configuration in force writes to every possible outcome: W is the AND of
+ * the outcomes' write predicates, the members their union.
+ * - F→G alone: W = W(ABCDEF) ∧ W(ABCDEG).
+ * - E→H begun during F→G: W = W(ABCDEF) ∧ W(ABCDEG) ∧ W(ABCDHF) ∧ W(ABCDHG), the paper's
+ *   (4/6 ABCDEF ∧ 4/6 ABCDEG) ∧ (4/6 ABCDFH ∧ 4/6 ABCDGH): writing to ABCD alone meets it all.
+ * - 4/6(ABCDEF) → 3/4(ABCD) (E, F in the lost AZ): W = 4/6(ABCDEF) ∧ 3/4(ABCD). A model change is
+ *   never combined with another change of the PG.
+ * The read quorum stays the base's while changes are active: a read set that counts a member that
+ * has not caught up could miss an older write (the S15 finding, test/protocol/membership.prop.test.ts).
  *
- * Writes never stop: batches go to every member of the joint configuration. Plain data,
- * owner-private to the writer and updated in place.
+ * Every step — entering a change, finishing one forward or back — bumps the membership epoch by
+ * one and is itself a write that needs a write quorum of the configuration being left. Each
+ * finishes independently: finishing F→G forward while E→H is active rebases E→H on ABCDEG. No step
+ * is proposed unless its read quorum sees every earlier write era (`src/protocol/write-eras.ts`):
+ * that is what makes the switch to the 2/4 read of the degraded model safe — by then, the SCLs the
+ * writer holds show enough of ABCD complete up to the end of the 4/6 era. F's data is never
+ * deleted; it just stops being a member.
+ *
+ * Plain data, owner-private to the writer and updated in place.
  */
-import type { MembershipEpoch, PgId } from '../src/protocol/ids.js';
+import type { Lsn, MembershipEpoch, PgId, SegmentId } from '../src/protocol/ids.js';
 import type { QuorumPredicate } from '../src/protocol/quorum.js';
 import { and, satisfies } from '../src/protocol/quorum.js';
-import { renameMember } from '../src/protocol/quorum-config.js';
-import type { SegmentId } from '../src/protocol/ids.js';
-import type { PgConfigRecord, WireMessage } from './messages.js';
+import { degradedConfig, renameMember } from '../src/protocol/quorum-config.js';
+import type { WriteEra } from '../src/protocol/write-eras.js';
+import { readSeesEveryEra } from '../src/protocol/write-eras.js';
+import type { MembershipStatusMessage, PgConfigRecord, WireMessage } from './messages.js';
 
-/** A change waiting for a write quorum of acks (under the configuration it leaves). */
+/** At most this many replacements active at once in a PG (SIGMOD'18 §4.1 shows two). */
+export const CONCURRENT_REPLACEMENTS_MAX = 2;
+
+/** Who is in a configuration and its quorums, without the epoch. */
+export interface ConfigShape {
+  members: readonly string[];
+  write: QuorumPredicate;
+  read: QuorumPredicate;
+}
+
+/** A change that may go forward or back; `id` names it to the storage control plane. */
+export type MembershipChange =
+  | { kind: 'replace'; id: string; failed: string; replacement: string }
+  | { kind: 'model'; id: 'model:degraded' | 'model:restored'; target: ConfigShape };
+
+/** What a PG is made of, between steps. */
+export interface PgMembership {
+  base: ConfigShape;
+  active: MembershipChange[];
+  /** Configurations that were in force before the current one (see `write-eras.ts`). */
+  eras: WriteEra[];
+  /** A degraded PG: the model it left (a restore returns to it), renamed by replacements since. */
+  degradedFrom?: ConfigShape;
+}
+
+/** A step waiting for a write quorum of acks (under the configuration it leaves). */
 export interface PendingChange {
   phase: 'entering' | 'finishing';
+  change: string;
   config: PgConfigRecord;
   /** The write predicate of the configuration being left: the acks must satisfy it. */
   previousWrite: QuorumPredicate;
   previousEpoch: MembershipEpoch;
+  /** Who hears of it: the members of both configurations (a dropped member is retired). */
+  audience: readonly string[];
   acks: Record<string, true>;
-}
-
-/** A replacement under way, from its start to its finish. */
-export interface Replacement {
-  base: PgConfigRecord;
-  failed: string;
-  replacement: string;
+  /** What the PG becomes once the step is in force. */
+  next: Omit<PgMembership, 'eras'>;
 }
 
 /** The membership bookkeeping of a writer. */
 export interface MembershipState {
   /** Each PG's configuration in force, keyed by PG id. */
   configs: Record<number, PgConfigRecord>;
+  pgs: Record<number, PgMembership>;
+  /** At most one step per PG at a time: each is an epoch bump. */
   changes: Record<number, PendingChange>;
-  replacements: Record<number, Replacement>;
 }
 
-/** A change of one PG that reached its write quorum and is now in force. */
+/** A step of one PG that reached its write quorum and is now in force. */
 export interface InstalledChange {
   config: PgConfigRecord;
   phase: 'entering' | 'finishing';
+  change: string;
   previousWrite: QuorumPredicate;
   previousEpoch: MembershipEpoch;
   acks: string[];
 }
 
-const rename = (predicate: QuorumPredicate, from: string, to: string): QuorumPredicate =>
-  renameMember(predicate, { from: from as SegmentId, to: to as SegmentId });
-
-function changeMessages(self: string, config: PgConfigRecord, acks: Record<string, true>): { to: string; message: WireMessage }[] {
-  return config.members.filter((member) => acks[member] !== true).map((to) => ({ to, message: { type: 'membershipChange', from: self, config } }));
+/** What the writer knows of a PG's data when it proposes a step: the SCLs acked, the last LSN. */
+export interface PgSight {
+  sclBySegment: Readonly<Record<string, Lsn>>;
+  lastLsn: Lsn;
 }
 
-/** Step 1: enter the joint configuration (ignored while another change of the PG is under way). */
-export function beginReplacement(state: MembershipState, self: string, pg: number, failed: string, replacement: string): { to: string; message: WireMessage }[] {
-  const base = state.configs[pg];
-  if (base === undefined || state.replacements[pg] !== undefined || !base.members.includes(failed) || base.members.includes(replacement)) return [];
-  const config: PgConfigRecord = {
-    pg: pg as PgId,
-    membershipEpoch: (base.membershipEpoch + 1) as MembershipEpoch,
-    members: [...base.members, replacement],
-    write: and(base.write, rename(base.write, failed, replacement)),
-    read: base.read,
+type Sends = { to: string; message: WireMessage }[];
+
+/** Starts from each PG's configuration, settled (no change under way). */
+export function createMembershipState(configs: Record<number, PgConfigRecord>): MembershipState {
+  const pgs: Record<number, PgMembership> = {};
+  for (const config of Object.values(configs)) pgs[config.pg] = { base: shapeOf(config), active: [], eras: [] };
+  return { configs, pgs, changes: {} };
+}
+
+const shapeOf = (config: PgConfigRecord): ConfigShape => ({ members: config.members, write: config.write, read: config.read });
+
+/** The outcome of one change applied to a configuration. */
+function apply(shape: ConfigShape, change: MembershipChange): ConfigShape {
+  if (change.kind === 'model') return change.target;
+  const swap = { from: change.failed as SegmentId, to: change.replacement as SegmentId };
+  return {
+    members: shape.members.map((member) => (member === change.failed ? change.replacement : member)),
+    write: renameMember(shape.write, swap),
+    read: renameMember(shape.read, swap),
   };
-  state.replacements[pg] = { base, failed, replacement };
-  state.changes[pg] = { phase: 'entering', config, previousWrite: base.write, previousEpoch: base.membershipEpoch, acks: {} };
-  return changeMessages(self, config, {});
 }
 
-/** Step 2: settle on the new member (it hydrated) or back on the old one (it returned). */
-export function finishReplacement(state: MembershipState, self: string, pg: number, keep: 'replacement' | 'original'): { to: string; message: WireMessage }[] {
-  const replacement = state.replacements[pg];
-  const joint = state.configs[pg];
-  if (replacement === undefined || joint === undefined || state.changes[pg] !== undefined) return [];
-  const { base, failed } = replacement;
-  const config: PgConfigRecord =
-    keep === 'replacement'
-      ? {
-          pg: pg as PgId,
-          membershipEpoch: (joint.membershipEpoch + 1) as MembershipEpoch,
-          members: base.members.map((member) => (member === failed ? replacement.replacement : member)),
-          write: rename(base.write, failed, replacement.replacement),
-          read: rename(base.read, failed, replacement.replacement),
-        }
-      : { ...base, membershipEpoch: (joint.membershipEpoch + 1) as MembershipEpoch };
-  state.changes[pg] = { phase: 'finishing', config, previousWrite: joint.write, previousEpoch: joint.membershipEpoch, acks: {} };
-  // Every member of the joint configuration hears of it, the dropped one too (it is retired).
-  return joint.members.map((to) => ({ to, message: { type: 'membershipChange', from: self, config } }));
+/** The configuration in force for a base and its active changes: AND over every outcome. */
+function configOf(pg: number, membershipEpoch: number, base: ConfigShape, active: readonly MembershipChange[]): PgConfigRecord {
+  let outcomes = [base];
+  for (const change of active) outcomes = outcomes.flatMap((outcome) => [outcome, apply(outcome, change)]);
+  const members = [...new Set(outcomes.flatMap((outcome) => outcome.members))];
+  const write = active.length === 0 ? base.write : and(...outcomes.map((outcome) => outcome.write));
+  return { pg: pg as PgId, membershipEpoch: membershipEpoch as MembershipEpoch, members, write, read: base.read };
 }
 
-/** Records an ack; returns the change once a write quorum of the configuration it leaves has acked. */
-export function recordMembershipAck(state: MembershipState, pg: number, from: string, membershipEpoch: number): InstalledChange | undefined {
+/** True iff `change` can begin now (false for a repeated request or an impossible one). */
+function admissible(pm: PgMembership, config: PgConfigRecord, change: MembershipChange): boolean {
+  if (change.kind === 'model') return pm.active.length === 0;
+  if (pm.active.some((active) => active.kind === 'model') || pm.active.length >= CONCURRENT_REPLACEMENTS_MAX) return false;
+  const busy = pm.active.some((active) => active.kind === 'replace' && (active.failed === change.failed || active.id === change.id));
+  return !busy && pm.base.members.includes(change.failed) && !config.members.includes(change.replacement);
+}
+
+/**
+ * Proposes one step: the PG moves to `next` at epoch + 1. Refused (no sends) while another step
+ * is pending, or if the new read quorum could miss a write of an earlier era — including the era
+ * of the configuration now in force, whose records run up to `sight.lastLsn`.
+ */
+function propose(state: MembershipState, self: string, pg: number, step: Pick<PendingChange, 'phase' | 'change' | 'next'>, sight: PgSight): Sends {
+  const current = state.configs[pg];
+  const pm = state.pgs[pg];
+  if (current === undefined || pm === undefined || state.changes[pg] !== undefined) return [];
+  const config = configOf(pg, current.membershipEpoch + 1, step.next.base, step.next.active);
+  const eras = [...pm.eras, { write: current.write, lastLsn: sight.lastLsn }];
+  if (!readSeesEveryEra(eras, config.read, sight.sclBySegment)) return [];
+  const audience = [...new Set([...current.members, ...config.members])];
+  state.changes[pg] = { ...step, config, previousWrite: current.write, previousEpoch: current.membershipEpoch, audience, acks: {} };
+  return audience.map((to) => ({ to, message: { type: 'membershipChange', from: self, config } }));
+}
+
+/** Step 1 of a change: enter the configuration that writes to both its outcomes. */
+export function beginChange(state: MembershipState, self: string, pg: number, change: MembershipChange, sight: PgSight): Sends {
+  const pm = state.pgs[pg];
+  const config = state.configs[pg];
+  if (pm === undefined || config === undefined || !admissible(pm, config, change)) return [];
+  const next = { base: pm.base, active: [...pm.active, change], degradedFrom: pm.degradedFrom };
+  return propose(state, self, pg, { phase: 'entering', change: change.id, next }, sight);
+}
+
+/**
+ * Step 2: settle one active change forward (the new member hydrated; the degraded model is safe to
+ * read) or back (the old member returned). Other active changes carry on from the new base.
+ */
+export function finishChange(state: MembershipState, self: string, pg: number, id: string, outcome: 'forward' | 'back', sight: PgSight): Sends {
+  const pm = state.pgs[pg];
+  const change = pm?.active.find((active) => active.id === id);
+  if (pm === undefined || change === undefined) return [];
+  const active = pm.active.filter((other) => other !== change);
+  if (outcome === 'back') return propose(state, self, pg, { phase: 'finishing', change: id, next: { base: pm.base, active, degradedFrom: pm.degradedFrom } }, sight);
+  let degradedFrom = pm.degradedFrom;
+  if (change.id === 'model:degraded') degradedFrom = pm.base;
+  else if (change.id === 'model:restored') degradedFrom = undefined;
+  else if (degradedFrom !== undefined) degradedFrom = apply(degradedFrom, change);
+  return propose(state, self, pg, { phase: 'finishing', change: id, next: { base: apply(pm.base, change), active, degradedFrom } }, sight);
+}
+
+/**
+ * The quorum-model change a storage control plane asks for (PROTOCOL §5 M3): `degraded` drops
+ * `azMembers` (an AZ out for long) to 3/4 of the other four, `restored` brings them back to the
+ * model the PG left. Undefined if the PG cannot make it now.
+ */
+export function modelChange(state: MembershipState, pg: number, model: 'degraded' | 'restored', azMembers: readonly string[]): MembershipChange | undefined {
+  const pm = state.pgs[pg];
+  if (pm === undefined) return undefined;
+  if (model === 'restored') {
+    const target = pm.degradedFrom;
+    const returning = target?.members.filter((member) => !pm.base.members.includes(member)) ?? [];
+    const same = returning.length === azMembers.length && returning.every((member) => azMembers.includes(member));
+    return target === undefined || !same ? undefined : { kind: 'model', id: 'model:restored', target };
+  }
+  const remaining = pm.base.members.filter((member) => !azMembers.includes(member));
+  if (pm.degradedFrom !== undefined || pm.base.members.length !== 6 || remaining.length !== 4) return undefined;
+  const degraded = degradedConfig(remaining as SegmentId[], 1 as MembershipEpoch);
+  return { kind: 'model', id: 'model:degraded', target: { members: remaining, write: degraded.write, read: degraded.read } };
+}
+
+/**
+ * Records an ack; returns the step once a write quorum of the configuration it leaves has acked.
+ * `lastLsn` (the PG's last allocated LSN now) closes the era of the configuration left.
+ */
+export function recordMembershipAck(state: MembershipState, pg: number, from: string, membershipEpoch: number, lastLsn: Lsn): InstalledChange | undefined {
   const change = state.changes[pg];
-  if (change === undefined || membershipEpoch < change.config.membershipEpoch) return undefined;
+  const pm = state.pgs[pg];
+  if (change === undefined || pm === undefined || membershipEpoch < change.config.membershipEpoch) return undefined;
   change.acks[from] = true;
   if (!satisfies(change.previousWrite, change.acks)) return undefined;
   state.configs[pg] = change.config;
+  state.pgs[pg] = { ...change.next, eras: [...pm.eras, { write: change.previousWrite, lastLsn }] };
   delete state.changes[pg];
-  if (change.phase === 'finishing') delete state.replacements[pg];
-  return { config: change.config, phase: change.phase, previousWrite: change.previousWrite, previousEpoch: change.previousEpoch, acks: Object.keys(change.acks) };
+  return { config: change.config, phase: change.phase, change: change.change, previousWrite: change.previousWrite, previousEpoch: change.previousEpoch, acks: Object.keys(change.acks) };
 }
 
-/** Resends every pending change to the members that have not acked (lost messages, slow members). */
-export function resendChanges(state: MembershipState, self: string): { to: string; message: WireMessage }[] {
-  const sends: { to: string; message: WireMessage }[] = [];
+/** Where a PG's changes stand, for the storage control plane. */
+export function statusOf(state: MembershipState, self: string, pg: number): MembershipStatusMessage | undefined {
+  const config = state.configs[pg];
+  if (config === undefined) return undefined;
+  return { type: 'membershipStatus', from: self, pg: config.pg, config, active: (state.pgs[pg]?.active ?? []).map((change) => change.id) };
+}
+
+/** Resends every pending step to the members that have not acked (lost messages, slow members). */
+export function resendChanges(state: MembershipState, self: string): Sends {
+  const sends: Sends = [];
   for (const change of Object.values(state.changes)) {
-    const joint = state.configs[change.config.pg];
-    const audience = change.phase === 'finishing' && joint !== undefined ? joint.members : change.config.members;
-    for (const to of audience) if (change.acks[to] !== true) sends.push({ to, message: { type: 'membershipChange', from: self, config: change.config } });
+    for (const to of change.audience) if (change.acks[to] !== true) sends.push({ to, message: { type: 'membershipChange', from: self, config: change.config } });
   }
   return sends;
 }
 
-/** True iff some change is waiting for acks. */
+/** True iff some step is waiting for acks. */
 export function changesPending(state: MembershipState): boolean {
   return Object.keys(state.changes).length > 0;
 }

@@ -257,12 +257,30 @@ export interface ReplaceSegmentMessage {
   replacement: string;
 }
 
-/** Storage control plane -> writer: finish a replacement, keeping the new member or the old one. */
-export interface FinishReplacementMessage {
-  type: 'finishReplacement';
+/**
+ * Storage control plane -> writer: change a PG's quorum model (PROTOCOL §5 M3). `degraded` drops
+ * `azMembers` (both members in an AZ that stayed out) for W = 3/4, R = 2/4 of the other four;
+ * `restored` brings them back to the model the PG left.
+ */
+export interface ChangeQuorumModelMessage {
+  type: 'changeQuorumModel';
   from: string;
   pg: PgId;
-  keep: 'replacement' | 'original';
+  model: 'degraded' | 'restored';
+  azMembers: readonly string[];
+}
+
+/**
+ * Storage control plane -> writer: finish one active change — `forward` to its new configuration
+ * (the replacement, or the other quorum model) or `back` to the one it started from. `change` is
+ * the replacement segment's id, or `model:degraded` / `model:restored`.
+ */
+export interface FinishMembershipChangeMessage {
+  type: 'finishMembershipChange';
+  from: string;
+  pg: PgId;
+  change: string;
+  outcome: 'forward' | 'back';
 }
 
 /** Writer -> members: the PG moves to the next membership epoch (itself a write needing a write quorum). */
@@ -280,13 +298,14 @@ export interface MembershipAckMessage {
   membershipEpoch: MembershipEpoch;
 }
 
-/** Writer -> storage control plane: where a replacement stands. */
+/** Writer -> storage control plane: a PG's configuration in force and the changes active in it. */
 export interface MembershipStatusMessage {
   type: 'membershipStatus';
   from: string;
   pg: PgId;
-  phase: 'joint' | 'done';
   config: PgConfigRecord;
+  /** Ids of the changes that are active (entered, not finished). */
+  active: readonly string[];
 }
 
 /** Writer -> metadata service: the PG's configuration now in force (recovery reads it). */
@@ -426,7 +445,8 @@ export type WireMessage =
   | PageDataMessage
   | ReadRejectMessage
   | ReplaceSegmentMessage
-  | FinishReplacementMessage
+  | ChangeQuorumModelMessage
+  | FinishMembershipChangeMessage
   | MembershipChangeMessage
   | MembershipAckMessage
   | MembershipStatusMessage

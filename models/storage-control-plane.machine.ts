@@ -1,17 +1,29 @@
 /**
- * StorageControlPlane: finds segments that stay unreachable and has them replaced (PROTOCOL §2.11,
- * §2.13, §5 M1: "a StorageControlPlane actor decides, the writer performs the epoch bump write").
+ * StorageControlPlane: watches every segment and changes PG membership when segments stay
+ * unreachable (PROTOCOL §2.11, §2.13, §5 M1: "a StorageControlPlane actor decides, the writer
+ * performs the epoch bump write"; §5 M3).
  *
- * Every `checkPeriodMs` it pings every member of every PG. A member that has missed
- * `replaceAfterMisses` checks in a row is suspect: the control plane provisions a new segment G in
- * the same AZ, on a storage node the PG does not already use there (a `publish` on the
- * `provision` stream, which assembly turns into a new actor), and asks the writer to enter the
- * joint configuration. Once G reports it has hydrated, it asks the writer to settle on G; if F
- * answers again first, it settles back on F (the change is reversible). One change per PG at a
- * time.
+ * Every `checkPeriodMs` it pings every member of every PG, and the members a PG may take back. It
+ * then, per PG:
+ * - **replaces a lone failed segment** F (missed `replaceAfterMisses` checks in a row while its AZ
+ *   sibling answers): it provisions G in the same AZ on a node the PG does not use there (a
+ *   `publish` on the `provision` stream, which assembly turns into a new actor) and asks the writer
+ *   to enter the joint configuration. Once G reports it has hydrated it asks the writer to settle
+ *   on G; if F answers again first, to settle back on F (reversible). A second lone failure E
+ *   during F→G starts E→H at once (SIGMOD'18 §4.1); each settles on its own.
+ * - **degrades a PG whose AZ stays out** (both members unreachable for `degradeAfterMs`, the four
+ *   others answering) to W = 3/4, R = 2/4 of the other four, through 4/6 ∧ 3/4 (M3). Under 4/6 with
+ *   an AZ out every write needs all four survivors; under 3/4 a PG can lose one more and still
+ *   write. If the AZ answers again before the writer settles, the change goes back.
+ * - **restores a degraded PG** to the model it left once both members of the lost AZ answer again.
+ *   The writer decides when each step is safe (`membership-state.ts`); this actor only asks, again
+ *   every check until the writer reports the step done.
+ * A model change is never combined with another change of the PG, and at most two replacements are
+ * active in a PG at once.
  */
 import { setup } from 'xstate';
-import type { FinishReplacementMessage, MembershipStatusMessage, ReplaceSegmentMessage, SegmentPongMessage, SendParams } from './messages.js';
+import type { PgId } from '../src/protocol/ids.js';
+import type { MembershipStatusMessage, SegmentPongMessage, SendParams, WireMessage } from './messages.js';
 
 /** Where a segment lives. */
 export interface SegmentPlace {
@@ -29,7 +41,7 @@ export interface ProvisionRequest {
   kind: 'full' | 'tail';
   /** The other members: its gossip partners while it hydrates. */
   peers: readonly string[];
-  /** The membership epoch of the joint configuration it joins. */
+  /** The membership epoch of the joint configuration it joins (at most; it adopts a newer one). */
   membershipEpoch: number;
 }
 
@@ -45,19 +57,31 @@ export interface StorageControlPlaneInput {
   checkPeriodMs?: number;
   /** @defaultValue 5 */
   replaceAfterMisses?: number;
+  /** Degrade a PG once both its members in one AZ have been unreachable this long (M3). @defaultValue 600000 */
+  degradeAfterMs?: number;
 }
 
-interface Change {
-  failed: string;
-  replacement: string;
-  phase: 'entering' | 'hydrating' | 'finishing';
-  /** Where a finishing change settles. */
-  keep?: 'replacement' | 'original';
-}
+/** A change the control plane has asked for, until the writer reports it finished. */
+export type Change = (
+  | {
+      kind: 'replace';
+      id: string;
+      failed: string;
+      replacement: string;
+      /** The highest SCL a member reported when the joint configuration came into force. */
+      hydratedAtLsn?: number;
+    }
+  | { kind: 'degrade' | 'restore'; id: 'model:degraded' | 'model:restored'; azMembers: readonly string[] }
+) & {
+  /** `entering`: asked to begin; `joint`: in force; `finishing`: asked to settle on `outcome`. */
+  phase: 'entering' | 'joint' | 'finishing';
+  outcome?: 'forward' | 'back';
+};
 
 /** Context of {@link storageControlPlaneMachine}. */
 export interface StorageControlPlaneContext {
   self: string;
+  /** Each PG's members in the configuration in force (during a change: old and new). */
   members: Record<number, readonly string[]>;
   membershipEpochs: Record<number, number>;
   places: Record<string, SegmentPlace>;
@@ -65,10 +89,14 @@ export interface StorageControlPlaneContext {
   instances: readonly string[];
   checkPeriodMs: number;
   replaceAfterMisses: number;
+  /** `degradeAfterMs` in checks (rounded up). */
+  degradeAfterMisses: number;
   round: number;
   lastPong: Record<string, SegmentPongMessage>;
   misses: Record<string, number>;
-  changes: Record<number, Change>;
+  changes: Record<number, Change[]>;
+  /** Degraded PGs: the members of the lost AZ, which a restore takes back. */
+  degraded: Record<number, readonly string[]>;
   replacementsMade: number;
 }
 
@@ -77,11 +105,200 @@ export type StorageControlPlaneEvent = SegmentPongMessage | MembershipStatusMess
 
 export const STORAGE_CHECK_TIMER = 'storageControlPlane.check';
 
+/** The most replacements the control plane keeps active in one PG (the writer's limit too). */
+const ACTIVE_REPLACEMENTS_MAX = 2;
+
 /** A node of the AZ that holds no member of the PG, for the replacement. */
 export function replacementNode(context: StorageControlPlaneContext, pg: number, azId: string): string | undefined {
   const used = new Set((context.members[pg] ?? []).map((member) => context.places[member]?.node));
   const nodes = context.nodesByAz[azId] ?? [];
   return nodes.find((node) => !used.has(node)) ?? nodes[0];
+}
+
+/** What one round decides: messages to send, segments to provision, and the context it leaves. */
+interface Round {
+  context: StorageControlPlaneContext;
+  sends: SendParams[];
+  provisions: ProvisionRequest[];
+}
+
+const answeredNow = (context: StorageControlPlaneContext, segment: string): boolean => (context.lastPong[segment]?.round ?? -1) >= context.round;
+
+function toInstances(round: Round, message: WireMessage): void {
+  for (const to of round.context.instances) round.sends.push({ to, message });
+}
+
+/** The request that (re)starts a change with the writer. */
+function beginMessage(self: string, pg: number, change: Change): WireMessage {
+  if (change.kind === 'replace') return { type: 'replaceSegment', from: self, pg: pg as PgId, failed: change.failed, replacement: change.replacement };
+  return { type: 'changeQuorumModel', from: self, pg: pg as PgId, model: change.kind === 'degrade' ? 'degraded' : 'restored', azMembers: change.azMembers };
+}
+
+/**
+ * Where an entered change should settle, or undefined to wait. A replacement goes forward once G
+ * has hydrated and back if F answers first (SIGMOD'18 §4.1); a degradation goes back while the lost
+ * AZ answers again, forward otherwise (the writer waits until the 2/4 read is safe); a restore only
+ * goes forward.
+ */
+function outcomeOf(context: StorageControlPlaneContext, change: Change): 'forward' | 'back' | undefined {
+  if (change.kind !== 'replace') {
+    if (change.kind === 'restore') return 'forward';
+    return change.azMembers.every((member) => answeredNow(context, member)) ? 'back' : 'forward';
+  }
+  if (change.outcome !== undefined) return change.outcome;
+  // Hydrated: out of its hydrating state and holding what the members held when it joined
+  // (PROTOCOL L4; its own "caught up with one peer" may have met a peer that lags too).
+  const pong = context.lastPong[change.replacement];
+  if (pong?.state === 'online.up' && pong.scl >= (change.hydratedAtLsn ?? 0)) return 'forward';
+  return answeredNow(context, change.failed) ? 'back' : undefined;
+}
+
+/** Moves each of the PG's changes on; messages get lost, so every request is repeated until done. */
+function advanceChanges(round: Round, pg: number, changes: readonly Change[]): Change[] {
+  const { self } = round.context;
+  return changes.map((change) => {
+    if (change.phase === 'entering') {
+      toInstances(round, beginMessage(self, pg, change));
+      return change;
+    }
+    const outcome = outcomeOf(round.context, change);
+    if (outcome === undefined) return change;
+    toInstances(round, { type: 'finishMembershipChange', from: self, pg: pg as PgId, change: change.id, outcome });
+    return { ...change, phase: 'finishing' as const, outcome };
+  });
+}
+
+/** The members of each AZ among `members`. */
+function byAz(context: StorageControlPlaneContext, members: readonly string[]): Record<string, string[]> {
+  const groups: Record<string, string[]> = {};
+  for (const member of members) (groups[context.places[member]?.azId ?? ''] ??= []).push(member);
+  return groups;
+}
+
+/**
+ * An AZ whose members of the PG have all been out for `degradeAfterMs` while the four others
+ * answer: the PG should degrade to 3/4 of those four (PROTOCOL §5 M3).
+ */
+function lostAzMembers(context: StorageControlPlaneContext, members: readonly string[]): string[] | undefined {
+  if (members.length !== 6) return undefined;
+  const missing = (member: string): boolean => (context.misses[member] ?? 0) >= context.degradeAfterMisses;
+  for (const group of Object.values(byAz(context, members))) {
+    const others = members.filter((member) => !group.includes(member));
+    if (group.length === 2 && group.every(missing) && others.every((member) => (context.misses[member] ?? 0) === 0)) return group;
+  }
+  return undefined;
+}
+
+/**
+ * A lone failed segment to replace: out for `replaceAfterMisses` checks while an AZ sibling answers
+ * (both out means the AZ is, and a new segment there could not hydrate: wait, or degrade).
+ */
+function loneFailure(context: StorageControlPlaneContext, members: readonly string[], changes: readonly Change[]): string | undefined {
+  const involved = new Set(changes.flatMap((change) => (change.kind === 'replace' ? [change.failed, change.replacement] : [])));
+  return members.find((member) => {
+    if (involved.has(member) || (context.misses[member] ?? 0) < context.replaceAfterMisses) return false;
+    const az = context.places[member]?.azId;
+    return members.some((other) => other !== member && context.places[other]?.azId === az && (context.misses[other] ?? 0) === 0);
+  });
+}
+
+/** Provisions G for F and asks the writer to enter the joint configuration. */
+function startReplacement(round: Round, pg: number, failed: string): Change | undefined {
+  const context = round.context;
+  const place = context.places[failed];
+  const node = place === undefined ? undefined : replacementNode(context, pg, place.azId);
+  if (place === undefined || node === undefined) return undefined;
+  const made = context.replacementsMade + 1;
+  const replacement = `seg:pg${pg}:${place.azId}:r${made}`;
+  const members = context.members[pg] ?? [];
+  round.context = { ...context, replacementsMade: made, places: { ...context.places, [replacement]: { azId: place.azId, node, kind: place.kind } } };
+  round.provisions.push({
+    id: replacement,
+    pg,
+    azId: place.azId,
+    node,
+    kind: place.kind,
+    peers: members.filter((member) => member !== failed),
+    membershipEpoch: (context.membershipEpochs[pg] ?? 1) + 1,
+  });
+  return { kind: 'replace', id: replacement, failed, replacement, phase: 'entering' };
+}
+
+/** At most one new change per PG and round: a restore, a degradation, or a replacement. */
+function startChange(round: Round, pg: number, changes: readonly Change[]): Change | undefined {
+  const context = round.context;
+  const members = context.members[pg] ?? [];
+  const lost = context.degraded[pg];
+  if (changes.length === 0 && lost !== undefined && lost.every((member) => answeredNow(context, member))) {
+    return { kind: 'restore', id: 'model:restored', azMembers: lost, phase: 'entering' };
+  }
+  const azMembers = changes.length === 0 && lost === undefined ? lostAzMembers(context, members) : undefined;
+  if (azMembers !== undefined) return { kind: 'degrade', id: 'model:degraded', azMembers, phase: 'entering' };
+  if (changes.some((change) => change.kind !== 'replace') || changes.length >= ACTIVE_REPLACEMENTS_MAX) return undefined;
+  const failed = loneFailure(context, members, changes);
+  return failed === undefined ? undefined : startReplacement(round, pg, failed);
+}
+
+/** Every segment worth a health check: members, replacements on their way in, a lost AZ's members. */
+function watched(context: StorageControlPlaneContext): string[] {
+  const segments = new Set<string>();
+  for (const [key, members] of Object.entries(context.members)) {
+    const pg = Number(key);
+    for (const member of members) segments.add(member);
+    for (const change of context.changes[pg] ?? []) if (change.kind === 'replace') segments.add(change.replacement);
+    for (const member of context.degraded[pg] ?? []) segments.add(member);
+  }
+  return [...segments];
+}
+
+/** One round: count misses, move changes on, start new ones, ping for the next round. */
+export function checkRound(previous: StorageControlPlaneContext): Round {
+  const misses: Record<string, number> = {};
+  for (const segment of watched(previous)) {
+    misses[segment] = previous.round === 0 || answeredNow(previous, segment) ? 0 : (previous.misses[segment] ?? 0) + 1;
+  }
+  const round: Round = { context: { ...previous, misses }, sends: [], provisions: [] };
+  const changes: Record<number, Change[]> = {};
+  for (const key of Object.keys(previous.members)) {
+    const pg = Number(key);
+    const advanced = advanceChanges(round, pg, previous.changes[pg] ?? []);
+    const started = startChange(round, pg, advanced);
+    if (started !== undefined) toInstances(round, beginMessage(previous.self, pg, started));
+    changes[pg] = started === undefined ? advanced : [...advanced, started];
+  }
+  round.context = { ...round.context, changes, round: previous.round + 1 };
+  for (const to of watched(round.context)) round.sends.push({ to, message: { type: 'healthPing', from: previous.self, round: round.context.round } });
+  return round;
+}
+
+/**
+ * The writer says where a PG stands: changes it reports active are in force; asked-to-finish
+ * changes it no longer reports are done. A status older than one already seen is ignored
+ * (messages may be reordered).
+ */
+export function recordStatus(context: StorageControlPlaneContext, status: MembershipStatusMessage): Partial<StorageControlPlaneContext> {
+  const { pg, config, active } = status;
+  if (config.membershipEpoch < (context.membershipEpochs[pg] ?? 0)) return {};
+  const degraded = { ...context.degraded };
+  const changes: Change[] = [];
+  for (const change of context.changes[pg] ?? []) {
+    const inForce = active.includes(change.id);
+    // A replacement whose failed member left the configuration some other way cannot begin.
+    if (change.phase === 'entering' && !inForce && change.kind === 'replace' && !config.members.includes(change.failed)) continue;
+    if (change.phase === 'entering' && inForce && change.kind === 'replace') {
+      const hydratedAtLsn = Math.max(0, ...config.members.map((member) => context.lastPong[member]?.scl ?? 0));
+      changes.push({ ...change, phase: 'joint', hydratedAtLsn });
+    } else if (change.phase === 'entering') changes.push(inForce ? { ...change, phase: 'joint' } : change);
+    else if (inForce) changes.push(change);
+    else if (change.kind === 'degrade' && !change.azMembers.some((member) => config.members.includes(member))) degraded[pg] = change.azMembers;
+    else if (change.kind === 'restore' && change.azMembers.every((member) => config.members.includes(member))) delete degraded[pg];
+  }
+  return {
+    changes: { ...context.changes, [pg]: changes },
+    degraded,
+    members: { ...context.members, [pg]: config.members },
+    membershipEpochs: { ...context.membershipEpochs, [pg]: config.membershipEpoch },
+  };
 }
 
 const base = setup({
@@ -96,121 +313,41 @@ const base = setup({
 export const storageControlPlaneMachine = base
   .extend({
     actions: {
-      /** One round: judge the last, ping every member, start or settle replacements. */
       check: base.enqueueActions(({ context, enqueue }) => {
-        const misses: Record<string, number> = {};
-        for (const members of Object.values(context.members)) {
-          for (const member of members) {
-            const answered = (context.lastPong[member]?.round ?? -1) >= context.round;
-            misses[member] = context.round === 0 || answered ? 0 : (context.misses[member] ?? 0) + 1;
-          }
-        }
-        const changes = { ...context.changes };
-        const places = { ...context.places };
-        let made = context.replacementsMade;
-        for (const [key, members] of Object.entries(context.members)) {
-          const pg = Number(key);
-          const change = changes[pg];
-          if (change === undefined) {
-            // Replace a lone failed segment; when its AZ sibling is missing too the AZ is out, and a
-            // new segment there could not hydrate: wait for the AZ instead.
-            const failed = members.find((member) => {
-              if ((misses[member] ?? 0) < context.replaceAfterMisses) return false;
-              const az = context.places[member]?.azId;
-              return members.some((other) => other !== member && context.places[other]?.azId === az && (misses[other] ?? 0) === 0);
-            });
-            if (failed === undefined) continue;
-            const place = context.places[failed];
-            const node = place === undefined ? undefined : replacementNode(context, pg, place.azId);
-            if (place === undefined || node === undefined) continue;
-            made++;
-            const replacement = `seg:pg${pg}:${place.azId}:r${made}`;
-            places[replacement] = { azId: place.azId, node, kind: place.kind };
-            const request: ProvisionRequest = {
-              id: replacement,
-              pg,
-              azId: place.azId,
-              node,
-              kind: place.kind,
-              peers: members.filter((member) => member !== failed),
-              membershipEpoch: (context.membershipEpochs[pg] ?? 1) + 1,
-            };
-            enqueue({ type: 'publish', params: { stream: 'provision', item: request } });
-            const message: ReplaceSegmentMessage = { type: 'replaceSegment', from: context.self, pg: pg as never, failed, replacement };
-            for (const to of context.instances) enqueue({ type: 'send', params: { to, message } });
-            changes[pg] = { failed, replacement, phase: 'entering' };
-          } else if (change.phase === 'entering') {
-            // Messages get lost: ask again until the writer reports the joint configuration.
-            const message: ReplaceSegmentMessage = { type: 'replaceSegment', from: context.self, pg: pg as never, failed: change.failed, replacement: change.replacement };
-            for (const to of context.instances) enqueue({ type: 'send', params: { to, message } });
-          } else if (change.phase === 'finishing') {
-            const keep = change.keep ?? 'replacement';
-            const message: FinishReplacementMessage = { type: 'finishReplacement', from: context.self, pg: pg as never, keep };
-            for (const to of context.instances) enqueue({ type: 'send', params: { to, message } });
-          } else if (change.phase === 'hydrating') {
-            // Reversible: the original came back before the new member caught up (SIGMOD'18 §4.1).
-            const hydrated = context.lastPong[change.replacement]?.state === 'online.up';
-            const returned = (context.lastPong[change.failed]?.round ?? -1) >= context.round && !hydrated;
-            if (!hydrated && !returned) continue;
-            const message: FinishReplacementMessage = { type: 'finishReplacement', from: context.self, pg: pg as never, keep: hydrated ? 'replacement' : 'original' };
-            for (const to of context.instances) enqueue({ type: 'send', params: { to, message } });
-            changes[pg] = { ...change, phase: 'finishing', keep: hydrated ? 'replacement' : 'original' };
-          }
-        }
-        const round = context.round + 1;
-        const pinged = new Set<string>();
-        for (const [key, members] of Object.entries(context.members)) {
-          const change = changes[Number(key)];
-          for (const member of change === undefined ? members : [...members, change.replacement]) {
-            if (pinged.has(member)) continue;
-            pinged.add(member);
-            enqueue({ type: 'send', params: { to: member, message: { type: 'healthPing', from: context.self, round } } });
-          }
-        }
-        enqueue.assign({ round, misses, changes, places, replacementsMade: made });
+        const round = checkRound(context);
+        for (const item of round.provisions) enqueue({ type: 'publish', params: { stream: 'provision', item } });
+        for (const params of round.sends) enqueue({ type: 'send', params });
+        enqueue.assign(round.context);
         enqueue.raise({ type: 'storageCheck' }, { delay: context.checkPeriodMs, id: STORAGE_CHECK_TIMER });
       }),
       recordPong: base.assign({
         lastPong: ({ context, event }) => (event.type === 'segmentPong' ? { ...context.lastPong, [event.from]: event } : context.lastPong),
       }),
-      /** The writer says where a change stands. */
-      recordStatus: base.assign(({ context, event }) => {
-        if (event.type !== 'membershipStatus') return {};
-        const pg = event.pg;
-        const change = context.changes[pg];
-        if (event.phase === 'joint') {
-          return change === undefined ? {} : { changes: { ...context.changes, [pg]: { ...change, phase: 'hydrating' as const } } };
-        }
-        const changes = { ...context.changes };
-        delete changes[pg];
-        const misses = { ...context.misses };
-        for (const member of event.config.members) misses[member] = 0;
-        return {
-          changes,
-          misses,
-          members: { ...context.members, [pg]: event.config.members },
-          membershipEpochs: { ...context.membershipEpochs, [pg]: event.config.membershipEpoch },
-        };
-      }),
+      recordStatus: base.assign(({ context, event }) => (event.type === 'membershipStatus' ? recordStatus(context, event) : {})),
     },
   })
   .createMachine({
     id: 'storageControlPlane',
-    context: ({ input }) => ({
-      self: input.self,
-      members: Object.fromEntries(input.pgs.map((pg) => [pg.pg, pg.members])),
-      membershipEpochs: Object.fromEntries(input.pgs.map((pg) => [pg.pg, pg.membershipEpoch])),
-      places: { ...input.places },
-      nodesByAz: input.nodesByAz,
-      instances: input.instances,
-      checkPeriodMs: input.checkPeriodMs ?? 1_000,
-      replaceAfterMisses: input.replaceAfterMisses ?? 5,
-      round: 0,
-      lastPong: {},
-      misses: {},
-      changes: {},
-      replacementsMade: 0,
-    }),
+    context: ({ input }) => {
+      const checkPeriodMs = input.checkPeriodMs ?? 1_000;
+      return {
+        self: input.self,
+        members: Object.fromEntries(input.pgs.map((pg) => [pg.pg, pg.members])),
+        membershipEpochs: Object.fromEntries(input.pgs.map((pg) => [pg.pg, pg.membershipEpoch])),
+        places: { ...input.places },
+        nodesByAz: input.nodesByAz,
+        instances: input.instances,
+        checkPeriodMs,
+        replaceAfterMisses: input.replaceAfterMisses ?? 5,
+        degradeAfterMisses: Math.ceil((input.degradeAfterMs ?? 600_000) / checkPeriodMs),
+        round: 0,
+        lastPong: {},
+        misses: {},
+        changes: {},
+        degraded: {},
+        replacementsMade: 0,
+      };
+    },
     initial: 'watching',
     states: {
       watching: {

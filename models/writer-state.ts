@@ -279,6 +279,27 @@ export function retransmit(state: WriterState, who: WriterIdentity, effects: Wri
   return resent;
 }
 
+/**
+ * Resends, at the PG's membership epoch now, every record still short of a write quorum to each of
+ * `targets` whose acked SCL is below it. A member that adopted a newer membership epoch rejects
+ * batches sent at the older one; the writer retries once it holds the new configuration
+ * (SIGMOD'18 §4.1: the sender refreshes its membership, one extra round trip) instead of waiting
+ * for the retransmit timer. Returns the number of records resent.
+ */
+export function resendUnacked(state: WriterState, who: WriterIdentity, pg: number, targets: readonly string[], effects: WriterEffect[]): number {
+  const unacked = (state.unacked[pg] ?? []).slice(0, state.maxBatchRecords);
+  const sclBySegment = state.tracker.pgs[pg]?.sclBySegment ?? {};
+  let resent = 0;
+  for (const member of targets) {
+    const scl = sclBySegment[member] ?? 0;
+    const missing = unacked.filter((record) => record.lsn > scl);
+    if (missing.length === 0) continue;
+    sendBatch(state, who, pg, missing, [member], effects);
+    resent += missing.length;
+  }
+  return resent;
+}
+
 /** True iff some record is still waiting for a write quorum. */
 export function hasUnacked(state: WriterState): boolean {
   for (const unacked of Object.values(state.unacked)) if (unacked.length > 0) return true;

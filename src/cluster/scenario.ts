@@ -40,6 +40,12 @@ export interface RepairSpec {
   checkPeriodMs: number;
   /** Missed checks in a row after which a lone segment is replaced. */
   replaceAfterMisses: number;
+  /**
+   * How long both members of a PG in one AZ must stay unreachable before the PG moves to the
+   * degraded 3/4 quorum model (PROTOCOL §5 M3); it returns to 4/6 when they answer again.
+   * At least `checkPeriodMs`. @defaultValue 600000 (10 minutes)
+   */
+  degradeAfterMs: number;
 }
 
 /** The control plane's failover timing (PROTOCOL §2.10, §5 F1): defaults give 30–60 s. */

@@ -57,6 +57,10 @@ export {
   standardConfig,
 } from './quorum-config.js';
 
+// --- write-eras.ts: may a PG count on a new read quorum? (S15, the 3/4 switch) --------------
+export type { UnseenWrite, WriteEra } from './write-eras.js';
+export { readSeesEveryEra, unseenWrite } from './write-eras.js';
+
 // --- lsn.ts: LSN allocation under the LAL, log records and backlinks ------------------------
 export type {
   AllocationResult,

@@ -125,6 +125,8 @@ export interface MembershipInstalledObservation {
   instance: string;
   pg: number;
   phase: 'entering' | 'finishing';
+  /** The change the step enters or finishes: a replacement segment's id, `model:degraded` or `model:restored`. */
+  change?: string;
   previousEpoch: number;
   membershipEpoch: number;
   members: readonly string[];

@@ -141,6 +141,36 @@ const DEFINITIONS: readonly Scenario[] = [
     ],
     durationMs: 20_000,
   }),
+  builtin({
+    name: 'double-replacement',
+    description: 'Two PG 0 segments in different AZs are lost 1.5 s apart: the second replacement begins while the first still hydrates (nested joint configuration), and writes never stop.',
+    topology: { pgCount: 2 },
+    workload: { commitsPerS: 100 },
+    // Small gossip answers slow hydration down, so the two changes overlap.
+    storage: { gossipMaxRecords: 16 },
+    repair: { checkPeriodMs: 500, replaceAfterMisses: 4 },
+    faults: [
+      // F, then E (SIGMOD'18 §4.1): W = (4/6 ABCDEF ∧ 4/6 ABCDEG) ∧ (4/6 ABCDFH ∧ 4/6 ABCDGH).
+      { atMs: 1_000, kind: 'segmentCrash', segment: `seg:pg0:${AZ_C}:1` },
+      { atMs: 2_500, kind: 'segmentCrash', segment: `seg:pg0:${AZ_B}:2` },
+    ],
+    durationMs: 12_000,
+  }),
+  builtin({
+    name: 'az-extended-loss',
+    description: 'AZ us-east-1c out from 1 s to 10 s: after 2 s every PG degrades to 3/4 of its other four segments, so one more lost segment per PG at 4.5 s does not stop writes; 4/6 returns with the AZ.',
+    topology: { pgCount: 2 },
+    workload: { commitsPerS: 100 },
+    repair: { checkPeriodMs: 500, replaceAfterMisses: 4, degradeAfterMs: 2_000 },
+    faults: [
+      { atMs: 1_000, kind: 'azOutage', az: AZ_C },
+      // Beyond AZ+1 for 4/6 (only 3 of 6 left), within budget for 3/4 (PROTOCOL §5 M3).
+      { atMs: 4_500, kind: 'segmentCrash', segment: `seg:pg0:${AZ_B}:1` },
+      { atMs: 4_500, kind: 'segmentCrash', segment: `seg:pg1:${AZ_A}:2` },
+      { atMs: 10_000, kind: 'azRecover', az: AZ_C },
+    ],
+    durationMs: 14_000,
+  }),
   // --- Replicas (PROTOCOL §2.8) ---------------------------------------------------------------
   builtin({
     name: 'replica-lag',

@@ -99,6 +99,7 @@ const topologySchema = z.strictObject({
 const repairSchema = z.strictObject({
   checkPeriodMs: numberAbove(0).default(1_000),
   replaceAfterMisses: integerAtLeast(1).default(5),
+  degradeAfterMs: numberAbove(0).default(600_000),
 });
 
 const failoverSchema = z.strictObject({
@@ -309,7 +310,15 @@ function objectOrArray(schema: z.ZodType | undefined, value: unknown): z.ZodType
 function findScenarioProblem(scenario: Scenario): Problem | undefined {
   const topologyProblem = findTopologyProblem(scenario.topology, scenario.workload.clients);
   if (topologyProblem !== undefined) return topologyProblem;
-  return latencyProblem(scenario) ?? workloadProblem(scenario) ?? faultsProblem(scenario);
+  return latencyProblem(scenario) ?? workloadProblem(scenario) ?? repairProblem(scenario) ?? faultsProblem(scenario);
+}
+
+function repairProblem({ repair }: Scenario): Problem | undefined {
+  // An AZ counts as lost only once its segments have missed a health check (PROTOCOL §5 M3).
+  if (repair.degradeAfterMs < repair.checkPeriodMs) {
+    return { field: 'repair.degradeAfterMs', message: `must be >= repair.checkPeriodMs (${repair.checkPeriodMs}), got ${repair.degradeAfterMs}` };
+  }
+  return undefined;
 }
 
 function latencyProblem(scenario: Scenario): Problem | undefined {

@@ -19,6 +19,8 @@ describe('Built-in scenarios', () => {
       'segment-replacement',
       'segment-replacement-reverted',
       'az-plus-one-repair',
+      'double-replacement',
+      'az-extended-loss',
       'replica-lag',
       'writer-crash',
       'writer-crash-no-replica',
@@ -90,6 +92,34 @@ describe('Built-in scenarios', () => {
       { atMs: 2_000, kind: 'segmentCrash', segment: 'seg:pg1:us-east-1b:1' },
       { atMs: 5_000, kind: 'segmentRestart', segment: 'seg:pg1:us-east-1b:1' },
     ]);
+  });
+
+  it('double-replacement: two segments of PG 0 in different AZs, lost for good, each with a sibling answering', () => {
+    const scenario = findScenario('double-replacement')!;
+    const lost = scenario.faults.map((fault) => (fault.kind === 'segmentCrash' ? fault.segment : ''));
+    expect(lost).toEqual(['seg:pg0:us-east-1c:1', 'seg:pg0:us-east-1b:2']);
+    expect(scenario.faults.some((fault) => fault.kind === 'segmentRestart')).toBe(false);
+    // The second loss comes before the first can be detected and hydrated, so the changes overlap.
+    const detectMs = scenario.repair.checkPeriodMs * scenario.repair.replaceAfterMisses;
+    expect(scenario.faults[1]!.atMs).toBeLessThan(scenario.faults[0]!.atMs + detectMs);
+  });
+
+  it('az-extended-loss: the extra loss is beyond 4/6 with the AZ out but within 3/4, after the degradation', () => {
+    const scenario = findScenario('az-extended-loss')!;
+    const [outage, ...rest] = scenario.faults;
+    expect(outage).toEqual({ atMs: 1_000, kind: 'azOutage', az: 'us-east-1c' });
+    const extra = rest.filter((fault) => fault.kind === 'segmentCrash');
+    expect(extra.map((fault) => fault.atMs)).toEqual([4_500, 4_500]);
+    // Degraded (degradeAfterMs plus a check to install) before the extra loss.
+    expect(outage!.atMs + scenario.repair.degradeAfterMs + 2 * scenario.repair.checkPeriodMs).toBeLessThan(4_500);
+    const members = resolveTopology(scenario.topology, scenario.workload.clients).membersByPg;
+    for (const fault of extra) {
+      if (fault.kind !== 'segmentCrash') continue;
+      const pg = Number(/^seg:pg(\d+):/.exec(fault.segment)![1]);
+      const left = members[pg]!.filter((id) => !id.includes(':us-east-1c:') && id !== fault.segment);
+      expect(left).toHaveLength(3); // 3 of 6: no 4/6 write quorum; 3 of the degraded 4: a 3/4 one.
+    }
+    expect(rest.at(-1)).toEqual({ atMs: 10_000, kind: 'azRecover', az: 'us-east-1c' });
   });
 
   it('findScenario returns a private copy; the list itself is frozen', () => {

@@ -44,7 +44,7 @@ describe('Scenario schema: defaults', () => {
       storage: { diskLatencyMs: { kind: 'logNormal', medianMs: 0.5, sigma: 0.25 }, gossipPeriodMs: 100, gossipMaxRecords: 512, gcPeriodMs: 500, mrplLeaseTicks: 4, mrplReportMs: 500 },
       writer: { durability: 'quorum', retransmitAfterMs: 50, linkBusyMsPerBatch: 0.1, cacheBlocks: 0, hedgeAfterMs: 4 },
       failover: { healthCheckPeriodMs: 3_000, missesToFail: 5, endpointSwitchMs: 15_000, replacementDelayMs: 120_000, promotionTimeoutMs: 60_000 },
-      repair: { checkPeriodMs: 1_000, replaceAfterMisses: 5 },
+      repair: { checkPeriodMs: 1_000, replaceAfterMisses: 5, degradeAfterMs: 600_000 },
       network: {},
       workload: { clients: 16, commitsPerS: 500, putsPerTxn: 2, getsPerTxn: 1, keys: 1000, txnTimeoutMs: 5000, startMs: 0, stopMs: 10_000 },
       faults: [],
@@ -222,6 +222,12 @@ describe('Scenario schema: bad input gives one line naming the field', () => {
     ['an unknown durability', { name: 'x', writer: { durability: 'some' } }, 'writer.durability must be one of quorum, all, got "some"'],
     ['faults not a list', { name: 'x', faults: { atMs: 1, kind: 'heal' } }, 'faults must be a list of faults, got an object'],
     ['a fault that is not an object', { name: 'x', faults: [5] }, 'faults[0] must be an object, got 5'],
+    ['degradeAfterMs not a number', { name: 'x', repair: { degradeAfterMs: '2s' } }, 'repair.degradeAfterMs must be a number > 0, got "2s"'],
+    [
+      'degradeAfterMs shorter than a health check',
+      { name: 'x', repair: { checkPeriodMs: 500, degradeAfterMs: 200 } },
+      'repair.degradeAfterMs must be >= repair.checkPeriodMs (500), got 200',
+    ],
   ];
 
   it.each(cases)('%s', (_title, input, message) => {

@@ -108,16 +108,20 @@ export function replacementBase(): Scenario {
   });
 }
 
-/** A schedule with one segment lost for good (`lose`): the PG's "one more" failure for the run. */
+/** A schedule with one or two segments lost for good: the PG's failures for the run. */
 export interface ReplacementSchedule extends BudgetSchedule {
   /** The segment crashed with no restart. */
   lost: string;
+  /** A second segment of the same PG, in another AZ, lost while the first is being replaced. */
+  lostSecond?: string;
 }
 
 /**
- * One `lose` early (0–500 ms), no other extra failure; optionally an AZ outage (never the writer's,
- * never the lost segment's AZ, so its sibling keeps answering and the control plane may replace it),
- * message loss and a slow segment.
+ * One `lose` early (0–500 ms); optionally an AZ outage (never the writer's, never the lost
+ * segment's AZ, so its sibling keeps answering and the control plane may replace it), message loss
+ * and a slow segment. Without an AZ outage, optionally a second loss in the same PG and another AZ
+ * at 1.5–3.5 s, while the first replacement is under way (PROTOCOL §2.11: two of six lost is within
+ * budget; with an AZ out as well it would not be).
  */
 export const replacementScheduleArb: fc.Arbitrary<ReplacementSchedule> = fc
   .record({
@@ -126,11 +130,18 @@ export const replacementScheduleArb: fc.Arbitrary<ReplacementSchedule> = fc
     lose: fc.record({ pick: fc.nat(), atMs: fc.integer({ min: 0, max: 500 }) }),
     az: fc.option(fc.record({ az: fc.constantFrom(AZS[1]!, AZS[2]!), window: interval }), { nil: undefined }),
     slow: fc.option(fc.record({ pick: fc.nat(), atMs: fc.integer({ min: 0, max: 1_400 }), factor: fc.integer({ min: 2, max: 100 }) }), { nil: undefined }),
+    second: fc.option(fc.record({ pick: fc.nat(), atMs: fc.integer({ min: 1_500, max: 3_500 }) }), { nil: undefined }),
   })
-  .map(({ seed, lossRatio, lose, az, slow }) => {
+  .map(({ seed, lossRatio, lose, az, slow, second }) => {
     const topology = resolveTopology(replacementBase().topology, 8);
     const candidates = topology.segments.filter((s) => s.azId !== az?.az);
-    const lost = candidates[lose.pick % candidates.length]!.id;
-    const faults: FaultSpec[] = [{ atMs: lose.atMs, kind: 'segmentCrash', segment: lost }, ...azOutageFaults(az), ...slowFaults(slow, topology.segments)];
-    return { seed, lossRatio, lost, faults: faults.sort((a, b) => a.atMs - b.atMs) };
+    const first = candidates[lose.pick % candidates.length]!;
+    const faults: FaultSpec[] = [{ atMs: lose.atMs, kind: 'segmentCrash', segment: first.id }, ...azOutageFaults(az), ...slowFaults(slow, topology.segments)];
+    let lostSecond: string | undefined;
+    if (second !== undefined && az === undefined) {
+      const others = topology.segments.filter((s) => s.pg === first.pg && s.azId !== first.azId);
+      lostSecond = others[second.pick % others.length]!.id;
+      faults.push({ atMs: second.atMs, kind: 'segmentCrash', segment: lostSecond });
+    }
+    return { seed, lossRatio, lost: first.id, lostSecond, faults: faults.sort((a, b) => a.atMs - b.atMs) };
   });

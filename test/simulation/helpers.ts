@@ -40,7 +40,7 @@ export const FAILOVER_SCENARIOS = [
 ];
 
 /** The built-in scenarios that exercise membership changes. */
-export const MEMBERSHIP_SCENARIOS = ['segment-replacement', 'segment-replacement-reverted', 'az-plus-one-repair'];
+export const MEMBERSHIP_SCENARIOS = ['segment-replacement', 'segment-replacement-reverted', 'az-plus-one-repair', 'double-replacement', 'az-extended-loss'];
 
 /**
  * The fast-check seed of the simulation properties. CI runs with a fixed seed, so a run is
