@@ -146,8 +146,9 @@ const DEFINITIONS: readonly Scenario[] = [
     description: 'Two PG 0 segments in different AZs are lost 1.5 s apart: the second replacement begins while the first still hydrates (nested joint configuration), and writes never stop.',
     topology: { pgCount: 2 },
     workload: { commitsPerS: 100 },
-    // Small gossip answers slow hydration down, so the two changes overlap.
-    storage: { gossipMaxRecords: 16 },
+    // Small gossip answers slow hydration down, so the two changes overlap. Without GC: a peer that
+    // has collected hydrates a new member from its base pages in one answer.
+    storage: { gossipMaxRecords: 16, gcPeriodMs: 0 },
     repair: { checkPeriodMs: 500, replaceAfterMisses: 4 },
     faults: [
       // F, then E (SIGMOD'18 §4.1): W = (4/6 ABCDEF ∧ 4/6 ABCDEG) ∧ (4/6 ABCDFH ∧ 4/6 ABCDGH).
