@@ -22,6 +22,8 @@ import { createInvariantChecker } from '../check/invariants.js';
 import { createRecoveryChecker } from '../check/recovery-invariants.js';
 import { createReplicaVisibility } from '../check/replica-invariants.js';
 import { createMembershipChecker } from '../check/membership.js';
+import { createCacheWal, createDirtyPageWitness } from '../check/cache-wal.js';
+import { createReplicaStorageReadWitness, createSnapshotConsistency } from '../check/replica-snapshot.js';
 import { ReadJudge } from './read-judge.js';
 import type { RecoveryChecker } from '../check/recovery-invariants.js';
 import { createKernel } from '../kernel/kernel.js';
@@ -49,7 +51,7 @@ import { shipRedoToReplicas } from '../cluster/streams.js';
 import type { WriterPublication } from '../cluster/streams.js';
 import type { RedoPublication, VdlPublication } from '../../models/writer-state.js';
 import { readBack } from './read-back.js';
-import type { PropertyResult } from '../check/property.js';
+import type { PropertyChecker, PropertyResult } from '../check/property.js';
 import type { ReportSource, SimulationReport } from './report.js';
 import { resolveTopology } from '../cluster/topology.js';
 import { Workload } from '../cluster/workload.js';
@@ -141,6 +143,8 @@ export class Simulation implements ReportSource {
   readonly faultLog: AppliedFault[] = [];
   /** The cluster endpoint: the instance clients send transactions to (switched by the control plane). */
   endpoint: string;
+  /** Reader-endpoint connections made so far: the round robin's position. */
+  private readerConnections = 0;
   /** Failovers so far: when the control plane detected each, and when the new writer was reachable. */
   readonly failovers: { detectedAtMs: number; writerOpenAtMs?: number; writerAvailableAtMs?: number; from: string; to?: string }[] = [];
   /** Every segment that is or was a member of each PG (replacements join; the replaced keep their data). */
@@ -158,6 +162,13 @@ export class Simulation implements ReportSource {
   private readonly recoveryChecker: RecoveryChecker;
   private readonly replicaVisibility = createReplicaVisibility();
   private readonly membership = createMembershipChecker();
+  /** S11 on the writer's cache and S13 on replica reads, each with its witness: run in every scenario. */
+  private readonly readViews: readonly PropertyChecker<Observation>[] = [
+    createCacheWal(),
+    createDirtyPageWitness(),
+    createSnapshotConsistency(),
+    createReplicaStorageReadWitness(),
+  ];
   private readonly reads = new ReadJudge((pg) => (this.membersByPg[pg] ?? []).map((id) => this.segment(id).store));
   private readonly readIssuedAtMs = new Map<number, number>();
   private readonly readLatencies: number[] = [];
@@ -245,7 +256,8 @@ export class Simulation implements ReportSource {
     const changes = membership.vacuous === true ? [] : [membership];
     const reads = this.scenario.writer.cacheBlocks > 0 ? this.reads.results() : [];
     changes.push(...reads);
-    return buildReport(this, [...this.checker.results(), ...this.recoveryChecker.results(), ...replicas, ...changes, this.readableResult()]);
+    const readViews = this.readViews.map((judge) => judge.result());
+    return buildReport(this, [...this.checker.results(), ...this.recoveryChecker.results(), ...replicas, ...readViews, ...changes, this.readableResult()]);
   }
 
   /** Page reads from storage so far: how many, how many hedged, latency (ms, sorted). */
@@ -257,6 +269,17 @@ export class Simulation implements ReportSource {
   readers(): string[] {
     const instances = [this.topology.writer, ...this.topology.replicas, ...(this.topology.standby === undefined ? [] : [this.topology.standby])];
     return instances.map((instance) => instance.id).filter((id) => (this.host.snapshotOf(id).context as WriterContext).role === 'reader');
+  }
+
+  /**
+   * The reader endpoint for the next connection: the replicas in turn (round robin over the
+   * instances in the reader role), or the cluster endpoint when there is none — Aurora's reader
+   * endpoint falls back to the writer in a cluster without replicas [D].
+   */
+  readerEndpoint(): string {
+    const readers = this.readers();
+    if (readers.length === 0) return this.endpoint;
+    return readers[this.readerConnections++ % readers.length] as string;
   }
 
   /** Replica lag so far: commit acknowledged on the writer → visible on the replica. */
@@ -285,6 +308,7 @@ export class Simulation implements ReportSource {
     this.replicaVisibility.observe(atMs, observation);
     this.membership.observe(atMs, observation);
     this.reads.observe(atMs, observation);
+    for (const judge of this.readViews) judge.observe(atMs, actorId, observation);
     if (observation.kind === 'readIssued') this.readIssuedAtMs.set(observation.requestId, atMs);
     if (observation.kind === 'readDone') {
       const issued = this.readIssuedAtMs.get(observation.requestId);
@@ -346,6 +370,7 @@ export class Simulation implements ReportSource {
           id: client.id,
           locality: { regionId: this.topology.regionId, azId: client.azId },
           endpoint: () => this.endpoint,
+          readerEndpoint: () => this.readerEndpoint(),
           clock,
           network,
           history,

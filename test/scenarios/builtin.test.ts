@@ -20,6 +20,7 @@ describe('Built-in scenarios', () => {
       'segment-replacement-reverted',
       'az-plus-one-repair',
       'replica-lag',
+      'replica-reads',
       'writer-crash',
       'writer-crash-no-replica',
       'zombie-writer',
