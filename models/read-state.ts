@@ -1,19 +1,21 @@
 /**
- * The writer's buffer cache and its page reads from storage (PROTOCOL §2.7; SIGMOD'17 §4.2.3;
+ * An instance's buffer cache and its page reads from storage (PROTOCOL §2.7; SIGMOD'17 §4.2.3;
  * SIGMOD'18 §3.1).
  *
  * Pages are served from the cache; on a miss the instance reads the block from storage at a read
- * point, the VDL when the read is issued. No quorum: it picks one segment it knows is complete to
- * that point from its own write bookkeeping (an acked SCL at or above min(read point, PGCL): every
- * PG record at or below the read point is durable, so at or below PGCL — PROTOCOL §5 V1), among
- * full segments (tail segments hold no blocks, SIGMOD'18 §4.2). If the answer has not come after
- * `hedgeAfterMs` it asks a second segment and takes whichever answers first (SIGMOD'18 §3.1).
+ * point, the VDL when the read is issued. No quorum: the writer picks one segment it knows is
+ * complete to that point from its own write bookkeeping (an acked SCL at or above min(read point,
+ * PGCL): every PG record at or below the read point is durable, so at or below PGCL — PROTOCOL §5
+ * V1), among full segments (tail segments hold no blocks, SIGMOD'18 §4.2). If the answer has not
+ * come after `hedgeAfterMs` it asks a second segment and takes whichever answers first
+ * (SIGMOD'18 §3.1).
  *
  * The cache holds `capacity` blocks and evicts the oldest clean one. Every redo record the writer
  * generates dirties its block in the cache (PROTOCOL §2.5 step 1) with the record's LSN as the
  * block's page LSN; Aurora never writes pages back, so a dirty block (page LSN > VDL) stays until
  * its redo is durable (WAL, PROTOCOL §2.7, §5 V2: evict only if pageLSN ≤ VDL; S11). While every
- * cached block is dirty the cache runs over capacity and evicts once VDL catches up.
+ * cached block is dirty the cache runs over capacity, and shrinks back on the next insertions once
+ * VDL has passed them.
  *
  * Replicas use the same cache and reads (see `replica-reads.ts`): their pages are never dirty.
  *
