@@ -92,14 +92,17 @@ export function missingBlocks(state: ReadState, layout: PageLayout, request: Txn
   return missing;
 }
 
+/** What a cache of every block evicts: nothing (shared, so the write path allocates nothing). */
+const NO_EVICTIONS: readonly CacheEviction[] = Object.freeze([]);
+
 /**
  * Puts a block in the cache at `pageLsn` (or raises the page LSN of a cached one), then evicts the
  * oldest clean blocks while over capacity. A block is clean iff its page LSN ≤ `vdl`: a dirty one
  * is never dropped, since its redo is not durable yet (PROTOCOL §2.7, §5 V2; S11). Returns the
  * evictions.
  */
-export function cacheBlock(state: ReadState, block: number, pageLsn: Lsn, vdl: Lsn): CacheEviction[] {
-  if (state.capacity === 0) return [];
+export function cacheBlock(state: ReadState, block: number, pageLsn: Lsn, vdl: Lsn): readonly CacheEviction[] {
+  if (state.capacity === 0) return NO_EVICTIONS;
   if (state.cached[block] !== true) {
     state.cached[block] = true;
     state.order.push(block);
@@ -212,9 +215,9 @@ export interface PageArrivalOptions {
  * complete, and the blocks evicted to make room. A reply that does not match the read in flight
  * under its request id (a late answer to an earlier incarnation's read) is ignored.
  */
-export function pageArrived(state: ReadState, layout: PageLayout, page: ArrivedPage, options: PageArrivalOptions): { ready: ParkedTxn[]; evictions: CacheEviction[] } {
+export function pageArrived(state: ReadState, layout: PageLayout, page: ArrivedPage, options: PageArrivalOptions): { ready: ParkedTxn[]; evictions: readonly CacheEviction[] } {
   const read = state.inflight[page.requestId];
-  if (read === undefined || read.blockId !== page.blockId || read.readPoint !== page.readPoint) return { ready: [], evictions: [] };
+  if (read === undefined || read.blockId !== page.blockId || read.readPoint !== page.readPoint) return { ready: [], evictions: NO_EVICTIONS };
   delete state.inflight[page.requestId];
   delete state.byBlock[read.blockId];
   const evictions = cacheBlock(state, read.blockId, read.readPoint, options.vdl);

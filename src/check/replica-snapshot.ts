@@ -44,12 +44,14 @@ function createVersionTable(): {
   const byKey = new Map<string, Version[]>();
   return {
     add(volumeEpoch, commitLsn, puts) {
-      // A transaction that puts a key twice leaves the later value.
-      const last = new Map<string, string>();
-      for (const put of puts) last.set(put.key, put.value);
-      for (const [key, value] of last) {
-        const versions = byKey.get(key) ?? [];
-        byKey.set(key, versions);
+      for (const [i, { key, value }] of puts.entries()) {
+        // A transaction that puts a key twice leaves the later value.
+        if (puts.some((later, j) => j > i && later.key === key)) continue;
+        let versions = byKey.get(key);
+        if (versions === undefined) {
+          versions = [];
+          byKey.set(key, versions);
+        }
         let index = versions.length;
         while (index > 0 && (versions[index - 1] as Version).lsn > commitLsn) index--;
         versions.splice(index, 0, { lsn: commitLsn as Lsn, volumeEpoch: volumeEpoch as VolumeEpoch, value });

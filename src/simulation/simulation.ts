@@ -71,6 +71,9 @@ function combineInspect(
 /** The name of the read-back-during-faults judge. */
 export const READABLE_UNDER_FAULTS = 'acknowledged commits readable from reachable segments';
 
+/** What S11 and S13 (and their witnesses) judge from. */
+const READ_VIEW_KINDS: ReadonlySet<Observation['kind']> = new Set(['watermarks', 'writerOpened', 'cacheEvicted', 'allocated', 'recovered', 'replicaRead']);
+
 /** A gap between VDL advances this long, while clients are writing, counts as a write stall. */
 export const WRITE_STALL_MS = 100;
 
@@ -308,7 +311,8 @@ export class Simulation implements ReportSource {
     this.replicaVisibility.observe(atMs, observation);
     this.membership.observe(atMs, observation);
     this.reads.observe(atMs, observation);
-    for (const judge of this.readViews) judge.observe(atMs, actorId, observation);
+    // The read-view judges read only these kinds; the rest (mostly `persisted`) skip them.
+    if (READ_VIEW_KINDS.has(observation.kind)) for (const judge of this.readViews) judge.observe(atMs, actorId, observation);
     if (observation.kind === 'readIssued') this.readIssuedAtMs.set(observation.requestId, atMs);
     if (observation.kind === 'readDone') {
       const issued = this.readIssuedAtMs.get(observation.requestId);
