@@ -45,9 +45,12 @@ import {
 } from './recovery-state.js';
 import type { ReplicaState } from './replica-state.js';
 import { applicableCount, applyRecords, createReplicaState, receiveShipment, resetReplica } from './replica-state.js';
+import type { ReplicaCacheOptions } from './replica-state.js';
+import type { ReplicaReadEffect } from './replica-reads.js';
+import { abandonReplicaReads, replicaHedgeTimerId, replicaPageArrived, retryReplicaRead, serveReplicaTxn } from './replica-reads.js';
 import { createReadState, missingBlocks, nextAttempt, pageArrived, parkTransaction } from './read-state.js';
 import type { WriterEffect, WriterState } from './writer-state.js';
-import { acknowledgeCovered, applyAck, flushBoxcar, hasUnacked, resendUnacked, retransmit, startTransaction } from './writer-state.js';
+import { acknowledgeCovered, applyAck, flushBoxcar, hasUnacked, reportEvictions, resendUnacked, retransmit, startTransaction } from './writer-state.js';
 
 /** One PG as an instance knows it. */
 export interface WriterPgInput {
@@ -90,14 +93,12 @@ export interface WriterInput {
   recoveryRetryMs?: number;
   /** After a read quorum of every PG answered, wait this long for the rest. @defaultValue 5 */
   recoveryGraceMs?: number;
-  /** Writer: blocks its buffer cache holds (misses are read from storage); 0 = every block. @defaultValue 0 */
+  /** Blocks its buffer cache holds (misses are read from storage); 0 = every block. @defaultValue 0 */
   cacheBlocks?: number;
-  /** Writer: ask a second segment when a page read has not answered after this long. @defaultValue 4 */
+  /** Ask a second segment when a page read has not answered after this long. @defaultValue 4 */
   hedgeAfterMs?: number;
   /** A fenced writer restarts as a replica after this long. @defaultValue 1000 */
   fencedRestartMs?: number;
-  /** Replica: blocks it caches (and keeps up to date from the redo stream). @defaultValue every block */
-  cachedBlocks?: readonly number[];
   /** Replica: time to apply one redo record. @defaultValue 0.01 */
   applyMsPerRecord?: number;
   /** Replica: restart when it stays behind its known VDL this long (PROTOCOL §5 F2). @defaultValue 1000 */
@@ -146,6 +147,7 @@ export type WriterEvent =
   | { type: 'recoveryGraceOver' }
   | { type: 'applyDone' }
   | { type: 'readHedge'; requestId: number }
+  | { type: 'replicaReadHedge'; requestId: number }
   | { type: 'lagCheck' }
   | { type: 'restartDone' }
   | { type: 'mrplTick' }
@@ -166,9 +168,10 @@ export const MRPL_REPORT_TIMER = 'instance.mrplReport';
 /** Period of a replica's lag check. */
 const LAG_CHECK_MS = 100;
 
-/** Every block of the volume: a replica caches all of them unless told otherwise. */
-function allBlocks(input: WriterInput): number[] {
-  return Array.from({ length: input.pgs.length * input.blocksPerPg }, (_, block) => block);
+/** A replica's cache: `cacheBlocks` of the volume's blocks, pages read from full segments. */
+function replicaCacheOf(input: WriterInput): ReplicaCacheOptions {
+  const fullMembers = Object.fromEntries(input.pgs.map((pg) => [pg.pg, pg.fullMembers ?? pg.members]));
+  return { cacheBlocks: input.cacheBlocks ?? 0, blockCount: input.pgs.length * input.blocksPerPg, fullMembers };
 }
 
 /** What a recovered writer starts from (PROTOCOL §5 R1 step 5). */
@@ -297,7 +300,7 @@ function emit(enqueue: Enqueue, context: WriterContext, effects: WriterEffect[])
 }
 
 /** A refusal for a transaction the instance cannot take now (clients see errors, not silence). */
-function refusal(context: WriterContext, event: WriterEvent, reason: 'fenced' | 'recovering'): SendParams {
+function refusal(context: WriterContext, event: WriterEvent, reason: 'fenced' | 'recovering' | 'restarting'): SendParams {
   const txnId = event.type === 'txnRequest' ? event.txnId : -1;
   const to = event.type === 'txnRequest' ? event.from : context.self;
   return { to, message: { type: 'txnFail', from: context.self, txnId, reason } };
@@ -401,6 +404,19 @@ function install(enqueue: Enqueue, context: WriterContext, installed: InstalledC
   sendStatus(enqueue, context, context.input.storageControlPlaneId ?? 'storage-control-plane', config.pg);
 }
 
+/** Turns a replica read step's effects into the machine's named actions and timers. */
+function emitReplica(enqueue: Enqueue, effects: readonly ReplicaReadEffect[]): void {
+  for (const effect of effects) {
+    if (effect.type === 'send') enqueue({ type: 'send', params: effect.params });
+    else if (effect.type === 'observe') enqueue({ type: 'observe', params: effect.params });
+    else if (effect.type === 'armHedge') enqueue.raise({ type: 'replicaReadHedge', requestId: effect.requestId }, { delay: effect.delayMs, id: replicaHedgeTimerId(effect.requestId) });
+    else enqueue.cancel(replicaHedgeTimerId(effect.requestId));
+  }
+}
+
+/** How this instance reads as a replica. */
+const replicaReading = (context: WriterContext) => ({ self: context.self, layout: context.state.layout, hedgeAfterMs: context.input.hedgeAfterMs ?? 4 });
+
 /** Starts the next apply step if whole MTRs are applicable (one step at a time). */
 function startApply(enqueue: Enqueue, context: WriterContext): void {
   const count = applicableCount(context.replica, 256);
@@ -461,11 +477,13 @@ export const writerMachine = instanceBase.extend({
       if (event.type !== 'pageData') return;
       const { state } = context;
       enqueue.cancel(hedgeTimerId(event.requestId));
-      if (state.reads.inflight[event.requestId] === undefined) return; // the slower of a hedged pair
-      enqueue({ type: 'observe', params: { kind: 'readDone', instance: context.self, requestId: event.requestId, segment: event.from, hedged: (state.reads.inflight[event.requestId]?.tried.length ?? 1) > 1 } });
-      const ready = pageArrived(state.reads, state.layout, event.requestId, event.values);
+      const read = state.reads.inflight[event.requestId];
+      if (read === undefined || read.blockId !== event.blockId || read.readPoint !== event.readPoint) return; // the slower of a hedged pair
+      enqueue({ type: 'observe', params: { kind: 'readDone', instance: context.self, requestId: event.requestId, segment: event.from, hedged: read.tried.length > 1 } });
+      const { ready, evictions } = pageArrived(state.reads, state.layout, event, { vdl: state.tracker.vdl });
       const effects: WriterEffect[] = [];
       const who = { self: context.self, volumeEpoch: context.volumeEpoch };
+      reportEvictions(who, state.tracker.vdl, evictions, effects);
       for (const parked of ready) {
         const started = state.blocked.length === 0 && startTransaction(state, who, parked.request, effects, parked.values);
         if (!started) state.blocked.push(parked.request);
@@ -561,7 +579,8 @@ export const writerMachine = instanceBase.extend({
       const readPoint = context.role === 'writer' ? context.state.tracker.vdl : context.replica.appliedLsn;
       if (context.role === 'writer' || readPoint > 0) {
         const lowestByPg: Record<number, Lsn> = {};
-        for (const read of Object.values(context.state.reads.inflight)) {
+        const inflight = context.role === 'writer' ? context.state.reads.inflight : context.replica.reads.inflight;
+        for (const read of Object.values(inflight)) {
           const lowest = lowestByPg[read.pg];
           if (lowest === undefined || read.readPoint < lowest) lowestByPg[read.pg] = read.readPoint;
         }
@@ -673,7 +692,7 @@ export const writerMachine = instanceBase.extend({
     /** A restarted instance rejoins as a replica with a cold cache, following the current writer. */
     becomeReader: instanceBase.assign(({ context }) => ({
       role: 'reader' as const,
-      replica: createReplicaState(context.volumeEpoch, context.input.cachedBlocks ?? allBlocks(context.input)),
+      replica: createReplicaState(context.volumeEpoch, replicaCacheOf(context.input)),
       applying: 0,
       behindChecks: 0,
     })),
@@ -685,6 +704,7 @@ export const writerMachine = instanceBase.extend({
       if (event.volumeEpoch < replica.volumeEpoch) return;
       let applying = context.applying;
       const restart = (reason: 'newWriter' | 'gap'): void => {
+        emitReplica(enqueue, abandonReplicaReads(replica, context.self));
         resetReplica(replica, event.volumeEpoch, event.vdl);
         enqueue({ type: 'observe', params: { kind: 'replicaRestarted', instance: context.self, reason } });
         // An apply step in progress belonged to the old stream: abandon it.
@@ -697,6 +717,19 @@ export const writerMachine = instanceBase.extend({
         receiveShipment(replica, event.records, event.vdl);
       }
       if (applying === 0) startApply(enqueue, { ...context, applying });
+    }),
+    /** A read-only transaction from the reader endpoint, served at the applied VDL (PROTOCOL §2.8). */
+    serveReplicaTxn: instanceBase.enqueueActions(({ context, event, enqueue }) => {
+      if (event.type === 'txnRequest') emitReplica(enqueue, serveReplicaTxn(context.replica, event, replicaReading(context)));
+    }),
+    handleReplicaPage: instanceBase.enqueueActions(({ context, event, enqueue }) => {
+      if (event.type === 'pageData') emitReplica(enqueue, replicaPageArrived(context.replica, event, replicaReading(context)));
+    }),
+    /** A segment refused (not complete to the read point) or did not answer in time: ask the next. */
+    retryReplicaRead: instanceBase.enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'readReject' && event.type !== 'replicaReadHedge') return;
+      const cause = event.type === 'readReject' ? (event.reason === 'belowGcPoint' ? 'collected' : 'reject') : 'hedge';
+      emitReplica(enqueue, retryReplicaRead(context.replica, event.requestId, cause, replicaReading(context)));
     }),
     /** An apply step finished: whole MTRs up to a CPL ≤ the known VDL are now visible. */
     finishApply: instanceBase.enqueueActions(({ context, enqueue }) => {
@@ -719,12 +752,14 @@ export const writerMachine = instanceBase.extend({
     dropReplicaState: instanceBase.enqueueActions(({ context, enqueue }) => {
       enqueue.cancel(REPLICA_APPLY_TIMER);
       enqueue.cancel(REPLICA_LAG_TIMER);
+      emitReplica(enqueue, abandonReplicaReads(context.replica, context.self));
       resetReplica(context.replica, context.replica.volumeEpoch, context.replica.knownVdl);
       enqueue.assign({ applying: 0, behindChecks: 0 });
       enqueue({ type: 'observe', params: { kind: 'replicaRestarted', instance: context.self, reason: 'lag' } });
       enqueue.raise({ type: 'restartDone' }, { delay: context.input.replicaRestartMs ?? 2_000, id: REPLICA_RESTART_TIMER });
     }),
-    stopReplicaTimers: enqueueActions(({ enqueue }) => {
+    stopReplicaTimers: instanceBase.enqueueActions(({ context, enqueue }) => {
+      for (const requestId of Object.keys(context.replica.reads.inflight)) enqueue.cancel(replicaHedgeTimerId(Number(requestId)));
       enqueue.cancel(MRPL_REPORT_TIMER);
       enqueue.cancel(REPLICA_APPLY_TIMER);
       enqueue.cancel(REPLICA_LAG_TIMER);
@@ -765,7 +800,7 @@ export const writerMachine = instanceBase.extend({
     state: createWriterState(input),
     recovery: undefined,
     metadata: undefined,
-    replica: createReplicaState((input.volumeEpoch ?? 1) as VolumeEpoch, input.cachedBlocks ?? allBlocks(input)),
+    replica: createReplicaState((input.volumeEpoch ?? 1) as VolumeEpoch, replicaCacheOf(input)),
     applying: 0,
     behindChecks: 0,
     vdlAtLagCheck: 0 as Lsn,
@@ -830,12 +865,19 @@ export const writerMachine = instanceBase.extend({
             mrplTick: { actions: 'reportMrpl' },
             redoShip: { actions: 'receiveRedo' },
             applyDone: { actions: 'finishApply' },
+            txnRequest: { actions: 'serveReplicaTxn' },
+            pageData: { actions: 'handleReplicaPage' },
+            readReject: { actions: 'retryReplicaRead' },
+            replicaReadHedge: { actions: 'retryReplicaRead' },
             lagCheck: [{ guard: 'laggingTooFar', target: 'restarting', actions: 'dropReplicaState' }, { actions: 'checkLag' }],
           },
         },
         restarting: {
           // The process restarts: the stream it misses meanwhile is lost, its cache cold after.
-          on: { restartDone: { target: 'following' } },
+          on: {
+            restartDone: { target: 'following' },
+            txnRequest: { actions: { type: 'send', params: ({ context, event }) => refusal(context, event, 'restarting') } },
+          },
         },
       },
     },

@@ -338,6 +338,12 @@ export interface ReadPageMessage {
   blockId: number;
   readPoint: Lsn;
   volumeEpoch: VolumeEpoch;
+  /**
+   * The lowest SCL at which a segment holds every PG record at or below the read point: the PG's
+   * last record at or below it, as far as the reader knows (PROTOCOL §5 V1), never above the read
+   * point. @defaultValue readPoint (the conservative `SCL ≥ readPoint`)
+   */
+  sclMin?: Lsn;
 }
 
 /** The block's key values materialised at the read point. */
@@ -351,12 +357,15 @@ export interface PageDataMessage {
   values: Readonly<Record<string, string>>;
 }
 
-/** A segment cannot serve the read (a tail segment holds no blocks; a stale volume epoch). */
+/**
+ * A segment cannot serve the read: a tail segment holds no blocks, the volume epoch is stale, or
+ * the segment is not complete to the read point (its SCL is below `sclMin`; PROTOCOL §2.7).
+ */
 export interface ReadRejectMessage {
   type: 'readReject';
   from: string;
   requestId: number;
-  reason: 'tailSegment' | 'staleVolumeEpoch' | 'belowGcPoint';
+  reason: 'tailSegment' | 'staleVolumeEpoch' | 'notComplete' | 'belowGcPoint';
 }
 
 /**
@@ -406,6 +415,8 @@ export interface TxnOkMessage {
   commitLsn: Lsn;
   /** Values read by the transaction's gets, in op order (null: key never written). */
   reads: readonly (string | null)[];
+  /** A replica's answer: the read point its gets saw, the replica's applied VDL (PROTOCOL §2.8). */
+  readPoint?: Lsn;
 }
 
 /** The writer refused the transaction; it took no effect. */
@@ -413,7 +424,12 @@ export interface TxnFailMessage {
   type: 'txnFail';
   from: string;
   txnId: number;
-  reason: 'writerUnavailable' | 'recovering' | 'fenced' | 'overloaded' | 'invalid';
+  /**
+   * `readOnly`: a replica was sent a write; `restarting`: the replica restarted (cold cache);
+   * `readPointCollected`: storage collected garbage past the replica's read point (it was cut off
+   * from the segments longer than the minimum-read-point lease).
+   */
+  reason: 'writerUnavailable' | 'recovering' | 'fenced' | 'overloaded' | 'invalid' | 'readOnly' | 'restarting' | 'readPointCollected';
 }
 
 // ---------------------------------------------------------------------------------------------

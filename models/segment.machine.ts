@@ -488,8 +488,11 @@ export const segmentMachine = segmentBase.extend({
       if (served.type !== 'serveRead') return;
       const event = served.request;
       enqueue.assign({ pendingReads: context.pendingReads.filter((id) => id !== readTimerId(event.from, event.requestId)) });
-      if (context.kind === 'tail' || event.volumeEpoch < context.volumeEpoch) {
-        const reason = context.kind === 'tail' ? 'tailSegment' : 'staleVolumeEpoch';
+      // Storage accepts a read only when complete to its read point (PROTOCOL §2.7, §5 V1): SCL at
+      // or above the PG's last record at or below it. A replica cannot know SCLs; it asks the next.
+      const complete = sclOf(context.store) >= Math.min(event.sclMin ?? event.readPoint, event.readPoint);
+      if (context.kind === 'tail' || event.volumeEpoch < context.volumeEpoch || !complete) {
+        const reason = context.kind === 'tail' ? 'tailSegment' : event.volumeEpoch < context.volumeEpoch ? 'staleVolumeEpoch' : 'notComplete';
         enqueue({ type: 'send', params: { to: event.from, message: { type: 'readReject', from: context.self, requestId: event.requestId, reason } } });
         return;
       }

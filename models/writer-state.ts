@@ -17,7 +17,8 @@ import type { DurabilityTracker } from '../src/protocol/watermarks.js';
 import { pgclOf, recordAck, registerRecords } from '../src/protocol/watermarks.js';
 import type { RedoPayload, RedoRecord, TxnRequestMessage, WireMessage, WriteAckMessage } from './messages.js';
 import type { MembershipState } from './membership-state.js';
-import type { ReadState } from './read-state.js';
+import type { CacheEviction, ReadState } from './read-state.js';
+import { cacheBlock } from './read-state.js';
 
 /** One PG's boxcar: records waiting for the link, and the link's state (PROTOCOL §2.5, §5 V8). */
 export interface Boxcar {
@@ -143,16 +144,34 @@ export function startTransaction(
   registerRecords(state.tracker, records);
   effects.push({
     type: 'observe',
-    params: { kind: 'allocated', instance: who.self, volumeEpoch: who.volumeEpoch, vdl: state.tracker.vdl, lal: state.lal, records: records.map((r) => ({ lsn: r.lsn, pg: r.pg, isCpl: r.isCpl })) },
+    params: {
+      kind: 'allocated',
+      instance: who.self,
+      volumeEpoch: who.volumeEpoch,
+      vdl: state.tracker.vdl,
+      lal: state.lal,
+      records: records.map((r) => ({ lsn: r.lsn, pg: r.pg, isCpl: r.isCpl })),
+      txnId: request.txnId,
+      puts,
+    },
   });
   effects.push({ type: 'publish', params: { stream: 'redo', item: { volumeEpoch: who.volumeEpoch, records } satisfies RedoPublication } });
   for (const record of records) {
     if (record.payload?.kind === 'put') state.pendingValues.push({ lsn: record.lsn, key: record.payload.key, value: record.payload.value });
     enqueueRecord(state, record, effects);
+    // The engine changes the block in the buffer cache (PROTOCOL §2.5 step 1): dirty until VDL passes it.
+    reportEvictions(who, state.tracker.vdl, cacheBlock(state.reads, record.blockId, record.lsn, state.tracker.vdl), effects);
   }
   const commitLsn = (records[records.length - 1] as RedoRecord).lsn;
   state.commitQueue.push({ txnId: request.txnId, commitLsn, client: request.from, reads });
   return true;
+}
+
+/** Reports the writer's cache evictions to the judges (S11). */
+export function reportEvictions(who: WriterIdentity, vdl: Lsn, evictions: readonly CacheEviction[], effects: WriterEffect[]): void {
+  for (const eviction of evictions) {
+    effects.push({ type: 'observe', params: { kind: 'cacheEvicted', instance: who.self, volumeEpoch: who.volumeEpoch, vdl, ...eviction } });
+  }
 }
 
 /** Puts a record in its PG's boxcar; the first record submits a flush (SIGMOD'18 §2.2). */

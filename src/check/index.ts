@@ -2,7 +2,8 @@
  * The judges: named properties over a run (STYLE rule 9). `invariants.ts` checks the writer-side
  * safety properties S1–S5 and S7 over the observation stream; `recovery-invariants.ts` (with
  * `fencing.ts` and `truncation.ts`) the recovery-side ones S6, S8a, S8b, S9 and cross-epoch S1;
- * `durability.ts` checks S6, no lost acknowledged commit, from what segments persisted.
+ * `durability.ts` checks S6, no lost acknowledged commit, from what segments persisted;
+ * `cache-wal.ts` S11 and `replica-snapshot.ts` S13 the read views of the writer and replicas.
  * Imports `src/protocol` only.
  * Named exports only, grouped by file.
  */
@@ -68,6 +69,17 @@ export { createLsnSet, isLsnValue } from './lsn-set.js';
 // --- replica-invariants.ts: S12 replica visibility ------------------------------------------
 export type { ReplicaVisibilityChecker } from './replica-invariants.js';
 export { S12_REPLICA_VISIBILITY, createReplicaVisibility } from './replica-invariants.js';
+
+// --- cache-wal.ts: S11 the writer keeps dirty pages until their redo is durable --------------
+export { DIRTY_PAGE_KEPT_WITNESS, S11_CACHE_WAL, createCacheWal, createDirtyPageWitness } from './cache-wal.js';
+
+// --- replica-snapshot.ts: S13 replica read views are writer read views at a VDL --------------
+export {
+  REPLICA_STORAGE_READ_WITNESS,
+  S13_SNAPSHOT_CONSISTENCY,
+  createReplicaStorageReadWitness,
+  createSnapshotConsistency,
+} from './replica-snapshot.js';
 
 // --- membership.ts: S15 membership changes ---------------------------------------------------
 export type { MembershipChecker } from './membership.js';

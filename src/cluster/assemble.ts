@@ -117,8 +117,8 @@ function instanceSpecs(scenario: Scenario, topology: ResolvedTopology): ActorSpe
     const members = topology.membersByPg[pg] ?? [];
     return { pg, members, write: config.write, read: config.read, fullMembers: members.filter((member) => kinds.get(member) === 'full') };
   });
-  const instanceInput = (id: string, role: 'writer' | 'reader' | 'standby') => ({
-    cacheBlocks: scenario.writer.cacheBlocks,
+  const instanceInput = (id: string, role: 'writer' | 'reader' | 'standby', cacheBlocks = scenario.writer.cacheBlocks) => ({
+    cacheBlocks,
     hedgeAfterMs: scenario.writer.hedgeAfterMs,
     mrplReportMs: scenario.storage.mrplReportMs,
     self: id,
@@ -144,7 +144,7 @@ function instanceSpecs(scenario: Scenario, topology: ResolvedTopology): ActorSpe
     { id: topology.writer.id, machine: writerMachine, input: instanceInput(topology.writer.id, 'writer'), locality: place(topology.writer.azId) },
   ];
   for (const replica of topology.replicas) {
-    specs.push({ id: replica.id, machine: writerMachine, input: instanceInput(replica.id, 'reader'), locality: place(replica.azId) });
+    specs.push({ id: replica.id, machine: writerMachine, input: instanceInput(replica.id, 'reader', replica.cacheBlocks), locality: place(replica.azId) });
   }
   if (topology.standby !== undefined) {
     specs.push({ id: topology.standby.id, machine: writerMachine, input: instanceInput(topology.standby.id, 'standby'), locality: place(topology.standby.azId) });

@@ -1,7 +1,9 @@
 /**
  * The database client: transactions of puts and gets, sent to the writer over the kernel network,
  * each returning a handle that settles on the commit acknowledgement (`ok`), a refusal (`fail`) or
- * a timeout (`info`: the outcome is unknown, the transaction may still commit).
+ * a timeout (`info`: the outcome is unknown, the transaction may still commit). Read-only
+ * transactions may go to the reader endpoint instead, which is served by a replica at its read
+ * point (PROTOCOL §2.8); the history records that read point.
  *
  * A client is one connection running one transaction at a time, like a Jepsen process; after an
  * `info` it continues as a new process id, because the old one's fate is unknown. Handles are not
@@ -25,6 +27,8 @@ export interface TxnHandle {
   commitLsn?: number;
   /** On `ok`: the values the gets read, in op order. */
   reads?: readonly (string | null)[];
+  /** On `ok` from a replica: the read point its gets saw. */
+  readPoint?: number;
   /** Calls back once the handle settles (at once if it already has). */
   onSettled(callback: (handle: TxnHandle) => void): void;
 }
@@ -39,6 +43,11 @@ export interface DatabaseClientOptions {
    * after a failover, once the control plane switches it).
    */
   endpoint: () => string;
+  /**
+   * Where read-only transactions sent with `{ endpoint: 'reader' }` go: the reader endpoint,
+   * resolved per transaction. @defaultValue the cluster endpoint
+   */
+  readerEndpoint?: () => string;
   clock: VirtualClock;
   network: Network;
   history: HistoryRecorder;
@@ -78,10 +87,11 @@ export class DatabaseClient {
   }
 
   /**
-   * Starts a transaction. One at a time per client.
+   * Starts a transaction. One at a time per client. `endpoint: 'reader'` sends it to the reader
+   * endpoint (a replica serves read-only transactions only).
    * @throws Error if a transaction is already pending on this client.
    */
-  transact(ops: readonly TxnOp[]): TxnHandle {
+  transact(ops: readonly TxnOp[], options: { endpoint?: 'cluster' | 'reader' } = {}): TxnHandle {
     const { clock, network, history } = this.options;
     if (this.inflight !== undefined) {
       throw new Error(`client ${this.options.id} already has transaction ${this.inflight.handle.txnId} pending; use another client`);
@@ -103,7 +113,7 @@ export class DatabaseClient {
     history.record({ ...this.entryBase(handle), type: 'invoke', value: microOps(ops), timeMs: clock.now() });
     const timer = clock.setTimeout(() => this.settle('info', { error: 'timeout' }), this.options.txnTimeoutMs);
     this.inflight = { handle, timer };
-    const target = this.options.endpoint();
+    const target = options.endpoint === 'reader' ? (this.options.readerEndpoint ?? this.options.endpoint)() : this.options.endpoint();
     if (network.isDown(target)) {
       // The endpoint's host is down: the connection is refused at once, so the client sees an
       // error, not silence (PROTOCOL §2.10), and knows the transaction never started.
@@ -127,14 +137,15 @@ export class DatabaseClient {
       return;
     }
     if (message.type === 'txnOk') {
-      const ok = envelope.message as { commitLsn: number; reads: (string | null)[] };
-      this.settle('ok', { commitLsn: ok.commitLsn, reads: ok.reads });
+      const ok = envelope.message as { commitLsn: number; reads: (string | null)[]; readPoint?: number };
+      const replica = ok.readPoint === undefined ? undefined : envelope.from;
+      this.settle('ok', { commitLsn: ok.commitLsn, reads: ok.reads, readPoint: ok.readPoint, replica });
     } else if (message.type === 'txnFail') {
       this.settle('fail', { error: (envelope.message as { reason: string }).reason });
     }
   }
 
-  private settle(status: 'ok' | 'fail' | 'info', detail: { commitLsn?: number; reads?: (string | null)[]; error?: string }): void {
+  private settle(status: 'ok' | 'fail' | 'info', detail: { commitLsn?: number; reads?: (string | null)[]; readPoint?: number; replica?: string; error?: string }): void {
     const inflight = this.inflight;
     if (inflight === undefined) return;
     const { clock, history } = this.options;
@@ -145,8 +156,10 @@ export class DatabaseClient {
     handle.settledAtMs = clock.now();
     handle.commitLsn = detail.commitLsn;
     handle.reads = detail.reads;
+    handle.readPoint = detail.readPoint;
     const value = microOps(handle.ops, detail.reads);
-    history.record({ ...this.entryBase(handle), type: status, value, timeMs: clock.now(), commitLsn: detail.commitLsn, error: detail.error });
+    const { commitLsn, readPoint, replica, error } = detail;
+    history.record({ ...this.entryBase(handle), type: status, value, timeMs: clock.now(), commitLsn, error, ...(readPoint === undefined ? {} : { readPoint, replica }) });
     // Jepsen: a process whose last operation is indeterminate never issues again.
     if (status === 'info') this.process += this.options.processStride;
     for (const callback of handle.callbacks.splice(0)) callback(handle);

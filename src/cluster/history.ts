@@ -24,6 +24,13 @@ export interface HistoryEntry {
   txnId: number;
   /** On `ok`: LSN of the commit record (0 for a read-only transaction). */
   commitLsn?: number;
+  /**
+   * On `ok` of a transaction a replica served (reader endpoint): the read point every get saw,
+   * the replica's applied VDL (S13 compares the values with the commits at or below it).
+   */
+  readPoint?: number;
+  /** On `ok` with a `readPoint`: the replica that served it. */
+  replica?: string;
   /** On `fail` / `info`: why. */
   error?: string;
 }
@@ -48,7 +55,7 @@ export class HistoryRecorder {
       type: entry.type,
       process: entry.process,
       f: entry.f,
-      value: { txnId: entry.txnId, ops: entry.value, commitLsn: entry.commitLsn, error: entry.error },
+      value: { txnId: entry.txnId, ops: entry.value, commitLsn: entry.commitLsn, error: entry.error, readPoint: entry.readPoint, replica: entry.replica },
     });
     this.onEntry?.(full);
     return full;

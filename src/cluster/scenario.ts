@@ -25,8 +25,12 @@ export interface TopologySpec {
   blocksPerPg: number;
   /** LSN allocation limit (PROTOCOL §2.2; default 10,000,000). */
   lal: number;
-  /** Read replicas (up to 15): AZ, promotion tier 0–15 (0 first), size in ACUs (PROTOCOL §2.8, §2.10). */
-  replicas: { az: string; tier: number; sizeAcu: number }[];
+  /**
+   * Read replicas (up to 15): AZ, promotion tier 0–15 (0 first), size in ACUs (PROTOCOL §2.8,
+   * §2.10), and the blocks their buffer cache holds (misses are read from storage at the replica's
+   * read point; 0 = every block, the default).
+   */
+  replicas: { az: string; tier: number; sizeAcu: number; cacheBlocks?: number }[];
   /**
    * A spare instance in the writer's AZ that the control plane turns into a new writer when no
    * replica can be promoted (RDS recreating the writer).
@@ -103,8 +107,13 @@ export interface WorkloadSpec {
   commitsPerS: number;
   /** Puts per transaction (its MTR has this many data records plus a commit record). */
   putsPerTxn: number;
-  /** Gets per transaction. */
+  /** Gets per transaction (and per read-only transaction on the reader endpoint). */
   getsPerTxn: number;
+  /**
+   * Read-only transactions per second sent to the reader endpoint (Poisson), which spreads them
+   * over the replicas, or the writer when there is none (PROTOCOL §2.8). 0 = none.
+   */
+  readerTxnsPerS: number;
   /** Distinct keys. */
   keys: number;
   /** A client that hears nothing for this long records the outcome as unknown (`info`). */
@@ -168,7 +177,7 @@ export interface ResolvedTopology {
   nodes: { id: string; azId: string; segments: string[] }[];
   writer: { id: string; azId: string };
   /** Read replicas, `inst:{region}:replica{n}`. */
-  replicas: { id: string; azId: string; tier: number; sizeAcu: number }[];
+  replicas: { id: string; azId: string; tier: number; sizeAcu: number; cacheBlocks: number }[];
   /** The spare instance, `inst:{region}:standby`, when the topology has one. */
   standby: { id: string; azId: string } | undefined;
   /** The storage metadata service and the control plane (regional services, placed in the writer's AZ). */

@@ -159,6 +159,8 @@ function replicasProblem(spec: TopologySpec): TopologyProblem | undefined {
     if (!(typeof replica.sizeAcu === 'number' && replica.sizeAcu > 0)) {
       return { field: `topology.replicas[${i}].sizeAcu`, message: `must be a number > 0, got ${describeValue(replica.sizeAcu)}` };
     }
+    const cacheBlocks = integerProblem(`topology.replicas[${i}].cacheBlocks`, replica.cacheBlocks ?? 0, 0, Number.MAX_SAFE_INTEGER);
+    if (cacheBlocks !== undefined) return cacheBlocks;
   }
   return undefined;
 }
@@ -203,7 +205,13 @@ export function resolveTopology(spec: TopologySpec, clientCount: number): Resolv
     membersByPg[pg] = members;
   }
   const clients = Array.from({ length: clientCount }, (_, i) => ({ id: clientId(i + 1), azId: primary.azs[i % primary.azs.length]! }));
-  const replicas = (spec.replicas ?? []).map((replica, i) => ({ id: replicaId(primary.id, i + 1), azId: replica.az, tier: replica.tier, sizeAcu: replica.sizeAcu }));
+  const replicas = (spec.replicas ?? []).map((replica, i) => ({
+    id: replicaId(primary.id, i + 1),
+    azId: replica.az,
+    tier: replica.tier,
+    sizeAcu: replica.sizeAcu,
+    cacheBlocks: replica.cacheBlocks ?? 0,
+  }));
   return {
     regionId: primary.id,
     azs,

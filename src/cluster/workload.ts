@@ -3,6 +3,9 @@
  * gets then puts on uniformly chosen keys, handed to an idle client. Arrivals that find every
  * client busy are counted as skipped (the clients are blocked, e.g. while writes stall), never
  * queued without bound. Every choice comes from the workload's own RNG fork.
+ *
+ * Read-only transactions for the reader endpoint (`readerTxnsPerS`) arrive the same way, from
+ * their own fork, so turning them on leaves the write arrivals of a seed unchanged.
  */
 import type { TxnOp } from '../../models/messages.js';
 import type { VirtualClock } from '../kernel/clock.js';
@@ -17,6 +20,8 @@ export interface WorkloadOptions {
   getsPerTxn: number;
   /** Distinct keys, named `k0` … `k{keys-1}`. */
   keys: number;
+  /** Read-only transactions (of `getsPerTxn` gets) per second for the reader endpoint. @defaultValue 0 */
+  readerTxnsPerS?: number;
   /** Virtual time to start and stop issuing. */
   startMs: number;
   stopMs: number;
@@ -43,10 +48,23 @@ export class Workload {
     private readonly rng: Rng,
   ) {}
 
-  /** Schedules the first arrival. */
+  /** Schedules the first arrivals. */
   start(): void {
-    if (this.options.commitsPerS <= 0 || this.clients.length === 0) return;
-    this.clock.scheduleAt(this.options.startMs + this.interarrivalMs(), () => this.arrive());
+    if (this.clients.length === 0) return;
+    if (this.options.commitsPerS > 0) {
+      this.clock.scheduleAt(this.options.startMs + this.interarrivalMs(), () => this.arrive());
+    }
+    const readerTxnsPerS = this.options.readerTxnsPerS ?? 0;
+    if (readerTxnsPerS > 0) {
+      const readerRng = this.rng.fork('reader');
+      const next = (): number => readerRng.exponential(1000 / readerTxnsPerS);
+      const arrive = (): void => {
+        if (this.clock.now() >= this.options.stopMs) return;
+        this.issue(() => this.readOnlyOps(readerRng), 'reader');
+        this.clock.scheduleAt(this.clock.now() + next(), arrive);
+      };
+      this.clock.scheduleAt(this.options.startMs + next(), arrive);
+    }
   }
 
   private interarrivalMs(): number {
@@ -55,13 +73,25 @@ export class Workload {
 
   private arrive(): void {
     if (this.clock.now() >= this.options.stopMs) return;
+    this.issue(() => this.nextOps(), 'cluster');
+    this.clock.scheduleAt(this.clock.now() + this.interarrivalMs(), () => this.arrive());
+  }
+
+  /** Hands a transaction to an idle client, or counts the arrival as skipped. */
+  private issue(ops: () => TxnOp[], endpoint: 'cluster' | 'reader'): void {
     const client = this.idleClient();
     if (client === undefined) this.stats.skipped++;
     else {
       this.stats.issued++;
-      this.handles.push(client.transact(this.nextOps()));
+      this.handles.push(client.transact(ops(), { endpoint }));
     }
-    this.clock.scheduleAt(this.clock.now() + this.interarrivalMs(), () => this.arrive());
+  }
+
+  /** A read-only transaction: `getsPerTxn` gets on uniformly chosen keys. */
+  private readOnlyOps(rng: Rng): TxnOp[] {
+    const ops: TxnOp[] = [];
+    for (let i = 0; i < this.options.getsPerTxn; i++) ops.push({ f: 'get', key: `k${rng.int(0, Math.max(0, this.options.keys - 1))}` });
+    return ops;
   }
 
   private idleClient(): DatabaseClient | undefined {

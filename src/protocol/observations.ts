@@ -17,6 +17,13 @@ export interface AllocatedObservation {
   vdl: number;
   lal: number;
   records: readonly { lsn: number; pg: number; isCpl: boolean }[];
+  /** The transaction the MTR belongs to (its CPL is the commit record). */
+  txnId?: number;
+  /**
+   * The MTR's puts in op order: what the commit writes (S13's oracle of committed state).
+   * Absent = none.
+   */
+  puts?: readonly { key: string; value: string }[];
 }
 
 /** The writer's watermarks changed (S3, S4). */
@@ -148,6 +155,37 @@ export interface PageServedObservation {
   values: Readonly<Record<string, string>>;
 }
 
+/**
+ * A replica answered a read-only transaction (PROTOCOL §2.8, S13): every get saw the replica's
+ * state at `readPoint`, its applied VDL when the transaction arrived.
+ */
+export interface ReplicaReadObservation {
+  kind: 'replicaRead';
+  instance: string;
+  /** The writer's volume epoch the replica followed. */
+  volumeEpoch: number;
+  txnId: number;
+  readPoint: number;
+  /** What each get returned, in op order (null: no committed value). */
+  reads: readonly { key: string; value: string | null }[];
+  /** Some of its blocks were not cached and were read from storage at `readPoint`. */
+  fromStorage: boolean;
+}
+
+/**
+ * The writer dropped a block from its buffer cache (S11, PROTOCOL §2.7): its page LSN, the VDL it
+ * judged it clean against, and how many older dirty blocks it passed over.
+ */
+export interface CacheEvictedObservation {
+  kind: 'cacheEvicted';
+  instance: string;
+  volumeEpoch: number;
+  blockId: number;
+  pageLsn: number;
+  vdl: number;
+  dirtySkipped: number;
+}
+
 /** An instance issued a page read to storage (PROTOCOL §2.7). */
 export interface ReadIssuedObservation {
   kind: 'readIssued';
@@ -223,6 +261,8 @@ export type Observation =
   | ReplicaRestartedObservation
   | MembershipInstalledObservation
   | PageServedObservation
+  | ReplicaReadObservation
+  | CacheEvictedObservation
   | ReadIssuedObservation
   | MrplReportedObservation
   | GcAdvancedObservation

@@ -180,6 +180,23 @@ const DEFINITIONS: readonly Scenario[] = [
     workload: { commitsPerS: 1_000, putsPerTxn: 1, getsPerTxn: 0, clients: 128 },
     durationMs: 3_000,
   }),
+  builtin({
+    name: 'replica-reads',
+    description: 'Read-only transactions on the reader endpoint: replicas with 8-block caches read misses from full segments at their read point; a full segment restarts behind.',
+    // Full/tail: only 3 full segments per PG serve pages, so a behind one matters.
+    topology: { pgCount: 2, segmentKinds: 'fullTail', replicas: REPLICAS.map((replica) => ({ ...replica, cacheBlocks: 8 })) },
+    // The writer's cache is bounded too, so its evictions meet dirty pages (S11).
+    writer: { cacheBlocks: 16 },
+    // A hot set of 40 keys: reads often meet keys written moments before, which S13 judges sharply.
+    workload: { commitsPerS: 300, getsPerTxn: 2, readerTxnsPerS: 300, keys: 40, clients: 32 },
+    faults: [
+      // While down, its reads go unanswered (hedged); restarted, it is behind until gossip fills it
+      // in, so it refuses reads at read points above its SCL (notComplete) and replicas ask the next.
+      { atMs: 600, kind: 'segmentCrash', segment: `seg:pg0:${AZ_B}:1` },
+      { atMs: 900, kind: 'segmentRestart', segment: `seg:pg0:${AZ_B}:1` },
+    ],
+    durationMs: 1_500,
+  }),
   // --- Crash recovery and failover (PROTOCOL §2.9, §2.10) ------------------------------------
   builtin({
     name: 'writer-crash',

@@ -90,6 +90,7 @@ const topologySchema = z.strictObject({
       az: id(),
       tier: z.number({ error: 'must be an integer from 0 to 15' }).default(1),
       sizeAcu: z.number({ error: 'must be a number > 0' }).default(16),
+      cacheBlocks: z.number({ error: 'must be an integer >= 0' }).default(0),
     }),
     'must be a list of replicas',
   ).default(() => []),
@@ -145,6 +146,7 @@ const workloadSchema = z.strictObject({
   commitsPerS: numberAtLeast(0).default(500),
   putsPerTxn: integerAtLeast(0).default(2),
   getsPerTxn: integerAtLeast(0).default(1),
+  readerTxnsPerS: numberAtLeast(0).default(0),
   keys: integerAtLeast(1).default(1000),
   txnTimeoutMs: numberAbove(0).default(5000),
   startMs: numberAtLeast(0).default(0),
@@ -340,6 +342,9 @@ function workloadProblem({ workload, durationMs }: Scenario): Problem | undefine
   }
   if (workload.startMs > workload.stopMs) {
     return { field: 'workload.startMs', message: `must be <= workload.stopMs (${workload.stopMs}), got ${workload.startMs}` };
+  }
+  if (workload.readerTxnsPerS > 0 && workload.getsPerTxn === 0) {
+    return { field: 'workload.getsPerTxn', message: `must be >= 1 when workload.readerTxnsPerS > 0 (a read-only transaction needs a get), got 0` };
   }
   return undefined;
 }

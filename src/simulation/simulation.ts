@@ -22,6 +22,8 @@ import { createInvariantChecker } from '../check/invariants.js';
 import { createRecoveryChecker } from '../check/recovery-invariants.js';
 import { createReplicaVisibility } from '../check/replica-invariants.js';
 import { createMembershipChecker } from '../check/membership.js';
+import { createCacheWal, createDirtyPageWitness } from '../check/cache-wal.js';
+import { createReplicaStorageReadWitness, createSnapshotConsistency } from '../check/replica-snapshot.js';
 import { ReadJudge } from './read-judge.js';
 import { RecordArchive } from './record-archive.js';
 import { createGcSafetyJudge } from '../check/gc-safety.js';
@@ -51,7 +53,7 @@ import { shipRedoToReplicas } from '../cluster/streams.js';
 import type { WriterPublication } from '../cluster/streams.js';
 import type { RedoPublication, VdlPublication } from '../../models/writer-state.js';
 import { readBack } from './read-back.js';
-import type { PropertyResult } from '../check/property.js';
+import type { PropertyChecker, PropertyResult } from '../check/property.js';
 import type { ReportSource, SimulationReport } from './report.js';
 import { resolveTopology } from '../cluster/topology.js';
 import { Workload } from '../cluster/workload.js';
@@ -70,6 +72,9 @@ function combineInspect(
 
 /** The name of the read-back-during-faults judge. */
 export const READABLE_UNDER_FAULTS = 'acknowledged commits readable from reachable segments';
+
+/** What S11 and S13 (and their witnesses) judge from. */
+const READ_VIEW_KINDS: ReadonlySet<Observation['kind']> = new Set(['watermarks', 'writerOpened', 'cacheEvicted', 'allocated', 'recovered', 'replicaRead']);
 
 /** A gap between VDL advances this long, while clients are writing, counts as a write stall. */
 export const WRITE_STALL_MS = 100;
@@ -143,6 +148,8 @@ export class Simulation implements ReportSource {
   readonly faultLog: AppliedFault[] = [];
   /** The cluster endpoint: the instance clients send transactions to (switched by the control plane). */
   endpoint: string;
+  /** Reader-endpoint connections made so far: the round robin's position. */
+  private readerConnections = 0;
   /** Failovers so far: when the control plane detected each, and when the new writer was reachable. */
   readonly failovers: { detectedAtMs: number; writerOpenAtMs?: number; writerAvailableAtMs?: number; from: string; to?: string }[] = [];
   /** Every segment that is or was a member of each PG (replacements join; the replaced keep their data). */
@@ -164,8 +171,15 @@ export class Simulation implements ReportSource {
     (id) => this.segment(id).store,
     (pg) => (this.membersByPg[pg] ?? []).flatMap((id) => this.segment(id).store.truncations),
   );
-  private readonly reads = new ReadJudge((pg, blockId, readPoint) => this.archive.page(pg, blockId, readPoint));
   private readonly gcSafety = createGcSafetyJudge();
+  /** S11 on the writer's cache and S13 on replica reads, each with its witness: run in every scenario. */
+  private readonly readViews: readonly PropertyChecker<Observation>[] = [
+    createCacheWal(),
+    createDirtyPageWitness(),
+    createSnapshotConsistency(),
+    createReplicaStorageReadWitness(),
+  ];
+  private readonly reads = new ReadJudge((pg, blockId, readPoint) => this.archive.page(pg, blockId, readPoint));
   private readonly readIssuedAtMs = new Map<number, number>();
   private readonly readLatencies: number[] = [];
   private readsHedged = 0;
@@ -252,7 +266,8 @@ export class Simulation implements ReportSource {
     const changes = membership.vacuous === true ? [] : [membership];
     const reads = this.scenario.writer.cacheBlocks > 0 ? this.reads.results() : [];
     changes.push(...reads);
-    return buildReport(this, [...this.checker.results(), ...this.recoveryChecker.results(), ...replicas, ...changes, this.gcSafetyResult(), this.readableResult()]);
+    const readViews = this.readViews.map((judge) => judge.result());
+    return buildReport(this, [...this.checker.results(), ...this.recoveryChecker.results(), ...replicas, ...readViews, ...changes, this.gcSafetyResult(), this.readableResult()]);
   }
 
   /** S14, with every segment's base pages checked against the archive now. */
@@ -270,6 +285,17 @@ export class Simulation implements ReportSource {
   readers(): string[] {
     const instances = [this.topology.writer, ...this.topology.replicas, ...(this.topology.standby === undefined ? [] : [this.topology.standby])];
     return instances.map((instance) => instance.id).filter((id) => (this.host.snapshotOf(id).context as WriterContext).role === 'reader');
+  }
+
+  /**
+   * The reader endpoint for the next connection: the replicas in turn (round robin over the
+   * instances in the reader role), or the cluster endpoint when there is none — Aurora's reader
+   * endpoint falls back to the writer in a cluster without replicas [D].
+   */
+  readerEndpoint(): string {
+    const readers = this.readers();
+    if (readers.length === 0) return this.endpoint;
+    return readers[this.readerConnections++ % readers.length] as string;
   }
 
   /** Replica lag so far: commit acknowledged on the writer → visible on the replica. */
@@ -300,7 +326,10 @@ export class Simulation implements ReportSource {
     if (observation.kind === 'persisted') this.archive.add(observation);
     this.reads.observe(atMs, observation);
     this.gcSafety.observe(atMs, observation);
-    if (observation.kind === 'readIssued') this.readIssuedAtMs.set(observation.requestId, atMs);
+    // The read-view judges read only these kinds; the rest (mostly `persisted`) skip them.
+    if (READ_VIEW_KINDS.has(observation.kind)) for (const judge of this.readViews) judge.observe(atMs, actorId, observation);
+    // The writer's page reads only: request ids are per instance, and replicas report no `readDone`.
+    if (observation.kind === 'readIssued' && observation.instance === this.endpoint) this.readIssuedAtMs.set(observation.requestId, atMs);
     if (observation.kind === 'readDone') {
       const issued = this.readIssuedAtMs.get(observation.requestId);
       if (issued !== undefined) this.readLatencies.push(atMs - issued);
@@ -361,6 +390,7 @@ export class Simulation implements ReportSource {
           id: client.id,
           locality: { regionId: this.topology.regionId, azId: client.azId },
           endpoint: () => this.endpoint,
+          readerEndpoint: () => this.readerEndpoint(),
           clock,
           network,
           history,

@@ -22,6 +22,7 @@ describe('Built-in scenarios', () => {
       'double-replacement',
       'az-extended-loss',
       'replica-lag',
+      'replica-reads',
       'writer-crash',
       'writer-crash-no-replica',
       'zombie-writer',

@@ -46,7 +46,7 @@ describe('Scenario schema: defaults', () => {
       failover: { healthCheckPeriodMs: 3_000, missesToFail: 5, endpointSwitchMs: 15_000, replacementDelayMs: 120_000, promotionTimeoutMs: 60_000 },
       repair: { checkPeriodMs: 1_000, replaceAfterMisses: 5, degradeAfterMs: 600_000 },
       network: {},
-      workload: { clients: 16, commitsPerS: 500, putsPerTxn: 2, getsPerTxn: 1, keys: 1000, txnTimeoutMs: 5000, startMs: 0, stopMs: 10_000 },
+      workload: { clients: 16, commitsPerS: 500, putsPerTxn: 2, getsPerTxn: 1, readerTxnsPerS: 0, keys: 1000, txnTimeoutMs: 5000, startMs: 0, stopMs: 10_000 },
       faults: [],
       durationMs: 10_000,
     };
@@ -175,6 +175,17 @@ describe('Scenario schema: bad input gives one line naming the field', () => {
     ['a slowSegment factor below 1', { name: 'x', faults: [{ atMs: 0, kind: 'slowSegment', segment: 'seg:pg0:us-east-1a:1', factor: 0.5 }] }, 'faults[0].factor must be a number >= 1, got 0.5'],
     ['stopMs after durationMs', { name: 'x', workload: { stopMs: 12_000 } }, 'workload.stopMs must be <= durationMs (10000), got 12000'],
     ['startMs after stopMs', { name: 'x', workload: { startMs: 5_000, stopMs: 4_000 } }, 'workload.startMs must be <= workload.stopMs (4000), got 5000'],
+    [
+      'reader transactions without gets',
+      { name: 'x', workload: { readerTxnsPerS: 100, getsPerTxn: 0 } },
+      'workload.getsPerTxn must be >= 1 when workload.readerTxnsPerS > 0 (a read-only transaction needs a get), got 0',
+    ],
+    ['a negative reader rate', { name: 'x', workload: { readerTxnsPerS: -1 } }, 'workload.readerTxnsPerS must be a number >= 0, got -1'],
+    [
+      'a replica cache of a fractional size',
+      { name: 'x', topology: { replicas: [{ az: 'us-east-1b', cacheBlocks: 1.5 }] } },
+      'topology.replicas[0].cacheBlocks must be an integer >= 0, got 1.5',
+    ],
     ['a JSON array', [], 'the scenario must be a JSON object, got an empty array'],
     ['a JSON string', 'az-outage', 'the scenario must be a JSON object, got "az-outage"'],
     ['null', null, 'the scenario must be a JSON object, got null'],
