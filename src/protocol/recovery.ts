@@ -12,10 +12,15 @@
  *
  * Garbage collection moves the anchor. A segment's GC point is at most some instance's read point,
  * itself at most a VDL some writer reached: every record at or below it is durable and never
- * annulled, and the segment keeps them only as base pages. Recovery therefore walks the chain from
- * the highest GC point any responder reports (or the stored anchor, if higher). Below it nothing
- * needs checking; above it every responder still lists its records one by one, because no
- * responder has collected past it.
+ * annulled, and the segment keeps them only as base pages. Recovery therefore takes the highest GC
+ * point any responder reports (or the stored anchor, if higher) and walks the chain from the
+ * volume's last record at or below it — the highest of the PGs' last records there, which the
+ * responders report. That record, not the GC point itself, must start the walk: a GC point need
+ * not be a record. A writer opened by recovery starts with its VDL at the end of the truncation
+ * range, where no record lies, and that VDL is a read point (the failover property found this: a
+ * walk that started at such a point stopped at once and annulled acknowledged commits). Above the
+ * start every responder still lists its records one by one, because none has collected past the
+ * GC point and no record lies between the start and the GC point.
  *
  * Annulment rule (R2). A stored record carries the volume epoch of the write that delivered it.
  * A record is annulled iff its LSN lies in a truncation range whose volumeEpoch is strictly greater
@@ -137,7 +142,10 @@ export interface PgReReplication {
 /** What the recovering writer must do before it opens the volume. */
 export interface RecoveryPlan {
   readonly volumeEpoch: VolumeEpoch;
-  /** Where the walk started: the stored anchor or the highest GC point reported, if higher. */
+  /**
+   * Where the walk started: the stored anchor, or, if a responder reports a higher GC point, the
+   * volume's last record at or below that point.
+   */
   readonly anchorLsn: Lsn;
   /** VCL': the end of the unbroken volume chain above the anchor. */
   readonly vcl: Lsn;
@@ -256,7 +264,10 @@ export function planRecovery(input: RecoveryInput): RecoveryOutcome {
   if (missing.length > 0) return { kind: 'noReadQuorum', pgs: missing.map((pgInput) => pgInput.pg) };
   const lal = input.lal ?? DEFAULT_LAL;
   const ranges = input.priorTruncations ?? [];
-  const anchorLsn = effectiveAnchor(input);
+  const collectedTo = effectiveAnchor(input);
+  const anchorLsn = collectedTo === input.anchorLsn
+    ? collectedTo
+    : lsn(input.pgs.reduce<number>((last, pgInput) => Math.max(last, lastPgLsnAtAnchor(pgInput, collectedTo, ranges)), input.anchorLsn));
   const union = unionAboveAnchor({ ...input, anchorLsn }, ranges);
   const { vcl, vdl } = walkVolumeChain(union, anchorLsn);
   const survivorsByPg: Record<number, StoredRecord[]> = {};
@@ -275,7 +286,7 @@ export function planRecovery(input: RecoveryInput): RecoveryOutcome {
   for (const pgInput of input.pgs) {
     const survivors = survivorsByPg[pgInput.pg] ?? [];
     const lastSurvivor = survivors[survivors.length - 1];
-    lastPgLsnByPg[pgInput.pg] = lastSurvivor?.lsn ?? lastPgLsnAtAnchor(pgInput, anchorLsn, ranges);
+    lastPgLsnByPg[pgInput.pg] = lastSurvivor?.lsn ?? lastPgLsnAtAnchor(pgInput, collectedTo, ranges);
     const records = underReplicated(pgInput, survivors, ranges);
     if (records.length > 0) reReplication.push({ pg: pgInput.pg, records });
   }

@@ -237,3 +237,33 @@ describe('recovery: garbage-collected segments move the anchor', () => {
     expect(plan.lastPgLsnByPg).toEqual({ 1: 4, 2: 2 });
   });
 });
+
+describe('recovery: a GC point that is not a record', () => {
+  it('walks from the volume\'s last record below it (a recovered writer\'s first VDL is its range end)', () => {
+    // Recovery at epoch 2 found VDL' = 4 and annulled 5..14; its writer opened with VDL 14 (the
+    // range end, where no record lies), reported 14 as its read point, and segments collected to
+    // 14, keeping base pages of block 10 (at LSN 3), 11 (at 4) and 20 (at 2). Its first record, LSN 15, links back to 4. Recovery at epoch 3 must walk from 4, not 14:
+    // starting at 14, the first record's backlink (4) would not match and the walk would stop,
+    // annulling LSN 15 and everything the epoch-2 writer acknowledged after it.
+    const records = microTraceRecords();
+    const [, r2, r3, r4] = records as [StoredRecord, StoredRecord, StoredRecord, StoredRecord];
+    const backlinks = createBacklinkState({ lastVolumeLsn: lsn(4), lastPgLsnByPg: { 1: lsn(4), 2: lsn(2) } });
+    const [r15] = buildMtr(backlinks, { lsnFirst: lsn(15), lsnLast: lsn(15) }, [{ pg: PG2, blockId: blockId(20) }], { mtrId: 3 }).map((r) => ({ ...r, volumeEpoch: e2 }));
+    const page = (record: StoredRecord): StoredRecord => ({ ...record, prevBlockLsn: LSN_ZERO, payload: { kind: 'page', values: {} } });
+    const range: TruncationRange = { volumeEpoch: e2, fromLsn: lsn(5), toLsn: lsn(14) };
+    const pg1: PgRecoveryInput = {
+      pg: PG1,
+      config: standardConfig(segmentsOf(1), membershipEpoch(0)),
+      responses: [0, 1, 2].map((i) => ({ segmentId: seg(1, i), scl: lsn(4), records: [page(r3), page(r4)], gcPoint: lsn(14), lastPgLsnAtGc: lsn(4) })),
+    };
+    const pg2: PgRecoveryInput = {
+      pg: PG2,
+      config: standardConfig(segmentsOf(2), membershipEpoch(0)),
+      responses: [0, 1, 2, 3].map((i) => ({ segmentId: seg(2, i), scl: lsn(15), records: [page(r2), r15!], gcPoint: lsn(14), lastPgLsnAtGc: lsn(2) })),
+    };
+    const plan = planned(planRecovery({ volumeEpoch: e3, anchorLsn: LSN_ZERO, lal: 10, priorTruncations: [range], pgs: [pg1, pg2] }));
+    expect(plan.anchorLsn).toBe(4);
+    expect([plan.vcl, plan.vdl]).toEqual([15, 15]);
+    expect(plan.truncation).toEqual({ volumeEpoch: e3, fromLsn: 16, toLsn: 25 });
+  });
+});

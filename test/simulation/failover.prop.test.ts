@@ -7,6 +7,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import type { FailoverSchedule } from './failover-budget.js';
 import { checkFailoverRun, failoverBase, failoverScheduleArb } from './failover-budget.js';
 import { propertySeed } from './helpers.js';
 
@@ -41,4 +42,31 @@ describe('Failover: random instance, control-plane and storage faults within the
     // 200 runs of 8 virtual seconds each, ~0.35–0.5 s of wall time each on 2 cores.
     200_000,
   );
+
+  // Counterexamples this property found, kept as regression runs (STYLE rule 3).
+  const regressions: { found: string; schedule: FailoverSchedule }[] = [
+    {
+      // A writer opened by recovery reports its first VDL, the truncation range's end, as its
+      // minimum read point; segments collected to it, and the next recovery started its walk
+      // there, where no record lies: it stopped at once and annulled 78 acknowledged commits (S6).
+      found: 'recovery walked from a GC point that is not a record',
+      schedule: {
+        seed: 0,
+        lossRatio: 0,
+        faults: [
+          { atMs: 100, kind: 'instanceCrash', instance: 'inst:us-east-1:writer' },
+          { atMs: 120, kind: 'instanceRestart', instance: 'inst:us-east-1:writer' },
+          { atMs: 812, kind: 'instanceCrash', instance: 'inst:us-east-1:replica1' },
+          { atMs: 2307, kind: 'partition', sideA: ['inst:us-east-1:writer'], sideB: ['control-plane', 'metadata'] },
+          { atMs: 2907, kind: 'heal' },
+        ],
+        permanentlyDown: ['inst:us-east-1:replica1'],
+      },
+    },
+  ];
+  for (const { found, schedule } of regressions) {
+    it(`regression: ${found}`, () => {
+      expect(checkFailoverRun(failoverBase(), schedule).failovers).toBeGreaterThan(1);
+    });
+  }
 });
