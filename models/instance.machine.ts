@@ -25,7 +25,7 @@ import type { StoredRecord } from '../src/protocol/recovery.js';
 import { createDurabilityTracker } from '../src/protocol/watermarks.js';
 import type { MetadataStateMessage, OutageSignal, PgConfigRecord, ProcessSignal, RedoPayload, SendParams, WireMessage } from './messages.js';
 import type { InstalledChange } from './membership-state.js';
-import { beginChange, changesPending, createMembershipState, finishChange, modelChange, recordMembershipAck, resendChanges, statusOf } from './membership-state.js';
+import { beginChange, changesPending, createMembershipState, finishChange, installedObservation, modelChange, recordMembershipAck, resendChanges, statusOf } from './membership-state.js';
 import type { PgSight } from './membership-state.js';
 import { setPgWriteQuorum } from '../src/protocol/watermarks.js';
 import type { RecoveryState } from './recovery-state.js';
@@ -373,23 +373,7 @@ function install(enqueue: Enqueue, context: WriterContext, installed: InstalledC
   const who = { self: context.self, volumeEpoch: context.volumeEpoch };
   const vclBefore = state.tracker.vcl;
   const vdlAdvanced = setPgWriteQuorum(state.tracker, config.pg, config.write);
-  enqueue({
-    type: 'observe',
-    params: {
-      kind: 'membershipInstalled',
-      instance: context.self,
-      pg: config.pg,
-      phase: installed.phase,
-      change: installed.change,
-      previousEpoch: installed.previousEpoch,
-      membershipEpoch: config.membershipEpoch,
-      members: config.members,
-      write: config.write,
-      read: config.read,
-      previousWrite: installed.previousWrite,
-      acks: installed.acks,
-    },
-  });
+  enqueue({ type: 'observe', params: installedObservation(context.self, installed) });
   const effects: WriterEffect[] = [];
   if (vdlAdvanced || state.tracker.vcl !== vclBefore) {
     // The new quorum may make records durable at once: report it (after the change itself, so the

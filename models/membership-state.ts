@@ -25,6 +25,7 @@
  * Plain data, owner-private to the writer and updated in place.
  */
 import type { Lsn, MembershipEpoch, PgId, SegmentId } from '../src/protocol/ids.js';
+import type { MembershipInstalledObservation } from '../src/protocol/observations.js';
 import type { QuorumPredicate } from '../src/protocol/quorum.js';
 import { and, satisfies } from '../src/protocol/quorum.js';
 import { degradedConfig, renameMember } from '../src/protocol/quorum-config.js';
@@ -89,6 +90,25 @@ export interface InstalledChange {
   previousWrite: QuorumPredicate;
   previousEpoch: MembershipEpoch;
   acks: string[];
+}
+
+/** How the judges hear of an installed change (S4 and S15 read the configuration in force from it). */
+export function installedObservation(self: string, installed: InstalledChange): MembershipInstalledObservation {
+  const { config } = installed;
+  return {
+    kind: 'membershipInstalled',
+    instance: self,
+    pg: config.pg,
+    phase: installed.phase,
+    change: installed.change,
+    previousEpoch: installed.previousEpoch,
+    membershipEpoch: config.membershipEpoch,
+    members: config.members,
+    write: config.write,
+    read: config.read,
+    previousWrite: installed.previousWrite,
+    acks: installed.acks,
+  };
 }
 
 /** What the writer knows of a PG's data when it proposes a step: the SCLs acked, the last LSN. */

@@ -11,7 +11,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { InstalledChange, MembershipState, PgSight } from '../../models/membership-state.js';
-import { beginChange, createMembershipState, finishChange, modelChange, recordMembershipAck } from '../../models/membership-state.js';
+import { beginChange, createMembershipState, finishChange, installedObservation, modelChange, recordMembershipAck } from '../../models/membership-state.js';
 import type { PgConfigRecord } from '../../models/messages.js';
 import { createMembershipChecker } from '../../src/check/membership.js';
 import type { Lsn, MembershipEpoch, PgId, SegmentId } from '../../src/protocol/ids.js';
@@ -51,21 +51,7 @@ function equivalent(left: QuorumPredicate, right: QuorumPredicate): boolean {
 }
 
 function observation(installed: InstalledChange): Observation {
-  const { config } = installed;
-  return {
-    kind: 'membershipInstalled',
-    instance: SELF,
-    pg: 0,
-    phase: installed.phase,
-    change: installed.change,
-    previousEpoch: installed.previousEpoch,
-    membershipEpoch: config.membershipEpoch,
-    members: config.members,
-    write: config.write,
-    read: config.read,
-    previousWrite: installed.previousWrite,
-    acks: installed.acks,
-  };
+  return installedObservation(SELF, installed);
 }
 
 /** The S15 judge after the PG's records reached `lastLsn` and the segments reported `scl`s. */

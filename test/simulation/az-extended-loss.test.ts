@@ -8,11 +8,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Observation } from '../../src/protocol/observations.js';
-import type { QuorumPredicate } from '../../src/protocol/quorum.js';
-import { and, kOfN, satisfies, satisfyingSets } from '../../src/protocol/quorum.js';
+import { and, kOfN, satisfies } from '../../src/protocol/quorum.js';
 import type { SegmentId } from '../../src/protocol/ids.js';
 import { Simulation } from '../../src/simulation/simulation.js';
-import { expectSafe, scenario } from './helpers.js';
+import { equivalent, expectSafe, scenario } from './helpers.js';
 
 type Installed = Extract<Observation, { kind: 'membershipInstalled' }>;
 
@@ -20,12 +19,6 @@ const AZ_OUT_MS = 1_000;
 const EXTRA_LOSS_MS = 4_500;
 const LOST = ['seg:pg0:us-east-1b:1', 'seg:pg1:us-east-1a:2'];
 const members = (pg: number, names: string[]) => names.map((name) => `seg:pg${pg}:us-east-${name}`) as SegmentId[];
-
-/** Same satisfying sets, whatever the order of members in the trees. */
-function equivalent(left: QuorumPredicate, right: QuorumPredicate): boolean {
-  const canonical = (predicate: QuorumPredicate): string[] => satisfyingSets(predicate).map((set) => [...set].sort().join(' ')).sort();
-  return JSON.stringify(canonical(left)) === JSON.stringify(canonical(right));
-}
 
 describe('Membership: az-extended-loss', () => {
   const sim = new Simulation({ seed: 3, scenario: scenario('az-extended-loss'), trace: { keepEvents: false } });

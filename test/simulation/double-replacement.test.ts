@@ -7,24 +7,17 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Observation } from '../../src/protocol/observations.js';
-import { and, kOfN, satisfies, satisfyingSets } from '../../src/protocol/quorum.js';
-import type { QuorumPredicate } from '../../src/protocol/quorum.js';
+import { and, kOfN, satisfies } from '../../src/protocol/quorum.js';
 import type { SegmentId } from '../../src/protocol/ids.js';
 import { sclOf } from '../../src/protocol/segment-store.js';
 import { Simulation } from '../../src/simulation/simulation.js';
-import { expectSafe, scenario } from './helpers.js';
+import { equivalent, expectSafe, scenario } from './helpers.js';
 
 type Installed = Extract<Observation, { kind: 'membershipInstalled' }>;
 
 const F = 'seg:pg0:us-east-1c:1';
 const E = 'seg:pg0:us-east-1b:2';
 const ABCD = ['seg:pg0:us-east-1a:1', 'seg:pg0:us-east-1a:2', 'seg:pg0:us-east-1b:1', 'seg:pg0:us-east-1c:2'] as SegmentId[];
-
-/** Same satisfying sets, whatever the order of members in the trees. */
-function equivalent(left: QuorumPredicate, right: QuorumPredicate): boolean {
-  const canonical = (predicate: QuorumPredicate): string[] => satisfyingSets(predicate).map((set) => [...set].sort().join(' ')).sort();
-  return JSON.stringify(canonical(left)) === JSON.stringify(canonical(right));
-}
 
 describe('Membership: double-replacement', () => {
   const sim = new Simulation({ seed: 3, scenario: scenario('double-replacement'), trace: { keepEvents: false } });

@@ -3,6 +3,8 @@
  */
 import { expect } from 'vitest';
 import type { Scenario } from '../../src/cluster/scenario.js';
+import type { QuorumPredicate } from '../../src/protocol/quorum.js';
+import { satisfyingSets } from '../../src/protocol/quorum.js';
 import type { ScenarioPatch } from '../../src/scenarios/builtin.js';
 import { findScenario, withOverrides } from '../../src/scenarios/builtin.js';
 import type { SimulationReport } from '../../src/simulation/report.js';
@@ -51,4 +53,10 @@ export function propertySeed(): number | undefined {
   const text = process.env.AURORA_PROPERTY_SEED;
   if (text === 'random') return undefined;
   return text === undefined ? 20_261_126 : Number(text);
+}
+
+/** Same satisfying sets, whatever the order of members in the trees. */
+export function equivalent(left: QuorumPredicate, right: QuorumPredicate): boolean {
+  const canonical = (predicate: QuorumPredicate): string[] => satisfyingSets(predicate).map((set) => [...set].sort().join(' ')).sort();
+  return JSON.stringify(canonical(left)) === JSON.stringify(canonical(right));
 }
