@@ -17,7 +17,8 @@
  * instances that reported within `mrplLeaseTicks` ticks (PGMRPL) and coalesces everything at or
  * below the highest PGMRPL of recent ticks that is at most both the current PGMRPL and the point
  * staged on the previous tick. The GC point is thus always a read point, a VDL some writer
- * reached: a CPL, so it never splits an MTR, and every record below it is durable. The lease stands in for
+ * reached: a CPL, or a recovered writer's first VDL, the end of its truncation range, where no
+ * record lies. Either way it never splits an MTR, and every record below it is durable. The lease stands in for
  * "every instance that opened the volume" [SIGMOD'18 §3.4]: a crashed instance never deregisters,
  * and waiting for it forever would stop GC; an instance cut off longer than the lease finds its
  * old read points refused (`belowGcPoint`), never answered wrongly. After a (re)start the segment
