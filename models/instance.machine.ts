@@ -23,7 +23,7 @@ import type { Observation } from '../src/protocol/observations.js';
 import type { QuorumPredicate } from '../src/protocol/quorum.js';
 import type { StoredRecord } from '../src/protocol/recovery.js';
 import { createDurabilityTracker } from '../src/protocol/watermarks.js';
-import type { MetadataStateMessage, OutageSignal, PgConfigRecord, ProcessSignal, RedoPayload, SendParams, WireMessage } from './messages.js';
+import type { MetadataStateMessage, OutageSignal, PgConfigRecord, PgMembership, ProcessSignal, RedoPayload, SendParams, WireMessage } from './messages.js';
 import type { InstalledChange } from './membership-state.js';
 import { beginChange, changesPending, createMembershipState, finishChange, installedObservation, modelChange, recordMembershipAck, resendChanges, statusOf } from './membership-state.js';
 import type { PgSight } from './membership-state.js';
@@ -65,6 +65,8 @@ export interface WriterPgInput {
   membershipEpoch?: number;
   /** Members that hold blocks (full segments, SIGMOD'18 §4.2). @defaultValue every member */
   fullMembers?: readonly string[];
+  /** The membership record the metadata service kept (changes under way), if any. */
+  membership?: PgMembership;
 }
 
 /** Input of {@link writerMachine}. */
@@ -203,6 +205,7 @@ function createWriterState(input: WriterInput, start?: RecoveredStart): WriterSt
       members: pg.members,
       write: pg.write,
       read: pg.read ?? pg.write,
+      ...(pg.membership === undefined ? {} : { membership: pg.membership }),
     };
   }
   const durableValues: Record<string, string> = {};
@@ -247,7 +250,14 @@ function recoveredStart(recovery: RecoveryState): RecoveredStart {
     nextLsn: plan.nextLsn,
     backlinks: createBacklinkState({ lastVolumeLsn: plan.vdl, lastPgLsnByPg: { ...plan.lastPgLsnByPg }, lastBlockLsnByBlock }),
     records,
-    pgs: recovery.pgs.map((pg) => ({ pg: pg.pg, members: pg.members, write: pg.write, read: pg.read, membershipEpoch: pg.membershipEpoch })),
+    pgs: recovery.pgs.map((pg) => ({
+      pg: pg.pg,
+      members: pg.members,
+      write: pg.write,
+      read: pg.read,
+      membershipEpoch: pg.membershipEpoch,
+      ...(pg.membership === undefined ? {} : { membership: pg.membership }),
+    })),
   };
 }
 
@@ -384,7 +394,11 @@ function install(enqueue: Enqueue, context: WriterContext, installed: InstalledC
   // Members that adopted the new epoch first rejected batches sent at the old one: send them again.
   resendUnacked(state, who, config.pg, config.members, effects);
   emit(enqueue, context, effects);
-  enqueue({ type: 'send', params: { to: metadataOf(context), message: { type: 'recordMembership', from: context.self, config } } });
+  // With the changes under way (a copy: the writer updates its own in place), so that a writer
+  // taking over after a failover can finish them.
+  const membership = structuredClone(state.membership.pgs[config.pg]);
+  const record: PgConfigRecord = membership === undefined ? config : { ...config, membership };
+  enqueue({ type: 'send', params: { to: metadataOf(context), message: { type: 'recordMembership', from: context.self, config: record } } });
   sendStatus(enqueue, context, context.input.storageControlPlaneId ?? 'storage-control-plane', config.pg);
 }
 
@@ -619,6 +633,7 @@ export const writerMachine = instanceBase.extend({
             read: config?.read ?? pg.read ?? (pg.write as QuorumPredicate),
             write: config?.write ?? pg.write,
             membershipEpoch: (config?.membershipEpoch ?? pg.membershipEpoch ?? 1) as MembershipEpoch,
+            ...(config?.membership === undefined ? {} : { membership: config.membership }),
           };
         }),
       });

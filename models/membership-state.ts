@@ -29,34 +29,13 @@ import type { MembershipInstalledObservation } from '../src/protocol/observation
 import type { QuorumPredicate } from '../src/protocol/quorum.js';
 import { and, satisfies } from '../src/protocol/quorum.js';
 import { degradedConfig, renameMember } from '../src/protocol/quorum-config.js';
-import type { WriteEra } from '../src/protocol/write-eras.js';
 import { readSeesEveryEra } from '../src/protocol/write-eras.js';
-import type { MembershipStatusMessage, PgConfigRecord, WireMessage } from './messages.js';
+import type { ConfigShape, MembershipChange, MembershipStatusMessage, PgConfigRecord, PgMembership, WireMessage } from './messages.js';
+
+export type { ConfigShape, MembershipChange, PgMembership } from './messages.js';
 
 /** At most this many replacements active at once in a PG (SIGMOD'18 §4.1 shows two). */
 export const CONCURRENT_REPLACEMENTS_MAX = 2;
-
-/** Who is in a configuration and its quorums, without the epoch. */
-export interface ConfigShape {
-  members: readonly string[];
-  write: QuorumPredicate;
-  read: QuorumPredicate;
-}
-
-/** A change that may go forward or back; `id` names it to the storage control plane. */
-export type MembershipChange =
-  | { kind: 'replace'; id: string; failed: string; replacement: string }
-  | { kind: 'model'; id: 'model:degraded' | 'model:restored'; target: ConfigShape };
-
-/** What a PG is made of, between steps. */
-export interface PgMembership {
-  base: ConfigShape;
-  active: MembershipChange[];
-  /** Configurations that were in force before the current one (see `write-eras.ts`). */
-  eras: WriteEra[];
-  /** A degraded PG: the model it left (a restore returns to it), renamed by replacements since. */
-  degradedFrom?: ConfigShape;
-}
 
 /** A step waiting for a write quorum of acks (under the configuration it leaves). */
 export interface PendingChange {
@@ -119,10 +98,18 @@ export interface PgSight {
 
 type Sends = { to: string; message: WireMessage }[];
 
-/** Starts from each PG's configuration, settled (no change under way). */
+/**
+ * Starts from each PG's configuration: settled (no change under way), unless the configuration
+ * carries the membership record the metadata service kept, as it does for a writer that takes
+ * over after a failover. Then the changes under way carry on: the storage control plane keeps
+ * asking to finish them, and the new writer can (PROTOCOL §2.11: changes survive the writer).
+ */
 export function createMembershipState(configs: Record<number, PgConfigRecord>): MembershipState {
   const pgs: Record<number, PgMembership> = {};
-  for (const config of Object.values(configs)) pgs[config.pg] = { base: shapeOf(config), active: [], eras: [] };
+  for (const config of Object.values(configs)) {
+    const kept = config.membership;
+    pgs[config.pg] = kept === undefined ? { base: shapeOf(config), active: [], eras: [] } : structuredClone(kept);
+  }
   return { configs, pgs, changes: {} };
 }
 

@@ -12,6 +12,7 @@ import type { StoredRecord, TruncationRange } from '../src/protocol/recovery.js'
 import type { PagePayload } from '../src/protocol/pages.js';
 import type { Baseline } from '../src/protocol/segment-store.js';
 import type { QuorumPredicate } from '../src/protocol/quorum.js';
+import type { WriteEra } from '../src/protocol/write-eras.js';
 import type { Lsn, MembershipEpoch, PgId, VolumeEpoch } from '../src/protocol/ids.js';
 
 /** The payload of a data record: one key of the KV view gets a value. */
@@ -246,7 +247,35 @@ export interface PgConfigRecord {
   members: readonly string[];
   write: QuorumPredicate;
   read: QuorumPredicate;
+  /**
+   * What the PG is made of and the changes under way, as the metadata service keeps it: a writer
+   * that takes over mid-change carries the changes on (set only on `recordMembership`).
+   */
+  membership?: PgMembership;
 }
+
+/** Who is in a configuration and its quorums, without the epoch. */
+export interface ConfigShape {
+  members: readonly string[];
+  write: QuorumPredicate;
+  read: QuorumPredicate;
+}
+
+/** A change that may go forward or back; `id` names it to the storage control plane. */
+export type MembershipChange =
+  | { kind: 'replace'; id: string; failed: string; replacement: string }
+  | { kind: 'model'; id: 'model:degraded' | 'model:restored'; target: ConfigShape };
+
+/** What a PG is made of, between steps. */
+export interface PgMembership {
+  base: ConfigShape;
+  active: MembershipChange[];
+  /** Configurations that were in force before the current one (see `write-eras.ts`). */
+  eras: WriteEra[];
+  /** A degraded PG: the model it left (a restore returns to it), renamed by replacements since. */
+  degradedFrom?: ConfigShape;
+}
+
 
 /** Storage control plane -> writer: replace a segment that stayed unreachable. */
 export interface ReplaceSegmentMessage {

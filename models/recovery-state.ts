@@ -21,7 +21,7 @@ import type { QuorumPredicate } from '../src/protocol/quorum.js';
 import { satisfies } from '../src/protocol/quorum.js';
 import type { RecoveryPlan, StoredRecord, TruncationRange } from '../src/protocol/recovery.js';
 import { isAnnulled, planRecovery } from '../src/protocol/recovery.js';
-import type { RecoveryStateMessage, RedoPayload, TruncateAckMessage, WireMessage, WriteAckMessage } from './messages.js';
+import type { PgMembership, RecoveryStateMessage, RedoPayload, TruncateAckMessage, WireMessage, WriteAckMessage } from './messages.js';
 
 /** One PG as recovery sees it. */
 export interface RecoveryPg {
@@ -30,6 +30,8 @@ export interface RecoveryPg {
   read: QuorumPredicate;
   write: QuorumPredicate;
   membershipEpoch: MembershipEpoch;
+  /** The membership record the metadata service kept (changes under way), if any. */
+  membership?: PgMembership;
 }
 
 /** Where a recovery stands. */

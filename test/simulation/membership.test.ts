@@ -110,3 +110,38 @@ describe('Membership: a new member counts the replicas\' minimum read points (S1
     expect(report.invariants.find((r) => r.name === 'S14 GC safety')).toMatchObject({ ok: true, vacuous: false });
   });
 });
+
+describe('Membership: the writer fails over in the middle of a replacement', () => {
+  // Slow hydration (small gossip answers, no GC baselines) keeps F→G open for seconds; the writer
+  // crashes after entering the joint configuration and the tier-0 replica takes over.
+  const patch = {
+    topology: { replicas: [{ az: 'us-east-1b', tier: 0, sizeAcu: 16 }] },
+    storage: { gossipMaxRecords: 64, gcPeriodMs: 0 },
+    failover: { healthCheckPeriodMs: 500, missesToFail: 2, endpointSwitchMs: 500 },
+    faults: [
+      { atMs: 3_000, kind: 'segmentCrash', segment: F },
+      { atMs: 8_500, kind: 'instanceCrash', instance: 'inst:us-east-1:writer' },
+    ],
+    durationMs: 15_000,
+  };
+  const sim = new Simulation({ seed: 3, scenario: scenario('segment-replacement', patch as never), trace: { keepEvents: false } });
+  const installed: Installed[] = [];
+  sim.streams.observations$.subscribe(({ observation }) => {
+    if (observation.kind === 'membershipInstalled' && observation.pg === 0) installed.push(observation);
+  });
+  sim.run();
+  const report = sim.report();
+
+  it('lets the new writer finish the change it found in the metadata service', () => {
+    expectSafe(report);
+    expect(report.failover).toMatchObject({ from: 'inst:us-east-1:writer', to: 'inst:us-east-1:replica1' });
+    expect(installed.map((o) => [o.instance, o.phase, o.membershipEpoch])).toEqual([
+      ['inst:us-east-1:writer', 'entering', 2],
+      ['inst:us-east-1:replica1', 'finishing', 3],
+    ]);
+    // The same change, settled on G: no second replacement of F was needed.
+    expect(installed[1]!.change).toBe(installed[0]!.change);
+    expect(installed[1]!.members).toContain(installed[0]!.change);
+    expect(installed[1]!.members).not.toContain(F);
+  });
+});
