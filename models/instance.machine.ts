@@ -234,8 +234,21 @@ function createWriterState(input: WriterInput, start?: RecoveredStart): WriterSt
     pendingValuesHead: 0,
     nextMtrId: 1,
     membership: createMembershipState(configs),
-    reads: createReadState(input.cacheBlocks ?? 0, Object.fromEntries((start?.pgs ?? input.pgs).map((pg) => [pg.pg, pg.fullMembers ?? pg.members]))),
+    reads: createReadState(input.cacheBlocks ?? 0, Object.fromEntries((start?.pgs ?? input.pgs).map((pg) => [pg.pg, pg.fullMembers ?? pg.members])), tailsOf(input)),
   };
+}
+
+/**
+ * The tail segments of the topology the instance started with. A recovered writer's PGs come from
+ * the metadata service without kinds, so this is what keeps its reads off the tails.
+ */
+function tailsOf(input: WriterInput): Record<string, true> {
+  const tails: Record<string, true> = {};
+  for (const pg of input.pgs) {
+    if (pg.fullMembers === undefined) continue;
+    for (const member of pg.members) if (!pg.fullMembers.includes(member)) tails[member] = true;
+  }
+  return tails;
 }
 
 /** The writer's starting point after a recovery: LSNs above the range, backlinks, cached values. */
@@ -380,6 +393,9 @@ function install(enqueue: Enqueue, context: WriterContext, installed: InstalledC
   const { config } = installed;
   state.members[config.pg] = config.members;
   state.membershipEpochs[config.pg] = config.membershipEpoch;
+  // Page reads follow the members: a new member may serve them, a retired one will not. Known
+  // tails stay filtered out; a replacement of a tail is learned at its first refusal.
+  state.reads.fullMembers[config.pg] = config.members;
   const who = { self: context.self, volumeEpoch: context.volumeEpoch };
   const vclBefore = state.tracker.vcl;
   const vdlAdvanced = setPgWriteQuorum(state.tracker, config.pg, config.write);
@@ -495,6 +511,8 @@ export const writerMachine = instanceBase.extend({
       const read = context.state.reads.inflight[requestId];
       if (read === undefined) return;
       if (event.type === 'readReject') enqueue.cancel(hedgeTimerId(requestId));
+      // A tail segment holds no blocks (SIGMOD'18 §4.2): never ask it again.
+      if (event.type === 'readReject' && event.reason === 'tailSegment') context.state.reads.tails[event.from] = true;
       // Our read point fell below a segment's GC point: only possible once the segment stopped
       // counting our reports (we were cut off past the lease). Read again at the current VDL.
       if (event.type === 'readReject' && event.reason === 'belowGcPoint' && read.readPoint < context.state.tracker.vdl) {
@@ -728,6 +746,8 @@ export const writerMachine = instanceBase.extend({
     retryReplicaRead: instanceBase.enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== 'readReject' && event.type !== 'replicaReadHedge') return;
       const cause = event.type === 'readReject' ? (event.reason === 'belowGcPoint' ? 'collected' : 'reject') : 'hedge';
+      // A tail segment holds no blocks (SIGMOD'18 §4.2): never ask it again.
+      if (event.type === 'readReject' && event.reason === 'tailSegment') context.replica.reads.tails[event.from] = true;
       emitReplica(enqueue, retryReplicaRead(context.replica, event.requestId, cause, replicaReading(context)));
     }),
     /** An apply step finished: whole MTRs up to a CPL ≤ the known VDL are now visible. */

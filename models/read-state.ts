@@ -69,15 +69,20 @@ export interface ReadState {
   /** The read in flight for a block, if any. */
   byBlock: Record<number, number>;
   parked: Record<number, ParkedTxn>;
-  /** Per PG: the full members (the only ones that hold blocks). */
+  /** Per PG: the members that may hold blocks (full segments; SIGMOD'18 §4.2). */
   fullMembers: Record<number, readonly string[]>;
+  /**
+   * Segments known to hold no blocks (tail segments): from the topology, or learned from a
+   * `tailSegment` refusal (a replacement is the kind it replaces, which its reader may not know).
+   */
+  tails: Record<string, true>;
   issued: number;
   hedged: number;
 }
 
 /** A fresh cache. */
-export function createReadState(capacity: number, fullMembers: Record<number, readonly string[]>): ReadState {
-  return { capacity, cached: {}, order: [], pageLsn: {}, nextRequestId: 1, inflight: {}, byBlock: {}, parked: {}, fullMembers, issued: 0, hedged: 0 };
+export function createReadState(capacity: number, fullMembers: Record<number, readonly string[]>, tails: Record<string, true> = {}): ReadState {
+  return { capacity, cached: {}, order: [], pageLsn: {}, nextRequestId: 1, inflight: {}, byBlock: {}, parked: {}, fullMembers, tails, issued: 0, hedged: 0 };
 }
 
 /** Blocks of the transaction's gets that are not cached (none when the cache holds everything). */
@@ -162,7 +167,7 @@ export function nextAttempt(state: ReadState, tracker: DurabilityTracker, reques
 export function attemptAmong(state: ReadState, requestId: number, candidates: readonly string[], reader: Reader, sclMin: Lsn): { to: string; message: WireMessage } | undefined {
   const read = state.inflight[requestId];
   if (read === undefined) return undefined;
-  const untried = candidates.filter((segment) => !read.tried.includes(segment));
+  const untried = candidates.filter((segment) => !read.tried.includes(segment) && state.tails[segment] !== true);
   if (untried.length === 0) return undefined;
   const to = untried[requestId % untried.length] as string;
   read.tried.push(to);

@@ -197,8 +197,8 @@ export function resetReplica(state: ReplicaState, volumeEpoch: VolumeEpoch, vdl:
   state.knownVdl = vdl;
   state.appliedLsn = vdl;
   state.receivedLsn = FOLLOW_ANY;
-  const { nextRequestId, issued, hedged, fullMembers } = state.reads;
-  state.reads = { ...createReadState(state.cacheBlocks === 0 ? state.blockCount : state.cacheBlocks, fullMembers), nextRequestId, issued, hedged };
+  const { nextRequestId, issued, hedged, fullMembers, tails } = state.reads;
+  state.reads = { ...createReadState(state.cacheBlocks === 0 ? state.blockCount : state.cacheBlocks, fullMembers, tails), nextRequestId, issued, hedged };
   state.pages = {};
   state.loading = {};
   state.lastPgLsnByPg = {};

@@ -65,3 +65,38 @@ describe('Reads: garbage collection below the minimum read point (PROTOCOL §2.7
     for (const id of sim.membersByPg[0]!) expect(sim.segment(id).store.gcPoint, id).toBeGreaterThan(0);
   });
 });
+
+describe('Reads: a recovered writer reads from full segments only (full/tail, SIGMOD\'18 §4.2)', () => {
+  const patch = {
+    // A promoted replica's cache size is its cache size as the writer.
+    topology: {
+      segmentKinds: 'fullTail',
+      replicas: [
+        { az: 'us-east-1b', tier: 0, sizeAcu: 16, cacheBlocks: 16 },
+        { az: 'us-east-1c', tier: 1, sizeAcu: 32, cacheBlocks: 16 },
+      ],
+    },
+    writer: { cacheBlocks: 16 },
+    failover: { healthCheckPeriodMs: 500, missesToFail: 2, endpointSwitchMs: 500 },
+    faults: [{ atMs: 2_000, kind: 'instanceCrash', instance: 'inst:us-east-1:writer' }],
+    durationMs: 6_000,
+  };
+  const readsTo: { from: string; to: string }[] = [];
+  const sink = (line: string): void => {
+    if (!line.includes('"type":"readPage"')) return;
+    const event = JSON.parse(line) as { kind: string; from: string; to: string };
+    if (event.kind === 'send') readsTo.push({ from: event.from, to: event.to });
+  };
+  const sim = new Simulation({ seed: 3, scenario: scenario('writer-crash', patch as never), trace: { keepEvents: false, sink } });
+  sim.run();
+  const report = sim.report();
+
+  it('knows the tails from its topology, though the configurations recovery reads carry no kinds', () => {
+    expectSafe(report);
+    const newWriter = report.failover!.to!;
+    const tails = Object.values(sim.membersByPg).flat().filter((id) => sim.segment(id).kind === 'tail');
+    const byNewWriter = readsTo.filter(({ from }) => from === newWriter);
+    expect(byNewWriter.length).toBeGreaterThan(100);
+    expect(byNewWriter.filter(({ to }) => tails.includes(to))).toEqual([]);
+  });
+});
