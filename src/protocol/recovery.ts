@@ -176,7 +176,7 @@ export function hasReadQuorum(
 }
 
 /** The walk's start: the stored anchor, or the highest GC point a responder reports (file header). */
-export function effectiveAnchor(input: RecoveryInput): Lsn {
+function effectiveAnchor(input: RecoveryInput): Lsn {
   let anchor = input.anchorLsn;
   for (const pgInput of input.pgs) {
     for (const response of pgInput.responses) if ((response.gcPoint ?? LSN_ZERO) > anchor) anchor = response.gcPoint as Lsn;

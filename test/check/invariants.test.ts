@@ -10,6 +10,7 @@ import { INVARIANT_NAMES, createInvariantChecker } from '../../src/check/invaria
 import type { PropertyResult } from '../../src/check/property.js';
 import { segmentId } from '../../src/protocol/ids.js';
 import type { Observation } from '../../src/protocol/observations.js';
+import { persisted } from './observation-builders.js';
 import { kOfN } from '../../src/protocol/quorum.js';
 
 const SEGMENTS = ['s1', 's2', 's3', 's4', 's5', 's6'];
@@ -35,24 +36,6 @@ const watermarks = (
   points: { vdl: number; vcl: number; maxAllocated: number },
   instance = 'w1',
 ): Observation => ({ kind: 'watermarks', instance, volumeEpoch, ...points });
-
-const persisted = (
-  segments: readonly string[],
-  volumeEpoch: number,
-  lsns: number[],
-  options: { source?: string; via?: 'write' | 'gossip'; pg?: number } = {},
-): Observation[] =>
-  segments.map((segment) => ({
-    kind: 'persisted',
-    segment,
-    pg: options.pg ?? 0,
-    source: options.source ?? 'w1',
-    via: options.via ?? 'write',
-    volumeEpoch,
-    segmentVolumeEpoch: volumeEpoch,
-    lsns,
-    scl: Math.max(0, ...lsns),
-  }));
 
 const commitAck = (volumeEpoch: number, txnId: number, commitLsn: number, vdl: number): Observation => ({
   kind: 'commitAck',

@@ -12,6 +12,7 @@ import type { RecoveryChecker } from '../../src/check/recovery-invariants.js';
 import { RECOVERY_NAMES, createRecoveryChecker } from '../../src/check/recovery-invariants.js';
 import { segmentId } from '../../src/protocol/ids.js';
 import type { Observation } from '../../src/protocol/observations.js';
+import { persisted } from './observation-builders.js';
 import { kOfN } from '../../src/protocol/quorum.js';
 
 const SEGMENTS = ['s1', 's2', 's3', 's4', 's5', 's6'];
@@ -30,24 +31,6 @@ const allocated = (
   lal: LAL,
   records: records.map(([lsn, isCpl]) => ({ lsn, pg: options.pg ?? 0, isCpl })),
 });
-
-const persisted = (
-  segments: readonly string[],
-  volumeEpoch: number,
-  lsns: number[],
-  options: { source?: string; via?: 'write' | 'gossip'; pg?: number; segmentVolumeEpoch?: number } = {},
-): Observation[] =>
-  segments.map((segment) => ({
-    kind: 'persisted',
-    segment,
-    pg: options.pg ?? 0,
-    source: options.source ?? 'w1',
-    via: options.via ?? 'write',
-    volumeEpoch,
-    segmentVolumeEpoch: options.segmentVolumeEpoch ?? volumeEpoch,
-    lsns,
-    scl: Math.max(0, ...lsns),
-  }));
 
 const adopted = (
   segments: readonly string[],
