@@ -18,6 +18,9 @@ import type { Network } from '../kernel/network.js';
 import type { Trace } from '../kernel/trace.js';
 import { stateText } from '../kernel/trace.js';
 import type { ActorHost, ActorSpec } from './host.js';
+import { ActorFailedError } from '../kernel/actor-failed-error.js';
+
+export { ActorFailedError } from '../kernel/actor-failed-error.js';
 
 export type { ActorSpec } from './host.js';
 
@@ -37,17 +40,6 @@ export interface LiveHostOptions {
   publish?: PublishFn;
   /** The standard xstate inspect hook, handed to every actor (Stately's inspector works). */
   inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void);
-}
-
-/** Thrown (on the clock, so out of `runFor`) when an actor fails. */
-export class ActorFailedError extends Error {
-  override readonly name = 'ActorFailedError';
-  constructor(
-    readonly actorId: string,
-    override readonly cause: unknown,
-  ) {
-    super(`actor ${actorId} failed: ${cause instanceof Error ? cause.message : String(cause)}`);
-  }
 }
 
 interface Hosted {

@@ -8,7 +8,9 @@
  * scheduling an id that is still pending is refused, because live xstate would then leave the first
  * timer running and un-cancellable (a model bug we want to see, not replay).
  */
+import { freeze } from 'immer';
 import type { AnyStateMachine, EventObject, InputFrom, SnapshotFrom } from 'xstate';
+import { ActorFailedError } from '../kernel/actor-failed-error.js';
 import type { TimerId, VirtualClock } from '../kernel/clock.js';
 import type { Locality, Network } from '../kernel/network.js';
 import { stateText } from '../kernel/trace.js';
@@ -33,6 +35,13 @@ export interface SteppedHostOptions {
   observe?: (actorId: string, observation: unknown) => void;
   /** Where `publish` effects go. */
   publish?: (actorId: string, stream: string, item: unknown) => void;
+  /**
+   * Deep-freeze every snapshot's context and every delivered event (immer's `freeze(x, true)`),
+   * so a transition that writes into what it was given throws at the write. The explorer keeps old
+   * snapshots and steps them again; a write in place would corrupt them silently. Freezing walks
+   * only objects not frozen before, so shared structure costs nothing twice. @defaultValue false
+   */
+  freeze?: boolean;
 }
 
 interface Stepped {
@@ -88,7 +97,7 @@ export class SteppedHost {
     trace?.record({ kind: 'note', atMs: clock.now(), text: `spawn ${spec.id}` });
     const actor = new SteppedActor(spec.id, spec.machine);
     // Like live xstate, compute the initial snapshot at creation and run its actions at start.
-    const stepped: Stepped = { actor, initialEffects: actor.start(spec.input), lastStateText: '', offline: false, timers: {} };
+    const stepped: Stepped = { actor, initialEffects: this.guarded(spec.id, actor, () => actor.start(spec.input)), lastStateText: '', offline: false, timers: {} };
     this.hosted[spec.id] = stepped;
     network.attach(spec.id, spec.locality, (envelope) => this.deliver(spec.id, envelope.message as EventObject));
     this.record(spec.id, stepped);
@@ -106,9 +115,27 @@ export class SteppedHost {
   private deliver(id: string, event: EventObject): void {
     const stepped = this.get(id);
     if (stepped.actor.snapshot.status !== 'active') return; // a stopped actor ignores events, as live
-    const effects = stepped.actor.step(event);
+    if (this.options.freeze === true) freeze(event, true);
+    const effects = this.guarded(id, stepped.actor, () => stepped.actor.step(event));
     this.perform(id, stepped, effects);
     this.record(id, stepped);
+  }
+
+  /**
+   * Runs one transition; a throw or an error snapshot fails the run naming the actor, as the live
+   * host's error observer does (ARCHITECTURE §4: every actor has an error observer).
+   */
+  private guarded(id: string, actor: SteppedActor, transition: () => Effect[]): Effect[] {
+    let effects: Effect[];
+    try {
+      effects = transition();
+    } catch (error) {
+      throw new ActorFailedError(id, error);
+    }
+    const current = actor.snapshot as { status: string; error?: unknown; context: unknown };
+    if (current.status === 'error') throw new ActorFailedError(id, current.error);
+    if (this.options.freeze === true) freeze(current.context, true);
+    return effects;
   }
 
   private perform(id: string, stepped: Stepped, effects: readonly Effect[]): void {
