@@ -52,7 +52,7 @@ export interface ControlPlaneContext {
   promotionTimeoutMs: number;
   round: number;
   /** The last round each instance answered, and what it said. */
-  lastPong: Record<string, HealthPongMessage>;
+  lastPong: Readonly<Record<string, HealthPongMessage>>;
   writer: string;
   writerMisses: number;
   /** The instance being promoted, and the ones that failed to open (with the round they were given up). */

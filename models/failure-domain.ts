@@ -26,7 +26,7 @@ export interface FailureDomainContext {
   self: string;
   members: readonly string[];
   /** Down because it failed itself, and because its parent is down. */
-  causes: { own: boolean; parent: boolean };
+  causes: Readonly<{ own: boolean; parent: boolean }>;
   outages: number;
 }
 

@@ -37,11 +37,11 @@ export interface MetadataContext {
   self: string;
   volumeEpoch: VolumeEpoch;
   anchorLsn: Lsn;
-  truncations: TruncationRange[];
+  truncations: readonly TruncationRange[];
   /** Who won each epoch (the instance whose CAS set it). */
-  holders: Record<number, string>;
+  holders: Readonly<Record<number, string>>;
   /** Every PG's configuration in force, keyed by PG id (membership changes move it on). */
-  pgConfigs: Record<number, PgConfigRecord>;
+  pgConfigs: Readonly<Record<number, PgConfigRecord>>;
 }
 
 /** Events of {@link metadataMachine}. */

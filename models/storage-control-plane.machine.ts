@@ -78,13 +78,22 @@ export type Change = (
   outcome?: 'forward' | 'back';
 };
 
-/** Context of {@link storageControlPlaneMachine}. */
+/** A table of one PG's segments (places, pongs, misses), keyed by segment id. */
+export type SegmentTable<T> = Readonly<Record<string, T>>;
+
+/**
+ * Context of {@link storageControlPlaneMachine}. Tables of segments are nested per PG
+ * (`lastPong[pg][segment]`): a pong, a round's misses or a new replacement copies the PG map and one
+ * PG's table of six to eight segments, never a table of every segment of the volume, so a health
+ * round stays linear in the number of segments.
+ */
 export interface StorageControlPlaneContext {
   self: string;
   /** Each PG's members in the configuration in force (during a change: old and new). */
-  members: Record<number, readonly string[]>;
-  membershipEpochs: Record<number, number>;
-  places: Record<string, SegmentPlace>;
+  members: Readonly<Record<number, readonly string[]>>;
+  membershipEpochs: Readonly<Record<number, number>>;
+  /** Where each PG's segments live, members and replacements alike. */
+  places: Readonly<Record<number, SegmentTable<SegmentPlace>>>;
   nodesByAz: Readonly<Record<string, readonly string[]>>;
   instances: readonly string[];
   checkPeriodMs: number;
@@ -92,11 +101,13 @@ export interface StorageControlPlaneContext {
   /** `degradeAfterMs` in checks (rounded up). */
   degradeAfterMisses: number;
   round: number;
-  lastPong: Record<string, SegmentPongMessage>;
-  misses: Record<string, number>;
-  changes: Record<number, Change[]>;
+  /** The last pong of each PG's segments, under the PG the pong names. */
+  lastPong: Readonly<Record<number, SegmentTable<SegmentPongMessage>>>;
+  /** Consecutive missed checks of each PG's watched segments (absent: none). */
+  misses: Readonly<Record<number, SegmentTable<number>>>;
+  changes: Readonly<Record<number, readonly Change[]>>;
   /** Degraded PGs: the members of the lost AZ, which a restore takes back. */
-  degraded: Record<number, readonly string[]>;
+  degraded: Readonly<Record<number, readonly string[]>>;
   replacementsMade: number;
 }
 
@@ -108,24 +119,44 @@ export const STORAGE_CHECK_TIMER = 'storageControlPlane.check';
 /** The most replacements the control plane keeps active in one PG (the writer's limit too). */
 const ACTIVE_REPLACEMENTS_MAX = 2;
 
+/** Where `segment` of `pg` lives, if known. */
+const placeOf = (context: StorageControlPlaneContext, pg: number, segment: string): SegmentPlace | undefined => context.places[pg]?.[segment];
+
+/** Checks in a row `segment` of `pg` has missed (0 when it answered or is not watched). */
+const missesOf = (context: StorageControlPlaneContext, pg: number, segment: string): number => context.misses[pg]?.[segment] ?? 0;
+
+/** `segment` of `pg` answered the ping of the round in flight. */
+const answeredNow = (context: StorageControlPlaneContext, pg: number, segment: string): boolean =>
+  (context.lastPong[pg]?.[segment]?.round ?? -1) >= context.round;
+
 /** A node of the AZ that holds no member of the PG, for the replacement. */
 export function replacementNode(context: StorageControlPlaneContext, pg: number, azId: string): string | undefined {
-  const used = new Set((context.members[pg] ?? []).map((member) => context.places[member]?.node));
+  const used = new Set((context.members[pg] ?? []).map((member) => placeOf(context, pg, member)?.node));
   const nodes = context.nodesByAz[azId] ?? [];
   return nodes.find((node) => !used.has(node)) ?? nodes[0];
 }
 
+/**
+ * `lastPong` with `pong` recorded under the PG it names. It copies the PG map and that PG's table
+ * only, so recording every pong of a round costs O(PGs) each, not O(segments).
+ */
+export function withPong(
+  lastPong: StorageControlPlaneContext['lastPong'],
+  pong: SegmentPongMessage,
+): StorageControlPlaneContext['lastPong'] {
+  return { ...lastPong, [pong.pg]: { ...lastPong[pong.pg], [pong.from]: pong } };
+}
+
 /** What one round decides: messages to send, segments to provision, and the context it leaves. */
-interface Round {
+export interface Round {
   context: StorageControlPlaneContext;
   sends: SendParams[];
   provisions: ProvisionRequest[];
 }
 
-const answeredNow = (context: StorageControlPlaneContext, segment: string): boolean => (context.lastPong[segment]?.round ?? -1) >= context.round;
-
-function toInstances(round: Round, message: WireMessage): void {
-  for (const to of round.context.instances) round.sends.push({ to, message });
+/** `message` to every instance: the writer acts on it, the others ignore it. */
+function toInstances(context: StorageControlPlaneContext, message: WireMessage): SendParams[] {
+  return context.instances.map((to) => ({ to, message }));
 }
 
 /** The request that (re)starts a change with the writer. */
@@ -140,38 +171,40 @@ function beginMessage(self: string, pg: number, change: Change): WireMessage {
  * AZ answers again, forward otherwise (the writer waits until the 2/4 read is safe); a restore only
  * goes forward.
  */
-function outcomeOf(context: StorageControlPlaneContext, change: Change): 'forward' | 'back' | undefined {
+function outcomeOf(context: StorageControlPlaneContext, pg: number, change: Change): 'forward' | 'back' | undefined {
   if (change.kind !== 'replace') {
     if (change.kind === 'restore') return 'forward';
-    return change.azMembers.every((member) => answeredNow(context, member)) ? 'back' : 'forward';
+    return change.azMembers.every((member) => answeredNow(context, pg, member)) ? 'back' : 'forward';
   }
   if (change.outcome !== undefined) return change.outcome;
   // Hydrated: out of its hydrating state and holding what the members held when it joined
   // (PROTOCOL L4; its own "caught up with one peer" may have met a peer that lags too).
-  const pong = context.lastPong[change.replacement];
+  const pong = context.lastPong[pg]?.[change.replacement];
   if (pong?.state === 'online.up' && pong.scl >= (change.hydratedAtLsn ?? 0)) return 'forward';
-  return answeredNow(context, change.failed) ? 'back' : undefined;
+  return answeredNow(context, pg, change.failed) ? 'back' : undefined;
 }
 
 /** Moves each of the PG's changes on; messages get lost, so every request is repeated until done. */
-function advanceChanges(round: Round, pg: number, changes: readonly Change[]): Change[] {
-  const { self } = round.context;
-  return changes.map((change) => {
+function advanceChanges(context: StorageControlPlaneContext, pg: number, changes: readonly Change[]): { changes: Change[]; sends: SendParams[] } {
+  const { self } = context;
+  const sends: SendParams[] = [];
+  const advanced = changes.map((change) => {
     if (change.phase === 'entering') {
-      toInstances(round, beginMessage(self, pg, change));
+      sends.push(...toInstances(context, beginMessage(self, pg, change)));
       return change;
     }
-    const outcome = outcomeOf(round.context, change);
+    const outcome = outcomeOf(context, pg, change);
     if (outcome === undefined) return change;
-    toInstances(round, { type: 'finishMembershipChange', from: self, pg: pg as PgId, change: change.id, outcome });
+    sends.push(...toInstances(context, { type: 'finishMembershipChange', from: self, pg: pg as PgId, change: change.id, outcome }));
     return { ...change, phase: 'finishing' as const, outcome };
   });
+  return { changes: advanced, sends };
 }
 
-/** The members of each AZ among `members`. */
-function byAz(context: StorageControlPlaneContext, members: readonly string[]): Record<string, string[]> {
+/** The members of each AZ among `members` of `pg`. */
+function byAz(context: StorageControlPlaneContext, pg: number, members: readonly string[]): Record<string, string[]> {
   const groups: Record<string, string[]> = {};
-  for (const member of members) (groups[context.places[member]?.azId ?? ''] ??= []).push(member);
+  for (const member of members) (groups[placeOf(context, pg, member)?.azId ?? ''] ??= []).push(member);
   return groups;
 }
 
@@ -179,12 +212,12 @@ function byAz(context: StorageControlPlaneContext, members: readonly string[]): 
  * An AZ whose members of the PG have all been out for `degradeAfterMs` while the four others
  * answer: the PG should degrade to 3/4 of those four (PROTOCOL §5 M3).
  */
-function lostAzMembers(context: StorageControlPlaneContext, members: readonly string[]): string[] | undefined {
+function lostAzMembers(context: StorageControlPlaneContext, pg: number, members: readonly string[]): string[] | undefined {
   if (members.length !== 6) return undefined;
-  const missing = (member: string): boolean => (context.misses[member] ?? 0) >= context.degradeAfterMisses;
-  for (const group of Object.values(byAz(context, members))) {
+  const missing = (member: string): boolean => missesOf(context, pg, member) >= context.degradeAfterMisses;
+  for (const group of Object.values(byAz(context, pg, members))) {
     const others = members.filter((member) => !group.includes(member));
-    if (group.length === 2 && group.every(missing) && others.every((member) => (context.misses[member] ?? 0) === 0)) return group;
+    if (group.length === 2 && group.every(missing) && others.every((member) => missesOf(context, pg, member) === 0)) return group;
   }
   return undefined;
 }
@@ -193,82 +226,104 @@ function lostAzMembers(context: StorageControlPlaneContext, members: readonly st
  * A lone failed segment to replace: out for `replaceAfterMisses` checks while an AZ sibling answers
  * (both out means the AZ is, and a new segment there could not hydrate: wait, or degrade).
  */
-function loneFailure(context: StorageControlPlaneContext, members: readonly string[], changes: readonly Change[]): string | undefined {
+function loneFailure(context: StorageControlPlaneContext, pg: number, members: readonly string[], changes: readonly Change[]): string | undefined {
   const involved = new Set(changes.flatMap((change) => (change.kind === 'replace' ? [change.failed, change.replacement] : [])));
   return members.find((member) => {
-    if (involved.has(member) || (context.misses[member] ?? 0) < context.replaceAfterMisses) return false;
-    const az = context.places[member]?.azId;
-    return members.some((other) => other !== member && context.places[other]?.azId === az && (context.misses[other] ?? 0) === 0);
+    if (involved.has(member) || missesOf(context, pg, member) < context.replaceAfterMisses) return false;
+    const az = placeOf(context, pg, member)?.azId;
+    return members.some((other) => other !== member && placeOf(context, pg, other)?.azId === az && missesOf(context, pg, other) === 0);
   });
 }
 
+/** A change a round starts in a PG: the context that records it, and the segment it provisions. */
+interface Started {
+  change: Change;
+  context: StorageControlPlaneContext;
+  provision?: ProvisionRequest;
+}
+
 /** Provisions G for F and asks the writer to enter the joint configuration. */
-function startReplacement(round: Round, pg: number, failed: string): Change | undefined {
-  const context = round.context;
-  const place = context.places[failed];
+function startReplacement(context: StorageControlPlaneContext, pg: number, failed: string): Started | undefined {
+  const place = placeOf(context, pg, failed);
   const node = place === undefined ? undefined : replacementNode(context, pg, place.azId);
   if (place === undefined || node === undefined) return undefined;
   const made = context.replacementsMade + 1;
   const replacement = `seg:pg${pg}:${place.azId}:r${made}`;
   const members = context.members[pg] ?? [];
-  round.context = { ...context, replacementsMade: made, places: { ...context.places, [replacement]: { azId: place.azId, node, kind: place.kind } } };
-  round.provisions.push({
-    id: replacement,
-    pg,
-    azId: place.azId,
-    node,
-    kind: place.kind,
-    peers: members.filter((member) => member !== failed),
-    membershipEpoch: (context.membershipEpochs[pg] ?? 1) + 1,
-  });
-  return { kind: 'replace', id: replacement, failed, replacement, phase: 'entering' };
+  const places = { ...context.places, [pg]: { ...context.places[pg], [replacement]: { azId: place.azId, node, kind: place.kind } } };
+  return {
+    change: { kind: 'replace', id: replacement, failed, replacement, phase: 'entering' },
+    context: { ...context, replacementsMade: made, places },
+    provision: {
+      id: replacement,
+      pg,
+      azId: place.azId,
+      node,
+      kind: place.kind,
+      peers: members.filter((member) => member !== failed),
+      membershipEpoch: (context.membershipEpochs[pg] ?? 1) + 1,
+    },
+  };
 }
 
 /** At most one new change per PG and round: a restore, a degradation, or a replacement. */
-function startChange(round: Round, pg: number, changes: readonly Change[]): Change | undefined {
-  const context = round.context;
+function startChange(context: StorageControlPlaneContext, pg: number, changes: readonly Change[]): Started | undefined {
   const members = context.members[pg] ?? [];
   const lost = context.degraded[pg];
-  if (changes.length === 0 && lost !== undefined && lost.every((member) => answeredNow(context, member))) {
-    return { kind: 'restore', id: 'model:restored', azMembers: lost, phase: 'entering' };
+  if (changes.length === 0 && lost !== undefined && lost.every((member) => answeredNow(context, pg, member))) {
+    return { change: { kind: 'restore', id: 'model:restored', azMembers: lost, phase: 'entering' }, context };
   }
-  const azMembers = changes.length === 0 && lost === undefined ? lostAzMembers(context, members) : undefined;
-  if (azMembers !== undefined) return { kind: 'degrade', id: 'model:degraded', azMembers, phase: 'entering' };
+  const azMembers = changes.length === 0 && lost === undefined ? lostAzMembers(context, pg, members) : undefined;
+  if (azMembers !== undefined) return { change: { kind: 'degrade', id: 'model:degraded', azMembers, phase: 'entering' }, context };
   if (changes.some((change) => change.kind !== 'replace') || changes.length >= ACTIVE_REPLACEMENTS_MAX) return undefined;
-  const failed = loneFailure(context, members, changes);
-  return failed === undefined ? undefined : startReplacement(round, pg, failed);
+  const failed = loneFailure(context, pg, members, changes);
+  return failed === undefined ? undefined : startReplacement(context, pg, failed);
 }
 
-/** Every segment worth a health check: members, replacements on their way in, a lost AZ's members. */
-function watched(context: StorageControlPlaneContext): string[] {
-  const segments = new Set<string>();
-  for (const [key, members] of Object.entries(context.members)) {
-    const pg = Number(key);
-    for (const member of members) segments.add(member);
-    for (const change of context.changes[pg] ?? []) if (change.kind === 'replace') segments.add(change.replacement);
-    for (const member of context.degraded[pg] ?? []) segments.add(member);
-  }
+/** A PG's segments worth a health check: members, replacements on their way in, a lost AZ's members. */
+function watched(context: StorageControlPlaneContext, pg: number): string[] {
+  const segments = new Set<string>(context.members[pg]);
+  for (const change of context.changes[pg] ?? []) if (change.kind === 'replace') segments.add(change.replacement);
+  for (const member of context.degraded[pg] ?? []) segments.add(member);
   return [...segments];
+}
+
+/** The PGs, in id order. */
+const pgsOf = (context: StorageControlPlaneContext): number[] => Object.keys(context.members).map(Number);
+
+/** A PG's misses once the round in flight has ended: reset by an answer, one more otherwise. */
+function missesAfter(previous: StorageControlPlaneContext, pg: number): SegmentTable<number> {
+  const misses: Record<string, number> = {};
+  for (const segment of watched(previous, pg)) {
+    misses[segment] = previous.round === 0 || answeredNow(previous, pg, segment) ? 0 : missesOf(previous, pg, segment) + 1;
+  }
+  return misses;
 }
 
 /** One round: count misses, move changes on, start new ones, ping for the next round. */
 export function checkRound(previous: StorageControlPlaneContext): Round {
-  const misses: Record<string, number> = {};
-  for (const segment of watched(previous)) {
-    misses[segment] = previous.round === 0 || answeredNow(previous, segment) ? 0 : (previous.misses[segment] ?? 0) + 1;
+  const pgs = pgsOf(previous);
+  const misses: Record<number, SegmentTable<number>> = {};
+  for (const pg of pgs) misses[pg] = missesAfter(previous, pg);
+  let context: StorageControlPlaneContext = { ...previous, misses };
+  const sends: SendParams[] = [];
+  const provisions: ProvisionRequest[] = [];
+  const changes: Record<number, readonly Change[]> = {};
+  for (const pg of pgs) {
+    const advanced = advanceChanges(context, pg, previous.changes[pg] ?? []);
+    sends.push(...advanced.sends);
+    const started = startChange(context, pg, advanced.changes);
+    changes[pg] = started === undefined ? advanced.changes : [...advanced.changes, started.change];
+    if (started === undefined) continue;
+    context = started.context;
+    if (started.provision !== undefined) provisions.push(started.provision);
+    sends.push(...toInstances(context, beginMessage(previous.self, pg, started.change)));
   }
-  const round: Round = { context: { ...previous, misses }, sends: [], provisions: [] };
-  const changes: Record<number, Change[]> = {};
-  for (const key of Object.keys(previous.members)) {
-    const pg = Number(key);
-    const advanced = advanceChanges(round, pg, previous.changes[pg] ?? []);
-    const started = startChange(round, pg, advanced);
-    if (started !== undefined) toInstances(round, beginMessage(previous.self, pg, started));
-    changes[pg] = started === undefined ? advanced : [...advanced, started];
+  context = { ...context, changes, round: previous.round + 1 };
+  for (const pg of pgs) {
+    for (const to of watched(context, pg)) sends.push({ to, message: { type: 'healthPing', from: previous.self, round: context.round } });
   }
-  round.context = { ...round.context, changes, round: previous.round + 1 };
-  for (const to of watched(round.context)) round.sends.push({ to, message: { type: 'healthPing', from: previous.self, round: round.context.round } });
-  return round;
+  return { context, sends, provisions };
 }
 
 /**
@@ -279,14 +334,14 @@ export function checkRound(previous: StorageControlPlaneContext): Round {
 export function recordStatus(context: StorageControlPlaneContext, status: MembershipStatusMessage): Partial<StorageControlPlaneContext> {
   const { pg, config, active } = status;
   if (config.membershipEpoch < (context.membershipEpochs[pg] ?? 0)) return {};
-  const degraded = { ...context.degraded };
+  const degraded: Record<number, readonly string[]> = { ...context.degraded };
   const changes: Change[] = [];
   for (const change of context.changes[pg] ?? []) {
     const inForce = active.includes(change.id);
     // A replacement whose failed member left the configuration some other way cannot begin.
     if (change.phase === 'entering' && !inForce && change.kind === 'replace' && !config.members.includes(change.failed)) continue;
     if (change.phase === 'entering' && inForce && change.kind === 'replace') {
-      const hydratedAtLsn = Math.max(0, ...config.members.map((member) => context.lastPong[member]?.scl ?? 0));
+      const hydratedAtLsn = Math.max(0, ...config.members.map((member) => context.lastPong[pg]?.[member]?.scl ?? 0));
       changes.push({ ...change, phase: 'joint', hydratedAtLsn });
     } else if (change.phase === 'entering') changes.push(inForce ? { ...change, phase: 'joint' } : change);
     else if (inForce) changes.push(change);
@@ -299,6 +354,15 @@ export function recordStatus(context: StorageControlPlaneContext, status: Member
     members: { ...context.members, [pg]: config.members },
     membershipEpochs: { ...context.membershipEpochs, [pg]: config.membershipEpoch },
   };
+}
+
+/** Each PG's table of places, from the volume-wide one assembly gives. */
+function placesByPg(input: StorageControlPlaneInput): Record<number, SegmentTable<SegmentPlace>> {
+  const places: Record<number, SegmentTable<SegmentPlace>> = {};
+  for (const { pg, members } of input.pgs) {
+    places[pg] = Object.fromEntries(members.flatMap((member) => (input.places[member] === undefined ? [] : [[member, input.places[member]]])));
+  }
+  return places;
 }
 
 const base = setup({
@@ -321,7 +385,7 @@ export const storageControlPlaneMachine = base
         enqueue.raise({ type: 'storageCheck' }, { delay: context.checkPeriodMs, id: STORAGE_CHECK_TIMER });
       }),
       recordPong: base.assign({
-        lastPong: ({ context, event }) => (event.type === 'segmentPong' ? { ...context.lastPong, [event.from]: event } : context.lastPong),
+        lastPong: ({ context, event }) => (event.type === 'segmentPong' ? withPong(context.lastPong, event) : context.lastPong),
       }),
       recordStatus: base.assign(({ context, event }) => (event.type === 'membershipStatus' ? recordStatus(context, event) : {})),
     },
@@ -334,7 +398,7 @@ export const storageControlPlaneMachine = base
         self: input.self,
         members: Object.fromEntries(input.pgs.map((pg) => [pg.pg, pg.members])),
         membershipEpochs: Object.fromEntries(input.pgs.map((pg) => [pg.pg, pg.membershipEpoch])),
-        places: { ...input.places },
+        places: placesByPg(input),
         nodesByAz: input.nodesByAz,
         instances: input.instances,
         checkPeriodMs,

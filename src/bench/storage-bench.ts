@@ -121,7 +121,8 @@ export function runStorageBenchmarks(ceiling: number, add: (figure: BenchFigure)
   const plain = plainJsQuorumRecordsPerS(1_000_000);
   add({ name: 'bare xstate quorum ceiling', value: bare, unit: 'records/s', note: '1 writer -> 6 segments, 4 acks, direct sendTo' });
   add({ name: 'plain JS quorum ceiling', value: plain, unit: 'records/s' });
-  for (const pgCount of [1, 100]) {
+  // 1,000 PGs (6,000 segments) watches how the health checks scale: a round must stay linear in segments.
+  for (const pgCount of [1, 100, 1_000]) {
     const run = timeScenario('steady-state', { topology: { pgCount, storageNodesPerAz: Math.max(4, Math.ceil(pgCount / 10)) }, durationMs: 5_000 });
     const rate = (run.records / run.wallMs) * 1000;
     add({ name: `steady-state, ${pgCount} PG(s), 500 commits/s`, value: rate, unit: 'records/s', note: `${((rate / bare) * 100).toFixed(0)}% of the bare ceiling; network, clock, trace and judges on` });

@@ -7,24 +7,29 @@
 import { describe, expect, it } from 'vitest';
 import type { MembershipStatusMessage, PgConfigRecord, SegmentPongMessage, WireMessage } from '../../models/messages.js';
 import type { Change, StorageControlPlaneContext } from '../../models/storage-control-plane.machine.js';
-import { checkRound, recordStatus } from '../../models/storage-control-plane.machine.js';
+import { checkRound, recordStatus, withPong } from '../../models/storage-control-plane.machine.js';
 import type { Lsn, MembershipEpoch, PgId } from '../../src/protocol/ids.js';
 import { kOfN } from '../../src/protocol/quorum.js';
 
 const AZ_OF: Record<string, string> = { A: 'a', B: 'a', C: 'b', D: 'b', E: 'c', F: 'c', G: 'c', H: 'c' };
 const ROUND = 10;
 
-/** A control plane at round 10 whose `answering` segments answered the last ping. */
+/** PG 0's answer to round 10's ping from `segment`. */
+function pong(segment: string, patch: Partial<SegmentPongMessage> = {}): SegmentPongMessage {
+  return { type: 'segmentPong', from: segment, round: ROUND, pg: 0 as PgId, state: 'online.up', scl: 100 as Lsn, membershipEpoch: 1 as MembershipEpoch, ...patch };
+}
+
+/** Consecutive misses of PG 0's segments (the tables are nested per PG). */
+const missed = (table: Record<string, number>): StorageControlPlaneContext['misses'] => ({ 0: table });
+
+/** A control plane at round 10 whose `answering` segments of PG 0 answered the last ping. */
 function context(members: string[], answering: string[], patch: Partial<StorageControlPlaneContext> = {}): StorageControlPlaneContext {
-  const lastPong: Record<string, SegmentPongMessage> = {};
-  for (const segment of answering) {
-    lastPong[segment] = { type: 'segmentPong', from: segment, round: ROUND, pg: 0 as PgId, state: 'online.up', scl: 100 as Lsn, membershipEpoch: 1 as MembershipEpoch };
-  }
+  const lastPong = answering.reduce<StorageControlPlaneContext['lastPong']>((table, segment) => withPong(table, pong(segment)), {});
   return {
     self: 'scp',
     members: { 0: members },
     membershipEpochs: { 0: 1 },
-    places: Object.fromEntries(Object.entries(AZ_OF).map(([id, azId]) => [id, { azId, node: `node:${azId}:${id}`, kind: 'full' as const }])),
+    places: { 0: Object.fromEntries(Object.entries(AZ_OF).map(([id, azId]) => [id, { azId, node: `node:${azId}:${id}`, kind: 'full' as const }])) },
     nodesByAz: { a: ['node:a:1', 'node:a:2', 'node:a:3'], b: ['node:b:1', 'node:b:2', 'node:b:3'], c: ['node:c:1', 'node:c:2', 'node:c:3'] },
     instances: ['writer'],
     checkPeriodMs: 500,
@@ -51,28 +56,28 @@ describe('Storage control plane: a second failure during a replacement', () => {
   const replacing: Change = { kind: 'replace', id: 'G', failed: 'F', replacement: 'G', phase: 'joint', hydratedAtLsn: 100 };
 
   it('starts a second replacement (D, in another AZ) while F→G is in force', () => {
-    const before = context(['A', 'B', 'C', 'D', 'E', 'F', 'G'], ['A', 'B', 'C', 'E'], { misses: { D: 3, F: 9 }, changes: { 0: [replacing] } });
+    const before = context(['A', 'B', 'C', 'D', 'E', 'F', 'G'], ['A', 'B', 'C', 'E'], { misses: missed({ D: 3, F: 9 }), changes: { 0: [replacing] } });
     const round = checkRound(before);
     expect(round.provisions).toMatchObject([{ pg: 0, azId: 'b', peers: ['A', 'B', 'C', 'E', 'F', 'G'] }]);
     expect(requests(round.sends)).toEqual([{ type: 'replaceSegment', from: 'scp', pg: 0, failed: 'D', replacement: 'seg:pg0:b:r1' }]);
     expect(round.context.changes[0]!.map((change) => change.id)).toEqual(['G', 'seg:pg0:b:r1']);
     // E, F's sibling, going too is an AZ loss, not a lone failure: no replacement for it.
-    const azLoss = context(['A', 'B', 'C', 'D', 'E', 'F', 'G'], ['A', 'B', 'C', 'D'], { misses: { E: 3, F: 9 }, changes: { 0: [replacing] } });
+    const azLoss = context(['A', 'B', 'C', 'D', 'E', 'F', 'G'], ['A', 'B', 'C', 'D'], { misses: missed({ E: 3, F: 9 }), changes: { 0: [replacing] } });
     expect(checkRound(azLoss).provisions).toEqual([]);
   });
 
   it('keeps at most two replacements active in a PG', () => {
     const second: Change = { kind: 'replace', id: 'H', failed: 'E', replacement: 'H', phase: 'joint' };
-    const before = context(['A', 'B', 'C', 'D', 'E', 'F', 'G', 'H'], ['A', 'B', 'D'], { misses: { C: 9, E: 9, F: 9 }, changes: { 0: [replacing, second] } });
+    const before = context(['A', 'B', 'C', 'D', 'E', 'F', 'G', 'H'], ['A', 'B', 'D'], { misses: missed({ C: 9, E: 9, F: 9 }), changes: { 0: [replacing, second] } });
     expect(checkRound(before).provisions).toEqual([]);
   });
 
   it('settles each on its own: forward once G holds what the members held, back if F answers first', () => {
     const hydrated = context(['A', 'B', 'C', 'D', 'E', 'F', 'G'], ['A', 'B', 'C', 'D', 'E', 'G'], { changes: { 0: [replacing] } });
     expect(requests(checkRound(hydrated).sends)).toContainEqual({ type: 'finishMembershipChange', from: 'scp', pg: 0, change: 'G', outcome: 'forward' });
-    const lagging: StorageControlPlaneContext = { ...hydrated, lastPong: { ...hydrated.lastPong, G: { ...hydrated.lastPong.G!, scl: 90 as Lsn } } };
+    const lagging: StorageControlPlaneContext = { ...hydrated, lastPong: withPong(hydrated.lastPong, pong('G', { scl: 90 as Lsn })) };
     expect(requests(checkRound(lagging).sends)).toEqual([]);
-    const returned = { ...lagging, lastPong: { ...lagging.lastPong, F: { ...lagging.lastPong.A!, from: 'F' } } };
+    const returned = { ...lagging, lastPong: withPong(lagging.lastPong, pong('F')) };
     expect(requests(checkRound(returned).sends)).toContainEqual({ type: 'finishMembershipChange', from: 'scp', pg: 0, change: 'G', outcome: 'back' });
   });
 });
@@ -81,17 +86,17 @@ describe('Storage control plane: the degraded 3/4 model (PROTOCOL §5 M3)', () =
   const six = ['A', 'B', 'C', 'D', 'E', 'F'];
 
   it('degrades once both members of one AZ missed degradeAfterMs, not before, and not for a lone failure', () => {
-    expect(requests(checkRound(context(six, ['A', 'B', 'C', 'D'], { misses: { E: 3, F: 3 } })).sends)).toEqual([
+    expect(requests(checkRound(context(six, ['A', 'B', 'C', 'D'], { misses: missed({ E: 3, F: 3 }) })).sends)).toEqual([
       { type: 'changeQuorumModel', from: 'scp', pg: 0, model: 'degraded', azMembers: ['E', 'F'] },
     ]);
-    expect(requests(checkRound(context(six, ['A', 'B', 'C', 'D'], { misses: { E: 2, F: 3 } })).sends)).toEqual([]);
+    expect(requests(checkRound(context(six, ['A', 'B', 'C', 'D'], { misses: missed({ E: 2, F: 3 }) })).sends)).toEqual([]);
     // The AZ is out and C as well: the writer could not install the joint configuration; wait.
-    expect(requests(checkRound(context(six, ['A', 'B', 'D'], { misses: { C: 1, E: 3, F: 3 } })).sends)).toEqual([]);
+    expect(requests(checkRound(context(six, ['A', 'B', 'D'], { misses: missed({ C: 1, E: 3, F: 3 }) })).sends)).toEqual([]);
   });
 
   it('goes back if the AZ answers before the switch, forward otherwise; the status then marks the PG degraded', () => {
     const degrading: Change = { kind: 'degrade', id: 'model:degraded', azMembers: ['E', 'F'], phase: 'joint' };
-    const finish = (answering: string[]) => requests(checkRound(context(six, answering, { misses: { E: 9, F: 9 }, changes: { 0: [degrading] } })).sends);
+    const finish = (answering: string[]) => requests(checkRound(context(six, answering, { misses: missed({ E: 9, F: 9 }), changes: { 0: [degrading] } })).sends);
     expect(finish(six)).toEqual([{ type: 'finishMembershipChange', from: 'scp', pg: 0, change: 'model:degraded', outcome: 'back' }]);
     expect(finish(['A', 'B', 'C', 'D'])).toEqual([{ type: 'finishMembershipChange', from: 'scp', pg: 0, change: 'model:degraded', outcome: 'forward' }]);
     const asked = context(six, [], { changes: { 0: [{ ...degrading, phase: 'finishing', outcome: 'forward' }] } });
@@ -106,7 +111,31 @@ describe('Storage control plane: the degraded 3/4 model (PROTOCOL §5 M3)', () =
     expect(requests(checkRound(context(four, ['A', 'B', 'C', 'D', 'E', 'F'], { degraded: { 0: ['E', 'F'] } })).sends)).toEqual([
       { type: 'changeQuorumModel', from: 'scp', pg: 0, model: 'restored', azMembers: ['E', 'F'] },
     ]);
-    const lone = checkRound(context(four, ['A', 'B', 'D'], { degraded: { 0: ['E', 'F'] }, misses: { C: 3, E: 9, F: 9 } }));
+    const lone = checkRound(context(four, ['A', 'B', 'D'], { degraded: { 0: ['E', 'F'] }, misses: missed({ C: 3, E: 9, F: 9 }) }));
     expect(requests(lone.sends)).toEqual([{ type: 'replaceSegment', from: 'scp', pg: 0, failed: 'C', replacement: 'seg:pg0:b:r1' }]);
+  });
+});
+
+describe('Storage control plane: per-PG tables', () => {
+  it('records a pong under its PG, copying only that PG table and leaving the others shared', () => {
+    const before = withPong(withPong({}, pong('A')), pong('K', { pg: 1 as PgId }));
+    const after = withPong(before, pong('B'));
+    expect(after[1]).toBe(before[1]);
+    expect(Object.keys(after[0]!)).toEqual(['A', 'B']);
+    expect(Object.keys(before[0]!)).toEqual(['A']);
+  });
+
+  it('counts misses per PG and pings every PG, in PG order, for the next round', () => {
+    const six = ['A', 'B', 'C', 'D', 'E', 'F'];
+    const other = ['K', 'L', 'M', 'N', 'O', 'P'];
+    const two = context(six, six, {
+      members: { 0: six, 1: other },
+      membershipEpochs: { 0: 1, 1: 1 },
+      misses: { 0: {}, 1: { K: 2 } },
+    });
+    const answered = other.filter((segment) => segment !== 'K').reduce((table, segment) => withPong(table, pong(segment, { pg: 1 as PgId })), two.lastPong);
+    const round = checkRound({ ...two, lastPong: answered });
+    expect(round.context.misses).toEqual({ 0: { A: 0, B: 0, C: 0, D: 0, E: 0, F: 0 }, 1: { K: 3, L: 0, M: 0, N: 0, O: 0, P: 0 } });
+    expect(round.sends.filter(({ message }) => message.type === 'healthPing').map(({ to }) => to)).toEqual([...six, ...other]);
   });
 });
