@@ -1,11 +1,13 @@
 /**
  * A persistent map from non-negative integer keys to positive numbers, as plain nested data: a
- * radix trie of three levels, so an update copies at most three small nodes and shares the rest.
+ * radix trie of three levels. An update copies one leaf (64 values), one span (64 leaf
+ * references) and the top record (one reference per span in use), and shares everything else.
  *
  * A segment keeps two per-record tables in it: the head LSN of each block's chain (SIGMOD'17 §3.2:
  * a page is materialised from its block chain) and the links of records held above its SCL
  * (SIGMOD'18 §2.3). A flat record would have to be copied whole on every record to keep old
- * snapshots intact; here a write costs the same at 100 keys and at 1,000,000.
+ * snapshots intact, O(keys) per write; here a write copies two 64-slot nodes and a top record of
+ * one slot per 4,096 keys in use (a PG's blocks, or the links above a hole, fill a few spans).
  *
  * Layout: the top level is a record keyed by `floor(key / 4096)` (sparse: a PG's blocks and LSNs
  * fill few spans); each holds 64 leaves (`null` where every key is absent), each leaf 64 values
@@ -56,8 +58,12 @@ export function intMapIsEmpty(map: IntMap): boolean {
   return true;
 }
 
-/** A map with `key` set to `value` (> 0); copies one span and one leaf, shares the rest. */
+/**
+ * A map with `key` set to `value`; copies one span and one leaf, shares the rest.
+ * @throws RangeError on a value that is not positive (0 marks an absent key).
+ */
 export function intMapSet<V extends number>(map: IntMap<V>, key: number, value: V): IntMap<V> {
+  if (!(value > 0)) throw new RangeError(`int map values must be positive, got ${value} for key ${key}`);
   const spanKey = spanOf(key);
   const leafKey = leafOf(key);
   const span = map[spanKey];

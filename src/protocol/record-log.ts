@@ -4,14 +4,15 @@
  * chunk the update did not touch.
  *
  * Layout: records sit in chunks of up to {@link CHUNK_RECORDS}, ascending by LSN. New records
- * almost always arrive above everything held (SIGMOD'17 §3.3: the writer ships its log in LSN
- * order), so they go to the open `tail` chunk: an append copies that small chunk and nothing else,
- * at 1,000 records as at 1,000,000. A full tail is sealed into the two-level `groups` directory,
- * copying the last group (at most {@link GROUP_CHUNKS} chunk references) and the list of groups
- * (one reference per 4,096 records) once per {@link CHUNK_RECORDS} appends. Sealed chunks are
- * never written again: a record arriving below the highest LSN (gossip filling a hole, SIGMOD'17
- * §4.2.2) copies the one chunk it joins, splitting it past twice its size; a rewrite of an LSN
- * range (truncation, garbage collection) rebuilds only the chunks whose records change.
+ * almost always arrive above everything held (the writer alone allocates LSNs, monotonically,
+ * SIGMOD'18 §2.1), so they go to the open `tail` chunk: an append copies that small chunk and
+ * nothing else, at 1,000 records as at 1,000,000. A full tail is sealed into the two-level
+ * `groups` directory, copying the last group (at most {@link GROUP_CHUNKS} chunk references) and
+ * the list of groups (one reference per 4,096 records) once per {@link CHUNK_RECORDS} appends.
+ * Sealed chunks are never written again: a record arriving below the highest LSN (gossip filling
+ * a hole, SIGMOD'17 §3.3 step 4) copies the one chunk it joins, split past twice its size, and the
+ * directory entries above it; a rewrite of an LSN range (truncation, garbage collection) rebuilds
+ * only the chunks whose records change, merging ones left small, and shares the rest.
  *
  * A lookup by LSN is a binary search over group boundaries, then chunk boundaries, then within a
  * chunk. Arrays and records only (STYLE rule 8), so a log serialises as JSON and deep-freezes.

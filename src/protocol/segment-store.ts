@@ -7,11 +7,11 @@
  * - persisting is idempotent (SIGMOD'18 §2.3: storage processing is idempotent);
  * - an annulled record (see `isAnnulled`, SIGMOD'17 §4.3) is never stored, counted in SCL,
  *   gossiped or materialised;
- * - garbage collection (SIGMOD'17 §3.3 step 7, §4.2.3; SIGMOD'18 §3.4) coalesces every record at
- *   or below `gcPoint` into one base record per block — the block's newest record there, its
- *   payload replaced by the whole page (`PagePayload`) and its block backlink cut — and drops the
- *   rest. `gcPoint` ≤ SCL, so the segment held all of them: it still "holds" every PG record ≤ SCL,
- *   some of them only inside a base page. A read below `gcPoint` can no longer be served.
+ * - garbage collection (SIGMOD'17 §3.3 steps 5 and 7, §4.2.3; SIGMOD'18 §3.4) coalesces every
+ *   record at or below `gcPoint` into one base record per block — the block's newest record there,
+ *   its payload replaced by the whole page (`PagePayload`) and its block backlink cut — and drops
+ *   the rest. `gcPoint` ≤ SCL, so the segment held all of them: it still "holds" every PG record
+ *   ≤ SCL, some of them only inside a base page. A read below `gcPoint` can no longer be served.
  *
  * The store is a persistent value. Every update takes a store and returns a new one with its
  * result (`{ store, stored }`, `{ store, dropped }`), and never writes into the store, records or
@@ -150,8 +150,8 @@ export function persistStoredRecords<Payload>(store: SegmentStore<Payload>, reco
 
 /**
  * What a gossip peer complete to `peerScl` is missing, as far as this segment knows: every held
- * record above `peerScl`, ascending, at most `maxCount` (SIGMOD'17 §4.2.2: segments gossip to fill
- * holes; records in (sclA, sclB] plus any held above sclB).
+ * record above `peerScl`, ascending, at most `maxCount` (SIGMOD'17 §3.3 step 4: segments gossip
+ * to fill holes; records in (sclA, sclB] plus any held above sclB).
  */
 export function recordsAbove<Payload>(store: SegmentStore<Payload>, peerScl: Lsn, maxCount: number): StoredRecord<Payload>[] {
   return recordsAfter(store.log, peerScl, maxCount);
@@ -272,12 +272,12 @@ export function collectGarbage<Payload>(store: SegmentStore<Payload>, gcPoint: L
 }
 
 /**
- * Full-segment repair from a block baseline (SIGMOD'18 §4.2: a new or lagging segment is hydrated
- * from a peer): a peer that has collected past this segment's SCL sends its base pages above that
- * SCL and its baseline. The segment takes the bases, moves its SCL up to the baseline (it now
- * holds every record at or below the GC point, inside a base page or in its own log) and coalesces
- * its own older records with them. Returns the new store and the number of own records dropped;
- * the same store if it is already at or past the baseline.
+ * Full-segment repair from a block baseline (SIGMOD'18 §4.2): a peer that has collected past this
+ * segment's SCL sends its base pages above that SCL and its baseline. The segment takes the bases,
+ * moves its SCL up to the baseline (it now holds every record at or below the GC point, inside a
+ * base page or in its own log) and coalesces its own older records with them. Returns the new
+ * store and the number of own records dropped; the same store if it is already at or past the
+ * baseline.
  */
 export function installBaseline<Payload>(store: SegmentStore<Payload>, baseline: Baseline, bases: readonly StoredRecord<Payload>[]): Collected<Payload> {
   if (baseline.gcPoint <= store.gcPoint || sclOf(store) >= baseline.gcPoint) return { store, dropped: 0 };
