@@ -10,7 +10,7 @@
 import { freeze } from 'immer';
 import type { EventObject } from 'xstate';
 import { describe, expect, it } from 'vitest';
-import type { RedoPayload, RedoRecord, WireMessage } from '../../models/messages.js';
+import type { GossipPullMessage, RedoPayload, RedoRecord, WireMessage } from '../../models/messages.js';
 import type { SegmentContext, SegmentEvent, SegmentInput } from '../../models/segment.machine.js';
 import { segmentMachine } from '../../models/segment.machine.js';
 import type { Effect } from '../../src/explore/stepped-actor.js';
@@ -121,7 +121,7 @@ describe('Segment: transitions are pure (models/segment.machine.ts)', () => {
     expect(sclOf(s0.context.store)).toBe(0);
 
     // Gossip: answer a lagging peer, pull from the next one, take records above a hole.
-    const pull = { type: 'gossipPull', from: PEER, pg: 0, scl: 4, membershipEpoch: 1, truncations: [] } as const;
+    const pull: GossipPullMessage = { type: 'gossipPull', from: PEER, pg: 0 as PgId, scl: 4 as Lsn, membershipEpoch: 1 as MembershipEpoch, truncations: [] };
     expect(sent(segment.step(pull), 'gossipPush')).toMatchObject([{ records: records(5, 12).map((record) => ({ lsn: record.lsn })) }]);
     expect(sent(segment.step({ type: 'gossipTick' }), 'gossipPull')).toHaveLength(1);
     const mrplByInstance = { [WRITER]: { mrplLsn: 1 as Lsn, idleTicks: 0 } };
@@ -164,18 +164,23 @@ describe('Segment: transitions are pure (models/segment.machine.ts)', () => {
     expect(sent(truncated, 'truncateAck')).toMatchObject([{ scl: 23 }]);
     const opened = segment.step({ type: 'recoveryOpen', from: WRITER, pg: 0 as PgId, volumeEpoch: 3 as VolumeEpoch, anchorLsn: 0 as Lsn });
     expect(sent(opened, 'recoveryState')).toMatchObject([{ scl: 23, gcPoint: 22, truncations: [range] }]);
+    // A peer carries the range of a recovery this segment missed: learnt first, then answered from.
+    const missed = { volumeEpoch: 3 as VolumeEpoch, fromLsn: 23 as Lsn, toLsn: 100 as Lsn };
+    const learnt = segment.step({ ...pull, scl: 30 as Lsn, truncations: [range, missed] });
+    expect(observed(learnt, 'truncationApplied')).toMatchObject([{ volumeEpoch: 3, droppedLsns: [23], scl: 22 }]);
+    expect(sent(learnt, 'gossipPush')).toMatchObject([{ scl: 22, records: [], truncations: [range, missed] }]);
 
     // Membership, health, a slow disk.
     const config = { pg: 0 as PgId, membershipEpoch: 2 as MembershipEpoch, members: [SELF, PEER], write: kOfN(1, [SELF, PEER] as never), read: kOfN(1, [SELF, PEER] as never) };
     expect(sent(segment.step({ type: 'membershipChange', from: WRITER, config }), 'membershipAck')).toMatchObject([{ membershipEpoch: 2 }]);
     expect(segment.context.peers).toEqual([PEER]);
-    expect(sent(segment.step({ type: 'healthPing', from: 'scp', round: 7 }), 'segmentPong')).toMatchObject([{ round: 7, scl: 23 }]);
+    expect(sent(segment.step({ type: 'healthPing', from: 'scp', round: 7 }), 'segmentPong')).toMatchObject([{ round: 7, scl: 22 }]);
     segment.step({ type: 'slowDisk', factor: 5 });
     expect(segment.context.diskSlowFactor).toBe(5);
 
     // A crash loses the queued batch and the read in flight, and keeps the hot log.
     segment.step(writeBatch(25, 26, 3, 2));
-    segment.step({ type: 'readPage', from: WRITER, requestId: 2, pg: 0 as PgId, blockId: 2, readPoint: 23 as Lsn, volumeEpoch: 3 as VolumeEpoch });
+    segment.step({ type: 'readPage', from: WRITER, requestId: 2, pg: 0 as PgId, blockId: 2, readPoint: 22 as Lsn, volumeEpoch: 3 as VolumeEpoch });
     const beforeCrash = segment.snapshot;
     segment.step({ type: 'crash' });
     expect(segment.snapshot.value).toBe('down');
