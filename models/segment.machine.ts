@@ -25,10 +25,15 @@
  * waits a whole lease before collecting, so every live instance has reported again. Staging to S3
  * is modelled as a point only (the log up to the SCL at each tick counts as staged).
  *
- * The hot log is a `SegmentStore` (src/protocol/segment-store.ts), owner-private and updated in
- * place so an append costs the same at any log size; snapshots are therefore valid until the next
- * transition (the explorer clones before stepping). Disk latency jitter comes from a table of
- * samples the kernel drew for the segment's storage node: the machine itself never draws chance.
+ * Every transition is a pure function of (snapshot, event): no action or guard writes into the
+ * context, event or params it is given. The disk queue, pending reads and read-point tables are
+ * replaced by copies (spreads), and the hot log is a persistent `SegmentStore`
+ * (src/protocol/segment-store.ts) whose updates return a new store sharing all but a few small
+ * nodes with the old one, so an append still costs the same at any log size. An old snapshot
+ * therefore stays valid forever: the explorer steps it again, the viewer scrubs back to it, and
+ * nothing needs cloning (docs/determinism.md; test/models/segment-purity.test.ts steps every
+ * event on a deep-frozen snapshot). Disk latency jitter comes from a table of samples the kernel
+ * drew for the segment's storage node: the machine itself never draws chance.
  */
 import { assign, enqueueActions, setup } from 'xstate';
 import type { Lsn, MembershipEpoch, PgId, VolumeEpoch } from '../src/protocol/ids.js';
@@ -54,6 +59,7 @@ import {
   installBaseline,
   persistRecords,
   persistStoredRecords,
+  recordAt,
   recordsAbove,
   sclOf,
   truncate,
@@ -123,7 +129,7 @@ export interface SegmentContext {
   peers: readonly string[];
   volumeEpoch: VolumeEpoch;
   membershipEpoch: MembershipEpoch;
-  /** The hot log: survives crashes. Owner-private, updated in place. */
+  /** The hot log: survives crashes. A persistent value, replaced (never written into) by each update. */
   store: SegmentStore<RedoPayload>;
   /** Page reads being served (their timer ids). Lost on crash. */
   pendingReads: string[];
@@ -199,7 +205,8 @@ function epochAdopted(context: SegmentContext, volumeEpoch: number, via: EpochAd
   return { kind: 'epochAdopted', segment: context.self, pg: context.pg, volumeEpochBefore: context.volumeEpoch, volumeEpoch, via };
 }
 
-function truncationApplied(context: SegmentContext, range: TruncationRange, dropped: readonly Lsn[]): TruncationAppliedObservation {
+/** The observation of a truncation, with the SCL of `store`, the store after it. */
+function truncationApplied(context: SegmentContext, store: SegmentStore, range: TruncationRange, dropped: readonly Lsn[]): TruncationAppliedObservation {
   return {
     kind: 'truncationApplied',
     segment: context.self,
@@ -208,8 +215,13 @@ function truncationApplied(context: SegmentContext, range: TruncationRange, drop
     fromLsn: range.fromLsn,
     toLsn: range.toLsn,
     droppedLsns: dropped,
-    scl: sclOf(context.store),
+    scl: sclOf(store),
   };
+}
+
+/** The records `store` holds at `lsns` (just persisted there), for a `persisted` observation. */
+function recordsAt(store: SegmentStore<RedoPayload>, lsns: readonly Lsn[]): StoredRecord<RedoPayload>[] {
+  return lsns.map((lsn) => recordAt(store, lsn) as StoredRecord<RedoPayload>);
 }
 
 /** The answer to a storage health check from a segment in `state`. */
@@ -273,13 +285,13 @@ export const segmentMachine = segmentBase.extend({
               records: event.records as readonly StoredRecord<RedoPayload>[],
               ...(event.baseline === undefined ? {} : { baseline: event.baseline }),
             };
-      context.diskQueue.push(pending);
+      enqueue.assign({ diskQueue: [...context.diskQueue, pending] });
       // A newer volume epoch means a new writer recovered the volume: adopt it (fence older ones).
       if (event.type === 'writeBatch' && event.volumeEpoch > context.volumeEpoch) {
         enqueue.assign({ volumeEpoch: event.volumeEpoch });
         enqueue({ type: 'observe', params: epochAdopted(context, event.volumeEpoch, 'write') });
       }
-      if (context.diskQueue.length === 1) {
+      if (context.diskQueue.length === 0) {
         // The disk was idle: this batch starts an IO on its own.
         enqueue.assign({ diskInFlight: 1 });
         enqueue.raise({ type: 'diskDone' }, { delay: nextDiskDelayMs(context), id: SEGMENT_DISK_TIMER });
@@ -291,8 +303,10 @@ export const segmentMachine = segmentBase.extend({
      * next IO takes whatever queued meanwhile.
      */
     persistGroup: segmentBase.enqueueActions(({ context, enqueue }) => {
-      const group = context.diskQueue.splice(0, Math.max(1, context.diskInFlight));
-      const { store } = context;
+      const inFlight = Math.max(1, context.diskInFlight);
+      const group = context.diskQueue.slice(0, inFlight);
+      const waiting = context.diskQueue.slice(inFlight);
+      let { store } = context;
       const acks: Record<string, { volumeEpoch: VolumeEpoch; lsnLast: Lsn }> = {};
       let batches = 0;
       let gossiped = 0;
@@ -304,10 +318,12 @@ export const segmentMachine = segmentBase.extend({
           enqueue({ type: 'send', params: { to: pending.source, message } });
         } else if (pending.via === 'write') {
           batches++;
-          const lsns = persistRecords(store, pending.records, pending.volumeEpoch);
+          const persisted = persistRecords(store, pending.records, pending.volumeEpoch);
+          store = persisted.store;
+          const lsns = persisted.stored;
           enqueue({
             type: 'observe',
-            params: { kind: 'persisted', segment: context.self, pg: context.pg, source: pending.source, via: 'write', volumeEpoch: pending.volumeEpoch, segmentVolumeEpoch: context.volumeEpoch, lsns, scl: sclOf(store) },
+            params: { kind: 'persisted', segment: context.self, pg: context.pg, source: pending.source, via: 'write', volumeEpoch: pending.volumeEpoch, segmentVolumeEpoch: context.volumeEpoch, lsns, scl: sclOf(store), records: recordsAt(store, lsns) },
           });
           const last = pending.records[pending.records.length - 1]?.lsn ?? (0 as Lsn);
           const ack = acks[pending.source];
@@ -317,14 +333,16 @@ export const segmentMachine = segmentBase.extend({
           let records = pending.records as readonly StoredRecord<RedoPayload>[];
           if (pending.baseline !== undefined) {
             const { gcPoint } = pending.baseline;
-            installBaseline(store, pending.baseline, records.filter((record) => record.lsn <= gcPoint));
+            store = installBaseline(store, pending.baseline, records.filter((record) => record.lsn <= gcPoint)).store;
             records = records.filter((record) => record.lsn > gcPoint);
           }
-          const storedByEpoch = persistStoredRecords(store, records);
+          const persisted = persistStoredRecords(store, records);
+          store = persisted.store;
+          const { storedByEpoch } = persisted;
           for (const [epoch, lsns] of Object.entries(storedByEpoch)) {
             enqueue({
               type: 'observe',
-              params: { kind: 'persisted', segment: context.self, pg: context.pg, source: pending.source, via: 'gossip', volumeEpoch: Number(epoch), segmentVolumeEpoch: context.volumeEpoch, lsns, scl: sclOf(store) },
+              params: { kind: 'persisted', segment: context.self, pg: context.pg, source: pending.source, via: 'gossip', volumeEpoch: Number(epoch), segmentVolumeEpoch: context.volumeEpoch, lsns, scl: sclOf(store), records: recordsAt(store, lsns) },
             });
           }
         }
@@ -335,15 +353,17 @@ export const segmentMachine = segmentBase.extend({
       }
       const next = { ...context, diskSampleIndex: context.diskSampleIndex + 1 };
       enqueue.assign({
+        store,
+        diskQueue: waiting,
         diskSampleIndex: next.diskSampleIndex,
-        diskInFlight: context.diskQueue.length,
+        diskInFlight: waiting.length,
         stats: {
           ...context.stats,
           batchesPersisted: context.stats.batchesPersisted + batches,
           recordsFromGossip: context.stats.recordsFromGossip + gossiped,
         },
       });
-      if (context.diskQueue.length > 0) {
+      if (waiting.length > 0) {
         enqueue.raise({ type: 'diskDone' }, { delay: nextDiskDelayMs(next), id: SEGMENT_DISK_TIMER });
       }
     }),
@@ -428,11 +448,14 @@ export const segmentMachine = segmentBase.extend({
     /** Learns truncation ranges a peer holds and this segment missed (it was down during a recovery). */
     learnTruncations: segmentBase.enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== 'gossipPull' && event.type !== 'gossipPush') return;
+      let { store } = context;
       for (const range of event.truncations) {
-        if (holdsTruncation(context.store, range)) continue;
-        const dropped = truncate(context.store, range);
-        enqueue({ type: 'observe', params: truncationApplied(context, range, dropped) });
+        if (holdsTruncation(store, range)) continue;
+        const truncated = truncate(store, range);
+        store = truncated.store;
+        enqueue({ type: 'observe', params: truncationApplied(context, store, range, truncated.dropped) });
       }
+      if (store !== context.store) enqueue.assign({ store });
     }),
     /**
      * A recovery read (PROTOCOL §5 R1 step 2): adopt the new volume epoch first — from now on older
@@ -466,11 +489,14 @@ export const segmentMachine = segmentBase.extend({
         enqueue.assign({ volumeEpoch: event.volumeEpoch });
         enqueue({ type: 'observe', params: epochAdopted(context, event.volumeEpoch, 'truncate') });
       }
-      if (!holdsTruncation(context.store, event.range)) {
-        const dropped = truncate(context.store, event.range);
-        enqueue({ type: 'observe', params: truncationApplied(context, event.range, dropped) });
+      let { store } = context;
+      if (!holdsTruncation(store, event.range)) {
+        const truncated = truncate(store, event.range);
+        store = truncated.store;
+        enqueue.assign({ store });
+        enqueue({ type: 'observe', params: truncationApplied(context, store, event.range, truncated.dropped) });
       }
-      const message: WireMessage = { type: 'truncateAck', from: context.self, pg: context.pg, volumeEpoch: event.volumeEpoch, scl: sclOf(context.store) };
+      const message: WireMessage = { type: 'truncateAck', from: context.self, pg: context.pg, volumeEpoch: event.volumeEpoch, scl: sclOf(store) };
       enqueue({ type: 'send', params: { to: event.from, message } });
     }),
     /**
@@ -542,7 +568,7 @@ export const segmentMachine = segmentBase.extend({
      * min(PGMRPL, staged point), then stage up to the SCL for the next tick.
      */
     collectAndStage: segmentBase.enqueueActions(({ context, enqueue }) => {
-      const { store } = context;
+      let { store } = context;
       const table: SegmentContext['mrplByInstance'] = {};
       let pgMrpl = Number.POSITIVE_INFINITY;
       for (const [instance, entry] of Object.entries(context.mrplByInstance)) {
@@ -557,7 +583,7 @@ export const segmentMachine = segmentBase.extend({
       let dropped = 0;
       if (ticks > context.mrplLeaseTicks && Number.isFinite(pgMrpl) && target > store.gcPoint) {
         const before = store.gcPoint;
-        dropped = collectGarbage(store, target);
+        ({ store, dropped } = collectGarbage(store, target));
         if (store.gcPoint !== before) {
           enqueue({
             type: 'observe',
@@ -567,6 +593,7 @@ export const segmentMachine = segmentBase.extend({
       }
       const history = Number.isFinite(pgMrpl) ? [...context.mrplHistory, pgMrpl as Lsn].slice(-context.mrplLeaseTicks) : context.mrplHistory;
       enqueue.assign({
+        store,
         mrplByInstance: table,
         mrplHistory: history,
         stagedLsn: sclOf(store),

@@ -100,8 +100,8 @@ export {
   isAnnulled,
 } from './protocol/index.js';
 export type { Lsn, PgId, SegmentId, VolumeEpoch, MembershipEpoch, LogRecord, QuorumConfig, QuorumPredicate, TruncationRange } from './protocol/index.js';
-export { blockChainAt, createSegmentStore, persistRecords, recordsAbove, sclOf } from './protocol/segment-store.js';
-export type { SegmentStore } from './protocol/segment-store.js';
+export { blockChainAt, createSegmentStore, heldRecords, persistRecords, recordAt, recordsAbove, sclOf } from './protocol/segment-store.js';
+export type { Persisted, SegmentStore } from './protocol/segment-store.js';
 export { blockOfKey, materializePage, pgOfKey } from './protocol/pages.js';
 export type { PageLayout } from './protocol/pages.js';
 export type { Observation } from './protocol/observations.js';

@@ -94,9 +94,12 @@ function assembly(pgCount: number): { wallMs: number; heapMb: number } {
   return { wallMs, heapMb };
 }
 
-/** Wall µs per appended record in a segment store that already holds `preload` records. */
+/**
+ * Wall µs per appended record in a segment store that already holds `preload` records. Each append
+ * returns a new store (the old one stays valid), as a segment's transition does.
+ */
 function appendCostUs(preload: number): number {
-  const store = createSegmentStore(0 as PgId);
+  let store = createSegmentStore(0 as PgId);
   const record = (lsn: number): LogRecord => ({
     lsn: lsn as Lsn,
     pg: 0 as PgId,
@@ -108,10 +111,10 @@ function appendCostUs(preload: number): number {
     mtrId: lsn,
     isCommit: false,
   });
-  for (let lsn = 1; lsn <= preload; lsn++) persistRecords(store, [record(lsn)], 1 as VolumeEpoch);
+  for (let lsn = 1; lsn <= preload; lsn++) store = persistRecords(store, [record(lsn)], 1 as VolumeEpoch).store;
   const measured = 100_000;
   const start = performance.now();
-  for (let lsn = preload + 1; lsn <= preload + measured; lsn++) persistRecords(store, [record(lsn)], 1 as VolumeEpoch);
+  for (let lsn = preload + 1; lsn <= preload + measured; lsn++) store = persistRecords(store, [record(lsn)], 1 as VolumeEpoch).store;
   return ((performance.now() - start) * 1000) / measured;
 }
 

@@ -14,10 +14,12 @@
  *
  * Vacuous when no segment ever moved its GC point.
  */
+import { LSN_ZERO } from '../protocol/ids.js';
 import type { Observation } from '../protocol/observations.js';
 import { materializePage } from '../protocol/pages.js';
 import type { PagePayload } from '../protocol/pages.js';
 import type { SegmentStore } from '../protocol/segment-store.js';
+import { basesAbove } from '../protocol/segment-store.js';
 import type { PropertyResult } from './property.js';
 import { FIRST_VIOLATIONS_KEPT, createTally } from './property.js';
 
@@ -96,11 +98,9 @@ export function createGcSafetyJudge(): GcSafetyJudge {
       const baseViolations: string[] = [];
       for (const { id, store } of segments) {
         if (store.gcPoint === 0) continue;
-        for (const lsn of store.lsns) {
-          if (lsn > store.gcPoint) break;
-          const record = store.records[lsn];
-          const payload = record?.payload as PagePayload | undefined;
-          if (record === undefined || payload?.kind !== 'page') continue;
+        for (const record of basesAbove(store, LSN_ZERO)) {
+          const payload = record.payload as PagePayload | undefined;
+          if (payload?.kind !== 'page') continue;
           const expected = oracle(store.pg, record.blockId, store.gcPoint);
           const got = materializePage([record]);
           const keys = new Set([...Object.keys(expected), ...Object.keys(got)]);

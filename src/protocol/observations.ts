@@ -7,6 +7,7 @@
  * commit acks) are judged against what segments say they persisted (PROTOCOL §4).
  */
 import type { QuorumPredicate } from './quorum.js';
+import type { StoredRecord } from './recovery.js';
 
 /** The writer allocated an MTR's LSNs (S1, S2). */
 export interface AllocatedObservation {
@@ -49,6 +50,13 @@ export interface PersistedObservation {
   segmentVolumeEpoch: number;
   lsns: readonly number[];
   scl: number;
+  /**
+   * The records of `lsns` as persisted (stamped with their volume epoch), in the same order. A
+   * segment's store is a persistent value and a live actor publishes its new snapshot only after
+   * its step, so whoever keeps the records (the record archive that judges S10 and S14) takes them
+   * from here, not from the store. Judge tests that need no records leave it out.
+   */
+  records?: readonly StoredRecord[];
 }
 
 /** A segment adopted a newer volume epoch: from now on it rejects older writers (S8, fence first). */

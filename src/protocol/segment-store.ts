@@ -1,56 +1,69 @@
 /**
  * A segment's persisted state: its hot log of one PG's records, its SCL, its truncation ranges,
- * and the page view materialised from block chains (PROTOCOL §2.3–2.6; SIGMOD'17 §3.3).
+ * and the page view materialised from block chains (SIGMOD'17 §3.3, §4.2; SIGMOD'18 §2.3).
  *
  * Invariants:
  * - the segment holds every non-annulled record of its PG with LSN ≤ scl (SIGMOD'18 §2.3);
  * - persisting is idempotent (SIGMOD'18 §2.3: storage processing is idempotent);
- * - an annulled record (R2 rule, see `isAnnulled`) is never stored, counted in SCL, gossiped or
- *   materialised (S9);
- * - garbage collection (PROTOCOL §2.6 activity 7, §2.7, §5 V11) coalesces every record at or below
- *   `gcPoint` into one base record per block — the block's newest record there, its payload
- *   replaced by the whole page (`PagePayload`) and its block backlink cut — and drops the rest.
- *   `gcPoint` ≤ SCL, so the segment held all of them: it still "holds" every PG record ≤ SCL,
- *   some of them only inside a base page. A read below `gcPoint` can no longer be served.
+ * - an annulled record (see `isAnnulled`, SIGMOD'17 §4.3) is never stored, counted in SCL,
+ *   gossiped or materialised;
+ * - garbage collection (SIGMOD'17 §3.3 steps 5 and 7, §4.2.3; SIGMOD'18 §3.4) coalesces every
+ *   record at or below `gcPoint` into one base record per block — the block's newest record there,
+ *   its payload replaced by the whole page (`PagePayload`) and its block backlink cut — and drops
+ *   the rest. `gcPoint` ≤ SCL, so the segment held all of them: it still "holds" every PG record
+ *   ≤ SCL, some of them only inside a base page. A read below `gcPoint` can no longer be served.
  *
- * Appending costs the same at 1,000 and at 1,000,000 records: the store is owner-private and
- * mutated in place (records by LSN, an ascending LSN list that records almost always join at its
- * end, the SCL chain of `watermarks.ts`), never copied per record. It stays plain,
- * JSON-serialisable data; a caller that keeps old snapshots (the explorer) must `structuredClone`
- * it before stepping.
+ * The store is a persistent value. Every update takes a store and returns a new one with its
+ * result (`{ store, stored }`, `{ store, dropped }`), and never writes into the store, records or
+ * arrays it was given: a segment's transition is a pure function of its snapshot and the event,
+ * so the explorer can step one snapshot twice and the viewer can scrub back to an old one
+ * (docs/determinism.md). Copying the log per record would make that cost O(log size), so the
+ * store is built from structurally shared parts that an update copies only a few small nodes of:
+ * - `log` (record-log.ts): records by LSN in chunks of 64 under a two-level directory. An append
+ *   copies the open tail chunk; sealing a full tail copies one group of chunk references; a record
+ *   filling a hole copies the chunk it joins; truncation and garbage collection rebuild the chunks
+ *   they change and share the rest;
+ * - `latestByBlock` and the SCL chain's links (int-map.ts): radix tries of three levels, so moving
+ *   a block's head or adding a link copies at most three small nodes; a record that extends the
+ *   SCL shares the links unchanged (watermarks.ts `receiveRecord`).
+ * Appending therefore costs the same at 1,000 and at 1,000,000 records (`aurora-actors bench`,
+ * "hot-log append"). Everything is plain records and arrays (STYLE rule 8): a store serialises as
+ * JSON and can be deep-frozen.
  */
-import type { Lsn, PgId, VolumeEpoch } from './ids.js';
+import type { BlockId, Lsn, PgId, VolumeEpoch } from './ids.js';
 import { LSN_ZERO } from './ids.js';
+import type { IntMap } from './int-map.js';
+import { emptyIntMap, intMapDelete, intMapGet, intMapSet } from './int-map.js';
 import type { LogRecord } from './lsn.js';
 import type { PagePayload } from './pages.js';
 import { materializePage } from './pages.js';
+import type { RecordLog } from './record-log.js';
+import { emptyLog, forEachAbove, lastAtOrBelow, lastRecord, putRecord, recordAtLsn, recordsAfter, rewriteRange } from './record-log.js';
 import type { StoredRecord, TruncationRange } from './recovery.js';
 import { addTruncation, isAnnulled } from './recovery.js';
 import type { SclState } from './watermarks.js';
 import { createSclState, receiveRecord } from './watermarks.js';
 
-/** One segment's persisted log. Owner-private, mutated in place (see the file header). */
+/** One segment's persisted log: an immutable value (see the file header). */
 export interface SegmentStore<Payload = unknown> {
   readonly pg: PgId;
-  /** Persisted, non-annulled records by LSN. */
-  records: Record<number, StoredRecord<Payload>>;
-  /** The LSNs of `records`, ascending. */
-  lsns: Lsn[];
+  /** Persisted, non-annulled records, ascending by LSN. */
+  readonly log: RecordLog<StoredRecord<Payload>>;
   /** SCL and the links of records held above it. */
-  chain: SclState;
-  /** Latest held LSN of each block, the head of its block chain. */
-  latestByBlock: Record<number, Lsn>;
-  /** Epoch-versioned truncation ranges received (PROTOCOL §5 R2). */
-  truncations: TruncationRange[];
+  readonly chain: SclState;
+  /** Latest held LSN of each block (by block id), the head of its block chain. */
+  readonly latestByBlock: IntMap<Lsn>;
+  /** Epoch-versioned truncation ranges received (SIGMOD'17 §4.3), by volume epoch. */
+  readonly truncations: readonly TruncationRange[];
   /** Records at or below it are coalesced into base pages (0: nothing collected yet). */
-  gcPoint: Lsn;
+  readonly gcPoint: Lsn;
   /** The PG's last record at or below `gcPoint`: where the SCL chain resumes above it. */
-  lastPgLsnAtGc: Lsn;
+  readonly lastPgLsnAtGc: Lsn;
 }
 
 /** Creates an empty store for one PG. */
 export function createSegmentStore<Payload = unknown>(pg: PgId): SegmentStore<Payload> {
-  return { pg, records: {}, lsns: [], chain: createSclState(), latestByBlock: {}, truncations: [], gcPoint: LSN_ZERO, lastPgLsnAtGc: LSN_ZERO };
+  return { pg, log: emptyLog(), chain: createSclState(), latestByBlock: emptyIntMap(), truncations: [], gcPoint: LSN_ZERO, lastPgLsnAtGc: LSN_ZERO };
 }
 
 /** The segment's SCL. */
@@ -60,78 +73,96 @@ export function sclOf(store: SegmentStore): Lsn {
 
 /** Number of records held. */
 export function recordCount(store: SegmentStore): number {
-  return store.lsns.length;
+  return store.log.count;
 }
 
 /** Highest LSN held, or 0. */
 export function highestLsn(store: SegmentStore): Lsn {
-  return store.lsns[store.lsns.length - 1] ?? LSN_ZERO;
+  return lastRecord(store.log)?.lsn ?? LSN_ZERO;
+}
+
+/** The record held at `lsn` (a base page at or below the GC point), or undefined. O(log n). */
+export function recordAt<Payload>(store: SegmentStore<Payload>, lsn: Lsn): StoredRecord<Payload> | undefined {
+  return recordAtLsn(store.log, lsn);
+}
+
+/** Every record held, ascending by LSN (a fresh array; the records are shared). */
+export function heldRecords<Payload>(store: SegmentStore<Payload>): StoredRecord<Payload>[] {
+  return recordsAfter(store.log, LSN_ZERO, store.log.count);
+}
+
+/** A store and the LSNs an update newly stored. */
+export interface Persisted<Payload> {
+  readonly store: SegmentStore<Payload>;
+  readonly stored: Lsn[];
 }
 
 /**
- * Persists records delivered at `volumeEpoch` and advances SCL. Returns the LSNs newly stored
- * (duplicates, records of another PG and annulled records are skipped).
+ * Persists records delivered at `volumeEpoch` and advances SCL. Returns the new store and the
+ * LSNs newly stored (duplicates, records of another PG and annulled records are skipped); the
+ * same store if none was.
  */
-export function persistRecords<Payload>(
-  store: SegmentStore<Payload>,
-  records: readonly LogRecord<Payload>[],
-  volumeEpoch: VolumeEpoch,
-): Lsn[] {
+export function persistRecords<Payload>(store: SegmentStore<Payload>, records: readonly LogRecord<Payload>[], volumeEpoch: VolumeEpoch): Persisted<Payload> {
   const stored: Lsn[] = [];
+  let { log, chain, latestByBlock } = store;
   for (const record of records) {
     // At or below the GC point the segment already holds everything, coalesced (file header).
-    if (record.pg !== store.pg || record.lsn <= store.gcPoint || store.records[record.lsn] !== undefined) continue;
+    if (record.pg !== store.pg || record.lsn <= store.gcPoint) continue;
+    const last = lastRecord(log);
+    if (last !== undefined && record.lsn <= last.lsn && recordAtLsn(log, record.lsn) !== undefined) continue;
     const held: StoredRecord<Payload> = { ...record, volumeEpoch };
     if (store.truncations.length > 0 && isAnnulled(held, store.truncations)) continue;
-    store.records[record.lsn] = held;
-    insertAscending(store.lsns, record.lsn);
-    const latest = store.latestByBlock[record.blockId];
-    if (latest === undefined || latest < record.lsn) store.latestByBlock[record.blockId] = record.lsn;
-    receiveRecord(store.chain, record);
+    log = putRecord(log, held);
+    latestByBlock = withBlockHead(latestByBlock, record.blockId, record.lsn);
+    chain = receiveRecord(chain, record);
     stored.push(record.lsn);
   }
-  return stored;
+  return { store: stored.length === 0 ? store : { ...store, log, chain, latestByBlock }, stored };
 }
 
-/** Inserts into an ascending list; records nearly always arrive in order, so this is O(1). */
-function insertAscending(list: Lsn[], value: Lsn): void {
-  let index = list.length;
-  while (index > 0 && (list[index - 1] as Lsn) > value) index--;
-  if (index === list.length) list.push(value);
-  else list.splice(index, 0, value);
+/** The block heads with `lsn` as the head of `blockId` if it is newer than the one held. */
+function withBlockHead(heads: IntMap<Lsn>, blockId: BlockId, lsn: Lsn): IntMap<Lsn> {
+  const latest = intMapGet(heads, blockId);
+  return latest === undefined || latest < lsn ? intMapSet(heads, blockId, lsn) : heads;
 }
 
-/** Index of the first LSN in `list` greater than `value` (binary search). */
-function upperBound(list: readonly Lsn[], value: number): number {
-  let low = 0;
-  let high = list.length;
-  while (low < high) {
-    const mid = (low + high) >> 1;
-    if ((list[mid] as Lsn) <= value) low = mid + 1;
-    else high = mid;
+/** A store and the LSNs persisted, grouped by the volume epoch they were first written at. */
+export interface PersistedByEpoch<Payload> {
+  readonly store: SegmentStore<Payload>;
+  readonly storedByEpoch: Record<number, Lsn[]>;
+}
+
+/**
+ * Persists records that already carry the volume epoch they were first written at (gossip copies
+ * them between peers unchanged). Returns the new store and the LSNs newly stored, by volume epoch.
+ */
+export function persistStoredRecords<Payload>(store: SegmentStore<Payload>, records: readonly StoredRecord<Payload>[]): PersistedByEpoch<Payload> {
+  const storedByEpoch: Record<number, Lsn[]> = {};
+  let next = store;
+  for (const record of records) {
+    const persisted = persistRecords(next, [record], record.volumeEpoch);
+    next = persisted.store;
+    if (persisted.stored.length === 0) continue;
+    (storedByEpoch[record.volumeEpoch] ??= []).push(...persisted.stored);
   }
-  return low;
+  return { store: next, storedByEpoch };
 }
 
 /**
  * What a gossip peer complete to `peerScl` is missing, as far as this segment knows: every held
- * record above `peerScl`, ascending, at most `maxCount` (PROTOCOL §2.6: records in (sclA, sclB]
- * plus any held above sclB).
+ * record above `peerScl`, ascending, at most `maxCount` (SIGMOD'17 §3.3 step 4: segments gossip
+ * to fill holes; records in (sclA, sclB] plus any held above sclB).
  */
 export function recordsAbove<Payload>(store: SegmentStore<Payload>, peerScl: Lsn, maxCount: number): StoredRecord<Payload>[] {
-  const start = upperBound(store.lsns, peerScl);
-  const end = Math.min(store.lsns.length, start + maxCount);
-  const result: StoredRecord<Payload>[] = [];
-  for (let i = start; i < end; i++) result.push(store.records[store.lsns[i] as Lsn] as StoredRecord<Payload>);
-  return result;
+  return recordsAfter(store.log, peerScl, maxCount);
 }
 
 /** Every held record of `blockId` with LSN ≤ `readPoint`, newest first. */
 export function blockChainAt<Payload>(store: SegmentStore<Payload>, blockId: number, readPoint: Lsn): StoredRecord<Payload>[] {
   const chain: StoredRecord<Payload>[] = [];
-  let cursor = store.latestByBlock[blockId] ?? LSN_ZERO;
+  let cursor = intMapGet(store.latestByBlock, blockId) ?? LSN_ZERO;
   while (cursor !== LSN_ZERO) {
-    const record = store.records[cursor];
+    const record = recordAtLsn(store.log, cursor);
     if (record === undefined) return scanBlock(store, blockId, readPoint); // a hole in the block chain
     if (record.lsn <= readPoint) chain.push(record);
     cursor = record.prevBlockLsn;
@@ -142,69 +173,72 @@ export function blockChainAt<Payload>(store: SegmentStore<Payload>, blockId: num
 /** The slow path of {@link blockChainAt} when the block chain has a hole: scan the log. */
 function scanBlock<Payload>(store: SegmentStore<Payload>, blockId: number, readPoint: Lsn): StoredRecord<Payload>[] {
   const chain: StoredRecord<Payload>[] = [];
-  for (let i = upperBound(store.lsns, readPoint) - 1; i >= 0; i--) {
-    const record = store.records[store.lsns[i] as Lsn] as StoredRecord<Payload>;
+  forEachAbove(store.log, LSN_ZERO, (record) => {
+    if (record.lsn > readPoint) return false;
     if (record.blockId === blockId) chain.push(record);
-  }
-  return chain;
+    return true;
+  });
+  return chain.reverse();
+}
+
+/** A store and the LSNs an update dropped, ascending. */
+export interface Truncated<Payload> {
+  readonly store: SegmentStore<Payload>;
+  readonly dropped: Lsn[];
 }
 
 /**
  * Applies a truncation range (SIGMOD'17 §4.3): drops the records it annuls, moves SCL back to the
  * last surviving record below the range if it had passed into it, then lets it advance again over
- * records of the new epoch already held above the range. Returns the LSNs dropped.
+ * records of the new epoch already held above the range. Returns the new store and the LSNs
+ * dropped. Records outside the range are shared untouched: no earlier range annuls a held record,
+ * because persisting filters by every range held.
  */
-export function truncate(store: SegmentStore, range: TruncationRange): Lsn[] {
-  store.truncations = addTruncation(store.truncations, range);
-  const annulled = store.lsns.filter((l) => isAnnulled(store.records[l] as StoredRecord, store.truncations));
-  if (annulled.length === 0) return annulled;
-  for (const l of annulled) delete store.records[l];
-  store.lsns = store.lsns.filter((l) => store.records[l] !== undefined);
+export function truncate<Payload>(store: SegmentStore<Payload>, range: TruncationRange): Truncated<Payload> {
+  const truncations = addTruncation(store.truncations, range);
+  const dropped: StoredRecord<Payload>[] = [];
+  const log = rewriteRange(store.log, range.fromLsn, range.toLsn, (record) => {
+    if (!isAnnulled(record, truncations)) return record;
+    dropped.push(record);
+    return undefined;
+  });
+  if (dropped.length === 0) return { store: { ...store, truncations }, dropped: [] };
   const sclBefore = store.chain.scl;
   // A range starts above a VDL, and the GC point never passes a VDL: nothing coalesced is annulled.
-  const rolledBack = sclBefore >= range.fromLsn ? (store.lsns[upperBound(store.lsns, range.fromLsn - 1) - 1] ?? store.lastPgLsnAtGc) : sclBefore;
-  store.chain = createSclState(Math.min(rolledBack, sclBefore) as Lsn);
-  for (const l of store.lsns) {
-    if (l > store.chain.scl) receiveRecord(store.chain, store.records[l] as StoredRecord);
+  const rolledBack = sclBefore >= range.fromLsn ? (lastAtOrBelow(log, range.fromLsn - 1)?.lsn ?? store.lastPgLsnAtGc) : sclBefore;
+  const chain = chainFrom(log, Math.min(rolledBack, sclBefore) as Lsn);
+  const latestByBlock = blockHeadsWithout(store.latestByBlock, log, dropped);
+  return { store: { ...store, log, chain, latestByBlock, truncations }, dropped: dropped.map((record) => record.lsn) };
+}
+
+/** SCL state resuming at `scl` and taking every held record above it, in LSN order. */
+function chainFrom(log: RecordLog<StoredRecord>, scl: Lsn): SclState {
+  let chain = createSclState(scl);
+  forEachAbove(log, scl, (record) => {
+    chain = receiveRecord(chain, record);
+  });
+  return chain;
+}
+
+/** The block heads after `dropped` left the log: a block whose head went gets its newest left. */
+function blockHeadsWithout(heads: IntMap<Lsn>, log: RecordLog<StoredRecord>, dropped: readonly StoredRecord[]): IntMap<Lsn> {
+  const orphaned: Record<number, true> = {};
+  let next = heads;
+  for (const record of dropped) {
+    if (intMapGet(heads, record.blockId) !== record.lsn) continue;
+    orphaned[record.blockId] = true;
+    next = intMapDelete(next, record.blockId);
   }
-  rebuildBlockHeads(store, annulled);
-  return annulled;
+  if (Object.keys(orphaned).length === 0) return next;
+  forEachAbove(log, LSN_ZERO, (record) => {
+    if (orphaned[record.blockId] === true) next = withBlockHead(next, record.blockId, record.lsn);
+  });
+  return next;
 }
 
 /** True iff the store already holds a range at this volume epoch. */
 export function holdsTruncation(store: SegmentStore, range: TruncationRange): boolean {
   return store.truncations.some((held) => held.volumeEpoch === range.volumeEpoch);
-}
-
-function rebuildBlockHeads(store: SegmentStore, annulled: readonly Lsn[]): void {
-  const gone: Record<number, true> = {};
-  for (const l of annulled) gone[l] = true;
-  for (const [block, head] of Object.entries(store.latestByBlock)) {
-    if (gone[head] !== true) continue;
-    delete store.latestByBlock[Number(block)];
-  }
-  for (const l of store.lsns) {
-    const record = store.records[l] as StoredRecord;
-    const head = store.latestByBlock[record.blockId];
-    if (head === undefined || head < l) store.latestByBlock[record.blockId] = l;
-  }
-}
-
-/**
- * Persists records that already carry the volume epoch they were first written at (gossip copies
- * them between peers unchanged). Returns the LSNs newly stored, grouped by volume epoch.
- */
-export function persistStoredRecords<Payload>(
-  store: SegmentStore<Payload>,
-  records: readonly StoredRecord<Payload>[],
-): Record<number, Lsn[]> {
-  const storedByEpoch: Record<number, Lsn[]> = {};
-  for (const record of records) {
-    const stored = persistRecords(store, [record], record.volumeEpoch);
-    if (stored.length === 0) continue;
-    (storedByEpoch[record.volumeEpoch] ??= []).push(...stored);
-  }
-  return storedByEpoch;
 }
 
 /** Where a segment's coalesced prefix ends: what a lagging peer adopts with the base pages. */
@@ -218,83 +252,78 @@ export function baselineOf(store: SegmentStore): Baseline {
   return { gcPoint: store.gcPoint, lastPgLsnAtGc: store.lastPgLsnAtGc };
 }
 
+/** A store and the number of its own records an update dropped. */
+export interface Collected<Payload> {
+  readonly store: SegmentStore<Payload>;
+  readonly dropped: number;
+}
+
 /**
- * Garbage collection (PROTOCOL §2.6 activity 7, §5 V11; S14): coalesces every record at or below
+ * Garbage collection (SIGMOD'17 §4.2.3; SIGMOD'18 §3.4): coalesces every record at or below
  * `gcPoint` into base pages and drops the rest (see the file header). The caller has checked
  * `gcPoint` against the PGMRPL and the staged point; this checks what the store alone can: the
  * point must lie within the SCL (the segment must hold everything it coalesces) and above the
- * current GC point. Returns the number of records dropped (0 when the point is not eligible).
+ * current GC point. Returns the new store and the number of records dropped (the same store and 0
+ * when the point is not eligible).
  */
-export function collectGarbage<Payload>(store: SegmentStore<Payload>, gcPoint: Lsn): number {
-  if (gcPoint <= store.gcPoint || gcPoint > sclOf(store)) return 0;
+export function collectGarbage<Payload>(store: SegmentStore<Payload>, gcPoint: Lsn): Collected<Payload> {
+  if (gcPoint <= store.gcPoint || gcPoint > sclOf(store)) return { store, dropped: 0 };
   return coalesce(store, gcPoint, store.gcPoint);
 }
 
 /**
- * Full-segment repair from a block baseline (PROTOCOL §2.6, SIGMOD'18 §4.2): a peer that has
- * collected past this segment's SCL sends its base pages above that SCL and its baseline. The
- * segment takes the bases, moves its SCL up to the baseline (it now holds every record at or below
- * the GC point, inside a base page or in its own log) and coalesces its own older records with
- * them. Returns the number of own records dropped; does nothing if it is already at or past the
+ * Full-segment repair from a block baseline (SIGMOD'18 §4.2): a peer that has collected past this
+ * segment's SCL sends its base pages above that SCL and its baseline. The segment takes the bases,
+ * moves its SCL up to the baseline (it now holds every record at or below the GC point, inside a
+ * base page or in its own log) and coalesces its own older records with them. Returns the new
+ * store and the number of own records dropped; the same store if it is already at or past the
  * baseline.
  */
-export function installBaseline<Payload>(store: SegmentStore<Payload>, baseline: Baseline, bases: readonly StoredRecord<Payload>[]): number {
-  if (baseline.gcPoint <= store.gcPoint || sclOf(store) >= baseline.gcPoint) return 0;
+export function installBaseline<Payload>(store: SegmentStore<Payload>, baseline: Baseline, bases: readonly StoredRecord<Payload>[]): Collected<Payload> {
+  if (baseline.gcPoint <= store.gcPoint || sclOf(store) >= baseline.gcPoint) return { store, dropped: 0 };
+  let { log, latestByBlock } = store;
   for (const base of bases) {
     if (base.pg !== store.pg || base.lsn > baseline.gcPoint || isAnnulled(base, store.truncations)) continue;
-    if (store.records[base.lsn] === undefined) insertAscending(store.lsns, base.lsn);
-    store.records[base.lsn] = base;
-    const latest = store.latestByBlock[base.blockId];
-    if (latest === undefined || latest < base.lsn) store.latestByBlock[base.blockId] = base.lsn;
+    log = putRecord(log, base);
+    latestByBlock = withBlockHead(latestByBlock, base.blockId, base.lsn);
   }
-  store.chain = createSclState(baseline.lastPgLsnAtGc);
-  for (const l of store.lsns) {
-    if (l > store.chain.scl) receiveRecord(store.chain, store.records[l] as StoredRecord);
-  }
-  const dropped = coalesce(store, baseline.gcPoint, LSN_ZERO);
-  if (store.lastPgLsnAtGc < baseline.lastPgLsnAtGc) store.lastPgLsnAtGc = baseline.lastPgLsnAtGc;
-  return dropped;
+  const chain = chainFrom(log, baseline.lastPgLsnAtGc);
+  const collected = coalesce({ ...store, log, latestByBlock, chain }, baseline.gcPoint, LSN_ZERO);
+  if (collected.store.lastPgLsnAtGc >= baseline.lastPgLsnAtGc) return collected;
+  return { store: { ...collected.store, lastPgLsnAtGc: baseline.lastPgLsnAtGc }, dropped: collected.dropped };
 }
 
 /** Coalesces the blocks with records in (fromLsn, gcPoint] into base records at gcPoint. */
-function coalesce<Payload>(store: SegmentStore<Payload>, gcPoint: Lsn, fromLsn: Lsn): number {
-  const end = upperBound(store.lsns, gcPoint);
-  const start = upperBound(store.lsns, fromLsn);
-  const baseByBlock: Record<number, Lsn> = {};
-  for (let i = start; i < end; i++) {
-    const record = store.records[store.lsns[i] as Lsn] as StoredRecord<Payload>;
-    if (baseByBlock[record.blockId] !== undefined) continue;
+function coalesce<Payload>(store: SegmentStore<Payload>, gcPoint: Lsn, fromLsn: Lsn): Collected<Payload> {
+  const baseByBlock: Record<number, StoredRecord<Payload>> = {};
+  forEachAbove(store.log, fromLsn, (record) => {
+    if (record.lsn > gcPoint) return false;
+    if (baseByBlock[record.blockId] !== undefined) return true;
     const chain = blockChainAt(store, record.blockId, gcPoint);
     const head = chain[0] as StoredRecord<Payload>;
     const page: PagePayload = { kind: 'page', values: materializePage(chain) };
-    store.records[head.lsn] = { ...head, prevBlockLsn: LSN_ZERO, payload: page as unknown as Payload };
-    baseByBlock[record.blockId] = head.lsn;
-  }
+    baseByBlock[record.blockId] = { ...head, prevBlockLsn: LSN_ZERO, payload: page as unknown as Payload };
+    return true;
+  });
   let dropped = 0;
-  const kept: Lsn[] = [];
-  for (let i = 0; i < end; i++) {
-    const l = store.lsns[i] as Lsn;
-    const record = store.records[l] as StoredRecord<Payload>;
+  const log = rewriteRange(store.log, LSN_ZERO, gcPoint, (record) => {
     const base = baseByBlock[record.blockId];
-    if (base === undefined || base === l) kept.push(l);
-    else {
-      delete store.records[l];
-      dropped++;
-    }
-  }
-  store.lastPgLsnAtGc = (store.lsns[end - 1] ?? store.lastPgLsnAtGc) as Lsn;
-  store.lsns = end === 0 ? store.lsns : kept.concat(store.lsns.slice(end));
-  store.gcPoint = gcPoint;
-  return dropped;
+    if (base === undefined) return record;
+    if (base.lsn === record.lsn) return base;
+    dropped++;
+    return undefined;
+  });
+  const lastPgLsnAtGc = lastAtOrBelow(store.log, gcPoint)?.lsn ?? store.lastPgLsnAtGc;
+  return { store: { ...store, log, gcPoint, lastPgLsnAtGc }, dropped };
 }
 
 /** The base records (whole pages) at or below the GC point above `afterLsn`, ascending. */
 export function basesAbove<Payload>(store: SegmentStore<Payload>, afterLsn: Lsn): StoredRecord<Payload>[] {
   const result: StoredRecord<Payload>[] = [];
-  for (let i = upperBound(store.lsns, afterLsn); i < store.lsns.length; i++) {
-    const l = store.lsns[i] as Lsn;
-    if (l > store.gcPoint) break;
-    result.push(store.records[l] as StoredRecord<Payload>);
-  }
+  forEachAbove(store.log, afterLsn, (record) => {
+    if (record.lsn > store.gcPoint) return false;
+    result.push(record);
+    return true;
+  });
   return result;
 }

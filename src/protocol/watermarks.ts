@@ -13,45 +13,59 @@
  */
 import type { Lsn, PgId, SegmentId } from './ids.js';
 import { LSN_ZERO } from './ids.js';
+import type { IntMap } from './int-map.js';
+import { emptyIntMap, intMapDeleteBelow, intMapGet, intMapIsEmpty, intMapSet } from './int-map.js';
 import type { LogRecord } from './lsn.js';
 import type { QuorumPredicate } from './quorum.js';
 import { pgcl } from './quorum.js';
 
-/** A segment's completeness for its PG's chain. Owner-private, mutated in place. */
+/**
+ * A segment's completeness for its PG's chain: plain, immutable data. {@link receiveRecord}
+ * returns a new state and never writes into the one it is given, so a snapshot that holds it
+ * stays valid after the segment moves on (the explorer and the viewer keep old snapshots).
+ */
 export interface SclState {
   /** Segment Complete LSN: every record of the PG with LSN ≤ scl is held (SIGMOD'18 §2.3). */
-  scl: Lsn;
-  /** Records above the chain's end, keyed by their prevPgLsn: bySuccessor[prev] = lsn. */
-  bySuccessor: Record<number, Lsn>;
+  readonly scl: Lsn;
+  /**
+   * Records held above a hole in the chain, keyed by their prevPgLsn: bySuccessor[prev] = lsn. A
+   * persistent trie (int-map.ts), so adding or consuming a link copies a few small nodes only.
+   */
+  readonly bySuccessor: IntMap<Lsn>;
 }
 
 /** Creates SCL state; `scl` is where the segment's chain already ends (e.g. after a truncation). */
 export function createSclState(scl: Lsn = LSN_ZERO): SclState {
-  return { scl, bySuccessor: {} };
+  return { scl, bySuccessor: emptyIntMap() };
 }
 
 /**
- * Takes one record into the segment chain and returns the new SCL. O(1) amortised: each record
- * enters and leaves `bySuccessor` once. Duplicates are idempotent (SIGMOD'18 §2.3: storage
+ * Takes one record into the segment chain; returns the new state (the same object if nothing
+ * changed) and leaves `state` as it was. Duplicates are idempotent (SIGMOD'18 §2.3: storage
  * processing is idempotent). Annulled records must be filtered out first (see `isAnnulled`), or
  * two records could claim the same predecessor.
  *
+ * The fast path is the common one: the record links to the SCL and nothing waits above it, so the
+ * SCL just moves and `bySuccessor` is shared, not copied. A record above a hole adds one link; a
+ * record that fills a hole walks the links it unblocks and drops them all at once (every link at
+ * or below the new SCL is dead), so each record costs O(1) node copies whatever the log size.
+ *
  * Aurora, SIGMOD'18 §2.3: SCL is the inclusive upper bound of records continuously linked through
- * the segment chain; PROTOCOL §2.4 gives the incremental form used here.
+ * the segment chain; the incremental form here follows each newly held record's PG backlink.
  */
-export function receiveRecord(state: SclState, record: Pick<LogRecord, 'lsn' | 'prevPgLsn'>): Lsn {
-  if (record.lsn <= state.scl) return state.scl;
-  state.bySuccessor[record.prevPgLsn] = record.lsn;
-  let scl = state.scl;
-  let next = state.bySuccessor[scl];
-  while (next !== undefined) {
-    // The link is consumed: entries at or below SCL are never looked up again.
-    delete state.bySuccessor[scl];
-    scl = next;
-    next = state.bySuccessor[scl];
+export function receiveRecord(state: SclState, record: Pick<LogRecord, 'lsn' | 'prevPgLsn'>): SclState {
+  if (record.lsn <= state.scl) return state;
+  const empty = intMapIsEmpty(state.bySuccessor);
+  if (record.prevPgLsn === state.scl && empty) return { scl: record.lsn, bySuccessor: state.bySuccessor };
+  if (record.prevPgLsn !== state.scl) {
+    // Above a hole: remember the link until the chain reaches it.
+    if (intMapGet(state.bySuccessor, record.prevPgLsn) === record.lsn) return state;
+    return { scl: state.scl, bySuccessor: intMapSet(state.bySuccessor, record.prevPgLsn, record.lsn) };
   }
-  state.scl = scl;
-  return scl;
+  let scl = record.lsn;
+  for (let next = intMapGet(state.bySuccessor, scl); next !== undefined; next = intMapGet(state.bySuccessor, scl)) scl = next;
+  // The links walked are consumed: entries below the new SCL are never looked up again.
+  return { scl, bySuccessor: intMapDeleteBelow(state.bySuccessor, scl + 1) };
 }
 
 /**

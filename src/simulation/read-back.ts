@@ -15,6 +15,7 @@ import type { CommitPayload, DurabilityPg, DurabilityReport } from '../check/dur
 import { checkAcknowledgedCommits } from '../check/durability.js';
 import { commitBlockOf, pgOfBlock, pgOfKey } from '../protocol/pages.js';
 import type { StoredRecord } from '../protocol/recovery.js';
+import { heldRecords } from '../protocol/segment-store.js';
 import type { ReportSource } from './source.js';
 
 /** Which segments a read-back counts. */
@@ -34,7 +35,7 @@ export function readBack(sim: ReportSource, scope: ReadBackScope): DurabilityRep
         return {
           id,
           available: !kernel.network.isDown(id),
-          records: Object.values(context.store.records) as unknown as StoredRecord<CommitPayload>[],
+          records: heldRecords(context.store) as unknown as StoredRecord<CommitPayload>[],
           truncations: context.store.truncations,
           gcPoint: context.store.gcPoint,
         };

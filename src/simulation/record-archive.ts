@@ -3,9 +3,10 @@
  * pages from. Segments coalesce their logs into base pages (garbage collection), so an oracle that
  * read their stores would trust the very coalescing it is meant to judge.
  *
- * Filled from `persisted` observations: at that instant the record is in the segment's store, as it
- * arrived (base pages are never reported as persisted). One copy per LSN: an LSN is allocated once
- * (S1), so every copy is the same record.
+ * Filled from `persisted` observations, which carry the records as the segment stored them (base
+ * pages are never reported as persisted); one without them (built by hand) is looked up in the
+ * segment's store. One copy per LSN: an LSN is allocated once (S1), so every copy is the same
+ * record.
  */
 import type { Lsn } from '../protocol/ids.js';
 import type { PersistedObservation } from '../protocol/observations.js';
@@ -13,6 +14,7 @@ import { materializePage } from '../protocol/pages.js';
 import type { StoredRecord, TruncationRange } from '../protocol/recovery.js';
 import { isAnnulled } from '../protocol/recovery.js';
 import type { SegmentStore } from '../protocol/segment-store.js';
+import { recordAt } from '../protocol/segment-store.js';
 
 /** See the file header. */
 export class RecordArchive {
@@ -30,10 +32,10 @@ export class RecordArchive {
 
   /** Archives the records a `persisted` observation names. */
   add(observation: PersistedObservation): void {
-    const store = this.storeOf(observation.segment);
-    for (const lsn of observation.lsns) {
+    for (let index = 0; index < observation.lsns.length; index++) {
+      const lsn = observation.lsns[index] as Lsn;
       if (this.held.has(lsn)) continue;
-      const record = store.records[lsn as Lsn];
+      const record = observation.records?.[index] ?? recordAt(this.storeOf(observation.segment), lsn);
       if (record === undefined) continue;
       this.held.add(lsn);
       let chain = this.byBlock.get(record.blockId);

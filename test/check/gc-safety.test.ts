@@ -40,12 +40,12 @@ describe('S14 GC safety judge', () => {
   });
 
   it('fails a base page that differs from the oracle at the GC point', () => {
-    const store = createSegmentStore<{ kind: 'put'; key: string; value: string }>(0 as PgId);
+    const empty = createSegmentStore<{ kind: 'put'; key: string; value: string }>(0 as PgId);
     const record = (lsn: number, prev: number, value: string) => ({
       lsn, pg: 0, blockId: 1, prevVolumeLsn: prev, prevPgLsn: prev, prevBlockLsn: prev, isCpl: true, mtrId: lsn, isCommit: false, payload: { kind: 'put' as const, key: 'k', value },
     });
-    persistRecords(store, [record(1, 0, 'a'), record(2, 1, 'b')] as never, 1 as VolumeEpoch);
-    collectGarbage(store, 2 as never);
+    const persisted = persistRecords(empty, [record(1, 0, 'a'), record(2, 1, 'b')] as never, 1 as VolumeEpoch).store;
+    const { store } = collectGarbage(persisted, 2 as never);
     const checker = createGcSafetyJudge();
     expect(checker.result(0, [{ id: 's1', store }], () => ({ k: 'b' })).ok).toBe(true);
     expect(checker.result(0, [{ id: 's1', store }], () => ({ k: 'a' })).ok).toBe(false);

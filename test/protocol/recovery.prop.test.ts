@@ -66,8 +66,7 @@ function segmentHoldings(world: World, configs: readonly QuorumConfig[], records
       const holding = world.holdings[pg * 6 + s] as { prefix: number; extras: boolean[] };
       const prefix = holding.prefix % (chain.length + 1);
       const mine = chain.filter((_, i) => i < prefix || holding.extras[i] === true);
-      const scl = createSclState();
-      mine.forEach((r) => receiveRecord(scl, r));
+      const scl = mine.reduce((state, r) => receiveRecord(state, r), createSclState());
       held[segment] = mine;
       sclOf[segment] = scl.scl;
     });

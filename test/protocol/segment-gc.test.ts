@@ -13,6 +13,7 @@ import {
   createSegmentStore,
   installBaseline,
   persistRecords,
+  recordCount,
   recordsAbove,
   sclOf,
   truncate,
@@ -61,29 +62,25 @@ const mtrArbitrary = fc.array(fc.array(fc.tuple(fc.integer({ min: 0, max: 7 }), 
 describe('garbage collection in the segment store (PROTOCOL §2.6, S14)', () => {
   it('coalesces records at or below the GC point into base pages and keeps every read at or above it', () => {
     const { records, cpls } = workload([[[0, 0], [1, 0]], [[0, 1]], [[4, 0], [0, 0]], [[1, 1], [2, 0]], [[0, 2]], [[3, 0], [5, 1]]]);
-    const store = createSegmentStore<Put>(PG);
-    const reference = createSegmentStore<Put>(PG);
-    persistRecords(store, records, EPOCH);
-    persistRecords(reference, records, EPOCH);
+    const reference = persistRecords(createSegmentStore<Put>(PG), records, EPOCH).store;
     const gcPoint = cpls[3]!;
-    const dropped = collectGarbage(store, gcPoint);
+    const { store, dropped } = collectGarbage(reference, gcPoint);
     expect(dropped).toBeGreaterThan(0);
+    expect(recordCount(store)).toBe(recordCount(reference) - dropped);
     expect(store.gcPoint).toBe(gcPoint);
     expect(sclOf(store)).toBe(sclOf(reference));
     expect(store.lastPgLsnAtGc).toBe(Math.max(...records.filter((r) => r.lsn <= gcPoint).map((r) => r.lsn)));
     expectSamePages(store, reference, gcPoint, sclOf(reference));
     // Nothing below the point can come back, and a point past the SCL is refused.
-    expect(persistRecords(store, records, EPOCH)).toEqual([]);
-    expect(collectGarbage(store, (sclOf(store) + 1) as Lsn)).toBe(0);
-    expect(store.gcPoint).toBe(gcPoint);
+    expect(persistRecords(store, records, EPOCH)).toEqual({ store, stored: [] });
+    expect(collectGarbage(store, (sclOf(store) + 1) as Lsn)).toEqual({ store, dropped: 0 });
   });
 
   it('a truncation above the GC point rolls SCL back without touching the base pages', () => {
     const { records, cpls } = workload([[[0, 0]], [[1, 0]], [[0, 1]], [[2, 2]]]);
-    const store = createSegmentStore<Put>(PG);
-    persistRecords(store, records, EPOCH);
-    collectGarbage(store, cpls[2]!);
-    truncate(store, { volumeEpoch: 2 as VolumeEpoch, fromLsn: (cpls[2]! + 1) as Lsn, toLsn: 1000 as Lsn });
+    const collected = collectGarbage(persistRecords(createSegmentStore<Put>(PG), records, EPOCH).store, cpls[2]!).store;
+    const { store, dropped } = truncate(collected, { volumeEpoch: 2 as VolumeEpoch, fromLsn: (cpls[2]! + 1) as Lsn, toLsn: 1000 as Lsn });
+    expect(dropped).toEqual(records.filter((r) => r.lsn > cpls[2]!).map((r) => r.lsn));
     expect(sclOf(store)).toBe(store.lastPgLsnAtGc);
     expect(pageAt(store, 0, cpls[2]!)).toEqual({ 'k0.0': 'v0', 'k0.1': 'v2' });
   });
@@ -92,20 +89,16 @@ describe('garbage collection in the segment store (PROTOCOL §2.6, S14)', () => 
     fc.assert(
       fc.property(mtrArbitrary, fc.nat(), fc.nat(), (mtrs, gcPick, lagPick) => {
         const { records, cpls } = workload(mtrs);
-        const reference = createSegmentStore<Put>(PG);
-        persistRecords(reference, records, EPOCH);
-        const source = createSegmentStore<Put>(PG);
-        persistRecords(source, records, EPOCH);
+        const reference = persistRecords(createSegmentStore<Put>(PG), records, EPOCH).store;
         const gcPoint = cpls[gcPick % cpls.length]!;
-        collectGarbage(source, gcPoint);
+        const source = collectGarbage(reference, gcPoint).store;
         expectSamePages(source, reference, gcPoint, sclOf(reference));
         // The peer missed everything above some earlier point.
         const lagPoint = lagPick % (gcPoint + 1);
-        const peer = createSegmentStore<Put>(PG);
-        persistRecords(peer, records.filter((r) => r.lsn <= lagPoint), EPOCH);
-        const peerSclBefore = sclOf(peer);
-        installBaseline(peer, baselineOf(source), basesAbove(source, peerSclBefore));
-        persistRecords(peer, recordsAbove(source, Math.max(peerSclBefore, source.gcPoint) as Lsn, 10_000), EPOCH);
+        const lagging = persistRecords(createSegmentStore<Put>(PG), records.filter((r) => r.lsn <= lagPoint), EPOCH).store;
+        const peerSclBefore = sclOf(lagging);
+        const repaired = installBaseline(lagging, baselineOf(source), basesAbove(source, peerSclBefore)).store;
+        const peer = persistRecords(repaired, recordsAbove(source, Math.max(peerSclBefore, source.gcPoint) as Lsn, 10_000), EPOCH).store;
         expect(sclOf(peer)).toBe(sclOf(reference));
         // A point past the source's SCL (a PG with nothing there yet) is not collected.
         expect(source.gcPoint).toBe(gcPoint <= sclOf(reference) ? gcPoint : 0);

@@ -214,8 +214,7 @@ describe('watermarks: properties', () => {
       });
     fc.assert(
       fc.property(chainArb, ([chain, arrivals]) => {
-        const state = createSclState();
-        arrivals.forEach((i) => receiveRecord(state, chain[i] as (typeof chain)[number]));
+        const state = arrivals.reduce((held, i) => receiveRecord(held, chain[i] as (typeof chain)[number]), createSclState());
         const held = new Set(arrivals);
         const prefix = chain.findIndex((_, i) => !held.has(i));
         const expected = prefix === 0 ? 0 : (chain[(prefix < 0 ? chain.length : prefix) - 1]?.lsn ?? 0);

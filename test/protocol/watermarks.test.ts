@@ -3,9 +3,11 @@
  * SIGMOD'18 Fig. 3 (VCL above a PGCL), SIGMOD'17 §4.1 ("complete to 1007 but durable to 1000") and
  * the ack half of the PROTOCOL §6b micro-trace.
  */
+import { freeze } from 'immer';
 import { describe, expect, it } from 'vitest';
 import type { PgId, SegmentId } from '../../src/protocol/ids.js';
 import { LSN_ZERO, lsn, membershipEpoch, pgId, segmentId } from '../../src/protocol/ids.js';
+import { emptyIntMap, intMapGet, intMapIsEmpty, intMapSet } from '../../src/protocol/int-map.js';
 import { replacementConfig, standardConfig } from '../../src/protocol/quorum-config.js';
 import type { DurabilityTracker } from '../../src/protocol/watermarks.js';
 import {
@@ -49,29 +51,42 @@ describe('watermarks: SCL (SIGMOD\'18 §2.3, PROTOCOL §2.4)', () => {
   ] as const;
 
   it('stops at a hole and jumps over it once the hole is filled', () => {
-    const state = createSclState();
-    expect(receiveRecord(state, chain[0])).toBe(1);
-    expect(receiveRecord(state, chain[2])).toBe(1);
-    expect(receiveRecord(state, chain[3])).toBe(1);
-    expect(receiveRecord(state, chain[1])).toBe(7);
+    const states = [createSclState()];
+    for (const index of [0, 2, 3, 1]) states.push(receiveRecord(states[states.length - 1]!, chain[index]!));
+    expect(states.map((state) => state.scl)).toEqual([0, 1, 1, 1, 7]);
     // Consumed links are dropped, so the table holds only records above SCL.
-    expect(state.bySuccessor).toEqual({});
+    expect(intMapIsEmpty(states[4]!.bySuccessor)).toBe(true);
+    // Each state is a value: the ones before the hole was filled still read as they did.
+    expect(states[3]).toEqual({ scl: 1, bySuccessor: intMapSet(intMapSet(emptyIntMap(), 3, lsn(4)), 4, lsn(7)) });
   });
 
   it('is idempotent under duplicates', () => {
-    const state = createSclState();
-    receiveRecord(state, chain[2]);
-    receiveRecord(state, chain[2]);
-    receiveRecord(state, chain[0]);
-    receiveRecord(state, chain[0]);
-    expect(state).toEqual({ scl: 1, bySuccessor: { 3: 4 } });
-    receiveRecord(state, chain[1]);
-    expect(state.scl).toBe(4);
+    let state = createSclState();
+    for (const index of [2, 2, 0, 0]) state = receiveRecord(state, chain[index]!);
+    expect(state.scl).toBe(1);
+    expect(intMapGet(state.bySuccessor, 3)).toBe(4);
+    expect(receiveRecord(state, chain[2]!)).toBe(state);
+    expect(receiveRecord(state, chain[1]!).scl).toBe(4);
+  });
+
+  it('moves SCL along the chain without copying the link table (the append fast path)', () => {
+    const start = createSclState();
+    const next = receiveRecord(start, chain[0]!);
+    expect(next.scl).toBe(1);
+    expect(next.bySuccessor).toBe(start.bySuccessor);
+  });
+
+  it('never writes into the state it is given', () => {
+    const held = freeze(receiveRecord(createSclState(), chain[2]!), true);
+    const copy = structuredClone(held);
+    expect(receiveRecord(receiveRecord(held, chain[0]!), chain[1]!).scl).toBe(4);
+    expect(receiveRecord(held, chain[3]!).scl).toBe(0);
+    expect(held).toEqual(copy);
   });
 
   it('continues from a starting SCL (e.g. after a truncation)', () => {
     const state = createSclState(lsn(4));
-    expect(receiveRecord(state, { lsn: lsn(15), prevPgLsn: lsn(4) })).toBe(15);
+    expect(receiveRecord(state, { lsn: lsn(15), prevPgLsn: lsn(4) }).scl).toBe(15);
   });
 
   it('read eligibility is the conservative SCL ≥ read point (PROTOCOL §5 V1)', () => {

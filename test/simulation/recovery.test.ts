@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Observation } from '../../src/protocol/observations.js';
+import { heldRecords } from '../../src/protocol/segment-store.js';
 import { Simulation } from '../../src/simulation/simulation.js';
 import { expectSafe, scenario } from './helpers.js';
 
@@ -86,7 +87,7 @@ describe('Fencing: zombie-writer', () => {
 
   it('drops what the zombie wrote to the unfenced segments once they learn the truncation', () => {
     for (const id of sim.topology.membersByPg[0]!) {
-      const held = sim.segment(id).store.lsns.filter((l) => l >= recovered.truncationFromLsn && l <= recovered.truncationToLsn);
+      const held = heldRecords(sim.segment(id).store).map((record) => record.lsn).filter((l) => l >= recovered.truncationFromLsn && l <= recovered.truncationToLsn);
       expect(held, id).toEqual([]);
     }
   });
@@ -138,7 +139,7 @@ describe('Recovery: the ragged edge (PROTOCOL §6b)', () => {
     expect(dropped.length).toBeGreaterThan(0);
     // After healing, no segment of PG 0 holds an LSN inside the annulled range.
     for (const id of sim.topology.membersByPg[0]!) {
-      const held = sim.segment(id).store.lsns.filter((l) => l >= recovered.truncationFromLsn && l <= recovered.truncationToLsn);
+      const held = heldRecords(sim.segment(id).store).map((record) => record.lsn).filter((l) => l >= recovered.truncationFromLsn && l <= recovered.truncationToLsn);
       expect(held, id).toEqual([]);
     }
   });
