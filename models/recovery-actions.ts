@@ -1,10 +1,9 @@
 /**
- * Crash recovery's actions, run by an instance promoted to writer (PROTOCOL §2.9, §5 R1;
- * SIGMOD'17 §4.3; SIGMOD'18 §2.4): read the metadata service, claim the next volume epoch, fence
- * and read every PG, plan, record and write the truncation range, re-replicate, then open as the
- * writer. The bookkeeping is `recovery-state.ts`; the chart that orders these steps is
- * `instance.machine.ts`. Each action assigns the next recovery state and never writes into the
- * context or the event.
+ * Crash recovery's actions, run by an instance promoted to writer (SIGMOD'17 §4.3; SIGMOD'18
+ * §2.4): read the metadata service, claim the next volume epoch, fence and read every PG, plan,
+ * record and write the truncation range, re-replicate, then open as the writer. The bookkeeping
+ * is `recovery-state.ts`; the chart that orders these steps is `instance.machine.ts`. Each action
+ * assigns the next recovery state and never writes into the context or the event.
  */
 import type { Lsn, VolumeEpoch } from '../src/protocol/ids.js';
 import { createBacklinkState } from '../src/protocol/lsn.js';

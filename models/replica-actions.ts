@@ -1,9 +1,9 @@
 /**
  * The reader role's actions: a read replica following the writer's redo stream and serving
- * read-only transactions at its applied VDL (PROTOCOL §2.7, §2.8, §5 F2; SIGMOD'17 §4.2.4;
- * SIGMOD'18 §3.2–3.4). The state and its steps are `replica-state.ts` and `replica-reads.ts`;
- * each action here assigns the next replica state and turns the steps' effects into named actions
- * and timers, and never writes into the context or the event.
+ * read-only transactions at its applied VDL (SIGMOD'17 §4.2.4; SIGMOD'18 §3.2–3.4). The state and
+ * its steps are `replica-state.ts` and `replica-reads.ts`; each action here assigns the next
+ * replica state, turns the steps' effects into named actions and timers, and never writes into
+ * the context or the event.
  */
 import type { Enqueue, WriterContext } from './instance-setup.js';
 import { instanceSetup, LAG_CHECK_MS, MRPL_REPORT_TIMER, REPLICA_APPLY_TIMER, REPLICA_LAG_TIMER, REPLICA_RESTART_TIMER, replicaCacheOf } from './instance-setup.js';

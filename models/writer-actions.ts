@@ -1,7 +1,6 @@
 /**
- * The writer role's actions (PROTOCOL §2.5, §2.7, §2.11; SIGMOD'17 §4.2; SIGMOD'18 §2.2–2.3,
- * §4.1): transactions, write acks, boxcar flushes and retransmission, page reads, membership
- * changes.
+ * The writer role's actions (SIGMOD'17 §4.2; SIGMOD'18 §2.2–2.3, §3.1, §4.1): transactions,
+ * write acks, boxcar flushes and retransmission, page reads, membership changes.
  *
  * Each action reads the context it is given, computes the next write-path state with the pure
  * steps of `writer-state.ts`, `read-state.ts` and `membership-state.ts`, enqueues its effects as
