@@ -5,8 +5,8 @@
  */
 export { segmentMachine, SEGMENT_DISK_TIMER, SEGMENT_GOSSIP_TIMER } from './segment.machine.js';
 export type { SegmentContext, SegmentEvent, SegmentInput } from './segment.machine.js';
-export { writerMachine, linkTimerId, WRITER_RETRANSMIT_TIMER } from './instance.machine.js';
-export type { WriterContext, WriterEvent, WriterInput, WriterPgInput } from './instance.machine.js';
+export { writerMachine, linkTimerId, resolveInstanceOptions, WRITER_RETRANSMIT_TIMER } from './instance.machine.js';
+export type { InstanceOptions, InstancePg, WriterContext, WriterEvent, WriterInput, WriterPgInput } from './instance.machine.js';
 export { azMachine, regionMachine, storageNodeMachine, createFailureDomainMachine } from './failure-domain.js';
 export type { DomainKind, FailureDomainContext, FailureDomainEvent, FailureDomainInput } from './failure-domain.js';
 export { monitorMachine, responderMachine, MONITOR_TICK_TIMER } from './heartbeat.machine.js';

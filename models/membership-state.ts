@@ -22,8 +22,12 @@
  * writer holds show enough of ABCD complete up to the end of the 4/6 era. F's data is never
  * deleted; it just stops being a member.
  *
- * Plain data, owner-private to the writer and updated in place.
+ * Plain, immutable data: each step returns the next state and leaves the one it was given as it
+ * was. The tables are per PG and per member, a handful of entries: proposing a step or counting an
+ * ack changes one entry and uses spreads; installing a step moves the PG's configuration, its
+ * membership record and its pending step at once, with immer's `produce`.
  */
+import { castDraft, produce } from 'immer';
 import type { Lsn, MembershipEpoch, PgId, SegmentId } from '../src/protocol/ids.js';
 import type { MembershipInstalledObservation } from '../src/protocol/observations.js';
 import type { QuorumPredicate } from '../src/protocol/quorum.js';
@@ -39,26 +43,26 @@ export const CONCURRENT_REPLACEMENTS_MAX = 2;
 
 /** A step waiting for a write quorum of acks (under the configuration it leaves). */
 export interface PendingChange {
-  phase: 'entering' | 'finishing';
-  change: string;
-  config: PgConfigRecord;
+  readonly phase: 'entering' | 'finishing';
+  readonly change: string;
+  readonly config: PgConfigRecord;
   /** The write predicate of the configuration being left: the acks must satisfy it. */
-  previousWrite: QuorumPredicate;
-  previousEpoch: MembershipEpoch;
+  readonly previousWrite: QuorumPredicate;
+  readonly previousEpoch: MembershipEpoch;
   /** Who hears of it: the members of both configurations (a dropped member is retired). */
-  audience: readonly string[];
-  acks: Record<string, true>;
+  readonly audience: readonly string[];
+  readonly acks: Readonly<Record<string, true>>;
   /** What the PG becomes once the step is in force. */
-  next: Omit<PgMembership, 'eras'>;
+  readonly next: Omit<PgMembership, 'eras'>;
 }
 
 /** The membership bookkeeping of a writer. */
 export interface MembershipState {
   /** Each PG's configuration in force, keyed by PG id. */
-  configs: Record<number, PgConfigRecord>;
-  pgs: Record<number, PgMembership>;
+  readonly configs: Readonly<Record<number, PgConfigRecord>>;
+  readonly pgs: Readonly<Record<number, PgMembership>>;
   /** At most one step per PG at a time: each is an epoch bump. */
-  changes: Record<number, PendingChange>;
+  readonly changes: Readonly<Record<number, PendingChange>>;
 }
 
 /** A step of one PG that reached its write quorum and is now in force. */
@@ -98,17 +102,23 @@ export interface PgSight {
 
 type Sends = { to: string; message: WireMessage }[];
 
+/** A proposed step: the next state and the messages that ask the members to take it. */
+export interface MembershipStep {
+  state: MembershipState;
+  sends: Sends;
+}
+
 /**
  * Starts from each PG's configuration: settled (no change under way), unless the configuration
  * carries the membership record the metadata service kept, as it does for a writer that takes
  * over after a failover. Then the changes under way carry on: the storage control plane keeps
- * asking to finish them, and the new writer can (PROTOCOL §2.11: changes survive the writer).
+ * asking to finish them, and the new writer can (PROTOCOL §2.11: changes survive the writer). The
+ * kept record is shared, not copied: nothing here writes into it.
  */
-export function createMembershipState(configs: Record<number, PgConfigRecord>): MembershipState {
+export function createMembershipState(configs: Readonly<Record<number, PgConfigRecord>>): MembershipState {
   const pgs: Record<number, PgMembership> = {};
   for (const config of Object.values(configs)) {
-    const kept = config.membership;
-    pgs[config.pg] = kept === undefined ? { base: shapeOf(config), active: [], eras: [] } : structuredClone(kept);
+    pgs[config.pg] = config.membership ?? { base: shapeOf(config), active: [], eras: [] };
   }
   return { configs, pgs, changes: {} };
 }
@@ -148,23 +158,26 @@ function admissible(pm: PgMembership, config: PgConfigRecord, change: Membership
  * is pending, or if the new read quorum could miss a write of an earlier era — including the era
  * of the configuration now in force, whose records run up to `sight.lastLsn`.
  */
-function propose(state: MembershipState, self: string, pg: number, step: Pick<PendingChange, 'phase' | 'change' | 'next'>, sight: PgSight): Sends {
+function propose(state: MembershipState, self: string, pg: number, step: Pick<PendingChange, 'phase' | 'change' | 'next'>, sight: PgSight): MembershipStep {
   const current = state.configs[pg];
   const pm = state.pgs[pg];
-  if (current === undefined || pm === undefined || state.changes[pg] !== undefined) return [];
+  if (current === undefined || pm === undefined || state.changes[pg] !== undefined) return { state, sends: [] };
   const config = configOf(pg, current.membershipEpoch + 1, step.next.base, step.next.active);
   const eras = [...pm.eras, { write: current.write, lastLsn: sight.lastLsn }];
-  if (!readSeesEveryEra(eras, config.read, sight.sclBySegment)) return [];
+  if (!readSeesEveryEra(eras, config.read, sight.sclBySegment)) return { state, sends: [] };
   const audience = [...new Set([...current.members, ...config.members])];
-  state.changes[pg] = { ...step, config, previousWrite: current.write, previousEpoch: current.membershipEpoch, audience, acks: {} };
-  return audience.map((to) => ({ to, message: { type: 'membershipChange', from: self, config } }));
+  const pending: PendingChange = { ...step, config, previousWrite: current.write, previousEpoch: current.membershipEpoch, audience, acks: {} };
+  return {
+    state: { ...state, changes: { ...state.changes, [pg]: pending } },
+    sends: audience.map((to) => ({ to, message: { type: 'membershipChange', from: self, config } })),
+  };
 }
 
 /** Step 1 of a change: enter the configuration that writes to both its outcomes. */
-export function beginChange(state: MembershipState, self: string, pg: number, change: MembershipChange, sight: PgSight): Sends {
+export function beginChange(state: MembershipState, self: string, pg: number, change: MembershipChange, sight: PgSight): MembershipStep {
   const pm = state.pgs[pg];
   const config = state.configs[pg];
-  if (pm === undefined || config === undefined || !admissible(pm, config, change)) return [];
+  if (pm === undefined || config === undefined || !admissible(pm, config, change)) return { state, sends: [] };
   const next = { base: pm.base, active: [...pm.active, change], degradedFrom: pm.degradedFrom };
   return propose(state, self, pg, { phase: 'entering', change: change.id, next }, sight);
 }
@@ -173,10 +186,10 @@ export function beginChange(state: MembershipState, self: string, pg: number, ch
  * Step 2: settle one active change forward (the new member hydrated; the degraded model is safe to
  * read) or back (the old member returned). Other active changes carry on from the new base.
  */
-export function finishChange(state: MembershipState, self: string, pg: number, id: string, outcome: 'forward' | 'back', sight: PgSight): Sends {
+export function finishChange(state: MembershipState, self: string, pg: number, id: string, outcome: 'forward' | 'back', sight: PgSight): MembershipStep {
   const pm = state.pgs[pg];
   const change = pm?.active.find((active) => active.id === id);
-  if (pm === undefined || change === undefined) return [];
+  if (pm === undefined || change === undefined) return { state, sends: [] };
   const active = pm.active.filter((other) => other !== change);
   if (outcome === 'back') return propose(state, self, pg, { phase: 'finishing', change: id, next: { base: pm.base, active, degradedFrom: pm.degradedFrom } }, sight);
   let degradedFrom = pm.degradedFrom;
@@ -206,20 +219,29 @@ export function modelChange(state: MembershipState, pg: number, model: 'degraded
   return { kind: 'model', id: 'model:degraded', target: { members: remaining, write: degraded.write, read: degraded.read } };
 }
 
+/** An ack recorded: the next state, and the step if it is now in force. */
+export interface MembershipAckStep {
+  state: MembershipState;
+  installed: InstalledChange | undefined;
+}
+
 /**
- * Records an ack; returns the step once a write quorum of the configuration it leaves has acked.
- * `lastLsn` (the PG's last allocated LSN now) closes the era of the configuration left.
+ * Records an ack; the step is installed once a write quorum of the configuration it leaves has
+ * acked. `lastLsn` (the PG's last allocated LSN now) closes the era of the configuration left.
  */
-export function recordMembershipAck(state: MembershipState, pg: number, from: string, membershipEpoch: number, lastLsn: Lsn): InstalledChange | undefined {
+export function recordMembershipAck(state: MembershipState, pg: number, from: string, membershipEpoch: number, lastLsn: Lsn): MembershipAckStep {
   const change = state.changes[pg];
   const pm = state.pgs[pg];
-  if (change === undefined || pm === undefined || membershipEpoch < change.config.membershipEpoch) return undefined;
-  change.acks[from] = true;
-  if (!satisfies(change.previousWrite, change.acks)) return undefined;
-  state.configs[pg] = change.config;
-  state.pgs[pg] = { ...change.next, eras: [...pm.eras, { write: change.previousWrite, lastLsn }] };
-  delete state.changes[pg];
-  return { config: change.config, phase: change.phase, change: change.change, previousWrite: change.previousWrite, previousEpoch: change.previousEpoch, acks: Object.keys(change.acks) };
+  if (change === undefined || pm === undefined || membershipEpoch < change.config.membershipEpoch) return { state, installed: undefined };
+  const acks = { ...change.acks, [from]: true as const };
+  if (!satisfies(change.previousWrite, acks)) return { state: { ...state, changes: { ...state.changes, [pg]: { ...change, acks } } }, installed: undefined };
+  const next = produce(state, (draft) => {
+    draft.configs[pg] = castDraft(change.config);
+    draft.pgs[pg] = castDraft({ ...change.next, eras: [...pm.eras, { write: change.previousWrite, lastLsn }] });
+    delete draft.changes[pg];
+  });
+  const installed: InstalledChange = { config: change.config, phase: change.phase, change: change.change, previousWrite: change.previousWrite, previousEpoch: change.previousEpoch, acks: Object.keys(acks) };
+  return { state: next, installed };
 }
 
 /** Where a PG's changes stand, for the storage control plane. */

@@ -19,8 +19,12 @@
  *
  * Replicas use the same cache and reads (see `replica-reads.ts`): their pages are never dirty.
  *
- * Plain data, owner-private to its instance and updated in place.
+ * Plain, immutable data: every function here returns the next state and leaves the one it was
+ * given as it was. Its tables are bounded by the cache's capacity and by the reads in flight, so
+ * an update copies them with spreads; parking a transaction changes several nested tables at once
+ * (a read's waiting list, the new reads, the parked transaction), so it uses immer's `produce`.
  */
+import { castDraft, produce } from 'immer';
 import type { Lsn, PgId, VolumeEpoch } from '../src/protocol/ids.js';
 import type { PageLayout } from '../src/protocol/pages.js';
 import { blockOfKey, pgOfBlock } from '../src/protocol/pages.js';
@@ -29,59 +33,59 @@ import type { TxnRequestMessage, WireMessage } from './messages.js';
 
 /** A read in flight. */
 export interface InflightRead {
-  pg: number;
-  blockId: number;
-  readPoint: Lsn;
-  tried: string[];
+  readonly pg: number;
+  readonly blockId: number;
+  readonly readPoint: Lsn;
+  readonly tried: readonly string[];
   /** Transactions waiting for this block. */
-  txns: number[];
+  readonly txns: readonly number[];
 }
 
 /** A transaction waiting for pages. */
 export interface ParkedTxn {
-  request: TxnRequestMessage;
+  readonly request: TxnRequestMessage;
   /** The read point of its gets (a replica serves all of them at this one point). */
-  readPoint: Lsn;
-  missing: Record<number, true>;
+  readonly readPoint: Lsn;
+  readonly missing: Readonly<Record<number, true>>;
   /** Values its gets read from storage, by key. */
-  values: Record<string, string | null>;
+  readonly values: Readonly<Record<string, string | null>>;
 }
 
 /** A block dropped from the cache (reported as a `cacheEvicted` observation, S11). */
 export interface CacheEviction {
-  blockId: number;
-  pageLsn: Lsn;
+  readonly blockId: number;
+  readonly pageLsn: Lsn;
   /** Older blocks passed over because they were dirty (page LSN above VDL). */
-  dirtySkipped: number;
+  readonly dirtySkipped: number;
 }
 
 /** The cache and the reads. */
 export interface ReadState {
   /** Blocks the cache holds at most; 0 = every block (no storage reads). */
-  capacity: number;
-  cached: Record<number, true>;
+  readonly capacity: number;
+  readonly cached: Readonly<Record<number, true>>;
   /** Cached blocks, oldest first. */
-  order: number[];
+  readonly order: readonly number[];
   /** Page LSN of each cached block: the newest record it reflects (an upper bound for read pages). */
-  pageLsn: Record<number, Lsn>;
-  nextRequestId: number;
-  inflight: Record<number, InflightRead>;
+  readonly pageLsn: Readonly<Record<number, Lsn>>;
+  readonly nextRequestId: number;
+  readonly inflight: Readonly<Record<number, InflightRead>>;
   /** The read in flight for a block, if any. */
-  byBlock: Record<number, number>;
-  parked: Record<number, ParkedTxn>;
+  readonly byBlock: Readonly<Record<number, number>>;
+  readonly parked: Readonly<Record<number, ParkedTxn>>;
   /** Per PG: the members that may hold blocks (full segments; SIGMOD'18 §4.2). */
-  fullMembers: Record<number, readonly string[]>;
+  readonly fullMembers: Readonly<Record<number, readonly string[]>>;
   /**
    * Segments known to hold no blocks (tail segments): from the topology, or learned from a
    * `tailSegment` refusal (a replacement is the kind it replaces, which its reader may not know).
    */
-  tails: Record<string, true>;
-  issued: number;
-  hedged: number;
+  readonly tails: Readonly<Record<string, true>>;
+  readonly issued: number;
+  readonly hedged: number;
 }
 
 /** A fresh cache. */
-export function createReadState(capacity: number, fullMembers: Record<number, readonly string[]>, tails: Record<string, true> = {}): ReadState {
+export function createReadState(capacity: number, fullMembers: Readonly<Record<number, readonly string[]>>, tails: Readonly<Record<string, true>> = {}): ReadState {
   return { capacity, cached: {}, order: [], pageLsn: {}, nextRequestId: 1, inflight: {}, byBlock: {}, parked: {}, fullMembers, tails, issued: 0, hedged: 0 };
 }
 
@@ -100,35 +104,48 @@ export function missingBlocks(state: ReadState, layout: PageLayout, request: Txn
 /** What a cache of every block evicts: nothing (shared, so the write path allocates nothing). */
 const NO_EVICTIONS: readonly CacheEviction[] = Object.freeze([]);
 
+/** A cache step: the next read state and the blocks it evicted. */
+export interface CacheStep {
+  reads: ReadState;
+  evictions: readonly CacheEviction[];
+}
+
 /**
  * Puts a block in the cache at `pageLsn` (or raises the page LSN of a cached one), then evicts the
  * oldest clean blocks while over capacity. A block is clean iff its page LSN ≤ `vdl`: a dirty one
  * is never dropped, since its redo is not durable yet (PROTOCOL §2.7, §5 V2; S11). Returns the
- * evictions.
+ * next state (the one given when nothing changes) and the evictions.
  */
-export function cacheBlock(state: ReadState, block: number, pageLsn: Lsn, vdl: Lsn): readonly CacheEviction[] {
-  if (state.capacity === 0) return NO_EVICTIONS;
-  if (state.cached[block] !== true) {
-    state.cached[block] = true;
-    state.order.push(block);
+export function cacheBlock(state: ReadState, block: number, pageLsn: Lsn, vdl: Lsn): CacheStep {
+  if (state.capacity === 0) return { reads: state, evictions: NO_EVICTIONS };
+  const isNew = state.cached[block] !== true;
+  const raised = pageLsn > (state.pageLsn[block] ?? 0);
+  if (!isNew && !raised && state.order.length <= state.capacity) return { reads: state, evictions: NO_EVICTIONS };
+  // Copies, bounded by the capacity plus the dirty blocks it runs over by.
+  const cached = { ...state.cached };
+  const order = [...state.order];
+  const pageLsns = { ...state.pageLsn };
+  if (isNew) {
+    cached[block] = true;
+    order.push(block);
   }
-  if (pageLsn > (state.pageLsn[block] ?? 0)) state.pageLsn[block] = pageLsn;
+  if (raised) pageLsns[block] = pageLsn;
   const evictions: CacheEviction[] = [];
   let dirtySkipped = 0;
-  for (let i = 0; state.order.length > state.capacity && i < state.order.length; ) {
-    const candidate = state.order[i] as number;
-    const candidateLsn = state.pageLsn[candidate] ?? (0 as Lsn);
+  for (let i = 0; order.length > state.capacity && i < order.length; ) {
+    const candidate = order[i] as number;
+    const candidateLsn = pageLsns[candidate] ?? (0 as Lsn);
     if (candidateLsn > vdl || candidate === block) {
       if (candidate !== block) dirtySkipped++;
       i++;
       continue;
     }
-    state.order.splice(i, 1);
-    delete state.cached[candidate];
-    delete state.pageLsn[candidate];
+    order.splice(i, 1);
+    delete cached[candidate];
+    delete pageLsns[candidate];
     evictions.push({ blockId: candidate, pageLsn: candidateLsn, dirtySkipped });
   }
-  return evictions;
+  return { reads: { ...state, cached, order, pageLsn: pageLsns }, evictions: evictions.length === 0 ? NO_EVICTIONS : evictions };
 }
 
 /** True iff the block is in the cache (a capacity of 0 caches every block). */
@@ -150,10 +167,16 @@ export interface Reader {
   volumeEpoch: VolumeEpoch;
 }
 
+/** A read attempt: the next read state (the segment asked is marked tried) and the request, if any. */
+export interface ReadAttempt {
+  reads: ReadState;
+  attempt: { to: string; message: WireMessage } | undefined;
+}
+
 /** The writer's read request to a segment not tried yet for this read, if any. */
-export function nextAttempt(state: ReadState, tracker: DurabilityTracker, requestId: number, self: string, volumeEpoch: VolumeEpoch): { to: string; message: WireMessage } | undefined {
+export function nextAttempt(state: ReadState, tracker: DurabilityTracker, requestId: number, self: string, volumeEpoch: VolumeEpoch): ReadAttempt {
   const read = state.inflight[requestId];
-  if (read === undefined) return undefined;
+  if (read === undefined) return { reads: state, attempt: undefined };
   const pgcl = tracker.pgs[read.pg]?.pgcl ?? read.readPoint;
   // Every PG record at or below the read point is durable, so at or below PGCL (PROTOCOL §5 V1).
   const sclMin = Math.min(read.readPoint, pgcl) as Lsn;
@@ -164,36 +187,52 @@ export function nextAttempt(state: ReadState, tracker: DurabilityTracker, reques
  * The read request to one of `candidates` not tried yet for this read, if any: the segment is
  * told the SCL it needs (`sclMin`) and refuses with `notComplete` below it.
  */
-export function attemptAmong(state: ReadState, requestId: number, candidates: readonly string[], reader: Reader, sclMin: Lsn): { to: string; message: WireMessage } | undefined {
+export function attemptAmong(state: ReadState, requestId: number, candidates: readonly string[], reader: Reader, sclMin: Lsn): ReadAttempt {
   const read = state.inflight[requestId];
-  if (read === undefined) return undefined;
+  if (read === undefined) return { reads: state, attempt: undefined };
   const untried = candidates.filter((segment) => !read.tried.includes(segment) && state.tails[segment] !== true);
-  if (untried.length === 0) return undefined;
+  if (untried.length === 0) return { reads: state, attempt: undefined };
   const to = untried[requestId % untried.length] as string;
-  read.tried.push(to);
   const message: WireMessage = { type: 'readPage', from: reader.self, requestId, pg: read.pg as PgId, blockId: read.blockId, readPoint: read.readPoint, volumeEpoch: reader.volumeEpoch, sclMin };
-  return { to, message };
+  return { reads: withRead(state, requestId, { ...read, tried: [...read.tried, to] }), attempt: { to, message } };
 }
 
-/** Parks a transaction on its missing blocks; returns the new reads to issue (by request id). */
-export function parkTransaction(state: ReadState, layout: PageLayout, request: TxnRequestMessage, missing: readonly number[], readPoint: Lsn): number[] {
-  const parked: ParkedTxn = { request, readPoint, missing: {}, values: {} };
+/** The read state with the read in flight under `requestId` replaced. */
+export function withRead(state: ReadState, requestId: number, read: InflightRead): ReadState {
+  return { ...state, inflight: { ...state.inflight, [requestId]: read } };
+}
+
+/**
+ * Parks a transaction on its missing blocks, with the values its gets already read (`values`, by
+ * key). Returns the next state and the new reads to issue (by request id).
+ */
+export function parkTransaction(
+  state: ReadState,
+  layout: PageLayout,
+  request: TxnRequestMessage,
+  missing: readonly number[],
+  readPoint: Lsn,
+  values: Readonly<Record<string, string | null>> = {},
+): { reads: ReadState; newReads: number[] } {
   const newReads: number[] = [];
-  for (const block of missing) {
-    parked.missing[block] = true;
-    const existing = state.byBlock[block];
-    if (existing !== undefined) {
-      state.inflight[existing]?.txns.push(request.txnId);
-      continue;
+  const reads = produce(state, (draft) => {
+    const waitingFor: Record<number, true> = {};
+    for (const block of missing) {
+      waitingFor[block] = true;
+      const existing = draft.byBlock[block];
+      if (existing !== undefined) {
+        draft.inflight[existing]?.txns.push(request.txnId);
+        continue;
+      }
+      const requestId = draft.nextRequestId++;
+      draft.inflight[requestId] = { pg: pgOfBlock(layout, block as never), blockId: block, readPoint, tried: [], txns: [request.txnId] };
+      draft.byBlock[block] = requestId;
+      draft.issued++;
+      newReads.push(requestId);
     }
-    const requestId = state.nextRequestId++;
-    state.inflight[requestId] = { pg: pgOfBlock(layout, block as never), blockId: block, readPoint, tried: [], txns: [request.txnId] };
-    state.byBlock[block] = requestId;
-    state.issued++;
-    newReads.push(requestId);
-  }
-  state.parked[request.txnId] = parked;
-  return newReads;
+    draft.parked[request.txnId] = castDraft({ request, readPoint, missing: waitingFor, values: { ...values } });
+  });
+  return { reads, newReads };
 }
 
 /** A page as a segment returned it. */
@@ -215,30 +254,47 @@ export interface PageArrivalOptions {
   valuesAt?: (readPoint: Lsn) => Readonly<Record<string, string>>;
 }
 
+/** What a page's arrival did: the next state, the transactions now complete, the evictions. */
+export interface PageArrival {
+  reads: ReadState;
+  ready: ParkedTxn[];
+  evictions: readonly CacheEviction[];
+}
+
 /**
  * A page arrived: cache it, hand its values to the waiting transactions. Returns those now
  * complete, and the blocks evicted to make room. A reply that does not match the read in flight
  * under its request id (a late answer to an earlier incarnation's read) is ignored.
  */
-export function pageArrived(state: ReadState, layout: PageLayout, page: ArrivedPage, options: PageArrivalOptions): { ready: ParkedTxn[]; evictions: readonly CacheEviction[] } {
+export function pageArrived(state: ReadState, layout: PageLayout, page: ArrivedPage, options: PageArrivalOptions): PageArrival {
   const read = state.inflight[page.requestId];
-  if (read === undefined || read.blockId !== page.blockId || read.readPoint !== page.readPoint) return { ready: [], evictions: NO_EVICTIONS };
-  delete state.inflight[page.requestId];
-  delete state.byBlock[read.blockId];
-  const evictions = cacheBlock(state, read.blockId, read.readPoint, options.vdl);
+  if (read === undefined || read.blockId !== page.blockId || read.readPoint !== page.readPoint) return { reads: state, ready: [], evictions: NO_EVICTIONS };
+  // The cache step touches only the cache's tables, so it may run before the read is retired.
+  const { reads: cachedState, evictions } = cacheBlock(state, read.blockId, read.readPoint, options.vdl);
+  // Copies bounded by the reads and transactions in flight.
+  const inflight = { ...cachedState.inflight };
+  delete inflight[page.requestId];
+  const byBlock = { ...cachedState.byBlock };
+  delete byBlock[read.blockId];
+  const parkedNext = { ...cachedState.parked };
   const ready: ParkedTxn[] = [];
   for (const txnId of read.txns) {
-    const parked = state.parked[txnId];
+    const parked = parkedNext[txnId];
     if (parked === undefined) continue;
     const values = options.valuesAt?.(parked.readPoint) ?? page.values;
+    const filled = { ...parked.values };
     for (const op of parked.request.ops) {
-      if (op.f === 'get' && blockOfKey(layout, op.key) === read.blockId) parked.values[op.key] = values[op.key] ?? null;
+      if (op.f === 'get' && blockOfKey(layout, op.key) === read.blockId) filled[op.key] = values[op.key] ?? null;
     }
-    delete parked.missing[read.blockId];
-    if (Object.keys(parked.missing).length === 0) {
-      delete state.parked[txnId];
-      ready.push(parked);
+    const missing = { ...parked.missing };
+    delete missing[read.blockId];
+    const next: ParkedTxn = { ...parked, missing, values: filled };
+    if (Object.keys(missing).length === 0) {
+      delete parkedNext[txnId];
+      ready.push(next);
+    } else {
+      parkedNext[txnId] = next;
     }
   }
-  return { ready, evictions };
+  return { reads: { ...cachedState, inflight, byBlock, parked: parkedNext }, ready, evictions };
 }

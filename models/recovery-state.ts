@@ -13,7 +13,9 @@
  *    of every PG is complete to VDL' (the PG can take writes again);
  * 6. open: LSNs continue above the range; VDL starts at the range's end.
  *
- * Plain data, owner-private to the instance machine and updated in place, like the writer state.
+ * Plain, immutable data: each step returns the next state and leaves the one it was given as it
+ * was. Its tables are per PG and per member (a handful of entries each) and change one entry at a
+ * time, so they are copied with spreads.
  */
 import type { Lsn, MembershipEpoch, PgId, SegmentId, VolumeEpoch } from '../src/protocol/ids.js';
 import type { QuorumConfig } from '../src/protocol/quorum-config.js';
@@ -25,29 +27,29 @@ import type { PgMembership, RecoveryStateMessage, RedoPayload, TruncateAckMessag
 
 /** One PG as recovery sees it. */
 export interface RecoveryPg {
-  pg: number;
-  members: readonly string[];
-  read: QuorumPredicate;
-  write: QuorumPredicate;
-  membershipEpoch: MembershipEpoch;
+  readonly pg: number;
+  readonly members: readonly string[];
+  readonly read: QuorumPredicate;
+  readonly write: QuorumPredicate;
+  readonly membershipEpoch: MembershipEpoch;
   /** The membership record the metadata service kept (changes under way), if any. */
-  membership?: PgMembership;
+  readonly membership?: PgMembership;
 }
 
 /** Where a recovery stands. */
 export interface RecoveryState {
-  volumeEpoch: VolumeEpoch;
-  anchorLsn: Lsn;
-  priorTruncations: TruncationRange[];
-  lal: number;
-  pgs: RecoveryPg[];
+  readonly volumeEpoch: VolumeEpoch;
+  readonly anchorLsn: Lsn;
+  readonly priorTruncations: readonly TruncationRange[];
+  readonly lal: number;
+  readonly pgs: readonly RecoveryPg[];
   /** Recovery reads, per PG, per segment. */
-  responses: Record<number, Record<string, RecoveryStateMessage>>;
-  plan: RecoveryPlan | undefined;
+  readonly responses: Readonly<Record<number, Readonly<Record<string, RecoveryStateMessage>>>>;
+  readonly plan: RecoveryPlan | undefined;
   /** Per PG, per segment: the highest SCL known at e' (from truncate acks and write acks). */
-  sclAtEpoch: Record<number, Record<string, Lsn>>;
+  readonly sclAtEpoch: Readonly<Record<number, Readonly<Record<string, Lsn>>>>;
   /** Per PG, the records re-replication still has to make durable. */
-  repair: Record<number, StoredRecord<RedoPayload>[]>;
+  readonly repair: Readonly<Record<number, readonly StoredRecord<RedoPayload>[]>>;
 }
 
 /** Starts a recovery at epoch e' (after the CAS succeeded). */
@@ -85,9 +87,9 @@ export function recoveryOpens(state: RecoveryState, self: string): { to: string;
 }
 
 /** Records a recovery read answer (only those at this recovery's epoch count). */
-export function recordRecoveryResponse(state: RecoveryState, message: RecoveryStateMessage): void {
-  if (message.volumeEpoch !== state.volumeEpoch) return;
-  (state.responses[message.pg] ??= {})[message.from] = message;
+export function recordRecoveryResponse(state: RecoveryState, message: RecoveryStateMessage): RecoveryState {
+  if (message.volumeEpoch !== state.volumeEpoch) return state;
+  return { ...state, responses: { ...state.responses, [message.pg]: { ...state.responses[message.pg], [message.from]: message } } };
 }
 
 /** True iff every PG's responders satisfy its read quorum (SIGMOD'18 §2.4). */
@@ -102,9 +104,10 @@ export function everyMemberAnswered(state: RecoveryState): boolean {
 
 /**
  * Computes the plan (PROTOCOL §5 R1 step 3) from the answers so far. Truncations the responders
- * hold are added to the metadata service's list, so none is missed.
+ * hold are added to the metadata service's list, so none is missed. Returns the state with the
+ * plan, or undefined while some PG lacks a read quorum.
  */
-export function makePlan(state: RecoveryState): RecoveryPlan | undefined {
+export function makePlan(state: RecoveryState): RecoveryState | undefined {
   const ranges = [...state.priorTruncations];
   for (const byMember of Object.values(state.responses)) {
     for (const response of Object.values(byMember)) {
@@ -125,10 +128,9 @@ export function makePlan(state: RecoveryState): RecoveryPlan | undefined {
     })),
   });
   if (outcome.kind !== 'planned') return undefined;
-  state.plan = outcome.plan;
-  state.priorTruncations = ranges;
-  for (const pgRepair of outcome.plan.reReplication) state.repair[pgRepair.pg] = [...pgRepair.records] as StoredRecord<RedoPayload>[];
-  return outcome.plan;
+  const repair: Record<number, readonly StoredRecord<RedoPayload>[]> = { ...state.repair };
+  for (const pgRepair of outcome.plan.reReplication) repair[pgRepair.pg] = pgRepair.records as readonly StoredRecord<RedoPayload>[];
+  return { ...state, plan: outcome.plan, priorTruncations: ranges, repair };
 }
 
 /** The `truncate` messages for every member not yet known to hold the range. */
@@ -150,11 +152,12 @@ export function truncates(state: RecoveryState, self: string): { to: string; mes
 }
 
 /** Records a truncate ack or a write ack at e': the segment holds the range and is complete to `scl`. */
-export function recordEpochAck(state: RecoveryState, message: TruncateAckMessage | WriteAckMessage): void {
-  if (message.volumeEpoch !== state.volumeEpoch) return;
-  const byMember = (state.sclAtEpoch[message.pg] ??= {});
+export function recordEpochAck(state: RecoveryState, message: TruncateAckMessage | WriteAckMessage): RecoveryState {
+  if (message.volumeEpoch !== state.volumeEpoch) return state;
+  const byMember = state.sclAtEpoch[message.pg] ?? {};
   const before = byMember[message.from];
-  if (before === undefined || before < message.scl) byMember[message.from] = message.scl;
+  if (before !== undefined && before >= message.scl) return state;
+  return { ...state, sclAtEpoch: { ...state.sclAtEpoch, [message.pg]: { ...byMember, [message.from]: message.scl } } };
 }
 
 /** True iff a write quorum of every PG holds the truncation range at e' (R1 step 4). */

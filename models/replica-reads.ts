@@ -17,17 +17,21 @@
  * get the block at their own read point, and the cache gets it at the applied point, so no update
  * is lost and no transaction sees part of an MTR (every read point is a CPL).
  *
- * Functions over the replica's owner-private state; effects are returned as data and the machine
- * turns them into its named actions and timers.
+ * Pure functions over the replica's state: each returns the next state and its effects as data,
+ * which the machine turns into its named actions and timers; the state given is left as it was.
+ * The tables a read touches are bounded by the reads in flight and are copied with spreads; giving
+ * up on a collected read clears it from four tables at once, so that step uses immer's `produce`.
  */
+import { produce } from 'immer';
+import { tableUpdate } from '../src/protocol/chunked.js';
 import type { Lsn } from '../src/protocol/ids.js';
 import type { Observation } from '../src/protocol/observations.js';
 import type { PageLayout } from '../src/protocol/pages.js';
 import { blockOfKey } from '../src/protocol/pages.js';
 import type { PageDataMessage, SendParams, TxnRequestMessage } from './messages.js';
-import { attemptAmong, missingBlocks, pageArrived, parkTransaction } from './read-state.js';
+import { attemptAmong, missingBlocks, pageArrived, parkTransaction, withRead } from './read-state.js';
 import type { BufferedPut, ReplicaState } from './replica-state.js';
-import { servesReads } from './replica-state.js';
+import { pageOf, servesReads } from './replica-state.js';
 
 /** What a replica read step asks of the machine. */
 export type ReplicaReadEffect =
@@ -50,51 +54,58 @@ export interface ReplicaReadOptions {
   hedgeAfterMs: number;
 }
 
+/** A replica read step: the next replica state and what it asks of the machine. */
+export interface ReplicaReadStep {
+  replica: ReplicaState;
+  effects: ReplicaReadEffect[];
+}
+
 /** Serves a transaction sent to the replica: at once from the cache, or after page reads. */
-export function serveReplicaTxn(replica: ReplicaState, request: TxnRequestMessage, options: ReplicaReadOptions): ReplicaReadEffect[] {
+export function serveReplicaTxn(replica: ReplicaState, request: TxnRequestMessage, options: ReplicaReadOptions): ReplicaReadStep {
   const effects: ReplicaReadEffect[] = [];
   if (request.ops.some((op) => op.f === 'put')) {
     // Only the writer writes (PROTOCOL §2.8): the client must use the cluster endpoint.
     effects.push({ type: 'send', params: { to: request.from, message: { type: 'txnFail', from: options.self, txnId: request.txnId, reason: 'readOnly' } } });
-    return effects;
+    return { replica, effects };
   }
   if (!servesReads(replica)) {
     // Just restarted: records between its read point and where the stream resumed may be lost.
     effects.push({ type: 'send', params: { to: request.from, message: { type: 'txnFail', from: options.self, txnId: request.txnId, reason: 'restarting' } } });
-    return effects;
+    return { replica, effects };
   }
   const readPoint = replica.appliedLsn;
   const missing = missingBlocks(replica.reads, options.layout, request);
   if (missing.length === 0) {
-    answer(replica, request, readPoint, (key) => replica.pages[blockOfKey(options.layout, key)]?.[key] ?? null, false, options, effects);
-    return effects;
+    answer(replica, request, readPoint, (key) => pageOf(replica, blockOfKey(options.layout, key))?.[key] ?? null, false, options, effects);
+    return { replica, effects };
   }
-  const newReads = parkTransaction(replica.reads, options.layout, request, missing, readPoint);
-  const parked = replica.reads.parked[request.txnId];
   // Cached blocks are read now, at the read point; they may move on before the pages arrive.
+  const values: Record<string, string | null> = {};
   for (const op of request.ops) {
     const block = blockOfKey(options.layout, op.key);
-    if (parked !== undefined && parked.missing[block] !== true) parked.values[op.key] = replica.pages[block]?.[op.key] ?? null;
+    if (!missing.includes(block)) values[op.key] = pageOf(replica, block)?.[op.key] ?? null;
   }
-  for (const requestId of newReads) issueRead(replica, requestId, options, effects);
-  return effects;
+  const parked = parkTransaction(replica.reads, options.layout, request, missing, readPoint, values);
+  let next: ReplicaState = { ...replica, reads: parked.reads };
+  for (const requestId of parked.newReads) next = issueRead(next, requestId, options, effects);
+  return { replica: next, effects };
 }
 
 /** A page arrived: replay the records applied meanwhile, cache it, answer the transactions now complete. */
-export function replicaPageArrived(replica: ReplicaState, page: PageDataMessage, options: ReplicaReadOptions): ReplicaReadEffect[] {
+export function replicaPageArrived(replica: ReplicaState, page: PageDataMessage, options: ReplicaReadOptions): ReplicaReadStep {
   const read = replica.reads.inflight[page.requestId];
-  if (read === undefined || read.blockId !== page.blockId || read.readPoint !== page.readPoint) return []; // the slower of a hedged pair
+  if (read === undefined || read.blockId !== page.blockId || read.readPoint !== page.readPoint) return { replica, effects: [] }; // the slower of a hedged pair
   const effects: ReplicaReadEffect[] = [{ type: 'disarmHedge', requestId: page.requestId }];
   const buffered = replica.loading[page.blockId] ?? [];
-  delete replica.loading[page.blockId];
+  const loading = { ...replica.loading };
+  delete loading[page.blockId];
   const valuesAt = (readPoint: Lsn): Record<string, string> => replay(page.values, buffered, readPoint);
-  const { ready, evictions } = pageArrived(replica.reads, options.layout, page, { vdl: replica.appliedLsn, valuesAt });
-  for (const eviction of evictions) delete replica.pages[eviction.blockId];
+  const { reads, ready, evictions } = pageArrived(replica.reads, options.layout, page, { vdl: replica.appliedLsn, valuesAt });
   // Every buffered record is at or below the applied point: the block joins the cache there.
-  replica.pages[page.blockId] = valuesAt(replica.appliedLsn);
-  replica.replayed += buffered.length;
-  for (const parked of ready) answer(replica, parked.request, parked.readPoint, (key) => parked.values[key] ?? null, true, options, effects);
-  return effects;
+  const pages = tableUpdate(replica.pages, [...evictions.map((eviction) => [eviction.blockId, undefined] as const), [page.blockId, valuesAt(replica.appliedLsn)] as const]);
+  const next: ReplicaState = { ...replica, reads, loading, pages, replayed: replica.replayed + buffered.length };
+  for (const parked of ready) answer(next, parked.request, parked.readPoint, (key) => parked.values[key] ?? null, true, options, effects);
+  return { replica: next, effects };
 }
 
 /**
@@ -103,31 +114,32 @@ export function replicaPageArrived(replica: ReplicaState, page: PageDataMessage,
  * the minimum-read-point lease: no segment can serve that read view any more, so the transactions
  * waiting on it are refused rather than left hanging.
  */
-export function retryReplicaRead(replica: ReplicaState, requestId: number, cause: 'hedge' | 'reject' | 'collected', options: ReplicaReadOptions): ReplicaReadEffect[] {
+export function retryReplicaRead(replica: ReplicaState, requestId: number, cause: 'hedge' | 'reject' | 'collected', options: ReplicaReadOptions): ReplicaReadStep {
   const read = replica.reads.inflight[requestId];
-  if (read === undefined) return [];
+  if (read === undefined) return { replica, effects: [] };
   const effects: ReplicaReadEffect[] = cause === 'hedge' ? [] : [{ type: 'disarmHedge', requestId }];
   if (cause === 'collected') {
-    delete replica.reads.inflight[requestId];
-    delete replica.reads.byBlock[read.blockId];
-    delete replica.loading[read.blockId];
+    const next = produce(replica, (draft) => {
+      delete draft.reads.inflight[requestId];
+      delete draft.reads.byBlock[read.blockId];
+      delete draft.loading[read.blockId];
+      for (const txnId of read.txns) delete draft.reads.parked[txnId];
+    });
     for (const txnId of read.txns) {
       const parked = replica.reads.parked[txnId];
       if (parked === undefined) continue;
-      delete replica.reads.parked[txnId];
       effects.push({ type: 'send', params: { to: parked.request.from, message: { type: 'txnFail', from: options.self, txnId, reason: 'readPointCollected' } } });
     }
-    return effects;
+    return { replica: next, effects };
   }
-  replica.reads.hedged++;
-  issueRead(replica, requestId, options, effects);
-  return effects;
+  const next = issueRead({ ...replica, reads: { ...replica.reads, hedged: replica.reads.hedged + 1 } }, requestId, options, effects);
+  return { replica: next, effects };
 }
 
 /**
  * The replica restarts (lag, a hole in the stream, a new writer): its page reads are dropped and
  * the transactions waiting for them refused, so their clients learn they took no effect. Call
- * before `resetReplica`.
+ * before `resetReplica`, which drops the reads from the state.
  */
 export function abandonReplicaReads(replica: ReplicaState, self: string): ReplicaReadEffect[] {
   const effects: ReplicaReadEffect[] = [];
@@ -141,26 +153,26 @@ export function abandonReplicaReads(replica: ReplicaState, self: string): Replic
 /**
  * Sends a page read to the next full segment not asked yet and arms the hedge. When every full
  * segment was asked (down, or not complete to the read point until gossip fills it in), start
- * over, slower.
+ * over, slower. Returns the next state; appends to `effects`, the caller's list for this step.
  */
-function issueRead(replica: ReplicaState, requestId: number, options: ReplicaReadOptions, effects: ReplicaReadEffect[]): void {
+function issueRead(replica: ReplicaState, requestId: number, options: ReplicaReadOptions, effects: ReplicaReadEffect[]): ReplicaState {
   const read = replica.reads.inflight[requestId];
-  if (read === undefined) return;
+  if (read === undefined) return replica;
   // The PG's last record the replica applied is at or above its last record at or below the read
   // point (PROTOCOL §5 V1); unknown after a restart, the read point itself is the safe bound.
   const lastPgLsn = replica.lastPgLsnByPg[read.pg] ?? (replica.streamFromLsn === 0 ? 0 : read.readPoint);
   const sclMin = Math.min(lastPgLsn, read.readPoint) as Lsn;
   const reader = { self: options.self, volumeEpoch: replica.volumeEpoch };
-  const attempt = attemptAmong(replica.reads, requestId, replica.reads.fullMembers[read.pg] ?? [], reader, sclMin);
+  const { reads, attempt } = attemptAmong(replica.reads, requestId, replica.reads.fullMembers[read.pg] ?? [], reader, sclMin);
   if (attempt !== undefined) {
     effects.push({ type: 'send', params: attempt });
     // Judged by S14: a read never goes below a minimum read point the replica reported.
-    if (read.tried.length === 1) effects.push({ type: 'observe', params: { kind: 'readIssued', instance: options.self, requestId, pg: read.pg, readPoint: read.readPoint } });
+    if (read.tried.length === 0) effects.push({ type: 'observe', params: { kind: 'readIssued', instance: options.self, requestId, pg: read.pg, readPoint: read.readPoint } });
     effects.push({ type: 'armHedge', requestId, delayMs: options.hedgeAfterMs });
-    return;
+    return { ...replica, reads };
   }
-  read.tried = [];
   effects.push({ type: 'armHedge', requestId, delayMs: 10 * options.hedgeAfterMs });
+  return { ...replica, reads: withRead(replica.reads, requestId, { ...read, tried: [] }) };
 }
 
 /** A page's values moved to `readPoint` by the puts buffered while it was read. */

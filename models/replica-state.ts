@@ -14,8 +14,14 @@
  *
  * Invariant: every cached block's values in `pages` are those of the volume at `appliedLsn`.
  *
- * Plain data, owner-private to the instance machine and updated in place.
+ * Plain, immutable data: every function returns the next state and leaves the one it was given
+ * as it was. The backlog (`pending`) grows without bound while the replica lags, and `pages` holds
+ * up to every block of the volume, so both are chunked (`src/protocol/chunked.ts`): a shipment or
+ * an apply step copies the chunks it touches, never the whole backlog or cache. The other tables
+ * are bounded by the PGs and the page reads in flight, and are copied with spreads.
  */
+import type { ChunkedQueue, ChunkedTable } from '../src/protocol/chunked.js';
+import { emptyQueue, queueAt, queueDrop, queuePush, queueSize, tableGet, tableUpdate } from '../src/protocol/chunked.js';
 import type { Lsn, VolumeEpoch } from '../src/protocol/ids.js';
 import type { RedoPayload, RedoRecord } from './messages.js';
 import type { ReadState } from './read-state.js';
@@ -23,51 +29,56 @@ import { createReadState, isCached } from './read-state.js';
 
 /** A put applied while its block's page read was in flight. */
 export interface BufferedPut {
-  lsn: Lsn;
-  key: string;
-  value: string;
+  readonly lsn: Lsn;
+  readonly key: string;
+  readonly value: string;
 }
+
+/** The key values of one cached block. */
+export type PageValues = Readonly<Record<string, string>>;
 
 /** What a replica keeps. */
 export interface ReplicaState {
   /** The writer's volume epoch the stream comes from; a newer one means a new writer. */
-  volumeEpoch: VolumeEpoch;
+  readonly volumeEpoch: VolumeEpoch;
   /** The VDL the replica knows from the writer's control records. */
-  knownVdl: Lsn;
+  readonly knownVdl: Lsn;
   /** Everything up to here is applied: the replica's read point. */
-  appliedLsn: Lsn;
-  /** Received records not yet applied, in LSN order, read from `pendingHead`. */
-  pending: RedoRecord[];
-  pendingHead: number;
+  readonly appliedLsn: Lsn;
+  /** Received records not yet applied, in LSN order (chunked: it grows while the replica lags). */
+  readonly pending: ChunkedQueue<RedoRecord>;
   /** Highest LSN received (records at or below it are duplicates). */
-  receivedLsn: Lsn;
+  readonly receivedLsn: Lsn;
   /** Blocks the cache holds after a restart (0 = every block of the volume). */
-  cacheBlocks: number;
+  readonly cacheBlocks: number;
   /** Blocks in the volume. */
-  blockCount: number;
+  readonly blockCount: number;
   /** The buffer cache and its page reads (shared with the writer, `read-state.ts`). */
-  reads: ReadState;
-  /** Key values of each cached block, as of `appliedLsn` (a block absent here has none). */
-  pages: Record<number, Record<string, string>>;
+  readonly reads: ReadState;
+  /**
+   * Key values of each cached block, as of `appliedLsn`, keyed by block id (a block absent here
+   * has none). Read it with {@link pageOf}.
+   */
+  readonly pages: ChunkedTable<PageValues>;
   /** Per block whose page read is in flight: the puts applied since it was issued, in LSN order. */
-  loading: Record<number, BufferedPut[]>;
+  readonly loading: Readonly<Record<number, readonly BufferedPut[]>>;
   /**
    * Per PG, its last record at or below `appliedLsn`, where known since the last restart: the SCL
    * a segment needs to serve a read at the read point (PROTOCOL §5 V1).
    */
-  lastPgLsnByPg: Record<number, Lsn>;
+  readonly lastPgLsnByPg: Readonly<Record<number, Lsn>>;
   /**
    * Every record above this LSN reaches the replica: 0 from the volume's start; after a restart,
    * the predecessor of the first record taken (unknown, {@link STREAM_UNKNOWN}, until one arrives).
    * A restart may skip records, so until the applied point reaches it a page read at the read point
    * could not be brought forward: the replica serves no reads then (see {@link servesReads}).
    */
-  streamFromLsn: Lsn;
+  readonly streamFromLsn: Lsn;
   /** Records applied / discarded so far (discarded: block not cached). */
-  applied: number;
-  discarded: number;
+  readonly applied: number;
+  readonly discarded: number;
   /** Puts replayed over a page that arrived after they were applied (the read race). */
-  replayed: number;
+  readonly replayed: number;
 }
 
 /** Options of {@link createReplicaState}. */
@@ -88,8 +99,7 @@ export function createReplicaState(volumeEpoch: VolumeEpoch, options: ReplicaCac
     volumeEpoch,
     knownVdl: 0 as Lsn,
     appliedLsn: 0 as Lsn,
-    pending: [],
-    pendingHead: 0,
+    pending: emptyQueue(),
     receivedLsn: 0 as Lsn,
     cacheBlocks: options.cacheBlocks,
     blockCount: options.blockCount,
@@ -104,23 +114,33 @@ export function createReplicaState(volumeEpoch: VolumeEpoch, options: ReplicaCac
   };
 }
 
+/** The values of a cached block (undefined when it holds none). */
+export function pageOf(state: ReplicaState, blockId: number): PageValues | undefined {
+  return tableGet(state.pages, blockId);
+}
+
 /**
- * Takes a shipment: new records (in LSN order) and the writer's VDL. Returns false when a record
- * does not follow the last one received (`prevVolumeLsn`): part of the stream was lost, and the
- * caller must start over with a cold cache rather than apply around the hole.
+ * Takes a shipment: new records (in LSN order) and the writer's VDL. Returns the next state, or
+ * undefined when a record does not follow the last one received (`prevVolumeLsn`): part of the
+ * stream was lost, and the caller must start over with a cold cache rather than apply around the
+ * hole.
  */
-export function receiveShipment(state: ReplicaState, records: readonly RedoRecord[], vdl: Lsn): boolean {
+export function receiveShipment(state: ReplicaState, records: readonly RedoRecord[], vdl: Lsn): ReplicaState | undefined {
+  const taken: RedoRecord[] = [];
+  let receivedLsn = state.receivedLsn;
+  let streamFromLsn = state.streamFromLsn;
   for (const record of records) {
     // After a reset the cache is cold at the read point: an older record might hide a newer one
     // that was missed, so only records above it may warm the cache.
-    if (record.lsn <= state.receivedLsn || record.lsn <= state.appliedLsn) continue;
-    if (record.prevVolumeLsn !== state.receivedLsn && state.receivedLsn !== FOLLOW_ANY) return false;
-    if (state.receivedLsn === FOLLOW_ANY) state.streamFromLsn = record.prevVolumeLsn;
-    state.pending.push(record);
-    state.receivedLsn = record.lsn;
+    if (record.lsn <= receivedLsn || record.lsn <= state.appliedLsn) continue;
+    if (record.prevVolumeLsn !== receivedLsn && receivedLsn !== FOLLOW_ANY) return undefined;
+    if (receivedLsn === FOLLOW_ANY) streamFromLsn = record.prevVolumeLsn;
+    taken.push(record);
+    receivedLsn = record.lsn;
   }
-  if (vdl > state.knownVdl) state.knownVdl = vdl;
-  return true;
+  const knownVdl = vdl > state.knownVdl ? vdl : state.knownVdl;
+  if (taken.length === 0 && knownVdl === state.knownVdl && streamFromLsn === state.streamFromLsn) return state;
+  return { ...state, pending: queuePush(state.pending, taken), receivedLsn, streamFromLsn, knownVdl };
 }
 
 /** `receivedLsn` after a reset: the next record is taken wherever the stream now is. */
@@ -142,8 +162,8 @@ export function servesReads(state: ReplicaState): boolean {
 export function applicableCount(state: ReplicaState, maxRecords: number): number {
   let count = 0;
   let lastCplEnd = 0;
-  for (let i = state.pendingHead; i < state.pending.length; i++) {
-    const record = state.pending[i] as RedoRecord;
+  for (const size = queueSize(state.pending); count < size; ) {
+    const record = queueAt(state.pending, count) as RedoRecord;
     if (record.lsn > state.knownVdl) break;
     count++;
     if (record.isCpl) {
@@ -156,31 +176,49 @@ export function applicableCount(state: ReplicaState, maxRecords: number): number
 
 /**
  * Applies the next `count` pending records (whole MTRs) to the cached blocks; a block whose page
- * read is in flight keeps its records for when the page arrives.
+ * read is in flight keeps its records for when the page arrives. Each block touched is copied
+ * once per call, however many of its records the step applies.
  */
-export function applyRecords(state: ReplicaState, count: number): void {
-  const end = state.pendingHead + count;
-  for (let i = state.pendingHead; i < end; i++) {
-    const record = state.pending[i] as RedoRecord;
+export function applyRecords(state: ReplicaState, count: number): ReplicaState {
+  if (count <= 0) return state;
+  const lastPgLsnByPg: Record<number, Lsn> = { ...state.lastPgLsnByPg };
+  // Blocks and loading lists copied by this call: written while it builds them.
+  const touched: Record<number, Record<string, string>> = {};
+  const updates: [blockId: number, values: Record<string, string>][] = [];
+  const buffering: Record<number, BufferedPut[]> = {};
+  let { appliedLsn, applied, discarded } = state;
+  for (let i = 0; i < count; i++) {
+    const record = queueAt(state.pending, i) as RedoRecord;
     const payload = record.payload as RedoPayload | undefined;
-    state.lastPgLsnByPg[record.pg] = record.lsn;
+    lastPgLsnByPg[record.pg] = record.lsn;
     if (payload?.kind === 'put') {
       if (isCached(state.reads, record.blockId)) {
-        (state.pages[record.blockId] ??= {})[payload.key] = payload.value;
-        state.applied++;
+        let values = touched[record.blockId];
+        if (values === undefined) {
+          values = { ...pageOf(state, record.blockId) };
+          touched[record.blockId] = values;
+          updates.push([record.blockId, values]);
+        }
+        values[payload.key] = payload.value;
+        applied++;
       } else if (state.reads.byBlock[record.blockId] !== undefined) {
-        (state.loading[record.blockId] ??= []).push({ lsn: record.lsn, key: payload.key, value: payload.value });
+        (buffering[record.blockId] ??= [...(state.loading[record.blockId] ?? [])]).push({ lsn: record.lsn, key: payload.key, value: payload.value });
       } else {
-        state.discarded++;
+        discarded++;
       }
     }
-    if (record.lsn > state.appliedLsn) state.appliedLsn = record.lsn;
+    if (record.lsn > appliedLsn) appliedLsn = record.lsn;
   }
-  state.pendingHead = end;
-  if (state.pendingHead > 1024 && state.pendingHead * 2 > state.pending.length) {
-    state.pending.splice(0, state.pendingHead);
-    state.pendingHead = 0;
-  }
+  return {
+    ...state,
+    pending: queueDrop(state.pending, count),
+    pages: tableUpdate(state.pages, updates),
+    loading: Object.keys(buffering).length === 0 ? state.loading : { ...state.loading, ...buffering },
+    lastPgLsnByPg,
+    appliedLsn,
+    applied,
+    discarded,
+  };
 }
 
 /**
@@ -190,17 +228,19 @@ export function applyRecords(state: ReplicaState, count: number): void {
  * and reads wait until the applied point passes where the stream resumed ({@link servesReads}).
  * Request ids keep counting, so a late answer to a dropped read matches nothing.
  */
-export function resetReplica(state: ReplicaState, volumeEpoch: VolumeEpoch, vdl: Lsn): void {
-  state.volumeEpoch = volumeEpoch;
-  state.pending = [];
-  state.pendingHead = 0;
-  state.knownVdl = vdl;
-  state.appliedLsn = vdl;
-  state.receivedLsn = FOLLOW_ANY;
+export function resetReplica(state: ReplicaState, volumeEpoch: VolumeEpoch, vdl: Lsn): ReplicaState {
   const { nextRequestId, issued, hedged, fullMembers, tails } = state.reads;
-  state.reads = { ...createReadState(state.cacheBlocks === 0 ? state.blockCount : state.cacheBlocks, fullMembers, tails), nextRequestId, issued, hedged };
-  state.pages = {};
-  state.loading = {};
-  state.lastPgLsnByPg = {};
-  state.streamFromLsn = STREAM_UNKNOWN;
+  return {
+    ...state,
+    volumeEpoch,
+    pending: emptyQueue(),
+    knownVdl: vdl,
+    appliedLsn: vdl,
+    receivedLsn: FOLLOW_ANY,
+    reads: { ...createReadState(state.cacheBlocks === 0 ? state.blockCount : state.cacheBlocks, fullMembers, tails), nextRequestId, issued, hedged },
+    pages: {},
+    loading: {},
+    lastPgLsnByPg: {},
+    streamFromLsn: STREAM_UNKNOWN,
+  };
 }

@@ -1,71 +1,86 @@
 /**
- * The writer instance's working state and the steps of its write path, as plain functions over
+ * The writer instance's working state and the steps of its write path, as pure functions over
  * that state (PROTOCOL §2.2, §2.5; SIGMOD'17 §4.2; SIGMOD'18 §2.2–2.3).
  *
- * The machine in `instance.machine.ts` calls these from its actions; each returns the effects it
- * wants (sends, observations, publications, timers) as data, and the machine enqueues them. The
- * big tables (backlinks, durability tracker, boxcars, commit queue, values) are owner-private and
- * updated in place so each record costs O(1), not O(volume); they stay plain data.
+ * The writer's actions (`writer-actions.ts`) call these; each returns the next state and leaves
+ * the one it was given as it was, and appends the effects it wants (sends, observations,
+ * publications, flushes) to `effects`, a list the calling action owns for one step. The tables
+ * that grow with the run are chunked (`src/protocol/chunked.ts`), so a record or an ack copies a
+ * chunk and a list of chunks, never a whole table: the durability tracker's queues and the
+ * backlinks (in the protocol), the boxcars and the retransmission lists, the commit queue, the
+ * puts waiting for VDL, and the values as of VDL (per block). The rest is per PG or bounded by
+ * the clients (`blocked`), and is copied with spreads. All of it stays plain data.
  */
+import type { ChunkedQueue, ChunkedTable } from '../src/protocol/chunked.js';
+import { emptyQueue, queueAt, queueDrop, queuePush, queueSize, queueTake, tableGet, tableOf, tableUpdate } from '../src/protocol/chunked.js';
 import type { BacklinkState, LsnAllocator } from '../src/protocol/lsn.js';
-import { allocate, buildMtr } from '../src/protocol/lsn.js';
+import { allocate, buildMtr, createBacklinkState, createLsnAllocator } from '../src/protocol/lsn.js';
 import type { Lsn, MembershipEpoch, PgId, VolumeEpoch } from '../src/protocol/ids.js';
 import type { Observation } from '../src/protocol/observations.js';
 import type { PageLayout } from '../src/protocol/pages.js';
 import { blockOfKey, commitBlockOf, pgOfBlock } from '../src/protocol/pages.js';
+import type { QuorumPredicate } from '../src/protocol/quorum.js';
+import type { StoredRecord } from '../src/protocol/recovery.js';
 import type { DurabilityTracker } from '../src/protocol/watermarks.js';
-import { pgclOf, recordAck, registerRecords } from '../src/protocol/watermarks.js';
-import type { RedoPayload, RedoRecord, TxnRequestMessage, WireMessage, WriteAckMessage } from './messages.js';
+import { createDurabilityTracker, pgclOf, recordAck, registerRecords } from '../src/protocol/watermarks.js';
+import type { InstanceOptions, InstancePg } from './instance-options.js';
+import type { PgConfigRecord, RedoPayload, RedoRecord, TxnRequestMessage, WireMessage, WriteAckMessage } from './messages.js';
 import type { MembershipState } from './membership-state.js';
+import { createMembershipState } from './membership-state.js';
 import type { CacheEviction, ReadState } from './read-state.js';
-import { cacheBlock } from './read-state.js';
+import { cacheBlock, createReadState } from './read-state.js';
 
 /** One PG's boxcar: records waiting for the link, and the link's state (PROTOCOL §2.5, §5 V8). */
 export interface Boxcar {
-  queue: RedoRecord[];
+  readonly queue: ChunkedQueue<RedoRecord>;
   /** A flush is submitted and will run after the current step. */
-  flushSubmitted: boolean;
+  readonly flushSubmitted: boolean;
   /** The link is carrying the previous batch; records queue until it is free. */
-  linkBusy: boolean;
+  readonly linkBusy: boolean;
 }
 
 /** A transaction waiting for VDL to reach its commit LSN (SIGMOD'17 §4.2.2: the commit queue). */
 export interface PendingCommit {
-  txnId: number;
-  commitLsn: Lsn;
-  client: string;
-  reads: (string | null)[];
+  readonly txnId: number;
+  readonly commitLsn: Lsn;
+  readonly client: string;
+  readonly reads: readonly (string | null)[];
 }
 
-/** The writer's working state. Owner-private; see the file header. */
+/** A put above VDL, applied to the values as VDL passes it. */
+export interface PendingValue {
+  readonly lsn: Lsn;
+  readonly key: string;
+  readonly value: string;
+}
+
+/** The writer's working state. Immutable; see the file header. */
 export interface WriterState {
-  layout: PageLayout;
-  lal: number;
-  maxBatchRecords: number;
-  members: Record<number, readonly string[]>;
-  membershipEpochs: Record<number, MembershipEpoch>;
-  allocator: LsnAllocator;
-  backlinks: BacklinkState;
-  tracker: DurabilityTracker;
-  boxcars: Record<number, Boxcar>;
+  readonly layout: PageLayout;
+  readonly lal: number;
+  readonly maxBatchRecords: number;
+  readonly members: Readonly<Record<number, readonly string[]>>;
+  readonly membershipEpochs: Readonly<Record<number, MembershipEpoch>>;
+  readonly allocator: LsnAllocator;
+  readonly backlinks: BacklinkState;
+  readonly tracker: DurabilityTracker;
+  readonly boxcars: Readonly<Record<number, Boxcar>>;
   /** Records not yet durable, per PG, in LSN order: what a retransmission resends. */
-  unacked: Record<number, RedoRecord[]>;
+  readonly unacked: Readonly<Record<number, ChunkedQueue<RedoRecord>>>;
   /** Per PG, the highest unacked LSN at the previous retransmit tick. */
-  retransmitMark: Record<number, Lsn>;
-  commitQueue: PendingCommit[];
-  commitHead: number;
-  /** Transactions waiting for LSNs (back-pressure: allocation would pass VDL + LAL). */
-  blocked: TxnRequestMessage[];
-  /** Values as of VDL: what reads see (read point = VDL, SIGMOD'17 §4.2.3). */
-  durableValues: Record<string, string>;
+  readonly retransmitMark: Readonly<Record<number, Lsn>>;
+  readonly commitQueue: ChunkedQueue<PendingCommit>;
+  /** Transactions waiting for LSNs (back-pressure: allocation would pass VDL + LAL); at most one per client. */
+  readonly blocked: readonly TxnRequestMessage[];
+  /** Values as of VDL, per block (read with {@link durableValueOf}): what reads see (read point = VDL, SIGMOD'17 §4.2.3). */
+  readonly durableValues: ChunkedTable<Readonly<Record<string, string>>>;
   /** Puts above VDL, in LSN order, applied to durableValues as VDL passes them. */
-  pendingValues: { lsn: Lsn; key: string; value: string }[];
-  pendingValuesHead: number;
-  nextMtrId: number;
+  readonly pendingValues: ChunkedQueue<PendingValue>;
+  readonly nextMtrId: number;
   /** Membership changes (PROTOCOL §2.11), see `membership-state.ts`. */
-  membership: MembershipState;
+  readonly membership: MembershipState;
   /** The buffer cache and page reads (PROTOCOL §2.7), see `read-state.ts`. */
-  reads: ReadState;
+  readonly reads: ReadState;
 }
 
 /** An effect the writer wants, in the machine's named-action vocabulary. */
@@ -93,6 +108,62 @@ export interface WriterIdentity {
   volumeEpoch: VolumeEpoch;
 }
 
+/** What a recovered writer starts from (PROTOCOL §5 R1 step 5). */
+export interface RecoveredStart {
+  /** The end of the truncation range: the VDL the writer starts at. */
+  durableLsn: Lsn;
+  nextLsn: Lsn;
+  backlinks: BacklinkState;
+  /** Surviving records ≤ VDL', in LSN order: the values of the cache. */
+  records: readonly StoredRecord<RedoPayload>[];
+  /** The PG configurations recovery used (from the metadata service). */
+  pgs: readonly InstancePg[];
+}
+
+/** The write path of a new writer, or of one that recovery opened (`start`). */
+export function createWriterState(options: InstanceOptions, start?: RecoveredStart): WriterState {
+  const pgs = start?.pgs ?? options.pgs;
+  const layout = { pgCount: options.pgs.length, blocksPerPg: options.blocksPerPg };
+  const configs: Record<number, PgConfigRecord> = {};
+  for (const pg of pgs) {
+    configs[pg.pg] = { pg: pg.pg as PgId, membershipEpoch: pg.membershipEpoch, members: pg.members, write: pg.write, read: pg.read, ...(pg.membership === undefined ? {} : { membership: pg.membership }) };
+  }
+  const valuesByBlock: Record<number, Record<string, string>> = {};
+  const put = (key: string, value: string): void => {
+    (valuesByBlock[blockOfKey(layout, key)] ??= {})[key] = value;
+  };
+  for (const record of start?.records ?? []) {
+    if (record.payload?.kind === 'put') put(record.payload.key, record.payload.value);
+    // A base page (below a segment's GC point) holds the block's values as of its LSN.
+    else if (record.payload?.kind === 'page') for (const [key, value] of Object.entries(record.payload.values)) put(key, value);
+  }
+  return {
+    layout,
+    lal: options.lal,
+    maxBatchRecords: options.maxBatchRecords,
+    members: Object.fromEntries(pgs.map((pg) => [pg.pg, pg.members])),
+    membershipEpochs: Object.fromEntries(pgs.map((pg) => [pg.pg, pg.membershipEpoch])),
+    allocator: createLsnAllocator({ lal: options.lal, nextLsn: start?.nextLsn }),
+    backlinks: start?.backlinks ?? createBacklinkState(),
+    tracker: createDurabilityTracker({ writeQuorumByPg: Object.fromEntries(pgs.map((pg): [number, QuorumPredicate] => [pg.pg, pg.write])), durableLsn: start?.durableLsn }),
+    boxcars: {},
+    unacked: {},
+    retransmitMark: {},
+    commitQueue: emptyQueue(),
+    blocked: [],
+    durableValues: tableOf(valuesByBlock),
+    pendingValues: emptyQueue(),
+    nextMtrId: 1,
+    membership: createMembershipState(configs),
+    reads: createReadState(options.cacheBlocks, Object.fromEntries(pgs.map((pg) => [pg.pg, pg.fullMembers])), options.tails),
+  };
+}
+
+/** A key's value as of VDL, if it has one. */
+export function durableValueOf(state: WriterState, key: string): string | undefined {
+  return tableGet(state.durableValues, blockOfKey(state.layout, key))?.[key];
+}
+
 /**
  * Serves the gets of a transaction: from pages read from storage at the read point when given,
  * else from the cache at the current VDL; its own earlier puts are visible.
@@ -104,14 +175,18 @@ function readValues(state: WriterState, request: TxnRequestMessage, fromStorage?
     if (op.f === 'put') own[op.key] = op.value;
     else if (own[op.key] !== undefined) reads.push(own[op.key] as string);
     else if (fromStorage !== undefined && op.key in fromStorage) reads.push(fromStorage[op.key] ?? null);
-    else reads.push(state.durableValues[op.key] ?? null);
+    else reads.push(durableValueOf(state, op.key) ?? null);
   }
   return reads;
 }
 
+/** A boxcar with nothing queued and the link free. */
+const IDLE_BOXCAR: Boxcar = Object.freeze({ queue: emptyQueue<RedoRecord>(), flushSubmitted: false, linkBusy: false });
+
 /**
  * Starts a transaction: one MTR of its puts plus a commit record (the CPL), LSNs allocated under
- * the LAL. Returns false when back-pressure refuses the LSNs (the caller queues the request).
+ * the LAL. Returns the next state, or undefined when back-pressure refuses the LSNs (the caller
+ * queues the request).
  */
 export function startTransaction(
   state: WriterState,
@@ -119,36 +194,36 @@ export function startTransaction(
   request: TxnRequestMessage,
   effects: WriterEffect[],
   fromStorage?: Readonly<Record<string, string | null>>,
-): boolean {
+): WriterState | undefined {
   const reads = readValues(state, request, fromStorage);
   const puts = request.ops.filter((op) => op.f === 'put');
   if (puts.length === 0) {
     // A read-only transaction writes no log and needs no durability wait.
     const message: WireMessage = { type: 'txnOk', from: who.self, txnId: request.txnId, commitLsn: 0 as Lsn, reads };
     effects.push({ type: 'send', params: { to: request.from, message } });
-    return true;
+    return state;
   }
   const result = allocate(state.allocator, state.tracker.vdl, puts.length + 1);
-  if (result.kind === 'refused') return false;
-  state.allocator = result.state;
+  if (result.kind === 'refused') return undefined;
   const inputs = puts.map((op) => {
     const blockId = blockOfKey(state.layout, op.key);
     return { pg: pgOfBlock(state.layout, blockId), blockId, payload: { kind: 'put', key: op.key, value: op.value } as RedoPayload };
   });
   const commitBlock = commitBlockOf(state.layout, request.txnId);
   inputs.push({ pg: pgOfBlock(state.layout, commitBlock), blockId: commitBlock, payload: { kind: 'commit', txnId: request.txnId } });
-  const records = buildMtr<RedoPayload>(state.backlinks, result.allocation, inputs.map((input, i) => ({ ...input, isCommit: i === inputs.length - 1 })), {
-    mtrId: state.nextMtrId++,
+  const mtr = buildMtr<RedoPayload>(state.backlinks, result.allocation, inputs.map((input, i) => ({ ...input, isCommit: i === inputs.length - 1 })), {
+    mtrId: state.nextMtrId,
     txnId: request.txnId,
   });
-  registerRecords(state.tracker, records);
+  const { records } = mtr;
+  const tracker = registerRecords(state.tracker, records);
   effects.push({
     type: 'observe',
     params: {
       kind: 'allocated',
       instance: who.self,
       volumeEpoch: who.volumeEpoch,
-      vdl: state.tracker.vdl,
+      vdl: tracker.vdl,
       lal: state.lal,
       records: records.map((r) => ({ lsn: r.lsn, pg: r.pg, isCpl: r.isCpl })),
       txnId: request.txnId,
@@ -156,15 +231,73 @@ export function startTransaction(
     },
   });
   effects.push({ type: 'publish', params: { stream: 'redo', item: { volumeEpoch: who.volumeEpoch, records } satisfies RedoPublication } });
+  const boxcars = { ...state.boxcars };
+  const byPg: Record<number, RedoRecord[]> = {};
+  const values: PendingValue[] = [];
+  let cache = state.reads;
   for (const record of records) {
-    if (record.payload?.kind === 'put') state.pendingValues.push({ lsn: record.lsn, key: record.payload.key, value: record.payload.value });
-    enqueueRecord(state, record, effects);
+    if (record.payload?.kind === 'put') values.push({ lsn: record.lsn, key: record.payload.key, value: record.payload.value });
+    // The record goes into its PG's boxcar; the first record submits a flush (SIGMOD'18 §2.2).
+    (byPg[record.pg] ??= []).push(record);
+    const boxcar = boxcars[record.pg] ?? IDLE_BOXCAR;
+    if (!boxcar.flushSubmitted && !boxcar.linkBusy) {
+      boxcars[record.pg] = { ...boxcar, flushSubmitted: true };
+      effects.push({ type: 'flushSoon', pg: record.pg });
+    }
     // The engine changes the block in the buffer cache (PROTOCOL §2.5 step 1): dirty until VDL passes it.
-    reportEvictions(who, state.tracker.vdl, cacheBlock(state.reads, record.blockId, record.lsn, state.tracker.vdl), effects);
+    const cached = cacheBlock(cache, record.blockId, record.lsn, tracker.vdl);
+    cache = cached.reads;
+    reportEvictions(who, tracker.vdl, cached.evictions, effects);
+  }
+  const unacked = { ...state.unacked };
+  for (const [pgKey, queued] of Object.entries(byPg)) {
+    const pg = Number(pgKey);
+    const boxcar = boxcars[pg] ?? IDLE_BOXCAR;
+    boxcars[pg] = { ...boxcar, queue: queuePush(boxcar.queue, queued) };
+    unacked[pg] = queuePush(unacked[pg] ?? emptyQueue(), queued);
   }
   const commitLsn = (records[records.length - 1] as RedoRecord).lsn;
-  state.commitQueue.push({ txnId: request.txnId, commitLsn, client: request.from, reads });
-  return true;
+  return {
+    ...state,
+    allocator: result.state,
+    backlinks: mtr.backlinks,
+    nextMtrId: state.nextMtrId + 1,
+    tracker,
+    boxcars,
+    unacked,
+    reads: cache,
+    pendingValues: queuePush(state.pendingValues, values),
+    commitQueue: queuePush(state.commitQueue, [{ txnId: request.txnId, commitLsn, client: request.from, reads }]),
+  };
+}
+
+/**
+ * Starts a transaction unless others already wait for LSNs or the LAL refuses it; then it waits
+ * behind them (FIFO, so none starves).
+ */
+export function admitTransaction(
+  state: WriterState,
+  who: WriterIdentity,
+  request: TxnRequestMessage,
+  effects: WriterEffect[],
+  fromStorage?: Readonly<Record<string, string | null>>,
+): { state: WriterState; started: boolean } {
+  const started = state.blocked.length === 0 ? startTransaction(state, who, request, effects, fromStorage) : undefined;
+  if (started !== undefined) return { state: started, started: true };
+  return { state: { ...state, blocked: [...state.blocked, request] }, started: false };
+}
+
+/** VDL moved: starts the transactions held back by the LAL that now get LSNs, in order. */
+export function startBlocked(state: WriterState, who: WriterIdentity, effects: WriterEffect[]): WriterState {
+  let next = state;
+  let count = 0;
+  for (const request of state.blocked) {
+    const started = startTransaction(next, who, request, effects);
+    if (started === undefined) break;
+    next = started;
+    count++;
+  }
+  return count === 0 ? state : { ...next, blocked: state.blocked.slice(count) };
 }
 
 /** Reports the writer's cache evictions to the judges (S11). */
@@ -174,30 +307,27 @@ export function reportEvictions(who: WriterIdentity, vdl: Lsn, evictions: readon
   }
 }
 
-/** Puts a record in its PG's boxcar; the first record submits a flush (SIGMOD'18 §2.2). */
-function enqueueRecord(state: WriterState, record: RedoRecord, effects: WriterEffect[]): void {
-  const boxcar = (state.boxcars[record.pg] ??= { queue: [], flushSubmitted: false, linkBusy: false });
-  boxcar.queue.push(record);
-  (state.unacked[record.pg] ??= []).push(record);
-  if (!boxcar.flushSubmitted && !boxcar.linkBusy) {
-    boxcar.flushSubmitted = true;
-    effects.push({ type: 'flushSoon', pg: record.pg });
-  }
-}
+const withBoxcar = (state: WriterState, pg: number, boxcar: Boxcar): WriterState => ({ ...state, boxcars: { ...state.boxcars, [pg]: boxcar } });
 
 /**
- * The link takes the boxcar: everything queued so far (up to the batch cap) goes to every member
- * of the PG. Returns true iff a batch was sent (the link is then busy).
+ * A submitted flush runs: if the link is free, it takes everything queued so far (up to the batch
+ * cap) to every member of the PG and is busy after. `sent` is true iff a batch went out.
  */
-export function flushBoxcar(state: WriterState, who: WriterIdentity, pg: number, effects: WriterEffect[]): boolean {
+export function takeFlush(state: WriterState, who: WriterIdentity, pg: number, effects: WriterEffect[]): { state: WriterState; sent: boolean } {
   const boxcar = state.boxcars[pg];
-  if (boxcar === undefined) return false;
-  boxcar.flushSubmitted = false;
-  if (boxcar.queue.length === 0) return false;
-  const records = boxcar.queue.splice(0, state.maxBatchRecords);
+  if (boxcar === undefined) return { state, sent: false };
+  if (boxcar.linkBusy || queueSize(boxcar.queue) === 0) {
+    return { state: boxcar.flushSubmitted ? withBoxcar(state, pg, { ...boxcar, flushSubmitted: false }) : state, sent: false };
+  }
+  const records = queueTake(boxcar.queue, state.maxBatchRecords);
   sendBatch(state, who, pg, records, state.members[pg] ?? [], effects);
-  boxcar.linkBusy = true;
-  return true;
+  return { state: withBoxcar(state, pg, { queue: queueDrop(boxcar.queue, records.length), flushSubmitted: false, linkBusy: true }), sent: true };
+}
+
+/** The link to a PG's segments is free again (undefined if the PG never had a boxcar). */
+export function freeLink(state: WriterState, pg: number): WriterState | undefined {
+  const boxcar = state.boxcars[pg];
+  return boxcar === undefined ? undefined : withBoxcar(state, pg, { ...boxcar, linkBusy: false });
 }
 
 function sendBatch(state: WriterState, who: WriterIdentity, pg: number, records: readonly RedoRecord[], targets: readonly string[], effects: WriterEffect[]): void {
@@ -212,79 +342,89 @@ function sendBatch(state: WriterState, who: WriterIdentity, pg: number, records:
  * Folds one ack into the watermarks (SCL → PGCL → VCL → VDL); when VDL advances, acknowledges
  * every commit it now covers (ack iff VDL ≥ commit LSN, SIGMOD'17 §4.2.2) and applies the values.
  */
-export function applyAck(state: WriterState, who: WriterIdentity, ack: WriteAckMessage, effects: WriterEffect[]): boolean {
-  if (ack.volumeEpoch !== who.volumeEpoch) return false;
-  const vclBefore = state.tracker.vcl;
-  const advanced = recordAck(state.tracker, { pg: ack.pg, segmentId: ack.from as never, scl: ack.scl });
-  pruneDurable(state, ack.pg);
-  const { tracker } = state;
-  if (tracker.vcl !== vclBefore || advanced) {
+export function applyAck(state: WriterState, who: WriterIdentity, ack: WriteAckMessage, effects: WriterEffect[]): { state: WriterState; vdlAdvanced: boolean } {
+  if (ack.volumeEpoch !== who.volumeEpoch) return { state, vdlAdvanced: false };
+  const tracker = recordAck(state.tracker, { pg: ack.pg, segmentId: ack.from as never, scl: ack.scl });
+  const unacked = pruneDurable(state.unacked, tracker, ack.pg);
+  const next = tracker === state.tracker && unacked === state.unacked ? state : { ...state, tracker, unacked };
+  const vdlAdvanced = tracker.vdl > state.tracker.vdl;
+  if (tracker.vcl !== state.tracker.vcl || vdlAdvanced) {
     effects.push({ type: 'observe', params: { kind: 'watermarks', instance: who.self, volumeEpoch: who.volumeEpoch, vcl: tracker.vcl, vdl: tracker.vdl, maxAllocated: tracker.maxAllocatedLsn } });
   }
-  if (!advanced) return false;
-  acknowledgeCovered(state, who, effects);
-  return true;
+  if (!vdlAdvanced) return { state: next, vdlAdvanced };
+  return { state: acknowledgeCovered(next, who, effects), vdlAdvanced };
 }
 
 /**
  * VDL advanced: apply the values it now covers, acknowledge every commit at or below it (ack iff
  * VDL ≥ commit LSN, SIGMOD'17 §4.2.2) and publish it.
  */
-export function acknowledgeCovered(state: WriterState, who: WriterIdentity, effects: WriterEffect[]): void {
-  const { tracker } = state;
-  applyDurableValues(state);
-  while (state.commitHead < state.commitQueue.length) {
-    const pending = state.commitQueue[state.commitHead] as PendingCommit;
-    if (pending.commitLsn > tracker.vdl) break;
-    state.commitHead++;
-    effects.push({ type: 'observe', params: { kind: 'commitAck', instance: who.self, volumeEpoch: who.volumeEpoch, txnId: pending.txnId, commitLsn: pending.commitLsn, vdl: tracker.vdl } });
-    const message: WireMessage = { type: 'txnOk', from: who.self, txnId: pending.txnId, commitLsn: pending.commitLsn, reads: pending.reads };
+export function acknowledgeCovered(state: WriterState, who: WriterIdentity, effects: WriterEffect[]): WriterState {
+  const { vdl } = state.tracker;
+  let acked = 0;
+  for (const size = queueSize(state.commitQueue); acked < size; acked++) {
+    const pending = queueAt(state.commitQueue, acked) as PendingCommit;
+    if (pending.commitLsn > vdl) break;
+    effects.push({ type: 'observe', params: { kind: 'commitAck', instance: who.self, volumeEpoch: who.volumeEpoch, txnId: pending.txnId, commitLsn: pending.commitLsn, vdl } });
+    const message: WireMessage = { type: 'txnOk', from: who.self, txnId: pending.txnId, commitLsn: pending.commitLsn, reads: pending.reads as (string | null)[] };
     effects.push({ type: 'send', params: { to: pending.client, message } });
   }
-  if (state.commitHead > 1024 && state.commitHead * 2 > state.commitQueue.length) {
-    state.commitQueue.splice(0, state.commitHead);
-    state.commitHead = 0;
-  }
-  effects.push({ type: 'publish', params: { stream: 'vdl', item: { volumeEpoch: who.volumeEpoch, vdl: tracker.vdl } satisfies VdlPublication } });
+  effects.push({ type: 'publish', params: { stream: 'vdl', item: { volumeEpoch: who.volumeEpoch, vdl } satisfies VdlPublication } });
+  return { ...state, ...applyDurableValues(state), commitQueue: queueDrop(state.commitQueue, acked) };
 }
 
-/** Drops records the PG has made durable from the retransmission list. */
-function pruneDurable(state: WriterState, pg: number): void {
-  const unacked = state.unacked[pg];
-  if (unacked === undefined || unacked.length === 0) return;
-  const pgcl = pgclOf(state.tracker, pg as PgId);
+/** Drops records the PG has made durable from the retransmission list (the table given if none). */
+function pruneDurable(unacked: WriterState['unacked'], tracker: DurabilityTracker, pg: number): WriterState['unacked'] {
+  const queue = unacked[pg];
+  if (queue === undefined) return unacked;
+  const pgcl = pgclOf(tracker, pg as PgId);
   let count = 0;
-  while (count < unacked.length && (unacked[count] as RedoRecord).lsn <= pgcl) count++;
-  if (count > 0) unacked.splice(0, count);
+  for (const size = queueSize(queue); count < size && (queueAt(queue, count) as RedoRecord).lsn <= pgcl; ) count++;
+  return count === 0 ? unacked : { ...unacked, [pg]: queueDrop(queue, count) };
 }
 
-function applyDurableValues(state: WriterState): void {
-  const { pendingValues } = state;
-  let head = state.pendingValuesHead;
-  while (head < pendingValues.length && (pendingValues[head] as { lsn: Lsn }).lsn <= state.tracker.vdl) {
-    const put = pendingValues[head] as { key: string; value: string };
-    state.durableValues[put.key] = put.value;
-    head++;
+/** The puts VDL now covers, applied to the values; each block touched is copied once. */
+function applyDurableValues(state: WriterState): Pick<WriterState, 'durableValues' | 'pendingValues'> {
+  const { pendingValues, tracker } = state;
+  const byBlock: Record<number, Record<string, string>> = {};
+  const updates: [blockId: number, values: Record<string, string>][] = [];
+  let applied = 0;
+  for (const size = queueSize(pendingValues); applied < size; applied++) {
+    const put = queueAt(pendingValues, applied) as PendingValue;
+    if (put.lsn > tracker.vdl) break;
+    const block = blockOfKey(state.layout, put.key);
+    let values = byBlock[block];
+    if (values === undefined) {
+      values = { ...tableGet(state.durableValues, block) };
+      byBlock[block] = values;
+      updates.push([block, values]);
+    }
+    values[put.key] = put.value;
   }
-  if (head > 1024 && head * 2 > pendingValues.length) {
-    pendingValues.splice(0, head);
-    head = 0;
-  }
-  state.pendingValuesHead = head;
+  if (applied === 0) return { durableValues: state.durableValues, pendingValues };
+  return { durableValues: tableUpdate(state.durableValues, updates), pendingValues: queueDrop(pendingValues, applied) };
 }
 
 /**
  * Resends records that have stayed below a write quorum for a whole retransmit period to each
  * member whose acknowledged SCL is below them (lost batches, restarted segments). Returns the
- * number of records resent.
+ * next state (the new marks) and the number of records resent.
  */
-export function retransmit(state: WriterState, who: WriterIdentity, effects: WriterEffect[]): number {
+export function retransmit(state: WriterState, who: WriterIdentity, effects: WriterEffect[]): { state: WriterState; resent: number } {
   let resent = 0;
+  const retransmitMark: Record<number, Lsn> = { ...state.retransmitMark };
   for (const [pgKey, unacked] of Object.entries(state.unacked)) {
     const pg = Number(pgKey);
     const mark = state.retransmitMark[pg] ?? (0 as Lsn);
-    state.retransmitMark[pg] = (unacked[unacked.length - 1]?.lsn ?? 0) as Lsn;
-    const aged = unacked.filter((record) => record.lsn <= mark).slice(0, state.maxBatchRecords);
+    const size = queueSize(unacked);
+    retransmitMark[pg] = (size === 0 ? 0 : (queueAt(unacked, size - 1) as RedoRecord).lsn) as Lsn;
+    // Unacked records are in LSN order: the aged ones are a prefix.
+    const aged: RedoRecord[] = [];
+    for (let i = 0; i < size && aged.length < state.maxBatchRecords; i++) {
+      const record = queueAt(unacked, i) as RedoRecord;
+      if (record.lsn > mark) break;
+      aged.push(record);
+    }
     if (aged.length === 0) continue;
     const sclBySegment = state.tracker.pgs[pg]?.sclBySegment ?? {};
     for (const member of state.members[pg] ?? []) {
@@ -295,7 +435,7 @@ export function retransmit(state: WriterState, who: WriterIdentity, effects: Wri
       resent += missing.length;
     }
   }
-  return resent;
+  return { state: { ...state, retransmitMark }, resent };
 }
 
 /**
@@ -306,7 +446,7 @@ export function retransmit(state: WriterState, who: WriterIdentity, effects: Wri
  * for the retransmit timer. Returns the number of records resent.
  */
 export function resendUnacked(state: WriterState, who: WriterIdentity, pg: number, targets: readonly string[], effects: WriterEffect[]): number {
-  const unacked = (state.unacked[pg] ?? []).slice(0, state.maxBatchRecords);
+  const unacked = queueTake(state.unacked[pg] ?? emptyQueue<RedoRecord>(), state.maxBatchRecords);
   const sclBySegment = state.tracker.pgs[pg]?.sclBySegment ?? {};
   let resent = 0;
   for (const member of targets) {
@@ -321,6 +461,5 @@ export function resendUnacked(state: WriterState, who: WriterIdentity, pg: numbe
 
 /** True iff some record is still waiting for a write quorum. */
 export function hasUnacked(state: WriterState): boolean {
-  for (const unacked of Object.values(state.unacked)) if (unacked.length > 0) return true;
-  return false;
+  return Object.values(state.unacked).some((unacked) => queueSize(unacked) > 0);
 }

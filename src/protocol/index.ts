@@ -61,10 +61,16 @@ export {
 export type { UnseenWrite, WriteEra } from './write-eras.js';
 export { readSeesEveryEra, unseenWrite } from './write-eras.js';
 
+// --- chunked.ts: persistent queues and tables for state that grows with a run --------------
+export type { ChunkedQueue, ChunkedTable } from './chunked.js';
+export { CHUNK_SIZE, emptyQueue, queueAt, queueDrop, queueOf, queuePush, queueSize, queueTake, tableGet, tableOf, tableRecord, tableUpdate } from './chunked.js';
+
 // --- lsn.ts: LSN allocation under the LAL, log records and backlinks ------------------------
 export type {
   AllocationResult,
+  BacklinkSeed,
   BacklinkState,
+  BuiltMtr,
   LogRecord,
   LsnAllocation,
   LsnAllocator,
@@ -72,13 +78,14 @@ export type {
   MtrIds,
   MtrRecordInput,
 } from './lsn.js';
-export { DEFAULT_LAL, allocate, buildMtr, canAllocate, createBacklinkState, createLsnAllocator } from './lsn.js';
+export { DEFAULT_LAL, allocate, buildMtr, canAllocate, createBacklinkState, createLsnAllocator, lastBlockLsnOf } from './lsn.js';
 
 // --- watermarks.ts: SCL, PGCL, VCL, VDL, read points ----------------------------------------
 export type {
   AllocatedRecord,
   DurabilityTracker,
   DurabilityTrackerOptions,
+  PendingRecord,
   PgDurability,
   SclState,
   SegmentAck,

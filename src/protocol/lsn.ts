@@ -12,6 +12,8 @@
  */
 import type { BlockId, Lsn, PgId } from './ids.js';
 import { LSN_ZERO, lsn } from './ids.js';
+import type { ChunkedTable } from './chunked.js';
+import { tableGet, tableOf, tableUpdate } from './chunked.js';
 
 /** SIGMOD'17 §4.2.1: the LAL is "currently set to 10 million" (in LSNs, PROTOCOL §5 V7). */
 export const DEFAULT_LAL = 10_000_000;
@@ -115,32 +117,44 @@ export interface LogRecord<Payload = unknown> {
 }
 
 /**
- * The writer's last LSN per chain, to fill the backlinks of the next record.
- *
- * Owner-private and mutated in place by {@link buildMtr}: it is the writer's ephemeral
- * bookkeeping (SIGMOD'18 §2.3), never shared or sent, and the per-block table can be large, so
- * copying it per MTR would make each MTR cost O(blocks) instead of O(records). It stays plain,
- * JSON-serialisable data; a caller that keeps old snapshots (the explorer) must `structuredClone`
- * it first, and a caller using immer passes a draft.
+ * The writer's last LSN per chain, to fill the backlinks of the next record: the writer's
+ * ephemeral bookkeeping (SIGMOD'18 §2.3), never shared or sent. Immutable: {@link buildMtr}
+ * returns the next state. The per-block table has an entry per block ever written, up to the
+ * whole volume, so it is a chunked table (`chunked.ts`): an MTR copies the chunks of the blocks it
+ * writes, not the table, and costs O(records), not O(blocks).
  */
 export interface BacklinkState {
-  lastVolumeLsn: Lsn;
+  readonly lastVolumeLsn: Lsn;
   /** Keyed by PG id. A missing PG means no record yet (LSN_ZERO). */
-  lastPgLsnByPg: Record<number, Lsn>;
-  /** Keyed by block id. A missing block means no record yet (LSN_ZERO). */
-  lastBlockLsnByBlock: Record<number, Lsn>;
+  readonly lastPgLsnByPg: Readonly<Record<number, Lsn>>;
+  /** Keyed by block id (read it with {@link lastBlockLsnOf}). A missing block means no record yet. */
+  readonly lastBlockLsns: ChunkedTable<Lsn>;
+}
+
+/** Where backlinks start: the last LSN of the volume, of each PG and of each block. */
+export interface BacklinkSeed {
+  readonly lastVolumeLsn?: Lsn;
+  /** Keyed by PG id. */
+  readonly lastPgLsnByPg?: Readonly<Record<number, Lsn>>;
+  /** Keyed by block id. */
+  readonly lastBlockLsnByBlock?: Readonly<Record<number, Lsn>>;
 }
 
 /**
  * Creates backlink state, empty or seeded — after recovery, from VDL' and the last surviving
  * record of each PG (see `RecoveryPlan.lastPgLsnByPg`) and each block (the cached page LSNs).
  */
-export function createBacklinkState(seed: Partial<BacklinkState> = {}): BacklinkState {
+export function createBacklinkState(seed: BacklinkSeed = {}): BacklinkState {
   return {
     lastVolumeLsn: seed.lastVolumeLsn ?? LSN_ZERO,
     lastPgLsnByPg: { ...seed.lastPgLsnByPg },
-    lastBlockLsnByBlock: { ...seed.lastBlockLsnByBlock },
+    lastBlockLsns: tableOf(seed.lastBlockLsnByBlock ?? {}),
   };
+}
+
+/** The block's last record, or LSN_ZERO if it has none yet. */
+export function lastBlockLsnOf(state: BacklinkState, blockId: number): Lsn {
+  return tableGet(state.lastBlockLsns, blockId) ?? LSN_ZERO;
 }
 
 /** One change of an MTR before it has an LSN. */
@@ -159,10 +173,16 @@ export interface MtrIds {
   readonly txnId?: number;
 }
 
+/** An MTR's records and the backlink state after them. */
+export interface BuiltMtr<Payload> {
+  readonly records: LogRecord<Payload>[];
+  readonly backlinks: BacklinkState;
+}
+
 /**
  * Turns one MTR into log records: contiguous LSNs from `allocation`, the three backlinks filled
- * from `state`, and the last record tagged CPL. Mutates `state` in place (see
- * {@link BacklinkState}); O(records).
+ * from `state`, and the last record tagged CPL. Returns the records and the next backlink state;
+ * `state` is left as it was. O(records).
  *
  * Aurora, SIGMOD'17 §4.1: "the final log record in each MTR is a CPL"; SIGMOD'18 §3.3: the
  * writer allocates a batch of contiguous LSNs per MTR and shards its records by PG.
@@ -175,7 +195,7 @@ export function buildMtr<Payload>(
   allocation: LsnAllocation,
   records: readonly MtrRecordInput<Payload>[],
   ids: MtrIds,
-): LogRecord<Payload>[] {
+): BuiltMtr<Payload> {
   const count = allocation.lsnLast - allocation.lsnFirst + 1;
   if (records.length === 0 || count !== records.length) {
     throw new RangeError(`buildMtr got ${records.length} records for ${count} allocated LSNs`);
@@ -185,15 +205,20 @@ export function buildMtr<Payload>(
       `buildMtr allocation starts at ${allocation.lsnFirst}, not above ${state.lastVolumeLsn}`,
     );
   }
-  return records.map((input, index) => {
+  let lastVolumeLsn = state.lastVolumeLsn;
+  const lastPgLsnByPg: Record<number, Lsn> = { ...state.lastPgLsnByPg };
+  // This MTR's blocks so far: a later record of the same block links to the earlier one.
+  const lastBlockLsnByBlock: Record<number, Lsn> = {};
+  const blockUpdates: [blockId: number, blockLsn: Lsn][] = [];
+  const built = records.map((input, index) => {
     const recordLsn = lsn(allocation.lsnFirst + index);
     const record: LogRecord<Payload> = {
       lsn: recordLsn,
       pg: input.pg,
       blockId: input.blockId,
-      prevVolumeLsn: state.lastVolumeLsn,
-      prevPgLsn: state.lastPgLsnByPg[input.pg] ?? LSN_ZERO,
-      prevBlockLsn: state.lastBlockLsnByBlock[input.blockId] ?? LSN_ZERO,
+      prevVolumeLsn: lastVolumeLsn,
+      prevPgLsn: lastPgLsnByPg[input.pg] ?? LSN_ZERO,
+      prevBlockLsn: lastBlockLsnByBlock[input.blockId] ?? lastBlockLsnOf(state, input.blockId),
       isCpl: index === records.length - 1,
       mtrId: ids.mtrId,
       // Optional fields are always present (possibly undefined) so every record has one shape.
@@ -201,9 +226,11 @@ export function buildMtr<Payload>(
       isCommit: input.isCommit ?? false,
       payload: input.payload,
     };
-    state.lastVolumeLsn = recordLsn;
-    state.lastPgLsnByPg[input.pg] = recordLsn;
-    state.lastBlockLsnByBlock[input.blockId] = recordLsn;
+    lastVolumeLsn = recordLsn;
+    lastPgLsnByPg[input.pg] = recordLsn;
+    lastBlockLsnByBlock[input.blockId] = recordLsn;
+    blockUpdates.push([input.blockId, recordLsn]);
     return record;
   });
+  return { records: built, backlinks: { lastVolumeLsn, lastPgLsnByPg, lastBlockLsns: tableUpdate(state.lastBlockLsns, blockUpdates) } };
 }

@@ -5,16 +5,20 @@
  * writer VDL ≤ VCL ≤ maxAllocatedLsn, with VDL a CPL or the starting point. VCL is the end of the
  * quorum-durable prefix of *all* allocated records — not min(PGCL) (SIGMOD'18 Fig. 3, §5 V6).
  *
- * Both structures here run once per record or per ack, so they are owner-private and mutated in
- * place: the segment owns its SclState, the writer owns its DurabilityTracker (SIGMOD'18 §2.3:
- * the writer's consistency points are its own ephemeral state). They stay plain, JSON-serialisable
- * records and arrays (no Map/Set); a caller that keeps old snapshots, such as the explorer, must
- * `structuredClone` before calling, and an immer caller passes a draft.
+ * The segment owns its SclState and mutates it in place (see {@link SclState}). The writer's
+ * DurabilityTracker (SIGMOD'18 §2.3: the writer's consistency points are its own ephemeral state)
+ * is immutable: every function here returns a new tracker and leaves the one it was given as it
+ * was, so a snapshot that holds it can be kept and stepped again. Its queues of pending records
+ * and CPLs grow with the records in flight, so they are chunked (`chunked.ts`): one record or ack
+ * copies a chunk and the list of chunks, never the whole queue. All of it stays plain,
+ * JSON-serialisable data (no Map/Set).
  */
 import type { Lsn, PgId, SegmentId } from './ids.js';
 import { LSN_ZERO } from './ids.js';
 import type { IntMap } from './int-map.js';
 import { emptyIntMap, intMapDeleteBelow, intMapGet, intMapIsEmpty, intMapSet } from './int-map.js';
+import type { ChunkedQueue } from './chunked.js';
+import { emptyQueue, queueAt, queueDrop, queuePush, queueSize } from './chunked.js';
 import type { LogRecord } from './lsn.js';
 import type { QuorumPredicate } from './quorum.js';
 import { pgcl } from './quorum.js';
@@ -80,33 +84,36 @@ export function readPointEligible(sclOfSegment: Lsn, readPoint: Lsn): boolean {
 /** The writer's view of one PG. */
 export interface PgDurability {
   /** The PG's current write quorum predicate. */
-  write: QuorumPredicate;
+  readonly write: QuorumPredicate;
   /** Highest SCL each segment has acked (SCL only grows within an epoch). */
-  sclBySegment: Record<string, Lsn>;
+  readonly sclBySegment: Readonly<Record<string, Lsn>>;
   /** Protection Group Complete LSN (SIGMOD'18 §2.3). */
-  pgcl: Lsn;
+  readonly pgcl: Lsn;
+}
+
+/** A record waiting to come under VCL: its LSN and PG. */
+export interface PendingRecord {
+  readonly lsn: Lsn;
+  readonly pg: PgId;
 }
 
 /**
- * The writer's durability bookkeeping. Owner-private, mutated in place (see the file header).
+ * The writer's durability bookkeeping. Immutable (see the file header).
  *
- * Pending records wait in two parallel arrays, in allocation (= LSN) order, read from
- * `pendingHead`; CPLs not yet covered by VDL wait in `cplLsns` from `cplHead`. Consumed prefixes
- * are dropped once they are at least half of the array, so each record costs O(1) amortised.
+ * Records not yet under VCL wait in `pending`, CPLs not yet under VDL in `cpls`, both in allocation
+ * (= LSN) order. Both are chunked queues, so a record or an ack copies O(32 + n / 32) entries
+ * however many records are in flight, and each record is taken off once.
  */
 export interface DurabilityTracker {
-  /** Keyed by PG id. */
-  pgs: Record<number, PgDurability>;
-  pendingLsns: Lsn[];
-  pendingPgs: PgId[];
-  pendingHead: number;
-  cplLsns: Lsn[];
-  cplHead: number;
-  maxAllocatedLsn: Lsn;
+  /** Keyed by PG id: as many entries as the volume has PGs. */
+  readonly pgs: Readonly<Record<number, PgDurability>>;
+  readonly pending: ChunkedQueue<PendingRecord>;
+  readonly cpls: ChunkedQueue<Lsn>;
+  readonly maxAllocatedLsn: Lsn;
   /** Volume Complete LSN: highest allocated LSN at or below which every record is durable. */
-  vcl: Lsn;
+  readonly vcl: Lsn;
   /** Volume Durable LSN: highest CPL ≤ VCL (SIGMOD'17 §4.1). */
-  vdl: Lsn;
+  readonly vdl: Lsn;
 }
 
 /** Options for {@link createDurabilityTracker}. */
@@ -146,53 +153,35 @@ export function createDurabilityTracker(options: DurabilityTrackerOptions): Dura
   for (const [pg, write] of Object.entries(options.writeQuorumByPg)) {
     pgs[Number(pg)] = { write, sclBySegment: {}, pgcl: LSN_ZERO };
   }
-  return {
-    pgs,
-    pendingLsns: [],
-    pendingPgs: [],
-    pendingHead: 0,
-    cplLsns: [],
-    cplHead: 0,
-    maxAllocatedLsn: durableLsn,
-    vcl: durableLsn,
-    vdl: durableLsn,
-  };
+  return { pgs, pending: emptyQueue(), cpls: emptyQueue(), maxAllocatedLsn: durableLsn, vcl: durableLsn, vdl: durableLsn };
 }
 
-/** Drops a consumed prefix once it is at least half the array (amortised O(1)). */
-function compact<T>(items: T[], head: number): number {
-  if (head < 1024 || head * 2 < items.length) return head;
-  items.splice(0, head);
-  return 0;
-}
-
-/**
- * Moves VCL over the durable prefix of pending records, then VDL over the covered CPLs.
- * Returns true iff VDL advanced.
- */
-function advance(tracker: DurabilityTracker): boolean {
-  const { pendingLsns, pendingPgs, cplLsns } = tracker;
-  let head = tracker.pendingHead;
+/** Moves VCL over the durable prefix of pending records, then VDL over the covered CPLs. */
+function advance(tracker: DurabilityTracker): DurabilityTracker {
   // Aurora, SIGMOD'18 §2.3: VCL is the point below which *all* records have met quorum; a record
   // is durable once its PG's PGCL covers it, because acks carry SCL.
-  while (head < pendingLsns.length) {
-    const recordLsn = pendingLsns[head] as Lsn;
-    const pgState = tracker.pgs[pendingPgs[head] as PgId] as PgDurability;
-    if (recordLsn > pgState.pgcl) break;
-    tracker.vcl = recordLsn;
-    head += 1;
+  let vcl = tracker.vcl;
+  let durable = 0;
+  for (const size = queueSize(tracker.pending); durable < size; durable++) {
+    const record = queueAt(tracker.pending, durable) as PendingRecord;
+    if (record.lsn > (tracker.pgs[record.pg] as PgDurability).pgcl) break;
+    vcl = record.lsn;
   }
-  tracker.pendingHead = compact(pendingLsns, head);
-  if (tracker.pendingHead !== head) pendingPgs.splice(0, head);
   // Aurora, SIGMOD'17 §4.1: VDL is the highest CPL ≤ VCL.
-  const vdlBefore = tracker.vdl;
-  let cplHead = tracker.cplHead;
-  while (cplHead < cplLsns.length && (cplLsns[cplHead] as Lsn) <= tracker.vcl) {
-    tracker.vdl = cplLsns[cplHead] as Lsn;
-    cplHead += 1;
+  let vdl = tracker.vdl;
+  let covered = 0;
+  for (const size = queueSize(tracker.cpls); covered < size; covered++) {
+    const cpl = queueAt(tracker.cpls, covered) as Lsn;
+    if (cpl > vcl) break;
+    vdl = cpl;
   }
-  tracker.cplHead = compact(cplLsns, cplHead);
-  return tracker.vdl > vdlBefore;
+  if (durable === 0 && covered === 0) return tracker;
+  return { pgs: tracker.pgs, pending: queueDrop(tracker.pending, durable), cpls: queueDrop(tracker.cpls, covered), maxAllocatedLsn: tracker.maxAllocatedLsn, vcl, vdl };
+}
+
+/** The tracker with `pg`'s state replaced (a literal: this runs once per ack). */
+function withPg(tracker: DurabilityTracker, pg: PgId, pgState: PgDurability): DurabilityTracker {
+  return { pgs: { ...tracker.pgs, [pg]: pgState }, pending: tracker.pending, cpls: tracker.cpls, maxAllocatedLsn: tracker.maxAllocatedLsn, vcl: tracker.vcl, vdl: tracker.vdl };
 }
 
 /** The tracker's state for `pg`, or a RangeError naming the missing PG. */
@@ -207,59 +196,58 @@ function pgStateOf(tracker: DurabilityTracker, pg: PgId): PgDurability {
 /**
  * Adds a PG (volume growth) or installs its new write quorum (membership change, SIGMOD'18 §4.1).
  * PGCL never moves back: records already durable stay durable under the new configuration,
- * whose writes also satisfied the old one. Returns true iff VDL advanced.
+ * whose writes also satisfied the old one. VDL may advance: compare the result's `vdl`.
  */
-export function setPgWriteQuorum(tracker: DurabilityTracker, pg: PgId, write: QuorumPredicate): boolean {
+export function setPgWriteQuorum(tracker: DurabilityTracker, pg: PgId, write: QuorumPredicate): DurabilityTracker {
   const pgState = tracker.pgs[pg];
-  if (pgState === undefined) {
-    tracker.pgs[pg] = { write, sclBySegment: {}, pgcl: LSN_ZERO };
-    return false;
-  }
-  pgState.write = write;
-  pgState.pgcl = Math.max(pgState.pgcl, pgcl(write, pgState.sclBySegment)) as Lsn;
-  return advance(tracker);
+  if (pgState === undefined) return withPg(tracker, pg, { write, sclBySegment: {}, pgcl: LSN_ZERO });
+  const pgclNext = Math.max(pgState.pgcl, pgcl(write, pgState.sclBySegment)) as Lsn;
+  return advance(withPg(tracker, pg, { write, sclBySegment: pgState.sclBySegment, pgcl: pgclNext }));
 }
 
 /**
- * Registers a freshly allocated record; records must arrive in increasing LSN order
- * (SIGMOD'18 §2.1: the writer alone allocates, monotonically).
- * @throws RangeError on an LSN not above maxAllocatedLsn or an unknown PG.
+ * Registers freshly allocated records, in increasing LSN order (SIGMOD'18 §2.1: the writer alone
+ * allocates, monotonically). Registering a batch is the same as registering its records one by one.
+ * @throws RangeError on an LSN not above maxAllocatedLsn (or the previous record) or an unknown PG;
+ *   nothing is registered then.
  */
-export function registerRecord(tracker: DurabilityTracker, record: AllocatedRecord): void {
-  if (record.lsn <= tracker.maxAllocatedLsn) {
-    throw new RangeError(`record ${record.lsn} is not above maxAllocatedLsn ${tracker.maxAllocatedLsn}`);
+export function registerRecords(tracker: DurabilityTracker, records: readonly AllocatedRecord[]): DurabilityTracker {
+  let maxAllocatedLsn = tracker.maxAllocatedLsn;
+  const pending: PendingRecord[] = [];
+  const cpls: Lsn[] = [];
+  for (const record of records) {
+    if (record.lsn <= maxAllocatedLsn) {
+      throw new RangeError(`record ${record.lsn} is not above maxAllocatedLsn ${maxAllocatedLsn}`);
+    }
+    pgStateOf(tracker, record.pg);
+    maxAllocatedLsn = record.lsn;
+    pending.push({ lsn: record.lsn, pg: record.pg });
+    if (record.isCpl) cpls.push(record.lsn);
   }
-  pgStateOf(tracker, record.pg);
-  tracker.maxAllocatedLsn = record.lsn;
-  tracker.pendingLsns.push(record.lsn);
-  tracker.pendingPgs.push(record.pg);
-  if (record.isCpl) tracker.cplLsns.push(record.lsn);
   // Only matters if acks outran registration; otherwise one comparison at the queue head.
-  advance(tracker);
+  return advance({ pgs: tracker.pgs, pending: queuePush(tracker.pending, pending), cpls: queuePush(tracker.cpls, cpls), maxAllocatedLsn, vcl: tracker.vcl, vdl: tracker.vdl });
 }
 
-/** Registers every record of an MTR (or batch), in order. */
-export function registerRecords(tracker: DurabilityTracker, records: readonly AllocatedRecord[]): void {
-  for (const record of records) registerRecord(tracker, record);
+/** Registers one freshly allocated record; see {@link registerRecords}. */
+export function registerRecord(tracker: DurabilityTracker, record: AllocatedRecord): DurabilityTracker {
+  return registerRecords(tracker, [record]);
 }
 
 /**
  * Applies one segment ack: SCL → PGCL → VCL → VDL (SIGMOD'18 §2.3; PROTOCOL §2.5 step 6).
- * Stale or duplicate acks (SCL not above the segment's last) change nothing, so the result does
- * not depend on the order acks arrive. Returns true iff VDL advanced — the moment to ack commits
- * and tell replicas.
+ * Stale or duplicate acks (SCL not above the segment's last) return the tracker given, so the
+ * result does not depend on the order acks arrive. When the result's `vdl` is above the given
+ * one, it is the moment to ack commits and tell replicas.
  */
-export function recordAck(tracker: DurabilityTracker, ack: SegmentAck): boolean {
+export function recordAck(tracker: DurabilityTracker, ack: SegmentAck): DurabilityTracker {
   const pgState = pgStateOf(tracker, ack.pg);
   const sclBefore = pgState.sclBySegment[ack.segmentId] ?? LSN_ZERO;
-  if (ack.scl <= sclBefore) return false;
-  pgState.sclBySegment[ack.segmentId] = ack.scl;
+  if (ack.scl <= sclBefore) return tracker;
+  const sclBySegment = { ...pgState.sclBySegment, [ack.segmentId]: ack.scl };
   // PGCL can only move if some segment's SCL passes it.
-  if (ack.scl <= pgState.pgcl) return false;
-  const pgclNext = pgcl(pgState.write, pgState.sclBySegment);
-  if (pgclNext <= pgState.pgcl) return false;
-  pgState.pgcl = pgclNext;
-  return advance(tracker);
+  const pgclNext = ack.scl <= pgState.pgcl ? pgState.pgcl : (Math.max(pgState.pgcl, pgcl(pgState.write, sclBySegment)) as Lsn);
+  const next = withPg(tracker, ack.pg, { write: pgState.write, sclBySegment, pgcl: pgclNext });
+  return pgclNext > pgState.pgcl ? advance(next) : next;
 }
 
 /** The PG's current PGCL. */

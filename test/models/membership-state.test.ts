@@ -10,7 +10,8 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { InstalledChange, MembershipState, PgSight } from '../../models/membership-state.js';
+import { freeze } from 'immer';
+import type { InstalledChange, MembershipChange, MembershipState, PgSight } from '../../models/membership-state.js';
 import { beginChange, createMembershipState, finishChange, installedObservation, modelChange, recordMembershipAck } from '../../models/membership-state.js';
 import type { PgConfigRecord } from '../../models/messages.js';
 import { createMembershipChecker } from '../../src/check/membership.js';
@@ -22,10 +23,41 @@ import { and, kOfN, quorumsIntersect, satisfies, satisfyingSets, writeWriteInter
 const ids = (names: string): SegmentId[] => names.split('') as SegmentId[];
 const SELF = 'writer';
 
-function start(): MembershipState {
+/**
+ * One PG's membership state, threaded through the pure steps: each step gets the current state
+ * deep-frozen (so a write into it would throw) and the driver keeps the state it returns.
+ */
+class PgDriver {
+  constructor(public state: MembershipState) {}
+
+  begin(change: MembershipChange, sight: PgSight): { to: string }[] {
+    const step = beginChange(freeze(this.state, true), SELF, 0, change, sight);
+    this.state = step.state;
+    return step.sends;
+  }
+
+  finish(id: string, outcome: 'forward' | 'back', sight: PgSight): { to: string }[] {
+    const step = finishChange(freeze(this.state, true), SELF, 0, id, outcome, sight);
+    this.state = step.state;
+    return step.sends;
+  }
+
+  /** Acks from `ackers` in order until the step is in force. */
+  ack(ackers: string, lastLsn = 0): InstalledChange | undefined {
+    const epoch = this.state.changes[0]?.config.membershipEpoch ?? 0;
+    for (const from of ackers.split('')) {
+      const step = recordMembershipAck(freeze(this.state, true), 0, from, epoch, lastLsn as Lsn);
+      this.state = step.state;
+      if (step.installed !== undefined) return step.installed;
+    }
+    return undefined;
+  }
+}
+
+function start(): PgDriver {
   const members = ids('ABCDEF');
   const config: PgConfigRecord = { pg: 0 as PgId, membershipEpoch: 1 as MembershipEpoch, members, write: kOfN(4, members), read: kOfN(3, members) };
-  return createMembershipState({ 0: config });
+  return new PgDriver(createMembershipState({ 0: config }));
 }
 
 /** Every member holds the PG up to `lsn`, the PG's last LSN. */
@@ -33,16 +65,6 @@ const caughtUp = (lsn: number, lagging: Record<string, number> = {}): PgSight =>
   sclBySegment: Object.fromEntries([...'ABCDEFGHIJ'].map((name) => [name, (lagging[name] ?? lsn) as Lsn])),
   lastLsn: lsn as Lsn,
 });
-
-/** Acks from `ackers` in order until the step is in force. */
-function ack(state: MembershipState, ackers: string, lastLsn = 0): InstalledChange | undefined {
-  const epoch = state.changes[0]?.config.membershipEpoch ?? 0;
-  for (const from of ackers.split('')) {
-    const installed = recordMembershipAck(state, 0, from, epoch, lastLsn as Lsn);
-    if (installed !== undefined) return installed;
-  }
-  return undefined;
-}
 
 /** Same satisfying sets, whatever the order of members in the trees. */
 function equivalent(left: QuorumPredicate, right: QuorumPredicate): boolean {
@@ -67,14 +89,14 @@ function judge(lastLsn: number, scls: Record<string, number>, installs: readonly
 
 describe('Membership state: a second failure during a replacement', () => {
   it('nests E→H in F→G: the paper\'s four-clause write, met by ABCD alone; a third waits', () => {
-    const state = start();
-    expect(beginChange(state, SELF, 0, { kind: 'replace', id: 'G', failed: 'F', replacement: 'G' }, caughtUp(10))).toHaveLength(7);
+    const pg = start();
+    expect(pg.begin({ kind: 'replace', id: 'G', failed: 'F', replacement: 'G' }, caughtUp(10))).toHaveLength(7);
     // One step at a time: E→H cannot begin while the first step waits for its quorum.
-    expect(beginChange(state, SELF, 0, { kind: 'replace', id: 'H', failed: 'E', replacement: 'H' }, caughtUp(10))).toEqual([]);
-    expect(ack(state, 'ABC')).toBeUndefined();
-    expect(ack(state, 'D')?.config.membershipEpoch).toBe(2);
-    expect(beginChange(state, SELF, 0, { kind: 'replace', id: 'H', failed: 'E', replacement: 'H' }, caughtUp(10))).toHaveLength(8);
-    const nested = ack(state, 'ABCD')!.config;
+    expect(pg.begin({ kind: 'replace', id: 'H', failed: 'E', replacement: 'H' }, caughtUp(10))).toEqual([]);
+    expect(pg.ack('ABC')).toBeUndefined();
+    expect(pg.ack('D')?.config.membershipEpoch).toBe(2);
+    expect(pg.begin({ kind: 'replace', id: 'H', failed: 'E', replacement: 'H' }, caughtUp(10))).toHaveLength(8);
+    const nested = pg.ack('ABCD')!.config;
     const four = (names: string) => kOfN(4, ids(names));
     expect(nested.membershipEpoch).toBe(3);
     expect(equivalent(nested.write, and(and(four('ABCDEF'), four('ABCDEG')), and(four('ABCDFH'), four('ABCDGH'))))).toBe(true);
@@ -83,23 +105,23 @@ describe('Membership state: a second failure during a replacement', () => {
     expect(satisfies(nested.write, ids('ABCEF'))).toBe(false);
     // Reads keep 3/6(ABCDEF) while G and H hydrate (the S15 finding).
     expect(equivalent(nested.read, kOfN(3, ids('ABCDEF')))).toBe(true);
-    expect(beginChange(state, SELF, 0, { kind: 'replace', id: 'I', failed: 'C', replacement: 'I' }, caughtUp(10))).toEqual([]);
+    expect(pg.begin({ kind: 'replace', id: 'I', failed: 'C', replacement: 'I' }, caughtUp(10))).toEqual([]);
   });
 
   it('settles each change on its own, in either order, forward or back (property)', () => {
     const outcome = fc.constantFrom<'forward' | 'back'>('forward', 'back');
     fc.assert(
       fc.property(fc.boolean(), outcome, outcome, (firstG, outcomeG, outcomeH) => {
-        const state = start();
+        const pg = start();
         const installs: InstalledChange[] = [];
-        beginChange(state, SELF, 0, { kind: 'replace', id: 'G', failed: 'F', replacement: 'G' }, caughtUp(10));
-        installs.push(ack(state, 'ABCD', 10)!);
-        beginChange(state, SELF, 0, { kind: 'replace', id: 'H', failed: 'E', replacement: 'H' }, caughtUp(20));
-        installs.push(ack(state, 'ABCD', 20)!);
+        pg.begin({ kind: 'replace', id: 'G', failed: 'F', replacement: 'G' }, caughtUp(10));
+        installs.push(pg.ack('ABCD', 10)!);
+        pg.begin({ kind: 'replace', id: 'H', failed: 'E', replacement: 'H' }, caughtUp(20));
+        installs.push(pg.ack('ABCD', 20)!);
         const order: [string, 'forward' | 'back'][] = firstG ? [['G', outcomeG], ['H', outcomeH]] : [['H', outcomeH], ['G', outcomeG]];
         for (const [id, settle] of order) {
-          expect(finishChange(state, SELF, 0, id, settle, caughtUp(30)).length).toBeGreaterThan(0);
-          installs.push(ack(state, 'ABCD', 30)!);
+          expect(pg.finish(id, settle, caughtUp(30)).length).toBeGreaterThan(0);
+          installs.push(pg.ack('ABCD', 30)!);
         }
         const final = installs.at(-1)!.config;
         const members = ids('ABCDEF').map((m) => (m === 'F' && outcomeG === 'forward' ? 'G' : m === 'E' && outcomeH === 'forward' ? 'H' : m));
@@ -124,36 +146,36 @@ describe('Membership state: a second failure during a replacement', () => {
 
 describe('Membership state: the degraded 3/4 model (PROTOCOL §5 M3)', () => {
   it('degrades through 4/6 ∧ 3/4, switches to the 2/4 read only once three of ABCD hold the 4/6 era, and restores 4/6', () => {
-    const state = start();
+    const pg = start();
     const installs: InstalledChange[] = [];
-    const degrade = modelChange(state, 0, 'degraded', ['E', 'F'])!;
-    expect(beginChange(state, SELF, 0, degrade, caughtUp(100))).toHaveLength(6);
-    installs.push(ack(state, 'ABCD', 100)!);
+    const degrade = modelChange(pg.state, 0, 'degraded', ['E', 'F'])!;
+    expect(pg.begin(degrade, caughtUp(100))).toHaveLength(6);
+    installs.push(pg.ack('ABCD', 100)!);
     const joint = installs[0]!.config;
     expect(equivalent(joint.write, and(kOfN(4, ids('ABCDEF')), kOfN(3, ids('ABCD'))))).toBe(true);
     expect(equivalent(joint.read, kOfN(3, ids('ABCDEF')))).toBe(true);
     // C and D lag behind the end of the 4/6 era (LSN 100): the pair CD could miss a record on ABEF.
-    expect(finishChange(state, SELF, 0, 'model:degraded', 'forward', caughtUp(120, { C: 90, D: 90, E: 0, F: 0 }))).toEqual([]);
-    expect(finishChange(state, SELF, 0, 'model:degraded', 'forward', caughtUp(120, { D: 90, E: 0, F: 0 })).length).toBeGreaterThan(0);
-    installs.push(ack(state, 'ABCD', 120)!);
+    expect(pg.finish('model:degraded', 'forward', caughtUp(120, { C: 90, D: 90, E: 0, F: 0 }))).toEqual([]);
+    expect(pg.finish('model:degraded', 'forward', caughtUp(120, { D: 90, E: 0, F: 0 })).length).toBeGreaterThan(0);
+    installs.push(pg.ack('ABCD', 120)!);
     expect(installs[1]!.config).toMatchObject({ membershipEpoch: 3, members: ids('ABCD'), write: kOfN(3, ids('ABCD')), read: kOfN(2, ids('ABCD')) });
-    expect(modelChange(state, 0, 'degraded', ['C', 'D'])).toBeUndefined();
+    expect(modelChange(pg.state, 0, 'degraded', ['C', 'D'])).toBeUndefined();
 
     // One more loss, C: ABD still write; C is replaced by I within the degraded model.
-    beginChange(state, SELF, 0, { kind: 'replace', id: 'I', failed: 'C', replacement: 'I' }, caughtUp(130));
-    installs.push(ack(state, 'ABD', 130)!);
+    pg.begin({ kind: 'replace', id: 'I', failed: 'C', replacement: 'I' }, caughtUp(130));
+    installs.push(pg.ack('ABD', 130)!);
     expect(satisfies(installs[2]!.config.write, ids('ABD'))).toBe(true);
-    finishChange(state, SELF, 0, 'I', 'forward', caughtUp(140));
-    installs.push(ack(state, 'ABD', 140)!);
+    pg.finish('I', 'forward', caughtUp(140));
+    installs.push(pg.ack('ABD', 140)!);
     expect(installs[3]!.config.members).toEqual(ids('ABID'));
 
     // The AZ returns: back to 4/6, with I in C's place; E and F need not have caught up first.
-    expect(modelChange(state, 0, 'restored', ['E'])).toBeUndefined();
-    beginChange(state, SELF, 0, modelChange(state, 0, 'restored', ['E', 'F'])!, caughtUp(150, { E: 0, F: 0 }));
-    installs.push(ack(state, 'ABID', 150)!);
+    expect(modelChange(pg.state, 0, 'restored', ['E'])).toBeUndefined();
+    pg.begin(modelChange(pg.state, 0, 'restored', ['E', 'F'])!, caughtUp(150, { E: 0, F: 0 }));
+    installs.push(pg.ack('ABID', 150)!);
     expect(equivalent(installs[4]!.config.read, kOfN(2, ids('ABID')))).toBe(true);
-    finishChange(state, SELF, 0, 'model:restored', 'forward', caughtUp(160, { E: 0, F: 0 }));
-    installs.push(ack(state, 'ABID', 160)!);
+    pg.finish('model:restored', 'forward', caughtUp(160, { E: 0, F: 0 }));
+    installs.push(pg.ack('ABID', 160)!);
     const restored = installs[5]!.config;
     expect(restored.membershipEpoch).toBe(7);
     expect(equivalent(restored.write, kOfN(4, ids('ABIDEF')))).toBe(true);
@@ -162,25 +184,25 @@ describe('Membership state: the degraded 3/4 model (PROTOCOL §5 M3)', () => {
   });
 
   it('goes back to 4/6 if the AZ returns before the switch, and can degrade again later', () => {
-    const state = start();
-    beginChange(state, SELF, 0, modelChange(state, 0, 'degraded', ['E', 'F'])!, caughtUp(100));
-    ack(state, 'ABCD', 100);
-    expect(finishChange(state, SELF, 0, 'model:degraded', 'back', caughtUp(110, { E: 0, F: 0 }))).toHaveLength(6);
-    const back = ack(state, 'ABCD', 110)!.config;
+    const pg = start();
+    pg.begin(modelChange(pg.state, 0, 'degraded', ['E', 'F'])!, caughtUp(100));
+    pg.ack('ABCD', 100);
+    expect(pg.finish('model:degraded', 'back', caughtUp(110, { E: 0, F: 0 }))).toHaveLength(6);
+    const back = pg.ack('ABCD', 110)!.config;
     expect(back.membershipEpoch).toBe(3);
     expect(equivalent(back.write, kOfN(4, ids('ABCDEF')))).toBe(true);
     expect(equivalent(back.read, kOfN(3, ids('ABCDEF')))).toBe(true);
-    expect(modelChange(state, 0, 'restored', ['E', 'F'])).toBeUndefined();
-    expect(modelChange(state, 0, 'degraded', ['E', 'F'])).toMatchObject({ id: 'model:degraded' });
+    expect(modelChange(pg.state, 0, 'restored', ['E', 'F'])).toBeUndefined();
+    expect(modelChange(pg.state, 0, 'degraded', ['E', 'F'])).toMatchObject({ id: 'model:degraded' });
   });
 
   it('S15 flags the 2/4 switch when only two of ABCD hold the 4/6 era', () => {
-    const state = start();
-    beginChange(state, SELF, 0, modelChange(state, 0, 'degraded', ['E', 'F'])!, caughtUp(100));
-    const installs = [ack(state, 'ABCD', 100)!];
+    const pg = start();
+    pg.begin(modelChange(pg.state, 0, 'degraded', ['E', 'F'])!, caughtUp(100));
+    const installs = [pg.ack('ABCD', 100)!];
     // The writer is told (wrongly) that everyone caught up; the segments themselves say otherwise.
-    finishChange(state, SELF, 0, 'model:degraded', 'forward', caughtUp(100));
-    installs.push(ack(state, 'ABCD', 100)!);
+    pg.finish('model:degraded', 'forward', caughtUp(100));
+    installs.push(pg.ack('ABCD', 100)!);
     const result = judge(100, { A: 100, B: 100, C: 90, D: 90, E: 100, F: 100 }, installs);
     expect(result.ok).toBe(false);
     expect(result.firstViolations[0]!.message).toContain('read set [C, D] misses write set');

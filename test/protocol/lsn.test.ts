@@ -2,7 +2,9 @@
  * LSN allocation under the LAL (SIGMOD'17 §4.2.1) and MTR construction with the three backlinks
  * and the CPL tag (SIGMOD'17 §4.1, SIGMOD'18 §2.2).
  */
+import { freeze } from 'immer';
 import { describe, expect, it } from 'vitest';
+import { CHUNK_SIZE, tableRecord } from '../../src/protocol/chunked.js';
 import { LSN_ZERO, blockId, lsn, pgId } from '../../src/protocol/ids.js';
 import type { LsnAllocation } from '../../src/protocol/lsn.js';
 import {
@@ -12,6 +14,7 @@ import {
   canAllocate,
   createBacklinkState,
   createLsnAllocator,
+  lastBlockLsnOf,
 } from '../../src/protocol/lsn.js';
 
 const PG1 = pgId(1);
@@ -61,15 +64,15 @@ describe('lsn: MTRs and backlinks', () => {
     const backlinks = createBacklinkState();
     const mtr1: LsnAllocation = { lsnFirst: lsn(1), lsnLast: lsn(2) };
     const mtr2: LsnAllocation = { lsnFirst: lsn(3), lsnLast: lsn(4) };
-    const records1 = buildMtr(backlinks, mtr1, [
+    const built1 = buildMtr(backlinks, mtr1, [
       { pg: PG1, blockId: blockId(10) },
       { pg: PG2, blockId: blockId(20) },
     ], { mtrId: 1 });
-    const records2 = buildMtr(backlinks, mtr2, [
+    const built2 = buildMtr(built1.backlinks, mtr2, [
       { pg: PG1, blockId: blockId(10), payload: 'x=1' },
       { pg: PG1, blockId: blockId(11), isCommit: true },
     ], { mtrId: 2, txnId: 1 });
-    const links = [...records1, ...records2].map((r) => [
+    const links = [...built1.records, ...built2.records].map((r) => [
       r.lsn, r.pg, r.prevVolumeLsn, r.prevPgLsn, r.prevBlockLsn, r.isCpl, r.isCommit,
     ]);
     expect(links).toEqual([
@@ -78,12 +81,30 @@ describe('lsn: MTRs and backlinks', () => {
       [3, PG1, 2, 1, 1, false, false],
       [4, PG1, 3, 3, 0, true, true],
     ]);
-    expect(records2[0]).toMatchObject({ mtrId: 2, txnId: 1, payload: 'x=1' });
-    expect(backlinks).toEqual({
+    expect(built2.records[0]).toMatchObject({ mtrId: 2, txnId: 1, payload: 'x=1' });
+    const { lastVolumeLsn, lastPgLsnByPg, lastBlockLsns } = built2.backlinks;
+    expect({ lastVolumeLsn, lastPgLsnByPg, lastBlockLsnByBlock: tableRecord(lastBlockLsns) }).toEqual({
       lastVolumeLsn: 4,
       lastPgLsnByPg: { 1: 4, 2: 2 },
       lastBlockLsnByBlock: { 10: 3, 11: 4, 20: 2 },
     });
+    expect(lastBlockLsnOf(built2.backlinks, 12)).toBe(LSN_ZERO);
+  });
+
+  it('leaves the backlink state it was given as it was, and shares the chunks it did not touch', () => {
+    const seed = { lastVolumeLsn: lsn(2), lastPgLsnByPg: { 1: lsn(2) }, lastBlockLsnByBlock: { 10: lsn(1), 200: lsn(2) } };
+    const backlinks = freeze(createBacklinkState(seed), true);
+    const before = JSON.stringify(backlinks);
+    const built = buildMtr(backlinks, { lsnFirst: lsn(3), lsnLast: lsn(4) }, [
+      { pg: PG1, blockId: blockId(10) },
+      { pg: PG2, blockId: blockId(100) },
+    ], { mtrId: 1 });
+    expect(JSON.stringify(backlinks)).toBe(before);
+    expect(built.records.map((r) => r.prevBlockLsn)).toEqual([1, 0]);
+    expect([10, 100, 200].map((block) => lastBlockLsnOf(built.backlinks, block))).toEqual([3, 4, 2]);
+    // Block 200's chunk was not written: the new state holds the very same chunk.
+    const chunkOf200 = Math.floor(200 / CHUNK_SIZE);
+    expect(built.backlinks.lastBlockLsns[chunkOf200]).toBe(backlinks.lastBlockLsns[chunkOf200]);
   });
 
   it('links across a truncation gap to the seeded backlinks (after recovery)', () => {
@@ -91,7 +112,7 @@ describe('lsn: MTRs and backlinks', () => {
     const backlinks = createBacklinkState({ lastVolumeLsn: lsn(2), lastPgLsnByPg: { 1: lsn(1), 2: lsn(2) } });
     const [record] = buildMtr(backlinks, { lsnFirst: lsn(13), lsnLast: lsn(13) }, [
       { pg: PG1, blockId: blockId(10) },
-    ], { mtrId: 3 });
+    ], { mtrId: 3 }).records;
     expect(record).toMatchObject({ lsn: 13, prevVolumeLsn: 2, prevPgLsn: 1, isCpl: true });
   });
 

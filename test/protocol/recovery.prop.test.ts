@@ -41,14 +41,16 @@ const worldArb = fc.record({
 
 /** Cuts the records into MTRs at each CPL and builds them with real backlinks. */
 function buildRecords(picks: { pgPick: number; isCpl: boolean }[], pgCount: number): StoredRecord[] {
-  const backlinks = createBacklinkState();
+  let backlinks = createBacklinkState();
   const out: LogRecord[] = [];
   let group: { pg: PgId; blockId: ReturnType<typeof blockId> }[] = [];
   picks.forEach((pick, i) => {
     group.push({ pg: pgId(pick.pgPick % pgCount), blockId: blockId(pick.pgPick % 7) });
     if (!pick.isCpl && i < picks.length - 1) return;
     const lsnFirst = lsn(out.length + 1);
-    out.push(...buildMtr(backlinks, { lsnFirst, lsnLast: lsn(lsnFirst + group.length - 1) }, group, { mtrId: i }));
+    const built = buildMtr(backlinks, { lsnFirst, lsnLast: lsn(lsnFirst + group.length - 1) }, group, { mtrId: i });
+    backlinks = built.backlinks;
+    out.push(...built.records);
     group = [];
   });
   return out.map((record) => ({ ...record, volumeEpoch: volumeEpoch(1) }));
@@ -84,10 +86,9 @@ function arrange(world: World) {
   const records = buildRecords(world.records, configs.length);
   const { held, sclOf } = segmentHoldings(world, configs, records);
   // The writer saw every segment's SCL.
-  const tracker = createDurabilityTracker({ writeQuorumByPg: Object.fromEntries(configs.map((c, pg) => [pg, c.write])) });
-  registerRecords(tracker, records);
+  let tracker = registerRecords(createDurabilityTracker({ writeQuorumByPg: Object.fromEntries(configs.map((c, pg) => [pg, c.write])) }), records);
   configs.forEach((_, pg) => {
-    for (const segment of segmentsOf(pg)) recordAck(tracker, { pg: pgId(pg), segmentId: segment, scl: sclOf[segment] as Lsn });
+    for (const segment of segmentsOf(pg)) tracker = recordAck(tracker, { pg: pgId(pg), segmentId: segment, scl: sclOf[segment] as Lsn });
   });
   const pgs: PgRecoveryInput[] = configs.map((config, pg) => {
     const six = segmentsOf(pg);

@@ -32,11 +32,11 @@ function microTraceRecords(): StoredRecord[] {
     { pg: PG1, blockId: blockId(10) },
     { pg: PG2, blockId: blockId(20) },
   ], { mtrId: 1 });
-  const mtr2 = buildMtr(backlinks, { lsnFirst: lsn(3), lsnLast: lsn(4) }, [
+  const mtr2 = buildMtr(mtr1.backlinks, { lsnFirst: lsn(3), lsnLast: lsn(4) }, [
     { pg: PG1, blockId: blockId(10) },
     { pg: PG1, blockId: blockId(11), isCommit: true },
   ], { mtrId: 2, txnId: 1 });
-  return [...mtr1, ...mtr2].map((record) => ({ ...record, volumeEpoch: e1 }));
+  return [...mtr1.records, ...mtr2.records].map((record) => ({ ...record, volumeEpoch: e1 }));
 }
 
 /**
@@ -248,7 +248,7 @@ describe('recovery: a GC point that is not a record', () => {
     const records = microTraceRecords();
     const [, r2, r3, r4] = records as [StoredRecord, StoredRecord, StoredRecord, StoredRecord];
     const backlinks = createBacklinkState({ lastVolumeLsn: lsn(4), lastPgLsnByPg: { 1: lsn(4), 2: lsn(2) } });
-    const [r15] = buildMtr(backlinks, { lsnFirst: lsn(15), lsnLast: lsn(15) }, [{ pg: PG2, blockId: blockId(20) }], { mtrId: 3 }).map((r) => ({ ...r, volumeEpoch: e2 }));
+    const [r15] = buildMtr(backlinks, { lsnFirst: lsn(15), lsnLast: lsn(15) }, [{ pg: PG2, blockId: blockId(20) }], { mtrId: 3 }).records.map((r) => ({ ...r, volumeEpoch: e2 }));
     const page = (record: StoredRecord): StoredRecord => ({ ...record, prevBlockLsn: LSN_ZERO, payload: { kind: 'page', values: {} } });
     const range: TruncationRange = { volumeEpoch: e2, fromLsn: lsn(5), toLsn: lsn(14) };
     const pg1: PgRecoveryInput = {

@@ -27,7 +27,7 @@ const EPOCH = 1 as VolumeEpoch;
 /** MTRs of puts over two PGs; blocks 0–3 on PG 0, 4–7 on PG 1. Returns PG 0's records and the CPLs. */
 function workload(mtrs: readonly (readonly [number, number][])[]): { records: LogRecord<Put>[]; cpls: Lsn[] } {
   let allocator = createLsnAllocator();
-  const links = createBacklinkState();
+  let links = createBacklinkState();
   const records: LogRecord<Put>[] = [];
   const cpls: Lsn[] = [];
   let value = 0;
@@ -35,12 +35,14 @@ function workload(mtrs: readonly (readonly [number, number][])[]): { records: Lo
     const allocation = allocate(allocator, allocator.nextLsn as Lsn, changes.length);
     if (allocation.kind !== 'allocated') throw new Error('allocation refused');
     allocator = allocation.state;
-    const built = buildMtr<Put>(
+    const mtr = buildMtr<Put>(
       links,
       allocation.allocation,
       changes.map(([block, key]) => ({ pg: (block < 4 ? 0 : 1) as PgId, blockId: block as BlockId, payload: { kind: 'put', key: `k${block}.${key}`, value: `v${value++}` } })),
       { mtrId: index + 1 },
     );
+    links = mtr.backlinks;
+    const built = mtr.records;
     cpls.push(built[built.length - 1]!.lsn);
     records.push(...built.filter((record) => record.pg === PG));
   });

@@ -120,10 +120,11 @@ function reference(scenario: Scenario, registered: number, delivered: readonly S
   return { vcl: lsn(vcl), vdl: lsn(vdl), maxAllocatedLsn, pgclByPg };
 }
 
-/** Registers records up to (and including) index `upTo` − 1. */
-function registerUpTo(tracker: DurabilityTracker, scenario: Scenario, from: number, upTo: number): number {
-  for (let i = from; i < upTo; i += 1) registerRecord(tracker, scenario.records[i] as Rec);
-  return Math.max(from, upTo);
+/** Registers records up to (and including) index `upTo` − 1; returns the tracker and the count. */
+function registerUpTo(tracker: DurabilityTracker, scenario: Scenario, from: number, upTo: number): { tracker: DurabilityTracker; registered: number } {
+  let next = tracker;
+  for (let i = from; i < upTo; i += 1) next = registerRecord(next, scenario.records[i] as Rec);
+  return { tracker: next, registered: Math.max(from, upTo) };
 }
 
 const newTracker = (scenario: Scenario): DurabilityTracker =>
@@ -135,20 +136,23 @@ describe('watermarks: properties', () => {
       fc.property(scenarioArb, fc.array(fc.nat({ max: 3 }), { maxLength: 80 }), (scenario, extras) => {
         // Arrange: records are registered lazily — before any ack whose SCL covers them, plus a
         // few extra at random — so registration and acks interleave.
-        const tracker = newTracker(scenario);
+        let tracker = newTracker(scenario);
         let registered = 0;
         const delivered: SegmentAck[] = [];
         scenario.acks.forEach((ack, i) => {
           const needed = scenario.records.findIndex((r) => r.lsn > ack.scl);
           const upTo = Math.min(scenario.records.length, (needed < 0 ? scenario.records.length : needed) + (extras[i] ?? 0));
-          registered = registerUpTo(tracker, scenario, registered, upTo);
-          // Act
-          recordAck(tracker, ack);
+          ({ tracker, registered } = registerUpTo(tracker, scenario, registered, upTo));
+          // Act: a pure step; the tracker it was given must not change.
+          const before = watermarksOf(tracker);
+          const next = recordAck(tracker, ack);
+          expect(watermarksOf(tracker)).toEqual(before);
+          tracker = next;
           delivered.push(ack);
           // Assert
           expect(watermarksOf(tracker)).toEqual(reference(scenario, registered, delivered));
         });
-        registered = registerUpTo(tracker, scenario, registered, scenario.records.length);
+        ({ tracker, registered } = registerUpTo(tracker, scenario, registered, scenario.records.length));
         expect(watermarksOf(tracker)).toEqual(reference(scenario, registered, delivered));
       }),
     );
@@ -157,12 +161,11 @@ describe('watermarks: properties', () => {
   it('keeps VDL ≤ VCL ≤ maxAllocated, VDL a CPL or the start, and every point monotone', () => {
     fc.assert(
       fc.property(scenarioArb, (scenario) => {
-        const tracker = newTracker(scenario);
-        scenario.records.forEach((r) => registerRecord(tracker, r));
+        let tracker = scenario.records.reduce(registerRecord, newTracker(scenario));
         const cpls = new Set<number>([scenario.baseLsn, ...scenario.records.filter((r) => r.isCpl).map((r) => r.lsn)]);
         let before = watermarksOf(tracker);
         for (const ack of scenario.acks) {
-          recordAck(tracker, ack);
+          tracker = recordAck(tracker, ack);
           const after = watermarksOf(tracker);
           expect(after.vdl).toBeLessThanOrEqual(after.vcl);
           expect(after.vcl).toBeLessThanOrEqual(after.maxAllocatedLsn);
@@ -188,10 +191,8 @@ describe('watermarks: properties', () => {
     fc.assert(
       fc.property(withTwoOrders, ([scenario, shuffled]) => {
         const run = (acks: readonly SegmentAck[]): Watermarks => {
-          const tracker = newTracker(scenario);
-          scenario.records.forEach((r) => registerRecord(tracker, r));
-          acks.forEach((ack) => recordAck(tracker, ack));
-          return watermarksOf(tracker);
+          const registered = scenario.records.reduce(registerRecord, newTracker(scenario));
+          return watermarksOf(acks.reduce(recordAck, registered));
         };
         expect(run(shuffled)).toEqual(run(scenario.acks));
       }),

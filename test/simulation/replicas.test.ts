@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { WriterContext } from '../../models/instance.machine.js';
+import { tableRecord } from '../../src/protocol/chunked.js';
 import { blockChainAt } from '../../src/protocol/segment-store.js';
 import { blockOfKey, materializePage, pgOfKey } from '../../src/protocol/pages.js';
 import { Simulation } from '../../src/simulation/simulation.js';
@@ -42,7 +43,7 @@ describe('Replicas: replica-lag', () => {
     for (const replicaId of ['inst:us-east-1:replica1', 'inst:us-east-1:replica2']) {
       const { replica } = sim.host.snapshotOf(replicaId).context as WriterContext;
       const readPoint = replica.appliedLsn;
-      const values = Object.values(replica.pages).flatMap((page) => Object.entries(page));
+      const values = Object.values(tableRecord(replica.pages)).flatMap((page) => Object.entries(page));
       expect(values.length).toBeGreaterThan(100);
       for (const [key, value] of values) {
         // The PG member with the highest SCL holds every PG record at or below the read point
@@ -58,9 +59,10 @@ describe('Replicas: replica-lag', () => {
     const slow = scenario('replica-lag', { workload: { commitsPerS: 2_000 }, durationMs: 1_500 });
     // replica2 applies a record in 1 ms: at 4,000 records/s it falls behind at once.
     const sim = new Simulation({ seed: 2, scenario: slow, trace: { keepEvents: false } });
-    const replica2 = sim.host.snapshotOf('inst:us-east-1:replica2').context as WriterContext;
-    replica2.input.applyMsPerRecord = 1;
-    replica2.input.maxReplicaLagMs = 300;
+    // Its options before the run starts (the scenario has no per-replica apply rate).
+    const replica2 = (sim.host.snapshotOf('inst:us-east-1:replica2').context as WriterContext).options as { applyMsPerRecord: number; maxReplicaLagMs: number };
+    replica2.applyMsPerRecord = 1;
+    replica2.maxReplicaLagMs = 300;
     sim.run();
     const report = sim.report();
     expectSafe(report);

@@ -1,0 +1,155 @@
+/**
+ * What a compute instance is told when it starts ({@link WriterInput}), and the same with every
+ * default filled in ({@link InstanceOptions}). {@link resolveInstanceOptions} is the one place the
+ * defaults live: the context factory calls it once, and the machine reads only resolved options.
+ */
+import type { MembershipEpoch, VolumeEpoch } from '../src/protocol/ids.js';
+import type { QuorumPredicate } from '../src/protocol/quorum.js';
+import type { PgMembership } from './messages.js';
+
+/** One PG as an instance knows it. */
+export interface WriterPgInput {
+  pg: number;
+  /** Segment systemIds, all six. */
+  members: readonly string[];
+  /** The PG's write quorum predicate (4/6, full/tail, or 6/6 for the control arm). */
+  write: QuorumPredicate;
+  /** The PG's read quorum predicate (what recovery must hear from). @defaultValue the write predicate */
+  read?: QuorumPredicate;
+  /** @defaultValue 1 */
+  membershipEpoch?: number;
+  /** Members that hold blocks (full segments, SIGMOD'18 §4.2). @defaultValue every member */
+  fullMembers?: readonly string[];
+  /** The membership record the metadata service kept (changes under way), if any. */
+  membership?: PgMembership;
+}
+
+/** Input of the instance machine (`writerMachine`). */
+export interface WriterInput {
+  self: string;
+  /** What the instance starts as. @defaultValue 'writer' */
+  role?: 'writer' | 'reader' | 'standby';
+  /** @defaultValue 1 */
+  volumeEpoch?: number;
+  lal: number;
+  pgs: readonly WriterPgInput[];
+  blocksPerPg: number;
+  /** Base period of retransmission; doubles (to 16x) while nothing becomes durable. */
+  retransmitAfterMs: number;
+  /** How long the link to a PG's segments stays busy per batch. */
+  linkBusyMsPerBatch: number;
+  /** Most records in one batch. @defaultValue 256 */
+  maxBatchRecords?: number;
+  /** The storage metadata service's systemId (recovery claims the volume epoch there). @defaultValue 'metadata' */
+  metadataId?: string;
+  /** The control plane's systemId (told when a recovered writer opens). @defaultValue 'control-plane' */
+  controlPlaneId?: string;
+  /** The storage control plane's systemId (told where membership changes stand). @defaultValue 'storage-control-plane' */
+  storageControlPlaneId?: string;
+  /** Resend recovery requests to members that have not answered after this long. @defaultValue 100 */
+  recoveryRetryMs?: number;
+  /** After a read quorum of every PG answered, wait this long for the rest. @defaultValue 5 */
+  recoveryGraceMs?: number;
+  /** Blocks its buffer cache holds (misses are read from storage); 0 = every block. @defaultValue 0 */
+  cacheBlocks?: number;
+  /** Ask a second segment when a page read has not answered after this long. @defaultValue 4 */
+  hedgeAfterMs?: number;
+  /** A fenced writer restarts as a replica after this long. @defaultValue 1000 */
+  fencedRestartMs?: number;
+  /** Replica: time to apply one redo record. @defaultValue 0.01 */
+  applyMsPerRecord?: number;
+  /** Replica: restart when it stays behind its known VDL this long (PROTOCOL §5 F2). @defaultValue 1000 */
+  maxReplicaLagMs?: number;
+  /** Replica: how long a restart takes. @defaultValue 2000 */
+  replicaRestartMs?: number;
+  /** How often the instance tells each PG's segments its minimum read point; 0 = never. @defaultValue 500 */
+  mrplReportMs?: number;
+}
+
+/** A PG with its defaults filled in. */
+export interface InstancePg {
+  readonly pg: number;
+  readonly members: readonly string[];
+  readonly write: QuorumPredicate;
+  readonly read: QuorumPredicate;
+  readonly membershipEpoch: MembershipEpoch;
+  readonly fullMembers: readonly string[];
+  readonly membership?: PgMembership;
+}
+
+/** {@link WriterInput} with every default filled in; see that type for what each field means. */
+export interface InstanceOptions {
+  readonly self: string;
+  readonly role: 'writer' | 'reader' | 'standby';
+  readonly volumeEpoch: VolumeEpoch;
+  readonly lal: number;
+  readonly pgs: readonly InstancePg[];
+  readonly blocksPerPg: number;
+  readonly retransmitAfterMs: number;
+  readonly linkBusyMsPerBatch: number;
+  readonly maxBatchRecords: number;
+  readonly metadataId: string;
+  readonly controlPlaneId: string;
+  readonly storageControlPlaneId: string;
+  readonly recoveryRetryMs: number;
+  readonly recoveryGraceMs: number;
+  readonly cacheBlocks: number;
+  readonly hedgeAfterMs: number;
+  readonly fencedRestartMs: number;
+  readonly applyMsPerRecord: number;
+  readonly maxReplicaLagMs: number;
+  readonly replicaRestartMs: number;
+  readonly mrplReportMs: number;
+  /**
+   * Tail segments of the topology the instance started with (members not among `fullMembers`). A
+   * recovered writer's PGs come from the metadata service without kinds, so this is what keeps its
+   * page reads off the tails.
+   */
+  readonly tails: Readonly<Record<string, true>>;
+}
+
+/** A PG's defaults filled in. */
+export function resolvePg(pg: WriterPgInput): InstancePg {
+  return {
+    pg: pg.pg,
+    members: pg.members,
+    write: pg.write,
+    read: pg.read ?? pg.write,
+    membershipEpoch: (pg.membershipEpoch ?? 1) as MembershipEpoch,
+    fullMembers: pg.fullMembers ?? pg.members,
+    ...(pg.membership === undefined ? {} : { membership: pg.membership }),
+  };
+}
+
+/** The instance's input with every default filled in: the only place the defaults are. */
+export function resolveInstanceOptions(input: WriterInput): InstanceOptions {
+  const tails: Record<string, true> = {};
+  for (const pg of input.pgs) {
+    if (pg.fullMembers === undefined) continue;
+    for (const member of pg.members) if (!pg.fullMembers.includes(member)) tails[member] = true;
+  }
+  return {
+    self: input.self,
+    role: input.role ?? 'writer',
+    volumeEpoch: (input.volumeEpoch ?? 1) as VolumeEpoch,
+    lal: input.lal,
+    pgs: input.pgs.map(resolvePg),
+    blocksPerPg: input.blocksPerPg,
+    retransmitAfterMs: input.retransmitAfterMs,
+    linkBusyMsPerBatch: input.linkBusyMsPerBatch,
+    maxBatchRecords: input.maxBatchRecords ?? 256,
+    metadataId: input.metadataId ?? 'metadata',
+    controlPlaneId: input.controlPlaneId ?? 'control-plane',
+    storageControlPlaneId: input.storageControlPlaneId ?? 'storage-control-plane',
+    recoveryRetryMs: input.recoveryRetryMs ?? 100,
+    recoveryGraceMs: input.recoveryGraceMs ?? 5,
+    cacheBlocks: input.cacheBlocks ?? 0,
+    hedgeAfterMs: input.hedgeAfterMs ?? 4,
+    fencedRestartMs: input.fencedRestartMs ?? 1_000,
+    applyMsPerRecord: input.applyMsPerRecord ?? 0.01,
+    maxReplicaLagMs: input.maxReplicaLagMs ?? 1_000,
+    replicaRestartMs: input.replicaRestartMs ?? 2_000,
+    mrplReportMs: input.mrplReportMs ?? 500,
+    tails,
+  };
+}

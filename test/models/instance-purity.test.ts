@@ -1,0 +1,293 @@
+/**
+ * The compute instance's transitions are pure (STYLE rule 8): stepping a snapshot by an event
+ * leaves the snapshot exactly as it was, so the explorer can keep old snapshots and step them
+ * again, and the viewer can scrub back to them.
+ *
+ * Each step goes through `stepFrozen`, which deep-freezes the snapshot's context first: any write
+ * into the context, the event or a state given to a helper throws where it happens. The instance
+ * is driven through every event type its chart handles, in the roles where each does real work:
+ * a writer taking transactions (LAL back-pressure, write acks that advance VDL, boxcar flushes,
+ * retransmission, page reads with hedges and refusals, membership changes, a newer writer fencing
+ * it), a replica applying shipped redo and serving reads (from its cache and from storage, lag
+ * restarts, holes in the stream), a standby promoted into crash recovery through to an open
+ * writer, and crashes, outages and restarts. The covered set must equal the chart's handled
+ * events, so a new event kind cannot go untested.
+ */
+import { describe, expect, it } from 'vitest';
+import type { WriterContext, WriterInput } from '../../models/instance.machine.js';
+import { writerMachine } from '../../models/instance.machine.js';
+import type { RedoPayload, RedoRecord, WireMessage } from '../../models/messages.js';
+import type { Effect } from '../../src/explore/stepped-actor.js';
+import type { Lsn, MembershipEpoch, PgId, SegmentId, VolumeEpoch } from '../../src/protocol/ids.js';
+import type { BacklinkState } from '../../src/protocol/lsn.js';
+import { buildMtr, createBacklinkState } from '../../src/protocol/lsn.js';
+import { blockOfKey, commitBlockOf } from '../../src/protocol/pages.js';
+import { kOfN } from '../../src/protocol/quorum.js';
+import { handledEventTypes, startStepped, stepFrozen } from './purity.js';
+
+const MEMBERS = ['seg:a1', 'seg:a2', 'seg:b1', 'seg:b2', 'seg:c1', 'seg:c2'] as SegmentId[];
+const [A1, A2, B1, B2, C1, C2] = MEMBERS as [SegmentId, SegmentId, SegmentId, SegmentId, SegmentId, SegmentId];
+const REPLACEMENT = 'seg:c3';
+const LAYOUT = { pgCount: 1, blocksPerPg: 8 };
+const PG0 = 0 as PgId;
+
+/** One PG of six, 4/6 writes and 3/6 reads; a 2-block cache; a tiny LAL so back-pressure shows. */
+function input(role: 'writer' | 'reader' | 'standby'): WriterInput {
+  return {
+    self: `inst:${role}`,
+    role,
+    lal: 4,
+    pgs: [{ pg: 0, members: MEMBERS, write: kOfN(4, MEMBERS), read: kOfN(3, MEMBERS) }],
+    blocksPerPg: LAYOUT.blocksPerPg,
+    retransmitAfterMs: 10,
+    linkBusyMsPerBatch: 0.1,
+    cacheBlocks: 2,
+    maxReplicaLagMs: 100,
+  };
+}
+
+/** Every event type stepped, across all the instances below. */
+const covered = new Set<string>();
+
+/** An instance stepped by hand; every step deep-freezes the snapshot it starts from. */
+class Probe {
+  snapshot: ReturnType<typeof startStepped<typeof writerMachine>>['snapshot'];
+
+  constructor(role: 'writer' | 'reader' | 'standby') {
+    this.snapshot = startStepped(writerMachine, input(role)).snapshot;
+  }
+
+  get context(): WriterContext {
+    return this.snapshot.context;
+  }
+
+  /** The state as a dotted path, e.g. `writer.open`. */
+  get at(): string {
+    const path = (value: unknown): string => (typeof value === 'string' ? value : Object.entries(value as Record<string, unknown>).map(([key, child]) => `${key}.${path(child)}`).join(','));
+    return path(this.snapshot.value);
+  }
+
+  step(event: { type: string } & Record<string, unknown>): Effect[] {
+    const { next, effects } = stepFrozen(writerMachine, this.snapshot, event);
+    if (!event.type.startsWith('xstate.')) covered.add(event.type);
+    this.snapshot = next;
+    return effects;
+  }
+
+  /** Fires the pending delayed transition of the current state (an `after`), as the clock would. */
+  fireAfter(effects: readonly Effect[]): Effect[] {
+    const timer = effects.find((effect) => effect.kind === 'schedule' && effect.event.type.startsWith('xstate.after'));
+    if (timer?.kind !== 'schedule') throw new Error('no delayed transition was scheduled');
+    return this.step(timer.event as { type: string });
+  }
+}
+
+/** Messages of `type` among the sends of a step. */
+function sent<T extends WireMessage['type']>(effects: readonly Effect[], type: T): (Extract<WireMessage, { type: T }> & { to: string })[] {
+  return effects.flatMap((effect) => (effect.kind === 'send' && (effect.message as WireMessage).type === type ? [{ ...(effect.message as Extract<WireMessage, { type: T }>), to: effect.to }] : []));
+}
+
+/** Observations of `kind` among a step's effects. */
+function observed(effects: readonly Effect[], kind: string): Record<string, unknown>[] {
+  return effects.flatMap((effect) => (effect.kind === 'observe' && (effect.observation as { kind: string }).kind === kind ? [effect.observation as Record<string, unknown>] : []));
+}
+
+/** The first key `k{i}` on a block for which `wanted` holds. */
+function keyOn(wanted: (block: number) => boolean): string {
+  for (let i = 0; i < 1_000; i++) if (wanted(blockOfKey(LAYOUT, `k${i}`))) return `k${i}`;
+  throw new Error('no such key');
+}
+
+const put = (txnId: number, key: string) => ({ type: 'txnRequest', from: `client:${txnId}`, txnId, ops: [{ f: 'put', key, value: `v${txnId}` }] });
+const get = (txnId: number, key: string) => ({ type: 'txnRequest', from: `client:${txnId}`, txnId, ops: [{ f: 'get', key }] });
+const writeAck = (from: string, scl: number, volumeEpoch = 1) => ({ type: 'writeAck', from, pg: PG0, volumeEpoch, scl, lsnLast: scl });
+const metadataState = (request: 'read' | 'cas' | 'recordTruncation', volumeEpoch: number) => ({
+  type: 'metadataState',
+  from: 'metadata',
+  ok: true,
+  request,
+  volumeEpoch,
+  anchorLsn: 0,
+  truncations: [],
+  pgConfigs: { 0: { pg: PG0, membershipEpoch: 1 as MembershipEpoch, members: MEMBERS, write: kOfN(4, MEMBERS), read: kOfN(3, MEMBERS) } },
+});
+
+/** One transaction's MTR (a put and its commit record), linked after `backlinks`. */
+function mtr(backlinks: BacklinkState, firstLsn: number, txnId: number, key: string): { records: RedoRecord[]; backlinks: BacklinkState } {
+  const inputs = [
+    { pg: PG0, blockId: blockOfKey(LAYOUT, key), payload: { kind: 'put', key, value: `v${txnId}` } as RedoPayload },
+    { pg: PG0, blockId: commitBlockOf(LAYOUT, txnId), payload: { kind: 'commit', txnId } as RedoPayload, isCommit: true },
+  ];
+  return buildMtr(backlinks, { lsnFirst: firstLsn as Lsn, lsnLast: (firstLsn + 1) as Lsn }, inputs, { mtrId: txnId, txnId });
+}
+
+describe('Instance: every transition is a pure function of (snapshot, event)', () => {
+  it('a writer: transactions under the LAL, acks that advance VDL, flushes, retransmission', () => {
+    const writer = new Probe('writer');
+    expect(writer.at).toBe('writer.open');
+    writer.step({ type: 'mrplTick' });
+    expect(sent(writer.step({ type: 'healthPing', from: 'control-plane', round: 1 }), 'healthPong')).toMatchObject([{ state: 'writer.open' }]);
+    // Txn 1 takes LSNs 1–2 and goes out at once; txn 2 (3–4) waits for the link; txn 3 would pass
+    // VDL + LAL = 4: back-pressure holds it.
+    expect(sent(writer.step(put(1, 'k1')), 'writeBatch')).toHaveLength(6);
+    expect(observed(writer.step(put(2, 'k2')), 'allocated')).toHaveLength(1);
+    expect(observed(writer.step(put(3, 'k3')), 'allocated')).toHaveLength(0);
+    expect(writer.context.state.blocked).toHaveLength(1);
+    expect(writer.context.stats.lalStalls).toBe(1);
+    expect(sent(writer.step({ type: 'linkFree', pg: 0 }), 'writeBatch')[0]?.records.map((record) => record.lsn)).toEqual([3, 4]);
+    // A write quorum acks SCL 4: VDL = 4 acknowledges txns 1 and 2 and starts txn 3 (LSNs 5–6).
+    for (const member of [A1, A2, B1]) writer.step(writeAck(member, 4));
+    const quorum = writer.step(writeAck(B2, 4));
+    expect(sent(quorum, 'txnOk').map((ok) => ok.txnId)).toEqual([1, 2]);
+    expect(observed(quorum, 'allocated')).toMatchObject([{ txnId: 3 }]);
+    expect(writer.context.state.tracker.vdl).toBe(4);
+    expect(writer.context.state.blocked).toHaveLength(0);
+    // Nothing durable for a whole period: the second tick resends txn 3's records.
+    writer.step({ type: 'retransmitTick' });
+    expect(writer.step({ type: 'retransmitTick' }).some((effect) => effect.kind === 'send')).toBe(true);
+    writer.step({ type: 'linkFree', pg: 0 });
+    for (const member of MEMBERS) writer.step(writeAck(member, 6));
+    expect(writer.context.state.tracker.vdl).toBe(6);
+  });
+
+  it('a writer: page reads with hedges and refusals, membership changes, then fenced by a newer writer', () => {
+    const writer = new Probe('writer');
+    writer.step(put(1, 'k1'));
+    for (const member of MEMBERS) writer.step(writeAck(member, 2));
+    // A get on a block the 2-block cache does not hold is read from a segment at VDL 2.
+    const cached = writer.context.state.reads.cached;
+    const cold = keyOn((block) => cached[block] !== true);
+    const [read] = sent(writer.step(get(2, cold)), 'readPage');
+    expect(read).toMatchObject({ readPoint: 2, blockId: blockOfKey(LAYOUT, cold) });
+    const requestId = read!.requestId;
+    const [hedged] = sent(writer.step({ type: 'readHedge', requestId }), 'readPage');
+    expect(hedged?.to).not.toBe(read?.to);
+    // A tail segment refuses: never asked again; then one not complete to the read point.
+    const [afterTail] = sent(writer.step({ type: 'readReject', from: read!.to, requestId, reason: 'tailSegment' }), 'readPage');
+    expect(writer.context.state.reads.tails[read!.to]).toBe(true);
+    writer.step({ type: 'readReject', from: afterTail!.to, requestId, reason: 'notComplete' });
+    const answered = writer.step({ type: 'pageData', from: hedged!.to, requestId, pg: PG0, blockId: read!.blockId, readPoint: 2, values: {} });
+    expect(sent(answered, 'txnOk')).toMatchObject([{ txnId: 2, reads: [null] }]);
+    // A member at the epoch the writer holds rejected a batch: it is resent at once.
+    writer.step(put(3, 'k3'));
+    expect(sent(writer.step({ type: 'writeReject', from: C1, pg: PG0, reason: 'staleMembershipEpoch', volumeEpoch: 1, membershipEpoch: 1 }), 'writeBatch')).toHaveLength(1);
+    for (const member of MEMBERS) writer.step(writeAck(member, 4));
+    // Replace C2 by C3: enter the joint configuration, then finish forward.
+    expect(sent(writer.step({ type: 'replaceSegment', from: 'scp', pg: PG0, failed: C2, replacement: REPLACEMENT }), 'membershipChange')).toHaveLength(7);
+    let installed: Effect[] = [];
+    for (const member of [A1, A2, B1, B2]) installed = writer.step({ type: 'membershipAck', from: member, pg: PG0, membershipEpoch: 2 });
+    expect(sent(installed, 'recordMembership')).toMatchObject([{ config: { membershipEpoch: 2 } }]);
+    expect(writer.context.state.members[0]).toContain(REPLACEMENT);
+    expect(sent(writer.step({ type: 'finishMembershipChange', from: 'scp', pg: PG0, change: REPLACEMENT, outcome: 'forward' }), 'membershipChange')).toHaveLength(7);
+    for (const member of [A1, A2, B1, B2]) writer.step({ type: 'membershipAck', from: member, pg: PG0, membershipEpoch: 3 });
+    expect(writer.context.state.membershipEpochs[0]).toBe(3);
+    expect(writer.context.state.members[0]).not.toContain(C2);
+    // AZ c out for long: degrade to 3/4 of the other four.
+    expect(sent(writer.step({ type: 'changeQuorumModel', from: 'scp', pg: PG0, model: 'degraded', azMembers: [C1, REPLACEMENT] }), 'membershipChange')).toHaveLength(6);
+    // A segment holds a newer volume epoch: another writer recovered the volume.
+    const fenced = writer.step({ type: 'writeReject', from: A1, pg: PG0, reason: 'staleVolumeEpoch', volumeEpoch: 2, membershipEpoch: 3 });
+    expect(writer.at).toBe('writer.fenced');
+    expect(sent(writer.step(put(4, 'k4')), 'txnFail')).toMatchObject([{ reason: 'fenced' }]);
+    writer.step({ type: 'healthPing', from: 'control-plane', round: 2 });
+    writer.fireAfter(fenced);
+    expect(writer.at).toBe('reader.following');
+    expect(writer.context.role).toBe('reader');
+  });
+
+  it('a replica: shipped redo applied, reads from cache and storage, lag restarts, holes, promotion', () => {
+    const replica = new Probe('reader');
+    expect(replica.at).toBe('reader.following');
+    const first = mtr(createBacklinkState(), 1, 1, 'k1');
+    replica.step({ type: 'redoShip', from: 'inst:writer', volumeEpoch: 1, records: first.records, vdl: 2 });
+    expect(observed(replica.step({ type: 'applyDone' }), 'replicaApplied')).toMatchObject([{ appliedLsn: 2 }]);
+    // The cold 2-block cache reads k1's block from a full segment at the read point, 2.
+    const [read] = sent(replica.step(get(11, 'k1')), 'readPage');
+    expect(read).toMatchObject({ readPoint: 2 });
+    const requestId = read!.requestId;
+    const [hedged] = sent(replica.step({ type: 'replicaReadHedge', requestId }), 'readPage');
+    const [next] = sent(replica.step({ type: 'readReject', from: hedged!.to, requestId, reason: 'notComplete' }), 'readPage');
+    const answered = replica.step({ type: 'pageData', from: next!.to, requestId, pg: PG0, blockId: read!.blockId, readPoint: 2, values: { k1: 'v1' } });
+    expect(sent(answered, 'txnOk')).toMatchObject([{ txnId: 11, reads: ['v1'], readPoint: 2 }]);
+    // Now cached: served at once.
+    expect(sent(replica.step(get(12, 'k1')), 'txnOk')).toMatchObject([{ txnId: 12, reads: ['v1'] }]);
+    expect(sent(replica.step({ type: 'mrplTick' }), 'setMrpl')).toHaveLength(6);
+    replica.step({ type: 'healthPing', from: 'control-plane', round: 1 });
+    // Redo arrives but is not applied for two lag checks (100 ms each): the replica restarts.
+    const second = mtr(first.backlinks, 3, 2, 'k2');
+    replica.step({ type: 'redoShip', from: 'inst:writer', volumeEpoch: 1, records: second.records, vdl: 4 });
+    replica.step({ type: 'lagCheck' });
+    expect(observed(replica.step({ type: 'lagCheck' }), 'replicaRestarted')).toMatchObject([{ reason: 'lag' }]);
+    expect(replica.at).toBe('reader.restarting');
+    expect(sent(replica.step(get(13, 'k1')), 'txnFail')).toMatchObject([{ reason: 'restarting' }]);
+    replica.step({ type: 'restartDone' });
+    expect(replica.at).toBe('reader.following');
+    // The stream resumes anywhere; a hole after that, and a newer writer, each restart the cache.
+    const third = mtr(second.backlinks, 5, 3, 'k3');
+    replica.step({ type: 'redoShip', from: 'inst:writer', volumeEpoch: 1, records: third.records, vdl: 6 });
+    const afterHole = mtr(mtr(third.backlinks, 7, 4, 'k4').backlinks, 9, 5, 'k5');
+    expect(observed(replica.step({ type: 'redoShip', from: 'inst:writer', volumeEpoch: 1, records: afterHole.records, vdl: 10 }), 'replicaRestarted')).toMatchObject([{ reason: 'gap' }]);
+    const newWriter = mtr(afterHole.backlinks, 30, 6, 'k6');
+    expect(observed(replica.step({ type: 'redoShip', from: 'inst:writer2', volumeEpoch: 2, records: newWriter.records, vdl: 31 }), 'replicaRestarted')).toMatchObject([{ reason: 'newWriter' }]);
+    expect(replica.context.replica.volumeEpoch).toBe(2);
+    replica.step({ type: 'promote', from: 'control-plane' });
+    expect(replica.at).toBe('recovering.readingMetadata');
+  });
+
+  it('a standby promoted into crash recovery: fence, read, plan, truncate, repair, open', () => {
+    const standby = new Probe('standby');
+    expect(standby.at).toBe('standby');
+    standby.step({ type: 'healthPing', from: 'control-plane', round: 1 });
+    expect(sent(standby.step({ type: 'promote', from: 'control-plane' }), 'metadataRead')).toHaveLength(1);
+    expect(sent(standby.step({ type: 'recoveryRetry' }), 'metadataRead')).toHaveLength(1);
+    expect(sent(standby.step(metadataState('read', 1)), 'epochCas')).toMatchObject([{ expected: 1, next: 2 }]);
+    expect(sent(standby.step({ type: 'recoveryRetry' }), 'epochCas')).toHaveLength(1);
+    expect(sent(standby.step(put(1, 'k1')), 'txnFail')).toMatchObject([{ reason: 'recovering' }]);
+    expect(sent(standby.step(metadataState('cas', 2)), 'recoveryOpen')).toHaveLength(6);
+    expect(standby.at).toBe('recovering.reading');
+    // Three segments answer (a read quorum), each holding txn 1's MTR; none of the others does.
+    const held = mtr(createBacklinkState(), 1, 1, 'k1').records.map((record) => ({ ...record, volumeEpoch: 1 as VolumeEpoch }));
+    for (const member of [A1, A2, B1]) {
+      standby.step({ type: 'recoveryState', from: member, pg: PG0, volumeEpoch: 2, scl: 2, records: held, truncations: [], gcPoint: 0, lastPgLsnAtGc: 0 });
+    }
+    expect(standby.at).toBe('recovering.graceForStragglers');
+    expect(sent(standby.step({ type: 'recoveryRetry' }), 'recoveryOpen').map((open) => open.to)).toEqual([B2, C1, C2]);
+    const planned = standby.step({ type: 'recoveryGraceOver' });
+    expect(observed(planned, 'recovered')).toMatchObject([{ vdl: 2, truncationFromLsn: 3, truncationToLsn: 6 }]);
+    expect(sent(planned, 'recordTruncation')).toHaveLength(1);
+    expect(sent(standby.step(metadataState('recordTruncation', 2)), 'truncate')).toHaveLength(6);
+    // A write quorum holds the range; txn 1's records, on three segments only, are re-replicated.
+    for (const member of [A1, A2, B1]) standby.step({ type: 'truncateAck', from: member, pg: PG0, volumeEpoch: 2, scl: 2 });
+    const repairing = standby.step({ type: 'truncateAck', from: B2, pg: PG0, volumeEpoch: 2, scl: 0 });
+    expect(standby.at).toBe('recovering.repairing');
+    expect(sent(repairing, 'writeBatch').map((batch) => batch.to)).toEqual([B2, C1, C2]);
+    expect(sent(standby.step({ type: 'recoveryRetry' }), 'writeBatch')).toHaveLength(3);
+    const opened = standby.step(writeAck(B2, 2, 2));
+    expect(standby.at).toBe('writer.open');
+    expect(observed(opened, 'writerOpened')).toMatchObject([{ volumeEpoch: 2, nextLsn: 7, vdl: 6 }]);
+    expect(sent(opened, 'writerOpen')).toHaveLength(1);
+    // The new writer's LSNs continue above the truncation range, and it reads what survived.
+    expect(observed(standby.step(put(2, 'k2')), 'allocated')).toMatchObject([{ records: [{ lsn: 7 }, { lsn: 8 }] }]);
+    expect(standby.context.state.durableValues).not.toEqual({});
+  });
+
+  it('crashes, outages and restarts: memory lost, back as a replica', () => {
+    const writer = new Probe('writer');
+    writer.step(put(1, 'k1'));
+    writer.step({ type: 'crash' });
+    expect(writer.at).toBe('down');
+    expect(writer.context.state.commitQueue.chunks).toEqual([]);
+    writer.step({ type: 'restart' });
+    expect(writer.at).toBe('reader.following');
+    writer.step({ type: 'outage', cause: 'az' });
+    expect(writer.at).toBe('down');
+    writer.step({ type: 'recover', cause: 'az' });
+    expect(writer.at).toBe('reader.following');
+    const standby = new Probe('standby');
+    standby.step({ type: 'outage', cause: 'az' });
+    expect(standby.at).toBe('down');
+  });
+
+  it('covers every event type the chart handles', () => {
+    expect([...covered].sort()).toEqual(handledEventTypes(writerMachine));
+  });
+});
