@@ -1,9 +1,10 @@
 /**
  * The `aurora-actors` command line (ARCHITECTURE §5).
  *
- * Every run prints `SEED=<n>` first. Bad input ends with one clear line naming the field and what
- * is allowed, exit code 2, no stack trace. A violated invariant or a lost acknowledged commit exits
- * with 1.
+ * Every run states `SEED=<n>` first, on stderr (STYLE rule 3), so with `--json` stdout is exactly
+ * one JSON document (the seed is inside it too) that `jq` or `JSON.parse` can read; words for
+ * people go to stderr. Bad input ends with one clear line naming the field and what is allowed,
+ * exit code 2, no stack trace. A violated invariant or a lost acknowledged commit exits with 1.
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -29,42 +30,56 @@ Usage:
   aurora-actors scenarios
       Lists the built-in scenarios, one line each.
   aurora-actors run <scenario|file.json> [--seed N] [--json] [--trace out.jsonl] [--history out.jsonl]
-      Runs a scenario: prints the seed, then a readable report (or the JSON report with --json).
+      Runs a scenario: states SEED=N on stderr, then prints a readable report on stdout (with
+      --json, stdout is exactly one JSON document: the report, which holds the seed).
       Exit 1 if an invariant is violated or an acknowledged commit is lost; 2 on bad input.
   aurora-actors demo [--seed N] [--json] [--trace out.jsonl]
       Runs the kernel demo: a health monitor pinging three nodes across three AZs while one
-      crashes and restarts; prints the seed, a timeline and the trace hash.
+      crashes and restarts; states the seed on stderr, prints a timeline and the trace hash.
   aurora-actors bench [--json]
       Measures the kernel: xstate's raw event ceiling, clock operations and network envelopes
       per second, and live vs stepped interpreter speed, all in one run.
   aurora-actors help
 `;
 
+/** Where the command line writes: `out` for the product (a report), `err` for people. */
+export interface CliIo {
+  /** Standard output: the report, and with `--json` nothing but the one JSON document. */
+  out: (text: string) => void;
+  /** Standard error: the seed line, progress and problems. */
+  err: (text: string) => void;
+}
+
+const PROCESS_IO: CliIo = {
+  out: (text) => void process.stdout.write(text),
+  err: (text) => void process.stderr.write(text),
+};
+
 /** Runs the command line; returns the exit code. */
-export async function main(argv: readonly string[], out: (text: string) => void = (t) => process.stdout.write(t)): Promise<number> {
+export async function main(argv: readonly string[], io: CliIo = PROCESS_IO): Promise<number> {
   try {
     const [command, ...rest] = argv;
     switch (command) {
       case 'scenarios':
-        return listScenarios(rest, out);
+        return listScenarios(rest, io);
       case 'run':
-        return run(rest, out);
+        return run(rest, io);
       case 'demo':
-        return demo(rest, out);
+        return demo(rest, io);
       case 'bench':
-        return bench(rest, out);
+        return bench(rest, io);
       case undefined:
       case 'help':
       case '--help':
       case '-h':
-        out(HELP);
+        io.out(HELP);
         return 0;
       default:
         throw new UsageError(`unknown command "${command}"; allowed: scenarios, run, demo, bench, help`);
     }
   } catch (error) {
     if (error instanceof UsageError || error instanceof ScenarioError) {
-      process.stderr.write(`aurora-actors: ${error.message}\n`);
+      io.err(`aurora-actors: ${error.message}\n`);
       return 2;
     }
     throw error;
@@ -93,10 +108,10 @@ export function parseSeed(text: string | undefined, fallback: number): number {
   return Number(text);
 }
 
-function demo(argv: readonly string[], out: (text: string) => void): number {
+function demo(argv: readonly string[], { out, err }: CliIo): number {
   const { values } = parse(argv, { seed: { type: 'string' }, json: { type: 'boolean' }, trace: { type: 'string' } });
   const seed = parseSeed(values.seed as string | undefined, 1);
-  out(`SEED=${seed}\n`);
+  err(`SEED=${seed}\n`);
   const lines: string[] = [];
   const tracePath = values.trace as string | undefined;
   const result = runHeartbeatWorld({
@@ -110,16 +125,15 @@ function demo(argv: readonly string[], out: (text: string) => void): number {
   return 0;
 }
 
-async function bench(argv: readonly string[], out: (text: string) => void): Promise<number> {
+async function bench(argv: readonly string[], { out, err }: CliIo): Promise<number> {
   const { values } = parse(argv, { json: { type: 'boolean' } });
-  const report = runBenchmarks((line) => {
-    if (values.json !== true) out(line + '\n');
-  });
+  // Progress is for people: on stdout for the readable report, on stderr beside --json.
+  const report = runBenchmarks((line) => (values.json === true ? err : out)(line + '\n'));
   out(values.json === true ? JSON.stringify(report, null, 2) + '\n' : formatBenchReport(report));
   return 0;
 }
 
-function listScenarios(argv: readonly string[], out: (text: string) => void): number {
+function listScenarios(argv: readonly string[], { out }: CliIo): number {
   parse(argv, {});
   const width = Math.max(...scenarioNames().map((name) => name.length));
   for (const scenario of BUILTIN_SCENARIOS) out(`${scenario.name.padEnd(width)}  ${scenario.description}\n`);
@@ -139,7 +153,7 @@ function loadScenario(nameOrPath: string | undefined): Scenario {
   return scenario;
 }
 
-function run(argv: readonly string[], out: (text: string) => void): number {
+function run(argv: readonly string[], { out, err }: CliIo): number {
   const { values, positionals } = parse(
     argv,
     { seed: { type: 'string' }, json: { type: 'boolean' }, trace: { type: 'string' }, history: { type: 'string' } },
@@ -148,7 +162,7 @@ function run(argv: readonly string[], out: (text: string) => void): number {
   const seed = parseSeed(values.seed as string | undefined, 1);
   const scenario = loadScenario(positionals[0]);
   // The seed comes first, before anything can fail, so every run can be replayed.
-  out(`SEED=${seed}\n`);
+  err(`SEED=${seed}\n`);
   const tracePath = values.trace as string | undefined;
   const traceLines: string[] = [];
   const sim = new Simulation({

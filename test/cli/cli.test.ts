@@ -7,13 +7,21 @@ import { describe, expect, it } from 'vitest';
 const run = (...args: string[]) => spawnSync(process.execPath, ['bin/aurora-actors.js', ...args], { encoding: 'utf8' });
 
 describe('aurora-actors', () => {
-  it('prints the seed first, then a readable demo report', () => {
+  it('states the seed first on stderr, then prints a readable demo report', () => {
     const result = run('demo', '--seed', '42');
     expect(result.status).toBe(0);
-    const lines = result.stdout.split('\n');
-    expect(lines[0]).toBe('SEED=42');
+    expect(result.stderr.split('\n')[0]).toBe('SEED=42');
+    expect(result.stdout).toMatch(/^heartbeat demo: /);
     expect(result.stdout).toMatch(/fault: crash node:2/);
     expect(result.stdout).toMatch(/replay {8}aurora-actors demo --seed 42/);
+  });
+
+  it('demo --json: stdout is exactly one JSON document holding the seed; the seed line goes to stderr', () => {
+    const result = run('demo', '--seed', '42', '--json');
+    expect(result.status).toBe(0);
+    expect(result.stderr.split('\n')[0]).toBe('SEED=42');
+    const report = JSON.parse(result.stdout);
+    expect(report).toMatchObject({ scenario: 'heartbeat-demo', seed: 42 });
   });
 
   it.each([

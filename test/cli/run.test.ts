@@ -21,12 +21,12 @@ describe('aurora-actors scenarios / run', () => {
     );
   });
 
-  it('runs az-plus-one --seed 7 --json: zero lost acknowledged commits and every invariant ok', () => {
+  it('runs az-plus-one --seed 7 --json: stdout is one JSON document, zero lost acknowledged commits, every invariant ok', () => {
     const result = run('run', 'az-plus-one', '--seed', '7', '--json');
     expect(result.status).toBe(0);
-    const [seedLine, ...json] = result.stdout.split('\n');
-    expect(seedLine).toBe('SEED=7');
-    const report = JSON.parse(json.join('\n'));
+    // The seed is stated first on stderr; stdout is exactly the report, as `jq` reads it.
+    expect(result.stderr.split('\n')[0]).toBe('SEED=7');
+    const report = JSON.parse(result.stdout);
     expect(report.scenario).toBe('az-plus-one');
     expect(report.seed).toBe(7);
     expect(report.commits.lostAcknowledged).toBe(0);
@@ -40,7 +40,7 @@ describe('aurora-actors scenarios / run', () => {
   it.each(['zombie-writer', 'writer-crash'])('runs %s --seed 3 --json: every invariant ok, nothing lost, failover times reported', (name) => {
     const result = run('run', name, '--seed', '3', '--json');
     expect(result.status).toBe(0);
-    const report = JSON.parse(result.stdout.split('\n').slice(1).join('\n'));
+    const report = JSON.parse(result.stdout);
     expect(report.commits.lostAcknowledged).toBe(0);
     expect(report.invariants.filter((r: { ok: boolean }) => !r.ok)).toEqual([]);
     expect(report.failover.detectedAtMs).toBeGreaterThan(5_000);
@@ -53,7 +53,8 @@ describe('aurora-actors scenarios / run', () => {
     const history = join(dir, 'history.jsonl');
     const result = run('run', 'test/fixtures/small.json', '--seed', '2', '--trace', trace, '--history', history);
     expect(result.status).toBe(0);
-    expect(result.stdout).toMatch(/^SEED=2\n/);
+    expect(result.stderr).toMatch(/^SEED=2\n/);
+    expect(result.stdout).toMatch(/^scenario {4}small: /);
     expect(result.stdout).toMatch(/fault: segmentCrash seg:pg0:us-east-1b:1/);
     expect(result.stdout).toMatch(/replay {6}aurora-actors run test\/fixtures\/small.json --seed 2/);
     const traceLines = readFileSync(trace, 'utf8').trim().split('\n');
@@ -79,5 +80,15 @@ describe('aurora-actors scenarios / run', () => {
     expect(result.status).toBe(2);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
     expect(result.stdout).not.toMatch(/SEED=/);
+  });
+});
+
+describe('aurora-actors run --json', () => {
+  it('prints nothing on stdout but the JSON report, so programs can parse all of it', () => {
+    const result = run('run', 'test/fixtures/small.json', '--seed', '5', '--json');
+    expect(result.status).toBe(0);
+    expect(result.stderr.split('\n')[0]).toBe('SEED=5');
+    const report = JSON.parse(result.stdout);
+    expect(report).toMatchObject({ scenario: 'small', seed: 5 });
   });
 });
