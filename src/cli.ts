@@ -6,11 +6,11 @@
  * people go to stderr. Bad input ends with one clear line naming the field and what is allowed,
  * exit code 2, no stack trace. A violated invariant or a lost acknowledged commit exits with 1.
  */
-import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { runBenchmarks } from './bench/kernel-bench.js';
 import { formatBenchReport } from './bench/format.js';
 import { formatHeartbeatReport, heartbeatReport } from './cli/heartbeat-report.js';
+import { OutputFile } from './cli/output-file.js';
 import { formatRunReport } from './cli/run-report.js';
 import { ScenarioError } from './cluster/errors.js';
 import type { Scenario } from './cluster/scenario.js';
@@ -32,7 +32,9 @@ Usage:
   aurora-actors run <scenario|file.json> [--seed N] [--json] [--trace out.jsonl] [--history out.jsonl]
       Runs a scenario: states SEED=N on stderr, then prints a readable report on stdout (with
       --json, stdout is exactly one JSON document: the report, which holds the seed).
-      Exit 1 if an invariant is violated or an acknowledged commit is lost; 2 on bad input.
+      Exit 1 if an invariant is violated or an acknowledged commit is lost; 2 on bad input
+      (including a --trace or --history path that cannot be written, refused before the run);
+      3 if the report was printed but an output file could not be written whole.
   aurora-actors demo [--seed N] [--json] [--trace out.jsonl]
       Runs the kernel demo: a health monitor pinging three nodes across three AZs while one
       crashes and restarts; states the seed on stderr, prints a timeline and the trace hash.
@@ -111,18 +113,16 @@ export function parseSeed(text: string | undefined, fallback: number): number {
 function demo(argv: readonly string[], { out, err }: CliIo): number {
   const { values } = parse(argv, { seed: { type: 'string' }, json: { type: 'boolean' }, trace: { type: 'string' } });
   const seed = parseSeed(values.seed as string | undefined, 1);
+  const trace = openOutput('--trace', values.trace);
   err(`SEED=${seed}\n`);
-  const lines: string[] = [];
-  const tracePath = values.trace as string | undefined;
   const result = runHeartbeatWorld({
     seed,
     network: { lossRatio: 0.02 },
-    trace: tracePath === undefined ? {} : { sink: (line) => lines.push(line) },
+    trace: trace === undefined ? {} : { sink: (line) => trace.line(line) },
   });
-  if (tracePath !== undefined) writeFileSync(tracePath, lines.join('\n') + '\n');
   const report = heartbeatReport(result);
   out(values.json === true ? JSON.stringify(report, null, 2) + '\n' : formatHeartbeatReport(report));
-  return 0;
+  return closeOutputs([trace], err) ? 0 : EXIT_OUTPUT_FAILED;
 }
 
 async function bench(argv: readonly string[], { out, err }: CliIo): Promise<number> {
@@ -161,22 +161,44 @@ function run(argv: readonly string[], { out, err }: CliIo): number {
   );
   const seed = parseSeed(values.seed as string | undefined, 1);
   const scenario = loadScenario(positionals[0]);
+  // Output paths are opened before the run: a path that cannot be written costs no simulated time.
+  const trace = openOutput('--trace', values.trace);
+  const history = openOutput('--history', values.history);
   // The seed comes first, before anything can fail, so every run can be replayed.
   err(`SEED=${seed}\n`);
-  const tracePath = values.trace as string | undefined;
-  const traceLines: string[] = [];
   const sim = new Simulation({
     seed,
     scenario,
-    trace: { keepEvents: false, sink: tracePath === undefined ? undefined : (line) => traceLines.push(line) },
+    trace: { keepEvents: false, sink: trace === undefined ? undefined : (line) => trace.line(line) },
   });
   sim.run();
   const report = sim.report();
-  if (tracePath !== undefined) writeFileSync(tracePath, traceLines.join('\n') + '\n');
-  const historyPath = values.history as string | undefined;
-  if (historyPath !== undefined) writeFileSync(historyPath, sim.history.entries.map((entry) => JSON.stringify(entry)).join('\n') + '\n');
+  if (history !== undefined) for (const entry of sim.history.entries) history.line(JSON.stringify(entry));
   const replay = `aurora-actors run ${positionals[0]} --seed ${seed}`;
+  // The report first: a file that could not be written must not lose it.
   out(values.json === true ? JSON.stringify(report, null, 2) + '\n' : formatRunReport(report, scenario, replay));
+  const written = closeOutputs([trace, history], err);
   const failed = report.commits.lostAcknowledged > 0 || report.invariants.some((result) => !result.ok);
-  return failed ? 1 : 0;
+  return failed ? 1 : written ? 0 : EXIT_OUTPUT_FAILED;
+}
+
+/** Exit code of a run whose report was printed but an output file (`--trace`, `--history`) was not written whole. */
+export const EXIT_OUTPUT_FAILED = 3;
+
+/** Opens the file a flag names, or refuses the path as bad input; undefined when the flag is absent. */
+function openOutput(flag: string, path: unknown): OutputFile | undefined {
+  if (path === undefined) return undefined;
+  return new OutputFile(flag, String(path), (message) => new UsageError(message));
+}
+
+/** Closes the output files; says on stderr which could not be written. True iff all were. */
+function closeOutputs(files: readonly (OutputFile | undefined)[], err: (text: string) => void): boolean {
+  let ok = true;
+  for (const file of files) {
+    const problem = file?.close();
+    if (problem === undefined) continue;
+    err(`aurora-actors: ${problem}\n`);
+    ok = false;
+  }
+  return ok;
 }

@@ -29,6 +29,7 @@ describe('aurora-actors', () => {
     [['demo', '--seed', '1.5'], /--seed must be an integer/],
     [['demo', '--sed', '1'], /Unknown option '--sed'/],
     [["launch"], /unknown command "launch"; allowed: scenarios, run, demo, bench, help/],
+    [['demo', '--trace', 'no-such-folder/trace.jsonl'], /^aurora-actors: --trace no-such-folder\/trace.jsonl: the folder no-such-folder does not exist/],
   ])('rejects %j with one line and exit code 2', (args, message) => {
     const result = run(...args);
     expect(result.status).toBe(2);

@@ -3,7 +3,7 @@
  * clear line for bad input (ARCHITECTURE §5).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -90,5 +90,32 @@ describe('aurora-actors run --json', () => {
     expect(result.stderr.split('\n')[0]).toBe('SEED=5');
     const report = JSON.parse(result.stdout);
     expect(report).toMatchObject({ scenario: 'small', seed: 5 });
+  });
+});
+
+describe('aurora-actors run: output files', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'aurora-out-'));
+
+  it.each([
+    [['--trace', join(dir, 'no-such-folder', 'trace.jsonl')], /^aurora-actors: --trace .*no-such-folder\/trace\.jsonl: the folder .*no-such-folder does not exist/],
+    [['--trace', dir], /^aurora-actors: --trace .*: is a directory; give a file path/],
+    [['--history', join(dir, 'no-such-folder', 'history.jsonl')], /^aurora-actors: --history .*: the folder .* does not exist/],
+    [['--history', dir], /^aurora-actors: --history .*: is a directory/],
+  ])('refuses %j before the run: one line naming the flag, exit code 2', (flags, message) => {
+    const result = run('run', 'test/fixtures/small.json', '--seed', '2', ...flags);
+    expect(result.status).toBe(2);
+    expect(result.stderr.trim().split('\n')).toEqual([expect.stringMatching(message)]);
+    expect(result.stdout).toBe('');
+  });
+
+  // /dev/full accepts the open and fails every write with ENOSPC: a disk that fills during the run.
+  it.skipIf(!existsSync('/dev/full'))('prints the report even when a file cannot be written, then says so and exits 3', () => {
+    const history = join(dir, 'history.jsonl');
+    const result = run('run', 'test/fixtures/small.json', '--seed', '2', '--json', '--trace', '/dev/full', '--history', history);
+    expect(result.status).toBe(3);
+    expect(JSON.parse(result.stdout)).toMatchObject({ scenario: 'small', seed: 2 });
+    expect(result.stderr).toMatch(/^SEED=2\n/);
+    expect(result.stderr).toMatch(/aurora-actors: --trace \/dev\/full: could not be written \(ENOSPC\)/);
+    expect(readFileSync(history, 'utf8').trim().split('\n').length).toBeGreaterThan(50);
   });
 });
