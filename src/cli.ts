@@ -26,7 +26,7 @@ export class UsageError extends Error {
 
 const HELP = `aurora-actors: deterministic xstate actors modelling Amazon Aurora's storage and replication
 
-Usage:
+Usage (SEED is an integer from -9007199254740991 to 9007199254740991, ±(2^53 − 1); default 1):
   aurora-actors scenarios
       Lists the built-in scenarios, one line each.
   aurora-actors run <scenario|file.json> [--seed N] [--json] [--trace out.jsonl] [--history out.jsonl]
@@ -91,7 +91,7 @@ export async function main(argv: readonly string[], io: CliIo = PROCESS_IO): Pro
 function parse(argv: readonly string[], options: Record<string, { type: 'string' | 'boolean' }>, positionals = 0) {
   let parsed: ReturnType<typeof parseArgs>;
   try {
-    parsed = parseArgs({ args: [...argv], options, allowPositionals: positionals > 0, strict: true });
+    parsed = parseArgs({ args: joinNegativeValues(argv, options), options, allowPositionals: positionals > 0, strict: true });
   } catch (error) {
     throw new UsageError((error as Error).message.split('\n')[0] ?? 'bad arguments');
   }
@@ -101,13 +101,46 @@ function parse(argv: readonly string[], options: Record<string, { type: 'string'
   return { values: parsed.values, positionals: parsed.positionals };
 }
 
-/** Parses `--seed`: an integer (negative allowed), else a usage error naming the flag. */
+/**
+ * `--name -1` as `--name=-1` for string options: `parseArgs` refuses a value that starts with a
+ * dash as ambiguous, though a negative number (or anything that is not one of our options) is
+ * plainly the value, which the option's own check then judges.
+ */
+function joinNegativeValues(argv: readonly string[], options: Record<string, { type: 'string' | 'boolean' }>): string[] {
+  const args: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    const next = argv[i + 1];
+    const isStringOption = arg.startsWith('--') && options[arg.slice(2)]?.type === 'string';
+    const nextIsOption = next !== undefined && next.startsWith('--') && options[next.slice(2).split('=')[0] ?? ''] !== undefined;
+    if (isStringOption && (next === undefined || nextIsOption)) throw new UsageError(`${arg} needs a value`);
+    if (isStringOption && next !== undefined && next.startsWith('-')) {
+      args.push(`${arg}=${next}`);
+      i++;
+    } else {
+      args.push(arg);
+    }
+  }
+  return args;
+}
+
+/**
+ * The seeds a run takes: every integer a JavaScript number holds exactly, −(2^53 − 1) to
+ * 2^53 − 1. The PRNG hashes the seed's decimal text (`src/kernel/rng.ts`), so any of them gives
+ * an independent stream, and the JSON report carries the seed back without rounding.
+ */
+export const SEED_RANGE = `an integer from ${Number.MIN_SAFE_INTEGER} to ${Number.MAX_SAFE_INTEGER} (±(2^53 − 1))`;
+
+/** Parses `--seed` (see {@link SEED_RANGE}), else a usage error naming the flag and the range. */
 export function parseSeed(text: string | undefined, fallback: number): number {
   if (text === undefined) return fallback;
-  if (!/^-?\d+$/.test(text.trim()) || !Number.isSafeInteger(Number(text))) {
-    throw new UsageError(`--seed must be an integer, got "${text}"`);
+  const trimmed = text.trim();
+  const seed = Number(trimmed);
+  if (!/^-?\d+$/.test(trimmed) || !Number.isSafeInteger(seed)) {
+    throw new UsageError(`--seed must be ${SEED_RANGE}, got "${text}"`);
   }
-  return Number(text);
+  // -0 is 0: the PRNG hashes the text "0" for both, so the report says 0.
+  return seed === 0 ? 0 : seed;
 }
 
 function demo(argv: readonly string[], { out, err }: CliIo): number {

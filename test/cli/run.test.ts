@@ -69,7 +69,7 @@ describe('aurora-actors scenarios / run', () => {
   it.each([
     [['run', 'meteor-strike'], /unknown scenario "meteor-strike"; built-in scenarios: steady-state, az-outage/],
     [['run'], /run needs a scenario/],
-    [['run', 'steady-state', '--seed', 'seven'], /--seed must be an integer, got "seven"/],
+    [['run', 'steady-state', '--seed', 'seven'], /--seed must be an integer from -9007199254740991 to 9007199254740991 .*, got "seven"/],
     [['run', 'test/fixtures/two-azs.json'], /scenario file test\/fixtures\/two-azs.json: topology.regions\[0\].azs must list at least 3 AZs/],
     [['run', 'test/fixtures/malformed.json'], /scenario file test\/fixtures\/malformed.json: not valid JSON/],
     [['run', 'test/fixtures/missing.json'], /scenario file test\/fixtures\/missing.json: cannot read \(ENOENT\)/],
