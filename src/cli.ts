@@ -6,6 +6,7 @@
  * people go to stderr. Bad input ends with one clear line naming the field and what is allowed,
  * exit code 2, no stack trace. A violated invariant or a lost acknowledged commit exits with 1.
  */
+import { statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { runBenchmarks } from './bench/kernel-bench.js';
 import { formatBenchReport } from './bench/format.js';
@@ -173,17 +174,37 @@ function listScenarios(argv: readonly string[], { out }: CliIo): number {
   return 0;
 }
 
-/** A built-in scenario by name, or a scenario file by path (anything ending in .json). */
+/**
+ * A built-in scenario by name, or a scenario file by path (a file whose name ends in .json). What
+ * is neither is named for what it is: a directory, a file that is not a scenario file, a path to
+ * nothing, or an unknown name.
+ */
 function loadScenario(nameOrPath: string | undefined): Scenario {
+  const builtins = `built-in scenarios: ${scenarioNames().join(', ')}`;
   if (nameOrPath === undefined) {
     throw new UsageError(`run needs a scenario: one of ${scenarioNames().join(', ')}, or a path to a .json file`);
   }
-  if (nameOrPath.endsWith('.json')) return loadScenarioFile(nameOrPath);
   const scenario = findScenario(nameOrPath);
-  if (scenario === undefined) {
-    throw new UsageError(`unknown scenario "${nameOrPath}"; built-in scenarios: ${scenarioNames().join(', ')} (or a path to a .json file)`);
+  if (scenario !== undefined) return scenario;
+  const kind = pathKind(nameOrPath);
+  if (kind === 'directory') {
+    throw new UsageError(`scenario "${nameOrPath}" is a directory; give a scenario file (a path ending in .json) or a built-in scenario's name (aurora-actors scenarios lists them)`);
   }
-  return scenario;
+  if (nameOrPath.endsWith('.json')) return loadScenarioFile(nameOrPath);
+  if (kind === 'file') {
+    throw new UsageError(`scenario "${nameOrPath}" is a file but not a scenario file: scenario files are JSON and their names end in .json`);
+  }
+  if (/[/\\.]/.test(nameOrPath)) {
+    throw new UsageError(`scenario "${nameOrPath}": no such file; give a path to a .json scenario file or a built-in scenario's name (aurora-actors scenarios lists them)`);
+  }
+  throw new UsageError(`unknown scenario "${nameOrPath}"; ${builtins} (or a path to a .json file)`);
+}
+
+/** What a path names on disk: a directory, a file (or anything else that is there), or nothing. */
+function pathKind(path: string): 'directory' | 'file' | 'missing' {
+  const stats = statSync(path, { throwIfNoEntry: false });
+  if (stats === undefined) return 'missing';
+  return stats.isDirectory() ? 'directory' : 'file';
 }
 
 function run(argv: readonly string[], { out, err }: CliIo): number {

@@ -216,7 +216,7 @@ export function parseScenario(input: unknown, source: string): Scenario {
 }
 
 /**
- * Reads and parses a scenario file. Throws a {@link ScenarioError}: `scenario file X: cannot read
+ * Reads and parses a scenario file. Throws a {@link ScenarioError}: `scenario file X: no such file
  * (ENOENT)`, `scenario file X: not valid JSON: <parser message>`, or a field error from
  * {@link parseScenario}.
  */
@@ -227,7 +227,7 @@ export function loadScenarioFile(path: string): Scenario {
     content = readFileSync(path, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? 'unknown error';
-    throw new ScenarioError(`${source}: cannot read (${code})`);
+    throw new ScenarioError(`${source}: ${code === 'ENOENT' ? 'no such file' : 'cannot read'} (${code})`);
   }
   let json: unknown;
   try {

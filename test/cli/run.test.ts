@@ -72,11 +72,14 @@ describe('aurora-actors scenarios / run', () => {
     [['run', 'steady-state', '--seed', 'seven'], /--seed must be an integer from -9007199254740991 to 9007199254740991 .*, got "seven"/],
     [['run', 'test/fixtures/two-azs.json'], /scenario file test\/fixtures\/two-azs.json: topology.regions\[0\].azs must list at least 3 AZs/],
     [['run', 'test/fixtures/malformed.json'], /scenario file test\/fixtures\/malformed.json: not valid JSON/],
-    [['run', 'test/fixtures/missing.json'], /scenario file test\/fixtures\/missing.json: cannot read \(ENOENT\)/],
+    [['run', 'test/fixtures/missing.json'], /^aurora-actors: scenario file test\/fixtures\/missing.json: no such file \(ENOENT\)$/],
+    [['run', 'test/fixtures'], /^aurora-actors: scenario "test\/fixtures" is a directory; give a scenario file \(a path ending in .json\) or a built-in scenario's name/],
+    [['run', 'README.md'], /^aurora-actors: scenario "README.md" is a file but not a scenario file: scenario files are JSON and their names end in .json$/],
+    [['run', 'scenarios/mine.yaml'], /^aurora-actors: scenario "scenarios\/mine.yaml": no such file; give a path to a .json scenario file/],
     [['run', 'steady-state', 'extra'], /unexpected argument "extra"/],
   ])('rejects %j with one line and exit code 2', (args, message) => {
     const result = run(...args);
-    expect(result.stderr).toMatch(message);
+    expect(result.stderr.trim()).toMatch(message);
     expect(result.status).toBe(2);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
     expect(result.stdout).not.toMatch(/SEED=/);
