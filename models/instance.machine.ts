@@ -107,7 +107,7 @@ export interface WriterInput {
   maxReplicaLagMs?: number;
   /** Replica: how long a restart takes. @defaultValue 2000 */
   replicaRestartMs?: number;
-  /** How often the instance tells each PG's segments its minimum read point; 0 = never. @defaultValue 1000 */
+  /** How often the instance tells each PG's segments its minimum read point; 0 = never. @defaultValue 500 */
   mrplReportMs?: number;
 }
 

@@ -117,6 +117,7 @@ const storageSchema = z.strictObject({
   gossipMaxRecords: integerAtLeast(1).default(512),
   gcPeriodMs: numberAtLeast(0).default(500),
   mrplLeaseTicks: integerAtLeast(1).default(4),
+  // Four reports per default lease (mrplLeaseTicks × gcPeriodMs = 2 s): see StorageSpec.
   mrplReportMs: numberAtLeast(0).default(500),
 });
 
