@@ -4,7 +4,8 @@
  * Every run states `SEED=<n>` first, on stderr (STYLE rule 3), so with `--json` stdout is exactly
  * one JSON document (the seed is inside it too) that `jq` or `JSON.parse` can read; words for
  * people go to stderr. Bad input ends with one clear line naming the field and what is allowed,
- * exit code 2, no stack trace. A violated invariant or a lost acknowledged commit exits with 1.
+ * exit code 2, no stack trace. A violated invariant or a lost acknowledged commit exits with 1; a
+ * report printed while an output file could not be written whole, with 3.
  */
 import { statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -220,13 +221,21 @@ function run(argv: readonly string[], { out, err }: CliIo): number {
   const history = openOutput('--history', values.history);
   // The seed comes first, before anything can fail, so every run can be replayed.
   err(`SEED=${seed}\n`);
-  const sim = new Simulation({
-    seed,
-    scenario,
-    trace: { keepEvents: false, sink: trace === undefined ? undefined : (line) => trace.line(line) },
-  });
-  sim.run();
-  const report = sim.report();
+  let sim: Simulation;
+  let report: ReturnType<Simulation['report']>;
+  try {
+    sim = new Simulation({
+      seed,
+      scenario,
+      trace: { keepEvents: false, sink: trace === undefined ? undefined : (line) => trace.line(line) },
+    });
+    sim.run();
+    report = sim.report();
+  } catch (error) {
+    // A run that breaks leaves its trace up to the break on disk: the first thing to read.
+    closeOutputs([trace, history], err);
+    throw error;
+  }
   if (history !== undefined) for (const entry of sim.history.entries) history.line(JSON.stringify(entry));
   const replay = `aurora-actors run ${positionals[0]} --seed ${seed}`;
   // The report first: a file that could not be written must not lose it.
