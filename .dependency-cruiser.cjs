@@ -1,10 +1,15 @@
 /**
- * Import rules of ARCHITECTURE §2, checked by `npm run lint`:
- * protocol imports nothing of ours; kernel imports nothing of ours; models import protocol only;
- * cluster imports models, kernel, protocol; check imports protocol; explore imports models,
- * kernel, check (and protocol); cli and viz may import anything; nothing imports test/.
+ * Import rules of ARCHITECTURE §2 (docs/architecture.md, "Layers"), checked by `npm run lint`.
+ * Every folder of src/ has its rule:
+ * protocol and kernel import nothing of ours; models import protocol only; cluster imports
+ * models, kernel, protocol; check imports protocol; explore imports models, kernel, check and
+ * protocol; scenarios import cluster, kernel, protocol; simulation imports any of those (the
+ * composition root), never the command line or the benchmarks; the library entry (src/index.ts)
+ * likewise; the command line (src/cli.ts, src/cli/) and the benchmarks (src/bench/) may import
+ * anything, and nothing but themselves imports them; nothing imports test/.
  */
 const ours = '^(src|models)/';
+const LOWER_LAYERS = ['models', 'src/protocol', 'src/kernel', 'src/cluster', 'src/check', 'src/explore', 'src/scenarios'];
 const allowedFrom = (folder, allowed) => ({
   name: `${folder.replace('/', '-')}-layering`,
   severity: 'error',
@@ -21,6 +26,24 @@ module.exports = {
     allowedFrom('src/cluster', ['models', 'src/kernel', 'src/protocol']),
     allowedFrom('src/check', ['src/protocol']),
     allowedFrom('src/explore', ['models', 'src/kernel', 'src/check', 'src/protocol']),
+    allowedFrom('src/scenarios', ['src/cluster', 'src/kernel', 'src/protocol']),
+    allowedFrom('src/simulation', LOWER_LAYERS),
+    {
+      name: 'src-index-layering',
+      severity: 'error',
+      comment: `src/index.ts, the library entry, may import only ${['src/simulation', ...LOWER_LAYERS].join(', ')} (ARCHITECTURE §2)`,
+      from: { path: '^src/index\\.ts$' },
+      to: { path: ours, pathNot: ['^src/simulation/', ...LOWER_LAYERS.map((a) => `^${a}/`)] },
+    },
+    {
+      // The command line and the benchmarks may import anything (they are the outermost layer),
+      // so their rule is the converse: the library never depends on them.
+      name: 'cli-and-bench-outermost',
+      severity: 'error',
+      comment: 'Only the command line and the benchmarks import src/cli.ts, src/cli/ and src/bench/ (ARCHITECTURE §2)',
+      from: { path: ours, pathNot: ['^src/cli\\.ts$', '^src/cli/', '^src/bench/'] },
+      to: { path: ['^src/cli\\.ts$', '^src/cli/', '^src/bench/'] },
+    },
     {
       name: 'no-test-imports',
       severity: 'error',

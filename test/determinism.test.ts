@@ -3,7 +3,7 @@
  * process and in a fresh one; different seeds => different hashes. This is FoundationDB's
  * "unseed" self-check.
  */
-import { execFileSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { runHeartbeatWorld } from '../src/cluster/heartbeat-world.js';
 
@@ -16,10 +16,9 @@ describe('determinism', () => {
 
   it('gives the same traceHash in a fresh process (the CLI) as in this one', () => {
     const inProcess = runHeartbeatWorld(demoOptions(5)).traceHash;
-    const output = execFileSync(process.execPath, ['bin/aurora-actors.js', 'demo', '--seed', '5', '--json'], { encoding: 'utf8' });
-    const [seedLine, ...json] = output.split('\n');
-    expect(seedLine).toBe('SEED=5');
-    expect(JSON.parse(json.join('\n')).traceHash).toBe(inProcess);
+    const result = spawnSync(process.execPath, ['bin/aurora-actors.js', 'demo', '--seed', '5', '--json'], { encoding: 'utf8' });
+    expect(result.stderr.split('\n')[0]).toBe('SEED=5');
+    expect(JSON.parse(result.stdout).traceHash).toBe(inProcess);
   });
 
   it('gives different hashes for different seeds', () => {

@@ -1,6 +1,6 @@
 /**
  * The writer-side safety properties of PROTOCOL §4, judged over the observation stream:
- * S1 LSN uniqueness, S2 LAL, S3 point ordering, S4 VDL durability (see `vdl-durability.ts`),
+ * S1a LSN uniqueness, S2 LAL, S3 point ordering, S4 VDL durability (see `vdl-durability.ts`),
  * S5 commit rule and S7 one writer per epoch.
  *
  * Each property keeps its own bookkeeping and trusts no machine's memory: S2 and S5 compare the
@@ -32,7 +32,7 @@ import { S4_VDL_DURABILITY, createVdlDurability } from './vdl-durability.js';
 
 /** Property names, as results report them. */
 export const INVARIANT_NAMES = {
-  s1: 'S1 LSN uniqueness',
+  s1: 'S1a LSN uniqueness',
   s2: 'S2 LAL',
   s3: 'S3 point ordering',
   s4: S4_VDL_DURABILITY,

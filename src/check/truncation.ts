@@ -15,7 +15,7 @@ import { keepLowest, lowestAbove, lsnBounds, planOf, recoveryAt } from './recove
 
 /** The property names, as results report them. */
 export const S9_TRUNCATION_COVERAGE = 'S9 truncation covers every old allocation';
-export const S1_LSNS_ABOVE_TRUNCATION = 'S1 LSNs above the truncation range after recovery';
+export const S1_LSNS_ABOVE_TRUNCATION = 'S1b LSNs above the truncation range after recovery';
 
 /** The highest-epoch truncation a segment applied (PROTOCOL §5 R2: it supersedes lower ones). */
 interface AppliedRange {

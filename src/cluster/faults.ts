@@ -3,9 +3,10 @@
  *
  * Power faults (a segment or storage node crash, an AZ or region outage) are events delivered to
  * the actor that fails; the failure domains pass them down to their members (see
- * `models/failure-domain.ts`). Network faults (partitions) are applied to the kernel network; an
- * AZ named in a partition also records the `partitioned` state. Every fault is written to the
- * trace before it takes effect.
+ * `models/failure-domain.ts`). Network faults (partitions) are applied to the kernel network: a
+ * side may name AZs and regions, which stand for every endpoint placed there when the partition
+ * applies; an AZ named in a partition also records the `partitioned` state. Every fault is written
+ * to the trace before it takes effect.
  */
 import type { EventObject } from 'xstate';
 import type { Kernel } from '../kernel/kernel.js';
@@ -59,18 +60,56 @@ function powerFault(fault: FaultSpec): { target: string; event: EventObject } | 
   }
 }
 
-/** Expands AZ names in a partition side to every endpoint placed in that AZ. */
-function expandSide(kernel: Kernel, topology: ResolvedTopology, side: readonly string[]): string[] {
-  const azs = new Set(side.filter((name) => topology.allAzs.includes(name)));
-  const ids = side.filter((name) => !azs.has(name));
-  if (azs.size === 0) return ids;
-  for (const segment of topology.segments) if (azs.has(segment.azId)) ids.push(segment.id);
-  for (const node of topology.nodes) if (azs.has(node.azId)) ids.push(node.id);
-  for (const client of topology.clients) if (azs.has(client.azId)) ids.push(client.id);
-  const instances = [topology.writer, ...topology.replicas, ...(topology.standby === undefined ? [] : [topology.standby])];
-  for (const instance of instances) if (azs.has(instance.azId)) ids.push(instance.id);
-  for (const service of [topology.metadata, topology.controlPlane]) if (azs.has(service.azId)) ids.push(service.id);
-  return ids.filter((id) => kernel.network.has(id));
+/** How specific a name on a partition side is: an actor id, an AZ, or a region. */
+const ACTOR = 0;
+const AZ = 1;
+const REGION = 2;
+
+/**
+ * The endpoints a partition side names. An AZ or a region stands for every endpoint the network
+ * places there (`Network.localityOf`): its storage nodes, segments (replacements too), instances,
+ * services (metadata, control plane, storage control plane), clients, and the failure-domain
+ * actors themselves. Other names are endpoint ids. Each endpoint maps to how specifically the
+ * side named it.
+ */
+function sideMembers(kernel: Kernel, endpoints: readonly string[], topology: ResolvedTopology, side: readonly string[]): Map<string, number> {
+  const members = new Map<string, number>();
+  const add = (id: string, level: number): void => {
+    members.set(id, Math.min(level, members.get(id) ?? level));
+  };
+  for (const name of side) {
+    const level = topology.allAzs.includes(name) ? AZ : name === topology.regionId ? REGION : ACTOR;
+    if (level === ACTOR) {
+      add(name, ACTOR);
+      continue;
+    }
+    for (const id of endpoints) {
+      const locality = kernel.network.localityOf(id);
+      if ((level === AZ ? locality?.azId : locality?.regionId) === name) add(id, level);
+    }
+  }
+  return members;
+}
+
+/**
+ * Both sides of a partition as endpoint ids. An endpoint both sides cover stays only on the side
+ * that named it more specifically: `sideA: [region], sideB: ['client:1']` cuts client 1 off from
+ * the rest of the region. @internal Exported for tests; the injector applies it when a
+ * partition fires.
+ */
+export function partitionSides(
+  kernel: Kernel,
+  host: ActorHost,
+  topology: ResolvedTopology,
+  fault: Extract<FaultSpec, { kind: 'partition' }>,
+): { sideA: string[]; sideB: string[] | undefined } {
+  // Every endpoint attached now: the hosted actors (replacement segments included) and the clients.
+  const endpoints = [...host.ids(), ...topology.clients.map((client) => client.id)].filter((id) => kernel.network.has(id));
+  const a = sideMembers(kernel, endpoints, topology, fault.sideA);
+  const b = fault.sideB === undefined ? undefined : sideMembers(kernel, endpoints, topology, fault.sideB);
+  const keep = (own: Map<string, number>, other: Map<string, number> | undefined): string[] =>
+    [...own].filter(([id, level]) => kernel.network.has(id) && !(level > (other?.get(id) ?? Infinity))).map(([id]) => id);
+  return { sideA: keep(a, b), sideB: b === undefined ? undefined : keep(b, a) };
 }
 
 function applyFault(kernel: Kernel, host: ActorHost, topology: ResolvedTopology, fault: FaultSpec): AppliedFault {
@@ -84,8 +123,7 @@ function applyFault(kernel: Kernel, host: ActorHost, topology: ResolvedTopology,
   if (fault.kind === 'partition') {
     const target = fault.sideA.join(',');
     kernel.trace.record({ kind: 'fault', atMs, fault: 'partition', target, detail: fault });
-    const sideA = expandSide(kernel, topology, fault.sideA);
-    const sideB = fault.sideB === undefined ? undefined : expandSide(kernel, topology, fault.sideB);
+    const { sideA, sideB } = partitionSides(kernel, host, topology, fault);
     kernel.network.partition(sideA, sideB, { oneWay: fault.oneWay ?? false });
     for (const az of [...fault.sideA, ...(fault.sideB ?? [])]) {
       if (topology.allAzs.includes(az)) host.inject(azActorId(az), { type: 'partition' });

@@ -74,11 +74,21 @@ export interface StorageSpec {
   gossipPeriodMs: number;
   /** Most records one gossip answer carries. */
   gossipMaxRecords: number;
-  /** Period of each segment's staging and garbage collection (PROTOCOL §2.6); 0 turns both off. */
+  /**
+   * Period of each segment's staging and garbage collection (SIGMOD'18 §3.4); 0 turns both off.
+   * @defaultValue 500
+   */
   gcPeriodMs: number;
-  /** GC ticks an instance's minimum read point counts without a new report (PROTOCOL §5 V11). */
+  /**
+   * GC ticks an instance's minimum read point counts without a new report: the lease is
+   * `mrplLeaseTicks × gcPeriodMs` (4 × 500 ms = 2 s). @defaultValue 4
+   */
   mrplLeaseTicks: number;
-  /** How often every instance reports its minimum read point per PG to the PG's segments; 0 = never. */
+  /**
+   * How often every instance reports its minimum read point per PG to the PG's segments; 0 = never.
+   * The default sends four reports per lease, so a live instance never drops out of a segment's
+   * minimum for one late or lost report (docs/semantics.md, "Minimum read points"). @defaultValue 500
+   */
   mrplReportMs: number;
 }
 

@@ -133,10 +133,13 @@ export class Rng {
   }
 }
 
-/** The root stream of a run. `seed` must be a safe integer; it is printed first by every run. */
+/**
+ * The root stream of a run. `seed` is an integer from −(2^53 − 1) to 2^53 − 1 (a safe integer, so
+ * its decimal text, which is what gets hashed, names it exactly); it is printed first by every run.
+ */
 export function createRng(seed: number): Rng {
   if (!Number.isSafeInteger(seed)) {
-    throw new RangeError(`seed must be an integer, got ${seed}`);
+    throw new RangeError(`seed must be an integer from ${Number.MIN_SAFE_INTEGER} to ${Number.MAX_SAFE_INTEGER}, got ${seed}`);
   }
   return new Rng(String(seed));
 }

@@ -134,15 +134,14 @@ export function eventLine(event: TraceEvent): string {
  * built in. `undefined` object fields are omitted, as `JSON.stringify` does; non-finite numbers
  * become `null`. Values must be plain data (STYLE rule 8); a cycle throws.
  *
- * The text of each array is remembered by identity: one batch of records travels in six write
- * messages and again in retransmissions and gossip, and is written once. So an array must not be
- * changed after it has been traced (messages are immutable once sent).
+ * Every call writes the value as it is now; nothing is remembered between calls. (Remembering an
+ * array's text by identity, so a batch sent to six segments was written once, showed stale text
+ * for an array changed in place after it was traced, e.g. in a snapshot, and measured no faster:
+ * traced envelopes/s and scenario records/s were within run-to-run noise either way.)
  */
 export function canonicalJson(value: unknown): string {
   return write(value, 0);
 }
-
-const arrayText = new WeakMap<readonly unknown[], string>();
 
 const MAX_DEPTH = 200;
 
@@ -157,14 +156,7 @@ function write(value: unknown, depth: number): string {
       return value ? 'true' : 'false';
     case 'object':
       if (depth > MAX_DEPTH) throw new TypeError('canonicalJson: value too deep (a cycle?)');
-      if (Array.isArray(value)) {
-        let text = arrayText.get(value);
-        if (text === undefined) {
-          text = writeArray(value, depth);
-          if (value.length > 0) arrayText.set(value, text);
-        }
-        return text;
-      }
+      if (Array.isArray(value)) return writeArray(value, depth);
       return writeObject(value as Record<string, unknown>, depth);
     default:
       // undefined, functions and symbols are not data; bigint would lose its type in JSON.

@@ -117,6 +117,7 @@ const storageSchema = z.strictObject({
   gossipMaxRecords: integerAtLeast(1).default(512),
   gcPeriodMs: numberAtLeast(0).default(500),
   mrplLeaseTicks: integerAtLeast(1).default(4),
+  // Four reports per default lease (mrplLeaseTicks × gcPeriodMs = 2 s): see StorageSpec.
   mrplReportMs: numberAtLeast(0).default(500),
 });
 
@@ -216,7 +217,7 @@ export function parseScenario(input: unknown, source: string): Scenario {
 }
 
 /**
- * Reads and parses a scenario file. Throws a {@link ScenarioError}: `scenario file X: cannot read
+ * Reads and parses a scenario file. Throws a {@link ScenarioError}: `scenario file X: no such file
  * (ENOENT)`, `scenario file X: not valid JSON: <parser message>`, or a field error from
  * {@link parseScenario}.
  */
@@ -227,7 +228,7 @@ export function loadScenarioFile(path: string): Scenario {
     content = readFileSync(path, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? 'unknown error';
-    throw new ScenarioError(`${source}: cannot read (${code})`);
+    throw new ScenarioError(`${source}: ${code === 'ENOENT' ? 'no such file' : 'cannot read'} (${code})`);
   }
   let json: unknown;
   try {
@@ -423,14 +424,23 @@ class FaultTargets {
   private partitionProblem(field: string, sideA: string[], sideB: string[]): Problem | undefined {
     const services = `${this.resolved.metadata.id}, ${this.resolved.controlPlane.id}, ${this.resolved.storageControlPlane.id}`;
     const rule = `must name an AZ, a region or an actor (${this.segmentPattern()}, ${this.nodePattern()}, ${[...this.instances].join(', ')}, ${services}, client:{1..${this.resolved.clients.length}})`;
+    const primary = this.resolved.regionId;
     for (const [side, names] of [['sideA', sideA], ['sideB', sideB]] as const) {
       for (const [j, name] of names.entries()) {
         const known = this.azs.has(name) || this.regions.has(name) || this.endpoints.has(name);
         if (!known) return { field: `${field}.${side}[${j}]`, message: `${rule}, got ${describeValue(name)}` };
+        // Only the primary region is placed: an AZ or region elsewhere holds no actor to cut.
+        const placed = this.endpoints.has(name) || name === primary || this.resolved.allAzs.includes(name);
+        if (!placed) {
+          return { field: `${field}.${side}[${j}]`, message: `must name an AZ of the primary region (${this.resolved.allAzs.join(', ')}), the region ${primary} or an actor; no actor is placed in ${describeValue(name)}` };
+        }
       }
     }
     const j = sideB.findIndex((name) => sideA.includes(name));
     if (j >= 0) return { field: `${field}.sideB[${j}]`, message: `must not also be in sideA, got ${describeValue(sideB[j])}` };
+    if (sideB.length === 0 && sideA.includes(primary)) {
+      return { field: `${field}.sideB`, message: `must name the other side when sideA names the region ${primary}, which holds every actor (without sideB nothing is left to cut off), got nothing` };
+    }
     return undefined;
   }
 

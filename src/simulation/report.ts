@@ -58,7 +58,7 @@ export interface SimulationReport {
     /** For `sometimes` properties: whether the situation ever occurred. */
     witnessed?: boolean;
     /** Nothing was there to check (a check that never triggered is reported, not passed silently). */
-    vacuous?: boolean;
+    vacuous: boolean;
     firstViolations: { atMs: number; message: string }[];
   }[];
   storage: { segments: number; segmentsDown: number; recordsViaGossip: number; unavailablePgs: number[]; lost: { txnId: number; missing: string }[] };
@@ -94,13 +94,34 @@ function pageReadsOf(sim: ReportSource): NonNullable<SimulationReport['pageReads
   return { reads, hedged, latencyMsP50: quantile(latenciesMs, 0.5), latencyMsP99: quantile(latenciesMs, 0.99) };
 }
 
+/** The numbered judges (`S4 …`, `S8a …`) by number, then the rest in the order given. */
+function inReportOrder(results: readonly PropertyResult[]): PropertyResult[] {
+  const seen = new Set<string>();
+  for (const result of results) {
+    // Two judges under one name would make one verdict hide the other.
+    if (seen.has(result.name)) throw new Error(`report: two judges are named "${result.name}"`);
+    seen.add(result.name);
+  }
+  const rank = (name: string): [number, string] => {
+    const match = /^S(\d+)([a-z]?) /.exec(name);
+    return match === null ? [Infinity, ''] : [Number(match[1]), match[2] ?? ''];
+  };
+  // Array.prototype.sort is stable, so unnumbered judges keep their order.
+  return [...results].sort((x, y) => {
+    const [nx, lx] = rank(x.name);
+    const [ny, ly] = rank(y.name);
+    if (nx !== ny) return nx === Infinity ? 1 : ny === Infinity ? -1 : nx - ny;
+    return lx < ly ? -1 : lx > ly ? 1 : 0;
+  });
+}
+
 /** Builds the report from a simulation and its invariant results. */
 export function buildReport(sim: ReportSource, invariantResults: readonly PropertyResult[]): SimulationReport {
   const { kernel, scenario, topology } = sim;
   const entries = sim.history.entries;
   const count = (type: string) => entries.filter((entry) => entry.type === type).length;
   const durability = readBack(sim, 'persisted');
-  const results = [...invariantResults, durabilityResult(durability, kernel.clock.now())];
+  const results = inReportOrder([...invariantResults, durabilityResult(durability, kernel.clock.now())]);
   const latencies = commitLatenciesMs(sim);
   const writer = sim.writer();
   const segments = topology.segments.map((segment) => sim.segment(segment.id));
@@ -132,7 +153,7 @@ export function buildReport(sim: ReportSource, invariantResults: readonly Proper
       ok: result.ok,
       violations: result.violations,
       witnessed: result.witnessed,
-      vacuous: result.vacuous,
+      vacuous: result.vacuous === true,
       firstViolations: result.firstViolations.map((v) => ({ atMs: v.atMs, message: v.message })),
     })),
     storage: {

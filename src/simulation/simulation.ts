@@ -261,13 +261,19 @@ export class Simulation implements ReportSource {
 
   /** The report of the run so far (the object `run --json` prints). */
   report(): SimulationReport {
-    const replicas = this.topology.replicas.length > 0 ? [this.replicaVisibility.result()] : [];
-    const membership = this.membership.result();
-    const changes = membership.vacuous === true ? [] : [membership];
-    const reads = this.scenario.writer.cacheBlocks > 0 ? this.reads.results() : [];
-    changes.push(...reads);
+    // Every judge, in every report: one that had nothing to judge says so (`vacuous: true`)
+    // rather than dropping out, so reports of different scenarios list the same judges.
     const readViews = this.readViews.map((judge) => judge.result());
-    return buildReport(this, [...this.checker.results(), ...this.recoveryChecker.results(), ...replicas, ...readViews, ...changes, this.gcSafetyResult(), this.readableResult()]);
+    return buildReport(this, [
+      ...this.checker.results(),
+      ...this.recoveryChecker.results(),
+      this.replicaVisibility.result(),
+      ...readViews,
+      this.membership.result(),
+      ...this.reads.results(),
+      this.gcSafetyResult(),
+      this.readableResult(),
+    ]);
   }
 
   /** S14, with every segment's base pages checked against the archive now. */

@@ -68,7 +68,7 @@ describe('Invariants: results', () => {
   });
 });
 
-describe('Invariants: S1 LSN uniqueness', () => {
+describe('Invariants: S1a LSN uniqueness', () => {
   it('passes increasing allocations, across a recovery gap', () => {
     const result = judge(
       [allocated(1, 0, [[1, false], [2, true]]), allocated(1, 0, [[3, true]]), allocated(2, 3, [[14, true]], 'w2')],

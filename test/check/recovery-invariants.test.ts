@@ -407,7 +407,7 @@ describe('Recovery invariants: S9 truncation covers every old allocation', () =>
   });
 });
 
-describe('Recovery invariants: S1 LSNs above the truncation range after recovery', () => {
+describe('Recovery invariants: S1b LSNs above the truncation range after recovery', () => {
   it('passes when the writer opens and allocates above the range', () => {
     const result = judgeOne(
       [allocated('w1', 1, [[1, true]]), recovered('w2', 2, 1), writerOpened('w2', 2, 12), allocated('w2', 2, [[12, true]])],

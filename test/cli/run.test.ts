@@ -3,7 +3,7 @@
  * clear line for bad input (ARCHITECTURE §5).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -21,12 +21,12 @@ describe('aurora-actors scenarios / run', () => {
     );
   });
 
-  it('runs az-plus-one --seed 7 --json: zero lost acknowledged commits and every invariant ok', () => {
+  it('runs az-plus-one --seed 7 --json: stdout is one JSON document, zero lost acknowledged commits, every invariant ok', () => {
     const result = run('run', 'az-plus-one', '--seed', '7', '--json');
     expect(result.status).toBe(0);
-    const [seedLine, ...json] = result.stdout.split('\n');
-    expect(seedLine).toBe('SEED=7');
-    const report = JSON.parse(json.join('\n'));
+    // The seed is stated first on stderr; stdout is exactly the report, as `jq` reads it.
+    expect(result.stderr.split('\n')[0]).toBe('SEED=7');
+    const report = JSON.parse(result.stdout);
     expect(report.scenario).toBe('az-plus-one');
     expect(report.seed).toBe(7);
     expect(report.commits.lostAcknowledged).toBe(0);
@@ -40,7 +40,7 @@ describe('aurora-actors scenarios / run', () => {
   it.each(['zombie-writer', 'writer-crash'])('runs %s --seed 3 --json: every invariant ok, nothing lost, failover times reported', (name) => {
     const result = run('run', name, '--seed', '3', '--json');
     expect(result.status).toBe(0);
-    const report = JSON.parse(result.stdout.split('\n').slice(1).join('\n'));
+    const report = JSON.parse(result.stdout);
     expect(report.commits.lostAcknowledged).toBe(0);
     expect(report.invariants.filter((r: { ok: boolean }) => !r.ok)).toEqual([]);
     expect(report.failover.detectedAtMs).toBeGreaterThan(5_000);
@@ -53,7 +53,8 @@ describe('aurora-actors scenarios / run', () => {
     const history = join(dir, 'history.jsonl');
     const result = run('run', 'test/fixtures/small.json', '--seed', '2', '--trace', trace, '--history', history);
     expect(result.status).toBe(0);
-    expect(result.stdout).toMatch(/^SEED=2\n/);
+    expect(result.stderr).toMatch(/^SEED=2\n/);
+    expect(result.stdout).toMatch(/^scenario {4}small: /);
     expect(result.stdout).toMatch(/fault: segmentCrash seg:pg0:us-east-1b:1/);
     expect(result.stdout).toMatch(/replay {6}aurora-actors run test\/fixtures\/small.json --seed 2/);
     const traceLines = readFileSync(trace, 'utf8').trim().split('\n');
@@ -68,16 +69,56 @@ describe('aurora-actors scenarios / run', () => {
   it.each([
     [['run', 'meteor-strike'], /unknown scenario "meteor-strike"; built-in scenarios: steady-state, az-outage/],
     [['run'], /run needs a scenario/],
-    [['run', 'steady-state', '--seed', 'seven'], /--seed must be an integer, got "seven"/],
+    [['run', 'steady-state', '--seed', 'seven'], /--seed must be an integer from -9007199254740991 to 9007199254740991 .*, got "seven"/],
     [['run', 'test/fixtures/two-azs.json'], /scenario file test\/fixtures\/two-azs.json: topology.regions\[0\].azs must list at least 3 AZs/],
     [['run', 'test/fixtures/malformed.json'], /scenario file test\/fixtures\/malformed.json: not valid JSON/],
-    [['run', 'test/fixtures/missing.json'], /scenario file test\/fixtures\/missing.json: cannot read \(ENOENT\)/],
+    [['run', 'test/fixtures/missing.json'], /^aurora-actors: scenario file test\/fixtures\/missing.json: no such file \(ENOENT\)$/],
+    [['run', 'test/fixtures'], /^aurora-actors: scenario "test\/fixtures" is a directory; give a scenario file \(a path ending in .json\) or a built-in scenario's name/],
+    [['run', 'README.md'], /^aurora-actors: scenario "README.md" is a file but not a scenario file: scenario files are JSON and their names end in .json$/],
+    [['run', 'scenarios/mine.yaml'], /^aurora-actors: scenario "scenarios\/mine.yaml": no such file; give a path to a .json scenario file/],
     [['run', 'steady-state', 'extra'], /unexpected argument "extra"/],
   ])('rejects %j with one line and exit code 2', (args, message) => {
     const result = run(...args);
-    expect(result.stderr).toMatch(message);
+    expect(result.stderr.trim()).toMatch(message);
     expect(result.status).toBe(2);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
     expect(result.stdout).not.toMatch(/SEED=/);
+  });
+});
+
+describe('aurora-actors run --json', () => {
+  it('prints nothing on stdout but the JSON report, so programs can parse all of it', () => {
+    const result = run('run', 'test/fixtures/small.json', '--seed', '5', '--json');
+    expect(result.status).toBe(0);
+    expect(result.stderr.split('\n')[0]).toBe('SEED=5');
+    const report = JSON.parse(result.stdout);
+    expect(report).toMatchObject({ scenario: 'small', seed: 5 });
+  });
+});
+
+describe('aurora-actors run: output files', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'aurora-out-'));
+
+  it.each([
+    [['--trace', join(dir, 'no-such-folder', 'trace.jsonl')], /^aurora-actors: --trace .*no-such-folder\/trace\.jsonl: the folder .*no-such-folder does not exist/],
+    [['--trace', dir], /^aurora-actors: --trace .*: is a directory; give a file path/],
+    [['--history', join(dir, 'no-such-folder', 'history.jsonl')], /^aurora-actors: --history .*: the folder .* does not exist/],
+    [['--history', dir], /^aurora-actors: --history .*: is a directory/],
+  ])('refuses %j before the run: one line naming the flag, exit code 2', (flags, message) => {
+    const result = run('run', 'test/fixtures/small.json', '--seed', '2', ...flags);
+    expect(result.status).toBe(2);
+    expect(result.stderr.trim().split('\n')).toEqual([expect.stringMatching(message)]);
+    expect(result.stdout).toBe('');
+  });
+
+  // /dev/full accepts the open and fails every write with ENOSPC: a disk that fills during the run.
+  it.skipIf(!existsSync('/dev/full'))('prints the report even when a file cannot be written, then says so and exits 3', () => {
+    const history = join(dir, 'history.jsonl');
+    const result = run('run', 'test/fixtures/small.json', '--seed', '2', '--json', '--trace', '/dev/full', '--history', history);
+    expect(result.status).toBe(3);
+    expect(JSON.parse(result.stdout)).toMatchObject({ scenario: 'small', seed: 2 });
+    expect(result.stderr).toMatch(/^SEED=2\n/);
+    expect(result.stderr).toMatch(/aurora-actors: --trace \/dev\/full: could not be written \(ENOSPC\)/);
+    expect(readFileSync(history, 'utf8').trim().split('\n').length).toBeGreaterThan(50);
   });
 });

@@ -13,6 +13,25 @@ describe('canonicalJson', () => {
     expect(canonicalJson({ x: 1, y: 'two' })).toBe(canonicalJson({ y: 'two', x: 1 }));
   });
 
+  it('writes an array as it is now, even when the same array was written before and changed in place', () => {
+    const records = [{ lsn: 1 }, { lsn: 2 }];
+    const snapshot = { actor: 'seg:pg0:az-a:1', records };
+    expect(canonicalJson(snapshot)).toBe('{"actor":"seg:pg0:az-a:1","records":[{"lsn":1},{"lsn":2}]}');
+    records.push({ lsn: 3 });
+    records[0]!.lsn = 9;
+    expect(canonicalJson(snapshot)).toBe('{"actor":"seg:pg0:az-a:1","records":[{"lsn":9},{"lsn":2},{"lsn":3}]}');
+  });
+
+  it('traces a snapshot changed in place with its new contents', () => {
+    const lines: string[] = [];
+    const trace = new Trace({ snapshots: true, sink: (line) => lines.push(line) });
+    const hotLog = [1, 2];
+    trace.record({ kind: 'snapshot', atMs: 1, actor: 'seg', snapshot: { hotLog } });
+    hotLog.push(3);
+    trace.record({ kind: 'snapshot', atMs: 2, actor: 'seg', snapshot: { hotLog } });
+    expect(lines.map((line) => JSON.parse(line).snapshot.hotLog)).toEqual([[1, 2], [1, 2, 3]]);
+  });
+
   it('writes non-finite numbers as null and escapes strings like JSON', () => {
     expect(canonicalJson([Number.NaN, Infinity, 'a"b\n'])).toBe('[null,null,"a\\"b\\n"]');
   });

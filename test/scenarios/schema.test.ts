@@ -274,7 +274,7 @@ describe('Scenario files', () => {
   it('reports a missing file with its error code', () => {
     const path = join(dir, 'absent.json');
     const error = errorOf(() => loadScenarioFile(path));
-    expect(error.message).toBe(`scenario file ${path}: cannot read (ENOENT)`);
+    expect(error.message).toBe(`scenario file ${path}: no such file (ENOENT)`);
   });
 
   it('prefixes field errors with the file name', () => {
