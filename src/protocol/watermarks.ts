@@ -1,13 +1,14 @@
 /**
  * Consistency points: SCL on a segment; PGCL, VCL and VDL on the writer; read-point eligibility.
  *
- * Invariants (PROTOCOL §2.4, §4 S3): every point is monotone within a volume epoch, and on the
+ * Invariants (SIGMOD'18 §2.3; docs/semantics.md): every point is monotone within a volume epoch, and on the
  * writer VDL ≤ VCL ≤ maxAllocatedLsn, with VDL a CPL or the starting point. VCL is the end of the
  * quorum-durable prefix of *all* allocated records — not min(PGCL) (SIGMOD'18 Fig. 3, §5 V6).
  *
- * The segment owns its SclState and mutates it in place (see {@link SclState}). The writer's
- * DurabilityTracker (SIGMOD'18 §2.3: the writer's consistency points are its own ephemeral state)
- * is immutable: every function here returns a new tracker and leaves the one it was given as it
+ * Both structures here are immutable values. A segment's SclState keeps the links above its SCL
+ * in a persistent integer map (`int-map.ts`), so taking a record copies a few small nodes. The
+ * writer's DurabilityTracker (SIGMOD'18 §2.3: the writer's consistency points are its own
+ * ephemeral state) likewise: every function here returns a new tracker and leaves the one it was given as it
  * was, so a snapshot that holds it can be kept and stepped again. Its queues of pending records
  * and CPLs grow with the records in flight, so they are chunked (`chunked.ts`): one record or ack
  * copies a chunk and the list of chunks, never the whole queue. All of it stays plain,
