@@ -5,6 +5,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // Long explorations and sweeps run with `npm run test:deep` (vitest.deep.config.ts).
+    exclude: ['test/**/*.deep.test.ts', 'node_modules/**'],
     pool: 'threads',
     testTimeout: 60_000,
     reporters: ['default'],

@@ -1,6 +1,6 @@
 /**
  * Property: random fault schedules within the AZ+1 budget never lose an acknowledged commit and
- * never violate S1–S5, S7; once every fault heals, writes resume. 200 runs; a failure names its
+ * never violate S1–S5, S7; once every fault heals, writes resume. 200 runs under `npm run test:deep`, 40 under `npm test`; a failure names its
  * seed and the fault plan, and fast-check shrinks it to a minimal schedule.
  */
 import fc from 'fast-check';
@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { withOverrides } from '../../src/scenarios/builtin.js';
 import { Simulation } from '../../src/simulation/simulation.js';
 import { budgetBase, budgetScheduleArb } from './fault-budget.js';
-import { expectSafe, propertySeed } from './helpers.js';
+import { expectSafe, propertyRuns, propertySeed } from './helpers.js';
 
 describe('Volume: random faults within the AZ+1 budget', () => {
   it('never lose an acknowledged commit, pass every judge, and resume writing after healing (property)', () => {
@@ -23,7 +23,7 @@ describe('Volume: random faults within the AZ+1 budget', () => {
         const resumed = sim.history.entries.some((e) => e.type === 'ok' && (e.commitLsn ?? 0) > 0 && e.timeMs >= 2_000);
         expect(resumed, `seed ${seed}: no commit after healing; faults ${JSON.stringify(faults)}`).toBe(true);
       }),
-      { numRuns: Number(process.env.AURORA_PROPERTY_RUNS ?? 200), seed: propertySeed() },
+      { numRuns: propertyRuns({ quick: 40, deep: 200 }), seed: propertySeed() },
     );
-  });
+  }, 600_000);
 });

@@ -9,6 +9,9 @@ import type { ScenarioPatch } from '../../src/scenarios/builtin.js';
 import { findScenario, withOverrides } from '../../src/scenarios/builtin.js';
 import type { SimulationReport } from '../../src/simulation/report.js';
 import { Simulation } from '../../src/simulation/simulation.js';
+import type { HostHooks } from '../../src/simulation/simulation.js';
+import { SteppedHost } from '../../src/explore/stepped-host.js';
+import type { Kernel } from '../../src/kernel/kernel.js';
 
 /** A built-in scenario, patched. */
 export function scenario(name: string, patch: ScenarioPatch = {}): Scenario {
@@ -17,9 +20,18 @@ export function scenario(name: string, patch: ScenarioPatch = {}): Scenario {
   return withOverrides(base, patch);
 }
 
-/** Runs a scenario to its end without keeping trace events (the hash is still computed). */
-export function runScenario(input: Scenario, seed: number): { sim: Simulation; report: SimulationReport } {
-  const sim = new Simulation({ seed, scenario: input, trace: { keepEvents: false } });
+/** Which interpreter runs the machines: xstate actors (live) or `transition()` on frozen snapshots. */
+export type Interpreter = 'live' | 'stepped-frozen';
+
+/**
+ * Runs a scenario to its end without keeping trace events (the hash is still computed). The
+ * stepped interpreter deep-freezes every snapshot and event, so a transition that writes into
+ * what it was given fails the run (ARCHITECTURE §3; STYLE rule 8).
+ */
+export function runScenario(input: Scenario, seed: number, interpreter: Interpreter = 'live'): { sim: Simulation; report: SimulationReport } {
+  const host =
+    interpreter === 'live' ? undefined : (kernel: Kernel, hooks: HostHooks) => new SteppedHost({ clock: kernel.clock, network: kernel.network, trace: kernel.trace, freeze: true, ...hooks });
+  const sim = new Simulation({ seed, scenario: input, trace: { keepEvents: false }, ...(host === undefined ? {} : { host }) });
   sim.run();
   return { sim, report: sim.report() };
 }
@@ -53,6 +65,17 @@ export function propertySeed(): number | undefined {
   const text = process.env.AURORA_PROPERTY_SEED;
   if (text === 'random') return undefined;
   return text === undefined ? 20_261_126 : Number(text);
+}
+
+/**
+ * How many runs a simulation property makes. `npm test` makes `quick` runs so the suite stays
+ * under five minutes on two cores; `npm run test:deep` (AURORA_DEEP=1, which CI also runs) makes
+ * `deep`; AURORA_PROPERTY_RUNS overrides both, to explore longer or replay one run.
+ */
+export function propertyRuns(options: { quick: number; deep: number }): number {
+  const override = process.env.AURORA_PROPERTY_RUNS;
+  if (override !== undefined) return Number(override);
+  return process.env.AURORA_DEEP === '1' ? options.deep : options.quick;
 }
 
 /** Same satisfying sets, whatever the order of members in the trees. */

@@ -4,7 +4,8 @@
  * and sometimes a second segment of the same PG while the first is being replaced (PROTOCOL §2.11).
  * The storage control plane replaces each lost segment through a joint configuration (nested for
  * the second); every judge (incl. S15 membership) passes, nothing acknowledged is lost, and writes
- * go on to the end. 60 runs by default (AURORA_PROPERTY_RUNS_REPLACEMENT); a failure names its seed
+ * go on to the end. 60 runs under `npm run test:deep`, 15 under `npm test` (or
+ * AURORA_PROPERTY_RUNS_REPLACEMENT); a failure names its seed
  * and the fault plan.
  */
 import fc from 'fast-check';
@@ -13,7 +14,7 @@ import type { Observation } from '../../src/protocol/observations.js';
 import { withOverrides } from '../../src/scenarios/builtin.js';
 import { Simulation } from '../../src/simulation/simulation.js';
 import { replacementBase, replacementScheduleArb } from './fault-budget.js';
-import { expectSafe, propertySeed } from './helpers.js';
+import { expectSafe, propertyRuns, propertySeed } from './helpers.js';
 
 type Installed = Extract<Observation, { kind: 'membershipInstalled' }>;
 
@@ -44,7 +45,7 @@ describe('Volume: a segment lost for good within the AZ+1 budget', () => {
           expect(replaced, `${plan}: ${gone} not replaced; installed ${JSON.stringify(installed.map((o) => [o.pg, o.phase, o.membershipEpoch, o.members]))}`).toBe(true);
         }
       }),
-      { numRuns: Number(process.env.AURORA_PROPERTY_RUNS_REPLACEMENT ?? 60), seed: propertySeed() },
+      { numRuns: Number(process.env.AURORA_PROPERTY_RUNS_REPLACEMENT ?? propertyRuns({ quick: 15, deep: 60 })), seed: propertySeed() },
     );
-  });
+  }, 600_000);
 });

@@ -1,0 +1,38 @@
+/**
+ * The two interpreters held to one trace, at depth (ARCHITECTURE §3): every built-in scenario at
+ * three seeds, and 200 random fault plans within the AZ+1 budget, run live (xstate actors) and
+ * stepped (xstate's pure `transition()` on deep-frozen snapshots) must give one traceHash. The
+ * stepped run fails on any write into a snapshot or event, so these runs also prove the machines'
+ * transitions pure on every path they reach. `npm run test:deep` runs this; `npm test` runs one
+ * seed of every scenario (`determinism.test.ts`).
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { BUILTIN_SCENARIOS, withOverrides } from '../../src/scenarios/builtin.js';
+import { budgetBase, budgetScheduleArb } from './fault-budget.js';
+import { propertyRuns, propertySeed, runScenario } from './helpers.js';
+
+const SEEDS = [1, 2, 3];
+
+describe('Interpreters: live and stepped give one trace', () => {
+  const cases = BUILTIN_SCENARIOS.flatMap((scenario) => SEEDS.map((seed) => [scenario.name, seed, scenario] as const));
+  it.each(cases)('%s at seed %i', (_name, seed, scenario) => {
+    const live = runScenario(scenario, seed, 'live').report;
+    const stepped = runScenario(scenario, seed, 'stepped-frozen').report;
+    expect(stepped.traceHash).toBe(live.traceHash);
+    expect(stepped.commits).toEqual(live.commits);
+  });
+
+  it('on 200 random fault plans within the AZ+1 budget (property)', () => {
+    const base = budgetBase();
+    fc.assert(
+      fc.property(budgetScheduleArb, ({ seed, lossRatio, faults }) => {
+        const scenario = withOverrides(base, { network: { lossRatio }, faults });
+        const live = runScenario(scenario, seed, 'live').report;
+        const stepped = runScenario(scenario, seed, 'stepped-frozen').report;
+        expect(stepped.traceHash, `seed ${seed}; faults ${JSON.stringify(faults)}`).toBe(live.traceHash);
+      }),
+      { numRuns: propertyRuns({ quick: 200, deep: 200 }), seed: propertySeed() },
+    );
+  });
+});
