@@ -285,17 +285,18 @@ export const segmentMachine = segmentBase.extend({
               records: event.records as readonly StoredRecord<RedoPayload>[],
               ...(event.baseline === undefined ? {} : { baseline: event.baseline }),
             };
-      enqueue.assign({ diskQueue: [...context.diskQueue, pending] });
       // A newer volume epoch means a new writer recovered the volume: adopt it (fence older ones).
-      if (event.type === 'writeBatch' && event.volumeEpoch > context.volumeEpoch) {
-        enqueue.assign({ volumeEpoch: event.volumeEpoch });
-        enqueue({ type: 'observe', params: epochAdopted(context, event.volumeEpoch, 'write') });
-      }
-      if (context.diskQueue.length === 0) {
-        // The disk was idle: this batch starts an IO on its own.
-        enqueue.assign({ diskInFlight: 1 });
-        enqueue.raise({ type: 'diskDone' }, { delay: nextDiskDelayMs(context), id: SEGMENT_DISK_TIMER });
-      }
+      const adopted = event.type === 'writeBatch' && event.volumeEpoch > context.volumeEpoch ? event.volumeEpoch : undefined;
+      // An idle disk starts an IO for this batch on its own.
+      const idle = context.diskQueue.length === 0;
+      // One assign for all three (each assign copies the context).
+      enqueue.assign({
+        diskQueue: [...context.diskQueue, pending],
+        ...(adopted === undefined ? {} : { volumeEpoch: adopted }),
+        ...(idle ? { diskInFlight: 1 } : {}),
+      });
+      if (adopted !== undefined) enqueue({ type: 'observe', params: epochAdopted(context, adopted, 'write') });
+      if (idle) enqueue.raise({ type: 'diskDone' }, { delay: nextDiskDelayMs(context), id: SEGMENT_DISK_TIMER });
     }),
     /**
      * The disk finished an IO: every batch that was queued when it started is now durable in the

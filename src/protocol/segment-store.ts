@@ -103,27 +103,10 @@ export interface Persisted<Payload> {
  * same store if none was.
  */
 export function persistRecords<Payload>(store: SegmentStore<Payload>, records: readonly LogRecord<Payload>[], volumeEpoch: VolumeEpoch): Persisted<Payload> {
+  const growing = growingFrom(store);
   const stored: Lsn[] = [];
-  let { log, chain, latestByBlock } = store;
-  for (const record of records) {
-    // At or below the GC point the segment already holds everything, coalesced (file header).
-    if (record.pg !== store.pg || record.lsn <= store.gcPoint) continue;
-    const last = lastRecord(log);
-    if (last !== undefined && record.lsn <= last.lsn && recordAtLsn(log, record.lsn) !== undefined) continue;
-    const held: StoredRecord<Payload> = { ...record, volumeEpoch };
-    if (store.truncations.length > 0 && isAnnulled(held, store.truncations)) continue;
-    log = putRecord(log, held);
-    latestByBlock = withBlockHead(latestByBlock, record.blockId, record.lsn);
-    chain = receiveRecord(chain, record);
-    stored.push(record.lsn);
-  }
-  return { store: stored.length === 0 ? store : { ...store, log, chain, latestByBlock }, stored };
-}
-
-/** The block heads with `lsn` as the head of `blockId` if it is newer than the one held. */
-function withBlockHead(heads: IntMap<Lsn>, blockId: BlockId, lsn: Lsn): IntMap<Lsn> {
-  const latest = intMapGet(heads, blockId);
-  return latest === undefined || latest < lsn ? intMapSet(heads, blockId, lsn) : heads;
+  for (const record of records) if (persistOne(store, growing, record, volumeEpoch)) stored.push(record.lsn);
+  return { store: stored.length === 0 ? store : { ...store, ...growing }, stored };
 }
 
 /** A store and the LSNs persisted, grouped by the volume epoch they were first written at. */
@@ -137,15 +120,47 @@ export interface PersistedByEpoch<Payload> {
  * them between peers unchanged). Returns the new store and the LSNs newly stored, by volume epoch.
  */
 export function persistStoredRecords<Payload>(store: SegmentStore<Payload>, records: readonly StoredRecord<Payload>[]): PersistedByEpoch<Payload> {
+  const growing = growingFrom(store);
   const storedByEpoch: Record<number, Lsn[]> = {};
-  let next = store;
+  let changed = false;
   for (const record of records) {
-    const persisted = persistRecords(next, [record], record.volumeEpoch);
-    next = persisted.store;
-    if (persisted.stored.length === 0) continue;
-    (storedByEpoch[record.volumeEpoch] ??= []).push(...persisted.stored);
+    if (!persistOne(store, growing, record, record.volumeEpoch)) continue;
+    (storedByEpoch[record.volumeEpoch] ??= []).push(record.lsn);
+    changed = true;
   }
-  return { store: next, storedByEpoch };
+  return { store: changed ? { ...store, ...growing } : store, storedByEpoch };
+}
+
+/** The parts of a store that persisting replaces, in a fresh object one update may reassign. */
+type Growing<Payload> = { log: SegmentStore<Payload>['log']; chain: SclState; latestByBlock: IntMap<Lsn> };
+
+function growingFrom<Payload>(store: SegmentStore<Payload>): Growing<Payload> {
+  return { log: store.log, chain: store.chain, latestByBlock: store.latestByBlock };
+}
+
+/**
+ * Takes one record, stamped with `volumeEpoch`, into `growing` (a fresh object of this update,
+ * never the caller's store): false if skipped. A record that already carries the epoch (a gossip
+ * copy) is shared as it is: records are never written into. At or below the GC point the segment
+ * already holds everything, coalesced (file header).
+ */
+function persistOne<Payload>(store: SegmentStore<Payload>, growing: Growing<Payload>, record: LogRecord<Payload>, volumeEpoch: VolumeEpoch): boolean {
+  if (record.pg !== store.pg || record.lsn <= store.gcPoint) return false;
+  const last = lastRecord(growing.log);
+  if (last !== undefined && record.lsn <= last.lsn && recordAtLsn(growing.log, record.lsn) !== undefined) return false;
+  const stamped = (record as Partial<StoredRecord<Payload>>).volumeEpoch === volumeEpoch;
+  const held: StoredRecord<Payload> = stamped ? (record as StoredRecord<Payload>) : { ...record, volumeEpoch };
+  if (store.truncations.length > 0 && isAnnulled(held, store.truncations)) return false;
+  growing.log = putRecord(growing.log, held);
+  growing.latestByBlock = withBlockHead(growing.latestByBlock, held.blockId, held.lsn);
+  growing.chain = receiveRecord(growing.chain, held);
+  return true;
+}
+
+/** The block heads with `lsn` as the head of `blockId` if it is newer than the one held. */
+function withBlockHead(heads: IntMap<Lsn>, blockId: BlockId, lsn: Lsn): IntMap<Lsn> {
+  const latest = intMapGet(heads, blockId);
+  return latest === undefined || latest < lsn ? intMapSet(heads, blockId, lsn) : heads;
 }
 
 /**
