@@ -19,20 +19,9 @@ import type { PgConfigRecord } from './messages.js';
 import type { ReadState } from './read-state.js';
 import { missingBlocks, nextAttempt, pageArrived, parkTransaction, withRead, withReads } from './read-state.js';
 import type { WriterEffect, WriterIdentity, WriterState } from './writer-state.js';
-import {
-  acknowledgeCovered,
-  admitTransaction,
-  applyAck,
-  createWriterState,
-  freeLink,
-  hasUnacked,
-  reportEvictions,
-  resendUnacked,
-  retransmit,
-  startBlocked,
-  takeFlush,
-  withWriter,
-} from './writer-state.js';
+import { acknowledgeCovered, applyAck } from './writer-acks.js';
+import { freeLink, hasUnacked, resendUnacked, retransmit, takeFlush } from './writer-batches.js';
+import { admitTransaction, createWriterState, reportEvictions, startBlocked, withWriter } from './writer-state.js';
 
 const identityOf = (context: WriterContext): WriterIdentity => ({ self: context.self, volumeEpoch: context.volumeEpoch });
 
