@@ -84,6 +84,30 @@ export interface ReadState {
   readonly hedged: number;
 }
 
+/**
+ * `state` with the fields of `patch` replaced, as a new object copied through one literal: a
+ * spread with overrides becomes a slow copy in V8 when made over and over from its own result
+ * (see `withWriter` in `writer-state.ts`).
+ */
+export function withReads(state: ReadState, patch: Partial<ReadState>): ReadState {
+  const next: { -readonly [K in keyof ReadState]: ReadState[K] } = {
+    capacity: state.capacity,
+    cached: state.cached,
+    order: state.order,
+    pageLsn: state.pageLsn,
+    nextRequestId: state.nextRequestId,
+    inflight: state.inflight,
+    byBlock: state.byBlock,
+    parked: state.parked,
+    fullMembers: state.fullMembers,
+    tails: state.tails,
+    issued: state.issued,
+    hedged: state.hedged,
+  };
+  for (const key in patch) (next as Record<string, unknown>)[key] = patch[key as keyof ReadState];
+  return next;
+}
+
 /** A fresh cache. */
 export function createReadState(capacity: number, fullMembers: Readonly<Record<number, readonly string[]>>, tails: Readonly<Record<string, true>> = {}): ReadState {
   return { capacity, cached: {}, order: [], pageLsn: {}, nextRequestId: 1, inflight: {}, byBlock: {}, parked: {}, fullMembers, tails, issued: 0, hedged: 0 };
@@ -145,7 +169,7 @@ export function cacheBlock(state: ReadState, block: number, pageLsn: Lsn, vdl: L
     delete pageLsns[candidate];
     evictions.push({ blockId: candidate, pageLsn: candidateLsn, dirtySkipped });
   }
-  return { reads: { ...state, cached, order, pageLsn: pageLsns }, evictions: evictions.length === 0 ? NO_EVICTIONS : evictions };
+  return { reads: withReads(state, { cached, order, pageLsn: pageLsns }), evictions: evictions.length === 0 ? NO_EVICTIONS : evictions };
 }
 
 /** True iff the block is in the cache (a capacity of 0 caches every block). */
@@ -199,7 +223,7 @@ export function attemptAmong(state: ReadState, requestId: number, candidates: re
 
 /** The read state with the read in flight under `requestId` replaced. */
 export function withRead(state: ReadState, requestId: number, read: InflightRead): ReadState {
-  return { ...state, inflight: { ...state.inflight, [requestId]: read } };
+  return withReads(state, { inflight: { ...state.inflight, [requestId]: read } });
 }
 
 /**
@@ -296,5 +320,5 @@ export function pageArrived(state: ReadState, layout: PageLayout, page: ArrivedP
       parkedNext[txnId] = next;
     }
   }
-  return { reads: { ...cachedState, inflight, byBlock, parked: parkedNext }, ready, evictions };
+  return { reads: withReads(cachedState, { inflight, byBlock, parked: parkedNext }), ready, evictions };
 }

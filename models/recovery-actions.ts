@@ -8,7 +8,7 @@
 import type { Lsn, VolumeEpoch } from '../src/protocol/ids.js';
 import { createBacklinkState } from '../src/protocol/lsn.js';
 import type { WriterContext } from './instance-setup.js';
-import { instanceSetup, RECOVERY_GRACE_TIMER, RECOVERY_RETRY_TIMER, sendAll } from './instance-setup.js';
+import { counted, instanceSetup, RECOVERY_GRACE_TIMER, RECOVERY_RETRY_TIMER, sendAll } from './instance-setup.js';
 import type { WireMessage } from './messages.js';
 import type { RecoveryState } from './recovery-state.js';
 import { createRecoveryState, makePlan, recordEpochAck, recordRecoveryResponse, recoveryOpens, repairs, survivingRecords, truncates } from './recovery-state.js';
@@ -78,7 +78,7 @@ export const recoveryActions = {
         };
       }),
     });
-    enqueue.assign({ recovery, volumeEpoch: event.volumeEpoch, stats: { ...context.stats, recoveries: context.stats.recoveries + 1 } });
+    enqueue.assign({ recovery, volumeEpoch: event.volumeEpoch, stats: counted(context.stats, { recoveries: 1 }) });
     sendAll(enqueue, recoveryOpens(recovery, context.self));
   }),
   recordResponse: instanceSetup.assign({

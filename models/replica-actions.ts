@@ -10,7 +10,8 @@ import { instanceSetup, LAG_CHECK_MS, MRPL_REPORT_TIMER, REPLICA_APPLY_TIMER, RE
 import type { ReplicaReadEffect, ReplicaReadOptions } from './replica-reads.js';
 import { abandonReplicaReads, replicaHedgeTimerId, replicaPageArrived, retryReplicaRead, serveReplicaTxn } from './replica-reads.js';
 import type { ReplicaState } from './replica-state.js';
-import { applicableCount, applyRecords, createReplicaState, receiveShipment, resetReplica } from './replica-state.js';
+import { withReads } from './read-state.js';
+import { applicableCount, applyRecords, createReplicaState, receiveShipment, resetReplica, withReplica } from './replica-state.js';
 
 /** Turns a replica read step's effects into the machine's named actions and timers. */
 function emitReplica(enqueue: Enqueue, effects: readonly ReplicaReadEffect[]): void {
@@ -85,7 +86,7 @@ export const replicaActions = {
     const cause = event.type === 'readReject' ? (event.reason === 'belowGcPoint' ? 'collected' : 'reject') : 'hedge';
     let { replica } = context;
     // A tail segment holds no blocks (SIGMOD'18 §4.2): never ask it again.
-    if (event.type === 'readReject' && event.reason === 'tailSegment') replica = { ...replica, reads: { ...replica.reads, tails: { ...replica.reads.tails, [event.from]: true } } };
+    if (event.type === 'readReject' && event.reason === 'tailSegment') replica = withReplica(replica, { reads: withReads(replica.reads, { tails: { ...replica.reads.tails, [event.from]: true } }) });
     const step = retryReplicaRead(replica, event.requestId, cause, replicaReading(context));
     emitReplica(enqueue, step.effects);
     if (step.replica !== context.replica) enqueue.assign({ replica: step.replica });

@@ -29,9 +29,9 @@ import type { Observation } from '../src/protocol/observations.js';
 import type { PageLayout } from '../src/protocol/pages.js';
 import { blockOfKey } from '../src/protocol/pages.js';
 import type { PageDataMessage, SendParams, TxnRequestMessage } from './messages.js';
-import { attemptAmong, missingBlocks, pageArrived, parkTransaction, withRead } from './read-state.js';
+import { attemptAmong, missingBlocks, pageArrived, parkTransaction, withRead, withReads } from './read-state.js';
 import type { BufferedPut, ReplicaState } from './replica-state.js';
-import { pageOf, servesReads } from './replica-state.js';
+import { pageOf, servesReads, withReplica } from './replica-state.js';
 
 /** What a replica read step asks of the machine. */
 export type ReplicaReadEffect =
@@ -86,7 +86,7 @@ export function serveReplicaTxn(replica: ReplicaState, request: TxnRequestMessag
     if (!missing.includes(block)) values[op.key] = pageOf(replica, block)?.[op.key] ?? null;
   }
   const parked = parkTransaction(replica.reads, options.layout, request, missing, readPoint, values);
-  let next: ReplicaState = { ...replica, reads: parked.reads };
+  let next = withReplica(replica, { reads: parked.reads });
   for (const requestId of parked.newReads) next = issueRead(next, requestId, options, effects);
   return { replica: next, effects };
 }
@@ -103,7 +103,7 @@ export function replicaPageArrived(replica: ReplicaState, page: PageDataMessage,
   const { reads, ready, evictions } = pageArrived(replica.reads, options.layout, page, { vdl: replica.appliedLsn, valuesAt });
   // Every buffered record is at or below the applied point: the block joins the cache there.
   const pages = tableUpdate(replica.pages, [...evictions.map((eviction) => [eviction.blockId, undefined] as const), [page.blockId, valuesAt(replica.appliedLsn)] as const]);
-  const next: ReplicaState = { ...replica, reads, loading, pages, replayed: replica.replayed + buffered.length };
+  const next = withReplica(replica, { reads, loading, pages, replayed: replica.replayed + buffered.length });
   for (const parked of ready) answer(next, parked.request, parked.readPoint, (key) => parked.values[key] ?? null, true, options, effects);
   return { replica: next, effects };
 }
@@ -132,7 +132,7 @@ export function retryReplicaRead(replica: ReplicaState, requestId: number, cause
     }
     return { replica: next, effects };
   }
-  const next = issueRead({ ...replica, reads: { ...replica.reads, hedged: replica.reads.hedged + 1 } }, requestId, options, effects);
+  const next = issueRead(withReplica(replica, { reads: withReads(replica.reads, { hedged: replica.reads.hedged + 1 }) }), requestId, options, effects);
   return { replica: next, effects };
 }
 
@@ -169,10 +169,10 @@ function issueRead(replica: ReplicaState, requestId: number, options: ReplicaRea
     // Judged by S14: a read never goes below a minimum read point the replica reported.
     if (read.tried.length === 0) effects.push({ type: 'observe', params: { kind: 'readIssued', instance: options.self, requestId, pg: read.pg, readPoint: read.readPoint } });
     effects.push({ type: 'armHedge', requestId, delayMs: options.hedgeAfterMs });
-    return { ...replica, reads };
+    return withReplica(replica, { reads });
   }
   effects.push({ type: 'armHedge', requestId, delayMs: 10 * options.hedgeAfterMs });
-  return { ...replica, reads: withRead(replica.reads, requestId, { ...read, tried: [] }) };
+  return withReplica(replica, { reads: withRead(replica.reads, requestId, { ...read, tried: [] }) });
 }
 
 /** A page's values moved to `readPoint` by the puts buffered while it was read. */

@@ -81,6 +81,33 @@ export interface ReplicaState {
   readonly replayed: number;
 }
 
+/**
+ * `state` with the fields of `patch` replaced, as a new object copied through one literal: a
+ * spread with overrides becomes a slow copy in V8 when made over and over from its own result
+ * (see `withWriter` in `writer-state.ts`), and a replica makes one per shipment and per apply step.
+ */
+export function withReplica(state: ReplicaState, patch: Partial<ReplicaState>): ReplicaState {
+  const next: { -readonly [K in keyof ReplicaState]: ReplicaState[K] } = {
+    volumeEpoch: state.volumeEpoch,
+    knownVdl: state.knownVdl,
+    appliedLsn: state.appliedLsn,
+    pending: state.pending,
+    receivedLsn: state.receivedLsn,
+    cacheBlocks: state.cacheBlocks,
+    blockCount: state.blockCount,
+    reads: state.reads,
+    pages: state.pages,
+    loading: state.loading,
+    lastPgLsnByPg: state.lastPgLsnByPg,
+    streamFromLsn: state.streamFromLsn,
+    applied: state.applied,
+    discarded: state.discarded,
+    replayed: state.replayed,
+  };
+  for (const key in patch) (next as Record<string, unknown>)[key] = patch[key as keyof ReplicaState];
+  return next;
+}
+
 /** Options of {@link createReplicaState}. */
 export interface ReplicaCacheOptions {
   /** Blocks the cache holds; 0 = every block of the volume. */
@@ -140,7 +167,7 @@ export function receiveShipment(state: ReplicaState, records: readonly RedoRecor
   }
   const knownVdl = vdl > state.knownVdl ? vdl : state.knownVdl;
   if (taken.length === 0 && knownVdl === state.knownVdl && streamFromLsn === state.streamFromLsn) return state;
-  return { ...state, pending: queuePush(state.pending, taken), receivedLsn, streamFromLsn, knownVdl };
+  return withReplica(state, { pending: queuePush(state.pending, taken), receivedLsn, streamFromLsn, knownVdl });
 }
 
 /** `receivedLsn` after a reset: the next record is taken wherever the stream now is. */
@@ -209,8 +236,7 @@ export function applyRecords(state: ReplicaState, count: number): ReplicaState {
     }
     if (record.lsn > appliedLsn) appliedLsn = record.lsn;
   }
-  return {
-    ...state,
+  return withReplica(state, {
     pending: queueDrop(state.pending, count),
     pages: tableUpdate(state.pages, updates),
     loading: Object.keys(buffering).length === 0 ? state.loading : { ...state.loading, ...buffering },
@@ -218,7 +244,7 @@ export function applyRecords(state: ReplicaState, count: number): ReplicaState {
     appliedLsn,
     applied,
     discarded,
-  };
+  });
 }
 
 /**
@@ -230,8 +256,7 @@ export function applyRecords(state: ReplicaState, count: number): ReplicaState {
  */
 export function resetReplica(state: ReplicaState, volumeEpoch: VolumeEpoch, vdl: Lsn): ReplicaState {
   const { nextRequestId, issued, hedged, fullMembers, tails } = state.reads;
-  return {
-    ...state,
+  return withReplica(state, {
     volumeEpoch,
     pending: emptyQueue(),
     knownVdl: vdl,
@@ -242,5 +267,5 @@ export function resetReplica(state: ReplicaState, volumeEpoch: VolumeEpoch, vdl:
     loading: {},
     lastPgLsnByPg: {},
     streamFromLsn: STREAM_UNKNOWN,
-  };
+  });
 }

@@ -12,26 +12,16 @@ import { produce } from 'immer';
 import type { Lsn } from '../src/protocol/ids.js';
 import { setPgWriteQuorum } from '../src/protocol/watermarks.js';
 import type { Enqueue, WriterContext } from './instance-setup.js';
-import { hedgeTimerId, instanceSetup, linkTimerId, MRPL_REPORT_TIMER, RECOVERY_GRACE_TIMER, RECOVERY_RETRY_TIMER, sendAll, WRITER_RETRANSMIT_TIMER } from './instance-setup.js';
+import { counted, hedgeTimerId, instanceSetup, linkTimerId, MRPL_REPORT_TIMER, RECOVERY_GRACE_TIMER, RECOVERY_RETRY_TIMER, sendAll, WRITER_RETRANSMIT_TIMER } from './instance-setup.js';
 import type { InstalledChange, MembershipState, PgSight } from './membership-state.js';
 import { beginChange, changesPending, finishChange, installedObservation, modelChange, recordMembershipAck, resendChanges, statusOf } from './membership-state.js';
 import type { PgConfigRecord } from './messages.js';
 import type { ReadState } from './read-state.js';
-import { missingBlocks, nextAttempt, pageArrived, parkTransaction, withRead } from './read-state.js';
+import { missingBlocks, nextAttempt, pageArrived, parkTransaction, withRead, withReads } from './read-state.js';
 import type { WriterEffect, WriterIdentity, WriterState } from './writer-state.js';
-import {
-  acknowledgeCovered,
-  admitTransaction,
-  applyAck,
-  createWriterState,
-  freeLink,
-  hasUnacked,
-  reportEvictions,
-  resendUnacked,
-  retransmit,
-  startBlocked,
-  takeFlush,
-} from './writer-state.js';
+import { acknowledgeCovered, applyAck } from './writer-acks.js';
+import { freeLink, hasUnacked, resendUnacked, retransmit, takeFlush } from './writer-batches.js';
+import { admitTransaction, createWriterState, reportEvictions, startBlocked, withWriter } from './writer-state.js';
 
 const identityOf = (context: WriterContext): WriterIdentity => ({ self: context.self, volumeEpoch: context.volumeEpoch });
 
@@ -117,16 +107,15 @@ function install(enqueue: Enqueue, context: WriterContext, installed: InstalledC
   const { config } = installed;
   const who = identityOf(context);
   const tracker = setPgWriteQuorum(state.tracker, config.pg, config.write);
-  let next: WriterState = {
-    ...state,
+  let next = withWriter(state, {
     membership,
     tracker,
     members: { ...state.members, [config.pg]: config.members },
     membershipEpochs: { ...state.membershipEpochs, [config.pg]: config.membershipEpoch },
     // Page reads follow the members: a new member may serve them, a retired one will not. Known
     // tails stay filtered out; a replacement of a tail is learned at its first refusal.
-    reads: { ...state.reads, fullMembers: { ...state.reads.fullMembers, [config.pg]: config.members } },
-  };
+    reads: withReads(state.reads, { fullMembers: { ...state.reads.fullMembers, [config.pg]: config.members } }),
+  });
   enqueue({ type: 'observe', params: installedObservation(context.self, installed) });
   const effects: WriterEffect[] = [];
   const vdlAdvanced = tracker.vdl > state.tracker.vdl;
@@ -158,20 +147,19 @@ export const writerActions = {
       const parked = parkTransaction(state.reads, state.layout, event, missing, state.tracker.vdl);
       let reads = parked.reads;
       for (const requestId of parked.newReads) reads = issueRead(enqueue, context, state, reads, requestId);
-      enqueue.assign({ state: { ...state, reads }, stats: { ...context.stats, transactions: context.stats.transactions + 1 } });
+      enqueue.assign({ state: withWriter(state, { reads }), stats: counted(context.stats, { transactions: 1 }) });
       return;
     }
     const effects: WriterEffect[] = [];
     const admitted = admitTransaction(state, identityOf(context), event, effects);
     const { state: next, batches } = emit(enqueue, context, admitted.state, effects);
+    const arm = !context.retransmitArmed && admitted.started;
+    if (arm) enqueue.raise({ type: 'retransmitTick' }, { delay: context.retransmitDelayMs, id: WRITER_RETRANSMIT_TIMER });
     enqueue.assign({
       state: next,
-      stats: { ...context.stats, transactions: context.stats.transactions + 1, lalStalls: context.stats.lalStalls + (admitted.started ? 0 : 1), batches: context.stats.batches + batches },
+      stats: counted(context.stats, { transactions: 1, lalStalls: admitted.started ? 0 : 1, batches }),
+      ...(arm ? { retransmitArmed: true } : {}),
     });
-    if (!context.retransmitArmed && admitted.started) {
-      enqueue.raise({ type: 'retransmitTick' }, { delay: context.retransmitDelayMs, id: WRITER_RETRANSMIT_TIMER });
-      enqueue.assign({ retransmitArmed: true });
-    }
   }),
   handleAck: instanceSetup.enqueueActions(({ context, event, enqueue }) => {
     if (event.type !== 'writeAck') return;
@@ -181,9 +169,10 @@ export const writerActions = {
     // VDL moved: transactions held back by the LAL may now get LSNs.
     const started = applied.vdlAdvanced ? startBlocked(applied.state, who, effects) : applied.state;
     const { state: next, batches } = emit(enqueue, context, started, effects);
-    const acknowledged = effects.filter((effect) => effect.type === 'observe' && effect.params.kind === 'commitAck').length;
+    let acknowledged = 0;
+    for (const effect of effects) if (effect.type === 'observe' && effect.params.kind === 'commitAck') acknowledged++;
     if (acknowledged > 0 || batches > 0) {
-      enqueue.assign({ state: next, stats: { ...context.stats, commitsAcknowledged: context.stats.commitsAcknowledged + acknowledged, batches: context.stats.batches + batches } });
+      enqueue.assign({ state: next, stats: counted(context.stats, { commitsAcknowledged: acknowledged, batches }) });
     } else if (next !== context.state) {
       enqueue.assign({ state: next });
     }
@@ -200,7 +189,7 @@ export const writerActions = {
     const effects: WriterEffect[] = [];
     const who = identityOf(context);
     reportEvictions(who, state.tracker.vdl, evictions, effects);
-    let next: WriterState = { ...state, reads };
+    let next = withWriter(state, { reads });
     for (const parked of ready) next = admitTransaction(next, who, parked.request, effects, parked.values).state;
     enqueue.assign({ state: emit(enqueue, context, next, effects).state });
     if (ready.length > 0) armRetransmit(enqueue, context);
@@ -225,7 +214,7 @@ export const writerActions = {
       }
       draft.hedged++;
     });
-    enqueue.assign({ state: { ...state, reads: issueRead(enqueue, context, state, reads, requestId) } });
+    enqueue.assign({ state: withWriter(state, { reads: issueRead(enqueue, context, state, reads, requestId) }) });
   }),
   // --- membership changes (PROTOCOL §2.11) ------------------------------------------------
   /** Begins a replacement or a quorum-model change; every request is answered with where the PG stands. */
@@ -239,7 +228,7 @@ export const writerActions = {
     const step = change === undefined ? { state: state.membership, sends: [] } : beginChange(state.membership, context.self, event.pg, change, sightOf(state, event.pg));
     sendAll(enqueue, step.sends);
     sendStatus(enqueue, context, step.state, event.from, event.pg);
-    if (step.state !== state.membership) enqueue.assign({ state: { ...state, membership: step.state } });
+    if (step.state !== state.membership) enqueue.assign({ state: withWriter(state, { membership: step.state }) });
     armRetransmit(enqueue, context);
   }),
   settleMembershipChange: instanceSetup.enqueueActions(({ context, event, enqueue }) => {
@@ -248,7 +237,7 @@ export const writerActions = {
     const step = finishChange(state.membership, context.self, event.pg, event.change, event.outcome, sightOf(state, event.pg));
     sendAll(enqueue, step.sends);
     sendStatus(enqueue, context, step.state, event.from, event.pg);
-    if (step.state !== state.membership) enqueue.assign({ state: { ...state, membership: step.state } });
+    if (step.state !== state.membership) enqueue.assign({ state: withWriter(state, { membership: step.state }) });
     armRetransmit(enqueue, context);
   }),
   /** A member at a membership epoch the writer already holds rejected an older batch: resend now. */
@@ -266,7 +255,7 @@ export const writerActions = {
     const { state } = context;
     const step = recordMembershipAck(state.membership, event.pg, event.from, event.membershipEpoch, sightOf(state, event.pg).lastLsn);
     if (step.installed !== undefined) install(enqueue, context, step.installed, step.state);
-    else if (step.state !== state.membership) enqueue.assign({ state: { ...state, membership: step.state } });
+    else if (step.state !== state.membership) enqueue.assign({ state: withWriter(state, { membership: step.state }) });
   }),
   /** The link to a PG's segments is free: it takes whatever queued meanwhile. */
   handleLinkFree: instanceSetup.enqueueActions(({ context, event, enqueue }) => {
@@ -274,7 +263,7 @@ export const writerActions = {
     const freed = freeLink(context.state, event.pg);
     if (freed === undefined) return;
     const { state: next, batches } = emit(enqueue, context, freed, [{ type: 'flushSoon', pg: event.pg }]);
-    enqueue.assign(batches > 0 ? { state: next, stats: { ...context.stats, batches: context.stats.batches + batches } } : { state: next });
+    enqueue.assign(batches > 0 ? { state: next, stats: counted(context.stats, { batches }) } : { state: next });
   }),
   handleRetransmit: instanceSetup.enqueueActions(({ context, enqueue }) => {
     const effects: WriterEffect[] = [];
@@ -292,7 +281,7 @@ export const writerActions = {
       retransmitArmed: armed,
       retransmitDelayMs: delay,
       vdlAtLastTick: next.tracker.vdl,
-      stats: { ...context.stats, recordsResent: context.stats.recordsResent + resend.resent },
+      stats: counted(context.stats, { recordsResent: resend.resent }),
     });
   }),
   stopWriterTimers: instanceSetup.enqueueActions(({ context, enqueue }) => {
