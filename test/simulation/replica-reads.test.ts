@@ -7,6 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { WriterContext } from '../../models/instance.machine.js';
+import { tableRecord } from '../../src/protocol/chunked.js';
 import { blockOfKey, materializePage, pgOfKey } from '../../src/protocol/pages.js';
 import type { StoredRecord } from '../../src/protocol/recovery.js';
 import { blockChainAt } from '../../src/protocol/segment-store.js';
@@ -51,7 +52,7 @@ describe('Replicas: replica-reads', () => {
       // The race happened: puts applied while their block's page was in flight, replayed over it.
       expect(replica.replayed).toBeGreaterThan(0);
       // Every cached block ends exactly at the applied point.
-      for (const [block, page] of Object.entries(replica.pages)) {
+      for (const [block, page] of Object.entries(tableRecord(replica.pages))) {
         for (const [key, value] of Object.entries(page)) expect(value, `block ${block} ${key}`).toBe(storedValueAt(key, replica.appliedLsn));
       }
     }
