@@ -16,7 +16,7 @@ describe('Scenario defaults: minimum read point reports', () => {
   });
 
   it('is documented as the value the code uses: the machine input, the scenario spec and the semantics page', () => {
-    const machine = readFileSync('models/instance.machine.ts', 'utf8');
+    const machine = readFileSync('models/instance-options.ts', 'utf8');
     expect(machine).toMatch(new RegExp(`mrplReportMs \\?\\? ${storage.mrplReportMs}\\b`));
     expect(machine).toMatch(new RegExp(`minimum read point; 0 = never\\. @defaultValue ${storage.mrplReportMs} \\*/\\s+mrplReportMs\\?: number;`));
     const spec = readFileSync('src/cluster/scenario.ts', 'utf8');

@@ -14,7 +14,7 @@ import { propertyRuns, propertySeed } from './helpers.js';
 
 const NUM_RUNS = propertyRuns({ quick: 40, deep: 200 });
 /** Shrinking re-runs whole simulations; past this, report the smallest counterexample so far. */
-const TIME_LIMIT_MS = NUM_RUNS * 1_000;
+const TIME_LIMIT_MS = NUM_RUNS * 4_000;
 
 describe('Failover: random instance, control-plane and storage faults within the AZ+1 budget', () => {
   it(

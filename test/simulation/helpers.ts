@@ -20,19 +20,28 @@ export function scenario(name: string, patch: ScenarioPatch = {}): Scenario {
   return withOverrides(base, patch);
 }
 
+/** How far `npm test` runs each scenario under both interpreters; `npm run test:deep` runs them whole. */
+export const QUICK_UNTIL_MS = 6_000;
+
 /** Which interpreter runs the machines: xstate actors (live) or `transition()` on frozen snapshots. */
 export type Interpreter = 'live' | 'stepped-frozen';
 
 /**
- * Runs a scenario to its end without keeping trace events (the hash is still computed). The
+ * Runs a scenario to its end, or to `untilMs` of virtual time, without keeping trace events (the
+ * hash is still computed). The
  * stepped interpreter deep-freezes every snapshot and event, so a transition that writes into
  * what it was given fails the run (ARCHITECTURE §3; STYLE rule 8).
  */
-export function runScenario(input: Scenario, seed: number, interpreter: Interpreter = 'live'): { sim: Simulation; report: SimulationReport } {
+export function runScenario(
+  input: Scenario,
+  seed: number,
+  interpreter: Interpreter = 'live',
+  untilMs: number = input.durationMs,
+): { sim: Simulation; report: SimulationReport } {
   const host =
     interpreter === 'live' ? undefined : (kernel: Kernel, hooks: HostHooks) => new SteppedHost({ clock: kernel.clock, network: kernel.network, trace: kernel.trace, freeze: true, ...hooks });
   const sim = new Simulation({ seed, scenario: input, trace: { keepEvents: false }, ...(host === undefined ? {} : { host }) });
-  sim.run();
+  sim.runFor(Math.min(untilMs, input.durationMs));
   return { sim, report: sim.report() };
 }
 
