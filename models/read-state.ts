@@ -30,6 +30,7 @@ import type { PageLayout } from '../src/protocol/pages.js';
 import { blockOfKey, pgOfBlock } from '../src/protocol/pages.js';
 import type { DurabilityTracker } from '../src/protocol/watermarks.js';
 import type { TxnRequestMessage, WireMessage } from './messages.js';
+import { overlay } from './overlay.js';
 
 /** A read in flight. */
 export interface InflightRead {
@@ -104,8 +105,7 @@ export function withReads(state: ReadState, patch: Partial<ReadState>): ReadStat
     issued: state.issued,
     hedged: state.hedged,
   };
-  for (const key in patch) (next as Record<string, unknown>)[key] = patch[key as keyof ReadState];
-  return next;
+  return overlay(next, patch);
 }
 
 /** A fresh cache. */

@@ -26,6 +26,7 @@ import type { Lsn, VolumeEpoch } from '../src/protocol/ids.js';
 import type { RedoPayload, RedoRecord } from './messages.js';
 import type { ReadState } from './read-state.js';
 import { createReadState, isCached } from './read-state.js';
+import { overlay } from './overlay.js';
 
 /** A put applied while its block's page read was in flight. */
 export interface BufferedPut {
@@ -104,8 +105,7 @@ export function withReplica(state: ReplicaState, patch: Partial<ReplicaState>): 
     discarded: state.discarded,
     replayed: state.replayed,
   };
-  for (const key in patch) (next as Record<string, unknown>)[key] = patch[key as keyof ReplicaState];
-  return next;
+  return overlay(next, patch);
 }
 
 /** Options of {@link createReplicaState}. */

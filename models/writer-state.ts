@@ -30,6 +30,7 @@ import type { MembershipState } from './membership-state.js';
 import { createMembershipState } from './membership-state.js';
 import type { CacheEviction, ReadState } from './read-state.js';
 import { cacheBlock, createReadState } from './read-state.js';
+import { overlay } from './overlay.js';
 
 /** One PG's boxcar: records waiting for the link, and the link's state (PROTOCOL §2.5, §5 V8). */
 export interface Boxcar {
@@ -113,8 +114,7 @@ export function withWriter(state: WriterState, patch: Partial<WriterState>): Wri
     membership: state.membership,
     reads: state.reads,
   };
-  for (const key in patch) (next as Record<string, unknown>)[key] = patch[key as keyof WriterState];
-  return next;
+  return overlay(next, patch);
 }
 
 /** A boxcar, as one literal (see {@link withWriter}). */
