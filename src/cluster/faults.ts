@@ -5,14 +5,16 @@
  * the actor that fails; the failure domains pass them down to their members (see
  * `models/failure-domain.ts`). Network faults (partitions) are applied to the kernel network: a
  * side may name AZs and regions, which stand for every endpoint placed there when the partition
- * applies; an AZ named in a partition also records the `partitioned` state. Every fault is written
- * to the trace before it takes effect.
+ * applies, and an endpoint that joins while the partition holds (a replacement segment placed in a
+ * partitioned AZ) is added to the side its AZ or region is on; an AZ named in a partition also
+ * records the `partitioned` state. Every fault is written to the trace before it takes effect.
  */
 import type { EventObject } from 'xstate';
 import type { Kernel } from '../kernel/kernel.js';
 import type { FaultSpec, ResolvedTopology } from './scenario.js';
 import { azActorId, regionActorId } from './assemble.js';
 import type { ActorHost } from './host.js';
+import type { LinkRuleId } from '../kernel/network.js';
 
 /** A fault as it was applied: when, what, and to whom. */
 export interface AppliedFault {
@@ -29,10 +31,32 @@ export function scheduleFaults(
   faults: readonly FaultSpec[],
   log: AppliedFault[] = [],
 ): AppliedFault[] {
+  const partitions: ActivePartition[] = [];
+  // A partition names places, not a list frozen when it applied: an endpoint that attaches while it
+  // holds is placed on its side by cutting again with the sides expanded anew.
+  kernel.network.onAttach(() => {
+    for (const active of partitions) {
+      kernel.network.heal(active.rule);
+      active.rule = cut(kernel, host, topology, active.fault);
+    }
+  });
   for (const fault of faults) {
-    kernel.clock.scheduleAt(fault.atMs, () => log.push(applyFault(kernel, host, topology, fault)));
+    kernel.clock.scheduleAt(fault.atMs, () => log.push(applyFault(kernel, host, topology, fault, partitions)));
   }
   return log;
+}
+
+type PartitionFault = Extract<FaultSpec, { kind: 'partition' }>;
+
+/** A partition in force and the network rule that applies it now. */
+interface ActivePartition {
+  fault: PartitionFault;
+  rule: LinkRuleId;
+}
+
+function cut(kernel: Kernel, host: ActorHost, topology: ResolvedTopology, fault: PartitionFault): LinkRuleId {
+  const { sideA, sideB } = partitionSides(kernel, host, topology, fault);
+  return kernel.network.partition(sideA, sideB, { oneWay: fault.oneWay ?? false });
 }
 
 /** The actor a fault is delivered to, and the event; undefined for network faults. */
@@ -101,10 +125,10 @@ export function partitionSides(
   kernel: Kernel,
   host: ActorHost,
   topology: ResolvedTopology,
-  fault: Extract<FaultSpec, { kind: 'partition' }>,
+  fault: PartitionFault,
 ): { sideA: string[]; sideB: string[] | undefined } {
   // Every endpoint attached now: the hosted actors (replacement segments included) and the clients.
-  const endpoints = [...host.ids(), ...topology.clients.map((client) => client.id)].filter((id) => kernel.network.has(id));
+  const endpoints = kernel.network.endpointIds();
   const a = sideMembers(kernel, endpoints, topology, fault.sideA);
   const b = fault.sideB === undefined ? undefined : sideMembers(kernel, endpoints, topology, fault.sideB);
   const keep = (own: Map<string, number>, other: Map<string, number> | undefined): string[] =>
@@ -112,7 +136,7 @@ export function partitionSides(
   return { sideA: keep(a, b), sideB: b === undefined ? undefined : keep(b, a) };
 }
 
-function applyFault(kernel: Kernel, host: ActorHost, topology: ResolvedTopology, fault: FaultSpec): AppliedFault {
+function applyFault(kernel: Kernel, host: ActorHost, topology: ResolvedTopology, fault: FaultSpec, partitions: ActivePartition[]): AppliedFault {
   const atMs = kernel.clock.now();
   const power = powerFault(fault);
   if (power !== undefined) {
@@ -123,8 +147,7 @@ function applyFault(kernel: Kernel, host: ActorHost, topology: ResolvedTopology,
   if (fault.kind === 'partition') {
     const target = fault.sideA.join(',');
     kernel.trace.record({ kind: 'fault', atMs, fault: 'partition', target, detail: fault });
-    const { sideA, sideB } = partitionSides(kernel, host, topology, fault);
-    kernel.network.partition(sideA, sideB, { oneWay: fault.oneWay ?? false });
+    partitions.push({ fault, rule: cut(kernel, host, topology, fault) });
     for (const az of [...fault.sideA, ...(fault.sideB ?? [])]) {
       if (topology.allAzs.includes(az)) host.inject(azActorId(az), { type: 'partition' });
     }
@@ -132,6 +155,7 @@ function applyFault(kernel: Kernel, host: ActorHost, topology: ResolvedTopology,
   }
   kernel.trace.record({ kind: 'fault', atMs, fault: 'heal', target: '*' });
   kernel.network.healAll();
+  partitions.length = 0;
   for (const az of topology.allAzs) host.inject(azActorId(az), { type: 'heal' });
   return { atMs, fault: 'heal', target: '*' };
 }

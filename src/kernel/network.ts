@@ -117,6 +117,7 @@ export class Network {
   private readonly endpoints: Record<string, Endpoint> = {};
   private readonly lastDeliveryAtMs: Record<string, number> = {};
   private rules: LinkRule[] = [];
+  private readonly attachListeners: ((id: string) => void)[] = [];
   private nextEnvelopeId = 0;
   private nextRuleId = 0;
   private readonly latency: LatencyOptions;
@@ -149,11 +150,26 @@ export class Network {
   attach(id: string, locality: Locality, deliver: DeliverFn): void {
     if (this.endpoints[id] !== undefined) throw new Error(`network: endpoint ${id} is already attached`);
     this.endpoints[id] = { locality, deliver, down: false };
+    for (const listener of this.attachListeners) listener(id);
+  }
+
+  /**
+   * Calls `listener` after every later {@link attach}: rules written as id lists (a partition of
+   * an AZ, expanded to the endpoints placed there) must learn of an endpoint that joins while they
+   * hold, such as a replacement segment.
+   */
+  onAttach(listener: (id: string) => void): void {
+    this.attachListeners.push(listener);
   }
 
   /** Whether `id` is attached. */
   has(id: string): boolean {
     return this.endpoints[id] !== undefined;
+  }
+
+  /** Every attached endpoint, in attach order. */
+  endpointIds(): string[] {
+    return Object.keys(this.endpoints);
   }
 
   /** Locality of an attached endpoint. */

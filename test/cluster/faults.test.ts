@@ -80,3 +80,28 @@ describe('Faults: a region partition cuts links', () => {
     expect(() => build('us-west-2a')).toThrow(/no actor is placed in "us-west-2a"/);
   });
 });
+
+describe('Faults: a partition covers endpoints that join while it holds', () => {
+  /** Attaches a probe endpoint in `azId` and sends it one message from `from`; returns what arrived. */
+  function probe(sim: Simulation, id: string, azId: string, from: string): unknown[] {
+    const received: unknown[] = [];
+    sim.kernel.network.attach(id, { regionId: sim.topology.regionId, azId }, (envelope) => received.push(envelope.message));
+    sim.kernel.network.send(from, id, { type: 'probe' });
+    sim.runFor(200);
+    return received;
+  }
+
+  it('cuts a newcomer in a partitioned AZ off from the other side, and only while the partition holds', () => {
+    const partition: FaultSpec = { atMs: 100, kind: 'partition', sideA: ['us-east-1a'], sideB: ['us-east-1b'] };
+    const sim = new Simulation({ seed: 3, scenario: small([partition, { atMs: 1_000, kind: 'heal' }], 2_000) });
+    sim.runFor(200);
+    // A replacement segment placed in us-east-1a after the cut is on side A: us-east-1b cannot reach it.
+    expect(probe(sim, 'probe:a', 'us-east-1a', 'az:us-east-1b')).toEqual([]);
+    // The same AZ still talks to itself, and the AZ named on neither side is untouched.
+    expect(probe(sim, 'probe:a2', 'us-east-1a', 'az:us-east-1a')).toHaveLength(1);
+    expect(probe(sim, 'probe:c', 'us-east-1c', 'az:us-east-1b')).toHaveLength(1);
+    sim.runFor(1_000);
+    // After the heal a newcomer in us-east-1a is reachable again.
+    expect(probe(sim, 'probe:a3', 'us-east-1a', 'az:us-east-1b')).toHaveLength(1);
+  });
+});
