@@ -8,7 +8,6 @@
  * if it met the write quorum of any configuration in force since the run began (an OR of them),
  * while recovery's reads use the configuration in force now (PROTOCOL §2.11).
  */
-import type { Observable } from 'rxjs';
 import { createCacheWal, createDirtyPageWitness } from '../check/cache-wal.js';
 import { createGcSafetyJudge } from '../check/gc-safety.js';
 import { createInvariantChecker } from '../check/invariants.js';
@@ -36,8 +35,8 @@ const READ_VIEW_KINDS: ReadonlySet<Observation['kind']> = new Set(['watermarks',
 
 /** Options of {@link JudgePanel}. */
 export interface JudgePanelOptions {
-  /** The world's events; see `src/cluster/host.ts`. */
-  events$: Observable<WorldEvent>;
+  /** Subscribes a handler to the world's events (`World.listen`; see `src/cluster/host.ts`). */
+  listen: (handler: (event: WorldEvent) => void) => unknown;
   /** The run the judges read back from (segments, members, acknowledged commits). */
   source: ReportSource;
 }
@@ -80,7 +79,7 @@ export class JudgePanel {
       (pg) => (source.membersByPg[pg] ?? []).flatMap((id) => source.segment(id).store.truncations),
     );
     this.reads = new ReadJudge((pg, blockId, readPoint) => this.archive.page(pg, blockId, readPoint));
-    options.events$.subscribe((event) => {
+    options.listen((event) => {
       if (event.source === 'observe') this.observe(event.atMs, event.actorId, event.observation);
     });
   }

@@ -3,7 +3,6 @@
  * writer acknowledged and what each transaction wrote, page-read latencies and hedges, write
  * stalls, failovers and replica lag. The report and the read-backs read these figures.
  */
-import type { Observable } from 'rxjs';
 import type { WorldEvent } from '../cluster/host.js';
 import type { HistoryEntry } from '../cluster/history.js';
 import type { VirtualClock } from '../kernel/clock.js';
@@ -25,8 +24,8 @@ export interface FailoverTimes {
 
 /** Options of {@link Metrics}. */
 export interface MetricsOptions {
-  /** The world's events; see `src/cluster/host.ts`. */
-  events$: Observable<WorldEvent>;
+  /** Subscribes a handler to the world's events (`World.listen`; see `src/cluster/host.ts`). */
+  listen: (handler: (event: WorldEvent) => void) => unknown;
   clock: VirtualClock;
   /** When the workload stops issuing (ms): a VDL gap after it is not a stall. */
   workloadStopMs: number;
@@ -53,7 +52,7 @@ export class Metrics {
   private readonly lag = new ReplicaLag();
 
   constructor(private readonly options: MetricsOptions) {
-    options.events$.subscribe((event) => {
+    options.listen((event) => {
       if (event.source === 'observe') this.onObservation(event.atMs, event.observation);
       else if (event.source === 'history') this.onHistoryEntry(event.entry);
       else if (event.publication.stream === 'vdl') this.onVdlAdvance(event.atMs);

@@ -135,12 +135,12 @@ export class Simulation implements ReportSource {
     this.inspection = world.inspection;
     this.streams = streamsOf(world.events$);
     this.metrics = new Metrics({
-      events$: world.events$,
+      listen: (handler) => world.listen(handler),
       clock: world.kernel.clock,
       workloadStopMs: options.scenario.workload.stopMs,
       endpoint: () => world.endpoint,
     });
-    this.judges = new JudgePanel({ events$: world.events$, source: this });
+    this.judges = new JudgePanel({ listen: (handler) => world.listen(handler), source: this });
     world.start();
     this.judges.scheduleReadableChecks(options.readableCheckEveryMs ?? 500);
     world.scheduleFaults();

@@ -10,9 +10,14 @@
  * Subscribers run in subscription order, so the world subscribes first, then the metrics and the
  * judges, then the redo shipping: the order of clock work per event stays what it was, which
  * keeps every seed's traceHash (docs/determinism.md).
+ *
+ * The metrics and the judges subscribe through {@link World.listen}: rxjs would report a throw
+ * from a subscriber later, on a real timer (its `reportUnhandledError`), after the run; `listen`
+ * rethrows it from the emitting action instead, so it fails the actor's step and the run, with
+ * the seed, as any other actor error does.
  */
 import { Subject } from 'rxjs';
-import type { Observable } from 'rxjs';
+import type { Observable, Subscription } from 'rxjs';
 import type { InspectionEvent, Observer } from 'xstate';
 import type { WriterContext } from '../../models/instance.machine.js';
 import { clusterSpecs, quorumConfigOf, replacementSegmentSpec, segmentKinds } from '../cluster/assemble.js';
@@ -86,6 +91,8 @@ export class World {
   /** The cluster endpoint: the instance clients send transactions to (switched by the control plane). */
   endpoint: string;
   private readonly events = new Subject<WorldEvent>();
+  /** What a {@link listen} handler threw during the current emission, to rethrow from it. */
+  private failure: { error: unknown } | undefined;
   private clientList: DatabaseClient[] = [];
   private workloadOrUndefined: Workload | undefined;
   /** Reader-endpoint connections made so far: the round robin's position. */
@@ -104,13 +111,27 @@ export class World {
       this.quorums[Number(key)] = { read: config.read, write: config.write };
     }
     this.events$ = this.events.asObservable();
-    this.events.subscribe((event) => this.onEvent(event));
+    this.listen((event) => this.onEvent(event));
     const { clock, network, trace } = this.kernel;
-    const hooks: HostHooks = { emit: (actorId, emission) => this.events.next(worldEventOf(clock.now(), actorId, emission)) };
+    const hooks: HostHooks = { emit: (actorId, emission) => this.next(worldEventOf(clock.now(), actorId, emission)) };
     this.inspection = options.recordInspection === undefined ? undefined : createInspectionRecorder({ ...options.recordInspection, clock });
     const inspect = combineInspect(options.inspect, this.inspection?.inspect);
     this.host = options.host?.(this.kernel, hooks) ?? new LiveHost({ clock, network, trace, inspect, ...hooks });
-    this.history = new HistoryRecorder(trace, (entry) => this.events.next({ source: 'history', atMs: clock.now(), entry }));
+    this.history = new HistoryRecorder(trace, (entry) => this.next({ source: 'history', atMs: clock.now(), entry }));
+  }
+
+  /**
+   * Subscribes `handler` to every event, after the subscribers before it; a throw from it is
+   * rethrown to whoever emitted the event (see the file header), not lost to a real timer.
+   */
+  listen(handler: (event: WorldEvent) => void): Subscription {
+    return this.events.subscribe((event) => {
+      try {
+        handler(event);
+      } catch (error) {
+        this.failure ??= { error };
+      }
+    });
   }
 
   /** The database clients, one per workload client (created by {@link start}). */
@@ -126,7 +147,7 @@ export class World {
 
   /**
    * Spawns every actor, ships the writer's redo to the replicas, and starts the clients' workload.
-   * Whoever judges the world subscribes to {@link events$} before: the actors observe from their
+   * Whoever judges the world subscribes ({@link listen}) before: the actors observe from their
    * first transition on.
    */
   start(): void {
@@ -158,6 +179,14 @@ export class World {
     const readers = this.readers();
     if (readers.length === 0) return this.endpoint;
     return readers[this.readerConnections++ % readers.length] as string;
+  }
+
+  private next(event: WorldEvent): void {
+    this.events.next(event);
+    const failure = this.failure;
+    if (failure === undefined) return;
+    this.failure = undefined;
+    throw failure.error;
   }
 
   private onEvent(event: WorldEvent): void {

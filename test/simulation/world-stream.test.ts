@@ -8,7 +8,9 @@ import { describe, expect, it } from 'vitest';
 import type { WorldEvent } from '../../src/cluster/host.js';
 import { worldEventOf } from '../../src/cluster/host.js';
 import { SteppedHost } from '../../src/explore/stepped-host.js';
+import { ActorFailedError } from '../../src/kernel/actor-failed-error.js';
 import { Simulation } from '../../src/simulation/simulation.js';
+import { World } from '../../src/simulation/world.js';
 import { scenario } from './helpers.js';
 
 const WRITER = 'inst:us-east-1:writer';
@@ -96,6 +98,30 @@ describe('World stream: writer crash, failover to a replica', () => {
           : `${event.atMs} ${event.actorId} publish ${event.publication.stream}`;
     expect(stepped.events.map(key)).toEqual(events.map(key));
     expect(stepped.sim.report().traceHash).toBe(report.traceHash);
+  });
+});
+
+describe('World stream: a consumer that throws', () => {
+  const small = scenario('steady-state', { topology: { pgCount: 1 }, workload: { commitsPerS: 100 }, durationMs: 500 });
+
+  it.each(['live', 'stepped'] as const)('fails the run from the emitting actor (%s), not later on a real timer', (interpreter) => {
+    const world = new World({
+      seed: 1,
+      scenario: small,
+      ...(interpreter === 'stepped' ? { host: (kernel, hooks) => new SteppedHost({ clock: kernel.clock, network: kernel.network, ...hooks }) } : {}),
+    });
+    const seen: string[] = [];
+    world.listen((event) => {
+      if (event.source !== 'observe' || event.observation.kind !== 'commitAck') return;
+      seen.push(event.actorId);
+      throw new Error('a judge broke');
+    });
+    world.start();
+    const run = (): void => void world.kernel.clock.runFor(500);
+    // Live xstate turns the throw into the writer's error (ActorFailedError, on the clock); the
+    // stepped host performs effects outside the transition, so the error itself ends the step.
+    expect(run).toThrow(interpreter === 'live' ? ActorFailedError : /a judge broke/);
+    expect(seen).toEqual([WRITER]);
   });
 });
 
