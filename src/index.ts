@@ -59,7 +59,7 @@ export type { Kernel, KernelOptions } from './kernel/kernel.js';
 // --- Cluster: interpreters, assembly, clients -------------------------------------------------
 export { LiveHost, ActorFailedError } from './cluster/live-host.js';
 export type { LiveHostOptions } from './cluster/live-host.js';
-export type { ActorHost, ActorSpec } from './cluster/host.js';
+export type { ActorHost, ActorSpec, Emission, EmitFn, Publication, WorldEvent } from './cluster/host.js';
 export { resolveTopology } from './cluster/topology.js';
 export { clusterSpecs, quorumConfigOf } from './cluster/assemble.js';
 export { DatabaseClient } from './cluster/client.js';

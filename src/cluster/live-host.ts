@@ -17,27 +17,23 @@ import type { TimerId, VirtualClock } from '../kernel/clock.js';
 import type { Network } from '../kernel/network.js';
 import type { Trace } from '../kernel/trace.js';
 import { stateText } from '../kernel/trace.js';
-import type { ActorHost, ActorSpec } from './host.js';
+import type { ActorHost, ActorSpec, EmitFn } from './host.js';
 import { ActorFailedError } from '../kernel/actor-failed-error.js';
 
 export { ActorFailedError } from '../kernel/actor-failed-error.js';
 
 export type { ActorSpec } from './host.js';
 
-/** Receives what machines report with the named `observe` action. */
-export type ObserveFn = (actorId: string, observation: unknown) => void;
-/** Receives what machines publish with the named `publish` action (rxjs streams live here). */
-export type PublishFn = (actorId: string, stream: string, item: unknown) => void;
-
 /** Options of {@link LiveHost}. */
 export interface LiveHostOptions {
   clock: VirtualClock;
   network: Network;
   trace?: Trace;
-  /** Where `observe` effects go (the invariant checkers). */
-  observe?: ObserveFn;
-  /** Where `publish` effects go. Called synchronously: subscribers must not call into actors. */
-  publish?: PublishFn;
+  /**
+   * Where `observe` and `publish` effects go, in the order actions run (the simulation's world
+   * stream). Called synchronously: subscribers must not call into actors.
+   */
+  emit?: EmitFn;
   /** The standard xstate inspect hook, handed to every actor (Stately's inspector works). */
   inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void);
 }
@@ -147,9 +143,9 @@ export class LiveHost implements ActorHost {
             this.get(params.to).actor.send(params.event);
           });
         },
-        observe: ({ self }: { self: { id: string } }, params: unknown) => this.options.observe?.(self.id, params),
+        observe: ({ self }: { self: { id: string } }, params: unknown) => this.options.emit?.(self.id, { kind: 'observe', observation: params }),
         publish: ({ self }: { self: { id: string } }, params: { stream: string; item: unknown }) =>
-          this.options.publish?.(self.id, params.stream, params.item),
+          this.options.emit?.(self.id, { kind: 'publish', stream: params.stream, item: params.item }),
       },
     });
     this.provided.set(machine, provided);

@@ -8,12 +8,13 @@
  * the step is over (a zero-delay action on the virtual scheduler): one shipment per replica carries
  * every MTR and the latest VDL of the step.
  */
-import { Observable, merge } from 'rxjs';
+import { Observable } from 'rxjs';
 import type { OperatorFunction, SchedulerLike, Subscription } from 'rxjs';
 import type { RedoPublication, VdlPublication } from '../../models/writer-state.js';
 import type { RedoRecord } from '../../models/messages.js';
 import type { Lsn } from '../protocol/ids.js';
 import type { Network } from '../kernel/network.js';
+import type { WorldEvent } from './host.js';
 
 /**
  * Collects values and emits them as one array `delayMs` after the first of a batch arrived, on
@@ -50,9 +51,27 @@ export function boxcar<T>(delayMs: number, scheduler: SchedulerLike): OperatorFu
 /** A publication from one instance on the redo or VDL stream. */
 export type WriterPublication = { from: string } & ({ stream: 'redo'; item: RedoPublication } | { stream: 'vdl'; item: VdlPublication });
 
+/** The redo and VDL publications of a world's events, in order; everything else is skipped. */
+export function writerPublications(): OperatorFunction<WorldEvent, WriterPublication> {
+  return (events$) =>
+    new Observable<WriterPublication>((subscriber) =>
+      events$.subscribe({
+        next: (event) => {
+          if (event.source !== 'publish') return;
+          const { publication } = event;
+          if (publication.stream === 'redo') subscriber.next({ from: event.actorId, stream: 'redo', item: publication.item });
+          else if (publication.stream === 'vdl') subscriber.next({ from: event.actorId, stream: 'vdl', item: publication.item });
+        },
+        error: (error: unknown) => subscriber.error(error),
+        complete: () => subscriber.complete(),
+      }),
+    );
+}
+
 /** Options of {@link shipRedoToReplicas}. */
 export interface RedoShippingOptions {
-  publications$: Observable<WriterPublication>;
+  /** The world's events (see `host.ts`): the writers' `redo` and `vdl` publications are shipped. */
+  events$: Observable<WorldEvent>;
   network: Network;
   scheduler: SchedulerLike;
   /** The replicas to ship to (read at each shipment). */
@@ -64,8 +83,8 @@ export interface RedoShippingOptions {
  * per step, records in LSN order, the step's latest VDL.
  */
 export function shipRedoToReplicas(options: RedoShippingOptions): Subscription {
-  return merge(options.publications$)
-    .pipe(boxcar(0, options.scheduler))
+  return options.events$
+    .pipe(writerPublications(), boxcar(0, options.scheduler))
     .subscribe((batch) => {
       const bySource = new Map<string, { volumeEpoch: number; records: RedoRecord[]; vdl: Lsn }>();
       for (const publication of batch) {

@@ -31,10 +31,11 @@ export interface SteppedHostOptions {
   clock: VirtualClock;
   network: Network;
   trace?: Trace;
-  /** Where `observe` effects go. */
-  observe?: (actorId: string, observation: unknown) => void;
-  /** Where `publish` effects go. */
-  publish?: (actorId: string, stream: string, item: unknown) => void;
+  /**
+   * Where `observe` and `publish` effects go, in the order they were performed: the same hook as
+   * the live host's `emit` (`src/cluster/host.ts`, `EmitFn`).
+   */
+  emit?: (actorId: string, emission: Extract<Effect, { kind: 'observe' | 'publish' }>) => void;
   /**
    * Deep-freeze every snapshot's context and every delivered event (immer's `freeze(x, true)`),
    * so a transition that writes into what it was given throws at the write. The explorer keeps old
@@ -149,10 +150,8 @@ export class SteppedHost {
           trace?.record({ kind: 'signal', atMs: clock.now(), from: id, to, type: event.type });
           this.deliver(to, event);
         });
-      } else if (effect.kind === 'observe') {
-        this.options.observe?.(id, effect.observation);
-      } else if (effect.kind === 'publish') {
-        this.options.publish?.(id, effect.stream, effect.item);
+      } else if (effect.kind === 'observe' || effect.kind === 'publish') {
+        this.options.emit?.(id, effect);
       } else if (effect.kind === 'schedule') {
         if (stepped.timers[effect.timerId] !== undefined) {
           throw new Error(`${id}: timer ${effect.timerId} scheduled while pending; cancel it first`);

@@ -1,0 +1,179 @@
+/**
+ * Every judge of a run, fed from the world stream: invariants S1–S5 and S7, recovery, replica
+ * visibility, S11 and S13 with their witnesses, membership, S10 and S16 page reads, S14 garbage
+ * collection, and acknowledged commits read back from the reachable segments while faults are on.
+ * Each judge keeps its own bookkeeping and never reads a machine's memory (PROTOCOL §4).
+ *
+ * Quorum predicates follow membership changes (`membershipInstalled`): a record counts as durable
+ * if it met the write quorum of any configuration in force since the run began (an OR of them),
+ * while recovery's reads use the configuration in force now (PROTOCOL §2.11).
+ */
+import { createCacheWal, createDirtyPageWitness } from '../check/cache-wal.js';
+import { createGcSafetyJudge } from '../check/gc-safety.js';
+import { createInvariantChecker } from '../check/invariants.js';
+import type { InvariantChecker } from '../check/invariants.js';
+import { createMembershipChecker } from '../check/membership.js';
+import type { PropertyChecker, PropertyResult } from '../check/property.js';
+import { createRecoveryChecker } from '../check/recovery-invariants.js';
+import type { RecoveryChecker } from '../check/recovery-invariants.js';
+import { createReplicaVisibility } from '../check/replica-invariants.js';
+import { createReplicaStorageReadWitness, createSnapshotConsistency } from '../check/replica-snapshot.js';
+import type { WorldEvent } from '../cluster/host.js';
+import type { Observation } from '../protocol/observations.js';
+import { or } from '../protocol/quorum.js';
+import type { QuorumPredicate } from '../protocol/quorum.js';
+import { readBack } from './read-back.js';
+import { ReadJudge } from './read-judge.js';
+import { RecordArchive } from './record-archive.js';
+import type { ReportSource } from './source.js';
+
+/** The name of the read-back-during-faults judge. */
+export const READABLE_UNDER_FAULTS = 'acknowledged commits readable from reachable segments';
+
+/** What S11 and S13 (and their witnesses) judge from. */
+const READ_VIEW_KINDS: ReadonlySet<Observation['kind']> = new Set(['watermarks', 'writerOpened', 'cacheEvicted', 'allocated', 'recovered', 'replicaRead']);
+
+/** Options of {@link JudgePanel}. */
+export interface JudgePanelOptions {
+  /** Subscribes a handler to the world's events (`World.listen`; see `src/cluster/host.ts`). */
+  listen: (handler: (event: WorldEvent) => void) => unknown;
+  /** The run the judges read back from (segments, members, acknowledged commits). */
+  source: ReportSource;
+}
+
+/** The judges of one run; see the file header. */
+export class JudgePanel {
+  private readonly source: ReportSource;
+  private readonly writeQuorumByPg: Record<number, QuorumPredicate> = {};
+  private readonly readQuorumByPg: Record<number, QuorumPredicate> = {};
+  private readonly checker: InvariantChecker;
+  private readonly recoveryChecker: RecoveryChecker;
+  private readonly replicaVisibility = createReplicaVisibility();
+  private readonly membership = createMembershipChecker();
+  private readonly archive: RecordArchive;
+  private readonly gcSafety = createGcSafetyJudge();
+  /** S11 on the writer's cache and S13 on replica reads, each with its witness: run in every scenario. */
+  private readonly readViews: readonly PropertyChecker<Observation>[] = [
+    createCacheWal(),
+    createDirtyPageWitness(),
+    createSnapshotConsistency(),
+    createReplicaStorageReadWitness(),
+  ];
+  private readonly reads: ReadJudge;
+  private readableChecks = 0;
+  private readableViolations = 0;
+  private readonly readableFirstViolations: { atMs: number; message: string }[] = [];
+
+  constructor(options: JudgePanelOptions) {
+    const source = options.source;
+    this.source = source;
+    for (const [pg, quorum] of Object.entries(source.quorums)) {
+      this.writeQuorumByPg[Number(pg)] = quorum.write;
+      this.readQuorumByPg[Number(pg)] = quorum.read;
+    }
+    // The judges hold these records and read them at each judgement, so updates reach them.
+    this.checker = createInvariantChecker({ lal: source.scenario.topology.lal, writeQuorumByPg: this.writeQuorumByPg });
+    this.recoveryChecker = createRecoveryChecker({ readQuorumByPg: this.readQuorumByPg, writeQuorumByPg: this.writeQuorumByPg });
+    this.archive = new RecordArchive(
+      (id) => source.segment(id).store,
+      (pg) => (source.membersByPg[pg] ?? []).flatMap((id) => source.segment(id).store.truncations),
+    );
+    this.reads = new ReadJudge((pg, blockId, readPoint) => this.archive.page(pg, blockId, readPoint));
+    options.listen((event) => {
+      if (event.source === 'observe') this.observe(event.atMs, event.actorId, event.observation);
+    });
+  }
+
+  /**
+   * Every judge's result now, in one fixed order: a judge that had nothing to judge says so
+   * (`vacuous: true`) rather than dropping out, so reports of different scenarios list the same
+   * judges. The report sorts them by number.
+   */
+  results(): PropertyResult[] {
+    const readViews = this.readViews.map((judge) => judge.result());
+    return [
+      ...this.checker.results(),
+      ...this.recoveryChecker.results(),
+      this.replicaVisibility.result(),
+      ...readViews,
+      this.membership.result(),
+      ...this.reads.results(),
+      this.gcSafetyResult(),
+      this.readableResult(),
+    ];
+  }
+
+  /**
+   * Schedules the read-backs under faults: just before each fault applies (scheduled earlier, so
+   * it runs first at the same time), because the moment before a repair is the most degraded one,
+   * and every `everyMs` while some segment is down (0: only at fault times).
+   */
+  scheduleReadableChecks(everyMs: number): void {
+    const { scenario, topology, kernel } = this.source;
+    const { clock } = kernel;
+    for (const fault of scenario.faults) clock.scheduleAt(fault.atMs, () => this.checkReadable());
+    if (everyMs <= 0) return;
+    const tick = (): void => {
+      // Only a degraded volume can hide a record from a remaining read quorum.
+      if (topology.segments.some((segment) => kernel.network.isDown(segment.id))) this.checkReadable();
+      if (clock.now() + everyMs <= scenario.durationMs) clock.setTimeout(tick, everyMs);
+    };
+    clock.setTimeout(tick, everyMs);
+  }
+
+  private observe(atMs: number, actorId: string, observation: Observation): void {
+    // Failover timing is measured (`metrics.ts`), not judged.
+    if (observation.kind === 'failover') return;
+    if (observation.kind === 'membershipInstalled') this.onMembership(observation);
+    this.checker.observe(atMs, observation);
+    this.recoveryChecker.observe(atMs, observation);
+    this.replicaVisibility.observe(atMs, observation);
+    this.membership.observe(atMs, observation);
+    if (observation.kind === 'persisted') this.archive.add(observation);
+    this.reads.observe(atMs, observation);
+    this.gcSafety.observe(atMs, observation);
+    // The read-view judges read only these kinds; the rest (mostly `persisted`) skip them.
+    if (READ_VIEW_KINDS.has(observation.kind)) for (const judge of this.readViews) judge.observe(atMs, actorId, observation);
+  }
+
+  private onMembership(observation: Extract<Observation, { kind: 'membershipInstalled' }>): void {
+    const { pg } = observation;
+    const before = this.writeQuorumByPg[pg];
+    this.writeQuorumByPg[pg] = before === undefined ? observation.write : or(before, observation.write);
+    this.readQuorumByPg[pg] = observation.read;
+  }
+
+  /** S14, with every segment's base pages checked against the archive now. */
+  private gcSafetyResult(): PropertyResult {
+    const { source } = this;
+    const segments = Object.values(source.membersByPg).flat().map((id) => ({ id, store: source.segment(id).store }));
+    return this.gcSafety.result(source.kernel.clock.now(), segments, (pg, blockId, readPoint) => this.archive.page(pg, blockId, readPoint));
+  }
+
+  /**
+   * Reads every acknowledged commit back from the segments reachable now; a PG whose reachable
+   * segments still form a read quorum must show all of them (see `read-back.ts`).
+   */
+  private checkReadable(): void {
+    const report = readBack(this.source, 'reachable');
+    this.readableChecks++;
+    for (const lost of report.lost) {
+      this.readableViolations++;
+      if (this.readableFirstViolations.length < 5) {
+        this.readableFirstViolations.push({ atMs: this.source.kernel.clock.now(), message: `txn ${lost.txnId}: ${lost.missing}` });
+      }
+    }
+  }
+
+  /** The readable-under-faults judge as a property result. */
+  private readableResult(): PropertyResult {
+    return {
+      name: READABLE_UNDER_FAULTS,
+      kind: 'always',
+      ok: this.readableViolations === 0,
+      violations: this.readableViolations,
+      firstViolations: this.readableFirstViolations,
+      vacuous: this.readableChecks === 0,
+    };
+  }
+}

@@ -1,0 +1,121 @@
+/**
+ * What a run measures, from the world stream alone (never from the machines' memory): commits the
+ * writer acknowledged and what each transaction wrote, page-read latencies and hedges, write
+ * stalls, failovers and replica lag. The report and the read-backs read these figures.
+ */
+import type { WorldEvent } from '../cluster/host.js';
+import type { HistoryEntry } from '../cluster/history.js';
+import type { VirtualClock } from '../kernel/clock.js';
+import type { Observation } from '../protocol/observations.js';
+import { ReplicaLag } from './replica-lag.js';
+import type { ReplicaLagReport } from './replica-lag.js';
+
+/** A gap between VDL advances this long, while clients are writing, counts as a write stall. */
+export const WRITE_STALL_MS = 100;
+
+/** One failover: when the control plane detected it, and when the new writer was reachable. */
+export interface FailoverTimes {
+  detectedAtMs: number;
+  writerOpenAtMs?: number;
+  writerAvailableAtMs?: number;
+  from: string;
+  to?: string;
+}
+
+/** Options of {@link Metrics}. */
+export interface MetricsOptions {
+  /** Subscribes a handler to the world's events (`World.listen`; see `src/cluster/host.ts`). */
+  listen: (handler: (event: WorldEvent) => void) => unknown;
+  clock: VirtualClock;
+  /** When the workload stops issuing (ms): a VDL gap after it is not a stall. */
+  workloadStopMs: number;
+  /** The cluster endpoint now: only the writer's page reads are timed. */
+  endpoint: () => string;
+}
+
+/** Run figures, kept up to date from the world stream; see the file header. */
+export class Metrics {
+  /** Commits the writer acknowledged: txnId → commit LSN (from its observations). */
+  readonly acknowledged = new Map<number, number>();
+  /**
+   * Periods of at least {@link WRITE_STALL_MS} in which VDL did not advance while the workload was
+   * issuing: writes were stalled (e.g. a PG without a write quorum holds VCL back).
+   */
+  readonly writeStalls: { fromMs: number; toMs: number }[] = [];
+  /** Failovers so far: when the control plane detected each, and when the new writer was reachable. */
+  readonly failovers: FailoverTimes[] = [];
+  private lastVdlAdvanceAtMs = 0;
+  private readonly putsByTxn = new Map<number, { key: string; value: string }[]>();
+  private readonly readIssuedAtMs = new Map<number, number>();
+  private readonly readLatencies: number[] = [];
+  private readsHedged = 0;
+  private readonly lag = new ReplicaLag();
+
+  constructor(private readonly options: MetricsOptions) {
+    options.listen((event) => {
+      if (event.source === 'observe') this.onObservation(event.atMs, event.observation);
+      else if (event.source === 'history') this.onHistoryEntry(event.entry);
+      else if (event.publication.stream === 'vdl') this.onVdlAdvance(event.atMs);
+    });
+  }
+
+  /** Page reads from storage so far: how many, how many hedged, latency (ms, sorted). */
+  pageReads(): { reads: number; hedged: number; latenciesMs: number[] } {
+    return { reads: this.readLatencies.length, hedged: this.readsHedged, latenciesMs: [...this.readLatencies].sort((a, b) => a - b) };
+  }
+
+  /** Replica lag so far: commit acknowledged on the writer → visible on the replica. */
+  replicaLag(): ReplicaLagReport {
+    return this.lag.report();
+  }
+
+  /** Write stalls so far, including one still going on now. */
+  stallsSoFar(): { fromMs: number; toMs: number }[] {
+    const nowMs = this.options.clock.now();
+    const ongoing = Math.min(nowMs, this.options.workloadStopMs) - this.lastVdlAdvanceAtMs >= WRITE_STALL_MS;
+    return ongoing ? [...this.writeStalls, { fromMs: this.lastVdlAdvanceAtMs, toMs: nowMs }] : [...this.writeStalls];
+  }
+
+  /** The puts of every transaction invoked so far, by txnId. */
+  txnPuts(): ReadonlyMap<number, readonly { key: string; value: string }[]> {
+    return this.putsByTxn;
+  }
+
+  private onObservation(atMs: number, observation: Observation): void {
+    if (observation.kind === 'failover') {
+      this.onFailover(atMs, observation);
+      return;
+    }
+    this.lag.observe(atMs, observation);
+    // The writer's page reads only: request ids are per instance, and replicas report no `readDone`.
+    if (observation.kind === 'readIssued' && observation.instance === this.options.endpoint()) this.readIssuedAtMs.set(observation.requestId, atMs);
+    if (observation.kind === 'readDone') {
+      const issued = this.readIssuedAtMs.get(observation.requestId);
+      if (issued !== undefined) this.readLatencies.push(atMs - issued);
+      this.readIssuedAtMs.delete(observation.requestId);
+      if (observation.hedged) this.readsHedged++;
+    }
+    if (observation.kind === 'commitAck') this.acknowledged.set(observation.txnId, observation.commitLsn);
+  }
+
+  private onFailover(atMs: number, observation: Extract<Observation, { kind: 'failover' }>): void {
+    const current = this.failovers[this.failovers.length - 1];
+    if (observation.phase === 'detected') this.failovers.push({ detectedAtMs: atMs, from: observation.writer });
+    else if (observation.phase === 'promoting' && current !== undefined) current.to = observation.candidate;
+    else if (observation.phase === 'writerOpen' && current !== undefined) current.writerOpenAtMs = atMs;
+    else if (observation.phase === 'endpointSwitched' && current !== undefined) current.writerAvailableAtMs = atMs;
+  }
+
+  private onVdlAdvance(nowMs: number): void {
+    if (nowMs - this.lastVdlAdvanceAtMs >= WRITE_STALL_MS && this.lastVdlAdvanceAtMs < this.options.workloadStopMs) {
+      this.writeStalls.push({ fromMs: this.lastVdlAdvanceAtMs, toMs: nowMs });
+    }
+    this.lastVdlAdvanceAtMs = nowMs;
+  }
+
+  private onHistoryEntry(entry: HistoryEntry): void {
+    if (entry.type !== 'invoke') return;
+    const puts = entry.value.flatMap(([f, key, value]) => (f === 'put' ? [{ key, value: value ?? '' }] : []));
+    this.putsByTxn.set(entry.txnId, puts);
+  }
+}
