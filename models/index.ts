@@ -1,8 +1,10 @@
 /**
  * The statecharts of aurora-actors (`aurora-actors/models`): embed them in your own xstate system
  * with your own clock and transport, provide the named effect actions (`send`, `signal`,
- * `observe`, `publish`), or step them with `machine.transition()`.
+ * `observe`, `publish`, and `effects`, which lists several of them for one step), or step them
+ * with `machine.transition()`.
  */
+export type { EffectsParams, ModelEffect } from './effects.js';
 export { segmentMachine, SEGMENT_DISK_TIMER, SEGMENT_GOSSIP_TIMER } from './segment.machine.js';
 export type { SegmentContext, SegmentEvent, SegmentInput } from './segment.machine.js';
 export { writerMachine, linkTimerId, resolveInstanceOptions, WRITER_RETRANSMIT_TIMER } from './instance.machine.js';

@@ -11,6 +11,8 @@
 import { setup } from 'xstate';
 import type { Lsn, VolumeEpoch } from '../src/protocol/ids.js';
 import type { Observation } from '../src/protocol/observations.js';
+import { effectsAction } from './effects.js';
+import type { EffectsParams, ModelEffect } from './effects.js';
 import type { InstanceOptions, WriterInput } from './instance-options.js';
 import { resolveInstanceOptions } from './instance-options.js';
 import type { MetadataStateMessage, OutageSignal, ProcessSignal, SendParams, WireMessage } from './messages.js';
@@ -115,15 +117,17 @@ export const instanceSetup = setup({
     send: (_, _params: SendParams) => {},
     observe: (_, _params: Observation) => {},
     publish: (_, _params: { stream: string; item: unknown }) => {},
+    /** Several of the above as one list, in order (models/effects.ts). */
+    effects: (_, _params: EffectsParams) => {},
   },
 });
 
 /** The `enqueue` helper of the instance's `enqueueActions`. */
 export type Enqueue = Parameters<Parameters<typeof instanceSetup.enqueueActions>[0]>[0]['enqueue'];
 
-/** Enqueues one `send` per message. */
+/** Enqueues one `effects` action sending every message, in order (none for no message). */
 export function sendAll(enqueue: Enqueue, sends: readonly SendParams[]): void {
-  for (const send of sends) enqueue({ type: 'send', params: send });
+  if (sends.length > 0) enqueue(effectsAction(sends.map((send): ModelEffect => ({ kind: 'send', to: send.to, message: send.message }))));
 }
 
 /** A replica's cache: `cacheBlocks` of the volume's blocks, pages read from full segments. */

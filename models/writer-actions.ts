@@ -11,6 +11,8 @@
 import { produce } from 'immer';
 import type { Lsn } from '../src/protocol/ids.js';
 import { setPgWriteQuorum } from '../src/protocol/watermarks.js';
+import { effectsAction } from './effects.js';
+import type { ModelEffect } from './effects.js';
 import type { Enqueue, WriterContext } from './instance-setup.js';
 import { counted, hedgeTimerId, instanceSetup, linkTimerId, MRPL_REPORT_TIMER, RECOVERY_GRACE_TIMER, RECOVERY_RETRY_TIMER, sendAll, WRITER_RETRANSMIT_TIMER } from './instance-setup.js';
 import type { InstalledChange, MembershipState, PgSight } from './membership-state.js';
@@ -26,7 +28,7 @@ import { admitTransaction, createWriterState, reportEvictions, startBlocked, wit
 const identityOf = (context: WriterContext): WriterIdentity => ({ self: context.self, volumeEpoch: context.volumeEpoch });
 
 /**
- * Turns write-path effects into the machine's named actions and timers, and returns the state
+ * Turns write-path effects into one `effects` action and timers, and returns the state
  * after the flushes they submitted. A flush submitted during this step runs at its end, so every
  * record the step queued rides in the batch (SIGMOD'18 §2.2: the send is submitted with the first
  * record and carries what queued until it executes). `effects` is this step's own list.
@@ -35,6 +37,7 @@ function emit(enqueue: Enqueue, context: WriterContext, state: WriterState, effe
   let next = state;
   let batches = 0;
   const who = identityOf(context);
+  const out: ModelEffect[] = [];
   for (let i = 0; i < effects.length; i++) {
     const effect = effects[i] as WriterEffect;
     if (effect.type === 'flushSoon') {
@@ -46,13 +49,15 @@ function emit(enqueue: Enqueue, context: WriterContext, state: WriterState, effe
         enqueue.raise({ type: 'linkFree', pg: effect.pg }, { delay: context.options.linkBusyMsPerBatch, id: linkTimerId(effect.pg) });
       }
     } else if (effect.type === 'send') {
-      enqueue({ type: 'send', params: effect.params });
+      out.push({ kind: 'send', to: effect.params.to, message: effect.params.message });
     } else if (effect.type === 'observe') {
-      enqueue({ type: 'observe', params: effect.params });
+      out.push({ kind: 'observe', observation: effect.params });
     } else {
-      enqueue({ type: 'publish', params: effect.params });
+      out.push({ kind: 'publish', stream: effect.params.stream, item: effect.params.item });
     }
   }
+  // One `effects` action for the whole list (models/effects.ts): a flush alone sends six batches.
+  if (out.length > 0) enqueue(effectsAction(out));
   return { state: next, batches };
 }
 

@@ -17,6 +17,7 @@ import type { TimerId, VirtualClock } from '../kernel/clock.js';
 import type { Network } from '../kernel/network.js';
 import type { Trace } from '../kernel/trace.js';
 import { stateText } from '../kernel/trace.js';
+import type { EffectsParams } from '../../models/effects.js';
 import type { ActorHost, ActorSpec, EmitFn } from './host.js';
 import { ActorFailedError } from '../kernel/actor-failed-error.js';
 
@@ -131,21 +132,34 @@ export class LiveHost implements ActorHost {
     const cached = this.provided.get(machine);
     if (cached !== undefined) return cached;
     const { clock, network, trace } = this.options;
+    const send = ({ self }: { self: { id: string } }, params: { to: string; message: unknown }) => {
+      network.send(self.id, params.to, params.message);
+    };
+    const signal = ({ self }: { self: { id: string } }, params: { to: string; event: EventObject }) => {
+      // Network-free and immediate, but never re-entrant: it runs after this macrostep.
+      clock.scheduleAt(clock.now(), () => {
+        trace?.record({ kind: 'signal', atMs: clock.now(), from: self.id, to: params.to, type: params.event.type });
+        this.get(params.to).actor.send(params.event);
+      });
+    };
+    const observe = ({ self }: { self: { id: string } }, params: unknown) => this.options.emit?.(self.id, { kind: 'observe', observation: params });
+    const publish = ({ self }: { self: { id: string } }, params: { stream: string; item: unknown }) =>
+      this.options.emit?.(self.id, { kind: 'publish', stream: params.stream, item: params.item });
     const provided = machine.provide({
       actions: {
-        send: ({ self }: { self: { id: string } }, params: { to: string; message: unknown }) => {
-          network.send(self.id, params.to, params.message);
+        send,
+        signal,
+        observe,
+        publish,
+        // One transition's effects as one list (models/effects.ts): the same paths, in list order.
+        effects: (args: { self: { id: string } }, params: EffectsParams) => {
+          for (const effect of params.effects) {
+            if (effect.kind === 'send') send(args, effect);
+            else if (effect.kind === 'observe') observe(args, effect.observation);
+            else if (effect.kind === 'publish') publish(args, effect);
+            else signal(args, effect);
+          }
         },
-        signal: ({ self }: { self: { id: string } }, params: { to: string; event: EventObject }) => {
-          // Network-free and immediate, but never re-entrant: it runs after this macrostep.
-          clock.scheduleAt(clock.now(), () => {
-            trace?.record({ kind: 'signal', atMs: clock.now(), from: self.id, to: params.to, type: params.event.type });
-            this.get(params.to).actor.send(params.event);
-          });
-        },
-        observe: ({ self }: { self: { id: string } }, params: unknown) => this.options.emit?.(self.id, { kind: 'observe', observation: params }),
-        publish: ({ self }: { self: { id: string } }, params: { stream: string; item: unknown }) =>
-          this.options.emit?.(self.id, { kind: 'publish', stream: params.stream, item: params.item }),
       },
     });
     this.provided.set(machine, provided);

@@ -7,7 +7,8 @@
  * with a reused scope). The scope's `actionExecutor` collects executable actions instead of running
  * them; we then translate them into {@link Effect}s:
  * - the named `send` action (params `{ to, message }`) becomes a network send; the named `signal`,
- *   `observe` and `publish` actions become the matching effects;
+ *   `observe` and `publish` actions become the matching effects, and the named `effects` action
+ *   (params `{ effects }`, models/effects.ts) becomes its list, in order;
  * - a delayed `raise` becomes a timer with its explicit id; `cancel` cancels one.
  * Live xstate runs custom actions during the macrostep and defers scheduling (raise/cancel) to its
  * end; {@link effectsOf} orders effects the same way, so both interpreters consume clock sequence
@@ -15,6 +16,7 @@
  */
 import { createActor } from 'xstate';
 import type { AnyActorScope, AnyStateMachine, EventObject, InputFrom, SnapshotFrom } from 'xstate';
+import type { EffectsParams } from '../../models/effects.js';
 
 /** What a machine asked the world to do, as data. */
 export type Effect =
@@ -59,6 +61,9 @@ export function effectsOf(actions: readonly ExecutableAction[]): Effect[] {
     } else if (action.type === 'publish') {
       const params = action.params as { stream: string; item: unknown };
       sends.push({ kind: 'publish', stream: params.stream, item: params.item });
+    } else if (action.type === 'effects') {
+      // One transition's effects as one list (models/effects.ts), performed in list order.
+      for (const effect of (action.params as EffectsParams).effects) sends.push(effect);
     } else if (action.type === 'xstate.raise') {
       const params = action.params as { event: EventObject; delay?: number; id?: string };
       if (typeof params.delay !== 'number') continue; // an immediate raise stays inside the step
