@@ -41,7 +41,7 @@ import { DatabaseClient } from '../cluster/client.js';
 import { scheduleFaults } from '../cluster/faults.js';
 import type { AppliedFault } from '../cluster/faults.js';
 import { HistoryRecorder } from '../cluster/history.js';
-import type { HistoryEntry } from '../cluster/history.js';
+import type { HistoryEntry, HistoryRecorderOptions } from '../cluster/history.js';
 import type { ActorHost } from '../cluster/host.js';
 import { LiveHost } from '../cluster/live-host.js';
 import { createInspectionRecorder } from '../cluster/inspection-recorder.js';
@@ -93,6 +93,8 @@ export interface SimulationOptions {
   /** The standard xstate inspect hook, handed to every actor (any `@statelyai/inspect` inspector). */
   inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void);
   trace?: TraceOptions;
+  /** Whether `sim.history.entries` keeps every entry, and where entries stream (`--history`). @defaultValue keeps them */
+  history?: HistoryRecorderOptions;
   /**
    * How often to read acknowledged commits back from the reachable segments while some segment is
    * down (and always just before each fault); 0 checks only at fault times. @defaultValue 500
@@ -224,7 +226,7 @@ export class Simulation implements ReportSource {
     this.host = options.host?.(this.kernel, hooks) ?? new LiveHost({ clock, network, trace, inspect, ...hooks });
     this.host.spawnAll(clusterSpecs(this.kernel, scenario, this.topology));
     shipRedoToReplicas({ publications$: this.publications.asObservable(), network, scheduler: clock.scheduler, replicas: () => this.readers() });
-    this.history = new HistoryRecorder(trace, (entry) => this.onHistoryEntry(entry));
+    this.history = new HistoryRecorder(trace, (entry) => this.onHistoryEntry(entry), options.history);
     this.clients = this.createClients();
     this.workload = new Workload(scenario.workload, this.clients, clock, this.kernel.rng.fork('workload'));
     this.workload.start();
