@@ -172,6 +172,7 @@ export class Simulation implements ReportSource {
   private readonly archive = new RecordArchive(
     (id) => this.segment(id).store,
     (pg) => (this.membersByPg[pg] ?? []).flatMap((id) => this.segment(id).store.truncations),
+    (pg) => (this.membersByPg[pg] ?? []).map((id) => this.segment(id).store.gcPoint),
   );
   private readonly gcSafety = createGcSafetyJudge();
   /** S11 on the writer's cache and S13 on replica reads, each with its witness: run in every scenario. */
