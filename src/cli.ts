@@ -228,6 +228,8 @@ function run(argv: readonly string[], { out, err }: CliIo): number {
       seed,
       scenario,
       trace: { keepEvents: false, sink: trace === undefined ? undefined : (line) => trace.line(line) },
+      // Entries go to the file as they happen; the report needs only the history's counts.
+      history: { keepEntries: false, sink: history === undefined ? undefined : (entry) => history.line(JSON.stringify(entry)) },
     });
     sim.run();
     report = sim.report();
@@ -236,7 +238,6 @@ function run(argv: readonly string[], { out, err }: CliIo): number {
     closeOutputs([trace, history], err);
     throw error;
   }
-  if (history !== undefined) for (const entry of sim.history.entries) history.line(JSON.stringify(entry));
   const replay = `aurora-actors run ${positionals[0]} --seed ${seed}`;
   // The report first: a file that could not be written must not lose it.
   out(values.json === true ? JSON.stringify(report, null, 2) + '\n' : formatRunReport(report, scenario, replay));

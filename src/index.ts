@@ -64,7 +64,7 @@ export { resolveTopology } from './cluster/topology.js';
 export { clusterSpecs, quorumConfigOf } from './cluster/assemble.js';
 export { DatabaseClient } from './cluster/client.js';
 export type { TxnHandle } from './cluster/client.js';
-export type { HistoryEntry } from './cluster/history.js';
+export type { HistoryCounts, HistoryEntry, HistoryRecorderOptions } from './cluster/history.js';
 
 // --- Explore: the stepped interpreter ----------------------------------------------------------
 export { SteppedActor, effectsOf } from './explore/stepped-actor.js';

@@ -26,8 +26,12 @@ import { FIRST_VIOLATIONS_KEPT, createTally } from './property.js';
 /** The property name, as results report it. */
 export const S14_GC_SAFETY = 'S14 GC safety';
 
-/** The page of a block at a read point, from an independent record archive. */
-export type PageOracle = (pg: number, blockId: number, readPoint: number) => Record<string, string>;
+/**
+ * The page of a block at a read point, from an independent record archive; undefined when the
+ * archive no longer holds what that answer needs (it keeps only what reads at or above its
+ * members' GC points read), which a judge reports as a violation rather than guess.
+ */
+export type PageOracle = (pg: number, blockId: number, readPoint: number) => Record<string, string> | undefined;
 
 /** The judge of one run. */
 export interface GcSafetyJudge {
@@ -102,6 +106,10 @@ export function createGcSafetyJudge(): GcSafetyJudge {
           const payload = record.payload as PagePayload | undefined;
           if (payload?.kind !== 'page') continue;
           const expected = oracle(store.pg, record.blockId, store.gcPoint);
+          if (expected === undefined) {
+            baseViolations.push(`${id}'s base page of block ${record.blockId} (GC point ${store.gcPoint}) cannot be replayed: the record archive no longer holds that block below its floor`);
+            continue;
+          }
           const got = materializePage([record]);
           const keys = new Set([...Object.keys(expected), ...Object.keys(got)]);
           for (const key of keys) {

@@ -77,6 +77,7 @@ export class JudgePanel {
     this.archive = new RecordArchive(
       (id) => source.segment(id).store,
       (pg) => (source.membersByPg[pg] ?? []).flatMap((id) => source.segment(id).store.truncations),
+      (pg) => (source.membersByPg[pg] ?? []).map((id) => source.segment(id).store.gcPoint),
     );
     this.reads = new ReadJudge((pg, blockId, readPoint) => this.archive.page(pg, blockId, readPoint));
     options.listen((event) => {

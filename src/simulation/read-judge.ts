@@ -4,7 +4,7 @@
  * the block any segment ever persisted (an oracle replay from `RecordArchive`, independent of the
  * serving segment, of its garbage collection and of the reader), and it must come from a full
  * segment. Because the read point is a VDL, every record at or below it is durable, so the archive
- * holds all of them.
+ * holds all of them (or, below its floor, the newest put of each key: all a page there needs).
  */
 import type { Observation } from '../protocol/observations.js';
 import type { PageOracle } from '../check/gc-safety.js';
@@ -27,6 +27,11 @@ export class ReadJudge {
     }
     this.s10.judged();
     const expected = this.oracle(observation.pg, observation.blockId, observation.readPoint);
+    if (expected === undefined) {
+      // Only a read below a member's GC point, or a truncation below one, lands here.
+      this.s10.violated(atMs, `${observation.segment} served block ${observation.blockId} at read point ${observation.readPoint}, which the record archive cannot replay: it is below the lowest GC point of the PG's members, or a truncation range reaches below that (expected reads and truncations above every GC point)`);
+      return;
+    }
     const got = observation.values;
     const keys = new Set([...Object.keys(expected), ...Object.keys(got)]);
     for (const key of keys) {

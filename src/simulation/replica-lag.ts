@@ -4,6 +4,11 @@
  * LSN. Computed from observations (`commitAck`, `replicaApplied`, `replicaRestarted`), never from
  * the machines' memory. Commits a replica skips by restarting are not counted (they become
  * visible there through storage reads, not through its redo stream).
+ *
+ * Memory: a commit is kept only until every replica heard of has passed it (a replica first heard
+ * of later starts after it), so the pending commits are bounded by the slowest replica's lag, and
+ * by nothing at all without replicas. Lag samples are numbers in packed arrays (8 bytes each):
+ * the quantiles need them all.
  */
 import type { Observation } from '../protocol/observations.js';
 import { quantile } from './quantile.js';
@@ -19,7 +24,7 @@ export interface ReplicaLagReport {
 }
 
 interface Follower {
-  /** Next commit (index into `commits`) this replica has not seen applied. */
+  /** Next commit (a sequence number: `commits[next - dropped]`) this replica has not seen applied. */
   next: number;
   lags: number[];
   restarts: number;
@@ -27,17 +32,26 @@ interface Follower {
 
 /** Accumulates lag samples; see the file header. */
 export class ReplicaLag {
-  private readonly commits: { lsn: number; atMs: number }[] = [];
+  private commits: { lsn: number; atMs: number }[] = [];
+  /** Commits dropped from the front of `commits`: every replica had passed them. */
+  private dropped = 0;
   private readonly followers = new Map<string, Follower>();
+
+  /** Commits held, waiting for some replica to apply them (for memory tests). */
+  pendingCommitCount(): number {
+    return this.commits.length;
+  }
 
   /** Takes one observation at virtual time `atMs`. */
   observe(atMs: number, observation: Observation): void {
     if (observation.kind === 'commitAck') {
       this.commits.push({ lsn: observation.commitLsn, atMs });
+      this.dropPassed();
     } else if (observation.kind === 'replicaApplied') {
       const follower = this.follower(observation.instance);
-      while (follower.next < this.commits.length) {
-        const commit = this.commits[follower.next] as { lsn: number; atMs: number };
+      const end = this.dropped + this.commits.length;
+      while (follower.next < end) {
+        const commit = this.commits[follower.next - this.dropped] as { lsn: number; atMs: number };
         if (commit.lsn > observation.appliedLsn) break;
         follower.lags.push(atMs - commit.atMs);
         follower.next++;
@@ -45,15 +59,25 @@ export class ReplicaLag {
     } else if (observation.kind === 'replicaRestarted') {
       const follower = this.follower(observation.instance);
       follower.restarts++;
-      follower.next = this.commits.length;
+      follower.next = this.dropped + this.commits.length;
     }
+  }
+
+  /** Drops the commits every replica has passed, once they are at least half the array. */
+  private dropPassed(): void {
+    let passed = this.dropped + this.commits.length;
+    for (const follower of this.followers.values()) passed = Math.min(passed, follower.next);
+    const count = passed - this.dropped;
+    if (count < 1024 || count * 2 < this.commits.length) return;
+    this.commits = this.commits.slice(count);
+    this.dropped = passed;
   }
 
   private follower(instance: string): Follower {
     let follower = this.followers.get(instance);
     if (follower === undefined) {
       // A replica first heard of now has seen nothing committed before.
-      follower = { next: this.commits.length, lags: [], restarts: 0 };
+      follower = { next: this.dropped + this.commits.length, lags: [], restarts: 0 };
       this.followers.set(instance, follower);
     }
     return follower;

@@ -26,7 +26,7 @@ import type { QuorumPredicate } from '../protocol/quorum.js';
 import type { ResolvedTopology, Scenario } from '../cluster/scenario.js';
 import type { DatabaseClient } from '../cluster/client.js';
 import type { AppliedFault } from '../cluster/faults.js';
-import type { HistoryEntry, HistoryRecorder } from '../cluster/history.js';
+import type { HistoryEntry, HistoryRecorder, HistoryRecorderOptions } from '../cluster/history.js';
 import type { ActorHost, WorldEvent } from '../cluster/host.js';
 import type { InspectionRecorder, InspectionRecorderOptions } from '../cluster/inspection-recorder.js';
 import type { Workload } from '../cluster/workload.js';
@@ -51,6 +51,8 @@ export interface SimulationOptions {
   /** The standard xstate inspect hook, handed to every actor (any `@statelyai/inspect` inspector). */
   inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void);
   trace?: TraceOptions;
+  /** Whether `sim.history.entries` keeps every entry, and where entries stream (`--history`). @defaultValue keeps them */
+  history?: HistoryRecorderOptions;
   /**
    * How often to read acknowledged commits back from the reachable segments while some segment is
    * down (and always just before each fault); 0 checks only at fault times. @defaultValue 500

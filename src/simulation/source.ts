@@ -5,7 +5,7 @@
 import type { WriterContext } from '../../models/instance.machine.js';
 import type { SegmentContext } from '../../models/segment.machine.js';
 import type { AppliedFault } from '../cluster/faults.js';
-import type { HistoryEntry } from '../cluster/history.js';
+import type { HistoryCounts, HistoryEntry } from '../cluster/history.js';
 import type { ActorHost } from '../cluster/host.js';
 import type { ResolvedTopology, Scenario } from '../cluster/scenario.js';
 import type { Kernel } from '../kernel/kernel.js';
@@ -24,7 +24,12 @@ export interface ReportSource {
   readonly membersByPg: Readonly<Record<number, readonly string[]>>;
   /** Commits the writer acknowledged: txnId → commit LSN. */
   readonly acknowledged: ReadonlyMap<number, number>;
-  readonly history: { readonly entries: readonly HistoryEntry[] };
+  /** The client history: its entries (when kept), counts by type and commit latencies. */
+  readonly history: {
+    readonly entries: readonly HistoryEntry[];
+    readonly counts: Readonly<HistoryCounts>;
+    commitLatenciesMs(fromMs?: number, toMs?: number): number[];
+  };
   readonly workload: { readonly stats: { readonly skipped: number } };
   readonly faultLog: readonly AppliedFault[];
   readonly failovers: readonly { detectedAtMs: number; writerOpenAtMs?: number; writerAvailableAtMs?: number; from: string; to?: string }[];

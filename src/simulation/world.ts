@@ -25,6 +25,7 @@ import { DatabaseClient } from '../cluster/client.js';
 import { scheduleFaults } from '../cluster/faults.js';
 import type { AppliedFault } from '../cluster/faults.js';
 import { HistoryRecorder } from '../cluster/history.js';
+import type { HistoryRecorderOptions } from '../cluster/history.js';
 import { worldEventOf } from '../cluster/host.js';
 import type { ActorHost, EmitFn, WorldEvent } from '../cluster/host.js';
 import { LiveHost } from '../cluster/live-host.js';
@@ -53,6 +54,8 @@ export interface WorldOptions {
   /** The standard xstate inspect hook, handed to every actor. */
   inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void);
   trace?: TraceOptions;
+  /** Whether `history.entries` keeps every entry, and where entries stream (`--history`). @defaultValue keeps them */
+  history?: HistoryRecorderOptions;
   /** Record inspection events as deterministic JSON lines (see `createInspectionRecorder`). */
   recordInspection?: Omit<InspectionRecorderOptions, 'clock'>;
   /** Another interpreter (e.g. the stepped host). @defaultValue the live host */
@@ -117,7 +120,7 @@ export class World {
     this.inspection = options.recordInspection === undefined ? undefined : createInspectionRecorder({ ...options.recordInspection, clock });
     const inspect = combineInspect(options.inspect, this.inspection?.inspect);
     this.host = options.host?.(this.kernel, hooks) ?? new LiveHost({ clock, network, trace, inspect, ...hooks });
-    this.history = new HistoryRecorder(trace, (entry) => this.next({ source: 'history', atMs: clock.now(), entry }));
+    this.history = new HistoryRecorder(trace, (entry) => this.next({ source: 'history', atMs: clock.now(), entry }), options.history);
   }
 
   /**

@@ -49,5 +49,9 @@ describe('S14 GC safety judge', () => {
     const checker = createGcSafetyJudge();
     expect(checker.result(0, [{ id: 's1', store }], () => ({ k: 'b' })).ok).toBe(true);
     expect(checker.result(0, [{ id: 's1', store }], () => ({ k: 'a' })).ok).toBe(false);
+    // An archive that can no longer replay the block (it kept too little) is a violation, not a pass.
+    const unreplayable = checker.result(0, [{ id: 's1', store }], () => undefined);
+    expect(unreplayable).toMatchObject({ ok: false, violations: 1 });
+    expect(unreplayable.firstViolations[0]!.message).toContain('cannot be replayed');
   });
 });
