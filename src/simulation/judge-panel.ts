@@ -109,6 +109,11 @@ export class JudgePanel {
    * it runs first at the same time), because the moment before a repair is the most degraded one,
    * and every `everyMs` while some segment is down (0: only at fault times).
    */
+  /** What the judges hold now, in entries: the record archive and S4's records below VDL not yet passed. */
+  retained(): { archiveRecords: number; pendingRecords: number } {
+    return { archiveRecords: this.archive.retainedRecordCount(), pendingRecords: this.checker.pendingRecordCount() };
+  }
+
   scheduleReadableChecks(everyMs: number): void {
     const { scenario, topology, kernel } = this.source;
     const { clock } = kernel;

@@ -65,6 +65,16 @@ export class Metrics {
   }
 
   /** Replica lag so far: commit acknowledged on the writer → visible on the replica. */
+  /** What the metrics hold now, in entries. */
+  retained(): { acknowledgedCommits: number; txnPuts: number; pageReadLatencies: number; replicaLagPendingCommits: number } {
+    return {
+      acknowledgedCommits: this.acknowledged.size,
+      txnPuts: this.putsByTxn.size,
+      pageReadLatencies: this.readLatencies.length,
+      replicaLagPendingCommits: this.lag.pendingCommitCount(),
+    };
+  }
+
   replicaLag(): ReplicaLagReport {
     return this.lag.report();
   }

@@ -43,6 +43,9 @@ export { READABLE_UNDER_FAULTS } from './judge-panel.js';
 export { WRITE_STALL_MS } from './metrics.js';
 export type { HostHooks } from './world.js';
 
+/** What {@link Simulation.retained} counts, in entries. */
+export type RetainedCounts = ReturnType<JudgePanel['retained']> & ReturnType<Metrics['retained']> & { historyEntries: number; traceEvents: number };
+
 /** Options of {@link Simulation}. */
 export interface SimulationOptions {
   /** The run's seed (an integer), printed first by every run. */
@@ -223,6 +226,14 @@ export class Simulation implements ReportSource {
   /** The report of the run so far (the object `run --json` prints). */
   report(): SimulationReport {
     return buildReport(this, this.judges.results());
+  }
+
+  /**
+   * How many entries the run's judges, metrics and recorders hold now (for memory checks of long
+   * runs: each should level off, not grow with simulated time).
+   */
+  retained(): RetainedCounts {
+    return { ...this.judges.retained(), ...this.metrics.retained(), historyEntries: this.history.entries.length, traceEvents: this.kernel.trace.events.length };
   }
 
   /** Page reads from storage so far: how many, how many hedged, latency (ms, sorted). */

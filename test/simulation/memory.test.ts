@@ -5,18 +5,8 @@
  * under the CLI) must be no larger after three times the simulated time.
  */
 import { describe, expect, it } from 'vitest';
-import type { RecordArchive } from '../../src/simulation/record-archive.js';
-import type { ReplicaLag } from '../../src/simulation/replica-lag.js';
-import type { InvariantChecker } from '../../src/check/invariants.js';
 import { Simulation } from '../../src/simulation/simulation.js';
 import { scenario } from './helpers.js';
-
-/** The recorders a Simulation keeps privately, read here only to count them. */
-interface Recorders {
-  archive: RecordArchive;
-  lag: ReplicaLag;
-  checker: InvariantChecker;
-}
 
 describe('Memory: judges and recorders stay bounded in a long steady-state run', () => {
   it('keeps no more after 24 s than after 8 s, while records keep arriving', () => {
@@ -24,13 +14,10 @@ describe('Memory: judges and recorders stay bounded in a long steady-state run',
     const sim = new Simulation({ seed: 1, scenario: input, trace: { keepEvents: false }, history: { keepEntries: false } });
     let records = 0;
     sim.streams.redo$.subscribe((batch) => (records += batch.length));
-    const recorders = sim as unknown as Recorders;
-    const sizes = () => ({
-      archive: recorders.archive.retainedRecordCount(),
-      lag: recorders.lag.pendingCommitCount(),
-      s4: recorders.checker.pendingRecordCount(),
-      history: sim.history.entries.length,
-    });
+    const sizes = () => {
+      const held = sim.retained();
+      return { archive: held.archiveRecords, lag: held.replicaLagPendingCommits, s4: held.pendingRecords, history: held.historyEntries };
+    };
     sim.runFor(8_000);
     const early = { ...sizes(), records, entries: sim.history.length };
     sim.runFor(16_000);
@@ -59,7 +46,7 @@ describe('Memory: judges and recorders stay bounded in a long steady-state run',
     let records = 0;
     sim.streams.redo$.subscribe((batch) => (records += batch.length));
     sim.run();
-    expect((sim as unknown as Recorders).archive.retainedRecordCount()).toBeLessThan(records / 2);
+    expect(sim.retained().archiveRecords).toBeLessThan(records / 2);
     const report = sim.report();
     for (const name of ['S10 read correctness', 'S14 GC safety']) {
       expect(report.invariants.find((result) => result.name === name)).toMatchObject({ ok: true, vacuous: false });
