@@ -162,7 +162,7 @@ export function runBenchmarks(options: BenchOptions = {}): BenchReport {
   const details: BenchFigure[] = [];
   const add = (figure: BenchFigure): void => {
     details.push(figure);
-    progress(`  measured ${figure.name}`);
+    progress(`  measured ${figure.name}: ${figure.value.toPrecision(4)} ${figure.unit}`);
   };
   const ceiling = rawXstateCeiling(rateMs);
   add({ name: 'xstate raw ceiling', value: ceiling, unit: 'events/s', note: 'a trivial toggle actor, actor.send in a loop' });
