@@ -1,7 +1,7 @@
 /**
  * One benchmark figure and the report `aurora-actors bench --json` prints.
  *
- * The report's `figures` carry stable names (units last, STYLE rule 5), so a script can compare
+ * The report's `figures` carry stable names (units last), so a script can compare
  * runs; `details` is the readable table, whose wording may change. A kernel event is one callback
  * fired by the run's `VirtualClock` (`clock.fired`): a message delivery, a timer or delayed event,
  * an rxjs scheduled action. Every events/s figure and every limit uses that definition.
