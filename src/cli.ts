@@ -40,9 +40,14 @@ Usage (SEED is an integer from -9007199254740991 to 9007199254740991, Â±(2^53 âˆ
   aurora-actors demo [--seed N] [--json] [--trace out.jsonl]
       Runs the kernel demo: a health monitor pinging three nodes across three AZs while one
       crashes and restarts; states the seed on stderr, prints a timeline and the trace hash.
-  aurora-actors bench [--json]
-      Measures the kernel: xstate's raw event ceiling, clock operations and network envelopes
-      per second, and live vs stepped interpreter speed, all in one run.
+  aurora-actors bench [--seed N] [--json] [--quick]
+      Measures the kernel and the simulations in one run: xstate's raw event ceiling, clock and
+      network rates, interpreter speed, write-path throughput, each built-in scenario against
+      its limit, and heap growth over 600 simulated seconds; states SEED=N and progress on
+      stderr, prints a readable table on stdout (with --json, one JSON document with stable
+      figure names and goals). Run it with node --expose-gc (npm run bench does) so heap
+      figures are taken after garbage collection. --quick: shorter runs, two scenarios, heap
+      at 60 s over 6 s.
   aurora-actors help
 `;
 
@@ -160,10 +165,18 @@ function demo(argv: readonly string[], { out, err }: CliIo): number {
   return closeOutputs([trace], err) ? 0 : EXIT_OUTPUT_FAILED;
 }
 
-async function bench(argv: readonly string[], { out, err }: CliIo): Promise<number> {
-  const { values } = parse(argv, { json: { type: 'boolean' } });
-  // Progress is for people: on stdout for the readable report, on stderr beside --json.
-  const report = runBenchmarks((line) => (values.json === true ? err : out)(line + '\n'));
+function bench(argv: readonly string[], { out, err }: CliIo): number {
+  let values: ReturnType<typeof parse>['values'];
+  try {
+    ({ values } = parse(argv, { seed: { type: 'string' }, json: { type: 'boolean' }, quick: { type: 'boolean' } }));
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    throw new UsageError(`${error.message.replace(/\.$/, '')}; bench takes --seed N, --json and --quick`);
+  }
+  const seed = parseSeed(values.seed as string | undefined, 1);
+  // As with run: the seed and progress are for people, on stderr; stdout holds only the report.
+  err(`SEED=${seed}\n`);
+  const report = runBenchmarks({ seed, quick: values.quick === true, progress: (line) => err(line + '\n') });
   out(values.json === true ? JSON.stringify(report, null, 2) + '\n' : formatBenchReport(report));
   return 0;
 }

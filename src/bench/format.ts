@@ -1,5 +1,6 @@
 /**
- * Readable form of a bench report: one aligned line per figure.
+ * Readable form of a bench report: one aligned line per figure, then the stable figures beside
+ * their goals.
  */
 import type { BenchReport } from './figure.js';
 
@@ -11,10 +12,26 @@ function formatValue(value: number): string {
 
 /** The table `aurora-actors bench` prints. */
 export function formatBenchReport(report: BenchReport): string {
-  const width = Math.max(...report.figures.map((figure) => figure.name.length));
-  const lines = report.figures.map((figure) => {
+  const width = Math.max(...report.details.map((figure) => figure.name.length));
+  const lines = report.details.map((figure) => {
     const value = `${formatValue(figure.value)} ${figure.unit}`;
     return `${figure.name.padEnd(width)}  ${value.padStart(22)}${figure.note === undefined ? '' : `  (${figure.note})`}`;
   });
-  return [`aurora-actors bench on Node ${report.node}`, '', ...lines, ''].join('\n');
+  const goals = Object.entries(report.goals).map(
+    ([name, goal]) => `  ${name.padEnd(width - 2)}  ${formatValue(goal.value).padStart(22)}  goal ${goal.comparison} ${formatValue(goal.goal)}: ${goal.met ? 'met' : 'not met'}`,
+  );
+  const scenarioGoals = Object.entries(report.scenarios).map(
+    ([name, figures]) =>
+      `  ${`${name}: fraction of limit`.padEnd(width - 2)}  ${formatValue(figures.fractionOfLimit).padStart(22)}  goal >= ${formatValue(figures.goals.fractionOfLimit.goal)}: ${figures.goals.fractionOfLimit.met ? 'met' : 'not met'}`,
+  );
+  return [
+    `aurora-actors bench on Node ${report.node}, seed ${report.seed}${report.quick ? ' (quick)' : ''}`,
+    '',
+    ...lines,
+    '',
+    'Goals',
+    ...goals,
+    ...scenarioGoals,
+    '',
+  ].join('\n');
 }

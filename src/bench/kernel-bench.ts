@@ -16,13 +16,14 @@ import { VirtualClock } from '../kernel/clock.js';
 import { Network } from '../kernel/network.js';
 import { createRng } from '../kernel/rng.js';
 import { Trace } from '../kernel/trace.js';
+import { buildBenchReport } from './bench-report.js';
 import { runStorageBenchmarks } from './storage-bench.js';
 import type { BenchFigure, BenchReport } from './figure.js';
 
 export type { BenchFigure, BenchReport } from './figure.js';
 
 /** Runs `work` repeatedly for at least `minMs` of wall time; returns operations per second. */
-function rate(work: () => number, minMs = 400): number {
+function rate(work: () => number, minMs: number): number {
   work(); // warm-up: let the JIT settle before timing
   let operations = 0;
   const start = performance.now();
@@ -39,18 +40,18 @@ const toggle = createMachine({
   states: { off: { on: { flip: 'on' } }, on: { on: { flip: 'off' } } },
 });
 
-function rawXstateCeiling(): number {
+function rawXstateCeiling(minMs: number): number {
   const actor = createActor(toggle).start();
   const flip = { type: 'flip' } as const;
   return rate(() => {
     for (let i = 0; i < 10_000; i++) actor.send(flip);
     return 10_000;
-  });
+  }, minMs);
 }
 
-function clockOps(pending: number): number {
+function clockOps(pending: number, seed: number, minMs: number): number {
   const clock = new VirtualClock();
-  const rng = createRng(1).fork('bench');
+  const rng = createRng(seed).fork('bench');
   const noop = (): void => {};
   for (let i = 0; i < pending; i++) clock.setTimeout(noop, rng.int(1, 1_000_000));
   // One operation = schedule one timer and fire the earliest, so the queue stays at `pending`.
@@ -60,7 +61,7 @@ function clockOps(pending: number): number {
       clock.step();
     }
     return 10_000;
-  });
+  }, minMs);
 }
 
 /** Wall ms to fire `count` pending timers one by one, on our clock and on xstate's SimulatedClock. */
@@ -81,10 +82,10 @@ function advanceThroughTimers(count: number): { virtualMs: number; simulatedMs: 
   return { virtualMs, simulatedMs };
 }
 
-function networkEnvelopes(withTrace: boolean): number {
+function networkEnvelopes(withTrace: boolean, seed: number, minMs: number): number {
   const clock = new VirtualClock();
   const trace = withTrace ? new Trace({ keepEvents: false }) : undefined;
-  const network = new Network(clock, createRng(1).fork('network'), trace);
+  const network = new Network(clock, createRng(seed).fork('network'), trace);
   let received = 0;
   const ids = ['a', 'b', 'c', 'd', 'e', 'f'];
   ids.forEach((id, i) => network.attach(id, { regionId: 'r', azId: `az-${i % 3}` }, () => received++));
@@ -93,10 +94,10 @@ function networkEnvelopes(withTrace: boolean): number {
     for (let i = 0; i < 10_000; i++) network.send('a', ids[i % 6] as string, message);
     clock.runUntilIdle();
     return 10_000;
-  });
+  }, minMs);
 }
 
-function steppedRates(): { reusedScope: number; exportedTransition: number; live: number } {
+function steppedRates(minMs: number): { reusedScope: number; exportedTransition: number; live: number } {
   const input = { self: 'm', targets: ['x', 'y', 'z'], periodMs: 100 };
   const pong = { type: 'pong', from: 'x', round: 1 } as const;
   const stepped = new SteppedActor('m', monitorMachine);
@@ -104,28 +105,28 @@ function steppedRates(): { reusedScope: number; exportedTransition: number; live
   const reusedScope = rate(() => {
     for (let i = 0; i < 10_000; i++) stepped.step(pong);
     return 10_000;
-  });
+  }, minMs);
   const snapshot = stepped.snapshot;
   const exportedTransition = rate(() => {
     for (let i = 0; i < 2_000; i++) transition(monitorMachine, snapshot, pong);
     return 2_000;
-  });
+  }, minMs);
   const clock = new VirtualClock();
   const actor = createActor(monitorMachine.provide({ actions: { send: () => {} } }), { clock, input }).start();
   const live = rate(() => {
     for (let i = 0; i < 10_000; i++) actor.send(pong);
     return 10_000;
-  });
+  }, minMs);
   return { reusedScope, exportedTransition, live };
 }
 
-function worldSpeed(stepped: boolean): { simulatedOverWall: number; eventsPerS: number } {
+function worldSpeed(stepped: boolean, seed: number, durationMs: number): { simulatedOverWall: number; eventsPerS: number } {
   const start = performance.now();
   const result = runHeartbeatWorld({
-    seed: 1,
+    seed,
     responders: 30,
     periodMs: 10,
-    durationMs: 20_000,
+    durationMs,
     trace: { keepEvents: false },
     host: stepped ? (k) => new SteppedHost({ clock: k.clock, network: k.network, trace: k.trace }) : undefined,
   });
@@ -133,16 +134,39 @@ function worldSpeed(stepped: boolean): { simulatedOverWall: number; eventsPerS: 
   return { simulatedOverWall: result.simulatedMs / wallMs, eventsPerS: (result.kernel.clock.fired / wallMs) * 1000 };
 }
 
-/** Runs every kernel benchmark; `progress` gets a line as each finishes. */
-export function runBenchmarks(progress: (line: string) => void = () => {}, options: { storage?: boolean } = {}): BenchReport {
-  const figures: BenchFigure[] = [];
+/** Options of {@link runBenchmarks}. */
+export interface BenchOptions {
+  /**
+   * Seed of every simulation and random draw.
+   * @defaultValue 1
+   */
+  seed?: number;
+  /**
+   * Shorter runs and fewer scenarios, so a test can run the whole command: rates over 100 ms, the
+   * steady-state and replica-reads scenarios for at most 2 simulated seconds, 1,000 PGs for 0.5 s, the heap
+   * at 60 s over 6 s; no assembly of large volumes or hot-log appends.
+   * @defaultValue false
+   */
+  quick?: boolean;
+  /** Gets a line as each figure is measured. */
+  progress?: (line: string) => void;
+}
+
+/** Runs every benchmark, kernel then storage, in this process; returns the report. */
+export function runBenchmarks(options: BenchOptions = {}): BenchReport {
+  const seed = options.seed ?? 1;
+  const quick = options.quick ?? false;
+  const progress = options.progress ?? (() => {});
+  // Wall ms each rate is measured over: long enough to settle, shorter in quick runs.
+  const rateMs = quick ? 100 : 400;
+  const details: BenchFigure[] = [];
   const add = (figure: BenchFigure): void => {
-    figures.push(figure);
-    progress(`  measured ${figure.name}`);
+    details.push(figure);
+    progress(`  measured ${figure.name}: ${figure.value.toPrecision(4)} ${figure.unit}`);
   };
-  const ceiling = rawXstateCeiling();
+  const ceiling = rawXstateCeiling(rateMs);
   add({ name: 'xstate raw ceiling', value: ceiling, unit: 'events/s', note: 'a trivial toggle actor, actor.send in a loop' });
-  add({ name: 'VirtualClock, 100,000 pending', value: clockOps(100_000), unit: 'ops/s', note: 'one op = schedule + fire' });
+  add({ name: 'VirtualClock, 100,000 pending', value: clockOps(100_000, seed, rateMs), unit: 'ops/s', note: 'one op = schedule + fire' });
   const advance = advanceThroughTimers(10_000);
   add({ name: 'advance through 10,000 timers: VirtualClock', value: advance.virtualMs, unit: 'ms' });
   add({
@@ -151,9 +175,9 @@ export function runBenchmarks(progress: (line: string) => void = () => {}, optio
     unit: 'ms',
     note: `${(advance.simulatedMs / advance.virtualMs).toFixed(0)}x slower than VirtualClock`,
   });
-  add({ name: 'network envelopes, no trace', value: networkEnvelopes(false), unit: 'envelopes/s', note: 'send + deliver via the clock' });
-  add({ name: 'network envelopes, traced', value: networkEnvelopes(true), unit: 'envelopes/s', note: 'with canonical JSON + SHA-256 per event' });
-  const stepped = steppedRates();
+  add({ name: 'network envelopes, no trace', value: networkEnvelopes(false, seed, rateMs), unit: 'envelopes/s', note: 'send + deliver via the clock' });
+  add({ name: 'network envelopes, traced', value: networkEnvelopes(true, seed, rateMs), unit: 'envelopes/s', note: 'with the compact hash text + SHA-256 per event' });
+  const stepped = steppedRates(rateMs);
   add({ name: 'stepped transition, reused scope', value: stepped.reusedScope, unit: 'steps/s', note: 'heartbeat monitor' });
   add({
     name: "stepped transition, xstate's transition()",
@@ -162,10 +186,11 @@ export function runBenchmarks(progress: (line: string) => void = () => {}, optio
     note: `reused scope is ${(stepped.reusedScope / stepped.exportedTransition).toFixed(1)}x faster`,
   });
   add({ name: 'live actor.send, same machine', value: stepped.live, unit: 'events/s', note: `${((stepped.live / ceiling) * 100).toFixed(0)}% of the raw ceiling` });
-  const live = worldSpeed(false);
-  const steppedWorld = worldSpeed(true);
+  const worldMs = quick ? 2_000 : 20_000;
+  const live = worldSpeed(false, seed, worldMs);
+  const steppedWorld = worldSpeed(true, seed, worldMs);
   add({ name: 'heartbeat world (31 actors), live', value: live.simulatedOverWall, unit: 'x real time', note: `${Math.round(live.eventsPerS)} kernel events/s, traced` });
   add({ name: 'heartbeat world (31 actors), stepped', value: steppedWorld.simulatedOverWall, unit: 'x real time', note: `${Math.round(steppedWorld.eventsPerS)} kernel events/s, traced` });
-  if (options.storage !== false) runStorageBenchmarks(ceiling, add);
-  return { node: process.version, figures };
+  const storage = runStorageBenchmarks(ceiling, add, { seed, quick });
+  return buildBenchReport({ seed, quick, rawCeilingEventsPerS: ceiling, storage, details });
 }

@@ -1,8 +1,8 @@
 /**
  * Storage benchmarks (`aurora-actors bench`): write-path throughput against the ceilings it should
  * be read against, simulated time per wall second for each built-in scenario, assembly time and
- * memory of large volumes, and the per-record append cost of a segment's hot log. All figures are
- * measured in the same run; none is asserted anywhere.
+ * memory of large volumes, the per-record append cost of a segment's hot log, and the heap growth of
+ * a long steady state. All figures are measured in the same run; none is asserted anywhere.
  */
 import { performance } from 'node:perf_hooks';
 import { createActor, createMachine, assign, sendTo, setup } from 'xstate';
@@ -13,6 +13,8 @@ import { createSegmentStore, persistRecords } from '../protocol/segment-store.js
 import { BUILTIN_SCENARIOS, findScenario, withOverrides } from '../scenarios/builtin.js';
 import { Simulation } from '../simulation/simulation.js';
 import type { BenchFigure } from './figure.js';
+import { heapGrowth, scenarioFigures, timeScenario } from './scenario-bench.js';
+import type { HeapGrowth, ScenarioRun } from './scenario-bench.js';
 
 /**
  * The bare xstate quorum ceiling: one writer actor and six segment actors exchanging records and
@@ -63,19 +65,6 @@ function plainJsQuorumRecordsPerS(records: number): number {
   return (done / (performance.now() - start)) * 1000;
 }
 
-/** Runs a built-in scenario (optionally patched); returns wall ms, simulated ms, events and records. */
-function timeScenario(name: string, patch: Parameters<typeof withOverrides>[1] = {}) {
-  const scenario = withOverrides(findScenario(name)!, patch);
-  const start = performance.now();
-  const sim = new Simulation({ seed: 1, scenario, trace: { keepEvents: false } });
-  // Count records as allocated (LSNs jump by the LAL at each recovery, so the last LSN would not do).
-  let records = 0;
-  sim.streams.redo$.subscribe((batch) => (records += batch.length));
-  sim.run();
-  const wallMs = performance.now() - start;
-  return { wallMs, simulatedMs: sim.kernel.clock.now(), events: sim.kernel.clock.fired, records };
-}
-
 /** Assembly time and heap growth of a volume with `pgCount` PGs (6 segments each). */
 function assembly(pgCount: number): { wallMs: number; heapMb: number } {
   const scenario = withOverrides(findScenario('steady-state')!, {
@@ -118,37 +107,92 @@ function appendCostUs(preload: number): number {
   return ((performance.now() - start) * 1000) / measured;
 }
 
-/** Runs the storage benchmarks; `ceiling` is the raw xstate events/s measured by the kernel bench. */
-export function runStorageBenchmarks(ceiling: number, add: (figure: BenchFigure) => void): void {
-  const bare = bareXstateQuorumRecordsPerS(50_000);
-  const plain = plainJsQuorumRecordsPerS(1_000_000);
+/** How long the storage benchmarks run: the full set, or `quick` (shorter runs, fewer scenarios). */
+export interface StorageBenchOptions {
+  seed: number;
+  quick: boolean;
+}
+
+/** What the storage benchmarks measured, for the report's stable figures. */
+export interface StorageMeasurements {
+  bareQuorumCeilingRecordsPerS: number;
+  saturated: ScenarioRun;
+  pg1000: ScenarioRun;
+  /** Per built-in scenario (in quick runs, a few of them, each cut short). */
+  scenarios: Record<string, ScenarioRun>;
+  heap: HeapGrowth;
+  heapWindowS: { from: number; to: number };
+}
+
+/** The scenarios a quick run times, each for its first {@link QUICK_SCENARIO_MS}. */
+const QUICK_SCENARIOS = ['steady-state', 'replica-reads'];
+const QUICK_SCENARIO_MS = 2_000;
+
+/**
+ * Runs the storage benchmarks; `ceiling` is the raw xstate events/s measured by the kernel bench.
+ * Readable figures go to `add`; the measurements behind the stable figures are returned.
+ */
+export function runStorageBenchmarks(ceiling: number, add: (figure: BenchFigure) => void, options: StorageBenchOptions): StorageMeasurements {
+  const { seed, quick } = options;
+  const bare = bareXstateQuorumRecordsPerS(quick ? 10_000 : 50_000);
   add({ name: 'bare xstate quorum ceiling', value: bare, unit: 'records/s', note: '1 writer -> 6 segments, 4 acks, direct sendTo' });
-  add({ name: 'plain JS quorum ceiling', value: plain, unit: 'records/s' });
+  if (!quick) add({ name: 'plain JS quorum ceiling', value: plainJsQuorumRecordsPerS(1_000_000), unit: 'records/s' });
   // 1,000 PGs (6,000 segments) watches how the health checks scale: a round must stay linear in segments.
-  for (const pgCount of [1, 100, 1_000]) {
-    const run = timeScenario('steady-state', { topology: { pgCount, storageNodesPerAz: Math.max(4, Math.ceil(pgCount / 10)) }, durationMs: 5_000 });
-    const rate = (run.records / run.wallMs) * 1000;
-    add({ name: `steady-state, ${pgCount} PG(s), 500 commits/s`, value: rate, unit: 'records/s', note: `${((rate / bare) * 100).toFixed(0)}% of the bare ceiling; network, clock, trace and judges on` });
-  }
-  const saturated = timeScenario('steady-state', { topology: { pgCount: 4 }, workload: { commitsPerS: 20_000, clients: 256 }, durationMs: 1_000 });
-  const saturatedRate = (saturated.records / saturated.wallMs) * 1000;
-  add({ name: 'saturated: 4 PGs, 20,000 commits/s offered', value: saturatedRate, unit: 'records/s', note: `${(saturatedRate / bare).toFixed(2)}x the bare ceiling, thanks to boxcars` });
-  for (const scenario of BUILTIN_SCENARIOS) {
-    const run = timeScenario(scenario.name);
-    const eventsPerS = (run.events / run.wallMs) * 1000;
+  const pgCounts = quick ? [1_000] : [1, 100, 1_000];
+  let pg1000: ScenarioRun | undefined;
+  for (const pgCount of pgCounts) {
+    const run = timeScenario('steady-state', seed, {
+      topology: { pgCount, storageNodesPerAz: Math.max(4, Math.ceil(pgCount / 10)) },
+      durationMs: quick ? 500 : 5_000,
+    });
+    if (pgCount === 1_000) pg1000 = run;
+    const figures = scenarioFigures(run, ceiling);
     add({
-      name: `${scenario.name}: simulated / wall time`,
-      value: run.simulatedMs / run.wallMs,
-      unit: 'x real time',
-      note: `${Math.round(eventsPerS).toLocaleString('en-US')} kernel events/s, ${((eventsPerS / ceiling) * 100).toFixed(0)}% of the raw ceiling; ${(run.events / Math.max(1, run.records)).toFixed(1)} events/record`,
+      name: `steady-state, ${pgCount} PG(s), 500 commits/s`,
+      value: figures.recordsPerS,
+      unit: 'records/s',
+      note: `${((figures.recordsPerS / bare) * 100).toFixed(0)}% of the bare ceiling; ${figures.simPerWall.toFixed(2)}x real time, ${percent(figures.fractionOfLimit)} of its limit`,
     });
   }
-  for (const pgCount of [1_000 / 6, 6_400].map(Math.round)) {
-    const built = assembly(pgCount);
-    add({ name: `assembly, ${pgCount * 6} segments`, value: built.wallMs, unit: 'ms', note: `${built.heapMb.toFixed(0)} MB heap (${((built.heapMb * 1024) / (pgCount * 6)).toFixed(1)} KB per segment)` });
+  const saturated = timeScenario('steady-state', seed, { topology: { pgCount: 4 }, workload: { commitsPerS: 20_000, clients: 256 }, durationMs: quick ? 250 : 1_000 });
+  const saturatedRate = (saturated.records / saturated.wallMs) * 1000;
+  add({ name: 'saturated: 4 PGs, 20,000 commits/s offered', value: saturatedRate, unit: 'records/s', note: `${(saturatedRate / bare).toFixed(2)}x the bare ceiling, thanks to boxcars` });
+  const scenarios: Record<string, ScenarioRun> = {};
+  for (const scenario of BUILTIN_SCENARIOS) {
+    if (quick && !QUICK_SCENARIOS.includes(scenario.name)) continue;
+    // Quick runs stop early rather than shorten the scenario, whose faults must fall within it.
+    const run = timeScenario(scenario.name, seed, {}, quick ? QUICK_SCENARIO_MS : Infinity);
+    scenarios[scenario.name] = run;
+    const figures = scenarioFigures(run, ceiling);
+    add({
+      name: `${scenario.name}: simulated / wall time`,
+      value: figures.simPerWall,
+      unit: 'x real time',
+      note: `${Math.round(figures.kernelEventsPerS).toLocaleString('en-US')} kernel events/s, ${percent(figures.fractionOfLimit)} of its limit; ${(run.kernelEvents / Math.max(1, run.records)).toFixed(1)} events/record`,
+    });
   }
-  const small = appendCostUs(1_000);
-  const large = appendCostUs(1_000_000);
-  add({ name: 'hot-log append, 1,000 records held', value: small, unit: 'µs/record' });
-  add({ name: 'hot-log append, 1,000,000 records held', value: large, unit: 'µs/record', note: `${(large / small).toFixed(2)}x the cost at 1,000` });
+  if (!quick) {
+    for (const pgCount of [1_000 / 6, 6_400].map(Math.round)) {
+      const built = assembly(pgCount);
+      add({ name: `assembly, ${pgCount * 6} segments`, value: built.wallMs, unit: 'ms', note: `${built.heapMb.toFixed(0)} MB heap (${((built.heapMb * 1024) / (pgCount * 6)).toFixed(1)} KB per segment)` });
+    }
+    const small = appendCostUs(1_000);
+    const large = appendCostUs(1_000_000);
+    add({ name: 'hot-log append, 1,000 records held', value: small, unit: 'µs/record' });
+    add({ name: 'hot-log append, 1,000,000 records held', value: large, unit: 'µs/record', note: `${(large / small).toFixed(2)}x the cost at 1,000` });
+  }
+  // Last: the longest run, and nothing else is allocated while it holds its heap.
+  const heapWindowS = quick ? { from: 6, to: 60 } : { from: 60, to: 600 };
+  const heap = heapGrowth(seed, heapWindowS.from, heapWindowS.to);
+  add({
+    name: `steady-state heap, ${heapWindowS.to} s over ${heapWindowS.from} s`,
+    value: heap.ratio,
+    unit: 'x',
+    note: `${heap.heapMbFrom.toFixed(0)} MB -> ${heap.heapMbTo.toFixed(0)} MB${globalThis.gc === undefined ? ', without gc() (run node --expose-gc)' : ', after gc()'}`,
+  });
+  return { bareQuorumCeilingRecordsPerS: bare, saturated, pg1000: pg1000 as ScenarioRun, scenarios, heap, heapWindowS };
+}
+
+function percent(fraction: number): string {
+  return `${(fraction * 100).toFixed(0)}%`;
 }

@@ -3,8 +3,18 @@
  * `traceHash`.
  *
  * Determinism contract (ARCHITECTURE §4): the same code, config and seed give a byte-identical
- * trace and so the same `traceHash`. The hash is SHA-256 over the canonical JSON line of every
- * event (object keys sorted), computed incrementally so a long run need not keep its events.
+ * trace and so the same `traceHash`. The hash is SHA-256 over a compact text of every event, fed
+ * incrementally so a long run need not keep its events (docs/determinism.md, "What the trace hash
+ * covers"): each event's kind, virtual time and the fields that name who did what (envelope id,
+ * endpoints, message or timer type, state value), and for a `send` a shallow digest of the
+ * message: its top-level primitive fields, the length of each nested array and the presence of
+ * each nested object. The full canonical JSON line of an event ({@link eventLine}) is written only for a
+ * sink (`--trace FILE`); writing every payload in full was about a quarter of a steady-state
+ * run. The hash never depends on the sink, on kept events or on `snapshots`: a traced and an
+ * untraced run of one seed give one hash. Divergence deep inside a payload that changes nothing
+ * downstream goes unseen by the hash; any that matters shows up in a later delivery, timer, state
+ * change or client outcome, which the hash does cover.
+ *
  * Full actor snapshots are opt-in (`snapshots: true`): logging every inspection event measured
  * 51 events and 7.4 KB per quorum write and cut throughput threefold.
  */
@@ -55,7 +65,10 @@ export interface TraceOptions {
    * @defaultValue false
    */
   snapshots?: boolean;
-  /** Receives each event's canonical JSON line (no trailing newline), e.g. to write a file. */
+  /**
+   * Receives each event's canonical JSON line (no trailing newline), e.g. to write a file. The
+   * lines are written only when a sink is given; the hash does not depend on it.
+   */
   sink?: (line: string) => void;
 }
 
@@ -66,7 +79,7 @@ export class Trace {
   private readonly keepEvents: boolean;
   private readonly sink: ((line: string) => void) | undefined;
   private readonly hash: Hash = createHash('sha256');
-  /** Lines not yet fed to the hash: one native update per ~64 KB instead of one per event. */
+  /** Hash text not yet fed to SHA-256: one native update per ~64 KB instead of one per event. */
   private pending = '';
   private eventCount = 0;
 
@@ -79,12 +92,14 @@ export class Trace {
   /** Appends one event. Snapshot events are ignored unless `snapshots` is on. */
   record(event: TraceEvent): void {
     if (event.kind === 'snapshot' && !this.snapshotsEnabled) return;
-    const line = eventLine(event);
-    this.pending += line + '\n';
-    if (this.pending.length > 65_536) this.flush();
+    // Snapshots are an observation, not part of the run: a run hashes the same with them on or off.
+    if (event.kind !== 'snapshot') {
+      this.pending += hashText(event);
+      if (this.pending.length > 65_536) this.flush();
+    }
     this.eventCount++;
     if (this.keepEvents) this.events.push(event);
-    this.sink?.(line);
+    if (this.sink !== undefined) this.sink(eventLine(event));
   }
 
   /** Number of events recorded (kept or not). */
@@ -92,7 +107,7 @@ export class Trace {
     return this.eventCount;
   }
 
-  /** SHA-256 (hex) of every canonical line so far; the hash of an empty trace is well defined. */
+  /** SHA-256 (hex) of every event's hash text so far; the hash of an empty trace is well defined. */
   traceHash(): string {
     this.flush();
     return this.hash.copy().digest('hex');
@@ -107,6 +122,74 @@ export class Trace {
 
 const num = (value: number): string => (Number.isFinite(value) ? String(value) : 'null');
 const str = JSON.stringify;
+
+/** Separates the fields of an event's hash text; ids, types and state texts never contain it. */
+const US = '\u001f';
+
+/**
+ * The text an event adds to the hash: one line, its fields joined by U+001F. The kinds that make
+ * up nearly all of a trace (send, deliver, drop, timer, signal, state) are written compactly;
+ * `deliver` and `drop` name their envelope by id, whose endpoints and message the `send` of that
+ * id already covered. The rare kinds (client, fault, note) are hashed as their canonical line.
+ */
+export function hashText(event: TraceEvent): string {
+  switch (event.kind) {
+    case 'send':
+      return `s${US}${num(event.atMs)}${US}${event.id}${US}${event.from}${US}${event.to}${US}${messageDigest(event.message)}\n`;
+    case 'deliver':
+      return `d${US}${num(event.atMs)}${US}${event.id}\n`;
+    case 'drop':
+      return `x${US}${num(event.atMs)}${US}${event.id}${US}${event.reason}\n`;
+    case 'timer':
+      return `t${US}${num(event.atMs)}${US}${event.actor}${US}${event.type}\n`;
+    case 'signal':
+      return `g${US}${num(event.atMs)}${US}${event.from}${US}${event.to}${US}${event.type}\n`;
+    case 'state':
+      return `q${US}${num(event.atMs)}${US}${event.actor}${US}${typeof event.value === 'string' ? event.value : canonicalJson(event.value)}\n`;
+    default:
+      return eventLine(event) + '\n';
+  }
+}
+
+/**
+ * A shallow digest of a message: its top-level fields in sorted key order, primitives by value,
+ * arrays by length and objects by their presence (a key count would see fields set to undefined,
+ * which the canonical line leaves out). It reads one level of the message, however large its
+ * batch of records, which is what keeps the hash cheap; the records themselves reach the hash
+ * through what the segments do with them.
+ */
+export function messageDigest(message: unknown): string {
+  if (typeof message !== 'object' || message === null) return typeof message === 'string' ? str(message) : String(message);
+  if (Array.isArray(message)) return `[${message.length}]`;
+  const record = message as Record<string, unknown>;
+  const keys = Object.keys(record);
+  for (let i = 1; i < keys.length; i++) {
+    if ((keys[i - 1] as string) > (keys[i] as string)) {
+      keys.sort();
+      break;
+    }
+  }
+  let text = '';
+  for (const key of keys) {
+    const value = record[key];
+    switch (typeof value) {
+      case 'string':
+      case 'number':
+      case 'boolean':
+      case 'bigint':
+        text += `${key}=${String(value)};`;
+        break;
+      case 'object':
+        if (value === null) text += `${key}=null;`;
+        else text += Array.isArray(value) ? `${key}[${value.length}];` : `${key}{};`;
+        break;
+      default:
+        // undefined and functions are not data and do not appear in the canonical line either.
+        break;
+    }
+  }
+  return text;
+}
 
 /**
  * The canonical line of an event: exactly {@link canonicalJson}'s text, written by hand for the

@@ -1,5 +1,7 @@
 /**
- * Trace: canonical JSON and the incremental hash the determinism contract rests on.
+ * Trace: canonical JSON, the compact hash text and the incremental hash the determinism contract
+ * rests on. The hash covers what a run did, not how much of it was written down: a sink, kept
+ * events or snapshots never change it.
  */
 import { describe, expect, it } from 'vitest';
 import { Trace, canonicalJson, stateText } from '../../src/kernel/trace.js';
@@ -38,7 +40,7 @@ describe('canonicalJson', () => {
 });
 
 describe('Trace', () => {
-  it('hashes the canonical lines, so key order does not matter but content does', () => {
+  it('hashes rare kinds as their canonical lines, so key order does not matter but content does', () => {
     const a = new Trace();
     const b = new Trace();
     const c = new Trace();
@@ -68,6 +70,74 @@ describe('Trace', () => {
     const on = new Trace({ snapshots: true });
     for (const trace of [off, on]) trace.record({ kind: 'snapshot', atMs: 0, actor: 'a', snapshot: { value: 'up' } });
     expect([off.length, on.length]).toEqual([0, 1]);
+  });
+});
+
+describe('traceHash', () => {
+  const send = (message: unknown, patch: Partial<{ atMs: number; id: number; from: string; to: string }> = {}) =>
+    ({ kind: 'send', atMs: 1.25, id: 7, from: 'inst:writer', to: 'seg:pg0:az-a:1', message, ...patch }) as const;
+  const batch = { type: 'write', pg: 0, membershipEpoch: 1, records: [{ lsn: 1 }, { lsn: 2 }] };
+  const hashOf = (...events: Parameters<Trace['record']>[0][]): string => {
+    const trace = new Trace({ keepEvents: false });
+    for (const event of events) trace.record(event);
+    return trace.traceHash();
+  };
+
+  it('is the same with or without a sink, kept events or snapshots', () => {
+    const events = [
+      send(batch),
+      { kind: 'deliver', atMs: 2, id: 7, from: 'inst:writer', to: 'seg:pg0:az-a:1', type: 'write' },
+      { kind: 'snapshot', atMs: 2, actor: 'seg:pg0:az-a:1', snapshot: { value: 'up' } },
+      { kind: 'state', atMs: 2, actor: 'seg:pg0:az-a:1', value: 'up' },
+      { kind: 'timer', atMs: 3, actor: 'seg:pg0:az-a:1', type: 'gossip' },
+    ] as const;
+    const lines: string[] = [];
+    const traces = [
+      new Trace({ keepEvents: false }),
+      new Trace({ keepEvents: true }),
+      new Trace({ keepEvents: false, sink: (line) => lines.push(line) }),
+      new Trace({ keepEvents: false, snapshots: true, sink: () => {} }),
+    ];
+    for (const trace of traces) for (const event of events) trace.record(event);
+    expect(new Set(traces.map((trace) => trace.traceHash())).size).toBe(1);
+    // The sink still gets the full canonical line, payload and all.
+    expect(JSON.parse(lines[0]!).message).toEqual(batch);
+  });
+
+  it('changes with the time, the envelope id, an endpoint, the message type or a top-level payload field', () => {
+    const base = hashOf(send(batch));
+    const variants = [
+      hashOf(send(batch, { atMs: 1.5 })),
+      hashOf(send(batch, { id: 8 })),
+      hashOf(send(batch, { from: 'inst:replica' })),
+      hashOf(send(batch, { to: 'seg:pg0:az-b:1' })),
+      hashOf(send({ ...batch, type: 'read' })),
+      hashOf(send({ ...batch, membershipEpoch: 2 })),
+      hashOf(send({ ...batch, records: [{ lsn: 1 }] })),
+    ];
+    expect(new Set([base, ...variants]).size).toBe(variants.length + 1);
+  });
+
+  it("does not depend on the order of a message's keys", () => {
+    const { records, type, ...rest } = batch;
+    expect(hashOf(send({ records, ...rest, type }))).toBe(hashOf(send(batch)));
+  });
+
+  it('changes with each compact kind: delivery, drop reason, timer, signal and state value', () => {
+    const hashes = [
+      hashOf({ kind: 'deliver', atMs: 1, id: 1, from: 'a', to: 'b', type: 'x' }),
+      hashOf({ kind: 'deliver', atMs: 1, id: 2, from: 'a', to: 'b', type: 'x' }),
+      hashOf({ kind: 'drop', atMs: 1, id: 1, from: 'a', to: 'b', type: 'x', reason: 'loss' }),
+      hashOf({ kind: 'drop', atMs: 1, id: 1, from: 'a', to: 'b', type: 'x', reason: 'down' }),
+      hashOf({ kind: 'timer', atMs: 1, actor: 'a', type: 'x' }),
+      hashOf({ kind: 'timer', atMs: 1, actor: 'a', type: 'y' }),
+      hashOf({ kind: 'signal', atMs: 1, from: 'a', to: 'b', type: 'x' }),
+      hashOf({ kind: 'signal', atMs: 1, from: 'a', to: 'c', type: 'x' }),
+      hashOf({ kind: 'state', atMs: 1, actor: 'a', value: 'up' }),
+      hashOf({ kind: 'state', atMs: 1, actor: 'a', value: 'down' }),
+      hashOf({ kind: 'state', atMs: 1, actor: 'a', value: { up: 'x' } }),
+    ];
+    expect(new Set(hashes).size).toBe(hashes.length);
   });
 });
 
