@@ -41,7 +41,7 @@ export function timeScenario(name: string, seed: number, patch: Parameters<typeo
   const start = performance.now();
   sim.runFor(Math.min(untilMs, scenario.durationMs));
   const wallMs = performance.now() - start;
-  const commitsAcknowledged = sim.history.entries.filter((entry) => entry.type === 'ok').length;
+  const commitsAcknowledged = sim.history.counts.ok;
   return {
     wallMs,
     assemblyMs: start - assemblyStart,
