@@ -77,7 +77,7 @@ export interface BenchReport {
   /** Seed of every simulation and random draw in the run. */
   seed: number;
   node: string;
-  /** Shorter runs and fewer scenarios (`--quick`); the heap window is then 6 s to 60 s. */
+  /** Shorter runs and fewer scenarios (`--quick`); the heap window is then 2 s to 6 s, which only shows the figure is produced. */
   quick: boolean;
   /** Whether `gc()` was available (`node --expose-gc`); without it heap figures include garbage. */
   gcExposed: boolean;

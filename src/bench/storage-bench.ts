@@ -182,7 +182,7 @@ export function runStorageBenchmarks(ceiling: number, add: (figure: BenchFigure)
     add({ name: 'hot-log append, 1,000,000 records held', value: large, unit: 'µs/record', note: `${(large / small).toFixed(2)}x the cost at 1,000` });
   }
   // Last: the longest run, and nothing else is allocated while it holds its heap.
-  const heapWindowS = quick ? { from: 6, to: 60 } : { from: 60, to: 600 };
+  const heapWindowS = quick ? { from: 2, to: 6 } : { from: 60, to: 600 };
   const heap = heapGrowth(seed, heapWindowS.from, heapWindowS.to);
   add({
     name: `steady-state heap, ${heapWindowS.to} s over ${heapWindowS.from} s`,

@@ -43,7 +43,7 @@ describe('aurora-actors bench --quick --json', () => {
       expect(report.seed).toBe(4);
       expect(report.quick).toBe(true);
       expect(report.gcExposed).toBe(true);
-      expect(report.heapWindowS).toEqual({ from: 6, to: 60 });
+      expect(report.heapWindowS).toEqual({ from: 2, to: 6 });
       expect(Object.keys(report.figures)).toEqual(STABLE_NAMES);
       for (const name of STABLE_NAMES) expect(isPositiveNumber(report.figures[name]), `${name} = ${report.figures[name]}`).toBe(true);
 
