@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 // `npm run test:deep`: long explorations and sweeps (*.deep.test.ts), and the simulation
@@ -9,6 +10,9 @@ export default defineConfig({
     include: ['test/**/*.deep.test.ts', 'test/simulation/*.prop.test.ts'],
     env: { AURORA_DEEP: '1' },
     pool: 'threads',
+    // One worker per core: vitest's default outside watch mode is one fewer, which on two cores
+    // ran the whole suite in a single worker.
+    maxWorkers: availableParallelism(),
     testTimeout: 3_600_000,
     reporters: ['default'],
   },
