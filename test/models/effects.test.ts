@@ -10,28 +10,13 @@ import type { ModelEffect } from '../../models/effects.js';
 import type { RedoRecord, WireMessage } from '../../models/messages.js';
 import type { SegmentEvent, SegmentInput } from '../../models/segment.machine.js';
 import { segmentMachine } from '../../models/segment.machine.js';
-import type { BlockId, Lsn, MembershipEpoch, PgId, VolumeEpoch } from '../../src/protocol/ids.js';
+import type { MembershipEpoch, PgId, VolumeEpoch } from '../../src/protocol/ids.js';
+import { putChain } from '../support/put-chain.js';
 
 const input: SegmentInput = { self: 'seg:pg0:a:1', pg: 0, kind: 'full', peers: ['seg:pg0:b:1'], diskLatencySamplesMs: [2], gcPeriodMs: 0 };
 
-function records(from: number, to: number): RedoRecord[] {
-  const result: RedoRecord[] = [];
-  for (let lsn = from; lsn <= to; lsn++) {
-    result.push({
-      lsn: lsn as Lsn,
-      pg: 0 as PgId,
-      blockId: 0 as BlockId,
-      prevVolumeLsn: (lsn - 1) as Lsn,
-      prevPgLsn: (lsn - 1) as Lsn,
-      prevBlockLsn: (lsn - 1) as Lsn,
-      isCpl: true,
-      mtrId: lsn,
-      isCommit: false,
-      payload: { kind: 'put', key: 'k', value: `v${lsn}` },
-    });
-  }
-  return result;
-}
+/** PG 0's chain from `from` to `to`, every record on block 0. */
+const records = (from: number, to: number): RedoRecord[] => putChain(from, to, 1);
 
 const writeBatch = (from: string, first: number, last: number): SegmentEvent => ({
   type: 'writeBatch',

@@ -14,11 +14,12 @@ import type { GossipPullMessage, RedoPayload, RedoRecord, WireMessage } from '..
 import type { SegmentContext, SegmentEvent, SegmentInput } from '../../models/segment.machine.js';
 import { segmentMachine } from '../../models/segment.machine.js';
 import type { Effect } from '../../src/explore/stepped-actor.js';
-import type { BlockId, Lsn, MembershipEpoch, PgId, VolumeEpoch } from '../../src/protocol/ids.js';
+import type { Lsn, MembershipEpoch, PgId, VolumeEpoch } from '../../src/protocol/ids.js';
 import { kOfN } from '../../src/protocol/quorum.js';
 import type { StoredRecord } from '../../src/protocol/recovery.js';
 import { highestLsn, recordCount, sclOf } from '../../src/protocol/segment-store.js';
 import { handledEventTypes, startStepped, stepFrozen } from './purity.js';
+import { putChain } from '../support/put-chain.js';
 
 const SELF = 'seg:pg0:a:1';
 const PEER = 'seg:pg0:b:1';
@@ -36,24 +37,7 @@ const input: SegmentInput = {
 };
 
 /** PG 0's chain from `from` to `to`: record i on block i % 4, one put each. */
-function records(from: number, to: number): RedoRecord[] {
-  const result: RedoRecord[] = [];
-  for (let lsn = from; lsn <= to; lsn++) {
-    result.push({
-      lsn: lsn as Lsn,
-      pg: 0 as PgId,
-      blockId: (lsn % BLOCKS) as BlockId,
-      prevVolumeLsn: (lsn - 1) as Lsn,
-      prevPgLsn: (lsn - 1) as Lsn,
-      prevBlockLsn: Math.max(0, lsn - BLOCKS) as Lsn,
-      isCpl: true,
-      mtrId: lsn,
-      isCommit: false,
-      payload: { kind: 'put', key: `k${lsn % BLOCKS}`, value: `v${lsn}` },
-    });
-  }
-  return result;
-}
+const records = (from: number, to: number): RedoRecord[] => putChain(from, to, BLOCKS);
 
 const stored = (list: readonly RedoRecord[], volumeEpoch = 1): StoredRecord<RedoPayload>[] => list.map((record) => ({ ...record, volumeEpoch: volumeEpoch as VolumeEpoch }));
 

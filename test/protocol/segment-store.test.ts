@@ -7,7 +7,7 @@
  */
 import { freeze } from 'immer';
 import { describe, expect, it } from 'vitest';
-import type { BlockId, Lsn, PgId, VolumeEpoch } from '../../src/protocol/ids.js';
+import type { Lsn, PgId, VolumeEpoch } from '../../src/protocol/ids.js';
 import type { LogRecord } from '../../src/protocol/lsn.js';
 import { materializePage } from '../../src/protocol/pages.js';
 import type { StoredRecord } from '../../src/protocol/recovery.js';
@@ -28,30 +28,14 @@ import {
   sclOf,
   truncate,
 } from '../../src/protocol/segment-store.js';
+import { putChain } from '../support/put-chain.js';
 
 type Put = { kind: 'put'; key: string; value: string };
 const PG = 0 as PgId;
 const EPOCH = 1 as VolumeEpoch;
 
-/** One PG's chain 1..n over `blocks` blocks: record i is on block i % blocks, every one a CPL. */
-function chain(from: number, to: number, blocks = 4): LogRecord<Put>[] {
-  const records: LogRecord<Put>[] = [];
-  for (let lsn = from; lsn <= to; lsn++) {
-    records.push({
-      lsn: lsn as Lsn,
-      pg: PG,
-      blockId: (lsn % blocks) as BlockId,
-      prevVolumeLsn: (lsn - 1) as Lsn,
-      prevPgLsn: (lsn - 1) as Lsn,
-      prevBlockLsn: Math.max(0, lsn - blocks) as Lsn,
-      isCpl: true,
-      mtrId: lsn,
-      isCommit: false,
-      payload: { kind: 'put', key: `k${lsn % blocks}`, value: `v${lsn}` },
-    });
-  }
-  return records;
-}
+/** One PG's chain over `blocks` blocks: record i is on block i % blocks, every one a CPL. */
+const chain = (from: number, to: number, blocks = 4): LogRecord<Put>[] => putChain(from, to, blocks, PG);
 
 const persisted = (records: readonly LogRecord<Put>[], store = createSegmentStore<Put>(PG)): SegmentStore<Put> => persistRecords(store, records, EPOCH).store;
 
