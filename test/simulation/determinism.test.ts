@@ -10,16 +10,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import { BUILTIN_SCENARIOS, findScenario } from '../../src/scenarios/builtin.js';
-import { FAILOVER_SCENARIOS, MEMBERSHIP_SCENARIOS, QUICK_UNTIL_MS, runScenario } from './helpers.js';
+import { FAILOVER_SCENARIOS, MEMBERSHIP_SCENARIOS, QUICK_UNTIL_MS, expectInterpretersAgree, runScenario } from './helpers.js';
 
 describe('Determinism: built-in storage scenarios, live and stepped', () => {
   const storage = BUILTIN_SCENARIOS.filter((s) => !FAILOVER_SCENARIOS.includes(s.name) && !MEMBERSHIP_SCENARIOS.includes(s.name));
   it.each(storage.map((s) => [s.name, s] as const))('%s gives one traceHash for seed 3 under both interpreters', (_name, scenario) => {
-    const live = runScenario(scenario, 3, 'live', QUICK_UNTIL_MS).report;
-    const stepped = runScenario(scenario, 3, 'stepped-frozen', QUICK_UNTIL_MS).report;
-    expect(stepped.traceHash).toBe(live.traceHash);
-    expect(stepped.traceEvents).toBe(live.traceEvents);
-    expect(stepped.commits).toEqual(live.commits);
+    expectInterpretersAgree(scenario, 3, QUICK_UNTIL_MS);
   }, 300_000);
 
   it('gives a different traceHash for another seed', () => {

@@ -45,6 +45,20 @@ export function runScenario(
   return { sim, report: sim.report() };
 }
 
+/**
+ * Runs a scenario live and stepped on deep-frozen snapshots and expects one run: the same
+ * traceHash, trace length, commits and failovers.
+ */
+export function expectInterpretersAgree(input: Scenario, seed: number, untilMs: number = input.durationMs): SimulationReport {
+  const live = runScenario(input, seed, 'live', untilMs).report;
+  const stepped = runScenario(input, seed, 'stepped-frozen', untilMs).report;
+  expect(stepped.traceHash, `${input.name} seed ${seed}`).toBe(live.traceHash);
+  expect(stepped.traceEvents).toBe(live.traceEvents);
+  expect(stepped.commits).toEqual(live.commits);
+  expect(stepped.failovers).toEqual(live.failovers);
+  return live;
+}
+
 /** Every judge passed and nothing acknowledged was lost; the message names the seed. */
 export function expectSafe(report: SimulationReport): void {
   const failed = report.invariants.filter((result) => !result.ok).map((result) => `${result.name}: ${result.firstViolations.map((v) => v.message).join('; ')}`);

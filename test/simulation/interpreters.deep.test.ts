@@ -7,20 +7,17 @@
  * seed of every scenario (`determinism.test.ts`).
  */
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, it } from 'vitest';
 import { BUILTIN_SCENARIOS, withOverrides } from '../../src/scenarios/builtin.js';
 import { budgetBase, budgetScheduleArb } from './fault-budget.js';
-import { propertyRuns, propertySeed, runScenario } from './helpers.js';
+import { propertyRuns, expectInterpretersAgree, propertySeed } from './helpers.js';
 
 const SEEDS = [1, 2, 3];
 
 describe('Interpreters: live and stepped give one trace', () => {
   const cases = BUILTIN_SCENARIOS.flatMap((scenario) => SEEDS.map((seed) => [scenario.name, seed, scenario] as const));
   it.each(cases)('%s at seed %i', (_name, seed, scenario) => {
-    const live = runScenario(scenario, seed, 'live').report;
-    const stepped = runScenario(scenario, seed, 'stepped-frozen').report;
-    expect(stepped.traceHash).toBe(live.traceHash);
-    expect(stepped.commits).toEqual(live.commits);
+    expectInterpretersAgree(scenario, seed);
   });
 
   it('on 200 random fault plans within the AZ+1 budget (property)', () => {
@@ -28,9 +25,7 @@ describe('Interpreters: live and stepped give one trace', () => {
     fc.assert(
       fc.property(budgetScheduleArb, ({ seed, lossRatio, faults }) => {
         const scenario = withOverrides(base, { network: { lossRatio }, faults });
-        const live = runScenario(scenario, seed, 'live').report;
-        const stepped = runScenario(scenario, seed, 'stepped-frozen').report;
-        expect(stepped.traceHash, `seed ${seed}; faults ${JSON.stringify(faults)}`).toBe(live.traceHash);
+        expectInterpretersAgree(scenario, seed);
       }),
       { numRuns: propertyRuns({ quick: 200, deep: 200 }), seed: propertySeed() },
     );
