@@ -162,13 +162,7 @@ export function messageDigest(message: unknown): string {
   if (typeof message !== 'object' || message === null) return typeof message === 'string' ? str(message) : String(message);
   if (Array.isArray(message)) return `[${message.length}]`;
   const record = message as Record<string, unknown>;
-  const keys = Object.keys(record);
-  for (let i = 1; i < keys.length; i++) {
-    if ((keys[i - 1] as string) > (keys[i] as string)) {
-      keys.sort();
-      break;
-    }
-  }
+  const keys = sortedKeys(record);
   let text = '';
   for (const key of keys) {
     const value = record[key];
@@ -258,15 +252,18 @@ function writeArray(items: readonly unknown[], depth: number): string {
   return text + ']';
 }
 
-function writeObject(record: Record<string, unknown>, depth: number): string {
+/** An object's own keys in sorted order. */
+function sortedKeys(record: Record<string, unknown>): string[] {
   const keys = Object.keys(record);
   // Objects built by the same code have the same key order; sort only when it is not sorted.
   for (let i = 1; i < keys.length; i++) {
-    if ((keys[i - 1] as string) > (keys[i] as string)) {
-      keys.sort();
-      break;
-    }
+    if ((keys[i - 1] as string) > (keys[i] as string)) return keys.sort();
   }
+  return keys;
+}
+
+function writeObject(record: Record<string, unknown>, depth: number): string {
+  const keys = sortedKeys(record);
   let text = '{';
   let first = true;
   for (const key of keys) {
