@@ -14,6 +14,7 @@ import { createInvariantChecker } from '../check/invariants.js';
 import type { InvariantChecker } from '../check/invariants.js';
 import { createMembershipChecker } from '../check/membership.js';
 import type { PropertyChecker, PropertyResult } from '../check/property.js';
+import { FIRST_VIOLATIONS_KEPT } from '../check/property.js';
 import { createRecoveryChecker } from '../check/recovery-invariants.js';
 import type { RecoveryChecker } from '../check/recovery-invariants.js';
 import { createReplicaVisibility } from '../check/replica-invariants.js';
@@ -104,16 +105,16 @@ export class JudgePanel {
     ];
   }
 
-  /**
-   * Schedules the read-backs under faults: just before each fault applies (scheduled earlier, so
-   * it runs first at the same time), because the moment before a repair is the most degraded one,
-   * and every `everyMs` while some segment is down (0: only at fault times).
-   */
   /** What the judges hold now, in entries: the record archive and S4's records below VDL not yet passed. */
   retained(): { archiveRecords: number; pendingRecords: number } {
     return { archiveRecords: this.archive.retainedRecordCount(), pendingRecords: this.checker.pendingRecordCount() };
   }
 
+  /**
+   * Schedules the read-backs under faults: just before each fault applies (scheduled earlier, so
+   * it runs first at the same time), because the moment before a repair is the most degraded one,
+   * and every `everyMs` while some segment is down (0: only at fault times).
+   */
   scheduleReadableChecks(everyMs: number): void {
     const { scenario, topology, kernel } = this.source;
     const { clock } = kernel;
@@ -165,7 +166,7 @@ export class JudgePanel {
     this.readableChecks++;
     for (const lost of report.lost) {
       this.readableViolations++;
-      if (this.readableFirstViolations.length < 5) {
+      if (this.readableFirstViolations.length < FIRST_VIOLATIONS_KEPT) {
         this.readableFirstViolations.push({ atMs: this.source.kernel.clock.now(), message: `txn ${lost.txnId}: ${lost.missing}` });
       }
     }

@@ -64,7 +64,6 @@ export class Metrics {
     return { reads: this.readLatencies.length, hedged: this.readsHedged, latenciesMs: [...this.readLatencies].sort((a, b) => a - b) };
   }
 
-  /** Replica lag so far: commit acknowledged on the writer → visible on the replica. */
   /** What the metrics hold now, in entries. */
   retained(): { acknowledgedCommits: number; txnPuts: number; pageReadLatencies: number; replicaLagPendingCommits: number } {
     return {
@@ -75,6 +74,7 @@ export class Metrics {
     };
   }
 
+  /** Replica lag so far: commit acknowledged on the writer → visible on the replica. */
   replicaLag(): ReplicaLagReport {
     return this.lag.report();
   }
