@@ -42,7 +42,7 @@ export function buildBenchReport(measured: BenchMeasurements): BenchReport {
     steadyStateEventsPerCommit: steady.eventsPerCommit,
     steadyStateRecordsPerS: steady.recordsPerS,
     bareQuorumCeilingRecordsPerS: bare,
-    saturatedRecordsPerS: (storage.saturated.records / storage.saturated.wallMs) * 1000,
+    saturatedRecordsPerS: scenarioFigures(storage.saturated, ceiling).recordsPerS,
     pg1000SimPerWall: pg1000.simPerWall,
     pg1000KernelEventsPerS: pg1000.kernelEventsPerS,
     pg1000FractionOfLimit: pg1000.fractionOfLimit,
