@@ -37,7 +37,7 @@ export function scheduleFaults(
   kernel.network.onAttach(() => {
     for (const active of partitions) {
       kernel.network.heal(active.rule);
-      active.rule = cut(kernel, host, topology, active.fault);
+      active.rule = cut(kernel, topology, active.fault);
     }
   });
   for (const fault of faults) {
@@ -54,8 +54,8 @@ interface ActivePartition {
   rule: LinkRuleId;
 }
 
-function cut(kernel: Kernel, host: ActorHost, topology: ResolvedTopology, fault: PartitionFault): LinkRuleId {
-  const { sideA, sideB } = partitionSides(kernel, host, topology, fault);
+function cut(kernel: Kernel, topology: ResolvedTopology, fault: PartitionFault): LinkRuleId {
+  const { sideA, sideB } = partitionSides(kernel, topology, fault);
   return kernel.network.partition(sideA, sideB, { oneWay: fault.oneWay ?? false });
 }
 
@@ -123,7 +123,6 @@ function sideMembers(kernel: Kernel, endpoints: readonly string[], topology: Res
  */
 export function partitionSides(
   kernel: Kernel,
-  host: ActorHost,
   topology: ResolvedTopology,
   fault: PartitionFault,
 ): { sideA: string[]; sideB: string[] | undefined } {
@@ -147,7 +146,7 @@ function applyFault(kernel: Kernel, host: ActorHost, topology: ResolvedTopology,
   if (fault.kind === 'partition') {
     const target = fault.sideA.join(',');
     kernel.trace.record({ kind: 'fault', atMs, fault: 'partition', target, detail: fault });
-    partitions.push({ fault, rule: cut(kernel, host, topology, fault) });
+    partitions.push({ fault, rule: cut(kernel, topology, fault) });
     for (const az of [...fault.sideA, ...(fault.sideB ?? [])]) {
       if (topology.allAzs.includes(az)) host.inject(azActorId(az), { type: 'partition' });
     }

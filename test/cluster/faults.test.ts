@@ -24,7 +24,7 @@ function placements(sim: Simulation): { id: string; azId: string; regionId: stri
 
 describe('Faults: partition sides', () => {
   const sim = new Simulation({ seed: 1, scenario: small() });
-  const sides = (fault: Omit<Partition, 'atMs' | 'kind'>) => partitionSides(sim.kernel, sim.host, sim.topology, { atMs: 0, kind: 'partition', ...fault });
+  const sides = (fault: Omit<Partition, 'atMs' | 'kind'>) => partitionSides(sim.kernel, sim.topology, { atMs: 0, kind: 'partition', ...fault });
 
   it('expands an AZ to every actor placed in it, the storage control plane included', () => {
     const { sideA } = sides({ sideA: ['us-east-1a'] });
