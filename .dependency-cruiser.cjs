@@ -4,7 +4,8 @@
  * protocol and kernel import nothing of ours; models import protocol only; cluster imports
  * models, kernel, protocol; check imports protocol; explore imports models, kernel, check and
  * protocol; scenarios import cluster, kernel, protocol; simulation imports any of those (the
- * composition root), never the command line or the benchmarks; the library entry (src/index.ts)
+ * composition root), never the command line or the benchmarks; testing imports what simulation
+ * may and simulation; sweep imports those and testing; the library entry (src/index.ts)
  * likewise; the command line (src/cli.ts, src/cli/) and the benchmarks (src/bench/) may import
  * anything, and nothing but themselves imports them; nothing imports test/.
  */
@@ -28,6 +29,10 @@ module.exports = {
     allowedFrom('src/explore', ['models', 'src/kernel', 'src/check', 'src/protocol']),
     allowedFrom('src/scenarios', ['src/cluster', 'src/kernel', 'src/protocol']),
     allowedFrom('src/simulation', LOWER_LAYERS),
+    // The fast-check arbitraries and scenario checks users import (`aurora-actors/testing`).
+    allowedFrom('src/testing', ['src/simulation', ...LOWER_LAYERS]),
+    // Sweeps run simulations on worker threads and shrink what fails.
+    allowedFrom('src/sweep', ['src/simulation', 'src/testing', ...LOWER_LAYERS]),
     {
       name: 'src-index-layering',
       severity: 'error',

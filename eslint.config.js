@@ -3,7 +3,8 @@
 //
 // Every folder of src/ is covered. The simulated path (models, protocol, kernel, cluster, check,
 // explore, scenarios, simulation and the library entry) takes time and chance only from the kernel.
-// The command line and the benchmarks run outside the simulation and read wall time on purpose;
+// The command line, the benchmarks and the sweep runner (which spreads whole runs over worker
+// threads) run outside the simulation and read wall time on purpose;
 // they are listed below with what they may do, and still take chance only from the kernel's Rng.
 import tseslint from 'typescript-eslint';
 
@@ -48,6 +49,7 @@ export default tseslint.config(
       'src/explore/**/*.ts',
       'src/scenarios/**/*.ts',
       'src/simulation/**/*.ts',
+      'src/testing/**/*.ts',
       'src/index.ts',
     ],
     rules: {
@@ -67,7 +69,7 @@ export default tseslint.config(
     // figures are wall-clock rates by definition), and the command line is async at its entry
     // (bin/aurora-actors.js awaits main) and may report wall time to people. Both still take
     // chance only from the kernel Rng and schedule nothing on real timers.
-    files: ['src/bench/**/*.ts', 'src/cli/**/*.ts', 'src/cli.ts'],
+    files: ['src/bench/**/*.ts', 'src/cli/**/*.ts', 'src/cli.ts', 'src/sweep/**/*.ts'],
     rules: {
       'no-restricted-globals': ['error', ...timerGlobals],
       'no-restricted-syntax': ['error', ...chanceSyntax],

@@ -7,24 +7,19 @@
  * exit code 2, no stack trace. A violated invariant or a lost acknowledged commit exits with 1; a
  * report printed while an output file could not be written whole, with 3.
  */
-import { statSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { runBenchmarks } from './bench/kernel-bench.js';
 import { formatBenchReport } from './bench/format.js';
 import { formatHeartbeatReport, heartbeatReport } from './cli/heartbeat-report.js';
-import { OutputFile } from './cli/output-file.js';
+import { closeOutputs, EXIT_OUTPUT_FAILED, loadScenario, openOutput, parse, parseSeed, UsageError } from './cli/args.js';
+import type { CliIo } from './cli/args.js';
 import { formatRunReport } from './cli/run-report.js';
 import { ScenarioError } from './cluster/errors.js';
-import type { Scenario } from './cluster/scenario.js';
 import { runHeartbeatWorld } from './cluster/heartbeat-world.js';
-import { BUILTIN_SCENARIOS, findScenario, scenarioNames } from './scenarios/builtin.js';
-import { loadScenarioFile } from './scenarios/schema.js';
+import { BUILTIN_SCENARIOS, scenarioNames } from './scenarios/builtin.js';
 import { Simulation } from './simulation/simulation.js';
 
-/** Thrown for bad command-line input; printed as one line, exit code 2. */
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
+export { EXIT_OUTPUT_FAILED, parseSeed, SEED_RANGE, UsageError } from './cli/args.js';
+export type { CliIo } from './cli/args.js';
 
 const HELP = `aurora-actors: deterministic xstate actors modelling Amazon Aurora's storage and replication
 
@@ -50,14 +45,6 @@ Usage (SEED is an integer from -9007199254740991 to 9007199254740991, ±(2^53 �
       at 60 s over 6 s.
   aurora-actors help
 `;
-
-/** Where the command line writes: `out` for the product (a report), `err` for people. */
-export interface CliIo {
-  /** Standard output: the report, and with `--json` nothing but the one JSON document. */
-  out: (text: string) => void;
-  /** Standard error: the seed line, progress and problems. */
-  err: (text: string) => void;
-}
 
 const PROCESS_IO: CliIo = {
   out: (text) => void process.stdout.write(text),
@@ -93,61 +80,6 @@ export async function main(argv: readonly string[], io: CliIo = PROCESS_IO): Pro
     }
     throw error;
   }
-}
-
-function parse(argv: readonly string[], options: Record<string, { type: 'string' | 'boolean' }>, positionals = 0) {
-  let parsed: ReturnType<typeof parseArgs>;
-  try {
-    parsed = parseArgs({ args: joinNegativeValues(argv, options), options, allowPositionals: positionals > 0, strict: true });
-  } catch (error) {
-    throw new UsageError((error as Error).message.split('\n')[0] ?? 'bad arguments');
-  }
-  if (parsed.positionals.length > positionals) {
-    throw new UsageError(`unexpected argument "${parsed.positionals[positionals]}"`);
-  }
-  return { values: parsed.values, positionals: parsed.positionals };
-}
-
-/**
- * `--name -1` as `--name=-1` for string options: `parseArgs` refuses a value that starts with a
- * dash as ambiguous, though a negative number (or anything that is not one of our options) is
- * plainly the value, which the option's own check then judges.
- */
-function joinNegativeValues(argv: readonly string[], options: Record<string, { type: 'string' | 'boolean' }>): string[] {
-  const args: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] as string;
-    const next = argv[i + 1];
-    const isStringOption = arg.startsWith('--') && options[arg.slice(2)]?.type === 'string';
-    const nextIsOption = next !== undefined && next.startsWith('--') && options[next.slice(2).split('=')[0] ?? ''] !== undefined;
-    if (isStringOption && (next === undefined || nextIsOption)) throw new UsageError(`${arg} needs a value`);
-    if (isStringOption && next !== undefined && next.startsWith('-')) {
-      args.push(`${arg}=${next}`);
-      i++;
-    } else {
-      args.push(arg);
-    }
-  }
-  return args;
-}
-
-/**
- * The seeds a run takes: every integer a JavaScript number holds exactly, −(2^53 − 1) to
- * 2^53 − 1. The PRNG hashes the seed's decimal text (`src/kernel/rng.ts`), so any of them gives
- * an independent stream, and the JSON report carries the seed back without rounding.
- */
-export const SEED_RANGE = `an integer from ${Number.MIN_SAFE_INTEGER} to ${Number.MAX_SAFE_INTEGER} (±(2^53 − 1))`;
-
-/** Parses `--seed` (see {@link SEED_RANGE}), else a usage error naming the flag and the range. */
-export function parseSeed(text: string | undefined, fallback: number): number {
-  if (text === undefined) return fallback;
-  const trimmed = text.trim();
-  const seed = Number(trimmed);
-  if (!/^-?\d+$/.test(trimmed) || !Number.isSafeInteger(seed)) {
-    throw new UsageError(`--seed must be ${SEED_RANGE}, got "${text}"`);
-  }
-  // -0 is 0: the PRNG hashes the text "0" for both, so the report says 0.
-  return seed === 0 ? 0 : seed;
 }
 
 function demo(argv: readonly string[], { out, err }: CliIo): number {
@@ -188,39 +120,6 @@ function listScenarios(argv: readonly string[], { out }: CliIo): number {
   return 0;
 }
 
-/**
- * A built-in scenario by name, or a scenario file by path (a file whose name ends in .json). What
- * is neither is named for what it is: a directory, a file that is not a scenario file, a path to
- * nothing, or an unknown name.
- */
-function loadScenario(nameOrPath: string | undefined): Scenario {
-  const builtins = `built-in scenarios: ${scenarioNames().join(', ')}`;
-  if (nameOrPath === undefined) {
-    throw new UsageError(`run needs a scenario: one of ${scenarioNames().join(', ')}, or a path to a .json file`);
-  }
-  const scenario = findScenario(nameOrPath);
-  if (scenario !== undefined) return scenario;
-  const kind = pathKind(nameOrPath);
-  if (kind === 'directory') {
-    throw new UsageError(`scenario "${nameOrPath}" is a directory; give a scenario file (a path ending in .json) or a built-in scenario's name (aurora-actors scenarios lists them)`);
-  }
-  if (nameOrPath.endsWith('.json')) return loadScenarioFile(nameOrPath);
-  if (kind === 'file') {
-    throw new UsageError(`scenario "${nameOrPath}" is a file but not a scenario file: scenario files are JSON and their names end in .json`);
-  }
-  if (/[/\\.]/.test(nameOrPath)) {
-    throw new UsageError(`scenario "${nameOrPath}": no such file; give a path to a .json scenario file or a built-in scenario's name (aurora-actors scenarios lists them)`);
-  }
-  throw new UsageError(`unknown scenario "${nameOrPath}"; ${builtins} (or a path to a .json file)`);
-}
-
-/** What a path names on disk: a directory, a file (or anything else that is there), or nothing. */
-function pathKind(path: string): 'directory' | 'file' | 'missing' {
-  const stats = statSync(path, { throwIfNoEntry: false });
-  if (stats === undefined) return 'missing';
-  return stats.isDirectory() ? 'directory' : 'file';
-}
-
 function run(argv: readonly string[], { out, err }: CliIo): number {
   const { values, positionals } = parse(
     argv,
@@ -259,23 +158,3 @@ function run(argv: readonly string[], { out, err }: CliIo): number {
   return failed ? 1 : written ? 0 : EXIT_OUTPUT_FAILED;
 }
 
-/** Exit code of a run whose report was printed but an output file (`--trace`, `--history`) was not written whole. */
-export const EXIT_OUTPUT_FAILED = 3;
-
-/** Opens the file a flag names, or refuses the path as bad input; undefined when the flag is absent. */
-function openOutput(flag: string, path: unknown): OutputFile | undefined {
-  if (path === undefined) return undefined;
-  return new OutputFile(flag, String(path), (message) => new UsageError(message));
-}
-
-/** Closes the output files; says on stderr which could not be written. True iff all were. */
-function closeOutputs(files: readonly (OutputFile | undefined)[], err: (text: string) => void): boolean {
-  let ok = true;
-  for (const file of files) {
-    const problem = file?.close();
-    if (problem === undefined) continue;
-    err(`aurora-actors: ${problem}\n`);
-    ok = false;
-  }
-  return ok;
-}
