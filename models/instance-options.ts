@@ -5,6 +5,7 @@
  */
 import type { MembershipEpoch, VolumeEpoch } from '../src/protocol/ids.js';
 import type { QuorumPredicate } from '../src/protocol/quorum.js';
+import type { PlantName } from '../src/protocol/plants.js';
 import type { PgMembership } from './messages.js';
 
 /** One PG as an instance knows it. */
@@ -64,6 +65,8 @@ export interface WriterInput {
   replicaRestartMs?: number;
   /** How often the instance tells each PG's segments its minimum read point; 0 = never. @defaultValue 500 */
   mrplReportMs?: number;
+  /** A planted mistake to run with (docs/plants.md); absent in every ordinary run. */
+  plant?: PlantName;
 }
 
 /** A PG with its defaults filled in. */
@@ -106,6 +109,8 @@ export interface InstanceOptions {
    * page reads off the tails.
    */
   readonly tails: Readonly<Record<string, true>>;
+  /** The planted mistake, if any (set only when the input names one). */
+  readonly plant?: PlantName;
 }
 
 /** A PG's defaults filled in. */
@@ -151,5 +156,6 @@ export function resolveInstanceOptions(input: WriterInput): InstanceOptions {
     replicaRestartMs: input.replicaRestartMs ?? 2_000,
     mrplReportMs: input.mrplReportMs ?? 500,
     tails,
+    ...(input.plant === undefined ? {} : { plant: input.plant }),
   };
 }

@@ -66,6 +66,7 @@ export const recoveryActions = {
       anchorLsn: event.anchorLsn,
       priorTruncations: event.truncations,
       lal: context.options.lal,
+      ...(context.options.plant === undefined ? {} : { plant: context.options.plant }),
       pgs: context.options.pgs.map((pg) => {
         const config = event.pgConfigs[pg.pg];
         return {

@@ -20,7 +20,8 @@
 import type { Lsn, MembershipEpoch, PgId, SegmentId, VolumeEpoch } from '../src/protocol/ids.js';
 import type { QuorumConfig } from '../src/protocol/quorum-config.js';
 import type { QuorumPredicate } from '../src/protocol/quorum.js';
-import { satisfies } from '../src/protocol/quorum.js';
+import { kOfN, satisfies } from '../src/protocol/quorum.js';
+import type { PlantName } from '../src/protocol/plants.js';
 import type { RecoveryPlan, StoredRecord, TruncationRange } from '../src/protocol/recovery.js';
 import { isAnnulled, planRecovery } from '../src/protocol/recovery.js';
 import type { PgMembership, RecoveryStateMessage, RedoPayload, TruncateAckMessage, WireMessage, WriteAckMessage } from './messages.js';
@@ -50,6 +51,8 @@ export interface RecoveryState {
   readonly sclAtEpoch: Readonly<Record<number, Readonly<Record<string, Lsn>>>>;
   /** Per PG, the records re-replication still has to make durable. */
   readonly repair: Readonly<Record<number, readonly StoredRecord<RedoPayload>[]>>;
+  /** The planted mistake, if any (docs/plants.md); absent in every ordinary run. */
+  readonly plant?: PlantName;
 }
 
 /** Starts a recovery at epoch e' (after the CAS succeeded). */
@@ -59,6 +62,7 @@ export function createRecoveryState(options: {
   priorTruncations: readonly TruncationRange[];
   lal: number;
   pgs: readonly RecoveryPg[];
+  plant?: PlantName;
 }): RecoveryState {
   return {
     volumeEpoch: options.volumeEpoch,
@@ -70,7 +74,24 @@ export function createRecoveryState(options: {
     plan: undefined,
     sclAtEpoch: {},
     repair: {},
+    ...(options.plant === undefined ? {} : { plant: options.plant }),
   };
+}
+
+/**
+ * The volume epoch recovery reads at: e' (reading fences, PROTOCOL §5 R1 step 2), or the old
+ * epoch under the planted mistake fence-after-read, whose reads fence nothing (docs/plants.md).
+ */
+function readEpochOf(state: RecoveryState): VolumeEpoch {
+  return state.plant === 'fence-after-read' ? ((state.volumeEpoch - 1) as VolumeEpoch) : state.volumeEpoch;
+}
+
+/**
+ * The responders recovery needs from a PG: its read quorum (SIGMOD'18 §2.4), or any 2 members
+ * under the planted mistake recover-from-two (docs/plants.md).
+ */
+function recoveryReadQuorum(state: RecoveryState, pg: RecoveryPg): QuorumPredicate {
+  return state.plant === 'recover-from-two' ? kOfN(2, pg.members as readonly SegmentId[]) : pg.read;
 }
 
 /** The `recoveryOpen` messages for every member that has not answered yet. */
@@ -80,7 +101,7 @@ export function recoveryOpens(state: RecoveryState, self: string): { to: string;
     const answered = state.responses[pg.pg] ?? {};
     for (const member of pg.members) {
       if (answered[member] !== undefined) continue;
-      sends.push({ to: member, message: { type: 'recoveryOpen', from: self, pg: pg.pg as PgId, volumeEpoch: state.volumeEpoch, anchorLsn: state.anchorLsn } });
+      sends.push({ to: member, message: { type: 'recoveryOpen', from: self, pg: pg.pg as PgId, volumeEpoch: readEpochOf(state), anchorLsn: state.anchorLsn } });
     }
   }
   return sends;
@@ -88,13 +109,13 @@ export function recoveryOpens(state: RecoveryState, self: string): { to: string;
 
 /** Records a recovery read answer (only those at this recovery's epoch count). */
 export function recordRecoveryResponse(state: RecoveryState, message: RecoveryStateMessage): RecoveryState {
-  if (message.volumeEpoch !== state.volumeEpoch) return state;
+  if (message.volumeEpoch !== readEpochOf(state)) return state;
   return { ...state, responses: { ...state.responses, [message.pg]: { ...state.responses[message.pg], [message.from]: message } } };
 }
 
 /** True iff every PG's responders satisfy its read quorum (SIGMOD'18 §2.4). */
 export function readQuorumOfEveryPg(state: RecoveryState): boolean {
-  return state.pgs.every((pg) => satisfies(pg.read, (segment) => (state.responses[pg.pg] ?? {})[segment] !== undefined));
+  return state.pgs.every((pg) => satisfies(recoveryReadQuorum(state, pg), (segment) => (state.responses[pg.pg] ?? {})[segment] !== undefined));
 }
 
 /** True iff every member of every PG has answered (no point waiting longer). */
@@ -121,9 +142,10 @@ export function makePlan(state: RecoveryState): RecoveryState | undefined {
     anchorLsn: state.anchorLsn,
     lal: state.lal,
     priorTruncations: ranges,
+    ...(state.plant === undefined ? {} : { plant: state.plant }),
     pgs: state.pgs.map((pg) => ({
       pg: pg.pg as PgId,
-      config: { membershipEpoch: pg.membershipEpoch, write: pg.write, read: pg.read } satisfies QuorumConfig,
+      config: { membershipEpoch: pg.membershipEpoch, write: pg.write, read: recoveryReadQuorum(state, pg) } satisfies QuorumConfig,
       responses: Object.values(state.responses[pg.pg] ?? {}).map((r) => ({ segmentId: r.from as SegmentId, scl: r.scl, records: r.records, gcPoint: r.gcPoint, lastPgLsnAtGc: r.lastPgLsnAtGc })),
     })),
   });

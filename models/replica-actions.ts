@@ -28,7 +28,7 @@ const replicaReading = (context: WriterContext): ReplicaReadOptions => ({ self: 
 
 /** Starts the next apply step if whole MTRs are applicable (one step at a time); returns its size. */
 function startApply(enqueue: Enqueue, context: WriterContext, replica: ReplicaState): number {
-  const count = applicableCount(replica, 256);
+  const count = applicableCount(replica, 256, context.options.plant === 'replica-applies-above-vdl');
   if (count > 0) {
     enqueue.raise({ type: 'applyDone' }, { delay: count * context.options.applyMsPerRecord, id: REPLICA_APPLY_TIMER });
   }

@@ -186,12 +186,13 @@ export function servesReads(state: ReplicaState): boolean {
  * below the known VDL, at most about `maxRecords` (never splitting an MTR). Returns how many
  * records, 0 when nothing is applicable.
  */
-export function applicableCount(state: ReplicaState, maxRecords: number): number {
+export function applicableCount(state: ReplicaState, maxRecords: number, ignoreVdl = false): number {
   let count = 0;
   let lastCplEnd = 0;
   for (const size = queueSize(state.pending); count < size; ) {
     const record = queueAt(state.pending, count) as RedoRecord;
-    if (record.lsn > state.knownVdl) break;
+    // `ignoreVdl` is the planted mistake replica-applies-above-vdl (docs/plants.md).
+    if (record.lsn > state.knownVdl && !ignoreVdl) break;
     count++;
     if (record.isCpl) {
       lastCplEnd = count;

@@ -46,6 +46,7 @@ import type {
   TruncationAppliedObservation,
 } from '../src/protocol/observations.js';
 import { materializePage } from '../src/protocol/pages.js';
+import type { PlantName } from '../src/protocol/plants.js';
 import type { StoredRecord, TruncationRange } from '../src/protocol/recovery.js';
 import type { SegmentStore } from '../src/protocol/segment-store.js';
 import {
@@ -110,6 +111,8 @@ export interface SegmentInput {
   gcPeriodMs?: number;
   /** GC ticks an instance's minimum read point counts without a new report. @defaultValue 4 */
   mrplLeaseTicks?: number;
+  /** A planted mistake to run with (docs/plants.md); absent in every ordinary run. */
+  plant?: PlantName;
 }
 
 /** A batch waiting in the in-memory incoming queue (lost on crash). */
@@ -135,6 +138,8 @@ export interface SegmentSettings {
   startsHydrating: boolean;
   gcPeriodMs: number;
   mrplLeaseTicks: number;
+  /** The planted mistake, if any (set only when the input names one, so ordinary contexts are unchanged). */
+  plant?: PlantName;
 }
 
 /** A segment's garbage-collection bookkeeping. Kept with the log: it survives a crash. */
@@ -274,7 +279,9 @@ const segmentBase = setup({
   },
   guards: {
     staleVolumeEpoch: ({ context, event }) =>
-      (event.type === 'writeBatch' || event.type === 'recoveryOpen' || event.type === 'truncate') && event.volumeEpoch < context.volumeEpoch,
+      (event.type === 'writeBatch' || event.type === 'recoveryOpen' || event.type === 'truncate') && event.volumeEpoch < context.volumeEpoch &&
+      // Planted mistake: the fence no longer holds against an old writer (docs/plants.md).
+      !(event.type === 'writeBatch' && context.settings.plant === 'ignore-volume-epoch'),
     staleMembershipEpoch: ({ context, event }) =>
       (event.type === 'writeBatch' || event.type === 'gossipPull' || event.type === 'gossipPush') &&
       event.membershipEpoch < context.membershipEpoch,
@@ -427,7 +434,7 @@ export const segmentMachine = segmentBase.extend({
       let batches = 0;
       let gossiped = 0;
       for (const pending of group) {
-        if (pending.via === 'write' && pending.volumeEpoch < context.volumeEpoch) {
+        if (pending.via === 'write' && pending.volumeEpoch < context.volumeEpoch && context.settings.plant !== 'ignore-volume-epoch') {
           // Fenced while queued: a recovery at a newer epoch has read this segment, so persisting an
           // older writer's records now could make durable what recovery did not see (S8a).
           const message: WireMessage = { type: 'writeReject', from: context.self, pg: context.pg, reason: 'staleVolumeEpoch', volumeEpoch: context.volumeEpoch, membershipEpoch: context.membershipEpoch };
@@ -458,7 +465,9 @@ export const segmentMachine = segmentBase.extend({
         }
       }
       for (const [to, ack] of Object.entries(acks)) {
-        const message: WireMessage = { type: 'writeAck', from: context.self, pg: context.pg, volumeEpoch: ack.volumeEpoch, scl: sclOf(store), lsnLast: ack.lsnLast };
+        // Planted mistake: the SCL reported past a hole, at the highest record held (docs/plants.md).
+        const scl = context.settings.plant === 'vcl-ignores-holes' ? highestLsn(store) : sclOf(store);
+        const message: WireMessage = { type: 'writeAck', from: context.self, pg: context.pg, volumeEpoch: ack.volumeEpoch, scl, lsnLast: ack.lsnLast };
         out.send({ to, message });
       }
       const next = { ...context, diskSampleIndex: context.diskSampleIndex + 1 };
@@ -497,7 +506,8 @@ export const segmentMachine = segmentBase.extend({
      */
     gossipPull: segmentStep(({ context, enqueue }, out) => {
       const peer = context.peers[context.gossipCursor % Math.max(1, context.peers.length)];
-      if (peer !== undefined) {
+      // Planted mistake: never pull from a peer, so holes stay open (docs/plants.md).
+      if (peer !== undefined && context.settings.plant !== 'no-gossip') {
         const message: GossipPullMessage = { type: 'gossipPull', from: context.self, pg: context.pg, scl: sclOf(context.store), membershipEpoch: context.membershipEpoch, truncations: context.store.truncations };
         out.send({ to: peer, message });
       }
@@ -569,7 +579,8 @@ export const segmentMachine = segmentBase.extend({
         out.observe(epochAdopted(context, event.volumeEpoch, 'truncate'));
       }
       let { store } = context;
-      if (!holdsTruncation(store, event.range)) {
+      // Planted mistake: acknowledge the range but keep the records it annuls (docs/plants.md).
+      if (!holdsTruncation(store, event.range) && context.settings.plant !== 'no-truncation-range') {
         const truncated = truncate(store, event.range);
         store = truncated.store;
         enqueue.assign({ store });
@@ -724,6 +735,7 @@ export const segmentMachine = segmentBase.extend({
       startsHydrating: input.hydrating ?? false,
       gcPeriodMs: input.gcPeriodMs ?? 500,
       mrplLeaseTicks: input.mrplLeaseTicks ?? 4,
+      ...(input.plant === undefined ? {} : { plant: input.plant }),
     },
     gossipCursor: 0,
     catchingUp: true,

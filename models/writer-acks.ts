@@ -27,7 +27,26 @@ export function applyAck(state: WriterState, who: WriterIdentity, ack: WriteAckM
     effects.push({ type: 'observe', params: { kind: 'watermarks', instance: who.self, volumeEpoch: who.volumeEpoch, vcl: tracker.vcl, vdl: tracker.vdl, maxAllocated: tracker.maxAllocatedLsn } });
   }
   const next = withWriter(state, { tracker, unacked });
+  if (who.plant === 'ack-before-vdl') return { state: acknowledgeEarly(vdlAdvanced ? acknowledgeCovered(next, who, effects) : next, who, pgclOf(tracker, ack.pg), effects), vdlAdvanced };
   return { state: vdlAdvanced ? acknowledgeCovered(next, who, effects) : next, vdlAdvanced };
+}
+
+/**
+ * The planted mistake ack-before-vdl (docs/plants.md): commits are acknowledged once the PG that
+ * just answered is complete to them, though other PGs may still have holes below (SIGMOD'17
+ * §4.2.2 acknowledges only at or below VDL). The observation reports the true VDL.
+ */
+function acknowledgeEarly(state: WriterState, who: WriterIdentity, pgcl: number, effects: WriterEffect[]): WriterState {
+  const { vdl } = state.tracker;
+  let acked = 0;
+  for (const size = queueSize(state.commitQueue); acked < size; acked++) {
+    const pending = queueAt(state.commitQueue, acked) as PendingCommit;
+    if (pending.commitLsn > pgcl) break;
+    effects.push({ type: 'observe', params: { kind: 'commitAck', instance: who.self, volumeEpoch: who.volumeEpoch, txnId: pending.txnId, commitLsn: pending.commitLsn, vdl } });
+    const message: WireMessage = { type: 'txnOk', from: who.self, txnId: pending.txnId, commitLsn: pending.commitLsn, reads: pending.reads as (string | null)[] };
+    effects.push({ type: 'send', params: { to: pending.client, message } });
+  }
+  return acked === 0 ? state : withWriter(state, { commitQueue: queueDrop(state.commitQueue, acked) });
 }
 
 /**

@@ -25,7 +25,8 @@ import { acknowledgeCovered, applyAck } from './writer-acks.js';
 import { freeLink, hasUnacked, resendUnacked, retransmit, takeFlush } from './writer-batches.js';
 import { admitTransaction, createWriterState, reportEvictions, startBlocked, withWriter } from './writer-state.js';
 
-const identityOf = (context: WriterContext): WriterIdentity => ({ self: context.self, volumeEpoch: context.volumeEpoch });
+const identityOf = (context: WriterContext): WriterIdentity =>
+  context.options.plant === undefined ? { self: context.self, volumeEpoch: context.volumeEpoch } : { self: context.self, volumeEpoch: context.volumeEpoch, plant: context.options.plant };
 
 /**
  * Turns write-path effects into one `effects` action and timers, and returns the state

@@ -16,14 +16,16 @@ import type { ChunkedQueue, ChunkedTable } from '../src/protocol/chunked.js';
 import { emptyQueue, queuePush, tableGet, tableOf } from '../src/protocol/chunked.js';
 import type { BacklinkState, LsnAllocator } from '../src/protocol/lsn.js';
 import { allocate, buildMtr, createBacklinkState, createLsnAllocator } from '../src/protocol/lsn.js';
-import type { Lsn, MembershipEpoch, PgId, VolumeEpoch } from '../src/protocol/ids.js';
+import type { Lsn, MembershipEpoch, PgId, SegmentId, VolumeEpoch } from '../src/protocol/ids.js';
 import type { Observation } from '../src/protocol/observations.js';
 import type { PageLayout } from '../src/protocol/pages.js';
 import { blockOfKey, commitBlockOf, pgOfBlock } from '../src/protocol/pages.js';
 import type { QuorumPredicate } from '../src/protocol/quorum.js';
+import { kOfN } from '../src/protocol/quorum.js';
 import type { StoredRecord } from '../src/protocol/recovery.js';
 import type { DurabilityTracker } from '../src/protocol/watermarks.js';
 import { createDurabilityTracker, registerRecords } from '../src/protocol/watermarks.js';
+import type { PlantName } from '../src/protocol/plants.js';
 import type { InstanceOptions, InstancePg } from './instance-options.js';
 import type { PgConfigRecord, RedoPayload, RedoRecord, TxnRequestMessage, WireMessage } from './messages.js';
 import type { MembershipState } from './membership-state.js';
@@ -143,6 +145,8 @@ export interface VdlPublication {
 export interface WriterIdentity {
   self: string;
   volumeEpoch: VolumeEpoch;
+  /** The planted mistake, if any (docs/plants.md). */
+  plant?: PlantName;
 }
 
 /** What a recovered writer starts from (PROTOCOL §5 R1 step 5). */
@@ -155,6 +159,14 @@ export interface RecoveredStart {
   records: readonly StoredRecord<RedoPayload>[];
   /** The PG configurations recovery used (from the metadata service). */
   pgs: readonly InstancePg[];
+}
+
+/**
+ * The write quorum the durability tracker counts for a PG: its configuration's, or 3 of its members
+ * under the planted mistake write-quorum-3of6 (docs/plants.md; SIGMOD'17 §2.1 needs Vw > V/2).
+ */
+function writeQuorumOf(options: InstanceOptions, pg: InstancePg): QuorumPredicate {
+  return options.plant === 'write-quorum-3of6' ? kOfN(3, pg.members as readonly SegmentId[]) : pg.write;
 }
 
 /** The write path of a new writer, or of one that recovery opened (`start`). */
@@ -180,9 +192,10 @@ export function createWriterState(options: InstanceOptions, start?: RecoveredSta
     maxBatchRecords: options.maxBatchRecords,
     members: Object.fromEntries(pgs.map((pg) => [pg.pg, pg.members])),
     membershipEpochs: Object.fromEntries(pgs.map((pg) => [pg.pg, pg.membershipEpoch])),
-    allocator: createLsnAllocator({ lal: options.lal, nextLsn: start?.nextLsn }),
+    // Planted mistake no-lal: an allocation limit no run reaches (docs/plants.md).
+    allocator: createLsnAllocator({ lal: options.plant === 'no-lal' ? 2 ** 40 : options.lal, nextLsn: start?.nextLsn }),
     backlinks: start?.backlinks ?? createBacklinkState(),
-    tracker: createDurabilityTracker({ writeQuorumByPg: Object.fromEntries(pgs.map((pg): [number, QuorumPredicate] => [pg.pg, pg.write])), durableLsn: start?.durableLsn }),
+    tracker: createDurabilityTracker({ writeQuorumByPg: Object.fromEntries(pgs.map((pg): [number, QuorumPredicate] => [pg.pg, writeQuorumOf(options, pg)])), durableLsn: start?.durableLsn }),
     boxcars: {},
     unacked: {},
     retransmitMark: {},

@@ -12,7 +12,10 @@ import { formatBenchReport } from './bench/format.js';
 import { formatHeartbeatReport, heartbeatReport } from './cli/heartbeat-report.js';
 import { closeOutputs, EXIT_OUTPUT_FAILED, loadScenario, openOutput, parse, parseSeed, UsageError } from './cli/args.js';
 import type { CliIo } from './cli/args.js';
+import { plantsCommand } from './cli/plants.js';
 import { formatRunReport } from './cli/run-report.js';
+import { isPlantName, PLANT_NAMES } from './protocol/plants.js';
+import type { PlantName } from './protocol/plants.js';
 import { ScenarioError } from './cluster/errors.js';
 import { runHeartbeatWorld } from './cluster/heartbeat-world.js';
 import { BUILTIN_SCENARIOS, scenarioNames } from './scenarios/builtin.js';
@@ -26,12 +29,17 @@ const HELP = `aurora-actors: deterministic xstate actors modelling Amazon Aurora
 Usage (SEED is an integer from -9007199254740991 to 9007199254740991, ±(2^53 − 1); default 1):
   aurora-actors scenarios
       Lists the built-in scenarios, one line each.
-  aurora-actors run <scenario|file.json> [--seed N] [--json] [--trace out.jsonl] [--history out.jsonl]
+  aurora-actors run <scenario|file.json> [--seed N] [--json] [--trace out.jsonl] [--history out.jsonl] [--plant NAME]
       Runs a scenario: states SEED=N on stderr, then prints a readable report on stdout (with
       --json, stdout is exactly one JSON document: the report, which holds the seed).
       Exit 1 if an invariant is violated or an acknowledged commit is lost; 2 on bad input
       (including a --trace or --history path that cannot be written, refused before the run);
       3 if the report was printed but an output file could not be written whole.
+      --plant NAME runs with one known protocol mistake switched on (see \`plants\`); a run
+      whose judges find nothing then says "not detected" on stderr and exits 4.
+  aurora-actors plants [--json]
+      Lists the plantable mistakes: what each breaks, which judge finds it, and the one
+      command that shows it (exit 1 from that command means the mistake was found).
   aurora-actors demo [--seed N] [--json] [--trace out.jsonl]
       Runs the kernel demo: a health monitor pinging three nodes across three AZs while one
       crashes and restarts; states the seed on stderr, prints a timeline and the trace hash.
@@ -60,6 +68,8 @@ export async function main(argv: readonly string[], io: CliIo = PROCESS_IO): Pro
         return listScenarios(rest, io);
       case 'run':
         return run(rest, io);
+      case 'plants':
+        return plantsCommand(rest, io);
       case 'demo':
         return demo(rest, io);
       case 'bench':
@@ -71,7 +81,7 @@ export async function main(argv: readonly string[], io: CliIo = PROCESS_IO): Pro
         io.out(HELP);
         return 0;
       default:
-        throw new UsageError(`unknown command "${command}"; allowed: scenarios, run, demo, bench, help`);
+        throw new UsageError(`unknown command "${command}"; allowed: scenarios, run, plants, demo, bench, help`);
     }
   } catch (error) {
     if (error instanceof UsageError || error instanceof ScenarioError) {
@@ -123,10 +133,11 @@ function listScenarios(argv: readonly string[], { out }: CliIo): number {
 function run(argv: readonly string[], { out, err }: CliIo): number {
   const { values, positionals } = parse(
     argv,
-    { seed: { type: 'string' }, json: { type: 'boolean' }, trace: { type: 'string' }, history: { type: 'string' } },
+    { seed: { type: 'string' }, json: { type: 'boolean' }, trace: { type: 'string' }, history: { type: 'string' }, plant: { type: 'string' } },
     1,
   );
   const seed = parseSeed(values.seed as string | undefined, 1);
+  const plant = parsePlant(values.plant as string | undefined);
   const scenario = loadScenario(positionals[0]);
   // Output paths are opened before the run: a path that cannot be written costs no simulated time.
   const trace = openOutput('--trace', values.trace);
@@ -139,6 +150,7 @@ function run(argv: readonly string[], { out, err }: CliIo): number {
     sim = new Simulation({
       seed,
       scenario,
+      ...(plant === undefined ? {} : { plant }),
       trace: { keepEvents: false, sink: trace === undefined ? undefined : (line) => trace.line(line) },
       // Entries go to the file as they happen; the report needs only the history's counts.
       history: { keepEntries: false, sink: history === undefined ? undefined : (entry) => history.line(JSON.stringify(entry)) },
@@ -150,11 +162,26 @@ function run(argv: readonly string[], { out, err }: CliIo): number {
     closeOutputs([trace, history], err);
     throw error;
   }
-  const replay = `aurora-actors run ${positionals[0]} --seed ${seed}`;
+  const replay = `aurora-actors run ${positionals[0]} --seed ${seed}${plant === undefined ? '' : ` --plant ${plant}`}`;
   // The report first: a file that could not be written must not lose it.
   out(values.json === true ? JSON.stringify(report, null, 2) + '\n' : formatRunReport(report, scenario, replay));
   const written = closeOutputs([trace, history], err);
   const failed = report.commits.lostAcknowledged > 0 || report.invariants.some((result) => !result.ok);
+  if (plant !== undefined && !failed) {
+    // A planted run that the judges pass must never read as a clean run.
+    err(`aurora-actors: plant ${plant} not detected in this run (1 seed, ${report.simulatedMs} ms simulated); try the command \`aurora-actors plants\` lists for it\n`);
+    return EXIT_PLANT_UNDETECTED;
+  }
   return failed ? 1 : written ? 0 : EXIT_OUTPUT_FAILED;
+}
+
+/** Exit code of a `run --plant` whose judges found nothing: neither clean (0) nor a finding (1). */
+export const EXIT_PLANT_UNDETECTED = 4;
+
+/** The `--plant` value: a name from src/protocol/plants.ts, or a usage error listing them. */
+function parsePlant(value: string | undefined): PlantName | undefined {
+  if (value === undefined) return undefined;
+  if (!isPlantName(value)) throw new UsageError(`--plant must be one of ${PLANT_NAMES.join(', ')}; got "${value}"`);
+  return value;
 }
 

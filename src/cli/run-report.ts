@@ -3,6 +3,7 @@
  * verdict, ending with the command that replays the run.
  */
 import type { Scenario } from '../cluster/scenario.js';
+import { PLANTS } from '../protocol/plants.js';
 import type { SimulationReport } from '../simulation/report.js';
 
 const plural = (count: number, noun: string): string => `${count} ${noun}${count === 1 ? '' : 's'}`;
@@ -24,6 +25,7 @@ export function formatRunReport(report: SimulationReport, scenario: Scenario, re
   const { commits, latencyMs, volume, storage } = report;
   const failedInvariants = report.invariants.filter((result) => !result.ok);
   const lines = [
+    ...(report.plant === undefined ? [] : [`PLANT       ${report.plant} is on: ${PLANTS[report.plant]} (docs/plants.md)`]),
     `scenario    ${report.scenario}: ${report.description}`,
     ...describeScenario(scenario),
     '',

@@ -19,6 +19,7 @@ import type { QuorumConfig } from '../protocol/quorum-config.js';
 import { fullTailConfig, standardConfig } from '../protocol/quorum-config.js';
 import { kOfN } from '../protocol/quorum.js';
 import type { Kernel } from '../kernel/kernel.js';
+import type { PlantName } from '../protocol/plants.js';
 import { sample } from '../kernel/network.js';
 import type { ActorSpec } from './host.js';
 import type { ResolvedTopology, Scenario } from './scenario.js';
@@ -57,8 +58,14 @@ export function quorumConfigOf(
   return scenario.writer.durability === 'all' ? { ...config, write: kOfN(members.length, members) } : config;
 }
 
-/** Builds every actor spec of the cluster, in spawn order: region, AZs, nodes, segments, writer. */
-export function clusterSpecs(kernel: Kernel, scenario: Scenario, topology: ResolvedTopology): ActorSpec[] {
+/** The `plant` input field of every segment and instance: present only when a mistake is planted (docs/plants.md). */
+const plantInput = (plant: PlantName | undefined): { plant?: PlantName } => (plant === undefined ? {} : { plant });
+
+/**
+ * Builds every actor spec of the cluster, in spawn order: region, AZs, nodes, segments, writer.
+ * `plant` names a planted mistake the segments and instances run with (docs/plants.md).
+ */
+export function clusterSpecs(kernel: Kernel, scenario: Scenario, topology: ResolvedTopology, plant?: PlantName): ActorSpec[] {
   const regionId = topology.regionId;
   const place = (azId: string) => ({ regionId, azId });
   const specs: ActorSpec[] = [];
@@ -99,16 +106,17 @@ export function clusterSpecs(kernel: Kernel, scenario: Scenario, topology: Resol
         gossipMaxRecords: scenario.storage.gossipMaxRecords,
         gcPeriodMs: scenario.storage.gcPeriodMs,
         mrplLeaseTicks: scenario.storage.mrplLeaseTicks,
+        ...plantInput(plant),
       },
       locality: place(segment.azId),
     });
   }
-  specs.push(...instanceSpecs(scenario, topology));
+  specs.push(...instanceSpecs(scenario, topology, plant));
   return specs;
 }
 
 /** The writer, the replicas, the standby, the metadata service and the control plane. */
-function instanceSpecs(scenario: Scenario, topology: ResolvedTopology): ActorSpec[] {
+function instanceSpecs(scenario: Scenario, topology: ResolvedTopology, plant: PlantName | undefined): ActorSpec[] {
   const place = (azId: string) => ({ regionId: topology.regionId, azId });
   const kinds = segmentKinds(topology);
   const pgs = Object.keys(topology.membersByPg).map((key) => {
@@ -130,6 +138,7 @@ function instanceSpecs(scenario: Scenario, topology: ResolvedTopology): ActorSpe
     linkBusyMsPerBatch: scenario.writer.linkBusyMsPerBatch,
     metadataId: topology.metadata.id,
     controlPlaneId: topology.controlPlane.id,
+    ...plantInput(plant),
   });
   const specs: ActorSpec[] = [
     {
@@ -182,7 +191,7 @@ function instanceSpecs(scenario: Scenario, topology: ResolvedTopology): ActorSpe
 }
 
 /** A replacement segment the storage control plane asked for, as an actor spec (it starts hydrating). */
-export function replacementSegmentSpec(kernel: Kernel, scenario: Scenario, topology: ResolvedTopology, request: ProvisionRequest): ActorSpec {
+export function replacementSegmentSpec(kernel: Kernel, scenario: Scenario, topology: ResolvedTopology, request: ProvisionRequest, plant?: PlantName): ActorSpec {
   const rng = kernel.rng.fork(`disk:${request.id}`);
   return {
     id: request.id,
@@ -199,6 +208,7 @@ export function replacementSegmentSpec(kernel: Kernel, scenario: Scenario, topol
       gossipMaxRecords: scenario.storage.gossipMaxRecords,
       gcPeriodMs: scenario.storage.gcPeriodMs,
       mrplLeaseTicks: scenario.storage.mrplLeaseTicks,
+      ...plantInput(plant),
     },
     locality: { regionId: topology.regionId, azId: request.azId },
   };

@@ -39,6 +39,7 @@ import { DEFAULT_LAL } from './lsn.js';
 import type { QuorumConfig } from './quorum-config.js';
 import type { QuorumPredicate } from './quorum.js';
 import { satisfies } from './quorum.js';
+import type { PlantName } from './plants.js';
 
 /** LSNs annulled by the recovery that ran at `volumeEpoch`. Both ends inclusive. */
 export interface TruncationRange {
@@ -131,6 +132,8 @@ export interface RecoveryInput {
   readonly priorTruncations?: readonly TruncationRange[];
   /** One entry per PG of the volume. */
   readonly pgs: readonly PgRecoveryInput[];
+  /** A planted mistake to plan with (docs/plants.md); absent in every ordinary run. */
+  readonly plant?: PlantName;
 }
 
 /** Records of one PG, ≤ VDL', that the responders do not hold on a write quorum. */
@@ -269,7 +272,11 @@ export function planRecovery(input: RecoveryInput): RecoveryOutcome {
     ? collectedTo
     : lsn(input.pgs.reduce<number>((last, pgInput) => Math.max(last, lastPgLsnAtAnchor(pgInput, collectedTo, ranges)), input.anchorLsn));
   const union = unionAboveAnchor({ ...input, anchorLsn }, ranges);
-  const { vcl, vdl } = walkVolumeChain(union, anchorLsn);
+  const walked = walkVolumeChain(union, anchorLsn);
+  const { vcl } = walked;
+  // The planted mistake truncate-at-vcl cuts at VCL' and keeps a partial MTR (docs/plants.md);
+  // SIGMOD'17 §4.3 cuts at VDL', the last CPL at or below it.
+  const vdl = input.plant === 'truncate-at-vcl' ? vcl : walked.vdl;
   const survivorsByPg: Record<number, StoredRecord[]> = {};
   for (const record of union) {
     if (record.lsn > vdl) break;

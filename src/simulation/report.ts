@@ -13,6 +13,7 @@ import type { SegmentContext } from '../../models/segment.machine.js';
 export type { ReportSource } from './source.js';
 import type { PropertyResult } from '../check/property.js';
 import type { NetworkStats } from '../kernel/network.js';
+import type { PlantName } from '../protocol/plants.js';
 
 
 /** The JSON report of one run. */
@@ -20,6 +21,8 @@ export interface SimulationReport {
   scenario: string;
   description: string;
   seed: number;
+  /** The planted mistake the run had on (docs/plants.md); absent in an ordinary run. */
+  plant?: PlantName;
   simulatedMs: number;
   traceHash: string;
   traceEvents: number;
@@ -122,6 +125,7 @@ export function buildReport(sim: ReportSource, invariantResults: readonly Proper
     scenario: scenario.name,
     description: scenario.description,
     seed: sim.seed,
+    ...(sim.plant === undefined ? {} : { plant: sim.plant }),
     simulatedMs: kernel.clock.now(),
     traceHash: kernel.trace.traceHash(),
     traceEvents: kernel.trace.length,

@@ -22,6 +22,7 @@ import type { WriterContext } from '../../models/instance.machine.js';
 import type { Kernel } from '../kernel/kernel.js';
 import type { TraceOptions } from '../kernel/trace.js';
 import type { Observation } from '../protocol/observations.js';
+import type { PlantName } from '../protocol/plants.js';
 import type { QuorumPredicate } from '../protocol/quorum.js';
 import type { ResolvedTopology, Scenario } from '../cluster/scenario.js';
 import type { DatabaseClient } from '../cluster/client.js';
@@ -68,6 +69,11 @@ export interface SimulationOptions {
   recordInspection?: Omit<InspectionRecorderOptions, 'clock'>;
   /** Another interpreter (e.g. the stepped host), handed the hook its `observe`/`publish` go to. @defaultValue the live host */
   host?: (kernel: Kernel, hooks: HostHooks) => ActorHost;
+  /**
+   * A planted protocol mistake the machines run with, so the judges can be shown to find it
+   * (docs/plants.md). The report names it. @defaultValue none: every machine follows docs/semantics.md
+   */
+  plant?: PlantName;
 }
 
 /** rxjs streams of a running simulation, on the virtual clock (all views of {@link SimulationStreams.events$}). */
@@ -115,6 +121,8 @@ function streamsOf(events$: Observable<WorldEvent>): SimulationStreams {
 export class Simulation implements ReportSource {
   readonly seed: number;
   readonly scenario: Scenario;
+  /** The planted mistake the run has on, if any. */
+  readonly plant: PlantName | undefined;
   readonly kernel: Kernel;
   readonly topology: ResolvedTopology;
   readonly host: ActorHost;
@@ -129,6 +137,7 @@ export class Simulation implements ReportSource {
   constructor(options: SimulationOptions) {
     this.seed = options.seed;
     this.scenario = options.scenario;
+    this.plant = options.plant;
     // The world subscribes to its stream first, then the metrics, then the judges: each event
     // reaches them in that order, before the actor that emitted it runs on (see `world.ts`).
     const world = new World(options);

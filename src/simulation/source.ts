@@ -9,12 +9,15 @@ import type { HistoryCounts, HistoryEntry } from '../cluster/history.js';
 import type { ActorHost } from '../cluster/host.js';
 import type { ResolvedTopology, Scenario } from '../cluster/scenario.js';
 import type { Kernel } from '../kernel/kernel.js';
+import type { PlantName } from '../protocol/plants.js';
 import type { QuorumPredicate } from '../protocol/quorum.js';
 import type { ReplicaLagReport } from './replica-lag.js';
 
 /** What a report is built from: a simulation, seen through what the report reads. */
 export interface ReportSource {
   readonly seed: number;
+  /** The planted mistake the run has on, if any (docs/plants.md). */
+  readonly plant?: PlantName | undefined;
   readonly scenario: Scenario;
   readonly topology: ResolvedTopology;
   readonly kernel: Kernel;

@@ -39,6 +39,7 @@ import { createKernel } from '../kernel/kernel.js';
 import type { Kernel } from '../kernel/kernel.js';
 import type { TraceOptions } from '../kernel/trace.js';
 import type { Observation } from '../protocol/observations.js';
+import type { PlantName } from '../protocol/plants.js';
 import type { QuorumPredicate } from '../protocol/quorum.js';
 
 /** Where machines' `observe` and `publish` effects go; an alternative interpreter must call `emit`. */
@@ -60,6 +61,8 @@ export interface WorldOptions {
   recordInspection?: Omit<InspectionRecorderOptions, 'clock'>;
   /** Another interpreter (e.g. the stepped host). @defaultValue the live host */
   host?: (kernel: Kernel, hooks: HostHooks) => ActorHost;
+  /** A planted mistake the machines run with (docs/plants.md). @defaultValue none */
+  plant?: PlantName;
 }
 
 /** Calls every given inspect hook (an observer or a function). */
@@ -77,6 +80,8 @@ function combineInspect(
 /** The wired world of one run; see the file header. */
 export class World {
   readonly scenario: Scenario;
+  /** The planted mistake, if any. */
+  readonly plant: PlantName | undefined;
   readonly kernel: Kernel;
   readonly topology: ResolvedTopology;
   readonly host: ActorHost;
@@ -104,6 +109,7 @@ export class World {
   constructor(options: WorldOptions) {
     const { scenario } = options;
     this.scenario = scenario;
+    this.plant = options.plant;
     this.topology = resolveTopology(scenario.topology, scenario.workload.clients);
     this.endpoint = this.topology.writer.id;
     this.kernel = createKernel({ seed: options.seed, network: scenario.network, trace: options.trace });
@@ -155,7 +161,7 @@ export class World {
    */
   start(): void {
     const { clock, network } = this.kernel;
-    this.host.spawnAll(clusterSpecs(this.kernel, this.scenario, this.topology));
+    this.host.spawnAll(clusterSpecs(this.kernel, this.scenario, this.topology, this.plant));
     shipRedoToReplicas({ events$: this.events$, network, scheduler: clock.scheduler, replicas: () => this.readers() });
     this.clientList = this.createClients();
     this.workloadOrUndefined = new Workload(this.scenario.workload, this.clientList, clock, this.kernel.rng.fork('workload'));
@@ -203,7 +209,7 @@ export class World {
     else if (publication.stream === 'provision') {
       // A replacement segment joins the world while it runs (at the current instant, not re-entrantly).
       const request = publication.item;
-      this.kernel.clock.scheduleAt(this.kernel.clock.now(), () => this.host.spawn(replacementSegmentSpec(this.kernel, this.scenario, this.topology, request)));
+      this.kernel.clock.scheduleAt(this.kernel.clock.now(), () => this.host.spawn(replacementSegmentSpec(this.kernel, this.scenario, this.topology, request, this.plant)));
     }
   }
 
