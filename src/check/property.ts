@@ -40,6 +40,8 @@ export interface PropertyResult {
   readonly witnessed?: boolean;
   /** True iff nothing was judged: the property passed without being tested. */
   readonly vacuous?: boolean;
+  /** `eventually` judges with a stated bound: how long, in virtual ms, the property may take. */
+  readonly boundMs?: number;
 }
 
 /** How many violations a result keeps verbatim. */

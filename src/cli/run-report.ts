@@ -41,7 +41,7 @@ export function formatRunReport(report: SimulationReport, scenario: Scenario, re
     `network     ${report.network.sent} sent, ${report.network.delivered} delivered, ${report.network.dropped} dropped`,
     '',
     'invariants',
-    ...report.invariants.map((result) => `  ${result.ok ? 'ok  ' : 'FAIL'}  ${result.name} (${result.kind})${verdictNote(result)}`),
+    ...report.invariants.map((result) => `  ${result.ok ? 'ok  ' : 'FAIL'}  ${result.name} (${result.kind}${result.boundMs === undefined ? '' : ` within ${result.boundMs} ms`})${verdictNote(result)}`),
     ...failedInvariants.flatMap((result) => result.firstViolations.map((v) => `        at ${ms(v.atMs)}: ${v.message}`)),
     ...storage.lost.map((lost) => `        lost txn ${lost.txnId}: ${lost.missing}`),
     '',

@@ -9,6 +9,11 @@
  * while recovery's reads use the configuration in force now (PROTOCOL §2.11).
  */
 import { createCacheWal, createDirtyPageWitness } from '../check/cache-wal.js';
+import { createConvergenceJudge } from '../check/convergence.js';
+import type { ConvergenceJudge, MemberAtEnd } from '../check/convergence.js';
+import { judgedWriteQuorum } from '../check/quorum-rule.js';
+import { createFailoverJudge, createHydrationJudge, failoverBoundMs } from '../check/timeliness.js';
+import type { BoundedJudge } from '../check/timeliness.js';
 import { createGcSafetyJudge } from '../check/gc-safety.js';
 import { createInvariantChecker } from '../check/invariants.js';
 import type { InvariantChecker } from '../check/invariants.js';
@@ -21,7 +26,8 @@ import { createReplicaVisibility } from '../check/replica-invariants.js';
 import { createReplicaStorageReadWitness, createSnapshotConsistency } from '../check/replica-snapshot.js';
 import type { WorldEvent } from '../cluster/host.js';
 import type { Observation } from '../protocol/observations.js';
-import { or } from '../protocol/quorum.js';
+import { membersOf, or } from '../protocol/quorum.js';
+import { sclOf, heldRecords } from '../protocol/segment-store.js';
 import type { QuorumPredicate } from '../protocol/quorum.js';
 import { readBack } from './read-back.js';
 import { ReadJudge } from './read-judge.js';
@@ -61,6 +67,10 @@ export class JudgePanel {
     createReplicaStorageReadWitness(),
   ];
   private readonly reads: ReadJudge;
+  /** The `eventually` judges with stated bounds (docs/semantics.md, Judges). */
+  private readonly convergence: ConvergenceJudge;
+  private readonly hydration: BoundedJudge = createHydrationJudge();
+  private readonly failover: BoundedJudge;
   private readableChecks = 0;
   private readableViolations = 0;
   private readonly readableFirstViolations: { atMs: number; message: string }[] = [];
@@ -69,7 +79,8 @@ export class JudgePanel {
     const source = options.source;
     this.source = source;
     for (const [pg, quorum] of Object.entries(source.quorums)) {
-      this.writeQuorumByPg[Number(pg)] = quorum.write;
+      // Quorum sizes from the judges' own rule, never the writer's configuration code.
+      this.writeQuorumByPg[Number(pg)] = judgedWriteQuorum(quorum.write);
       this.readQuorumByPg[Number(pg)] = quorum.read;
     }
     // The judges hold these records and read them at each judgement, so updates reach them.
@@ -81,6 +92,9 @@ export class JudgePanel {
       (pg) => (source.membersByPg[pg] ?? []).map((id) => source.segment(id).store.gcPoint),
     );
     this.reads = new ReadJudge((pg, blockId, readPoint) => this.archive.page(pg, blockId, readPoint));
+    const { scenario, topology } = source;
+    this.convergence = createConvergenceJudge({ lastFaultAtMs: scenario.faults.reduce((last, fault) => Math.max(last, fault.atMs), 0) });
+    this.failover = createFailoverJudge(failoverBoundMs(scenario.failover, topology.replicas.length));
     options.listen((event) => {
       if (event.source === 'observe') this.observe(event.atMs, event.actorId, event.observation);
     });
@@ -102,6 +116,9 @@ export class JudgePanel {
       ...this.reads.results(),
       this.gcSafetyResult(),
       this.readableResult(),
+      this.convergenceResult(),
+      this.hydration.result(this.source.kernel.clock.now()),
+      this.failover.result(this.source.kernel.clock.now()),
     ];
   }
 
@@ -129,8 +146,13 @@ export class JudgePanel {
   }
 
   private observe(atMs: number, actorId: string, observation: Observation): void {
-    // Failover timing is measured (`metrics.ts`), not judged.
-    if (observation.kind === 'failover') return;
+    // Failover timing is measured (`metrics.ts`); only its bound is judged.
+    if (observation.kind === 'failover') {
+      this.failover.observe(atMs, observation);
+      return;
+    }
+    this.convergence.observe(atMs, observation);
+    this.hydration.observe(atMs, observation);
     if (observation.kind === 'membershipInstalled') this.onMembership(observation);
     this.checker.observe(atMs, observation);
     this.recoveryChecker.observe(atMs, observation);
@@ -146,8 +168,28 @@ export class JudgePanel {
   private onMembership(observation: Extract<Observation, { kind: 'membershipInstalled' }>): void {
     const { pg } = observation;
     const before = this.writeQuorumByPg[pg];
-    this.writeQuorumByPg[pg] = before === undefined ? observation.write : or(before, observation.write);
+    const write = judgedWriteQuorum(observation.write);
+    this.writeQuorumByPg[pg] = before === undefined ? write : or(before, write);
     this.readQuorumByPg[pg] = observation.read;
+  }
+
+  /** Convergence, from the current members' persisted state now (as the read-back reads it). */
+  private convergenceResult(): PropertyResult {
+    const { source } = this;
+    const members: MemberAtEnd[] = [];
+    const hosted = new Set(source.host.ids());
+    for (const [pg, quorum] of Object.entries(source.quorums)) {
+      for (const id of membersOf(or(quorum.write, quorum.read))) {
+        if (!hosted.has(id)) continue;
+        const context = source.segment(id);
+        const value = source.host.snapshotOf(id).value;
+        const state = typeof value === 'string' ? value : Object.keys(value as object)[0];
+        const online = state === 'online' && !source.kernel.network.isDown(id);
+        const { store } = context;
+        members.push({ id, pg: Number(pg), online, scl: sclOf(store), volumeEpoch: context.volumeEpoch, records: () => heldRecords(store) });
+      }
+    }
+    return this.convergence.result(source.kernel.clock.now(), members);
   }
 
   /** S14, with every segment's base pages checked against the archive now. */

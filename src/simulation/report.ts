@@ -60,6 +60,8 @@ export interface SimulationReport {
     violations: number;
     /** For `sometimes` properties: whether the situation ever occurred. */
     witnessed?: boolean;
+    /** `eventually` judges: the bound, in virtual ms, within which the property must hold. */
+    boundMs?: number;
     /** Nothing was there to check (a check that never triggered is reported, not passed silently). */
     vacuous: boolean;
     firstViolations: { atMs: number; message: string }[];
@@ -151,6 +153,7 @@ export function buildReport(sim: ReportSource, invariantResults: readonly Proper
       violations: result.violations,
       witnessed: result.witnessed,
       vacuous: result.vacuous === true,
+      ...(result.boundMs === undefined ? {} : { boundMs: result.boundMs }),
       firstViolations: result.firstViolations.map((v) => ({ atMs: v.atMs, message: v.message })),
     })),
     storage: {
