@@ -23,8 +23,19 @@ import { FIRST_VIOLATIONS_KEPT } from './property.js';
 /** The judge's name, as reports list it. */
 export const CONVERGENCE_NAME = 'segments converge after the last fault';
 
-/** How long after the last fault every online member must have caught up, in ms. */
-export const CONVERGE_WITHIN_MS = 5_000;
+/** How long after the last fault every online member must have caught up, in ms, at the default gossip answer size. */
+export const CONVERGE_WITHIN_MS = 3_000;
+
+/** The gossip answer size {@link CONVERGE_WITHIN_MS} is stated for, in records (the default). */
+const GOSSIP_RECORDS_STATED = 512;
+
+/**
+ * The bound for a scenario whose gossip answers carry `gossipMaxRecords`: 3 s at 512 records,
+ * proportionally longer for smaller answers (a segment catches up one answer per gossip period).
+ */
+export function convergenceBoundMs(gossipMaxRecords: number): number {
+  return Math.ceil(CONVERGE_WITHIN_MS * Math.max(1, GOSSIP_RECORDS_STATED / gossipMaxRecords));
+}
 
 /** What the judge reads of one current member at the end. */
 export interface MemberAtEnd {

@@ -146,6 +146,8 @@ interface Points {
  * (SIGMOD'17 §4.1); VDL, VCL and maxAllocated never decrease within an epoch. A writer's first
  * report at an epoch may instead carry its starting point (recovery's VDL', or the end of its
  * truncation range), provided that lies below every LSN it was seen to allocate at that epoch.
+ * A recovery's VDL' (`recovered`) is 0, its anchor, or a CPL allocated at an earlier epoch: it
+ * truncates at the last complete MTR, never inside one (SIGMOD'17 §4.3).
  */
 export function createPointOrdering(): PropertyChecker<Observation> {
   const cpls = createCplTable();
@@ -156,6 +158,17 @@ export function createPointOrdering(): PropertyChecker<Observation> {
       cpls.add(o);
       const lowest = Math.min(lowestByKey.get(keyOf(o)) ?? Infinity, lsnBounds(o).lsnMin);
       if (lowest !== Infinity) lowestByKey.set(keyOf(o), lowest);
+      return;
+    }
+    if (o.kind === 'recovered') {
+      const earlierCpl = (lsn: number): boolean => {
+        for (let volumeEpoch = 1; volumeEpoch < o.volumeEpoch; volumeEpoch++) if (cpls.has(volumeEpoch, lsn)) return true;
+        return false;
+      };
+      judgement.check(
+        o.vdl === 0 || o.vdl === o.anchorLsn || earlierCpl(o.vdl),
+        () => `${o.instance} recovered at volume epoch ${o.volumeEpoch} with VDL' ${o.vdl}: not a CPL an earlier writer allocated (expected the last complete MTR at or below VCL' ${o.vcl})`,
+      );
       return;
     }
     if (o.kind !== 'watermarks') return;

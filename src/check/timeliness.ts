@@ -9,7 +9,8 @@
  *   (`failover`, phase `detected`), clients can reach a new writer (`endpointSwitched`) within the
  *   bound {@link failoverBoundMs} gives: the endpoint switch, the standby's replacement delay when
  *   there is no replica to promote, and {@link RECOVERY_WITHIN_MS} for recovery itself
- *   (docs/semantics.md, Failover).
+ *   (docs/semantics.md, Failover). A candidate that fails and is replaced by another restarts the
+ *   clock at the new promotion (endpoint switch plus recovery from there).
  *
  * A step that began less than its bound before the end is not judged; a judge with nothing to
  * judge is vacuous.
@@ -103,15 +104,36 @@ export function createHydrationJudge(boundMs: number = HYDRATE_WITHIN_MS): Bound
   );
 }
 
-/** The failover judge; see the file header. */
-export function createFailoverJudge(boundMs: number): BoundedJudge {
-  const keyOf = (observation: Observation, phase: 'detected' | 'endpointSwitched'): string | undefined =>
-    observation.kind === 'failover' && observation.phase === phase ? 'failover' : undefined;
-  return boundedSteps(
-    TIMELINESS_NAMES.failover,
-    boundMs,
-    (observation) => keyOf(observation, 'detected'),
-    (observation) => keyOf(observation, 'endpointSwitched'),
-    () => 'failover',
-  );
+/** The failover judge; see the file header. `restartMs`: the bound from a later candidate's promotion. */
+export function createFailoverJudge(boundMs: number, restartMs: number): BoundedJudge {
+  let open: { startedAtMs: number; deadlineMs: number; candidate: string | undefined } | undefined;
+  const firstViolations: Violation[] = [];
+  let violations = 0;
+  let judged = 0;
+  const late = (atMs: number, what: string): void => {
+    violations++;
+    if (firstViolations.length < FIRST_VIOLATIONS_KEPT) firstViolations.push({ atMs, message: what });
+  };
+  return {
+    observe(atMs, observation) {
+      if (observation.kind !== 'failover') return;
+      if (observation.phase === 'detected') {
+        open ??= { startedAtMs: atMs, deadlineMs: atMs + boundMs, candidate: undefined };
+      } else if (observation.phase === 'promoting' && open !== undefined) {
+        if (open.candidate !== undefined && observation.candidate !== open.candidate) open = { ...open, deadlineMs: Math.max(open.deadlineMs, atMs + restartMs) };
+        open = { ...open, candidate: observation.candidate };
+      } else if (observation.phase === 'endpointSwitched' && open !== undefined) {
+        judged++;
+        if (atMs > open.deadlineMs) late(atMs, `failover detected at ${Math.round(open.startedAtMs)} ms: writer reachable only at ${Math.round(atMs)} ms, after the ${Math.round(open.deadlineMs)} ms deadline`);
+        open = undefined;
+      }
+    },
+    result(nowMs) {
+      const pending = open !== undefined && nowMs > open.deadlineMs;
+      const kept = [...firstViolations];
+      if (pending && open !== undefined && kept.length < FIRST_VIOLATIONS_KEPT) kept.push({ atMs: nowMs, message: `failover detected at ${Math.round(open.startedAtMs)} ms: no writer reachable by the ${Math.round(open.deadlineMs)} ms deadline` });
+      const total = violations + (pending ? 1 : 0);
+      return { name: TIMELINESS_NAMES.failover, kind: 'eventually', boundMs, ok: total === 0, violations: total, firstViolations: kept, vacuous: judged === 0 && !pending, witnessed: judged > 0 };
+    },
+  };
 }

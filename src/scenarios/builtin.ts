@@ -278,6 +278,58 @@ const DEFINITIONS: readonly Scenario[] = [
     ],
     durationMs: 60_000,
   }),
+  // --- Corners the planted mistakes need (docs/plants.md) ----------------------------------
+  builtin({
+    name: 'az-plus-one-failover',
+    description: 'The writer crashes as AZ c and a PG 0 segment in AZ b fail (AZ+1); the surviving third of PG 0 is cut off from the new writer until 23 s, so its recovery must wait for it.',
+    topology: { pgCount: 2, replicas: REPLICAS },
+    workload: { commitsPerS: 200, txnTimeoutMs: 2_000 },
+    // No garbage collection: a GC point is an anchor recovery trusts without reading (docs/semantics.md),
+    // and here recovery must read what PG 0 holds above the lagging segments' SCL.
+    storage: { gcPeriodMs: 0 },
+    faults: [
+      // From 3 s PG 0's AZ a segments lag far behind (a disk 40,000x slower): what commits from then
+      // on is durable on b:1, b:2, c:1, c:2 only.
+      { atMs: 3_000, kind: 'slowSegment', segment: `seg:pg0:${AZ_A}:1`, factor: 40_000 },
+      { atMs: 3_000, kind: 'slowSegment', segment: `seg:pg0:${AZ_A}:2`, factor: 40_000 },
+      // AZ+1 at the writer's crash: PG 0 keeps a:1, a:2 and b:2, a read quorum (SIGMOD'17 §2.1).
+      { atMs: 5_000, kind: 'instanceCrash', instance: WRITER },
+      { atMs: 5_000, kind: 'azOutage', az: AZ_C },
+      { atMs: 5_000, kind: 'segmentCrash', segment: `seg:pg0:${AZ_B}:1` },
+      // The promoted replica (tier 0, AZ b) cannot reach b:2 until 23 s: two answers are not a read
+      // quorum, and the two it has are the ones that lag.
+      { atMs: 5_000, kind: 'partition', sideA: ['inst:us-east-1:replica1'], sideB: [`seg:pg0:${AZ_B}:2`] },
+      { atMs: 23_000, kind: 'heal' },
+      { atMs: 23_500, kind: 'azRecover', az: AZ_C },
+      { atMs: 23_500, kind: 'segmentRestart', segment: `seg:pg0:${AZ_B}:1` },
+      { atMs: 24_000, kind: 'slowSegment', segment: `seg:pg0:${AZ_A}:1`, factor: 1 },
+      { atMs: 24_000, kind: 'slowSegment', segment: `seg:pg0:${AZ_A}:2`, factor: 1 },
+    ],
+    durationMs: 80_000,
+  }),
+  builtin({
+    name: 'recovery-partial-mtr',
+    description: 'From 5 s the writer reaches no PG 1 segment, then crashes at 5.5 s: PG 0 holds the first half of an MTR on a write quorum, so VCL\' ends inside it and recovery must cut at VDL\'.',
+    topology: { pgCount: 2, replicas: REPLICAS },
+    workload: { commitsPerS: 500, putsPerTxn: 4, txnTimeoutMs: 2_000 },
+    faults: [
+      { atMs: 5_000, kind: 'partition', sideA: [WRITER], sideB: segmentsOf(2).filter((id) => id.startsWith('seg:pg1:')), oneWay: true },
+      { atMs: 5_500, kind: 'instanceCrash', instance: WRITER },
+      { atMs: 30_000, kind: 'heal' },
+    ],
+    durationMs: 40_000,
+  }),
+  builtin({
+    name: 'lal-under-load',
+    description: 'A small LSN allocation limit (LAL 24) under 1,000 commits/s with two slow PG 0 segments: the writer reaches VDL + LAL and waits (SIGMOD\'17 §4.2.1).',
+    topology: { pgCount: 2, replicas: [], lal: 24 },
+    workload: { commitsPerS: 1_000, txnTimeoutMs: 2_000 },
+    faults: [
+      { atMs: 1_000, kind: 'slowSegment', segment: `seg:pg0:${AZ_B}:1`, factor: 30 },
+      { atMs: 1_000, kind: 'slowSegment', segment: `seg:pg0:${AZ_C}:1`, factor: 30 },
+    ],
+    durationMs: 4_000,
+  }),
 ];
 
 /**

@@ -9,7 +9,7 @@
  * while recovery's reads use the configuration in force now (PROTOCOL §2.11).
  */
 import { createCacheWal, createDirtyPageWitness } from '../check/cache-wal.js';
-import { createConvergenceJudge } from '../check/convergence.js';
+import { convergenceBoundMs, createConvergenceJudge } from '../check/convergence.js';
 import type { ConvergenceJudge, MemberAtEnd } from '../check/convergence.js';
 import { judgedWriteQuorum } from '../check/quorum-rule.js';
 import { createFailoverJudge, createHydrationJudge, failoverBoundMs } from '../check/timeliness.js';
@@ -93,8 +93,11 @@ export class JudgePanel {
     );
     this.reads = new ReadJudge((pg, blockId, readPoint) => this.archive.page(pg, blockId, readPoint));
     const { scenario, topology } = source;
-    this.convergence = createConvergenceJudge({ lastFaultAtMs: scenario.faults.reduce((last, fault) => Math.max(last, fault.atMs), 0) });
-    this.failover = createFailoverJudge(failoverBoundMs(scenario.failover, topology.replicas.length));
+    this.convergence = createConvergenceJudge({
+      lastFaultAtMs: scenario.faults.reduce((last, fault) => Math.max(last, fault.atMs), 0),
+      boundMs: convergenceBoundMs(scenario.storage.gossipMaxRecords),
+    });
+    this.failover = createFailoverJudge(failoverBoundMs(scenario.failover, topology.replicas.length), failoverBoundMs(scenario.failover, 1));
     options.listen((event) => {
       if (event.source === 'observe') this.observe(event.atMs, event.actorId, event.observation);
     });
