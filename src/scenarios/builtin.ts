@@ -320,6 +320,21 @@ const DEFINITIONS: readonly Scenario[] = [
     durationMs: 40_000,
   }),
   builtin({
+    name: 'hole-during-az-outage',
+    description: 'AZ b is out from 1 s to 3 s and PG 0\'s c:1 misses the writer\'s batches from 1.5 s to 1.7 s: its log has a hole below newer records, and its SCL must stay below the hole until the writer resends.',
+    topology: { pgCount: 2, replicas: [] },
+    // Enough clients that transactions keep arriving while PG 0 waits: newer records reach c:1 above its hole.
+    workload: { commitsPerS: 500, clients: 400, txnTimeoutMs: 2_000 },
+    faults: [
+      { atMs: 1_000, kind: 'azOutage', az: AZ_B },
+      // With AZ b out, a PG 0 write needs every one of a:1, a:2, c:1, c:2 (4 of 6).
+      { atMs: 1_500, kind: 'partition', sideA: [WRITER], sideB: [`seg:pg0:${AZ_C}:1`], oneWay: true },
+      { atMs: 1_700, kind: 'heal' },
+      { atMs: 3_000, kind: 'azRecover', az: AZ_B },
+    ],
+    durationMs: 7_000,
+  }),
+  builtin({
     name: 'lal-under-load',
     description: 'A small LSN allocation limit (LAL 24) under 1,000 commits/s with two slow PG 0 segments: the writer reaches VDL + LAL and waits (SIGMOD\'17 §4.2.1).',
     topology: { pgCount: 2, replicas: [], lal: 24 },
