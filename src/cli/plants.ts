@@ -1,5 +1,79 @@
-/** placeholder */
+/**
+ * `aurora-actors plants [--json]`: every plantable mistake (src/protocol/plants.ts), what it
+ * breaks, the judge that finds it, and the one command that shows it. Each command exits 1 when
+ * run: the judges report a violation (test/plants/ runs every one; docs/plants.md explains each).
+ */
+import { PLANT_NAMES, PLANTS } from '../protocol/plants.js';
+import type { PlantName } from '../protocol/plants.js';
 import type { CliIo } from './args.js';
-export function plantsCommand(_argv: readonly string[], _io: CliIo): number {
+import { parse } from './args.js';
+
+/** Where a planted mistake is found: a built-in scenario, a seed, and the judges that fail. */
+export interface PlantFinder {
+  /** A built-in scenario (`aurora-actors scenarios`). */
+  readonly scenario: string;
+  readonly seed: number;
+  /** The judges that report it, first the one built for it. */
+  readonly judges: readonly string[];
+}
+
+/** The finder of every plantable mistake, measured (docs/plants.md). */
+export const PLANT_FINDERS: Readonly<Record<PlantName, PlantFinder>> = {
+  'write-quorum-3of6': { scenario: 'lal-under-load', seed: 1, judges: ['S4 VDL durability'] },
+  'ignore-volume-epoch': { scenario: 'zombie-writer', seed: 1, judges: ['S8a fenced segments persist no old-epoch writes', 'S6 acknowledged commits survive recovery'] },
+  'recover-from-two': { scenario: 'az-plus-one-failover', seed: 1, judges: ['S6 acknowledged commits survive recovery', 'no lost acknowledged commit'] },
+  'ack-before-vdl': { scenario: 'lal-under-load', seed: 1, judges: ['S5 commit rule'] },
+  'vcl-ignores-holes': { scenario: 'hole-during-az-outage', seed: 1, judges: ['S4 VDL durability'] },
+  'truncate-at-vcl': { scenario: 'recovery-partial-mtr', seed: 1, judges: ['S3 point ordering'] },
+  'fence-after-read': { scenario: 'zombie-writer', seed: 1, judges: ['S6 acknowledged commits survive recovery'] },
+  'no-gossip': { scenario: 'segment-crash-gossip', seed: 1, judges: ['segments converge after the last fault'] },
+  'no-truncation-range': { scenario: 'recovery-ragged-edge-annulled', seed: 1, judges: ['segments converge after the last fault'] },
+  'no-lal': { scenario: 'lal-under-load', seed: 1, judges: ['S2 LAL'] },
+  'replica-applies-above-vdl': { scenario: 'replica-lag', seed: 1, judges: ['S12 replica visibility'] },
+};
+
+/** The command line that finds `plant` (it exits 1). */
+export function plantCommandLine(plant: PlantName): string {
+  const finder = PLANT_FINDERS[plant];
+  return `aurora-actors run ${finder.scenario} --plant ${plant} --seed ${finder.seed}`;
+}
+
+/** The `argv` of {@link plantCommandLine}, for `main` (without the program name). */
+export function plantCommandArgv(plant: PlantName): string[] {
+  const finder = PLANT_FINDERS[plant];
+  return ['run', finder.scenario, '--plant', plant, '--seed', String(finder.seed)];
+}
+
+/** One entry of `plants --json`. */
+export interface PlantListing {
+  readonly name: PlantName;
+  readonly breaks: string;
+  readonly scenario: string;
+  readonly seed: number;
+  readonly judges: readonly string[];
+  readonly command: string;
+}
+
+/** Every plantable mistake with its finder, in the order of src/protocol/plants.ts. */
+export function plantListings(): PlantListing[] {
+  return PLANT_NAMES.map((name) => ({ name, breaks: PLANTS[name], ...PLANT_FINDERS[name], command: plantCommandLine(name) }));
+}
+
+/** Runs `plants [--json]`; returns the exit code. */
+export function plantsCommand(argv: readonly string[], io: CliIo): number {
+  const { values } = parse(argv, { json: { type: 'boolean' } });
+  const listings = plantListings();
+  if (values.json === true) {
+    io.out(JSON.stringify(listings, null, 2) + '\n');
+    return 0;
+  }
+  const lines = listings.flatMap((listing) => [
+    `${listing.name}`,
+    `  breaks   ${listing.breaks}`,
+    `  judge    ${listing.judges.join('; ')}`,
+    `  found by ${listing.command}   (exits 1)`,
+    '',
+  ]);
+  io.out(lines.join('\n'));
   return 0;
 }

@@ -8,14 +8,14 @@
 /** Every plantable mistake, with what it breaks. */
 export const PLANTS = {
   'write-quorum-3of6': 'the writer counts a write durable on 3 of 6 acknowledgements instead of 4',
-  'ignore-volume-epoch': 'segments accept writes and reads from a writer whose volume epoch is stale',
+  'ignore-volume-epoch': 'segments accept (and persist) writes from a writer whose volume epoch is stale',
   'recover-from-two': 'crash recovery proceeds on the answers of 2 segments of a PG instead of a read quorum of 3',
-  'ack-before-vdl': 'the writer acknowledges a commit when its own records are durable, before the VDL reaches it',
-  'vcl-ignores-holes': 'a segment advances its SCL past records it has not received',
+  'ack-before-vdl': 'the writer acknowledges a commit once the PG that answered is complete to it, before the VDL reaches it',
+  'vcl-ignores-holes': 'a segment reports its highest record as its SCL, past records it has not received',
   'truncate-at-vcl': 'recovery truncates at the VCL instead of the highest CPL at or below it (the VDL)',
   'fence-after-read': 'recovery reads the segments before it raises the volume epoch on a write quorum',
-  'no-gossip': 'segments never fill holes from their peers',
-  'no-truncation-range': 'segments keep records above the truncation point after recovery',
+  'no-gossip': 'segments never pull from their peers, so holes stay open and replacements never hydrate',
+  'no-truncation-range': 'segments acknowledge a recovery\'s truncation range but keep the records it annuls',
   'no-lal': 'the writer allocates LSNs without the allocation limit above the VDL',
   'replica-applies-above-vdl': 'read replicas apply redo records above the writer\'s VDL',
 } as const;

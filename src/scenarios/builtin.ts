@@ -340,10 +340,10 @@ const DEFINITIONS: readonly Scenario[] = [
     topology: { pgCount: 2, replicas: [], lal: 24 },
     workload: { commitsPerS: 1_000, txnTimeoutMs: 2_000 },
     faults: [
-      { atMs: 1_000, kind: 'slowSegment', segment: `seg:pg0:${AZ_B}:1`, factor: 30 },
-      { atMs: 1_000, kind: 'slowSegment', segment: `seg:pg0:${AZ_C}:1`, factor: 30 },
+      { atMs: 200, kind: 'slowSegment', segment: `seg:pg0:${AZ_B}:1`, factor: 30 },
+      { atMs: 200, kind: 'slowSegment', segment: `seg:pg0:${AZ_C}:1`, factor: 30 },
     ],
-    durationMs: 4_000,
+    durationMs: 1_200,
   }),
 ];
 

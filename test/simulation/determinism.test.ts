@@ -10,10 +10,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { BUILTIN_SCENARIOS, findScenario } from '../../src/scenarios/builtin.js';
-import { FAILOVER_SCENARIOS, MEMBERSHIP_SCENARIOS, QUICK_UNTIL_MS, expectInterpretersAgree, runScenario } from './helpers.js';
+import { CORNER_SCENARIOS, FAILOVER_SCENARIOS, MEMBERSHIP_SCENARIOS, QUICK_UNTIL_MS, expectInterpretersAgree, runScenario } from './helpers.js';
 
 describe('Determinism: built-in storage scenarios, live and stepped', () => {
-  const storage = BUILTIN_SCENARIOS.filter((s) => !FAILOVER_SCENARIOS.includes(s.name) && !MEMBERSHIP_SCENARIOS.includes(s.name));
+  const storage = BUILTIN_SCENARIOS.filter((s) => !FAILOVER_SCENARIOS.includes(s.name) && !MEMBERSHIP_SCENARIOS.includes(s.name) && !CORNER_SCENARIOS.includes(s.name));
   it.each(storage.map((s) => [s.name, s] as const))('%s gives one traceHash for seed 3 under both interpreters', (_name, scenario) => {
     expectInterpretersAgree(scenario, 3, QUICK_UNTIL_MS);
   }, 300_000);
