@@ -309,9 +309,11 @@ const DEFINITIONS: readonly Scenario[] = [
   }),
   builtin({
     name: 'recovery-partial-mtr',
-    description: 'From 5 s the writer reaches no PG 1 segment, then crashes at 5.5 s: PG 0 holds the first half of an MTR on a write quorum, so VCL\' ends inside it and recovery must cut at VDL\'.',
+    description: 'One key (in PG 0), so every MTR is puts on PG 0 then a commit record on PG 0 or 1; from 5 s the writer reaches no PG 1 segment, then crashes at 5.5 s: VCL\' ends inside an MTR and recovery must cut at VDL\'.',
     topology: { pgCount: 2, replicas: REPLICAS },
-    workload: { commitsPerS: 500, putsPerTxn: 4, txnTimeoutMs: 2_000 },
+    // k0 lives in PG 0 (block 46 of 64 per PG); commit records spread over both PGs by txnId, so
+    // the first record PG 1 misses ends an MTR whose puts PG 0 holds on a write quorum.
+    workload: { commitsPerS: 500, keys: 1, putsPerTxn: 2, txnTimeoutMs: 2_000 },
     faults: [
       { atMs: 5_000, kind: 'partition', sideA: [WRITER], sideB: segmentsOf(2).filter((id) => id.startsWith('seg:pg1:')), oneWay: true },
       { atMs: 5_500, kind: 'instanceCrash', instance: WRITER },
