@@ -8,7 +8,7 @@ import { BUILTIN_SCENARIOS, findScenario, scenarioNames, withOverrides } from '.
 import { ScenarioError, parseScenario } from '../../src/scenarios/schema.js';
 
 describe('Built-in scenarios', () => {
-  it('lists the storage scenarios first, then replicas and failover', () => {
+  it('lists the storage scenarios first, then replicas and failover, then the corners planted mistakes need', () => {
     expect(scenarioNames()).toEqual([
       'steady-state',
       'az-outage',
@@ -29,6 +29,10 @@ describe('Built-in scenarios', () => {
       'recovery-ragged-edge',
       'recovery-ragged-edge-annulled',
       'crash-during-recovery',
+      'az-plus-one-failover',
+      'recovery-partial-mtr',
+      'hole-during-az-outage',
+      'lal-under-load',
     ]);
   });
 
