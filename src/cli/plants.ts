@@ -25,7 +25,7 @@ export const PLANT_FINDERS: Readonly<Record<PlantName, PlantFinder>> = {
   'ack-before-vdl': { scenario: 'lal-under-load', seed: 1, judges: ['S5 commit rule'] },
   'vcl-ignores-holes': { scenario: 'hole-during-az-outage', seed: 1, judges: ['S4 VDL durability'] },
   'truncate-at-vcl': { scenario: 'recovery-partial-mtr', seed: 1, judges: ['S3 point ordering'] },
-  'fence-after-read': { scenario: 'zombie-writer', seed: 1, judges: ['S6 acknowledged commits survive recovery'] },
+  'fence-after-read': { scenario: 'zombie-writer-slow-fence', seed: 1, judges: ['S6 acknowledged commits survive recovery', 'no lost acknowledged commit'] },
   'no-gossip': { scenario: 'segment-crash-gossip', seed: 1, judges: ['segments converge after the last fault'] },
   'no-truncation-range': { scenario: 'recovery-ragged-edge-annulled', seed: 1, judges: ['segments converge after the last fault'] },
   'no-lal': { scenario: 'lal-under-load', seed: 1, judges: ['S2 LAL'] },

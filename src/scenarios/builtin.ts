@@ -308,6 +308,25 @@ const DEFINITIONS: readonly Scenario[] = [
     durationMs: 80_000,
   }),
   builtin({
+    name: 'zombie-writer-slow-fence',
+    description: 'As zombie-writer, but the new writer also cannot reach PG 0\'s c:2 until 25 s: it reads a read quorum of PG 0 at once, and its truncation waits for a fourth segment.',
+    topology: { pgCount: 4, replicas: REPLICAS },
+    workload: { commitsPerS: 200, txnTimeoutMs: 2_000 },
+    faults: [
+      { atMs: 5_000, kind: 'partition', sideA: [WRITER], sideB: ['control-plane', 'metadata', 'inst:us-east-1:replica1', 'inst:us-east-1:replica2'] },
+      // Reading b:1, b:2, c:1 fences them (SIGMOD'18 §2.4): the zombie then lacks a write quorum of
+      // PG 0 for the seconds the truncation waits. Fencing only with the truncation would not stop it.
+      {
+        atMs: 5_000,
+        kind: 'partition',
+        sideA: ['inst:us-east-1:replica1'],
+        sideB: [...segmentsOf(4).filter((id) => id.includes(`:${AZ_A}:`)), `seg:pg0:${AZ_C}:2`],
+      },
+      { atMs: 25_000, kind: 'heal' },
+    ],
+    durationMs: 40_000,
+  }),
+  builtin({
     name: 'recovery-partial-mtr',
     description: 'One key (in PG 0), so every MTR is puts on PG 0 then a commit record on PG 0 or 1; from 5 s the writer reaches no PG 1 segment, then crashes at 5.5 s: VCL\' ends inside an MTR and recovery must cut at VDL\'.',
     topology: { pgCount: 2, replicas: REPLICAS },

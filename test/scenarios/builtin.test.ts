@@ -30,6 +30,7 @@ describe('Built-in scenarios', () => {
       'recovery-ragged-edge-annulled',
       'crash-during-recovery',
       'az-plus-one-failover',
+      'zombie-writer-slow-fence',
       'recovery-partial-mtr',
       'hole-during-az-outage',
       'lal-under-load',

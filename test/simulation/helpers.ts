@@ -81,7 +81,7 @@ export const FAILOVER_SCENARIOS = [
  * Scenarios built to reach the corners planted mistakes need (docs/plants.md): long or heavily
  * loaded, so the normal suite leaves them to `interpreters.deep.test.ts` and test/plants/.
  */
-export const CORNER_SCENARIOS = ['az-plus-one-failover', 'recovery-partial-mtr', 'hole-during-az-outage', 'lal-under-load'];
+export const CORNER_SCENARIOS = ['az-plus-one-failover', 'zombie-writer-slow-fence', 'recovery-partial-mtr', 'hole-during-az-outage', 'lal-under-load'];
 
 export const MEMBERSHIP_SCENARIOS = ['segment-replacement', 'segment-replacement-reverted', 'az-plus-one-repair', 'double-replacement', 'az-extended-loss'];
 
