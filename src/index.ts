@@ -105,3 +105,6 @@ export type { Persisted, SegmentStore } from './protocol/segment-store.js';
 export { blockOfKey, materializePage, pgOfKey } from './protocol/pages.js';
 export type { PageLayout } from './protocol/pages.js';
 export type { Observation } from './protocol/observations.js';
+// Planted mistakes (docs/plants.md): `SimulationOptions.plant`, `aurora-actors run --plant`.
+export { PLANTS, PLANT_NAMES, isPlantName } from './protocol/plants.js';
+export type { PlantName } from './protocol/plants.js';
