@@ -120,6 +120,7 @@ function instanceSpecs(scenario: Scenario, topology: ResolvedTopology): ActorSpe
   const instanceInput = (id: string, role: 'writer' | 'reader' | 'standby', cacheBlocks = scenario.writer.cacheBlocks) => ({
     cacheBlocks,
     hedgeAfterMs: scenario.writer.hedgeAfterMs,
+    isolation: scenario.writer.isolation,
     mrplReportMs: scenario.storage.mrplReportMs,
     self: id,
     role,
