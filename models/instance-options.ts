@@ -8,6 +8,14 @@ import type { QuorumPredicate } from '../src/protocol/quorum.js';
 import type { PlantName } from '../src/protocol/plants.js';
 import type { PgMembership } from './messages.js';
 
+/**
+ * What the writer checks before a transaction commits (docs/semantics.md, "Isolation").
+ * `read-committed`: nothing; gets read the VDL, puts go in at the head (Adya PL-2 is what that
+ * guarantees). `serializable`: backward validation; a transaction whose gets read a value that is
+ * no longer the newest is refused (`txnFail serializationFailure`) and takes no effect.
+ */
+export type WriterIsolation = 'read-committed' | 'serializable';
+
 /** One PG as an instance knows it. */
 export interface WriterPgInput {
   pg: number;
@@ -67,6 +75,8 @@ export interface WriterInput {
   mrplReportMs?: number;
   /** A planted mistake to run with (docs/plants.md); absent in every ordinary run. */
   plant?: PlantName;
+  /** What the writer checks before a transaction commits. @defaultValue 'read-committed' */
+  isolation?: WriterIsolation;
 }
 
 /** A PG with its defaults filled in. */
@@ -103,6 +113,7 @@ export interface InstanceOptions {
   readonly maxReplicaLagMs: number;
   readonly replicaRestartMs: number;
   readonly mrplReportMs: number;
+  readonly isolation: WriterIsolation;
   /**
    * Tail segments of the topology the instance started with (members not among `fullMembers`). A
    * recovered writer's PGs come from the metadata service without kinds, so this is what keeps its
@@ -155,6 +166,7 @@ export function resolveInstanceOptions(input: WriterInput): InstanceOptions {
     maxReplicaLagMs: input.maxReplicaLagMs ?? 1_000,
     replicaRestartMs: input.replicaRestartMs ?? 2_000,
     mrplReportMs: input.mrplReportMs ?? 500,
+    isolation: input.isolation ?? 'read-committed',
     tails,
     ...(input.plant === undefined ? {} : { plant: input.plant }),
   };

@@ -456,9 +456,10 @@ export interface TxnFailMessage {
   /**
    * `readOnly`: a replica was sent a write; `restarting`: the replica restarted (cold cache);
    * `readPointCollected`: storage collected garbage past the replica's read point (it was cut off
-   * from the segments longer than the minimum-read-point lease).
+   * from the segments longer than the minimum-read-point lease); `serializationFailure`: with
+   * `isolation: 'serializable'`, a value it read was no longer the newest (docs/semantics.md).
    */
-  reason: 'writerUnavailable' | 'recovering' | 'fenced' | 'overloaded' | 'invalid' | 'readOnly' | 'restarting' | 'readPointCollected';
+  reason: 'writerUnavailable' | 'recovering' | 'fenced' | 'overloaded' | 'invalid' | 'readOnly' | 'restarting' | 'readPointCollected' | 'serializationFailure';
 }
 
 // ---------------------------------------------------------------------------------------------

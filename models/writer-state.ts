@@ -13,7 +13,7 @@
  * the clients (`blocked`), and is copied with spreads. All of it stays plain data.
  */
 import type { ChunkedQueue, ChunkedTable } from '../src/protocol/chunked.js';
-import { emptyQueue, queuePush, tableGet, tableOf } from '../src/protocol/chunked.js';
+import { emptyQueue, queueAt, queuePush, queueSize, tableGet, tableOf } from '../src/protocol/chunked.js';
 import type { BacklinkState, LsnAllocator } from '../src/protocol/lsn.js';
 import { allocate, buildMtr, createBacklinkState, createLsnAllocator } from '../src/protocol/lsn.js';
 import type { Lsn, MembershipEpoch, PgId, SegmentId, VolumeEpoch } from '../src/protocol/ids.js';
@@ -26,7 +26,7 @@ import type { StoredRecord } from '../src/protocol/recovery.js';
 import type { DurabilityTracker } from '../src/protocol/watermarks.js';
 import { createDurabilityTracker, registerRecords } from '../src/protocol/watermarks.js';
 import type { PlantName } from '../src/protocol/plants.js';
-import type { InstanceOptions, InstancePg } from './instance-options.js';
+import type { InstanceOptions, InstancePg, WriterIsolation } from './instance-options.js';
 import type { PgConfigRecord, RedoPayload, RedoRecord, TxnRequestMessage, WireMessage } from './messages.js';
 import type { MembershipState } from './membership-state.js';
 import { createMembershipState } from './membership-state.js';
@@ -87,6 +87,8 @@ export interface WriterState {
   readonly membership: MembershipState;
   /** The buffer cache and page reads (PROTOCOL §2.7), see `read-state.ts`. */
   readonly reads: ReadState;
+  /** What transactions are checked for before they commit (docs/semantics.md, "Isolation"). */
+  readonly isolation: WriterIsolation;
 }
 
 /**
@@ -115,6 +117,7 @@ export function withWriter(state: WriterState, patch: Partial<WriterState>): Wri
     nextMtrId: state.nextMtrId,
     membership: state.membership,
     reads: state.reads,
+    isolation: state.isolation,
   };
   return overlay(next, patch);
 }
@@ -206,6 +209,7 @@ export function createWriterState(options: InstanceOptions, start?: RecoveredSta
     nextMtrId: 1,
     membership: createMembershipState(configs),
     reads: createReadState(options.cacheBlocks, Object.fromEntries(pgs.map((pg) => [pg.pg, pg.fullMembers])), options.tails),
+    isolation: options.isolation,
   };
 }
 
@@ -230,6 +234,39 @@ function readValues(state: WriterState, request: TxnRequestMessage, fromStorage?
   return reads;
 }
 
+/** A key's newest value in commit order: its last put allocated (durable or not), else its value as of VDL. */
+function headValueOf(state: WriterState, key: string): string | null {
+  for (let i = queueSize(state.pendingValues) - 1; i >= 0; i--) {
+    const put = queueAt(state.pendingValues, i) as PendingValue;
+    if (put.key === key) return put.value;
+  }
+  return durableValueOf(state, key) ?? null;
+}
+
+/**
+ * Backward validation (`isolation: 'serializable'`, docs/semantics.md "Isolation"): true if a get
+ * read a value that is no longer the key's newest. A transaction with puts takes its place at its
+ * commit LSN, so its gets must equal the newest value allocated (a later commit would otherwise
+ * come between its reads and its writes); a read-only one answers at once from the VDL, so its
+ * gets must all equal the values as of VDL (a page read from storage at an older read point may
+ * not). Reads of its own earlier puts always hold.
+ */
+function readsStale(state: WriterState, request: TxnRequestMessage, reads: readonly (string | null)[], readOnly: boolean): boolean {
+  const own = new Set<string>();
+  let readIndex = 0;
+  for (const op of request.ops) {
+    if (op.f === 'put') {
+      own.add(op.key);
+      continue;
+    }
+    const read = reads[readIndex++] ?? null;
+    if (own.has(op.key)) continue;
+    const current = readOnly ? (durableValueOf(state, op.key) ?? null) : headValueOf(state, op.key);
+    if (read !== current) return true;
+  }
+  return false;
+}
+
 /** A boxcar with nothing queued and the link free. */
 const IDLE_BOXCAR: Boxcar = Object.freeze(boxcarOf(emptyQueue<RedoRecord>(), false, false));
 
@@ -247,6 +284,12 @@ export function startTransaction(
 ): WriterState | undefined {
   const reads = readValues(state, request, fromStorage);
   const puts = request.ops.filter((op) => op.f === 'put');
+  if (state.isolation === 'serializable' && readsStale(state, request, reads, puts.length === 0)) {
+    // Aborted before it took LSNs: no effect, and the client sees `fail`.
+    const message: WireMessage = { type: 'txnFail', from: who.self, txnId: request.txnId, reason: 'serializationFailure' };
+    effects.push({ type: 'send', params: { to: request.from, message } });
+    return state;
+  }
   if (puts.length === 0) {
     // A read-only transaction writes no log and needs no durability wait.
     const message: WireMessage = { type: 'txnOk', from: who.self, txnId: request.txnId, commitLsn: 0 as Lsn, reads };

@@ -64,7 +64,8 @@ export { resolveTopology } from './cluster/topology.js';
 export { clusterSpecs, quorumConfigOf } from './cluster/assemble.js';
 export { DatabaseClient } from './cluster/client.js';
 export type { TxnHandle } from './cluster/client.js';
-export type { HistoryCounts, HistoryEntry, HistoryRecorderOptions } from './cluster/history.js';
+export type { HistoryCounts, HistoryEntry, HistoryMicroOp, HistoryRecorderOptions } from './cluster/history.js';
+export { HISTORY_NS_PER_MS, entryTimeMs } from './cluster/history.js';
 
 // --- Explore: the stepped interpreter ----------------------------------------------------------
 export { SteppedActor, effectsOf } from './explore/stepped-actor.js';
@@ -74,6 +75,8 @@ export { SteppedHost } from './explore/stepped-host.js';
 // --- Judges ----------------------------------------------------------------------------------
 export { createInvariantChecker, checkAcknowledgedCommits } from './check/index.js';
 export type { PropertyResult, PropertyKind, InvariantChecker } from './check/index.js';
+export { TXN_MODELS, TxnHistoryError, checkTxnHistory, parseTxnHistoryLines } from './check/txn/index.js';
+export type { AnomalyClass, TxnAnomaly, TxnHistoryEntry, TxnModel, TxnVerdict } from './check/txn/index.js';
 export { createInspectionRecorder } from './cluster/inspection-recorder.js';
 export type { InspectionRecorder, InspectionRecorderOptions, InspectionKind } from './cluster/inspection-recorder.js';
 

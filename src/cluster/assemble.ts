@@ -128,6 +128,7 @@ function instanceSpecs(scenario: Scenario, topology: ResolvedTopology, plant: Pl
   const instanceInput = (id: string, role: 'writer' | 'reader' | 'standby', cacheBlocks = scenario.writer.cacheBlocks) => ({
     cacheBlocks,
     hedgeAfterMs: scenario.writer.hedgeAfterMs,
+    isolation: scenario.writer.isolation,
     mrplReportMs: scenario.storage.mrplReportMs,
     self: id,
     role,

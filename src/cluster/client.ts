@@ -13,7 +13,7 @@
 import type { TxnOp } from '../../models/messages.js';
 import type { TimerId, VirtualClock } from '../kernel/clock.js';
 import type { Envelope, Locality, Network } from '../kernel/network.js';
-import type { HistoryEntry, HistoryRecorder } from './history.js';
+import type { HistoryEntry, HistoryMicroOp, HistoryRecorder } from './history.js';
 
 /** The state of one transaction as the client sees it. */
 export interface TxnHandle {
@@ -110,7 +110,7 @@ export class DatabaseClient {
         else callback(handle);
       },
     };
-    history.record({ ...this.entryBase(handle), type: 'invoke', value: microOps(ops), timeMs: clock.now() });
+    history.record({ ...this.entryBase(handle), type: 'invoke', value: microOps(ops) }, clock.now());
     const timer = clock.setTimeout(() => this.settle('info', { error: 'timeout' }), this.options.txnTimeoutMs);
     this.inflight = { handle, timer };
     const target = options.endpoint === 'reader' ? (this.options.readerEndpoint ?? this.options.endpoint)() : this.options.endpoint();
@@ -159,15 +159,15 @@ export class DatabaseClient {
     handle.readPoint = detail.readPoint;
     const value = microOps(handle.ops, detail.reads);
     const { commitLsn, readPoint, replica, error } = detail;
-    history.record({ ...this.entryBase(handle), type: status, value, timeMs: clock.now(), commitLsn, error, ...(readPoint === undefined ? {} : { readPoint, replica }) });
+    history.record({ ...this.entryBase(handle), type: status, value, commitLsn, error, ...(readPoint === undefined ? {} : { readPoint, replica }) }, clock.now());
     // Jepsen: a process whose last operation is indeterminate never issues again.
     if (status === 'info') this.process += this.options.processStride;
     for (const callback of handle.callbacks.splice(0)) callback(handle);
   }
 }
 
-/** A transaction's ops as Jepsen micro-ops `[f, key, value]`; gets carry what they read, if known. */
-export function microOps(ops: readonly TxnOp[], reads?: readonly (string | null)[]): [string, string, string | null][] {
+/** A transaction's ops as Jepsen micro-ops `['r', k, v]` / `['w', k, v]`; reads carry what they read, if known. */
+export function microOps(ops: readonly TxnOp[], reads?: readonly (string | null)[]): HistoryMicroOp[] {
   let readIndex = 0;
-  return ops.map((op) => (op.f === 'put' ? ['put', op.key, op.value] : ['get', op.key, reads?.[readIndex++] ?? null]));
+  return ops.map((op): HistoryMicroOp => (op.f === 'put' ? ['w', op.key, op.value] : ['r', op.key, reads?.[readIndex++] ?? null]));
 }

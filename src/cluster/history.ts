@@ -14,6 +14,12 @@
  */
 import type { Trace } from '../kernel/trace.js';
 
+/** Nanoseconds per virtual millisecond: history `time` is in nanoseconds, as in Jepsen. */
+export const HISTORY_NS_PER_MS = 1_000_000;
+
+/** A micro-op in Jepsen's names: a read `['r', key, value]` (null: not known yet, or never written) or a write. */
+export type HistoryMicroOp = ['r', string, string | null] | ['w', string, string];
+
 /** One history entry (`--history out.jsonl` writes one per line). */
 export interface HistoryEntry {
   index: number;
@@ -21,9 +27,10 @@ export interface HistoryEntry {
   process: number;
   type: 'invoke' | 'ok' | 'fail' | 'info';
   f: 'txn';
-  /** The transaction's micro-ops `[f, key, value]`; on `ok`, gets carry the value read. */
-  value: [string, string, string | null][];
-  timeMs: number;
+  /** The transaction's micro-ops `[f, key, value]`; on `ok`, reads carry the value read. */
+  value: HistoryMicroOp[];
+  /** Virtual time in integer nanoseconds (Jepsen's `:time`); {@link entryTimeMs} gives milliseconds. */
+  time: number;
   /** The client endpoint. */
   node: string;
   /** The transaction id (also on the writer's records), to join with storage. */
@@ -119,18 +126,20 @@ export class HistoryRecorder {
     return this.recorded;
   }
 
-  /** Records an entry; `index` is assigned here. */
-  record(entry: Omit<HistoryEntry, 'index'>): HistoryEntry {
-    const full: HistoryEntry = { index: this.recorded++, ...entry };
+  /** Records an entry at virtual time `atMs`; `index` and `time` are assigned here. */
+  record(entry: Omit<HistoryEntry, 'index' | 'time'>, atMs: number): HistoryEntry {
+    const full: HistoryEntry = { index: this.recorded++, ...entry, time: Math.round(atMs * HISTORY_NS_PER_MS) };
     if (this.keepEntries) this.entries.push(full);
-    this.tally(full);
+    this.tally(full, atMs);
     this.trace?.record({
       kind: 'client',
-      atMs: entry.timeMs,
+      atMs,
       type: entry.type,
       process: entry.process,
       f: entry.f,
-      value: { txnId: entry.txnId, ops: entry.value, commitLsn: entry.commitLsn, error: entry.error, readPoint: entry.readPoint, replica: entry.replica },
+      // The trace keeps the writer's names for ops (`get`/`put`, `TxnOp` in models/messages.ts),
+      // so the trace hash of a run did not change when the history took Jepsen's names.
+      value: { txnId: entry.txnId, ops: entry.value.map(([f, key, value]) => [f === 'w' ? 'put' : 'get', key, value]), commitLsn: entry.commitLsn, error: entry.error, readPoint: entry.readPoint, replica: entry.replica },
     });
     this.sink?.(full);
     this.onEntry?.(full);
@@ -145,15 +154,20 @@ export class HistoryRecorder {
     return this.latencies.sorted(fromMs, toMs);
   }
 
-  private tally(entry: HistoryEntry): void {
+  private tally(entry: HistoryEntry, atMs: number): void {
     this.counts[entry.type]++;
     if (entry.type === 'invoke') {
-      this.openInvokedAtMs.set(entry.txnId, entry.timeMs);
+      this.openInvokedAtMs.set(entry.txnId, atMs);
       return;
     }
     const invokedAtMs = this.openInvokedAtMs.get(entry.txnId);
     // An outcome closes its transaction: the open table holds only transactions in flight.
     this.openInvokedAtMs.delete(entry.txnId);
-    if (entry.type === 'ok' && (entry.commitLsn ?? 0) > 0 && invokedAtMs !== undefined) this.latencies.add(invokedAtMs, entry.timeMs - invokedAtMs);
+    if (entry.type === 'ok' && (entry.commitLsn ?? 0) > 0 && invokedAtMs !== undefined) this.latencies.add(invokedAtMs, atMs - invokedAtMs);
   }
+}
+
+/** An entry's virtual time in milliseconds (to nanosecond precision). */
+export function entryTimeMs(entry: Pick<HistoryEntry, 'time'>): number {
+  return entry.time / HISTORY_NS_PER_MS;
 }

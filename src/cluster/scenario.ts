@@ -107,6 +107,13 @@ export interface WriterSpec {
   cacheBlocks: number;
   /** A page read not answered after this long is also sent to a second segment (hedging). */
   hedgeAfterMs: number;
+  /**
+   * What the writer checks before a transaction commits (docs/semantics.md, "Isolation").
+   * `read-committed`: nothing (gets read the VDL, puts go in at the head; lost updates and write
+   * skew happen). `serializable`: backward validation, a transaction that read a value no longer
+   * the newest is refused (`fail`, no effect). @defaultValue 'read-committed'
+   */
+  isolation: 'read-committed' | 'serializable';
 }
 
 /** The client workload. */

@@ -127,6 +127,7 @@ const writerSchema = z.strictObject({
   linkBusyMsPerBatch: numberAtLeast(0).default(0.1),
   cacheBlocks: integerAtLeast(0).default(0),
   hedgeAfterMs: numberAbove(0).default(4),
+  isolation: z.enum(['read-committed', 'serializable'], { error: 'must be one of read-committed, serializable' }).default('read-committed'),
 });
 
 const networkSchema = z.strictObject({

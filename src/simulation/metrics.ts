@@ -125,7 +125,7 @@ export class Metrics {
 
   private onHistoryEntry(entry: HistoryEntry): void {
     if (entry.type !== 'invoke') return;
-    const puts = entry.value.flatMap(([f, key, value]) => (f === 'put' ? [{ key, value: value ?? '' }] : []));
+    const puts = entry.value.flatMap(([f, key, value]) => (f === 'w' ? [{ key, value: value ?? '' }] : []));
     this.putsByTxn.set(entry.txnId, puts);
   }
 }

@@ -62,7 +62,10 @@ describe('aurora-actors scenarios / run', () => {
     expect(JSON.parse(traceLines[0]!)).toHaveProperty('kind');
     const entries = readFileSync(history, 'utf8').trim().split('\n').map((line) => JSON.parse(line));
     expect(entries[0]).toMatchObject({ index: 0, type: 'invoke', f: 'txn' });
-    for (const entry of entries) expect(Object.keys(entry)).toEqual(expect.arrayContaining(['index', 'process', 'type', 'f', 'value', 'timeMs', 'node']));
+    for (const entry of entries) expect(Object.keys(entry)).toEqual(expect.arrayContaining(['index', 'process', 'type', 'f', 'value', 'time', 'node']));
+    // Jepsen's conventions: integer nanoseconds, micro-ops named r and w.
+    for (const entry of entries) expect(Number.isInteger(entry.time)).toBe(true);
+    expect(new Set(entries.flatMap((entry) => entry.value.map((op: unknown[]) => op[0])))).toEqual(new Set(['r', 'w']));
     expect(entries.filter((entry) => entry.type === 'ok').length).toBeGreaterThan(50);
   });
 

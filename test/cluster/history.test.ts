@@ -3,7 +3,7 @@
  * report reads) are the same either way, and a sink sees every entry in order.
  */
 import { describe, expect, it } from 'vitest';
-import type { HistoryEntry } from '../../src/cluster/history.js';
+import type { HistoryEntry, HistoryMicroOp } from '../../src/cluster/history.js';
 import { HistoryRecorder } from '../../src/cluster/history.js';
 import { Trace } from '../../src/kernel/trace.js';
 
@@ -11,9 +11,9 @@ type Outcome = 'ok' | 'fail' | 'info';
 
 /** Transaction `txnId` invoked at `invokedAtMs`, settled `latencyMs` later; `commitLsn` 0 = read-only. */
 function play(recorder: HistoryRecorder, txnId: number, invokedAtMs: number, latencyMs: number, outcome: Outcome, commitLsn = txnId * 10): void {
-  const base = { process: txnId % 3, f: 'txn' as const, node: 'client:1', txnId, value: [['put', 'k1', `v${txnId}`]] as [string, string, string | null][] };
-  recorder.record({ ...base, type: 'invoke', timeMs: invokedAtMs });
-  recorder.record({ ...base, type: outcome, timeMs: invokedAtMs + latencyMs, ...(outcome === 'ok' ? { commitLsn } : { error: 'timeout' }) });
+  const base = { process: txnId % 3, f: 'txn' as const, node: 'client:1', txnId, value: [['w', 'k1', `v${txnId}`]] as HistoryMicroOp[] };
+  recorder.record({ ...base, type: 'invoke' }, invokedAtMs);
+  recorder.record({ ...base, type: outcome, ...(outcome === 'ok' ? { commitLsn } : { error: 'timeout' }) }, invokedAtMs + latencyMs);
 }
 
 function script(recorder: HistoryRecorder): void {

@@ -28,6 +28,7 @@ import { resolveTopology } from '../../src/cluster/topology.js';
 import { withOverrides } from '../../src/scenarios/builtin.js';
 import { Simulation } from '../../src/simulation/simulation.js';
 import { expectSafe, scenario } from './helpers.js';
+import { entryTimeMs } from '../../src/cluster/history.js';
 
 const REGION = 'us-east-1';
 const AZS = ['us-east-1a', 'us-east-1b', 'us-east-1c'] as const;
@@ -301,7 +302,7 @@ export function checkFailoverRun(base: Scenario, schedule: FailoverSchedule): Fa
   }
   const livenessRequired = schedule.permanentlyDown.length < INSTANCES.length;
   if (livenessRequired) {
-    const invokedAt = new Map(sim.history.entries.filter((e) => e.type === 'invoke').map((e) => [e.txnId, e.timeMs]));
+    const invokedAt = new Map(sim.history.entries.filter((e) => e.type === 'invoke').map((e) => [e.txnId, entryTimeMs(e)]));
     const resumed = sim.history.entries.some((e) => e.type === 'ok' && (e.commitLsn ?? 0) > 0 && (invokedAt.get(e.txnId) ?? -1) >= LIVENESS_FROM_MS);
     expect(resumed, `liveness: no transaction invoked after ${LIVENESS_FROM_MS} ms committed; ${describeSchedule(schedule)}\n${endState(sim)}`).toBe(true);
   }

@@ -15,6 +15,7 @@ import { withOverrides } from '../../src/scenarios/builtin.js';
 import { Simulation } from '../../src/simulation/simulation.js';
 import { replacementBase, replacementScheduleArb } from './fault-budget.js';
 import { expectSafe, propertyRuns, propertySeed } from './helpers.js';
+import { entryTimeMs } from '../../src/cluster/history.js';
 
 type Installed = Extract<Observation, { kind: 'membershipInstalled' }>;
 
@@ -35,7 +36,7 @@ describe('Volume: a segment lost for good within the AZ+1 budget', () => {
         const plan = `seed ${seed}, lossRatio ${lossRatio}, lost ${[lost, lostSecond].filter(Boolean).join(' and ')}; faults ${JSON.stringify(faults)}`;
         expectSafe(report);
         // Liveness: a transaction invoked after 10 s commits.
-        const late = new Set(sim.history.entries.filter((e) => e.type === 'invoke' && e.timeMs >= LIVENESS_FROM_MS).map((e) => e.txnId));
+        const late = new Set(sim.history.entries.filter((e) => e.type === 'invoke' && entryTimeMs(e) >= LIVENESS_FROM_MS).map((e) => e.txnId));
         const resumed = sim.history.entries.some((e) => e.type === 'ok' && (e.commitLsn ?? 0) > 0 && late.has(e.txnId));
         expect(resumed, `${plan}: no commit of a transaction invoked after ${LIVENESS_FROM_MS} ms`).toBe(true);
         // The AZ outage never takes a lost segment's AZ (its sibling answers), so each is replaced.
