@@ -39,7 +39,7 @@ export interface ShrinkResult {
   plant?: PlantName;
   /** Simulation runs spent, counting the first. */
   runs: number;
-  /** The faults removed from the plan. */
+  /** The faults delta debugging removed from the plan (the kept ones may then have shorter windows). */
   removedFaults: FaultSpec[];
   /** The failing verdict of the shrunk scenario. */
   result: ScenarioCheckResult;
@@ -77,20 +77,31 @@ export function shrinkFailure(run: FailingRun, isFailure?: (result: ScenarioChec
     return true;
   };
   removeFaults(state, attempt);
+  const removedFaults = removedFrom(run.scenario.faults, state.scenario.faults);
   attempt(state.scenario.network.lossRatio ? revalidate(state.scenario, { network: { ...state.scenario.network, lossRatio: 0 } }) : undefined);
   shortenWindows(state, attempt);
   lowerWorkload(state, attempt);
   shortenRun(state, attempt);
-  const kept = new Set(state.scenario.faults.map((fault) => JSON.stringify(fault)));
   return {
     scenario: state.scenario,
     seed: run.seed,
     ...(run.plant === undefined ? {} : { plant: run.plant }),
     runs: state.runs,
-    removedFaults: run.scenario.faults.filter((fault) => !kept.has(JSON.stringify(fault))),
+    removedFaults,
     result: state.result,
     invariant: isFailure === undefined ? invariant : undefined,
   };
+}
+
+/** The faults of `before` that `after` no longer holds (counting duplicates). */
+function removedFrom(before: readonly FaultSpec[], after: readonly FaultSpec[]): FaultSpec[] {
+  const left = after.map((fault) => JSON.stringify(fault));
+  return before.filter((fault) => {
+    const i = left.indexOf(JSON.stringify(fault));
+    if (i < 0) return true;
+    left.splice(i, 1);
+    return false;
+  });
 }
 
 type ShrinkState = { scenario: Scenario; result: ScenarioCheckResult; runs: number };
