@@ -21,3 +21,7 @@ export type { FailingRun, ShrinkOptions, ShrinkResult } from './shrink.js';
 // --- Swarm testing -------------------------------------------------------------------------
 export { swarmFamilies, swarmScenario } from './swarm.js';
 export type { SwarmConstraints } from './swarm.js';
+
+// --- Replaying a run against its trace -----------------------------------------------------
+export { parseTraceHeader, replayRun, TRACE_HEADER_KEY, traceHeaderLine } from './replay.js';
+export type { ReplayOutcome, ReplayRunOptions, TraceDivergence, TraceHeader } from './replay.js';
