@@ -86,6 +86,19 @@ describe('aurora-actors replay', () => {
     expect(matched.stdout).toContain(`trace       matches ${bare}`);
   });
 
+  it('replays a trace written by run --trace, given its seed and scenario file: the traces match line for line', async () => {
+    const scenarioPath = join(dir, 'tiny-run.json');
+    writeFileSync(scenarioPath, JSON.stringify(tiny));
+    const runTrace = join(dir, 'run.jsonl');
+    const ran = await cli('run', scenarioPath, '--seed', '8', '--trace', runTrace, '--json');
+    expect(ran.code).toBe(0);
+    const result = await cli('replay', runTrace, '--seed', '8', '--scenario', scenarioPath, '--json');
+    expect(result.code).toBe(0);
+    const report = JSON.parse(result.stdout);
+    expect(report.trace).toMatchObject({ matches: true, lines: JSON.parse(ran.stdout).traceEvents });
+    expect(report.traceHash).toBe(JSON.parse(ran.stdout).traceHash);
+  });
+
   it.each([
     [['replay'], /replay needs a trace file or --seed N/],
     [['replay', '--seed', '1'], /replay --seed needs --scenario/],
