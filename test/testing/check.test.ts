@@ -1,5 +1,5 @@
 /**
- * checkScenario and runScenarioCheck on tiny runs (300 virtual ms): a passing property passes; a
+ * checkScenario and runScenarioCheck on tiny runs (200 virtual ms): a passing property passes; a
  * failing one throws a message with the shrunk plan and a replay line that is a valid scenario
  * file, which replays to the same verdict.
  */
@@ -9,7 +9,7 @@ import type { Scenario } from '../../src/cluster/scenario.js';
 import { parseScenario } from '../../src/scenarios/schema.js';
 import { checkScenario, replayLine, runScenarioCheck, scenario, shellQuote, smallScenario } from '../../src/testing/index.js';
 
-const tiny: Scenario = { ...smallScenario(), durationMs: 300, workload: { ...smallScenario().workload, stopMs: 300 } };
+const tiny: Scenario = { ...smallScenario(), durationMs: 200, workload: { ...smallScenario().workload, commitsPerS: 10, stopMs: 200 } };
 
 /** The JSON a replay line carries, read back as a shell would (the quotes undone). */
 function scenarioOfLine(line: string): unknown {
@@ -23,15 +23,15 @@ describe('Testing: checkScenario', () => {
     const result = runScenarioCheck(tiny, 1);
     expect(result).toMatchObject({ ok: true, violations: [] });
     expect(result.report.seed).toBe(1);
-    expect(() => checkScenario(scenario({ base: tiny, healByMs: 200 }), { numRuns: 3, seed: 1 })).not.toThrow();
+    expect(() => checkScenario(scenario({ base: tiny, healByMs: 150 }), { numRuns: 2, seed: 1 })).not.toThrow();
   });
 
   it('fails with the shrunk plan and a replay line that replays the same run', () => {
     // A failure predicate on the plan, so the property fails honestly and shrinks cheaply: any AZ outage.
     let message = '';
     try {
-      checkScenario(scenario({ base: tiny, families: ['az-outage', 'segment-crash'], healByMs: 200 }), {
-        numRuns: 30,
+      checkScenario(scenario({ base: tiny, families: ['az-outage', 'segment-crash'], healByMs: 150 }), {
+        numRuns: 20,
         seed: 2,
         runSeeds: fc.integer({ min: 0, max: 1000 }),
         isFailure: (_result, s) => s.faults.some((f) => f.kind === 'azOutage'),
