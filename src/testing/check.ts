@@ -51,11 +51,11 @@ export function simulationOptions(scenario: Scenario, seed: number, plant: Plant
 export function runScenarioCheck(scenario: Scenario, seed: number, options: RunScenarioCheckOptions = {}): ScenarioCheckResult {
   const sim = new Simulation(simulationOptions(scenario, seed, options.plant));
   sim.run();
-  return judge(sim.report());
+  return verdictOf(sim.report());
 }
 
-/** The verdict of a report. */
-export function judge(report: SimulationReport): ScenarioCheckResult {
+/** The verdict of a finished run's report: its failed judges, earliest first. */
+export function verdictOf(report: SimulationReport): ScenarioCheckResult {
   const violations: Violation[] = report.invariants
     .filter((result) => !result.ok)
     .map((result) => {
@@ -133,8 +133,16 @@ export function checkScenario(arb: fc.Arbitrary<Scenario>, options: CheckScenari
   if (!details.failed) return;
   if (details.counterexample === null) throw new Error(`checkScenario: the property threw (fast-check seed ${details.seed}): ${String(details.errorInstance)}`);
   const [scenario, seed] = details.counterexample;
-  const result = runScenarioCheck(scenario, seed, { plant: options.plant });
-  throw new Error(formatCounterexample({ scenario, seed, result }, { plant: options.plant, fastCheckSeed: details.seed, shrinks: details.numShrinks }));
+  const context = { plant: options.plant, fastCheckSeed: details.seed, shrinks: details.numShrinks };
+  let result: ScenarioCheckResult;
+  try {
+    result = runScenarioCheck(scenario, seed, { plant: options.plant });
+  } catch (error) {
+    // The run itself broke (an actor failed): say how, and still give the line that replays it.
+    const text = error instanceof Error ? error.message : String(error);
+    throw new Error(`scenario check failed: seed ${seed}: the run threw: ${text.split('\n')[0] ?? ''}\nreplay: ${replayLine(scenario, seed, context)}`, { cause: error });
+  }
+  throw new Error(formatCounterexample({ scenario, seed, result }, context));
 }
 
 /** The failure message of {@link checkScenario}. */

@@ -11,7 +11,7 @@ export { applyFaultPlan, buildFaultPlan, DEFAULT_FAULT_FAMILIES, FAULT_FAMILIES,
 export type { ExtraFaultDraw, ExtraFaultFamily, FaultBudget, FaultFamily, FaultPlan, FaultPlanConstraints, FaultPlanDraw, ResolvedFaultPlanConstraints, WindowDraw } from './fault-plan.js';
 
 // --- Checking runs -------------------------------------------------------------------------
-export { checkScenario, formatCounterexample, judge, replayLine, runScenarioCheck, shellQuote } from './check.js';
+export { checkScenario, formatCounterexample, replayLine, runScenarioCheck, shellQuote, verdictOf } from './check.js';
 export type { CheckScenarioOptions, ReplayLineOptions, RunScenarioCheckOptions, ScenarioCheckResult, ScenarioCounterexample, Violation } from './check.js';
 
 // --- Shrinking a failing run ---------------------------------------------------------------

@@ -9,7 +9,7 @@ import type { Scenario } from '../cluster/scenario.js';
 import type { PlantName } from '../protocol/plants.js';
 import { parseScenario } from '../scenarios/schema.js';
 import { Simulation } from '../simulation/simulation.js';
-import { judge, simulationOptions } from './check.js';
+import { simulationOptions, verdictOf } from './check.js';
 import type { ScenarioCheckResult } from './check.js';
 
 /** The key that marks a trace file's header line. */
@@ -91,7 +91,7 @@ export function replayRun(options: ReplayRunOptions): ReplayOutcome {
   const base = simulationOptions(options.scenario, options.seed, options.plant);
   const sim = new Simulation({ ...base, trace: { keepEvents: false, sink: compare } });
   sim.run();
-  const result = judge(sim.report());
+  const result = verdictOf(sim.report());
   if (expected !== undefined && divergence === undefined && expected.lines.length > index) {
     divergence = { line: expected.firstLine + index, expected: expected.lines[index] ?? END, got: END };
   }

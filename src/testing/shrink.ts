@@ -70,7 +70,13 @@ export function shrinkFailure(run: FailingRun, isFailure?: (result: ScenarioChec
   const attempt = (candidate: Scenario | undefined): boolean => {
     if (candidate === undefined || state.runs >= maxRuns) return false;
     state.runs++;
-    const result = runScenarioCheck(candidate, run.seed, { plant: run.plant });
+    let result: ScenarioCheckResult;
+    try {
+      result = runScenarioCheck(candidate, run.seed, { plant: run.plant });
+    } catch {
+      // A candidate whose run breaks (an actor fails) fails differently: it is not kept.
+      return false;
+    }
     if (!fails(result)) return false;
     state.scenario = candidate;
     state.result = result;
