@@ -16,6 +16,7 @@ import { plantsCommand } from './cli/plants.js';
 import { formatRunReport } from './cli/run-report.js';
 import { isPlantName, PLANT_NAMES } from './protocol/plants.js';
 import type { PlantName } from './protocol/plants.js';
+import { replayCommand } from './cli/replay.js';
 import { ScenarioError } from './cluster/errors.js';
 import { runHeartbeatWorld } from './cluster/heartbeat-world.js';
 import { BUILTIN_SCENARIOS, scenarioNames } from './scenarios/builtin.js';
@@ -40,6 +41,14 @@ Usage (SEED is an integer from -9007199254740991 to 9007199254740991, Â±(2^53 âˆ
   aurora-actors plants [--json]
       Lists the plantable mistakes: what each breaks, which judge finds it, and the one
       command that shows it (exit 1 from that command means the mistake was found).
+  aurora-actors replay <trace.jsonl> | --seed N --scenario <name|file.json|json> [--json] [--trace out.jsonl] [--plant NAME] [--shrink-runs N]
+      Runs a recorded run again: states SEED=N on stderr, compares the new trace with the trace
+      file line by line and shows the first divergence (line, expected, got), then the earliest
+      violation (time, invariant, message); a failing run is shrunk (same seed, at most
+      --shrink-runs runs, default 40) and its smaller scenario printed with a replay line. A
+      trace written by replay --trace opens with a header naming its seed and scenario; one
+      written by run --trace has none, so give --seed and --scenario. Exit 1 on a violation or
+      a divergence, 0 when the run is clean and matches, 2 on bad input.
   aurora-actors demo [--seed N] [--json] [--trace out.jsonl]
       Runs the kernel demo: a health monitor pinging three nodes across three AZs while one
       crashes and restarts; states the seed on stderr, prints a timeline and the trace hash.
@@ -74,6 +83,8 @@ export async function main(argv: readonly string[], io: CliIo = PROCESS_IO): Pro
         return demo(rest, io);
       case 'bench':
         return bench(rest, io);
+      case 'replay':
+        return await replayCommand(rest, io);
       case undefined:
       case 'help':
       case '--help':
@@ -81,7 +92,7 @@ export async function main(argv: readonly string[], io: CliIo = PROCESS_IO): Pro
         io.out(HELP);
         return 0;
       default:
-        throw new UsageError(`unknown command "${command}"; allowed: scenarios, run, plants, demo, bench, help`);
+        throw new UsageError(`unknown command "${command}"; allowed: scenarios, run, replay, sweep, merge, explore, check-history, plants, demo, bench, help`);
     }
   } catch (error) {
     if (error instanceof UsageError || error instanceof ScenarioError) {

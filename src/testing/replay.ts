@@ -1,0 +1,99 @@
+/**
+ * Replaying a run: run a scenario and seed again and compare the new trace, line by line, with a
+ * trace written before, stopping the comparison at the first line that differs. A trace file may
+ * open with a header line that names its scenario and seed ({@link traceHeaderLine}); the header
+ * is written beside the trace events, never recorded by the kernel, so `traceHash` does not
+ * depend on it (docs/determinism.md).
+ */
+import type { Scenario } from '../cluster/scenario.js';
+import type { PlantName } from '../protocol/plants.js';
+import { parseScenario } from '../scenarios/schema.js';
+import { Simulation } from '../simulation/simulation.js';
+import { simulationOptions, verdictOf } from './check.js';
+import type { ScenarioCheckResult } from './check.js';
+
+/** The key that marks a trace file's header line. */
+export const TRACE_HEADER_KEY = 'auroraActorsTrace';
+
+/** What a trace header says. */
+export interface TraceHeader {
+  seed: number;
+  scenario: Scenario;
+  plant?: PlantName;
+}
+
+/** The header line of a trace file: one JSON object, no trailing newline. */
+export function traceHeaderLine(header: TraceHeader): string {
+  return JSON.stringify({ [TRACE_HEADER_KEY]: 1, seed: header.seed, ...(header.plant === undefined ? {} : { plant: header.plant }), scenario: header.scenario });
+}
+
+/**
+ * The header of a trace file's first line, or undefined when the line is a trace event (as in
+ * traces written by `run --trace`). Throws a TypeError naming the field when a header is malformed.
+ */
+export function parseTraceHeader(line: string): TraceHeader | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+  if (typeof value !== 'object' || value === null || !(TRACE_HEADER_KEY in value)) return undefined;
+  const header = value as { seed?: unknown; scenario?: unknown; plant?: unknown };
+  if (typeof header.seed !== 'number' || !Number.isSafeInteger(header.seed)) throw new TypeError(`trace header: seed must be an integer, got ${JSON.stringify(header.seed)}`);
+  const scenario = parseScenario(header.scenario, 'trace header scenario');
+  return { seed: header.seed, scenario, ...(typeof header.plant === 'string' ? { plant: header.plant as PlantName } : {}) };
+}
+
+/** The first line where a replay's trace differs from the expected one (1-based file line numbers). */
+export interface TraceDivergence {
+  line: number;
+  /** The line the file holds there, or `(end of trace)`. */
+  expected: string;
+  /** The line the replay wrote there, or `(end of trace)`. */
+  got: string;
+}
+
+/** Options of {@link replayRun}. */
+export interface ReplayRunOptions {
+  scenario: Scenario;
+  seed: number;
+  plant?: PlantName;
+  /** The trace to compare with: its event lines, and the file line number of the first. */
+  expected?: { lines: readonly string[]; firstLine: number };
+  /** Receives every event line of the new trace (e.g. to write a file). */
+  sink?: (line: string) => void;
+}
+
+/** A replay's outcome: the run's verdict, and the first divergence from the expected trace. */
+export interface ReplayOutcome {
+  result: ScenarioCheckResult;
+  divergence: TraceDivergence | undefined;
+  /** Event lines the replay wrote. */
+  lines: number;
+}
+
+const END = '(end of trace)';
+
+/** Runs the scenario again, comparing each trace line as it is written. */
+export function replayRun(options: ReplayRunOptions): ReplayOutcome {
+  const { expected } = options;
+  let index = 0;
+  let divergence: TraceDivergence | undefined;
+  const compare = (line: string): void => {
+    options.sink?.(line);
+    if (expected !== undefined && divergence === undefined) {
+      const want = expected.lines[index];
+      if (want !== line) divergence = { line: expected.firstLine + index, expected: want ?? END, got: line };
+    }
+    index++;
+  };
+  const base = simulationOptions(options.scenario, options.seed, options.plant);
+  const sim = new Simulation({ ...base, trace: { keepEvents: false, sink: compare } });
+  sim.run();
+  const result = verdictOf(sim.report());
+  if (expected !== undefined && divergence === undefined && expected.lines.length > index) {
+    divergence = { line: expected.firstLine + index, expected: expected.lines[index] ?? END, got: END };
+  }
+  return { result, divergence, lines: index };
+}

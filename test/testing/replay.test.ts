@@ -1,0 +1,117 @@
+/**
+ * `aurora-actors replay` on a tiny run (300 virtual ms): a clean run replays to exit 0 and its
+ * trace matches; a tampered trace reports the first divergent line with what was expected and
+ * what the replay wrote; bad input is one line and exit 2. Run in process (`main`), as the
+ * command line runs it.
+ */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { main } from '../../src/cli.js';
+import { smallScenario } from '../../src/testing/index.js';
+import { parseTraceHeader } from '../../src/testing/replay.js';
+
+async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(argv, { out: (text) => void (stdout += text), err: (text) => void (stderr += text) });
+  return { code, stdout, stderr };
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'replay-'));
+const tiny = { ...smallScenario(), durationMs: 300, workload: { ...smallScenario().workload, stopMs: 300 }, faults: [{ atMs: 100, kind: 'azOutage', az: 'us-east-1b' }, { atMs: 200, kind: 'azRecover', az: 'us-east-1b' }] };
+const tracePath = join(dir, 'trace.jsonl');
+
+describe('aurora-actors replay', () => {
+  it('replays --seed and --scenario JSON clean: SEED first, one JSON document, exit 0, a trace with a header', async () => {
+    const result = await cli('replay', '--seed', '5', '--scenario', JSON.stringify(tiny), '--trace', tracePath, '--json');
+    expect(result.code).toBe(0);
+    expect(result.stderr.split('\n')[0]).toBe('SEED=5');
+    const report = JSON.parse(result.stdout);
+    expect(report).toMatchObject({ seed: 5, scenario: 'small', ok: true, violations: [] });
+    expect(report.replay).toMatch(/^npx aurora-actors replay --seed 5 --scenario '\{/);
+    const lines = readFileSync(tracePath, 'utf8').trimEnd().split('\n');
+    expect(parseTraceHeader(lines[0]!)).toEqual({ seed: 5, scenario: tiny });
+    expect(lines.length - 1).toBe(report.traceEvents);
+  });
+
+  it('replays its own trace file: the trace matches and the traceHash is the same, exit 0', async () => {
+    const first = JSON.parse((await cli('replay', '--seed', '5', '--scenario', JSON.stringify(tiny), '--json')).stdout);
+    const result = await cli('replay', tracePath, '--json');
+    expect(result.code).toBe(0);
+    const report = JSON.parse(result.stdout);
+    expect(report.trace).toMatchObject({ matches: true, lines: first.traceEvents });
+    expect(report.traceHash).toBe(first.traceHash);
+  });
+
+  it('reports the first divergent line of a tampered trace, with expected and got, exit 1', async () => {
+    const lines = readFileSync(tracePath, 'utf8').trimEnd().split('\n');
+    const original = lines[49]!;
+    const tampered = original.replace(/"atMs":[0-9.]+/, '"atMs":123.5');
+    expect(tampered).not.toBe(original);
+    const tamperedPath = join(dir, 'tampered.jsonl');
+    writeFileSync(tamperedPath, [...lines.slice(0, 49), tampered, ...lines.slice(50)].join('\n') + '\n');
+    const result = await cli('replay', tamperedPath, '--json');
+    expect(result.code).toBe(1);
+    expect(JSON.parse(result.stdout).trace.divergence).toEqual({ line: 50, expected: tampered, got: original });
+    const readable = await cli('replay', tamperedPath);
+    expect(readable.stdout).toContain(`diverges from ${tamperedPath} at line 50`);
+  });
+
+  it('reports a trace that ends early or runs on', async () => {
+    const lines = readFileSync(tracePath, 'utf8').trimEnd().split('\n');
+    const short = join(dir, 'short.jsonl');
+    writeFileSync(short, lines.slice(0, -1).join('\n') + '\n');
+    const cut = JSON.parse((await cli('replay', short, '--json')).stdout).trace.divergence;
+    expect(cut).toEqual({ line: lines.length, expected: '(end of trace)', got: lines.at(-1) });
+    const long = join(dir, 'long.jsonl');
+    writeFileSync(long, [...lines, '{"atMs":999,"kind":"note","text":"extra"}'].join('\n') + '\n');
+    const more = await cli('replay', long, '--json');
+    expect(more.code).toBe(1);
+    expect(JSON.parse(more.stdout).trace.divergence).toEqual({ line: lines.length + 1, expected: '{"atMs":999,"kind":"note","text":"extra"}', got: '(end of trace)' });
+  });
+
+  it('needs --seed and --scenario for a trace without a header (as run --trace writes)', async () => {
+    const lines = readFileSync(tracePath, 'utf8').trimEnd().split('\n');
+    const bare = join(dir, 'bare.jsonl');
+    writeFileSync(bare, lines.slice(1).join('\n') + '\n');
+    const refused = await cli('replay', bare);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/has no header line naming its seed and scenario .* give --seed N and --scenario/);
+    const scenarioPath = join(dir, 'tiny.json');
+    writeFileSync(scenarioPath, JSON.stringify(tiny));
+    const matched = await cli('replay', bare, '--seed', '5', '--scenario', scenarioPath);
+    expect(matched.code).toBe(0);
+    expect(matched.stdout).toContain(`trace       matches ${bare}`);
+  });
+
+  it('replays a trace written by run --trace, given its seed and scenario file: the traces match line for line', async () => {
+    const scenarioPath = join(dir, 'tiny-run.json');
+    writeFileSync(scenarioPath, JSON.stringify(tiny));
+    const runTrace = join(dir, 'run.jsonl');
+    const ran = await cli('run', scenarioPath, '--seed', '8', '--trace', runTrace, '--json');
+    expect(ran.code).toBe(0);
+    const result = await cli('replay', runTrace, '--seed', '8', '--scenario', scenarioPath, '--json');
+    expect(result.code).toBe(0);
+    const report = JSON.parse(result.stdout);
+    expect(report.trace).toMatchObject({ matches: true, lines: JSON.parse(ran.stdout).traceEvents });
+    expect(report.traceHash).toBe(JSON.parse(ran.stdout).traceHash);
+  });
+
+  it.each([
+    [['replay'], /replay needs a trace file or --seed N/],
+    [['replay', '--seed', '1'], /replay --seed needs --scenario/],
+    [['replay', '--seed', '1', '--scenario', '{"name":'], /--scenario is not valid JSON/],
+    [['replay', '--seed', '1', '--scenario', '{"name":"x","durationMs":-1}'], /durationMs must be a number > 0/],
+    [['replay', '--seed', '1', '--scenario', 'steady-state', '--plant', 'nope'], /--plant must be one of write-quorum-3of6,/],
+    [['replay', '--seed', '1', '--scenario', 'steady-state', '--shrink-runs', '0'], /--shrink-runs must be an integer >= 1, got "0"/],
+    [['replay', join(tmpdir(), 'no-such-trace.jsonl')], /no-such-trace.jsonl: no such file/],
+  ])('refuses bad input %j in one line, exit 2', async (argv, message) => {
+    const result = await cli(...argv);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(message);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stdout).toBe('');
+  });
+});
