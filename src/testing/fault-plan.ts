@@ -122,7 +122,7 @@ export function smallScenario(): Scenario {
       standby: true,
     },
     storage: { diskLatencyMs: { kind: 'logNormal', medianMs: 0.5, sigma: 0.25 }, gossipPeriodMs: 100, gossipMaxRecords: 512, gcPeriodMs: 500, mrplLeaseTicks: 4, mrplReportMs: 500 },
-    writer: { durability: 'quorum', retransmitAfterMs: 50, linkBusyMsPerBatch: 0.1, cacheBlocks: 0, hedgeAfterMs: 4 },
+    writer: { durability: 'quorum', retransmitAfterMs: 50, linkBusyMsPerBatch: 0.1, cacheBlocks: 0, hedgeAfterMs: 4, isolation: 'read-committed' },
     failover: { healthCheckPeriodMs: 3_000, missesToFail: 5, endpointSwitchMs: 15_000, replacementDelayMs: 120_000, promotionTimeoutMs: 60_000 },
     repair: { checkPeriodMs: 1_000, replaceAfterMisses: 5, degradeAfterMs: 600_000 },
     network: {},
