@@ -75,10 +75,11 @@ export async function sweepCommand(argv: readonly string[], { out, err }: CliIo)
   const { values, positionals } = parse(argv, FLAGS, 1);
   const text = (flag: keyof typeof FLAGS) => values[flag] as string | undefined;
   if (positionals[0] === undefined) throw new UsageError('sweep needs a scenario: a built-in scenario\'s name (aurora-actors scenarios lists them) or a path to a .json file');
+  const scenario = loadScenario(positionals[0]);
   const seeds = parseSeedRange(text('seeds'));
   const shard = parseShard(text('shard'));
   const workers = parseWorkers(text('workers'));
-  const job: SweepJob = { scenario: loadScenario(positionals[0]), swarm: values.swarm === true, plant: parsePlant(text('plant')) };
+  const job: SweepJob = { scenario, swarm: values.swarm === true, plant: parsePlant(text('plant')) };
   try {
     shardSeeds(seeds, shard);
     // The runs are built in one place (jobSimulationOptions); building the first here refuses

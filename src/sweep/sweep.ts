@@ -36,6 +36,11 @@ export interface SweepOptions {
    * one worker per seed is started. @defaultValue 'in-process'
    */
   workers?: number | 'in-process';
+  /**
+   * Starts the executors when `workers` is a number. @defaultValue worker threads
+   * (`workerExecutor`); a test gives its own to see where each run went.
+   */
+  executor?: (job: SweepJob, size: number) => Promise<SeedExecutor>;
   /** Called after each run finishes. */
   progress?: (progress: SweepProgress) => void;
 }
@@ -55,8 +60,9 @@ export async function runSweep(options: SweepOptions): Promise<SweepSummary> {
   const shard = options.shard ?? null;
   const seeds = shardSeeds(options.seeds, shard);
   const workers = options.workers ?? 'in-process';
+  const start = options.executor ?? workerExecutor;
   const executor =
-    workers === 'in-process' || seeds.length === 0 ? inProcessExecutor(options.job) : await workerExecutor(options.job, Math.max(1, Math.min(workers, seeds.length)));
+    workers === 'in-process' || seeds.length === 0 ? inProcessExecutor(options.job) : await start(options.job, Math.max(1, Math.min(workers, seeds.length)));
   const sampled = new Set(determinismSample(seeds));
   const runs: SeedSummary[] = [];
   const mismatches: DeterminismMismatch[] = [];
