@@ -18,7 +18,7 @@ async function cli(...argv: string[]): Promise<{ code: number; stdout: string; s
 }
 
 describe('aurora-actors sweep', () => {
-  it('states SEEDS first on stderr and prints one JSON summary on stdout (two workers, then in-process); shards merge back (exit 0)', () => {
+  it('states SEEDS first on stderr and prints one JSON summary on stdout (two workers, then in-process); shards merge back (exit 0)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'aurora-sweep-'));
     const shardFiles = [0, 1].map((index) => {
       const result = spawnSync(process.execPath, ['bin/aurora-actors.js', 'sweep', 'test/sweep/tiny.json', '--seeds', '1..3', '--shard', `${index}/2`, '--workers', `${2 - index}`, '--json'], {
@@ -34,17 +34,15 @@ describe('aurora-actors sweep', () => {
       writeFileSync(file, result.stdout);
       return file;
     });
-    return (async () => {
-      const merged = await cli('merge', ...shardFiles, '--json');
-      expect(merged.code).toBe(0);
-      const summary = JSON.parse(merged.stdout);
-      expect(summary.runs.map((run: { seed: number }) => run.seed)).toEqual([1, 2, 3]);
-      expect(summary.missingSeeds).toEqual([]);
-      const partial = await cli('merge', shardFiles[1] as string);
-      expect(partial.code).toBe(1);
-      expect(partial.stderr).toMatch(/2 seeds of 1\.\.3 are in no file, the first 1/);
-      expect(partial.stdout).toMatch(/missing {6}2 seeds of the range: 1, 3/);
-    })();
+    const merged = await cli('merge', ...shardFiles, '--json');
+    expect(merged.code).toBe(0);
+    const summary = JSON.parse(merged.stdout);
+    expect(summary.runs.map((run: { seed: number }) => run.seed)).toEqual([1, 2, 3]);
+    expect(summary.missingSeeds).toEqual([]);
+    const partial = await cli('merge', shardFiles[1] as string);
+    expect(partial.code).toBe(1);
+    expect(partial.stderr).toMatch(/2 seeds of 1\.\.3 are in no file, the first 1/);
+    expect(partial.stdout).toMatch(/missing {6}2 seeds of the range: 1, 3/);
   });
 
   it.each([
