@@ -5,6 +5,7 @@
  * failed and every shard's self-check passed; 1 otherwise; 2 on bad input.
  */
 import { readFileSync } from 'node:fs';
+import { findScenario } from '../scenarios/builtin.js';
 import { formatSweepSummary } from '../sweep/format.js';
 import { asSweepSummary, mergeSummaries, SweepMergeError } from '../sweep/merge.js';
 import type { NamedSummary } from '../sweep/merge.js';
@@ -42,7 +43,10 @@ export async function mergeCommand(argv: readonly string[], { out, err }: CliIo)
   }
   const missing = summary.missingSeeds ?? [];
   if (missing.length > 0) err(`aurora-actors: ${missing.length} seeds of ${summary.seeds.from}..${summary.seeds.to} are in no file, the first ${missing[0]}\n`);
-  const replay = (seed: number) => `aurora-actors run ${summary.scenario.name} --seed ${seed}`;
+  // A summary names its scenario, not the file it came from: a file's path is for the reader to fill in.
+  const scenario = findScenario(summary.scenario.name) === undefined ? `<the file of scenario "${summary.scenario.name}">` : summary.scenario.name;
+  const plant = summary.plant === null ? '' : ` --plant ${summary.plant}`;
+  const replay = (seed: number) => `aurora-actors run ${scenario} --seed ${seed}${plant}${summary.swarm ? ' --swarm' : ''}`;
   out(values.json === true ? JSON.stringify(summary, null, 2) + '\n' : formatSweepSummary(summary, replay));
   return sweepPassed(summary) ? 0 : 1;
 }
