@@ -17,6 +17,8 @@ import { formatRunReport } from './cli/run-report.js';
 import { isPlantName, PLANT_NAMES } from './protocol/plants.js';
 import type { PlantName } from './protocol/plants.js';
 import { replayCommand } from './cli/replay.js';
+import { mergeCommand } from './cli/merge.js';
+import { sweepCommand } from './cli/sweep.js';
 import { ScenarioError } from './cluster/errors.js';
 import { runHeartbeatWorld } from './cluster/heartbeat-world.js';
 import { BUILTIN_SCENARIOS, scenarioNames } from './scenarios/builtin.js';
@@ -49,6 +51,17 @@ Usage (SEED is an integer from -9007199254740991 to 9007199254740991, Â±(2^53 âˆ
       trace written by replay --trace opens with a header naming its seed and scenario; one
       written by run --trace has none, so give --seed and --scenario. Exit 1 on a violation or
       a divergence, 0 when the run is clean and matches, 2 on bad input.
+  aurora-actors sweep <scenario|file.json> --seeds A..B [--workers N] [--shard i/n] [--swarm] [--plant M] [--json]
+      Runs the scenario once per seed of A..B on N worker threads (default: one per core;
+      --workers 1 runs in this process), reruns a sample of seeds on another worker to check
+      that each gives the same trace hash, and prints one row per seed (with --json, one
+      mergeable JSON summary). --shard i/n takes the seeds whose position in A..B is i mod n
+      (0-based i), for CI matrices and Kubernetes Indexed Jobs. States SEEDS=A..B first on
+      stderr, then progress there. Exit 1 if a run failed or the self-check did; 2 on bad input.
+  aurora-actors merge FILE... [--json]
+      Merges sweep summaries (the shards of one sweep) into one, refusing different scenarios,
+      plants or versions and seeds run twice, and lists the seeds of the range no file ran.
+      Exit 1 if a run failed, a self-check failed or seeds are missing; 2 on bad input.
   aurora-actors demo [--seed N] [--json] [--trace out.jsonl]
       Runs the kernel demo: a health monitor pinging three nodes across three AZs while one
       crashes and restarts; states the seed on stderr, prints a timeline and the trace hash.
@@ -85,6 +98,10 @@ export async function main(argv: readonly string[], io: CliIo = PROCESS_IO): Pro
         return bench(rest, io);
       case 'replay':
         return await replayCommand(rest, io);
+      case 'sweep':
+        return await sweepCommand(rest, io);
+      case 'merge':
+        return await mergeCommand(rest, io);
       case undefined:
       case 'help':
       case '--help':
