@@ -12,6 +12,7 @@ import { formatBenchReport } from './bench/format.js';
 import { formatHeartbeatReport, heartbeatReport } from './cli/heartbeat-report.js';
 import { closeOutputs, EXIT_OUTPUT_FAILED, loadScenario, openOutput, parse, parseSeed, UsageError } from './cli/args.js';
 import type { CliIo } from './cli/args.js';
+import { exploreCommand } from './cli/explore.js';
 import { formatRunReport } from './cli/run-report.js';
 import { ScenarioError } from './cluster/errors.js';
 import { runHeartbeatWorld } from './cluster/heartbeat-world.js';
@@ -43,6 +44,16 @@ Usage (SEED is an integer from -9007199254740991 to 9007199254740991, Â±(2^53 âˆ
       figure names and goals). Run it with node --expose-gc (npm run bench does) so heap
       figures are taken after garbage collection. --quick: shorter runs, two scenarios, heap
       at 60 s over 6 s.
+  aurora-actors explore <model|module> [--bfs|--dfs] [--max-depth N] [--max-states N] [--symmetry]
+                [--network S] [--rms N] [--json] [--trace out.jsonl]
+      Searches every reachable state of a model's xstate machines (docs/explorer.md): built-in
+      models abd-register and two-phase-commit (--rms N resource managers, default 3), or a path
+      to a module exporting an ExploreModel. Prints unique states, states/s, the depth reached
+      and each property (always: held/violated, sometimes: found/not-found), with the path of
+      choices to a counterexample; --trace writes that path (or a witness's) as a trace.
+      --network: unordered-nonduplicating, unordered-duplicating or ordered (default: the
+      model's). --plant is refused until a model supports planted mistakes.
+      Exit 1 if an always property is violated; 2 on bad input.
   aurora-actors help
 `;
 
@@ -64,6 +75,8 @@ export async function main(argv: readonly string[], io: CliIo = PROCESS_IO): Pro
         return demo(rest, io);
       case 'bench':
         return bench(rest, io);
+      case 'explore':
+        return await exploreCommand(rest, io);
       case undefined:
       case 'help':
       case '--help':
@@ -71,7 +84,7 @@ export async function main(argv: readonly string[], io: CliIo = PROCESS_IO): Pro
         io.out(HELP);
         return 0;
       default:
-        throw new UsageError(`unknown command "${command}"; allowed: scenarios, run, demo, bench, help`);
+        throw new UsageError(`unknown command "${command}"; allowed: scenarios, run, demo, bench, explore, help`);
     }
   } catch (error) {
     if (error instanceof UsageError || error instanceof ScenarioError) {

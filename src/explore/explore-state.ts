@@ -10,6 +10,8 @@ import type { AnyMachineSnapshot, EventObject } from 'xstate';
 export interface PendingTimer {
   timerId: string;
   event: EventObject;
+  /** Hash of the timer id and event. */
+  hash: number;
 }
 
 /** One actor's part of the state. */

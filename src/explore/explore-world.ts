@@ -37,11 +37,27 @@ function snapshotHashOf(snapshot: AnyMachineSnapshot, rename?: Rename): number {
   return mixPair(mixPair(hashString(snapshot.status), fingerprintOf(snapshot.value, rename)), fingerprintOf(snapshot.context, rename));
 }
 
-function slotHashOf(snapshotHash: number, timers: readonly PendingTimer[], crashed: boolean, rename?: Rename): number {
-  const set = new MultisetHash();
-  for (const timer of timers) set.add(mixPair(hashString(timer.timerId), fingerprintOf(timer.event, rename)));
-  return mixPair(mixPair(snapshotHash, set.value(SEED_TIMERS)), crashed ? 1 : 0);
+const timerSet = new MultisetHash();
+
+function timerHashOf(timerId: string, event: EventObject, rename?: Rename): number {
+  return mixPair(hashString(timerId), fingerprintOf(event, rename));
 }
+
+function slotHashOf(snapshotHash: number, timers: readonly PendingTimer[], crashed: boolean, rename?: Rename): number {
+  timerSet.reset();
+  for (const timer of timers) timerSet.add(rename === undefined ? timer.hash : timerHashOf(timer.timerId, timer.event, rename));
+  return mixPair(mixPair(snapshotHash, timerSet.value(SEED_TIMERS)), crashed ? 1 : 0);
+}
+
+/** A transition's outcome, memoised per actor (see {@link ExploreWorld} `step`). */
+interface StepResult {
+  snapshot: AnyMachineSnapshot;
+  snapshotHash: number;
+  effects: Effect[];
+}
+
+/** Memo entries per actor before the memo is cleared: bounds its memory. */
+const MEMO_ENTRIES_MAX = 1 << 20;
 
 function envelopeHashOf(from: string, to: string, message: unknown, signal: boolean, rename?: Rename): number {
   const source = rename?.get(from) ?? from;
@@ -80,6 +96,7 @@ export class ExploreWorld {
     this.network = options.network ?? model.network ?? 'unordered-nonduplicating';
     this.symmetry = options.symmetry === true;
     this.stepped = model.actors.map((actor) => new SteppedActor(actor.id, actor.machine));
+    this.memo = model.actors.map(() => new Map());
     for (const [index, actor] of model.actors.entries()) {
       if (this.indexById.has(actor.id)) throw new Error(`explore: actor ${actor.id} appears twice in model ${model.name}`);
       this.indexById.set(actor.id, index);
@@ -163,8 +180,12 @@ export class ExploreWorld {
     return mixPair(mixPair(mixPair(a, this.networkHash(state.network)), state.historyHash), state.faultsUsed);
   }
 
+  private readonly networkSet = new MultisetHash();
+  /** Per actor: (snapshot hash, event hash) → the step's outcome. */
+  private readonly memo: Map<number, StepResult>[];
+
   private networkHash(network: readonly InFlight[], hashes?: readonly number[]): number {
-    const set = new MultisetHash();
+    const set = this.networkSet.reset();
     if (this.network !== 'ordered') {
       for (const [index, envelope] of network.entries()) set.add(hashes?.[index] ?? envelope.hash);
       return set.value(SEED_NETWORK);
@@ -230,8 +251,7 @@ export class ExploreWorld {
     const envelope = state.network[position] as InFlight;
     const index = this.indexOf(envelope.to);
     const slot = state.actors[index] as ActorSlot;
-    const { snapshot, effects } = this.step(index, slot.snapshot, envelope.message);
-    const snapshotHash = snapshotHashOf(snapshot);
+    const { snapshot, snapshotHash, effects } = this.step(index, slot, envelope.message, envelope.hash);
     if (effects.length === 0 && snapshotHash === slot.snapshotHash && this.network !== 'ordered') return undefined;
     const draft = this.draftOf(state);
     if (this.network !== 'unordered-duplicating') draft.network.splice(position, 1);
@@ -254,8 +274,7 @@ export class ExploreWorld {
     const slot = state.actors[index] as ActorSlot;
     const timer = slot.timers.find((pending) => pending.timerId === timerId);
     if (timer === undefined) throw new Error(`explore: ${actorId} has no pending timer ${timerId}`);
-    const { snapshot, effects } = this.step(index, slot.snapshot, timer.event);
-    const snapshotHash = snapshotHashOf(snapshot);
+    const { snapshot, snapshotHash, effects } = this.step(index, slot, timer.event, timer.hash);
     // Stateright's `is_no_op_with_timer`: unchanged, and at most the same timer set again.
     const renewsOnly = effects.every((effect) => effect.kind === 'schedule' && effect.timerId === timerId);
     if (snapshotHash === slot.snapshotHash && renewsOnly) return undefined;
@@ -284,17 +303,30 @@ export class ExploreWorld {
       this.perform(draft, index, effects);
       return this.finish(draft, state.faultsUsed, state);
     }
-    const { snapshot, effects } = this.step(index, slot.snapshot, fault.event);
-    draft.actors[index] = makeSlot(slot.id, snapshot, slot.timers, false);
+    const { snapshot, snapshotHash, effects } = this.step(index, slot, fault.event, fingerprintOf(fault.event));
+    draft.actors[index] = makeSlot(slot.id, snapshot, slot.timers, false, snapshotHash);
     this.perform(draft, index, effects);
     return this.finish(draft, state.faultsUsed + 1, state);
   }
 
-  private step(index: number, snapshot: AnyMachineSnapshot, event: EventObject): { snapshot: AnyMachineSnapshot; effects: Effect[] } {
+  /**
+   * One transition of actor `index` from its slot's snapshot on `event` (whose hash is
+   * `eventHash`). Transitions are pure functions of (snapshot, event) (docs/determinism.md, "Pure
+   * transitions"), and an actor meets the same snapshot and event in many explored states, so
+   * the outcome is memoised by their hashes: most steps of a search never reach xstate.
+   */
+  private step(index: number, slot: ActorSlot, event: EventObject, eventHash: number): StepResult {
+    const memo = this.memo[index] as Map<number, StepResult>;
+    const key = mixPair(slot.snapshotHash, eventHash);
+    const known = memo.get(key);
+    if (known !== undefined) return known;
     const stepped = this.stepped[index] as SteppedActor;
-    stepped.restore(snapshot);
+    stepped.restore(slot.snapshot);
     const effects = this.guarded(stepped.id, () => stepped.step(event));
-    return { snapshot: stepped.snapshot, effects };
+    const result = { snapshot: stepped.snapshot, snapshotHash: snapshotHashOf(stepped.snapshot), effects };
+    if (memo.size >= MEMO_ENTRIES_MAX) memo.clear();
+    memo.set(key, result);
+    return result;
   }
 
   /** Runs one transition; a throw or an error snapshot names the actor (as the stepped host). */
@@ -330,7 +362,7 @@ export class ExploreWorld {
         if (timers.some((pending) => pending.timerId === effect.timerId)) {
           throw new ActorFailedError(slot.id, new Error(`timer ${effect.timerId} scheduled while pending; cancel it first`));
         }
-        timers = [...timers, { timerId: effect.timerId, event: effect.event }];
+        timers = [...timers, { timerId: effect.timerId, event: effect.event, hash: timerHashOf(effect.timerId, effect.event) }];
       } else if (effect.kind === 'cancel') {
         timers = timers.filter((pending) => pending.timerId !== effect.timerId);
       }

@@ -99,6 +99,13 @@ export class MultisetHash {
   private a = 0;
   private b = 0;
   private count = 0;
+  /** Empties the accumulator, so one instance serves many sets without allocating. */
+  reset(): this {
+    this.a = 0;
+    this.b = 0;
+    this.count = 0;
+    return this;
+  }
   add(hash: number): void {
     // Re-mix each element so that sums of related hashes do not cancel.
     const mixed = mixPair(hash, 0x2545f491);

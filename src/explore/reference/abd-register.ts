@@ -46,7 +46,7 @@ function recordDeliver(history: unknown, envelope: Envelope): RegisterHistory | 
 
 /** True iff some reply in flight reads a written value (linearizable-register.rs "value chosen"). */
 function valueChosen(state: ExploreState): boolean {
-  return state.network.some((envelope) => envelope.message.type === 'getOk' && (envelope.message as { value: string }).value !== NO_VALUE);
+  return state.network.some((envelope) => envelope.message.type === 'getOk' && (envelope.message as unknown as { value: string }).value !== NO_VALUE);
 }
 
 /** The ABD register model (see the file header). */
