@@ -79,7 +79,7 @@ async function loadModel(name: string | undefined, options: BuiltinModelOptions,
     if (rmsGiven && !builtin.options.includes('rms')) throw new UsageError(`--rms applies to two-phase-commit only, not to ${name}`);
     return builtin.create(options);
   }
-  if (/[/\\]|\.[cm]?[jt]s$/.test(name)) return loadModule(name, options);
+  if (existsSync(name) || /[/\\]|\.[cm]?[jt]s$/.test(name)) return loadModule(name, options);
   throw new UsageError(`unknown model "${name}"; built-in models: ${builtinModelNames().join(', ')} (or a path to a module exporting an ExploreModel)`);
 }
 
