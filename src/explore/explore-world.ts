@@ -131,17 +131,12 @@ export class ExploreWorld {
   /** Every choice `state` offers, in a fixed order: deliveries, drops, timers, faults. */
   choices(state: ExploreState): Choice[] {
     const choices: Choice[] = [];
-    const seen = new Set<number>();
-    const channels = this.network === 'ordered' ? new Set<string>() : undefined;
-    for (const envelope of state.network) {
-      if (channels !== undefined) {
-        const channel = `${envelope.from}\u0000${envelope.to}`;
-        if (channels.has(channel)) continue; // queued behind the channel's head
-        channels.add(channel);
-      } else if (seen.has(envelope.hash)) {
-        continue; // an identical copy was offered already
-      }
-      seen.add(envelope.hash);
+    const network = state.network;
+    const ordered = this.network === 'ordered';
+    for (let position = 0; position < network.length; position++) {
+      const envelope = network[position] as InFlight;
+      // Offer each channel's head only (ordered), or each distinct message once (unordered).
+      if (this.offeredBefore(network, position, ordered)) continue;
       const target = this.indexById.get(envelope.to);
       if (target === undefined || (state.actors[target] as ActorSlot).crashed) continue;
       const { from, to, message, hash } = envelope;
@@ -156,6 +151,16 @@ export class ExploreWorld {
       if (this.faultEnabled(state, fault)) choices.push({ kind: 'fault', fault: fault.name, actor: fault.actor });
     }
     return choices;
+  }
+
+  /** True iff an earlier message shares `position`'s channel (ordered) or equals it (unordered). */
+  private offeredBefore(network: readonly InFlight[], position: number, ordered: boolean): boolean {
+    const envelope = network[position] as InFlight;
+    for (let earlier = 0; earlier < position; earlier++) {
+      const other = network[earlier] as InFlight;
+      if (ordered ? other.from === envelope.from && other.to === envelope.to : other.hash === envelope.hash) return true;
+    }
+    return false;
   }
 
   /** The state `choice` leads to from `state`; undefined when the choice changes nothing. */

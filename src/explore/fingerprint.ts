@@ -106,11 +106,10 @@ export class MultisetHash {
     this.count = 0;
     return this;
   }
+  /** Adds one element: a finished hash (its lanes are already avalanched, so sums do not cancel). */
   add(hash: number): void {
-    // Re-mix each element so that sums of related hashes do not cancel.
-    const mixed = mixPair(hash, 0x2545f491);
-    this.a = (this.a + low(mixed)) | 0;
-    this.b = (this.b + high(mixed)) | 0;
+    this.a = (this.a + low(hash)) | 0;
+    this.b = (this.b + high(hash)) | 0;
     this.count++;
   }
   value(seed: number): number {
