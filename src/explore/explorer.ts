@@ -11,6 +11,7 @@
 import type { ExploreModel, NetworkSemantics } from './explore-model.js';
 import type { Choice, ExploreState } from './explore-state.js';
 import { ExploreWorld } from './explore-world.js';
+import { FingerprintSet } from './fingerprint-set.js';
 
 /** Options of {@link explore}. */
 export interface ExploreOptions {
@@ -87,7 +88,7 @@ export function explore(model: ExploreModel, options: ExploreOptions = {}): Expl
   // Per unique state: its parent's entry and the choice from there (entry 0 is the initial state).
   const parents: number[] = [-1];
   const choices: (Choice | undefined)[] = [undefined];
-  const visited = new Map<number, number>();
+  const visited = new FingerprintSet();
   const pathTo = (entry: number): Choice[] => {
     const path: Choice[] = [];
     for (let at = entry; at > 0; at = parents[at] as number) path.push(choices[at] as Choice);
@@ -112,7 +113,7 @@ export function explore(model: ExploreModel, options: ExploreOptions = {}): Expl
   };
 
   const initial = world.initial();
-  visited.set(world.fingerprint(initial), 0);
+  visited.add(world.fingerprint(initial), 0);
   check(initial, 0);
   const frontier: Frontier[] = [{ state: initial, entry: 0, depth: 0 }];
   let head = 0;
@@ -134,13 +135,13 @@ export function explore(model: ExploreModel, options: ExploreOptions = {}): Expl
       if (next === undefined) continue;
       transitions++;
       const fingerprint = world.fingerprint(next);
-      if (visited.has(fingerprint)) continue;
+      if (visited.get(fingerprint) >= 0) continue;
       if (visited.size >= maxStates) {
         complete = false;
         break;
       }
       const entry = parents.length;
-      visited.set(fingerprint, entry);
+      visited.add(fingerprint, entry);
       parents.push(current.entry);
       choices.push(choice);
       check(next, entry);
