@@ -96,5 +96,12 @@ export interface ExploreModel {
    */
   symmetry?: readonly (readonly string[])[];
   history?: ExploreHistory;
+  /**
+   * Most firings per path of each listed timer id, all actors together. Exploration has no time
+   * (docs/explorer.md, "Time"), so a periodic timer that sends each time it fires (a gossip pull,
+   * a retransmission) could fire forever and the state space would have no end; a limit bounds
+   * it. Timers not listed fire without limit. @defaultValue {}
+   */
+  timerLimits?: Readonly<Record<string, number>>;
   properties: readonly ExploreProperty[];
 }

@@ -45,6 +45,8 @@ export interface ExploreState {
   history: unknown;
   historyHash: number;
   faultsUsed: number;
+  /** Firings so far of each timer id the model limits (ExploreModel `timerLimits`), all actors together. */
+  timerFirings: Readonly<Record<string, number>>;
 }
 
 /** The actor `id`'s slot; throws if there is none. */

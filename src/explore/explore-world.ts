@@ -72,6 +72,7 @@ function makeSlot(id: string, snapshot: AnyMachineSnapshot, timers: readonly Pen
 /** What one step is building: copies of the parts it changes. */
 interface Draft {
   actors: ActorSlot[];
+  timerFirings: Readonly<Record<string, number>>;
   network: InFlight[];
   history: unknown;
   historyChanged: boolean;
@@ -88,6 +89,8 @@ export class ExploreWorld {
   private readonly blinds: Rename[];
   private readonly faults: readonly ExploreFault[];
   private readonly faultBudget: number;
+  private readonly timerLimits: Readonly<Record<string, number>>;
+  private readonly hasTimerLimits: boolean;
 
   constructor(
     readonly model: ExploreModel,
@@ -106,6 +109,8 @@ export class ExploreWorld {
     this.faults = model.faults ?? [];
     for (const fault of this.faults) this.indexOf(fault.actor);
     this.faultBudget = model.faultBudget ?? 0;
+    this.timerLimits = model.timerLimits ?? {};
+    this.hasTimerLimits = Object.keys(this.timerLimits).length > 0;
   }
 
   /** The index of actor `id` in every state's `actors`. */
@@ -117,7 +122,7 @@ export class ExploreWorld {
 
   /** The initial state: every actor started in order, its initial effects performed. */
   initial(): ExploreState {
-    const draft: Draft = { actors: [], network: [], history: this.model.history?.initial, historyChanged: false };
+    const draft: Draft = { actors: [], timerFirings: {}, network: [], history: this.model.history?.initial, historyChanged: false };
     const effectsByActor: Effect[][] = [];
     for (const [index, actor] of this.model.actors.entries()) {
       const stepped = this.stepped[index] as SteppedActor;
@@ -145,7 +150,11 @@ export class ExploreWorld {
     }
     for (const slot of state.actors) {
       if (slot.crashed) continue;
-      for (const timer of slot.timers) choices.push({ kind: 'timer', actor: slot.id, timerId: timer.timerId });
+      for (const timer of slot.timers) {
+        const limit = this.timerLimits[timer.timerId];
+        if (limit !== undefined && (state.timerFirings[timer.timerId] ?? 0) >= limit) continue;
+        choices.push({ kind: 'timer', actor: slot.id, timerId: timer.timerId });
+      }
     }
     for (const fault of this.faults) {
       if (this.faultEnabled(state, fault)) choices.push({ kind: 'fault', fault: fault.name, actor: fault.actor });
@@ -182,12 +191,17 @@ export class ExploreWorld {
     if (this.symmetry && this.groups.length > 0) return this.representativeFingerprint(state);
     let a = SEED_STATE;
     for (const slot of state.actors) a = mixPair(a, slot.hash);
-    return mixPair(mixPair(mixPair(a, this.networkHash(state.network)), state.historyHash), state.faultsUsed);
+    return mixPair(mixPair(mixPair(mixPair(a, this.networkHash(state.network)), state.historyHash), state.faultsUsed), this.firingsHash(state));
   }
 
   private readonly networkSet = new MultisetHash();
   /** Per actor: (snapshot hash, event hash) → the step's outcome. */
   private readonly memo: Map<number, StepResult>[];
+
+  /** Hash of the limited timers' firings (a constant when the model limits none). */
+  private firingsHash(state: ExploreState): number {
+    return this.hasTimerLimits ? fingerprintOf(state.timerFirings) : 0;
+  }
 
   private networkHash(network: readonly InFlight[], hashes?: readonly number[]): number {
     const set = this.networkSet.reset();
@@ -236,7 +250,7 @@ export class ExploreWorld {
     const network = this.network === 'ordered' ? this.renamedNetwork(state.network, rename) : state.network;
     const envelopeHashes = network.map((envelope) => envelopeHashOf(envelope.from, envelope.to, envelope.message, envelope.signal, rename));
     const history = fingerprintOf(state.history, rename);
-    return mixPair(mixPair(mixPair(combineOrdered(actorHashes, SEED_STATE), this.networkHash(network, envelopeHashes)), history), state.faultsUsed);
+    return mixPair(mixPair(mixPair(mixPair(combineOrdered(actorHashes, SEED_STATE), this.networkHash(network, envelopeHashes)), history), state.faultsUsed), this.firingsHash(state));
   }
 
   /** Endpoints renamed, so that ordered channels are keyed by their renamed ends. */
@@ -286,11 +300,12 @@ export class ExploreWorld {
     const draft = this.draftOf(state);
     const timers = slot.timers.filter((pending) => pending !== timer);
     draft.actors[index] = makeSlot(slot.id, snapshot, timers, false, snapshotHash);
+    if (this.timerLimits[timerId] !== undefined) draft.timerFirings = { ...state.timerFirings, [timerId]: (state.timerFirings[timerId] ?? 0) + 1 };
     this.perform(draft, index, effects);
     return this.finish(draft, state.faultsUsed, state);
   }
 
-  private inject(state: ExploreState, name: string): ExploreState {
+  private inject(state: ExploreState, name: string): ExploreState | undefined {
     const fault = this.faults.find((candidate) => candidate.name === name);
     if (fault === undefined) throw new Error(`explore: model ${this.model.name} has no fault ${name}`);
     const index = this.indexOf(fault.actor);
@@ -309,6 +324,8 @@ export class ExploreWorld {
       return this.finish(draft, state.faultsUsed, state);
     }
     const { snapshot, snapshotHash, effects } = this.step(index, slot, fault.event, fingerprintOf(fault.event));
+    // Like a delivery, an event that changes nothing is no transition (and spends no budget).
+    if (effects.length === 0 && snapshotHash === slot.snapshotHash) return undefined;
     draft.actors[index] = makeSlot(slot.id, snapshot, slot.timers, false, snapshotHash);
     this.perform(draft, index, effects);
     return this.finish(draft, state.faultsUsed + 1, state);
@@ -348,7 +365,7 @@ export class ExploreWorld {
   }
 
   private draftOf(state: ExploreState): Draft {
-    return { actors: state.actors.slice(), network: state.network.slice(), history: state.history, historyChanged: false };
+    return { actors: state.actors.slice(), timerFirings: state.timerFirings, network: state.network.slice(), history: state.history, historyChanged: false };
   }
 
   /** Performs one actor's effects on the draft, in order (as the stepped host performs them). */
@@ -389,6 +406,6 @@ export class ExploreWorld {
 
   private finish(draft: Draft, faultsUsed: number, parent?: ExploreState): ExploreState {
     const historyHash = parent === undefined || draft.historyChanged ? fingerprintOf(draft.history) : parent.historyHash;
-    return { actors: draft.actors, network: draft.network, history: draft.history, historyHash, faultsUsed };
+    return { actors: draft.actors, network: draft.network, history: draft.history, historyHash, faultsUsed, timerFirings: draft.timerFirings };
   }
 }

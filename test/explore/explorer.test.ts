@@ -3,7 +3,7 @@
  * faults with a budget, the depth and state limits, replay and the counterexample trace. Every
  * expected count is derived in the comment beside it.
  */
-import { assign, setup } from 'xstate';
+import { assign, raise, setup } from 'xstate';
 import { describe, expect, it } from 'vitest';
 import type { ExploreFault, ExploreModel, NetworkSemantics } from '../../src/explore/explore-model.js';
 import { explore, replay } from '../../src/explore/explorer.js';
@@ -92,6 +92,21 @@ describe('Explorer: faults with a budget', () => {
     expect(result.complete).toBe(true);
     const states = replay(notesModel(['m1'], { faults, faultBudget: 1 }), [{ kind: 'fault', fault: 'crash b', actor: 'b' }]);
     expect(states[1]?.actors[1]?.crashed).toBe(true);
+  });
+});
+
+/** Counts its ticks; each tick sets the next (a periodic timer, as gossip's). */
+const ticker = setup({ types: { context: {} as { ticks: number } } }).createMachine({
+  context: { ticks: 0 },
+  entry: raise({ type: 'tick' }, { delay: 10, id: 'tick' }),
+  on: { tick: { actions: [assign({ ticks: ({ context }) => context.ticks + 1 }), raise({ type: 'tick' }, { delay: 10, id: 'tick' })] } },
+});
+
+describe('Explorer: timers', () => {
+  it('a periodic timer limited to 3 firings per path: 4 states (0 to 3 ticks), then no choice is left', () => {
+    const result = explore({ name: 'ticker', actors: [{ id: 't', machine: ticker }], timerLimits: { tick: 3 }, properties: [] });
+    expect(result.uniqueStates).toBe(4);
+    expect(result.complete).toBe(true);
   });
 });
 

@@ -3,6 +3,7 @@
  */
 import type { ExploreModel } from '../explore-model.js';
 import { abdRegisterModel } from './abd-register.js';
+import { tinyVolumeModel } from './tiny-volume.js';
 import { twoPhaseCommitModel } from './two-phase-commit.js';
 
 /** Options a built-in model may take from the command line. */
@@ -30,6 +31,11 @@ export const BUILTIN_MODELS: Readonly<Record<string, BuiltinModel>> = {
     summary: "Stateright's two-phase commit: a TM and --rms N resource managers (default 3: 288 states)",
     options: ['rms'],
     create: (options) => twoPhaseCommitModel({ rms: options.rms }),
+  },
+  'tiny-volume': {
+    summary: 'the real segment, writer and metadata machines: one PG of six segments, one write (8,193 states)',
+    options: [],
+    create: () => tinyVolumeModel(),
   },
 };
 
