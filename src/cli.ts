@@ -47,8 +47,9 @@ Usage (SEED is an integer from -9007199254740991 to 9007199254740991, Â±(2^53 âˆ
   aurora-actors explore <model|module> [--bfs|--dfs] [--max-depth N] [--max-states N] [--symmetry]
                 [--network S] [--rms N] [--json] [--trace out.jsonl]
       Searches every reachable state of a model's xstate machines (docs/explorer.md): built-in
-      models abd-register and two-phase-commit (--rms N resource managers, default 3), or a path
-      to a module exporting an ExploreModel. Prints unique states, states/s, the depth reached
+      models abd-register, two-phase-commit (--rms N resource managers, default 3) and
+      tiny-volume (the real segment and writer machines), or a path to a module exporting an
+      ExploreModel. Prints unique states, states/s, the depth reached
       and each property (always: held/violated, sometimes: found/not-found), with the path of
       choices to a counterexample; --trace writes that path (or a witness's) as a trace.
       --network: unordered-nonduplicating, unordered-duplicating or ordered (default: the
