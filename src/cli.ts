@@ -13,6 +13,7 @@ import { formatHeartbeatReport, heartbeatReport } from './cli/heartbeat-report.j
 import { closeOutputs, EXIT_OUTPUT_FAILED, loadScenario, openOutput, parse, parseSeed, UsageError } from './cli/args.js';
 import type { CliIo } from './cli/args.js';
 import { plantsCommand } from './cli/plants.js';
+import { exploreCommand } from './cli/explore.js';
 import { formatRunReport } from './cli/run-report.js';
 import { isPlantName, PLANT_NAMES } from './protocol/plants.js';
 import type { PlantName } from './protocol/plants.js';
@@ -73,6 +74,17 @@ Usage (SEED is an integer from -9007199254740991 to 9007199254740991, Â±(2^53 âˆ
       figure names and goals). Run it with node --expose-gc (npm run bench does) so heap
       figures are taken after garbage collection. --quick: shorter runs, two scenarios, heap
       at 60 s over 6 s.
+  aurora-actors explore <model|module> [--bfs|--dfs] [--max-depth N] [--max-states N] [--symmetry]
+                [--network S] [--rms N] [--json] [--trace out.jsonl]
+      Searches every reachable state of a model's xstate machines (docs/explorer.md): built-in
+      models abd-register, two-phase-commit (--rms N resource managers, default 3) and
+      tiny-volume (the real segment and writer machines), or a path to a module exporting an
+      ExploreModel. Prints unique states, states/s, the depth reached
+      and each property (always: held/violated, sometimes: found/not-found), with the path of
+      choices to a counterexample; --trace writes that path (or a witness's) as a trace.
+      --network: unordered-nonduplicating, unordered-duplicating or ordered (default: the
+      model's). --plant is refused until a model supports planted mistakes.
+      Exit 1 if an always property is violated; 2 on bad input.
   aurora-actors help
 `;
 
@@ -102,6 +114,8 @@ export async function main(argv: readonly string[], io: CliIo = PROCESS_IO): Pro
         return await sweepCommand(rest, io);
       case 'merge':
         return await mergeCommand(rest, io);
+      case 'explore':
+        return await exploreCommand(rest, io);
       case undefined:
       case 'help':
       case '--help':

@@ -1,0 +1,154 @@
+/**
+ * `aurora-actors explore`: searches every reachable state of a model's xstate machines
+ * (src/explore/explorer.ts, docs/explorer.md) and reports unique states, states per second, the
+ * depth reached and each property, with a counterexample's path of choices when an invariant
+ * fails. Exit 1 when an `always` property is violated, 2 on bad input.
+ */
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { ExploreModel, NetworkSemantics } from '../explore/explore-model.js';
+import { NETWORK_SEMANTICS } from '../explore/explore-model.js';
+import type { Choice } from '../explore/explore-state.js';
+import { describeChoice, explore } from '../explore/explorer.js';
+import type { ExploreResult } from '../explore/explorer.js';
+import { pathTrace } from '../explore/path-trace.js';
+import { BUILTIN_MODELS, builtinModelNames } from '../explore/reference/builtin.js';
+import type { BuiltinModelOptions } from '../explore/reference/builtin.js';
+import { eventLine } from '../kernel/trace.js';
+import { isPlantName, PLANT_NAMES } from '../protocol/plants.js';
+import { closeOutputs, openOutput, parse, UsageError } from './args.js';
+import type { CliIo } from './args.js';
+
+const FLAGS = {
+  bfs: { type: 'boolean' },
+  dfs: { type: 'boolean' },
+  'max-depth': { type: 'string' },
+  'max-states': { type: 'string' },
+  symmetry: { type: 'boolean' },
+  network: { type: 'string' },
+  rms: { type: 'string' },
+  plant: { type: 'string' },
+  trace: { type: 'string' },
+  json: { type: 'boolean' },
+} as const;
+
+/** A positive integer flag, else a usage error naming the flag. */
+function positiveInteger(flag: string, text: unknown): number | undefined {
+  if (text === undefined) return undefined;
+  const value = Number(String(text).trim());
+  if (!/^\d+$/.test(String(text).trim()) || !Number.isSafeInteger(value) || value < 1) {
+    throw new UsageError(`--${flag} must be a positive integer, got "${String(text)}"`);
+  }
+  return value;
+}
+
+/** True iff `value` has the shape of an {@link ExploreModel}. */
+function isExploreModel(value: unknown): value is ExploreModel {
+  const model = value as Partial<ExploreModel> | undefined;
+  return typeof model === 'object' && model !== null && typeof model.name === 'string' && Array.isArray(model.actors) && Array.isArray(model.properties);
+}
+
+/**
+ * A model module: it exports `model` (an ExploreModel), or `createModel(options)` returning one,
+ * or one as its default export (docs/explorer.md, "Your own machines").
+ */
+async function loadModule(path: string, options: BuiltinModelOptions): Promise<ExploreModel> {
+  const absolute = resolve(path);
+  if (!existsSync(absolute)) {
+    throw new UsageError(`model "${path}": no such file; give a built-in model (${builtinModelNames().join(', ')}) or a path to a module exporting an ExploreModel`);
+  }
+  let exports: Record<string, unknown>;
+  try {
+    exports = (await import(pathToFileURL(absolute).href)) as Record<string, unknown>;
+  } catch (error) {
+    throw new UsageError(`model "${path}" could not be loaded: ${(error as Error).message.split('\n')[0] ?? 'unknown error'}`);
+  }
+  const created = typeof exports['createModel'] === 'function' ? (exports['createModel'] as (o: BuiltinModelOptions) => unknown)(options) : undefined;
+  const model = [exports['model'], created, exports['default']].find(isExploreModel);
+  if (model === undefined) {
+    throw new UsageError(`model "${path}" exports no ExploreModel: export \`model\`, \`createModel(options)\` or a default export with name, actors and properties (docs/explorer.md)`);
+  }
+  return model;
+}
+
+async function loadModel(name: string | undefined, options: BuiltinModelOptions, rmsGiven: boolean): Promise<ExploreModel> {
+  if (name === undefined) throw new UsageError(`explore needs a model: one of ${builtinModelNames().join(', ')}, or a path to a module exporting an ExploreModel`);
+  const builtin = BUILTIN_MODELS[name];
+  if (builtin !== undefined) {
+    if (rmsGiven && !builtin.options.includes('rms')) throw new UsageError(`--rms applies to two-phase-commit only, not to ${name}`);
+    return builtin.create(options);
+  }
+  if (existsSync(name) || /[/\\]|\.[cm]?[jt]s$/.test(name)) return loadModule(name, options);
+  throw new UsageError(`unknown model "${name}"; built-in models: ${builtinModelNames().join(', ')} (or a path to a module exporting an ExploreModel)`);
+}
+
+/** A choice as JSON: without its internal message hash. */
+function choiceJson(choice: Choice): unknown {
+  if (choice.kind === 'deliver' || choice.kind === 'drop') return { kind: choice.kind, from: choice.from, to: choice.to, message: choice.message };
+  return choice;
+}
+
+function formatReport(result: ExploreResult, elapsedS: number, statesPerS: number): string {
+  const lines = [
+    `explore ${result.model}: ${result.strategy}, ${result.network} network, symmetry ${result.symmetry ? 'on' : 'off'}`,
+    `  unique states ${result.uniqueStates}, transitions ${result.transitions}, depth ${result.depthMax}, ${result.complete ? 'complete' : 'cut short (a limit or a violation)'}`,
+    `  ${Math.round(statesPerS)} states/s (${elapsedS.toFixed(3)} s)`,
+  ];
+  for (const property of result.properties) {
+    lines.push(`  ${property.kind} "${property.name}": ${property.status}${property.path === undefined ? '' : ` (${property.path.length} choices)`}`);
+    if (property.status === 'violated' && property.path !== undefined) {
+      lines.push('    counterexample:');
+      for (const [index, choice] of property.path.entries()) lines.push(`      ${index + 1}. ${describeChoice(choice)}`);
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** Runs `aurora-actors explore`; returns the exit code. */
+export async function exploreCommand(argv: readonly string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parse(argv, FLAGS, 1);
+  if (values['bfs'] === true && values['dfs'] === true) throw new UsageError('--bfs and --dfs exclude each other; give one (default --bfs)');
+  const network = values['network'] as string | undefined;
+  if (network !== undefined && !(NETWORK_SEMANTICS as readonly string[]).includes(network)) {
+    throw new UsageError(`--network must be one of ${NETWORK_SEMANTICS.join(', ')}, got "${network}"`);
+  }
+  const plant = values['plant'] as string | undefined;
+  if (plant !== undefined && !isPlantName(plant)) throw new UsageError(`--plant must be one of ${PLANT_NAMES.join(', ')}, got "${plant}"`);
+  const rms = positiveInteger('rms', values['rms']);
+  const maxDepth = positiveInteger('max-depth', values['max-depth']);
+  const maxStates = positiveInteger('max-states', values['max-states']);
+  const model = await loadModel(positionals[0], { rms }, rms !== undefined);
+  if (plant !== undefined) throw new UsageError(`--plant: model ${model.name} does not support planted mistakes`);
+  const trace = openOutput('--trace', values['trace']);
+  const strategy = values['dfs'] === true ? 'dfs' : 'bfs';
+  io.err(`explore ${model.name}: ${strategy}${maxDepth === undefined ? '' : `, max depth ${maxDepth}`}${maxStates === undefined ? '' : `, max states ${maxStates}`}\n`);
+  const startedMs = performance.now();
+  const result = explore(model, {
+    strategy,
+    maxDepth,
+    maxStates,
+    symmetry: values['symmetry'] === true,
+    network: network as NetworkSemantics | undefined,
+    onProgress: ({ uniqueStates, depth }) => io.err(`explore: ${uniqueStates} unique states, depth ${depth}\n`),
+  });
+  const elapsedS = (performance.now() - startedMs) / 1000;
+  const statesPerS = elapsedS > 0 ? result.uniqueStates / elapsedS : 0;
+  const counterexample = result.properties.find((property) => property.status === 'violated');
+  if (trace !== undefined) {
+    const shown = counterexample ?? result.properties.find((property) => property.path !== undefined);
+    for (const event of pathTrace(model, shown?.path ?? [], { network: result.network, snapshots: true })) trace.line(eventLine(event));
+  }
+  if (values['json'] === true) {
+    const properties = result.properties.map((property) => ({ ...property, path: property.path?.map(choiceJson) }));
+    io.out(`${JSON.stringify({ ...result, properties, elapsedS, statesPerS })}\n`);
+  } else {
+    io.out(formatReport(result, elapsedS, statesPerS));
+  }
+  if (!closeOutputs([trace], io.err)) return 3;
+  if (counterexample !== undefined) {
+    io.err(`explore: "${counterexample.name}" violated; the counterexample has ${counterexample.path?.length ?? 0} choices\n`);
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,107 @@
+/**
+ * What a model gives the explorer: its xstate machines and their inputs, the network semantics,
+ * the faults it may suffer, its interchangeable actors and its properties. Built-in models
+ * (src/explore/reference) and user modules (`aurora-actors explore ./my-model.js`) both export one
+ * (docs/explorer.md, "The model interface").
+ *
+ * The vocabulary follows Stateright's actor model (`src/actor/model.rs`): a state is every actor's
+ * state, the messages in flight, the pending timers and an optional history that properties read
+ * (Stateright keeps its linearizability tester there).
+ */
+import type { AnyStateMachine, EventObject } from 'xstate';
+import type { ExploreState } from './explore-state.js';
+
+/**
+ * How the explorer's network treats messages (Stateright's `Network`):
+ * - `unordered-nonduplicating`: a multiset; any message may be delivered next, once.
+ * - `unordered-duplicating`: a set; a delivered message stays deliverable (redelivery is how
+ *   duplication shows), and sending a message already in flight changes nothing.
+ * - `ordered`: a FIFO queue per (source, target) channel; only a channel's head is deliverable.
+ */
+export type NetworkSemantics = 'unordered-nonduplicating' | 'unordered-duplicating' | 'ordered';
+
+/** Every network semantics, for messages that list what is allowed. */
+export const NETWORK_SEMANTICS: readonly NetworkSemantics[] = ['unordered-nonduplicating', 'unordered-duplicating', 'ordered'];
+
+/** One actor of the explored world. Its machine emits effects as data (STYLE rule 1). */
+export interface ExploreActor {
+  /** The actor's systemId; messages name it in `to`. */
+  id: string;
+  machine: AnyStateMachine;
+  /** The machine's input, if it takes one. */
+  input?: unknown;
+}
+
+/**
+ * A fault the explorer may inject, each use counting against {@link ExploreModel.faultBudget}:
+ * - `crash`: the actor stops; messages to it wait, its timers are cancelled (Stateright `Crash`);
+ * - `restart`: the actor starts afresh from its input (its initial effects happen again); enabled
+ *   while it is crashed, and does not count against the budget (Stateright `Recover`);
+ * - `event`: the event is delivered to the actor at once, e.g. a machine's own `crash` event.
+ */
+export type ExploreFault =
+  | { kind: 'crash'; name: string; actor: string }
+  | { kind: 'restart'; name: string; actor: string }
+  | { kind: 'event'; name: string; actor: string; event: EventObject };
+
+/** A message in flight as models see it. */
+export interface Envelope {
+  from: string;
+  to: string;
+  message: EventObject;
+}
+
+/**
+ * A history the model keeps beside the actors, updated as messages are sent and delivered
+ * (Stateright's `record_msg_out` / `record_msg_in`). It is part of the state, so it must be plain
+ * data and each update must return a new value (or undefined for "unchanged").
+ */
+export interface ExploreHistory<THistory = unknown> {
+  initial: THistory;
+  /** Called for every message sent, in send order. */
+  recordSend?: (history: THistory, envelope: Envelope) => THistory | undefined;
+  /** Called for every message delivered that changed its target. */
+  recordDeliver?: (history: THistory, envelope: Envelope) => THistory | undefined;
+}
+
+/**
+ * A named property (STYLE rule 9): `always` must hold in every reachable state (an invariant; a
+ * state where it fails is a counterexample), `sometimes` must hold in at least one (a witness that
+ * the search reaches what it claims to test).
+ */
+export interface ExploreProperty {
+  name: string;
+  kind: 'always' | 'sometimes';
+  holds: (state: ExploreState) => boolean;
+}
+
+/** A model the explorer can search (see the file header). */
+export interface ExploreModel {
+  /** Its name in reports. */
+  name: string;
+  /** The actors, started in this order. */
+  actors: readonly ExploreActor[];
+  /** @defaultValue 'unordered-nonduplicating' */
+  network?: NetworkSemantics;
+  /** Whether any in-flight message may also be dropped (a choice per message). @defaultValue false */
+  lossy?: boolean;
+  /** Faults the explorer may inject. @defaultValue [] */
+  faults?: readonly ExploreFault[];
+  /** How many `crash` and `event` faults one path may inject. @defaultValue 0 */
+  faultBudget?: number;
+  /**
+   * Groups of interchangeable actor ids (each group's actors run the same machine with inputs
+   * that differ only by ids of the group). With `symmetry` on, the explorer counts states equal
+   * up to a renaming of each group's ids once (Stateright's `Representative`).
+   */
+  symmetry?: readonly (readonly string[])[];
+  history?: ExploreHistory;
+  /**
+   * Most firings per path of each listed timer id, all actors together. Exploration has no time
+   * (docs/explorer.md, "Time"), so a periodic timer that sends each time it fires (a gossip pull,
+   * a retransmission) could fire forever and the state space would have no end; a limit bounds
+   * it. Timers not listed fire without limit. @defaultValue {}
+   */
+  timerLimits?: Readonly<Record<string, number>>;
+  properties: readonly ExploreProperty[];
+}

@@ -1,0 +1,45 @@
+/**
+ * The explore models built in to the command line, by name (`aurora-actors explore <name>`).
+ */
+import type { ExploreModel } from '../explore-model.js';
+import { abdRegisterModel } from './abd-register.js';
+import { tinyVolumeModel } from './tiny-volume.js';
+import { twoPhaseCommitModel } from './two-phase-commit.js';
+
+/** Options a built-in model may take from the command line. */
+export interface BuiltinModelOptions {
+  /** Resource managers of `two-phase-commit`. @defaultValue 3 */
+  rms?: number;
+}
+
+/** A built-in model: what it is, and how to build it. */
+export interface BuiltinModel {
+  summary: string;
+  /** The options it reads (others are refused). */
+  options: readonly (keyof BuiltinModelOptions)[];
+  create: (options: BuiltinModelOptions) => ExploreModel;
+}
+
+/** The built-in models. */
+export const BUILTIN_MODELS: Readonly<Record<string, BuiltinModel>> = {
+  'abd-register': {
+    summary: "Stateright's ABD linearizable register: 2 clients, 2 servers, unordered non-duplicating network (544 states)",
+    options: [],
+    create: () => abdRegisterModel(),
+  },
+  'two-phase-commit': {
+    summary: "Stateright's two-phase commit: a TM and --rms N resource managers (default 3: 288 states)",
+    options: ['rms'],
+    create: (options) => twoPhaseCommitModel({ rms: options.rms }),
+  },
+  'tiny-volume': {
+    summary: 'the real segment, writer and metadata machines: one PG of six segments, one write (8,193 states)',
+    options: [],
+    create: () => tinyVolumeModel(),
+  },
+};
+
+/** The built-in models' names, in a stable order. */
+export function builtinModelNames(): string[] {
+  return Object.keys(BUILTIN_MODELS);
+}

@@ -1,0 +1,65 @@
+/**
+ * `aurora-actors explore`: a built-in model's report (readable, and exactly one JSON document with
+ * --json), a user module's violated invariant (exit 1, with the counterexample path and its trace),
+ * and bad input as one line naming the flag (exit 2). Run in process through `main`.
+ */
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { main } from '../../src/cli.js';
+
+async function run(...argv: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const status = await main(argv, { out: (text) => void (stdout += text), err: (text) => void (stderr += text) });
+  return { status, stdout, stderr };
+}
+
+const FIXTURE = 'test/fixtures/explore/unreplicated-register.model.ts';
+
+describe('aurora-actors explore', () => {
+  it('abd-register --json: one JSON document with the unique-state count and the verdicts; exit 0', async () => {
+    const result = await run('explore', 'abd-register', '--json');
+    expect(result.status).toBe(0);
+    const report = JSON.parse(result.stdout);
+    expect(report).toMatchObject({ uniqueStates: 544, complete: true, violated: false, strategy: 'bfs' });
+    expect(report.properties.map((property: { status: string }) => property.status)).toEqual(['held', 'found']);
+    expect(report.statesPerS).toBeGreaterThan(0);
+  });
+
+  it('two-phase-commit --rms 5 --symmetry --dfs: a readable report with the count', async () => {
+    const result = await run('explore', 'two-phase-commit', '--rms', '5', '--symmetry', '--dfs');
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/unique states 665,/);
+    expect(result.stdout).toMatch(/always "consistent": held/);
+  });
+
+  it('a user module whose invariant fails: exit 1, the counterexample path, and its trace file', async () => {
+    const trace = join(mkdtempSync(join(tmpdir(), 'explore-')), 'counterexample.jsonl');
+    const result = await run('explore', FIXTURE, '--trace', trace);
+    expect(result.status).toBe(1);
+    expect(result.stdout).toMatch(/always "linearizable": violated \(4 choices\)/);
+    expect(result.stdout).toMatch(/4\. deliver getOk s1 → c/);
+    const kinds = readFileSync(trace, 'utf8').trim().split('\n').map((line) => JSON.parse(line).kind);
+    expect(kinds.filter((kind) => kind === 'deliver')).toHaveLength(4);
+  });
+
+  it.each([
+    [['explore'], /explore needs a model/],
+    [['explore', 'nope'], /unknown model "nope"; built-in models: abd-register, two-phase-commit/],
+    [['explore', 'abd-register', '--max-depth', '0'], /--max-depth must be a positive integer, got "0"/],
+    [['explore', 'two-phase-commit', '--rms', 'x'], /--rms must be a positive integer/],
+    [['explore', 'abd-register', '--rms', '3'], /--rms applies to two-phase-commit only/],
+    [['explore', 'abd-register', '--network', 'lossy'], /--network must be one of unordered-nonduplicating, unordered-duplicating, ordered/],
+    [['explore', 'abd-register', '--plant', 'bogus'], /--plant must be one of write-quorum-3of6,/],
+    [['explore', 'abd-register', '--plant', 'no-gossip'], /--plant: model abd-register .* does not support planted mistakes/],
+    [['explore', 'abd-register', '--bfs', '--dfs'], /--bfs and --dfs exclude each other/],
+    [['explore', 'src/explore/fingerprint.ts'], /model "src\/explore\/fingerprint.ts" exports no ExploreModel/],
+  ])('%j: one line, exit 2', async (argv, message) => {
+    const result = await run(...argv);
+    expect(result.status).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr.trim().split('\n').at(-1)).toMatch(message);
+  });
+});
