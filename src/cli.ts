@@ -9,6 +9,7 @@
  */
 import { runBenchmarks } from './bench/kernel-bench.js';
 import { formatBenchReport } from './bench/format.js';
+import { checkHistoryCommand } from './cli/check-history.js';
 import { formatHeartbeatReport, heartbeatReport } from './cli/heartbeat-report.js';
 import { closeOutputs, EXIT_OUTPUT_FAILED, loadScenario, openOutput, parse, parseSeed, UsageError } from './cli/args.js';
 import type { CliIo } from './cli/args.js';
@@ -43,6 +44,16 @@ Usage (SEED is an integer from -9007199254740991 to 9007199254740991, Â±(2^53 âˆ
       figure names and goals). Run it with node --expose-gc (npm run bench does) so heap
       figures are taken after garbage collection. --quick: shorter runs, two scenarios, heap
       at 60 s over 6 s.
+  aurora-actors check-history FILE... [--model M] [--json] [--max-states N] [--failed-cas C]
+      Judges recorded histories (docs/history-format.md): Jepsen logs or JSON lines of read,
+      write and cas operations are checked for linearizability (--model linearizable, their
+      default), key by key; prints each file's verdict, and for a violation the longest
+      linearizable prefix and the operations that cannot be placed, with why (with --json, one
+      JSON document { files, ok }). Transactional histories (f = txn) take --model
+      strict-serializable or serializable. --max-states (default 5000000): search budget per
+      file; past it the verdict is unknown. --failed-cas no-effect (default) | compared-unequal:
+      a failed cas took no effect, or also saw the register not holding its expected value.
+      Exit 0 if every history passes, 1 if one is violated or unknown, 2 on bad input.
   aurora-actors help
 `;
 
@@ -64,6 +75,8 @@ export async function main(argv: readonly string[], io: CliIo = PROCESS_IO): Pro
         return demo(rest, io);
       case 'bench':
         return bench(rest, io);
+      case 'check-history':
+        return checkHistoryCommand(rest, io);
       case undefined:
       case 'help':
       case '--help':
@@ -71,7 +84,7 @@ export async function main(argv: readonly string[], io: CliIo = PROCESS_IO): Pro
         io.out(HELP);
         return 0;
       default:
-        throw new UsageError(`unknown command "${command}"; allowed: scenarios, run, demo, bench, help`);
+        throw new UsageError(`unknown command "${command}"; allowed: scenarios, run, demo, bench, check-history, help`);
     }
   } catch (error) {
     if (error instanceof UsageError || error instanceof ScenarioError) {

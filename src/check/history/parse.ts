@@ -171,11 +171,11 @@ function jsonValue(value: unknown, type: OperationType, f: RegisterF, file: stri
   if (!needsValue) {
     if (value === undefined || value === null) return undefined;
     if (isScalar(value)) return value;
-    if (Array.isArray(value) && value.length === 2 && value.every(isScalar)) return [value[0], value[1]];
+    if (Array.isArray(value) && value.length === 2 && value.every(isScalar)) return [value[0] as RegisterValue, value[1] as RegisterValue];
     return undefined;
   }
   if (f === 'cas') {
-    if (Array.isArray(value) && value.length === 2 && value.every(isScalar)) return [value[0], value[1]];
+    if (Array.isArray(value) && value.length === 2 && value.every(isScalar)) return [value[0] as RegisterValue, value[1] as RegisterValue];
     throw new HistoryInputError(file, line, `cas value ${JSON.stringify(value)} is not allowed; a cas value is [from, to] of numbers, strings or null`);
   }
   if (isScalar(value)) return value;
