@@ -287,13 +287,12 @@ class KeySearch {
     const frontier = this.frontier;
     if (frontier === null) throw new Error('linearizability: a violation without a dead end');
     const linearized = new Set(frontier.linearized);
-    const value = frontier.values[0] as number;
     const completion = this.ops[frontier.blocking]?.completeAt ?? Number.MAX_SAFE_INTEGER;
     const unplaceable: Unplaceable[] = [];
     this.ops.forEach((op, i) => {
       if (linearized.has(i) || op.invokeAt > completion || op.outcome === 'info') return;
       if (frontier.values.some((held) => this.step(held, i) >= 0)) return;
-      unplaceable.push({ operation: op, reason: this.reason(i, frontier.linearized, value) });
+      unplaceable.push({ operation: op, reason: this.reason(i, frontier.linearized, frontier.values) });
     });
     return {
       key,
@@ -306,26 +305,33 @@ class KeySearch {
     };
   }
 
-  /** Why operation `i` cannot follow the linearized prefix, whose register holds `value`. */
-  private reason(i: number, prefix: readonly number[], value: number): string {
+  /**
+   * Why operation `i` cannot follow the linearized prefix, whose register holds `values[0]` (other
+   * orders that reach as far leave the other values).
+   */
+  private reason(i: number, prefix: readonly number[], values: readonly number[]): string {
     const op = this.ops[i] as RegisterOperation;
-    const holds = `the register holds ${formatRegisterValue(this.values[value] as RegisterValue)}${this.setBy(prefix, value)}`;
+    const others = values.slice(1).map((id) => formatRegisterValue(this.values[id] as RegisterValue));
+    const first = formatRegisterValue(this.values[values[0] as number] as RegisterValue);
+    const holds = `the register holds ${first}${this.setBy(prefix)}${others.length > 0 ? ` (or ${others.join(' or ')} in other orders)` : ''}`;
     const seen = formatRegisterValue(op.value);
     if (op.f === 'read') return `read ${seen}, but ${holds}`;
     if (op.outcome === 'fail') return `cas ${seen} failed, but ${holds}, so it would have succeeded`;
     return `cas ${seen} succeeded, but ${holds}`;
   }
 
-  /** " (set by <op>)": the last operation of the prefix that left the register at `value`. */
-  private setBy(prefix: readonly number[], value: number): string {
-    for (let k = prefix.length - 1; k >= 0; k--) {
-      const op = this.ops[prefix[k] as number] as RegisterOperation;
-      if (op.f === 'read' || op.outcome === 'fail') continue;
-      const written = op.f === 'write' ? this.argA[prefix[k] as number] : this.argB[prefix[k] as number];
-      if (written !== value) return '';
-      return ` (set by ${op.f} ${formatRegisterValue(op.value)} of process ${op.process}, index ${op.index})`;
+  /** " (set by <op>)": replays the prefix to find the operation that last set the register. */
+  private setBy(prefix: readonly number[]): string {
+    let value = 0;
+    let setter = -1;
+    for (const i of prefix) {
+      const kind = this.kinds[i];
+      if (kind === WRITE || ((kind === CAS || kind === CAS_UNKNOWN) && value === this.argA[i])) setter = i;
+      value = this.step(value, i);
     }
-    return value === 0 ? ' (its initial value)' : '';
+    if (setter < 0) return ' (its initial value)';
+    const op = this.ops[setter] as RegisterOperation;
+    return ` (set by ${op.f} ${formatRegisterValue(op.value)} of process ${op.process}, index ${op.index}${op.outcome === 'info' ? ', which never returned' : ''})`;
   }
 }
 
