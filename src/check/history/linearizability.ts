@@ -35,7 +35,8 @@ import { StateCache } from './state-cache.js';
 export interface LinearizabilityOptions {
   /**
    * The most search states (distinct cache entries, over all keys) to explore before giving up
-   * with an `unknown` verdict.
+   * with an `unknown` verdict. The search also gives up when one key's cache would pass 1 GiB
+   * (`STATE_CACHE_WORDS_MAX`): a state costs a bit per operation of its key.
    * @defaultValue 5_000_000
    */
   maxStates?: number;
@@ -153,6 +154,8 @@ class KeySearch {
   private readonly values: RegisterValue[] = [null];
   private readonly head: Entry;
   private readonly zobrist: Int32Array;
+  /** 1 for an operation that never returned (`info`). */
+  private readonly neverReturns: Uint8Array;
   /** The furthest dead end: its completion's event position and the configuration there. */
   private frontier: { at: number; blocking: number; linearized: number[]; values: number[] } | null = null;
 
@@ -175,12 +178,14 @@ class KeySearch {
     this.argA = new Int32Array(ops.length);
     this.argB = new Int32Array(ops.length);
     this.zobrist = new Int32Array(ops.length);
+    this.neverReturns = new Uint8Array(ops.length);
     ops.forEach((op, i) => {
       const [from, to] = Array.isArray(op.value) ? (op.value as [RegisterValue, RegisterValue]) : [op.value as RegisterValue, null];
       this.kinds[i] = op.f === 'read' ? READ : op.f === 'write' ? WRITE : op.outcome === 'ok' ? CAS : op.outcome === 'info' ? CAS_UNKNOWN : CAS_FAILED;
       this.argA[i] = intern(from);
       this.argB[i] = intern(to);
       this.zobrist[i] = mix32(i + 1);
+      this.neverReturns[i] = op.completeAt === null ? 1 : 0;
     });
     this.head = this.buildList();
   }
@@ -235,8 +240,11 @@ class KeySearch {
         const op = entry.op;
         const next = this.step(value, op);
         const nextHash = hash ^ (this.zobrist[op] as number);
-        if (next >= 0 && this.remember(cache, bits, op, nextHash, next)) {
-          if (this.states > this.budget) return 'unknown';
+        // An operation that never returned and would leave the value as it is can wait: the
+        // configuration without it can do everything the one with it can (it may go last).
+        const waits = this.neverReturns[op] === 1 && next === value;
+        if (next >= 0 && !waits && this.remember(cache, bits, op, nextHash, next)) {
+          if (this.states > this.budget || cache.full) return 'unknown';
           stack.push({ entry, value });
           value = next;
           hash = nextHash;
@@ -247,6 +255,9 @@ class KeySearch {
         }
         continue;
       }
+      // Completions that never came are last: every operation that returned is linearized, and
+      // those left took effect after all the others, or never.
+      if (this.neverReturns[entry.op] === 1) return 'ok';
       // A completion whose operation is not linearized: every order so far fails here.
       this.noteDeadEnd(entry, stack, value);
       const top = stack.pop();

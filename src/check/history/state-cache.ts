@@ -7,9 +7,17 @@
  * pool of bitset words, chained hash buckets) instead of an object and a typed array apiece:
  * that keeps the garbage collector out of the search's inner loop.
  */
+/** The most bitset words the memo holds: 2^28 words, 1 GiB. */
+export const STATE_CACHE_WORDS_MAX = 2 ** 28;
+
 export class StateCache {
   /** Configurations stored. */
   size = 0;
+  /**
+   * True once the memo would outgrow {@link STATE_CACHE_WORDS_MAX}: the search must stop (its
+   * verdict is unknown), rather than exhaust the machine's memory.
+   */
+  full = false;
   private readonly words: number;
   private bits: Uint32Array;
   private values: Int32Array;
@@ -41,7 +49,10 @@ export class StateCache {
     for (let at = this.heads[hash & this.mask] as number; at >= 0; at = this.chain[at] as number) {
       if (this.hashes[at] === hash && this.values[at] === value && this.sameBits(at, bits)) return false;
     }
-    if (this.size === this.values.length) this.grow();
+    if (this.size === this.values.length && !this.grow()) {
+      this.full = true;
+      return true;
+    }
     const at = this.size++;
     this.bits.set(bits, at * this.words);
     this.values[at] = value;
@@ -57,9 +68,10 @@ export class StateCache {
     return true;
   }
 
-  /** Doubles every array and rebuilds the buckets (load factor at most one). */
-  private grow(): void {
+  /** Doubles every array and rebuilds the buckets (load factor at most one); false if too big. */
+  private grow(): boolean {
     const capacity = this.values.length * 2;
+    if (capacity * this.words > STATE_CACHE_WORDS_MAX) return false;
     const bits = new Uint32Array(capacity * this.words);
     bits.set(this.bits);
     this.bits = bits;
@@ -73,6 +85,7 @@ export class StateCache {
       this.chain[at] = this.heads[slot] as number;
       this.heads[slot] = at;
     }
+    return true;
   }
 }
 
