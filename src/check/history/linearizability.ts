@@ -16,7 +16,10 @@
  *
  * Operations that never returned (`info`) may or may not have taken effect: their completion is
  * placed after every event, so the search may linearize them anywhere after their invoke, and
- * linearizing them last is the same as never. A read that never returned constrains nothing and
+ * linearizing them last is the same as never. Hence three prunings, each sound because the
+ * configuration kept can do all the pruned one can: such an operation is not tried where it
+ * would leave the value unchanged; of alike ones (same kind and arguments) already invoked only
+ * the earliest is tried; and once every operation that returned is linearized, the search stops. A read that never returned constrains nothing and
  * is dropped. A `fail` took no effect and is dropped, except a failed cas under
  * `failedCas: 'compared-unequal'`, which is a completed cas that returned false: legal only where
  * the register does not hold `from` (Porcupine's etcd model reads Jepsen's etcd logs this way).
@@ -156,6 +159,11 @@ class KeySearch {
   private readonly zobrist: Int32Array;
   /** 1 for an operation that never returned (`info`). */
   private readonly neverReturns: Uint8Array;
+  /**
+   * For an operation that never returned, a number shared by exactly those alike in kind and
+   * arguments (interchangeable once both are invoked); -1 for the others.
+   */
+  private readonly twins: Int32Array;
   /** The furthest dead end: its completion's event position and the configuration there. */
   private frontier: { at: number; blocking: number; linearized: number[]; values: number[] } | null = null;
 
@@ -179,6 +187,8 @@ class KeySearch {
     this.argB = new Int32Array(ops.length);
     this.zobrist = new Int32Array(ops.length);
     this.neverReturns = new Uint8Array(ops.length);
+    this.twins = new Int32Array(ops.length);
+    const twinIds = new Map<string, number>();
     ops.forEach((op, i) => {
       const [from, to] = Array.isArray(op.value) ? (op.value as [RegisterValue, RegisterValue]) : [op.value as RegisterValue, null];
       this.kinds[i] = op.f === 'read' ? READ : op.f === 'write' ? WRITE : op.outcome === 'ok' ? CAS : op.outcome === 'info' ? CAS_UNKNOWN : CAS_FAILED;
@@ -186,6 +196,9 @@ class KeySearch {
       this.argB[i] = intern(to);
       this.zobrist[i] = mix32(i + 1);
       this.neverReturns[i] = op.completeAt === null ? 1 : 0;
+      const likeness = `${this.kinds[i]}:${this.argA[i]}:${this.argB[i]}`;
+      if (!twinIds.has(likeness)) twinIds.set(likeness, twinIds.size);
+      this.twins[i] = op.completeAt === null ? (twinIds.get(likeness) as number) : -1;
     });
     this.head = this.buildList();
   }
@@ -242,7 +255,9 @@ class KeySearch {
         const nextHash = hash ^ (this.zobrist[op] as number);
         // An operation that never returned and would leave the value as it is can wait: the
         // configuration without it can do everything the one with it can (it may go last).
-        const waits = this.neverReturns[op] === 1 && next === value;
+        // And of two such operations alike in all but identity, both invoked by now, trying the
+        // earlier is enough: the configurations they lead to mirror each other.
+        const waits = this.neverReturns[op] === 1 && (next === value || this.hasEarlierTwin(entry));
         if (next >= 0 && !waits && this.remember(cache, bits, op, nextHash, next)) {
           if (this.states > this.budget || cache.full) return 'unknown';
           stack.push({ entry, value });
@@ -270,6 +285,15 @@ class KeySearch {
       entry = entry.next;
     }
     return 'ok';
+  }
+
+  /** Whether an operation alike (see `twins`) is still in the list before this invoke. */
+  private hasEarlierTwin(entry: Entry): boolean {
+    const twin = this.twins[entry.op];
+    for (let other = entry.prev; other !== null && other !== this.head; other = other.prev) {
+      if (other.isInvoke && this.twins[other.op] === twin) return true;
+    }
+    return false;
   }
 
   /** Adds (linearized ∪ {op}, value) to the cache; true iff it was not there (and then op's bit stays set). */

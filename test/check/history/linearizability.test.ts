@@ -103,6 +103,25 @@ describe('Linearizability: register histories', () => {
       2 ok read nil`)).toBe('violation');
   });
 
+  it('two alike writes that never returned may each take effect, at different times', () => {
+    const history = `
+      1 invoke write 1
+      1 info write :timed-out
+      2 invoke write 1
+      2 info write :timed-out
+      0 invoke write 0
+      0 ok write 0
+      0 invoke read nil
+      0 ok read 1
+      0 invoke write 0
+      0 ok write 0
+      0 invoke read nil
+      0 ok read 1`;
+    expect(verdictOf(history)).toBe('ok');
+    // With one of them only, the second read of 1 is impossible.
+    expect(verdictOf(history.replace('2 invoke write 1\n      2 info write :timed-out', ''))).toBe('violation');
+  });
+
   it('a cas that never returned may have taken effect, but only where its comparison held', () => {
     expect(verdictOf(`
       0 invoke write 0
