@@ -9,6 +9,7 @@
  */
 import { runBenchmarks } from './bench/kernel-bench.js';
 import { formatBenchReport } from './bench/format.js';
+import { checkHistoryCommand } from './cli/check-history.js';
 import { formatHeartbeatReport, heartbeatReport } from './cli/heartbeat-report.js';
 import { closeOutputs, EXIT_OUTPUT_FAILED, loadScenario, openOutput, parse, parseSeed, UsageError } from './cli/args.js';
 import type { CliIo } from './cli/args.js';
@@ -85,6 +86,17 @@ Usage (SEED is an integer from -9007199254740991 to 9007199254740991, Â±(2^53 âˆ
       --network: unordered-nonduplicating, unordered-duplicating or ordered (default: the
       model's). --plant is refused until a model supports planted mistakes.
       Exit 1 if an always property is violated; 2 on bad input.
+  aurora-actors check-history FILE... [--model M] [--json] [--max-states N] [--failed-cas C]
+      Judges recorded histories (docs/history-format.md): Jepsen logs or JSON lines of read,
+      write and cas operations are checked for linearizability (--model linearizable, their
+      default), key by key; prints each file's verdict, and for a violation the longest
+      linearizable prefix and the operations that cannot be placed, with why (with --json, one
+      JSON document { files, ok }). Transactional histories (f = txn) are for --model
+      strict-serializable or serializable (refused, exit 2, until that checker is in the
+      build). --max-states (default 5000000): search budget per
+      file; past it the verdict is unknown. --failed-cas no-effect (default) | compared-unequal:
+      a failed cas took no effect, or also saw the register not holding its expected value.
+      Exit 0 if every history passes, 1 if one is violated or unknown, 2 on bad input.
   aurora-actors help
 `;
 
@@ -116,6 +128,8 @@ export async function main(argv: readonly string[], io: CliIo = PROCESS_IO): Pro
         return await mergeCommand(rest, io);
       case 'explore':
         return await exploreCommand(rest, io);
+      case 'check-history':
+        return checkHistoryCommand(rest, io);
       case undefined:
       case 'help':
       case '--help':
