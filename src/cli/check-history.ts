@@ -9,6 +9,7 @@
  * reported as passing), 2 on bad input. Not a run: no seed.
  */
 import { readFileSync, statSync } from 'node:fs';
+import type { TxnFileReport } from '../check/history/txn.js';
 import { HistoryInputError, formatRegisterValue, historyModels, judgeHistory, parseHistory, REGISTER_MODELS, TXN_MODELS } from '../check/history/index.js';
 import type { HistoryFileReport, LinearizabilityOptions, OperationSummary, ParsedHistory, RegisterFileReport } from '../check/history/index.js';
 import { parse, UsageError } from './args.js';
@@ -84,6 +85,7 @@ function judge(history: ParsedHistory, options: Parameters<typeof judgeHistory>[
 /** A file's verdict for people: one line, then on a violation what could not be placed and why. */
 export function formatHistoryReport(report: HistoryFileReport): string {
   const head = `${report.file}: ${report.verdict.toUpperCase()} (${report.model}, ${report.format}`;
+  if (report.kind === 'txn') return formatTxnReport(report as TxnFileReport, head);
   if (report.kind !== 'register') return `${head})\n`;
   const register = report as RegisterFileReport;
   const lines = [`${head}, ${register.operations} operations, ${register.keys} ${register.keys === 1 ? 'key' : 'keys'}, ${register.statesExplored} states searched)`];
@@ -112,4 +114,30 @@ function describe(op: OperationSummary): string {
   const times = op.invokeTimeNs === null ? '' : `, t ${op.invokeTimeNs}–${op.completeTimeNs ?? '∞'} ns`;
   const key = op.key === null ? '' : ` key ${op.key}`;
   return `index ${op.index}, process ${op.process},${key} ${op.f} ${formatRegisterValue(op.value)} ${op.outcome} (${lines}${times})`;
+}
+
+/** A transactional verdict for people: the transactions, anomalies per class, and a cycle of each forbidden class. */
+function formatTxnReport(report: TxnFileReport, head: string): string {
+  const { check } = report;
+  const t = check.transactions;
+  const lines = [`${head}, ${t.ok} committed, ${t.fail} failed, ${t.info} unknown (${t.infoObserved} seen by reads), ${t.replica} served by replicas)`];
+  const classes = Object.entries(check.counts);
+  if (classes.length === 0) lines.push('  no anomaly of any class');
+  for (const [anomalyClass, count] of classes) {
+    const forbidden = check.violations.includes(anomalyClass as (typeof check.violations)[number]);
+    lines.push(`  ${anomalyClass}: ${count}${forbidden ? ` (forbidden by ${check.model})` : ` (allowed by ${check.model})`}`);
+  }
+  for (const anomalyClass of check.violations) {
+    const example = check.anomalies.find((anomaly) => anomaly.class === anomalyClass);
+    if (example === undefined) continue;
+    lines.push(`  a ${anomalyClass} example:`);
+    for (const step of example.cycle) {
+      const ops = step.ops.map((op) => `${op[0]} ${op[1]} ${op[2] ?? 'nil'}`).join(', ');
+      const key = step.edge.key === undefined ? '' : ` on ${step.edge.key}`;
+      lines.push(`    txn ${step.txnId} (process ${step.process}: ${ops}) -${step.edge.kind}${key}-> txn ${step.edge.toTxnId}`);
+    }
+    for (const txn of example.txns ?? []) lines.push(`    txn ${txn.txnId} (process ${txn.process}: ${txn.ops.map((op) => `${op[0]} ${op[1]} ${op[2] ?? 'nil'}`).join(', ')})`);
+  }
+  if (check.truncated) lines.push('  the cycle search stopped at its budget: counts are lower bounds');
+  return lines.join('\n') + '\n';
 }

@@ -91,7 +91,7 @@ export function parseTxnHistoryLines(text: string, file: string): TxnHistoryEntr
 }
 
 /** Why `value` is not a {@link TxnHistoryEntry}, or undefined if it is one. */
-function entryProblem(value: unknown): string | undefined {
+export function entryProblem(value: unknown): string | undefined {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return 'an entry must be a JSON object';
   const entry = value as Record<string, unknown>;
   if (typeof entry.process !== 'number' || !Number.isInteger(entry.process)) return '"process" must be an integer';

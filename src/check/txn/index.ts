@@ -6,4 +6,4 @@
 export type { AnomalyClass, AnomalyStep, AnomalyTxn, TxnAnomaly, TxnCheckOptions, TxnModel, TxnVerdict } from './check.js';
 export { FORBIDDEN_BY_MODEL, TXN_MODELS, checkTxnHistory } from './check.js';
 export type { MicroOp, RawMicroOp, TxnHistoryEntry } from './history.js';
-export { TxnHistoryError, normaliseMicroOp, parseTxnHistoryLines, timeNsOf } from './history.js';
+export { TxnHistoryError, entryProblem, normaliseMicroOp, parseTxnHistoryLines, timeNsOf } from './history.js';
