@@ -6,6 +6,7 @@
 import type { Scenario } from '../cluster/scenario.js';
 import type { PlantName } from '../protocol/plants.js';
 import type { SimulationOptions } from '../simulation/simulation.js';
+import { swarmScenario } from '../testing/swarm.js';
 
 /** An inclusive range of seeds, `from..to`. */
 export interface SeedRange {
@@ -62,13 +63,8 @@ export function shardSeeds(range: SeedRange, shard: Shard | null): number[] {
  * determinism reruns, in-process or on a worker, is built here and nowhere else.
  */
 export function jobSimulationOptions(job: SweepJob, seed: number): SimulationOptions {
-  // Seam for swarm testing and planted mistakes. When `swarmScenario` (src/testing/swarm.ts) and
-  // the Simulation's `plant` option exist, these two refusals become
-  //   scenario: job.swarm ? swarmScenario(job.scenario, seed) : job.scenario,
-  //   plant: job.plant ?? undefined,
-  // and nothing else in the sweep changes: the flags are parsed, validated, sent to the workers
-  // and written in the summary already.
-  if (job.swarm) throw new SweepInputError('--swarm is not available yet: this build has no swarm scenarios; run the sweep without it');
-  if (job.plant !== null) throw new SweepInputError(`--plant ${job.plant} is not available yet: this build cannot plant mistakes; run the sweep without it`);
-  return { seed, scenario: job.scenario, trace: { keepEvents: false }, history: { keepEntries: false } };
+  // The one place a sweep's flags change a run: --swarm draws this seed's fault plan from a
+  // random subset of fault families (src/testing/swarm.ts); --plant switches a mistake on.
+  const scenario = job.swarm ? swarmScenario(job.scenario, seed) : job.scenario;
+  return { seed, scenario, trace: { keepEvents: false }, history: { keepEntries: false }, ...(job.plant === null ? {} : { plant: job.plant }) };
 }

@@ -37,14 +37,9 @@ export interface RunScenarioCheckOptions {
   plant?: PlantName;
 }
 
-/**
- * The options of one run. `plant` is passed only when given, so a simulation that does not take
- * it yet still compiles and runs every unplanted check the same. Seam: once `SimulationOptions`
- * declares `plant`, the cast goes.
- */
+/** The options of one run: no trace or history kept (a check needs only the report), the plant if given. */
 export function simulationOptions(scenario: Scenario, seed: number, plant: PlantName | undefined): SimulationOptions {
-  const options: SimulationOptions = { seed, scenario, trace: { keepEvents: false }, history: { keepEntries: false } };
-  return plant === undefined ? options : ({ ...options, plant } as SimulationOptions);
+  return { seed, scenario, trace: { keepEvents: false }, history: { keepEntries: false }, ...(plant === undefined ? {} : { plant }) };
 }
 
 /** Runs `scenario` with `seed` to its end and judges it. */

@@ -62,8 +62,6 @@ describe('aurora-actors sweep', () => {
     [['sweep', 'test/sweep/tiny.json', '--seeds', '1..4', '--shard', '1'], /--shard must be i\/n/],
     [['sweep', 'test/sweep/tiny.json', '--seeds', '1..4', '--workers', '0'], /--workers must be an integer from 1 to 256, got "0"/],
     [['sweep', 'test/sweep/tiny.json', '--seeds', '1..4', '--plant', 'typo'], /--plant must name a plantable mistake, got "typo"; allowed: write-quorum-3of6, /],
-    [['sweep', 'test/sweep/tiny.json', '--seeds', '1..4', '--plant', 'no-gossip'], /--plant no-gossip is not available yet/],
-    [['sweep', 'test/sweep/tiny.json', '--seeds', '1..4', '--swarm'], /--swarm is not available yet/],
     [['sweep', 'test/sweep/tiny.json', '--seeds', '-9007199254740991..9007199254740991'], /split it with --shard/],
   ])('refuses %j with one line, exit 2', async (argv, message) => {
     const result = await cli(...argv);

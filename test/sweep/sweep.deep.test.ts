@@ -24,3 +24,16 @@ describe('Sweep: az-plus-one over seeds 1..200', () => {
     expect(result.status).toBe(0);
   });
 });
+
+describe('Sweep: a planted mistake is found', () => {
+  it('sweep segment-crash-gossip --seeds 1..2 --plant no-gossip: both seeds fail the convergence judge, exit 1', () => {
+    const result = spawnSync(process.execPath, ['bin/aurora-actors.js', 'sweep', 'segment-crash-gossip', '--seeds', '1..2', '--plant', 'no-gossip', '--workers', '1', '--json'], {
+      encoding: 'utf8',
+    });
+    const summary = JSON.parse(result.stdout);
+    expect(summary.plant).toBe('no-gossip');
+    expect(summary.failingSeeds).toEqual([1, 2]);
+    for (const run of summary.runs) expect(run.violated).toContain('segments converge after the last fault');
+    expect(result.status).toBe(1);
+  });
+});

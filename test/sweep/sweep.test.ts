@@ -13,10 +13,10 @@ import {
   mergeSummaries,
   runSweep,
   shardSeeds,
-  SweepInputError,
   SweepMergeError,
 } from '../../src/sweep/index.js';
 import type { SeedSummary, SweepJob, SweepSummary } from '../../src/sweep/index.js';
+import { swarmScenario } from '../../src/testing/swarm.js';
 
 const job: SweepJob = { scenario: loadScenarioFile('test/sweep/tiny.json'), swarm: false, plant: null };
 const seeds = { from: 1, to: 4 };
@@ -94,10 +94,13 @@ describe('Sweep: seeds and shards', () => {
     expect(determinismSample([])).toEqual([]);
   });
 
-  it('--swarm and --plant are refused, until they exist, where runs are built', () => {
-    expect(() => jobSimulationOptions({ ...job, swarm: true }, 1)).toThrow(SweepInputError);
-    expect(() => jobSimulationOptions({ ...job, plant: 'no-gossip' }, 1)).toThrow(/--plant no-gossip is not available yet/);
+  it('--swarm draws each seed its own fault plan and --plant reaches the run, where runs are built', () => {
     expect(jobSimulationOptions(job, 3)).toMatchObject({ seed: 3, scenario: job.scenario });
+    expect(jobSimulationOptions(job, 3)).not.toHaveProperty('plant');
+    const swarm = { ...job, swarm: true };
+    expect(jobSimulationOptions(swarm, 3).scenario).toEqual(swarmScenario(job.scenario, 3));
+    expect(jobSimulationOptions(swarm, 3).scenario).not.toEqual(jobSimulationOptions(swarm, 4).scenario);
+    expect(jobSimulationOptions({ ...job, plant: 'no-gossip' }, 1)).toMatchObject({ seed: 1, plant: 'no-gossip', scenario: job.scenario });
   });
 });
 
