@@ -4,12 +4,16 @@
  * Goals (docs/performance.md, "What limits it"): every scenario at half its limit or better; the
  * steady state at half the bare quorum ceiling in records/s and 20× real time; a saturated volume
  * at the bare ceiling or above; 1,000 PGs at 0.4 of their limit; and a heap that grows at most
- * 1.2× from 60 to 600 simulated seconds.
+ * 1.2× from 60 to 600 simulated seconds; the explorer at 100,000 unique states per CPU second on
+ * two-phase commit with 5 resource managers (docs/explorer.md).
  */
 import { goal } from './figure.js';
 import type { BenchFigure, BenchReport, ScenarioBenchFigures, StableFigureName } from './figure.js';
 import { scenarioFigures } from './scenario-bench.js';
 import type { StorageMeasurements } from './storage-bench.js';
+import type { ExploreBenchFigures } from './explore-bench.js';
+import type { HistoryBenchFigures } from './history-bench.js';
+import type { SweepBenchFigures } from './sweep-bench.js';
 
 /** What a kernel event is, stated in every report. */
 export const KERNEL_EVENT_DEFINITION =
@@ -21,6 +25,9 @@ export interface BenchMeasurements {
   quick: boolean;
   rawCeilingEventsPerS: number;
   storage: StorageMeasurements;
+  explore: ExploreBenchFigures;
+  history: HistoryBenchFigures;
+  sweep: SweepBenchFigures;
   details: BenchFigure[];
 }
 
@@ -47,6 +54,12 @@ export function buildBenchReport(measured: BenchMeasurements): BenchReport {
     pg1000KernelEventsPerS: pg1000.kernelEventsPerS,
     pg1000FractionOfLimit: pg1000.fractionOfLimit,
     heapGrowth600sOver60s: storage.heap.ratio,
+    explorerStatesPerS: measured.explore.explorerStatesPerS,
+    historyOpsPerSRegister: measured.history.historyOpsPerSRegister,
+    historyOpsPerSTxn: measured.history.historyOpsPerSTxn,
+    sweepSeedsPerS1Worker: measured.sweep.sweepSeedsPerS1Worker,
+    sweepSeedsPerS2Workers: measured.sweep.sweepSeedsPerS2Workers,
+    sweepSpeedUp: measured.sweep.speedUp,
   };
   return {
     seed: measured.seed,
@@ -62,6 +75,7 @@ export function buildBenchReport(measured: BenchMeasurements): BenchReport {
       saturatedRecordsPerS: goal(figures.saturatedRecordsPerS, bare),
       pg1000FractionOfLimit: goal(figures.pg1000FractionOfLimit, 0.4),
       heapGrowth600sOver60s: goal(figures.heapGrowth600sOver60s, 1.2, '<='),
+      explorerStatesPerS: goal(figures.explorerStatesPerS, measured.explore.explorerStatesPerSGoal),
     },
     scenarios,
     details: measured.details,

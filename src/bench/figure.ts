@@ -67,6 +67,12 @@ export const STABLE_FIGURE_NAMES = [
   'pg1000KernelEventsPerS',
   'pg1000FractionOfLimit',
   'heapGrowth600sOver60s',
+  'explorerStatesPerS',
+  'historyOpsPerSRegister',
+  'historyOpsPerSTxn',
+  'sweepSeedsPerS1Worker',
+  'sweepSeedsPerS2Workers',
+  'sweepSpeedUp',
 ] as const;
 
 /** One of {@link STABLE_FIGURE_NAMES}. */

@@ -17,6 +17,8 @@ import { fileURLToPath } from 'node:url';
 import { checkLinearizability } from '../check/history/linearizability.js';
 import { parseHistory } from '../check/history/parse.js';
 import type { RegisterHistory } from '../check/history/parse.js';
+import { checkTxnHistory } from '../check/txn/index.js';
+import type { TxnHistoryEntry } from '../check/txn/index.js';
 import { createRng } from '../kernel/rng.js';
 import type { Ratio } from '../kernel/rng.js';
 
@@ -123,8 +125,51 @@ function toEntries(planned: readonly Planned[], results: readonly { type: Genera
   return events.map(({ entry }, index) => ({ index, ...entry }));
 }
 
+/**
+ * A strictly serializable transactional history: `transactions` transactions of one read and two
+ * writes over `keys` keys, from `concurrency` client processes. Each commits at one instant between
+ * its invoke and its completion, in the order of those instants (its `commitLsn`), reading the
+ * state at that instant; every written value is unique, as the workload's are.
+ */
+export function generateTxnHistory(options: { seed: number; transactions?: number; keys?: number; concurrency?: number }): TxnHistoryEntry[] {
+  const rng = createRng(options.seed).fork('txn-history');
+  const count = options.transactions ?? 5_000;
+  const keys = options.keys ?? 100;
+  const concurrency = options.concurrency ?? 20;
+  const state = new Map<string, string>();
+  const events: { timeNs: number; order: number; entry: Omit<TxnHistoryEntry, 'index'> }[] = [];
+  // Each process runs one transaction at a time; commit instants are drawn in increasing order.
+  const freeAtNs = new Array<number>(concurrency).fill(0);
+  let commitNs = 0;
+  for (let i = 0; i < count; i++) {
+    commitNs += rng.int(1_000, 50_000);
+    const process = rng.int(0, concurrency - 1);
+    const invokeNs = Math.max(freeAtNs[process] as number, commitNs - rng.int(1, 400_000));
+    if (invokeNs >= commitNs) commitNs = invokeNs + 1;
+    const completeNs = commitNs + rng.int(1, 400_000);
+    freeAtNs[process] = completeNs + 1;
+    const read = `k${rng.int(0, keys - 1)}`;
+    const ops: [string, string, string | null][] = [['r', read, state.get(read) ?? null]];
+    for (let w = 0; w < 2; w++) {
+      const key = `k${rng.int(0, keys - 1)}`;
+      const value = `w${i}.${w}`;
+      ops.push(['w', key, value]);
+      state.set(key, value);
+    }
+    const invoke = ops.map(([f, key, value]) => [f, key, f === 'r' ? null : value] as [string, string, string | null]);
+    events.push({ timeNs: invokeNs, order: 2 * i, entry: { process, type: 'invoke', f: 'txn', value: invoke, time: invokeNs, txnId: i } });
+    events.push({ timeNs: completeNs, order: 2 * i + 1, entry: { process, type: 'ok', f: 'txn', value: ops, time: completeNs, txnId: i, commitLsn: i + 1 } });
+  }
+  events.sort((a, b) => a.timeNs - b.timeNs || a.order - b.order);
+  return events.map(({ entry }, index) => ({ index, ...entry }));
+}
+
 /** Figures of {@link historyBenchFigures}. */
 export interface HistoryBenchFigures {
+  /** Transactions per wall second the dependency-graph checker judges (strict-serializable) on {@link generateTxnHistory}'s 5,000. */
+  historyOpsPerSTxn: number;
+  /** That history's verdict: `ok` unless the checker (or the generator) is wrong. */
+  historyTxnVerdict: string;
   /** Operations per wall second the linearizability checker judges on the generated history. */
   historyOpsPerSRegister: number;
   /** Operations and keys of the generated history. */
@@ -156,7 +201,17 @@ export function historyBenchFigures(options: { seed: number; quick: boolean }): 
     checkMs = Math.min(checkMs, performance.now() - start);
   }
   const corpus = etcdCorpusTimes(passes);
+  const txns = generateTxnHistory({ seed: options.seed });
+  let txnMs = Infinity;
+  let txnOk = false;
+  for (let pass = 0; pass < passes; pass++) {
+    const start = performance.now();
+    txnOk = checkTxnHistory(txns, { model: 'strict-serializable' }).ok;
+    txnMs = Math.min(txnMs, performance.now() - start);
+  }
   return {
+    historyOpsPerSTxn: (txns.length / 2 / txnMs) * 1000,
+    historyTxnVerdict: txnOk ? 'ok' : 'violation',
     historyOpsPerSRegister: (history.operations.length / checkMs) * 1000,
     historyOperations: history.operations.length,
     historyKeys: result.keys,

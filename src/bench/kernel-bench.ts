@@ -18,6 +18,9 @@ import { createRng } from '../kernel/rng.js';
 import { Trace } from '../kernel/trace.js';
 import { buildBenchReport } from './bench-report.js';
 import { runStorageBenchmarks } from './storage-bench.js';
+import { exploreBenchFigures } from './explore-bench.js';
+import { historyBenchFigures } from './history-bench.js';
+import { sweepBenchFigures } from './sweep-bench.js';
 import type { BenchFigure, BenchReport } from './figure.js';
 
 export type { BenchFigure, BenchReport } from './figure.js';
@@ -192,5 +195,15 @@ export function runBenchmarks(options: BenchOptions = {}): BenchReport {
   add({ name: 'heartbeat world (31 actors), live', value: live.simulatedOverWall, unit: 'x real time', note: `${Math.round(live.eventsPerS)} kernel events/s, traced` });
   add({ name: 'heartbeat world (31 actors), stepped', value: steppedWorld.simulatedOverWall, unit: 'x real time', note: `${Math.round(steppedWorld.eventsPerS)} kernel events/s, traced` });
   const storage = runStorageBenchmarks(ceiling, add, { seed, quick });
-  return buildBenchReport({ seed, quick, rawCeilingEventsPerS: ceiling, storage, details });
+  const explore = exploreBenchFigures({ quick });
+  add({ name: 'explorer, two-phase commit (5 RMs), BFS', value: explore.explorerStatesPerS, unit: 'states/s', note: `unique states per CPU second; ${Math.round(explore.explorerTransitionsPerS)} transitions/s` });
+  add({ name: 'explorer, two-phase commit (5 RMs), symmetry', value: explore.explorerSymmetryStatesPerS, unit: 'states/s', note: '665 representatives, DFS' });
+  add({ name: 'explorer, ABD register', value: explore.explorerAbdStatesPerS, unit: 'states/s', note: '544 states, linearizability checked in each' });
+  const history = historyBenchFigures({ seed, quick });
+  add({ name: 'linearizability, 10,000 ops on 100 keys', value: history.historyOpsPerSRegister, unit: 'ops/s', note: `verdict ${history.historyVerdict}; etcd corpus (${history.etcdCorpusFiles} files) ${history.etcdCorpusMs === null ? 'not present' : `${history.etcdCorpusMs.toFixed(0)} ms`}` });
+  add({ name: 'strict serializability, 5,000 transactions', value: history.historyOpsPerSTxn, unit: 'txns/s', note: `verdict ${history.historyTxnVerdict}` });
+  const sweep = sweepBenchFigures({ seed, quick });
+  add({ name: 'sweep az-plus-one, 1 worker', value: sweep.sweepSeedsPerS1Worker, unit: 'seeds/s', note: quick ? '2 seeds cut at 4.5 s' : '16 seeds, with the self-check reruns' });
+  add({ name: 'sweep az-plus-one, 2 workers', value: sweep.sweepSeedsPerS2Workers, unit: 'seeds/s', note: `${sweep.speedUp.toFixed(2)}x the 1-worker rate` });
+  return buildBenchReport({ seed, quick, rawCeilingEventsPerS: ceiling, storage, explore, history, sweep, details });
 }
