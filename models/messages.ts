@@ -112,12 +112,17 @@ export interface GossipPushMessage {
   mrplByInstance: Readonly<Record<string, { mrplLsn: Lsn; idleTicks: number }>>;
 }
 
-/** A gossip request from a stale membership epoch was refused. */
+/**
+ * A gossip request from a stale membership epoch was refused. It carries the responder's member
+ * set at its epoch, so a member that missed the writer's `membershipChange` (a lost message) learns
+ * the configuration from its first refused pull and catches up, instead of being refused for good.
+ */
 export interface GossipRejectMessage {
   type: 'gossipReject';
   from: string;
   pg: PgId;
   membershipEpoch: MembershipEpoch;
+  members: readonly string[];
 }
 
 // ---------------------------------------------------------------------------------------------

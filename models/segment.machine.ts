@@ -293,7 +293,8 @@ const segmentBase = setup({
     caughtUp: ({ context, event }) => event.type === 'gossipPush' && event.scl <= sclOf(context.store),
     /** A newer configuration without this segment: it is retired (its data stays, unread). */
     retiredBy: ({ context, event }) =>
-      event.type === 'membershipChange' && event.config.membershipEpoch > context.membershipEpoch && !event.config.members.includes(context.self),
+      (event.type === 'membershipChange' && event.config.membershipEpoch > context.membershipEpoch && !event.config.members.includes(context.self)) ||
+      (event.type === 'gossipReject' && event.membershipEpoch > context.membershipEpoch && !event.members.includes(context.self)),
   },
 });
 
@@ -494,7 +495,8 @@ export const segmentMachine = segmentBase.extend({
             message: { type: 'writeReject', from: context.self, pg: context.pg, reason, volumeEpoch: context.volumeEpoch, membershipEpoch: context.membershipEpoch },
           });
       } else if (event.type === 'gossipPull') {
-        out.send({ to: event.from, message: { type: 'gossipReject', from: context.self, pg: context.pg, membershipEpoch: context.membershipEpoch } });
+        const members = [context.self, ...context.peers];
+        out.send({ to: event.from, message: { type: 'gossipReject', from: context.self, pg: context.pg, membershipEpoch: context.membershipEpoch, members } });
       }
       enqueue.assign({ stats: { ...context.stats, rejected: context.stats.rejected + 1 } });
     }),
@@ -636,6 +638,15 @@ export const segmentMachine = segmentBase.extend({
       const membershipEpoch = newer ? config.membershipEpoch : context.membershipEpoch;
       out.send({ to: event.from, message: { type: 'membershipAck', from: context.self, pg: context.pg, membershipEpoch } });
     }),
+    /**
+     * A peer refused our pull because our membership epoch is stale: the writer's
+     * `membershipChange` never reached us. Adopt the peer's newer epoch and member set, exactly as
+     * the writer's message would have set them (docs/semantics.md, "Membership changes").
+     */
+    adoptPeerMembership: segmentBase.assign(({ context, event }) => {
+      if (event.type !== 'gossipReject' || event.membershipEpoch <= context.membershipEpoch) return {};
+      return { membershipEpoch: event.membershipEpoch, peers: event.members.filter((member) => member !== context.self) };
+    }),
     rejectStaleEpoch: segmentBase.enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== 'recoveryOpen' && event.type !== 'truncate') return;
       const message: WireMessage = { type: 'writeReject', from: context.self, pg: context.pg, reason: 'staleVolumeEpoch', volumeEpoch: context.volumeEpoch, membershipEpoch: context.membershipEpoch };
@@ -757,6 +768,7 @@ export const segmentMachine = segmentBase.extend({
         gossipPull: [{ guard: 'staleMembershipEpoch', actions: 'reject' }, { actions: ['learnTruncations', 'gossipAnswer'] }],
         recoveryOpen: [{ guard: 'staleVolumeEpoch', actions: 'rejectStaleEpoch' }, { actions: 'answerRecovery' }],
         membershipChange: [{ guard: 'retiredBy', target: 'retired', actions: 'adoptMembership' }, { actions: 'adoptMembership' }],
+        gossipReject: [{ guard: 'retiredBy', target: 'retired', actions: 'adoptPeerMembership' }, { actions: 'adoptPeerMembership' }],
         readPage: { actions: 'queueRead' },
         setMrpl: { actions: 'recordMrpl' },
         gcTick: { actions: 'collectAndStage' },

@@ -91,9 +91,11 @@ Usage (SEED is an integer from -9007199254740991 to 9007199254740991, Â±(2^53 âˆ
       write and cas operations are checked for linearizability (--model linearizable, their
       default), key by key; prints each file's verdict, and for a violation the longest
       linearizable prefix and the operations that cannot be placed, with why (with --json, one
-      JSON document { files, ok }). Transactional histories (f = txn) are for --model
-      strict-serializable or serializable (refused, exit 2, until that checker is in the
-      build). --max-states (default 5000000): search budget per
+      JSON document { files, ok }). Transactional histories (f = txn) are judged by their
+      dependency graph: --model strict-serializable (their default), serializable,
+      snapshot-isolation or read-committed; each anomaly class is counted and named (G1c,
+      G-single, G2, real-time), with a cycle for each the model forbids (docs/semantics.md,
+      "Isolation"). --max-states (default 5000000): search budget per register
       file; past it the verdict is unknown. --failed-cas no-effect (default) | compared-unequal:
       a failed cas took no effect, or also saw the register not holding its expected value.
       Exit 0 if every history passes, 1 if one is violated or unknown, 2 on bad input.

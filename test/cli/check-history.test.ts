@@ -70,12 +70,34 @@ describe('aurora-actors check-history', () => {
     expect((await run(file, '--max-states', '5')).stdout).toMatch(/UNKNOWN .*\n {2}unknown: the search budget of 5 states ran out on key k\d/);
   });
 
-  it('a transactional history is refused with exit 2 until its checker is wired in', async () => {
-    const file = write('txn.jsonl', JSON.stringify({ index: 0, process: 0, type: 'invoke', f: 'txn', value: [['r', 'x', null]], time: 0 }));
-    const result = await run(file);
-    expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/^aurora-actors: .*txn.jsonl: transactional histories .* are judged by --model strict-serializable/);
-    expect(result.stdout).toBe('');
+  it('a transactional history is judged by its dependency graph: write skew fails strict-serializable and passes read-committed', async () => {
+    // Two transactions each read the key the other writes, from before the other's write (G2).
+    const lines = [
+      { index: 0, process: 0, type: 'invoke', f: 'txn', value: [['r', 'x', null], ['w', 'y', 'y1']], time: 0 },
+      { index: 1, process: 1, type: 'invoke', f: 'txn', value: [['r', 'y', null], ['w', 'x', 'x1']], time: 1 },
+      { index: 2, process: 0, type: 'ok', f: 'txn', value: [['r', 'x', null], ['w', 'y', 'y1']], time: 2, commitLsn: 10 },
+      { index: 3, process: 1, type: 'ok', f: 'txn', value: [['r', 'y', null], ['w', 'x', 'x1']], time: 3, commitLsn: 20 },
+    ];
+    const file = write('txn.jsonl', lines.map((line) => JSON.stringify(line)).join('\n'));
+    const strict = await run(file, '--json');
+    expect(strict.code).toBe(1);
+    const report = JSON.parse(strict.stdout).files[0];
+    expect(report).toMatchObject({ kind: 'txn', model: 'strict-serializable', verdict: 'violation' });
+    expect(report.check.counts.G2).toBeGreaterThan(0);
+    expect((await run(file)).stdout).toMatch(/G2: \d+ \(forbidden by strict-serializable\)/);
+    expect((await run(file, '--model', 'read-committed')).code).toBe(0);
+    // Serial: the second reads the first's write.
+    const serial = [
+      { ...lines[0], value: [['r', 'x', null], ['w', 'y', 'y1']] },
+      { ...lines[2] },
+      { index: 2, process: 1, type: 'invoke', f: 'txn', value: [['r', 'y', null], ['w', 'x', 'x1']], time: 5 },
+      { index: 3, process: 1, type: 'ok', f: 'txn', value: [['r', 'y', 'y1'], ['w', 'x', 'x1']], time: 6, commitLsn: 20 },
+    ];
+    expect((await run(write('serial.jsonl', serial.map((line) => JSON.stringify(line)).join('\n')))).code).toBe(0);
+    // A register model on a transactional history is bad input, naming the models that fit.
+    const wrong = await run(file, '--model', 'linearizable');
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toMatch(/a transactional history \(f = "txn"\) takes --model strict-serializable, serializable/);
   });
 
   it.each([

@@ -158,12 +158,20 @@ describe('Segment: transitions are pure (models/segment.machine.ts)', () => {
     const config = { pg: 0 as PgId, membershipEpoch: 2 as MembershipEpoch, members: [SELF, PEER], write: kOfN(1, [SELF, PEER] as never), read: kOfN(1, [SELF, PEER] as never) };
     expect(sent(segment.step({ type: 'membershipChange', from: WRITER, config }), 'membershipAck')).toMatchObject([{ membershipEpoch: 2 }]);
     expect(segment.context.peers).toEqual([PEER]);
+    // A peer's refusal carries a newer configuration this segment missed: adopted as the writer's would be.
+    const OTHER = 'seg:pg0:us-east-1c:1';
+    segment.step({ type: 'gossipReject', from: PEER, pg: 0 as PgId, membershipEpoch: 3 as MembershipEpoch, members: [PEER, SELF, OTHER] });
+    expect(segment.context.membershipEpoch).toBe(3);
+    expect(segment.context.peers).toEqual([PEER, OTHER]);
+    // An older or equal epoch changes nothing.
+    segment.step({ type: 'gossipReject', from: PEER, pg: 0 as PgId, membershipEpoch: 2 as MembershipEpoch, members: [PEER] });
+    expect(segment.context.peers).toEqual([PEER, OTHER]);
     expect(sent(segment.step({ type: 'healthPing', from: 'scp', round: 7 }), 'segmentPong')).toMatchObject([{ round: 7, scl: 22 }]);
     segment.step({ type: 'slowDisk', factor: 5 });
     expect(segment.context.diskSlowFactor).toBe(5);
 
     // A crash loses the queued batch and the read in flight, and keeps the hot log.
-    segment.step(writeBatch(25, 26, 3, 2));
+    segment.step(writeBatch(25, 26, 3, 3));
     segment.step({ type: 'readPage', from: WRITER, requestId: 2, pg: 0 as PgId, blockId: 2, readPoint: 22 as Lsn, volumeEpoch: 3 as VolumeEpoch });
     const beforeCrash = segment.snapshot;
     segment.step({ type: 'crash' });
