@@ -293,8 +293,7 @@ const segmentBase = setup({
     caughtUp: ({ context, event }) => event.type === 'gossipPush' && event.scl <= sclOf(context.store),
     /** A newer configuration without this segment: it is retired (its data stays, unread). */
     retiredBy: ({ context, event }) =>
-      (event.type === 'membershipChange' && event.config.membershipEpoch > context.membershipEpoch && !event.config.members.includes(context.self)) ||
-      (event.type === 'gossipReject' && event.membershipEpoch > context.membershipEpoch && !event.members.includes(context.self)),
+      event.type === 'membershipChange' && event.config.membershipEpoch > context.membershipEpoch && !event.config.members.includes(context.self),
   },
 });
 
@@ -640,11 +639,14 @@ export const segmentMachine = segmentBase.extend({
     }),
     /**
      * A peer refused our pull because our membership epoch is stale: the writer's
-     * `membershipChange` never reached us. Adopt the peer's newer epoch and member set, exactly as
-     * the writer's message would have set them (docs/semantics.md, "Membership changes").
+     * `membershipChange` never reached us. If the peer's newer configuration still has us, adopt
+     * its epoch and member set, exactly as the writer's message would have set them
+     * (docs/semantics.md, "Membership changes"). If it does not, we stay as we are: whether we
+     * are retired or brought back (an AZ that returns after the PG degraded to 3/4) is the storage
+     * control plane's decision, told by the writer, not a peer's.
      */
     adoptPeerMembership: segmentBase.assign(({ context, event }) => {
-      if (event.type !== 'gossipReject' || event.membershipEpoch <= context.membershipEpoch) return {};
+      if (event.type !== 'gossipReject' || event.membershipEpoch <= context.membershipEpoch || !event.members.includes(context.self)) return {};
       return { membershipEpoch: event.membershipEpoch, peers: event.members.filter((member) => member !== context.self) };
     }),
     rejectStaleEpoch: segmentBase.enqueueActions(({ context, event, enqueue }) => {
@@ -768,7 +770,7 @@ export const segmentMachine = segmentBase.extend({
         gossipPull: [{ guard: 'staleMembershipEpoch', actions: 'reject' }, { actions: ['learnTruncations', 'gossipAnswer'] }],
         recoveryOpen: [{ guard: 'staleVolumeEpoch', actions: 'rejectStaleEpoch' }, { actions: 'answerRecovery' }],
         membershipChange: [{ guard: 'retiredBy', target: 'retired', actions: 'adoptMembership' }, { actions: 'adoptMembership' }],
-        gossipReject: [{ guard: 'retiredBy', target: 'retired', actions: 'adoptPeerMembership' }, { actions: 'adoptPeerMembership' }],
+        gossipReject: { actions: 'adoptPeerMembership' },
         readPage: { actions: 'queueRead' },
         setMrpl: { actions: 'recordMrpl' },
         gcTick: { actions: 'collectAndStage' },
