@@ -7,6 +7,8 @@
 import fc from 'fast-check';
 import type { Scenario } from '../cluster/scenario.js';
 import type { PlantName } from '../protocol/plants.js';
+import { canonicalJson } from '../kernel/trace.js';
+import { findScenario } from '../scenarios/builtin.js';
 import type { SimulationReport } from '../simulation/report.js';
 import { Simulation } from '../simulation/simulation.js';
 import type { SimulationOptions } from '../simulation/simulation.js';
@@ -85,7 +87,10 @@ export interface ReplayLineOptions {
  * The JSON is the whole scenario, a valid scenario file, so the line replays the same run.
  */
 export function replayLine(scenario: Scenario, seed: number, options: ReplayLineOptions = {}): string {
-  const source = options.scenarioPath ?? JSON.stringify(scenario);
+  // A built-in scenario left as it is goes by its name; anything else as its whole JSON.
+  const builtin = findScenario(scenario.name);
+  const unchanged = builtin !== undefined && canonicalJson(builtin) === canonicalJson(scenario);
+  const source = options.scenarioPath ?? (unchanged ? scenario.name : JSON.stringify(scenario));
   const plant = options.plant === undefined ? '' : ` --plant ${options.plant}`;
   return `${options.command ?? 'npx aurora-actors'} replay --seed ${seed} --scenario ${shellQuote(source)}${plant}`;
 }

@@ -3,6 +3,7 @@
  * failing one throws a message with the shrunk plan and a replay line that is a valid scenario
  * file, which replays to the same verdict.
  */
+import { findScenario } from '../../src/scenarios/builtin.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Scenario } from '../../src/cluster/scenario.js';
@@ -55,5 +56,12 @@ describe('Testing: checkScenario', () => {
     expect(shellQuote("it's")).toBe(`'it'\\''s'`);
     expect(scenarioOfLine(replayLine(named, 9))).toEqual(named);
     expect(replayLine(named, 9, { scenarioPath: 'tiny.json' })).toBe('npx aurora-actors replay --seed 9 --scenario tiny.json');
+  });
+
+  it('names a built-in scenario left as it is, and spells out one that was changed', () => {
+    const builtin = findScenario('az-plus-one')!;
+    expect(replayLine(builtin, 3, { plant: 'no-gossip' })).toBe('npx aurora-actors replay --seed 3 --scenario az-plus-one --plant no-gossip');
+    const changed = { ...builtin, durationMs: builtin.durationMs - 1 };
+    expect(scenarioOfLine(replayLine(changed, 3))).toEqual(changed);
   });
 });
