@@ -13,7 +13,7 @@
  */
 import type { FaultSpec, ResolvedTopology, Scenario } from '../cluster/scenario.js';
 import { resolveTopology } from '../cluster/topology.js';
-import { withOverrides } from '../scenarios/builtin.js';
+import { findScenario, withOverrides } from '../scenarios/builtin.js';
 
 /** A kind of fault a plan may hold. */
 export type FaultFamily = 'az-outage' | 'segment-crash' | 'node-crash' | 'isolate' | 'slow-segment' | 'loss' | 'writer-crash';
@@ -107,28 +107,17 @@ export interface FaultPlan {
  * 300 ms so a lost request cannot hold a client past the run.
  */
 export function smallScenario(): Scenario {
+  // The steady-state scenario cut down, so every default it does not name stays the project's.
+  const base = findScenario('steady-state');
+  if (base === undefined) throw new Error('the steady-state scenario is missing');
   return {
+    ...withOverrides(base, {
+      topology: { pgCount: 1, storageNodesPerAz: 2 },
+      workload: { clients: 4, commitsPerS: 20, keys: 100, txnTimeoutMs: 300, stopMs: 1_000 },
+      durationMs: 1_000,
+    }),
     name: 'small',
     description: 'one PG, 20 commits/s for 1 s: the default base of generated scenarios',
-    topology: {
-      regions: [{ id: 'us-east-1', azs: ['us-east-1a', 'us-east-1b', 'us-east-1c'] }],
-      pgCount: 1,
-      storageNodesPerAz: 2,
-      segmentKinds: 'full',
-      writerAz: 'us-east-1a',
-      blocksPerPg: 64,
-      lal: 10_000_000,
-      replicas: [],
-      standby: true,
-    },
-    storage: { diskLatencyMs: { kind: 'logNormal', medianMs: 0.5, sigma: 0.25 }, gossipPeriodMs: 100, gossipMaxRecords: 512, gcPeriodMs: 500, mrplLeaseTicks: 4, mrplReportMs: 500 },
-    writer: { durability: 'quorum', retransmitAfterMs: 50, linkBusyMsPerBatch: 0.1, cacheBlocks: 0, hedgeAfterMs: 4, isolation: 'read-committed' },
-    failover: { healthCheckPeriodMs: 3_000, missesToFail: 5, endpointSwitchMs: 15_000, replacementDelayMs: 120_000, promotionTimeoutMs: 60_000 },
-    repair: { checkPeriodMs: 1_000, replaceAfterMisses: 5, degradeAfterMs: 600_000 },
-    network: {},
-    workload: { clients: 4, commitsPerS: 20, putsPerTxn: 2, getsPerTxn: 1, readerTxnsPerS: 0, keys: 100, txnTimeoutMs: 300, startMs: 0, stopMs: 1_000 },
-    faults: [],
-    durationMs: 1_000,
   };
 }
 

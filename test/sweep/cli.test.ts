@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli.js';
+import { sweepSummary } from './summary-fixture.js';
 
 async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';
@@ -79,21 +80,7 @@ describe('aurora-actors merge: bad input', () => {
     writeFileSync(path, typeof content === 'string' ? content : JSON.stringify(content));
     return path;
   };
-  const summary = (patch: object) => ({
-    kind: 'aurora-actors/sweep',
-    version: 1,
-    scenario: { name: 'tiny', hash: 'f'.repeat(64) },
-    plant: null,
-    swarm: false,
-    seeds: { from: 1, to: 1 },
-    shard: null,
-    runs: [{ seed: 1, traceHash: 'a', ok: true, violated: [], lostAcknowledged: 0, acknowledged: 1, simulatedMs: 1, runMs: 1 }],
-    violations: 0,
-    failingSeeds: [],
-    determinism: { sampled: [1], ok: true, mismatches: [] },
-    totals: { runs: 1, acknowledged: 1, lostAcknowledged: 0, simulatedMs: 1, runMs: 1, wallMs: 1 },
-    ...patch,
-  });
+  const summary = (patch: object) => sweepSummary(patch);
 
   it.each([
     [() => [], /merge needs one or more sweep summary files/],

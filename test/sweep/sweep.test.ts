@@ -17,6 +17,7 @@ import {
 } from '../../src/sweep/index.js';
 import type { SeedSummary, SweepJob, SweepSummary } from '../../src/sweep/index.js';
 import { swarmScenario } from '../../src/testing/swarm.js';
+import { sweepSummary } from './summary-fixture.js';
 
 const job: SweepJob = { scenario: loadScenarioFile('test/sweep/tiny.json'), swarm: false, plant: null };
 const seeds = { from: 1, to: 4 };
@@ -134,20 +135,7 @@ describe('Sweep: determinism self-check', () => {
 });
 
 describe('Sweep: merge refuses what does not belong together', () => {
-  const base = (): SweepSummary => ({
-    kind: 'aurora-actors/sweep',
-    version: 1,
-    scenario: { name: 'tiny', hash: 'f'.repeat(64) },
-    plant: null,
-    swarm: false,
-    seeds: { from: 1, to: 2 },
-    shard: null,
-    runs: [{ seed: 1, traceHash: 'a', ok: true, violated: [], lostAcknowledged: 0, acknowledged: 1, simulatedMs: 1, runMs: 1 }],
-    violations: 0,
-    failingSeeds: [],
-    determinism: { sampled: [1], ok: true, mismatches: [] },
-    totals: { runs: 1, acknowledged: 1, lostAcknowledged: 0, simulatedMs: 1, runMs: 1, wallMs: 1 },
-  });
+  const base = (): SweepSummary => sweepSummary({ seeds: { from: 1, to: 2 } });
   const other = (patch: Partial<SweepSummary>) => ({ ...base(), runs: [{ ...base().runs[0]!, seed: 2 }], ...patch });
 
   it.each([

@@ -5,9 +5,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Scenario } from '../../src/cluster/scenario.js';
-import { parseScenario } from '../../src/scenarios/schema.js';
 import { checkScenario, FAULT_FAMILIES, runScenarioCheck, scenario, shrinkFailure, smallScenario, swarmScenario } from '../../src/testing/index.js';
 import type { ScenarioCheckResult } from '../../src/testing/index.js';
+import { failing, writesStall } from './stall-fixture.js';
 
 const twoPgs: Scenario = { ...smallScenario(), topology: { ...smallScenario().topology, pgCount: 2 } };
 
@@ -29,25 +29,13 @@ describe('Testing: generated scenarios (deep)', () => {
   }, 600_000);
 
   it('shrinks the same failure to the same scenario in the same number of runs', () => {
-    const faults = [
-      { atMs: 50, kind: 'slowSegment', segment: 'seg:pg0:us-east-1a:1', factor: 5 },
-      { atMs: 100, kind: 'azOutage', az: 'us-east-1b' },
-      { atMs: 150, kind: 'segmentCrash', segment: 'seg:pg0:us-east-1c:1' },
-      { atMs: 200, kind: 'segmentCrash', segment: 'seg:pg0:us-east-1c:2' },
-      { atMs: 600, kind: 'segmentRestart', segment: 'seg:pg0:us-east-1c:2' },
-      { atMs: 650, kind: 'slowSegment', segment: 'seg:pg0:us-east-1a:1', factor: 1 },
-      { atMs: 700, kind: 'segmentRestart', segment: 'seg:pg0:us-east-1c:1' },
-      { atMs: 700, kind: 'azRecover', az: 'us-east-1b' },
-    ];
-    const failing = parseScenario({ ...smallScenario(), network: { lossRatio: 0.01 }, workload: { ...smallScenario().workload, commitsPerS: 50, stopMs: 900 }, durationMs: 900, faults }, 'test scenario');
-    const stalls = (result: ScenarioCheckResult) => result.report.commits.acknowledged >= 3 && result.report.writeStalls.some((s) => s.toMs - s.fromMs >= 250);
     for (const seed of [3, 4, 5]) {
-      const first = shrinkFailure({ scenario: failing, seed }, stalls, { maxRuns: 40 });
-      const second = shrinkFailure({ scenario: failing, seed }, stalls, { maxRuns: 40 });
+      const first = shrinkFailure({ scenario: failing, seed }, writesStall, { maxRuns: 40 });
+      const second = shrinkFailure({ scenario: failing, seed }, writesStall, { maxRuns: 40 });
       expect(second.scenario).toEqual(first.scenario);
       expect(second.runs).toBe(first.runs);
       expect(first.scenario.faults.length).toBeLessThanOrEqual(4);
-      expect(stalls(runScenarioCheck(first.scenario, seed))).toBe(true);
+      expect(writesStall(runScenarioCheck(first.scenario, seed))).toBe(true);
     }
   }, 600_000);
 });
