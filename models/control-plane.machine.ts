@@ -1,5 +1,6 @@
 /**
- * ControlPlane: the RDS host manager's view of the cluster (PROTOCOL §2.10, §5 F1).
+ * ControlPlane: the RDS host manager's view of the cluster (docs/protocol.md §9, failover; §13,
+ * F1).
  *
  * Every `healthCheckPeriodMs` it pings each instance. When the writer has missed
  * `missesToFail` checks in a row, failover starts: it promotes the healthiest replica by promotion
@@ -10,7 +11,7 @@
  * A promotion that does not open within `promotionTimeoutMs` is abandoned for the next candidate.
  *
  * Detection, recovery and endpoint-switch times are parameters whose defaults put a failover in
- * the documented 30–60 s (PROTOCOL §3.5).
+ * the documented 30–60 s (docs/protocol.md §9, failover).
  */
 import { setup } from 'xstate';
 import type { HealthPongMessage, PromoteMessage, SendParams, WriterOpenMessage } from './messages.js';
@@ -21,7 +22,7 @@ export interface ManagedInstance {
   role: 'writer' | 'reader' | 'standby';
   /** Promotion tier 0 (first) … 15. */
   tier: number;
-  /** Instance size in ACUs: larger wins a tie (PROTOCOL §2.10). */
+  /** Instance size in ACUs: larger wins a tie (docs/protocol.md §9, failover). */
   sizeAcu: number;
 }
 
@@ -83,14 +84,14 @@ function abandoned(context: ControlPlaneContext, id: string): boolean {
 
 /**
  * Answered the last round as a reader, so it can be promoted. That includes a failed writer that
- * came back: it restarts as a replica (PROTOCOL §2.10).
+ * came back: it restarts as a replica (docs/protocol.md §9, failover).
  */
 function healthyReplica(context: ControlPlaneContext, instance: ManagedInstance): boolean {
   const pong = context.lastPong[instance.id];
   return pong !== undefined && pong.round >= context.round - 1 && pong.state === 'reader' && !abandoned(context, instance.id);
 }
 
-/** The replica to promote: tier, then size, then id (PROTOCOL §2.10). */
+/** The replica to promote: tier, then size, then id (docs/protocol.md §9, failover). */
 export function promotionCandidate(context: ControlPlaneContext): string | undefined {
   const candidates = context.instances
     .filter((instance) => healthyReplica(context, instance))
@@ -227,7 +228,8 @@ export const controlPlaneMachine = controlPlaneBase
       },
       failingOver: {
         initial: 'choosing',
-        // Health checks go on during a failover: who is healthy changes (PROTOCOL §2.10).
+        // Health checks go on during a failover: who is healthy changes (docs/protocol.md §9,
+        // failover).
         on: { healthTick: { actions: ['checkHealth', 'nudgeCandidate'] } },
         states: {
           choosing: {
@@ -237,8 +239,9 @@ export const controlPlaneMachine = controlPlaneBase
             ],
           },
           replacing: {
-            // No healthy replica: RDS recreates the writer (typically < 10 min, PROTOCOL §3.5).
-            // Without a standby to turn into one, look again for a replica that came back.
+            // No healthy replica: RDS recreates the writer (typically < 10 min, docs/protocol.md
+            // §9, failover). Without a standby to turn into one, look again for a replica that came
+            // back.
             after: { replacementDelay: [{ guard: 'hasStandby', target: 'promoting', actions: 'promoteStandby' }, { target: 'choosing' }] },
           },
           promoting: {

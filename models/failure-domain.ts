@@ -1,5 +1,6 @@
 /**
- * A failure domain: a storage node, an availability zone or a region (PROTOCOL §1, §2.1).
+ * A failure domain: a storage node, an availability zone or a region (docs/protocol.md §1, volumes
+ * and segments; §2, quorums).
  *
  * A domain is up or down. It goes down when it fails itself (a node crash, an AZ or region
  * outage) or when its parent domain goes down, and comes back when neither holds. Going down or
@@ -102,7 +103,7 @@ export function createFailureDomainMachine(kind: DomainKind) {
     });
 }
 
-/** A storage node: its crash takes down every segment it holds (PROTOCOL §1). */
+/** A storage node: its crash takes down every segment it holds (docs/protocol.md §1, volumes and segments). */
 export const storageNodeMachine = createFailureDomainMachine('node');
 /** An availability zone. */
 export const azMachine = createFailureDomainMachine('az');

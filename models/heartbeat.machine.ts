@@ -5,7 +5,8 @@
  * it emits every effect as data (a named `send` action with `{ to, message }` params, delayed
  * `raise`s with explicit ids), so the same definition runs live under `createActor` with the kernel
  * network, and stepped under `machine.transition()` in the explorer. It is also the seed of the
- * control plane's health checks (PROTOCOL §2.10: failure detection by missed health checks).
+ * control plane's health checks (docs/protocol.md §9, failover: failure detection by missed health
+ * checks).
  *
  * Monitor: every `periodMs` it pings each target; a target that misses `suspectAfterMisses`
  * consecutive rounds becomes a suspect, and the monitor moves between `healthy` and `degraded`.

@@ -67,7 +67,7 @@ export interface WriterInput {
   fencedRestartMs?: number;
   /** Replica: time to apply one redo record. @defaultValue 0.01 */
   applyMsPerRecord?: number;
-  /** Replica: restart when it stays behind its known VDL this long (PROTOCOL §5 F2). @defaultValue 1000 */
+  /** Replica: restart when it stays behind its known VDL this long (docs/protocol.md §13, F2). @defaultValue 1000 */
   maxReplicaLagMs?: number;
   /** Replica: how long a restart takes. @defaultValue 2000 */
   replicaRestartMs?: number;

@@ -1,5 +1,6 @@
 /**
- * Compute instance (PROTOCOL §2.2, §2.5, §2.9, §2.10; SIGMOD'17 §4.2; SIGMOD'18 §2.2–2.4).
+ * Compute instance (docs/protocol.md §3, log and consistency points; §4, writes and commits; §7,
+ * crash recovery; §9, failover; SIGMOD'17 §4.2; SIGMOD'18 §2.2–2.4).
  *
  * States: `writer.open` (serving transactions), `writer.fenced` (a segment reported a newer volume
  * epoch: another writer recovered the volume, so this one acknowledges nothing more), `reader`
@@ -67,9 +68,9 @@ const answersHealthAs = (state: string) => ({
 /** Actions the writer and reader roles share. */
 const sharedActions = {
   /**
-   * Tells every member of every PG this instance's minimum read point there (PROTOCOL §2.7,
-   * §5 V11): the lowest read point of its page reads in flight on the PG, else its current read
-   * point (the writer's VDL, a replica's applied VDL). Every later read is at or above it. A
+   * Tells every member of every PG this instance's minimum read point there (docs/protocol.md §5,
+   * reads; §13, V11): the lowest read point of its page reads in flight on the PG, else its current
+   * read point (the writer's VDL, a replica's applied VDL). Every later read is at or above it. A
    * replica that has no read point yet (just restarted) says nothing.
    */
   reportMrpl: instanceSetup.enqueueActions(({ context, enqueue }) => {
@@ -152,8 +153,8 @@ export const writerMachine = instanceSetup.extend({
         },
         fenced: {
           // Another writer holds a newer volume epoch (SIGMOD'18 §2.4): acknowledge nothing more.
-          // RDS then restarts the old writer as a replica (PROTOCOL §2.10), so it can follow the
-          // new writer and be promoted again later.
+          // RDS then restarts the old writer as a replica (docs/protocol.md §9, failover), so it
+          // can follow the new writer and be promoted again later.
           entry: 'stopWriterTimers',
           after: { fencedRestart: { target: '#instance.reader', actions: ['forgetWriterState', 'becomeReader'] } },
           on: {
@@ -225,7 +226,8 @@ export const writerMachine = instanceSetup.extend({
             recoveryRetry: { actions: ['claimEpoch', 'armRetry'] },
             metadataState: [
               { guard: 'casWon', target: 'reading', actions: ['cancelRetry', 'rememberMetadata', 'openVolume'] },
-              // Someone else recovered first (R1 step 1): stand by; the control plane decides.
+              // Someone else recovered first (docs/protocol.md §7.1, step 1): stand by; the control
+              // plane decides.
               { guard: 'casLost', target: '#instance.standby', actions: ['cancelRetry', 'forgetWriterState', 'becomeStandby'] },
             ],
           },
@@ -280,7 +282,8 @@ export const writerMachine = instanceSetup.extend({
       },
     },
     down: {
-      // In-memory state is lost; a restart brings the instance back as a replica (PROTOCOL §2.10).
+      // In-memory state is lost; a restart brings the instance back as a replica (docs/protocol.md
+      // §9, failover).
       tags: ['offline'],
       entry: ['stopWriterTimers', 'forgetWriterState'],
       on: {

@@ -1,7 +1,7 @@
 /**
- * The writer's side of membership changes (PROTOCOL §2.11, §5 M3; SIGMOD'18 §4.1, Fig. 5): segment
- * replacements F→G, a second one E→H begun while the first is under way, and the quorum-model
- * change 4/6 → 3/4 after an extended AZ loss (and back).
+ * The writer's side of membership changes (docs/protocol.md §8; §13, M3; SIGMOD'18 §4.1, Fig. 5):
+ * segment replacements F→G, a second one E→H begun while the first is under way, and the
+ * quorum-model change 4/6 → 3/4 after an extended AZ loss (and back).
  *
  * A PG is a settled *base* configuration plus the changes *active* on it. Each change may still go
  * forward or back, so the configuration in force writes to every possible outcome: W is the AND of
@@ -112,8 +112,8 @@ export interface MembershipStep {
  * Starts from each PG's configuration: settled (no change under way), unless the configuration
  * carries the membership record the metadata service kept, as it does for a writer that takes
  * over after a failover. Then the changes under way carry on: the storage control plane keeps
- * asking to finish them, and the new writer can (PROTOCOL §2.11: changes survive the writer). The
- * kept record is shared, not copied: nothing here writes into it.
+ * asking to finish them, and the new writer can (docs/protocol.md §8, membership changes: changes
+ * survive the writer). The kept record is shared, not copied: nothing here writes into it.
  */
 export function createMembershipState(configs: Readonly<Record<number, PgConfigRecord>>): MembershipState {
   const pgs: Record<number, PgMembership> = {};
@@ -200,9 +200,9 @@ export function finishChange(state: MembershipState, self: string, pg: number, i
 }
 
 /**
- * The quorum-model change a storage control plane asks for (PROTOCOL §5 M3): `degraded` drops
- * `azMembers` (an AZ out for long) to 3/4 of the other four, `restored` brings them back to the
- * model the PG left. Undefined if the PG cannot make it now.
+ * The quorum-model change a storage control plane asks for (docs/protocol.md §13, M3): `degraded`
+ * drops `azMembers` (an AZ out for long) to 3/4 of the other four, `restored` brings them back to
+ * the model the PG left. Undefined if the PG cannot make it now.
  */
 export function modelChange(state: MembershipState, pg: number, model: 'degraded' | 'restored', azMembers: readonly string[]): MembershipChange | undefined {
   const pm = state.pgs[pg];

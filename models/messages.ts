@@ -4,8 +4,8 @@
  *
  * Messages are plain, JSON-serialisable data (they go into the trace). Every request to storage
  * carries the sender's volume epoch and the PG's membership epoch, so a segment can reject stale
- * senders (SIGMOD'18 §2.4, §4.1; PROTOCOL §2.9, §2.11). Acks carry the segment's SCL
- * (SIGMOD'18 §2.3), which is all the writer needs to advance PGCL.
+ * senders (SIGMOD'18 §2.4, §4.1; docs/protocol.md §7, crash recovery; §8, membership changes). Acks
+ * carry the segment's SCL (SIGMOD'18 §2.3), which is all the writer needs to advance PGCL.
  */
 import type { LogRecord } from '../src/protocol/lsn.js';
 import type { StoredRecord, TruncationRange } from '../src/protocol/recovery.js';
@@ -41,7 +41,7 @@ export type RedoRecord = LogRecord<RedoPayload>;
 // ---------------------------------------------------------------------------------------------
 // Writer -> segment, segment -> writer
 
-/** A boxcar of one PG's records, sent to every segment of the PG (PROTOCOL §2.5). */
+/** A boxcar of one PG's records, sent to every segment of the PG (docs/protocol.md §4, writes and commits). */
 export interface WriteBatchMessage {
   type: 'writeBatch';
   from: string;
@@ -76,7 +76,7 @@ export interface WriteRejectMessage {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Segment <-> segment gossip (PROTOCOL §2.6, §5 V9)
+// Segment <-> segment gossip (docs/protocol.md §6, gossip, repair and GC; §13, V9)
 
 /** "I am complete to `scl`; send me what you have beyond it." Carries the puller's truncation ranges. */
 export interface GossipPullMessage {
@@ -101,7 +101,7 @@ export interface GossipPushMessage {
   /**
    * Set when the puller is behind the responder's GC point: `records` then starts with the
    * responder's base pages above the puller's SCL (full-segment repair from a block baseline,
-   * PROTOCOL §2.6).
+   * docs/protocol.md §6, gossip, repair and GC).
    */
   baseline?: Baseline;
   /**
@@ -126,7 +126,8 @@ export interface GossipRejectMessage {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Recovery (PROTOCOL §2.9, §5 R1): recovering instance <-> segments, instance <-> metadata
+// Recovery (docs/protocol.md §7, crash recovery): recovering instance <-> segments, instance <->
+// metadata
 
 /** Open the PG at a new volume epoch: the segment adopts it (fence first) and reports its state. */
 export interface RecoveryOpenMessage {
@@ -209,7 +210,7 @@ export interface MetadataStateMessage {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Control plane <-> instances (PROTOCOL §2.10)
+// Control plane <-> instances (docs/protocol.md §9, failover)
 
 /** A health check. */
 export interface HealthPingMessage {
@@ -242,7 +243,7 @@ export interface WriterOpenMessage {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Membership changes (PROTOCOL §2.11, §2.13, §5 M1–M3)
+// Membership changes (docs/protocol.md §8; §13, M1–M3)
 
 /** A PG configuration as carried in messages and kept by the metadata service. */
 export interface PgConfigRecord {
@@ -292,9 +293,9 @@ export interface ReplaceSegmentMessage {
 }
 
 /**
- * Storage control plane -> writer: change a PG's quorum model (PROTOCOL §5 M3). `degraded` drops
- * `azMembers` (both members in an AZ that stayed out) for W = 3/4, R = 2/4 of the other four;
- * `restored` brings them back to the model the PG left.
+ * Storage control plane -> writer: change a PG's quorum model (docs/protocol.md §13, M3).
+ * `degraded` drops `azMembers` (both members in an AZ that stayed out) for W = 3/4, R = 2/4 of the
+ * other four; `restored` brings them back to the model the PG left.
  */
 export interface ChangeQuorumModelMessage {
   type: 'changeQuorumModel';
@@ -361,7 +362,7 @@ export interface SegmentPongMessage {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Page reads (PROTOCOL §2.7): no quorum, one segment complete to the read point
+// Page reads (docs/protocol.md §5): no quorum, one segment complete to the read point
 
 /** Read a block at a read point (the reader's VDL when it issued the read). */
 export interface ReadPageMessage {
@@ -374,8 +375,8 @@ export interface ReadPageMessage {
   volumeEpoch: VolumeEpoch;
   /**
    * The lowest SCL at which a segment holds every PG record at or below the read point: the PG's
-   * last record at or below it, as far as the reader knows (PROTOCOL §5 V1), never above the read
-   * point. @defaultValue readPoint (the conservative `SCL ≥ readPoint`)
+   * last record at or below it, as far as the reader knows (docs/protocol.md §13, V1), never above
+   * the read point. @defaultValue readPoint (the conservative `SCL ≥ readPoint`)
    */
   sclMin?: Lsn;
 }
@@ -393,7 +394,8 @@ export interface PageDataMessage {
 
 /**
  * A segment cannot serve the read: a tail segment holds no blocks, the volume epoch is stale, or
- * the segment is not complete to the read point (its SCL is below `sclMin`; PROTOCOL §2.7).
+ * the segment is not complete to the read point (its SCL is below `sclMin`; docs/protocol.md §5,
+ * reads).
  */
 export interface ReadRejectMessage {
   type: 'readReject';
@@ -403,9 +405,10 @@ export interface ReadRejectMessage {
 }
 
 /**
- * An instance's minimum read point for one PG (PROTOCOL §2.7, §5 V11): the lowest read point of its
- * reads in flight there, or its current read point when none is. Sent periodically to every member;
- * segments collect garbage only below the minimum over the instances that keep reporting.
+ * An instance's minimum read point for one PG (docs/protocol.md §5, reads; §13, V11): the lowest
+ * read point of its reads in flight there, or its current read point when none is. Sent
+ * periodically to every member; segments collect garbage only below the minimum over the instances
+ * that keep reporting.
  */
 export interface SetMrplMessage {
   type: 'setMrpl';
@@ -415,7 +418,7 @@ export interface SetMrplMessage {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Writer -> replicas (PROTOCOL §2.8)
+// Writer -> replicas (docs/protocol.md §5, read replicas)
 
 /** Redo records (whole MTRs, in LSN order) and the writer's VDL, shipped to a replica. */
 export interface RedoShipMessage {
@@ -449,7 +452,7 @@ export interface TxnOkMessage {
   commitLsn: Lsn;
   /** Values read by the transaction's gets, in op order (null: key never written). */
   reads: readonly (string | null)[];
-  /** A replica's answer: the read point its gets saw, the replica's applied VDL (PROTOCOL §2.8). */
+  /** A replica's answer: the read point its gets saw, the replica's applied VDL (docs/protocol.md §5, read replicas). */
   readPoint?: Lsn;
 }
 

@@ -1,14 +1,15 @@
 /**
  * MetadataService: the storage metadata service that holds the volume epoch (SIGMOD'18 §2.4).
  *
- * Modelled as a linearizable key/value actor with compare-and-set (PROTOCOL §1, [I]): a recovering
- * instance reads the epoch, then claims `epoch + 1` with a CAS that fails if someone else recovered
- * first (PROTOCOL §5 R1 step 1). It also stores every truncation range before the range is written
- * to segments, so any later recovery knows all earlier ones (R2), and the recovery anchor (records
- * at or below it are durable). The stored anchor stays 0: recovery starts its walk at the highest
- * GC point the segments report instead (src/protocol/recovery.ts), and segments answer with base
- * pages below it, which give the new writer every block's values. It is always up: the real service is
- * itself replicated, and its failure is outside the AZ+1 budget we model.
+ * Modelled as a linearizable key/value actor with compare-and-set (docs/protocol.md §1, volumes and
+ * segments; [I]): a recovering instance reads the epoch, then claims `epoch + 1` with a CAS that
+ * fails if someone else recovered first (docs/protocol.md §7.1, recovery step 1). It also stores
+ * every truncation range before the range is written to segments, so any later recovery knows all
+ * earlier ones (R2), and the recovery anchor (records at or below it are durable). The stored
+ * anchor stays 0: recovery starts its walk at the highest GC point the segments report instead
+ * (src/protocol/recovery.ts), and segments answer with base pages below it, which give the new
+ * writer every block's values. It is always up: the real service is itself replicated, and its
+ * failure is outside the AZ+1 budget we model.
  */
 import { setup } from 'xstate';
 import type { Lsn, VolumeEpoch } from '../src/protocol/ids.js';

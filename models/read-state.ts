@@ -1,21 +1,21 @@
 /**
- * An instance's buffer cache and its page reads from storage (PROTOCOL §2.7; SIGMOD'17 §4.2.3;
- * SIGMOD'18 §3.1).
+ * An instance's buffer cache and its page reads from storage (docs/protocol.md §5, reads; SIGMOD'17
+ * §4.2.3; SIGMOD'18 §3.1).
  *
  * Pages are served from the cache; on a miss the instance reads the block from storage at a read
  * point, the VDL when the read is issued. No quorum: the writer picks one segment it knows is
  * complete to that point from its own write bookkeeping (an acked SCL at or above min(read point,
- * PGCL): every PG record at or below the read point is durable, so at or below PGCL — PROTOCOL §5
- * V1), among full segments (tail segments hold no blocks, SIGMOD'18 §4.2). If the answer has not
- * come after `hedgeAfterMs` it asks a second segment and takes whichever answers first
- * (SIGMOD'18 §3.1).
+ * PGCL): every PG record at or below the read point is durable, so at or below PGCL —
+ * docs/protocol.md §13, V1), among full segments (tail segments hold no blocks, SIGMOD'18 §4.2). If
+ * the answer has not come after `hedgeAfterMs` it asks a second segment and takes whichever answers
+ * first (SIGMOD'18 §3.1).
  *
  * The cache holds `capacity` blocks and evicts the oldest clean one. Every redo record the writer
- * generates dirties its block in the cache (PROTOCOL §2.5 step 1) with the record's LSN as the
- * block's page LSN; Aurora never writes pages back, so a dirty block (page LSN > VDL) stays until
- * its redo is durable (WAL, PROTOCOL §2.7, §5 V2: evict only if pageLSN ≤ VDL; S11). While every
- * cached block is dirty the cache runs over capacity, and shrinks back on the next insertions once
- * VDL has passed them.
+ * generates dirties its block in the cache (docs/protocol.md §4, writes and commits, step 1) with
+ * the record's LSN as the block's page LSN; Aurora never writes pages back, so a dirty block (page
+ * LSN > VDL) stays until its redo is durable (WAL, docs/protocol.md §5, reads; §13, V2: evict only
+ * if pageLSN ≤ VDL; S11). While every cached block is dirty the cache runs over capacity, and
+ * shrinks back on the next insertions once VDL has passed them.
  *
  * Replicas use the same cache and reads (see `replica-reads.ts`): their pages are never dirty.
  *
@@ -137,8 +137,8 @@ export interface CacheStep {
 /**
  * Puts a block in the cache at `pageLsn` (or raises the page LSN of a cached one), then evicts the
  * oldest clean blocks while over capacity. A block is clean iff its page LSN ≤ `vdl`: a dirty one
- * is never dropped, since its redo is not durable yet (PROTOCOL §2.7, §5 V2; S11). Returns the
- * next state (the one given when nothing changes) and the evictions.
+ * is never dropped, since its redo is not durable yet (docs/protocol.md §5, reads; §13, V2; §12,
+ * S11). Returns the next state (the one given when nothing changes) and the evictions.
  */
 export function cacheBlock(state: ReadState, block: number, pageLsn: Lsn, vdl: Lsn): CacheStep {
   if (state.capacity === 0) return { reads: state, evictions: NO_EVICTIONS };
@@ -202,7 +202,8 @@ export function nextAttempt(state: ReadState, tracker: DurabilityTracker, reques
   const read = state.inflight[requestId];
   if (read === undefined) return { reads: state, attempt: undefined };
   const pgcl = tracker.pgs[read.pg]?.pgcl ?? read.readPoint;
-  // Every PG record at or below the read point is durable, so at or below PGCL (PROTOCOL §5 V1).
+  // Every PG record at or below the read point is durable, so at or below PGCL (docs/protocol.md
+  // §13, V1).
   const sclMin = Math.min(read.readPoint, pgcl) as Lsn;
   return attemptAmong(state, requestId, eligibleSegments(state, tracker, read.pg, read.readPoint), { self, volumeEpoch }, sclMin);
 }

@@ -60,7 +60,7 @@ export const recoveryActions = {
   openVolume: instanceSetup.enqueueActions(({ context, event, enqueue }) => {
     if (event.type !== 'metadataState') return;
     // The configurations in force come from the metadata service: membership may have moved on
-    // since this instance started (PROTOCOL §2.11).
+    // since this instance started (docs/protocol.md §8, membership changes).
     const recovery = createRecoveryState({
       volumeEpoch: event.volumeEpoch,
       anchorLsn: event.anchorLsn,

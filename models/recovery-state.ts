@@ -1,6 +1,6 @@
 /**
  * The bookkeeping of one crash recovery, run by the instance that becomes the writer
- * (PROTOCOL §2.9 and the fence-first procedure of §5 R1):
+ * (docs/protocol.md §7, crash recovery, and its fence-first procedure, §7.1):
  *
  * 1. read the metadata service, then claim volume epoch e' = e + 1 by compare-and-set;
  * 2. send `recoveryOpen(e')` to every segment of every PG: each adopts e' before it answers (the
@@ -79,8 +79,9 @@ export function createRecoveryState(options: {
 }
 
 /**
- * The volume epoch recovery reads at: e' (reading fences, PROTOCOL §5 R1 step 2), or the old
- * epoch under the planted mistake fence-after-read, whose reads fence nothing (docs/plants.md).
+ * The volume epoch recovery reads at: e' (reading fences, docs/protocol.md §7.1, recovery step 2),
+ * or the old epoch under the planted mistake fence-after-read, whose reads fence nothing
+ * (docs/plants.md).
  */
 function readEpochOf(state: RecoveryState): VolumeEpoch {
   return state.plant === 'fence-after-read' ? ((state.volumeEpoch - 1) as VolumeEpoch) : state.volumeEpoch;
@@ -124,9 +125,9 @@ export function everyMemberAnswered(state: RecoveryState): boolean {
 }
 
 /**
- * Computes the plan (PROTOCOL §5 R1 step 3) from the answers so far. Truncations the responders
- * hold are added to the metadata service's list, so none is missed. Returns the state with the
- * plan, or undefined while some PG lacks a read quorum.
+ * Computes the plan (docs/protocol.md §7.1, recovery step 3) from the answers so far. Truncations
+ * the responders hold are added to the metadata service's list, so none is missed. Returns the
+ * state with the plan, or undefined while some PG lacks a read quorum.
  */
 export function makePlan(state: RecoveryState): RecoveryState | undefined {
   const ranges = [...state.priorTruncations];
@@ -182,7 +183,7 @@ export function recordEpochAck(state: RecoveryState, message: TruncateAckMessage
   return { ...state, sclAtEpoch: { ...state.sclAtEpoch, [message.pg]: { ...byMember, [message.from]: message.scl } } };
 }
 
-/** True iff a write quorum of every PG holds the truncation range at e' (R1 step 4). */
+/** True iff a write quorum of every PG holds the truncation range at e' (docs/protocol.md §7.1, step 4). */
 export function truncatedOnWriteQuorums(state: RecoveryState): boolean {
   return state.pgs.every((pg) => satisfies(pg.write, (segment) => (state.sclAtEpoch[pg.pg] ?? {})[segment] !== undefined));
 }
@@ -193,9 +194,9 @@ function targetOf(state: RecoveryState, pg: number): Lsn {
 }
 
 /**
- * True iff every PG is repaired (R1 step 5): a PG whose surviving records were each already on a
- * write quorum needs nothing more; one with records to re-replicate is repaired once a write
- * quorum reports itself complete to VDL' at e'. Then the volume can open.
+ * True iff every PG is repaired (docs/protocol.md §7.1, step 5): a PG whose surviving records were
+ * each already on a write quorum needs nothing more; one with records to re-replicate is repaired
+ * once a write quorum reports itself complete to VDL' at e'. Then the volume can open.
  */
 export function repairedOnWriteQuorums(state: RecoveryState): boolean {
   return state.pgs.every((pg) => {

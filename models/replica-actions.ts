@@ -67,7 +67,7 @@ export const replicaActions = {
     if (applying === 0) applying = startApply(enqueue, context, received);
     enqueue.assign({ replica: received, applying });
   }),
-  /** A read-only transaction from the reader endpoint, served at the applied VDL (PROTOCOL §2.8). */
+  /** A read-only transaction from the reader endpoint, served at the applied VDL (docs/protocol.md §5, read replicas). */
   serveReplicaTxn: instanceSetup.enqueueActions(({ context, event, enqueue }) => {
     if (event.type !== 'txnRequest') return;
     const step = serveReplicaTxn(context.replica, event, replicaReading(context));
@@ -107,7 +107,7 @@ export const replicaActions = {
     enqueue.assign({ behindChecks: behind ? context.behindChecks + 1 : 0, vdlAtLagCheck: context.replica.knownVdl });
     enqueue.raise({ type: 'lagCheck' }, { delay: LAG_CHECK_MS, id: REPLICA_LAG_TIMER });
   }),
-  /** Restarting drops the cache and backlog (PROTOCOL §5 F2). */
+  /** Restarting drops the cache and backlog (docs/protocol.md §13, F2). */
   dropReplicaState: instanceSetup.enqueueActions(({ context, enqueue }) => {
     const { replica } = context;
     enqueue.cancel(REPLICA_APPLY_TIMER);

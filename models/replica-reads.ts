@@ -1,6 +1,6 @@
 /**
- * A read replica serving read-only transactions (PROTOCOL §2.7, §2.8; SIGMOD'17 §4.2.3–4.2.4;
- * SIGMOD'18 §3.1–3.4).
+ * A read replica serving read-only transactions (docs/protocol.md §5, reads and read replicas;
+ * SIGMOD'17 §4.2.3–4.2.4; SIGMOD'18 §3.1–3.4).
  *
  * A transaction's read point is the replica's applied VDL when it arrives: every get sees the
  * volume exactly there, so the answer is a snapshot of the writer's state at that VDL (S13).
@@ -10,7 +10,7 @@
  * point as the writer does: it asks one full segment, which refuses with `notComplete` when its
  * SCL is too low, and then asks the next (hedging after `hedgeAfterMs` as the writer does,
  * SIGMOD'18 §3.1). The request tells the segment the SCL it needs: the PG's last record at or
- * below the read point, known from the redo stream (PROTOCOL §5 V1).
+ * below the read point, known from the redo stream (docs/protocol.md §13, V1).
  *
  * The race: the replica goes on applying redo while a page read is in flight. Those records are
  * kept (`ReplicaState.loading`) and replayed over the page when it arrives: waiting transactions
@@ -64,7 +64,8 @@ export interface ReplicaReadStep {
 export function serveReplicaTxn(replica: ReplicaState, request: TxnRequestMessage, options: ReplicaReadOptions): ReplicaReadStep {
   const effects: ReplicaReadEffect[] = [];
   if (request.ops.some((op) => op.f === 'put')) {
-    // Only the writer writes (PROTOCOL §2.8): the client must use the cluster endpoint.
+    // Only the writer writes (docs/protocol.md §5, read replicas): the client must use the cluster
+    // endpoint.
     effects.push({ type: 'send', params: { to: request.from, message: { type: 'txnFail', from: options.self, txnId: request.txnId, reason: 'readOnly' } } });
     return { replica, effects };
   }
@@ -159,7 +160,8 @@ function issueRead(replica: ReplicaState, requestId: number, options: ReplicaRea
   const read = replica.reads.inflight[requestId];
   if (read === undefined) return replica;
   // The PG's last record the replica applied is at or above its last record at or below the read
-  // point (PROTOCOL §5 V1); unknown after a restart, the read point itself is the safe bound.
+  // point (docs/protocol.md §13, V1); unknown after a restart, the read point itself is the safe
+  // bound.
   const lastPgLsn = replica.lastPgLsnByPg[read.pg] ?? (replica.streamFromLsn === 0 ? 0 : read.readPoint);
   const sclMin = Math.min(lastPgLsn, read.readPoint) as Lsn;
   const reader = { self: options.self, volumeEpoch: replica.volumeEpoch };

@@ -1,9 +1,11 @@
 /**
- * A read replica's working state (PROTOCOL §2.8; SIGMOD'17 §4.2.4; SIGMOD'18 §3.2–3.4).
+ * A read replica's working state (docs/protocol.md §5, read replicas; SIGMOD'17 §4.2.4; SIGMOD'18
+ * §3.2–3.4).
  *
  * The writer ships its redo records (whole MTRs) and VDL control records. The replica:
  * - applies records in LSN order, whole MTRs at a time, and only once the MTR's CPL is at or below
- *   the VDL it knows (PROTOCOL §5 V3): no reader ever sees part of an MTR or anything not durable;
+ *   the VDL it knows (docs/protocol.md §13, V3): no reader ever sees part of an MTR or anything
+ *   not durable;
  * - updates only blocks in its cache and discards records for other blocks (they can be read from
  *   storage later, `replica-reads.ts`) — except blocks whose page read is in flight: their records
  *   wait in `loading` and are replayed over the page when it arrives, so a block enters the cache
@@ -65,7 +67,7 @@ export interface ReplicaState {
   readonly loading: Readonly<Record<number, readonly BufferedPut[]>>;
   /**
    * Per PG, its last record at or below `appliedLsn`, where known since the last restart: the SCL
-   * a segment needs to serve a read at the read point (PROTOCOL §5 V1).
+   * a segment needs to serve a read at the read point (docs/protocol.md §13, V1).
    */
   readonly lastPgLsnByPg: Readonly<Record<number, Lsn>>;
   /**

@@ -1,5 +1,6 @@
 /**
- * StorageSegment: one of a protection group's six copies (PROTOCOL §2.1, §2.5, §2.6).
+ * StorageSegment: one of a protection group's six copies (docs/protocol.md §2, quorums; §4, writes
+ * and commits; §6, gossip, repair and GC).
  *
  * States: `online.up` (serving), `online.hydrating` (a new, empty member catching up by gossip
  * before it counts as caught up), `down` (crashed, or its storage node, AZ or region is out; tagged
@@ -9,21 +10,22 @@
  * queued in memory, persisted to the hot log after a disk latency, and acknowledged with the
  * segment's SCL (SIGMOD'18 §2.3). Requests from a stale volume or membership epoch are rejected
  * (SIGMOD'18 §2.4, §4.1). Background: a periodic gossip pull from the next peer fills holes
- * (PROTOCOL §2.6, §5 V9). A crash loses the in-memory queue and keeps the hot log; a restart
- * resumes gossip.
+ * (docs/protocol.md §6, gossip, repair and GC; §13, V9). A crash loses the in-memory queue and
+ * keeps the hot log; a restart resumes gossip.
  *
- * Garbage collection (PROTOCOL §2.6 activities 6–7, §2.7, §5 V11; S14): instances report their
- * minimum read point per PG (`setMrpl`); every `gcPeriodMs` the segment takes the minimum over the
- * instances that reported within `mrplLeaseTicks` ticks (PGMRPL) and coalesces everything at or
- * below the highest PGMRPL of recent ticks that is at most both the current PGMRPL and the point
- * staged on the previous tick. The GC point is thus always a read point, a VDL some writer
- * reached: a CPL, or a recovered writer's first VDL, the end of its truncation range, where no
- * record lies. Either way it never splits an MTR, and every record below it is durable. The lease stands in for
- * "every instance that opened the volume" [SIGMOD'18 §3.4]: a crashed instance never deregisters,
- * and waiting for it forever would stop GC; an instance cut off longer than the lease finds its
- * old read points refused (`belowGcPoint`), never answered wrongly. After a (re)start the segment
- * waits a whole lease before collecting, so every live instance has reported again. Staging to S3
- * is modelled as a point only (the log up to the SCL at each tick counts as staged).
+ * Garbage collection (docs/protocol.md §6, gossip, repair and GC, steps 6–7; §5, reads; §13, V11;
+ * §12, S14): instances report their minimum read point per PG (`setMrpl`); every `gcPeriodMs` the
+ * segment takes the minimum over the instances that reported within `mrplLeaseTicks` ticks (PGMRPL)
+ * and coalesces everything at or below the highest PGMRPL of recent ticks that is at most both the
+ * current PGMRPL and the point staged on the previous tick. The GC point is thus always a read
+ * point, a VDL some writer reached: a CPL, or a recovered writer's first VDL, the end of its
+ * truncation range, where no record lies. Either way it never splits an MTR, and every record below
+ * it is durable. The lease stands in for "every instance that opened the volume" [SIGMOD'18 §3.4]:
+ * a crashed instance never deregisters, and waiting for it forever would stop GC; an instance cut
+ * off longer than the lease finds its old read points refused (`belowGcPoint`), never answered
+ * wrongly. After a (re)start the segment waits a whole lease before collecting, so every live
+ * instance has reported again. Staging to S3 is modelled as a point only (the log up to the SCL at
+ * each tick counts as staged).
  *
  * Every transition is a pure function of (snapshot, event): no action or guard writes into the
  * context, event or params it is given. The disk queue, pending reads and read-point tables are
@@ -523,7 +525,8 @@ export const segmentMachine = segmentBase.extend({
       if (event.type !== 'gossipPull') return;
       const { store } = context;
       // A peer behind our GC point cannot be sent the records we coalesced: send the base pages
-      // above its SCL and our baseline instead (full-segment repair, PROTOCOL §2.6).
+      // above its SCL and our baseline instead (full-segment repair, docs/protocol.md §6, gossip,
+      // repair and GC).
       const behindGc = event.scl < store.gcPoint;
       const records = behindGc
         ? [...basesAbove(store, event.scl), ...recordsAbove(store, store.gcPoint, context.settings.gossipMaxRecords)]
@@ -548,9 +551,9 @@ export const segmentMachine = segmentBase.extend({
       if (store !== context.store) enqueue.assign({ store });
     }),
     /**
-     * A recovery read (PROTOCOL §5 R1 step 2): adopt the new volume epoch first — from now on older
-     * writers are rejected — then report the SCL and every record held above the anchor. Below
-     * the GC point those are base pages; the GC point tells recovery where they end.
+     * A recovery read (docs/protocol.md §7.1, recovery step 2): adopt the new volume epoch first —
+     * from now on older writers are rejected — then report the SCL and every record held above the
+     * anchor. Below the GC point those are base pages; the GC point tells recovery where they end.
      */
     answerRecovery: segmentStep(({ context, event, enqueue }, out) => {
       if (event.type !== 'recoveryOpen') return;
@@ -591,9 +594,9 @@ export const segmentMachine = segmentBase.extend({
       out.send({ to: event.from, message });
     }),
     /**
-     * A page read (PROTOCOL §2.7): materialise the block at the read point from its chain. The
-     * reader chose this segment because its SCL covers the read point (no quorum read). Only full
-     * segments hold blocks (SIGMOD'18 §4.2).
+     * A page read (docs/protocol.md §5, reads): materialise the block at the read point from its
+     * chain. The reader chose this segment because its SCL covers the read point (no quorum read).
+     * Only full segments hold blocks (SIGMOD'18 §4.2).
      */
     /** A page read costs a disk read: answer after the disk latency (a slow disk is slow here too). */
     queueRead: segmentBase.enqueueActions(({ context, event, enqueue }) => {
@@ -606,8 +609,9 @@ export const segmentMachine = segmentBase.extend({
       if (served.type !== 'serveRead') return;
       const event = served.request;
       enqueue.assign({ pendingReads: context.pendingReads.filter((id) => id !== readTimerId(event.from, event.requestId)) });
-      // Storage accepts a read only when complete to its read point (PROTOCOL §2.7, §5 V1): SCL at
-      // or above the PG's last record at or below it. A replica cannot know SCLs; it asks the next.
+      // Storage accepts a read only when complete to its read point (docs/protocol.md §5, reads;
+      // §13, V1): SCL at or above the PG's last record at or below it. A replica cannot know SCLs;
+      // it asks the next.
       const complete = sclOf(context.store) >= Math.min(event.sclMin ?? event.readPoint, event.readPoint);
       if (context.kind === 'tail' || event.volumeEpoch < context.volumeEpoch || !complete) {
         const reason = context.kind === 'tail' ? 'tailSegment' : event.volumeEpoch < context.volumeEpoch ? 'staleVolumeEpoch' : 'notComplete';
@@ -626,7 +630,7 @@ export const segmentMachine = segmentBase.extend({
       const message: WireMessage = { type: 'pageData', from: context.self, requestId: event.requestId, pg: context.pg, blockId: event.blockId, readPoint: event.readPoint, values };
       out.send({ to: event.from, message });
     }),
-    /** A membership change (PROTOCOL §2.11): adopt the newer epoch and member set, and ack. */
+    /** A membership change (docs/protocol.md §8, membership changes): adopt the newer epoch and member set, and ack. */
     adoptMembership: segmentStep(({ context, event, enqueue }, out) => {
       if (event.type !== 'membershipChange') return;
       const { config } = event;
@@ -654,7 +658,7 @@ export const segmentMachine = segmentBase.extend({
       const message: WireMessage = { type: 'writeReject', from: context.self, pg: context.pg, reason: 'staleVolumeEpoch', volumeEpoch: context.volumeEpoch, membershipEpoch: context.membershipEpoch };
       enqueue(effectsAction([{ kind: 'send', to: event.from, message }]));
     }),
-    /** An instance's minimum read point (PROTOCOL §5 V11): reports only move forward. */
+    /** An instance's minimum read point (docs/protocol.md §13, V11): reports only move forward. */
     recordMrpl: segmentBase.assign({
       mrplByInstance: ({ context, event }) => {
         if (event.type !== 'setMrpl') return context.mrplByInstance;

@@ -1,7 +1,7 @@
 /**
  * StorageControlPlane: watches every segment and changes PG membership when segments stay
- * unreachable (PROTOCOL §2.11, §2.13, §5 M1: "a StorageControlPlane actor decides, the writer
- * performs the epoch bump write"; §5 M3).
+ * unreachable (docs/protocol.md §8, membership changes; §13, M1: the storage control
+ * plane decides, the writer performs the epoch bumps; §13, M3).
  *
  * Every `checkPeriodMs` it pings every member of every PG, and the members a PG may take back. It
  * then, per PG:
@@ -178,7 +178,8 @@ function outcomeOf(context: StorageControlPlaneContext, pg: number, change: Chan
   }
   if (change.outcome !== undefined) return change.outcome;
   // Hydrated: out of its hydrating state and holding what the members held when it joined
-  // (PROTOCOL L4; its own "caught up with one peer" may have met a peer that lags too).
+  // (docs/protocol.md §12, L4; its own "caught up with one peer" may have met a peer that lags
+  // too).
   const pong = context.lastPong[pg]?.[change.replacement];
   if (pong?.state === 'online.up' && pong.scl >= (change.hydratedAtLsn ?? 0)) return 'forward';
   return answeredNow(context, pg, change.failed) ? 'back' : undefined;
@@ -210,7 +211,7 @@ function byAz(context: StorageControlPlaneContext, pg: number, members: readonly
 
 /**
  * An AZ whose members of the PG have all been out for `degradeAfterMs` while the four others
- * answer: the PG should degrade to 3/4 of those four (PROTOCOL §5 M3).
+ * answer: the PG should degrade to 3/4 of those four (docs/protocol.md §13, M3).
  */
 function lostAzMembers(context: StorageControlPlaneContext, pg: number, members: readonly string[]): string[] | undefined {
   if (members.length !== 6) return undefined;

@@ -147,7 +147,7 @@ export const writerActions = {
   handleTransaction: instanceSetup.enqueueActions(({ context, event, enqueue }) => {
     if (event.type !== 'txnRequest') return;
     const { state } = context;
-    // A get on a block not in the cache reads it from storage first (PROTOCOL §2.7).
+    // A get on a block not in the cache reads it from storage first (docs/protocol.md §5, reads).
     const missing = missingBlocks(state.reads, state.layout, event);
     if (missing.length > 0) {
       const parked = parkTransaction(state.reads, state.layout, event, missing, state.tracker.vdl);
@@ -183,7 +183,7 @@ export const writerActions = {
       enqueue.assign({ state: next });
     }
   }),
-  // --- page reads (PROTOCOL §2.7) ---------------------------------------------------------
+  // --- page reads (docs/protocol.md §5) ---------------------------------------------------
   handlePage: instanceSetup.enqueueActions(({ context, event, enqueue }) => {
     if (event.type !== 'pageData') return;
     const { state } = context;
@@ -222,7 +222,7 @@ export const writerActions = {
     });
     enqueue.assign({ state: withWriter(state, { reads: issueRead(enqueue, context, state, reads, requestId) }) });
   }),
-  // --- membership changes (PROTOCOL §2.11) ------------------------------------------------
+  // --- membership changes (docs/protocol.md §8) -------------------------------------------
   /** Begins a replacement or a quorum-model change; every request is answered with where the PG stands. */
   startMembershipChange: instanceSetup.enqueueActions(({ context, event, enqueue }) => {
     if (event.type !== 'replaceSegment' && event.type !== 'changeQuorumModel') return;

@@ -1,7 +1,8 @@
 /**
- * The writer instance's working state and the start of its write path, as pure functions over
- * that state (PROTOCOL §2.2, §2.5; SIGMOD'17 §4.2; SIGMOD'18 §2.2–2.3). Acks are folded in by
- * `writer-acks.ts`, batches sent and resent by `writer-batches.ts`.
+ * The writer instance's working state and the start of its write path, as pure functions over that
+ * state (docs/protocol.md §3, log and consistency points; §4, writes and commits; SIGMOD'17 §4.2;
+ * SIGMOD'18 §2.2–2.3). Acks are folded in by `writer-acks.ts`, batches sent and resent by
+ * `writer-batches.ts`.
  *
  * The writer's actions (`writer-actions.ts`) call these; each returns the next state and leaves
  * the one it was given as it was, and appends the effects it wants (sends, observations,
@@ -34,7 +35,7 @@ import type { CacheEviction, ReadState } from './read-state.js';
 import { cacheBlock, createReadState } from './read-state.js';
 import { overlay } from './overlay.js';
 
-/** One PG's boxcar: records waiting for the link, and the link's state (PROTOCOL §2.5, §5 V8). */
+/** One PG's boxcar: records waiting for the link, and the link's state (docs/protocol.md §4, writes and commits; §13, V8). */
 export interface Boxcar {
   readonly queue: ChunkedQueue<RedoRecord>;
   /** A flush is submitted and will run after the current step. */
@@ -83,9 +84,9 @@ export interface WriterState {
   /** Puts above VDL, in LSN order, applied to durableValues as VDL passes them. */
   readonly pendingValues: ChunkedQueue<PendingValue>;
   readonly nextMtrId: number;
-  /** Membership changes (PROTOCOL §2.11), see `membership-state.ts`. */
+  /** Membership changes (docs/protocol.md §8), see `membership-state.ts`. */
   readonly membership: MembershipState;
-  /** The buffer cache and page reads (PROTOCOL §2.7), see `read-state.ts`. */
+  /** The buffer cache and page reads (docs/protocol.md §5), see `read-state.ts`. */
   readonly reads: ReadState;
   /** What transactions are checked for before they commit (docs/semantics.md, "Isolation"). */
   readonly isolation: WriterIsolation;
@@ -152,7 +153,7 @@ export interface WriterIdentity {
   plant?: PlantName;
 }
 
-/** What a recovered writer starts from (PROTOCOL §5 R1 step 5). */
+/** What a recovered writer starts from (docs/protocol.md §7.1, recovery step 6). */
 export interface RecoveredStart {
   /** The end of the truncation range: the VDL the writer starts at. */
   durableLsn: Lsn;
@@ -337,8 +338,8 @@ export function startTransaction(
       boxcars[record.pg] = boxcarOf(boxcar.queue, true, boxcar.linkBusy);
       effects.push({ type: 'flushSoon', pg: record.pg });
     }
-    // The engine changes the block in the buffer cache (PROTOCOL §2.5 step 1): dirty until VDL
-    // passes it. A cache of every block keeps no page LSNs.
+    // The engine changes the block in the buffer cache (docs/protocol.md §4, writes and commits,
+    // step 1): dirty until VDL passes it. A cache of every block keeps no page LSNs.
     if (cache.capacity > 0) {
       const cached = cacheBlock(cache, record.blockId, record.lsn, tracker.vdl);
       cache = cached.reads;

@@ -1,8 +1,9 @@
 /**
- * S11 cache/WAL (PROTOCOL §4, §2.7, §5 V2): the writer never drops a dirty page from its buffer
- * cache, one whose page LSN is above VDL. Aurora never writes pages from the database tier, so a
- * page may leave the cache only once its redo is durable: then the latest version of every block
- * is either in the cache or the latest durable version in storage (SIGMOD'18 §3.1).
+ * S11 cache/WAL (docs/protocol.md §12, S11; §5, reads; §13, V2): the writer never drops a
+ * dirty page from its buffer cache, one whose page LSN is above VDL. Aurora never writes pages from
+ * the database tier, so a page may leave the cache only once its redo is durable: then the latest
+ * version of every block is either in the cache or the latest durable version in storage (SIGMOD'18
+ * §3.1).
  *
  * Judged from the writer's `cacheEvicted` observations against the VDL that writer last reported
  * at that volume epoch (`watermarks`, or `writerOpened` for a recovered writer), never against

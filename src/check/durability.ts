@@ -1,6 +1,6 @@
 /**
- * S6 "no lost acknowledged commit", read back from storage (PROTOCOL §4 S6): every commit the
- * writer acknowledged — its commit record and each of its puts — must be readable through every
+ * S6 "no lost acknowledged commit", read back from storage (docs/protocol.md §12, S6): every commit
+ * the writer acknowledged — its commit record and each of its puts — must be readable through every
  * read quorum of its PG, judged only on what the segments persisted, never on the writer's memory.
  *
  * The core test. A record is "present in the union of every read quorum" iff the set H of

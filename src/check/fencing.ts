@@ -1,8 +1,8 @@
 /**
- * S8 fencing (PROTOCOL §4 S8, §5 R1), in the two forms one run can check. The naive form, "the
- * old writer acknowledges no commit after the fence", is false: a record that some fenced segment
- * persisted before adopting e+1 can still gain its last ack from an unfenced one, harmlessly,
- * because recovery reads that fenced segment. What does hold:
+ * S8 fencing (docs/protocol.md §12, S8; §7, crash recovery), in the two forms one run can check.
+ * The naive form, "the old writer acknowledges no commit after the fence", is false: a record that
+ * some fenced segment persisted before adopting e+1 can still gain its last ack from an unfenced
+ * one, harmlessly, because recovery reads that fenced segment. What does hold:
  *
  * - S8a: a segment never accepts a write at a volume epoch below its own (SIGMOD'18 §2.4: storage
  *   nodes reject stale epochs). Its own epoch is the highest it was seen to hold, from
@@ -157,7 +157,7 @@ export function createFenceQuorum(options: FenceQuorumOptions): PropertyChecker<
       }
       case 'persisted': {
         // Judged: every old-epoch write that lands after its PG's fence (allowed for records
-        // allocated before the fence, as in PROTOCOL S8's 10-step run).
+        // allocated before the fence, as in docs/protocol.md §12, S8's 10-step run).
         if (o.via !== 'write' || fencedEpochOf(o.pg) <= o.volumeEpoch) return;
         const write = options.writeQuorumByPg[o.pg];
         if (write === undefined) return;

@@ -1,6 +1,6 @@
 /**
- * S14 GC safety (PROTOCOL §4; §2.7, §5 V11), judged from what instances and segments report, not
- * from the segments' own tables:
+ * S14 GC safety (docs/protocol.md §12, S14; §5, reads; §13, V11), judged from what instances
+ * and segments report, not from the segments' own tables:
  *
  * - a segment's GC point never passes its staged point or its SCL;
  * - it never passes the minimum read point that an instance it counts (`live` in the observation)

@@ -1,5 +1,5 @@
 /**
- * The writer-side safety properties of PROTOCOL §4, judged over the observation stream:
+ * The writer-side safety properties of docs/protocol.md §12, judged over the observation stream:
  * S1a LSN uniqueness, S2 LAL, S3 point ordering, S4 VDL durability (see `vdl-durability.ts`),
  * S5 commit rule and S7 one writer per epoch.
  *
@@ -205,7 +205,7 @@ export function createPointOrdering(): PropertyChecker<Observation> {
 /**
  * S5: a commit is acknowledged only when the writer's last reported VDL at its epoch covers the
  * commit LSN (SIGMOD'17 §4.2.2: ack iff VDL ≥ commit LSN), and the commit LSN was allocated as a
- * CPL at that epoch (a commit record ends its MTR, PROTOCOL §5 V4).
+ * CPL at that epoch (a commit record ends its MTR, docs/protocol.md §13, V4).
  */
 export function createCommitRule(): PropertyChecker<Observation> {
   const cpls = createCplTable();

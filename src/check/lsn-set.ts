@@ -1,9 +1,9 @@
 /**
  * A set of LSNs at one bit each, for checkers that must remember millions of them.
  *
- * LSNs are dense within an epoch and jump by up to LAL across a recovery (PROTOCOL §5 R1), so
- * the set is paged: 32,768 LSNs per lazily allocated 4 KiB page, and the pages an LSN range never
- * touched cost nothing. A run of ten million records costs about 1.2 MiB.
+ * LSNs are dense within an epoch and jump by up to LAL across a recovery (docs/protocol.md §7,
+ * crash recovery), so the set is paged: 32,768 LSNs per lazily allocated 4 KiB page, and the pages
+ * an LSN range never touched cost nothing. A run of ten million records costs about 1.2 MiB.
  *
  * Invariant: only non-negative safe integers are members; {@link LsnSet.add} refuses anything else
  * (callers report such LSNs as violations instead).

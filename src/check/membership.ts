@@ -1,12 +1,12 @@
 /**
- * S15 membership (PROTOCOL §4, §2.11, §5 M3): each change bumps the PG's membership epoch by exactly
- * one, needs a write quorum of the configuration it leaves, and moves between configurations whose
- * quorums overlap: the new write sets meet the new read sets and the old write sets. And the new
- * read quorum sees every write made so far: every read set meets every write set of every earlier
- * configuration, or holds a segment complete up to the end of that configuration's time
- * (`src/protocol/write-eras.ts`).
+ * S15 membership (docs/protocol.md §12, S15; §8, membership changes; §13, M3): each change
+ * bumps the PG's membership epoch by exactly one, needs a write quorum of the configuration it
+ * leaves, and moves between configurations whose quorums overlap: the new write sets meet the new
+ * read sets and the old write sets. And the new read quorum sees every write made so far: every
+ * read set meets every write set of every earlier configuration, or holds a segment complete up to
+ * the end of that configuration's time (`src/protocol/write-eras.ts`).
  *
- * The PROTOCOL statement "every write set of one intersects every read set of the next" is false
+ * The plain statement "every write set of one intersects every read set of the next" is false
  * for a joint configuration whose read predicate counts a member that has not hydrated
  * (test/protocol/membership.prop.test.ts pins a counterexample), and for the degraded 3/4 model,
  * whose 2/4 read misses a 4/6 write on two segments of the lost AZ. The judge therefore checks the

@@ -1,14 +1,14 @@
 /**
- * The recovery-side safety properties of PROTOCOL §4, judged over the observation stream:
+ * The recovery-side safety properties of docs/protocol.md §12, judged over the observation stream:
  * S6 (acknowledged commits survive recovery, including S8c's zombie commits), S8a and S8b
  * (fencing, see `fencing.ts`), S9 (the truncation range covers every old allocation and annulled
  * records never come back) and S1's cross-epoch half (LSNs above the truncation range; both in
  * `truncation.ts`), plus two `sometimes` witnesses so a scenario that claims to test recovery can
  * show it was not vacuous.
  *
- * The recovering instance's plan (`recovered`: VDL' and the range (VDL', VDL' + LAL], PROTOCOL §5
- * R1) is judged against what writers were seen to allocate and acknowledge, and what segments
- * then did with it — never against any machine's memory.
+ * The recovering instance's plan (`recovered`: VDL' and the range (VDL', VDL' + LAL],
+ * docs/protocol.md §7.1) is judged against what writers were seen to allocate and acknowledge, and
+ * what segments then did with it — never against any machine's memory.
  *
  * Invariants of the checkers themselves: each property keeps its own bookkeeping; memory grows
  * with the number of volume epochs, segments and recoveries (S6 also keeps one bit per commit

@@ -1,7 +1,7 @@
 /**
  * A recovery's plan as the judges see it (a `recovered` observation: VDL' and the truncation
- * range, PROTOCOL §5 R1), with the small helpers the recovery-side properties share. Internal to
- * `src/check`: not exported from the entry point.
+ * range, docs/protocol.md §7, crash recovery), with the small helpers the recovery-side properties
+ * share. Internal to `src/check`: not exported from the entry point.
  */
 import type { AllocatedObservation, RecoveredObservation } from '../protocol/observations.js';
 

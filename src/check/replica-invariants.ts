@@ -1,7 +1,7 @@
 /**
- * S12 replica visibility (PROTOCOL §4): a replica never applies or exposes a record above the VDL
- * it knows, the VDL it knows is never above the writer's, and its read point never goes back
- * (within one writer's stream; a restart starts a new, cold read view).
+ * S12 replica visibility (docs/protocol.md §12, S12): a replica never applies or exposes a
+ * record above the VDL it knows, the VDL it knows is never above the writer's, and its read point
+ * never goes back (within one writer's stream; a restart starts a new, cold read view).
  *
  * Judged from observations: `replicaApplied` (applied LSN, known VDL) against the writers'
  * `watermarks` (their VDL at that volume epoch).

@@ -1,17 +1,18 @@
 /**
- * S13 snapshot consistency on replicas (PROTOCOL §4, §2.8; SIGMOD'18 §3.3 invariant 3): every
- * replica read view equals a writer read view at some VDL point. A replica reads at its read
- * point rp (its applied VDL), so each value it returns must be the committed state made of exactly
- * the commits with commit LSN ≤ rp: for each key, the value of the newest such commit that put it,
- * or nothing.
+ * S13 snapshot consistency on replicas (docs/protocol.md §12, S13; §5, read replicas;
+ * SIGMOD'18 §3.3 invariant 3): every replica read view equals a writer read view at some VDL point.
+ * A replica reads at its read point rp (its applied VDL), so each value it returns must be the
+ * committed state made of exactly the commits with commit LSN ≤ rp: for each key, the value of the
+ * newest such commit that put it, or nothing.
  *
  * The oracle is built from what the observation stream carries, never from a replica's memory:
  * - every MTR the writers allocate (`allocated`: its commit LSN is its CPL, its puts in op order).
  *   This includes commits whose acknowledgement no client ever saw — a timed-out client, a writer
- *   that crashed before acknowledging a record recovery kept (PROTOCOL 6b outcome A): below a read
- *   point every record is durable, so acknowledged or not, the commit is in the state there;
+ *   that crashed before acknowledging a record recovery kept (docs/protocol.md §7.2, outcome A):
+ *   below a read point every record is durable, so acknowledged or not, the commit is in the state
+ *   there;
  * - the truncation ranges recoveries plan (`recovered`): a commit of an older volume epoch inside
- *   one was annulled (PROTOCOL §5 R2) and is in no state.
+ *   one was annulled (docs/protocol.md §13, R2) and is in no state.
  * Judged on each `replicaRead`. Memory: one entry per put allocated.
  *
  * The witness: a replica read that needed a page from storage (the path with the read race).

@@ -1,8 +1,8 @@
 /**
- * Truncation after recovery (PROTOCOL §2.9 steps 3–4, §4 S1 and S9, §5 R1/R2): the range a
- * recovery annuls must cover every LSN an older writer allocated or could still allocate, segments
- * apply the planned range and never take an annulled record back, and the new writer allocates
- * only above the range.
+ * Truncation after recovery (docs/protocol.md §7.1, recovery steps 3–4; §12, S1 and S9; §13, R2):
+ * the range a recovery annuls must cover every LSN an older writer allocated or could still
+ * allocate, segments apply the planned range and never take an annulled record back, and the new
+ * writer allocates only above the range.
  *
  * Bookkeeping: per volume epoch the highest LSN allocated, per recovery its plan, per segment the
  * highest-epoch range it applied — nothing per record.
@@ -17,7 +17,7 @@ import { keepLowest, lowestAbove, lsnBounds, planOf, recoveryAt } from './recove
 export const S9_TRUNCATION_COVERAGE = 'S9 truncation covers every old allocation';
 export const S1_LSNS_ABOVE_TRUNCATION = 'S1b LSNs above the truncation range after recovery';
 
-/** The highest-epoch truncation a segment applied (PROTOCOL §5 R2: it supersedes lower ones). */
+/** The highest-epoch truncation a segment applied (docs/protocol.md §13, R2: it supersedes lower ones). */
 interface AppliedRange {
   readonly volumeEpoch: number;
   readonly fromLsn: number;

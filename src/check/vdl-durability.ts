@@ -1,8 +1,8 @@
 /**
- * S4 VDL durability (PROTOCOL §4): when a writer's VDL moves to v, every record it allocated at
- * that volume epoch with LSN ≤ v has been persisted, at that same epoch, by a set of segments
- * that meets its PG's write quorum. Aurora, SIGMOD'17 §4.1: VDL is the highest CPL ≤ VCL, and
- * VCL the point below which every record met quorum.
+ * S4 VDL durability (docs/protocol.md §12, S4): when a writer's VDL moves to v, every
+ * record it allocated at that volume epoch with LSN ≤ v has been persisted, at that same epoch, by
+ * a set of segments that meets its PG's write quorum. Aurora, SIGMOD'17 §4.1: VDL is the highest
+ * CPL ≤ VCL, and VCL the point below which every record met quorum.
  *
  * The writer's claim (a watermarks observation) is judged against what the segments themselves
  * reported (persisted observations, via write or gossip): the checker keeps its own holder sets
@@ -130,7 +130,8 @@ export function createVdlDurability(
           const record = records.get(lsnPassed);
           records.delete(lsnPassed);
           // Judge with the quorum in force now: a membership change may have installed a
-          // configuration whose write quorum these holders meet (PROTOCOL §2.11).
+          // configuration whose write quorum these holders meet (docs/protocol.md §8, membership
+          // changes).
           const writeNow = record === undefined ? undefined : writeQuorumByPg[record.pg];
           const durableNow = record !== undefined && writeNow !== undefined && satisfies(writeNow, record.holders);
           judgement.check(record === undefined || durableNow, () => {

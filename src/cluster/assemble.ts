@@ -37,7 +37,7 @@ export function segmentKinds(topology: ResolvedTopology): Map<string, 'full' | '
   return new Map(topology.segments.map((segment) => [segment.id, segment.kind]));
 }
 
-/** A PG's quorum configuration as the scenario asks for it (PROTOCOL §2.1, §2.12). */
+/** A PG's quorum configuration as the scenario asks for it (docs/protocol.md §2, quorums). */
 export function quorumConfigOf(
   topology: ResolvedTopology,
   scenario: Scenario,

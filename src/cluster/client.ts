@@ -3,7 +3,7 @@
  * each returning a handle that settles on the commit acknowledgement (`ok`), a refusal (`fail`) or
  * a timeout (`info`: the outcome is unknown, the transaction may still commit). Read-only
  * transactions may go to the reader endpoint instead, which is served by a replica at its read
- * point (PROTOCOL §2.8); the history records that read point.
+ * point (docs/protocol.md §5, read replicas); the history records that read point.
  *
  * A client is one connection running one transaction at a time, like a Jepsen process; after an
  * `info` it continues as a new process id, because the old one's fate is unknown. Handles are not
@@ -116,7 +116,8 @@ export class DatabaseClient {
     const target = options.endpoint === 'reader' ? (this.options.readerEndpoint ?? this.options.endpoint)() : this.options.endpoint();
     if (network.isDown(target)) {
       // The endpoint's host is down: the connection is refused at once, so the client sees an
-      // error, not silence (PROTOCOL §2.10), and knows the transaction never started.
+      // error, not silence (docs/protocol.md §9, failover), and knows the transaction never
+      // started.
       clock.scheduleAt(clock.now(), () => {
         if (this.inflight?.handle === handle) this.settle('fail', { error: 'connectionRefused' });
       });

@@ -24,7 +24,8 @@ export type EmitFn = (actorId: string, emission: Emission) => void;
 
 /**
  * What machines publish, by stream: the cluster endpoint's new writer (control plane), a segment
- * to provision (storage control plane), the writer's redo and VDL advances (PROTOCOL §2.8).
+ * to provision (storage control plane), the writer's redo and VDL advances (docs/protocol.md §5,
+ * read replicas).
  */
 export type Publication =
   | { stream: 'endpoint'; item: string }

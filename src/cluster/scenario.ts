@@ -6,7 +6,7 @@
  */
 import type { LatencyDistribution, NetworkOptions } from '../kernel/network.js';
 
-/** Regions, AZs, PGs and placement (PROTOCOL §1). */
+/** Regions, AZs, PGs and placement (docs/protocol.md §1, volumes and segments). */
 export interface TopologySpec {
   /** Regions; the first is the primary (the only one with a writer). */
   regions: { id: string; azs: string[] }[];
@@ -16,19 +16,20 @@ export interface TopologySpec {
   storageNodesPerAz: number;
   /**
    * `full`: every segment holds log and pages (quorums 4/6 and 3/6). `fullTail`: one full and one
-   * tail segment per AZ (W = 4/6 ∨ 3/3 full, R = 3/6 ∧ 1/3 full; PROTOCOL §2.12, §5 M2).
+   * tail segment per AZ (W = 4/6 ∨ 3/3 full, R = 3/6 ∧ 1/3 full; docs/protocol.md §2, quorums; §13,
+   * M2).
    */
   segmentKinds: 'full' | 'fullTail';
   /** The writer's AZ; one of the primary region's AZs. */
   writerAz: string;
   /** Blocks (pages) per PG; keys hash onto blocks, blocks map to PGs by range. */
   blocksPerPg: number;
-  /** LSN allocation limit (PROTOCOL §2.2; default 10,000,000). */
+  /** LSN allocation limit (docs/protocol.md §3, log and consistency points; default 10,000,000). */
   lal: number;
   /**
-   * Read replicas (up to 15): AZ, promotion tier 0–15 (0 first), size in ACUs (PROTOCOL §2.8,
-   * §2.10), and the blocks their buffer cache holds (misses are read from storage at the replica's
-   * read point; 0 = every block, the default).
+   * Read replicas (up to 15): AZ, promotion tier 0–15 (0 first), size in ACUs (docs/protocol.md §5,
+   * read replicas; §9, failover), and the blocks their buffer cache holds (misses are read from
+   * storage at the replica's read point; 0 = every block, the default).
    */
   replicas: { az: string; tier: number; sizeAcu: number; cacheBlocks?: number }[];
   /**
@@ -38,7 +39,7 @@ export interface TopologySpec {
   standby: boolean;
 }
 
-/** The storage control plane's segment repair (PROTOCOL §2.11, §2.13, §5 M1). */
+/** The storage control plane's segment repair (docs/protocol.md §8, membership changes; §13, M1). */
 export interface RepairSpec {
   /** Period of the storage health checks. */
   checkPeriodMs: number;
@@ -46,13 +47,13 @@ export interface RepairSpec {
   replaceAfterMisses: number;
   /**
    * How long both members of a PG in one AZ must stay unreachable before the PG moves to the
-   * degraded 3/4 quorum model (PROTOCOL §5 M3); it returns to 4/6 when they answer again.
+   * degraded 3/4 quorum model (docs/protocol.md §13, M3); it returns to 4/6 when they answer again.
    * At least `checkPeriodMs`. @defaultValue 600000 (10 minutes)
    */
   degradeAfterMs: number;
 }
 
-/** The control plane's failover timing (PROTOCOL §2.10, §5 F1): defaults give 30–60 s. */
+/** The control plane's failover timing (docs/protocol.md §9, failover; §13, F1): defaults give 30–60 s. */
 export interface FailoverSpec {
   /** Period of the health checks. */
   healthCheckPeriodMs: number;
@@ -68,9 +69,9 @@ export interface FailoverSpec {
 
 /** Segment and storage node behaviour. */
 export interface StorageSpec {
-  /** Time to persist one batch to the hot log (PROTOCOL §6: 0.5 ms). */
+  /** Time to persist one batch to the hot log (docs/protocol.md §14, numbers and defaults: 0.5 ms). */
   diskLatencyMs: LatencyDistribution;
-  /** Period of each segment's gossip pull (PROTOCOL §5 V9: 100 ms). */
+  /** Period of each segment's gossip pull (docs/protocol.md §13, V9: 100 ms). */
   gossipPeriodMs: number;
   /** Most records one gossip answer carries. */
   gossipMaxRecords: number;
@@ -103,7 +104,7 @@ export interface WriterSpec {
   retransmitAfterMs: number;
   /** Time the link to one segment is busy per batch sent (what makes boxcars fill). */
   linkBusyMsPerBatch: number;
-  /** Blocks the writer's buffer cache holds; gets on other blocks read storage (PROTOCOL §2.7). 0 = all. */
+  /** Blocks the writer's buffer cache holds; gets on other blocks read storage (docs/protocol.md §5, reads). 0 = all. */
   cacheBlocks: number;
   /** A page read not answered after this long is also sent to a second segment (hedging). */
   hedgeAfterMs: number;
@@ -128,7 +129,8 @@ export interface WorkloadSpec {
   getsPerTxn: number;
   /**
    * Read-only transactions per second sent to the reader endpoint (Poisson), which spreads them
-   * over the replicas, or the writer when there is none (PROTOCOL §2.8). 0 = none.
+   * over the replicas, or the writer when there is none (docs/protocol.md §5, read replicas). 0 =
+   * none.
    */
   readerTxnsPerS: number;
   /** Distinct keys. */

@@ -1,7 +1,7 @@
 /**
  * rxjs pipelines on the virtual clock: the writer's redo stream and VDL control records, shipped
- * to the replicas (PROTOCOL §2.8: the writer ships its redo in whole MTRs plus VDL updates; the
- * writer does not wait for replicas).
+ * to the replicas (docs/protocol.md §5, read replicas: the writer ships its redo in whole MTRs plus
+ * VDL updates; the writer does not wait for replicas).
  *
  * Every time operator takes the kernel clock's scheduler explicitly, so two simulations can share
  * a process (STYLE rule 2). The `boxcar` operator gathers what a step published and emits it once

@@ -1,6 +1,6 @@
 /**
  * Topology resolution: regions, AZs and a PG count in; every segment, storage node, writer and
- * client named and placed out (PROTOCOL §1).
+ * client named and placed out (docs/protocol.md §1, volumes and segments).
  *
  * Placement rules:
  * - PG p has 6 segments, 2 in each of the primary region's first three AZs (Aurora, SIGMOD'17
@@ -13,7 +13,7 @@
  *   the pair's order flips every other round, so every node holds both `:1` and `:2` segments
  *   (with `fullTail`, both full and tail segments) rather than one kind only.
  * - `fullTail`: `:1` is full and `:2` is tail in every AZ, the only placement that keeps a full
- *   segment readable under AZ+1 (PROTOCOL §2.12, §5 M2).
+ *   segment readable under AZ+1 (docs/protocol.md §2, quorums; §13, M2).
  * - Storage nodes exist only in the three AZs PGs span; the writer sits in `writerAz`; clients
  *   are dealt round robin over all the primary region's AZs.
  *
@@ -22,11 +22,11 @@
 import type { ResolvedTopology, SegmentPlacement, TopologySpec } from './scenario.js';
 import { ScenarioError, describeValue } from './errors.js';
 
-/** AZs a PG spans (PROTOCOL §1). */
+/** AZs a PG spans (docs/protocol.md §1, volumes and segments). */
 export const PG_AZ_COUNT = 3;
 /** Segments per PG in each of its AZs. */
 export const SEGMENTS_PER_AZ = 2;
-/** Segments per PG: the quorum's V = 6 (PROTOCOL §2.1). */
+/** Segments per PG: the quorum's V = 6 (docs/protocol.md §2, quorums). */
 export const SEGMENTS_PER_PG = PG_AZ_COUNT * SEGMENTS_PER_AZ;
 /** Most PGs a topology may have (a 64 TB volume is 6,400). */
 export const PG_COUNT_MAX = 100_000;
@@ -69,7 +69,7 @@ export function standbyId(regionId: string): string {
   return `inst:${regionId}:standby`;
 }
 
-/** Most read replicas of a cluster (PROTOCOL §2.8). */
+/** Most read replicas of a cluster (docs/protocol.md §5, read replicas). */
 export const REPLICAS_MAX = 15;
 
 /** What is wrong with a topology: the field path and what it allows (one line together). */

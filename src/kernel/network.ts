@@ -2,10 +2,10 @@
  * The simulated network: every message between actors crosses it as an envelope.
  *
  * Latency depends on locality (same AZ, cross AZ, cross region) with configurable distributions
- * whose defaults follow PROTOCOL §6. Faults: random loss, duplication and reordering; symmetric and
- * one-way partitions; clogged links (slowed by a factor for an interval); and dropping at a down
- * endpoint. Every choice comes from the RNG, on separate forks per concern, so switching on loss
- * does not move the latencies a run sees.
+ * whose defaults follow docs/protocol.md §14, numbers and defaults. Faults: random loss,
+ * duplication and reordering; symmetric and one-way partitions; clogged links (slowed by a factor
+ * for an interval); and dropping at a down endpoint. Every choice comes from the RNG, on separate
+ * forks per concern, so switching on loss does not move the latencies a run sees.
  *
  * Delivery always goes through the clock, never through xstate's direct `sendTo`, which delivers
  * synchronously and depth first (STYLE rule 1). Links are FIFO by default, like the TCP
@@ -32,11 +32,11 @@ export type LatencyDistribution =
 
 /** Latency by locality. */
 export interface LatencyOptions {
-  /** @defaultValue log-normal, median 0.25 ms, sigma 0.25 (PROTOCOL §6 intraAZ) */
+  /** @defaultValue log-normal, median 0.25 ms, sigma 0.25 (docs/protocol.md §14, numbers and defaults) */
   sameAz: LatencyDistribution;
-  /** @defaultValue log-normal, median 1 ms, sigma 0.25 (PROTOCOL §6 crossAZ) */
+  /** @defaultValue log-normal, median 1 ms, sigma 0.25 (docs/protocol.md §14, numbers and defaults) */
   crossAz: LatencyDistribution;
-  /** @defaultValue log-normal, median 100 ms, sigma 0.1 (PROTOCOL §6 gives 60–200 ms by pair) */
+  /** @defaultValue log-normal, median 100 ms, sigma 0.1 (docs/protocol.md §14, numbers and defaults: tens to hundreds of ms by pair) */
   crossRegion: LatencyDistribution;
 }
 
@@ -52,7 +52,7 @@ export interface NetworkOptions {
   reorderRatio?: Ratio;
 }
 
-/** The defaults of PROTOCOL §6. */
+/** The network defaults (docs/protocol.md §14, numbers and defaults). */
 export const DEFAULT_LATENCY: LatencyOptions = {
   sameAz: { kind: 'logNormal', medianMs: 0.25, sigma: 0.25 },
   crossAz: { kind: 'logNormal', medianMs: 1, sigma: 0.25 },

@@ -5,7 +5,7 @@
  * protocol state stays plain, serialisable data (STYLE rule 8). Brands stop a `volumeEpoch` from
  * being passed where a `membershipEpoch` is expected, and an LSN from being mixed with a count.
  *
- * Glossary: docs/glossary.md. LSNs are one per log record (PROTOCOL §5 V7).
+ * Glossary: docs/glossary.md. LSNs are one per log record (docs/protocol.md §13, V7).
  */
 
 declare const brand: unique symbol;
@@ -13,13 +13,13 @@ declare const brand: unique symbol;
 /** Tags `T` with a compile-time-only name. */
 export type Brand<T, Name extends string> = T & { readonly [brand]: Name };
 
-/** Log sequence number: volume-wide, allocated only by the writer, one per record (PROTOCOL §2.2). */
+/** Log sequence number: volume-wide, allocated only by the writer, one per record (docs/protocol.md §3, log and consistency points). */
 export type Lsn = Brand<number, 'Lsn'>;
-/** Volume epoch held by the storage metadata service; fences old writers (PROTOCOL §2.9). */
+/** Volume epoch held by the storage metadata service; fences old writers (docs/protocol.md §7, crash recovery). */
 export type VolumeEpoch = Brand<number, 'VolumeEpoch'>;
-/** Per-PG membership epoch, bumped by one on every membership change (PROTOCOL §2.11). */
+/** Per-PG membership epoch, bumped by one on every membership change (docs/protocol.md §8, membership changes). */
 export type MembershipEpoch = Brand<number, 'MembershipEpoch'>;
-/** Protection group index within the volume (PROTOCOL §1). */
+/** Protection group index within the volume (docs/protocol.md §1, volumes and segments). */
 export type PgId = Brand<number, 'PgId'>;
 /** A storage segment's systemId, e.g. `seg:pg0:az-a:1`. */
 export type SegmentId = Brand<string, 'SegmentId'>;

@@ -15,7 +15,7 @@ import { LSN_ZERO, lsn } from './ids.js';
 import type { ChunkedTable } from './chunked.js';
 import { tableGet, tableOf, tableUpdate } from './chunked.js';
 
-/** SIGMOD'17 §4.2.1: the LAL is "currently set to 10 million" (in LSNs, PROTOCOL §5 V7). */
+/** SIGMOD'17 §4.2.1: the LAL is "currently set to 10 million" (in LSNs, docs/protocol.md §13, V7). */
 export const DEFAULT_LAL = 10_000_000;
 
 /** The writer's allocator. Plain data; every function here returns a new value. */
@@ -90,8 +90,9 @@ export function allocate(state: LsnAllocator, vdl: Lsn, count: number): Allocati
 }
 
 /**
- * One redo log record (PROTOCOL §2.3; SIGMOD'17 §4.2.1, SIGMOD'18 §2.2). Backlinks use LSN_ZERO
- * for "no previous record". Epochs travel on requests, not on the record.
+ * One redo log record (docs/protocol.md §3, log and consistency points; SIGMOD'17 §4.2.1, SIGMOD'18
+ * §2.2). Backlinks use LSN_ZERO for "no previous record". Epochs travel on requests, not on the
+ * record.
  */
 export interface LogRecord<Payload = unknown> {
   /** Volume-wide, unique, increasing. */
@@ -99,7 +100,7 @@ export interface LogRecord<Payload = unknown> {
   /** Destination protection group. */
   readonly pg: PgId;
   readonly blockId: BlockId;
-  /** Previous record of the whole volume: recovery's completeness check (PROTOCOL §5 R1). */
+  /** Previous record of the whole volume: recovery's completeness check (docs/protocol.md §7, crash recovery). */
   readonly prevVolumeLsn: Lsn;
   /** Previous record of this PG: the segment chain that defines SCL (SIGMOD'18 §2.3). */
   readonly prevPgLsn: Lsn;
@@ -111,7 +112,7 @@ export interface LogRecord<Payload = unknown> {
   readonly mtrId: number;
   /** Transaction id, when the record belongs to one. */
   readonly txnId?: number;
-  /** The transaction's commit record: its LSN is the commit LSN / SCN (PROTOCOL §2.2). */
+  /** The transaction's commit record: its LSN is the commit LSN / SCN (docs/protocol.md §3, log and consistency points). */
   readonly isCommit: boolean;
   readonly payload?: Payload;
 }

@@ -4,7 +4,8 @@
  * A machine reports a protocol step by running the named action `observe` with one of these as
  * params (an effect, like `send`). Assembly hands them to the invariant checkers in `src/check`,
  * which hold their own bookkeeping and never read a machine's memory: the writer's claims (VDL,
- * commit acks) are judged against what segments say they persisted (PROTOCOL §4).
+ * commit acks) are judged against what segments say they persisted (docs/protocol.md §12,
+ * invariants).
  */
 import type { QuorumPredicate } from './quorum.js';
 import type { StoredRecord } from './recovery.js';
@@ -67,11 +68,11 @@ export interface EpochAdoptedObservation {
   /** The epoch it held before, and the one it adopted. */
   volumeEpochBefore: number;
   volumeEpoch: number;
-  /** Why: answering a recovery read (fence first, PROTOCOL §5 R1) or a newer writer's request. */
+  /** Why: answering a recovery read (fence first, docs/protocol.md §7, crash recovery) or a newer writer's request. */
   via: 'recoveryOpen' | 'write' | 'truncate';
 }
 
-/** A recovering instance computed VCL'/VDL' and the truncation range (PROTOCOL §2.9, §5 R1). */
+/** A recovering instance computed VCL'/VDL' and the truncation range (docs/protocol.md §7, crash recovery). */
 export interface RecoveredObservation {
   kind: 'recovered';
   instance: string;
@@ -164,8 +165,8 @@ export interface PageServedObservation {
 }
 
 /**
- * A replica answered a read-only transaction (PROTOCOL §2.8, S13): every get saw the replica's
- * state at `readPoint`, its applied VDL when the transaction arrived.
+ * A replica answered a read-only transaction (docs/protocol.md §5, read replicas; §12, S13): every
+ * get saw the replica's state at `readPoint`, its applied VDL when the transaction arrived.
  */
 export interface ReplicaReadObservation {
   kind: 'replicaRead';
@@ -181,8 +182,8 @@ export interface ReplicaReadObservation {
 }
 
 /**
- * The writer dropped a block from its buffer cache (S11, PROTOCOL §2.7): its page LSN, the VDL it
- * judged it clean against, and how many older dirty blocks it passed over.
+ * The writer dropped a block from its buffer cache (S11, docs/protocol.md §5, reads): its page LSN,
+ * the VDL it judged it clean against, and how many older dirty blocks it passed over.
  */
 export interface CacheEvictedObservation {
   kind: 'cacheEvicted';
@@ -194,7 +195,7 @@ export interface CacheEvictedObservation {
   dirtySkipped: number;
 }
 
-/** An instance issued a page read to storage (PROTOCOL §2.7). */
+/** An instance issued a page read to storage (docs/protocol.md §5, reads). */
 export interface ReadIssuedObservation {
   kind: 'readIssued';
   instance: string;
@@ -203,7 +204,7 @@ export interface ReadIssuedObservation {
   readPoint: number;
 }
 
-/** An instance told a PG's segments its minimum read point there (PROTOCOL §5 V11; S14). */
+/** An instance told a PG's segments its minimum read point there (docs/protocol.md §13, V11; §12, S14). */
 export interface MrplReportedObservation {
   kind: 'mrplReported';
   instance: string;
@@ -212,9 +213,9 @@ export interface MrplReportedObservation {
 }
 
 /**
- * A segment moved its GC point (PROTOCOL §2.6 activity 7; S14): the instances whose reports it
- * counted (`live`), the minimum of those reports, its staged point, and how many records it
- * dropped into base pages.
+ * A segment moved its GC point (docs/protocol.md §6, gossip, repair and GC, step 7; §12, S14): the
+ * instances whose reports it counted (`live`), the minimum of those reports, its staged point, and
+ * how many records it dropped into base pages.
  */
 export interface GcAdvancedObservation {
   kind: 'gcAdvanced';
@@ -247,7 +248,7 @@ export interface ReadDoneObservation {
   hedged: boolean;
 }
 
-/** The control plane's failover steps (PROTOCOL §2.10), for the report's failover times. */
+/** The control plane's failover steps (docs/protocol.md §9, failover), for the report's failover times. */
 export interface FailoverObservation {
   kind: 'failover';
   phase: 'detected' | 'promoting' | 'writerOpen' | 'endpointSwitched';

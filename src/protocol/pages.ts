@@ -1,7 +1,7 @@
 /**
- * The KV view over pages: keys hash onto blocks (pages), blocks map to protection groups by
- * range, and a page is materialised from its block chain (PROTOCOL §2.3: the block chain
- * "materializes a block on demand"; SIGMOD'17 §3.2: "the log is the database").
+ * The KV view over pages: keys hash onto blocks (pages), blocks map to protection groups by range,
+ * and a page is materialised from its block chain (docs/protocol.md §3, log and consistency points:
+ * the block chain "materializes a block on demand"; SIGMOD'17 §3.2: "the log is the database").
  *
  * Every function is pure and deterministic: the same key always lands on the same block, in every
  * process, so a scenario replays exactly.
@@ -58,7 +58,8 @@ export interface PutLike {
 
 /**
  * The payload of a base record: a whole page as of the record's LSN. Garbage collection coalesces
- * a block's chain at or below the GC point into one (PROTOCOL §2.6 activity 5 and 7).
+ * a block's chain at or below the GC point into one (docs/protocol.md §6, gossip, repair and GC,
+ * steps 5 and 7).
  */
 export interface PagePayload {
   kind: 'page';

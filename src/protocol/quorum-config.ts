@@ -11,7 +11,8 @@
  * - NOT guaranteed: an older write meeting a joint read quorum that counts the new, still
  *   hydrating member (see {@link replacementConfig}).
  *
- * Each change bumps the PG's membership epoch by exactly one (PROTOCOL §2.11, S15).
+ * Each change bumps the PG's membership epoch by exactly one (docs/protocol.md §8, membership
+ * changes; §12, S15).
  */
 import type { MembershipEpoch, SegmentId } from './ids.js';
 import { membershipEpoch as toMembershipEpoch } from './ids.js';
@@ -24,7 +25,7 @@ export interface QuorumConfig {
   readonly membershipEpoch: MembershipEpoch;
   /** Acks that make a record durable (and that an epoch-bump write must reach). */
   readonly write: QuorumPredicate;
-  /** Responses that recovery needs to see every durable record (PROTOCOL §2.9 step 1). */
+  /** Responses that recovery needs to see every durable record (docs/protocol.md §7, crash recovery). */
   readonly read: QuorumPredicate;
 }
 
@@ -79,7 +80,7 @@ export function fullTailConfig(
 
 /**
  * The degraded model for an extended AZ loss: four segments, W = 3/4, R = 2/4.
- * Aurora, SIGMOD'18 §4.1 (PROTOCOL §5 M3): reached from 4/6 through {@link jointConfig}.
+ * Aurora, SIGMOD'18 §4.1 (docs/protocol.md §13, M3): reached from 4/6 through {@link jointConfig}.
  */
 export function degradedConfig(
   segments: readonly SegmentId[],
@@ -126,7 +127,7 @@ export function renameMember(predicate: QuorumPredicate, replacement: Replacemen
  *
  * Caution: R of the joint configuration counts `to` before it has hydrated. A read quorum that
  * relies on `to` sees only writes made since the change began; reads of older data must wait
- * until `to` has caught up (SCL_to ≥ the PGCL at the change, PROTOCOL L4).
+ * until `to` has caught up (SCL_to ≥ the PGCL at the change, docs/protocol.md §12, L4).
  *
  * @throws RangeError if `from` is not a member or `to` already is one.
  */

@@ -13,7 +13,7 @@
 import type { Lsn, SegmentId } from './ids.js';
 import { LSN_ZERO } from './ids.js';
 
-/** `k` distinct acks among `members` (PROTOCOL §2.1: 4/6 write, 3/6 read). */
+/** `k` distinct acks among `members` (docs/protocol.md §2, quorums: 4/6 write, 3/6 read). */
 export interface KOfN {
   readonly kind: 'kOfN';
   /** How many of `members` must ack; 1 ≤ k ≤ members.length. */
@@ -34,7 +34,7 @@ export interface OrPredicate {
   readonly terms: readonly QuorumPredicate[];
 }
 
-/** A monotone quorum predicate over segment ids (PROTOCOL §2.11 "simulation encoding"). */
+/** A monotone quorum predicate over segment ids (docs/protocol.md §8, membership changes "simulation encoding"). */
 export type QuorumPredicate = KOfN | AndPredicate | OrPredicate;
 
 /**

@@ -1,13 +1,13 @@
 /**
- * Volume recovery from read-quorum responses (PROTOCOL §2.9, §5 R1) and epoch-versioned
- * truncation ranges (§5 R2).
+ * Volume recovery from read-quorum responses (docs/protocol.md §7, crash recovery) and
+ * epoch-versioned truncation ranges (§13, R2).
  *
  * Invariants:
  * - recovery needs a read quorum of every PG; because Vr + Vw > V it then sees every record that
  *   could have reached a write quorum (SIGMOD'17 §4.1, SIGMOD'18 §2.4);
  * - VDL' is a CPL (or the anchor) and VCL' ≥ VDL'; the truncation range starts right above VDL'
  *   and ends at VDL' + LAL, at or above any LSN the previous writer could have allocated
- *   (SIGMOD'17 §4.3, PROTOCOL §5 V5: truncate above VDL, not VCL);
+ *   (SIGMOD'17 §4.3, docs/protocol.md §13, V5: truncate above VDL, not VCL);
  * - new LSNs start above the range (SIGMOD'18 §2.4).
  *
  * Garbage collection moves the anchor. A segment's GC point is at most some instance's read point,
@@ -94,7 +94,7 @@ export function addTruncation(
   return [...ranges, range].sort((a, b) => a.volumeEpoch - b.volumeEpoch);
 }
 
-/** One segment's answer to RecoveryOpen (PROTOCOL §5 R1 step 2). */
+/** One segment's answer to RecoveryOpen (docs/protocol.md §7.1, recovery step 2). */
 export interface RecoveryResponse {
   readonly segmentId: SegmentId;
   /** The segment holds every record of its PG with LSN ≤ scl. */
@@ -122,7 +122,7 @@ export interface PgRecoveryInput {
 
 /** Input to {@link planRecovery}. */
 export interface RecoveryInput {
-  /** e', the volume epoch this recovery already holds (PROTOCOL §5 R1 step 1). */
+  /** e', the volume epoch this recovery already holds (docs/protocol.md §7.1, recovery step 1). */
   readonly volumeEpoch: VolumeEpoch;
   /** Every record at or below it is durable and it is a CPL: the last recovery's VDL', or 0. */
   readonly anchorLsn: Lsn;
@@ -154,11 +154,11 @@ export interface RecoveryPlan {
   readonly vcl: Lsn;
   /** VDL': the highest CPL ≤ VCL', or the anchor. */
   readonly vdl: Lsn;
-  /** Write it to a write quorum of every PG (R1 step 4). */
+  /** Write it to a write quorum of every PG (docs/protocol.md §7.1, step 4). */
   readonly truncation: TruncationRange;
   /** The first LSN the new writer allocates: VDL' + LAL + 1. */
   readonly nextLsn: Lsn;
-  /** Per PG with work to do, in input order (R1 step 5). */
+  /** Per PG with work to do, in input order (docs/protocol.md §7.1, step 5). */
   readonly reReplication: readonly PgReReplication[];
   /** The PG backlink seed for the new writer: each PG's last record ≤ VDL'. Keyed by PG id. */
   readonly lastPgLsnByPg: Readonly<Record<number, Lsn>>;
@@ -167,7 +167,7 @@ export interface RecoveryPlan {
 /** Result of {@link planRecovery}. */
 export type RecoveryOutcome =
   | { readonly kind: 'planned'; readonly plan: RecoveryPlan }
-  /** Some PG has no read quorum yet: wait for more responses (PROTOCOL L3). */
+  /** Some PG has no read quorum yet: wait for more responses (docs/protocol.md §12, L3). */
   | { readonly kind: 'noReadQuorum'; readonly pgs: readonly PgId[] };
 
 /** True iff the responders meet the PG's read quorum (SIGMOD'18 §2.4: enough to recover). */
@@ -218,9 +218,9 @@ function unionAboveAnchor(input: RecoveryInput, ranges: readonly TruncationRange
 
 /**
  * Walks the volume chain up from the anchor: VCL' is the last record reached through unbroken
- * prevVolumeLsn links, VDL' the last CPL on the way (PROTOCOL §5 R1 step 3). A record whose
- * predecessor is missing from U ends the walk: the hole may hide a record that never reached
- * quorum, so nothing above it is known complete.
+ * prevVolumeLsn links, VDL' the last CPL on the way (docs/protocol.md §7.1, recovery step 3). A
+ * record whose predecessor is missing from U ends the walk: the hole may hide a record that never
+ * reached quorum, so nothing above it is known complete.
  */
 function walkVolumeChain(union: readonly StoredRecord[], anchorLsn: Lsn): { vcl: Lsn; vdl: Lsn } {
   let vcl = anchorLsn;
@@ -258,8 +258,8 @@ function underReplicated(
 }
 
 /**
- * Plans volume recovery from read-quorum responses (PROTOCOL §2.9, §5 R1 steps 3–5): U, VCL',
- * VDL', the truncation range, the next LSN, the records to re-replicate and the PG backlinks.
+ * Plans volume recovery from read-quorum responses (docs/protocol.md §7.1, recovery steps 3–5): U,
+ * VCL', VDL', the truncation range, the next LSN, the records to re-replicate and the PG backlinks.
  * Pure: the caller performs the writes and then opens the volume.
  */
 export function planRecovery(input: RecoveryInput): RecoveryOutcome {

@@ -1,16 +1,17 @@
 /**
  * Consistency points: SCL on a segment; PGCL, VCL and VDL on the writer; read-point eligibility.
  *
- * Invariants (SIGMOD'18 §2.3; docs/semantics.md): every point is monotone within a volume epoch, and on the
- * writer VDL ≤ VCL ≤ maxAllocatedLsn, with VDL a CPL or the starting point. VCL is the end of the
- * quorum-durable prefix of *all* allocated records — not min(PGCL) (SIGMOD'18 Fig. 3, §5 V6).
+ * Invariants (SIGMOD'18 §2.3; docs/semantics.md): every point is monotone within a volume epoch,
+ * and on the writer VDL ≤ VCL ≤ maxAllocatedLsn, with VDL a CPL or the starting point. VCL is the
+ * end of the quorum-durable prefix of *all* allocated records — not min(PGCL) (SIGMOD'18 Fig. 3,
+ * docs/protocol.md §13, V6).
  *
- * Both structures here are immutable values. A segment's SclState keeps the links above its SCL
- * in a persistent integer map (`int-map.ts`), so taking a record copies a few small nodes. The
- * writer's DurabilityTracker (SIGMOD'18 §2.3: the writer's consistency points are its own
- * ephemeral state) likewise: every function here returns a new tracker and leaves the one it was given as it
- * was, so a snapshot that holds it can be kept and stepped again. Its queues of pending records
- * and CPLs grow with the records in flight, so they are chunked (`chunked.ts`): one record or ack
+ * Both structures here are immutable values. A segment's SclState keeps the links above its SCL in
+ * a persistent integer map (`int-map.ts`), so taking a record copies a few small nodes. The
+ * writer's DurabilityTracker (SIGMOD'18 §2.3: the writer's consistency points are its own ephemeral
+ * state) likewise: every function here returns a new tracker and leaves the one it was given as it
+ * was, so a snapshot that holds it can be kept and stepped again. Its queues of pending records and
+ * CPLs grow with the records in flight, so they are chunked (`chunked.ts`): one record or ack
  * copies a chunk and the list of chunks, never the whole queue. All of it stays plain,
  * JSON-serialisable data (no Map/Set).
  */
@@ -75,8 +76,9 @@ export function receiveRecord(state: SclState, record: Pick<LogRecord, 'lsn' | '
 
 /**
  * True iff a segment can serve a page read at `readPoint`: the simple, conservative form of
- * PROTOCOL §5 V1, SCL ≥ read point (SIGMOD'17 §4.2.3). It may refuse a segment that is in fact
- * complete (its next PG record lies above the read point); the reader then picks another segment.
+ * docs/protocol.md §13, V1, SCL ≥ read point (SIGMOD'17 §4.2.3). It may refuse a segment that is in
+ * fact complete (its next PG record lies above the read point); the reader then picks another
+ * segment.
  */
 export function readPointEligible(sclOfSegment: Lsn, readPoint: Lsn): boolean {
   return sclOfSegment >= readPoint;
@@ -235,10 +237,10 @@ export function registerRecord(tracker: DurabilityTracker, record: AllocatedReco
 }
 
 /**
- * Applies one segment ack: SCL → PGCL → VCL → VDL (SIGMOD'18 §2.3; PROTOCOL §2.5 step 6).
- * Stale or duplicate acks (SCL not above the segment's last) return the tracker given, so the
- * result does not depend on the order acks arrive. When the result's `vdl` is above the given
- * one, it is the moment to ack commits and tell replicas.
+ * Applies one segment ack: SCL → PGCL → VCL → VDL (SIGMOD'18 §2.3; docs/protocol.md §4, writes and
+ * commits, step 6). Stale or duplicate acks (SCL not above the segment's last) return the tracker
+ * given, so the result does not depend on the order acks arrive. When the result's `vdl` is above
+ * the given one, it is the moment to ack commits and tell replicas.
  */
 export function recordAck(tracker: DurabilityTracker, ack: SegmentAck): DurabilityTracker {
   const pgState = pgStateOf(tracker, ack.pg);

@@ -1,5 +1,6 @@
 /**
- * Write eras: may a PG start counting on a new read quorum? (PROTOCOL §2.11, §4 S15, §5 M3.)
+ * Write eras: may a PG start counting on a new read quorum? (docs/protocol.md §8, membership
+ * changes; §12, S15; §13, M3.)
  *
  * Every configuration a PG has been in is a *write era*: records made durable while it was in
  * force met its write predicate, and all of them have LSNs at or below the highest LSN the writer

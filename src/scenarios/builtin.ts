@@ -91,12 +91,13 @@ const DEFINITIONS: readonly Scenario[] = [
     topology: { pgCount: 4 },
     faults: [
       { atMs: 2_000, kind: 'segmentCrash', segment: `seg:pg1:${AZ_B}:1` },
-      // PROTOCOL §2.6: a restarted segment fills the holes in its log from its peers.
+      // docs/protocol.md §6, gossip, repair and GC: a restarted segment fills the holes in its log
+      // from its peers.
       { atMs: 5_000, kind: 'segmentRestart', segment: `seg:pg1:${AZ_B}:1` },
     ],
     durationMs: 10_000,
   }),
-  // --- Reads (PROTOCOL §2.7) -----------------------------------------------------------------
+  // --- Reads (docs/protocol.md §5) -----------------------------------------------------------
   builtin({
     name: 'read-path',
     description: "The writer caches 32 of 256 blocks: misses read one full segment at the VDL; a segment 50x slower from 2 s is hedged around.",
@@ -106,7 +107,7 @@ const DEFINITIONS: readonly Scenario[] = [
     faults: [{ atMs: 2_000, kind: 'slowSegment', segment: `seg:pg0:${AZ_A}:1`, factor: 50 }],
     durationMs: 6_000,
   }),
-  // --- Membership changes (PROTOCOL §2.11, §2.13) ---------------------------------------------
+  // --- Membership changes (docs/protocol.md §8) -----------------------------------------------
   builtin({
     name: 'segment-replacement',
     description: 'A PG 0 segment is lost at 3 s; the storage control plane replaces it through a joint configuration while writes go on.',
@@ -165,14 +166,14 @@ const DEFINITIONS: readonly Scenario[] = [
     repair: { checkPeriodMs: 500, replaceAfterMisses: 4, degradeAfterMs: 2_000 },
     faults: [
       { atMs: 1_000, kind: 'azOutage', az: AZ_C },
-      // Beyond AZ+1 for 4/6 (only 3 of 6 left), within budget for 3/4 (PROTOCOL §5 M3).
+      // Beyond AZ+1 for 4/6 (only 3 of 6 left), within budget for 3/4 (docs/protocol.md §13, M3).
       { atMs: 4_500, kind: 'segmentCrash', segment: `seg:pg0:${AZ_B}:1` },
       { atMs: 4_500, kind: 'segmentCrash', segment: `seg:pg1:${AZ_A}:2` },
       { atMs: 10_000, kind: 'azRecover', az: AZ_C },
     ],
     durationMs: 14_000,
   }),
-  // --- Replicas (PROTOCOL §2.8) ---------------------------------------------------------------
+  // --- Replicas (docs/protocol.md §5, read replicas) ------------------------------------------
   builtin({
     name: 'replica-lag',
     description: 'Write-only load at 1,000 writes/s with two replicas: commit-to-visible lag (SIGMOD\'17 Table 4; vary workload.commitsPerS).',
@@ -197,7 +198,7 @@ const DEFINITIONS: readonly Scenario[] = [
     ],
     durationMs: 1_500,
   }),
-  // --- Crash recovery and failover (PROTOCOL §2.9, §2.10) ------------------------------------
+  // --- Crash recovery and failover (docs/protocol.md §7, §9) ---------------------------------
   builtin({
     name: 'writer-crash',
     description: 'The writer crashes at 5 s; the control plane promotes the tier-0 replica, which recovers the volume.',
@@ -222,7 +223,8 @@ const DEFINITIONS: readonly Scenario[] = [
     workload: { commitsPerS: 200, txnTimeoutMs: 2_000 },
     faults: [
       // The old writer still reaches its segments and clients: it keeps committing until a segment
-      // that answered the new writer's recovery read rejects it (SIGMOD'18 §2.4, PROTOCOL S8).
+      // that answered the new writer's recovery read rejects it (SIGMOD'18 §2.4, docs/protocol.md
+      // §12, S8).
       { atMs: 5_000, kind: 'partition', sideA: [WRITER], sideB: ['control-plane', 'metadata', 'inst:us-east-1:replica1', 'inst:us-east-1:replica2'] },
       // The promoted replica cannot reach AZ a's segments: it fences a read quorum of each PG (the
       // four in AZ b and c) while the zombie still reaches all six. Writes it sends before it
@@ -234,7 +236,7 @@ const DEFINITIONS: readonly Scenario[] = [
   }),
   builtin({
     name: 'recovery-ragged-edge',
-    description: 'PG 0 writes reach only 3 segments, then the writer crashes: recovery reads them, so the unacknowledged edge survives (PROTOCOL 6b, outcome A).',
+    description: 'PG 0 writes reach only 3 segments, then the writer crashes: recovery reads them, so the unacknowledged edge survives (docs/protocol.md §7.2, outcome A).',
     topology: { pgCount: 2, replicas: REPLICAS, lal: 1_000 },
     workload: { commitsPerS: 200, txnTimeoutMs: 2_000 },
     faults: [
@@ -246,7 +248,7 @@ const DEFINITIONS: readonly Scenario[] = [
   }),
   builtin({
     name: 'recovery-ragged-edge-annulled',
-    description: 'As recovery-ragged-edge, but recovery cannot reach the 3 holders: the edge is annulled by the truncation range (PROTOCOL 6b, outcome B).',
+    description: 'As recovery-ragged-edge, but recovery cannot reach the 3 holders: the edge is annulled by the truncation range (docs/protocol.md §7.2, outcome B).',
     topology: { pgCount: 2, replicas: REPLICAS, lal: 1_000 },
     workload: { commitsPerS: 200, txnTimeoutMs: 2_000 },
     faults: [
@@ -315,7 +317,8 @@ const DEFINITIONS: readonly Scenario[] = [
     faults: [
       { atMs: 5_000, kind: 'partition', sideA: [WRITER], sideB: ['control-plane', 'metadata', 'inst:us-east-1:replica1', 'inst:us-east-1:replica2'] },
       // Reading b:1, b:2, c:1 fences them (SIGMOD'18 §2.4): the zombie then lacks a write quorum of
-      // PG 0 for the seconds the truncation waits. Fencing only with the truncation would not stop it.
+      // PG 0 for the seconds the truncation waits. Fencing only with the truncation would not stop
+      // it.
       {
         atMs: 5_000,
         kind: 'partition',

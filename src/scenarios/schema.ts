@@ -3,11 +3,11 @@
  * {@link Scenario}, or fails with one line naming the field and what it allows (ARCHITECTURE §5).
  *
  * Two passes. The schema checks shape, types and ranges field by field and fills the defaults
- * (PROTOCOL §6); objects are strict, so a misspelt key is an error rather than a silently ignored
- * option. Then a semantic pass checks what needs more than one field: the topology can be placed
- * (≥ 3 AZs in the primary region, unique names, writerAz in the region; shared with
- * `resolveTopology`), the workload stops within the run, and every fault fires within the run and
- * names an AZ, region, segment or node that the resolved topology has.
+ * (docs/protocol.md §14, numbers and defaults); objects are strict, so a misspelt key is an error
+ * rather than a silently ignored option. Then a semantic pass checks what needs more than one
+ * field: the topology can be placed (≥ 3 AZs in the primary region, unique names, writerAz in the
+ * region; shared with `resolveTopology`), the workload stops within the run, and every fault fires
+ * within the run and names an AZ, region, segment or node that the resolved topology has.
  *
  * Defaults that depend on other fields: `topology.writerAz` is the primary region's first AZ and
  * `workload.stopMs` is `durationMs`. `network` stays `{}` when absent, so the kernel's defaults
@@ -318,7 +318,8 @@ function findScenarioProblem(scenario: Scenario): Problem | undefined {
 }
 
 function repairProblem({ repair }: Scenario): Problem | undefined {
-  // An AZ counts as lost only once its segments have missed a health check (PROTOCOL §5 M3).
+  // An AZ counts as lost only once its segments have missed a health check (docs/protocol.md §13,
+  // M3).
   if (repair.degradeAfterMs < repair.checkPeriodMs) {
     return { field: 'repair.degradeAfterMs', message: `must be >= repair.checkPeriodMs (${repair.checkPeriodMs}), got ${repair.degradeAfterMs}` };
   }

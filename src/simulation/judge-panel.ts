@@ -2,11 +2,13 @@
  * Every judge of a run, fed from the world stream: invariants S1–S5 and S7, recovery, replica
  * visibility, S11 and S13 with their witnesses, membership, S10 and S16 page reads, S14 garbage
  * collection, and acknowledged commits read back from the reachable segments while faults are on.
- * Each judge keeps its own bookkeeping and never reads a machine's memory (PROTOCOL §4).
+ * Each judge keeps its own bookkeeping and never reads a machine's memory (docs/protocol.md §12,
+ * invariants).
  *
  * Quorum predicates follow membership changes (`membershipInstalled`): a record counts as durable
  * if it met the write quorum of any configuration in force since the run began (an OR of them),
- * while recovery's reads use the configuration in force now (PROTOCOL §2.11).
+ * while recovery's reads use the configuration in force now (docs/protocol.md §8, membership
+ * changes).
  */
 import { createCacheWal, createDirtyPageWitness } from '../check/cache-wal.js';
 import { convergenceBoundMs, createConvergenceJudge } from '../check/convergence.js';

@@ -1,7 +1,7 @@
 /**
- * Reading acknowledged commits back from storage, independent of the writer's memory (PROTOCOL §4
- * S6): every commit the writer acknowledged must be held, not annulled, by every read quorum of
- * each PG it wrote to.
+ * Reading acknowledged commits back from storage, independent of the writer's memory
+ * (docs/protocol.md §12, S6): every commit the writer acknowledged must be held, not annulled, by
+ * every read quorum of each PG it wrote to.
  *
  * Two readings:
  * - `persisted`: every segment's hot log counts, up or down (a crash keeps the hot log). This is

@@ -1,10 +1,11 @@
 /**
- * S10 read correctness and S16 full/tail reads (PROTOCOL §4), judged when a segment serves a page:
- * the page must equal the block materialised at the read point from every non-annulled record of
- * the block any segment ever persisted (an oracle replay from `RecordArchive`, independent of the
- * serving segment, of its garbage collection and of the reader), and it must come from a full
- * segment. Because the read point is a VDL, every record at or below it is durable, so the archive
- * holds all of them (or, below its floor, the newest put of each key: all a page there needs).
+ * S10 read correctness and S16 full/tail reads (docs/protocol.md §12, S10, S16), judged when a
+ * segment serves a page: the page must equal the block materialised at the read point from every
+ * non-annulled record of the block any segment ever persisted (an oracle replay from
+ * `RecordArchive`, independent of the serving segment, of its garbage collection and of the
+ * reader), and it must come from a full segment. Because the read point is a VDL, every record at
+ * or below it is durable, so the archive holds all of them (or, below its floor, the newest put of
+ * each key: all a page there needs).
  */
 import type { Observation } from '../protocol/observations.js';
 import type { PageOracle } from '../check/gc-safety.js';

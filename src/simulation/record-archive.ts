@@ -10,14 +10,15 @@
  *
  * Memory: a page at read point p is the newest non-annulled put of each key at or below p. Below
  * the PG's floor — the lowest GC point of its members, read when the archive compacts — no segment
- * may serve a page (PROTOCOL §2.7, §5 V11: a read below a GC point is refused; S14 judges it) and
- * S14 checks base pages at GC points, which never lie below it. So once the floor passes a
- * block's records, the archive keeps only the newest put of each key among them and drops the rest
- * (older puts, commit records). What it keeps is bounded by the keys written and the records above
- * the floor, not by the run's length. A question it can no longer answer exactly — a read point
- * below the floor where something was dropped, or a truncation range reaching at or below the
- * floor that was not in force when it dropped (recovery truncates only above VDL′, which no GC
- * point passes, PROTOCOL §2.6) — gets `undefined`, which the judges report as a violation.
+ * may serve a page (docs/protocol.md §5, reads; §13, V11: a read below a GC point is refused; S14
+ * judges it) and S14 checks base pages at GC points, which never lie below it. So once the floor
+ * passes a block's records, the archive keeps only the newest put of each key among them and drops
+ * the rest (older puts, commit records). What it keeps is bounded by the keys written and the
+ * records above the floor, not by the run's length. A question it can no longer answer exactly — a
+ * read point below the floor where something was dropped, or a truncation range reaching at or
+ * below the floor that was not in force when it dropped (recovery truncates only above VDL′, which
+ * no GC point passes, docs/protocol.md §6, gossip, repair and GC) — gets `undefined`, which the
+ * judges report as a violation.
  */
 import type { Lsn } from '../protocol/ids.js';
 import type { PersistedObservation } from '../protocol/observations.js';

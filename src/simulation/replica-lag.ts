@@ -1,9 +1,9 @@
 /**
- * Replica lag (PROTOCOL §2.8, §3.4 Table 4): the time from a commit being acknowledged on the
- * writer to it being visible on a replica, i.e. the replica has applied redo up to its commit
- * LSN. Computed from observations (`commitAck`, `replicaApplied`, `replicaRestarted`), never from
- * the machines' memory. Commits a replica skips by restarting are not counted (they become
- * visible there through storage reads, not through its redo stream).
+ * Replica lag (docs/protocol.md §5, read replicas; SIGMOD'17 §6 Table 4): the time from a commit
+ * being acknowledged on the writer to it being visible on a replica, i.e. the replica has applied
+ * redo up to its commit LSN. Computed from observations (`commitAck`, `replicaApplied`,
+ * `replicaRestarted`), never from the machines' memory. Commits a replica skips by restarting are
+ * not counted (they become visible there through storage reads, not through its redo stream).
  *
  * Memory: a commit is kept only until every replica heard of has passed it (a replica first heard
  * of later starts after it), so the pending commits are bounded by the slowest replica's lag, and

@@ -46,7 +46,7 @@ export interface SimulationReport {
    */
   failover?: { detectedAtMs: number; writerOpenAtMs?: number; writerAvailableAtMs?: number; from: string; to?: string };
   failovers: { detectedAtMs: number; writerOpenAtMs?: number; writerAvailableAtMs?: number; from: string; to?: string }[];
-  /** Page reads from storage on cache misses (PROTOCOL §2.7), when the writer's cache is bounded. */
+  /** Page reads from storage on cache misses (docs/protocol.md §5, reads), when the writer's cache is bounded. */
   pageReads?: { reads: number; hedged: number; latencyMsP50: number; latencyMsP99: number };
   /** Replica lag (commit acknowledged on the writer → visible on the replica), when there are replicas. */
   replicas?: ReplicaLagReport;

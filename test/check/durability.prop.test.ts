@@ -1,5 +1,5 @@
 /**
- * The O(1) durability test against brute force (PROTOCOL §4 S6). For random quorum
+ * The O(1) durability test against brute force (docs/protocol.md §12, S6). For random quorum
  * configurations (standard, full/tail, degraded, membership changes) and random holder sets:
  * "the non-holders are no read quorum" must agree with enumerating every read quorum and asking
  * whether it contains a holder — directly, and through `checkAcknowledgedCommits` with some

@@ -1,7 +1,7 @@
 /**
- * S6 "no lost acknowledged commit" read back from segments (PROTOCOL §4 S6): a commit survives
- * iff each of its records meets every read quorum of its PG. Standard 4/6 + 3/6 (on 4 of 6 it
- * survives; on 3 of 6 the other 3 are a read quorum that misses it), full/tail (3 fulls suffice,
+ * S6 "no lost acknowledged commit" read back from segments (docs/protocol.md §12, S6): a commit
+ * survives iff each of its records meets every read quorum of its PG. Standard 4/6 + 3/6 (on 4 of 6
+ * it survives; on 3 of 6 the other 3 are a read quorum that misses it), full/tail (3 fulls suffice,
  * 3 tails do not), annulled records count as missing, and availability is reported apart.
  */
 import { describe, expect, it } from 'vitest';
@@ -14,7 +14,7 @@ import type { StoredRecord, TruncationRange } from '../../src/protocol/recovery.
 
 const SIX = ['a1', 'a2', 'b1', 'b2', 'c1', 'c2'];
 const STANDARD = standardConfig(SIX.map(segmentId), membershipEpoch(0));
-/** Fulls a1, b1, c1; tails a2, b2, c2 (one of each per AZ, PROTOCOL §5 M2). */
+/** Fulls a1, b1, c1; tails a2, b2, c2 (one of each per AZ, docs/protocol.md §13, M2). */
 const FULL_TAIL = fullTailConfig(['a1', 'b1', 'c1'].map(segmentId), ['a2', 'b2', 'c2'].map(segmentId), membershipEpoch(0));
 
 function stored(

@@ -1,8 +1,8 @@
 /**
- * The writer-side invariants S1–S5 and S7 (PROTOCOL §4) on small synthetic observation streams:
- * for each, a stream that passes and one that breaks it, with the numbers in the message. S4 is
- * pinned on a 4/6 write quorum (3 holders fail, 4 pass, 4 at another epoch fail) and on its memory
- * bound over 100k records.
+ * The writer-side invariants S1–S5 and S7 (docs/protocol.md §12) on small synthetic
+ * observation streams: for each, a stream that passes and one that breaks it, with the numbers in
+ * the message. S4 is pinned on a 4/6 write quorum (3 holders fail, 4 pass, 4 at another epoch fail)
+ * and on its memory bound over 100k records.
  */
 import { describe, expect, it } from 'vitest';
 import type { InvariantChecker } from '../../src/check/invariants.js';

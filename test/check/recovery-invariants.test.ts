@@ -1,10 +1,10 @@
 /**
- * The recovery-side invariants S6, S8a, S8b, S9 and cross-epoch S1 (PROTOCOL §4, §5 R1/R2) and
- * the two recovery witnesses, on small synthetic observation streams over one PG of six segments
- * (4/6 write, 3/6 read quorum). For each property: streams that pass and streams that break it,
- * with the numbers in the message. PROTOCOL S8's 10-step run (a record on the 3 fenced segments
- * gains its 4th ack after the fence and is acknowledged) must pass: the naive "no ack after the
- * fence" is not an invariant.
+ * The recovery-side invariants S6, S8a, S8b, S9 and cross-epoch S1 (docs/protocol.md §12;
+ * §7, crash recovery; §13, R2) and the two recovery witnesses, on small synthetic
+ * observation streams over one PG of six segments (4/6 write, 3/6 read quorum). For each property:
+ * streams that pass and streams that break it, with the numbers in the message. The 10-step run of
+ * docs/protocol.md §12, S8 (a record on the 3 fenced segments gains its 4th ack after the fence and
+ * is acknowledged) must pass: the naive "no ack after the fence" is not an invariant.
  */
 import { describe, expect, it } from 'vitest';
 import type { PropertyResult } from '../../src/check/property.js';
@@ -50,7 +50,7 @@ const commitAck = (instance: string, volumeEpoch: number, txnId: number, commitL
   vdl: commitLsn,
 });
 
-/** A recovery plan; the range defaults to (VDL', VDL' + LAL] (PROTOCOL §5 R1 step 4). */
+/** A recovery plan; the range defaults to (VDL', VDL' + LAL] (docs/protocol.md §7.1, recovery step 3). */
 const recovered = (
   instance: string,
   volumeEpoch: number,
@@ -129,7 +129,7 @@ describe('Recovery invariants: results', () => {
   });
 });
 
-describe('Recovery invariants: PROTOCOL S8 10-step run (ack after the fence) passes', () => {
+describe('Recovery invariants: docs/protocol.md §12, S8 10-step run (ack after the fence) passes', () => {
   // Why each step: LSN 1 reaches 3 segments, which then adopt epoch 2 for recovery (the fence);
   // recovery reads them, so VDL' = 1 covers LSN 1. The unfenced s4 still accepts LSN 1 at epoch
   // 1 — its 4th copy — and the zombie acknowledges txn 7 after the fence: allowed. The zombie's
@@ -390,7 +390,7 @@ describe('Recovery invariants: S9 truncation covers every old allocation', () =>
     expect(messages(result)).toContain('s5 (PG 0) persisted LSN(s) 2 (1 in all) via gossip from s6 at volumeEpoch 1, inside the range [2, 11] it annulled at volumeEpoch 2');
   });
 
-  it('lets a higher-epoch range supersede a lower one (PROTOCOL §5 R2)', () => {
+  it('lets a higher-epoch range supersede a lower one (docs/protocol.md §13, R2)', () => {
     const result = judgeOne(
       [
         recovered('w2', 2, 1),

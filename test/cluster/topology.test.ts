@@ -1,7 +1,8 @@
 /**
- * Topology resolution (PROTOCOL §1): every PG has 6 segments, 2 in each of 3 AZs on 2 distinct
- * nodes; fullTail puts one full and one tail segment in each AZ (PROTOCOL §5 M2); PGs spread evenly
- * over nodes; ids follow the systemId scheme; impossible topologies fail with a ScenarioError.
+ * Topology resolution (docs/protocol.md §1, volumes and segments): every PG has 6 segments, 2 in
+ * each of 3 AZs on 2 distinct nodes; fullTail puts one full and one tail segment in each AZ
+ * (docs/protocol.md §13, M2); PGs spread evenly over nodes; ids follow the systemId scheme;
+ * impossible topologies fail with a ScenarioError.
  */
 import { describe, expect, it } from 'vitest';
 import { resolveTopology } from '../../src/cluster/topology.js';

@@ -43,7 +43,7 @@ const meanLatency = (w: World, from: string, to: string, count = 400): number =>
 };
 
 describe('Network', () => {
-  it('takes longer across AZs than within one, and far longer across regions (PROTOCOL §6 defaults)', () => {
+  it('takes longer across AZs than within one, and far longer across regions (the defaults of docs/protocol.md §14)', () => {
     const w = world();
     const sameAz = meanLatency(w, 'a1', 'a2');
     const crossAz = meanLatency(w, 'a1', 'b1');

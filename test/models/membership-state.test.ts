@@ -1,6 +1,6 @@
 /**
- * The writer's membership steps (models/membership-state.ts; PROTOCOL §2.11, §5 M3), driven by hand
- * and judged by brute force and by the S15 checker:
+ * The writer's membership steps (models/membership-state.ts; docs/protocol.md §8, membership
+ * changes; §13, M3), driven by hand and judged by brute force and by the S15 checker:
  * - a second replacement E→H begun during F→G writes to every outcome, the paper's
  *   (4/6 ABCDEF ∧ 4/6 ABCDEG) ∧ (4/6 ABCDFH ∧ 4/6 ABCDGH), and ABCD alone meets it;
  * - the two settle independently, in either order, forward or back, one epoch bump per step,
@@ -144,7 +144,7 @@ describe('Membership state: a second failure during a replacement', () => {
   });
 });
 
-describe('Membership state: the degraded 3/4 model (PROTOCOL §5 M3)', () => {
+describe('Membership state: the degraded 3/4 model (docs/protocol.md §13, M3)', () => {
   it('degrades through 4/6 ∧ 3/4, switches to the 2/4 read only once three of ABCD hold the 4/6 era, and restores 4/6', () => {
     const pg = start();
     const installs: InstalledChange[] = [];

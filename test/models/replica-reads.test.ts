@@ -1,10 +1,10 @@
 /**
- * A replica's reads, step by step over its pure state (PROTOCOL §2.7, §2.8): a miss is read from a
- * full segment at the replica's read point; redo applied while the page is in flight is kept and
- * replayed, so each waiting transaction sees its own read point and the cache ends exactly at the
- * applied point; a refusal moves on to the next full segment; a restart refuses reads until the
- * stream is unbroken at the applied point. Also the buffer cache's WAL rule (S11): a dirty block
- * is never evicted.
+ * A replica's reads, step by step over its pure state (docs/protocol.md §5, reads and read
+ * replicas): a miss is read from a full segment at the replica's read point; redo applied while the
+ * page is in flight is kept and replayed, so each waiting transaction sees its own read point and
+ * the cache ends exactly at the applied point; a refusal moves on to the next full segment; a
+ * restart refuses reads until the stream is unbroken at the applied point. Also the buffer cache's
+ * WAL rule (S11): a dirty block is never evicted.
  */
 import { freeze } from 'immer';
 import { describe, expect, it } from 'vitest';

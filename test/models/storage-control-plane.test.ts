@@ -1,8 +1,9 @@
 /**
  * The storage control plane's decisions, one check round at a time (models/storage-control-plane
- * .machine.ts; PROTOCOL §2.11, §5 M1, M3): a second lone failure during a replacement starts its
- * own replacement at once (two at most); an AZ out for `degradeAfterMs` degrades the PG, and goes
- * back if the AZ answers before the writer switches; a degraded PG is restored when the AZ returns.
+ * .machine.ts; docs/protocol.md §8, membership changes; §13, M1, M3): a second lone failure during
+ * a replacement starts its own replacement at once (two at most); an AZ out for `degradeAfterMs`
+ * degrades the PG, and goes back if the AZ answers before the writer switches; a degraded PG is
+ * restored when the AZ returns.
  */
 import { describe, expect, it } from 'vitest';
 import type { MembershipStatusMessage, PgConfigRecord, SegmentPongMessage, WireMessage } from '../../models/messages.js';
@@ -82,7 +83,7 @@ describe('Storage control plane: a second failure during a replacement', () => {
   });
 });
 
-describe('Storage control plane: the degraded 3/4 model (PROTOCOL §5 M3)', () => {
+describe('Storage control plane: the degraded 3/4 model (docs/protocol.md §13, M3)', () => {
   const six = ['A', 'B', 'C', 'D', 'E', 'F'];
 
   it('degrades once both members of one AZ missed degradeAfterMs, not before, and not for a lone failure', () => {

@@ -60,7 +60,7 @@ describe('lsn: allocation under the LAL', () => {
 });
 
 describe('lsn: MTRs and backlinks', () => {
-  it('builds the micro-trace MTRs of PROTOCOL §6b with all three chains', () => {
+  it('builds the MTRs of the ragged edge example (docs/protocol.md §7.2) with all three chains', () => {
     const backlinks = createBacklinkState();
     const mtr1: LsnAllocation = { lsnFirst: lsn(1), lsnLast: lsn(2) };
     const mtr2: LsnAllocation = { lsnFirst: lsn(3), lsnLast: lsn(4) };
@@ -108,7 +108,7 @@ describe('lsn: MTRs and backlinks', () => {
   });
 
   it('links across a truncation gap to the seeded backlinks (after recovery)', () => {
-    // Recovery outcome B of PROTOCOL §6b: VDL' = 2, next LSN 13.
+    // Recovery outcome B of the ragged edge example (docs/protocol.md §7.2): VDL' = 2, next LSN 13.
     const backlinks = createBacklinkState({ lastVolumeLsn: lsn(2), lastPgLsnByPg: { 1: lsn(1), 2: lsn(2) } });
     const [record] = buildMtr(backlinks, { lsnFirst: lsn(13), lsnLast: lsn(13) }, [
       { pg: PG1, blockId: blockId(10) },

@@ -1,6 +1,6 @@
 /**
- * Membership-change sequences checked by brute force (PROTOCOL §2.11, §4 S15; SIGMOD'18 §4.1–4.2),
- * over random segment names, replaced members and full/tail placements:
+ * Membership-change sequences checked by brute force (docs/protocol.md §8, membership changes; §12,
+ * S15; SIGMOD'18 §4.1–4.2), over random segment names, replaced members and full/tail placements:
  * - every configuration: W ∩ R ≠ ∅ and W ∩ W ≠ ∅;
  * - consecutive configurations: W ∩ W' ≠ ∅; entering a joint (AND/OR) configuration, its writes
  *   meet the reads of the configuration it leaves; settling (forward or rolled back), the joint
@@ -11,7 +11,8 @@
  * Pinned finding: the literal S15 wording "every write set of one intersects every read set of
  * the next" fails when *entering* a joint configuration — an old write on C,D,E,F misses the new
  * read quorum A,B,G — because the joint read counts G before it has hydrated. Reads that count the
- * new member are only sound once it has caught up (PROTOCOL L4); see `replacementConfig`.
+ * new member are only sound once it has caught up (docs/protocol.md §12, L4); see
+ * `replacementConfig`.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -88,7 +89,7 @@ function sequences(names: Names): Record<string, Step[]> {
   };
 }
 
-/** Replace a full segment by a new full one, under the full/tail quorum (PROTOCOL §5 M2). */
+/** Replace a full segment by a new full one, under the full/tail quorum (docs/protocol.md §13, M2). */
 function fullTailSequence(names: Names): Step[] {
   const fulls = names.fullIndexes.map((i) => at(names.members, i));
   const tails = names.members.filter((m) => !fulls.includes(m));

@@ -169,7 +169,7 @@ describe('quorum: configurations', () => {
     expect(() => replacementConfig(config, { from: F, to: A })).toThrow(RangeError);
   });
 
-  it('degraded 3/4 via a joint configuration (PROTOCOL §5 M3)', () => {
+  it('degraded 3/4 via a joint configuration (docs/protocol.md §13, M3)', () => {
     const standard = standardConfig(SIX, e0);
     const degraded = degradedConfig([A, B, C, D], membershipEpoch(2));
     const joint = jointConfig(standard, degraded);

@@ -1,8 +1,8 @@
 /**
- * Recovery against the writer's own durability view (PROTOCOL §4 S6, S9; §5 R1). Random records
- * across PGs and MTRs; each segment holds a random chain prefix plus scattered records above it;
- * the writer has seen every segment's SCL; recovery then reads any read quorum of each PG.
- * Invariants:
+ * Recovery against the writer's own durability view (docs/protocol.md §12, S6, S9; §7, crash
+ * recovery). Random records across PGs and MTRs; each segment holds a random chain prefix plus
+ * scattered records above it; the writer has seen every segment's SCL; recovery then reads any read
+ * quorum of each PG. Invariants:
  * - nothing the writer could have acknowledged is lost: VDL' ≥ VDL and VCL' ≥ VCL;
  * - VDL' ≤ VCL', VDL' is a CPL (or the anchor), and every record ≤ VCL' is held by a responder;
  * - the truncation range is (VDL', VDL' + LAL], new LSNs start above it, and it annuls every

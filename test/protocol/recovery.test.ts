@@ -1,7 +1,8 @@
 /**
- * Recovery from read-quorum responses (PROTOCOL §2.9, §5 R1) and epoch-versioned truncation
- * (§5 R2). Reproduces both outcomes of the PROTOCOL §6b micro-trace: LAL = 10; MTR1 = {1:PG1,
- * 2:PG2 (CPL)}, MTR2 = {3:PG1, 4:PG1 (CPL, commit T1)}; LSN1–3 reached 4/6, LSN4 only 3/6.
+ * Recovery from read-quorum responses (docs/protocol.md §7, crash recovery) and epoch-versioned
+ * truncation (§13, R2). Reproduces both outcomes of the worked example of docs/protocol.md §7.2,
+ * the ragged edge: LAL = 10; MTR1 = {1:PG1, 2:PG2 (CPL)}, MTR2 = {3:PG1, 4:PG1 (CPL, commit T1)};
+ * LSN1–3 reached 4/6, LSN4 only 3/6.
  */
 import { describe, expect, it } from 'vitest';
 import type { PgId, SegmentId, VolumeEpoch } from '../../src/protocol/ids.js';
@@ -40,7 +41,7 @@ function microTraceRecords(): StoredRecord[] {
 }
 
 /**
- * What each segment holds after the acks of §6b: LSN1 and LSN3 on PG1 segments 0–3, LSN4 on
+ * What each segment holds after the acks of the example: LSN1 and LSN3 on PG1 segments 0–3, LSN4 on
  * PG1 segments 0–2, LSN2 on PG2 segments 0–3.
  */
 function holdings(records: StoredRecord[]): Record<string, StoredRecord[]> {
@@ -70,7 +71,7 @@ function planned(outcome: RecoveryOutcome): RecoveryPlan {
 const lsnsOf = (plan: RecoveryPlan): Record<number, number[]> =>
   Object.fromEntries(plan.reReplication.map((r) => [r.pg, r.records.map((record) => record.lsn)]));
 
-describe('recovery: PROTOCOL §6b micro-trace', () => {
+describe('recovery: the ragged edge example (docs/protocol.md §7.2)', () => {
   it('outcome A: the read quorum sees LSN4 → VCL\' = VDL\' = 4, truncate 5..14, next LSN 15', () => {
     const held = holdings(microTraceRecords());
     const plan = planned(planRecovery({
@@ -101,7 +102,7 @@ describe('recovery: PROTOCOL §6b micro-trace', () => {
     expect(applyTruncations(records, [plan.truncation]).map((r) => r.lsn)).toEqual([1, 2]);
   });
 
-  it('waits while a PG lacks a read quorum (PROTOCOL L3)', () => {
+  it('waits while a PG lacks a read quorum (docs/protocol.md §12, L3)', () => {
     const held = holdings(microTraceRecords());
     const outcome = planRecovery({
       volumeEpoch: e2, anchorLsn: LSN_ZERO, lal: 10,
@@ -176,7 +177,7 @@ describe('recovery: the volume chain', () => {
   });
 });
 
-describe('recovery: truncation ranges (PROTOCOL §5 R2)', () => {
+describe('recovery: truncation ranges (docs/protocol.md §13, R2)', () => {
   const stamp = (value: number, written: VolumeEpoch): { lsn: ReturnType<typeof lsn>; volumeEpoch: VolumeEpoch } => ({
     lsn: lsn(value),
     volumeEpoch: written,

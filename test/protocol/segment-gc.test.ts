@@ -61,7 +61,7 @@ function expectSamePages(collected: SegmentStore, reference: SegmentStore, from:
 
 const mtrArbitrary = fc.array(fc.array(fc.tuple(fc.integer({ min: 0, max: 7 }), fc.integer({ min: 0, max: 2 })), { minLength: 1, maxLength: 3 }), { minLength: 2, maxLength: 25 });
 
-describe('garbage collection in the segment store (PROTOCOL §2.6, S14)', () => {
+describe('garbage collection in the segment store (docs/protocol.md §6, gossip, repair and GC; §12, S14)', () => {
   it('coalesces records at or below the GC point into base pages and keeps every read at or above it', () => {
     const { records, cpls } = workload([[[0, 0], [1, 0]], [[0, 1]], [[4, 0], [0, 0]], [[1, 1], [2, 0]], [[0, 2]], [[3, 0], [5, 1]]]);
     const reference = persistRecords(createSegmentStore<Put>(PG), records, EPOCH).store;

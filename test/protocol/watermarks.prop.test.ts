@@ -1,6 +1,6 @@
 /**
- * Property tests of the consistency points (PROTOCOL §2.4, §4 S3) against a brute-force reference
- * written straight from the definitions:
+ * Property tests of the consistency points (docs/protocol.md §3, log and consistency points; §12,
+ * S3) against a brute-force reference written straight from the definitions:
  * - SCL: the end of the longest chain of held records from the start, whatever the arrival order;
  * - PGCL: max x in {0} ∪ SCLs such that the write predicate holds for {s : SCL_s ≥ x};
  * - a record is durable iff the write predicate holds for {s : SCL_s ≥ lsn};

@@ -1,7 +1,7 @@
 /**
  * Consistency points: incremental SCL on a segment; PGCL → VCL → VDL on the writer. Reproduces
  * SIGMOD'18 Fig. 3 (VCL above a PGCL), SIGMOD'17 §4.1 ("complete to 1007 but durable to 1000") and
- * the ack half of the PROTOCOL §6b micro-trace.
+ * the ack half of the ragged edge example (docs/protocol.md §7.2).
  */
 import { freeze } from 'immer';
 import { describe, expect, it } from 'vitest';
@@ -49,7 +49,7 @@ function registerAll(tracker: DurabilityTracker, records: AllocatedRecord[]): Du
   return records.reduce(registerRecord, tracker);
 }
 
-describe('watermarks: SCL (SIGMOD\'18 §2.3, PROTOCOL §2.4)', () => {
+describe('watermarks: SCL (SIGMOD\'18 §2.3, docs/protocol.md §3, log and consistency points)', () => {
   // One PG's chain: 1 ← 3 ← 4 ← 7 (other LSNs belong to other PGs).
   const chain = [
     { lsn: lsn(1), prevPgLsn: LSN_ZERO },
@@ -97,7 +97,7 @@ describe('watermarks: SCL (SIGMOD\'18 §2.3, PROTOCOL §2.4)', () => {
     expect(receiveRecord(state, { lsn: lsn(15), prevPgLsn: lsn(4) }).scl).toBe(15);
   });
 
-  it('read eligibility is the conservative SCL ≥ read point (PROTOCOL §5 V1)', () => {
+  it('read eligibility is the conservative SCL ≥ read point (docs/protocol.md §13, V1)', () => {
     expect(readPointEligible(lsn(10), lsn(10))).toBe(true);
     expect(readPointEligible(lsn(9), lsn(10))).toBe(false);
   });
@@ -124,7 +124,7 @@ describe('watermarks: writer durability', () => {
     expect(tracker.vdl).toBe(1000);
   });
 
-  it('PROTOCOL §6b acks: VCL = VDL = 2, then VCL = 3 while VDL stays 2 (3 is mid-MTR)', () => {
+  it('ragged edge example (docs/protocol.md §7.2), acks: VCL = VDL = 2, then VCL = 3 while VDL stays 2 (3 is mid-MTR)', () => {
     let tracker = registerAll(twoPgTracker(), [
       { lsn: lsn(1), pg: PG1, isCpl: false },
       { lsn: lsn(2), pg: PG2, isCpl: true },

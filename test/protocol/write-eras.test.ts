@@ -1,7 +1,7 @@
 /**
- * Write eras (PROTOCOL §2.11, §5 M3): when may a PG count on a new read quorum? Brute force over
- * every write set and read set, against an oracle that places a record on a write set plus every
- * caught-up member and asks whether each read set holds it.
+ * Write eras (docs/protocol.md §8, membership changes; §13, M3): when may a PG count on a new read
+ * quorum? Brute force over every write set and read set, against an oracle that places a record on
+ * a write set plus every caught-up member and asks whether each read set holds it.
  *
  * The safety argument for the 3/4 switch, pinned here: a record made durable under 4/6(ABCDEF) may
  * sit on only two of ABCD (on ABEF, say), so the 2/4 read CD misses it; once at least three of
@@ -40,7 +40,7 @@ function oracleSees(write: QuorumPredicate, read: QuorumPredicate, caughtUp: rea
 const subsetsOf = (items: readonly SegmentId[]): SegmentId[][] =>
   Array.from({ length: 1 << items.length }, (_, mask) => items.filter((_, bit) => ((mask >> bit) & 1) === 1));
 
-describe('Write eras: the degraded 3/4 model (PROTOCOL §5 M3)', () => {
+describe('Write eras: the degraded 3/4 model (docs/protocol.md §13, M3)', () => {
   const before = standardConfig(SIX, 1 as never);
   const degraded = degradedConfig(FOUR, 3 as never);
   const joint = jointConfig(before, degraded);

@@ -1,6 +1,7 @@
 /**
- * The scenario file format: a minimal file gets every default of PROTOCOL §6, and every kind of
- * bad input fails with exactly one line that names the field and what it allows (ARCHITECTURE §5).
+ * The scenario file format: a minimal file gets every default (docs/protocol.md §14, numbers and
+ * defaults), and every kind of bad input fails with exactly one line that names the field and what
+ * it allows (ARCHITECTURE §5).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,7 +27,7 @@ function errorOf(run: () => unknown): ScenarioError {
 }
 
 describe('Scenario schema: defaults', () => {
-  it('fills every default of PROTOCOL §6 into a file that only has a name', () => {
+  it('fills every default into a file that only has a name', () => {
     const expected: Scenario = {
       name: 'minimal',
       description: '',

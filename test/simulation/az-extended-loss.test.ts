@@ -1,8 +1,8 @@
 /**
- * Membership: an extended AZ loss moves every PG to the degraded 3/4 quorum model (PROTOCOL §5 M3;
- * SIGMOD'18 §4.1). us-east-1c goes out at 1 s; after `repair.degradeAfterMs` (2 s) each PG moves
- * from 4/6 ABCDEF through 4/6 ABCDEF ∧ 3/4 ABCD to W = 3/4, R = 2/4 of ABCD. At 4.5 s one more
- * segment of each PG is lost — AZ+1, which stops writes under 4/6 — and writes go on; the lost
+ * Membership: an extended AZ loss moves every PG to the degraded 3/4 quorum model (docs/protocol.md
+ * §13, M3; SIGMOD'18 §4.1). us-east-1c goes out at 1 s; after `repair.degradeAfterMs` (2 s) each PG
+ * moves from 4/6 ABCDEF through 4/6 ABCDEF ∧ 3/4 ABCD to W = 3/4, R = 2/4 of ABCD. At 4.5 s one
+ * more segment of each PG is lost — AZ+1, which stops writes under 4/6 — and writes go on; the lost
  * segment is replaced within the 3/4 model; when the AZ returns at 10 s, 4/6 is restored with the
  * AZ's old segments. The control arm (no degradation) stalls from the extra loss on.
  */

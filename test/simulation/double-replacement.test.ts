@@ -1,9 +1,9 @@
 /**
- * Membership: a second failure during a membership change (PROTOCOL §2.11; SIGMOD'18 §4.1). F is
- * lost at 1 s and replaced by G; E, in another AZ, is lost at 2.5 s, and E→H begins while G is
- * still hydrating. The PG passes through W = (4/6 ABCDEF ∧ 4/6 ABCDEG) ∧ (4/6 ABCDFH ∧ 4/6 ABCDGH)
- * and each replacement settles on its own; two lost segments of six are within the fault budget,
- * so no transaction ever waits on the changes.
+ * Membership: a second failure during a membership change (docs/protocol.md §8, membership changes;
+ * SIGMOD'18 §4.1). F is lost at 1 s and replaced by G; E, in another AZ, is lost at 2.5 s, and E→H
+ * begins while G is still hydrating. The PG passes through W = (4/6 ABCDEF ∧ 4/6 ABCDEG) ∧ (4/6
+ * ABCDFH ∧ 4/6 ABCDGH) and each replacement settles on its own; two lost segments of six are within
+ * the fault budget, so no transaction ever waits on the changes.
  */
 import { describe, expect, it } from 'vitest';
 import type { Observation } from '../../src/protocol/observations.js';

@@ -1,6 +1,6 @@
 /**
- * Random failover schedules (PROTOCOL §2.9, §2.10) on top of storage faults inside the AZ+1
- * budget (SIGMOD'17 §2.1):
+ * Random failover schedules (docs/protocol.md §7, crash recovery; §9, failover) on top of storage
+ * faults inside the AZ+1 budget (SIGMOD'17 §2.1):
  *
  * - instance faults: the writer crashes (optionally restarting), replicas and the standby crash
  *   at random times or aimed at the moment the control plane promotes one (a crash during

@@ -120,8 +120,8 @@ export interface ReplacementSchedule extends BudgetSchedule {
  * One `lose` early (0–500 ms); optionally an AZ outage (never the writer's, never the lost
  * segment's AZ, so its sibling keeps answering and the control plane may replace it), message loss
  * and a slow segment. Without an AZ outage, optionally a second loss in the same PG and another AZ
- * at 1.5–3.5 s, while the first replacement is under way (PROTOCOL §2.11: two of six lost is within
- * budget; with an AZ out as well it would not be).
+ * at 1.5–3.5 s, while the first replacement is under way (docs/protocol.md §8, membership changes:
+ * two of six lost is within budget; with an AZ out as well it would not be).
  */
 export const replacementScheduleArb: fc.Arbitrary<ReplacementSchedule> = fc
   .record({

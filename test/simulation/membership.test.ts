@@ -1,5 +1,5 @@
 /**
- * Membership changes (PROTOCOL §2.11, §2.13): a lost segment F is replaced by G through the joint
+ * Membership changes (docs/protocol.md §8): a lost segment F is replaced by G through the joint
  * configuration, one membership-epoch bump per step, G hydrated by gossip; the change goes back to
  * F if F returns first; stale membership epochs are rejected; writes never stop.
  */

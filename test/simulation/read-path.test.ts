@@ -1,7 +1,7 @@
 /**
- * The read path (PROTOCOL §2.7): cache misses read one segment complete to the read point (the
- * VDL when issued), never a quorum; data blocks come from full segments; a slow segment is hedged
- * around; every page equals the oracle replay of its block at the read point (S10, S16).
+ * The read path (docs/protocol.md §5, reads): cache misses read one segment complete to the read
+ * point (the VDL when issued), never a quorum; data blocks come from full segments; a slow segment
+ * is hedged around; every page equals the oracle replay of its block at the read point (S10, S16).
  */
 import { describe, expect, it } from 'vitest';
 import type { Observation } from '../../src/protocol/observations.js';
@@ -40,7 +40,7 @@ describe('Reads: read-path', () => {
   });
 });
 
-describe('Reads: garbage collection below the minimum read point (PROTOCOL §2.7, §5 V11; S14)', () => {
+describe('Reads: garbage collection below the minimum read point (docs/protocol.md §5, reads; §13, V11; §12, S14)', () => {
   const sim = new Simulation({ seed: 3, scenario: scenario('read-path'), trace: { keepEvents: false } });
   const gc: Extract<Observation, { kind: 'gcAdvanced' }>[] = [];
   const servedAfterGc: Extract<Observation, { kind: 'pageServed' }>[] = [];

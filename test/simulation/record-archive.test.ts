@@ -108,7 +108,8 @@ describe('RecordArchive: bounded by the members\' GC points', () => {
     gc.value = 4_000;
     fill([compacting], 5_001, 9_200);
     expect(compacting.page(0, 1, 9_000)).toBeDefined();
-    // A recovery that annuls durable records the segments already coalesced (PROTOCOL §2.6 forbids it).
+    // A recovery that annuls durable records the segments already coalesced (docs/protocol.md §6
+    // forbids it: collection keeps only what is durable and staged).
     ranges.push({ volumeEpoch: 2, fromLsn: 3_500, toLsn: 4_500 } as unknown as TruncationRange);
     expect(compacting.page(0, 1, 9_000)).toBeUndefined();
   });

@@ -1,7 +1,8 @@
 /**
- * Crash recovery and failover (PROTOCOL §2.9, §2.10, §5 R1, R2): a crashed writer is replaced by
- * its tier-0 replica within the configured window, or by the standby when there is no replica; an
- * interrupted recovery is superseded safely; nothing acknowledged is lost.
+ * Crash recovery and failover (docs/protocol.md §7, crash recovery; §9, failover; §13, R2): a
+ * crashed writer is replaced by its tier-0 replica within the configured window, or by the standby
+ * when there is no replica; an interrupted recovery is superseded safely; nothing acknowledged is
+ * lost.
  */
 import { describe, expect, it } from 'vitest';
 import type { Observation } from '../../src/protocol/observations.js';
@@ -108,7 +109,7 @@ describe('Fencing: zombie-writer', () => {
   });
 });
 
-describe('Recovery: the ragged edge (PROTOCOL §6b)', () => {
+describe('Recovery: the ragged edge (docs/protocol.md §7.2)', () => {
   /** The old writer's allocations, and the first recovery. */
   const edge = (name: string) => {
     const run = observed(name, 3);

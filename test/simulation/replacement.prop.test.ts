@@ -1,12 +1,12 @@
 /**
  * Property: random schedules where one segment is lost for good (a crash with no restart) early in
- * the run, within the AZ+1 budget (optionally an AZ outage elsewhere, message loss, a slow segment),
- * and sometimes a second segment of the same PG while the first is being replaced (PROTOCOL §2.11).
- * The storage control plane replaces each lost segment through a joint configuration (nested for
- * the second); every judge (incl. S15 membership) passes, nothing acknowledged is lost, and writes
- * go on to the end. 60 runs under `npm run test:deep`, 15 under `npm test` (or
- * AURORA_PROPERTY_RUNS_REPLACEMENT); a failure names its seed
- * and the fault plan.
+ * the run, within the AZ+1 budget (optionally an AZ outage elsewhere, message loss, a slow
+ * segment), and sometimes a second segment of the same PG while the first is being replaced
+ * (docs/protocol.md §8, membership changes). The storage control plane replaces each lost segment
+ * through a joint configuration (nested for the second); every judge (incl. S15 membership) passes,
+ * nothing acknowledged is lost, and writes go on to the end. 60 runs under `npm run test:deep`, 15
+ * under `npm test` (or AURORA_PROPERTY_RUNS_REPLACEMENT); a failure names its seed and the fault
+ * plan.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';

@@ -1,9 +1,10 @@
 /**
- * Reads on replicas (PROTOCOL §2.7, §2.8): read-only transactions on the reader endpoint are
- * served by replicas at their read point (their applied VDL), from the cache or, on a miss, from a
- * full segment complete to that point; a segment that is behind refuses (`notComplete`) and the
- * replica asks the next. Every answer is the committed state at its read point (S13), records that
- * arrive while a page read is in flight are not lost, and the writer never evicts a dirty page (S11).
+ * Reads on replicas (docs/protocol.md §5, reads and read replicas): read-only transactions on the
+ * reader endpoint are served by replicas at their read point (their applied VDL), from the cache
+ * or, on a miss, from a full segment complete to that point; a segment that is behind refuses
+ * (`notComplete`) and the replica asks the next. Every answer is the committed state at its read
+ * point (S13), records that arrive while a page read is in flight are not lost, and the writer
+ * never evicts a dirty page (S11).
  */
 import { describe, expect, it } from 'vitest';
 import type { WriterContext } from '../../models/instance.machine.js';

@@ -1,7 +1,7 @@
 /**
- * Read replicas (PROTOCOL §2.8): they follow the writer's redo stream and VDL, apply whole MTRs
- * only up to the VDL they know, show exactly the durable state at their read point, lag more as
- * the write rate grows, and restart when they fall too far behind (PROTOCOL §5 F2).
+ * Read replicas (docs/protocol.md §5): they follow the writer's redo stream and VDL, apply whole
+ * MTRs only up to the VDL they know, show exactly the durable state at their read point, lag more
+ * as the write rate grows, and restart when they fall too far behind (docs/protocol.md §13, F2).
  */
 import { describe, expect, it } from 'vitest';
 import type { WriterContext } from '../../models/instance.machine.js';

@@ -1,7 +1,7 @@
 /**
- * Storage: gossip repair (PROTOCOL §2.6). A segment that crashed misses records; after restart,
- * new writes reach it but its SCL cannot pass the hole until peers' gossip fills it. It ends
- * complete to the same point as its peers.
+ * Storage: gossip repair (docs/protocol.md §6, gossip, repair and GC). A segment that crashed
+ * misses records; after restart, new writes reach it but its SCL cannot pass the hole until peers'
+ * gossip fills it. It ends complete to the same point as its peers.
  */
 import { describe, expect, it } from 'vitest';
 import { sclOf } from '../../src/protocol/segment-store.js';

@@ -12,8 +12,8 @@
  * fire forever. GC is off (`gcPeriodMs: 0`) and so are minimum-read-point reports.
  *
  * Properties are judged on the state, from the machines' own contexts:
- * - "acknowledged writes durable" (PROTOCOL §4 S5, S6): every commit the writer acknowledged is
- *   at or below the PG complete LSN (the fourth-highest segment SCL, [P18 §2.3]), before and
+ * - "acknowledged writes durable" (docs/protocol.md §12, S5, S6): every commit the writer acknowledged is
+ *   at or below the PG complete LSN (the fourth-highest segment SCL, SIGMOD'18 §2.3), before and
  *   after recovery. (The writer's VDL itself is not compared with the PGCL: a recovered writer
  *   starts its VDL past the truncation range, SIGMOD'17 §4.3, which no segment's SCL covers; the
  *   explorer found that within 24 choices.)
