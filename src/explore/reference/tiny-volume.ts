@@ -99,7 +99,7 @@ export function tinyVolumeModel(options: TinyVolumeOptions = {}): ExploreModel {
       { kind: 'event', name: 'crash writer', actor: WRITER, event: { type: 'crash' } },
       { kind: 'event', name: 'restart writer', actor: WRITER, event: { type: 'restart' } },
       // The control plane's decision to fail over, as a choice: a restarted writer comes back as
-      // a replica, and a promoted replica runs crash recovery (PROTOCOL §2.10).
+      // a replica, and a promoted replica runs crash recovery (docs/protocol.md §9, failover).
       { kind: 'event', name: 'promote writer', actor: WRITER, event: { type: 'promote', from: 'control-plane' } as EventObject },
     ],
     faultBudget: 3 * (options.crashes ?? 0),
