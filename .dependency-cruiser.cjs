@@ -1,5 +1,5 @@
 /**
- * Import rules of ARCHITECTURE §2 (docs/architecture.md, "Layers"), checked by `npm run lint`.
+ * Import rules of docs/architecture.md, "Layers", checked by `npm run lint`.
  * Every folder of src/ has its rule:
  * protocol and kernel import nothing of ours; models import protocol only; cluster imports
  * models, kernel, protocol; check imports protocol; explore imports models, kernel, check and
@@ -14,7 +14,7 @@ const LOWER_LAYERS = ['models', 'src/protocol', 'src/kernel', 'src/cluster', 'sr
 const allowedFrom = (folder, allowed) => ({
   name: `${folder.replace('/', '-')}-layering`,
   severity: 'error',
-  comment: `${folder} may import only ${allowed.join(', ') || 'nothing of ours'} (ARCHITECTURE §2)`,
+  comment: `${folder} may import only ${allowed.join(', ') || 'nothing of ours'} (docs/architecture.md, "Layers")`,
   from: { path: `^${folder}/` },
   to: { path: ours, pathNot: [`^${folder}/`, ...allowed.map((a) => `^${a}/`)] },
 });
@@ -36,7 +36,7 @@ module.exports = {
     {
       name: 'src-index-layering',
       severity: 'error',
-      comment: `src/index.ts, the library entry, may import only ${['src/simulation', ...LOWER_LAYERS].join(', ')} (ARCHITECTURE §2)`,
+      comment: `src/index.ts, the library entry, may import only ${['src/simulation', ...LOWER_LAYERS].join(', ')} (docs/architecture.md, "Layers")`,
       from: { path: '^src/index\\.ts$' },
       to: { path: ours, pathNot: ['^src/simulation/', ...LOWER_LAYERS.map((a) => `^${a}/`)] },
     },
@@ -45,7 +45,7 @@ module.exports = {
       // so their rule is the converse: the library never depends on them.
       name: 'cli-and-bench-outermost',
       severity: 'error',
-      comment: 'Only the command line and the benchmarks import src/cli.ts, src/cli/ and src/bench/ (ARCHITECTURE §2)',
+      comment: 'Only the command line and the benchmarks import src/cli.ts, src/cli/ and src/bench/ (docs/architecture.md, "Layers")',
       from: { path: ours, pathNot: ['^src/cli\\.ts$', '^src/cli/', '^src/bench/'] },
       to: { path: ['^src/cli\\.ts$', '^src/cli/', '^src/bench/'] },
     },

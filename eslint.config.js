@@ -1,5 +1,6 @@
-// Lint rules that keep the simulation deterministic (ARCHITECTURE §4) plus typescript-eslint's
-// recommended set. Import layering is checked by dependency-cruiser (.dependency-cruiser.cjs).
+// Lint rules that keep the simulation deterministic (docs/determinism.md,
+// "Where time and chance come from") plus typescript-eslint's recommended set. Import layering is
+// checked by dependency-cruiser (.dependency-cruiser.cjs).
 //
 // Every folder of src/ is covered. The simulated path (models, protocol, kernel, cluster, check,
 // explore, scenarios, simulation and the library entry) takes time and chance only from the kernel.
@@ -8,7 +9,7 @@
 // they are listed below with what they may do, and still take chance only from the kernel's Rng.
 import tseslint from 'typescript-eslint';
 
-const ambientMessage = 'Simulated code must take time and chance from the kernel (VirtualClock, Rng): see ARCHITECTURE §4.';
+const ambientMessage = 'Simulated code must take time and chance from the kernel (VirtualClock, Rng): see docs/determinism.md, "Where time and chance come from".';
 const chanceMessage = 'Take chance from the kernel Rng (createRng), so every number a run uses comes from its seed.';
 
 /** Real timers: no code of ours schedules on the wall clock. */
@@ -89,7 +90,7 @@ export default tseslint.config(
           paths: [
             ...timerImports,
             { name: 'node:perf_hooks', message: ambientMessage },
-            { name: 'xstate', importNames: ['fromPromise', 'fromCallback', 'SimulatedClock', 'sendTo', 'sendParent'], message: 'Machines emit effects as data through the named send action (STYLE rule 1).' },
+            { name: 'xstate', importNames: ['fromPromise', 'fromCallback', 'SimulatedClock', 'sendTo', 'sendParent'], message: 'Machines emit effects as data through the named send action (docs/architecture.md, "One machine, two interpreters").' },
           ],
           patterns: [simulatedClockPattern],
         },

@@ -1,6 +1,7 @@
 /**
  * The named `effects` action: everything one action of a transition asks the world to do, as one
- * list (STYLE rule 1: effects are data; only the kernel delivers).
+ * list (docs/architecture.md, "One machine, two interpreters": effects are data; only the kernel
+ * delivers).
  *
  * A transition that sends a message, reports an observation and publishes a redo batch runs one
  * `effects` action whose params list the three, in the order the interpreter must perform them,

@@ -1,12 +1,12 @@
 /**
  * Heartbeat: a health monitor and the responders it watches.
  *
- * The smallest statechart that exercises the whole actor contract (ARCHITECTURE §3, STYLE rule 1):
- * it emits every effect as data (a named `send` action with `{ to, message }` params, delayed
- * `raise`s with explicit ids), so the same definition runs live under `createActor` with the kernel
- * network, and stepped under `machine.transition()` in the explorer. It is also the seed of the
- * control plane's health checks (docs/protocol.md §9, failover: failure detection by missed health
- * checks).
+ * The smallest statechart that exercises the whole actor contract (docs/architecture.md,
+ * "One machine, two interpreters"): it emits every effect as data (a named `send` action with
+ * `{ to, message }` params, delayed `raise`s with explicit ids), so the same definition runs live
+ * under `createActor` with the kernel network, and stepped under `machine.transition()` in the
+ * explorer. It is also the seed of the control plane's health checks (docs/protocol.md §9,
+ * failover: failure detection by missed health checks).
  *
  * Monitor: every `periodMs` it pings each target; a target that misses `suspectAfterMisses`
  * consecutive rounds becomes a suspect, and the monitor moves between `healthy` and `degraded`.
@@ -49,7 +49,7 @@ export interface MonitorInput {
   suspectAfterMisses?: number;
 }
 
-/** Context of {@link monitorMachine}: plain data (STYLE rule 8). */
+/** Context of {@link monitorMachine}: plain data (docs/architecture.md, "Code conventions" 1). */
 export interface MonitorContext {
   self: string;
   targets: readonly string[];
@@ -68,7 +68,10 @@ export interface MonitorContext {
 /** Events the monitor handles. */
 export type MonitorEvent = PongMessage | { type: 'tick' } | { type: 'stop' };
 
-/** Timer id of the monitor's round timer (explicit ids: STYLE rule 2). */
+/**
+ * Timer id of the monitor's round timer (explicit ids: docs/determinism.md, "Where time and chance
+ * come from").
+ */
 export const MONITOR_TICK_TIMER = 'monitor.tick';
 
 /** Judges one finished round: who missed it, and who is now suspect. */
@@ -97,7 +100,8 @@ const monitorBase = setup({
 /** The health monitor; see the file header. */
 export const monitorMachine = monitorBase.extend({
   actions: {
-    // Starts a round: one ping per target, then the round timer (explicit id: STYLE rule 2).
+    // Starts a round: one ping per target, then the round timer (explicit id: docs/determinism.md,
+    // "Where time and chance come from").
     pingAll: monitorBase.enqueueActions(({ context, enqueue }) => {
       for (const target of context.targets) {
         enqueue({ type: 'send', params: { to: target, message: { type: 'ping', from: context.self, round: context.round } } });

@@ -92,7 +92,10 @@ export type WriterEvent =
   | OutageSignal
   | ProcessSignal;
 
-/** Timer ids (explicit: STYLE rule 2); per-PG timers carry the PG id. */
+/**
+ * Timer ids (explicit: docs/determinism.md, "Where time and chance come from"); per-PG timers carry
+ * the PG id.
+ */
 export const linkTimerId = (pg: number): string => `writer.link.${pg}`;
 export const WRITER_RETRANSMIT_TIMER = 'writer.retransmit';
 export const RECOVERY_RETRY_TIMER = 'recovery.retry';

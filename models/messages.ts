@@ -529,7 +529,10 @@ export type WireMessage =
   | TxnOkMessage
   | TxnFailMessage;
 
-/** Params of the named `send` action every machine uses (STYLE rule 1). */
+/**
+ * Params of the named `send` action every machine uses (docs/architecture.md, "One machine, two
+ * interpreters").
+ */
 export interface SendParams<M = WireMessage> {
   to: string;
   message: M;

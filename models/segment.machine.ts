@@ -207,7 +207,7 @@ export type SegmentEvent =
   | { type: 'serveRead'; request: ReadPageMessage }
   | { type: 'retire' };
 
-/** Timer ids (explicit: STYLE rule 2). */
+/** Timer ids (explicit: docs/determinism.md, "Where time and chance come from"). */
 export const SEGMENT_DISK_TIMER = 'segment.disk';
 export const SEGMENT_GOSSIP_TIMER = 'segment.gossip';
 export const SEGMENT_GC_TIMER = 'segment.gc';
@@ -274,9 +274,9 @@ const segmentBase = setup({
     input: {} as SegmentInput,
   },
   actions: {
-    // Effects as data (STYLE rule 1): the interpreter supplies the implementation. One list per
-    // action (models/effects.ts): the segment's events are the hottest, and xstate resolves each
-    // named action separately.
+    // Effects as data (docs/architecture.md, "One machine, two interpreters"): the interpreter
+    // supplies the implementation. One list per action (models/effects.ts): the segment's events
+    // are the hottest, and xstate resolves each named action separately.
     effects: (_, _params: EffectsParams) => {},
   },
   guards: {

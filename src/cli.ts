@@ -1,11 +1,12 @@
 /**
- * The `aurora-actors` command line (ARCHITECTURE §5).
+ * The `aurora-actors` command line (README.md, "Use it"; docs/simulation-guide.md).
  *
- * Every run states `SEED=<n>` first, on stderr (STYLE rule 3), so with `--json` stdout is exactly
- * one JSON document (the seed is inside it too) that `jq` or `JSON.parse` can read; words for
- * people go to stderr. Bad input ends with one clear line naming the field and what is allowed,
- * exit code 2, no stack trace. A violated invariant or a lost acknowledged commit exits with 1; a
- * report printed while an output file could not be written whole, with 3.
+ * Every run states `SEED=<n>` first, on stderr (docs/simulation-guide.md, "Running a scenario"), so
+ * with `--json` stdout is exactly one JSON document (the seed is inside it too) that `jq` or
+ * `JSON.parse` can read; words for people go to stderr. Bad input ends with one clear line naming
+ * the field and what is allowed, exit code 2, no stack trace. A violated invariant or a lost
+ * acknowledged commit exits with 1; a report printed while an output file could not be written
+ * whole, with 3.
  */
 import { runBenchmarks } from './bench/kernel-bench.js';
 import { formatBenchReport } from './bench/format.js';

@@ -1,8 +1,9 @@
 /**
  * aurora-actors: Amazon Aurora's storage and replication design as deterministic xstate actors.
  *
- * The one curated entry point (STYLE rule 7): named exports grouped by layer, no `export *`.
- * Start with {@link createSimulation}; embed the machines from `aurora-actors/models`.
+ * The one curated entry point (docs/architecture.md, "Code conventions" 2): named exports grouped
+ * by layer, no `export *`. Start with {@link createSimulation}; embed the machines from
+ * `aurora-actors/models`.
  */
 import type { Scenario } from './cluster/scenario.js';
 import { ScenarioError } from './cluster/errors.js';

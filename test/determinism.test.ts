@@ -1,7 +1,7 @@
 /**
- * The determinism contract (ARCHITECTURE §4): same code + same seed => the same traceHash, in one
- * process and in a fresh one; different seeds => different hashes. This is FoundationDB's
- * "unseed" self-check.
+ * The determinism contract (docs/determinism.md, "The checks"): same code + same seed => the same
+ * traceHash, in one process and in a fresh one; different seeds => different hashes. This is
+ * FoundationDB's "unseed" self-check.
  */
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';

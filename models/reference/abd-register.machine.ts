@@ -138,7 +138,7 @@ const serverBase = setup({
     events: {} as ClientRequest | AbdInternal,
   },
   actions: {
-    // Performed by the interpreter (STYLE rule 1).
+    // Performed by the interpreter (docs/architecture.md, "One machine, two interpreters").
     send: (_, _params: AbdSendParams) => {},
   },
 });

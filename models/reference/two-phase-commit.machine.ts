@@ -48,7 +48,8 @@ export const resourceManagerMachine = setup({
     events: {} as DecisionMessage | { type: 'rm.prepare' } | { type: 'rm.chooseToAbort' },
   },
   actions: {
-    // Performed by the interpreter (STYLE rule 1): live, cluster wiring; explored, read as data.
+    // Performed by the interpreter (docs/architecture.md, "One machine, two interpreters"): live,
+    // cluster wiring; explored, read as data.
     send: (_, _params: TwoPhaseSendParams) => {},
   },
 }).createMachine({

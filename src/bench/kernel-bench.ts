@@ -1,10 +1,10 @@
 /**
  * `aurora-actors bench`: kernel throughput, measured in this run on this machine.
  *
- * Figures are reported side by side with the ceilings they should be read against (ARCHITECTURE
- * §7): the raw event rate of a trivial xstate actor bounds everything built from actors. Benchmarks
- * report numbers; tests never assert wall-clock times. Wall time is read here, outside the
- * simulated path, and nowhere else.
+ * Figures are reported side by side with the ceilings they should be read against
+ * (docs/performance.md, "Kernel"): the raw event rate of a trivial xstate actor bounds everything
+ * built from actors. Benchmarks report numbers; tests never assert wall-clock times. Wall time is
+ * read here, outside the simulated path, and nowhere else.
  */
 import { performance } from 'node:perf_hooks';
 import { SimulatedClock, createActor, createMachine, transition } from 'xstate';

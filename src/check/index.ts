@@ -1,8 +1,8 @@
 /**
- * The judges: named properties over a run (STYLE rule 9). `invariants.ts` checks the writer-side
- * safety properties S1–S5 and S7 over the observation stream; `recovery-invariants.ts` (with
- * `fencing.ts` and `truncation.ts`) the recovery-side ones S6, S8a, S8b, S9 and cross-epoch S1b;
- * `durability.ts` checks S6, no lost acknowledged commit, from what segments persisted;
+ * The judges: named properties over a run (docs/semantics.md, "Judges"). `invariants.ts` checks the
+ * writer-side safety properties S1–S5 and S7 over the observation stream; `recovery-invariants.ts`
+ * (with `fencing.ts` and `truncation.ts`) the recovery-side ones S6, S8a, S8b, S9 and cross-epoch
+ * S1b; `durability.ts` checks S6, no lost acknowledged commit, from what segments persisted;
  * `cache-wal.ts` S11 and `replica-snapshot.ts` S13 the read views of the writer and replicas.
  * Imports `src/protocol` only.
  * Named exports only, grouped by file.

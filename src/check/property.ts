@@ -1,5 +1,6 @@
 /**
- * Properties: named judgements over a stream of observations, each of one kind (STYLE rule 9).
+ * Properties: named judgements over a stream of observations, each of one kind (docs/semantics.md,
+ * "Judges").
  *
  * - `always` — must hold at every step; each failing step is a {@link Violation}.
  * - `sometimes` — a reachability claim: one run can only witness it, never refute it, so it never
@@ -11,8 +12,9 @@
  * the first {@link FIRST_VIOLATIONS_KEPT} are kept, so a broken run stays cheap to report;
  * `vacuous` means the property never had anything to judge (it passed by default).
  *
- * Checkers are judges, not protocol state: they may use Map/Set for speed (STYLE rule 8 is about
- * what machines and the protocol hold), and they never read a machine's memory.
+ * Checkers are judges, not protocol state: they may use Map/Set for speed (the plain-data rule,
+ * docs/architecture.md, "Code conventions" 1, covers what machines and the protocol hold), and
+ * they never read a machine's memory.
  */
 
 /** How a property is judged over a run (Stateright's `always` / `sometimes` / `eventually`). */

@@ -1,9 +1,9 @@
 /**
  * `aurora-actors sweep <scenario|file.json> --seeds A..B [--workers N] [--shard i/n] [--swarm]
- * [--plant M] [--json]`: one scenario over a range of seeds (ARCHITECTURE §6), on worker threads,
- * with a determinism self-check; docs/sweeps.md. States `SEEDS=A..B` (and the shard, workers,
- * plant, swarm) first on stderr, then progress lines there; stdout holds the summary (with
- * --json, one JSON document that `aurora-actors merge` reads). Exit 0 when no run failed and the
+ * [--plant M] [--json]`: one scenario over a range of seeds (docs/sweeps.md), on worker threads,
+ * with a determinism self-check. States `SEEDS=A..B` (and the shard, workers, plant, swarm) first
+ * on stderr, then progress lines there; stdout holds the summary (with --json, one JSON document
+ * that `aurora-actors merge` reads). Exit 0 when no run failed and the
  * self-check passed, 1 otherwise, 2 on bad input.
  */
 import { availableParallelism } from 'node:os';

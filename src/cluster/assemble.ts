@@ -1,11 +1,12 @@
 /**
  * Assembly: a scenario's resolved topology in, the actor specs of a whole cluster out.
  *
- * Every actor gets an explicit systemId (ARCHITECTURE §4) and a place (region, AZ). Specs are
- * built in one pass and spawned in bulk by the host (`spawnAll`), never one child at a time:
- * incremental spawning of large child sets is O(n²) in xstate (10,000 children took 18 s one by
- * one, 0.3 s in bulk). Chance enters here only through the kernel RNG: per storage node, a table of
- * disk latencies; per segment, the phase of its gossip timer.
+ * Every actor gets an explicit systemId (docs/determinism.md, "Where time and chance come from")
+ * and a place (region, AZ). Specs are built in one pass and spawned in bulk by the host
+ * (`spawnAll`), never one child at a time: incremental spawning of large child sets is O(n²) in
+ * xstate (10,000 children took 18 s one by one, 0.3 s in bulk). Chance enters here only through the
+ * kernel RNG: per storage node, a table of disk latencies; per segment, the phase of its gossip
+ * timer.
  */
 import { azMachine, regionMachine, storageNodeMachine } from '../../models/failure-domain.js';
 import { controlPlaneMachine } from '../../models/control-plane.machine.js';

@@ -1,7 +1,8 @@
 /**
- * The one error bad scenario input raises (ARCHITECTURE §5: "one clear line naming the field and
- * what is allowed, exit code 2, and no stack trace"). The CLI catches it by `name` and prints the
- * message alone; every message is a single line that says which field is wrong and what it accepts.
+ * The one error bad scenario input raises (docs/simulation-guide.md, "Running a scenario": exit
+ * code 2 and one line naming the field and what is allowed). The CLI catches it by `name` and
+ * prints the message alone, with no stack trace; every message is a single line that says which
+ * field is wrong and what it accepts.
  */
 
 /** Bad scenario input: an unknown key, an out-of-range value, an impossible topology, a bad file. */

@@ -1,6 +1,7 @@
 /**
  * The client history: every operation's invoke and its outcome, in the operation format Jepsen,
- * Knossos and Porcupine users know (ARCHITECTURE §5), so outside checkers can judge our runs.
+ * Knossos and Porcupine users know (docs/history-format.md, "Jepsen's conventions"), so outside
+ * checkers can judge our runs.
  *
  * `ok` = the commit was acknowledged; `fail` = it certainly took no effect; `info` = the client
  * never learnt the outcome (it may or may not have taken effect). Each entry is also written to

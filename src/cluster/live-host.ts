@@ -1,11 +1,13 @@
 /**
  * The live interpreter: machines run as real xstate actors on the kernel's clock and network.
  *
- * This is what users embed and inspect (ARCHITECTURE §3). Each actor is created with
- * `createActor(machine.provide({ actions: { send } }), { clock, id, systemId, inspect })`, where the
- * provided `send` hands `{ to, message }` to the kernel network; nothing is delivered through
- * xstate's `sendTo`, which is synchronous and depth first (STYLE rule 1). Ids are explicit: xstate's
- * default session ids come from a process-wide counter and differ between replays in one process.
+ * This is what users embed and inspect (docs/architecture.md, "One machine, two interpreters").
+ * Each actor is created with
+ * `createActor(machine.provide({ actions: { send } }), { clock, id, systemId, inspect })`, where
+ * the provided `send` hands `{ to, message }` to the kernel network; nothing is delivered through
+ * xstate's `sendTo`, which is synchronous and depth first (the same section). Ids are explicit:
+ * xstate's default session ids come from a process-wide counter and differ between replays in one
+ * process.
  *
  * The trace gets, per actor, a `state` event whenever its state value changes and a `timer` event
  * whenever one of its delayed events fires, in exactly the places the stepped interpreter
@@ -179,7 +181,7 @@ export class LiveHost implements ActorHost {
     const system = actor.system as unknown as { scheduler: unknown };
     system.scheduler = {
       schedule: (_source: unknown, target: { send(event: EventObject): void }, event: EventObject, delay: number, timerId?: string) => {
-        if (timerId === undefined) throw new Error(`${id}: delayed event ${event.type} has no explicit id (STYLE rule 2)`);
+        if (timerId === undefined) throw new Error(`${id}: delayed event ${event.type} has no explicit id (docs/determinism.md, "Where time and chance come from")`);
         if (timers[timerId] !== undefined) throw new Error(`${id}: timer ${timerId} scheduled while pending; cancel it first`);
         timers[timerId] = clock.setTimeout(() => {
           delete timers[timerId];

@@ -4,9 +4,9 @@
  * VDL updates; the writer does not wait for replicas).
  *
  * Every time operator takes the kernel clock's scheduler explicitly, so two simulations can share
- * a process (STYLE rule 2). The `boxcar` operator gathers what a step published and emits it once
- * the step is over (a zero-delay action on the virtual scheduler): one shipment per replica carries
- * every MTR and the latest VDL of the step.
+ * a process (docs/determinism.md, "Where time and chance come from"). The `boxcar` operator gathers
+ * what a step published and emits it once the step is over (a zero-delay action on the virtual
+ * scheduler): one shipment per replica carries every MTR and the latest VDL of the step.
  */
 import { Observable } from 'rxjs';
 import type { OperatorFunction, SchedulerLike, Subscription } from 'rxjs';

@@ -23,7 +23,7 @@ export type NetworkSemantics = 'unordered-nonduplicating' | 'unordered-duplicati
 /** Every network semantics, for messages that list what is allowed. */
 export const NETWORK_SEMANTICS: readonly NetworkSemantics[] = ['unordered-nonduplicating', 'unordered-duplicating', 'ordered'];
 
-/** One actor of the explored world. Its machine emits effects as data (STYLE rule 1). */
+/** One actor of the explored world. Its machine emits effects as data (docs/architecture.md, "One machine, two interpreters"). */
 export interface ExploreActor {
   /** The actor's systemId; messages name it in `to`. */
   id: string;
@@ -65,7 +65,7 @@ export interface ExploreHistory<THistory = unknown> {
 }
 
 /**
- * A named property (STYLE rule 9): `always` must hold in every reachable state (an invariant; a
+ * A named property (docs/explorer.md, "Properties, counterexamples, replay"): `always` must hold in every reachable state (an invariant; a
  * state where it fails is a counterexample), `sometimes` must hold in at least one (a witness that
  * the search reaches what it claims to test).
  */

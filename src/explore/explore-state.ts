@@ -1,6 +1,6 @@
 /**
  * The explorer's state: every actor's snapshot and pending timers, the messages in flight, the
- * model's history and the faults used. Plain, immutable data (STYLE rule 8): a successor shares
+ * model's history and the faults used. Plain, immutable data (docs/architecture.md, "Code conventions" 1): a successor shares
  * every part it did not change with its parent. Hashes are kept beside the parts they cover, so a
  * fingerprint costs only the parts a step changed (src/explore/fingerprint.ts).
  */

@@ -2,7 +2,7 @@
  * The explored world's transition relation: which choices a state offers, the state each choice
  * leads to, and the state's fingerprint. Actors are real xstate machines advanced by
  * {@link SteppedActor} (one reused scope per actor; a stored snapshot is restored, then stepped),
- * and their effects are read as data (STYLE rule 1).
+ * and their effects are read as data (docs/architecture.md, "One machine, two interpreters").
  *
  * Modelling choices follow Stateright's actor model (`src/actor/model.rs`), so that our counts
  * can be held to its counts (docs/explorer.md):

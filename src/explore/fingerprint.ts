@@ -132,7 +132,7 @@ export function fingerprintOf(value: unknown, rename?: Rename): number {
       if (value === null) return HASH_NULL;
       return Array.isArray(value) ? hashArray(value, rename) : hashObject(value as Record<string, unknown>, rename);
     default:
-      throw new TypeError(`fingerprint: ${typeof value} is not plain data (STYLE rule 8)`);
+      throw new TypeError(`fingerprint: ${typeof value} is not plain data (docs/architecture.md, "Code conventions" 1)`);
   }
 }
 

@@ -68,7 +68,7 @@ export function effectsOf(actions: readonly ExecutableAction[]): Effect[] {
       const params = action.params as { event: EventObject; delay?: number; id?: string };
       if (typeof params.delay !== 'number') continue; // an immediate raise stays inside the step
       if (params.id === undefined) {
-        throw new UnsupportedEffectError(`a delayed raise of ${params.event.type} has no explicit id (STYLE rule 2)`);
+        throw new UnsupportedEffectError(`a delayed raise of ${params.event.type} has no explicit id (docs/determinism.md, "Where time and chance come from")`);
       }
       timers.push({ kind: 'schedule', timerId: params.id, delayMs: params.delay, event: params.event });
     } else if (action.type === 'xstate.cancel') {

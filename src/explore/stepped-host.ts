@@ -2,7 +2,7 @@
  * The stepped interpreter on the kernel: the same world as `src/cluster/live-host.ts`, but every
  * actor is a plain snapshot advanced by {@link SteppedActor} and every effect is performed here.
  *
- * It exists so the differential test can hold the two interpreters to one trace (ARCHITECTURE §3),
+ * It exists so the differential test can hold the two interpreters to one trace (docs/architecture.md, "One machine, two interpreters"),
  * and it is the base of the explorer, which replaces the clock's choice of the next event by its
  * own. Timer semantics follow xstate's live scheduler: a timer fires once unless cancelled first;
  * scheduling an id that is still pending is refused, because live xstate would then leave the first
@@ -124,7 +124,7 @@ export class SteppedHost {
 
   /**
    * Runs one transition; a throw or an error snapshot fails the run naming the actor, as the live
-   * host's error observer does (ARCHITECTURE §4: every actor has an error observer).
+   * host's error observer does (docs/determinism.md, "When an actor fails").
    */
   private guarded(id: string, actor: SteppedActor, transition: () => Effect[]): Effect[] {
     let effects: Effect[];

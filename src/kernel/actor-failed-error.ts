@@ -1,7 +1,7 @@
 /**
- * The one way an actor's failure ends a run, under either interpreter (ARCHITECTURE §4: every
- * actor has an error observer that fails the run). It names the actor; the run's seed is printed
- * first by every run, so the two together are the bug report.
+ * The one way an actor's failure ends a run, under either interpreter (docs/determinism.md,
+ * "When an actor fails": every actor has an error observer that fails the run). It names the actor;
+ * the run's seed is printed first by every run, so the two together are the bug report.
  */
 
 /** Thrown (on the clock, so out of `runFor`) when an actor fails. */

@@ -2,7 +2,8 @@
  * VirtualClock: the one source of time in a simulation.
  *
  * One binary heap of pending callbacks ordered by (dueAtMs, insertion seq), so ties fire in the
- * order they were scheduled (ARCHITECTURE §4). The same clock is
+ * order they were scheduled (docs/determinism.md, "Where time and chance come from").
+ * The same clock is
  * - an xstate `Clock` (`setTimeout` / `clearTimeout`), so `after` delays and delayed `raise`s run on
  *   virtual time: `createActor(machine, { clock })`;
  * - an rxjs `SchedulerLike` (`now`, `schedule` returning re-schedulable actions), through

@@ -1,9 +1,9 @@
 /**
  * The kernel bundle: one clock, one root RNG, one network and one trace per run.
  *
- * Everything a simulation knows of time and chance comes from here (ARCHITECTURE §4). Consumers
- * take their own RNG fork by label (`kernel.rng.fork('faults')`), so adding one never moves the
- * numbers another sees.
+ * Everything a simulation knows of time and chance comes from here (docs/determinism.md,
+ * "Where time and chance come from"). Consumers take their own RNG fork by label
+ * (`kernel.rng.fork('faults')`), so adding one never moves the numbers another sees.
  */
 import { VirtualClock } from './clock.js';
 import { Network } from './network.js';

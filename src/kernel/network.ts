@@ -8,8 +8,9 @@
  * forks per concern, so switching on loss does not move the latencies a run sees.
  *
  * Delivery always goes through the clock, never through xstate's direct `sendTo`, which delivers
- * synchronously and depth first (STYLE rule 1). Links are FIFO by default, like the TCP
- * connections between Aurora's tiers; `reorderRatio` lets a message overtake.
+ * synchronously and depth first (docs/architecture.md, "One machine, two interpreters"). Links are
+ * FIFO by default, like the TCP connections between Aurora's tiers; `reorderRatio` lets a message
+ * overtake.
  */
 import type { VirtualClock } from './clock.js';
 import type { Ratio, Rng } from './rng.js';

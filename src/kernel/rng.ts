@@ -5,9 +5,9 @@
  * the same numbers. Seeding and forking hash a path of labels with a 128-bit mix, so
  * `rng.fork('network')` depends on the root seed and the label, never on how many numbers the
  * parent or any sibling has drawn: adding a consumer never shifts what another consumer sees
- * (STYLE rule 3; TigerBeetle's VOPR and FoundationDB's simulator draw per-subsystem streams the same
- * way). We own this code so a dependency upgrade cannot change every replay; `test/kernel/rng.test.ts`
- * pins the first outputs for seed 1.
+ * (docs/determinism.md, "Where time and chance come from"; TigerBeetle's VOPR and FoundationDB's
+ * simulator draw per-subsystem streams the same way). We own this code so a dependency upgrade
+ * cannot change every replay; `test/kernel/rng.test.ts` pins the first outputs for seed 1.
  */
 
 /** A probability in [0, 1]. */

@@ -2,7 +2,7 @@
  * The trace: an append-only log of typed simulation events, written as JSON lines, and its
  * `traceHash`.
  *
- * Determinism contract (ARCHITECTURE §4): the same code, config and seed give a byte-identical
+ * Determinism contract (docs/determinism.md): the same code, config and seed give a byte-identical
  * trace and so the same `traceHash`. The hash is SHA-256 over a compact text of every event, fed
  * incrementally so a long run need not keep its events (docs/determinism.md, "What the trace hash
  * covers"): each event's kind, virtual time and the fields that name who did what (envelope id,
@@ -209,7 +209,8 @@ export function eventLine(event: TraceEvent): string {
 /**
  * JSON with object keys sorted, so equal values give equal text whatever order their keys were
  * built in. `undefined` object fields are omitted, as `JSON.stringify` does; non-finite numbers
- * become `null`. Values must be plain data (STYLE rule 8); a cycle throws.
+ * become `null`. Values must be plain data (docs/architecture.md, "Code conventions" 1); a cycle
+ * throws.
  *
  * Every call writes the value as it is now; nothing is remembered between calls. (Remembering an
  * array's text by identity, so a batch sent to six segments was written once, showed stale text

@@ -2,13 +2,14 @@
  * Two persistent containers for tables that grow with a run: a queue read from its head and a
  * table keyed by integer ids. Updates return a new value and never write into the one given.
  *
- * Why chunks: state is plain data that is never written in place (STYLE rule 8), because the
- * explorer keeps old snapshots and the viewer scrubs back to them. A plain array or record would
- * then have to be copied whole on every update, so a queue of n pending records would cost O(n)
- * per append. Here both are cut into chunks of {@link CHUNK_SIZE} entries: an update copies the
- * chunk it touches and the short list (or record) of chunks, about n / 32 references, and shares
- * every other chunk with the previous version. A chunk is written only while the update that made
- * it is still building it. Both stay plain arrays and records: JSON-serialisable, safe to freeze.
+ * Why chunks: state is plain data that is never written in place (docs/determinism.md,
+ * "Pure transitions"), because the explorer keeps old snapshots and the viewer scrubs back to them.
+ * A plain array or record would then have to be copied whole on every update, so a queue of n
+ * pending records would cost O(n) per append. Here both are cut into chunks of {@link CHUNK_SIZE}
+ * entries: an update copies the chunk it touches and the short list (or record) of chunks, about
+ * n / 32 references, and shares every other chunk with the previous version. A chunk is written
+ * only while the update that made it is still building it. Both stay plain arrays and records:
+ * JSON-serialisable, safe to freeze.
  */
 
 /** Entries per chunk. */

@@ -2,8 +2,9 @@
  * Branded identifiers and LSN-valued numbers of the Aurora protocol.
  *
  * A brand is a compile-time tag only: at run time every value is a plain number or string, so
- * protocol state stays plain, serialisable data (STYLE rule 8). Brands stop a `volumeEpoch` from
- * being passed where a `membershipEpoch` is expected, and an LSN from being mixed with a count.
+ * protocol state stays plain, serialisable data (docs/architecture.md, "Code conventions" 1).
+ * Brands stop a `volumeEpoch` from being passed where a `membershipEpoch` is expected, and an LSN
+ * from being mixed with a count.
  *
  * Glossary: docs/glossary.md. LSNs are one per log record (docs/protocol.md §13, V7).
  */

@@ -1,7 +1,7 @@
 /**
  * The pure Aurora protocol core: quorum arithmetic, LSN allocation, consistency points and
- * recovery. No xstate, rxjs, time or chance; plain data in and out (STYLE rules 4 and 8).
- * Named exports only, grouped by file.
+ * recovery. No xstate, rxjs, time or chance; plain data in and out (docs/architecture.md: "Layers";
+ * "Code conventions" 1). Named exports only, grouped by file.
  */
 
 // --- ids.ts: branded identifiers and LSNs -------------------------------------------------------

@@ -13,7 +13,8 @@
  * fill few spans); each holds 64 leaves (`null` where every key is absent), each leaf 64 values
  * (`0` where the key is absent, so 0 is not a storable value — no LSN or block head is 0). Empty
  * leaves and spans are dropped, so two maps with the same entries have the same shape. Nodes are
- * plain records and arrays (STYLE rule 8): they serialise as JSON and deep-freeze.
+ * plain records and arrays (docs/architecture.md, "Code conventions" 1): they serialise as JSON and
+ * deep-freeze.
  */
 
 const LEAF_SIZE = 64;

@@ -3,8 +3,8 @@
  *
  * Aurora never hard-codes "4 of 6": a PG's write and read quorums are Boolean combinations of
  * k-of-n clauses over named segments, so membership changes (SIGMOD'18 §4.1) and full/tail
- * segments (SIGMOD'18 §4.2) are just different trees. A tree is plain data (STYLE rule 8): it can
- * be frozen, hashed for the explorer and written into a trace.
+ * segments (SIGMOD'18 §4.2) are just different trees. A tree is plain data (docs/architecture.md,
+ * "Code conventions" 1): it can be frozen, hashed for the explorer and written into a trace.
  *
  * Invariants: every constructor rejects an empty or unsatisfiable clause (k < 1, k > members,
  * duplicate members), so every predicate here is monotone — adding acks never turns it false.
@@ -42,7 +42,8 @@ export type QuorumPredicate = KOfN | AndPredicate | OrPredicate;
  *
  * An array is fine for a PG (≤ 8 members, so `includes` beats hashing); a record
  * `{ [segmentId]: true }` or a function avoids any conversion on the per-ack hot path. A `Set` is
- * accepted for convenience in tests, but must not be kept in protocol state (STYLE rule 8).
+ * accepted for convenience in tests, but must not be kept in protocol state (docs/architecture.md,
+ * "Code conventions" 1).
  */
 export type AckSet =
   | readonly SegmentId[]

@@ -15,7 +15,8 @@
  * only the chunks whose records change, merging ones left small, and shares the rest.
  *
  * A lookup by LSN is a binary search over group boundaries, then chunk boundaries, then within a
- * chunk. Arrays and records only (STYLE rule 8), so a log serialises as JSON and deep-freezes.
+ * chunk. Arrays and records only (docs/architecture.md, "Code conventions" 1), so a log serialises
+ * as JSON and deep-freezes.
  */
 import type { Lsn } from './ids.js';
 

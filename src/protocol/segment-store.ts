@@ -27,8 +27,8 @@
  *   a block's head or adding a link copies at most three small nodes; a record that extends the
  *   SCL shares the links unchanged (watermarks.ts `receiveRecord`).
  * Appending therefore costs the same at 1,000 and at 1,000,000 records (`aurora-actors bench`,
- * "hot-log append"). Everything is plain records and arrays (STYLE rule 8): a store serialises as
- * JSON and can be deep-frozen.
+ * "hot-log append"). Everything is plain records and arrays (docs/architecture.md,
+ * "Code conventions" 1): a store serialises as JSON and can be deep-frozen.
  */
 import type { BlockId, Lsn, PgId, VolumeEpoch } from './ids.js';
 import { LSN_ZERO } from './ids.js';

@@ -1,8 +1,8 @@
 /**
  * The built-in scenarios: `aurora-actors scenarios` lists them, `run <name>` runs one, tests and
  * the viewer load them by name. Each is data (topology, workload, faults, duration), written out
- * with the options that matter spelt out (STYLE rule 6) and validated through {@link parseScenario}
- * like any scenario file.
+ * with the options that matter spelt out (docs/architecture.md, "Code conventions" 3) and validated
+ * through {@link parseScenario} like any scenario file.
  *
  * All use one region with three AZs and the writer in us-east-1a, so the faults below never take
  * the writer's own AZ: they probe the storage quorum, not failover.

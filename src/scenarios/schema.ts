@@ -1,6 +1,7 @@
 /**
  * The scenario file format: a zod schema that turns untrusted JSON into a fully defaulted
- * {@link Scenario}, or fails with one line naming the field and what it allows (ARCHITECTURE §5).
+ * {@link Scenario}, or fails with one line naming the field and what it allows
+ * (docs/simulation-guide.md, "Running a scenario").
  *
  * Two passes. The schema checks shape, types and ranges field by field and fills the defaults
  * (docs/protocol.md §14, numbers and defaults); objects are strict, so a misspelt key is an error

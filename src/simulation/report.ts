@@ -1,7 +1,8 @@
 /**
- * The report of a run (ARCHITECTURE §5): what the CLI prints with `--json` and `sim.report()`
- * returns. Latencies are client-observed (invoke to ok, in virtual ms). "No lost acknowledged
- * commit" is judged here by reading back what segments persisted, independent of the writer.
+ * The report of a run (docs/semantics.md, "Report fields"): what the CLI prints with `--json` and
+ * `sim.report()` returns. Latencies are client-observed (invoke to ok, in virtual ms).
+ * "No lost acknowledged commit" is judged here by reading back what segments persisted, independent
+ * of the writer.
  */
 import { durabilityResult } from '../check/durability.js';
 import { readBack } from './read-back.js';

@@ -1,6 +1,6 @@
 /**
  * A simulation: one scenario, one seed, one kernel, the whole cluster of actors, its clients and
- * its judges. This is the library's main entry (ARCHITECTURE §5):
+ * its judges. This is the library's main entry (docs/simulation-guide.md, "In code"):
  *
  * ```ts
  * const sim = new Simulation({ seed: 42, scenario });

@@ -1,7 +1,7 @@
 /**
  * Running a scenario as a check: one run's verdict (`runScenarioCheck`), and a property over
  * generated scenarios × seeds for vitest users (`checkScenario`) whose failure message holds the
- * shrunk scenario and a one-line command that replays it (STYLE rule 3: the seed is the bug
+ * shrunk scenario and a one-line command that replays it (docs/architecture.md, "Code conventions" 4: the seed is the bug
  * report).
  */
 import fc from 'fast-check';

@@ -1,7 +1,7 @@
 /**
  * `aurora-actors/testing`: fast-check arbitraries over scenarios, a scenario check for vitest,
  * deterministic shrinking of a failing run, and swarm scenarios (docs/testing.md). Named exports
- * only (STYLE rule 7).
+ * only (docs/architecture.md, "Code conventions" 2).
  */
 
 // --- Arbitraries and their constraints -----------------------------------------------------

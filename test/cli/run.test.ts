@@ -1,6 +1,6 @@
 /**
  * `aurora-actors run` and `scenarios`: the seed first, a report, exit codes 0 / 1 / 2, and one
- * clear line for bad input (ARCHITECTURE §5).
+ * clear line for bad input (docs/simulation-guide.md, "Running a scenario").
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';

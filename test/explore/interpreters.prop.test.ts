@@ -1,7 +1,8 @@
 /**
- * Two interpreters, one machine (ARCHITECTURE §3): the heartbeat world run live (xstate actors on
- * the kernel) and stepped (`machine.transition()` with a reused scope) must give the same trace,
- * event for event, on any schedule: random seeds, sizes, network faults and crash/partition plans.
+ * Two interpreters, one machine (docs/architecture.md, "One machine, two interpreters"): the
+ * heartbeat world run live (xstate actors on the kernel) and stepped (`machine.transition()` with a
+ * reused scope) must give the same trace, event for event, on any schedule: random seeds, sizes,
+ * network faults and crash/partition plans.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';

@@ -2,7 +2,8 @@
  * Two-phase commit explored over its xstate machines must reach exactly as many unique states as
  * Stateright's `examples/2pc.rs` (`can_model_2pc`): 288 with 3 RMs and 665 with 5 under symmetry
  * reduction here; 8,832 with 5 without it in two-phase-commit.deep.test.ts (about a second). The counts come out of the search; a model or explorer change that
- * grows or shrinks the state space fails here (STYLE rule 9).
+ * grows or shrinks the state space fails here (docs/explorer.md,
+ * "Counts, and how they match Stateright").
  */
 import { describe, expect, it } from 'vitest';
 import { explore, replay } from '../../src/explore/explorer.js';

@@ -1,5 +1,5 @@
 /**
- * Purity of the small machines (STYLE rule 8; docs/determinism.md): the heartbeat monitor and
+ * Purity of the small machines (docs/determinism.md, "Pure transitions"): the heartbeat monitor and
  * responder, the failover control plane, the storage control plane, the metadata service and the
  * failure domains. Each test drives one machine through every event type its chart handles, in
  * states where the event does real work, and takes every step with `stepFrozen`, which deep-freezes

@@ -1,7 +1,7 @@
 /**
- * The compute instance's transitions are pure (STYLE rule 8): stepping a snapshot by an event
- * leaves the snapshot exactly as it was, so the explorer can keep old snapshots and step them
- * again, and the viewer can scrub back to them.
+ * The compute instance's transitions are pure (docs/determinism.md, "Pure transitions"): stepping a
+ * snapshot by an event leaves the snapshot exactly as it was, so the explorer can keep old
+ * snapshots and step them again, and the viewer can scrub back to them.
  *
  * Each step goes through `stepFrozen`, which deep-freezes the snapshot's context first: any write
  * into the context, the event or a state given to a helper throws where it happens. The instance

@@ -1,7 +1,8 @@
 /**
- * Purity checks for machine transitions (STYLE rule 8; docs/determinism.md): stepping a snapshot
- * must leave it exactly as it was, because the explorer keeps old snapshots and tries a second
- * event from them, and the viewer scrubs back to them. A write in place would silently corrupt both.
+ * Purity checks for machine transitions (docs/determinism.md, "Pure transitions"): stepping a
+ * snapshot must leave it exactly as it was, because the explorer keeps old snapshots and tries a
+ * second event from them, and the viewer scrubs back to them. A write in place would silently
+ * corrupt both.
  *
  * `stepFrozen` deep-freezes the snapshot's context first (immer's `freeze(x, true)`), so any write
  * into it throws a TypeError at the line that writes (ES modules run in strict mode), and compares

@@ -1,11 +1,11 @@
 /**
  * Segment: every transition is a pure function of (snapshot, event) (models/segment.machine.ts;
- * STYLE rule 8). One segment is driven through every event type its chart handles, each in a
- * state where it does real work — batches queued and persisted, holes filled by gossip, a baseline
- * installed, reads served, garbage collected, a range truncated, a crash losing queued work — and
- * each step runs on a deep-frozen snapshot (and a deep-frozen event), so any write into either
- * throws. The covered set must equal what the chart handles, so a new event kind cannot go
- * untested.
+ * docs/determinism.md, "Pure transitions"). One segment is driven through every event type its
+ * chart handles, each in a state where it does real work — batches queued and persisted, holes
+ * filled by gossip, a baseline installed, reads served, garbage collected, a range truncated, a
+ * crash losing queued work — and each step runs on a deep-frozen snapshot (and a deep-frozen
+ * event), so any write into either throws. The covered set must equal what the chart handles, so a
+ * new event kind cannot go untested.
  */
 import { freeze } from 'immer';
 import type { EventObject } from 'xstate';

@@ -1,7 +1,7 @@
 /**
  * The scenario file format: a minimal file gets every default (docs/protocol.md §14, numbers and
  * defaults), and every kind of bad input fails with exactly one line that names the field and what
- * it allows (ARCHITECTURE §5).
+ * it allows (docs/simulation-guide.md, "Running a scenario").
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

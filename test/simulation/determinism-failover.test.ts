@@ -1,9 +1,10 @@
 /**
- * Determinism and the two interpreters (ARCHITECTURE §3–4), failover and membership scenarios:
- * live and stepped on deep-frozen snapshots give one traceHash for one seed over the first 6
- * virtual seconds (crashes, partitions and segment losses start there; detection and recovery
- * come later and run whole in `interpreters.deep.test.ts`, and step by step from frozen snapshots
- * in `test/models/instance-purity.test.ts`).
+ * Determinism and the two interpreters (docs/architecture.md, "One machine, two interpreters";
+ * docs/determinism.md, "The checks"), failover and membership scenarios: live and stepped on
+ * deep-frozen snapshots give one traceHash for one seed over the first 6 virtual seconds (crashes,
+ * partitions and segment losses start there; detection and recovery come later and run whole in
+ * `interpreters.deep.test.ts`, and step by step from frozen snapshots in
+ * `test/models/instance-purity.test.ts`).
  */
 import { describe, it } from 'vitest';
 import { findScenario } from '../../src/scenarios/builtin.js';

@@ -1,12 +1,13 @@
 /**
- * Determinism and the two interpreters (ARCHITECTURE §3–4), storage scenarios: each built-in
- * scenario run live (xstate actors on the kernel) and stepped (xstate's pure `transition()` on
- * deep-frozen snapshots) gives one traceHash for one seed over its first 6 virtual seconds, where
- * these scenarios start their faults. The stepped run fails on any write into a snapshot or an
- * event, so this also shows the transitions it reaches pure; and since the two runs share no actor
- * state, one hash also shows the run is a function of its seed. Failover and membership
- * scenarios: `determinism-failover.test.ts`. Whole runs at three seeds and random fault plans:
- * `interpreters.deep.test.ts` (`npm run test:deep`).
+ * Determinism and the two interpreters (docs/architecture.md, "One machine, two interpreters";
+ * docs/determinism.md, "The checks"), storage scenarios: each built-in scenario run live (xstate
+ * actors on the kernel) and stepped (xstate's pure `transition()` on deep-frozen snapshots) gives
+ * one traceHash for one seed over its first 6 virtual seconds, where these scenarios start their
+ * faults. The stepped run fails on any write into a snapshot or an event, so this also shows the
+ * transitions it reaches pure; and since the two runs share no actor state, one hash also shows the
+ * run is a function of its seed. Failover and membership scenarios: `determinism-failover.test.ts`.
+ * Whole runs at three seeds and random fault plans: `interpreters.deep.test.ts`
+ * (`npm run test:deep`).
  */
 import { describe, expect, it } from 'vitest';
 import { BUILTIN_SCENARIOS, findScenario } from '../../src/scenarios/builtin.js';

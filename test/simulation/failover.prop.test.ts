@@ -45,7 +45,8 @@ describe('Failover: random instance, control-plane and storage faults within the
     TIME_LIMIT_MS + 30_000,
   );
 
-  // Counterexamples this property found, kept as regression runs (STYLE rule 3).
+  // Counterexamples this property found, kept as regression runs (docs/architecture.md,
+  // "Code conventions" 4).
   const regressions: { found: string; schedule: FailoverSchedule }[] = [
     {
       // A writer opened by recovery reports its first VDL, the truncation range's end, as its

@@ -30,7 +30,7 @@ export type Interpreter = 'live' | 'stepped-frozen';
  * Runs a scenario to its end, or to `untilMs` of virtual time, without keeping trace events (the
  * hash is still computed). The
  * stepped interpreter deep-freezes every snapshot and event, so a transition that writes into
- * what it was given fails the run (ARCHITECTURE §3; STYLE rule 8).
+ * what it was given fails the run (docs/determinism.md, "Pure transitions").
  */
 export function runScenario(
   input: Scenario,
@@ -87,8 +87,8 @@ export const MEMBERSHIP_SCENARIOS = ['segment-replacement', 'segment-replacement
 
 /**
  * The fast-check seed of the simulation properties. CI runs with a fixed seed, so a run is
- * reproducible (STYLE rule 3: the seed is the bug report); set AURORA_PROPERTY_SEED=random to
- * explore new schedules, or to a number to replay one.
+ * reproducible (docs/determinism.md, "Property tests and their seeds"); set
+ * AURORA_PROPERTY_SEED=random to explore new schedules, or to a number to replay one.
  */
 export function propertySeed(): number | undefined {
   const text = process.env.AURORA_PROPERTY_SEED;

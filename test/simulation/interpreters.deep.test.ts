@@ -1,10 +1,10 @@
 /**
- * The two interpreters held to one trace, at depth (ARCHITECTURE §3): every built-in scenario at
- * three seeds, and 200 random fault plans within the AZ+1 budget, run live (xstate actors) and
- * stepped (xstate's pure `transition()` on deep-frozen snapshots) must give one traceHash. The
- * stepped run fails on any write into a snapshot or event, so these runs also prove the machines'
- * transitions pure on every path they reach. `npm run test:deep` runs this; `npm test` runs one
- * seed of every scenario (`determinism.test.ts`).
+ * The two interpreters held to one trace, at depth (docs/determinism.md, "The checks"): every
+ * built-in scenario at three seeds, and 200 random fault plans within the AZ+1 budget, run live
+ * (xstate actors) and stepped (xstate's pure `transition()` on deep-frozen snapshots) must give one
+ * traceHash. The stepped run fails on any write into a snapshot or event, so these runs also prove
+ * the machines' transitions pure on every path they reach. `npm run test:deep` runs this;
+ * `npm test` runs one seed of every scenario (`determinism.test.ts`).
  */
 import fc from 'fast-check';
 import { describe, it } from 'vitest';

@@ -1,6 +1,7 @@
 /**
- * The library surface (ARCHITECTURE §5): createSimulation by name or object, the xstate inspect
- * hook reaching every actor, the deterministic inspection recorder, and the rxjs streams.
+ * The library surface (docs/simulation-guide.md, "In code"): createSimulation by name or object,
+ * the xstate inspect hook reaching every actor, the deterministic inspection recorder, and the rxjs
+ * streams.
  */
 import { describe, expect, it } from 'vitest';
 import type { InspectionEvent } from 'xstate';
