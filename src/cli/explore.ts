@@ -2,7 +2,8 @@
  * `aurora-actors explore`: searches every reachable state of a model's xstate machines
  * (src/explore/explorer.ts, docs/explorer.md) and reports unique states, states per second, the
  * depth reached and each property, with a counterexample's path of choices when an invariant
- * fails. Exit 1 when an `always` property is violated, 2 on bad input.
+ * fails. Exit 1 when an `always` property is violated, 2 on bad input, 4 when a planted mistake
+ * (`--plant`, docs/plants.md) was not detected.
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -17,6 +18,7 @@ import { BUILTIN_MODELS, builtinModelNames } from '../explore/reference/builtin.
 import type { BuiltinModelOptions } from '../explore/reference/builtin.js';
 import { eventLine } from '../kernel/trace.js';
 import { isPlantName, PLANT_NAMES } from '../protocol/plants.js';
+import type { PlantName } from '../protocol/plants.js';
 import { closeOutputs, openOutput, parse, UsageError } from './args.js';
 import type { CliIo } from './args.js';
 
@@ -28,6 +30,9 @@ const FLAGS = {
   symmetry: { type: 'boolean' },
   network: { type: 'string' },
   rms: { type: 'string' },
+  writes: { type: 'string' },
+  crashes: { type: 'string' },
+  lal: { type: 'string' },
   plant: { type: 'string' },
   trace: { type: 'string' },
   json: { type: 'boolean' },
@@ -41,6 +46,17 @@ function positiveInteger(flag: string, text: unknown): number | undefined {
     throw new UsageError(`--${flag} must be a positive integer, got "${String(text)}"`);
   }
   return value;
+}
+
+/** A non-negative integer flag, else a usage error naming the flag. */
+function nonNegativeInteger(flag: string, text: unknown): number | undefined {
+  if (text === undefined) return undefined;
+  if (String(text).trim() === '0') return 0;
+  try {
+    return positiveInteger(flag, text);
+  } catch {
+    throw new UsageError(`--${flag} must be a non-negative integer, got "${String(text)}"`);
+  }
 }
 
 /** True iff `value` has the shape of an {@link ExploreModel}. */
@@ -72,11 +88,15 @@ async function loadModule(path: string, options: BuiltinModelOptions): Promise<E
   return model;
 }
 
-async function loadModel(name: string | undefined, options: BuiltinModelOptions, rmsGiven: boolean): Promise<ExploreModel> {
+async function loadModel(name: string | undefined, options: BuiltinModelOptions): Promise<ExploreModel> {
   if (name === undefined) throw new UsageError(`explore needs a model: one of ${builtinModelNames().join(', ')}, or a path to a module exporting an ExploreModel`);
   const builtin = BUILTIN_MODELS[name];
   if (builtin !== undefined) {
-    if (rmsGiven && !builtin.options.includes('rms')) throw new UsageError(`--rms applies to two-phase-commit only, not to ${name}`);
+    for (const option of Object.keys(options) as (keyof BuiltinModelOptions)[]) {
+      if (options[option] === undefined || builtin.options.includes(option)) continue;
+      const readers = builtinModelNames().filter((other) => BUILTIN_MODELS[other]?.options.includes(option) === true);
+      throw new UsageError(`--${option} applies to ${readers.join(', ')} only, not to ${name}`);
+    }
     return builtin.create(options);
   }
   if (existsSync(name) || /[/\\]|\.[cm]?[jt]s$/.test(name)) return loadModule(name, options);
@@ -115,11 +135,18 @@ export async function exploreCommand(argv: readonly string[], io: CliIo): Promis
   }
   const plant = values['plant'] as string | undefined;
   if (plant !== undefined && !isPlantName(plant)) throw new UsageError(`--plant must be one of ${PLANT_NAMES.join(', ')}, got "${plant}"`);
-  const rms = positiveInteger('rms', values['rms']);
+  const modelOptions: BuiltinModelOptions = {
+    rms: positiveInteger('rms', values['rms']),
+    writes: positiveInteger('writes', values['writes']),
+    crashes: nonNegativeInteger('crashes', values['crashes']),
+    lal: positiveInteger('lal', values['lal']),
+    plant: plant as PlantName | undefined,
+  };
   const maxDepth = positiveInteger('max-depth', values['max-depth']);
   const maxStates = positiveInteger('max-states', values['max-states']);
-  const model = await loadModel(positionals[0], { rms }, rms !== undefined);
-  if (plant !== undefined) throw new UsageError(`--plant: model ${model.name} does not support planted mistakes`);
+  const isBuiltin = positionals[0] !== undefined && BUILTIN_MODELS[positionals[0]] !== undefined;
+  if (!isBuiltin && plant !== undefined) throw new UsageError(`--plant applies to the built-in models that take it (${builtinModelNames().filter((name) => BUILTIN_MODELS[name]?.options.includes('plant') === true).join(', ')}), not to a model module`);
+  const model = await loadModel(positionals[0], modelOptions);
   const trace = openOutput('--trace', values['trace']);
   const strategy = values['dfs'] === true ? 'dfs' : 'bfs';
   io.err(`explore ${model.name}: ${strategy}${maxDepth === undefined ? '' : `, max depth ${maxDepth}`}${maxStates === undefined ? '' : `, max states ${maxStates}`}\n`);
@@ -149,6 +176,11 @@ export async function exploreCommand(argv: readonly string[], io: CliIo): Promis
   if (counterexample !== undefined) {
     io.err(`explore: "${counterexample.name}" violated; the counterexample has ${counterexample.path?.length ?? 0} choices\n`);
     return 1;
+  }
+  if (plant !== undefined) {
+    // As `run --plant`: an undetected plant never passes for a clean result (docs/plants.md).
+    io.err(`explore: plant ${plant} not detected in ${result.uniqueStates} unique states (${result.complete ? 'the whole space' : 'a search cut short by its limits'})\n`);
+    return 4;
   }
   return 0;
 }

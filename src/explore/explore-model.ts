@@ -60,6 +60,11 @@ export interface ExploreHistory<THistory = unknown> {
   initial: THistory;
   /** Called for every message sent, in send order. */
   recordSend?: (history: THistory, envelope: Envelope) => THistory | undefined;
+  /**
+   * Called for every report a machine makes to the judges (its `observe` effects, in effect
+   * order), with the reporting actor: how a model keeps a judge's bookkeeping in the state.
+   */
+  recordObserve?: (history: THistory, actor: string, observation: unknown) => THistory | undefined;
   /** Called for every message delivered that changed its target. */
   recordDeliver?: (history: THistory, envelope: Envelope) => THistory | undefined;
 }
@@ -95,6 +100,15 @@ export interface ExploreModel {
    * up to a renaming of each group's ids once (Stateright's `Representative`).
    */
   symmetry?: readonly (readonly string[])[];
+  /**
+   * What tells a symmetry group's actors apart when a state's representative sorts them:
+   * `state`, each actor's own state and timers (Stateright's `representative()`, so counts match
+   * its); `state-and-messages`, also the messages in flight to and from it, which merges more
+   * symmetric states when actors with equal states differ only by their traffic (a segment whose
+   * write is still in flight). Either is sound: a representative is always the state renamed.
+   * @defaultValue 'state'
+   */
+  symmetrySortKey?: 'state' | 'state-and-messages';
   history?: ExploreHistory;
   /**
    * Most firings per path of each listed timer id, all actors together. Exploration has no time

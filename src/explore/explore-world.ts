@@ -15,7 +15,7 @@ import type { AnyMachineSnapshot, EventObject } from 'xstate';
 import { ActorFailedError } from '../kernel/actor-failed-error.js';
 import type { Envelope, ExploreFault, ExploreModel, NetworkSemantics } from './explore-model.js';
 import type { ActorSlot, Choice, ExploreState, InFlight, PendingTimer } from './explore-state.js';
-import { combineOrdered, fingerprintOf, hashString, mixPair, MultisetHash } from './fingerprint.js';
+import { combineOrdered, fingerprintOf, hashString, mixPair, MultisetHash, RenameCache } from './fingerprint.js';
 import type { Rename } from './fingerprint.js';
 import { SteppedActor } from './stepped-actor.js';
 import type { Effect } from './stepped-actor.js';
@@ -33,19 +33,19 @@ export interface ExploreWorldOptions {
 }
 
 /** Hash of a snapshot's status, value and context. */
-function snapshotHashOf(snapshot: AnyMachineSnapshot, rename?: Rename): number {
-  return mixPair(mixPair(hashString(snapshot.status), fingerprintOf(snapshot.value, rename)), fingerprintOf(snapshot.context, rename));
+function snapshotHashOf(snapshot: AnyMachineSnapshot, rename?: Rename, cache?: RenameCache): number {
+  return mixPair(mixPair(hashString(snapshot.status), fingerprintOf(snapshot.value, rename, cache)), fingerprintOf(snapshot.context, rename, cache));
 }
 
 const timerSet = new MultisetHash();
 
-function timerHashOf(timerId: string, event: EventObject, rename?: Rename): number {
-  return mixPair(hashString(timerId), fingerprintOf(event, rename));
+function timerHashOf(timerId: string, event: EventObject, rename?: Rename, cache?: RenameCache): number {
+  return mixPair(hashString(timerId), fingerprintOf(event, rename, cache));
 }
 
-function slotHashOf(snapshotHash: number, timers: readonly PendingTimer[], crashed: boolean, rename?: Rename): number {
+function slotHashOf(snapshotHash: number, timers: readonly PendingTimer[], crashed: boolean, rename?: Rename, cache?: RenameCache): number {
   timerSet.reset();
-  for (const timer of timers) timerSet.add(rename === undefined ? timer.hash : timerHashOf(timer.timerId, timer.event, rename));
+  for (const timer of timers) timerSet.add(rename === undefined ? timer.hash : timerHashOf(timer.timerId, timer.event, rename, cache));
   return mixPair(mixPair(snapshotHash, timerSet.value(SEED_TIMERS)), crashed ? 1 : 0);
 }
 
@@ -59,10 +59,10 @@ interface StepResult {
 /** Memo entries per actor before the memo is cleared: bounds its memory. */
 const MEMO_ENTRIES_MAX = 1 << 20;
 
-function envelopeHashOf(from: string, to: string, message: unknown, signal: boolean, rename?: Rename): number {
+function envelopeHashOf(from: string, to: string, message: unknown, signal: boolean, rename?: Rename, cache?: RenameCache): number {
   const source = rename?.get(from) ?? from;
   const target = rename?.get(to) ?? to;
-  return mixPair(mixPair(mixPair(hashString(source), hashString(target)), fingerprintOf(message, rename)), signal ? 1 : 0);
+  return mixPair(mixPair(mixPair(hashString(source), hashString(target)), fingerprintOf(message, rename, cache)), signal ? 1 : 0);
 }
 
 function makeSlot(id: string, snapshot: AnyMachineSnapshot, timers: readonly PendingTimer[], crashed: boolean, snapshotHash = snapshotHashOf(snapshot)): ActorSlot {
@@ -85,8 +85,17 @@ export class ExploreWorld {
   private readonly stepped: SteppedActor[];
   private readonly indexById = new Map<string, number>();
   private readonly groups: number[][];
-  /** Per group: every member id to one placeholder, for sort keys. */
-  private readonly blinds: Rename[];
+  /** Every symmetric id to its group's placeholder, for sort keys. */
+  private readonly blind: Rename;
+  /** Whether sort keys include the messages in flight to and from each actor. */
+  private readonly sortsByMessages: boolean;
+  /** Hashes of subtrees naming no symmetric actor, shared by every renaming. */
+  private readonly renameCache: RenameCache;
+  /** Per slot or message: its hash with symmetric ids blinded, and per renaming, renamed. */
+  private readonly blindSlotHashes = new WeakMap<ActorSlot, number>();
+  private readonly blindEnvelopeHashes = new WeakMap<InFlight, number>();
+  private readonly renamedSlotHashes = new WeakMap<ActorSlot, Map<string, number>>();
+  private readonly renamedEnvelopeHashes = new WeakMap<InFlight, Map<string, number>>();
   private readonly faults: readonly ExploreFault[];
   private readonly faultBudget: number;
   private readonly timerLimits: Readonly<Record<string, number>>;
@@ -105,7 +114,11 @@ export class ExploreWorld {
       this.indexById.set(actor.id, index);
     }
     this.groups = (model.symmetry ?? []).map((group) => group.map((id) => this.indexOf(id)));
-    this.blinds = (model.symmetry ?? []).map((group) => new Map(group.map((id) => [id, '\u0000member'])));
+    // One blind for every group: each id becomes its group's placeholder, so that an actor's key
+    // reads the same whoever its peers in other groups are called.
+    this.blind = new Map((model.symmetry ?? []).flatMap((group, groupIndex) => group.map((id) => [id, `\u0000group${groupIndex}`] as const)));
+    this.sortsByMessages = model.symmetrySortKey === 'state-and-messages';
+    this.renameCache = new RenameCache(new Set(this.blind.keys()));
     this.faults = model.faults ?? [];
     for (const fault of this.faults) this.indexOf(fault.actor);
     this.faultBudget = model.faultBudget ?? 0;
@@ -229,12 +242,18 @@ export class ExploreWorld {
   private representativeFingerprint(state: ExploreState): number {
     const rename = new Map<string, string>();
     const order = state.actors.map((_, index) => index);
-    for (const [groupIndex, group] of this.groups.entries()) {
-      const blind = this.blinds[groupIndex] as Rename;
+    const blind = this.blind;
+    const traffic = this.sortsByMessages ? this.trafficKeys(state) : undefined;
+    for (const group of this.groups) {
       const keys = new Map<number, number>();
       for (const index of group) {
         const slot = state.actors[index] as ActorSlot;
-        keys.set(index, slotHashOf(snapshotHashOf(slot.snapshot, blind), slot.timers, slot.crashed, blind));
+        let own = this.blindSlotHashes.get(slot);
+        if (own === undefined) {
+          own = slotHashOf(snapshotHashOf(slot.snapshot, blind, this.renameCache), slot.timers, slot.crashed, blind, this.renameCache);
+          this.blindSlotHashes.set(slot, own);
+        }
+        keys.set(index, traffic === undefined ? own : mixPair(own, traffic.get(slot.id)?.value(SEED_NETWORK) ?? 0));
       }
       const sorted = group.slice().sort((x, y) => (keys.get(x) as number) - (keys.get(y) as number) || x - y);
       for (const [k, index] of sorted.entries()) {
@@ -243,14 +262,55 @@ export class ExploreWorld {
         order[position] = index;
       }
     }
+    // Slots and messages are shared by many states and meet few renamings: their renamed hashes
+    // are kept per renaming (named by the image of every symmetric id, in group order).
+    let renaming = '';
+    for (const id of this.blind.keys()) renaming += `${rename.get(id) ?? id}\u0001`;
     const actorHashes = order.map((index) => {
       const slot = state.actors[index] as ActorSlot;
-      return slotHashOf(snapshotHashOf(slot.snapshot, rename), slot.timers, slot.crashed, rename);
+      return this.renamedHash(this.renamedSlotHashes, slot, renaming, () => slotHashOf(snapshotHashOf(slot.snapshot, rename, this.renameCache), slot.timers, slot.crashed, rename, this.renameCache));
     });
     const network = this.network === 'ordered' ? this.renamedNetwork(state.network, rename) : state.network;
-    const envelopeHashes = network.map((envelope) => envelopeHashOf(envelope.from, envelope.to, envelope.message, envelope.signal, rename));
-    const history = fingerprintOf(state.history, rename);
+    const envelopeHashes =
+      this.network === 'ordered'
+        ? network.map((envelope) => envelopeHashOf(envelope.from, envelope.to, envelope.message, envelope.signal, rename, this.renameCache))
+        : network.map((envelope) => this.renamedHash(this.renamedEnvelopeHashes, envelope, renaming, () => envelopeHashOf(envelope.from, envelope.to, envelope.message, envelope.signal, rename, this.renameCache)));
+    const history = fingerprintOf(state.history, rename, this.renameCache);
     return mixPair(mixPair(mixPair(mixPair(combineOrdered(actorHashes, SEED_STATE), this.networkHash(network, envelopeHashes)), history), state.faultsUsed), this.firingsHash(state));
+  }
+
+  /**
+   * Per symmetric actor, the multiset of blinded messages in flight to it and from it: with
+   * `symmetrySortKey: 'state-and-messages'`, actors whose own states tie are told apart by their
+   * traffic, so a state and its image under a renaming more often sort alike.
+   */
+  private trafficKeys(state: ExploreState): Map<string, MultisetHash> {
+    const keys = new Map<string, MultisetHash>();
+    const add = (id: string, hash: number): void => {
+      if (!this.blind.has(id)) return;
+      let set = keys.get(id);
+      if (set === undefined) keys.set(id, (set = new MultisetHash()));
+      set.add(hash);
+    };
+    for (const envelope of state.network) {
+      if (!this.blind.has(envelope.to) && !this.blind.has(envelope.from)) continue;
+      let hash = this.blindEnvelopeHashes.get(envelope);
+      if (hash === undefined) {
+        hash = envelopeHashOf(envelope.from, envelope.to, envelope.message, envelope.signal, this.blind, this.renameCache);
+        this.blindEnvelopeHashes.set(envelope, hash);
+      }
+      add(envelope.to, mixPair(hash, 1));
+      add(envelope.from, mixPair(hash, 2));
+    }
+    return keys;
+  }
+
+  private renamedHash<T extends object>(table: WeakMap<T, Map<string, number>>, item: T, renaming: string, compute: () => number): number {
+    let byRenaming = table.get(item);
+    if (byRenaming === undefined) table.set(item, (byRenaming = new Map()));
+    let hash = byRenaming.get(renaming);
+    if (hash === undefined) byRenaming.set(renaming, (hash = compute()));
+    return hash;
   }
 
   /** Endpoints renamed, so that ordered channels are keyed by their renamed ends. */
@@ -387,12 +447,23 @@ export class ExploreWorld {
         timers = [...timers, { timerId: effect.timerId, event: effect.event, hash: timerHashOf(effect.timerId, effect.event) }];
       } else if (effect.kind === 'cancel') {
         timers = timers.filter((pending) => pending.timerId !== effect.timerId);
+      } else if (effect.kind === 'observe') {
+        this.recordObservation(draft, slot.id, effect.observation);
       }
-      // `observe` and `publish` report to judges and streams outside the explored state.
+      // `publish` reports to streams outside the explored state.
     }
     // A final state stops the actor, which cancels its timers (as live xstate does).
     if (slot.snapshot.status !== 'active') timers = [];
     if (timers !== slot.timers) draft.actors[index] = makeSlot(slot.id, slot.snapshot, timers, slot.crashed, slot.snapshotHash);
+  }
+
+  private recordObservation(draft: Draft, actor: string, observation: unknown): void {
+    const recorder = this.model.history?.recordObserve;
+    if (recorder === undefined) return;
+    const history = recorder(draft.history, actor, observation);
+    if (history === undefined) return;
+    draft.history = history;
+    draft.historyChanged = true;
   }
 
   private record(draft: Draft, hook: 'recordSend' | 'recordDeliver', envelope: Envelope): void {

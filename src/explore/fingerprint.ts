@@ -117,10 +117,28 @@ export class MultisetHash {
   }
 }
 
-/** The structural hash of a plain value (see the file header); `rename` maps strings first. */
-export function fingerprintOf(value: unknown, rename?: Rename): number {
+/**
+ * Hashes, under renamings of one set of ids (a model's symmetric actors), of the subtrees that
+ * hold none of those ids: such a hash is the same under every renaming, and snapshots share their
+ * unchanged subtrees (a segment's log, a writer's options), so a representative hashes only what
+ * names an actor (docs/explorer.md, "Symmetry").
+ */
+export class RenameCache {
+  readonly hashes = new WeakMap<object, number>();
+  constructor(readonly domain: ReadonlySet<string>) {}
+}
+
+/** Set while a walk under a {@link RenameCache} meets an id of its domain. */
+let sawId = false;
+
+/**
+ * The structural hash of a plain value (see the file header); `rename` maps strings first.
+ * `cache` (for renamings whose ids are its domain) skips subtrees already hashed.
+ */
+export function fingerprintOf(value: unknown, rename?: Rename, cache?: RenameCache): number {
   switch (typeof value) {
     case 'string':
+      if (cache?.domain.has(value) === true) sawId = true;
       return hashString(rename === undefined ? value : (rename.get(value) ?? value));
     case 'number':
       return hashNumber(value);
@@ -130,17 +148,33 @@ export function fingerprintOf(value: unknown, rename?: Rename): number {
       return HASH_UNDEFINED;
     case 'object':
       if (value === null) return HASH_NULL;
-      return Array.isArray(value) ? hashArray(value, rename) : hashObject(value as Record<string, unknown>, rename);
+      if (cache === undefined) return Array.isArray(value) ? hashArray(value, rename) : hashObject(value as Record<string, unknown>, rename);
+      return cachedHash(value, rename, cache);
     default:
       throw new TypeError(`fingerprint: ${typeof value} is not plain data (docs/architecture.md, "Code conventions" 1)`);
   }
 }
 
-function hashArray(items: readonly unknown[], rename: Rename | undefined): number {
+function cachedHash(value: object, rename: Rename | undefined, cache: RenameCache): number {
+  const known = cache.hashes.get(value);
+  if (known !== undefined) return known;
+  const outer = sawId;
+  sawId = false;
+  const hash = Array.isArray(value) ? hashArray(value, rename, cache) : hashObject(value as Record<string, unknown>, rename, cache);
+  if (!sawId) cache.hashes.set(value, hash);
+  sawId = outer || sawId;
+  return hash;
+}
+
+function hashArray(items: readonly unknown[], rename: Rename | undefined, cache?: RenameCache): number {
+  if (rename !== undefined && items.length > 1 && items.every((item) => typeof item === 'string' && rename.has(item))) {
+    sawId = true;
+    return hashIdSet(items as readonly string[], rename);
+  }
   let a = SEED_ARRAY ^ items.length;
   let b = 0x68e31da4 ^ items.length;
   for (const item of items) {
-    const hash = fingerprintOf(item, rename);
+    const hash = fingerprintOf(item, rename, cache);
     a = Math.imul(a ^ low(hash), 2654435761);
     b = Math.imul(b ^ high(hash), 1597334677);
     a = Math.imul(a ^ (a >>> 15), 0x85ebca6b) ^ b;
@@ -148,7 +182,25 @@ function hashArray(items: readonly unknown[], rename: Rename | undefined): numbe
   return finish(a, b);
 }
 
-function hashObject(record: Record<string, unknown>, rename: Rename | undefined): number {
+/**
+ * Under a renaming, a list made only of interchangeable ids (a PG's members, a segment's peers)
+ * hashes as a multiset: the machines read such a list as a set (a renaming permutes it, so a
+ * machine that read it in order would not treat those ids as interchangeable in the first place),
+ * and a renamed list would otherwise keep its input order and never meet its image
+ * (docs/explorer.md, "Symmetry").
+ */
+function hashIdSet(items: readonly string[], rename: Rename): number {
+  let a = 0;
+  let b = 0;
+  for (const item of items) {
+    const hash = hashString(rename.get(item) ?? item);
+    a = (a + low(hash)) | 0;
+    b = (b + high(hash)) | 0;
+  }
+  return finish(a ^ SEED_ARRAY, Math.imul(b ^ items.length, 0x68e31da4));
+}
+
+function hashObject(record: Record<string, unknown>, rename: Rename | undefined, cache?: RenameCache): number {
   // A commutative sum of (key, value) pair hashes: key order never matters and nothing is sorted.
   // An entry whose value is undefined counts as absent, as in JSON.
   let a = 0;
@@ -157,7 +209,8 @@ function hashObject(record: Record<string, unknown>, rename: Rename | undefined)
   for (const key in record) {
     const item = record[key];
     if (item === undefined) continue;
-    const pair = mixPair(hashString(rename === undefined ? key : (rename.get(key) ?? key)), fingerprintOf(item, rename));
+    if (cache?.domain.has(key) === true) sawId = true;
+    const pair = mixPair(hashString(rename === undefined ? key : (rename.get(key) ?? key)), fingerprintOf(item, rename, cache));
     a = (a + low(pair)) | 0;
     b = (b + high(pair)) | 0;
     count++;

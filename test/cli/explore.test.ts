@@ -35,6 +35,22 @@ describe('aurora-actors explore', () => {
     expect(result.stdout).toMatch(/always "consistent": held/);
   });
 
+  it('tiny-volume --plant write-quorum-3of6 --symmetry --json: the judges find it (S4, S6), exit 1', async () => {
+    const result = await run('explore', 'tiny-volume', '--plant', 'write-quorum-3of6', '--symmetry', '--json');
+    expect(result.status).toBe(1);
+    const report = JSON.parse(result.stdout) as { model: string; properties: { name: string; status: string; path?: unknown[] }[] };
+    expect(report.model).toMatch(/plant write-quorum-3of6/);
+    const violated = report.properties.filter((property) => property.status === 'violated').map((property) => property.name);
+    expect(violated).toContain('S4 VDL durability');
+    expect(report.properties.find((property) => property.name === 'S4 VDL durability')?.path).toHaveLength(10);
+  });
+
+  it('tiny-volume --plant ack-before-vdl: one PG cannot show it; the whole space is searched and exit 4 says so', async () => {
+    const result = await run('explore', 'tiny-volume', '--plant', 'ack-before-vdl', '--symmetry');
+    expect(result.status).toBe(4);
+    expect(result.stderr).toMatch(/plant ack-before-vdl not detected in \d+ unique states \(the whole space\)/);
+  });
+
   it('a user module whose invariant fails: exit 1, the counterexample path, and its trace file', async () => {
     const trace = join(mkdtempSync(join(tmpdir(), 'explore-')), 'counterexample.jsonl');
     const result = await run('explore', FIXTURE, '--trace', trace);
@@ -53,7 +69,10 @@ describe('aurora-actors explore', () => {
     [['explore', 'abd-register', '--rms', '3'], /--rms applies to two-phase-commit only/],
     [['explore', 'abd-register', '--network', 'lossy'], /--network must be one of unordered-nonduplicating, unordered-duplicating, ordered/],
     [['explore', 'abd-register', '--plant', 'bogus'], /--plant must be one of write-quorum-3of6,/],
-    [['explore', 'abd-register', '--plant', 'no-gossip'], /--plant: model abd-register .* does not support planted mistakes/],
+    [['explore', 'abd-register', '--plant', 'no-gossip'], /--plant applies to tiny-volume only, not to abd-register/],
+    [['explore', 'two-phase-commit', '--writes', '2'], /--writes applies to tiny-volume only, not to two-phase-commit/],
+    [['explore', 'tiny-volume', '--crashes', 'x'], /--crashes must be a non-negative integer, got "x"/],
+    [['explore', 'src/explore/fingerprint.ts', '--plant', 'no-gossip'], /--plant applies to the built-in models that take it \(tiny-volume\), not to a model module/],
     [['explore', 'abd-register', '--bfs', '--dfs'], /--bfs and --dfs exclude each other/],
     [['explore', 'src/explore/fingerprint.ts'], /model "src\/explore\/fingerprint.ts" exports no ExploreModel/],
   ])('%j: one line, exit 2', async (argv, message) => {

@@ -1,6 +1,7 @@
 /**
  * The explore models built in to the command line, by name (`aurora-actors explore <name>`).
  */
+import type { PlantName } from '../../protocol/plants.js';
 import type { ExploreModel } from '../explore-model.js';
 import { abdRegisterModel } from './abd-register.js';
 import { tinyVolumeModel } from './tiny-volume.js';
@@ -10,6 +11,14 @@ import { twoPhaseCommitModel } from './two-phase-commit.js';
 export interface BuiltinModelOptions {
   /** Resource managers of `two-phase-commit`. @defaultValue 3 */
   rms?: number;
+  /** Client writes of `tiny-volume`. @defaultValue 1 */
+  writes?: number;
+  /** Writer crashes (each with restart and promotion) of `tiny-volume`. @defaultValue 0 */
+  crashes?: number;
+  /** The LSN allocation limit of `tiny-volume`. @defaultValue 100 */
+  lal?: number;
+  /** A planted mistake for `tiny-volume`'s machines (docs/plants.md). */
+  plant?: PlantName;
 }
 
 /** A built-in model: what it is, and how to build it. */
@@ -33,9 +42,9 @@ export const BUILTIN_MODELS: Readonly<Record<string, BuiltinModel>> = {
     create: (options) => twoPhaseCommitModel({ rms: options.rms }),
   },
   'tiny-volume': {
-    summary: 'the real segment, writer and metadata machines: one PG of six segments, one write (8,193 states)',
-    options: [],
-    create: () => tinyVolumeModel(),
+    summary: 'the real segment, writer and metadata machines: one PG of six segments, --writes N (default 1: 8,193 states), --crashes N, --lal N, --plant M; S1–S9 judged in every state',
+    options: ['writes', 'crashes', 'lal', 'plant'],
+    create: (options) => tinyVolumeModel({ writes: options.writes, crashes: options.crashes, lal: options.lal, plant: options.plant }),
   },
 };
 
