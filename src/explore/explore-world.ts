@@ -23,6 +23,7 @@ import type { Effect } from './stepped-actor.js';
 const SEED_STATE = 0x3243f6a8;
 const SEED_NETWORK = 0x13198a2e;
 const SEED_TIMERS = 0x03707344;
+const SEED_RENAME = 0x299f31d0;
 
 /** Options of {@link ExploreWorld}. */
 export interface ExploreWorldOptions {
@@ -165,6 +166,8 @@ export class ExploreWorld {
     this.hasTimerLimits = Object.keys(this.timerLimits).length > 0;
     this.incremental = !(this.symmetry && this.groups.length > 0) && this.network !== 'ordered' && model.history === undefined;
     this.deliveries = model.actors.map(() => new Map());
+    this.renamedSlots = model.actors.map(() => new Map());
+    this.blindHashes = model.actors.map(() => new Map());
     this.firings = model.actors.map(() => new Map());
   }
 
@@ -478,30 +481,85 @@ export class ExploreWorld {
    * state under that renaming: actor states, messages (endpoints and contents) and history.
    */
   private representativeFingerprint(state: ExploreState): number {
-    const rename = new Map<string, string>();
-    const order = state.actors.map((_, index) => index);
+    const actors = state.actors;
+    const order = actors.map((_, index) => index);
     for (const [groupIndex, group] of this.groups.entries()) {
-      const blind = this.blinds[groupIndex] as Rename;
-      const keys = new Map<number, number>();
-      for (const index of group) {
-        const slot = state.actors[index] as ActorSlot;
-        keys.set(index, slotHashOf(snapshotHashOf(slot.snapshot, blind), slot.timers, slot.crashed, blind));
-      }
-      const sorted = group.slice().sort((x, y) => (keys.get(x) as number) - (keys.get(y) as number) || x - y);
-      for (const [k, index] of sorted.entries()) {
-        const position = group[k] as number;
-        rename.set((state.actors[index] as ActorSlot).id, (state.actors[position] as ActorSlot).id);
-        order[position] = index;
-      }
+      const sorted = group.slice().sort((x, y) => this.blindHash(groupIndex, actors, x) - this.blindHash(groupIndex, actors, y) || x - y);
+      for (const [k, index] of sorted.entries()) order[group[k] as number] = index;
     }
+    // A slot's or message's hash under a renaming depends only on it and the renaming, which
+    // `order` determines; both are memoised, so a state's parts are walked again only when new.
+    const renameKey = combineOrdered(order, SEED_RENAME);
+    let rename: Map<string, string> | undefined;
+    const renameOf = (): Rename => {
+      if (rename === undefined) {
+        rename = new Map();
+        for (const group of this.groups) for (const position of group) rename.set((actors[order[position] as number] as ActorSlot).id, (actors[position] as ActorSlot).id);
+      }
+      return rename;
+    };
     const actorHashes = order.map((index) => {
-      const slot = state.actors[index] as ActorSlot;
-      return slotHashOf(snapshotHashOf(slot.snapshot, rename), slot.timers, slot.crashed, rename);
+      const slot = actors[index] as ActorSlot;
+      const key = mixPair(slot.hash, renameKey);
+      const memo = this.renamedSlots[index] as Map<number, number>;
+      let hash = memo.get(key);
+      if (hash === undefined) {
+        const renaming = renameOf();
+        hash = slotHashOf(snapshotHashOf(slot.snapshot, renaming), slot.timers, slot.crashed, renaming);
+        remember(memo, key, hash);
+      }
+      return hash;
     });
-    const network = this.network === 'ordered' ? this.renamedNetwork(state.network, rename) : state.network;
-    const envelopeHashes = network.map((envelope) => envelopeHashOf(envelope.from, envelope.to, envelope.message, envelope.signal, rename));
-    const history = fingerprintOf(state.history, rename);
-    return mixPair(mixPair(mixPair(mixPair(combineOrdered(actorHashes, SEED_STATE), this.networkHash(network, envelopeHashes)), history), state.faultsUsed), this.firingsHash(state.timerFirings));
+    let networkHash: number;
+    if (this.network === 'ordered') {
+      const network = this.renamedNetwork(state.network, renameOf());
+      networkHash = this.networkHash(
+        network,
+        network.map((envelope) => envelopeHashOf(envelope.from, envelope.to, envelope.message, envelope.signal, renameOf())),
+      );
+    } else {
+      let networkLow = 0;
+      let networkHigh = 0;
+      for (const envelope of state.network) {
+        const key = mixPair(envelope.hash, renameKey);
+        let hash = this.renamedEnvelopes.get(key);
+        if (hash === undefined) {
+          hash = envelopeHashOf(envelope.from, envelope.to, envelope.message, envelope.signal, renameOf());
+          remember(this.renamedEnvelopes, key, hash);
+        }
+        networkLow = (networkLow + low(hash)) | 0;
+        networkHigh = (networkHigh + high(hash)) | 0;
+      }
+      networkHash = multisetValue(networkLow, networkHigh, state.network.length, SEED_NETWORK);
+    }
+    const historyKey = mixPair(state.historyHash, renameKey);
+    let history = this.renamedHistories.get(historyKey);
+    if (history === undefined) {
+      history = fingerprintOf(state.history, renameOf());
+      remember(this.renamedHistories, historyKey, history);
+    }
+    return mixPair(mixPair(mixPair(mixPair(combineOrdered(actorHashes, SEED_STATE), networkHash), history), state.faultsUsed), this.firingsHash(state.timerFirings));
+  }
+
+  /** Per actor: (slot hash, renaming) → the slot's hash under the renaming (see {@link ExploreWorld.representativeFingerprint}). */
+  private readonly renamedSlots: Map<number, number>[];
+  /** (message hash, renaming) → the message's hash under the renaming. */
+  private readonly renamedEnvelopes = new Map<number, number>();
+  /** (history hash, renaming) → the history's hash under the renaming. */
+  private readonly renamedHistories = new Map<number, number>();
+  /** Per actor: slot hash → its sort key, the slot hashed with its group's ids blinded. */
+  private readonly blindHashes: Map<number, number>[];
+
+  private blindHash(groupIndex: number, actors: readonly ActorSlot[], index: number): number {
+    const slot = actors[index] as ActorSlot;
+    const memo = this.blindHashes[index] as Map<number, number>;
+    let hash = memo.get(slot.hash);
+    if (hash === undefined) {
+      const blind = this.blinds[groupIndex] as Rename;
+      hash = slotHashOf(snapshotHashOf(slot.snapshot, blind), slot.timers, slot.crashed, blind);
+      remember(memo, slot.hash, hash);
+    }
+    return hash;
   }
 
   /** Endpoints renamed, so that ordered channels are keyed by their renamed ends. */
@@ -675,6 +733,12 @@ export class ExploreWorld {
     const fingerprint = this.plainFingerprint(actorsLow, actorsHigh, networkHash, historyHash, faultsUsed, timerFirings);
     return { actors, network, history, historyHash, faultsUsed, timerFirings, actorsLow, actorsHigh, networkLow, networkHigh, fingerprint };
   }
+}
+
+/** Memoises `value` under `key`, emptying the memo first when it is full (bounds its memory). */
+function remember(memo: Map<number, number>, key: number, value: number): void {
+  if (memo.size >= MEMO_ENTRIES_MAX) memo.clear();
+  memo.set(key, value);
 }
 
 /** True iff a message with `hash` is in flight. */
