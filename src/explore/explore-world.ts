@@ -17,6 +17,7 @@ import type { Envelope, ExploreFault, ExploreModel, NetworkSemantics } from './e
 import type { ActorSlot, Choice, ExploreState, InFlight, PendingTimer } from './explore-state.js';
 import { combineOrdered, fingerprintOf, hashString, high, low, mixPair, MultisetHash, multisetValue } from './fingerprint.js';
 import type { Rename } from './fingerprint.js';
+import { PairMemo } from './fingerprint-set.js';
 import { SteppedActor } from './stepped-actor.js';
 import type { Effect } from './stepped-actor.js';
 
@@ -142,8 +143,8 @@ export class ExploreWorld {
   private pendingNetworkHigh = 0;
   private pendingFingerprint = 0;
   /** Per actor: (slot hash, event hash) → the move of a delivery, and of a timer firing. */
-  private readonly deliveries: Map<number, Move>[];
-  private readonly firings: Map<number, Move>[];
+  private readonly deliveries: PairMemo<Move>[];
+  private readonly firings: PairMemo<Move>[];
 
   constructor(
     readonly model: ExploreModel,
@@ -152,7 +153,7 @@ export class ExploreWorld {
     this.network = options.network ?? model.network ?? 'unordered-nonduplicating';
     this.symmetry = options.symmetry === true;
     this.stepped = model.actors.map((actor) => new SteppedActor(actor.id, actor.machine));
-    this.memo = model.actors.map(() => new Map());
+    this.memo = model.actors.map(() => new PairMemo(MEMO_ENTRIES_MAX));
     for (const [index, actor] of model.actors.entries()) {
       if (this.indexById.has(actor.id)) throw new Error(`explore: actor ${actor.id} appears twice in model ${model.name}`);
       this.indexById.set(actor.id, index);
@@ -165,10 +166,10 @@ export class ExploreWorld {
     this.timerLimits = model.timerLimits ?? {};
     this.hasTimerLimits = Object.keys(this.timerLimits).length > 0;
     this.incremental = !(this.symmetry && this.groups.length > 0) && this.network !== 'ordered' && model.history === undefined;
-    this.deliveries = model.actors.map(() => new Map());
-    this.renamedSlots = model.actors.map(() => new Map());
-    this.blindHashes = model.actors.map(() => new Map());
-    this.firings = model.actors.map(() => new Map());
+    this.deliveries = model.actors.map(() => new PairMemo(MEMO_ENTRIES_MAX));
+    this.renamedSlots = model.actors.map(() => new PairMemo(MEMO_ENTRIES_MAX));
+    this.blindHashes = model.actors.map(() => new PairMemo(MEMO_ENTRIES_MAX));
+    this.firings = model.actors.map(() => new PairMemo(MEMO_ENTRIES_MAX));
   }
 
   /** The index of actor `id` in every state's `actors`. */
@@ -381,10 +382,9 @@ export class ExploreWorld {
    * memoised like {@link ExploreWorld.step}. Its slot and sends come from `perform` on a draft that
    * holds only this actor, so they are what the long way (`deliver`, `fire`) would build.
    */
-  private move(memos: Map<number, Move>[], index: number, slot: ActorSlot, event: EventObject, eventHash: number, fired: PendingTimer | undefined): Move {
-    const memo = memos[index] as Map<number, Move>;
-    const key = mixPair(slot.hash, eventHash);
-    const known = memo.get(key);
+  private move(memos: PairMemo<Move>[], index: number, slot: ActorSlot, event: EventObject, eventHash: number, fired: PendingTimer | undefined): Move {
+    const memo = memos[index] as PairMemo<Move>;
+    const known = memo.get(slot.hash, eventHash);
     if (known !== undefined) return known;
     const { snapshot, snapshotHash, effects } = this.step(index, slot, event, eventHash);
     let move: Move;
@@ -407,8 +407,7 @@ export class ExploreWorld {
       const after = mixPair(next.hash, index);
       move = { kind: 'fast', slot: next, sends: draft.network, actorsLow: (low(after) - low(before)) | 0, actorsHigh: (high(after) - high(before)) | 0 };
     }
-    if (memo.size >= MEMO_ENTRIES_MAX) memo.clear();
-    memo.set(key, move);
+    memo.set(slot.hash, eventHash, move);
     return move;
   }
 
@@ -450,7 +449,7 @@ export class ExploreWorld {
 
   private readonly networkSet = new MultisetHash();
   /** Per actor: (snapshot hash, event hash) → the step's outcome. */
-  private readonly memo: Map<number, StepResult>[];
+  private readonly memo: PairMemo<StepResult>[];
 
   /** Hash of the limited timers' firings (a constant when the model limits none). */
   private firingsHash(timerFirings: Readonly<Record<string, number>>): number {
@@ -500,13 +499,12 @@ export class ExploreWorld {
     };
     const actorHashes = order.map((index) => {
       const slot = actors[index] as ActorSlot;
-      const key = mixPair(slot.hash, renameKey);
-      const memo = this.renamedSlots[index] as Map<number, number>;
-      let hash = memo.get(key);
+      const memo = this.renamedSlots[index] as PairMemo<number>;
+      let hash = memo.get(slot.hash, renameKey);
       if (hash === undefined) {
         const renaming = renameOf();
         hash = slotHashOf(snapshotHashOf(slot.snapshot, renaming), slot.timers, slot.crashed, renaming);
-        remember(memo, key, hash);
+        memo.set(slot.hash, renameKey, hash);
       }
       return hash;
     });
@@ -521,43 +519,41 @@ export class ExploreWorld {
       let networkLow = 0;
       let networkHigh = 0;
       for (const envelope of state.network) {
-        const key = mixPair(envelope.hash, renameKey);
-        let hash = this.renamedEnvelopes.get(key);
+        let hash = this.renamedEnvelopes.get(envelope.hash, renameKey);
         if (hash === undefined) {
           hash = envelopeHashOf(envelope.from, envelope.to, envelope.message, envelope.signal, renameOf());
-          remember(this.renamedEnvelopes, key, hash);
+          this.renamedEnvelopes.set(envelope.hash, renameKey, hash);
         }
         networkLow = (networkLow + low(hash)) | 0;
         networkHigh = (networkHigh + high(hash)) | 0;
       }
       networkHash = multisetValue(networkLow, networkHigh, state.network.length, SEED_NETWORK);
     }
-    const historyKey = mixPair(state.historyHash, renameKey);
-    let history = this.renamedHistories.get(historyKey);
+    let history = this.renamedHistories.get(state.historyHash, renameKey);
     if (history === undefined) {
       history = fingerprintOf(state.history, renameOf());
-      remember(this.renamedHistories, historyKey, history);
+      this.renamedHistories.set(state.historyHash, renameKey, history);
     }
     return mixPair(mixPair(mixPair(mixPair(combineOrdered(actorHashes, SEED_STATE), networkHash), history), state.faultsUsed), this.firingsHash(state.timerFirings));
   }
 
   /** Per actor: (slot hash, renaming) → the slot's hash under the renaming (see {@link ExploreWorld.representativeFingerprint}). */
-  private readonly renamedSlots: Map<number, number>[];
+  private readonly renamedSlots: PairMemo<number>[];
   /** (message hash, renaming) → the message's hash under the renaming. */
-  private readonly renamedEnvelopes = new Map<number, number>();
+  private readonly renamedEnvelopes = new PairMemo<number>(MEMO_ENTRIES_MAX);
   /** (history hash, renaming) → the history's hash under the renaming. */
-  private readonly renamedHistories = new Map<number, number>();
+  private readonly renamedHistories = new PairMemo<number>(MEMO_ENTRIES_MAX);
   /** Per actor: slot hash → its sort key, the slot hashed with its group's ids blinded. */
-  private readonly blindHashes: Map<number, number>[];
+  private readonly blindHashes: PairMemo<number>[];
 
   private blindHash(groupIndex: number, actors: readonly ActorSlot[], index: number): number {
     const slot = actors[index] as ActorSlot;
-    const memo = this.blindHashes[index] as Map<number, number>;
-    let hash = memo.get(slot.hash);
+    const memo = this.blindHashes[index] as PairMemo<number>;
+    let hash = memo.get(slot.hash, groupIndex);
     if (hash === undefined) {
       const blind = this.blinds[groupIndex] as Rename;
       hash = slotHashOf(snapshotHashOf(slot.snapshot, blind), slot.timers, slot.crashed, blind);
-      remember(memo, slot.hash, hash);
+      memo.set(slot.hash, groupIndex, hash);
     }
     return hash;
   }
@@ -647,16 +643,14 @@ export class ExploreWorld {
    * the outcome is memoised by their hashes: most steps of a search never reach xstate.
    */
   private step(index: number, slot: ActorSlot, event: EventObject, eventHash: number): StepResult {
-    const memo = this.memo[index] as Map<number, StepResult>;
-    const key = mixPair(slot.snapshotHash, eventHash);
-    const known = memo.get(key);
+    const memo = this.memo[index] as PairMemo<StepResult>;
+    const known = memo.get(slot.snapshotHash, eventHash);
     if (known !== undefined) return known;
     const stepped = this.stepped[index] as SteppedActor;
     stepped.restore(slot.snapshot);
     const effects = this.guarded(stepped.id, () => stepped.step(event));
     const result = { snapshot: stepped.snapshot, snapshotHash: snapshotHashOf(stepped.snapshot), effects };
-    if (memo.size >= MEMO_ENTRIES_MAX) memo.clear();
-    memo.set(key, result);
+    memo.set(slot.snapshotHash, eventHash, result);
     return result;
   }
 
@@ -733,12 +727,6 @@ export class ExploreWorld {
     const fingerprint = this.plainFingerprint(actorsLow, actorsHigh, networkHash, historyHash, faultsUsed, timerFirings);
     return { actors, network, history, historyHash, faultsUsed, timerFirings, actorsLow, actorsHigh, networkLow, networkHigh, fingerprint };
   }
-}
-
-/** Memoises `value` under `key`, emptying the memo first when it is full (bounds its memory). */
-function remember(memo: Map<number, number>, key: number, value: number): void {
-  if (memo.size >= MEMO_ENTRIES_MAX) memo.clear();
-  memo.set(key, value);
 }
 
 /** True iff a message with `hash` is in flight. */
