@@ -364,7 +364,11 @@ export class ExploreWorld {
     const actorsLow = (state.actorsLow + move.actorsLow) | 0;
     const actorsHigh = (state.actorsHigh + move.actorsHigh) | 0;
     const networkHash = multisetValue(networkLow, networkHigh, count, SEED_NETWORK);
-    const fingerprint = this.plainFingerprint(actorsLow, actorsHigh, networkHash, state.historyHash, state.faultsUsed, state.timerFirings);
+    if (state !== this.restParent) {
+      this.restParent = state;
+      this.restHash = this.restHashOf(state.historyHash, state.faultsUsed, state.timerFirings);
+    }
+    const fingerprint = this.plainFingerprint(actorsLow, actorsHigh, networkHash, this.restHash);
     this.pendingParent = state;
     this.pendingMove = move;
     this.pendingIndex = index;
@@ -442,10 +446,18 @@ export class ExploreWorld {
   }
 
   /** The fingerprint without symmetry: the actors' lane sums, the network's hash and the rest. */
-  private plainFingerprint(actorsLow: number, actorsHigh: number, networkHash: number, historyHash: number, faultsUsed: number, timerFirings: Readonly<Record<string, number>>): number {
-    const actors = multisetValue(actorsLow, actorsHigh, this.stepped.length, SEED_STATE);
-    return mixPair(mixPair(mixPair(mixPair(actors, networkHash), historyHash), faultsUsed), this.firingsHash(timerFirings));
+  private plainFingerprint(actorsLow: number, actorsHigh: number, networkHash: number, restHash: number): number {
+    return mixPair(mixPair(multisetValue(actorsLow, actorsHigh, this.stepped.length, SEED_STATE), networkHash), restHash);
   }
+
+  /** Hash of the parts a delivery or timer firing leaves alone: history, faults used, limited firings. */
+  private restHashOf(historyHash: number, faultsUsed: number, timerFirings: Readonly<Record<string, number>>): number {
+    return mixPair(mixPair(historyHash, faultsUsed), this.firingsHash(timerFirings));
+  }
+
+  /** The rest hash (see {@link ExploreWorld.restHashOf}) of the state whose choices are being peeked. */
+  private restParent: ExploreState | undefined;
+  private restHash = 0;
 
   private readonly networkSet = new MultisetHash();
   /** Per actor: (snapshot hash, event hash) → the step's outcome. */
@@ -724,7 +736,7 @@ export class ExploreWorld {
       networkHigh = (networkHigh + high(envelope.hash)) | 0;
     }
     const networkHash = this.network === 'ordered' ? this.networkHash(network) : multisetValue(networkLow, networkHigh, network.length, SEED_NETWORK);
-    const fingerprint = this.plainFingerprint(actorsLow, actorsHigh, networkHash, historyHash, faultsUsed, timerFirings);
+    const fingerprint = this.plainFingerprint(actorsLow, actorsHigh, networkHash, this.restHashOf(historyHash, faultsUsed, timerFirings));
     return { actors, network, history, historyHash, faultsUsed, timerFirings, actorsLow, actorsHigh, networkLow, networkHigh, fingerprint };
   }
 }
