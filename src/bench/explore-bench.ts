@@ -3,8 +3,10 @@
  * this process's CPU time (user + system, `process.cpuUsage`), for a complete search. CPU time,
  * not wall time, because the explorer is single-threaded and the bench machine is shared: another
  * process's load stretches wall time, not the CPU time the search itself used (GC helper threads
- * count, which errs low). Each figure is the median of several searches
- * after a warm-up search, so the JIT has compiled the explorer and the machines. The goal is
+ * count, which errs low). Each figure is the median of several searches after a warm-up of
+ * repeated searches, so the JIT has compiled the explorer and the machines: a search of two-phase
+ * commit takes a few tens of milliseconds, and the first ten or so run at a third to a half of the
+ * steady speed, which is what a long search runs at (docs/explorer.md, "Speed"). The goal is
  * 100,000 unique states/s (`explorerStatesPerS`, two-phase commit with 5 RMs, no symmetry).
  */
 import type { ExploreModel } from '../explore/explore-model.js';
@@ -27,15 +29,25 @@ export interface ExploreBenchFigures {
   explorerStatesPerSGoal: number;
 }
 
-/** Median unique states/s and transitions/s of `runs` complete searches, after one warm-up. */
-function measure(model: ExploreModel, options: ExploreOptions, runs: number): { statesPerS: number; transitionsPerS: number } {
-  explore(model, options);
+/** CPU seconds of warm-up searches before each figure's measured searches. */
+const WARM_UP_CPU_S = 1;
+
+/** CPU seconds used since `started` (a `process.cpuUsage()`). */
+function cpuSecondsSince(started: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(started);
+  return (used.user + used.system) / 1e6;
+}
+
+/** Median unique states/s and transitions/s of `runs` complete searches, after a warm-up (see the file header). */
+function measure(model: ExploreModel, options: ExploreOptions, runs: number, warmUpS: number): { statesPerS: number; transitionsPerS: number } {
+  const warmUp = process.cpuUsage();
+  do explore(model, options);
+  while (cpuSecondsSince(warmUp) < warmUpS);
   const samples: { statesPerS: number; transitionsPerS: number }[] = [];
   for (let run = 0; run < runs; run++) {
     const started = process.cpuUsage();
     const result = explore(model, options);
-    const used = process.cpuUsage(started);
-    const elapsedS = (used.user + used.system) / 1e6;
+    const elapsedS = cpuSecondsSince(started);
     samples.push({ statesPerS: result.uniqueStates / elapsedS, transitionsPerS: result.transitions / elapsedS });
   }
   samples.sort((a, b) => a.statesPerS - b.statesPerS);
@@ -45,10 +57,11 @@ function measure(model: ExploreModel, options: ExploreOptions, runs: number): { 
 /** Measures the explorer (see the file header). `quick`: fewer searches per figure. */
 export function exploreBenchFigures(options: { quick: boolean }): ExploreBenchFigures {
   const runs = options.quick ? 3 : 9;
+  const warmUpS = options.quick ? WARM_UP_CPU_S / 4 : WARM_UP_CPU_S;
   const twoPhase = twoPhaseCommitModel({ rms: 5 });
-  const plain = measure(twoPhase, { strategy: 'bfs' }, runs);
-  const symmetric = measure(twoPhase, { strategy: 'dfs', symmetry: true }, runs);
-  const abd = measure(abdRegisterModel(), { strategy: 'bfs' }, runs * 4);
+  const plain = measure(twoPhase, { strategy: 'bfs' }, runs, warmUpS);
+  const symmetric = measure(twoPhase, { strategy: 'dfs', symmetry: true }, runs, warmUpS);
+  const abd = measure(abdRegisterModel(), { strategy: 'bfs' }, runs * 4, warmUpS);
   return {
     explorerStatesPerS: Math.round(plain.statesPerS),
     explorerTransitionsPerS: Math.round(plain.transitionsPerS),

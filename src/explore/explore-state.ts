@@ -47,6 +47,17 @@ export interface ExploreState {
   faultsUsed: number;
   /** Firings so far of each timer id the model limits (ExploreModel `timerLimits`), all actors together. */
   timerFirings: Readonly<Record<string, number>>;
+  /**
+   * Lane sums (low and high 32-bit words, modulo 2^32) of the actors' slot hashes, each mixed with
+   * its index, and of the in-flight messages' hashes. A successor's sums are its parent's moved by
+   * what one step changed, so its fingerprint is known before it is built (docs/explorer.md, "Speed").
+   */
+  actorsLow: number;
+  actorsHigh: number;
+  networkLow: number;
+  networkHigh: number;
+  /** The state's fingerprint without symmetry reduction. */
+  fingerprint: number;
 }
 
 /** The actor `id`'s slot; throws if there is none. */

@@ -15,14 +15,16 @@ import type { AnyMachineSnapshot, EventObject } from 'xstate';
 import { ActorFailedError } from '../kernel/actor-failed-error.js';
 import type { Envelope, ExploreFault, ExploreModel, NetworkSemantics } from './explore-model.js';
 import type { ActorSlot, Choice, ExploreState, InFlight, PendingTimer } from './explore-state.js';
-import { combineOrdered, fingerprintOf, hashString, mixPair, MultisetHash, RenameCache } from './fingerprint.js';
+import { combineOrdered, fingerprintOf, hashString, high, low, mixPair, MultisetHash, multisetValue, RenameCache } from './fingerprint.js';
 import type { Rename } from './fingerprint.js';
+import { PairMemo } from './fingerprint-set.js';
 import { SteppedActor } from './stepped-actor.js';
 import type { Effect } from './stepped-actor.js';
 
 const SEED_STATE = 0x3243f6a8;
 const SEED_NETWORK = 0x13198a2e;
 const SEED_TIMERS = 0x03707344;
+const SEED_RENAME = 0x299f31d0;
 
 /** Options of {@link ExploreWorld}. */
 export interface ExploreWorldOptions {
@@ -59,6 +61,34 @@ interface StepResult {
 /** Memo entries per actor before the memo is cleared: bounds its memory. */
 const MEMO_ENTRIES_MAX = 1 << 20;
 
+/**
+ * What one delivery to, or timer firing at, an actor does to the explored state, memoised per
+ * actor by (slot hash, event hash) so that a successor's fingerprint is known before the
+ * successor is built (docs/explorer.md, "Speed"): the actor's new slot (its timers already
+ * changed by the step's effects), the messages it sends, and how the actors' lane sums move.
+ */
+interface Move {
+  /** `none`: the step changes nothing, so it is no transition; `slow`: built the long way (see {@link ExploreWorld.peek}). */
+  kind: 'none' | 'slow' | 'fast';
+  slot: ActorSlot | undefined;
+  /** The sends, each in flight once (a later equal send is dropped on a duplicating network, as in `perform`). */
+  sends: readonly InFlight[];
+  actorsLow: number;
+  actorsHigh: number;
+}
+
+const NO_MOVE: Move = { kind: 'none', slot: undefined, sends: [], actorsLow: 0, actorsHigh: 0 };
+const SLOW_MOVE: Move = { kind: 'slow', slot: undefined, sends: [], actorsLow: 0, actorsHigh: 0 };
+
+/** Choice kinds in the world's choice list (see {@link ExploreWorld.enumerate}). */
+const CHOICE_DELIVER = 0;
+const CHOICE_DROP = 1;
+const CHOICE_TIMER = 2;
+const CHOICE_FAULT = 3;
+/** What {@link ExploreWorld.peek} returns for a choice that is no transition. */
+export const NO_TRANSITION = -1;
+const TAKE_SLOW_PATH = -2;
+
 function envelopeHashOf(from: string, to: string, message: unknown, signal: boolean, rename?: Rename, cache?: RenameCache): number {
   const source = rename?.get(from) ?? from;
   const target = rename?.get(to) ?? to;
@@ -91,15 +121,36 @@ export class ExploreWorld {
   private readonly sortsByMessages: boolean;
   /** Hashes of subtrees naming no symmetric actor, shared by every renaming. */
   private readonly renameCache: RenameCache;
-  /** Per slot or message: its hash with symmetric ids blinded, and per renaming, renamed. */
-  private readonly blindSlotHashes = new WeakMap<ActorSlot, number>();
-  private readonly blindEnvelopeHashes = new WeakMap<InFlight, number>();
-  private readonly renamedSlotHashes = new WeakMap<ActorSlot, Map<string, number>>();
-  private readonly renamedEnvelopeHashes = new WeakMap<InFlight, Map<string, number>>();
+  /** Message hash → the message hashed with every symmetric id blinded (traffic sort keys). */
+  private readonly blindEnvelopes = new PairMemo<number>(MEMO_ENTRIES_MAX);
   private readonly faults: readonly ExploreFault[];
   private readonly faultBudget: number;
   private readonly timerLimits: Readonly<Record<string, number>>;
   private readonly hasTimerLimits: boolean;
+  /**
+   * True iff a successor's fingerprint can be computed from its parent's lane sums: no symmetry
+   * (a representative is hashed whole), an unordered network (an ordered one hashes positions)
+   * and no history (its hooks run per state).
+   */
+  private readonly incremental: boolean;
+  /** The last enumerated choices: kind, then two operands (see {@link ExploreWorld.enumerate}). */
+  private choiceKinds: Int32Array = new Int32Array(64);
+  private choiceFirst: Int32Array = new Int32Array(64);
+  private choiceSecond: Int32Array = new Int32Array(64);
+  /** The successor the last {@link ExploreWorld.peek} fingerprinted, built or still to build. */
+  private pendingState: ExploreState | undefined;
+  private pendingParent: ExploreState | undefined;
+  private pendingMove: Move = NO_MOVE;
+  private pendingIndex = 0;
+  private pendingRemoved = -1;
+  private pendingActorsLow = 0;
+  private pendingActorsHigh = 0;
+  private pendingNetworkLow = 0;
+  private pendingNetworkHigh = 0;
+  private pendingFingerprint = 0;
+  /** Per actor: (slot hash, event hash) → the move of a delivery, and of a timer firing. */
+  private readonly deliveries: PairMemo<Move>[];
+  private readonly firings: PairMemo<Move>[];
 
   constructor(
     readonly model: ExploreModel,
@@ -108,7 +159,7 @@ export class ExploreWorld {
     this.network = options.network ?? model.network ?? 'unordered-nonduplicating';
     this.symmetry = options.symmetry === true;
     this.stepped = model.actors.map((actor) => new SteppedActor(actor.id, actor.machine));
-    this.memo = model.actors.map(() => new Map());
+    this.memo = model.actors.map(() => new PairMemo(MEMO_ENTRIES_MAX));
     for (const [index, actor] of model.actors.entries()) {
       if (this.indexById.has(actor.id)) throw new Error(`explore: actor ${actor.id} appears twice in model ${model.name}`);
       this.indexById.set(actor.id, index);
@@ -124,6 +175,11 @@ export class ExploreWorld {
     this.faultBudget = model.faultBudget ?? 0;
     this.timerLimits = model.timerLimits ?? {};
     this.hasTimerLimits = Object.keys(this.timerLimits).length > 0;
+    this.incremental = !(this.symmetry && this.groups.length > 0) && this.network !== 'ordered' && model.history === undefined;
+    this.deliveries = model.actors.map(() => new PairMemo(MEMO_ENTRIES_MAX));
+    this.renamedSlots = model.actors.map(() => new PairMemo(MEMO_ENTRIES_MAX));
+    this.blindHashes = model.actors.map(() => new PairMemo(MEMO_ENTRIES_MAX));
+    this.firings = model.actors.map(() => new PairMemo(MEMO_ENTRIES_MAX));
   }
 
   /** The index of actor `id` in every state's `actors`. */
@@ -148,31 +204,225 @@ export class ExploreWorld {
 
   /** Every choice `state` offers, in a fixed order: deliveries, drops, timers, faults. */
   choices(state: ExploreState): Choice[] {
+    const count = this.enumerate(state);
     const choices: Choice[] = [];
+    for (let k = 0; k < count; k++) choices.push(this.choiceAt(state, k));
+    return choices;
+  }
+
+  /**
+   * Lists `state`'s choices (in {@link ExploreWorld.choices}' order) into the world's own typed
+   * arrays and returns how many; {@link ExploreWorld.peek} and {@link ExploreWorld.choiceAt} take
+   * their positions. No choice object is made for a choice that leads to a state seen before.
+   */
+  enumerate(state: ExploreState): number {
+    let count = 0;
     const network = state.network;
     const ordered = this.network === 'ordered';
+    // A duplicating network holds each message once, so no earlier equal one needs looking for.
+    const checkEarlier = this.network !== 'unordered-duplicating';
+    const lossy = this.model.lossy === true;
     for (let position = 0; position < network.length; position++) {
       const envelope = network[position] as InFlight;
       // Offer each channel's head only (ordered), or each distinct message once (unordered).
-      if (this.offeredBefore(network, position, ordered)) continue;
+      if (checkEarlier && this.offeredBefore(network, position, ordered)) continue;
       const target = this.indexById.get(envelope.to);
       if (target === undefined || (state.actors[target] as ActorSlot).crashed) continue;
-      const { from, to, message, hash } = envelope;
-      choices.push({ kind: 'deliver', from, to, message, messageHash: hash });
-      if (this.model.lossy === true && !envelope.signal) choices.push({ kind: 'drop', from, to, message, messageHash: hash });
+      count = this.listChoice(count, CHOICE_DELIVER, position, target);
+      if (lossy && !envelope.signal) count = this.listChoice(count, CHOICE_DROP, position, target);
     }
-    for (const slot of state.actors) {
+    for (let index = 0; index < state.actors.length; index++) {
+      const slot = state.actors[index] as ActorSlot;
       if (slot.crashed) continue;
-      for (const timer of slot.timers) {
-        const limit = this.timerLimits[timer.timerId];
-        if (limit !== undefined && (state.timerFirings[timer.timerId] ?? 0) >= limit) continue;
-        choices.push({ kind: 'timer', actor: slot.id, timerId: timer.timerId });
+      for (let position = 0; position < slot.timers.length; position++) {
+        if (this.hasTimerLimits) {
+          const timerId = (slot.timers[position] as PendingTimer).timerId;
+          const limit = this.timerLimits[timerId];
+          if (limit !== undefined && (state.timerFirings[timerId] ?? 0) >= limit) continue;
+        }
+        count = this.listChoice(count, CHOICE_TIMER, index, position);
       }
     }
-    for (const fault of this.faults) {
-      if (this.faultEnabled(state, fault)) choices.push({ kind: 'fault', fault: fault.name, actor: fault.actor });
+    for (let position = 0; position < this.faults.length; position++) {
+      if (this.faultEnabled(state, this.faults[position] as ExploreFault)) count = this.listChoice(count, CHOICE_FAULT, position, 0);
     }
-    return choices;
+    return count;
+  }
+
+  private listChoice(count: number, kind: number, first: number, second: number): number {
+    if (count === this.choiceKinds.length) {
+      const grown = (from: Int32Array): Int32Array => {
+        const to = new Int32Array(from.length * 2);
+        to.set(from);
+        return to;
+      };
+      this.choiceKinds = grown(this.choiceKinds);
+      this.choiceFirst = grown(this.choiceFirst);
+      this.choiceSecond = grown(this.choiceSecond);
+    }
+    this.choiceKinds[count] = kind;
+    this.choiceFirst[count] = first;
+    this.choiceSecond[count] = second;
+    return count + 1;
+  }
+
+  /** The `k`-th choice of the last {@link ExploreWorld.enumerate} of `state`, as a replayable {@link Choice}. */
+  choiceAt(state: ExploreState, k: number): Choice {
+    const first = this.choiceFirst[k] as number;
+    switch (this.choiceKinds[k]) {
+      case CHOICE_DELIVER:
+      case CHOICE_DROP: {
+        const { from, to, message, hash } = state.network[first] as InFlight;
+        return { kind: this.choiceKinds[k] === CHOICE_DELIVER ? 'deliver' : 'drop', from, to, message, messageHash: hash };
+      }
+      case CHOICE_TIMER: {
+        const slot = state.actors[first] as ActorSlot;
+        return { kind: 'timer', actor: slot.id, timerId: (slot.timers[this.choiceSecond[k] as number] as PendingTimer).timerId };
+      }
+      default: {
+        const fault = this.faults[first] as ExploreFault;
+        return { kind: 'fault', fault: fault.name, actor: fault.actor };
+      }
+    }
+  }
+
+  /**
+   * The fingerprint of the state the `k`-th choice of the last {@link ExploreWorld.enumerate} of
+   * `state` leads to, or {@link NO_TRANSITION}; {@link ExploreWorld.successor} then builds that
+   * state. Where the world is incremental, a delivery or timer firing is fingerprinted from the
+   * parent's lane sums and the memoised {@link Move}, and nothing is built: most successors of a
+   * search were seen before (docs/explorer.md, "Speed"). Any other choice, and a step with
+   * effects besides sends and timers, is built first and fingerprinted whole.
+   */
+  peek(state: ExploreState, k: number): number {
+    this.pendingState = undefined;
+    this.pendingParent = undefined;
+    if (this.incremental) {
+      const kind = this.choiceKinds[k];
+      const first = this.choiceFirst[k] as number;
+      const second = this.choiceSecond[k] as number;
+      let fingerprint = TAKE_SLOW_PATH;
+      if (kind === CHOICE_DELIVER) {
+        const envelope = state.network[first] as InFlight;
+        const move = this.move(this.deliveries, second, state.actors[second] as ActorSlot, envelope.message, envelope.hash, undefined);
+        fingerprint = this.peekMove(state, second, move, this.network === 'unordered-duplicating' ? -1 : first);
+      } else if (kind === CHOICE_TIMER) {
+        const slot = state.actors[first] as ActorSlot;
+        const timer = slot.timers[second] as PendingTimer;
+        // A limited timer's firing changes the firing counts, which are hashed whole.
+        if (this.timerLimits[timer.timerId] === undefined) fingerprint = this.peekMove(state, first, this.move(this.firings, first, slot, timer.event, timer.hash, timer), -1);
+      }
+      if (fingerprint !== TAKE_SLOW_PATH) return fingerprint;
+    }
+    const next = this.next(state, this.choiceAt(state, k));
+    if (next === undefined) return NO_TRANSITION;
+    this.pendingState = next;
+    return this.fingerprint(next);
+  }
+
+  /** The state the last {@link ExploreWorld.peek} fingerprinted (built now if it was not yet). */
+  successor(): ExploreState {
+    if (this.pendingState !== undefined) return this.pendingState;
+    const parent = this.pendingParent;
+    if (parent === undefined) throw new Error('explore: no successor was peeked');
+    const move = this.pendingMove;
+    const actors = parent.actors.slice();
+    actors[this.pendingIndex] = move.slot as ActorSlot;
+    const network: InFlight[] = [];
+    for (let position = 0; position < parent.network.length; position++) {
+      if (position !== this.pendingRemoved) network.push(parent.network[position] as InFlight);
+    }
+    const duplicating = this.network === 'unordered-duplicating';
+    for (const send of move.sends) if (!(duplicating && inFlight(parent.network, send.hash))) network.push(send);
+    this.pendingState = {
+      actors,
+      network,
+      history: parent.history,
+      historyHash: parent.historyHash,
+      faultsUsed: parent.faultsUsed,
+      timerFirings: parent.timerFirings,
+      actorsLow: this.pendingActorsLow,
+      actorsHigh: this.pendingActorsHigh,
+      networkLow: this.pendingNetworkLow,
+      networkHigh: this.pendingNetworkHigh,
+      fingerprint: this.pendingFingerprint,
+    };
+    return this.pendingState;
+  }
+
+  /** Fingerprints `state` after `move` of actor `index`, the message at `removed` consumed (-1: none); see {@link ExploreWorld.peek}. */
+  private peekMove(state: ExploreState, index: number, move: Move, removed: number): number {
+    if (move.kind === 'none') return NO_TRANSITION;
+    if (move.kind === 'slow') return TAKE_SLOW_PATH;
+    const network = state.network;
+    let networkLow = state.networkLow;
+    let networkHigh = state.networkHigh;
+    let count = network.length;
+    if (removed >= 0) {
+      const hash = (network[removed] as InFlight).hash;
+      networkLow = (networkLow - low(hash)) | 0;
+      networkHigh = (networkHigh - high(hash)) | 0;
+      count--;
+    }
+    const duplicating = this.network === 'unordered-duplicating';
+    for (const send of move.sends) {
+      if (duplicating && inFlight(network, send.hash)) continue;
+      networkLow = (networkLow + low(send.hash)) | 0;
+      networkHigh = (networkHigh + high(send.hash)) | 0;
+      count++;
+    }
+    const actorsLow = (state.actorsLow + move.actorsLow) | 0;
+    const actorsHigh = (state.actorsHigh + move.actorsHigh) | 0;
+    const networkHash = multisetValue(networkLow, networkHigh, count, SEED_NETWORK);
+    if (state !== this.restParent) {
+      this.restParent = state;
+      this.restHash = this.restHashOf(state.historyHash, state.faultsUsed, state.timerFirings);
+    }
+    const fingerprint = this.plainFingerprint(actorsLow, actorsHigh, networkHash, this.restHash);
+    this.pendingParent = state;
+    this.pendingMove = move;
+    this.pendingIndex = index;
+    this.pendingRemoved = removed;
+    this.pendingActorsLow = actorsLow;
+    this.pendingActorsHigh = actorsHigh;
+    this.pendingNetworkLow = networkLow;
+    this.pendingNetworkHigh = networkHigh;
+    this.pendingFingerprint = fingerprint;
+    return fingerprint;
+  }
+
+  /**
+   * The move of actor `index` from `slot` on `event` (a delivery, or the firing of `fired`),
+   * memoised like {@link ExploreWorld.step}. Its slot and sends come from `perform` on a draft that
+   * holds only this actor, so they are what the long way (`deliver`, `fire`) would build.
+   */
+  private move(memos: PairMemo<Move>[], index: number, slot: ActorSlot, event: EventObject, eventHash: number, fired: PendingTimer | undefined): Move {
+    const memo = memos[index] as PairMemo<Move>;
+    const known = memo.get(slot.hash, eventHash);
+    if (known !== undefined) return known;
+    const { snapshot, snapshotHash, effects } = this.step(index, slot, event, eventHash);
+    let move: Move;
+    if (
+      snapshotHash === slot.snapshotHash &&
+      (fired === undefined ? effects.length === 0 : effects.every((effect) => effect.kind === 'schedule' && effect.timerId === fired.timerId))
+    ) {
+      move = NO_MOVE;
+    } else if (effects.some((effect) => effect.kind === 'observe')) {
+      // An observation may feed hooks that read the whole state; such steps take the long way.
+      move = SLOW_MOVE;
+    } else {
+      const timers = fired === undefined ? slot.timers : slot.timers.filter((pending) => pending !== fired);
+      const actors: ActorSlot[] = [];
+      actors[index] = makeSlot(slot.id, snapshot, timers, false, snapshotHash);
+      const draft: Draft = { actors, timerFirings: {}, network: [], history: undefined, historyChanged: false };
+      this.perform(draft, index, effects);
+      const next = draft.actors[index] as ActorSlot;
+      const before = mixPair(slot.hash, index);
+      const after = mixPair(next.hash, index);
+      move = { kind: 'fast', slot: next, sends: draft.network, actorsLow: (low(after) - low(before)) | 0, actorsHigh: (high(after) - high(before)) | 0 };
+    }
+    memo.set(slot.hash, eventHash, move);
+    return move;
   }
 
   /** True iff an earlier message shares `position`'s channel (ordered) or equals it (unordered). */
@@ -202,18 +452,30 @@ export class ExploreWorld {
   /** The state's fingerprint; under symmetry, the fingerprint of its representative. */
   fingerprint(state: ExploreState): number {
     if (this.symmetry && this.groups.length > 0) return this.representativeFingerprint(state);
-    let a = SEED_STATE;
-    for (const slot of state.actors) a = mixPair(a, slot.hash);
-    return mixPair(mixPair(mixPair(mixPair(a, this.networkHash(state.network)), state.historyHash), state.faultsUsed), this.firingsHash(state));
+    return state.fingerprint;
   }
+
+  /** The fingerprint without symmetry: the actors' lane sums, the network's hash and the rest. */
+  private plainFingerprint(actorsLow: number, actorsHigh: number, networkHash: number, restHash: number): number {
+    return mixPair(mixPair(multisetValue(actorsLow, actorsHigh, this.stepped.length, SEED_STATE), networkHash), restHash);
+  }
+
+  /** Hash of the parts a delivery or timer firing leaves alone: history, faults used, limited firings. */
+  private restHashOf(historyHash: number, faultsUsed: number, timerFirings: Readonly<Record<string, number>>): number {
+    return mixPair(mixPair(historyHash, faultsUsed), this.firingsHash(timerFirings));
+  }
+
+  /** The rest hash (see {@link ExploreWorld.restHashOf}) of the state whose choices are being peeked. */
+  private restParent: ExploreState | undefined;
+  private restHash = 0;
 
   private readonly networkSet = new MultisetHash();
   /** Per actor: (snapshot hash, event hash) → the step's outcome. */
-  private readonly memo: Map<number, StepResult>[];
+  private readonly memo: PairMemo<StepResult>[];
 
   /** Hash of the limited timers' firings (a constant when the model limits none). */
-  private firingsHash(state: ExploreState): number {
-    return this.hasTimerLimits ? fingerprintOf(state.timerFirings) : 0;
+  private firingsHash(timerFirings: Readonly<Record<string, number>>): number {
+    return this.hasTimerLimits ? fingerprintOf(timerFirings) : 0;
   }
 
   private networkHash(network: readonly InFlight[], hashes?: readonly number[]): number {
@@ -240,43 +502,88 @@ export class ExploreWorld {
    * state under that renaming: actor states, messages (endpoints and contents) and history.
    */
   private representativeFingerprint(state: ExploreState): number {
-    const rename = new Map<string, string>();
-    const order = state.actors.map((_, index) => index);
-    const blind = this.blind;
+    const actors = state.actors;
+    const order = actors.map((_, index) => index);
     const traffic = this.sortsByMessages ? this.trafficKeys(state) : undefined;
+    const keyOf = (index: number): number => {
+      const own = this.blindHash(actors, index);
+      return traffic === undefined ? own : mixPair(own, traffic.get((actors[index] as ActorSlot).id)?.value(SEED_NETWORK) ?? 0);
+    };
     for (const group of this.groups) {
       const keys = new Map<number, number>();
-      for (const index of group) {
-        const slot = state.actors[index] as ActorSlot;
-        let own = this.blindSlotHashes.get(slot);
-        if (own === undefined) {
-          own = slotHashOf(snapshotHashOf(slot.snapshot, blind, this.renameCache), slot.timers, slot.crashed, blind, this.renameCache);
-          this.blindSlotHashes.set(slot, own);
-        }
-        keys.set(index, traffic === undefined ? own : mixPair(own, traffic.get(slot.id)?.value(SEED_NETWORK) ?? 0));
-      }
+      for (const index of group) keys.set(index, keyOf(index));
       const sorted = group.slice().sort((x, y) => (keys.get(x) as number) - (keys.get(y) as number) || x - y);
-      for (const [k, index] of sorted.entries()) {
-        const position = group[k] as number;
-        rename.set((state.actors[index] as ActorSlot).id, (state.actors[position] as ActorSlot).id);
-        order[position] = index;
-      }
+      for (const [k, index] of sorted.entries()) order[group[k] as number] = index;
     }
-    // Slots and messages are shared by many states and meet few renamings: their renamed hashes
-    // are kept per renaming (named by the image of every symmetric id, in group order).
-    let renaming = '';
-    for (const id of this.blind.keys()) renaming += `${rename.get(id) ?? id}\u0001`;
+    // A slot's or message's hash under a renaming depends only on it and the renaming, which
+    // `order` determines; both are memoised, so a state's parts are walked again only when new.
+    const renameKey = combineOrdered(order, SEED_RENAME);
+    let rename: Map<string, string> | undefined;
+    const renameOf = (): Rename => {
+      if (rename === undefined) {
+        rename = new Map();
+        for (const group of this.groups) for (const position of group) rename.set((actors[order[position] as number] as ActorSlot).id, (actors[position] as ActorSlot).id);
+      }
+      return rename;
+    };
     const actorHashes = order.map((index) => {
-      const slot = state.actors[index] as ActorSlot;
-      return this.renamedHash(this.renamedSlotHashes, slot, renaming, () => slotHashOf(snapshotHashOf(slot.snapshot, rename, this.renameCache), slot.timers, slot.crashed, rename, this.renameCache));
+      const slot = actors[index] as ActorSlot;
+      const memo = this.renamedSlots[index] as PairMemo<number>;
+      let hash = memo.get(slot.hash, renameKey);
+      if (hash === undefined) {
+        const renaming = renameOf();
+        hash = slotHashOf(snapshotHashOf(slot.snapshot, renaming, this.renameCache), slot.timers, slot.crashed, renaming, this.renameCache);
+        memo.set(slot.hash, renameKey, hash);
+      }
+      return hash;
     });
-    const network = this.network === 'ordered' ? this.renamedNetwork(state.network, rename) : state.network;
-    const envelopeHashes =
-      this.network === 'ordered'
-        ? network.map((envelope) => envelopeHashOf(envelope.from, envelope.to, envelope.message, envelope.signal, rename, this.renameCache))
-        : network.map((envelope) => this.renamedHash(this.renamedEnvelopeHashes, envelope, renaming, () => envelopeHashOf(envelope.from, envelope.to, envelope.message, envelope.signal, rename, this.renameCache)));
-    const history = fingerprintOf(state.history, rename, this.renameCache);
-    return mixPair(mixPair(mixPair(mixPair(combineOrdered(actorHashes, SEED_STATE), this.networkHash(network, envelopeHashes)), history), state.faultsUsed), this.firingsHash(state));
+    let networkHash: number;
+    if (this.network === 'ordered') {
+      const network = this.renamedNetwork(state.network, renameOf());
+      networkHash = this.networkHash(
+        network,
+        network.map((envelope) => envelopeHashOf(envelope.from, envelope.to, envelope.message, envelope.signal, renameOf(), this.renameCache)),
+      );
+    } else {
+      let networkLow = 0;
+      let networkHigh = 0;
+      for (const envelope of state.network) {
+        let hash = this.renamedEnvelopes.get(envelope.hash, renameKey);
+        if (hash === undefined) {
+          hash = envelopeHashOf(envelope.from, envelope.to, envelope.message, envelope.signal, renameOf(), this.renameCache);
+          this.renamedEnvelopes.set(envelope.hash, renameKey, hash);
+        }
+        networkLow = (networkLow + low(hash)) | 0;
+        networkHigh = (networkHigh + high(hash)) | 0;
+      }
+      networkHash = multisetValue(networkLow, networkHigh, state.network.length, SEED_NETWORK);
+    }
+    let history = this.renamedHistories.get(state.historyHash, renameKey);
+    if (history === undefined) {
+      history = fingerprintOf(state.history, renameOf(), this.renameCache);
+      this.renamedHistories.set(state.historyHash, renameKey, history);
+    }
+    return mixPair(mixPair(mixPair(mixPair(combineOrdered(actorHashes, SEED_STATE), networkHash), history), state.faultsUsed), this.firingsHash(state.timerFirings));
+  }
+
+  /** Per actor: (slot hash, renaming) → the slot's hash under the renaming (see {@link ExploreWorld.representativeFingerprint}). */
+  private readonly renamedSlots: PairMemo<number>[];
+  /** (message hash, renaming) → the message's hash under the renaming. */
+  private readonly renamedEnvelopes = new PairMemo<number>(MEMO_ENTRIES_MAX);
+  /** (history hash, renaming) → the history's hash under the renaming. */
+  private readonly renamedHistories = new PairMemo<number>(MEMO_ENTRIES_MAX);
+  /** Per actor: slot hash → its sort key, the slot hashed with every symmetric id blinded. */
+  private readonly blindHashes: PairMemo<number>[];
+
+  private blindHash(actors: readonly ActorSlot[], index: number): number {
+    const slot = actors[index] as ActorSlot;
+    const memo = this.blindHashes[index] as PairMemo<number>;
+    let hash = memo.get(slot.hash, 0);
+    if (hash === undefined) {
+      hash = slotHashOf(snapshotHashOf(slot.snapshot, this.blind, this.renameCache), slot.timers, slot.crashed, this.blind, this.renameCache);
+      memo.set(slot.hash, 0, hash);
+    }
+    return hash;
   }
 
   /**
@@ -294,23 +601,15 @@ export class ExploreWorld {
     };
     for (const envelope of state.network) {
       if (!this.blind.has(envelope.to) && !this.blind.has(envelope.from)) continue;
-      let hash = this.blindEnvelopeHashes.get(envelope);
+      let hash = this.blindEnvelopes.get(envelope.hash, 0);
       if (hash === undefined) {
         hash = envelopeHashOf(envelope.from, envelope.to, envelope.message, envelope.signal, this.blind, this.renameCache);
-        this.blindEnvelopeHashes.set(envelope, hash);
+        this.blindEnvelopes.set(envelope.hash, 0, hash);
       }
       add(envelope.to, mixPair(hash, 1));
       add(envelope.from, mixPair(hash, 2));
     }
     return keys;
-  }
-
-  private renamedHash<T extends object>(table: WeakMap<T, Map<string, number>>, item: T, renaming: string, compute: () => number): number {
-    let byRenaming = table.get(item);
-    if (byRenaming === undefined) table.set(item, (byRenaming = new Map()));
-    let hash = byRenaming.get(renaming);
-    if (hash === undefined) byRenaming.set(renaming, (hash = compute()));
-    return hash;
   }
 
   /** Endpoints renamed, so that ordered channels are keyed by their renamed ends. */
@@ -398,16 +697,14 @@ export class ExploreWorld {
    * the outcome is memoised by their hashes: most steps of a search never reach xstate.
    */
   private step(index: number, slot: ActorSlot, event: EventObject, eventHash: number): StepResult {
-    const memo = this.memo[index] as Map<number, StepResult>;
-    const key = mixPair(slot.snapshotHash, eventHash);
-    const known = memo.get(key);
+    const memo = this.memo[index] as PairMemo<StepResult>;
+    const known = memo.get(slot.snapshotHash, eventHash);
     if (known !== undefined) return known;
     const stepped = this.stepped[index] as SteppedActor;
     stepped.restore(slot.snapshot);
     const effects = this.guarded(stepped.id, () => stepped.step(event));
     const result = { snapshot: stepped.snapshot, snapshotHash: snapshotHashOf(stepped.snapshot), effects };
-    if (memo.size >= MEMO_ENTRIES_MAX) memo.clear();
-    memo.set(key, result);
+    memo.set(slot.snapshotHash, eventHash, result);
     return result;
   }
 
@@ -477,6 +774,28 @@ export class ExploreWorld {
 
   private finish(draft: Draft, faultsUsed: number, parent?: ExploreState): ExploreState {
     const historyHash = parent === undefined || draft.historyChanged ? fingerprintOf(draft.history) : parent.historyHash;
-    return { actors: draft.actors, network: draft.network, history: draft.history, historyHash, faultsUsed, timerFirings: draft.timerFirings };
+    const { actors, network, history, timerFirings } = draft;
+    let actorsLow = 0;
+    let actorsHigh = 0;
+    for (let index = 0; index < actors.length; index++) {
+      const term = mixPair((actors[index] as ActorSlot).hash, index);
+      actorsLow = (actorsLow + low(term)) | 0;
+      actorsHigh = (actorsHigh + high(term)) | 0;
+    }
+    let networkLow = 0;
+    let networkHigh = 0;
+    for (const envelope of network) {
+      networkLow = (networkLow + low(envelope.hash)) | 0;
+      networkHigh = (networkHigh + high(envelope.hash)) | 0;
+    }
+    const networkHash = this.network === 'ordered' ? this.networkHash(network) : multisetValue(networkLow, networkHigh, network.length, SEED_NETWORK);
+    const fingerprint = this.plainFingerprint(actorsLow, actorsHigh, networkHash, this.restHashOf(historyHash, faultsUsed, timerFirings));
+    return { actors, network, history, historyHash, faultsUsed, timerFirings, actorsLow, actorsHigh, networkLow, networkHigh, fingerprint };
   }
+}
+
+/** True iff a message with `hash` is in flight. */
+function inFlight(network: readonly InFlight[], hash: number): boolean {
+  for (const envelope of network) if (envelope.hash === hash) return true;
+  return false;
 }

@@ -10,7 +10,7 @@
  */
 import type { ExploreModel, NetworkSemantics } from './explore-model.js';
 import type { Choice, ExploreState } from './explore-state.js';
-import { ExploreWorld } from './explore-world.js';
+import { ExploreWorld, NO_TRANSITION } from './explore-world.js';
 import { FingerprintSet } from './fingerprint-set.js';
 
 /** Options of {@link explore}. */
@@ -126,24 +126,26 @@ export function explore(model: ExploreModel, options: ExploreOptions = {}): Expl
       head = 0;
     }
     if (current.depth > depthMax) depthMax = current.depth;
+    const offered = world.enumerate(current.state);
     if (current.depth >= maxDepth) {
-      if (world.choices(current.state).length > 0) complete = false;
+      if (offered > 0) complete = false;
       continue;
     }
-    for (const choice of world.choices(current.state)) {
-      const next = world.next(current.state, choice);
-      if (next === undefined) continue;
+    for (let k = 0; k < offered; k++) {
+      // The successor's fingerprint first: it is built only if it is new (docs/explorer.md, "Speed").
+      const fingerprint = world.peek(current.state, k);
+      if (fingerprint === NO_TRANSITION) continue;
       transitions++;
-      const fingerprint = world.fingerprint(next);
       if (visited.get(fingerprint) >= 0) continue;
       if (visited.size >= maxStates) {
         complete = false;
         break;
       }
+      const next = world.successor();
       const entry = parents.length;
       visited.add(fingerprint, entry);
       parents.push(current.entry);
-      choices.push(choice);
+      choices.push(world.choiceAt(current.state, k));
       check(next, entry);
       frontier.push({ state: next, entry, depth: current.depth + 1 });
       if (visited.size % progressEvery === 0) options.onProgress?.({ uniqueStates: visited.size, depth: current.depth + 1 });

@@ -71,3 +71,85 @@ export class FingerprintSet {
     }
   }
 }
+
+/**
+ * A memo keyed by a pair of 53-bit hashes (an actor's slot or snapshot, and an event), in an
+ * open-addressing table: both hashes are kept and compared whole, and a lookup allocates nothing
+ * (a `Map` keyed by a mixed hash above 2^31 boxes the key on every lookup). Full at `entriesMax`,
+ * it empties itself, which bounds its memory.
+ */
+export class PairMemo<T> {
+  private firsts: Float64Array;
+  private seconds: Float64Array;
+  private values: (T | undefined)[];
+  private mask: number;
+  private count = 0;
+
+  constructor(
+    private readonly entriesMax: number,
+    private readonly capacityLog2 = 10,
+  ) {
+    const capacity = 1 << capacityLog2;
+    this.firsts = new Float64Array(capacity);
+    this.seconds = new Float64Array(capacity);
+    this.values = new Array<T | undefined>(capacity).fill(undefined);
+    this.mask = capacity - 1;
+  }
+
+  /** How many pairs the memo holds. */
+  get size(): number {
+    return this.count;
+  }
+
+  /** The value memoised for (`first`, `second`), if any. */
+  get(first: number, second: number): T | undefined {
+    for (let slot = slotOf(first, second) & this.mask; ; slot = (slot + 1) & this.mask) {
+      const value = this.values[slot];
+      if (value === undefined || (this.firsts[slot] === first && this.seconds[slot] === second)) return value;
+    }
+  }
+
+  /** Memoises `value` for (`first`, `second`), which must not be memoised yet. */
+  set(first: number, second: number, value: T): void {
+    if (this.count >= this.entriesMax) this.clear();
+    if ((this.count + 1) * 2 > this.values.length) this.grow();
+    this.place(first, second, value);
+  }
+
+  private place(first: number, second: number, value: T): void {
+    let slot = slotOf(first, second) & this.mask;
+    while (this.values[slot] !== undefined) slot = (slot + 1) & this.mask;
+    this.firsts[slot] = first;
+    this.seconds[slot] = second;
+    this.values[slot] = value;
+    this.count++;
+  }
+
+  private clear(): void {
+    const capacity = 1 << this.capacityLog2;
+    this.firsts = new Float64Array(capacity);
+    this.seconds = new Float64Array(capacity);
+    this.values = new Array<T | undefined>(capacity).fill(undefined);
+    this.mask = capacity - 1;
+    this.count = 0;
+  }
+
+  private grow(): void {
+    const { firsts, seconds, values } = this;
+    const capacity = values.length * 2;
+    this.firsts = new Float64Array(capacity);
+    this.seconds = new Float64Array(capacity);
+    this.values = new Array<T | undefined>(capacity).fill(undefined);
+    this.mask = capacity - 1;
+    this.count = 0;
+    for (let slot = 0; slot < values.length; slot++) {
+      const value = values[slot];
+      if (value !== undefined) this.place(firsts[slot] as number, seconds[slot] as number, value);
+    }
+  }
+}
+
+/** A table slot for a pair of hashes: their low words (ToInt32 keeps them), mixed. */
+function slotOf(first: number, second: number): number {
+  return (first | 0) ^ Math.imul(second | 0, 0x9e3779b1);
+}

@@ -39,11 +39,11 @@ function finish(a: number, b: number): number {
   return h2 * TWO_POW_32 + h1;
 }
 
-/** The low and high words of a 53-bit hash, for feeding it into another. */
-function low(hash: number): number {
+/** The low and high words of a 53-bit hash, for feeding it into another (or into lane sums). */
+export function low(hash: number): number {
   return hash % TWO_POW_32 | 0;
 }
-function high(hash: number): number {
+export function high(hash: number): number {
   return (hash / TWO_POW_32) | 0;
 }
 
@@ -113,8 +113,16 @@ export class MultisetHash {
     this.count++;
   }
   value(seed: number): number {
-    return finish(this.a ^ seed, Math.imul(this.b ^ this.count, 2654435761));
+    return multisetValue(this.a, this.b, this.count, seed);
   }
+}
+
+/**
+ * The hash of a multiset given by its lane sums and size (what {@link MultisetHash} accumulates),
+ * for callers that keep the sums and move them by one element at a time.
+ */
+export function multisetValue(sumLow: number, sumHigh: number, count: number, seed: number): number {
+  return finish(sumLow ^ seed, Math.imul(sumHigh ^ count, 2654435761));
 }
 
 /**
