@@ -13,6 +13,8 @@ import { NETWORK_SEMANTICS } from '../explore/explore-model.js';
 import type { Choice } from '../explore/explore-state.js';
 import { describeChoice, explore } from '../explore/explorer.js';
 import type { ExploreResult } from '../explore/explorer.js';
+import { replayLive } from '../explore/live-replay.js';
+import type { LiveReplayResult } from '../explore/live-replay.js';
 import { pathTrace } from '../explore/path-trace.js';
 import { BUILTIN_MODELS, builtinModelNames } from '../explore/reference/builtin.js';
 import type { BuiltinModelOptions } from '../explore/reference/builtin.js';
@@ -109,7 +111,7 @@ function choiceJson(choice: Choice): unknown {
   return choice;
 }
 
-function formatReport(result: ExploreResult, elapsedS: number, statesPerS: number): string {
+function formatReport(result: ExploreResult, elapsedS: number, statesPerS: number, liveReplay: LiveReplayResult | undefined): string {
   const lines = [
     `explore ${result.model}: ${result.strategy}, ${result.network} network, symmetry ${result.symmetry ? 'on' : 'off'}`,
     `  unique states ${result.uniqueStates}, transitions ${result.transitions}, depth ${result.depthMax}, ${result.complete ? 'complete' : 'cut short (a limit or a violation)'}`,
@@ -121,6 +123,13 @@ function formatReport(result: ExploreResult, elapsedS: number, statesPerS: numbe
       lines.push('    counterexample:');
       for (const [index, choice] of property.path.entries()) lines.push(`      ${index + 1}. ${describeChoice(choice)}`);
     }
+  }
+  if (liveReplay !== undefined) {
+    lines.push(
+      liveReplay.matches
+        ? `  the counterexample replayed live (real xstate actors): the same states at all ${liveReplay.steps} choices`
+        : `  the counterexample replayed live DIVERGES at choice ${liveReplay.divergence?.step ?? '?'} (${liveReplay.divergence?.choice ?? 'initial state'}): ${liveReplay.divergence?.what ?? ''}`,
+    );
   }
   return `${lines.join('\n')}\n`;
 }
@@ -162,15 +171,18 @@ export async function exploreCommand(argv: readonly string[], io: CliIo): Promis
   const elapsedS = (performance.now() - startedMs) / 1000;
   const statesPerS = elapsedS > 0 ? result.uniqueStates / elapsedS : 0;
   const counterexample = result.properties.find((property) => property.status === 'violated');
+  // The counterexample again, with the machines running live as a user embeds them: it must
+  // reach the same states (src/explore/live-replay.ts).
+  const liveReplay = counterexample?.path === undefined ? undefined : replayLive(model, counterexample.path, { network: result.network });
   if (trace !== undefined) {
     const shown = counterexample ?? result.properties.find((property) => property.path !== undefined);
     for (const event of pathTrace(model, shown?.path ?? [], { network: result.network, snapshots: true })) trace.line(eventLine(event));
   }
   if (values['json'] === true) {
     const properties = result.properties.map((property) => ({ ...property, path: property.path?.map(choiceJson) }));
-    io.out(`${JSON.stringify({ ...result, properties, elapsedS, statesPerS })}\n`);
+    io.out(`${JSON.stringify({ ...result, properties, elapsedS, statesPerS, ...(liveReplay === undefined ? {} : { liveReplay }) })}\n`);
   } else {
-    io.out(formatReport(result, elapsedS, statesPerS));
+    io.out(formatReport(result, elapsedS, statesPerS, liveReplay));
   }
   if (!closeOutputs([trace], io.err)) return 3;
   if (counterexample !== undefined) {

@@ -43,6 +43,7 @@ describe('aurora-actors explore', () => {
     const violated = report.properties.filter((property) => property.status === 'violated').map((property) => property.name);
     expect(violated).toContain('S4 VDL durability');
     expect(report.properties.find((property) => property.name === 'S4 VDL durability')?.path).toHaveLength(10);
+    expect((report as unknown as { liveReplay: unknown }).liveReplay).toEqual({ steps: 10, matches: true });
   });
 
   it('tiny-volume --plant ack-before-vdl: one PG cannot show it; the whole space is searched and exit 4 says so', async () => {
