@@ -33,6 +33,7 @@ const FLAGS = {
   network: { type: 'string' },
   rms: { type: 'string' },
   writes: { type: 'string' },
+  client: { type: 'string' },
   crashes: { type: 'string' },
   lal: { type: 'string' },
   plant: { type: 'string' },
@@ -48,6 +49,13 @@ function positiveInteger(flag: string, text: unknown): number | undefined {
     throw new UsageError(`--${flag} must be a positive integer, got "${String(text)}"`);
   }
   return value;
+}
+
+/** `--client`: how tiny-volume's client issues its writes. */
+function clientMode(text: unknown): 'concurrent' | 'one-at-a-time' | undefined {
+  if (text === undefined) return undefined;
+  if (text === 'concurrent' || text === 'one-at-a-time') return text;
+  throw new UsageError(`--client must be one of concurrent, one-at-a-time, got "${String(text)}"`);
 }
 
 /** A non-negative integer flag, else a usage error naming the flag. */
@@ -147,6 +155,7 @@ export async function exploreCommand(argv: readonly string[], io: CliIo): Promis
   const modelOptions: BuiltinModelOptions = {
     rms: positiveInteger('rms', values['rms']),
     writes: positiveInteger('writes', values['writes']),
+    client: clientMode(values['client']),
     crashes: nonNegativeInteger('crashes', values['crashes']),
     lal: positiveInteger('lal', values['lal']),
     plant: plant as PlantName | undefined,

@@ -72,6 +72,7 @@ describe('aurora-actors explore', () => {
     [['explore', 'abd-register', '--plant', 'bogus'], /--plant must be one of write-quorum-3of6,/],
     [['explore', 'abd-register', '--plant', 'no-gossip'], /--plant applies to tiny-volume only, not to abd-register/],
     [['explore', 'two-phase-commit', '--writes', '2'], /--writes applies to tiny-volume only, not to two-phase-commit/],
+    [['explore', 'tiny-volume', '--client', 'serial'], /--client must be one of concurrent, one-at-a-time, got "serial"/],
     [['explore', 'tiny-volume', '--crashes', 'x'], /--crashes must be a non-negative integer, got "x"/],
     [['explore', 'src/explore/fingerprint.ts', '--plant', 'no-gossip'], /--plant applies to the built-in models that take it \(tiny-volume\), not to a model module/],
     [['explore', 'abd-register', '--bfs', '--dfs'], /--bfs and --dfs exclude each other/],

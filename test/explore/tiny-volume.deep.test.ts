@@ -33,6 +33,15 @@ describe('Explorer: tiny-volume (deep)', () => {
     expect(statusOf(result)).toMatchObject({ 'commit acknowledged': 'found', recovered: 'found' });
   });
 
+  it('two writes one at a time, with symmetry: 75,005 states, complete; S1–S9 hold in every one and both commits are acknowledged', () => {
+    const result = explore(tinyVolumeModel({ writes: 2, client: 'one-at-a-time' }), { symmetry: true });
+    expect(result.uniqueStates).toBe(75_005);
+    expect(result.complete).toBe(true);
+    allHeld(result);
+    expect(statusOf(result)['commit acknowledged']).toBe('found');
+    expect(statusOf(result)['both commits acknowledged']).toBe('found');
+  });
+
   it('two writes, 200,000 states depth-first: S1–S9 hold and a commit is acknowledged', () => {
     const result = explore(tinyVolumeModel({ writes: 2 }), { strategy: 'dfs', maxStates: 200_000 });
     expect(result.uniqueStates).toBe(200_000);

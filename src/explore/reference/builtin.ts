@@ -17,6 +17,8 @@ export interface BuiltinModelOptions {
   crashes?: number;
   /** The LSN allocation limit of `tiny-volume`. @defaultValue 100 */
   lal?: number;
+  /** How `tiny-volume`'s client issues its writes. @defaultValue 'concurrent' */
+  client?: 'concurrent' | 'one-at-a-time';
   /** A planted mistake for `tiny-volume`'s machines (docs/plants.md). */
   plant?: PlantName;
 }
@@ -42,9 +44,9 @@ export const BUILTIN_MODELS: Readonly<Record<string, BuiltinModel>> = {
     create: (options) => twoPhaseCommitModel({ rms: options.rms }),
   },
   'tiny-volume': {
-    summary: 'the real segment, writer and metadata machines: one PG of six segments, --writes N (default 1: 8,193 states), --crashes N, --lal N, --plant M; S1–S9 judged in every state',
-    options: ['writes', 'crashes', 'lal', 'plant'],
-    create: (options) => tinyVolumeModel({ writes: options.writes, crashes: options.crashes, lal: options.lal, plant: options.plant }),
+    summary: 'the real segment, writer and metadata machines: one PG of six segments, --writes N (default 1: 8,193 states), --client concurrent|one-at-a-time, --crashes N, --lal N, --plant M; S1–S9 judged in every state',
+    options: ['writes', 'client', 'crashes', 'lal', 'plant'],
+    create: (options) => tinyVolumeModel({ writes: options.writes, client: options.client, crashes: options.crashes, lal: options.lal, plant: options.plant }),
   },
 };
 

@@ -18,7 +18,7 @@
  * one kind are interchangeable; the groups are the full and the tail segments (docs/explorer.md,
  * "tiny-volume").
  */
-import { setup } from 'xstate';
+import { assign, setup } from 'xstate';
 import type { EventObject } from 'xstate';
 import { writerMachine } from '../../../models/instance.machine.js';
 import { metadataMachine } from '../../../models/metadata.machine.js';
@@ -43,6 +43,12 @@ export interface TinyVolumeOptions {
   crashes?: number;
   /** The LSN allocation limit above the VDL. @defaultValue 100 */
   lal?: number;
+  /**
+   * How the client issues its writes: `concurrent`, all at once; `one-at-a-time`, each after
+   * the writer answered the one before (one application session waiting on its COMMIT), which
+   * keeps fewer writes in flight together. @defaultValue 'concurrent'
+   */
+  client?: 'concurrent' | 'one-at-a-time';
   /** A planted mistake (docs/plants.md), given to every segment and the writer. */
   plant?: PlantName;
 }
@@ -68,15 +74,28 @@ export function tinyVolumeModel(options: TinyVolumeOptions = {}): ExploreModel {
   if (!Number.isSafeInteger(lal) || lal < 1) throw new RangeError(`tinyVolumeModel: lal must be a positive integer, got ${lal}`);
   const plant = options.plant === undefined ? {} : { plant: options.plant };
   const judges = volumeJudges({ members: MEMBERS, write: PG0_CONFIG.write, read: PG0_CONFIG.read, lal });
-  // The client: sends its writes to the writer when it starts, and ignores the answers.
-  const client = setup({ actions: { send: (_, _params: { to: string; message: unknown }) => {} } }).createMachine({
-    entry: Array.from({ length: writes }, (_, index) => ({
-      type: 'send' as const,
-      params: { to: WRITER, message: { type: 'txnRequest', from: 'client', txnId: index + 1, ops: [{ f: 'put', key: 'k', value: `v${index + 1}` }] } },
-    })),
+  const request = (txnId: number): { to: string; message: unknown } => ({
+    to: WRITER,
+    message: { type: 'txnRequest', from: 'client', txnId, ops: [{ f: 'put', key: 'k', value: `v${txnId}` }] },
   });
+  const sendAction = { actions: { send: (_: unknown, _params: { to: string; message: unknown }) => {} } };
+  // The client: sends its writes to the writer when it starts (concurrent), or each once the one
+  // before was answered (one at a time), and otherwise ignores the answers.
+  const client =
+    options.client === 'one-at-a-time'
+      ? setup(sendAction).createMachine({
+          context: { next: 2 },
+          entry: { type: 'send', params: request(1) },
+          on: {
+            txnOk: {
+              guard: ({ context }) => context.next <= writes,
+              actions: [{ type: 'send', params: ({ context }) => request(context.next) }, assign({ next: ({ context }) => context.next + 1 })],
+            },
+          },
+        })
+      : setup(sendAction).createMachine({ entry: Array.from({ length: writes }, (_, index) => ({ type: 'send' as const, params: request(index + 1) })) });
   return {
-    name: `tiny-volume (${writes} write${writes === 1 ? '' : 's'}, ${crashes} writer crash${crashes === 1 ? '' : 'es'}${options.plant === undefined ? '' : `, plant ${options.plant}`})`,
+    name: `tiny-volume (${writes} write${writes === 1 ? '' : 's'}${options.client === 'one-at-a-time' ? ' one at a time' : ''}, ${crashes} writer crash${crashes === 1 ? '' : 'es'}${options.plant === undefined ? '' : `, plant ${options.plant}`})`,
     actors: [
       { id: 'metadata', machine: metadataMachine, input: { self: 'metadata', pgConfigs: [{ ...PG0_CONFIG, membershipEpoch: 1 }] } },
       ...MEMBERS.map((self, index) => ({
@@ -106,6 +125,7 @@ export function tinyVolumeModel(options: TinyVolumeOptions = {}): ExploreModel {
     properties: [
       ...judges.properties,
       { name: 'commit acknowledged', kind: 'sometimes', holds: (state) => (state.history as VolumeHistory).acked.length > 0 },
+      ...(writes === 1 ? [] : [{ name: `${writes === 2 ? 'both' : 'all'} commits acknowledged`, kind: 'sometimes' as const, holds: (state: ExploreState) => (state.history as VolumeHistory).acked.length >= writes }]),
       { name: 'recovered', kind: 'sometimes', holds: reopened },
     ],
   };
