@@ -32,6 +32,32 @@ export const PLANT_FINDERS: Readonly<Record<PlantName, PlantFinder>> = {
   'replica-applies-above-vdl': { scenario: 'replica-lag', seed: 1, judges: ['S12 replica visibility'] },
 };
 
+/**
+ * Where the exhaustive explorer finds a planted mistake too: `aurora-actors explore tiny-volume`
+ * with these arguments exits 1, its counterexample a path of `choices` choices found within
+ * `states` unique states (docs/explorer.md, "tiny-volume"; measured, and checked by
+ * test/plants/plants.test.ts).
+ */
+export interface ExplorerFinder {
+  readonly args: readonly string[];
+  readonly judges: readonly string[];
+  readonly states: number;
+  readonly choices: number;
+}
+
+/** The mistakes the explorer finds in `tiny-volume`, with the search that finds each. */
+export const PLANT_EXPLORER_FINDERS: Readonly<Partial<Record<PlantName, ExplorerFinder>>> = {
+  'write-quorum-3of6': { args: ['--symmetry'], judges: ['S4 VDL durability', 'S6 no lost acknowledged commit'], states: 381, choices: 10 },
+  'ignore-volume-epoch': { args: ['--crashes', '1'], judges: ['S8 fencing'], states: 12_292, choices: 11 },
+  'vcl-ignores-holes': { args: ['--writes', '2', '--dfs', '--max-states', '30000'], judges: ['S6 no lost acknowledged commit'], states: 20_732, choices: 33 },
+};
+
+/** The `argv` of the explorer's command for `plant`, if the explorer finds it. */
+export function plantExplorerArgv(plant: PlantName): string[] | undefined {
+  const finder = PLANT_EXPLORER_FINDERS[plant];
+  return finder === undefined ? undefined : ['explore', 'tiny-volume', '--plant', plant, ...finder.args];
+}
+
 /** The command line that finds `plant` (it exits 1). */
 export function plantCommandLine(plant: PlantName): string {
   const finder = PLANT_FINDERS[plant];
@@ -52,11 +78,16 @@ export interface PlantListing {
   readonly seed: number;
   readonly judges: readonly string[];
   readonly command: string;
+  /** The explorer's command that finds it too (exits 1), if any. */
+  readonly explorerCommand?: string;
 }
 
 /** Every plantable mistake with its finder, in the order of src/protocol/plants.ts. */
 export function plantListings(): PlantListing[] {
-  return PLANT_NAMES.map((name) => ({ name, breaks: PLANTS[name], ...PLANT_FINDERS[name], command: plantCommandLine(name) }));
+  return PLANT_NAMES.map((name) => {
+    const explorer = plantExplorerArgv(name);
+    return { name, breaks: PLANTS[name], ...PLANT_FINDERS[name], command: plantCommandLine(name), ...(explorer === undefined ? {} : { explorerCommand: `aurora-actors ${explorer.join(' ')}` }) };
+  });
 }
 
 /** Runs `plants [--json]`; returns the exit code. */
@@ -72,6 +103,7 @@ export function plantsCommand(argv: readonly string[], io: CliIo): number {
     `  breaks   ${listing.breaks}`,
     `  judge    ${listing.judges.join('; ')}`,
     `  found by ${listing.command}   (exits 1)`,
+    ...(listing.explorerCommand === undefined ? [] : [`  explorer ${listing.explorerCommand}   (exits 1)`]),
     '',
   ]);
   io.out(lines.join('\n'));

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli.js';
-import { PLANT_FINDERS, plantCommandArgv, plantListings } from '../../src/cli/plants.js';
+import { PLANT_EXPLORER_FINDERS, PLANT_FINDERS, plantCommandArgv, plantExplorerArgv, plantListings } from '../../src/cli/plants.js';
 import { PLANT_NAMES } from '../../src/protocol/plants.js';
 import type { PlantName } from '../../src/protocol/plants.js';
 import { findScenario } from '../../src/scenarios/builtin.js';
@@ -66,6 +66,18 @@ describe('Planted mistakes: the cheap ones', () => {
     expect(out).toContain(`--plant recover-from-two`);
   });
 
+  it.each(Object.keys(PLANT_EXPLORER_FINDERS) as PlantName[])('%s: the explorer finds it in tiny-volume, with the listed judges, states and path length', async (plant) => {
+    const finder = PLANT_EXPLORER_FINDERS[plant]!;
+    const { code, out } = await cli(...plantExplorerArgv(plant)!, '--json');
+    expect(code).toBe(1);
+    const report = JSON.parse(out) as { uniqueStates: number; properties: { name: string; status: string; path?: unknown[] }[]; liveReplay: { matches: boolean } };
+    const violated = report.properties.filter((property) => property.status === 'violated');
+    expect(violated.map((property) => property.name)).toEqual(expect.arrayContaining([finder.judges[0]]));
+    expect(report.uniqueStates).toBe(finder.states);
+    expect(violated[0]?.path).toHaveLength(finder.choices);
+    expect(report.liveReplay.matches).toBe(true);
+  });
+
   it('refuses an unknown plant with exit 2 and the allowed names', async () => {
     const { code, err } = await cli('run', 'steady-state', '--plant', 'no-such-mistake');
     expect(code).toBe(2);
@@ -83,6 +95,8 @@ describe('Planted mistakes: the cheap ones', () => {
       expect(entry.judges.length).toBeGreaterThan(0);
       expect(entry.command).toBe(`aurora-actors run ${entry.scenario} --plant ${entry.name} --seed ${entry.seed}`);
       expect(findScenario(entry.scenario)).toBeDefined();
+      if (entry.explorerCommand !== undefined) expect(entry.explorerCommand).toMatch(new RegExp(`^aurora-actors explore tiny-volume --plant ${entry.name}`));
     }
+    expect(listed.filter((entry) => entry.explorerCommand !== undefined).length).toBe(Object.keys(PLANT_EXPLORER_FINDERS).length);
   });
 });
