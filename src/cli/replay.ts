@@ -1,9 +1,13 @@
 /**
- * `aurora-actors replay`: runs a recorded run again. Given a trace file, it compares the new
- * trace with it line by line and shows the first divergence; given a seed and a scenario, it runs
- * them. Either way it reports the earliest violation (time, invariant, message) and then shrinks
- * the failing run (`shrinkFailure`, same seed) to a smaller scenario with its own replay line.
- * Exit 1 on a violation or a divergence, 0 when the run is clean and matches, 2 on bad input.
+ * `aurora-actors replay`: runs a recorded run again and stops at its first violation. Given a
+ * trace file, it compares the new trace with it line by line and shows the first divergence; given
+ * a seed and a scenario, it runs them. The run stops after the first kernel step at which a judge
+ * that judges as the run goes files a violation (`replayRun`); a violation only the end-of-run
+ * judges see (convergence, the read-back of acknowledged commits) is found at the scenario's end.
+ * It reports the virtual time it stopped at and the earliest violation (time, invariant, message),
+ * then shrinks the failing run (`shrinkFailure`, same seed, kept while that invariant still fails)
+ * to a smaller scenario with its own replay line (docs/testing.md). Exit 1 on a violation or a
+ * divergence, 0 when the run is clean and matches, 2 on bad input.
  */
 import { readFileSync } from 'node:fs';
 import type { Scenario } from '../cluster/scenario.js';
@@ -42,8 +46,13 @@ export interface ReplayReport {
   scenario: string;
   plant?: PlantName;
   ok: boolean;
+  /** The stopped run's traceHash and event count (a prefix of the full run's trace when it stopped early). */
   traceHash: string;
   traceEvents: number;
+  /** Virtual ms the run reached: where it stopped, or the scenario's end. */
+  simulatedMs: number;
+  /** Where the run stopped before the scenario's end: at the first violation, naming it. */
+  stopped?: { atMs: number; invariant: string };
   /** The comparison with the trace file, when one was given. */
   trace?: { path: string; lines: number; matches: boolean; divergence?: TraceDivergence };
   violations: Violation[];
@@ -78,11 +87,14 @@ export async function replayCommand(argv: readonly string[], { out, err }: CliIo
     ...(recorded === undefined ? {} : { expected: { lines: recorded.lines, firstLine: recorded.firstLine } }),
     ...(traceOut === undefined ? {} : { sink: (line: string) => traceOut.line(line) }),
   });
-  const { result, divergence } = outcome;
+  const { result, divergence, stoppedAtMs } = outcome;
+  const first = result.violations[0];
   let shrunk: ShrinkResult | undefined;
-  if (!result.ok) {
-    err(`violation found; shrinking (at most ${shrinkRuns} runs of seed ${seed})\n`);
-    shrunk = shrinkFailure({ scenario, seed, ...(plant === undefined ? {} : { plant }) }, undefined, { maxRuns: shrinkRuns });
+  if (first !== undefined) {
+    const where = stoppedAtMs === undefined ? `at the end (${scenario.durationMs} ms)` : `stopped at ${Math.round(stoppedAtMs)} of ${scenario.durationMs} ms`;
+    err(`violation of ${first.invariant} found, ${where}; shrinking (at most ${shrinkRuns} runs of seed ${seed})\n`);
+    // Each smaller scenario is kept while the invariant found first still fails; its run stops there.
+    shrunk = shrinkFailure({ scenario, seed, ...(plant === undefined ? {} : { plant }) }, undefined, { maxRuns: shrinkRuns, invariant: first.invariant });
   }
   const report: ReplayReport = {
     seed,
@@ -91,6 +103,8 @@ export async function replayCommand(argv: readonly string[], { out, err }: CliIo
     ok: result.ok && divergence === undefined,
     traceHash: result.report.traceHash,
     traceEvents: result.report.traceEvents,
+    simulatedMs: result.report.simulatedMs,
+    ...(stoppedAtMs === undefined || first === undefined ? {} : { stopped: { atMs: stoppedAtMs, invariant: first.invariant } }),
     ...(recorded === undefined ? {} : { trace: { path: recorded.path, lines: recorded.lines.length, matches: divergence === undefined, ...(divergence === undefined ? {} : { divergence }) } }),
     violations: result.violations,
     ...(shrunk === undefined ? {} : { shrunk: { scenario: shrunk.scenario, runs: shrunk.runs, removedFaults: shrunk.removedFaults.length, replay: replayLine(shrunk.scenario, seed, { plant }) } }),
@@ -154,11 +168,12 @@ function shrinkRunsOf(text: string | undefined): number {
 /** The readable form of a replay. */
 function formatReplay(report: ReplayReport, shrunk: ShrinkResult | undefined): string {
   const lines = [`replay      ${report.scenario}, seed ${report.seed}${report.plant === undefined ? '' : `, plant ${report.plant}`}: ${report.traceEvents} events, traceHash ${report.traceHash}`];
+  if (report.stopped !== undefined) lines.push(`stopped     at ${Math.round(report.stopped.atMs)} ms, at the first violation (${report.stopped.invariant})`);
   if (report.trace !== undefined) {
     const { divergence } = report.trace;
     lines.push(
       divergence === undefined
-        ? `trace       matches ${report.trace.path} (${report.trace.lines} lines)`
+        ? `trace       matches ${report.trace.path} (${report.stopped === undefined ? `${report.trace.lines} lines` : `its first ${report.traceEvents} of ${report.trace.lines} lines, up to the stop`})`
         : `trace       diverges from ${report.trace.path} at line ${divergence.line}:\n  expected  ${divergence.expected}\n  got       ${divergence.got}`,
     );
   }

@@ -76,6 +76,10 @@ export class JudgePanel {
   private readableChecks = 0;
   private readableViolations = 0;
   private readonly readableFirstViolations: { atMs: number; message: string }[] = [];
+  /** Whether a judge has judged something since {@link JudgePanel.violatedSoFar} last looked. */
+  private judgedSinceCount = true;
+  /** The judges {@link JudgePanel.violatedSoFar} has seen fail. */
+  private readonly violated = new Set<string>();
 
   constructor(options: JudgePanelOptions) {
     const source = options.source;
@@ -127,6 +131,31 @@ export class JudgePanel {
     ];
   }
 
+  /**
+   * The judges that have filed a violation so far as the run went: every `always` judge on its
+   * observations, and the read-backs under faults. It leaves out what is judged only when results
+   * are read: the `eventually` bounds, S14's check of base pages and the read-back of acknowledged
+   * commits from persisted state (docs/testing.md, replay). Counted again only after something was
+   * judged, so asking after every kernel step stays cheap.
+   */
+  violatedSoFar(): ReadonlySet<string> {
+    if (!this.judgedSinceCount) return this.violated;
+    this.judgedSinceCount = false;
+    const streamed = [
+      ...this.checker.results(),
+      ...this.recoveryChecker.results(),
+      this.replicaVisibility.result(),
+      ...this.readViews.map((judge) => judge.result()),
+      this.membership.result(),
+      ...this.reads.results(),
+      // With no segments listed, S14 gives only what it judged on observations.
+      this.gcSafety.result(this.source.kernel.clock.now(), [], () => undefined),
+      this.readableResult(),
+    ];
+    for (const result of streamed) if (!result.ok) this.violated.add(result.name);
+    return this.violated;
+  }
+
   /** What the judges hold now, in entries: the record archive and S4's records below VDL not yet passed. */
   retained(): { archiveRecords: number; pendingRecords: number } {
     return { archiveRecords: this.archive.retainedRecordCount(), pendingRecords: this.checker.pendingRecordCount() };
@@ -151,6 +180,7 @@ export class JudgePanel {
   }
 
   private observe(atMs: number, actorId: string, observation: Observation): void {
+    this.judgedSinceCount = true;
     // Failover timing is measured (`metrics.ts`); only its bound is judged.
     if (observation.kind === 'failover') {
       this.failover.observe(atMs, observation);
@@ -211,6 +241,7 @@ export class JudgePanel {
   private checkReadable(): void {
     const report = readBack(this.source, 'reachable');
     this.readableChecks++;
+    this.judgedSinceCount = true;
     for (const lost of report.lost) {
       this.readableViolations++;
       if (this.readableFirstViolations.length < FIRST_VIOLATIONS_KEPT) {

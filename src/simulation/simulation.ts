@@ -217,6 +217,32 @@ export class Simulation implements ReportSource {
     return this;
   }
 
+  /**
+   * Runs towards the scenario's end, checking `stop` after every kernel step, and stops after the
+   * first step at which it holds. The steps are those {@link Simulation.run} fires, in the same
+   * order, so a run stopped early has the full run's trace up to there (docs/testing.md, replay).
+   * Returns whether it stopped early; if not, the time is the scenario's end, as after `run()`.
+   */
+  runUntil(stop: (sim: this) => boolean): boolean {
+    const { clock } = this.kernel;
+    const endMs = this.scenario.durationMs;
+    for (let dueAtMs = clock.peekDueAtMs(); dueAtMs !== undefined && dueAtMs <= endMs; dueAtMs = clock.peekDueAtMs()) {
+      clock.step();
+      if (stop(this)) return true;
+    }
+    clock.runUntil(endMs);
+    return false;
+  }
+
+  /**
+   * The names of the judges that have filed a violation so far as the run went (the `always`
+   * judges and the read-backs under faults; see `JudgePanel.violatedSoFar`):
+   * `sim.runUntil((run) => run.violatedSoFar().size > 0)` stops at the first violation.
+   */
+  violatedSoFar(): ReadonlySet<string> {
+    return this.judges.violatedSoFar();
+  }
+
   /** Delivers an external event to an actor now (a fault, a probe). */
   inject(actorId: string, event: EventObject): void {
     this.host.inject(actorId, event);

@@ -31,12 +31,26 @@ export interface ScenarioCheckResult {
   /** The failed judges, earliest first. */
   violations: Violation[];
   report: SimulationReport;
+  /** The virtual time the run stopped at, when a `stopAt` stopped it before the scenario's end. */
+  stoppedAtMs?: number;
 }
+
+/**
+ * Where a run may stop before the scenario's end: after the first kernel step at which a judge
+ * that judges as the run goes has filed a violation (`'first-violation'`), or that judge by name
+ * (`Simulation.violatedSoFar`). A violation only the end-of-run judges see is found at the end.
+ */
+export type StopAt = 'first-violation' | { invariant: string };
 
 /** Options of {@link runScenarioCheck}. */
 export interface RunScenarioCheckOptions {
   /** A planted protocol mistake (`src/protocol/plants.ts`) to run with. @defaultValue none */
   plant?: PlantName;
+  /**
+   * Stop early (see {@link StopAt}); the verdict is then read at that time, and the run's trace is
+   * the full run's up to there. @defaultValue run to the scenario's end
+   */
+  stopAt?: StopAt;
 }
 
 /** The options of one run: no trace or history kept (a check needs only the report), the plant if given. */
@@ -44,11 +58,22 @@ export function simulationOptions(scenario: Scenario, seed: number, plant: Plant
   return { seed, scenario, trace: { keepEvents: false }, history: { keepEntries: false }, ...(plant === undefined ? {} : { plant }) };
 }
 
-/** Runs `scenario` with `seed` to its end and judges it. */
+/** Runs `scenario` with `seed` to its end, or to where `stopAt` stops it, and judges it. */
 export function runScenarioCheck(scenario: Scenario, seed: number, options: RunScenarioCheckOptions = {}): ScenarioCheckResult {
   const sim = new Simulation(simulationOptions(scenario, seed, options.plant));
-  sim.run();
-  return verdictOf(sim.report());
+  const stoppedAtMs = runToStop(sim, options.stopAt);
+  const result = verdictOf(sim.report());
+  return stoppedAtMs === undefined ? result : { ...result, stoppedAtMs };
+}
+
+/** Runs `sim` to its end or to where `stopAt` stops it; the time it stopped at, if early. */
+export function runToStop(sim: Simulation, stopAt: StopAt | undefined): number | undefined {
+  if (stopAt === undefined) {
+    sim.run();
+    return undefined;
+  }
+  const stop = stopAt === 'first-violation' ? (run: Simulation) => run.violatedSoFar().size > 0 : (run: Simulation) => run.violatedSoFar().has(stopAt.invariant);
+  return sim.runUntil(stop) ? sim.kernel.clock.now() : undefined;
 }
 
 /** The verdict of a finished run's report: its failed judges, earliest first. */

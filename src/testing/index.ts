@@ -12,7 +12,7 @@ export type { ExtraFaultDraw, ExtraFaultFamily, FaultBudget, FaultFamily, FaultP
 
 // --- Checking runs -------------------------------------------------------------------------
 export { checkScenario, formatCounterexample, replayLine, runScenarioCheck, shellQuote, verdictOf } from './check.js';
-export type { CheckScenarioOptions, ReplayLineOptions, RunScenarioCheckOptions, ScenarioCheckResult, ScenarioCounterexample, Violation } from './check.js';
+export type { CheckScenarioOptions, ReplayLineOptions, RunScenarioCheckOptions, ScenarioCheckResult, ScenarioCounterexample, StopAt, Violation } from './check.js';
 
 // --- Shrinking a failing run ---------------------------------------------------------------
 export { faultUnits, NotFailingError, shrinkFailure } from './shrink.js';

@@ -1,6 +1,9 @@
 /**
- * Replaying a run: run a scenario and seed again and compare the new trace, line by line, with a
- * trace written before, stopping the comparison at the first line that differs. A trace file may
+ * Replaying a run: run a scenario and seed again, stopping at the first violation a judge files as
+ * the run goes, and compare the new trace, line by line, with a trace written before, stopping the
+ * comparison at the first line that differs. A run stopped early fires the same kernel steps as the
+ * full run up to there, so its trace is a prefix of the full run's (docs/testing.md); the
+ * comparison then covers that prefix and a longer file is no divergence. A trace file may
  * open with a header line that names its scenario and seed ({@link traceHeaderLine}); the header
  * is written beside the trace events, never recorded by the kernel, so `traceHash` does not
  * depend on it (docs/determinism.md).
@@ -9,7 +12,7 @@ import type { Scenario } from '../cluster/scenario.js';
 import type { PlantName } from '../protocol/plants.js';
 import { parseScenario } from '../scenarios/schema.js';
 import { Simulation } from '../simulation/simulation.js';
-import { simulationOptions, verdictOf } from './check.js';
+import { runToStop, simulationOptions, verdictOf } from './check.js';
 import type { ScenarioCheckResult } from './check.js';
 
 /** The key that marks a trace file's header line. */
@@ -63,6 +66,12 @@ export interface ReplayRunOptions {
   expected?: { lines: readonly string[]; firstLine: number };
   /** Receives every event line of the new trace (e.g. to write a file). */
   sink?: (line: string) => void;
+  /**
+   * Stop after the first kernel step at which a judge that judges as the run goes has filed a
+   * violation (`StopAt` 'first-violation'); the end-of-run judges are then read at that time.
+   * @defaultValue true
+   */
+  stopAtFirstViolation?: boolean;
 }
 
 /** A replay's outcome: the run's verdict, and the first divergence from the expected trace. */
@@ -71,6 +80,8 @@ export interface ReplayOutcome {
   divergence: TraceDivergence | undefined;
   /** Event lines the replay wrote. */
   lines: number;
+  /** The virtual time the run stopped at, when it stopped before the scenario's end. */
+  stoppedAtMs: number | undefined;
 }
 
 const END = '(end of trace)';
@@ -90,10 +101,11 @@ export function replayRun(options: ReplayRunOptions): ReplayOutcome {
   };
   const base = simulationOptions(options.scenario, options.seed, options.plant);
   const sim = new Simulation({ ...base, trace: { keepEvents: false, sink: compare } });
-  sim.run();
+  const stoppedAtMs = runToStop(sim, options.stopAtFirstViolation === false ? undefined : 'first-violation');
   const result = verdictOf(sim.report());
-  if (expected !== undefined && divergence === undefined && expected.lines.length > index) {
+  // A run stopped early wrote a prefix of the full trace: the file may go on past it.
+  if (stoppedAtMs === undefined && expected !== undefined && divergence === undefined && expected.lines.length > index) {
     divergence = { line: expected.firstLine + index, expected: expected.lines[index] ?? END, got: END };
   }
-  return { result, divergence, lines: index };
+  return { result: stoppedAtMs === undefined ? result : { ...result, stoppedAtMs }, divergence, lines: index, stoppedAtMs };
 }

@@ -11,12 +11,16 @@
  * 3. shorten each remaining fault window by halving it;
  * 4. lower the workload: halve the commit rate, then the clients;
  * 5. shorten the run to just past its last fault, then halve what is left.
+ *
+ * Judged by invariant (the default), a run stops once that judge has filed a violation (`StopAt`
+ * in `check.ts`): the rest of a run that already fails cannot unfail it, and the run is the full
+ * run up to there, so the shrunk scenario fails the same way when run to its end.
  */
 import type { FaultSpec, Scenario } from '../cluster/scenario.js';
 import type { PlantName } from '../protocol/plants.js';
 import { parseScenario } from '../scenarios/schema.js';
 import { runScenarioCheck } from './check.js';
-import type { ScenarioCheckResult } from './check.js';
+import type { ScenarioCheckResult, StopAt } from './check.js';
 
 /** A failing run to shrink. */
 export interface FailingRun {
@@ -29,6 +33,11 @@ export interface FailingRun {
 export interface ShrinkOptions {
   /** Most simulation runs to spend, counting the first. @defaultValue 60 */
   maxRuns?: number;
+  /**
+   * Without `isFailure`: the judge that must keep failing, by name. @defaultValue the original
+   * run's earliest failed invariant, read where that run stops, at its first violation
+   */
+  invariant?: string;
 }
 
 /** What {@link shrinkFailure} found. */
@@ -41,9 +50,9 @@ export interface ShrinkResult {
   runs: number;
   /** The faults delta debugging removed from the plan (the kept ones may then have shorter windows). */
   removedFaults: FaultSpec[];
-  /** The failing verdict of the shrunk scenario. */
+  /** The failing verdict of the shrunk scenario (read where its run stopped, by default). */
   result: ScenarioCheckResult;
-  /** The invariant the default predicate kept failing (the original's earliest), if any. */
+  /** The invariant the default predicate kept failing (`options.invariant` or the original's earliest), if any. */
   invariant: string | undefined;
 }
 
@@ -53,14 +62,17 @@ export class NotFailingError extends Error {
 }
 
 /**
- * Shrinks a failing run. `isFailure` says whether a run still fails; by default, whether its
- * violations include the original run's earliest failed invariant (same name). Throws
+ * Shrinks a failing run. `isFailure` says whether a run still fails, and each run goes to its end;
+ * by default, whether its violations include `options.invariant` or else the original run's
+ * earliest failed invariant (same name), and each run stops once that judge has failed. Throws
  * {@link NotFailingError} when the given run does not fail.
  */
 export function shrinkFailure(run: FailingRun, isFailure?: (result: ScenarioCheckResult) => boolean, options: ShrinkOptions = {}): ShrinkResult {
   const maxRuns = options.maxRuns ?? 60;
-  const first = runScenarioCheck(run.scenario, run.seed, { plant: run.plant });
-  const invariant = first.violations[0]?.invariant;
+  const firstStop: StopAt | undefined = isFailure !== undefined ? undefined : options.invariant === undefined ? 'first-violation' : { invariant: options.invariant };
+  const first = runScenarioCheck(run.scenario, run.seed, { plant: run.plant, stopAt: firstStop });
+  const invariant = isFailure === undefined ? (options.invariant ?? first.violations[0]?.invariant) : undefined;
+  const stopAt: StopAt | undefined = invariant === undefined ? undefined : { invariant };
   const fails = isFailure ?? ((result: ScenarioCheckResult) => result.violations.some((v) => v.invariant === invariant));
   if (!fails(first)) {
     throw new NotFailingError(`shrinkFailure: seed ${run.seed} of scenario ${run.scenario.name} does not fail${isFailure === undefined ? ' (no invariant was violated)' : ' (the failure predicate is false)'}`);
@@ -72,7 +84,7 @@ export function shrinkFailure(run: FailingRun, isFailure?: (result: ScenarioChec
     state.runs++;
     let result: ScenarioCheckResult;
     try {
-      result = runScenarioCheck(candidate, run.seed, { plant: run.plant });
+      result = runScenarioCheck(candidate, run.seed, { plant: run.plant, stopAt });
     } catch {
       // A candidate whose run breaks (an actor fails) fails differently: it is not kept.
       return false;
@@ -95,7 +107,7 @@ export function shrinkFailure(run: FailingRun, isFailure?: (result: ScenarioChec
     runs: state.runs,
     removedFaults,
     result: state.result,
-    invariant: isFailure === undefined ? invariant : undefined,
+    invariant,
   };
 }
 

@@ -1,15 +1,17 @@
 /**
  * `aurora-actors replay` on a tiny run (300 virtual ms): a clean run replays to exit 0 and its
  * trace matches; a tampered trace reports the first divergent line with what was expected and
- * what the replay wrote; bad input is one line and exit 2. Run in process (`main`), as the
- * command line runs it.
+ * what the replay wrote; a failing run stops at its first violation, with a trace that is a
+ * prefix of the full run's, and prints the shrunk plan; bad input is one line and exit 2. Run in
+ * process (`main`), as the command line runs it.
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli.js';
-import { smallScenario } from '../../src/testing/index.js';
+import { findScenario } from '../../src/scenarios/builtin.js';
+import { replayRun, smallScenario } from '../../src/testing/index.js';
 import { parseTraceHeader } from '../../src/testing/replay.js';
 
 async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -97,6 +99,46 @@ describe('aurora-actors replay', () => {
     const report = JSON.parse(result.stdout);
     expect(report.trace).toMatchObject({ matches: true, lines: JSON.parse(ran.stdout).traceEvents });
     expect(report.traceHash).toBe(JSON.parse(ran.stdout).traceHash);
+  });
+
+  // The planted ack-before-vdl (docs/plants.md) breaks S5 within milliseconds of the first commit.
+  const lal = findScenario('lal-under-load')!;
+  const failing = { ...lal, durationMs: 300, workload: { ...lal.workload, stopMs: 300 } };
+
+  it('stops a failing run at its first violation: its trace is a shorter prefix of the full run\'s', () => {
+    const full: string[] = [];
+    const stopped: string[] = [];
+    const whole = replayRun({ scenario: failing, seed: 1, plant: 'ack-before-vdl', sink: (line) => full.push(line), stopAtFirstViolation: false });
+    const early = replayRun({ scenario: failing, seed: 1, plant: 'ack-before-vdl', sink: (line) => stopped.push(line) });
+    expect(whole.stoppedAtMs).toBeUndefined();
+    expect(whole.result.report.simulatedMs).toBe(300);
+    const first = whole.result.violations[0]!;
+    expect(early.stoppedAtMs).toBe(first.atMs);
+    expect(early.result.violations[0]).toMatchObject({ invariant: first.invariant, atMs: first.atMs });
+    expect(stopped.length).toBeGreaterThan(0);
+    expect(stopped.length).toBeLessThan(full.length);
+    expect(stopped).toEqual(full.slice(0, stopped.length));
+  });
+
+  it('replay of a failing run: stops, names the violation, prints the shrunk plan; its trace replays to a match', async () => {
+    const stoppedPath = join(dir, 'stopped.jsonl');
+    const result = await cli('replay', '--seed', '1', '--scenario', JSON.stringify(failing), '--plant', 'ack-before-vdl', '--shrink-runs', '3', '--trace', stoppedPath, '--json');
+    expect(result.code).toBe(1);
+    const report = JSON.parse(result.stdout);
+    expect(report.stopped.invariant).toBe('S5 commit rule');
+    expect(report.stopped.atMs).toBeLessThan(failing.durationMs);
+    expect(report.simulatedMs).toBe(report.stopped.atMs);
+    expect(report.violations[0]).toMatchObject({ invariant: 'S5 commit rule', atMs: report.stopped.atMs });
+    expect(report.shrunk.runs).toBeLessThanOrEqual(3);
+    expect(report.shrunk.scenario.faults.length).toBeLessThanOrEqual(failing.faults.length);
+    expect(report.shrunk.replay).toMatch(/--plant ack-before-vdl$/);
+    expect(result.stderr).toMatch(new RegExp(`violation of S5 commit rule found, stopped at \\d+ of ${failing.durationMs} ms; shrinking`));
+    expect(readFileSync(stoppedPath, 'utf8').trimEnd().split('\n')).toHaveLength(report.traceEvents + 1);
+    const again = await cli('replay', stoppedPath, '--shrink-runs', '1');
+    expect(again.code).toBe(1);
+    expect(again.stdout).toContain(`stopped     at ${Math.round(report.stopped.atMs)} ms, at the first violation (S5 commit rule)`);
+    expect(again.stdout).toContain(`trace       matches ${stoppedPath} (its first ${report.traceEvents} of ${report.traceEvents} lines, up to the stop)`);
+    expect(again.stdout).toMatch(/^shrunk {6}in 1 runs: /m);
   });
 
   it.each([
