@@ -50,6 +50,8 @@ export const PLANT_EXPLORER_FINDERS: Readonly<Partial<Record<PlantName, Explorer
   'write-quorum-3of6': { args: ['--symmetry'], judges: ['S4 VDL durability', 'S6 no lost acknowledged commit'], states: 381, choices: 10 },
   'ignore-volume-epoch': { args: ['--crashes', '1'], judges: ['S8 fencing'], states: 12_292, choices: 11 },
   'vcl-ignores-holes': { args: ['--writes', '2', '--dfs', '--max-states', '30000'], judges: ['S6 no lost acknowledged commit'], states: 20_732, choices: 33 },
+  // LAL 2 is one transaction's records (a put and its commit): the second must wait for the first.
+  'no-lal': { args: ['--writes', '2', '--lal', '2'], judges: ['S2 LAL'], states: 4, choices: 2 },
 };
 
 /** The `argv` of the explorer's command for `plant`, if the explorer finds it. */

@@ -2,7 +2,7 @@
  * The "Found and shrunk" figures of docs/plants.md: for every planted mistake, in how many of
  * seeds 1–5 a seeded simulation run of its finder scenario finds it (one of the judges
  * `PLANT_FINDERS` names fails), and how far `shrinkFailure` shrinks the finder's run with a stated
- * budget of runs (faults and workload before → after). test/plants/shrink.deep.test.ts asserts
+ * budget of runs (faults and workload before → after). test/plants/shrink-cases.ts asserts
  * the shrinking; this script prints the table:
  *
  *   npx tsx test/plants/found-and-shrunk.ts [--runs N]   (default 6 runs per mistake)
@@ -16,7 +16,7 @@ import { findScenario } from '../../src/scenarios/builtin.js';
 import { runScenarioCheck, shrinkFailure } from '../../src/testing/index.js';
 import type { ShrinkResult } from '../../src/testing/index.js';
 
-/** Shrinker runs per mistake, counting the first: the budget test/plants/shrink.deep.test.ts states. */
+/** Shrinker runs per mistake, counting the first: the budget test/plants/shrink-cases.ts states. */
 export const SHRINK_RUNS = 6;
 
 /** Seeds the table counts finds over. */

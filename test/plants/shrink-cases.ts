@@ -9,8 +9,9 @@
  * {@link NOTHING_REMOVED_WITHIN_BUDGET}, each with the reason.
  *
  * Budget: each run stops once the judge has failed (`stopAt`), so a candidate that still fails is
- * cheap and one that no longer fails runs to its end; 6 runs keep the file to a few minutes on two
- * cores (measured: see docs/plants.md).
+ * cheap and one that no longer fails runs to its end; 6 runs per plant (measured: see
+ * docs/plants.md). The plants are split over two test files (shrink-even and shrink-odd
+ * .deep.test.ts, by position in PLANT_NAMES) so that two cores run them side by side.
  */
 import { describe, expect, it } from 'vitest';
 import { PLANT_FINDERS } from '../../src/cli/plants.js';
@@ -46,8 +47,15 @@ const NOTHING_REMOVED_WITHIN_BUDGET: Partial<Record<PlantName, string>> = {
   'no-truncation-range': 'the faults stage the recovery; the budget ends before the workload',
 };
 
-describe('Planted mistakes: found and shrunk', () => {
-  it.each(PLANT_NAMES.map((name) => [name]))('%s', (plant) => {
+/** The plants at even (0) or odd (1) positions of PLANT_NAMES. */
+export function plantsAt(parity: 0 | 1): PlantName[] {
+  return PLANT_NAMES.filter((_, index) => index % 2 === parity);
+}
+
+/** Declares the found-and-shrunk test of each of `plants`. */
+export function describeFoundAndShrunk(plants: readonly PlantName[]): void {
+  describe('Planted mistakes: found and shrunk', () => {
+  it.each(plants.map((name) => [name]))('%s', (plant) => {
     const finder = PLANT_FINDERS[plant];
     const judge = finder.judges[0]!;
     const original = finderScenario(plant);
@@ -81,3 +89,4 @@ describe('Planted mistakes: found and shrunk', () => {
     }
   });
 });
+}
