@@ -88,10 +88,19 @@ function loadLibrary(): Library {
   return library;
 }
 
-const escapeHtml = (text: string): string => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+/**
+ * Text as HTML. A `//` (in a scenario file's description, say) is written as character references:
+ * it reads the same, and the file's source still names no address.
+ */
+const escapeHtml = (text: string): string => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/\/\//g, '&#47;&#47;');
 
-/** JSON that is safe inside a script element: no `</script>`, no line separators JavaScript rejects. */
-const scriptJson = (value: unknown): string => JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+/**
+ * JSON that is safe inside a script element: no `</script>`, no line separators JavaScript
+ * rejects, and no `//` (escaped as `\/\/`, which parses back to the same text) for the same reason
+ * as in {@link escapeHtml}.
+ */
+const scriptJson = (value: unknown): string =>
+  JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029').replace(/\/\//g, '\\/\\/');
 
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(ms % 1000 === 0 ? 0 : ms % 100 === 0 ? 1 : 3)} s`;
 const round3 = (value: number | null): number | null => (value === null ? null : Math.round(value * 1000) / 1000);

@@ -153,6 +153,14 @@ describe('run --html: the series of a run cut short (az-plus-one, 2 PGs, to 4.6 
     expect(series.replicas).toEqual([]);
   });
 
+  it("keeps an address in a scenario's own text readable without naming it in the file", () => {
+    const description = 'see https://example.org/aurora </script> notes';
+    const page = renderHtmlReport({ report: { ...report, description }, series, scenario, topology: sim.topology, replay: 'aurora-actors run x.json' });
+    expectOffline(page);
+    expect(dataOf(page).scenario.description).toBe(description);
+    expect(page).toContain('see https:&#47;&#47;example.org/aurora &lt;/script&gt; notes');
+  });
+
   it('renders one page that names no address, with its data, tables and a chart for each series', () => {
     expectOffline(html);
     const data = dataOf(html);
@@ -235,7 +243,7 @@ describe('run --html on the command line', () => {
   it.each([
     [['--html'], /^aurora-actors: --html needs a value\n$/],
     [['--html', 'no/such/folder/r.html'], /^aurora-actors: --html no\/such\/folder\/r.html: the folder no\/such\/folder does not exist \(create it first\)\n$/],
-    [['--html', 'test'], /^aurora-actors: --html test: is a directory/],
+    [['--html', 'test'], /^aurora-actors: --html test: is a directory; give a file path such as out\/report.html\n$/],
   ])('refuses %j before the run, naming the flag', async (flags, message) => {
     const result = await cli('run', 'test/fixtures/small.json', ...flags);
     expect(result.code).toBe(2);
