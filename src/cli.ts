@@ -17,6 +17,7 @@ import type { CliIo } from './cli/args.js';
 import { plantsCommand } from './cli/plants.js';
 import { exploreCommand } from './cli/explore.js';
 import { formatRunReport } from './cli/run-report.js';
+import { renderHtmlReport } from './cli/html-report.js';
 import { isPlantName, PLANT_NAMES } from './protocol/plants.js';
 import type { PlantName } from './protocol/plants.js';
 import { replayCommand } from './cli/replay.js';
@@ -25,6 +26,7 @@ import { sweepCommand } from './cli/sweep.js';
 import { ScenarioError } from './cluster/errors.js';
 import { runHeartbeatWorld } from './cluster/heartbeat-world.js';
 import { BUILTIN_SCENARIOS, scenarioNames } from './scenarios/builtin.js';
+import { RunSampler } from './simulation/run-series.js';
 import { Simulation } from './simulation/simulation.js';
 
 export { EXIT_OUTPUT_FAILED, parseSeed, SEED_RANGE, UsageError } from './cli/args.js';
@@ -35,12 +37,15 @@ const HELP = `aurora-actors: deterministic xstate actors modelling Amazon Aurora
 Usage (SEED is an integer from -9007199254740991 to 9007199254740991, ±(2^53 − 1); default 1):
   aurora-actors scenarios
       Lists the built-in scenarios, one line each.
-  aurora-actors run <scenario|file.json> [--seed N] [--json] [--trace out.jsonl] [--history out.jsonl] [--plant NAME]
+  aurora-actors run <scenario|file.json> [--seed N] [--json] [--trace out.jsonl] [--history out.jsonl] [--html report.html] [--plant NAME]
       Runs a scenario: states SEED=N on stderr, then prints a readable report on stdout (with
       --json, stdout is exactly one JSON document: the report, which holds the seed).
       Exit 1 if an invariant is violated or an acknowledged commit is lost; 2 on bad input
-      (including a --trace or --history path that cannot be written, refused before the run);
+      (including a --trace, --history or --html path that cannot be written, refused before the run);
       3 if the report was printed but an output file could not be written whole.
+      --html FILE also writes one self-contained HTML page (opens offline) charting the run over
+      virtual time: faults, throughput and latency, quorum health per PG, SCL/PGCL/VCL/VDL,
+      replica lag, and every judge's verdict; the run itself is the same (same traceHash).
       --plant NAME runs with one known protocol mistake switched on (see \`plants\`); a run
       whose judges find nothing then says "not detected" on stderr and exits 4.
   aurora-actors plants [--json]
@@ -192,7 +197,7 @@ function listScenarios(argv: readonly string[], { out }: CliIo): number {
 function run(argv: readonly string[], { out, err }: CliIo): number {
   const { values, positionals } = parse(
     argv,
-    { seed: { type: 'string' }, json: { type: 'boolean' }, trace: { type: 'string' }, history: { type: 'string' }, plant: { type: 'string' } },
+    { seed: { type: 'string' }, json: { type: 'boolean' }, trace: { type: 'string' }, history: { type: 'string' }, plant: { type: 'string' }, html: { type: 'string' } },
     1,
   );
   const seed = parseSeed(values.seed as string | undefined, 1);
@@ -201,10 +206,12 @@ function run(argv: readonly string[], { out, err }: CliIo): number {
   // Output paths are opened before the run: a path that cannot be written costs no simulated time.
   const trace = openOutput('--trace', values.trace);
   const history = openOutput('--history', values.history);
+  const html = openOutput('--html', values.html);
   // The seed comes first, before anything can fail, so every run can be replayed.
   err(`SEED=${seed}\n`);
   let sim: Simulation;
   let report: ReturnType<Simulation['report']>;
+  let sampler: RunSampler | undefined;
   try {
     sim = new Simulation({
       seed,
@@ -214,17 +221,24 @@ function run(argv: readonly string[], { out, err }: CliIo): number {
       // Entries go to the file as they happen; the report needs only the history's counts.
       history: { keepEntries: false, sink: history === undefined ? undefined : (entry) => history.line(JSON.stringify(entry)) },
     });
-    sim.run();
+    // The HTML report samples the run as it goes; sampling only observes (same traceHash).
+    sampler = html === undefined ? undefined : new RunSampler(sim);
+    if (sampler === undefined) sim.run();
+    else sampler.run();
     report = sim.report();
   } catch (error) {
     // A run that breaks leaves its trace up to the break on disk: the first thing to read.
-    closeOutputs([trace, history], err);
+    closeOutputs([trace, history, html], err);
     throw error;
   }
   const replay = `aurora-actors run ${positionals[0]} --seed ${seed}${plant === undefined ? '' : ` --plant ${plant}`}`;
   // The report first: a file that could not be written must not lose it.
   out(values.json === true ? JSON.stringify(report, null, 2) + '\n' : formatRunReport(report, scenario, replay));
-  const written = closeOutputs([trace, history], err);
+  if (html !== undefined && sampler !== undefined) {
+    html.line(renderHtmlReport({ report, series: sampler.series(), scenario, topology: sim.topology, replay }));
+    err(`HTML report: ${html.path}\n`);
+  }
+  const written = closeOutputs([trace, history, html], err);
   const failed = report.commits.lostAcknowledged > 0 || report.invariants.some((result) => !result.ok);
   if (plant !== undefined && !failed) {
     // A planted run that the judges pass must never read as a clean run.

@@ -16,6 +16,8 @@ export { Simulation, WRITE_STALL_MS, READABLE_UNDER_FAULTS } from './simulation/
 export type { SimulationOptions, SimulationStreams, HostHooks } from './simulation/simulation.js';
 export { buildReport, commitLatenciesMs, quantile } from './simulation/report.js';
 export type { SimulationReport } from './simulation/report.js';
+export { RunSampler, chooseIntervalMs, ALL_PG_HEALTH_MAX } from './simulation/run-series.js';
+export type { RunSamplerOptions, RunSeries, PgSeries } from './simulation/run-series.js';
 
 /** Options of {@link createSimulation}: a built-in scenario's name or a scenario object. */
 export type CreateSimulationOptions = Omit<SimulationOptions, 'scenario'> & { scenario: string | Scenario };

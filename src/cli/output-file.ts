@@ -1,5 +1,5 @@
 /**
- * An output file of the command line (`--trace`, `--history`): opened before the run, so a path
+ * An output file of the command line (`--trace`, `--history`, `--html`): opened before the run, so a path
  * that cannot be written is refused in one line before any simulated time is spent, and written
  * in buffered chunks as lines arrive, so a long trace is never held in memory whole.
  *
@@ -13,12 +13,12 @@ import { dirname } from 'node:path';
 const CHUNK_CHARS = 1 << 20;
 
 /** Why an output path cannot be written, in words, from the error code `openSync` gave. */
-function openProblem(path: string, code: string | undefined): string {
+function openProblem(flag: string, path: string, code: string | undefined): string {
   switch (code) {
     case 'ENOENT':
       return `the folder ${dirname(path)} does not exist (create it first)`;
     case 'EISDIR':
-      return 'is a directory; give a file path such as out/trace.jsonl';
+      return `is a directory; give a file path such as out/${flag === '--html' ? 'report.html' : `${flag.replace(/^-+/, '')}.jsonl`}`;
     case 'ENOTDIR':
       return 'a part of the path is a file, not a folder';
     case 'EACCES':
@@ -50,7 +50,7 @@ export class OutputFile {
     try {
       this.fd = openSync(path, 'w');
     } catch (error) {
-      throw invalid(`${flag} ${path}: ${openProblem(path, (error as NodeJS.ErrnoException).code)}`);
+      throw invalid(`${flag} ${path}: ${openProblem(flag, path, (error as NodeJS.ErrnoException).code)}`);
     }
   }
 

@@ -191,6 +191,15 @@ export class Network {
   }
 
   /**
+   * Whether a message sent now from `from` to `to` would pass: both attached, neither down, no
+   * partition cutting the link. A query only (for reports that sample a run): it draws no loss
+   * and records nothing, so asking it never changes a run.
+   */
+  linkOpen(from: string, to: string): boolean {
+    return this.blocked(from, to) === undefined;
+  }
+
+  /**
    * Cuts the links from `sideA` to `sideB` and, unless `oneWay`, back. Leaving `sideB` out means
    * every other endpoint. Messages already in flight across the cut are lost on arrival.
    */

@@ -30,12 +30,30 @@ interface Follower {
   restarts: number;
 }
 
+/** Options of {@link ReplicaLag}. */
+export interface ReplicaLagOptions {
+  /** Called with each lag sample as it is taken (a commit became visible on `instance` at `atMs`). */
+  onLag?: (instance: string, atMs: number, lagMs: number) => void;
+  /**
+   * Keep every sample for {@link ReplicaLag.report}'s quantiles; a caller that only listens
+   * (`onLag`) turns it off, so its memory stays bounded. @defaultValue true
+   */
+  keepSamples?: boolean;
+}
+
 /** Accumulates lag samples; see the file header. */
 export class ReplicaLag {
   private commits: { lsn: number; atMs: number }[] = [];
   /** Commits dropped from the front of `commits`: every replica had passed them. */
   private dropped = 0;
   private readonly followers = new Map<string, Follower>();
+  private readonly onLag: ReplicaLagOptions['onLag'];
+  private readonly keepSamples: boolean;
+
+  constructor(options: ReplicaLagOptions = {}) {
+    this.onLag = options.onLag;
+    this.keepSamples = options.keepSamples ?? true;
+  }
 
   /** Commits held, waiting for some replica to apply them (for memory tests). */
   pendingCommitCount(): number {
@@ -53,7 +71,8 @@ export class ReplicaLag {
       while (follower.next < end) {
         const commit = this.commits[follower.next - this.dropped] as { lsn: number; atMs: number };
         if (commit.lsn > observation.appliedLsn) break;
-        follower.lags.push(atMs - commit.atMs);
+        if (this.keepSamples) follower.lags.push(atMs - commit.atMs);
+        this.onLag?.(observation.instance, atMs, atMs - commit.atMs);
         follower.next++;
       }
     } else if (observation.kind === 'replicaRestarted') {

@@ -107,6 +107,24 @@ describe('Network', () => {
     expect([w.inbox.b1!.length, w.inbox.a1!.length]).toEqual([0, 1]);
   });
 
+  it('linkOpen answers as a send would, and asking changes nothing (no trace, no draw)', () => {
+    const w = world({ lossRatio: 0.5 });
+    const cut = w.network.partition(['a1'], ['b1'], { oneWay: true });
+    w.network.setDown('x1', true);
+    const links = [['a1', 'b1'], ['b1', 'a1'], ['a1', 'a2'], ['a2', 'x1'], ['a1', 'nobody']] as const;
+    const asked = links.map(([from, to]) => w.network.linkOpen(from, to));
+    expect(asked).toEqual([false, true, true, false, false]);
+    expect(w.trace.length).toBe(0);
+    w.network.heal(cut);
+    expect(w.network.linkOpen('a1', 'b1')).toBe(true);
+    // The loss stream is untouched: the same sends drop the same messages as in a world never asked.
+    const fresh = world({ lossRatio: 0.5 });
+    fresh.network.setDown('x1', true);
+    for (const other of [w, fresh]) for (let i = 0; i < 20; i++) other.network.send('a1', 'b1', { type: 'n', i });
+    for (const other of [w, fresh]) other.clock.runUntilIdle();
+    expect(w.inbox.b1!.map((e) => e.message)).toEqual(fresh.inbox.b1!.map((e) => e.message));
+  });
+
   it('isolates a group from everyone else while the group still talks inside', () => {
     const w = world();
     w.network.partition(['a1', 'a2']);
