@@ -2,8 +2,9 @@
  * aurora-actors: Amazon Aurora's storage and replication design as deterministic xstate actors.
  *
  * The one curated entry point (docs/architecture.md, "Code conventions" 2): named exports grouped
- * by layer, no `export *`. Start with {@link createSimulation}; embed the machines from
- * `aurora-actors/models`.
+ * by layer, no `export *`. Start with {@link createSimulation}; embed the machines (exported
+ * here and from `aurora-actors/models`) in your own xstate system with your own `Clock`
+ * (docs/embedding.md).
  */
 import type { Scenario } from './cluster/scenario.js';
 import { ScenarioError } from './cluster/errors.js';
