@@ -200,7 +200,7 @@ function referenceName(value: unknown): string {
 }
 
 /** The label of a transition: its event (`after <delay>`, `always`) and its guard in brackets. */
-function transitionLabel(transition: Transition | { eventType: string; guard?: unknown; delay?: unknown }, eventless: boolean): string {
+function transitionLabel(transition: Transition, eventless: boolean): string {
   const event = eventless
     ? 'always'
     : transition.eventType.startsWith(AFTER_PREFIX)
