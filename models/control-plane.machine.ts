@@ -14,6 +14,7 @@
  * the documented 30–60 s (docs/protocol.md §9, failover).
  */
 import { setup } from 'xstate';
+import { unprovidedEffect } from './effects.js';
 import type { HealthPongMessage, PromoteMessage, SendParams, WriterOpenMessage } from './messages.js';
 
 /** An instance the control plane manages. */
@@ -113,9 +114,9 @@ function standbyOf(context: ControlPlaneContext): string | undefined {
 const controlPlaneBase = setup({
   types: { context: {} as ControlPlaneContext, events: {} as ControlPlaneEvent, input: {} as ControlPlaneInput },
   actions: {
-    send: (_, _params: SendParams) => {},
-    observe: (_, _params: { kind: 'failover'; phase: 'detected' | 'promoting' | 'writerOpen' | 'endpointSwitched'; writer: string; candidate?: string }) => {},
-    publish: (_, _params: { stream: string; item: unknown }) => {},
+    send: unprovidedEffect<SendParams>('controlPlane', 'send'),
+    observe: unprovidedEffect<{ kind: 'failover'; phase: 'detected' | 'promoting' | 'writerOpen' | 'endpointSwitched'; writer: string; candidate?: string }>('controlPlane', 'observe'),
+    publish: unprovidedEffect<{ stream: string; item: unknown }>('controlPlane', 'publish'),
   },
   delays: {
     replacementDelay: ({ context }) => context.replacementDelayMs,

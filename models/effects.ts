@@ -35,3 +35,31 @@ export interface EffectsParams {
 export function effectsAction(effects: readonly ModelEffect[]): { type: 'effects'; params: EffectsParams } {
   return { type: 'effects', params: { effects } };
 }
+
+/**
+ * Thrown by an effect action the embedder did not provide (docs/embedding.md). A machine never
+ * performs an effect itself (docs/architecture.md, "One machine, two interpreters"), so an
+ * interpreter that forgets one would otherwise run a model that silently never talks: each
+ * machine's `setup` names its effect actions with {@link unprovidedEffect} as their bodies, and
+ * every interpreter replaces them with `machine.provide({ actions })`. The stepped interpreter
+ * collects actions through its scope's `actionExecutor`, so these bodies never run there.
+ */
+export class EffectNotProvidedError extends Error {
+  override readonly name = 'EffectNotProvidedError';
+
+  constructor(
+    /** The machine's id, e.g. `segment`. */
+    readonly machine: string,
+    /** The effect action's name, e.g. `send`. */
+    readonly action: string,
+  ) {
+    super(`${machine}: the \`${action}\` action is not provided: give it with machine.provide({ actions: { ${action} } }) (docs/embedding.md)`);
+  }
+}
+
+/** The body of an effect action until it is provided: throws {@link EffectNotProvidedError}. */
+export function unprovidedEffect<TParams>(machine: string, action: string): (_args: unknown, _params: TParams) => never {
+  return () => {
+    throw new EffectNotProvidedError(machine, action);
+  };
+}

@@ -10,6 +10,7 @@
  * network isolates them (the fault injector cuts the links; the AZ records the state).
  */
 import { setup } from 'xstate';
+import { unprovidedEffect } from './effects.js';
 import type { OutageSignal, ProcessSignal, SignalParams } from './messages.js';
 
 /** What kind of domain; it is also the `cause` members see. */
@@ -41,7 +42,7 @@ export function createFailureDomainMachine(kind: DomainKind) {
   const base = setup({
     types: { context: {} as FailureDomainContext, events: {} as FailureDomainEvent, input: {} as FailureDomainInput },
     actions: {
-      signal: (_, _params: SignalParams) => {},
+      signal: unprovidedEffect<SignalParams>(kind, 'signal'),
     },
     guards: {
       goesDown: ({ event }) => event.type === 'crash' || event.type === 'outage',

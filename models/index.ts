@@ -1,9 +1,11 @@
 /**
  * The statecharts of aurora-actors (`aurora-actors/models`): embed them in your own xstate system
  * with your own clock and transport, provide the named effect actions (`send`, `signal`,
- * `observe`, `publish`, and `effects`, which lists several of them for one step), or step them
- * with `machine.transition()`.
+ * `observe`, `publish`, and `effects`, which lists several of them for one step; one left out
+ * throws {@link EffectNotProvidedError} when the machine first uses it), or step them with
+ * `machine.transition()` (docs/embedding.md).
  */
+export { EffectNotProvidedError } from './effects.js';
 export type { EffectsParams, ModelEffect } from './effects.js';
 export { segmentMachine, SEGMENT_DISK_TIMER, SEGMENT_GOSSIP_TIMER } from './segment.machine.js';
 export type { SegmentContext, SegmentEvent, SegmentInput } from './segment.machine.js';
@@ -11,7 +13,17 @@ export { writerMachine, linkTimerId, resolveInstanceOptions, WRITER_RETRANSMIT_T
 export type { InstanceOptions, InstancePg, WriterContext, WriterEvent, WriterInput, WriterPgInput } from './instance.machine.js';
 export { azMachine, regionMachine, storageNodeMachine, createFailureDomainMachine } from './failure-domain.js';
 export type { DomainKind, FailureDomainContext, FailureDomainEvent, FailureDomainInput } from './failure-domain.js';
+export { metadataMachine } from './metadata.machine.js';
+export type { MetadataContext, MetadataEvent, MetadataInput } from './metadata.machine.js';
+export { controlPlaneMachine } from './control-plane.machine.js';
+export type { ControlPlaneContext, ControlPlaneEvent, ControlPlaneInput, ManagedInstance } from './control-plane.machine.js';
+export { storageControlPlaneMachine } from './storage-control-plane.machine.js';
+export type { ProvisionRequest, SegmentPlace, StorageControlPlaneContext, StorageControlPlaneEvent, StorageControlPlaneInput } from './storage-control-plane.machine.js';
 export { monitorMachine, responderMachine, MONITOR_TICK_TIMER } from './heartbeat.machine.js';
+export type { HeartbeatMessage, MonitorContext, MonitorEvent, MonitorInput, ResponderEvent, ResponderInput } from './heartbeat.machine.js';
+// The branded ids machine inputs and messages carry (docs/glossary.md).
+export { azId, blockId, instanceId, lsn, membershipEpoch, pgId, regionId, segmentId, volumeEpoch, LSN_ZERO } from '../src/protocol/ids.js';
+export type { AzId, BlockId, InstanceId, Lsn, MembershipEpoch, PgId, RegionId, SegmentId, VolumeEpoch } from '../src/protocol/ids.js';
 export type {
   CommitPayload,
   GossipPullMessage,

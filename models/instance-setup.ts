@@ -11,7 +11,7 @@
 import { setup } from 'xstate';
 import type { Lsn, VolumeEpoch } from '../src/protocol/ids.js';
 import type { Observation } from '../src/protocol/observations.js';
-import { effectsAction } from './effects.js';
+import { effectsAction, unprovidedEffect } from './effects.js';
 import type { EffectsParams, ModelEffect } from './effects.js';
 import type { InstanceOptions, WriterInput } from './instance-options.js';
 import { resolveInstanceOptions } from './instance-options.js';
@@ -117,11 +117,11 @@ export const instanceSetup = setup({
     input: {} as WriterInput,
   },
   actions: {
-    send: (_, _params: SendParams) => {},
-    observe: (_, _params: Observation) => {},
-    publish: (_, _params: { stream: string; item: unknown }) => {},
+    send: unprovidedEffect<SendParams>('instance', 'send'),
+    observe: unprovidedEffect<Observation>('instance', 'observe'),
+    publish: unprovidedEffect<{ stream: string; item: unknown }>('instance', 'publish'),
     /** Several of the above as one list, in order (models/effects.ts). */
-    effects: (_, _params: EffectsParams) => {},
+    effects: unprovidedEffect<EffectsParams>('instance', 'effects'),
   },
 });
 

@@ -12,6 +12,7 @@
  * failure is outside the AZ+1 budget we model.
  */
 import { setup } from 'xstate';
+import { unprovidedEffect } from './effects.js';
 import type { Lsn, VolumeEpoch } from '../src/protocol/ids.js';
 import type { TruncationRange } from '../src/protocol/recovery.js';
 import type {
@@ -64,7 +65,7 @@ function state(context: MetadataContext, request: MetadataStateMessage['request'
 const metadataBase = setup({
   types: { context: {} as MetadataContext, events: {} as MetadataEvent, input: {} as MetadataInput },
   actions: {
-    send: (_, _params: SendParams) => {},
+    send: unprovidedEffect<SendParams>('metadata', 'send'),
   },
 });
 

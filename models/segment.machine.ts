@@ -80,7 +80,7 @@ import type {
   WireMessage,
   WriteBatchMessage,
 } from './messages.js';
-import { effectsAction } from './effects.js';
+import { effectsAction, unprovidedEffect } from './effects.js';
 import type { EffectsParams, ModelEffect } from './effects.js';
 
 /** Input of {@link segmentMachine}. */
@@ -277,7 +277,7 @@ const segmentBase = setup({
     // Effects as data (docs/architecture.md, "One machine, two interpreters"): the interpreter
     // supplies the implementation. One list per action (models/effects.ts): the segment's events
     // are the hottest, and xstate resolves each named action separately.
-    effects: (_, _params: EffectsParams) => {},
+    effects: unprovidedEffect<EffectsParams>('segment', 'effects'),
   },
   guards: {
     staleVolumeEpoch: ({ context, event }) =>
@@ -293,6 +293,8 @@ const segmentBase = setup({
       return !causes.process && !causes.node && !causes.az && !causes.region;
     },
     caughtUp: ({ context, event }) => event.type === 'gossipPush' && event.scl <= sclOf(context.store),
+    /** Started as an empty replacement member (named, so the exported statechart names it: docs/statecharts.md). */
+    startsHydrating: ({ context }) => context.settings.startsHydrating,
     /** A newer configuration without this segment: it is retired (its data stays, unread). */
     retiredBy: ({ context, event }) =>
       event.type === 'membershipChange' && event.config.membershipEpoch > context.membershipEpoch && !event.config.members.includes(context.self),
@@ -764,7 +766,7 @@ export const segmentMachine = segmentBase.extend({
   initial: 'booting',
   states: {
     booting: {
-      always: [{ guard: ({ context }) => context.settings.startsHydrating, target: 'online.hydrating' }, { target: 'online' }],
+      always: [{ guard: 'startsHydrating', target: 'online.hydrating' }, { target: 'online' }],
     },
     online: {
       initial: 'up',

@@ -22,6 +22,7 @@
  * active in a PG at once.
  */
 import { setup } from 'xstate';
+import { unprovidedEffect } from './effects.js';
 import type { PgId } from '../src/protocol/ids.js';
 import type { MembershipStatusMessage, SegmentPongMessage, SendParams, WireMessage } from './messages.js';
 
@@ -369,8 +370,8 @@ function placesByPg(input: StorageControlPlaneInput): Record<number, SegmentTabl
 const base = setup({
   types: { context: {} as StorageControlPlaneContext, events: {} as StorageControlPlaneEvent, input: {} as StorageControlPlaneInput },
   actions: {
-    send: (_, _params: SendParams) => {},
-    publish: (_, _params: { stream: string; item: unknown }) => {},
+    send: unprovidedEffect<SendParams>('storageControlPlane', 'send'),
+    publish: unprovidedEffect<{ stream: string; item: unknown }>('storageControlPlane', 'publish'),
   },
 });
 

@@ -16,6 +16,7 @@ import { closeOutputs, EXIT_OUTPUT_FAILED, loadScenario, openOutput, parse, pars
 import type { CliIo } from './cli/args.js';
 import { plantsCommand } from './cli/plants.js';
 import { exploreCommand } from './cli/explore.js';
+import { exportMachinesCommand } from './cli/export-machines.js';
 import { formatRunReport } from './cli/run-report.js';
 import { renderHtmlReport } from './cli/html-report.js';
 import { isPlantName, PLANT_NAMES } from './protocol/plants.js';
@@ -105,6 +106,11 @@ Usage (SEED is an integer from -9007199254740991 to 9007199254740991, Â±(2^53 âˆ
       file; past it the verdict is unknown. --failed-cas no-effect (default) | compared-unequal:
       a failed cas took no effect, or also saw the register not holding its expected value.
       Exit 0 if every history passes, 1 if one is violated or unknown, 2 on bad input.
+  aurora-actors export-machines --out DIR [--json]
+      Writes every statechart a cluster runs (docs/statecharts.md) to DIR: <name>.json, an
+      xstate machine config that createMachine builds back into the same states and
+      transitions, and <name>.mmd, a Mermaid stateDiagram-v2 (guards in brackets). With --json,
+      stdout is one JSON summary: machines, states, transitions, files. Exit 2 on bad input.
   aurora-actors help
 `;
 
@@ -138,6 +144,8 @@ export async function main(argv: readonly string[], io: CliIo = PROCESS_IO): Pro
         return await exploreCommand(rest, io);
       case 'check-history':
         return checkHistoryCommand(rest, io);
+      case 'export-machines':
+        return exportMachinesCommand(rest, io);
       case undefined:
       case 'help':
       case '--help':
@@ -145,7 +153,7 @@ export async function main(argv: readonly string[], io: CliIo = PROCESS_IO): Pro
         io.out(HELP);
         return 0;
       default:
-        throw new UsageError(`unknown command "${command}"; allowed: scenarios, run, replay, sweep, merge, explore, check-history, plants, demo, bench, help`);
+        throw new UsageError(`unknown command "${command}"; allowed: scenarios, run, replay, sweep, merge, explore, check-history, export-machines, plants, demo, bench, help`);
     }
   } catch (error) {
     if (error instanceof UsageError || error instanceof ScenarioError) {

@@ -2,8 +2,9 @@
  * aurora-actors: Amazon Aurora's storage and replication design as deterministic xstate actors.
  *
  * The one curated entry point (docs/architecture.md, "Code conventions" 2): named exports grouped
- * by layer, no `export *`. Start with {@link createSimulation}; embed the machines from
- * `aurora-actors/models`.
+ * by layer, no `export *`. Start with {@link createSimulation}; embed the machines (exported
+ * here and from `aurora-actors/models`) in your own xstate system with your own `Clock`
+ * (docs/embedding.md).
  */
 import type { Scenario } from './cluster/scenario.js';
 import { ScenarioError } from './cluster/errors.js';
@@ -47,9 +48,43 @@ export { parseScenario, loadScenarioFile } from './scenarios/schema.js';
 export { ScenarioError } from './cluster/errors.js';
 export type { Scenario, TopologySpec, StorageSpec, WriterSpec, WorkloadSpec, FaultSpec, ResolvedTopology } from './cluster/scenario.js';
 
+// --- Machines: every statechart a cluster runs, to embed (docs/embedding.md) ----------------------
+export {
+  segmentMachine,
+  writerMachine,
+  metadataMachine,
+  controlPlaneMachine,
+  storageControlPlaneMachine,
+  regionMachine,
+  azMachine,
+  storageNodeMachine,
+  createFailureDomainMachine,
+  monitorMachine,
+  responderMachine,
+  EffectNotProvidedError,
+} from '../models/index.js';
+export type {
+  SegmentInput,
+  WriterInput,
+  WriterPgInput,
+  MetadataInput,
+  ControlPlaneInput,
+  StorageControlPlaneInput,
+  FailureDomainInput,
+  MonitorInput,
+  ResponderInput,
+  ModelEffect,
+  EffectsParams,
+  SendParams,
+  SignalParams,
+  WireMessage,
+} from '../models/index.js';
+export { CLUSTER_STATECHARTS, statechartConfig, statechartMermaid, stateIdsOf } from './cluster/statecharts.js';
+export type { ClusterStatechart } from './cluster/statecharts.js';
+
 // --- Kernel: time, chance, network, trace -------------------------------------------------
 export { VirtualClock, ClockBudgetExceededError } from './kernel/clock.js';
-export type { TimerId, RunUntilIdleOptions } from './kernel/clock.js';
+export type { Clock, TimerId, RunUntilIdleOptions } from './kernel/clock.js';
 export { Rng, createRng } from './kernel/rng.js';
 export type { Ratio } from './kernel/rng.js';
 export { Network, DEFAULT_LATENCY } from './kernel/network.js';
@@ -106,6 +141,9 @@ export {
   isAnnulled,
 } from './protocol/index.js';
 export type { Lsn, PgId, SegmentId, VolumeEpoch, MembershipEpoch, LogRecord, QuorumConfig, QuorumPredicate, TruncationRange } from './protocol/index.js';
+// Branded ids: checked constructors for numbers, casts for names (src/protocol/ids.ts).
+export { azId, blockId, instanceId, lsn, membershipEpoch, pgId, regionId, segmentId, volumeEpoch, LSN_ZERO } from './protocol/ids.js';
+export type { AzId, BlockId, InstanceId, RegionId } from './protocol/ids.js';
 export { blockChainAt, createSegmentStore, heldRecords, persistRecords, recordAt, recordsAbove, sclOf } from './protocol/segment-store.js';
 export type { Persisted, SegmentStore } from './protocol/segment-store.js';
 export { blockOfKey, materializePage, pgOfKey } from './protocol/pages.js';

@@ -21,6 +21,20 @@ import type { SchedulerAction, SchedulerLike } from 'rxjs';
 /** Handle of a pending callback; pass it to {@link VirtualClock.clearTimeout}. */
 export type TimerId = number;
 
+/**
+ * What an actor needs of time: the `clock` option of xstate's `createActor`, whose own scheduler
+ * calls `setTimeout` for every delayed event (`after`, a delayed `raise`) and `clearTimeout` when
+ * one is cancelled. {@link VirtualClock} is one; so is a hand-written clock of these two methods
+ * that an embedder advances itself (docs/embedding.md). The kernel stays the only code that knows
+ * time: a machine only names its delays.
+ */
+export interface Clock<THandle = unknown> {
+  /** Runs `callback` once, `delayMs` milliseconds of the clock's time from now; returns its handle. */
+  setTimeout(callback: () => void, delayMs: number): THandle;
+  /** Cancels a pending callback by its handle. */
+  clearTimeout(handle: THandle): void;
+}
+
 interface Entry {
   dueAtMs: number;
   seq: number;
@@ -45,7 +59,7 @@ export class ClockBudgetExceededError extends Error {
 }
 
 /** A deterministic discrete-event clock; see the file header. */
-export class VirtualClock {
+export class VirtualClock implements Clock<TimerId> {
   private heap: Entry[] = [];
   private byId: Record<number, Entry> = {};
   private nextSeq = 0;

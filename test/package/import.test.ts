@@ -2,7 +2,7 @@
  * The package as a fresh clone sees it: after the install step (`npm ci` runs the root package's
  * install lifecycle scripts), the README's snippet runs as written, importing 'aurora-actors'
  * through package.json `exports` (a package may import itself by name), and so do the imports of
- * the tutorial and the simulation guide, and `aurora-actors/models`.
+ * the tutorials (a scenario test, embedding) and the simulation guide, and `aurora-actors/models`.
  *
  * The clone is a copy of the working tree without node_modules, dist or coverage (node_modules is
  * linked back), so nothing built earlier can make the test pass: what the imports resolve to must
@@ -70,9 +70,9 @@ describe('Package: a fresh clone imports aurora-actors after the install step', 
     expect(result.stdout).toMatch(/^\d+ commits acknowledged; \d+ VDL advances\n$/);
   });
 
-  it("resolves every name the tutorial and the simulation guide import, and 'aurora-actors/models'", () => {
-    const names = [...new Set(['tutorial-scenario-test.md', 'simulation-guide.md'].flatMap((doc) => importedNames(readFileSync(join(clone, 'docs', doc), 'utf8'))))];
-    expect(names).toEqual(expect.arrayContaining(['createSimulation', 'findScenario', 'blockChainAt']));
+  it("resolves every name the tutorials and the simulation guide import, and 'aurora-actors/models'", () => {
+    const names = [...new Set(['tutorial-scenario-test.md', 'simulation-guide.md', 'embedding.md'].flatMap((doc) => importedNames(readFileSync(join(clone, 'docs', doc), 'utf8'))))];
+    expect(names).toEqual(expect.arrayContaining(['createSimulation', 'findScenario', 'blockChainAt', 'segmentMachine', 'EffectNotProvidedError', 'segmentId']));
     const result = node(
       [
         "import * as library from 'aurora-actors';",
