@@ -13,6 +13,13 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, screenshotPath } from './chromium.js';
 
+/** The page's globals, as the page functions below see them (this project's types have no DOM). */
+interface PageGlobals {
+  auroraCharts?: Record<string, { data: number[][]; series: { label: string }[] }>;
+  document: { querySelectorAll(selector: string): ArrayLike<{ id: string }>; getElementById(id: string): { textContent: string | null } | null };
+}
+
+
 describe('HTML report in Chromium: az-plus-one, seed 7', () => {
   let browser: Browser;
   const file = join(mkdtempSync(join(tmpdir(), 'html-report-')), 'az-plus-one.html');
@@ -36,20 +43,21 @@ describe('HTML report in Chromium: az-plus-one, seed 7', () => {
     });
     page.on('request', (request) => requests.push(request.url()));
     await page.goto(pathToFileURL(file).href);
-    await page.waitForFunction(() => (window as unknown as { auroraCharts?: Record<string, unknown> }).auroraCharts?.['chart-quorum'] !== undefined);
+    await page.waitForFunction(() => (globalThis as unknown as PageGlobals).auroraCharts?.['chart-quorum'] !== undefined);
 
     expect(errors).toEqual([]);
     expect(requests.filter((url) => !url.startsWith('file:'))).toEqual([]);
-    const drawn = await page.evaluate(() => Object.keys((window as unknown as { auroraCharts: Record<string, unknown> }).auroraCharts).sort());
-    const declared = await page.evaluate(() => [...document.querySelectorAll('div.chart')].map((element) => element.id).sort());
+    const drawn = await page.evaluate(() => Object.keys((globalThis as unknown as PageGlobals).auroraCharts ?? {}).sort());
+    const declared = await page.evaluate(() => Array.from((globalThis as unknown as PageGlobals).document.querySelectorAll('div.chart'), (element) => element.id).sort());
     expect(drawn).toEqual(declared);
     expect(drawn).toEqual(expect.arrayContaining(['chart-throughput', 'chart-latency', 'chart-reachable', 'chart-quorum', 'chart-vcl-vdl']));
 
     // The quorum chart's own data: 2 = write and read quorum, 1 = read only, 0 = none (per PG,
     // offset by 0.03 per PG so lines do not overlap). The fault markers give the AZ+1 window.
     const quorum = await page.evaluate(() => {
-      const chart = (window as unknown as { auroraCharts: Record<string, { data: number[][]; series: { label: string }[] }> }).auroraCharts['chart-quorum']!;
-      const data = JSON.parse(document.getElementById('report-data')!.textContent!) as { markers: { atMs: number; label: string }[] };
+      const page = globalThis as unknown as PageGlobals;
+      const chart = page.auroraCharts!['chart-quorum']!;
+      const data = JSON.parse(page.document.getElementById('report-data')!.textContent!) as { markers: { atMs: number; label: string }[] };
       return { seconds: chart.data[0]!, pg0: chart.data[1]!, label: chart.series[1]!.label, markers: data.markers };
     });
     expect(quorum.label).toBe('PG 0');
