@@ -17,6 +17,7 @@ import type { CliIo } from './cli/args.js';
 import { plantsCommand } from './cli/plants.js';
 import { exploreCommand } from './cli/explore.js';
 import { formatRunReport } from './cli/run-report.js';
+import { runWithProgress } from './cli/progress.js';
 import { isPlantName, PLANT_NAMES } from './protocol/plants.js';
 import type { PlantName } from './protocol/plants.js';
 import { replayCommand } from './cli/replay.js';
@@ -189,7 +190,7 @@ function listScenarios(argv: readonly string[], { out }: CliIo): number {
   return 0;
 }
 
-function run(argv: readonly string[], { out, err }: CliIo): number {
+function run(argv: readonly string[], { out, err, progressEveryMs }: CliIo): number {
   const { values, positionals } = parse(
     argv,
     { seed: { type: 'string' }, json: { type: 'boolean' }, trace: { type: 'string' }, history: { type: 'string' }, plant: { type: 'string' } },
@@ -214,7 +215,7 @@ function run(argv: readonly string[], { out, err }: CliIo): number {
       // Entries go to the file as they happen; the report needs only the history's counts.
       history: { keepEntries: false, sink: history === undefined ? undefined : (entry) => history.line(JSON.stringify(entry)) },
     });
-    sim.run();
+    runWithProgress(sim, { err, ...(progressEveryMs === undefined ? {} : { everyMs: progressEveryMs }) });
     report = sim.report();
   } catch (error) {
     // A run that breaks leaves its trace up to the break on disk: the first thing to read.
