@@ -119,11 +119,27 @@ function availabilityLines(report: SimulationReport): string[] {
 
 // --- writes, reads, replicas, writer ---------------------------------------------------------
 
+/** What each error a client can get means (docs/protocol.md §9, failover; §5, read replicas). */
+const FAILURE_WORDS: Record<string, string> = {
+  connectionRefused: 'refused because the instance the endpoint pointed at was down',
+  fenced: 'refused by a writer fenced off by a newer one',
+  recovering: 'refused while the new writer recovered the volume',
+  restarting: 'refused by a replica restarting',
+  serializationFailure: 'refused by serializable validation',
+  readOnly: 'writes refused by a replica',
+  readPointCollected: "refused by a replica whose read point storage had already garbage-collected",
+};
+
 function writeLines(report: SimulationReport, scenario: Scenario): string[] {
   const { commits, latencyMs } = report;
   const lines = [
     `${label('writes')}${count(commits.attempted)} transactions attempted = ${count(commits.acknowledged)} acknowledged + ${count(commits.failed)} failed + ${count(commits.unknown)} unknown (timed out) + ${count(commits.inFlight)} still in flight at the end`,
   ];
+  const failures = Object.entries(commits.failedBy);
+  if (failures.length > 0) {
+    const parts = failures.map(([error, times]) => `${count(times)} ${FAILURE_WORDS[error] ?? error}`);
+    lines.push(`${continued}failed (refused, no effect): ${parts.join('; ')}`);
+  }
   if (commits.skipped > 0) {
     // A client runs one transaction at a time and arrivals are not queued (src/cluster/workload.ts).
     lines.push(`${continued}${count(commits.skipped)} arrivals were not sent because all ${scenario.workload.clients} clients were waiting for their transaction to finish`);
@@ -184,33 +200,42 @@ function writerLines(report: SimulationReport, scenario: Scenario): string[] {
   return lines;
 }
 
-/** How long until clients can write again after the writer fails, from the scenario's settings. */
-function failoverEstimate(scenario: Scenario): { detectMs: number; openMs: number; switchMs: number; words: string } {
+/**
+ * How long until clients can write again after the writer fails, from the scenario's failover
+ * settings (docs/protocol.md §9, failover): the control plane declares it failed after
+ * `missesToFail` missed health checks (the first miss comes up to one period after the failure),
+ * a replica is promoted (or, with none, a writer is recreated after `replacementDelayMs`) and
+ * recovers the volume, and the cluster endpoint follows it `endpointSwitchMs` after it opens.
+ */
+function failoverEstimate(scenario: Scenario): { minMs: number; maxMs: number; words: string } {
   const { failover, topology } = scenario;
   const detectMs = failover.healthCheckPeriodMs * failover.missesToFail;
-  // Without a replica to promote, the standby becomes the writer after the replacement delay.
   const openMs = topology.replicas.length > 0 ? 0 : failover.replacementDelayMs;
   const switchMs = failover.endpointSwitchMs;
-  const detect = `the control plane declares the writer failed after ${failover.missesToFail} missed health checks ${at(failover.healthCheckPeriodMs)} apart (about ${seconds(detectMs)})`;
-  const open = openMs > 0 ? `, recreates a writer after ${seconds(openMs)} (no replica to promote)` : ', promotes a replica, which recovers the volume in well under a second';
-  const words = `${detect}${open}, and the cluster endpoint follows the new writer ${seconds(switchMs)} after it opens`;
-  return { detectMs, openMs, switchMs, words };
+  const detect = `the control plane declares the writer failed after ${failover.missesToFail} missed health checks ${at(failover.healthCheckPeriodMs)} apart (${seconds(detectMs)} to ${seconds(detectMs + failover.healthCheckPeriodMs)})`;
+  const open = openMs > 0 ? `, recreates a writer ${seconds(openMs)} later (no replica to promote), which recovers the volume` : ', promotes a replica, which recovers the volume';
+  const minMs = detectMs + openMs + switchMs;
+  return { minMs, maxMs: minMs + failover.healthCheckPeriodMs, words: `${detect}${open}, and the cluster endpoint follows the new writer ${seconds(switchMs)} after it opens` };
 }
 
 /**
  * Why clients could not write again before the run ended, when the writer failed and no failover
- * completed in the run (docs/protocol.md §9, failover): derived from the scenario's failover
- * settings, not a constant.
+ * completed in the run: derived from the scenario's failover settings, not a constant.
  */
 function missingFailover(report: SimulationReport, scenario: Scenario): string | undefined {
+  const crash = writerFailure(report, scenario);
+  if (crash === undefined) return undefined;
+  const estimate = failoverEstimate(scenario);
+  return `no failover completed within the run: ${estimate.words}, so clients could write again ${seconds(estimate.minMs)} to ${seconds(estimate.maxMs)} after the failure at ${at(crash.atMs)} (plus the recovery), from about ${at(crash.atMs + estimate.minMs)}; the run ended at ${at(report.simulatedMs)}`;
+}
+
+/** The fault that took the writer down with no failover completed after it by the end, if any. */
+function writerFailure(report: SimulationReport, scenario: Scenario): SimulationReport['faults'][number] | undefined {
   const first = writerId(scenario.topology.regions[0]?.id ?? '');
   const crash = report.faults.find((fault) => writerLoss(fault, scenario, writerAt(report, first, fault.atMs)));
   if (crash === undefined) return undefined;
   const completed = report.failovers.some((failover) => failover.writerAvailableAtMs !== undefined && failover.detectedAtMs >= crash.atMs);
-  if (completed || report.writer.instanceState === 'writer') return undefined;
-  const estimate = failoverEstimate(scenario);
-  const totalMs = estimate.detectMs + estimate.openMs + estimate.switchMs;
-  return `no failover completed within the run: ${estimate.words}, so clients could write again about ${seconds(totalMs)} after the failure at ${at(crash.atMs)} (near ${at(crash.atMs + totalMs)}); the run ended at ${at(report.simulatedMs)}`;
+  return completed || report.writer.instanceState === 'writer' ? undefined : crash;
 }
 
 /** Whether a fault takes the writer `writer` down: its crash, or an outage of its AZ or region. */
@@ -275,8 +300,12 @@ function stallCause(report: SimulationReport, scenario: Scenario, stall: { fromM
   const writerDown = faultInWindow((fault) => writerLoss(fault, scenario, writerAt(report, first, fault.atMs)));
   if (writerDown !== undefined) {
     const failover = report.failovers.find((candidate) => candidate.detectedAtMs >= writerDown.atMs && candidate.writerAvailableAtMs !== undefined && candidate.writerAvailableAtMs <= stall.toMs + 1_000);
-    const how = failover === undefined ? 'writes waited for it to return' : `writes waited for the failover: detected at ${at(failover.detectedAtMs)}, clients reached ${failover.to} at ${at(failover.writerAvailableAtMs ?? 0)}`;
-    return { kind: 'writer', words: `the writer ${writerAt(report, first, writerDown.atMs)} was down; ${how}`, fault: writerDown };
+    const noFailover = writerFailure(report, scenario) === writerDown ? 'no failover completed within the run (see writer above)' : 'writes waited for it to return';
+    const waited =
+      failover === undefined
+        ? noFailover
+        : `writes waited for the failover: detected at ${at(failover.detectedAtMs)}, clients reached ${failover.to} at ${at(failover.writerAvailableAtMs ?? 0)}`;
+    return { kind: 'writer', words: `the writer ${writerAt(report, first, writerDown.atMs)} was down; ${waited}`, fault: writerDown };
   }
   const { lossRatio } = scenario.network;
   if (lossRatio !== undefined && lossRatio > 0) {

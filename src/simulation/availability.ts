@@ -52,11 +52,21 @@ export interface AvailabilityReport {
   pgs: { pg: number; intervals: AvailabilityInterval[] }[];
 }
 
-/** A quorum predicate in words: `4 of 6`, `4 of 6 and 3 of 4`, `3 of 6 or 2 of 4`. */
-export function quorumInWords(predicate: QuorumPredicate): string {
-  if (predicate.kind === 'kOfN') return `${predicate.k} of ${predicate.members.length}`;
-  const joined = predicate.terms.map((term) => (term.kind === 'kOfN' ? quorumInWords(term) : `(${quorumInWords(term)})`));
-  return joined.join(predicate.kind === 'and' ? ' and ' : ' or ');
+/**
+ * A quorum predicate in words: `4 of 6`, `4 of 6 and 3 of 4`, `4 of 6 or 3 of 3 full` (a clause
+ * over full segments only, in a PG that also has tail ones: SIGMOD'18 §4.2).
+ */
+export function quorumInWords(predicate: QuorumPredicate, isFull: (segment: string) => boolean = () => false): string {
+  const all = membersOf(predicate);
+  const words = (node: QuorumPredicate): string => {
+    if (node.kind === 'kOfN') {
+      const full = node.members.length < all.length && node.members.every((member) => isFull(member));
+      return `${node.k} of ${node.members.length}${full ? ' full' : ''}`;
+    }
+    const joined = node.terms.map((term) => (term.kind === 'kOfN' ? words(term) : `(${words(term)})`));
+    return joined.join(node.kind === 'and' ? ' and ' : ' or ');
+  };
+  return words(predicate);
 }
 
 /** Options of {@link Availability}. */
@@ -68,6 +78,8 @@ export interface AvailabilityOptions {
   quorums: () => Readonly<Record<number, { read: QuorumPredicate; write: QuorumPredicate }>>;
   /** The cluster endpoint's instance now. */
   endpoint: () => string;
+  /** Whether a segment is a full segment (SIGMOD'18 §4.2), to name full-only quorum clauses. */
+  isFull: (segment: string) => boolean;
 }
 
 type PgState = Omit<AvailabilityInterval, 'fromMs' | 'toMs' | 'ongoing'>;
@@ -147,8 +159,8 @@ export class Availability {
         copiesReachable: reachable.length,
         readQuorum: satisfies(quorum.read, reachable),
         writeQuorum: satisfies(write, reachable),
-        readQuorumRule: quorumInWords(quorum.read),
-        writeQuorumRule: quorumInWords(write),
+        readQuorumRule: quorumInWords(quorum.read, this.options.isFull),
+        writeQuorumRule: quorumInWords(write, this.options.isFull),
       };
       this.record(pg, state, nowMs);
     }

@@ -71,6 +71,8 @@ export class Metrics {
   private readonly readOnlyInvokedAtMs = new Map<number, number>();
   private readonly readOnlyLatencies: number[] = [];
   private getsOnWriter = 0;
+  /** Failed transactions by the error the client got (`connectionRefused`, `fenced`, …). */
+  private readonly failedByError: Record<string, number> = {};
   private getsOnReplicas = 0;
 
   constructor(private readonly options: MetricsOptions) {
@@ -94,6 +96,11 @@ export class Metrics {
       readOnlyTxns: this.readOnlyLatencies.length,
       readOnlyLatenciesMs: [...this.readOnlyLatencies].sort((a, b) => a - b),
     };
+  }
+
+  /** Failed transactions so far by the error the client got, in the order first seen. */
+  failures(): Record<string, number> {
+    return { ...this.failedByError };
   }
 
   /** What the metrics hold now, in entries. */
@@ -169,6 +176,10 @@ export class Metrics {
   private onOutcome(entry: HistoryEntry): void {
     const invokedAtMs = this.readOnlyInvokedAtMs.get(entry.txnId);
     this.readOnlyInvokedAtMs.delete(entry.txnId);
+    if (entry.type === 'fail') {
+      const error = entry.error ?? 'unknown';
+      this.failedByError[error] = (this.failedByError[error] ?? 0) + 1;
+    }
     if (entry.type !== 'ok') return;
     const gets = entry.value.filter(([f]) => f === 'r').length;
     if (entry.replica === undefined) this.getsOnWriter += gets;

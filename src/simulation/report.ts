@@ -34,6 +34,8 @@ export interface SimulationReport {
     /** Commits the clients saw acknowledged. */
     acknowledged: number;
     failed: number;
+    /** Failed transactions by the error the client got (`connectionRefused`: the endpoint's instance was down). */
+    failedBy: Record<string, number>;
     /** Outcome unknown to the client (timed out); they may have committed later. */
     unknown: number;
     /** Transactions issued but neither acknowledged, failed nor timed out when the report was made. */
@@ -163,6 +165,7 @@ export function buildReport(sim: ReportSource, invariantResults: readonly Proper
       attempted: counts.invoke,
       acknowledged: counts.ok,
       failed: counts.fail,
+      failedBy: sim.failures(),
       unknown: counts.info,
       inFlight: counts.invoke - counts.ok - counts.fail - counts.info,
       skipped: sim.workload.stats.skipped,

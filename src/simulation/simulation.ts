@@ -159,12 +159,14 @@ export class Simulation implements ReportSource {
     });
     this.judges = new JudgePanel({ listen: (handler) => world.listen(handler), source: this });
     // Reads only the network and the world's quorums: runs hash the same with it (availability.ts).
+    const fullSegments = new Set(world.topology.segments.filter((segment) => segment.kind === 'full' && world.topology.segments.some((other) => other.kind === 'tail')).map((segment) => segment.id));
     this.availabilityObserver = new Availability({
       listen: (handler) => world.listen(handler),
       clock: world.kernel.clock,
       network: world.kernel.network,
       quorums: () => world.quorums,
       endpoint: () => world.endpoint,
+      isFull: (segment) => fullSegments.has(segment),
     });
     world.start();
     this.availabilityObserver.start();
@@ -314,6 +316,11 @@ export class Simulation implements ReportSource {
   /** Reads the clients got answers to so far: gets by who served them, read-only latencies. */
   reads(): ReadFigures {
     return this.metrics.reads();
+  }
+
+  /** Failed transactions so far by the error the client got. */
+  failures(): Record<string, number> {
+    return this.metrics.failures();
   }
 
   /** Write stalls so far, including one still going on now. */

@@ -49,6 +49,8 @@ export interface ReportSource {
   availability(): AvailabilityReport;
   /** Reads the clients got answers to. */
   reads(): ReadFigures;
+  /** Failed transactions by the error the client got. */
+  failures(): Record<string, number>;
   /** The puts of every transaction invoked so far, by txnId. */
   txnPuts(): ReadonlyMap<number, readonly { key: string; value: string }[]>;
 }
