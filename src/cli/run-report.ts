@@ -286,16 +286,8 @@ function stallCause(report: SimulationReport, scenario: Scenario, stall: { fromM
   const windowEndMs = Math.min(stall.toMs, stall.fromMs + WRITE_STALL_MS);
   const faultInWindow = (test: (fault: SimulationReport['faults'][number]) => boolean) =>
     report.faults.find((fault) => fault.atMs >= stall.fromMs && fault.atMs <= windowEndMs && test(fault));
-  for (const { pg, intervals } of report.availability.pgs) {
-    const interval = intervals.find((candidate) => !candidate.writeQuorum && candidate.fromMs <= windowEndMs && candidate.toMs > stall.fromMs);
-    if (interval === undefined) continue;
-    const fault = faultInWindow((candidate) => Math.abs(candidate.atMs - interval.fromMs) < 1e-9);
-    return {
-      kind: 'quorum',
-      words: `PG ${pg} had ${interval.copiesReachable} of ${interval.copies} copies reachable and writes need ${interval.writeQuorumRule}; a commit waits for every earlier write of the volume, so all commits waited`,
-      ...(fault === undefined ? {} : { fault }),
-    };
-  }
+  // Both can hold at once (the writer and an AZ lost together): then both are named, writer first.
+  const causes: StallCause[] = [];
   const first = writerId(scenario.topology.regions[0]?.id ?? '');
   const writerDown = faultInWindow((fault) => writerLoss(fault, scenario, writerAt(report, first, fault.atMs)));
   if (writerDown !== undefined) {
@@ -305,7 +297,23 @@ function stallCause(report: SimulationReport, scenario: Scenario, stall: { fromM
       failover === undefined
         ? noFailover
         : `writes waited for the failover: detected at ${at(failover.detectedAtMs)}, clients reached ${failover.to} at ${at(failover.writerAvailableAtMs ?? 0)}`;
-    return { kind: 'writer', words: `the writer ${writerAt(report, first, writerDown.atMs)} was down; ${waited}`, fault: writerDown };
+    causes.push({ kind: 'writer', words: `the writer ${writerAt(report, first, writerDown.atMs)} was down; ${waited}`, fault: writerDown });
+  }
+  for (const { pg, intervals } of report.availability.pgs) {
+    const interval = intervals.find((candidate) => !candidate.writeQuorum && candidate.fromMs <= windowEndMs && candidate.toMs > stall.fromMs);
+    if (interval === undefined) continue;
+    const fault = faultInWindow((candidate) => Math.abs(candidate.atMs - interval.fromMs) < 1e-9);
+    causes.push({
+      kind: 'quorum',
+      words: `PG ${pg} had ${interval.copiesReachable} of ${interval.copies} copies reachable and writes need ${interval.writeQuorumRule}; a commit waits for every earlier write of the volume, so all commits waited`,
+      ...(fault === undefined ? {} : { fault }),
+    });
+    break;
+  }
+  const [primary, ...others] = causes;
+  if (primary !== undefined) {
+    const fault = primary.fault ?? others.find((cause) => cause.fault !== undefined)?.fault;
+    return { kind: primary.kind, words: [primary, ...others].map((cause) => cause.words).join('; and '), ...(fault === undefined ? {} : { fault }) };
   }
   const { lossRatio } = scenario.network;
   if (lossRatio !== undefined && lossRatio > 0) {
