@@ -19,6 +19,7 @@ import { exploreCommand } from './cli/explore.js';
 import { exportMachinesCommand } from './cli/export-machines.js';
 import { formatRunReport } from './cli/run-report.js';
 import { renderHtmlReport } from './cli/html-report.js';
+import { runSampledWithProgress, runWithProgress } from './cli/progress.js';
 import { isPlantName, PLANT_NAMES } from './protocol/plants.js';
 import type { PlantName } from './protocol/plants.js';
 import { replayCommand } from './cli/replay.js';
@@ -202,7 +203,7 @@ function listScenarios(argv: readonly string[], { out }: CliIo): number {
   return 0;
 }
 
-function run(argv: readonly string[], { out, err }: CliIo): number {
+function run(argv: readonly string[], { out, err, progressEveryMs }: CliIo): number {
   const { values, positionals } = parse(
     argv,
     { seed: { type: 'string' }, json: { type: 'boolean' }, trace: { type: 'string' }, history: { type: 'string' }, plant: { type: 'string' }, html: { type: 'string' } },
@@ -231,8 +232,9 @@ function run(argv: readonly string[], { out, err }: CliIo): number {
     });
     // The HTML report samples the run as it goes; sampling only observes (same traceHash).
     sampler = html === undefined ? undefined : new RunSampler(sim);
-    if (sampler === undefined) sim.run();
-    else sampler.run();
+    const progress = { err, ...(progressEveryMs === undefined ? {} : { everyMs: progressEveryMs }) };
+    if (sampler === undefined) runWithProgress(sim, progress);
+    else runSampledWithProgress(sim, sampler, progress);
     report = sim.report();
   } catch (error) {
     // A run that breaks leaves its trace up to the break on disk: the first thing to read.

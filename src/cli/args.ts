@@ -16,6 +16,8 @@ export interface CliIo {
   out: (text: string) => void;
   /** Standard error: the seed line, progress and problems. */
   err: (text: string) => void;
+  /** Wall milliseconds between `run`'s progress lines on `err` (src/cli/progress.ts). @defaultValue 1000 */
+  progressEveryMs?: number;
 }
 
 /** Thrown for bad command-line input; printed as one line, exit code 2. */

@@ -1,13 +1,31 @@
 /**
- * The readable form of a run report: what happened, the numbers that matter, and every judge's
- * verdict, ending with the command that replays the run.
+ * The readable form of a run report, for someone who knows Aurora from the AWS documentation:
+ * first whether each protection group's copies were reachable and what that allowed (six copies,
+ * reads need three, writes four: SIGMOD'17 §2.1, docs/protocol.md §2), then the writes, reads,
+ * replica lag and which instance is the writer, then the timeline with the cause of each stall
+ * where the run knows it, every judge's verdict, and last the protocol's internal watermarks. It
+ * ends with the command that replays the run. Field meanings: docs/semantics.md, "Report fields".
  */
 import type { Scenario } from '../cluster/scenario.js';
+import { azActorId } from '../cluster/assemble.js';
+import { resolveTopology, writerId } from '../cluster/topology.js';
 import { PLANTS } from '../protocol/plants.js';
+import type { AvailabilityInterval } from '../simulation/availability.js';
+import { WRITE_STALL_MS } from '../simulation/metrics.js';
 import type { SimulationReport } from '../simulation/report.js';
 
-const plural = (count: number, noun: string): string => `${count} ${noun}${count === 1 ? '' : 's'}`;
-const ms = (value: number): string => (value >= 100 ? `${Math.round(value)} ms` : `${value.toFixed(2)} ms`);
+const plural = (count: number, noun: string): string => `${count.toLocaleString('en-US')} ${noun}${count === 1 ? '' : 's'}`;
+const ms = (value: number): string => (value >= 100 ? `${Math.round(value).toLocaleString('en-US')} ms` : `${value.toFixed(2)} ms`);
+/** A point in virtual time, rounded to the millisecond. */
+const at = (value: number): string => `${Math.round(value).toLocaleString('en-US')} ms`;
+const count = (value: number): string => value.toLocaleString('en-US');
+/** Seconds, for durations people compare with minutes (failover timing). */
+const seconds = (value: number): string => `${Number((value / 1000).toFixed(1)).toLocaleString('en-US')} s`;
+
+/** Where each readable line's label ends: the value starts in this column. */
+const LABEL_WIDTH = 12;
+const label = (name: string): string => name.padEnd(LABEL_WIDTH);
+const continued = ' '.repeat(LABEL_WIDTH);
 
 /** One line describing the scenario's shape. */
 export function describeScenario(scenario: Scenario): string[] {
@@ -16,34 +34,35 @@ export function describeScenario(scenario: Scenario): string[] {
   const segments = topology.pgCount * 6;
   return [
     `topology    ${topology.regions.length} region, ${azs} AZs, ${topology.pgCount} PGs (${segments} segments${topology.segmentKinds === 'fullTail' ? ', full/tail' : ''}) on ${topology.storageNodesPerAz * 3} storage nodes; writer in ${topology.writerAz}`,
-    `workload    ${workload.commitsPerS} commits/s from ${workload.clients} clients, ${plural(workload.putsPerTxn, "put")} + ${plural(workload.getsPerTxn, "get")} per transaction, for ${scenario.durationMs} ms`,
+    `workload    ${workload.commitsPerS} commits/s from ${workload.clients} clients, ${plural(workload.putsPerTxn, 'put')} + ${plural(workload.getsPerTxn, 'get')} per transaction, for ${scenario.durationMs} ms`,
   ];
 }
 
 /** The report as the `run` command prints it without `--json`. */
 export function formatRunReport(report: SimulationReport, scenario: Scenario, replay: string): string {
-  const { commits, latencyMs, volume, storage } = report;
   const failedInvariants = report.invariants.filter((result) => !result.ok);
   const lines = [
     ...(report.plant === undefined ? [] : [`PLANT       ${report.plant} is on: ${PLANTS[report.plant]} (docs/plants.md)`]),
     `scenario    ${report.scenario}: ${report.description}`,
     ...describeScenario(scenario),
     '',
-    'timeline',
-    ...timeline(report).map(([atMs, what]) => `  ${String(Math.round(atMs)).padStart(8)} ms  ${what}`),
+    ...availabilityLines(report),
     '',
-    `commits     ${commits.attempted} attempted: ${commits.acknowledged} acknowledged, ${commits.failed} failed, ${commits.unknown} unknown (timed out); ${commits.skipped} arrivals found every client busy`,
-    `durability  ${commits.lostAcknowledged} acknowledged commits lost (every commit the writer acknowledged, read back from every read quorum of persisted segment state)`,
-    `latency     commit p50 ${ms(latencyMs.commitP50)}, p99 ${ms(latencyMs.commitP99)}, max ${ms(latencyMs.commitMax)}`,
-    `volume      VCL ${volume.vcl}, VDL ${volume.vdl}, max allocated ${volume.maxAllocated}, volumeEpoch ${volume.volumeEpoch}`,
-    `storage     ${storage.segments} segments, ${storage.segmentsDown} down at the end; ${storage.recordsViaGossip} records repaired by gossip; PGs without a read quorum: ${storage.unavailablePgs.join(', ') || 'none'}`,
-    `writer      ${report.writer.state}; ${report.writer.batches} batches for ${report.writer.transactions} transactions; ${report.writer.recordsResent} records resent; ${report.writer.lalStalls} LAL stalls`,
-    `network     ${report.network.sent} sent, ${report.network.delivered} delivered, ${report.network.dropped} dropped`,
+    ...writeLines(report, scenario),
+    ...readLines(report),
+    ...replicaLagLines(report),
+    ...writerLines(report, scenario),
+    `durability  ${plural(report.commits.lostAcknowledged, 'acknowledged commit')} lost (every commit the writer acknowledged, read back from every read quorum of persisted segment state)`,
+    '',
+    'timeline',
+    ...timeline(report, scenario).map((entry) => `  ${at(entry.atMs).padStart(11)}  ${entry.what}`),
     '',
     'invariants',
     ...report.invariants.map((result) => `  ${result.ok ? 'ok  ' : 'FAIL'}  ${result.name} (${result.kind}${result.boundMs === undefined ? '' : ` within ${result.boundMs} ms`})${verdictNote(result)}`),
     ...failedInvariants.flatMap((result) => result.firstViolations.map((v) => `        at ${ms(v.atMs)}: ${v.message}`)),
-    ...storage.lost.map((lost) => `        lost txn ${lost.txnId}: ${lost.missing}`),
+    ...report.storage.lost.map((lost) => `        lost txn ${lost.txnId}: ${lost.missing}`),
+    '',
+    ...internalLines(report),
     '',
     `trace       ${report.traceEvents} events, traceHash ${report.traceHash}`,
     `replay      ${replay}`,
@@ -52,23 +71,305 @@ export function formatRunReport(report: SimulationReport, scenario: Scenario, re
   return lines.join('\n');
 }
 
+// --- availability ---------------------------------------------------------------------------
+
+/** Intervals listed per group of PGs before the rest are only counted. */
+const INTERVALS_SHOWN = 12;
+
+/** What an interval allowed, in the documentation's terms. */
+function allowed(interval: AvailabilityInterval): string {
+  const { readQuorum, writeQuorum, readQuorumRule, writeQuorumRule } = interval;
+  if (readQuorum && writeQuorum) return `: reads and writes went on (writes need ${writeQuorumRule})`;
+  if (readQuorum) return `, so reads could go on (they need ${readQuorumRule}) and writes (which need ${writeQuorumRule}) waited`;
+  if (writeQuorum) return `: writes went on (they need ${writeQuorumRule}); reads (which need ${readQuorumRule}) could not`;
+  return `, so neither reads (which need ${readQuorumRule}) nor writes (which need ${writeQuorumRule}) could go on`;
+}
+
+function intervalText(interval: AvailabilityInterval): string {
+  const until = interval.ongoing === true ? `until the end of the run (${at(interval.toMs)})` : `to ${at(interval.toMs)}`;
+  return `${interval.copiesReachable} of ${interval.copies} copies reachable from ${at(interval.fromMs)} ${until}${allowed(interval)}`;
+}
+
+/** `PG 0`, `PGs 1, 2, 3`. */
+function pgLabel(pgs: readonly number[]): string {
+  return pgs.length === 1 ? `PG ${pgs[0]}` : `PGs ${pgs.join(', ')}`;
+}
+
+function availabilityLines(report: SimulationReport): string[] {
+  const heading = 'availability  copies of each protection group (PG) reachable from the writer: a PG keeps 6 copies, 2 in each of 3 AZs';
+  const { pgs } = report.availability;
+  if (pgs.length === 0) return [heading, '  every copy of every PG was reachable throughout the run'];
+  // PGs that went through the same intervals (an AZ out touches every PG alike) share one entry.
+  const groups = new Map<string, { pgs: number[]; intervals: AvailabilityInterval[] }>();
+  for (const { pg, intervals } of pgs) {
+    const key = JSON.stringify(intervals);
+    const group = groups.get(key) ?? { pgs: [], intervals };
+    group.pgs.push(pg);
+    groups.set(key, group);
+  }
+  const lines = [heading];
+  for (const group of groups.values()) {
+    const name = pgLabel(group.pgs);
+    for (const interval of group.intervals.slice(0, INTERVALS_SHOWN)) lines.push(`  ${name}: ${intervalText(interval)}`);
+    const more = group.intervals.length - INTERVALS_SHOWN;
+    if (more > 0) lines.push(`  ${name}: ${plural(more, 'more interval')} (the JSON report's availability lists them)`);
+  }
+  return lines;
+}
+
+// --- writes, reads, replicas, writer ---------------------------------------------------------
+
+/** What each error a client can get means (docs/protocol.md §9, failover; §5, read replicas). */
+const FAILURE_WORDS: Record<string, string> = {
+  connectionRefused: 'refused because the instance the endpoint pointed at was down',
+  fenced: 'refused by a writer fenced off by a newer one',
+  recovering: 'refused while the new writer recovered the volume',
+  restarting: 'refused by a replica restarting',
+  serializationFailure: 'refused by serializable validation',
+  readOnly: 'writes refused by a replica',
+  readPointCollected: "refused by a replica whose read point storage had already garbage-collected",
+};
+
+function writeLines(report: SimulationReport, scenario: Scenario): string[] {
+  const { commits, latencyMs } = report;
+  const lines = [
+    `${label('writes')}${count(commits.attempted)} transactions attempted = ${count(commits.acknowledged)} acknowledged + ${count(commits.failed)} failed + ${count(commits.unknown)} unknown (timed out) + ${count(commits.inFlight)} still in flight at the end`,
+  ];
+  const failures = Object.entries(commits.failedBy);
+  if (failures.length > 0) {
+    const parts = failures.map(([error, times]) => `${count(times)} ${FAILURE_WORDS[error] ?? error}`);
+    lines.push(`${continued}failed (refused, no effect): ${parts.join('; ')}`);
+  }
+  if (commits.skipped > 0) {
+    // A client runs one transaction at a time and arrivals are not queued (src/cluster/workload.ts).
+    lines.push(`${continued}${count(commits.skipped)} arrivals were not sent because all ${scenario.workload.clients} clients were waiting for their transaction to finish`);
+  }
+  lines.push(`${continued}commit latency p50 ${ms(latencyMs.commitP50)}, p99 ${ms(latencyMs.commitP99)}, max ${ms(latencyMs.commitMax)}`);
+  return lines;
+}
+
+function readLines(report: SimulationReport): string[] {
+  const { reads, pageReads } = report;
+  const gets = reads.getsOnWriter + reads.getsOnReplicas;
+  const lines: string[] = [];
+  if (gets === 0) lines.push(`${label('reads')}none answered`);
+  else if (reads.getsOnReplicas === 0) lines.push(`${label('reads')}${count(gets)} gets answered, all by the writer`);
+  else lines.push(`${label('reads')}${count(gets)} gets answered: ${count(reads.getsOnWriter)} by the writer, ${count(reads.getsOnReplicas)} by replicas`);
+  if (reads.readOnlyTxns > 0) {
+    lines.push(`${continued}read-only transactions: ${count(reads.readOnlyTxns)}, latency p50 ${ms(reads.readOnlyLatencyMsP50 ?? 0)}, p99 ${ms(reads.readOnlyLatencyMsP99 ?? 0)}`);
+  }
+  if (reads.getsOnWriter > reads.readOnlyTxns && gets > 0) lines.push(`${continued}(a get in a write transaction is answered with its commit, so its latency is the commit latency)`);
+  if (pageReads !== undefined) {
+    lines.push(`${continued}page reads from storage on cache misses: ${count(pageReads.reads)} (${count(pageReads.hedged)} hedged), latency p50 ${ms(pageReads.latencyMsP50)}, p99 ${ms(pageReads.latencyMsP99)}`);
+  }
+  return lines;
+}
+
+function replicaLagLines(report: SimulationReport): string[] {
+  if (report.replicas === undefined) return [];
+  const entries = Object.entries(report.replicas.byReplica);
+  if (entries.length === 0) return [`${label('replica lag')}no replica applied a commit in this run`];
+  return entries.map(
+    ([replica, lag], index) =>
+      `${index === 0 ? label('replica lag') : continued}${replica}: p50 ${ms(lag.lagMsP50)}, p99 ${ms(lag.lagMsP99)}, max ${ms(lag.lagMsMax)} over ${plural(lag.samples, 'commit')}${lag.restarts > 0 ? ` (${plural(lag.restarts, 'restart')})` : ''}`,
+  );
+}
+
+/** The instance that held the writer role at `atMs`: the first writer until a promoted one opened. */
+function writerAt(report: SimulationReport, firstWriter: string, atMs: number): string {
+  let writer = firstWriter;
+  for (const failover of report.failovers) if (failover.to !== undefined && failover.writerOpenAtMs !== undefined && failover.writerOpenAtMs <= atMs) writer = failover.to;
+  return writer;
+}
+
+function writerLines(report: SimulationReport, scenario: Scenario): string[] {
+  const first = writerId(scenario.topology.regions[0]?.id ?? '');
+  const { instance, instanceState } = report.writer;
+  const switched = report.failovers.filter((failover) => failover.writerAvailableAtMs !== undefined && failover.to === instance).pop();
+  const lines: string[] = [];
+  if (switched !== undefined) {
+    lines.push(`${label('writer')}${instance} at the end (${instanceState}), promoted after ${switched.from} failed; the cluster endpoint has pointed at it since ${at(switched.writerAvailableAtMs ?? 0)}`);
+    if (report.writer.state === 'down' && instance !== first) lines.push(`${continued}the first writer, ${first}, is down at the end`);
+  } else if (instance === first && instanceState === 'writer') {
+    lines.push(`${label('writer')}${instance} throughout the run`);
+  } else {
+    lines.push(`${label('writer')}${instance} is ${instanceState} at the end; the cluster endpoint still points at it`);
+  }
+  const missing = missingFailover(report, scenario);
+  if (missing !== undefined) lines.push(`${continued}${missing}`);
+  return lines;
+}
+
+/**
+ * How long until clients can write again after the writer fails, from the scenario's failover
+ * settings (docs/protocol.md §9, failover): the control plane declares it failed after
+ * `missesToFail` missed health checks (the first miss comes up to one period after the failure),
+ * a replica is promoted (or, with none, a writer is recreated after `replacementDelayMs`) and
+ * recovers the volume, and the cluster endpoint follows it `endpointSwitchMs` after it opens.
+ */
+function failoverEstimate(scenario: Scenario): { minMs: number; maxMs: number; words: string } {
+  const { failover, topology } = scenario;
+  const detectMs = failover.healthCheckPeriodMs * failover.missesToFail;
+  const openMs = topology.replicas.length > 0 ? 0 : failover.replacementDelayMs;
+  const switchMs = failover.endpointSwitchMs;
+  const detect = `the control plane declares the writer failed after ${failover.missesToFail} missed health checks ${at(failover.healthCheckPeriodMs)} apart (${seconds(detectMs)} to ${seconds(detectMs + failover.healthCheckPeriodMs)})`;
+  const open = openMs > 0 ? `, recreates a writer ${seconds(openMs)} later (no replica to promote), which recovers the volume` : ', promotes a replica, which recovers the volume';
+  const minMs = detectMs + openMs + switchMs;
+  return { minMs, maxMs: minMs + failover.healthCheckPeriodMs, words: `${detect}${open}, and the cluster endpoint follows the new writer ${seconds(switchMs)} after it opens` };
+}
+
+/**
+ * Why clients could not write again before the run ended, when the writer failed and no failover
+ * completed in the run: derived from the scenario's failover settings, not a constant.
+ */
+function missingFailover(report: SimulationReport, scenario: Scenario): string | undefined {
+  const crash = writerFailure(report, scenario);
+  if (crash === undefined) return undefined;
+  const estimate = failoverEstimate(scenario);
+  return `no failover completed within the run: ${estimate.words}, so clients could write again ${seconds(estimate.minMs)} to ${seconds(estimate.maxMs)} after the failure at ${at(crash.atMs)} (plus the recovery), from about ${at(crash.atMs + estimate.minMs)}; the run ended at ${at(report.simulatedMs)}`;
+}
+
+/** The fault that took the writer down with no failover completed after it by the end, if any. */
+function writerFailure(report: SimulationReport, scenario: Scenario): SimulationReport['faults'][number] | undefined {
+  const first = writerId(scenario.topology.regions[0]?.id ?? '');
+  const crash = report.faults.find((fault) => writerLoss(fault, scenario, writerAt(report, first, fault.atMs)));
+  if (crash === undefined) return undefined;
+  const completed = report.failovers.some((failover) => failover.writerAvailableAtMs !== undefined && failover.detectedAtMs >= crash.atMs);
+  return completed || report.writer.instanceState === 'writer' ? undefined : crash;
+}
+
+/** Whether a fault takes the writer `writer` down: its crash, or an outage of its AZ or region. */
+function writerLoss(fault: SimulationReport['faults'][number], scenario: Scenario, writer: string): boolean {
+  if (fault.fault === 'instanceCrash') return fault.target === writer;
+  if (fault.fault === 'regionOutage') return true;
+  if (fault.fault !== 'azOutage') return false;
+  const topology = resolveTopology(scenario.topology, scenario.workload.clients);
+  const instance = [topology.writer, ...topology.replicas, ...(topology.standby === undefined ? [] : [topology.standby])].find((candidate) => candidate.id === writer);
+  return instance !== undefined && fault.target === azActorId(instance.azId);
+}
+
+// --- timeline -------------------------------------------------------------------------------
+
+interface TimelineEntry {
+  atMs: number;
+  /** Order among entries at one instant: a fault before what it caused. */
+  rank: number;
+  what: string;
+}
+
+/** Stalls listed one by one; past this, stalls with a common cause are summed up in one line. */
+const STALLS_LISTED = 6;
+
+function timeline(report: SimulationReport, scenario: Scenario): TimelineEntry[] {
+  const entries: TimelineEntry[] = report.faults.map((fault) => ({ atMs: fault.atMs, rank: 0, what: `fault: ${fault.fault} ${fault.target}` }));
+  for (const failover of report.failovers) {
+    entries.push({ atMs: failover.detectedAtMs, rank: 1, what: `failover: ${failover.from} declared failed; promoting ${failover.to ?? '(none yet)'}` });
+    if (failover.writerOpenAtMs !== undefined) entries.push({ atMs: failover.writerOpenAtMs, rank: 1, what: `failover: ${failover.to} recovered the volume and opened it as the writer` });
+    if (failover.writerAvailableAtMs !== undefined) entries.push({ atMs: failover.writerAvailableAtMs, rank: 1, what: `failover: the cluster endpoint now points at ${failover.to}; clients write to it` });
+  }
+  entries.push(...stallEntries(report, scenario));
+  entries.sort((a, b) => a.atMs - b.atMs || a.rank - b.rank);
+  if (entries.length === 0) entries.push({ atMs: 0, rank: 0, what: 'no faults, no write stalls' });
+  return entries;
+}
+
+/** Why writes stalled, when the run knows; `kind` groups stalls with one cause. */
+interface StallCause {
+  kind: 'quorum' | 'writer' | 'loss' | 'unknown';
+  words: string;
+  /** The fault that began it, when one did: the stall is listed at it, after it. */
+  fault?: SimulationReport['faults'][number];
+}
+
+function stallCause(report: SimulationReport, scenario: Scenario, stall: { fromMs: number; toMs: number }): StallCause {
+  // A stall shows as the time from the last commit: what ended it began within WRITE_STALL_MS after.
+  const windowEndMs = Math.min(stall.toMs, stall.fromMs + WRITE_STALL_MS);
+  const faultInWindow = (test: (fault: SimulationReport['faults'][number]) => boolean) =>
+    report.faults.find((fault) => fault.atMs >= stall.fromMs && fault.atMs <= windowEndMs && test(fault));
+  // Both can hold at once (the writer and an AZ lost together): then both are named, writer first.
+  const causes: StallCause[] = [];
+  const first = writerId(scenario.topology.regions[0]?.id ?? '');
+  const writerDown = faultInWindow((fault) => writerLoss(fault, scenario, writerAt(report, first, fault.atMs)));
+  if (writerDown !== undefined) {
+    const failover = report.failovers.find((candidate) => candidate.detectedAtMs >= writerDown.atMs && candidate.writerAvailableAtMs !== undefined && candidate.writerAvailableAtMs <= stall.toMs + 1_000);
+    const noFailover = writerFailure(report, scenario) === writerDown ? 'no failover completed within the run (see writer above)' : 'writes waited for it to return';
+    const waited =
+      failover === undefined
+        ? noFailover
+        : `writes waited for the failover: detected at ${at(failover.detectedAtMs)}, clients reached ${failover.to} at ${at(failover.writerAvailableAtMs ?? 0)}`;
+    causes.push({ kind: 'writer', words: `the writer ${writerAt(report, first, writerDown.atMs)} was down; ${waited}`, fault: writerDown });
+  }
+  for (const { pg, intervals } of report.availability.pgs) {
+    const interval = intervals.find((candidate) => !candidate.writeQuorum && candidate.fromMs <= windowEndMs && candidate.toMs > stall.fromMs);
+    if (interval === undefined) continue;
+    const fault = faultInWindow((candidate) => Math.abs(candidate.atMs - interval.fromMs) < 1e-9);
+    causes.push({
+      kind: 'quorum',
+      words: `PG ${pg} had ${interval.copiesReachable} of ${interval.copies} copies reachable and writes need ${interval.writeQuorumRule}; a commit waits for every earlier write of the volume, so all commits waited`,
+      ...(fault === undefined ? {} : { fault }),
+    });
+    break;
+  }
+  const [primary, ...others] = causes;
+  if (primary !== undefined) {
+    const fault = primary.fault ?? others.find((cause) => cause.fault !== undefined)?.fault;
+    return { kind: primary.kind, words: [primary, ...others].map((cause) => cause.words).join('; and '), ...(fault === undefined ? {} : { fault }) };
+  }
+  const { lossRatio } = scenario.network;
+  if (lossRatio !== undefined && lossRatio > 0) {
+    const { retransmitAfterMs } = scenario.writer;
+    return {
+      kind: 'loss',
+      words: `${Number((lossRatio * 100).toFixed(3))}% of messages are lost: a lost write batch or acknowledgement holds back the VDL (the volume's durable point every commit waits for) until the writer resends it, ${at(retransmitAfterMs)} later, doubling the wait up to ${at(retransmitAfterMs * 16)} while nothing becomes durable (writer.retransmitAfterMs)`,
+    };
+  }
+  return { kind: 'unknown', words: 'no fault or lost message in the run explains it' };
+}
+
+function stallEntries(report: SimulationReport, scenario: Scenario): TimelineEntry[] {
+  const stalls = report.writeStalls.map((stall) => ({ stall, cause: stallCause(report, scenario, stall) }));
+  const entry = ({ stall, cause }: (typeof stalls)[number]): TimelineEntry => {
+    const ongoing = stall.toMs >= report.simulatedMs;
+    const span = ongoing ? `from ${at(stall.fromMs)} (the last commit) to the end of the run` : `from ${at(stall.fromMs)} (the last commit) to ${at(stall.toMs)}`;
+    return { atMs: cause.fault?.atMs ?? stall.fromMs, rank: 2, what: `writes stalled: no commit completed for ${ms(stall.toMs - stall.fromMs)}, ${span}: ${cause.words}` };
+  };
+  if (stalls.length <= STALLS_LISTED) return stalls.map(entry);
+  // Many stalls (message loss stalls writes again and again): list those with a fault behind them,
+  // and sum up the rest by cause, so the timeline stays readable.
+  const listed = stalls.filter(({ cause }) => cause.kind === 'quorum' || cause.kind === 'writer');
+  const rest = stalls.filter(({ cause }) => cause.kind === 'loss' || cause.kind === 'unknown');
+  const entries = listed.map(entry);
+  for (const kind of ['loss', 'unknown'] as const) {
+    const group = rest.filter(({ cause }) => cause.kind === kind);
+    const firstStall = group[0];
+    if (firstStall === undefined) continue;
+    const durations = group.map(({ stall }) => stall.toMs - stall.fromMs);
+    const total = durations.reduce((sum, value) => sum + value, 0);
+    entries.push({
+      atMs: firstStall.stall.fromMs,
+      rank: 2,
+      what: `writes stalled ${group.length} times (${ms(Math.min(...durations))} to ${ms(Math.max(...durations))} each, ${ms(total)} in all) from ${at(firstStall.stall.fromMs)} to ${at(group[group.length - 1]?.stall.toMs ?? 0)}: ${firstStall.cause.words}`,
+    });
+  }
+  return entries;
+}
+
+// --- internals ------------------------------------------------------------------------------
+
+function internalLines(report: SimulationReport): string[] {
+  const { volume, storage, writer, network } = report;
+  return [
+    'internals   (the protocol\'s own watermarks and counters: docs/glossary.md)',
+    `  volume    VCL ${volume.vcl}, VDL ${volume.vdl}, max allocated LSN ${volume.maxAllocated}, volumeEpoch ${volume.volumeEpoch}`,
+    `  storage   ${storage.segments} segments, ${storage.segmentsDown} down at the end; ${storage.recordsViaGossip} records repaired by gossip; PGs without a read quorum at the end: ${storage.unavailablePgs.join(', ') || 'none'}`,
+    `  writer    ${writer.batches} batches for ${writer.transactions} transactions; ${writer.recordsResent} records resent; ${writer.lalStalls} LAL stalls`,
+    `  stalls    ${plural(report.writeStalls.length, 'period')} of ${WRITE_STALL_MS} ms or more without a VDL advance while clients wrote`,
+    `  network   ${network.sent} sent, ${network.delivered} delivered, ${network.dropped} dropped`,
+  ];
+}
+
 function verdictNote(result: SimulationReport['invariants'][number]): string {
   if (!result.ok) return `: ${result.violations} violations`;
   if (result.kind === 'sometimes') return result.witnessed === true ? ': seen' : ': not seen in this run';
   return result.vacuous === true ? ': nothing to check in this run' : '';
-}
-
-function timeline(report: SimulationReport): [number, string][] {
-  const entries: [number, string][] = report.faults.map((fault) => [fault.atMs, `fault: ${fault.fault} ${fault.target}`]);
-  for (const failover of report.failovers) {
-    entries.push([failover.detectedAtMs, `failover: ${failover.from} declared failed; promoting ${failover.to ?? '(none yet)'}`]);
-    if (failover.writerOpenAtMs !== undefined) entries.push([failover.writerOpenAtMs, `failover: ${failover.to} recovered the volume and opened it`]);
-    if (failover.writerAvailableAtMs !== undefined) entries.push([failover.writerAvailableAtMs, `failover: cluster endpoint now points at ${failover.to}`]);
-  }
-  for (const stall of report.writeStalls) {
-    entries.push([stall.fromMs, `writes stalled (no VDL advance) until ${Math.round(stall.toMs)} ms: ${ms(stall.toMs - stall.fromMs)}`]);
-  }
-  entries.sort((a, b) => a[0] - b[0]);
-  if (entries.length === 0) entries.push([0, 'no faults, no write stalls']);
-  return entries;
 }

@@ -119,6 +119,7 @@ export class Network {
   private readonly lastDeliveryAtMs: Record<string, number> = {};
   private rules: LinkRule[] = [];
   private readonly attachListeners: ((id: string) => void)[] = [];
+  private readonly linkListeners: (() => void)[] = [];
   private nextEnvelopeId = 0;
   private nextRuleId = 0;
   private readonly latency: LatencyOptions;
@@ -163,6 +164,20 @@ export class Network {
     this.attachListeners.push(listener);
   }
 
+  /**
+   * Calls `listener` after every change to which links can pass: an endpoint going down or up,
+   * a partition cut or healed. For observers (the report's availability figures): a listener
+   * must only read, never send or schedule, so a run is the same with or without it.
+   */
+  onLinksChange(listener: () => void): void {
+    this.linkListeners.push(listener);
+  }
+
+  /** Whether a partition cuts the link from `from` to `to` now (down endpoints aside). */
+  isCut(from: string, to: string): boolean {
+    return this.rules.some((rule) => rule.effect === 'cut' && matches(rule, from, to));
+  }
+
   /** Whether `id` is attached. */
   has(id: string): boolean {
     return this.endpoints[id] !== undefined;
@@ -182,7 +197,9 @@ export class Network {
   setDown(id: string, down: boolean): void {
     const endpoint = this.endpoints[id];
     if (endpoint === undefined) throw new Error(`network: unknown endpoint ${id}`);
+    if (endpoint.down === down) return;
     endpoint.down = down;
+    this.linksChanged();
   }
 
   /** Whether an endpoint is down. */
@@ -210,6 +227,7 @@ export class Network {
     const b = sideB === undefined ? toMatcher(sideA, true) : toMatcher(sideB, false);
     this.rules.push({ id, effect: 'cut', from: a, to: b, factor: 1, untilMs: Infinity });
     if (options.oneWay !== true) this.rules.push({ id, effect: 'cut', from: b, to: a, factor: 1, untilMs: Infinity });
+    this.linksChanged();
     return id;
   }
 
@@ -226,11 +244,17 @@ export class Network {
   /** Removes a partition or clog. */
   heal(id: LinkRuleId): void {
     this.rules = this.rules.filter((rule) => rule.id !== id);
+    this.linksChanged();
   }
 
   /** Removes every partition and clog. */
   healAll(): void {
     this.rules = [];
+    this.linksChanged();
+  }
+
+  private linksChanged(): void {
+    for (const listener of this.linkListeners) listener();
   }
 
   /** Sends `message`; delivery, if any, happens later on the clock. Returns the envelope id. */

@@ -4,6 +4,7 @@
  * stalls, failovers and replica lag. The report and the read-backs read these figures.
  */
 import type { WorldEvent } from '../cluster/host.js';
+import { entryTimeMs } from '../cluster/history.js';
 import type { HistoryEntry } from '../cluster/history.js';
 import type { VirtualClock } from '../kernel/clock.js';
 import type { Observation } from '../protocol/observations.js';
@@ -20,6 +21,22 @@ export interface FailoverTimes {
   writerAvailableAtMs?: number;
   from: string;
   to?: string;
+}
+
+/**
+ * Reads the clients got answers to (docs/protocol.md §5, reads): gets of acknowledged
+ * transactions, by who served them, and the latency of read-only transactions (invoke to answer;
+ * a get inside a write transaction is answered with its commit, so it has no latency of its own).
+ */
+export interface ReadFigures {
+  /** Gets answered by the writer (in write transactions, and read-only ones without replicas). */
+  getsOnWriter: number;
+  /** Gets answered by replicas (read-only transactions on the reader endpoint). */
+  getsOnReplicas: number;
+  /** Read-only transactions answered. */
+  readOnlyTxns: number;
+  /** Their latencies (ms), ascending. */
+  readOnlyLatenciesMs: number[];
 }
 
 /** Options of {@link Metrics}. */
@@ -50,6 +67,13 @@ export class Metrics {
   private readonly readLatencies: number[] = [];
   private readsHedged = 0;
   private readonly lag = new ReplicaLag();
+  /** Invoke time of each read-only transaction still open. */
+  private readonly readOnlyInvokedAtMs = new Map<number, number>();
+  private readonly readOnlyLatencies: number[] = [];
+  private getsOnWriter = 0;
+  /** Failed transactions by the error the client got (`connectionRefused`, `fenced`, …). */
+  private readonly failedByError: Record<string, number> = {};
+  private getsOnReplicas = 0;
 
   constructor(private readonly options: MetricsOptions) {
     options.listen((event) => {
@@ -64,9 +88,25 @@ export class Metrics {
     return { reads: this.readLatencies.length, hedged: this.readsHedged, latenciesMs: [...this.readLatencies].sort((a, b) => a - b) };
   }
 
-  /** What the metrics hold now, in entries. */
-  retained(): { acknowledgedCommits: number; txnPuts: number; pageReadLatencies: number; replicaLagPendingCommits: number } {
+  /** Reads answered so far; see {@link ReadFigures}. */
+  reads(): ReadFigures {
     return {
+      getsOnWriter: this.getsOnWriter,
+      getsOnReplicas: this.getsOnReplicas,
+      readOnlyTxns: this.readOnlyLatencies.length,
+      readOnlyLatenciesMs: [...this.readOnlyLatencies].sort((a, b) => a - b),
+    };
+  }
+
+  /** Failed transactions so far by the error the client got, in the order first seen. */
+  failures(): Record<string, number> {
+    return { ...this.failedByError };
+  }
+
+  /** What the metrics hold now, in entries. */
+  retained(): { acknowledgedCommits: number; txnPuts: number; pageReadLatencies: number; replicaLagPendingCommits: number; readOnlyLatencies: number } {
+    return {
+      readOnlyLatencies: this.readOnlyLatencies.length,
       acknowledgedCommits: this.acknowledged.size,
       txnPuts: this.putsByTxn.size,
       pageReadLatencies: this.readLatencies.length,
@@ -124,8 +164,26 @@ export class Metrics {
   }
 
   private onHistoryEntry(entry: HistoryEntry): void {
-    if (entry.type !== 'invoke') return;
+    if (entry.type !== 'invoke') {
+      this.onOutcome(entry);
+      return;
+    }
+    if (entry.value.every(([f]) => f === 'r')) this.readOnlyInvokedAtMs.set(entry.txnId, entryTimeMs(entry));
     const puts = entry.value.flatMap(([f, key, value]) => (f === 'w' ? [{ key, value: value ?? '' }] : []));
     this.putsByTxn.set(entry.txnId, puts);
+  }
+
+  private onOutcome(entry: HistoryEntry): void {
+    const invokedAtMs = this.readOnlyInvokedAtMs.get(entry.txnId);
+    this.readOnlyInvokedAtMs.delete(entry.txnId);
+    if (entry.type === 'fail') {
+      const error = entry.error ?? 'unknown';
+      this.failedByError[error] = (this.failedByError[error] ?? 0) + 1;
+    }
+    if (entry.type !== 'ok') return;
+    const gets = entry.value.filter(([f]) => f === 'r').length;
+    if (entry.replica === undefined) this.getsOnWriter += gets;
+    else this.getsOnReplicas += gets;
+    if (invokedAtMs !== undefined) this.readOnlyLatencies.push(entryTimeMs(entry) - invokedAtMs);
   }
 }

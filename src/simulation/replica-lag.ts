@@ -20,7 +20,7 @@ export interface ReplicaLagReport {
   lagMsMax: number;
   samples: number;
   restarts: number;
-  byReplica: Record<string, { lagMsP50: number; lagMsP99: number; samples: number; restarts: number }>;
+  byReplica: Record<string, { lagMsP50: number; lagMsP99: number; lagMsMax: number; samples: number; restarts: number }>;
 }
 
 interface Follower {
@@ -111,7 +111,7 @@ export class ReplicaLag {
       const sorted = [...follower.lags].sort((a, b) => a - b);
       all.push(...sorted);
       restarts += follower.restarts;
-      byReplica[instance] = { lagMsP50: quantile(sorted, 0.5), lagMsP99: quantile(sorted, 0.99), samples: sorted.length, restarts: follower.restarts };
+      byReplica[instance] = { lagMsP50: quantile(sorted, 0.5), lagMsP99: quantile(sorted, 0.99), lagMsMax: sorted[sorted.length - 1] ?? 0, samples: sorted.length, restarts: follower.restarts };
     }
     all.sort((a, b) => a - b);
     return { lagMsP50: quantile(all, 0.5), lagMsP99: quantile(all, 0.99), lagMsMax: all[all.length - 1] ?? 0, samples: all.length, restarts, byReplica };

@@ -7,6 +7,7 @@
 import { durabilityResult } from '../check/durability.js';
 import { readBack } from './read-back.js';
 import { quantile } from './quantile.js';
+import type { AvailabilityReport } from './availability.js';
 import type { ReplicaLagReport } from './replica-lag.js';
 import type { ReportSource } from './source.js';
 import type { SegmentContext } from '../../models/segment.machine.js';
@@ -33,9 +34,16 @@ export interface SimulationReport {
     /** Commits the clients saw acknowledged. */
     acknowledged: number;
     failed: number;
+    /** Failed transactions by the error the client got (`connectionRefused`: the endpoint's instance was down). */
+    failedBy: Record<string, number>;
     /** Outcome unknown to the client (timed out); they may have committed later. */
     unknown: number;
-    /** Arrivals that found every client busy. */
+    /** Transactions issued but neither acknowledged, failed nor timed out when the report was made. */
+    inFlight: number;
+    /**
+     * Arrivals not sent: every client was waiting for its transaction to finish (each client runs
+     * one at a time; the workload does not queue, `src/cluster/workload.ts`).
+     */
     skipped: number;
     /** Commits the writer acknowledged that some read quorum of storage cannot see: must be 0. */
     lostAcknowledged: number;
@@ -51,6 +59,16 @@ export interface SimulationReport {
   pageReads?: { reads: number; hedged: number; latencyMsP50: number; latencyMsP99: number };
   /** Replica lag (commit acknowledged on the writer → visible on the replica), when there are replicas. */
   replicas?: ReplicaLagReport;
+  /**
+   * Reads the clients got answers to: gets of acknowledged transactions by who served them, and
+   * the latency of read-only transactions (invoke to answer; absent when there were none).
+   */
+  reads: { getsOnWriter: number; getsOnReplicas: number; readOnlyTxns: number; readOnlyLatencyMsP50?: number; readOnlyLatencyMsP99?: number };
+  /**
+   * Each PG that ever had a copy out of the writer's reach: the intervals, with the copies
+   * reachable and whether a read and a write quorum (the judges' rule) remained (`availability.ts`).
+   */
+  availability: AvailabilityReport;
   /** Periods of 100 ms or more without a VDL advance while clients were writing. */
   writeStalls: { fromMs: number; toMs: number }[];
   volume: { vcl: number; vdl: number; maxAllocated: number; volumeEpoch: number };
@@ -68,7 +86,12 @@ export interface SimulationReport {
     firstViolations: { atMs: number; message: string }[];
   }[];
   storage: { segments: number; segmentsDown: number; recordsViaGossip: number; unavailablePgs: number[]; lost: { txnId: number; missing: string }[] };
-  writer: { state: string; transactions: number; batches: number; recordsResent: number; lalStalls: number };
+  /**
+   * `state`: the cluster's first writer instance's top-level state; `instance` and `instanceState`:
+   * the instance the cluster endpoint points at when the report is made (a promoted replica after
+   * a failover) and its state; the counts are that instance's.
+   */
+  writer: { state: string; instance: string; instanceState: string; transactions: number; batches: number; recordsResent: number; lalStalls: number };
   network: NetworkStats;
   faults: { atMs: number; fault: string; target: string }[];
 }
@@ -92,6 +115,12 @@ export function stateOf(sim: Pick<ReportSource, 'host'>, id: string): string {
 function pageReadsOf(sim: ReportSource): NonNullable<SimulationReport['pageReads']> {
   const { reads, hedged, latenciesMs } = sim.pageReads();
   return { reads, hedged, latencyMsP50: quantile(latenciesMs, 0.5), latencyMsP99: quantile(latenciesMs, 0.99) };
+}
+
+function readsOf(sim: ReportSource): SimulationReport['reads'] {
+  const { getsOnWriter, getsOnReplicas, readOnlyTxns, readOnlyLatenciesMs } = sim.reads();
+  const latencies = readOnlyTxns === 0 ? {} : { readOnlyLatencyMsP50: quantile(readOnlyLatenciesMs, 0.5), readOnlyLatencyMsP99: quantile(readOnlyLatenciesMs, 0.99) };
+  return { getsOnWriter, getsOnReplicas, readOnlyTxns, ...latencies };
 }
 
 /** The numbered judges (`S4 …`, `S8a …`) by number, then the rest in the order given. */
@@ -136,7 +165,9 @@ export function buildReport(sim: ReportSource, invariantResults: readonly Proper
       attempted: counts.invoke,
       acknowledged: counts.ok,
       failed: counts.fail,
+      failedBy: sim.failures(),
       unknown: counts.info,
+      inFlight: counts.invoke - counts.ok - counts.fail - counts.info,
       skipped: sim.workload.stats.skipped,
       lostAcknowledged: new Set(durability.lost.map((lost) => lost.txnId)).size,
     },
@@ -145,6 +176,8 @@ export function buildReport(sim: ReportSource, invariantResults: readonly Proper
     failovers: sim.failovers.map((failover) => ({ ...failover })),
     ...(sim.topology.replicas.length > 0 ? { replicas: sim.replicaLag() } : {}),
     ...(scenario.writer.cacheBlocks > 0 ? { pageReads: pageReadsOf(sim) } : {}),
+    reads: readsOf(sim),
+    availability: sim.availability(),
     writeStalls: sim.stallsSoFar(),
     volume: { vcl: writer.state.tracker.vcl, vdl: writer.state.tracker.vdl, maxAllocated: writer.state.tracker.maxAllocatedLsn, volumeEpoch: writer.volumeEpoch },
     invariants: results.map((result) => ({
@@ -166,6 +199,8 @@ export function buildReport(sim: ReportSource, invariantResults: readonly Proper
     },
     writer: {
       state: stateOf(sim, topology.writer.id),
+      instance: sim.endpoint,
+      instanceState: stateOf(sim, sim.endpoint),
       transactions: writer.stats.transactions,
       batches: writer.stats.batches,
       recordsResent: writer.stats.recordsResent,

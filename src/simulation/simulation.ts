@@ -34,9 +34,11 @@ import type { Workload } from '../cluster/workload.js';
 import { buildReport } from './report.js';
 import type { ReplicaLagReport } from './replica-lag.js';
 import type { ReportSource, SimulationReport } from './report.js';
+import { Availability } from './availability.js';
+import type { AvailabilityReport } from './availability.js';
 import { JudgePanel } from './judge-panel.js';
 import { Metrics } from './metrics.js';
-import type { FailoverTimes } from './metrics.js';
+import type { FailoverTimes, ReadFigures } from './metrics.js';
 import { World } from './world.js';
 import type { HostHooks } from './world.js';
 
@@ -45,7 +47,7 @@ export { WRITE_STALL_MS } from './metrics.js';
 export type { HostHooks } from './world.js';
 
 /** What {@link Simulation.retained} counts, in entries. */
-export type RetainedCounts = ReturnType<JudgePanel['retained']> & ReturnType<Metrics['retained']> & { historyEntries: number; traceEvents: number };
+export type RetainedCounts = ReturnType<JudgePanel['retained']> & ReturnType<Metrics['retained']> & { historyEntries: number; traceEvents: number; availabilityIntervals: number };
 
 /** Options of {@link Simulation}. */
 export interface SimulationOptions {
@@ -133,6 +135,7 @@ export class Simulation implements ReportSource {
   private readonly world: World;
   private readonly metrics: Metrics;
   private readonly judges: JudgePanel;
+  private readonly availabilityObserver: Availability;
 
   constructor(options: SimulationOptions) {
     this.seed = options.seed;
@@ -155,7 +158,18 @@ export class Simulation implements ReportSource {
       endpoint: () => world.endpoint,
     });
     this.judges = new JudgePanel({ listen: (handler) => world.listen(handler), source: this });
+    // Reads only the network and the world's quorums: runs hash the same with it (availability.ts).
+    const fullSegments = new Set(world.topology.segments.filter((segment) => segment.kind === 'full' && world.topology.segments.some((other) => other.kind === 'tail')).map((segment) => segment.id));
+    this.availabilityObserver = new Availability({
+      listen: (handler) => world.listen(handler),
+      clock: world.kernel.clock,
+      network: world.kernel.network,
+      quorums: () => world.quorums,
+      endpoint: () => world.endpoint,
+      isFull: (segment) => fullSegments.has(segment),
+    });
     world.start();
+    this.availabilityObserver.start();
     this.judges.scheduleReadableChecks(options.readableCheckEveryMs ?? 500);
     world.scheduleFaults();
   }
@@ -268,7 +282,7 @@ export class Simulation implements ReportSource {
    * runs: each should level off, not grow with simulated time).
    */
   retained(): RetainedCounts {
-    return { ...this.judges.retained(), ...this.metrics.retained(), historyEntries: this.history.entries.length, traceEvents: this.kernel.trace.events.length };
+    return { ...this.judges.retained(), ...this.metrics.retained(), historyEntries: this.history.entries.length, traceEvents: this.kernel.trace.events.length, availabilityIntervals: this.availabilityObserver.retainedIntervals() };
   }
 
   /** Page reads from storage so far: how many, how many hedged, latency (ms, sorted). */
@@ -292,6 +306,21 @@ export class Simulation implements ReportSource {
   /** Replica lag so far: commit acknowledged on the writer → visible on the replica. */
   replicaLag(): ReplicaLagReport {
     return this.metrics.replicaLag();
+  }
+
+  /** Each PG's intervals so far with a copy out of the writer's reach, and its quorums then. */
+  availability(): AvailabilityReport {
+    return this.availabilityObserver.report();
+  }
+
+  /** Reads the clients got answers to so far: gets by who served them, read-only latencies. */
+  reads(): ReadFigures {
+    return this.metrics.reads();
+  }
+
+  /** Failed transactions so far by the error the client got. */
+  failures(): Record<string, number> {
+    return this.metrics.failures();
   }
 
   /** Write stalls so far, including one still going on now. */

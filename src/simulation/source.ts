@@ -11,6 +11,8 @@ import type { ResolvedTopology, Scenario } from '../cluster/scenario.js';
 import type { Kernel } from '../kernel/kernel.js';
 import type { PlantName } from '../protocol/plants.js';
 import type { QuorumPredicate } from '../protocol/quorum.js';
+import type { AvailabilityReport } from './availability.js';
+import type { ReadFigures } from './metrics.js';
 import type { ReplicaLagReport } from './replica-lag.js';
 
 /** What a report is built from: a simulation, seen through what the report reads. */
@@ -41,6 +43,14 @@ export interface ReportSource {
   replicaLag(): ReplicaLagReport;
   pageReads(): { reads: number; hedged: number; latenciesMs: number[] };
   writer(): WriterContext;
+  /** The cluster endpoint: the instance clients send transactions to. */
+  readonly endpoint: string;
+  /** Each PG's intervals with a copy out of the writer's reach (`availability.ts`). */
+  availability(): AvailabilityReport;
+  /** Reads the clients got answers to. */
+  reads(): ReadFigures;
+  /** Failed transactions by the error the client got. */
+  failures(): Record<string, number>;
   /** The puts of every transaction invoked so far, by txnId. */
   txnPuts(): ReadonlyMap<number, readonly { key: string; value: string }[]>;
 }
