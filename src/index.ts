@@ -89,8 +89,8 @@ export { Rng, createRng } from './kernel/rng.js';
 export type { Ratio } from './kernel/rng.js';
 export { Network, DEFAULT_LATENCY } from './kernel/network.js';
 export type { Envelope, LatencyDistribution, LatencyOptions, Locality, NetworkOptions, NetworkStats } from './kernel/network.js';
-export { Trace, canonicalJson, stateText } from './kernel/trace.js';
-export type { TraceEvent, TraceOptions } from './kernel/trace.js';
+export { TRACE_EVENT_KINDS, Trace, canonicalJson, stateText } from './kernel/trace.js';
+export type { TraceEvent, TraceEventKind, TraceOptions } from './kernel/trace.js';
 export { createKernel } from './kernel/kernel.js';
 export type { Kernel, KernelOptions } from './kernel/kernel.js';
 

@@ -52,6 +52,27 @@ export type TraceEvent =
 /** The `kind` of a trace event. */
 export type TraceEventKind = TraceEvent['kind'];
 
+/**
+ * Every kind, once: a key missing here or one no {@link TraceEvent} has fails the type check, so
+ * the list and the union cannot drift apart. docs/trace-format.md documents each of them (a test
+ * reads its table).
+ */
+const KINDS: { readonly [K in TraceEventKind]: true } = {
+  send: true,
+  deliver: true,
+  drop: true,
+  timer: true,
+  signal: true,
+  state: true,
+  client: true,
+  fault: true,
+  snapshot: true,
+  note: true,
+};
+
+/** Every `kind` a {@link TraceEvent} can have, at run time (docs/trace-format.md). */
+export const TRACE_EVENT_KINDS: readonly TraceEventKind[] = Object.freeze(Object.keys(KINDS) as TraceEventKind[]);
+
 /** Options of {@link Trace}. */
 export interface TraceOptions {
   /**
