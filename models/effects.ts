@@ -40,7 +40,7 @@ export function effectsAction(effects: readonly ModelEffect[]): { type: 'effects
  * Thrown by an effect action the embedder did not provide (docs/embedding.md). A machine never
  * performs an effect itself (docs/architecture.md, "One machine, two interpreters"), so an
  * interpreter that forgets one would otherwise run a model that silently never talks: each
- * machine's `setup` names its effect actions with {@link unprovidedEffect} as their bodies, and
+ * machine's `setup` names its effect actions with `unprovidedEffect` as their bodies, and
  * every interpreter replaces them with `machine.provide({ actions })`. The stepped interpreter
  * collects actions through its scope's `actionExecutor`, so these bodies never run there.
  */

@@ -31,7 +31,7 @@
  * Cost: instead of a lookup set per segment, the acknowledged records are indexed once (by PG,
  * then txnId) and every stored record is visited once with one map lookup; only records of an
  * acknowledged transaction go further. Holder sets are bit masks over the PG's listed segments
- * (at most {@link SEGMENTS_PER_PG_MAX}), and the verdict is computed once per distinct mask per
+ * (at most `SEGMENTS_PER_PG_MAX`), and the verdict is computed once per distinct mask per
  * PG (≤ 64 for six segments). 20 PGs × 6 segments × 100k records (12M visits, 200k commits)
  * takes about 0.5–1 s on one core.
  */
@@ -231,7 +231,7 @@ function createMaskJudge(pg: DurabilityPg): (holders: number) => string | undefi
 /**
  * Checks that every acknowledged commit survives in every read quorum of its PGs, from the
  * segments' persisted records alone (see the file header for the test and its cost).
- * @throws RangeError if a PG lists more than {@link SEGMENTS_PER_PG_MAX} segments.
+ * @throws RangeError if a PG lists more than `SEGMENTS_PER_PG_MAX` segments.
  */
 export function checkAcknowledgedCommits(input: DurabilityInput): DurabilityReport {
   for (const pg of input.pgs) {

@@ -9,7 +9,7 @@
  *   so a run that never saw it hold has exactly one violation, stamped with the last time seen.
  *
  * Invariants: a result is `ok` iff it has zero violations; `violations` counts them all but only
- * the first {@link FIRST_VIOLATIONS_KEPT} are kept, so a broken run stays cheap to report;
+ * the first `FIRST_VIOLATIONS_KEPT` are kept, so a broken run stays cheap to report;
  * `vacuous` means the property never had anything to judge (it passed by default).
  *
  * Checkers are judges, not protocol state: they may use Map/Set for speed (the plain-data rule,
@@ -36,7 +36,7 @@ export interface PropertyResult {
   readonly ok: boolean;
   /** Every violation seen, including those not kept. */
   readonly violations: number;
-  /** The first violations, at most {@link FIRST_VIOLATIONS_KEPT}, in the order seen. */
+  /** The first violations, at most `FIRST_VIOLATIONS_KEPT`, in the order seen. */
   readonly firstViolations: readonly Violation[];
   /** `sometimes` and `eventually` only: whether the predicate ever held. */
   readonly witnessed?: boolean;

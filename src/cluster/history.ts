@@ -49,7 +49,7 @@ export interface HistoryEntry {
   error?: string;
 }
 
-/** Options of {@link HistoryRecorder}. */
+/** Options of `HistoryRecorder`. */
 export interface HistoryRecorderOptions {
   /**
    * Keep every entry in memory (`entries`). A long run that streams its history to `sink` (or

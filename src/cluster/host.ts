@@ -15,7 +15,7 @@ import type { HistoryEntry } from './history.js';
 
 /**
  * One `observe` or `publish` action of a machine, as the interpreter saw it: params are not typed
- * by xstate at the host, so {@link worldEventOf} names them once.
+ * by xstate at the host, so `worldEventOf` names them once.
  */
 export type Emission = { kind: 'observe'; observation: unknown } | { kind: 'publish'; stream: string; item: unknown };
 

@@ -79,7 +79,7 @@ export interface TxnVerdict {
   /** No anomaly the model forbids. */
   readonly ok: boolean;
   readonly model: TxnModel;
-  /** Forbidden classes found, in the order of {@link FORBIDDEN_BY_MODEL}. */
+  /** Forbidden classes found, in the order of `FORBIDDEN_BY_MODEL`. */
   readonly violations: readonly AnomalyClass[];
   /** Anomalies found per class, forbidden or not (cycles counted once each). */
   readonly counts: Readonly<Partial<Record<AnomalyClass, number>>>;
