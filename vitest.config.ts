@@ -9,8 +9,9 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    // Long explorations and sweeps run with `npm run test:deep` (vitest.deep.config.ts).
-    exclude: ['test/**/*.deep.test.ts', 'node_modules/**'],
+    // Long explorations and sweeps run with `npm run test:deep` (vitest.deep.config.ts); the
+    // Chromium tests with `npm run test:browser` (vitest.browser.config.ts).
+    exclude: ['test/**/*.deep.test.ts', 'test/**/*.browser.test.ts', 'node_modules/**'],
     pool: 'threads',
     // One worker per core: vitest's default outside watch mode is one fewer, which on two cores
     // ran the whole suite in a single worker.
