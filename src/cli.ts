@@ -19,7 +19,9 @@ import { exploreCommand } from './cli/explore.js';
 import { exportMachinesCommand } from './cli/export-machines.js';
 import { formatRunReport } from './cli/run-report.js';
 import { renderHtmlReport } from './cli/html-report.js';
-import { runSampledWithProgress, runWithProgress } from './cli/progress.js';
+import { runSampledWithProgress, runWithProgress, runWithProgressPausing } from './cli/progress.js';
+import { connectInspector, inspectorPage, inspectUrl, takeInspectFlag } from './cli/inspect.js';
+import type { LiveInspector } from './cli/inspect.js';
 import { isPlantName, PLANT_NAMES } from './protocol/plants.js';
 import type { PlantName } from './protocol/plants.js';
 import { replayCommand } from './cli/replay.js';
@@ -39,7 +41,7 @@ const HELP = `aurora-actors: deterministic xstate actors modelling Amazon Aurora
 Usage (SEED is an integer from -9007199254740991 to 9007199254740991, ±(2^53 − 1); default 1):
   aurora-actors scenarios
       Lists the built-in scenarios, one line each.
-  aurora-actors run <scenario|file.json> [--seed N] [--json] [--trace out.jsonl] [--history out.jsonl] [--html report.html] [--plant NAME]
+  aurora-actors run <scenario|file.json> [--seed N] [--json] [--trace out.jsonl] [--history out.jsonl] [--html report.html] [--plant NAME] [--inspect [PORT|ws-url]]
       Runs a scenario: states SEED=N on stderr, then prints a readable report on stdout (with
       --json, stdout is exactly one JSON document: the report, which holds the seed).
       Exit 1 if an invariant is violated or an acknowledged commit is lost; 2 on bad input
@@ -50,6 +52,9 @@ Usage (SEED is an integer from -9007199254740991 to 9007199254740991, ±(2^53 �
       replica lag, and every judge's verdict; the run itself is the same (same traceHash).
       --plant NAME runs with one known protocol mistake switched on (see \`plants\`); a run
       whose judges find nothing then says "not detected" on stderr and exits 4.
+      --inspect [PORT|ws-url] sends xstate's inspection events, live, to Stately's inspector
+      server (@statelyai/inspect; default ws://localhost:8080) and says on stderr which page
+      shows them; with nothing listening the run goes on without; the report is the same.
   aurora-actors plants [--json]
       Lists the plantable mistakes: what each breaks, which judge finds it, and the one
       command that shows it (exit 1 from that command means the mistake was found).
@@ -128,7 +133,7 @@ export async function main(argv: readonly string[], io: CliIo = PROCESS_IO): Pro
       case 'scenarios':
         return listScenarios(rest, io);
       case 'run':
-        return run(rest, io);
+        return await run(rest, io);
       case 'plants':
         return plantsCommand(rest, io);
       case 'demo':
@@ -203,14 +208,23 @@ function listScenarios(argv: readonly string[], { out }: CliIo): number {
   return 0;
 }
 
-function run(argv: readonly string[], { out, err, progressEveryMs }: CliIo): number {
+async function run(argv: readonly string[], { out, err, progressEveryMs }: CliIo): Promise<number> {
   const { values, positionals } = parse(
-    argv,
-    { seed: { type: 'string' }, json: { type: 'boolean' }, trace: { type: 'string' }, history: { type: 'string' }, plant: { type: 'string' }, html: { type: 'string' } },
+    takeInspectFlag(argv),
+    {
+      seed: { type: 'string' },
+      json: { type: 'boolean' },
+      trace: { type: 'string' },
+      history: { type: 'string' },
+      plant: { type: 'string' },
+      html: { type: 'string' },
+      inspect: { type: 'string' },
+    },
     1,
   );
   const seed = parseSeed(values.seed as string | undefined, 1);
   const plant = parsePlant(values.plant as string | undefined);
+  const inspectAt = values.inspect === undefined ? undefined : inspectUrl(String(values.inspect));
   const scenario = loadScenario(positionals[0]);
   // Output paths are opened before the run: a path that cannot be written costs no simulated time.
   const trace = openOutput('--trace', values.trace);
@@ -218,6 +232,11 @@ function run(argv: readonly string[], { out, err, progressEveryMs }: CliIo): num
   const html = openOutput('--html', values.html);
   // The seed comes first, before anything can fail, so every run can be replayed.
   err(`SEED=${seed}\n`);
+  let live: LiveInspector | undefined;
+  if (inspectAt !== undefined) {
+    err(`inspect: sending Stately inspection events to ${inspectAt}; see them at ${inspectorPage(inspectAt)} (@statelyai/inspect's inspector server; docs/simulation-guide.md, "Live inspection")\n`);
+    live = await connectInspector(inspectAt, err);
+  }
   let sim: Simulation;
   let report: ReturnType<Simulation['report']>;
   let sampler: RunSampler | undefined;
@@ -226,6 +245,8 @@ function run(argv: readonly string[], { out, err, progressEveryMs }: CliIo): num
       seed,
       scenario,
       ...(plant === undefined ? {} : { plant }),
+      // Inspection only observes (src/cli/inspect.ts): same steps, same traceHash.
+      ...(live === undefined ? {} : { inspect: live.inspect }),
       trace: { keepEvents: false, sink: trace === undefined ? undefined : (line) => trace.line(line) },
       // Entries go to the file as they happen; the report needs only the history's counts.
       history: { keepEntries: false, sink: history === undefined ? undefined : (entry) => history.line(JSON.stringify(entry)) },
@@ -233,12 +254,16 @@ function run(argv: readonly string[], { out, err, progressEveryMs }: CliIo): num
     // The HTML report samples the run as it goes; sampling only observes (same traceHash).
     sampler = html === undefined ? undefined : new RunSampler(sim);
     const progress = { err, ...(progressEveryMs === undefined ? {} : { everyMs: progressEveryMs }) };
-    if (sampler === undefined) runWithProgress(sim, progress);
-    else runSampledWithProgress(sim, sampler, progress);
+    // Under --inspect the run pauses so events leave as it goes; sampled for --html, they leave at the end.
+    if (sampler !== undefined) runSampledWithProgress(sim, sampler, progress);
+    else if (live !== undefined) await runWithProgressPausing(sim, progress, live.flush);
+    else runWithProgress(sim, progress);
     report = sim.report();
   } catch (error) {
     // A run that breaks leaves its trace up to the break on disk: the first thing to read.
     closeOutputs([trace, history, html], err);
+    // An open socket would keep the process alive after the error.
+    await live?.close();
     throw error;
   }
   const replay = `aurora-actors run ${positionals[0]} --seed ${seed}${plant === undefined ? '' : ` --plant ${plant}`}`;
@@ -249,6 +274,7 @@ function run(argv: readonly string[], { out, err, progressEveryMs }: CliIo): num
     err(`HTML report: ${html.path}\n`);
   }
   const written = closeOutputs([trace, history, html], err);
+  await live?.close();
   const failed = report.commits.lostAcknowledged > 0 || report.invariants.some((result) => !result.ok);
   if (plant !== undefined && !failed) {
     // A planted run that the judges pass must never read as a clean run.

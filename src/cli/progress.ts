@@ -66,3 +66,21 @@ export function runSampledWithProgress(sim: Simulation, sampler: { readonly inte
     tick();
   }
 }
+
+/** Kernel steps between pauses of a run under `--inspect`: each pause lets the inspection events leave. */
+const STEPS_PER_PAUSE = 4096;
+
+/**
+ * The same as {@link runWithProgress}, pausing every few thousand steps for `pause` (a run under
+ * `--inspect` lets its events leave for the inspector, src/cli/inspect.ts). `runUntil` resumes
+ * where it stopped, so the steps and their order, and the traceHash, are those of one run.
+ */
+export async function runWithProgressPausing(sim: Simulation, options: ProgressOptions, pause: () => Promise<void>): Promise<void> {
+  const tick = progressReporter(sim, options);
+  let steps = 0;
+  while (sim.runUntil(() => ++steps % STEPS_PER_PAUSE === 0)) {
+    tick();
+    await pause();
+  }
+  await pause();
+}
