@@ -89,16 +89,19 @@ Usage (SEED is an integer from -9007199254740991 to 9007199254740991, Â±(2^53 âˆ
       figures are taken after garbage collection. --quick: shorter runs, two scenarios, heap
       at 60 s over 6 s.
   aurora-actors explore <model|module> [--bfs|--dfs] [--max-depth N] [--max-states N] [--symmetry]
-                [--network S] [--rms N] [--json] [--trace out.jsonl]
+                [--network S] [--rms N] [--writes N] [--client concurrent|one-at-a-time]
+                [--crashes N] [--lal N] [--plant NAME] [--json] [--trace out.jsonl]
       Searches every reachable state of a model's xstate machines (docs/explorer.md): built-in
       models abd-register, two-phase-commit (--rms N resource managers, default 3) and
-      tiny-volume (the real segment and writer machines), or a path to a module exporting an
+      tiny-volume (the real segment, writer and metadata machines, S1-S9 judged in every
+      state: --writes, --client, --crashes, --lal, --plant), or a path to a module exporting an
       ExploreModel. Prints unique states, states/s, the depth reached
       and each property (always: held/violated, sometimes: found/not-found), with the path of
-      choices to a counterexample; --trace writes that path (or a witness's) as a trace.
+      choices to a counterexample, which is replayed live (real xstate actors) and compared
+      state for state; --trace writes that path (or a witness's) as a trace.
       --network: unordered-nonduplicating, unordered-duplicating or ordered (default: the
-      model's). --plant is refused until a model supports planted mistakes.
-      Exit 1 if an always property is violated; 2 on bad input.
+      model's). Exit 1 if an always property is violated; 2 on bad input; 4 if a --plant
+      was not detected.
   aurora-actors check-history FILE... [--model M] [--json] [--max-states N] [--failed-cas C]
       Judges recorded histories (docs/history-format.md): Jepsen logs or JSON lines of read,
       write and cas operations are checked for linearizability (--model linearizable, their
