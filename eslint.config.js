@@ -4,7 +4,7 @@
 //
 // Every folder of src/ is covered. The simulated path (models, protocol, kernel, cluster, check,
 // explore, scenarios, simulation and the library entry) takes time and chance only from the kernel.
-// The command line, the benchmarks and the sweep runner (which spreads whole runs over worker
+// The command line, the viewer, the benchmarks and the sweep runner (which spreads whole runs over worker
 // threads) run outside the simulation and read wall time on purpose;
 // they are listed below with what they may do, and still take chance only from the kernel's Rng.
 import tseslint from 'typescript-eslint';
@@ -105,6 +105,15 @@ export default tseslint.config(
     files: ['src/cli/inspect.ts'],
     rules: {
       'no-restricted-globals': 'off',
+    },
+  },
+  {
+    // The viewer (docs/viewer.md) runs after the run, on a recorded trace: its server answers
+    // requests and its page (a browser script) follows the mouse and the animation frames. It still
+    // takes no chance outside the kernel.
+    files: ['src/viz/**/*.ts', 'src/viz/**/*.js'],
+    rules: {
+      'no-restricted-syntax': ['error', ...chanceSyntax],
     },
   },
 );

@@ -25,6 +25,7 @@ import type { LiveInspector } from './cli/inspect.js';
 import { isPlantName, PLANT_NAMES } from './protocol/plants.js';
 import type { PlantName } from './protocol/plants.js';
 import { replayCommand } from './cli/replay.js';
+import { vizCommand } from './cli/viz.js';
 import { mergeCommand } from './cli/merge.js';
 import { sweepCommand } from './cli/sweep.js';
 import { ScenarioError } from './cluster/errors.js';
@@ -120,6 +121,17 @@ Usage (SEED is an integer from -9007199254740991 to 9007199254740991, Â±(2^53 âˆ
       xstate machine config that createMachine builds back into the same states and
       transitions, and <name>.mmd, a Mermaid stateDiagram-v2 (guards in brackets). With --json,
       stdout is one JSON summary: machines, states, transitions, files. Exit 2 on bad input.
+  aurora-actors viz [trace.jsonl...] | --run <scenario> [--seed N] [--plant NAME]
+                    | --explore <model> [explore's flags] [--port P] [--json]
+      The viewer (docs/viewer.md): serves one page on 127.0.0.1 only (default port 7357; 0 for
+      any free one) that replays a trace step by step: the topology coloured by state, a time
+      scrubber, a message sequence diagram, the selected actor's statechart with its active
+      state, every invariant's status and the first violation. Traces come from files (run,
+      replay and explore write them with --trace), from a run made now (--run; with no source
+      at all, the quick start's az-plus-one, seed 1), or from an exploration's counterexample
+      (--explore, e.g. --explore tiny-volume --plant write-quorum-3of6 --symmetry). The address
+      goes to stderr (with --json, stdout gets one JSON document { url, port, traces }); it
+      serves until interrupted. Exit 2 on bad input (a trace that is not JSON lines, a busy port).
   aurora-actors help
 `;
 
@@ -155,6 +167,8 @@ export async function main(argv: readonly string[], io: CliIo = PROCESS_IO): Pro
         return checkHistoryCommand(rest, io);
       case 'export-machines':
         return exportMachinesCommand(rest, io);
+      case 'viz':
+        return await vizCommand(rest, io);
       case undefined:
       case 'help':
       case '--help':
@@ -162,7 +176,7 @@ export async function main(argv: readonly string[], io: CliIo = PROCESS_IO): Pro
         io.out(HELP);
         return 0;
       default:
-        throw new UsageError(`unknown command "${command}"; allowed: scenarios, run, replay, sweep, merge, explore, check-history, export-machines, plants, demo, bench, help`);
+        throw new UsageError(`unknown command "${command}"; allowed: scenarios, run, replay, sweep, merge, explore, check-history, export-machines, viz, plants, demo, bench, help`);
     }
   } catch (error) {
     if (error instanceof UsageError || error instanceof ScenarioError) {

@@ -142,9 +142,19 @@ function formatReport(result: ExploreResult, elapsedS: number, statesPerS: numbe
   return `${lines.join('\n')}\n`;
 }
 
-/** Runs `aurora-actors explore`; returns the exit code. */
-export async function exploreCommand(argv: readonly string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parse(argv, FLAGS, 1);
+/** The search `explore`'s flags ask for: the model and the explorer's options. */
+export interface ExploreSetup {
+  readonly model: ExploreModel;
+  readonly strategy: 'bfs' | 'dfs';
+  readonly maxDepth: number | undefined;
+  readonly maxStates: number | undefined;
+  readonly symmetry: boolean;
+  readonly network: NetworkSemantics | undefined;
+  readonly plant: PlantName | undefined;
+}
+
+/** Reads `explore`'s model and search flags (shared with `viz --explore`); usage errors name the flag. */
+export async function exploreSetup(values: Record<string, unknown>, positionals: readonly string[]): Promise<ExploreSetup> {
   if (values['bfs'] === true && values['dfs'] === true) throw new UsageError('--bfs and --dfs exclude each other; give one (default --bfs)');
   const network = values['network'] as string | undefined;
   if (network !== undefined && !(NETWORK_SEMANTICS as readonly string[]).includes(network)) {
@@ -165,16 +175,33 @@ export async function exploreCommand(argv: readonly string[], io: CliIo): Promis
   const isBuiltin = positionals[0] !== undefined && BUILTIN_MODELS[positionals[0]] !== undefined;
   if (!isBuiltin && plant !== undefined) throw new UsageError(`--plant applies to the built-in models that take it (${builtinModelNames().filter((name) => BUILTIN_MODELS[name]?.options.includes('plant') === true).join(', ')}), not to a model module`);
   const model = await loadModel(positionals[0], modelOptions);
+  return {
+    model,
+    strategy: values['dfs'] === true ? 'dfs' : 'bfs',
+    maxDepth,
+    maxStates,
+    symmetry: values['symmetry'] === true,
+    network: network as NetworkSemantics | undefined,
+    plant: plant as PlantName | undefined,
+  };
+}
+
+/** `explore`'s flags, for commands that take them too (`viz --explore`). */
+export const EXPLORE_FLAGS = FLAGS;
+
+/** Runs `aurora-actors explore`; returns the exit code. */
+export async function exploreCommand(argv: readonly string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parse(argv, FLAGS, 1);
+  const { model, strategy, maxDepth, maxStates, symmetry, network, plant } = await exploreSetup(values, positionals);
   const trace = openOutput('--trace', values['trace']);
-  const strategy = values['dfs'] === true ? 'dfs' : 'bfs';
   io.err(`explore ${model.name}: ${strategy}${maxDepth === undefined ? '' : `, max depth ${maxDepth}`}${maxStates === undefined ? '' : `, max states ${maxStates}`}\n`);
   const startedMs = performance.now();
   const result = explore(model, {
     strategy,
     maxDepth,
     maxStates,
-    symmetry: values['symmetry'] === true,
-    network: network as NetworkSemantics | undefined,
+    symmetry,
+    network,
     onProgress: ({ uniqueStates, depth }) => io.err(`explore: ${uniqueStates} unique states, depth ${depth}\n`),
   });
   const elapsedS = (performance.now() - startedMs) / 1000;

@@ -298,3 +298,72 @@ export function statechartMermaid(machine: AnyStateMachine): string {
   }
   return lines.join('\n') + '\n';
 }
+
+/** One state of {@link StatechartGraph}. */
+export interface StatechartGraphState {
+  /** The full state id, e.g. `segment.online.up` (the machine's root is the machine id). */
+  readonly id: string;
+  /** The parent's id; absent for the root. */
+  readonly parent?: string;
+  /** The state's own key, e.g. `up`. */
+  readonly key: string;
+  readonly type: 'atomic' | 'compound' | 'parallel' | 'final' | 'history';
+  /** The initial child's id, for a compound state. */
+  readonly initial?: string;
+  readonly tags: readonly string[];
+}
+
+/** One edge of {@link StatechartGraph}: every transition from `source` to `target`, merged. */
+export interface StatechartGraphEdge {
+  readonly source: string;
+  readonly target: string;
+  /** Each transition's label (`healthPing`, `gossipPush [caughtUp]`, `after 200`, `always`), in document order. */
+  readonly events: readonly string[];
+}
+
+/** A machine as a plain graph, for drawing (the viewer lays it out, src/viz/statechart-layout.ts). */
+export interface StatechartGraph {
+  readonly id: string;
+  readonly states: readonly StatechartGraphState[];
+  readonly edges: readonly StatechartGraphEdge[];
+}
+
+/**
+ * The machine as states and edges. Unlike the Mermaid diagram, an edge keeps its real ends, even
+ * across a compound state's border, and all transitions between one pair of states are one edge
+ * (a segment has a dozen self-loops in `online`; one loop with their list reads better). A
+ * transition without a target (actions only) is a loop on its state; one of the machine itself
+ * starts at the root.
+ */
+export function statechartGraph(machine: AnyStateMachine): StatechartGraph {
+  const root = machine.root as unknown as Node;
+  const states: StatechartGraphState[] = [];
+  const edges = new Map<string, { source: string; target: string; events: string[] }>();
+  const add = (source: string, target: string, label: string): void => {
+    const key = `${source}\u0000${target}`;
+    const edge = edges.get(key) ?? { source, target, events: [] };
+    if (!edge.events.includes(label)) edge.events.push(label);
+    edges.set(key, edge);
+  };
+  const walk = (node: Node): void => {
+    states.push({
+      id: node.id,
+      ...(node.parent === undefined ? {} : { parent: node.parent.id }),
+      key: node.key,
+      type: node.type,
+      ...(node.type === 'compound' ? { initial: (node.initial.target[0] as Node).id } : {}),
+      tags: [...node.tags],
+    });
+    const draw = (transition: Transition, eventless: boolean): void => {
+      const label = transitionLabel(transition, eventless);
+      const targets = transition.target ?? [];
+      if (targets.length === 0) add(node.id, node.id, label);
+      for (const target of targets) add(node.id, target.id, label);
+    };
+    for (const transitions of node.transitions.values()) for (const transition of transitions) draw(transition, false);
+    for (const transition of node.always ?? []) draw(transition, true);
+    for (const child of Object.values(node.states)) walk(child);
+  };
+  walk(root);
+  return { id: root.id, states, edges: [...edges.values()] };
+}
