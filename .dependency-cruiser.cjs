@@ -50,6 +50,13 @@ module.exports = {
       to: { path: ['^src/cli\\.ts$', '^src/cli/', '^src/bench/', '^src/viz/'] },
     },
     {
+      name: 'viz-below-cli',
+      severity: 'error',
+      comment: 'The viewer is served by the command line and never imports it (docs/architecture.md, "Layers")',
+      from: { path: '^src/viz/' },
+      to: { path: ['^src/cli\\.ts$', '^src/cli/'] },
+    },
+    {
       name: 'no-test-imports',
       severity: 'error',
       comment: 'Nothing ships that imports the tests.',

@@ -81,8 +81,11 @@ function runTrace(name: string, seed: number, plantText: string | undefined, io:
   return indexTrace(id, `run ${scenario.name} --seed ${seed}${plant === undefined ? '' : ` --plant ${plant}`}`, lines);
 }
 
-/** Explores a model and takes its counterexample (or, with none, a witness's path) as a trace. */
-async function exploreTrace(values: Record<string, unknown>, io: CliIo): Promise<IndexedTrace> {
+/**
+ * Explores a model (`values`: explore's flags, the model under `explore`) and takes its
+ * counterexample (or, with none, a witness's path) as an indexed trace.
+ */
+export async function exploreCounterexampleTrace(values: Record<string, unknown>, io: CliIo): Promise<IndexedTrace> {
   const setup = await exploreSetup(values, [String(values['explore'])]);
   io.err(`explore ${setup.model.name}: ${setup.strategy}, looking for a counterexample to show\n`);
   const result = explore(setup.model, { strategy: setup.strategy, maxDepth: setup.maxDepth, maxStates: setup.maxStates, symmetry: setup.symmetry, network: setup.network });
@@ -112,7 +115,7 @@ export async function vizCommand(argv: readonly string[], io: CliIo, stop: Promi
     const taken = new Set<string>();
     traces = positionals.map((file) => readTrace(file, traceId(file, taken)));
   } else if (values.explore !== undefined) {
-    traces = [await exploreTrace(values, io)];
+    traces = [await exploreCounterexampleTrace(values, io)];
   } else {
     const name = (values.run as string | undefined) ?? DEFAULT_RUN.scenario;
     if (values.run === undefined) io.err(`viz: no trace given; running the quick start's scenario ${name} to show it\n`);
