@@ -33,6 +33,7 @@ import { runHeartbeatWorld } from './cluster/heartbeat-world.js';
 import { BUILTIN_SCENARIOS, scenarioNames } from './scenarios/builtin.js';
 import { RunSampler } from './simulation/run-series.js';
 import { Simulation } from './simulation/simulation.js';
+import { traceHeaderLine } from './testing/replay.js';
 
 export { EXIT_OUTPUT_FAILED, parseSeed, SEED_RANGE, UsageError } from './cli/args.js';
 export type { CliIo } from './cli/args.js';
@@ -48,6 +49,9 @@ Usage (SEED is an integer from -9007199254740991 to 9007199254740991, Â±(2^53 âˆ
       Exit 1 if an invariant is violated or an acknowledged commit is lost; 2 on bad input
       (including a --trace, --history or --html path that cannot be written, refused before the run);
       3 if the report was printed but an output file could not be written whole.
+      --trace FILE writes the trace as JSON lines (docs/trace-format.md): a header naming the
+      seed, scenario and plant (so replay FILE needs nothing else), the run's events, a verdict
+      line right after the step in which a judge first fails, and every judge's verdict at the end.
       --html FILE also writes one self-contained HTML page (opens offline) charting the run over
       virtual time: faults, throughput and latency, quorum health per PG, SCL/PGCL/VCL/VDL,
       replica lag, and every judge's verdict; the run itself is the same (same traceHash).
@@ -64,9 +68,11 @@ Usage (SEED is an integer from -9007199254740991 to 9007199254740991, Â±(2^53 âˆ
       file line by line and shows the first divergence (line, expected, got), then the earliest
       violation (time, invariant, message); a failing run is shrunk (same seed, at most
       --shrink-runs runs, default 40) and its smaller scenario printed with a replay line. A
-      trace written by replay --trace opens with a header naming its seed and scenario; one
-      written by run --trace has none, so give --seed and --scenario. Exit 1 on a violation or
-      a divergence, 0 when the run is clean and matches, 2 on bad input.
+      trace written by run --trace or replay --trace opens with a header naming its seed,
+      scenario and plant, so the file alone replays; for a trace without one, give --seed and
+      --scenario. Verdict lines (which judge failed at which step, and every judge's verdict at
+      the end) are skipped by the comparison, as by the traceHash. Exit 1 on a violation or a
+      divergence, 0 when the run is clean and matches, 2 on bad input.
   aurora-actors sweep <scenario|file.json> --seeds A..B [--workers N] [--shard i/n] [--swarm] [--plant M] [--json]
       Runs the scenario once per seed of A..B on N worker threads (default: one per core;
       --workers 1 runs in this process), reruns a sample of seeds on another worker to check
@@ -249,6 +255,9 @@ async function run(argv: readonly string[], { out, err, progressEveryMs }: CliIo
   const html = openOutput('--html', values.html);
   // The seed comes first, before anything can fail, so every run can be replayed.
   err(`SEED=${seed}\n`);
+  // The header names the seed, scenario and plant, so `replay FILE` needs nothing else; the kernel
+  // never records it, so it is not hashed (docs/trace-format.md, "Header line").
+  trace?.line(traceHeaderLine({ seed, scenario, ...(plant === undefined ? {} : { plant }) }));
   let live: LiveInspector | undefined;
   if (inspectAt !== undefined) {
     err(`inspect: sending Stately inspection events to ${inspectAt}; see them at ${inspectorPage(inspectAt)} (@statelyai/inspect's inspector server; docs/simulation-guide.md, "Live inspection")\n`);
@@ -265,6 +274,8 @@ async function run(argv: readonly string[], { out, err, progressEveryMs }: CliIo
       // Inspection only observes (src/cli/inspect.ts): same steps, same traceHash.
       ...(live === undefined ? {} : { inspect: live.inspect }),
       trace: { keepEvents: false, sink: trace === undefined ? undefined : (line) => trace.line(line) },
+      // Verdicts only observe (neither hashed nor counted); without a trace file they are not asked for.
+      traceVerdicts: trace !== undefined,
       // Entries go to the file as they happen; the report needs only the history's counts.
       history: { keepEntries: false, sink: history === undefined ? undefined : (entry) => history.line(JSON.stringify(entry)) },
     });
@@ -276,6 +287,8 @@ async function run(argv: readonly string[], { out, err, progressEveryMs }: CliIo
     else if (live !== undefined) await runWithProgressPausing(sim, progress, live.flush);
     else runWithProgress(sim, progress);
     report = sim.report();
+    // Before the file closes: every judge's verdict at the end, in the report's order.
+    if (trace !== undefined) sim.recordFinalVerdicts(report);
   } catch (error) {
     // A run that breaks leaves its trace up to the break on disk: the first thing to read.
     closeOutputs([trace, history, html], err);

@@ -4,6 +4,8 @@
  * a seed and a scenario, it runs them. The run stops after the first kernel step at which a judge
  * that judges as the run goes files a violation (`replayRun`); a violation only the end-of-run
  * judges see (convergence, the read-back of acknowledged commits) is found at the scenario's end.
+ * `verdict` lines are skipped by the comparison (see `src/testing/replay.ts`); with `--trace`, the
+ * new trace has them, as `run --trace` writes them, and opens with the same header line.
  * It reports the virtual time it stopped at and the earliest violation (time, invariant, message),
  * then shrinks the failing run (`shrinkFailure`, same seed, kept while that invariant still fails)
  * to a smaller scenario with its own replay line (docs/testing.md). Exit 1 on a violation or a
@@ -53,8 +55,12 @@ export interface ReplayReport {
   simulatedMs: number;
   /** Where the run stopped before the scenario's end: at the first violation, naming it. */
   stopped?: { atMs: number; invariant: string };
-  /** The comparison with the trace file, when one was given. */
-  trace?: { path: string; lines: number; matches: boolean; divergence?: TraceDivergence };
+  /**
+   * The comparison with the trace file, when one was given: its lines after the header, how many of
+   * them the comparison went through (all, unless it stopped early or diverged), verdict lines
+   * included though the comparison skips them.
+   */
+  trace?: { path: string; lines: number; compared: number; matches: boolean; divergence?: TraceDivergence };
   violations: Violation[];
   /** The shrunk failing run, when a violation was found. */
   shrunk?: { scenario: Scenario; runs: number; removedFaults: number; replay: string };
@@ -70,7 +76,7 @@ export async function replayCommand(argv: readonly string[], { out, err }: CliIo
     throw new UsageError(
       recorded === undefined
         ? 'replay needs a trace file or --seed N (with --scenario <name|file.json|json>)'
-        : `replay: the trace ${recorded.path} has no header line naming its seed and scenario (run --trace writes none); give --seed N and --scenario <name|file.json|json>`,
+        : `replay: the trace ${recorded.path} has no header line naming its seed and scenario; give --seed N and --scenario <name|file.json|json>`,
     );
   }
   const seed = parseSeed(seedText, recorded?.header?.seed ?? 1);
@@ -105,7 +111,7 @@ export async function replayCommand(argv: readonly string[], { out, err }: CliIo
     traceEvents: result.report.traceEvents,
     simulatedMs: result.report.simulatedMs,
     ...(stoppedAtMs === undefined || first === undefined ? {} : { stopped: { atMs: stoppedAtMs, invariant: first.invariant } }),
-    ...(recorded === undefined ? {} : { trace: { path: recorded.path, lines: recorded.lines.length, matches: divergence === undefined, ...(divergence === undefined ? {} : { divergence }) } }),
+    ...(recorded === undefined ? {} : { trace: { path: recorded.path, lines: recorded.lines.length, compared: outcome.comparedLines, matches: divergence === undefined, ...(divergence === undefined ? {} : { divergence }) } }),
     violations: result.violations,
     ...(shrunk === undefined ? {} : { shrunk: { scenario: shrunk.scenario, runs: shrunk.runs, removedFaults: shrunk.removedFaults.length, replay: replayLine(shrunk.scenario, seed, { plant }) } }),
     replay: replayLine(scenario, seed, { plant }),
@@ -173,7 +179,7 @@ function formatReplay(report: ReplayReport, shrunk: ShrinkResult | undefined): s
     const { divergence } = report.trace;
     lines.push(
       divergence === undefined
-        ? `trace       matches ${report.trace.path} (${report.stopped === undefined ? `${report.trace.lines} lines` : `its first ${report.traceEvents} of ${report.trace.lines} lines, up to the stop`})`
+        ? `trace       matches ${report.trace.path} (${report.stopped === undefined ? `${report.trace.lines} lines` : `its first ${report.trace.compared} of ${report.trace.lines} lines, up to the stop`})`
         : `trace       diverges from ${report.trace.path} at line ${divergence.line}:\n  expected  ${divergence.expected}\n  got       ${divergence.got}`,
     );
   }

@@ -6,6 +6,13 @@
  *
  * Exploration has no time (docs/explorer.md, "Time"): `atMs` is the step's index along the path,
  * 0 for the initial state. Envelope ids are numbered along the path, in send order.
+ *
+ * The model's properties are judged in every state along the path, as the explorer judges them,
+ * and written as `verdict` events (docs/trace-format.md, `verdict`): `ok: false` as the last event
+ * of the step whose state first fails an `always` property, and at the end one final verdict per
+ * property, in the model's order. An `always` property is ok iff it held in every state of the
+ * path, its `violations` the states where it failed; a `sometimes` property, which one path can
+ * witness but never refute, is ok iff some state of the path witnessed it, with no violations.
  */
 import { stateText } from '../kernel/trace.js';
 import type { TraceEvent } from '../kernel/trace.js';
@@ -33,6 +40,8 @@ export function pathTrace(model: ExploreModel, path: readonly Choice[], options:
     ids.push(nextId);
     events.push({ kind: 'send', atMs: 0, id: nextId++, from: envelope.from, to: envelope.to, message: envelope.message });
   }
+  const judge = pathJudge(model);
+  events.push(...judge.step(0, initial));
   for (const [index, choice] of path.entries()) {
     const atMs = index + 1;
     const before = states[index] as ExploreState;
@@ -63,8 +72,41 @@ export function pathTrace(model: ExploreModel, path: readonly Choice[], options:
       ids.push(nextId);
       events.push({ kind: 'send', atMs, id: nextId++, from: envelope.from, to: envelope.to, message: envelope.message });
     }
+    events.push(...judge.step(atMs, after));
   }
+  events.push(...judge.final(path.length));
   return events;
+}
+
+/** The model's properties judged state by state along a path (see the file header). */
+function pathJudge(model: ExploreModel): { step(atMs: number, state: ExploreState): TraceEvent[]; final(atMs: number): TraceEvent[] } {
+  const tallies = model.properties.map((property) => ({ property, failures: 0, firstAtMs: undefined as number | undefined }));
+  let states = 0;
+  return {
+    step(atMs, state) {
+      states++;
+      const verdicts: TraceEvent[] = [];
+      for (const tally of tallies) {
+        const holds = tally.property.holds(state);
+        if (tally.property.kind === 'always' ? holds : !holds) continue;
+        if (tally.property.kind === 'always') tally.failures++;
+        if (tally.firstAtMs !== undefined) continue;
+        tally.firstAtMs = atMs;
+        if (tally.property.kind === 'always') verdicts.push({ kind: 'verdict', atMs, invariant: tally.property.name, ok: false });
+      }
+      return verdicts;
+    },
+    final(atMs) {
+      return tallies.map(({ property, failures, firstAtMs }): TraceEvent => {
+        if (property.kind === 'always') {
+          const message = firstAtMs === undefined ? undefined : `failed in ${failures} of the path's ${states} states, first at step ${firstAtMs}`;
+          return { kind: 'verdict', atMs, invariant: property.name, ok: failures === 0, final: true, violations: failures, ...(message === undefined ? {} : { message }) };
+        }
+        const message = firstAtMs === undefined ? `not witnessed along this path of ${states} states (one path cannot refute a sometimes property)` : `witnessed at step ${firstAtMs}`;
+        return { kind: 'verdict', atMs, invariant: property.name, ok: firstAtMs !== undefined, final: true, violations: 0, message };
+      });
+    },
+  };
 }
 
 /** A `state` event if the actor's state value changed, and its snapshot if asked. */

@@ -65,6 +65,7 @@ export class VirtualClock implements Clock<TimerId> {
   private nextSeq = 0;
   private nowMs: number;
   private firedCount = 0;
+  private afterStep: (() => void) | undefined;
   /** The same clock seen as an rxjs scheduler. */
   readonly scheduler: SchedulerLike;
 
@@ -133,7 +134,18 @@ export class VirtualClock implements Clock<TimerId> {
     this.nowMs = entry.dueAtMs;
     this.firedCount++;
     entry.callback();
+    if (this.afterStep !== undefined) this.afterStep();
     return true;
+  }
+
+  /**
+   * Calls `listener` after every step, however the clock is driven (`step`, `runUntil`, `runFor`),
+   * once the step's callback has returned; `undefined` removes it. One listener at most: it is for
+   * an observer of the whole run (a traced simulation recording its judges' verdicts,
+   * `src/simulation/simulation.ts`), which must not schedule anything, so the steps stay the same.
+   */
+  setAfterStep(listener: (() => void) | undefined): void {
+    this.afterStep = listener;
   }
 
   /** Fires every callback due at or before `timeMs`, then sets the time to `timeMs`. */

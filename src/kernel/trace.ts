@@ -11,7 +11,7 @@
  * each nested object. The full canonical JSON line of an event ({@link eventLine}) is written only for a
  * sink (`--trace FILE`); writing every payload in full was about a quarter of a steady-state
  * run. The hash never depends on the sink, on kept events or on `snapshots`: a traced and an
- * untraced run of one seed give one hash. Divergence deep inside a payload that changes nothing
+ * untraced run of one seed give one hash; nor on `verdict` events, which judge the run. Divergence deep inside a payload that changes nothing
  * downstream goes unseen by the hash; any that matters shows up in a later delivery, timer, state
  * change or client outcome, which the hash does cover.
  *
@@ -47,7 +47,13 @@ export type TraceEvent =
     }
   | { kind: 'fault'; atMs: number; fault: string; target: string; detail?: unknown }
   | { kind: 'snapshot'; atMs: number; actor: string; snapshot: unknown }
-  | { kind: 'note'; atMs: number; text: string };
+  | { kind: 'note'; atMs: number; text: string }
+  /**
+   * A judge's verdict on an invariant (docs/trace-format.md, "Event kinds"): `ok: false` at the step
+   * it first failed, and with `final: true` one per judge when the run ends. An observation of the
+   * run, like a snapshot: never hashed, never counted in {@link Trace.length}.
+   */
+  | { kind: 'verdict'; atMs: number; invariant: string; ok: boolean; final?: true; violations?: number; message?: string };
 
 /** The `kind` of a trace event. */
 export type TraceEventKind = TraceEvent['kind'];
@@ -68,6 +74,7 @@ const KINDS: { readonly [K in TraceEventKind]: true } = {
   fault: true,
   snapshot: true,
   note: true,
+  verdict: true,
 };
 
 /** Every `kind` a {@link TraceEvent} can have, at run time (docs/trace-format.md). */
@@ -113,6 +120,13 @@ export class Trace {
   /** Appends one event. Snapshot events are ignored unless `snapshots` is on. */
   record(event: TraceEvent): void {
     if (event.kind === 'snapshot' && !this.snapshotsEnabled) return;
+    if (event.kind === 'verdict') {
+      // A verdict judges the run and is not part of it: neither hashed nor counted, so a run traced
+      // with verdicts has the traceHash and event count of one without (docs/determinism.md).
+      if (this.keepEvents) this.events.push(event);
+      if (this.sink !== undefined) this.sink(eventLine(event));
+      return;
+    }
     // Snapshots are an observation, not part of the run: a run hashes the same with them on or off.
     if (event.kind !== 'snapshot') {
       this.pending += hashText(event);
@@ -123,7 +137,7 @@ export class Trace {
     if (this.sink !== undefined) this.sink(eventLine(event));
   }
 
-  /** Number of events recorded (kept or not). */
+  /** Number of events recorded (kept or not), verdicts left out: the run's events, as the report counts them. */
   get length(): number {
     return this.eventCount;
   }
@@ -141,6 +155,21 @@ export class Trace {
   }
 }
 
+/**
+ * Whether a trace line is a `verdict` event. Comparisons of traces (replay) skip these lines, as the
+ * hash does: a verdict judges the run and is not part of it. The substring test keeps the common
+ * case to one scan; the parse makes sure it is the event's own `kind`, not a field of a message.
+ */
+export function isVerdictLine(line: string): boolean {
+  if (!line.includes('"kind":"verdict"')) return false;
+  try {
+    const event = JSON.parse(line) as { kind?: unknown };
+    return event.kind === 'verdict';
+  } catch {
+    return false;
+  }
+}
+
 const num = (value: number): string => (Number.isFinite(value) ? String(value) : 'null');
 const str = JSON.stringify;
 
@@ -151,7 +180,8 @@ const US = '\u001f';
  * The text an event adds to the hash: one line, its fields joined by U+001F. The kinds that make
  * up nearly all of a trace (send, deliver, drop, timer, signal, state) are written compactly;
  * `deliver` and `drop` name their envelope by id, whose endpoints and message the `send` of that
- * id already covered. The rare kinds (client, fault, note) are hashed as their canonical line.
+ * id already covered. The rare kinds (client, fault, note) are hashed as their canonical line. A
+ * verdict adds nothing: it judges the run rather than being part of it ({@link Trace.record}).
  */
 export function hashText(event: TraceEvent): string {
   switch (event.kind) {
@@ -167,6 +197,8 @@ export function hashText(event: TraceEvent): string {
       return `g${US}${num(event.atMs)}${US}${event.from}${US}${event.to}${US}${event.type}\n`;
     case 'state':
       return `q${US}${num(event.atMs)}${US}${event.actor}${US}${typeof event.value === 'string' ? event.value : canonicalJson(event.value)}\n`;
+    case 'verdict':
+      return '';
     default:
       return eventLine(event) + '\n';
   }

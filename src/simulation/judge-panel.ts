@@ -20,8 +20,8 @@ import { createGcSafetyJudge } from '../check/gc-safety.js';
 import { createInvariantChecker } from '../check/invariants.js';
 import type { InvariantChecker } from '../check/invariants.js';
 import { createMembershipChecker } from '../check/membership.js';
-import type { PropertyChecker, PropertyResult } from '../check/property.js';
-import { FIRST_VIOLATIONS_KEPT } from '../check/property.js';
+import type { PropertyChecker, PropertyResult, Violation } from '../check/property.js';
+import { FIRST_VIOLATIONS_KEPT, violationsFiledSoFar } from '../check/property.js';
 import { createRecoveryChecker } from '../check/recovery-invariants.js';
 import type { RecoveryChecker } from '../check/recovery-invariants.js';
 import { createReplicaVisibility } from '../check/replica-invariants.js';
@@ -76,10 +76,15 @@ export class JudgePanel {
   private readableChecks = 0;
   private readableViolations = 0;
   private readonly readableFirstViolations: { atMs: number; message: string }[] = [];
-  /** Whether a judge has judged something since {@link JudgePanel.violatedSoFar} last looked. */
-  private judgedSinceCount = true;
-  /** The judges {@link JudgePanel.violatedSoFar} has seen fail. */
+  /**
+   * {@link violationsFiledSoFar} when {@link JudgePanel.violatedSoFar} last looked; undefined
+   * before it first looks, or after a read-back under faults (which files through no tally).
+   */
+  private filedAtLastCount: number | undefined;
+  /** The judges {@link JudgePanel.violatedSoFar} has seen fail, in the order it saw them. */
   private readonly violated = new Set<string>();
+  /** Each of those judges' first violation, as its result held it when first seen failing. */
+  private readonly firstViolationByName = new Map<string, Violation>();
 
   constructor(options: JudgePanelOptions) {
     const source = options.source;
@@ -135,12 +140,15 @@ export class JudgePanel {
    * The judges that have filed a violation so far as the run went: every `always` judge on its
    * observations, and the read-backs under faults. It leaves out what is judged only when results
    * are read: the `eventually` bounds, S14's check of base pages and the read-back of acknowledged
-   * commits from persisted state (docs/testing.md, replay). Counted again only after something was
-   * judged, so asking after every kernel step stays cheap.
+   * commits from persisted state (docs/testing.md, replay). Each of these judges turns from ok to
+   * failed only by filing a violation through its tally (`createTally`), or, for the read-backs, in
+   * `checkReadable`; so the results are read again only after one of those, and asking after every
+   * kernel step stays cheap.
    */
   violatedSoFar(): ReadonlySet<string> {
-    if (!this.judgedSinceCount) return this.violated;
-    this.judgedSinceCount = false;
+    const filed = violationsFiledSoFar();
+    if (filed === this.filedAtLastCount) return this.violated;
+    this.filedAtLastCount = filed;
     const streamed = [
       ...this.checker.results(),
       ...this.recoveryChecker.results(),
@@ -152,8 +160,18 @@ export class JudgePanel {
       this.gcSafety.result(this.source.kernel.clock.now(), [], () => undefined),
       this.readableResult(),
     ];
-    for (const result of streamed) if (!result.ok) this.violated.add(result.name);
+    for (const result of streamed) {
+      if (result.ok || this.violated.has(result.name)) continue;
+      this.violated.add(result.name);
+      const first = result.firstViolations[0];
+      if (first !== undefined) this.firstViolationByName.set(result.name, first);
+    }
     return this.violated;
+  }
+
+  /** The first violation of a judge {@link JudgePanel.violatedSoFar} has seen fail, if its result kept one. */
+  firstViolationSoFar(name: string): Violation | undefined {
+    return this.firstViolationByName.get(name);
   }
 
   /** What the judges hold now, in entries: the record archive and S4's records below VDL not yet passed. */
@@ -180,7 +198,6 @@ export class JudgePanel {
   }
 
   private observe(atMs: number, actorId: string, observation: Observation): void {
-    this.judgedSinceCount = true;
     // Failover timing is measured (`metrics.ts`); only its bound is judged.
     if (observation.kind === 'failover') {
       this.failover.observe(atMs, observation);
@@ -241,7 +258,7 @@ export class JudgePanel {
   private checkReadable(): void {
     const report = readBack(this.source, 'reachable');
     this.readableChecks++;
-    this.judgedSinceCount = true;
+    if (report.lost.length > 0) this.filedAtLastCount = undefined;
     for (const lost of report.lost) {
       this.readableViolations++;
       if (this.readableFirstViolations.length < FIRST_VIOLATIONS_KEPT) {

@@ -57,6 +57,16 @@ export interface SimulationOptions {
   /** The standard xstate inspect hook, handed to every actor (any `@statelyai/inspect` inspector). */
   inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void);
   trace?: TraceOptions;
+  /**
+   * Record the judges' verdicts in the trace as the run goes (docs/trace-format.md, `verdict`):
+   * after every kernel step, however the run is driven, one `verdict` with `ok: false` for each
+   * judge that filed its first violation in that step (see {@link Simulation.violatedSoFar}), right
+   * after that step's events. For traced runs (`--trace`): verdicts are neither hashed nor counted,
+   * so the steps, the report and the traceHash are the same with or without; off, nothing is
+   * asked of the judges between steps. {@link Simulation.recordFinalVerdicts} adds the verdicts
+   * at the end. @defaultValue false
+   */
+  traceVerdicts?: boolean;
   /** Whether `sim.history.entries` keeps every entry, and where entries stream (`--history`). @defaultValue keeps them */
   history?: HistoryRecorderOptions;
   /**
@@ -136,6 +146,8 @@ export class Simulation implements ReportSource {
   private readonly metrics: Metrics;
   private readonly judges: JudgePanel;
   private readonly availabilityObserver: Availability;
+  /** How many of {@link Simulation.violatedSoFar}'s judges have their verdict in the trace. */
+  private verdictsTraced = 0;
 
   constructor(options: SimulationOptions) {
     this.seed = options.seed;
@@ -172,6 +184,8 @@ export class Simulation implements ReportSource {
     this.availabilityObserver.start();
     this.judges.scheduleReadableChecks(options.readableCheckEveryMs ?? 500);
     world.scheduleFaults();
+    // The judges read what the step did; they schedule nothing, so the steps stay the same.
+    if (options.traceVerdicts === true) this.kernel.clock.setAfterStep(() => this.recordNewVerdicts());
   }
 
   /** The database clients, one per workload client. */
@@ -255,6 +269,34 @@ export class Simulation implements ReportSource {
    */
   violatedSoFar(): ReadonlySet<string> {
     return this.judges.violatedSoFar();
+  }
+
+  /**
+   * Records, at the time now, one final `verdict` per judge of `report.invariants`, in the report's
+   * order (docs/trace-format.md, `verdict`): every judge, vacuous and end-of-run ones included, so
+   * the trace alone lists them all, with its count of violations and, for a failed judge, its first
+   * violation's message. Call it once the run ended or stopped, with that time's report.
+   */
+  recordFinalVerdicts(report: Pick<SimulationReport, 'invariants'>): void {
+    const atMs = this.kernel.clock.now();
+    for (const result of report.invariants) {
+      const message = result.ok ? undefined : result.firstViolations[0]?.message;
+      this.kernel.trace.record({ kind: 'verdict', atMs, invariant: result.name, ok: result.ok, final: true, violations: result.violations, ...(message === undefined ? {} : { message }) });
+    }
+  }
+
+  /** Records a `verdict` for each judge {@link Simulation.violatedSoFar} lists that has none yet, in its order. */
+  private recordNewVerdicts(): void {
+    const violated = this.judges.violatedSoFar();
+    if (violated.size === this.verdictsTraced) return;
+    const atMs = this.kernel.clock.now();
+    let index = 0;
+    for (const name of violated) {
+      if (index++ < this.verdictsTraced) continue;
+      const message = this.judges.firstViolationSoFar(name)?.message;
+      this.kernel.trace.record({ kind: 'verdict', atMs, invariant: name, ok: false, ...(message === undefined ? {} : { message }) });
+    }
+    this.verdictsTraced = violated.size;
   }
 
   /** Delivers an external event to an actor now (a fault, a probe). */

@@ -7,8 +7,14 @@
  * open with a header line that names its scenario and seed ({@link traceHeaderLine}); the header
  * is written beside the trace events, never recorded by the kernel, so `traceHash` does not
  * depend on it (docs/determinism.md).
+ *
+ * `verdict` lines (docs/trace-format.md) are skipped by the comparison on both sides, as the hash
+ * skips them: they judge the run and are not part of it. So a trace with verdicts and one without
+ * compare equal, and a replay stopped at the first violation, whose final verdicts come at the
+ * stop, still matches the full run's file up to there.
  */
 import type { Scenario } from '../cluster/scenario.js';
+import { isVerdictLine } from '../kernel/trace.js';
 import type { PlantName } from '../protocol/plants.js';
 import { parseScenario } from '../scenarios/schema.js';
 import { Simulation } from '../simulation/simulation.js';
@@ -32,7 +38,7 @@ export function traceHeaderLine(header: TraceHeader): string {
 
 /**
  * The header of a trace file's first line, or undefined when the line is a trace event (as in
- * traces written by `run --trace`). Throws a TypeError naming the field when a header is malformed.
+ * traces written by `demo --trace`, `explore --trace`, or by `run --trace` before it wrote one). Throws a TypeError naming the field when a header is malformed.
  */
 export function parseTraceHeader(line: string): TraceHeader | undefined {
   let value: unknown;
@@ -64,7 +70,10 @@ export interface ReplayRunOptions {
   plant?: PlantName;
   /** The trace to compare with: its event lines, and the file line number of the first. */
   expected?: { lines: readonly string[]; firstLine: number };
-  /** Receives every event line of the new trace (e.g. to write a file). */
+  /**
+   * Receives every line of the new trace (e.g. to write a file): its events, and its verdicts, as
+   * `run --trace` writes them (`traceVerdicts`, then `recordFinalVerdicts` where the run stopped).
+   */
   sink?: (line: string) => void;
   /**
    * Stop after the first kernel step at which a judge that judges as the run goes has filed a
@@ -78,8 +87,13 @@ export interface ReplayRunOptions {
 export interface ReplayOutcome {
   result: ScenarioCheckResult;
   divergence: TraceDivergence | undefined;
-  /** Event lines the replay wrote. */
+  /** Event lines the replay wrote (verdicts left out, as in `traceEvents`). */
   lines: number;
+  /**
+   * Lines of the expected trace the comparison went through, verdict lines among them: up to the
+   * first divergence, the stop (with the verdicts written right after it) or the end.
+   */
+  comparedLines: number;
   /** The virtual time the run stopped at, when it stopped before the scenario's end. */
   stoppedAtMs: number | undefined;
 }
@@ -89,23 +103,39 @@ const END = '(end of trace)';
 /** Runs the scenario again, comparing each trace line as it is written. */
 export function replayRun(options: ReplayRunOptions): ReplayOutcome {
   const { expected } = options;
+  const expectedLines = expected?.lines ?? [];
+  const firstLine = expected?.firstLine ?? 1;
   let index = 0;
+  /** Position in `expectedLines`: past every line compared and every verdict line skipped. */
+  let at = 0;
   let divergence: TraceDivergence | undefined;
+  const skipVerdicts = (): void => {
+    while (at < expectedLines.length && isVerdictLine(expectedLines[at] as string)) at++;
+  };
   const compare = (line: string): void => {
     options.sink?.(line);
-    if (expected !== undefined && divergence === undefined) {
-      const want = expected.lines[index];
-      if (want !== line) divergence = { line: expected.firstLine + index, expected: want ?? END, got: line };
-    }
+    if (options.sink !== undefined && isVerdictLine(line)) return;
     index++;
+    if (expected !== undefined && divergence === undefined) {
+      skipVerdicts();
+      const want = expectedLines[at];
+      if (want !== line) divergence = { line: firstLine + at, expected: want ?? END, got: line };
+      else at++;
+    }
   };
   const base = simulationOptions(options.scenario, options.seed, options.plant);
-  const sim = new Simulation({ ...base, trace: { keepEvents: false, sink: compare } });
+  // Verdicts only for a trace that is written: the comparison skips them anyway.
+  const traced = options.sink !== undefined;
+  const sim = new Simulation({ ...base, trace: { keepEvents: false, sink: compare }, traceVerdicts: traced });
   const stoppedAtMs = runToStop(sim, options.stopAtFirstViolation === false ? undefined : 'first-violation');
-  const result = verdictOf(sim.report());
-  // A run stopped early wrote a prefix of the full trace: the file may go on past it.
-  if (stoppedAtMs === undefined && expected !== undefined && divergence === undefined && expected.lines.length > index) {
-    divergence = { line: expected.firstLine + index, expected: expected.lines[index] ?? END, got: END };
+  const report = sim.report();
+  if (traced) sim.recordFinalVerdicts(report);
+  const result = verdictOf(report);
+  if (expected !== undefined && divergence === undefined) {
+    // The verdicts written after the last step compared: the stop's, or the final ones.
+    skipVerdicts();
+    // A run stopped early wrote a prefix of the full trace: the file may go on past it.
+    if (stoppedAtMs === undefined && at < expectedLines.length) divergence = { line: firstLine + at, expected: expectedLines[at] ?? END, got: END };
   }
-  return { result: stoppedAtMs === undefined ? result : { ...result, stoppedAtMs }, divergence, lines: index, stoppedAtMs };
+  return { result: stoppedAtMs === undefined ? result : { ...result, stoppedAtMs }, divergence, lines: index, comparedLines: at, stoppedAtMs };
 }

@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parseTraceHeader } from '../../src/testing/replay.js';
 
 const run = (...args: string[]) => spawnSync(process.execPath, ['bin/aurora-actors.js', ...args], { encoding: 'utf8' });
 
@@ -59,7 +60,11 @@ describe('aurora-actors scenarios / run', () => {
     expect(result.stdout).toMatch(/replay {6}aurora-actors run test\/fixtures\/small.json --seed 2/);
     const traceLines = readFileSync(trace, 'utf8').trim().split('\n');
     expect(traceLines.length).toBeGreaterThan(100);
-    expect(JSON.parse(traceLines[0]!)).toHaveProperty('kind');
+    // The header first, naming the seed and the scenario (docs/trace-format.md, "Header line"), then the events.
+    expect(parseTraceHeader(traceLines[0]!)).toMatchObject({ seed: 2, scenario: { name: 'small' } });
+    expect(JSON.parse(traceLines[1]!)).toHaveProperty('kind');
+    // The run ends with every judge's final verdict.
+    expect(JSON.parse(traceLines.at(-1)!)).toMatchObject({ kind: 'verdict', final: true, ok: true });
     const entries = readFileSync(history, 'utf8').trim().split('\n').map((line) => JSON.parse(line));
     expect(entries[0]).toMatchObject({ index: 0, type: 'invoke', f: 'txn' });
     for (const entry of entries) expect(Object.keys(entry)).toEqual(expect.arrayContaining(['index', 'process', 'type', 'f', 'value', 'time', 'node']));

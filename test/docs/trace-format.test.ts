@@ -1,9 +1,9 @@
 /**
  * docs/trace-format.md documents every trace event the kernel writes: each kind of the TraceEvent
  * union in src/kernel/trace.ts has a row of the "Event kinds" table naming each of its fields, and
- * each field of a `replay --trace` header line has a row of the header table. The union is read
- * from the source with the TypeScript parser, so a kind or field added there fails here until the
- * doc says what it means.
+ * each field of a `run --trace` or `replay --trace` header line has a row of the header table.
+ * The union is read from the source with the TypeScript parser, so a kind or field added there
+ * fails here until the doc says what it means.
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -73,7 +73,7 @@ describe('docs/trace-format.md', () => {
     const scenario = findScenario('az-plus-one');
     if (scenario === undefined) throw new Error('no az-plus-one scenario');
     const header = JSON.parse(traceHeaderLine({ seed: 7, scenario, plant: 'no-lal' })) as Record<string, unknown>;
-    const rows = tableAfter(doc, '## Header line of `replay --trace` files');
+    const rows = tableAfter(doc, '## Header line of `run --trace` and `replay --trace` files');
     expect([...rows.keys()].sort()).toEqual(Object.keys(header).sort());
   });
 });

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { explore } from '../../src/explore/explorer.js';
 import type { ExploreState } from '../../src/explore/explore-state.js';
 import { ExploreWorld } from '../../src/explore/explore-world.js';
+import { pathTrace } from '../../src/explore/path-trace.js';
 import { tinyVolumeModel } from '../../src/explore/reference/tiny-volume.js';
 import { VOLUME_INVARIANTS } from '../../src/explore/reference/volume-judges.js';
 
@@ -55,6 +56,35 @@ describe('Explorer: tiny-volume', () => {
     const s4 = result.properties.find((property) => property.name === VOLUME_INVARIANTS.s4);
     expect(s4?.path).toHaveLength(10);
     expect(s4?.path?.filter((choice) => choice.kind === 'deliver' && choice.message.type === 'writeAck')).toHaveLength(3);
+  });
+
+  it('write-quorum-3of6: the counterexample\'s path trace says S4 first fails at its last step, and ends with every property\'s verdict', () => {
+    const model = tinyVolumeModel({ plant: 'write-quorum-3of6' });
+    const result = explore(model, { symmetry: true });
+    expect(result.uniqueStates).toBe(381);
+    const counterexample = result.properties.find((property) => property.status === 'violated');
+    const path = counterexample?.path ?? [];
+    expect(path.length).toBeGreaterThan(0);
+    const events = pathTrace(model, path);
+    const verdicts = events.filter((event) => event.kind === 'verdict');
+    const online = verdicts.filter((verdict) => verdict.final !== true);
+    const s4 = online.find((verdict) => verdict.invariant === VOLUME_INVARIANTS.s4);
+    expect(s4).toEqual({ kind: 'verdict', atMs: path.length, invariant: VOLUME_INVARIANTS.s4, ok: false });
+    // Every property that failed along the path failed in its last state only: the search is breadth-first.
+    expect(online.every((verdict) => verdict.atMs === path.length && !verdict.ok)).toBe(true);
+    // The step's verdicts come after its other events, and before the final ones.
+    const lastStep = events.filter((event) => event.atMs === path.length);
+    expect(lastStep.slice(-(online.length + model.properties.length)).every((event) => event.kind === 'verdict')).toBe(true);
+    const finals = verdicts.filter((verdict) => verdict.final === true);
+    expect(events.slice(-finals.length)).toEqual(finals);
+    expect(finals.map((verdict) => verdict.invariant)).toEqual(model.properties.map((property) => property.name));
+    expect(finals.find((verdict) => verdict.invariant === VOLUME_INVARIANTS.s4)).toMatchObject({ atMs: path.length, ok: false, violations: 1 });
+    expect(finals.find((verdict) => verdict.invariant === VOLUME_INVARIANTS.s8)).toMatchObject({ ok: true, violations: 0 });
+    for (const verdict of finals) {
+      const property = model.properties.find((candidate) => candidate.name === verdict.invariant);
+      if (property?.kind === 'always') expect(verdict.ok).toBe(!online.some((failed) => failed.invariant === verdict.invariant));
+      else expect(verdict.violations).toBe(0);
+    }
   });
 
   it('ignore-volume-epoch with a writer crash: S8, a segment fenced by recovery persists the old writer\'s write', () => {

@@ -44,6 +44,24 @@ describe('VirtualClock', () => {
     expect(clock.now()).toBe(20);
   });
 
+  it('calls the after-step listener once per step, after its callback, however the clock is driven; undefined removes it', () => {
+    const clock = new VirtualClock();
+    const seen: string[] = [];
+    clock.setTimeout(() => seen.push('a'), 1);
+    clock.setTimeout(() => {
+      seen.push('b');
+      clock.setTimeout(() => seen.push('c'), 0);
+    }, 2);
+    clock.setTimeout(() => seen.push('d'), 5);
+    clock.setAfterStep(() => seen.push(`after@${clock.now()}`));
+    clock.step();
+    clock.runUntil(2);
+    expect(seen).toEqual(['a', 'after@1', 'b', 'after@2', 'c', 'after@2']);
+    clock.setAfterStep(undefined);
+    clock.runFor(10);
+    expect(seen.slice(6)).toEqual(['d']);
+  });
+
   it('treats negative and NaN delays as zero, after what is already due now', () => {
     const clock = new VirtualClock(100);
     const fired: string[] = [];

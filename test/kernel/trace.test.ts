@@ -4,7 +4,7 @@
  * events or snapshots never change it.
  */
 import { describe, expect, it } from 'vitest';
-import { Trace, canonicalJson, stateText } from '../../src/kernel/trace.js';
+import { Trace, canonicalJson, isVerdictLine, stateText } from '../../src/kernel/trace.js';
 
 describe('canonicalJson', () => {
   it('sorts keys at every depth and omits undefined fields', () => {
@@ -63,6 +63,44 @@ describe('Trace', () => {
     expect(streamed.length).toBe(2);
     expect(streamed.traceHash()).toBe(kept.traceHash());
     expect(lines.map((line) => JSON.parse(line).kind)).toEqual(['fault', 'state']);
+  });
+
+  it('writes and keeps verdict events but neither hashes nor counts them', () => {
+    const run = [
+      { kind: 'fault', atMs: 5, fault: 'crash', target: 'seg:pg0:az-a:1' },
+      { kind: 'state', atMs: 6, actor: 'seg:pg0:az-a:1', value: 'down' },
+    ] as const;
+    const verdicts = [
+      { kind: 'verdict', atMs: 6, invariant: 'S4 VDL durability', ok: false, message: 'VDL 7 above a record held by 3 of 6' },
+      { kind: 'verdict', atMs: 9, invariant: 'S4 VDL durability', ok: false, final: true, violations: 2 },
+    ] as const;
+    const lines: string[] = [];
+    const without = new Trace();
+    const withVerdicts = new Trace({ sink: (line) => lines.push(line) });
+    for (const event of run) without.record(event);
+    withVerdicts.record(run[0]);
+    withVerdicts.record(run[1]);
+    withVerdicts.record(verdicts[0]);
+    withVerdicts.record(verdicts[1]);
+    expect(withVerdicts.traceHash()).toBe(without.traceHash());
+    expect(withVerdicts.length).toBe(2);
+    expect(withVerdicts.events.map((event) => event.kind)).toEqual(['fault', 'state', 'verdict', 'verdict']);
+    expect(lines.slice(2)).toEqual([
+      '{"atMs":6,"invariant":"S4 VDL durability","kind":"verdict","message":"VDL 7 above a record held by 3 of 6","ok":false}',
+      '{"atMs":9,"final":true,"invariant":"S4 VDL durability","kind":"verdict","ok":false,"violations":2}',
+    ]);
+    // A different verdict leaves the hash alone too: it is not part of the run.
+    const other = new Trace();
+    for (const event of run) other.record(event);
+    other.record({ kind: 'verdict', atMs: 6, invariant: 'S1', ok: true, final: true, violations: 0 });
+    expect(other.traceHash()).toBe(without.traceHash());
+  });
+
+  it('isVerdictLine: a verdict line, not a message that carries a kind "verdict", not broken JSON', () => {
+    expect(isVerdictLine('{"atMs":9,"final":true,"invariant":"S1","kind":"verdict","ok":true,"violations":0}')).toBe(true);
+    expect(isVerdictLine('{"atMs":1,"from":"a","id":0,"kind":"send","message":{"kind":"verdict"},"to":"b"}')).toBe(false);
+    expect(isVerdictLine('{"atMs":1,"kind":"verdict"')).toBe(false);
+    expect(isVerdictLine('{"atMs":0,"kind":"note","text":"spawn a"}')).toBe(false);
   });
 
   it('ignores snapshot events unless snapshots are enabled', () => {
@@ -163,6 +201,10 @@ describe('eventLine', () => {
       fc.record({ kind: fc.constant('timer' as const), atMs, actor: text, type: text }),
       fc.record({ kind: fc.constant('signal' as const), atMs, from: text, to: text, type: text }),
       fc.record({ kind: fc.constant('state' as const), atMs, actor: text, value: fc.jsonValue() }),
+      fc.record(
+        { kind: fc.constant('verdict' as const), atMs, invariant: text, ok: fc.boolean(), final: fc.constant(true as const), violations: fc.nat(), message: text },
+        { requiredKeys: ['kind', 'atMs', 'invariant', 'ok'] },
+      ),
     );
     fc.assert(
       fc.property(event, (e) => {
