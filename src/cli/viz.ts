@@ -10,6 +10,7 @@ import { explore } from '../explore/explorer.js';
 import { pathTrace } from '../explore/path-trace.js';
 import { eventLine } from '../kernel/trace.js';
 import { Simulation } from '../simulation/simulation.js';
+import { traceHeaderLine } from '../testing/replay.js';
 import { indexTrace, TraceFormatError } from '../viz/trace-index.js';
 import type { IndexedTrace } from '../viz/trace-index.js';
 import { startViewer, ViewerPortError } from '../viz/server.js';
@@ -17,6 +18,7 @@ import type { RunningViewer } from '../viz/server.js';
 import { loadScenario, parseSeed, parse, UsageError } from './args.js';
 import type { CliIo } from './args.js';
 import { EXPLORE_FLAGS, exploreSetup } from './explore.js';
+import { runWithProgress } from './progress.js';
 import { parsePlant } from './sweep.js';
 
 /** The port `viz` listens on unless told otherwise. */
@@ -69,14 +71,15 @@ function readTrace(file: string, id: string): IndexedTrace {
   }
 }
 
-/** Runs a scenario to its end with its trace kept as lines (the trace `run --trace` would write). */
+/** Runs a scenario to its end with its trace kept as lines: the lines `run --trace` writes (header, events, verdicts). */
 function runTrace(name: string, seed: number, plantText: string | undefined, io: CliIo): IndexedTrace {
   const scenario = loadScenario(name);
   const plant = parsePlant(plantText) ?? undefined;
   io.err(`SEED=${seed}\n`);
-  const lines: string[] = [];
-  const sim = new Simulation({ seed, scenario, ...(plant === undefined ? {} : { plant }), trace: { keepEvents: false, sink: (line) => lines.push(line) } });
-  sim.run();
+  const lines: string[] = [traceHeaderLine({ seed, scenario, ...(plant === undefined ? {} : { plant }) })];
+  const sim = new Simulation({ seed, scenario, ...(plant === undefined ? {} : { plant }), traceVerdicts: true, trace: { keepEvents: false, sink: (line) => lines.push(line) } });
+  runWithProgress(sim, { err: io.err, ...(io.progressEveryMs === undefined ? {} : { everyMs: io.progressEveryMs }) });
+  sim.recordFinalVerdicts(sim.report());
   const id = `${scenario.name}-seed-${seed}`;
   return indexTrace(id, `run ${scenario.name} --seed ${seed}${plant === undefined ? '' : ` --plant ${plant}`}`, lines);
 }

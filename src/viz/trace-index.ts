@@ -19,6 +19,11 @@ export interface TraceHeaderSummary {
 
 /** A verdict event (docs/trace-format.md, `verdict`) at its step. */
 export interface IndexedVerdict {
+  /**
+   * The step the verdict belongs to: verdicts written together after one kernel step (S4 and S6
+   * failing on the same acknowledgement) are one block of events, and all of them take the step
+   * of the block's first, so the page shows them failing together.
+   */
   readonly step: number;
   readonly atMs: number;
   readonly invariant: string;
@@ -112,6 +117,8 @@ export function indexTrace(id: string, file: string, lines: readonly string[]): 
   const notes: number[] = [];
   /** Envelope id → the step of its `send`. */
   const sentAt = new Map<number, number>();
+  /** The first step of the current run of consecutive verdict events. */
+  let verdictBlock = -1;
   for (let step = 0; step < eventLines.length; step++) {
     const event = parseLine(file, eventLines[step] as string, step + first + 1);
     const kind = event['kind'];
@@ -120,6 +127,8 @@ export function indexTrace(id: string, file: string, lines: readonly string[]): 
       throw new TraceFormatError(`${file}: line ${step + first + 1}: not a trace event (it needs a string "kind" and a number "atMs"; docs/trace-format.md)`);
     }
     atMs[step] = typeof at === 'number' ? at : Number.NaN;
+    if (kind !== 'verdict') verdictBlock = -1;
+    else if (verdictBlock < 0) verdictBlock = step;
     switch (kind) {
       case 'state': {
         const actor = String(event['actor']);
@@ -153,7 +162,7 @@ export function indexTrace(id: string, file: string, lines: readonly string[]): 
         break;
       case 'verdict':
         verdicts.push({
-          step,
+          step: verdictBlock,
           atMs: atMs[step] as number,
           invariant: String(event['invariant']),
           ok: event['ok'] === true,

@@ -104,15 +104,19 @@ describe('the trace index', () => {
       JSON.stringify({ auroraActorsTrace: 1, seed: 3, scenario: { name: 'demo', description: 'd' } }),
       JSON.stringify({ kind: 'state', atMs: 0, actor: 'seg:pg0:a1:1', value: 'online.up' }),
       JSON.stringify({ kind: 'verdict', atMs: 5, invariant: 'S4 VDL durability', ok: false, message: 'lost' }),
+      // Written after the same step as the one above: it takes that step.
+      JSON.stringify({ kind: 'verdict', atMs: 5, invariant: 'S6 no lost acknowledged commit', ok: false }),
+      JSON.stringify({ kind: 'timer', atMs: 7, actor: 'seg:pg0:a1:1', type: 'gcTick' }),
       JSON.stringify({ kind: 'verdict', atMs: 9, invariant: 'S4 VDL durability', ok: false, final: true, violations: 2 }),
       '',
     ];
     const { index: small } = indexTrace('x', 'x.jsonl', lines);
     expect(small.header).toEqual({ seed: 3, scenario: 'demo', description: 'd' });
-    expect(small.events).toBe(3);
+    expect(small.events).toBe(5);
     expect(small.verdicts).toEqual([
       { step: 1, atMs: 5, invariant: 'S4 VDL durability', ok: false, final: false, message: 'lost' },
-      { step: 2, atMs: 9, invariant: 'S4 VDL durability', ok: false, final: true, violations: 2 },
+      { step: 1, atMs: 5, invariant: 'S6 no lost acknowledged commit', ok: false, final: false },
+      { step: 4, atMs: 9, invariant: 'S4 VDL durability', ok: false, final: true, violations: 2 },
     ]);
     expect(() => indexTrace('x', 'x.jsonl', [lines[1] as string, '{"kind":'])).toThrow(/x\.jsonl: line 2: not JSON/);
     expect(() => indexTrace('x', 'x.jsonl', ['{"kind":"state"}'])).toThrow(/x\.jsonl: line 1: not a trace event/);

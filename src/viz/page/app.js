@@ -138,20 +138,23 @@ function worldAt(index, step) {
   return { states, scl };
 }
 
+/** A verdict that reports a failure: `ok: false` with violations (a `sometimes` property never witnessed has none). */
+const isViolation = (v) => !v.ok && (v.violations === undefined || v.violations > 0);
+
 /** Each invariant's status at `step`, and the first violation of the trace. */
 function invariantsAt(index, step) {
   const names = [];
   const seen = new Set();
   for (const v of index.verdicts) if (!seen.has(v.invariant)) { seen.add(v.invariant); names.push(v.invariant); }
-  const firstViolation = index.verdicts.filter((v) => !v.ok).sort((a, b) => a.step - b.step)[0];
+  const firstViolation = index.verdicts.filter(isViolation).sort((a, b) => a.step - b.step)[0];
   const rows = names.map((name) => {
-    const violation = index.verdicts.find((v) => v.invariant === name && !v.ok && !v.final);
+    const violation = index.verdicts.find((v) => v.invariant === name && isViolation(v) && !v.final);
     const final = index.verdicts.find((v) => v.invariant === name && v.final);
     if (violation !== undefined && violation.step <= step) return { name, status: 'violated', text: `violated at step ${violation.step} (${fmtMs(violation.atMs)})`, message: violation.message, step: violation.step };
     if (final !== undefined && final.step <= step) {
-      return final.ok
-        ? { name, status: 'held', text: `held${final.violations === undefined ? '' : ''} (judged at the end)` }
-        : { name, status: 'violated', text: `violated: ${final.violations ?? '?'} violation(s), judged at the end`, step: final.step };
+      if (final.ok) return { name, status: 'held', text: 'held (judged at the end)', message: final.message };
+      if (!isViolation(final)) return { name, status: 'unwitnessed', text: 'never witnessed (judged at the end)', message: final.message };
+      return { name, status: 'violated', text: `violated ${final.violations} time(s), judged at the end`, message: final.message, step: final.step };
     }
     return { name, status: 'so-far', text: 'no violation so far' };
   });
@@ -178,7 +181,7 @@ function Scrubber({ index, step, setStep, playing, setPlaying, firstViolation })
     <div class="row">
       <div class="track">
         ${index.faults.map((f) => html`<button class="marker fault" style=${{ left: pct(f.step) }} title=${`${fmtMs(f.atMs)} ${f.fault} ${f.target}`} onClick=${() => setStep(f.step)}></button>`)}
-        ${index.verdicts.filter((v) => !v.ok && !v.final).map((v) => html`<button class="marker violation" style=${{ left: pct(v.step) }} title=${`${v.invariant} violated at step ${v.step}`} onClick=${() => setStep(v.step)}></button>`)}
+        ${index.verdicts.filter((v) => isViolation(v) && !v.final).map((v) => html`<button class="marker violation" style=${{ left: pct(v.step) }} title=${`${v.invariant} violated at step ${v.step}`} onClick=${() => setStep(v.step)}></button>`)}
         <input type="range" min="0" max=${last} value=${step} aria-label="step" onInput=${(e) => setStep(Number(e.currentTarget.value))} />
       </div>
     </div>
@@ -239,7 +242,7 @@ function Invariants({ rows, firstViolation, setStep }) {
   if (rows.length === 0) return html`<p class="muted">This trace carries no verdicts: it was written without judges (the kernel demo) or by an older version. Runs and explored paths write a <code>verdict</code> event when an invariant first fails and one per invariant at the end.</p>`;
   return html`<table class="invariants" data-testid="invariants"><tbody>
     ${rows.map((row) => html`<tr class=${`${row.status}${firstViolation !== undefined && firstViolation.invariant === row.name ? ' first' : ''}`} data-invariant=${row.name} data-status=${row.status}>
-      <td>${row.status === 'violated' ? '✗' : row.status === 'held' ? '✓' : '·'}</td>
+      <td>${row.status === 'violated' ? '✗' : row.status === 'held' ? '✓' : row.status === 'unwitnessed' ? '?' : '·'}</td>
       <td>${row.name}</td>
       <td class="status">${row.step !== undefined ? html`<a href="#" onClick=${(e) => { e.preventDefault(); setStep(row.step); }}>${row.text}</a>` : row.text}${row.message ? html`<div class="muted">${row.message}</div>` : ''}</td>
     </tr>`)}
@@ -414,7 +417,7 @@ function App({ traces }) {
     if (traceId === undefined) return;
     setIndex(undefined);
     getJson(`/api/index?trace=${encodeURIComponent(traceId)}`).then((loaded) => {
-      const first = loaded.verdicts.filter((v) => !v.ok).sort((a, b) => a.step - b.step)[0];
+      const first = loaded.verdicts.filter(isViolation).sort((a, b) => a.step - b.step)[0];
       // A link names its step; without one, a trace with a violation opens at the first one.
       const start = readUrl().trace === traceId && readUrl().step !== undefined ? readUrl().step : first !== undefined ? first.step : 0;
       stepRef.current = Math.min(Math.max(0, start), loaded.events - 1);
