@@ -6,6 +6,8 @@
  * events 0..s made it. The events themselves stay on the server and are fetched by window
  * (`eventsBetween`), so a page opens a 100,000-event trace without downloading it.
  */
+import { resolveTopology } from '../cluster/topology.js';
+import type { TopologySpec } from '../cluster/scenario.js';
 import { placeOf } from './actors.js';
 import type { ActorPlace } from './actors.js';
 
@@ -89,6 +91,8 @@ const MAX_WINDOW = 2_000;
 export function indexTrace(id: string, file: string, lines: readonly string[]): IndexedTrace {
   let first = 0;
   let header: TraceHeaderSummary | undefined;
+  /** Instance id → its AZ, from the header's topology (an instance's id does not name its AZ). */
+  let instanceAz = new Map<string, string>();
   // Skip blank lines at the end (a file ends with a newline).
   let end = lines.length;
   while (end > 0 && (lines[end - 1] as string).trim() === '') end--;
@@ -103,6 +107,7 @@ export function indexTrace(id: string, file: string, lines: readonly string[]): 
         ...(typeof scenario?.description === 'string' ? { description: scenario.description } : {}),
         ...(typeof parsed['plant'] === 'string' ? { plant: parsed['plant'] } : {}),
       };
+      instanceAz = instanceAzs((parsed['scenario'] as { topology?: TopologySpec } | undefined)?.topology);
     }
   }
   const eventLines = lines.slice(first, end);
@@ -179,7 +184,10 @@ export function indexTrace(id: string, file: string, lines: readonly string[]): 
     }
   }
   for (const id of statesById.keys()) endpoints.add(id);
-  const actors = [...endpoints].map(placeOf).sort(compareActors);
+  const actors = [...endpoints]
+    .map(placeOf)
+    .map((place) => (place.role === 'instance' && instanceAz.has(place.id) ? { ...place, az: instanceAz.get(place.id) as string } : place))
+    .sort(compareActors);
   const index: TraceIndex = {
     id,
     file,
@@ -208,6 +216,18 @@ export function indexTrace(id: string, file: string, lines: readonly string[]): 
       return events;
     },
   };
+}
+
+/** Where the writer, the standby and the replicas run, from a scenario's topology; empty if it cannot be resolved. */
+function instanceAzs(topology: TopologySpec | undefined): Map<string, string> {
+  if (topology === undefined) return new Map();
+  try {
+    const resolved = resolveTopology(topology, 0);
+    return new Map([resolved.writer, ...(resolved.standby === undefined ? [] : [resolved.standby]), ...resolved.replicas].map((instance) => [instance.id, instance.azId]));
+  } catch {
+    // A header from another version: the instances are shown without their AZ.
+    return new Map();
+  }
 }
 
 function parseLine(file: string, line: string, lineNumber: number): Record<string, unknown> {

@@ -118,6 +118,17 @@ describe('the trace index', () => {
       { step: 1, atMs: 5, invariant: 'S6 no lost acknowledged commit', ok: false, final: false },
       { step: 4, atMs: 9, invariant: 'S4 VDL durability', ok: false, final: true, violations: 2 },
     ]);
+    // With the scenario's topology in the header, instances are placed in their AZ.
+    const topology = loadScenario('az-plus-one').topology;
+    const placed = indexTrace('y', 'y.jsonl', [
+      JSON.stringify({ auroraActorsTrace: 1, seed: 1, scenario: { name: 'az-plus-one', topology } }),
+      JSON.stringify({ kind: 'state', atMs: 0, actor: 'inst:us-east-1:writer', value: 'writer.open' }),
+      JSON.stringify({ kind: 'state', atMs: 0, actor: 'inst:us-east-1:standby', value: 'standby' }),
+    ]).index;
+    expect(placed.actors.map((actor) => [actor.id, actor.az])).toEqual([
+      ['inst:us-east-1:standby', topology.writerAz],
+      ['inst:us-east-1:writer', topology.writerAz],
+    ]);
     expect(() => indexTrace('x', 'x.jsonl', [lines[1] as string, '{"kind":'])).toThrow(/x\.jsonl: line 2: not JSON/);
     expect(() => indexTrace('x', 'x.jsonl', ['{"kind":"state"}'])).toThrow(/x\.jsonl: line 1: not a trace event/);
   });

@@ -219,6 +219,7 @@ function Topology({ index, world, selected, select }) {
           })}</tr></thead>
           <tbody>
             ${byRole('storage-node').length > 0 && html`<tr><td class="pg">storage nodes</td>${regionAzs.map((az) => html`<td><div class="chips">${byRole('storage-node').filter((n) => n.az === az).map((n) => html`<${Chip} id=${n.id} world=${world} selected=${selected} select=${select} />`)}</div></td>`)}</tr>`}
+            ${instances.some((i) => i.az !== undefined) && html`<tr><td class="pg">instances</td>${regionAzs.map((az) => html`<td><div class="chips">${instances.filter((i) => i.az === az).map((i) => html`<${Chip} id=${i.id} world=${world} selected=${selected} select=${select} />`)}</div></td>`)}</tr>`}
             ${pgs.map((pg) => {
               const copies = segments.filter((s) => s.pg === pg && (region === undefined || s.region === region || s.region === undefined));
               const up = copies.filter((s) => (world.states.get(s.id)?.value ?? '').startsWith('online')).length;
@@ -230,7 +231,7 @@ function Topology({ index, world, selected, select }) {
             })}
           </tbody>
         </table>
-        ${instances.length > 0 && html`<div style="margin-top:6px">instances: ${instances.map((i) => html`<${Chip} id=${i.id} world=${world} selected=${selected} select=${select} />`)}</div>`}
+        ${instances.some((i) => i.az === undefined) && html`<div style="margin-top:6px">instances: ${instances.filter((i) => i.az === undefined).map((i) => html`<${Chip} id=${i.id} world=${world} selected=${selected} select=${select} />`)}</div>`}
       </div>`;
     })}
     ${services.length > 0 && html`<div>services: ${services.map((s) => html`<${Chip} id=${s.id} world=${world} selected=${selected} select=${select} />`)}</div>`}
@@ -317,7 +318,7 @@ function ActorDetails({ index, world, actorId, recent }) {
       <dt>actor</dt><dd>${actorId}</dd>
       <dt>statechart</dt><dd>${actor.machine ?? '(not an actor: a network endpoint)'}</dd>
       <dt>state</dt><dd data-testid="actor-state">${state === undefined ? 'none yet' : state.value}${state !== undefined ? html` <span class="muted">since step ${state.since} (${fmtMs(index.atMs[state.since])})</span>` : ''}</dd>
-      ${actor.role === 'segment' && html`<dt>SCL</dt><dd data-testid="actor-scl">${scl === undefined ? 'not reported yet' : scl.scl}${scl !== undefined ? html` <span class="muted">as its message at step ${scl.at} reported</span>` : ''}</dd>`}
+      ${actor.role === 'segment' && html`<dt>SCL</dt><dd data-testid="actor-scl">${scl === undefined ? 'not reported yet' : scl.scl}${scl !== undefined ? html` <span class="muted">as reported by its message at step ${scl.at}</span>` : ''}</dd>`}
       ${actor.az !== undefined && html`<dt>AZ</dt><dd>${actor.az}</dd>`}
       ${actor.pg !== undefined && html`<dt>PG</dt><dd>${actor.pg}</dd>`}
       <dt>recent</dt><dd>${recent.length === 0 ? html`<span class="muted">nothing in the window</span>` : recent.map((e) => html`<div>#${e.step} ${summary(e)}</div>`)}</dd>
