@@ -3,7 +3,8 @@
  * writer-side safety properties S1–S5 and S7 over the observation stream; `recovery-invariants.ts`
  * (with `fencing.ts` and `truncation.ts`) the recovery-side ones S6, S8a, S8b, S9 and cross-epoch
  * S1b; `durability.ts` checks S6, no lost acknowledged commit, from what segments persisted;
- * `cache-wal.ts` S11 and `replica-snapshot.ts` S13 the read views of the writer and replicas.
+ * `cache-wal.ts` S11 and `replica-snapshot.ts` S13 the read views of the writer and replicas;
+ * `global.ts` S17 and S18, the Global Database's prefix and fencing (not yet fed by a run).
  * Imports `src/protocol` only.
  * Named exports only, grouped by file.
  */
@@ -84,3 +85,7 @@ export {
 // --- membership.ts: S15 membership changes ---------------------------------------------------
 export type { MembershipChecker } from './membership.js';
 export { S15_MEMBERSHIP, createMembershipChecker } from './membership.js';
+
+// --- global.ts: S17 and S18, Global Database prefix and fencing ------------------------------
+export type { GlobalFencingChecker, GlobalFencingResult, GlobalPrefixOptions, SplitBrainWindow } from './global.js';
+export { S17_GLOBAL_PREFIX, S18_GLOBAL_FENCING, createGlobalFencing, createGlobalPrefix } from './global.js';

@@ -1,7 +1,7 @@
 /**
- * The pure Aurora protocol core: quorum arithmetic, LSN allocation, consistency points and
- * recovery. No xstate, rxjs, time or chance; plain data in and out (docs/architecture.md: "Layers";
- * "Code conventions" 1). Named exports only, grouped by file.
+ * The pure Aurora protocol core: quorum arithmetic, LSN allocation, consistency points, recovery
+ * and the Global Database's rules. No xstate, rxjs, time or chance; plain data in and out
+ * (docs/architecture.md: "Layers"; "Code conventions" 1). Named exports only, grouped by file.
  */
 
 // --- ids.ts: branded identifiers and LSNs -------------------------------------------------------
@@ -117,3 +117,35 @@ export type {
   TruncationRange,
 } from './recovery.js';
 export { addTruncation, applyTruncations, hasReadQuorum, isAnnulled, planRecovery } from './recovery.js';
+
+// --- global.ts: Global Database durable point, lags, RPO control, failover loss, topology -----
+export type {
+  CrossRegionLink,
+  GlobalObservation,
+  GlobalSecondary,
+  GlobalTopology,
+  GlobalTopologyOptions,
+  LostSuffix,
+  LsnTime,
+  RecordDigest,
+  SecondaryDurableInput,
+  SwitchoverDecision,
+  SwitchoverInput,
+} from './global.js';
+export {
+  DEFAULT_GLOBAL_SECONDARIES_MAX,
+  GLOBAL_DB_RPO_MAX_SECONDS,
+  GLOBAL_DB_RPO_MIN_SECONDS,
+  GLOBAL_SECONDARIES_MAX,
+  SECONDARY_REPLICAS_MAX,
+  durabilityLagMs,
+  globalDbRpoProblem,
+  globalTopologyProblem,
+  lostSuffix,
+  lostSuffixWithinLag,
+  mayAcknowledgeCommit,
+  rpoLagMs,
+  secondaryDurableLsn,
+  switchoverDecision,
+  visibilityLagMs,
+} from './global.js';
