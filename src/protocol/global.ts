@@ -333,7 +333,8 @@ export interface RecordDigest {
 /**
  * What the regions of a global database report to the S17 and S18 judges (src/check/global.ts).
  * The time and the reporting actor travel beside each observation, as for the cluster's own
- * observations (`observations.ts`).
+ * observations (`observations.ts`). A primary reports a VDL before any shipment carries it, and a
+ * secondary reports its records before or with the durable LSN that covers them.
  */
 export type GlobalObservation =
   /** The primary's VDL moved to `vdl`; `records` are its records in (previous VDL, vdl], by LSN. */

@@ -3,8 +3,11 @@
  * take; §13, G2, G3, G5), on small hand-written streams over three regions: us-east-1 (primary),
  * eu-west-1 and ap-southeast-2. Records are one per LSN with digest `d<lsn>`; even LSNs end MTRs
  * and are commits. Each judge passes a correct stream and catches a planted wrong one; a fence that
- * timed out is reported as a split-brain window, not as a violation.
+ * timed out is reported as a split-brain window, not as a violation. A property test builds random
+ * healthy runs (MTRs of 1–3 records, shipments and durable reports at random points) that S17 must
+ * pass, and must fail once one reported record's digest is changed.
  */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { GlobalPrefixOptions } from '../../src/check/global.js';
 import { S17_GLOBAL_PREFIX, S18_GLOBAL_FENCING, createGlobalFencing, createGlobalPrefix } from '../../src/check/global.js';
@@ -165,5 +168,62 @@ describe('S18 global fencing', () => {
     ]);
     const open = judge(createGlobalFencing(), [[50, { kind: 'fenceTimedOut', region: EAST }]]);
     expect(open.splitBrain[0]?.message).toBe('split brain possible in us-east-1: its fence timed out at t=50 ms, still open; 0 commit(s) acknowledged by it since');
+  });
+});
+
+/** One step of a random healthy run: the primary commits its next MTR, or ships to / reports a secondary. */
+type Step = { kind: 'commit'; size: number } | { kind: 'ship'; to: 0 | 1 } | { kind: 'durable'; of: 0 | 1; pick: number };
+
+const stepArb: fc.Arbitrary<Step> = fc.oneof(
+  fc.record({ kind: fc.constant('commit' as const), size: fc.integer({ min: 1, max: 3 }) }),
+  fc.record({ kind: fc.constant('ship' as const), to: fc.constantFrom<0 | 1>(0, 1) }),
+  fc.record({ kind: fc.constant('durable' as const), of: fc.constantFrom<0 | 1>(0, 1), pick: fc.nat() }),
+);
+
+/** The stream of a healthy run: each secondary's durable LSN is a CPL at or below what it was shipped. */
+function healthyRun(steps: readonly Step[]): [number, GlobalObservation][] {
+  const secondaries = [EU, AP] as const;
+  const stream: [number, GlobalObservation][] = [];
+  const cpls: number[] = [];
+  let vdl = 0;
+  const shippedVdl = [0, 0];
+  const durableLsn = [0, 0];
+  steps.forEach((step, atMs) => {
+    if (step.kind === 'commit') {
+      const from = vdl + 1;
+      vdl += step.size;
+      cpls.push(vdl);
+      const mtr = records(from, vdl).map((r) => ({ ...r, isCpl: r.lsn === vdl }));
+      stream.push([atMs, { kind: 'primaryVdl', region: EAST, vdl: lsn(vdl), records: mtr }], [atMs, commit(EAST, vdl)]);
+    } else if (step.kind === 'ship') {
+      shippedVdl[step.to] = vdl;
+      stream.push([atMs, shipped(EAST, secondaries[step.to], vdl)]);
+    } else {
+      const choices = cpls.filter((c) => c > (durableLsn[step.of] as number) && c <= (shippedVdl[step.of] as number));
+      const next = choices[step.pick % Math.max(1, choices.length)];
+      if (next === undefined) return;
+      stream.push([atMs, durable(secondaries[step.of], next, records((durableLsn[step.of] as number) + 1, next))]);
+      durableLsn[step.of] = next;
+    }
+  });
+  return stream;
+}
+
+describe('S17 global prefix on random runs', () => {
+  it('passes every healthy run and fails it once a reported record is altered', () => {
+    fc.assert(
+      fc.property(fc.array(stepArb, { maxLength: 40 }), fc.nat(), (steps, which) => {
+        const stream = healthyRun(steps);
+        expect(judge(prefix({ rpoLimitMs: undefined }), stream).ok).toBe(true);
+        const reports = stream.flatMap(([, o], i) => (o.kind === 'secondaryDurable' && o.records.length > 0 ? [i] : []));
+        const index = reports[which % Math.max(1, reports.length)];
+        if (index === undefined) return;
+        const [atMs, report] = stream[index] as [number, Extract<GlobalObservation, { kind: 'secondaryDurable' }>];
+        const altered = report.records.map((r, i) => (i === which % report.records.length ? { ...r, digest: `${r.digest}'` } : r));
+        const broken = stream.map((entry, i): [number, GlobalObservation] => (i === index ? [atMs, { ...report, records: altered }] : entry));
+        expect(judge(prefix(), broken).violations).toBeGreaterThanOrEqual(1);
+      }),
+      { numRuns: 200 },
+    );
   });
 });
