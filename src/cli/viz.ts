@@ -72,10 +72,12 @@ function readTrace(file: string, id: string): IndexedTrace {
 }
 
 /** Runs a scenario to its end with its trace kept as lines: the lines `run --trace` writes (header, events, verdicts). */
-function runTrace(name: string, seed: number, plantText: string | undefined, io: CliIo): IndexedTrace {
+function runTrace(name: string, seed: number, plantText: string | undefined, io: CliIo, why?: string): IndexedTrace {
   const scenario = loadScenario(name);
   const plant = parsePlant(plantText) ?? undefined;
+  // The seed comes first, as for every run.
   io.err(`SEED=${seed}\n`);
+  if (why !== undefined) io.err(`${why}\n`);
   const lines: string[] = [traceHeaderLine({ seed, scenario, ...(plant === undefined ? {} : { plant }) })];
   const sim = new Simulation({ seed, scenario, ...(plant === undefined ? {} : { plant }), traceVerdicts: true, trace: { keepEvents: false, sink: (line) => lines.push(line) } });
   runWithProgress(sim, { err: io.err, ...(io.progressEveryMs === undefined ? {} : { everyMs: io.progressEveryMs }) });
@@ -121,8 +123,8 @@ export async function vizCommand(argv: readonly string[], io: CliIo, stop: Promi
     traces = [await exploreCounterexampleTrace(values, io)];
   } else {
     const name = (values.run as string | undefined) ?? DEFAULT_RUN.scenario;
-    if (values.run === undefined) io.err(`viz: no trace given; running the quick start's scenario ${name} to show it\n`);
-    traces = [runTrace(name, parseSeed(values.seed as string | undefined, DEFAULT_RUN.seed), values.plant as string | undefined, io)];
+    const why = values.run === undefined ? `viz: no trace given; running the quick start's scenario ${name} to show it` : undefined;
+    traces = [runTrace(name, parseSeed(values.seed as string | undefined, DEFAULT_RUN.seed), values.plant as string | undefined, io, why)];
   }
   let viewer: RunningViewer;
   try {
@@ -131,7 +133,13 @@ export async function vizCommand(argv: readonly string[], io: CliIo, stop: Promi
     if (error instanceof ViewerPortError) throw new UsageError(error.message);
     throw error;
   }
-  const links = traces.map(({ index }) => ({ id: index.id, file: index.file, events: index.events, url: `${viewer.url}?trace=${encodeURIComponent(index.id)}` }));
+  const links = traces.map(({ index }) => ({
+    id: index.id,
+    file: index.file,
+    events: index.events,
+    ...(index.header?.seed === undefined ? {} : { seed: index.header.seed }),
+    url: `${viewer.url}?trace=${encodeURIComponent(index.id)}`,
+  }));
   for (const link of links) io.err(`viz: ${link.file}: ${link.events} events at ${link.url}\n`);
   io.err('viz: serving on 127.0.0.1 only; Ctrl-C stops it\n');
   if (values.json === true) io.out(`${JSON.stringify({ url: viewer.url, port: viewer.port, traces: links })}\n`);

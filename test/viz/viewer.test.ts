@@ -230,6 +230,25 @@ describe('aurora-actors viz', () => {
     expect(await exit).toBe(0);
   });
 
+  it('--run: states the seed first, and the JSON names it; the run has its verdicts', async () => {
+    const { out, err, io: cliIo } = io();
+    let stop!: () => void;
+    const stopped = new Promise<void>((resolve) => (stop = resolve));
+    const exit = vizCommand(['--run', 'test/fixtures/small.json', '--seed', '5', '--port', '0', '--json'], cliIo, stopped);
+    for (let i = 0; i < 500 && out.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(err[0]).toBe('SEED=5\n');
+    const summary = JSON.parse(out.join('')) as { url: string; traces: { id: string; seed: number }[] };
+    expect(summary.traces[0]?.seed).toBe(5);
+    const index = JSON.parse((await get(`${summary.url}api/index?trace=${summary.traces[0]?.id}`)).body) as TraceIndex;
+    expect(index.header?.seed).toBe(5);
+    // Every judge's final verdict, all held on the real protocol.
+    const finals = index.verdicts.filter((verdict) => verdict.final);
+    expect(finals.length).toBeGreaterThan(20);
+    expect(finals.filter((verdict) => !verdict.ok && (verdict.violations ?? 0) > 0)).toEqual([]);
+    stop();
+    expect(await exit).toBe(0);
+  });
+
   it('bad input: one line naming the field, exit 2', async () => {
     const cases: [string[], RegExp][] = [
       [['viz', '/no/such.jsonl'], /trace \/no\/such\.jsonl: no such file/],
