@@ -100,7 +100,7 @@ export async function exploreCounterexampleTrace(values: Record<string, unknown>
     throw new UsageError(`explore ${setup.model.name}: no property violated or witnessed in ${result.uniqueStates} states, so there is no path to show; give a trace file instead`);
   }
   io.err(`explore: ${counterexample === undefined ? 'no violation; showing the witness of' : 'counterexample to'} "${shown.name}", ${shown.path.length} choices (${result.uniqueStates} states searched)\n`);
-  const lines = pathTrace(setup.model, shown.path, { network: result.network }).map(eventLine);
+  const lines = pathTrace(setup.model, shown.path, { network: result.network, snapshots: true }).map(eventLine);
   return indexTrace(`explore-${String(values['explore']).replace(/[^A-Za-z0-9._-]/g, '_')}`, `explore ${setup.model.name}`, lines);
 }
 

@@ -55,6 +55,11 @@ export interface TraceIndex {
   readonly verdicts: readonly IndexedVerdict[];
   /** Steps of the `note` events (an explored path's choices are notes). */
   readonly notes: readonly number[];
+  /**
+   * Per actor (same order as `actors`): the steps of its `snapshot` events, ascending (traces
+   * written with snapshots, as `explore --trace` writes them); the page fetches the one it shows.
+   */
+  readonly snapshots: readonly (readonly number[])[];
 }
 
 /** An event of a window, with the step of the `send` its `deliver` or `drop` answers. */
@@ -120,6 +125,7 @@ export function indexTrace(id: string, file: string, lines: readonly string[]): 
   const faults: { step: number; atMs: number; fault: string; target: string }[] = [];
   const verdicts: IndexedVerdict[] = [];
   const notes: number[] = [];
+  const snapshotsById = new Map<string, number[]>();
   /** Envelope id → the step of its `send`. */
   const sentAt = new Map<number, number>();
   /** The first step of the current run of consecutive verdict events. */
@@ -179,11 +185,19 @@ export function indexTrace(id: string, file: string, lines: readonly string[]): 
       case 'note':
         notes.push(step);
         break;
+      case 'snapshot': {
+        const actor = String(event['actor']);
+        const list = snapshotsById.get(actor) ?? [];
+        list.push(step);
+        snapshotsById.set(actor, list);
+        break;
+      }
       default:
         break;
     }
   }
   for (const id of statesById.keys()) endpoints.add(id);
+  for (const id of snapshotsById.keys()) endpoints.add(id);
   const actors = [...endpoints]
     .map(placeOf)
     .map((place) => (place.role === 'instance' && instanceAz.has(place.id) ? { ...place, az: instanceAz.get(place.id) as string } : place))
@@ -201,6 +215,7 @@ export function indexTrace(id: string, file: string, lines: readonly string[]): 
     faults,
     verdicts,
     notes,
+    snapshots: actors.map((actor) => snapshotsById.get(actor.id) ?? []),
   };
   return {
     index,

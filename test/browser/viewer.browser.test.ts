@@ -203,6 +203,11 @@ describe('the viewer in Chromium', () => {
     expect(violation?.invariant).toBe('S4 VDL durability');
     expect(await page.evaluate(() => ((globalThis as unknown as PageGlobals).auroraViewer as ViewerHandle).step)).toBe(violation?.step);
     expect(await page.getAttribute('tr.first', 'data-invariant')).toBe('S4 VDL durability');
+    // The path carries snapshots: the writer's whole context at the step, with the VDL it moved.
+    await page.click('[data-actor="writer"]');
+    await page.click('[data-testid=actor-snapshot] summary');
+    await page.waitForFunction(() => !((globalThis as unknown as { document: { querySelector(s: string): { textContent: string } | null } }).document.querySelector('[data-testid=actor-snapshot] pre')?.textContent ?? 'loading').startsWith('loading'));
+    expect(await page.textContent('[data-testid=actor-snapshot] pre')).toMatch(/"vdl": 2\b/);
     await page.screenshot({ path: screenshotPath('viewer-explored.png'), fullPage: true });
     expect(errors).toEqual([]);
     await page.close();

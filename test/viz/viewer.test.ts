@@ -107,16 +107,18 @@ describe('the trace index', () => {
       // Written after the same step as the one above: it takes that step.
       JSON.stringify({ kind: 'verdict', atMs: 5, invariant: 'S6 no lost acknowledged commit', ok: false }),
       JSON.stringify({ kind: 'timer', atMs: 7, actor: 'seg:pg0:a1:1', type: 'gcTick' }),
+      JSON.stringify({ kind: 'snapshot', atMs: 7, actor: 'seg:pg0:a1:1', snapshot: { value: { online: 'up' }, status: 'active', context: {} } }),
       JSON.stringify({ kind: 'verdict', atMs: 9, invariant: 'S4 VDL durability', ok: false, final: true, violations: 2 }),
       '',
     ];
     const { index: small } = indexTrace('x', 'x.jsonl', lines);
     expect(small.header).toEqual({ seed: 3, scenario: 'demo', description: 'd' });
-    expect(small.events).toBe(5);
+    expect(small.events).toBe(6);
+    expect(small.snapshots[small.actors.findIndex((actor) => actor.id === 'seg:pg0:a1:1')]).toEqual([4]);
     expect(small.verdicts).toEqual([
       { step: 1, atMs: 5, invariant: 'S4 VDL durability', ok: false, final: false, message: 'lost' },
       { step: 1, atMs: 5, invariant: 'S6 no lost acknowledged commit', ok: false, final: false },
-      { step: 4, atMs: 9, invariant: 'S4 VDL durability', ok: false, final: true, violations: 2 },
+      { step: 5, atMs: 9, invariant: 'S4 VDL durability', ok: false, final: true, violations: 2 },
     ]);
     // With the scenario's topology in the header, instances are placed in their AZ.
     const topology = loadScenario('az-plus-one').topology;

@@ -135,7 +135,7 @@ function worldAt(index, step) {
     const c = lastAt(index.scl[i], step);
     if (c !== undefined) scl.set(actor.id, { scl: c[1], at: c[0] });
   });
-  return { states, scl };
+  return { states, scl, step };
 }
 
 /** A verdict that reports a failure: `ok: false` with violations (a `sometimes` property never witnessed has none). */
@@ -307,6 +307,27 @@ function Statechart({ machine, value }) {
   </div>`;
 }
 
+const snapshotCache = new Map();
+
+/** The actor's full snapshot at the step, when the trace holds snapshots (`explore --trace` writes them). */
+function Snapshot({ traceId, steps, step }) {
+  const [, setLoaded] = useState(0);
+  let at = -1;
+  for (const s of steps) if (s <= step) at = s; else break;
+  if (at < 0) return null;
+  const key = `${traceId}:${at}`;
+  const cached = snapshotCache.get(key);
+  if (cached === undefined) {
+    snapshotCache.set(key, null);
+    getJson(`/api/events?trace=${encodeURIComponent(traceId)}&from=${at}&to=${at}`).then((events) => {
+      snapshotCache.set(key, events[0]?.snapshot ?? {});
+      setLoaded((n) => n + 1);
+    });
+  }
+  return html`<details class="snapshot" data-testid="actor-snapshot"><summary>full snapshot as of step ${at} (context, value, status)</summary>
+    <pre>${cached ? JSON.stringify(cached, null, 1) : 'loading…'}</pre></details>`;
+}
+
 function ActorDetails({ index, world, actorId, recent }) {
   if (actorId === undefined) return html`<p class="muted">Click an actor in the topology (a segment, an instance, an AZ) to see its state, its SCL and its statechart.</p>`;
   const actor = index.actors.find((a) => a.id === actorId);
@@ -323,6 +344,7 @@ function ActorDetails({ index, world, actorId, recent }) {
       ${actor.pg !== undefined && html`<dt>PG</dt><dd>${actor.pg}</dd>`}
       <dt>recent</dt><dd>${recent.length === 0 ? html`<span class="muted">nothing in the window</span>` : recent.map((e) => html`<div>#${e.step} ${summary(e)}</div>`)}</dd>
     </dl>
+    <${Snapshot} traceId=${index.id} steps=${index.snapshots[index.actors.indexOf(actor)] ?? []} step=${world.step} />
     ${actor.machine !== undefined && html`<${Statechart} machine=${actor.machine} value=${state?.value} />`}
   </div>`;
 }
