@@ -218,6 +218,21 @@ describe('Global region: the primary’s RPO control', () => {
     ]);
     expect(east.context().heldCommits).toEqual([]);
   });
+  it('after a failover in a two-region global database with a limit set, the new primary has no secondary and its commits stall (§11.1)', () => {
+    const eu = start(EU, { regions: [EAST, EU], rpoLimitMs: 20_000 });
+    eu.send({ type: 'failover', from: 'console' });
+    eu.send({ type: 'recovered', from: 'metadata:eu-west-1', vdl: lsn(0) });
+    expect([eu.state(), eu.context().durableByRegion]).toEqual(['primary.writable', {}]);
+    eu.send({ type: 'commitGate', from: 'inst:eu-west-1:writer', commitLsn: lsn(1) });
+    expect(eu.messages('commitGateAnswer')).toEqual([]);
+    expect(eu.observed.at(-1)?.observation).toEqual({ kind: 'commitHeld', region: EU, commitLsn: 1, rpoLagsMs: [] });
+    // Without the limit, the same commit goes through at once.
+    const unlimited = start(EU, { regions: [EAST, EU] });
+    unlimited.send({ type: 'failover', from: 'console' });
+    unlimited.send({ type: 'recovered', from: 'metadata:eu-west-1', vdl: lsn(0) });
+    unlimited.send({ type: 'commitGate', from: 'inst:eu-west-1:writer', commitLsn: lsn(1) });
+    expect(unlimited.messages('commitGateAnswer').map(({ message }) => message)).toMatchObject([{ commitLsn: 1, allowed: true }]);
+  });
 });
 
 describe('Global region: switchover', () => {
