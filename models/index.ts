@@ -21,11 +21,22 @@ export { storageControlPlaneMachine } from './storage-control-plane.machine.js';
 export type { ProvisionRequest, SegmentPlace, StorageControlPlaneContext, StorageControlPlaneEvent, StorageControlPlaneInput } from './storage-control-plane.machine.js';
 export { monitorMachine, responderMachine, MONITOR_TICK_TIMER } from './heartbeat.machine.js';
 export type { HeartbeatMessage, MonitorContext, MonitorEvent, MonitorInput, ResponderEvent, ResponderInput } from './heartbeat.machine.js';
+export { globalRegionMachine, globalRegionActorId, GLOBAL_FENCE_TIMER, GLOBAL_LAG_TIMER } from './global-region.machine.js';
+export type { GlobalFence, GlobalRegionContext, GlobalRegionEvent, GlobalRegionInput, GlobalRegionObservation, HeldCommit, Promotion } from './global-region.machine.js';
 // The branded ids machine inputs and messages carry (docs/glossary.md).
 export { azId, blockId, instanceId, lsn, membershipEpoch, pgId, regionId, segmentId, volumeEpoch, LSN_ZERO } from '../src/protocol/ids.js';
 export type { AzId, BlockId, InstanceId, Lsn, MembershipEpoch, PgId, RegionId, SegmentId, VolumeEpoch } from '../src/protocol/ids.js';
 export type {
+  CommitGateAnswerMessage,
+  CommitGateMessage,
   CommitPayload,
+  GlobalFenceMessage,
+  GlobalFencedMessage,
+  GlobalRebuildMessage,
+  GlobalRebuiltMessage,
+  GlobalRecoverMessage,
+  GlobalRecoveredMessage,
+  GlobalShipMessage,
   GossipPullMessage,
   GossipPushMessage,
   GossipRejectMessage,
@@ -34,10 +45,12 @@ export type {
   PutPayload,
   RedoPayload,
   RedoRecord,
+  RegionDurableMessage,
   RejectReason,
   SendParams,
   SignalParams,
   SlowDiskSignal,
+  SwitchoverRefusedMessage,
   TxnFailMessage,
   TxnOkMessage,
   TxnOp,

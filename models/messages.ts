@@ -13,7 +13,8 @@ import type { PagePayload } from '../src/protocol/pages.js';
 import type { Baseline } from '../src/protocol/segment-store.js';
 import type { QuorumPredicate } from '../src/protocol/quorum.js';
 import type { WriteEra } from '../src/protocol/write-eras.js';
-import type { Lsn, MembershipEpoch, PgId, VolumeEpoch } from '../src/protocol/ids.js';
+import type { Lsn, MembershipEpoch, PgId, RegionId, VolumeEpoch } from '../src/protocol/ids.js';
+import type { LsnTime, RecordDigest } from '../src/protocol/global.js';
 
 /** The payload of a data record: one key of the KV view gets a value. */
 export interface PutPayload {
@@ -471,6 +472,112 @@ export interface TxnFailMessage {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Global Database regions (docs/protocol.md §11.1; §13, G1–G5): the region statechart
+// (models/global-region.machine.ts) and the actors around it
+
+/**
+ * A replicator shipped whole MTRs of the primary's redo to a secondary region, with the primary
+ * VDL as it advanced (§13, G1). `records` are digests, by LSN; `commits` are the primary's commits
+ * acknowledged since the previous shipment, by LSN, with their times.
+ */
+export interface GlobalShipMessage {
+  type: 'globalShip';
+  from: string;
+  records: readonly RecordDigest[];
+  primaryVdl: Lsn;
+  commits: readonly LsnTime[];
+}
+
+/** A secondary's durable LSN moved: the primary's RPO control reads it (§11.1, RPO control). */
+export interface RegionDurableMessage {
+  type: 'regionDurable';
+  from: string;
+  region: RegionId;
+  durableLsn: Lsn;
+}
+
+/** The primary's writer asks whether it may acknowledge a commit now (§11.1, RPO control). */
+export interface CommitGateMessage {
+  type: 'commitGate';
+  from: string;
+  commitLsn: Lsn;
+}
+
+/**
+ * The region's answer to a {@link CommitGateMessage}: `allowed`, or refused because the region is
+ * read-only for a switchover or no longer the primary. A commit held by RPO control is answered
+ * only once it is let through.
+ */
+export interface CommitGateAnswerMessage {
+  type: 'commitGateAnswer';
+  from: string;
+  commitLsn: Lsn;
+  allowed: boolean;
+  reason?: 'readOnly' | 'notPrimary';
+}
+
+/**
+ * A region asks its own volume's recovery endpoint to recover the volume (§7) at its durable
+ * point, to open it as a primary (`switchover`, `failover`) or as a standalone cluster (`detach`).
+ */
+export interface GlobalRecoverMessage {
+  type: 'globalRecover';
+  from: string;
+  region: RegionId;
+  how: 'switchover' | 'failover' | 'detach';
+  /** The durable LSN the region holds: recovery truncates above it (§11.1, managed failover). */
+  durableLsn: Lsn;
+}
+
+/** The region's volume is recovered and open at `vdl`, its first VDL. */
+export interface GlobalRecoveredMessage {
+  type: 'recovered';
+  from: string;
+  vdl: Lsn;
+}
+
+/** A best-effort fence of the old primary's storage (§13, G2). */
+export interface GlobalFenceMessage {
+  type: 'globalFence';
+  from: string;
+  region: RegionId;
+}
+
+/** The old primary's storage is fenced: it acknowledges no more commits (S18). */
+export interface GlobalFencedMessage {
+  type: 'fenced';
+  from: string;
+  region: RegionId;
+}
+
+/**
+ * An old primary back after a failover asks its volume to be rebuilt from the new primary's
+ * point in time, `vdl` (§11.1, managed failover; §13, G4).
+ */
+export interface GlobalRebuildMessage {
+  type: 'globalRebuild';
+  from: string;
+  region: RegionId;
+  newPrimary: RegionId;
+  vdl: Lsn;
+}
+
+/** The volume is rebuilt at `vdl`; the region replicates from there. */
+export interface GlobalRebuiltMessage {
+  type: 'rebuilt';
+  from: string;
+  vdl: Lsn;
+}
+
+/** A switchover's target refused it, and why (`switchoverDecision`, §13, G3). */
+export interface SwitchoverRefusedMessage {
+  type: 'switchoverRefused';
+  from: string;
+  region: RegionId;
+  reason: string;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Signals from the physical world and the fault injector. They are not network messages: the
 // kernel delivers them at once, because a power cut does not travel over a link.
 
@@ -527,7 +634,18 @@ export type WireMessage =
   | GossipRejectMessage
   | TxnRequestMessage
   | TxnOkMessage
-  | TxnFailMessage;
+  | TxnFailMessage
+  | GlobalShipMessage
+  | RegionDurableMessage
+  | CommitGateMessage
+  | CommitGateAnswerMessage
+  | GlobalRecoverMessage
+  | GlobalRecoveredMessage
+  | GlobalFenceMessage
+  | GlobalFencedMessage
+  | GlobalRebuildMessage
+  | GlobalRebuiltMessage
+  | SwitchoverRefusedMessage;
 
 /**
  * Params of the named `send` action every machine uses (docs/architecture.md, "One machine, two

@@ -61,6 +61,7 @@ export {
   createFailureDomainMachine,
   monitorMachine,
   responderMachine,
+  globalRegionMachine,
   EffectNotProvidedError,
 } from '../models/index.js';
 export type {
@@ -73,6 +74,8 @@ export type {
   FailureDomainInput,
   MonitorInput,
   ResponderInput,
+  GlobalRegionInput,
+  GlobalRegionObservation,
   ModelEffect,
   EffectsParams,
   SendParams,

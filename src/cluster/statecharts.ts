@@ -18,6 +18,7 @@
 import type { AnyStateMachine } from 'xstate';
 import { azMachine, regionMachine, storageNodeMachine } from '../../models/failure-domain.js';
 import { controlPlaneMachine } from '../../models/control-plane.machine.js';
+import { globalRegionMachine } from '../../models/global-region.machine.js';
 import { monitorMachine, responderMachine } from '../../models/heartbeat.machine.js';
 import { writerMachine } from '../../models/instance.machine.js';
 import { metadataMachine } from '../../models/metadata.machine.js';
@@ -33,7 +34,10 @@ export interface ClusterStatechart {
   readonly description: string;
 }
 
-/** Every machine `clusterSpecs` (src/cluster/assemble.ts) and the heartbeat demo run. */
+/**
+ * Every machine `clusterSpecs` (src/cluster/assemble.ts) and the heartbeat demo run, and the
+ * Global Database region, which no run assembles yet (docs/protocol.md §11.1).
+ */
 export const CLUSTER_STATECHARTS: readonly ClusterStatechart[] = [
   { name: 'segment', machine: segmentMachine, description: 'a storage segment: one of a PG’s six copies' },
   { name: 'instance', machine: writerMachine, description: 'a database instance: writer, replica or standby' },
@@ -45,6 +49,7 @@ export const CLUSTER_STATECHARTS: readonly ClusterStatechart[] = [
   { name: 'storage-node', machine: storageNodeMachine, description: 'a storage-node failure domain' },
   { name: 'heartbeat-monitor', machine: monitorMachine, description: 'the heartbeat demo’s health monitor' },
   { name: 'heartbeat-responder', machine: responderMachine, description: 'the heartbeat demo’s watched node' },
+  { name: 'global-region', machine: globalRegionMachine, description: 'a Global Database region: primary, secondary, promotion and rejoining (not assembled yet)' },
 ];
 
 /** A JSON value (what the exported config is made of). */

@@ -45,6 +45,8 @@ export function placeOf(id: string): ActorPlace {
     return { id, machine: 'az', role: 'az', az: parts[1], ...(region === undefined ? {} : { region }) };
   }
   if (head === 'region' && parts[1] !== undefined) return { id, machine: 'region', role: 'region', region: parts[1] };
+  // A Global Database region's actor: `global:<region>` (models/global-region.machine.ts).
+  if (head === 'global' && parts.length === 2 && parts[1] !== '') return { id, machine: 'global-region', role: 'region', region: parts[1] as string };
   if (head === 'node' && parts.length === 3) {
     const az = parts[1] as string;
     const region = regionOfAz(az);

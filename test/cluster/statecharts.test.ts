@@ -27,7 +27,7 @@ describe('exported statecharts', () => {
     const names = CLUSTER_STATECHARTS.map((chart) => chart.name);
     expect(new Set(names).size).toBe(names.length);
     const ids = CLUSTER_STATECHARTS.map((chart) => chart.machine.id);
-    expect(ids).toEqual(expect.arrayContaining(['segment', 'instance', 'metadata', 'controlPlane', 'storageControlPlane', 'region', 'az', 'node', 'monitor', 'responder']));
+    expect(ids).toEqual(expect.arrayContaining(['segment', 'instance', 'metadata', 'controlPlane', 'storageControlPlane', 'region', 'az', 'node', 'monitor', 'responder', 'globalRegion']));
   });
 
   it.each(CLUSTER_STATECHARTS.map((chart) => [chart.name, chart] as const))('%s: names every action, guard and delay (no inline function exported as null)', (name, chart) => {

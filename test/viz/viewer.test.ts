@@ -50,9 +50,11 @@ describe('actor places', () => {
     expect(placeOf('inst:monitor')).toMatchObject({ machine: 'heartbeat-monitor' });
     expect(placeOf('seg:b1')).toMatchObject({ machine: 'segment', az: 'b', pg: 0 });
     expect(placeOf('client:4')).toEqual({ id: 'client:4', role: 'client' });
+    expect(placeOf('global:eu-west-1')).toEqual({ id: 'global:eu-west-1', machine: 'global-region', role: 'region', region: 'eu-west-1' });
+    expect(placeOf('global:')).toEqual({ id: 'global:', role: 'other' });
     // Every machine an id maps to exists.
     const names = new Set(CLUSTER_STATECHARTS.map((chart) => chart.name));
-    for (const id of ['seg:pg0:a:1', 'inst:r:writer', 'writer', 'az:x1a', 'region:r', 'node:x1a:1', 'node:2', 'inst:monitor', 'metadata', 'control-plane', 'storage-control-plane']) {
+    for (const id of ['seg:pg0:a:1', 'inst:r:writer', 'writer', 'az:x1a', 'region:r', 'node:x1a:1', 'node:2', 'inst:monitor', 'metadata', 'control-plane', 'storage-control-plane', 'global:eu-west-1']) {
       expect(names.has(placeOf(id).machine as string), id).toBe(true);
     }
   });

@@ -1,0 +1,623 @@
+/**
+ * GlobalRegion: the statechart one region of a Global Database runs (docs/protocol.md §11.1; §13,
+ * G1–G5). One actor per region, `global:<region>`; it decides nothing about records themselves:
+ * the arithmetic is src/protocol/global.ts, and this chart holds the region's role and the facts
+ * that arithmetic needs.
+ *
+ * - `primary.writable`: the region's writer asks the RPO gate before it acknowledges a commit
+ *   (§11.1, RPO control, `mayAcknowledgeCommit`); a commit that may not go yet is held, in LSN
+ *   order, until a secondary's durable LSN report brings a lag below the limit, and the time it
+ *   was held is reported. `primary.readOnly` is a switchover draining: no new commit goes through,
+ *   so the primary's VDL is final (§13, G3).
+ * - `secondary.replicating`, `secondary.lagging` (RPO lag above `laggingAfterMs`) and
+ *   `secondary.cutOff` (the cross-region link is down, or nothing was shipped for
+ *   `cutOffAfterMs`): shipped batches and the secondary volume's VCL move its durable LSN
+ *   (`secondaryDurableLsn`, §13, G1), which it reports to the judges (`secondaryDurable`) and to
+ *   the primary (`regionDurable`, what RPO control reads).
+ * - `promoting`: by a switchover (only when `switchoverDecision` allows, otherwise refused with
+ *   the reason), a managed failover (no waiting; a best-effort fence of the old primary, §13, G2)
+ *   or a detach. It asks its own volume's recovery endpoint to recover the volume at its durable
+ *   LSN and waits for `recovered`; then `primary.writable`, or `detached` after a detach.
+ * - `rejoining`: an old primary back after a failover is rebuilt from the new primary's point in
+ *   time (§11.1, managed failover; §13, G4), then replicates as a secondary.
+ * - `detached`: a standalone read/write cluster that no longer replicates (§11.1, detach and
+ *   promote); no RPO control applies to it.
+ *
+ * Time: the chart keeps its own clock, `nowMs`, advanced by a periodic `lagTick` (a delayed
+ * self-event with an explicit id), as the writer counts its lag checks: lags and held time are
+ * known to within one `lagTickMs`. Nothing here reads a real clock.
+ *
+ * Not assembled into runs yet: the assembly that spawns one per region and the replicator that
+ * ships to it come later (docs/protocol.md §11.1).
+ */
+import { setup } from 'xstate';
+import { unprovidedEffect } from './effects.js';
+import type { Lsn, RegionId } from '../src/protocol/ids.js';
+import { LSN_ZERO } from '../src/protocol/ids.js';
+import type { GlobalObservation, LsnTime, RecordDigest } from '../src/protocol/global.js';
+import { mayAcknowledgeCommit, rpoLagMs, secondaryDurableLsn, switchoverDecision } from '../src/protocol/global.js';
+import type {
+  CommitGateAnswerMessage,
+  CommitGateMessage,
+  GlobalFencedMessage,
+  GlobalRebuiltMessage,
+  GlobalRecoveredMessage,
+  GlobalShipMessage,
+  RegionDurableMessage,
+  SendParams,
+  WireMessage,
+} from './messages.js';
+
+/** The systemId of a region's actor: `global:<region>`. */
+export const globalRegionActorId = (region: string): string => `global:${region}`;
+
+/** The lag tick's timer id. */
+export const GLOBAL_LAG_TIMER = 'globalRegion.lagTick';
+/** The timer id of a failover's fence: its timeout is the `fenceTimedOut` event. */
+export const GLOBAL_FENCE_TIMER = 'globalRegion.fence';
+
+/** Input of {@link globalRegionMachine}. */
+export interface GlobalRegionInput {
+  /** `global:<region>` ({@link globalRegionActorId}). */
+  self: string;
+  region: RegionId;
+  /** The global database's primary region when the actor starts; this region starts as primary iff it is this one. */
+  primaryRegion: RegionId;
+  /** Every region of the global database, this one included. */
+  regions: readonly RegionId[];
+  /** Each region's volume recovery endpoint (its metadata service): recovery, fencing and rebuilds go there. */
+  volumeEndpoints: Readonly<Record<string, string>>;
+  /** Read-only instances in this region; a headless secondary (0) cannot be a switchover target. @defaultValue 1 */
+  instances?: number;
+  /** `rds.global_db_rpo` in ms; absent, the parameter's default: no limit (§11.1, RPO control). */
+  rpoLimitMs?: number;
+  /** @defaultValue 1000 */
+  lagTickMs?: number;
+  /** A secondary whose RPO lag is above this is `lagging`. @defaultValue 5000 */
+  laggingAfterMs?: number;
+  /** A secondary sent nothing for this long is `cutOff`. @defaultValue 10000 */
+  cutOffAfterMs?: number;
+  /** A failover's fence gives up after this long (§13, G2). @defaultValue 30000 */
+  fenceTimeoutMs?: number;
+}
+
+/** A commit the RPO gate holds. */
+export interface HeldCommit {
+  readonly from: string;
+  readonly commitLsn: Lsn;
+  readonly sinceMs: number;
+}
+
+/** How this region is being promoted, and from whom. */
+export interface Promotion {
+  readonly how: 'switchover' | 'failover' | 'detach';
+  readonly oldPrimary: RegionId;
+  /** Failover only: when the old primary failed, as the failover request says. */
+  readonly failureAtMs?: number;
+}
+
+/** A failover's fence of the old primary and how it ended so far. */
+export interface GlobalFence {
+  readonly region: RegionId;
+  readonly outcome: 'pending' | 'fenced' | 'timedOut';
+}
+
+/** Context of {@link globalRegionMachine}. */
+export interface GlobalRegionContext {
+  self: string;
+  region: RegionId;
+  /** The primary region as this region knows it (itself while primary or detached). */
+  primaryRegion: RegionId;
+  regions: readonly RegionId[];
+  volumeEndpoints: Readonly<Record<string, string>>;
+  instances: number;
+  rpoLimitMs: number | undefined;
+  lagTickMs: number;
+  laggingAfterMs: number;
+  cutOffAfterMs: number;
+  fenceTimeoutMs: number;
+  /** The chart's own clock: lag ticks times `lagTickMs`. */
+  nowMs: number;
+  // --- as a secondary (§13, G1) ---
+  linkUp: boolean;
+  /** Time since the last shipment, in whole lag ticks. */
+  quietMs: number;
+  shippedPrimaryVdl: Lsn;
+  secondaryVcl: Lsn;
+  highestShippedLsn: Lsn;
+  /** Shipped records above the durable LSN, by LSN: reported when the durable LSN covers them. */
+  pendingRecords: readonly RecordDigest[];
+  /** The CPLs among them, ascending. */
+  pendingCpls: readonly Lsn[];
+  durableLsn: Lsn;
+  /** The RPO lag at `nowMs` (§13, G5), over the primary commits this region knows of. */
+  rpoLagMs: number;
+  // --- as the primary (§11.1, RPO control) ---
+  /**
+   * Primary commits with their times, by LSN: those shipped to a secondary, or those the gate let
+   * through on a primary. Entries below the newest one at or below every durable LSN that matters
+   * are dropped: no lag is measured from them again.
+   */
+  primaryCommits: readonly LsnTime[];
+  /** Each secondary's durable LSN as it reported it: the regions RPO control counts. */
+  durableByRegion: Readonly<Record<string, Lsn>>;
+  heldCommits: readonly HeldCommit[];
+  // --- promotion and rejoining ---
+  promotion: Promotion | undefined;
+  fence: GlobalFence | undefined;
+  /** The new primary's starting point an old primary is rebuilt from. */
+  rebuildFrom: { readonly newPrimary: RegionId; readonly vdl: Lsn } | undefined;
+}
+
+/** Events of {@link globalRegionMachine}. */
+export type GlobalRegionEvent =
+  | GlobalShipMessage
+  /** The secondary volume's VCL advanced, by its own quorum writes (§3). */
+  | { type: 'volumeVcl'; vcl: Lsn }
+  | { type: 'lagTick' }
+  /** The cross-region link from the primary went down or came back (fault injector). */
+  | { type: 'linkDown' }
+  | { type: 'linkUp' }
+  /** A promotion elsewhere: secondaries report their durable LSN to the new primary. */
+  | { type: 'primaryChanged'; primary: RegionId }
+  | RegionDurableMessage
+  | CommitGateMessage
+  /** Switchover, on the primary: stop taking commits; or take them again if it is called off. */
+  | { type: 'beginSwitchover' }
+  | { type: 'cancelSwitchover' }
+  /** Switchover, on the target: promote if `switchoverDecision` allows. */
+  | { type: 'switchover'; from: string; primaryVdl: Lsn; primaryReadOnly: boolean }
+  | { type: 'failover'; from: string; failureAtMs?: number }
+  | { type: 'detach'; from: string }
+  | GlobalRecoveredMessage
+  | GlobalFencedMessage
+  | { type: 'fenceTimedOut' }
+  /** Switchover, on the old primary once the target is open: replicate from it, starting at `vdl`. */
+  | { type: 'demote'; newPrimary: RegionId; vdl: Lsn }
+  /** After a failover, the old primary is back: rebuild from the new primary's start, `vdl`. */
+  | { type: 'rejoin'; newPrimary: RegionId; vdl: Lsn }
+  | GlobalRebuiltMessage;
+
+/**
+ * What the chart reports: the S17/S18 observations (`GlobalObservation`) and its own facts. A
+ * held commit is reported when held, with the lags that held it, and again when let through, with
+ * the time it waited; a refused switchover with the reason; a detach with the VDL it opened at.
+ */
+export type GlobalRegionObservation =
+  | GlobalObservation
+  | { readonly kind: 'commitHeld'; readonly region: RegionId; readonly commitLsn: Lsn; readonly rpoLagsMs: readonly number[] }
+  | { readonly kind: 'commitReleased'; readonly region: RegionId; readonly commitLsn: Lsn; readonly blockedMs: number }
+  | { readonly kind: 'switchoverRefused'; readonly region: RegionId; readonly reason: string }
+  | { readonly kind: 'detached'; readonly region: RegionId; readonly vdl: Lsn };
+
+/** `commits` from the entry that still measures lag from `floorLsn` on: the newest at or below it. */
+function commitsFrom(commits: readonly LsnTime[], floorLsn: Lsn): readonly LsnTime[] {
+  let keep = 0;
+  for (let i = 0; i < commits.length && (commits[i] as LsnTime).lsn <= floorLsn; i += 1) keep = i;
+  return keep === 0 ? commits : commits.slice(keep);
+}
+
+/** The regions RPO control counts, with their RPO lags at `nowMs`. */
+function gateLags(context: GlobalRegionContext, commits: readonly LsnTime[]): number[] {
+  return Object.values(context.durableByRegion).map((durableLsn) => rpoLagMs(commits, durableLsn, context.nowMs));
+}
+
+/** Cut off: the link is down, or nothing arrived for `cutOffAfterMs`. */
+const isCutOff = (context: GlobalRegionContext): boolean => !context.linkUp || context.quietMs >= context.cutOffAfterMs;
+const isLagging = (context: GlobalRegionContext): boolean => context.rpoLagMs > context.laggingAfterMs;
+
+/** The new durable LSN and what moving to it reports; `undefined` when it does not move. */
+function durableStep(context: GlobalRegionContext): Partial<GlobalRegionContext> & { observation: GlobalObservation; report: RegionDurableMessage } | undefined {
+  const computed = secondaryDurableLsn({ shippedPrimaryVdl: context.shippedPrimaryVdl, secondaryVcl: context.secondaryVcl, shippedCpls: context.pendingCpls });
+  if (computed <= context.durableLsn) return undefined;
+  const covered = context.pendingRecords.filter((record) => record.lsn <= computed);
+  const primaryCommits = commitsFrom(context.primaryCommits, computed);
+  return {
+    durableLsn: computed,
+    pendingRecords: context.pendingRecords.slice(covered.length),
+    pendingCpls: context.pendingCpls.filter((cpl) => cpl > computed),
+    primaryCommits,
+    rpoLagMs: rpoLagMs(primaryCommits, computed, context.nowMs),
+    observation: { kind: 'secondaryDurable', region: context.region, durableLsn: computed, records: covered },
+    report: { type: 'regionDurable', from: context.self, region: context.region, durableLsn: computed },
+  };
+}
+
+/** A secondary's replication state at `durableLsn`, with nothing pending: after a rebuild or a demotion. */
+function secondaryAt(primaryRegion: RegionId, vdl: Lsn): Partial<GlobalRegionContext> {
+  return {
+    primaryRegion,
+    linkUp: true,
+    quietMs: 0,
+    shippedPrimaryVdl: vdl,
+    secondaryVcl: vdl,
+    highestShippedLsn: vdl,
+    pendingRecords: [],
+    pendingCpls: [],
+    durableLsn: vdl,
+    rpoLagMs: 0,
+    primaryCommits: [],
+    durableByRegion: {},
+    heldCommits: [],
+    promotion: undefined,
+    rebuildFrom: undefined,
+  };
+}
+
+const answer = (context: GlobalRegionContext, commitLsn: Lsn, allowed: boolean, reason?: CommitGateAnswerMessage['reason']): CommitGateAnswerMessage =>
+  reason === undefined ? { type: 'commitGateAnswer', from: context.self, commitLsn, allowed } : { type: 'commitGateAnswer', from: context.self, commitLsn, allowed, reason };
+
+const globalRegionBase = setup({
+  types: { context: {} as GlobalRegionContext, events: {} as GlobalRegionEvent, input: {} as GlobalRegionInput },
+  actions: {
+    send: unprovidedEffect<SendParams<WireMessage>>('globalRegion', 'send'),
+    observe: unprovidedEffect<GlobalRegionObservation>('globalRegion', 'observe'),
+  },
+  guards: {
+    startsPrimary: ({ context }) => context.primaryRegion === context.region,
+    cutOff: ({ context }) => isCutOff(context),
+    overLagThreshold: ({ context }) => isLagging(context),
+    withinLagThreshold: ({ context }) => !isLagging(context),
+    reconnectedWithinLag: ({ context }) => !isCutOff(context) && !isLagging(context),
+    reconnectedOverLag: ({ context }) => !isCutOff(context) && isLagging(context),
+    /** §13, G3: read-only primary, target durable at its final VDL, an instance to promote. */
+    switchoverAllowed: ({ context, event }) =>
+      event.type === 'switchover' &&
+      switchoverDecision({ targetDurableLsn: context.durableLsn, primaryVdl: event.primaryVdl, primaryReadOnly: event.primaryReadOnly, targetInstances: context.instances }).kind ===
+        'mayPromote',
+    detaching: ({ context }) => context.promotion?.how === 'detach',
+    /** A fence of this region's failover has not succeeded yet (a success after a timeout still counts, §13, G2). */
+    fenceOpen: ({ context, event }) =>
+      context.fence !== undefined && context.fence.outcome !== 'fenced' && (event.type !== 'fenced' || event.region === context.fence.region),
+    fencePending: ({ context }) => context.fence?.outcome === 'pending',
+  },
+});
+
+/** The region statechart; see the file header. */
+export const globalRegionMachine = globalRegionBase
+  .extend({
+    actions: {
+      /** Arms the first lag tick. */
+      armLagTick: globalRegionBase.enqueueActions(({ context, enqueue }) => {
+        enqueue.raise({ type: 'lagTick' }, { delay: context.lagTickMs, id: GLOBAL_LAG_TIMER });
+      }),
+      /** One tick of the chart's clock: time since the last shipment grows, and so may the lag. */
+      tick: globalRegionBase.enqueueActions(({ context, enqueue }) => {
+        const nowMs = context.nowMs + context.lagTickMs;
+        enqueue.assign({ nowMs, quietMs: context.quietMs + context.lagTickMs, rpoLagMs: rpoLagMs(context.primaryCommits, context.durableLsn, nowMs) });
+        enqueue.raise({ type: 'lagTick' }, { delay: context.lagTickMs, id: GLOBAL_LAG_TIMER });
+      }),
+
+      // --- secondary ------------------------------------------------------------------------
+      /**
+       * Takes a shipment (§13, G1): new records and CPLs, the shipped primary VDL, the primary's
+       * commits; then the durable LSN, with its records reported before the primary hears of it.
+       */
+      receiveShipment: globalRegionBase.enqueueActions(({ context, event, enqueue }) => {
+        if (event.type !== 'globalShip') return;
+        const fresh = event.records.filter((record) => record.lsn > context.highestShippedLsn);
+        const lastCommit = context.primaryCommits[context.primaryCommits.length - 1]?.lsn ?? LSN_ZERO;
+        const shipped: GlobalRegionContext = {
+          ...context,
+          quietMs: 0,
+          shippedPrimaryVdl: event.primaryVdl > context.shippedPrimaryVdl ? event.primaryVdl : context.shippedPrimaryVdl,
+          highestShippedLsn: fresh.length === 0 ? context.highestShippedLsn : (fresh[fresh.length - 1] as RecordDigest).lsn,
+          pendingRecords: [...context.pendingRecords, ...fresh],
+          pendingCpls: [...context.pendingCpls, ...fresh.filter((record) => record.isCpl).map((record) => record.lsn)],
+          primaryCommits: [...context.primaryCommits, ...event.commits.filter((commit) => commit.lsn > lastCommit)],
+        };
+        const step = durableStep(shipped);
+        let next = shipped;
+        if (step !== undefined) {
+          const { observation, report, ...moved } = step;
+          enqueue({ type: 'observe', params: observation });
+          enqueue({ type: 'send', params: { to: globalRegionActorId(context.primaryRegion), message: report } });
+          next = { ...shipped, ...moved };
+        }
+        enqueue.assign({
+          quietMs: 0,
+          shippedPrimaryVdl: next.shippedPrimaryVdl,
+          highestShippedLsn: next.highestShippedLsn,
+          pendingRecords: next.pendingRecords,
+          pendingCpls: next.pendingCpls,
+          primaryCommits: next.primaryCommits,
+          durableLsn: next.durableLsn,
+          rpoLagMs: rpoLagMs(next.primaryCommits, next.durableLsn, context.nowMs),
+        });
+      }),
+      /** The secondary volume's VCL advanced: the durable LSN may follow (§13, G1). */
+      receiveVcl: globalRegionBase.enqueueActions(({ context, event, enqueue }) => {
+        if (event.type !== 'volumeVcl' || event.vcl <= context.secondaryVcl) return;
+        const step = durableStep({ ...context, secondaryVcl: event.vcl });
+        if (step === undefined) {
+          enqueue.assign({ secondaryVcl: event.vcl });
+          return;
+        }
+        const { observation, report, ...moved } = step;
+        enqueue({ type: 'observe', params: observation });
+        enqueue({ type: 'send', params: { to: globalRegionActorId(context.primaryRegion), message: report } });
+        enqueue.assign({ ...moved, secondaryVcl: event.vcl });
+      }),
+      noteLinkDown: globalRegionBase.assign({ linkUp: false }),
+      /** The link is back: the quiet time counts from now. */
+      noteLinkUp: globalRegionBase.assign({ linkUp: true, quietMs: 0 }),
+      followPrimary: globalRegionBase.assign({ primaryRegion: ({ context, event }) => (event.type === 'primaryChanged' ? event.primary : context.primaryRegion) }),
+      /** A switchover the target may not take yet: say why, to the judges and to the asker (§13, G3). */
+      refuseSwitchover: globalRegionBase.enqueueActions(({ context, event, enqueue }) => {
+        if (event.type !== 'switchover') return;
+        const decision = switchoverDecision({
+          targetDurableLsn: context.durableLsn,
+          primaryVdl: event.primaryVdl,
+          primaryReadOnly: event.primaryReadOnly,
+          targetInstances: context.instances,
+        });
+        const reason = decision.kind === 'wait' ? decision.reason : 'promotion allowed';
+        enqueue({ type: 'observe', params: { kind: 'switchoverRefused', region: context.region, reason } });
+        enqueue({ type: 'send', params: { to: event.from, message: { type: 'switchoverRefused', from: context.self, region: context.region, reason } } });
+      }),
+      startSwitchover: globalRegionBase.assign({ promotion: ({ context }): Promotion => ({ how: 'switchover', oldPrimary: context.primaryRegion }) }),
+      startDetach: globalRegionBase.assign({ promotion: ({ context }): Promotion => ({ how: 'detach', oldPrimary: context.primaryRegion }) }),
+      /**
+       * A managed failover promotes without waiting (§11.1) and tries, best-effort, to fence the
+       * old primary's storage (§13, G2); the timeout is reported, never hidden.
+       */
+      startFailover: globalRegionBase.enqueueActions(({ context, event, enqueue }) => {
+        if (event.type !== 'failover') return;
+        const oldPrimary = context.primaryRegion;
+        const promotion: Promotion = event.failureAtMs === undefined ? { how: 'failover', oldPrimary } : { how: 'failover', oldPrimary, failureAtMs: event.failureAtMs };
+        const endpoint = context.volumeEndpoints[oldPrimary];
+        if (endpoint !== undefined) enqueue({ type: 'send', params: { to: endpoint, message: { type: 'globalFence', from: context.self, region: oldPrimary } } });
+        enqueue.assign({ promotion, fence: { region: oldPrimary, outcome: 'pending' } });
+        enqueue.cancel(GLOBAL_FENCE_TIMER);
+        enqueue.raise({ type: 'fenceTimedOut' }, { delay: context.fenceTimeoutMs, id: GLOBAL_FENCE_TIMER });
+      }),
+
+      // --- promotion ------------------------------------------------------------------------
+      /** Recovery of the region's own volume at its durable LSN (§7; §11.1, managed failover). */
+      askRecovery: globalRegionBase.enqueueActions(({ context, enqueue }) => {
+        const endpoint = context.volumeEndpoints[context.region];
+        if (endpoint === undefined || context.promotion === undefined) return;
+        enqueue({
+          type: 'send',
+          params: { to: endpoint, message: { type: 'globalRecover', from: context.self, region: context.region, how: context.promotion.how, durableLsn: context.durableLsn } },
+        });
+      }),
+      /**
+       * Open as the primary at the recovered VDL. RPO control counts every other region from
+       * here, at that VDL; after a failover, not the old primary until it rejoins and reports.
+       */
+      notePromoted: globalRegionBase.enqueueActions(({ context, event, enqueue }) => {
+        if (event.type !== 'recovered' || context.promotion === undefined) return;
+        const { how, oldPrimary, failureAtMs } = context.promotion;
+        if (how === 'detach') return;
+        const promoted: GlobalObservation =
+          failureAtMs === undefined
+            ? { kind: 'promoted', region: context.region, oldPrimary, vdl: event.vdl, how }
+            : { kind: 'promoted', region: context.region, oldPrimary, vdl: event.vdl, how, failureAtMs };
+        enqueue({ type: 'observe', params: promoted });
+        const counted = context.regions.filter((region) => region !== context.region && (how === 'switchover' || region !== oldPrimary));
+        enqueue.assign({
+          primaryRegion: context.region,
+          durableByRegion: Object.fromEntries(counted.map((region) => [region, event.vdl])),
+          primaryCommits: [],
+          heldCommits: [],
+          pendingRecords: [],
+          pendingCpls: [],
+          promotion: undefined,
+        });
+      }),
+      noteDetached: globalRegionBase.enqueueActions(({ context, event, enqueue }) => {
+        if (event.type !== 'recovered') return;
+        enqueue({ type: 'observe', params: { kind: 'detached', region: context.region, vdl: event.vdl } });
+        enqueue.assign({ primaryRegion: context.region, durableByRegion: {}, primaryCommits: [], pendingRecords: [], pendingCpls: [], promotion: undefined });
+      }),
+      /** The fence succeeded: S18 binds the old primary from here. */
+      noteFenced: globalRegionBase.enqueueActions(({ context, enqueue }) => {
+        if (context.fence === undefined) return;
+        enqueue.cancel(GLOBAL_FENCE_TIMER);
+        enqueue({ type: 'observe', params: { kind: 'fenced', region: context.fence.region } });
+        enqueue.assign({ fence: { region: context.fence.region, outcome: 'fenced' } });
+      }),
+      /** The fence gave up: split brain is possible, and said so (§13, G2). */
+      noteFenceTimedOut: globalRegionBase.enqueueActions(({ context, enqueue }) => {
+        if (context.fence === undefined) return;
+        enqueue({ type: 'observe', params: { kind: 'fenceTimedOut', region: context.fence.region } });
+        enqueue.assign({ fence: { region: context.fence.region, outcome: 'timedOut' } });
+      }),
+
+      // --- primary --------------------------------------------------------------------------
+      /**
+       * RPO control (§11.1): let the commit through iff `mayAcknowledgeCommit` allows and none is
+       * held before it (commits are acknowledged in LSN order, §4); otherwise hold it.
+       */
+      gateCommit: globalRegionBase.enqueueActions(({ context, event, enqueue }) => {
+        if (event.type !== 'commitGate') return;
+        const lags = gateLags(context, context.primaryCommits);
+        if (context.heldCommits.length === 0 && mayAcknowledgeCommit(context.rpoLimitMs, lags)) {
+          enqueue({ type: 'send', params: { to: event.from, message: answer(context, event.commitLsn, true) } });
+          enqueue.assign({ primaryCommits: [...context.primaryCommits, { lsn: event.commitLsn, atMs: context.nowMs }] });
+          return;
+        }
+        enqueue({ type: 'observe', params: { kind: 'commitHeld', region: context.region, commitLsn: event.commitLsn, rpoLagsMs: lags } });
+        enqueue.assign({ heldCommits: [...context.heldCommits, { from: event.from, commitLsn: event.commitLsn, sinceMs: context.nowMs }] });
+      }),
+      /** A secondary's durable LSN moved: its lag may drop below the limit and let held commits go. */
+      recordRegionDurable: globalRegionBase.enqueueActions(({ context, event, enqueue }) => {
+        if (event.type !== 'regionDurable' || event.region === context.region) return;
+        const before = context.durableByRegion[event.region] ?? LSN_ZERO;
+        const durableByRegion = { ...context.durableByRegion, [event.region]: event.durableLsn > before ? event.durableLsn : before };
+        const counted: GlobalRegionContext = { ...context, durableByRegion };
+        let commits = context.primaryCommits;
+        let released = 0;
+        for (const held of context.heldCommits) {
+          if (!mayAcknowledgeCommit(context.rpoLimitMs, gateLags(counted, commits))) break;
+          enqueue({ type: 'send', params: { to: held.from, message: answer(context, held.commitLsn, true) } });
+          enqueue({ type: 'observe', params: { kind: 'commitReleased', region: context.region, commitLsn: held.commitLsn, blockedMs: context.nowMs - held.sinceMs } });
+          commits = [...commits, { lsn: held.commitLsn, atMs: context.nowMs }];
+          released += 1;
+        }
+        const floor = Object.values(durableByRegion).reduce<Lsn>((low, lsn) => (lsn < low ? lsn : low), commits[commits.length - 1]?.lsn ?? LSN_ZERO);
+        enqueue.assign({ durableByRegion, primaryCommits: commitsFrom(commits, floor), heldCommits: context.heldCommits.slice(released) });
+      }),
+      /** Switchover draining or losing primacy: held commits are refused, not left waiting. */
+      refuseHeldReadOnly: globalRegionBase.enqueueActions(({ context, enqueue }) => {
+        for (const held of context.heldCommits) enqueue({ type: 'send', params: { to: held.from, message: answer(context, held.commitLsn, false, 'readOnly') } });
+        enqueue.assign({ heldCommits: [] });
+      }),
+      refuseHeldNotPrimary: globalRegionBase.enqueueActions(({ context, enqueue }) => {
+        for (const held of context.heldCommits) enqueue({ type: 'send', params: { to: held.from, message: answer(context, held.commitLsn, false, 'notPrimary') } });
+        enqueue.assign({ heldCommits: [] });
+      }),
+      refuseCommitReadOnly: globalRegionBase.enqueueActions(({ context, event, enqueue }) => {
+        if (event.type !== 'commitGate') return;
+        enqueue({ type: 'send', params: { to: event.from, message: answer(context, event.commitLsn, false, 'readOnly') } });
+      }),
+      refuseCommitNotPrimary: globalRegionBase.enqueueActions(({ context, event, enqueue }) => {
+        if (event.type !== 'commitGate') return;
+        enqueue({ type: 'send', params: { to: event.from, message: answer(context, event.commitLsn, false, 'notPrimary') } });
+      }),
+      /** A detached cluster is standalone: no RPO control applies (§11.1, detach and promote). */
+      allowCommit: globalRegionBase.enqueueActions(({ context, event, enqueue }) => {
+        if (event.type !== 'commitGate') return;
+        enqueue({ type: 'send', params: { to: event.from, message: answer(context, event.commitLsn, true) } });
+      }),
+      /** After a switchover the old primary holds the log up to the new start and replicates at once (§12, S17). */
+      becomeSecondary: globalRegionBase.assign(({ event }) => (event.type === 'demote' ? secondaryAt(event.newPrimary, event.vdl) : {})),
+      noteRejoin: globalRegionBase.assign({
+        rebuildFrom: ({ context, event }) => (event.type === 'rejoin' ? { newPrimary: event.newPrimary, vdl: event.vdl } : context.rebuildFrom),
+        primaryRegion: ({ context, event }) => (event.type === 'rejoin' ? event.newPrimary : context.primaryRegion),
+      }),
+      /** Rebuild the volume from the new primary's starting point (§13, G4). */
+      askRebuild: globalRegionBase.enqueueActions(({ context, enqueue }) => {
+        const endpoint = context.volumeEndpoints[context.region];
+        if (endpoint === undefined || context.rebuildFrom === undefined) return;
+        enqueue({
+          type: 'send',
+          params: { to: endpoint, message: { type: 'globalRebuild', from: context.self, region: context.region, newPrimary: context.rebuildFrom.newPrimary, vdl: context.rebuildFrom.vdl } },
+        });
+      }),
+      startReplicatingFrom: globalRegionBase.assign(({ context, event }) =>
+        event.type === 'rebuilt' ? secondaryAt(context.rebuildFrom?.newPrimary ?? context.primaryRegion, event.vdl) : {},
+      ),
+    },
+  })
+  .createMachine({
+    id: 'globalRegion',
+    context: ({ input }) => ({
+      self: input.self,
+      region: input.region,
+      primaryRegion: input.primaryRegion,
+      regions: input.regions,
+      volumeEndpoints: input.volumeEndpoints,
+      instances: input.instances ?? 1,
+      rpoLimitMs: input.rpoLimitMs,
+      lagTickMs: input.lagTickMs ?? 1000,
+      laggingAfterMs: input.laggingAfterMs ?? 5000,
+      cutOffAfterMs: input.cutOffAfterMs ?? 10_000,
+      fenceTimeoutMs: input.fenceTimeoutMs ?? 30_000,
+      nowMs: 0,
+      linkUp: true,
+      quietMs: 0,
+      shippedPrimaryVdl: LSN_ZERO,
+      secondaryVcl: LSN_ZERO,
+      highestShippedLsn: LSN_ZERO,
+      pendingRecords: [],
+      pendingCpls: [],
+      durableLsn: LSN_ZERO,
+      rpoLagMs: 0,
+      primaryCommits: [],
+      durableByRegion:
+        input.primaryRegion === input.region ? Object.fromEntries(input.regions.filter((region) => region !== input.region).map((region) => [region, LSN_ZERO])) : {},
+      heldCommits: [],
+      promotion: undefined,
+      fence: undefined,
+      rebuildFrom: undefined,
+    }),
+    entry: 'armLagTick',
+    initial: 'starting',
+    on: {
+      lagTick: { actions: 'tick' },
+      fenced: { guard: 'fenceOpen', actions: 'noteFenced' },
+      fenceTimedOut: { guard: 'fencePending', actions: 'noteFenceTimedOut' },
+    },
+    states: {
+      starting: {
+        always: [{ guard: 'startsPrimary', target: 'primary' }, { target: 'secondary' }],
+      },
+      primary: {
+        initial: 'writable',
+        on: {
+          regionDurable: { actions: 'recordRegionDurable' },
+          rejoin: { target: 'rejoining', actions: ['refuseHeldNotPrimary', 'noteRejoin'] },
+        },
+        states: {
+          writable: {
+            on: {
+              commitGate: { actions: 'gateCommit' },
+              beginSwitchover: { target: 'readOnly' },
+            },
+          },
+          readOnly: {
+            // Switchover draining: the VDL is final once nothing more commits (§13, G3).
+            entry: 'refuseHeldReadOnly',
+            on: {
+              commitGate: { actions: 'refuseCommitReadOnly' },
+              cancelSwitchover: { target: 'writable' },
+              demote: { target: '#globalRegion.secondary', actions: 'becomeSecondary' },
+            },
+          },
+        },
+      },
+      secondary: {
+        initial: 'replicating',
+        on: {
+          globalShip: { actions: 'receiveShipment' },
+          volumeVcl: { actions: 'receiveVcl' },
+          linkDown: { actions: 'noteLinkDown' },
+          linkUp: { actions: 'noteLinkUp' },
+          primaryChanged: { actions: 'followPrimary' },
+          commitGate: { actions: 'refuseCommitNotPrimary' },
+          switchover: [{ guard: 'switchoverAllowed', target: 'promoting', actions: 'startSwitchover' }, { actions: 'refuseSwitchover' }],
+          failover: { target: 'promoting', actions: 'startFailover' },
+          detach: { target: 'promoting', actions: 'startDetach' },
+        },
+        states: {
+          replicating: {
+            always: [
+              { guard: 'cutOff', target: 'cutOff' },
+              { guard: 'overLagThreshold', target: 'lagging' },
+            ],
+          },
+          lagging: {
+            always: [
+              { guard: 'cutOff', target: 'cutOff' },
+              { guard: 'withinLagThreshold', target: 'replicating' },
+            ],
+          },
+          cutOff: {
+            always: [
+              { guard: 'reconnectedWithinLag', target: 'replicating' },
+              { guard: 'reconnectedOverLag', target: 'lagging' },
+            ],
+          },
+        },
+      },
+      promoting: {
+        entry: 'askRecovery',
+        on: {
+          recovered: [{ guard: 'detaching', target: 'detached', actions: 'noteDetached' }, { target: 'primary', actions: 'notePromoted' }],
+          commitGate: { actions: 'refuseCommitNotPrimary' },
+        },
+      },
+      rejoining: {
+        entry: 'askRebuild',
+        on: {
+          rebuilt: { target: 'secondary', actions: 'startReplicatingFrom' },
+          commitGate: { actions: 'refuseCommitNotPrimary' },
+        },
+      },
+      detached: {
+        on: { commitGate: { actions: 'allowCommit' } },
+      },
+    },
+  });
