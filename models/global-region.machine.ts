@@ -35,7 +35,7 @@ import { unprovidedEffect } from './effects.js';
 import type { Lsn, RegionId } from '../src/protocol/ids.js';
 import { LSN_ZERO } from '../src/protocol/ids.js';
 import type { GlobalObservation, LsnTime, RecordDigest } from '../src/protocol/global.js';
-import { mayAcknowledgeCommit, rpoLagMs, secondaryDurableLsn, switchoverDecision } from '../src/protocol/global.js';
+import { globalDbRpoProblem, mayAcknowledgeCommit, rpoLagMs, secondaryDurableLsn, switchoverDecision } from '../src/protocol/global.js';
 import type {
   CommitGateAnswerMessage,
   CommitGateMessage,
@@ -79,6 +79,30 @@ export interface GlobalRegionInput {
   cutOffAfterMs?: number;
   /** A failover's fence gives up after this long (§13, G2). @defaultValue 30000 */
   fenceTimeoutMs?: number;
+}
+
+/** Thrown when a region actor starts with input it cannot run on; the message names the field and what is allowed. */
+export class GlobalRegionInputError extends Error {}
+
+/**
+ * The first problem of `input`, or undefined. Checked when the actor starts, because a tick of
+ * 0 ms would raise `lagTick` forever without virtual time moving, and a region missing from
+ * `regions` could never be promoted or followed.
+ */
+export function globalRegionInputProblem(input: GlobalRegionInput): string | undefined {
+  if (!input.regions.includes(input.region)) return `region: "${input.region}" is not one of regions (${input.regions.join(', ')})`;
+  if (!input.regions.includes(input.primaryRegion)) return `primaryRegion: "${input.primaryRegion}" is not one of regions (${input.regions.join(', ')})`;
+  const missing = input.regions.find((region) => input.volumeEndpoints[region] === undefined);
+  if (missing !== undefined) return `volumeEndpoints: no endpoint for region "${missing}"; give one for every region`;
+  if (input.instances !== undefined && (!Number.isInteger(input.instances) || input.instances < 0 || input.instances > 16)) {
+    return `instances: ${input.instances}; allowed a whole number from 0 (headless) to 16`;
+  }
+  for (const field of ['lagTickMs', 'laggingAfterMs', 'cutOffAfterMs', 'fenceTimeoutMs'] as const) {
+    const value = input[field];
+    if (value !== undefined && !(Number.isFinite(value) && value > 0)) return `${field}: ${value}; allowed a finite number of ms above 0`;
+  }
+  if (input.rpoLimitMs !== undefined) return globalDbRpoProblem(input.rpoLimitMs / 1000, 'rpoLimitMs (rds.global_db_rpo, in ms)');
+  return undefined;
 }
 
 /** A commit the RPO gate holds. */
@@ -503,36 +527,40 @@ export const globalRegionMachine = globalRegionBase
   })
   .createMachine({
     id: 'globalRegion',
-    context: ({ input }) => ({
-      self: input.self,
-      region: input.region,
-      primaryRegion: input.primaryRegion,
-      regions: input.regions,
-      volumeEndpoints: input.volumeEndpoints,
-      instances: input.instances ?? 1,
-      rpoLimitMs: input.rpoLimitMs,
-      lagTickMs: input.lagTickMs ?? 1000,
-      laggingAfterMs: input.laggingAfterMs ?? 5000,
-      cutOffAfterMs: input.cutOffAfterMs ?? 10_000,
-      fenceTimeoutMs: input.fenceTimeoutMs ?? 30_000,
-      nowMs: 0,
-      linkUp: true,
-      quietMs: 0,
-      shippedPrimaryVdl: LSN_ZERO,
-      secondaryVcl: LSN_ZERO,
-      highestShippedLsn: LSN_ZERO,
-      pendingRecords: [],
-      pendingCpls: [],
-      durableLsn: LSN_ZERO,
-      rpoLagMs: 0,
-      primaryCommits: [],
-      durableByRegion:
-        input.primaryRegion === input.region ? Object.fromEntries(input.regions.filter((region) => region !== input.region).map((region) => [region, LSN_ZERO])) : {},
-      heldCommits: [],
-      promotion: undefined,
-      fence: undefined,
-      rebuildFrom: undefined,
-    }),
+    context: ({ input }) => {
+      const problem = globalRegionInputProblem(input);
+      if (problem !== undefined) throw new GlobalRegionInputError(`globalRegion input: ${problem}`);
+      return {
+        self: input.self,
+        region: input.region,
+        primaryRegion: input.primaryRegion,
+        regions: input.regions,
+        volumeEndpoints: input.volumeEndpoints,
+        instances: input.instances ?? 1,
+        rpoLimitMs: input.rpoLimitMs,
+        lagTickMs: input.lagTickMs ?? 1000,
+        laggingAfterMs: input.laggingAfterMs ?? 5000,
+        cutOffAfterMs: input.cutOffAfterMs ?? 10_000,
+        fenceTimeoutMs: input.fenceTimeoutMs ?? 30_000,
+        nowMs: 0,
+        linkUp: true,
+        quietMs: 0,
+        shippedPrimaryVdl: LSN_ZERO,
+        secondaryVcl: LSN_ZERO,
+        highestShippedLsn: LSN_ZERO,
+        pendingRecords: [],
+        pendingCpls: [],
+        durableLsn: LSN_ZERO,
+        rpoLagMs: 0,
+        primaryCommits: [],
+        durableByRegion:
+          input.primaryRegion === input.region ? Object.fromEntries(input.regions.filter((region) => region !== input.region).map((region) => [region, LSN_ZERO])) : {},
+        heldCommits: [],
+        promotion: undefined,
+        fence: undefined,
+        rebuildFrom: undefined,
+      };
+    },
     entry: 'armLagTick',
     initial: 'starting',
     on: {

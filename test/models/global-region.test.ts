@@ -10,7 +10,7 @@ import { createActor } from 'xstate';
 import type { Clock } from '../../src/index.js';
 import { describe, expect, it } from 'vitest';
 import type { GlobalRegionContext, GlobalRegionEvent, GlobalRegionInput, GlobalRegionObservation } from '../../models/global-region.machine.js';
-import { globalRegionMachine } from '../../models/global-region.machine.js';
+import { GlobalRegionInputError, globalRegionMachine } from '../../models/global-region.machine.js';
 import type { SendParams, WireMessage } from '../../models/messages.js';
 import { createGlobalFencing, createGlobalPrefix } from '../../src/check/global.js';
 import type { GlobalObservation, LsnTime, RecordDigest } from '../../src/protocol/global.js';
@@ -348,5 +348,30 @@ describe('Global region: managed failover, detach, rejoin', () => {
     east.send(ship(mtr(5, 6), 6));
     east.send(vcl(6));
     expect(east.messages('regionDurable').map(({ to, message }) => [to, (message as { durableLsn: Lsn }).durableLsn])).toEqual([['global:eu-west-1', 6]]);
+  });
+
+  it('refuses input it cannot run on, naming the field', () => {
+    const base: GlobalRegionInput = { self: 'global:us-east-1', region: EAST, primaryRegion: EAST, regions: [EAST, EU], volumeEndpoints: ENDPOINTS };
+    const cases: [Partial<GlobalRegionInput>, RegExp][] = [
+      [{ lagTickMs: 0 }, /^globalRegion input: lagTickMs: 0; allowed a finite number of ms above 0$/],
+      [{ fenceTimeoutMs: Number.NaN }, /fenceTimeoutMs: NaN/],
+      [{ instances: 17 }, /instances: 17; allowed a whole number from 0 \(headless\) to 16/],
+      [{ primaryRegion: AP }, /primaryRegion: "ap-south-1" is not one of regions \(us-east-1, eu-west-1\)/],
+      [{ volumeEndpoints: { [EAST]: 'metadata:us-east-1' } }, /volumeEndpoints: no endpoint for region "eu-west-1"/],
+      [{ rpoLimitMs: 5_000 }, /rpoLimitMs \(rds.global_db_rpo, in ms\): 5 s; allowed a whole number of seconds from 20/],
+    ];
+    // xstate hands an error thrown while the actor starts to its error observer and ends the actor in `error`.
+    for (const [patch, message] of cases) {
+      const errors: unknown[] = [];
+      const actor = createActor(globalRegionMachine, { input: { ...base, ...patch } });
+      actor.subscribe({ error: (error) => void errors.push(error) });
+      actor.start();
+      expect(actor.getSnapshot().status).toBe('error');
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).toBeInstanceOf(GlobalRegionInputError);
+      expect((errors[0] as Error).message).toMatch(message);
+    }
+    // The same input without the fault starts.
+    expect(createActor(globalRegionMachine, { input: base }).getSnapshot().status).toBe('active');
   });
 });
