@@ -144,6 +144,7 @@ export {
   lostSuffix,
   lostSuffixWithinLag,
   mayAcknowledgeCommit,
+  recordDigest,
   rpoLagMs,
   secondaryDurableLsn,
   switchoverDecision,

@@ -1,0 +1,383 @@
+/**
+ * The Global Database's cross-region replicator (docs/protocol.md §11.1, the rules we take; §13,
+ * G1): an rxjs pipeline on the virtual clock that ships the primary writer's redo, in whole MTRs,
+ * with the primary VDL as it advances and the commits the primary acknowledged, to the actor of
+ * each secondary region (`global:<region>`, models/global-region.machine.ts) as `globalShip`.
+ *
+ * One replicator per secondary: each keeps its own queue of whole MTRs not yet shipped, its
+ * highest shipped LSN and shipped VDL, and ships on its own boxcar interval, so a slow or cut-off
+ * region never holds another back.
+ *
+ * - **Whole MTRs.** Records are queued only once their MTR's CPL has been published; a message
+ *   ends on an MTR boundary, so the secondary never holds half an MTR (§3: a consistency point is
+ *   a CPL). A batch limit splits a large backlog into several messages, each ending on an MTR
+ *   boundary; an MTR larger than the limit still goes whole, alone.
+ * - **VDL never ahead of the records (§12, S17).** A message carries the newest VDL the primary
+ *   published that is at or below the highest LSN shipped to that secondary, this message
+ *   included: telling a secondary of a VDL above the records it has would let its durable LSN
+ *   (`secondaryDurableLsn`) rest on records that are not there.
+ * - **Pause and catch-up.** While a region's link is paused nothing is sent to it and its backlog
+ *   is kept; on resume the backlog goes out in order. This is how a region cut off from the
+ *   primary catches up; the network's own loss, by contrast, is not replayed.
+ *
+ * Messages are sent from the instance whose redo they carry (the primary region's writer), as
+ * `shipRedoToReplicas` does, so the network's cross-region latency and partitions apply to them;
+ * a message never mixes two writers' records. Every time operator takes the kernel clock's
+ * scheduler. Not assembled into runs yet (§11.1).
+ */
+import { Observable, Subject } from 'rxjs';
+import type { OperatorFunction, SchedulerLike, Subscription } from 'rxjs';
+import type { GlobalShipMessage, RedoRecord } from '../../models/messages.js';
+import type { Network } from '../kernel/network.js';
+import type { GlobalObservation, LsnTime, RecordDigest } from '../protocol/global.js';
+import { durabilityLagMs, recordDigest } from '../protocol/global.js';
+import type { Lsn, RegionId } from '../protocol/ids.js';
+import { LSN_ZERO } from '../protocol/ids.js';
+import { globalRegionActorId } from '../../models/global-region.machine.js';
+import type { WorldEvent } from './host.js';
+import { boxcar, writerPublications } from './streams.js';
+import type { WriterPublication } from './streams.js';
+
+/** How one secondary's replicator ships. */
+export interface GlobalLinkOptions {
+  /** Boxcar delay after the first new item, in ms; 0 ships at the end of each step, as replicas get it. @defaultValue 0 */
+  shipIntervalMs?: number;
+  /** The most records in one message; a backlog above it goes in several. @defaultValue Infinity */
+  maxBatchRecords?: number;
+}
+
+/** Options of {@link shipRedoToRegions}. */
+export interface GlobalShippingOptions {
+  /** The world's events: the writers' `redo` and `vdl` publications and `commitAck` observations. */
+  events$: Observable<WorldEvent>;
+  network: Network;
+  scheduler: SchedulerLike;
+  /** The primary region: the `from` of the `shipped` observations. */
+  primaryRegion: RegionId;
+  /** The secondary regions, read at each publication and each shipment: a region left out stops receiving and its backlog is dropped. */
+  secondaries: () => readonly RegionId[];
+  /** Per secondary region; absent, the defaults of {@link GlobalLinkOptions}. */
+  links?: Readonly<Record<string, GlobalLinkOptions>>;
+}
+
+/** One secondary's shipping figures, after each message shipped to it, and after each shipment its paused link held back. */
+export interface GlobalShippingLag {
+  atMs: number;
+  region: RegionId;
+  /** The highest LSN shipped to the region: always an MTR's CPL, or 0. */
+  highestShippedLsn: Lsn;
+  /** The highest primary VDL shipped to the region; never above `highestShippedLsn`. */
+  shippedVdl: Lsn;
+  /** Records published in whole MTRs and not yet shipped to the region. */
+  backlogRecords: number;
+  /** `durabilityLagMs` between the newest queued MTR and the newest shipped one (0 when caught up). */
+  durabilityLagMs: number;
+  paused: boolean;
+}
+
+/** A `shipped` observation (S17 reads it) and when it was sent. */
+export interface GlobalShipment {
+  atMs: number;
+  observation: Extract<GlobalObservation, { kind: 'shipped' }>;
+}
+
+/** The running replicators of {@link shipRedoToRegions}. */
+export interface GlobalShipping {
+  /** The region's figures after each shipment; subscribe before the run to see them all. */
+  lag$(region: RegionId): Observable<GlobalShippingLag>;
+  /** Every message shipped, as the `shipped` observation the S17 judge reads. */
+  readonly shipped$: Observable<GlobalShipment>;
+  /** Holds the region's shipments; its backlog keeps growing. */
+  pause(region: RegionId): void;
+  /** Resumes the region's shipments: its backlog goes, in order, after its shipping interval. */
+  resume(region: RegionId): void;
+  /** Stops every replicator. */
+  unsubscribe(): void;
+}
+
+/** Thrown when a link's options cannot be shipped with; the message names the field. */
+export class GlobalShippingOptionsError extends Error {}
+
+/** One whole MTR, as published by `from` at `atMs`. */
+interface QueuedMtr {
+  readonly from: string;
+  readonly atMs: number;
+  readonly records: readonly RecordDigest[];
+}
+
+/** A VDL the primary published. */
+interface PublishedVdl {
+  readonly from: string;
+  readonly vdl: Lsn;
+}
+
+/** A commit the primary acknowledged, and the instance that acknowledged it. */
+interface AcknowledgedCommit extends LsnTime {
+  readonly from: string;
+}
+
+/**
+ * What the replicators read of a world's events, in one pass so commits, redo and VDL keep the
+ * order they happened in: the writers' publications as `writerPublications` gives them, and the
+ * primary's commit acknowledgements (`commitAck`) with their times.
+ */
+function replicationItems(): OperatorFunction<WorldEvent, WriterPublication | AcknowledgedCommit> {
+  return (events$) =>
+    new Observable<WriterPublication | AcknowledgedCommit>((subscriber) => {
+      const publications = new Subject<WorldEvent>();
+      const forwarded = publications.pipe(writerPublications()).subscribe((publication) => subscriber.next(publication));
+      const subscription = events$.subscribe({
+        next: (event) => {
+          if (event.source === 'publish') publications.next(event);
+          else if (event.source === 'observe' && event.observation.kind === 'commitAck') {
+            const { instance, commitLsn } = event.observation;
+            subscriber.next({ from: instance, lsn: commitLsn as Lsn, atMs: event.atMs });
+          }
+        },
+        error: (error: unknown) => subscriber.error(error),
+        complete: () => subscriber.complete(),
+      });
+      return () => {
+        subscription.unsubscribe();
+        forwarded.unsubscribe();
+      };
+    });
+}
+
+/** One secondary's replicator. */
+interface Replicator {
+  readonly region: RegionId;
+  readonly maxBatchRecords: number;
+  readonly queue: QueuedMtr[];
+  /** Index of the first unshipped MTR of `queue` (shipped ones are dropped in chunks). */
+  head: number;
+  backlogRecords: number;
+  /** VDLs above `shippedVdl`, ascending. */
+  vdls: PublishedVdl[];
+  /** Commits acknowledged and not yet shipped, by LSN. */
+  commits: AcknowledgedCommit[];
+  lastCommitLsn: Lsn;
+  highestShippedLsn: Lsn;
+  /** When the MTR ending at `highestShippedLsn` was published. */
+  highestShippedAtMs: number;
+  shippedVdl: Lsn;
+  readonly trigger: Subject<void>;
+  readonly subscription: Subscription;
+}
+
+/** The options of a link, checked; the message names the field and what is allowed. */
+function linkOptions(region: string, options: GlobalLinkOptions | undefined): { shipIntervalMs: number; maxBatchRecords: number } {
+  const shipIntervalMs = options?.shipIntervalMs ?? 0;
+  const maxBatchRecords = options?.maxBatchRecords ?? Infinity;
+  if (!(Number.isFinite(shipIntervalMs) && shipIntervalMs >= 0)) {
+    throw new GlobalShippingOptionsError(`links.${region}.shipIntervalMs: ${shipIntervalMs}; allowed a finite number of ms from 0`);
+  }
+  if (!(maxBatchRecords === Infinity || (Number.isInteger(maxBatchRecords) && maxBatchRecords >= 1))) {
+    throw new GlobalShippingOptionsError(`links.${region}.maxBatchRecords: ${maxBatchRecords}; allowed a whole number from 1, or Infinity`);
+  }
+  return { shipIntervalMs, maxBatchRecords };
+}
+
+/**
+ * Starts one replicator per secondary region (see the file header). Each listed region gets what
+ * is published from the moment it is first listed; a region listed again after being left out
+ * starts afresh (its rebuild, §13 G4, is not this pipeline's).
+ * @throws GlobalShippingOptionsError when a link's options are out of range.
+ */
+export function shipRedoToRegions(options: GlobalShippingOptions): GlobalShipping {
+  const { network, scheduler } = options;
+  for (const [region, link] of Object.entries(options.links ?? {})) linkOptions(region, link);
+  const replicators = new Map<string, Replicator>();
+  const lagSubjects = new Map<string, Subject<GlobalShippingLag>>();
+  const shipped = new Subject<GlobalShipment>();
+  /** Paused regions: kept apart from the replicators, so a pause holds across changes of the list. */
+  const paused = new Set<string>();
+  /** Records of an MTR whose CPL has not been published yet, per writer. */
+  const partial = new Map<string, RedoRecord[]>();
+
+  const lagSubject = (region: string): Subject<GlobalShippingLag> => {
+    let subject = lagSubjects.get(region);
+    if (subject === undefined) {
+      subject = new Subject<GlobalShippingLag>();
+      lagSubjects.set(region, subject);
+    }
+    return subject;
+  };
+
+  const listed = (region: string): boolean => options.secondaries().includes(region as RegionId);
+
+  const drop = (region: string): void => {
+    const replicator = replicators.get(region);
+    if (replicator === undefined) return;
+    replicators.delete(region);
+    replicator.subscription.unsubscribe();
+  };
+
+  const replicatorOf = (region: RegionId): Replicator => {
+    const existing = replicators.get(region);
+    if (existing !== undefined) return existing;
+    const { shipIntervalMs, maxBatchRecords } = linkOptions(region, options.links?.[region]);
+    const trigger = new Subject<void>();
+    const replicator: Replicator = {
+      region,
+      maxBatchRecords,
+      queue: [],
+      head: 0,
+      backlogRecords: 0,
+      vdls: [],
+      commits: [],
+      lastCommitLsn: LSN_ZERO,
+      highestShippedLsn: LSN_ZERO,
+      highestShippedAtMs: 0,
+      shippedVdl: LSN_ZERO,
+      trigger,
+      subscription: trigger.pipe(boxcar(shipIntervalMs, scheduler)).subscribe(() => flush(region)),
+    };
+    replicators.set(region, replicator);
+    return replicator;
+  };
+
+  /** The newest published VDL at or below `bound`, removed from the list with every older one. */
+  const takeVdl = (replicator: Replicator, bound: Lsn): PublishedVdl | undefined => {
+    let count = 0;
+    while (count < replicator.vdls.length && (replicator.vdls[count] as PublishedVdl).vdl <= bound) count += 1;
+    return count === 0 ? undefined : replicator.vdls.splice(0, count)[count - 1];
+  };
+
+  const send = (replicator: Replicator, from: string, records: readonly RecordDigest[], vdl: PublishedVdl | undefined): void => {
+    if (vdl !== undefined && vdl.vdl > replicator.shippedVdl) replicator.shippedVdl = vdl.vdl;
+    const commits = replicator.commits.map(({ lsn, atMs }): LsnTime => ({ lsn, atMs }));
+    const message: GlobalShipMessage = { type: 'globalShip', from, records, primaryVdl: replicator.shippedVdl, commits };
+    replicator.commits = [];
+    network.send(from, globalRegionActorId(replicator.region), message);
+    shipped.next({
+      atMs: scheduler.now(),
+      observation: { kind: 'shipped', from: options.primaryRegion, to: replicator.region, primaryVdl: replicator.shippedVdl },
+    });
+    report(replicator);
+  };
+
+  /** The region's figures now; the durability lag by `durabilityLagMs`, from the newest shipped and newest queued MTR. */
+  const report = (replicator: Replicator): void => {
+    const newest = replicator.queue[replicator.queue.length - 1];
+    const times: LsnTime[] = [{ lsn: replicator.highestShippedLsn, atMs: replicator.highestShippedAtMs }];
+    if (newest !== undefined && replicator.backlogRecords > 0) {
+      times.push({ lsn: (newest.records[newest.records.length - 1] as RecordDigest).lsn, atMs: newest.atMs });
+    }
+    lagSubject(replicator.region).next({
+      atMs: scheduler.now(),
+      region: replicator.region,
+      highestShippedLsn: replicator.highestShippedLsn,
+      shippedVdl: replicator.shippedVdl,
+      backlogRecords: replicator.backlogRecords,
+      durabilityLagMs: durabilityLagMs(times, replicator.highestShippedLsn, (times[times.length - 1] as LsnTime).lsn),
+      paused: paused.has(replicator.region),
+    });
+  };
+
+  /** Ships everything queued for `region`, in messages of whole MTRs, unless its link is paused. */
+  const flush = (region: string): void => {
+    const replicator = replicators.get(region);
+    if (replicator === undefined) return;
+    if (!listed(region)) {
+      drop(region);
+      return;
+    }
+    if (paused.has(region)) {
+      report(replicator);
+      return;
+    }
+    const { queue } = replicator;
+    while (replicator.head < queue.length) {
+      const first = queue[replicator.head] as QueuedMtr;
+      const records: RecordDigest[] = [...first.records];
+      let last = first;
+      replicator.head += 1;
+      for (;;) {
+        const next = queue[replicator.head];
+        if (next === undefined || next.from !== first.from || records.length + next.records.length > replicator.maxBatchRecords) break;
+        records.push(...next.records);
+        last = next;
+        replicator.head += 1;
+      }
+      replicator.backlogRecords -= records.length;
+      replicator.highestShippedLsn = (records[records.length - 1] as RecordDigest).lsn;
+      replicator.highestShippedAtMs = last.atMs;
+      send(replicator, first.from, records, takeVdl(replicator, replicator.highestShippedLsn));
+    }
+    queue.splice(0, replicator.head);
+    replicator.head = 0;
+    // A VDL advance (or commits) with no new record: shipped on its own, still never above the records.
+    const vdl = takeVdl(replicator, replicator.highestShippedLsn);
+    if (vdl !== undefined) send(replicator, vdl.from, [], vdl);
+    // Commits acknowledged with no VDL advance left to ship: the secondary's RPO lag must know of them.
+    const commit = replicator.commits[0];
+    if (commit !== undefined) send(replicator, commit.from, [], undefined);
+  };
+
+  /** Each listed region's replicator, creating those first listed now and dropping those left out. */
+  const current = (): Replicator[] => {
+    const regions = options.secondaries();
+    for (const region of [...replicators.keys()]) if (!regions.includes(region as RegionId)) drop(region);
+    return regions.map(replicatorOf);
+  };
+
+  const subscription = options.events$
+    .pipe(replicationItems())
+    .subscribe((publication) => {
+      if (!('stream' in publication)) {
+        for (const replicator of current()) {
+          if (publication.lsn <= replicator.lastCommitLsn) continue;
+          replicator.commits.push(publication);
+          replicator.lastCommitLsn = publication.lsn;
+          replicator.trigger.next();
+        }
+        return;
+      }
+      if (publication.stream === 'vdl') {
+        const published: PublishedVdl = { from: publication.from, vdl: publication.item.vdl };
+        for (const replicator of current()) {
+          const newest = replicator.vdls[replicator.vdls.length - 1]?.vdl ?? replicator.shippedVdl;
+          if (published.vdl <= newest) continue;
+          replicator.vdls.push(published);
+          replicator.trigger.next();
+        }
+        return;
+      }
+      const mtrs: QueuedMtr[] = [];
+      let pending = partial.get(publication.from) ?? [];
+      for (const record of publication.item.records) {
+        pending.push(record);
+        if (!record.isCpl) continue;
+        mtrs.push({ from: publication.from, atMs: scheduler.now(), records: pending.map(recordDigest) });
+        pending = [];
+      }
+      partial.set(publication.from, pending);
+      if (mtrs.length === 0) return;
+      for (const replicator of current()) {
+        for (const mtr of mtrs) {
+          replicator.queue.push(mtr);
+          replicator.backlogRecords += mtr.records.length;
+        }
+        replicator.trigger.next();
+      }
+    });
+
+  return {
+    lag$: (region) => lagSubject(region).asObservable(),
+    shipped$: shipped.asObservable(),
+    pause: (region) => {
+      paused.add(region);
+    },
+    resume: (region) => {
+      if (!paused.delete(region)) return;
+      replicators.get(region)?.trigger.next();
+    },
+    unsubscribe: () => {
+      subscription.unsubscribe();
+      for (const region of [...replicators.keys()]) drop(region);
+      shipped.complete();
+      for (const subject of lagSubjects.values()) subject.complete();
+    },
+  };
+}
