@@ -27,8 +27,8 @@
  * self-event with an explicit id), as the writer counts its lag checks: lags and held time are
  * known to within one `lagTickMs`. Nothing here reads a real clock.
  *
- * Not assembled into runs yet: the assembly that spawns one per region and the replicator that
- * ships to it come later (docs/protocol.md §11.1).
+ * Not assembled into runs yet: the assembly that spawns one per region and wires the replicator
+ * that ships to it (src/cluster/global-shipping.ts) comes later (docs/protocol.md §11.1).
  */
 import { setup } from 'xstate';
 import { unprovidedEffect } from './effects.js';
