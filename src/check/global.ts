@@ -27,6 +27,7 @@
  */
 import type { RegionId } from '../protocol/ids.js';
 import type { GlobalObservation, RecordDigest } from '../protocol/global.js';
+import { lastIndexAtOrBelow } from '../protocol/sorted-search.js';
 import type { PropertyChecker, PropertyResult } from './property.js';
 import { FIRST_VIOLATIONS_KEPT, always, createTally } from './property.js';
 
@@ -61,23 +62,11 @@ interface Secondary {
   active: boolean;
 }
 
-/** Index of the last element of `sorted` whose key is at or below `bound`, or -1. */
-function lastAtOrBelow<T>(sorted: readonly T[], bound: number, key: (entry: T) => number): number {
-  let low = 0;
-  let high = sorted.length - 1;
-  while (low <= high) {
-    const middle = (low + high) >>> 1;
-    if (key(sorted[middle] as T) <= bound) low = middle + 1;
-    else high = middle - 1;
-  }
-  return high;
-}
-
 /** Inserts `entry` into `sorted` by key, after equal keys; O(1) when it belongs at the end. */
 function insertSorted<T>(sorted: T[], entry: T, key: (entry: T) => number): void {
   const last = sorted[sorted.length - 1];
   if (last === undefined || key(last) <= key(entry)) sorted.push(entry);
-  else sorted.splice(lastAtOrBelow(sorted, key(entry), key) + 1, 0, entry);
+  else sorted.splice(lastIndexAtOrBelow(sorted, key(entry), key) + 1, 0, entry);
 }
 
 /** Creates the S17 checker; see the file header. */
@@ -103,12 +92,12 @@ export function createGlobalPrefix(options: GlobalPrefixOptions): PropertyChecke
   const rpoLag = (durableLsn: number, atMs: number): number => {
     const newest = commits[commits.length - 1];
     if (newest === undefined || newest.lsn <= durableLsn) return 0;
-    const held = lastAtOrBelow(commits, durableLsn, (commit) => commit.lsn);
+    const held = lastIndexAtOrBelow(commits, durableLsn, (commit) => commit.lsn);
     return atMs - (held < 0 ? 0 : (commits[held] as Commit).atMs);
   };
   /** The secondary's durable LSN as last reported at or before `atMs`. */
   const durableAt = (secondary: Secondary, atMs: number): number => {
-    const index = lastAtOrBelow(secondary.history, atMs, (entry) => entry.atMs);
+    const index = lastIndexAtOrBelow(secondary.history, atMs, (entry) => entry.atMs);
     return index < 0 ? 0 : (secondary.history[index] as Commit).lsn;
   };
   /** Drops the primary's history above `vdl`: after a failover it is no longer history. */
@@ -146,8 +135,8 @@ export function createGlobalPrefix(options: GlobalPrefixOptions): PropertyChecke
         );
         if (within) {
           // The records in (previous durable, durable] must be the primary's, one for one.
-          const from = lastAtOrBelow(logLsns, secondary.durableLsn, (lsn) => lsn) + 1;
-          const to = lastAtOrBelow(logLsns, o.durableLsn, (lsn) => lsn) + 1;
+          const from = lastIndexAtOrBelow(logLsns, secondary.durableLsn, (lsn) => lsn) + 1;
+          const to = lastIndexAtOrBelow(logLsns, o.durableLsn, (lsn) => lsn) + 1;
           const expected = logLsns.slice(from, Math.max(from, to));
           const range = `(${secondary.durableLsn}, ${o.durableLsn}]`;
           let mismatch: string | undefined;

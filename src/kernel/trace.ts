@@ -120,19 +120,14 @@ export class Trace {
   /** Appends one event. Snapshot events are ignored unless `snapshots` is on. */
   record(event: TraceEvent): void {
     if (event.kind === 'snapshot' && !this.snapshotsEnabled) return;
-    if (event.kind === 'verdict') {
-      // A verdict judges the run and is not part of it: neither hashed nor counted, so a run traced
-      // with verdicts has the traceHash and event count of one without (docs/determinism.md).
-      if (this.keepEvents) this.events.push(event);
-      if (this.sink !== undefined) this.sink(eventLine(event));
-      return;
-    }
-    // Snapshots are an observation, not part of the run: a run hashes the same with them on or off.
-    if (event.kind !== 'snapshot') {
+    // Snapshots and verdicts observe the run and are not part of it: a run hashes the same with
+    // them or without; verdicts are not counted either, so the report's event count stays the
+    // same (docs/determinism.md). Snapshots have always been counted.
+    if (event.kind !== 'snapshot' && event.kind !== 'verdict') {
       this.pending += hashText(event);
       if (this.pending.length > 65_536) this.flush();
     }
-    this.eventCount++;
+    if (event.kind !== 'verdict') this.eventCount++;
     if (this.keepEvents) this.events.push(event);
     if (this.sink !== undefined) this.sink(eventLine(event));
   }

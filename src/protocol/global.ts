@@ -16,6 +16,7 @@ import type { Lsn, RegionId } from './ids.js';
 import { LSN_ZERO } from './ids.js';
 import type { LogRecord } from './lsn.js';
 import { fnv1a32 } from './pages.js';
+import { lastIndexAtOrBelow } from './sorted-search.js';
 
 // --- The secondary's durable point (G1) ------------------------------------------------------
 
@@ -27,23 +28,6 @@ export interface SecondaryDurableInput {
   readonly secondaryVcl: Lsn;
   /** The CPLs of the MTRs shipped so far, ascending. */
   readonly shippedCpls: readonly Lsn[];
-}
-
-/** Index of the last entry of `sorted` at or below `bound`, or -1; `key` reads an entry's LSN. */
-function lastAtOrBelow<T>(sorted: readonly T[], bound: number, key: (entry: T) => number): number {
-  let low = 0;
-  let high = sorted.length - 1;
-  let found = -1;
-  while (low <= high) {
-    const middle = (low + high) >>> 1;
-    if (key(sorted[middle] as T) <= bound) {
-      found = middle;
-      low = middle + 1;
-    } else {
-      high = middle - 1;
-    }
-  }
-  return found;
 }
 
 /**
@@ -59,7 +43,7 @@ function lastAtOrBelow<T>(sorted: readonly T[], bound: number, key: (entry: T) =
  */
 export function secondaryDurableLsn(input: SecondaryDurableInput): Lsn {
   const bound = Math.min(input.shippedPrimaryVdl, input.secondaryVcl);
-  const index = lastAtOrBelow(input.shippedCpls, bound, (cpl) => cpl);
+  const index = lastIndexAtOrBelow(input.shippedCpls, bound, (cpl) => cpl);
   return index < 0 ? LSN_ZERO : (input.shippedCpls[index] as Lsn);
 }
 
@@ -77,7 +61,7 @@ export interface LsnTime {
  * puts an entry (its first LSN, its start time) first.
  */
 function timeAtOrBelow(times: readonly LsnTime[], at: Lsn): number {
-  const index = lastAtOrBelow(times, at, (entry) => entry.lsn);
+  const index = lastIndexAtOrBelow(times, at, (entry) => entry.lsn);
   return index < 0 ? 0 : (times[index] as LsnTime).atMs;
 }
 
@@ -176,7 +160,7 @@ export interface LostSuffix {
  * every commit, in order. O(log n).
  */
 export function lostSuffix(acknowledgedCommits: readonly LsnTime[], promotedVdl: Lsn): LostSuffix {
-  const keptCount = lastAtOrBelow(acknowledgedCommits, promotedVdl, (commit) => commit.lsn) + 1;
+  const keptCount = lastIndexAtOrBelow(acknowledgedCommits, promotedVdl, (commit) => commit.lsn) + 1;
   const lostCount = acknowledgedCommits.length - keptCount;
   const first = acknowledgedCommits[keptCount];
   const last = acknowledgedCommits[acknowledgedCommits.length - 1];

@@ -75,7 +75,6 @@ export async function startViewer(options: ViewerOptions): Promise<RunningViewer
     if (path === '/api/traces') {
       return json(response, 200, [...traces.values()].map(({ index }) => ({ id: index.id, file: index.file, events: index.events, header: index.header })));
     }
-    if (path === '/api/machines') return json(response, 200, CLUSTER_STATECHARTS.map((chart) => ({ name: chart.name, id: chart.machine.id, description: chart.description })));
     const traceId = url.searchParams.get('trace') ?? '';
     if (path === '/api/index' || path === '/api/events') {
       const trace = traces.get(traceId);

@@ -53,8 +53,6 @@ export interface TraceIndex {
   readonly scl: readonly (readonly number[])[];
   readonly faults: readonly { readonly step: number; readonly atMs: number; readonly fault: string; readonly target: string }[];
   readonly verdicts: readonly IndexedVerdict[];
-  /** Steps of the `note` events (an explored path's choices are notes). */
-  readonly notes: readonly number[];
   /**
    * Per actor (same order as `actors`): the steps of its `snapshot` events, ascending (traces
    * written with snapshots, as `explore --trace` writes them); the page fetches the one it shows.
@@ -124,7 +122,6 @@ export function indexTrace(id: string, file: string, lines: readonly string[]): 
   const endpoints = new Set<string>();
   const faults: { step: number; atMs: number; fault: string; target: string }[] = [];
   const verdicts: IndexedVerdict[] = [];
-  const notes: number[] = [];
   const snapshotsById = new Map<string, number[]>();
   /** Envelope id → the step of its `send`. */
   const sentAt = new Map<number, number>();
@@ -182,9 +179,6 @@ export function indexTrace(id: string, file: string, lines: readonly string[]): 
           ...(typeof event['message'] === 'string' ? { message: event['message'] } : {}),
         });
         break;
-      case 'note':
-        notes.push(step);
-        break;
       case 'snapshot': {
         const actor = String(event['actor']);
         const list = snapshotsById.get(actor) ?? [];
@@ -214,7 +208,6 @@ export function indexTrace(id: string, file: string, lines: readonly string[]): 
     scl: actors.map((actor) => sclById.get(actor.id) ?? []),
     faults,
     verdicts,
-    notes,
     snapshots: actors.map((actor) => snapshotsById.get(actor.id) ?? []),
   };
   return {

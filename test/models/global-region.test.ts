@@ -1,13 +1,13 @@
 /**
  * The Global Database region statechart (models/global-region.machine.ts; docs/protocol.md §11.1;
- * §13, G1–G5), driven with xstate's own `createActor` on a clock advanced by hand, with `send` and
+ * §13, G1–G5), driven with xstate's own `createActor` on the kernel's VirtualClock, advanced by the test, with `send` and
  * `observe` provided as collectors that deep-freeze what they are given. Three regions: us-east-1
  * (primary), eu-west-1 and ap-south-1. Records are one per LSN with digest `d<lsn>`; an MTR's last
  * record is its CPL. Where the S17/S18 judges can read what the chart reports, they do.
  */
 import { freeze } from 'immer';
 import { createActor } from 'xstate';
-import type { Clock } from '../../src/index.js';
+import { VirtualClock } from '../../src/kernel/clock.js';
 import { describe, expect, it } from 'vitest';
 import type { GlobalRegionContext, GlobalRegionEvent, GlobalRegionInput, GlobalRegionObservation } from '../../models/global-region.machine.js';
 import { GlobalRegionInputError, globalRegionMachine } from '../../models/global-region.machine.js';
@@ -23,34 +23,6 @@ const EU = regionId('eu-west-1');
 const AP = regionId('ap-south-1');
 const ENDPOINTS = { [EAST]: 'metadata:us-east-1', [EU]: 'metadata:eu-west-1', [AP]: 'metadata:ap-south-1' };
 
-/** xstate's `clock` option, advanced by hand: timers fire in due order. */
-class ManualClock implements Clock<number> {
-  now = 0;
-  private timers: { id: number; dueMs: number; callback: () => void }[] = [];
-  private nextId = 1;
-
-  setTimeout(callback: () => void, delayMs: number): number {
-    const id = this.nextId++;
-    this.timers.push({ id, dueMs: this.now + delayMs, callback });
-    return id;
-  }
-
-  clearTimeout(id: number): void {
-    this.timers = this.timers.filter((timer) => timer.id !== id);
-  }
-
-  advance(ms: number): void {
-    const until = this.now + ms;
-    for (;;) {
-      const next = this.timers.filter((timer) => timer.dueMs <= until).sort((a, b) => a.dueMs - b.dueMs || a.id - b.id)[0];
-      if (next === undefined) break;
-      this.clearTimeout(next.id);
-      this.now = next.dueMs;
-      next.callback();
-    }
-    this.now = until;
-  }
-}
 
 /** One MTR: records `from`..`to`, the last its CPL. */
 const mtr = (from: number, to: number): RecordDigest[] =>
@@ -67,13 +39,13 @@ const at = (commitLsn: number, atMs: number): LsnTime => ({ lsn: lsn(commitLsn),
 
 /** A region's actor with collecting effects. */
 function start(region: RegionId, patch: Partial<GlobalRegionInput> = {}) {
-  const clock = new ManualClock();
+  const clock = new VirtualClock();
   const sent: SendParams<WireMessage>[] = [];
   const observed: { atMs: number; observation: GlobalRegionObservation }[] = [];
   const machine = globalRegionMachine.provide({
     actions: {
       send: (_, params) => void sent.push(freeze(params, true)),
-      observe: (_, params) => void observed.push({ atMs: clock.now, observation: freeze(params, true) }),
+      observe: (_, params) => void observed.push({ atMs: clock.now(), observation: freeze(params, true) }),
     },
   });
   const input: GlobalRegionInput = {
@@ -115,10 +87,10 @@ describe('Global region: a secondary replicating', () => {
     expect(eu.context().durableLsn).toBe(2);
     // Commit 4 is shipped at once, but the volume's VCL stays at 2: the lag counts from commit 2's time.
     eu.send(ship(mtr(3, 4), 4, [at(4, 50)]));
-    eu.clock.advance(300);
+    eu.clock.runFor(300);
     expect([eu.context().rpoLagMs, eu.state()]).toEqual([300, 'secondary.replicating']);
     eu.send(ship([], 4)); // a shipment with nothing new keeps the link alive
-    eu.clock.advance(100);
+    eu.clock.runFor(100);
     expect([eu.context().rpoLagMs, eu.state()]).toEqual([400, 'secondary.lagging']);
     eu.send(vcl(4));
     expect([eu.context().durableLsn, eu.context().rpoLagMs, eu.state()]).toEqual([4, 0, 'secondary.replicating']);
@@ -133,9 +105,9 @@ describe('Global region: a secondary replicating', () => {
     expect([eu.context().highestShippedLsn, eu.state()]).toEqual([2, 'secondary.cutOff']);
     eu.send({ type: 'linkUp' });
     expect(eu.state()).toBe('secondary.replicating');
-    eu.clock.advance(900);
+    eu.clock.runFor(900);
     expect(eu.state()).toBe('secondary.replicating');
-    eu.clock.advance(100);
+    eu.clock.runFor(100);
     expect(eu.state()).toBe('secondary.cutOff');
     eu.send(ship(mtr(3, 4), 4));
     expect(eu.state()).toBe('secondary.replicating');
@@ -163,10 +135,10 @@ describe('Global region: a secondary replicating', () => {
         all.push(...step.records);
         // The primary reports its VDL before a shipment carries it (the order GlobalObservation states).
         if (step.vdl > primaryVdl) {
-          judge.observe(eu.clock.now, 'global:us-east-1', { kind: 'primaryVdl', region: EAST, vdl: lsn(step.vdl), records: all.filter((record) => record.lsn > primaryVdl && record.lsn <= step.vdl) });
+          judge.observe(eu.clock.now(), 'global:us-east-1', { kind: 'primaryVdl', region: EAST, vdl: lsn(step.vdl), records: all.filter((record) => record.lsn > primaryVdl && record.lsn <= step.vdl) });
           primaryVdl = step.vdl;
         }
-        judge.observe(eu.clock.now, 'replicator:eu-west-1', { kind: 'shipped', from: EAST, to: EU, primaryVdl: lsn(step.vdl) });
+        judge.observe(eu.clock.now(), 'replicator:eu-west-1', { kind: 'shipped', from: EAST, to: EU, primaryVdl: lsn(step.vdl) });
         shippedVdl = Math.max(shippedVdl, step.vdl);
         eu.send(ship(step.records, step.vdl));
       } else {
@@ -197,19 +169,19 @@ describe('Global region: the primary’s RPO control', () => {
     east.send({ type: 'commitGate', from: 'inst:us-east-1:writer', commitLsn: lsn(10) });
     expect(east.messages('commitGateAnswer').map(({ message }) => message)).toEqual([{ type: 'commitGateAnswer', from: 'global:us-east-1', commitLsn: 10, allowed: true }]);
     // 25 s on, no secondary has commit 10: both lag 25 s, above the 20 s limit.
-    east.clock.advance(25_000);
+    east.clock.runFor(25_000);
     east.send({ type: 'commitGate', from: 'inst:us-east-1:writer', commitLsn: lsn(20) });
     expect(east.messages('commitGateAnswer')).toHaveLength(1);
     expect(east.observed.at(-1)?.observation).toEqual({ kind: 'commitHeld', region: EAST, commitLsn: 20, rpoLagsMs: [25_000, 25_000] });
     // A later commit waits behind it (commits are acknowledged in LSN order).
     east.send({ type: 'commitGate', from: 'inst:us-east-1:writer', commitLsn: lsn(30) });
-    east.clock.advance(5_000);
+    east.clock.runFor(5_000);
     east.send({ type: 'regionDurable', from: 'global:ap-south-1', region: AP, durableLsn: lsn(10) });
     const answered = () => east.messages('commitGateAnswer').map(({ message }) => (message as { commitLsn: Lsn }).commitLsn);
     expect(answered()).toEqual([10, 20]);
     // Letting 20 through makes ap-south-1 lag again (it holds 10 only, §13, G5): 30 waits on.
     expect(east.context().heldCommits.map((held) => held.commitLsn)).toEqual([30]);
-    east.clock.advance(1_000);
+    east.clock.runFor(1_000);
     east.send({ type: 'regionDurable', from: 'global:ap-south-1', region: AP, durableLsn: lsn(20) });
     expect(answered()).toEqual([10, 20, 30]);
     expect(east.observed.filter(({ observation }) => observation.kind === 'commitReleased').map(({ observation }) => observation)).toEqual([
@@ -294,16 +266,16 @@ describe('Global region: managed failover, detach, rejoin', () => {
     expect(eu.state()).toBe('primary.writable');
     // The old primary is not counted by RPO control until it rejoins.
     expect(eu.context().durableByRegion).toEqual({ [AP]: 4 });
-    eu.clock.advance(1_999);
+    eu.clock.runFor(1_999);
     expect(eu.kinds()).not.toContain('fenceTimedOut');
-    eu.clock.advance(1);
+    eu.clock.runFor(1);
     expect(eu.kinds()).toEqual(['secondaryDurable', 'promoted', 'fenceTimedOut']);
     expect(eu.observed[1]?.observation).toEqual({ kind: 'promoted', region: EU, oldPrimary: EAST, vdl: 4, how: 'failover', failureAtMs: 150 });
     expect(eu.context().fence).toEqual({ region: EAST, outcome: 'timedOut' });
     // The old primary, unfenced, acknowledges a commit after the timeout: S18 reports the window.
     const s18 = createGlobalFencing();
     for (const { atMs, observation } of eu.observed) s18.observe(atMs, 'global:eu-west-1', observation as GlobalObservation);
-    s18.observe(eu.clock.now + 10, 'inst:us-east-1:writer', { kind: 'commitAcknowledged', region: EAST, commitLsn: lsn(8) });
+    s18.observe(eu.clock.now() + 10, 'inst:us-east-1:writer', { kind: 'commitAcknowledged', region: EAST, commitLsn: lsn(8) });
     const verdict = s18.result();
     expect(verdict.ok).toBe(true);
     expect(verdict.splitBrain).toMatchObject([{ region: EAST, fromMs: 2_000, commits: 1, firstCommitLsns: [8] }]);
@@ -313,7 +285,7 @@ describe('Global region: managed failover, detach, rejoin', () => {
     const eu = start(EU);
     eu.send({ type: 'failover', from: 'console' });
     eu.send({ type: 'fenced', from: 'metadata:us-east-1', region: EAST });
-    eu.clock.advance(5_000);
+    eu.clock.runFor(5_000);
     expect(eu.kinds()).toEqual(['fenced']);
     expect(eu.context().fence).toEqual({ region: EAST, outcome: 'fenced' });
   });
@@ -328,7 +300,7 @@ describe('Global region: managed failover, detach, rejoin', () => {
     expect(ap.state()).toBe('detached');
     expect(ap.observed.at(-1)?.observation).toEqual({ kind: 'detached', region: AP, vdl: 2 });
     expect(ap.kinds()).not.toContain('promoted');
-    ap.clock.advance(60_000);
+    ap.clock.runFor(60_000);
     ap.send({ type: 'commitGate', from: 'inst:ap-south-1:writer', commitLsn: lsn(3) });
     expect(ap.messages('commitGateAnswer').map(({ message }) => message)).toEqual([{ type: 'commitGateAnswer', from: 'global:ap-south-1', commitLsn: 3, allowed: true }]);
     ap.send(ship(mtr(3, 4), 4));

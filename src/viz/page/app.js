@@ -14,18 +14,21 @@ const LANE_PX = 96;
 
 // ---- reading the index ----------------------------------------------------------------------
 
-/** The last entry of a flat `[step, value, step, value, ...]` list at or before `step`, as [step, value]. */
-function lastAt(flat, step) {
+/** The index of the last of `count` entries whose step (`stepOf(i)`, ascending) is at or before `step`, or -1. */
+function lastIndexAtOrBefore(count, stepOf, step) {
   let lo = 0;
-  let hi = flat.length / 2 - 1;
-  let found = -1;
+  let hi = count - 1;
   while (lo <= hi) {
     const mid = (lo + hi) >> 1;
-    if (flat[mid * 2] <= step) {
-      found = mid;
-      lo = mid + 1;
-    } else hi = mid - 1;
+    if (stepOf(mid) <= step) lo = mid + 1;
+    else hi = mid - 1;
   }
+  return hi;
+}
+
+/** The last entry of a flat `[step, value, step, value, ...]` list at or before `step`, as [step, value]. */
+function lastAt(flat, step) {
+  const found = lastIndexAtOrBefore(flat.length / 2, (i) => flat[i * 2], step);
   return found < 0 ? undefined : [flat[found * 2], flat[found * 2 + 1]];
 }
 
@@ -312,9 +315,9 @@ const snapshotCache = new Map();
 /** The actor's full snapshot at the step, when the trace holds snapshots (`explore --trace` writes them). */
 function Snapshot({ traceId, steps, step }) {
   const [, setLoaded] = useState(0);
-  let at = -1;
-  for (const s of steps) if (s <= step) at = s; else break;
-  if (at < 0) return null;
+  const found = lastIndexAtOrBefore(steps.length, (i) => steps[i], step);
+  if (found < 0) return null;
+  const at = steps[found];
   const key = `${traceId}:${at}`;
   const cached = snapshotCache.get(key);
   if (cached === undefined) {
