@@ -2,7 +2,9 @@
  * The simulated network: every message between actors crosses it as an envelope.
  *
  * Latency depends on locality (same AZ, cross AZ, cross region) with configurable distributions
- * whose defaults follow docs/protocol.md §14, numbers and defaults. Faults: random loss,
+ * whose defaults follow docs/protocol.md §14, numbers and defaults; a pair of regions may have its
+ * own latency and extra loss (`regionPairs`), as Global Database's links differ by distance
+ * (docs/protocol.md §11.1 and §14: cross-region tens to hundreds of ms by pair). Faults: random loss,
  * duplication and reordering; symmetric and one-way partitions; clogged links (slowed by a factor
  * for an interval); and dropping at a down endpoint. Every choice comes from the RNG, on separate
  * forks per concern, so switching on loss does not move the latencies a run sees.
@@ -41,6 +43,19 @@ export interface LatencyOptions {
   crossRegion: LatencyDistribution;
 }
 
+/**
+ * The link between two regions, the same both ways: its latency replaces `latency.crossRegion`
+ * and its loss is drawn on top of the global `lossRatio` (docs/protocol.md §11.1, Global Database).
+ */
+export interface RegionPairLink {
+  /** The two regions, in either order. */
+  regions: readonly [string, string];
+  /** @defaultValue `latency.crossRegion` */
+  latency?: LatencyDistribution;
+  /** Probability that a message on this pair is lost, in addition to the global `lossRatio`. @defaultValue 0 */
+  lossRatio?: Ratio;
+}
+
 /** Options of {@link Network}. */
 export interface NetworkOptions {
   /** Latency by locality; fields left out keep their defaults. */
@@ -51,6 +66,8 @@ export interface NetworkOptions {
   duplicateRatio?: Ratio;
   /** Probability that a message ignores link FIFO order and may overtake. @defaultValue 0 */
   reorderRatio?: Ratio;
+  /** Per region pair latency and loss; pairs not listed use `latency.crossRegion` and only the global loss. */
+  regionPairs?: readonly RegionPairLink[];
 }
 
 /** The network defaults (docs/protocol.md §14, numbers and defaults). */
@@ -104,6 +121,12 @@ interface LinkRule {
   untilMs: number;
 }
 
+/** A region pair's link with its defaults filled in. */
+interface PairLink {
+  latency: LatencyDistribution;
+  lossRatio: Ratio;
+}
+
 /** Counters for reports and benchmarks. */
 export interface NetworkStats {
   sent: number;
@@ -130,6 +153,9 @@ export class Network {
   private readonly lossRng: Rng;
   private readonly duplicateRng: Rng;
   private readonly reorderRng: Rng;
+  private readonly pairLossRng: Rng;
+  /** Keyed by {@link pairKey}; consulted only for messages between two regions. */
+  private readonly pairLinks: ReadonlyMap<string, PairLink>;
 
   constructor(
     private readonly clock: VirtualClock,
@@ -141,11 +167,15 @@ export class Network {
     this.lossRatio = checkRatio('lossRatio', options.lossRatio ?? 0);
     this.duplicateRatio = checkRatio('duplicateRatio', options.duplicateRatio ?? 0);
     this.reorderRatio = checkRatio('reorderRatio', options.reorderRatio ?? 0);
-    for (const [name, distribution] of Object.entries(this.latency)) checkDistribution(name, distribution);
+    for (const [name, distribution] of Object.entries(this.latency)) checkDistribution(`latency.${name}`, distribution);
+    this.pairLinks = resolvePairLinks(options.regionPairs ?? [], this.latency.crossRegion);
     this.latencyRng = rng.fork('latency');
     this.lossRng = rng.fork('loss');
     this.duplicateRng = rng.fork('duplicate');
     this.reorderRng = rng.fork('reorder');
+    // A fork of its own (forks depend on their label only, src/kernel/rng.ts), so a run without
+    // pair loss draws exactly the numbers it drew before pairs existed.
+    this.pairLossRng = rng.fork('pair-loss');
   }
 
   /** Registers an endpoint; ids are systemIds and must be unique. */
@@ -264,7 +294,7 @@ export class Network {
     this.stats.sent++;
     this.trace?.record({ kind: 'send', atMs: nowMs, id, from, to, message });
     const envelope: Envelope = { id, from, to, message, sentAtMs: nowMs };
-    const reason = this.blocked(from, to) ?? (this.lossRng.chance(this.lossRatio) ? 'loss' : undefined);
+    const reason = this.blocked(from, to) ?? this.lost(from, to);
     if (reason !== undefined) {
       this.drop(envelope, reason);
       return id;
@@ -324,6 +354,25 @@ export class Network {
     });
   }
 
+  /**
+   * 'loss' when the global loss or the region pair's loss strikes a message that can pass. The
+   * pair draw is made even when the global loss already struck, so which messages the pair loses
+   * does not depend on the global `lossRatio`; it is made only for a pair with loss, so other
+   * messages draw nothing new.
+   */
+  private lost(from: string, to: string): DropReason | undefined {
+    const lostGlobally = this.lossRng.chance(this.lossRatio);
+    const pair = this.pairLink((this.endpoints[from] as Endpoint).locality, (this.endpoints[to] as Endpoint).locality);
+    const lostOnPair = pair !== undefined && this.pairLossRng.chance(pair.lossRatio);
+    return lostGlobally || lostOnPair ? 'loss' : undefined;
+  }
+
+  /** The region pair's link, for endpoints in two different regions that are listed as a pair. */
+  private pairLink(source: Locality, target: Locality): PairLink | undefined {
+    if (source.regionId === target.regionId || this.pairLinks.size === 0) return undefined;
+    return this.pairLinks.get(pairKey(source.regionId, target.regionId));
+  }
+
   /** Why a message on this link cannot pass now, or undefined when it can. */
   private blocked(from: string, to: string): DropReason | undefined {
     const source = this.endpoints[from];
@@ -349,7 +398,7 @@ export class Network {
   private sampleLatency(source: Locality, target: Locality): number {
     const distribution =
       source.regionId !== target.regionId
-        ? this.latency.crossRegion
+        ? (this.pairLink(source, target)?.latency ?? this.latency.crossRegion)
         : source.azId !== target.azId
           ? this.latency.crossAz
           : this.latency.sameAz;
@@ -394,6 +443,41 @@ function matches(rule: LinkRule, from: string, to: string): boolean {
   return covers(rule.from, from) && covers(rule.to, to);
 }
 
+/** One key for a pair of regions in either order. */
+function pairKey(a: string, b: string): string {
+  return a < b ? `${a}\u0000${b}` : `${b}\u0000${a}`;
+}
+
+/** Validates `network.regionPairs` and indexes it by {@link pairKey}. */
+function resolvePairLinks(pairs: readonly RegionPairLink[], crossRegion: LatencyDistribution): Map<string, PairLink> {
+  const links = new Map<string, PairLink>();
+  const firstIndex = new Map<string, number>();
+  for (const [i, pair] of pairs.entries()) {
+    const field = `regionPairs[${i}]`;
+    const regions: unknown = pair.regions;
+    const named =
+      Array.isArray(regions) &&
+      regions.length === 2 &&
+      regions.every((region) => typeof region === 'string' && region !== '') &&
+      regions[0] !== regions[1];
+    if (!named) {
+      throw new RangeError(`network.${field}.regions must be two different region names, got ${JSON.stringify(regions)}`);
+    }
+    const key = pairKey(pair.regions[0], pair.regions[1]);
+    const earlier = firstIndex.get(key);
+    if (earlier !== undefined) {
+      throw new RangeError(
+        `network.${field}.regions repeats network.regionPairs[${earlier}].regions (a pair is the same link both ways), got ${JSON.stringify(regions)}`,
+      );
+    }
+    firstIndex.set(key, i);
+    if (pair.latency !== undefined) checkDistribution(`${field}.latency`, pair.latency);
+    const lossRatio = checkRatio(`${field}.lossRatio`, pair.lossRatio ?? 0);
+    links.set(key, { latency: pair.latency ?? crossRegion, lossRatio });
+  }
+  return links;
+}
+
 function checkRatio(field: string, value: number): number {
   if (!(value >= 0 && value <= 1)) throw new RangeError(`network.${field} must be a ratio in [0, 1], got ${value}`);
   return value;
@@ -403,10 +487,10 @@ function checkDistribution(field: string, distribution: LatencyDistribution): vo
   const numbers = Object.entries(distribution).filter(([key]) => key !== 'kind');
   for (const [key, value] of numbers) {
     if (typeof value !== 'number' || !(value >= 0) || !Number.isFinite(value)) {
-      throw new RangeError(`network.latency.${field}.${key} must be a finite number >= 0, got ${String(value)}`);
+      throw new RangeError(`network.${field}.${key} must be a finite number >= 0, got ${String(value)}`);
     }
   }
   if (distribution.kind === 'uniform' && distribution.maxMs < distribution.minMs) {
-    throw new RangeError(`network.latency.${field}: maxMs must be >= minMs`);
+    throw new RangeError(`network.${field}: maxMs must be >= minMs`);
   }
 }

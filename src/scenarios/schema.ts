@@ -8,7 +8,8 @@
  * rather than a silently ignored option. Then a semantic pass checks what needs more than one
  * field: the topology can be placed (≥ 3 AZs in the primary region, unique names, writerAz in the
  * region; shared with `resolveTopology`), the workload stops within the run, and every fault fires
- * within the run and names an AZ, region, segment or node that the resolved topology has.
+ * within the run and names an AZ, region, segment or node that the resolved topology has, and
+ * every network region pair names two different regions of the topology, once.
  *
  * Defaults that depend on other fields: `topology.writerAz` is the primary region's first AZ and
  * `workload.stopMs` is `durationMs`. `network` stays `{}` when absent, so the kernel's defaults
@@ -142,6 +143,15 @@ const networkSchema = z.strictObject({
   lossRatio: ratio().optional(),
   duplicateRatio: ratio().optional(),
   reorderRatio: ratio().optional(),
+  // Region names and distinct pairs are checked by regionPairsProblem, against the topology.
+  regionPairs: list(
+    z.strictObject({
+      regions: z.tuple([id(), id()], { error: 'must be two region names' }),
+      latency: latencyDistributionSchema.optional(),
+      lossRatio: ratio().optional(),
+    }),
+    'must be a list of region pairs',
+  ).optional(),
 });
 
 const workloadSchema = z.strictObject({
@@ -315,7 +325,7 @@ function objectOrArray(schema: z.ZodType | undefined, value: unknown): z.ZodType
 function findScenarioProblem(scenario: Scenario): Problem | undefined {
   const topologyProblem = findTopologyProblem(scenario.topology, scenario.workload.clients);
   if (topologyProblem !== undefined) return topologyProblem;
-  return latencyProblem(scenario) ?? workloadProblem(scenario) ?? repairProblem(scenario) ?? faultsProblem(scenario);
+  return regionPairsProblem(scenario) ?? latencyProblem(scenario) ?? workloadProblem(scenario) ?? repairProblem(scenario) ?? faultsProblem(scenario);
 }
 
 function repairProblem({ repair }: Scenario): Problem | undefined {
@@ -331,11 +341,38 @@ function latencyProblem(scenario: Scenario): Problem | undefined {
   const distributions: [string, LatencyDistribution | undefined][] = [
     ['storage.diskLatencyMs', scenario.storage.diskLatencyMs],
     ...Object.entries(scenario.network.latency ?? {}).map(([key, d]): [string, LatencyDistribution | undefined] => [`network.latency.${key}`, d]),
+    ...(scenario.network.regionPairs ?? []).map((pair, i): [string, LatencyDistribution | undefined] => [`network.regionPairs[${i}].latency`, pair.latency]),
   ];
   for (const [field, distribution] of distributions) {
     if (distribution?.kind === 'uniform' && distribution.maxMs < distribution.minMs) {
       return { field: `${field}.maxMs`, message: `must be >= minMs (${distribution.minMs}), got ${distribution.maxMs}` };
     }
+  }
+  return undefined;
+}
+
+/**
+ * Each pair names two different regions of the topology and no pair repeats another in either
+ * order: a pair is one link, the same both ways (the kernel's RegionPairLink).
+ */
+function regionPairsProblem({ network, topology }: Scenario): Problem | undefined {
+  const regions = topology.regions.map((region) => region.id);
+  const seen = new Map<string, number>();
+  for (const [i, pair] of (network.regionPairs ?? []).entries()) {
+    const field = `network.regionPairs[${i}].regions`;
+    for (const [j, region] of pair.regions.entries()) {
+      if (!regions.includes(region)) {
+        return { field: `${field}[${j}]`, message: `must be one of the topology's regions (${regions.join(', ')}), got ${describeValue(region)}` };
+      }
+    }
+    const [a, b] = pair.regions;
+    if (a === b) return { field: `${field}[1]`, message: `must differ from ${field}[0] (a pair links two regions), got ${describeValue(b)}` };
+    const key = JSON.stringify(a < b ? [a, b] : [b, a]);
+    const earlier = seen.get(key);
+    if (earlier !== undefined) {
+      return { field, message: `repeats network.regionPairs[${earlier}].regions (a pair is the same link both ways), got ${JSON.stringify(pair.regions)}` };
+    }
+    seen.set(key, i);
   }
   return undefined;
 }

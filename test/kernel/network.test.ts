@@ -1,6 +1,6 @@
 /**
- * Network: latency by locality, FIFO links, loss, duplication, reordering, partitions, clogs and
- * down endpoints. Invariants: nothing is delivered across a cut or to a down endpoint; every
+ * Network: latency by locality and by region pair, FIFO links, loss (global and per region pair),
+ * duplication, reordering, partitions, clogs and down endpoints. Invariants: nothing is delivered across a cut or to a down endpoint; every
  * envelope is either delivered (once, or twice when duplicated) or dropped with a reason in the trace.
  */
 import { describe, expect, it } from 'vitest';
@@ -30,6 +30,34 @@ function world(options: NetworkOptions = {}, seed = 1): World {
   }
   return { clock, network, trace, inbox };
 }
+
+/** Adds y1 in a third region, r3 (attaching draws nothing). */
+function withThirdRegion(w: World): World {
+  w.inbox.y1 = [];
+  w.network.attach('y1', { regionId: 'r3', azId: 'az-y' }, (envelope) => w.inbox.y1!.push(envelope));
+  return w;
+}
+
+/** How long one message from `from` to `to` takes when sent on an idle network. */
+const latencyOf = (w: World, from: string, to: string): number => {
+  const start = w.clock.now();
+  w.network.send(from, to, { type: 'probe' });
+  w.clock.runUntilIdle();
+  return w.clock.now() - start;
+};
+
+/** Sends a mixed sequence over every locality and returns each delivery as [envelope id, atMs], and the trace hash. */
+const deliveries = (options: NetworkOptions, seed = 7): { times: [number, number][]; hash: string } => {
+  const w = withThirdRegion(world(options, seed));
+  const endpoints = ['a1', 'a2', 'b1', 'x1', 'y1'];
+  for (let i = 0; i < 400; i++) {
+    w.network.send(endpoints[i % 5]!, endpoints[(i * 3 + 1) % 5]!, { type: 'n', i });
+    if (i % 7 === 0) w.clock.runFor(3);
+  }
+  w.clock.runUntilIdle();
+  const times = w.trace.events.flatMap((e): [number, number][] => (e.kind === 'deliver' ? [[e.id, e.atMs]] : []));
+  return { times, hash: w.trace.traceHash() };
+};
 
 const meanLatency = (w: World, from: string, to: string, count = 400): number => {
   let total = 0;
@@ -177,6 +205,73 @@ describe('Network', () => {
     expect(() => new Network(clock, createRng(1), undefined, { lossRatio: 2 })).toThrow(/lossRatio/);
     expect(() => new Network(clock, createRng(1), undefined, { latency: { sameAz: { kind: 'constant', ms: -1 } } })).toThrow(
       /latency\.sameAz\.ms/,
+    );
+  });
+
+  it('uses a region pair\'s latency both ways, and crossRegion for pairs not listed', () => {
+    const w = withThirdRegion(
+      world({
+        latency: { sameAz: { kind: 'constant', ms: 0.5 }, crossAz: { kind: 'constant', ms: 1 }, crossRegion: { kind: 'constant', ms: 200 } },
+        regionPairs: [{ regions: ['r2', 'r1'], latency: { kind: 'constant', ms: 70 } }],
+      }),
+    );
+    expect([latencyOf(w, 'a1', 'x1'), latencyOf(w, 'x1', 'b1')]).toEqual([70, 70]);
+    expect([latencyOf(w, 'a1', 'y1'), latencyOf(w, 'y1', 'x1')]).toEqual([200, 200]);
+    expect([latencyOf(w, 'a1', 'a2'), latencyOf(w, 'a1', 'b1')]).toEqual([0.5, 1]);
+  });
+
+  it('loses about a region pair\'s lossRatio on that pair only, as drops for loss', () => {
+    const w = withThirdRegion(world({ regionPairs: [{ regions: ['r1', 'r2'], lossRatio: 0.25 }] }));
+    for (let i = 0; i < 2000; i++) {
+      w.network.send(i % 2 ? 'a1' : 'x1', i % 2 ? 'x1' : 'b1', { type: 'n' });
+      w.network.send('a1', 'y1', { type: 'n' });
+      w.network.send('a1', 'b1', { type: 'n' });
+    }
+    w.clock.runUntilIdle();
+    const onPair = w.inbox.x1!.length + w.inbox.b1!.filter((e) => e.from === 'x1').length;
+    expect(onPair).toBeGreaterThan(1400);
+    expect(onPair).toBeLessThan(1600);
+    expect(w.inbox.y1).toHaveLength(2000);
+    expect(w.inbox.b1!.filter((e) => e.from === 'a1')).toHaveLength(2000);
+    const losses = w.trace.events.filter((e) => e.kind === 'drop' && e.reason === 'loss');
+    expect(losses).toHaveLength(2000 - onPair);
+    expect(w.trace.events.filter((e) => e.kind === 'drop')).toHaveLength(losses.length);
+  });
+
+  it('adds a region pair\'s loss to the global lossRatio', () => {
+    const w = world({ lossRatio: 0.2, regionPairs: [{ regions: ['r1', 'r2'], lossRatio: 0.25 }] });
+    for (let i = 0; i < 2000; i++) w.network.send('a1', 'x1', { type: 'n' });
+    w.clock.runUntilIdle();
+    // Survival is 0.8 × 0.75 = 0.6, so about 1200 of 2000 (standard deviation about 22).
+    expect(w.inbox.x1!.length).toBeGreaterThan(1100);
+    expect(w.inbox.x1!.length).toBeLessThan(1300);
+  });
+
+  it('draws the same numbers as before without regionPairs, or with pairs that change nothing', () => {
+    const base: NetworkOptions = { lossRatio: 0.1, duplicateRatio: 0.05, reorderRatio: 0.1 };
+    const without = deliveries(base);
+    expect(without.times.length).toBeGreaterThan(300);
+    // Pinned from the network before region pairs existed: the same seed still draws the same numbers.
+    expect(without.hash).toBe('65cbdce40a2106ec5939d4ebdbfa86276cb9ffc3d0b0f75c5ab26411ca9066cb');
+    expect(deliveries({ ...base, regionPairs: [] })).toEqual(without);
+    expect(deliveries({ ...base, regionPairs: [{ regions: ['r1', 'r2'] }, { regions: ['r3', 'r1'], lossRatio: 0 }] })).toEqual(without);
+    // A pair with loss does move the run: the guard above could fail.
+    expect(deliveries({ ...base, regionPairs: [{ regions: ['r1', 'r2'], lossRatio: 0.5 }] }).hash).not.toBe(without.hash);
+  });
+
+  it('rejects bad region pairs with the field name', () => {
+    const clock = new VirtualClock();
+    const make = (regionPairs: NetworkOptions['regionPairs']) => () => new Network(clock, createRng(1), undefined, { regionPairs });
+    expect(make([{ regions: ['r1', 'r2'] }, { regions: ['a', 'a'] }])).toThrow(
+      'network.regionPairs[1].regions must be two different region names, got ["a","a"]',
+    );
+    expect(make([{ regions: ['r1', 'r2'] }, { regions: ['r1', 'r3'] }, { regions: ['r2', 'r1'] }])).toThrow(
+      /^network\.regionPairs\[2\]\.regions repeats network\.regionPairs\[0\]\.regions/,
+    );
+    expect(make([{ regions: ['r1', 'r2'], lossRatio: 1.5 }])).toThrow('network.regionPairs[0].lossRatio must be a ratio in [0, 1], got 1.5');
+    expect(make([{ regions: ['r1', 'r2'], latency: { kind: 'constant', ms: -1 } }])).toThrow(/^network\.regionPairs\[0\]\.latency\.ms must be/);
+    expect(make([{ regions: ['r1', 'r2'], latency: { kind: 'uniform', minMs: 5, maxMs: 1 } }])).toThrow(
+      'network.regionPairs[0].latency: maxMs must be >= minMs',
     );
   });
 

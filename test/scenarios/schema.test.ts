@@ -12,6 +12,16 @@ import { ScenarioError, loadScenarioFile, parseScenario } from '../../src/scenar
 
 const SOURCE = 'scenario file t.json';
 
+/** A primary region and two secondaries, for region pairs. */
+const THREE_REGIONS = [
+  { id: 'us-east-1', azs: ['us-east-1a', 'us-east-1b', 'us-east-1c'] },
+  { id: 'eu-west-1', azs: ['eu-west-1a'] },
+  { id: 'ap-southeast-2', azs: ['ap-southeast-2a'] },
+];
+
+/** A scenario over THREE_REGIONS with the given `network.regionPairs`. */
+const withPairs = (regionPairs: unknown): unknown => ({ name: 'x', topology: { regions: THREE_REGIONS }, network: { regionPairs } });
+
 /** The ScenarioError `run` throws; fails the test if it returns or throws anything else. */
 function errorOf(run: () => unknown): ScenarioError {
   try {
@@ -108,6 +118,16 @@ describe('Scenario schema: defaults', () => {
       SOURCE,
     );
     expect(scenario.topology.regions).toHaveLength(2);
+  });
+
+  it('keeps network region pairs between regions of the topology, each with its own latency and loss', () => {
+    const regionPairs = [
+      { regions: ['us-east-1', 'eu-west-1'], latency: { kind: 'constant', ms: 70 }, lossRatio: 0.01 },
+      { regions: ['ap-southeast-2', 'us-east-1'], latency: { kind: 'logNormal', medianMs: 200, sigma: 0.1 } },
+      { regions: ['eu-west-1', 'ap-southeast-2'] },
+    ];
+    const scenario = parseScenario({ name: 'pairs', topology: { regions: THREE_REGIONS }, network: { regionPairs } }, SOURCE);
+    expect(scenario.network).toEqual({ regionPairs });
   });
 });
 
@@ -236,6 +256,36 @@ describe('Scenario schema: bad input gives one line naming the field', () => {
     ['faults not a list', { name: 'x', faults: { atMs: 1, kind: 'heal' } }, 'faults must be a list of faults, got an object'],
     ['a fault that is not an object', { name: 'x', faults: [5] }, 'faults[0] must be an object, got 5'],
     ['degradeAfterMs not a number', { name: 'x', repair: { degradeAfterMs: '2s' } }, 'repair.degradeAfterMs must be a number > 0, got "2s"'],
+    [
+      'a region pair naming a region the topology lacks',
+      withPairs([{ regions: ['us-east-1', 'eu-west-1'] }, { regions: ['us-east-1', 'eu-central-1'] }]),
+      'network.regionPairs[1].regions[1] must be one of the topology\'s regions (us-east-1, eu-west-1, ap-southeast-2), got "eu-central-1"',
+    ],
+    [
+      'a region pair naming one region twice',
+      withPairs([{ regions: ['eu-west-1', 'eu-west-1'] }]),
+      'network.regionPairs[0].regions[1] must differ from network.regionPairs[0].regions[0] (a pair links two regions), got "eu-west-1"',
+    ],
+    [
+      'a region pair repeated in the other order',
+      withPairs([{ regions: ['us-east-1', 'eu-west-1'] }, { regions: ['us-east-1', 'ap-southeast-2'] }, { regions: ['eu-west-1', 'us-east-1'] }]),
+      'network.regionPairs[2].regions repeats network.regionPairs[0].regions (a pair is the same link both ways), got ["eu-west-1","us-east-1"]',
+    ],
+    [
+      'a region pair with a loss ratio above 1',
+      withPairs([{ regions: ['us-east-1', 'eu-west-1'], lossRatio: 1.5 }]),
+      'network.regionPairs[0].lossRatio must be a ratio in [0, 1], got 1.5',
+    ],
+    [
+      'a region pair of three regions',
+      withPairs([{ regions: ['us-east-1', 'eu-west-1', 'ap-southeast-2'] }]),
+      'network.regionPairs[0].regions must be two region names, got an array',
+    ],
+    [
+      'a region pair latency with maxMs below minMs',
+      withPairs([{ regions: ['us-east-1', 'eu-west-1'], latency: { kind: 'uniform', minMs: 5, maxMs: 1 } }]),
+      'network.regionPairs[0].latency.maxMs must be >= minMs (5), got 1',
+    ],
     [
       'degradeAfterMs shorter than a health check',
       { name: 'x', repair: { checkPeriodMs: 500, degradeAfterMs: 200 } },
