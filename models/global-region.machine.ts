@@ -45,6 +45,7 @@ import type {
   GlobalShipMessage,
   RegionDurableMessage,
   SendParams,
+  VolumeVclMessage,
   WireMessage,
 } from './messages.js';
 
@@ -177,7 +178,7 @@ export interface GlobalRegionContext {
 export type GlobalRegionEvent =
   | GlobalShipMessage
   /** The secondary volume's VCL advanced, by its own quorum writes (§3). */
-  | { type: 'volumeVcl'; vcl: Lsn }
+  | VolumeVclMessage
   | { type: 'lagTick' }
   /** The cross-region link from the primary went down or came back (fault injector). */
   | { type: 'linkDown' }

@@ -488,6 +488,40 @@ export interface GlobalShipMessage {
   commits: readonly LsnTime[];
 }
 
+/**
+ * What the primary's replicator sends a secondary region's replication agent (§11.1; §13, G1):
+ * the records themselves, in whole MTRs, numbered per region from 1 so the agent takes them in
+ * order, once each, and acknowledges them; a shipment lost on the way is sent again.
+ */
+export interface GlobalApplyMessage {
+  type: 'globalApply';
+  from: string;
+  seq: number;
+  records: readonly RedoRecord[];
+  primaryVdl: Lsn;
+  commits: readonly LsnTime[];
+}
+
+/**
+ * A replication agent took every shipment up to `seq` (cumulative); `missing` lists the numbers
+ * above it it lacks while holding later ones (lost on the link, or still on their way), at most
+ * 64, lowest first.
+ */
+export interface GlobalApplyAckMessage {
+  type: 'globalApplyAck';
+  from: string;
+  region: RegionId;
+  seq: number;
+  missing?: readonly number[];
+}
+
+/** A secondary volume's VCL advanced by its own quorum writes (§3; §13, G1). */
+export interface VolumeVclMessage {
+  type: 'volumeVcl';
+  from?: string;
+  vcl: Lsn;
+}
+
 /** A secondary's durable LSN moved: the primary's RPO control reads it (§11.1, RPO control). */
 export interface RegionDurableMessage {
   type: 'regionDurable';
@@ -636,6 +670,9 @@ export type WireMessage =
   | TxnOkMessage
   | TxnFailMessage
   | GlobalShipMessage
+  | GlobalApplyMessage
+  | GlobalApplyAckMessage
+  | VolumeVclMessage
   | RegionDurableMessage
   | CommitGateMessage
   | CommitGateAnswerMessage

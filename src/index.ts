@@ -62,6 +62,7 @@ export {
   monitorMachine,
   responderMachine,
   globalRegionMachine,
+  globalApplierMachine,
   EffectNotProvidedError,
 } from '../models/index.js';
 export type {
@@ -75,6 +76,7 @@ export type {
   MonitorInput,
   ResponderInput,
   GlobalRegionInput,
+  GlobalApplierInput,
   GlobalRegionObservation,
   ModelEffect,
   EffectsParams,

@@ -32,8 +32,11 @@ export function describeScenario(scenario: Scenario): string[] {
   const { topology, workload } = scenario;
   const azs = topology.regions[0]?.azs.length ?? 0;
   const segments = topology.pgCount * 6;
+  const global = topology.global;
+  const secondaries = global === undefined ? [] : [`global      primary ${topology.regions[0]?.id ?? ''}; ${plural(global.secondaries.length, 'secondary region')} (${global.secondaries.map((secondary) => secondary.region).join(', ')}), each with its own volume of ${segments} segments in 3 AZs`];
   return [
-    `topology    ${topology.regions.length} region, ${azs} AZs, ${topology.pgCount} PGs (${segments} segments${topology.segmentKinds === 'fullTail' ? ', full/tail' : ''}) on ${topology.storageNodesPerAz * 3} storage nodes; writer in ${topology.writerAz}`,
+    `topology    ${plural(topology.regions.length, 'region')}, ${azs} AZs in the primary, ${topology.pgCount} PGs (${segments} segments${topology.segmentKinds === 'fullTail' ? ', full/tail' : ''}) on ${topology.storageNodesPerAz * 3} storage nodes; writer in ${topology.writerAz}`,
+    ...secondaries,
     `workload    ${workload.commitsPerS} commits/s from ${workload.clients} clients, ${plural(workload.putsPerTxn, 'put')} + ${plural(workload.getsPerTxn, 'get')} per transaction, for ${scenario.durationMs} ms`,
   ];
 }
@@ -51,6 +54,7 @@ export function formatRunReport(report: SimulationReport, scenario: Scenario, re
     ...writeLines(report, scenario),
     ...readLines(report),
     ...replicaLagLines(report),
+    ...globalLines(report),
     ...writerLines(report, scenario),
     `durability  ${plural(report.commits.lostAcknowledged, 'acknowledged commit')} lost (every commit the writer acknowledged, read back from every read quorum of persisted segment state)`,
     '',
@@ -173,6 +177,25 @@ function replicaLagLines(report: SimulationReport): string[] {
     ([replica, lag], index) =>
       `${index === 0 ? label('replica lag') : continued}${replica}: p50 ${ms(lag.lagMsP50)}, p99 ${ms(lag.lagMsP99)}, max ${ms(lag.lagMsMax)} over ${plural(lag.samples, 'commit')}${lag.restarts > 0 ? ` (${plural(lag.restarts, 'restart')})` : ''}`,
   );
+}
+
+/**
+ * A Global Database's secondaries (docs/protocol.md §11.1; §13, G1 and G5): how long the primary's
+ * durable point took to become durable in each, and the RPO lag (how much committed time a
+ * failover to it would lose), as the AWS documentation's lag figures are read.
+ */
+function globalLines(report: SimulationReport): string[] {
+  if (report.global === undefined) return [];
+  const { global } = report;
+  return global.secondaries.flatMap((secondary, index) => {
+    const { durabilityLagMs: durability, rpoLagMs: rpo } = secondary;
+    const first = `${index === 0 ? label('secondaries') : continued}${secondary.region} (${secondary.state}): durable to LSN ${count(secondary.durableLsn)} of the primary's VDL ${count(global.primaryVdl)}`;
+    const lag =
+      durability.samples === 0
+        ? `${continued}  no primary VDL advance became durable there in this run`
+        : `${continued}  durability lag p50 ${ms(durability.p50)}, p99 ${ms(durability.p99)}, max ${ms(durability.max)} over ${plural(durability.samples, 'VDL advance')}`;
+    return [first, lag, `${continued}  RPO lag p50 ${ms(rpo.p50)}, p99 ${ms(rpo.p99)}, max ${ms(rpo.max)} (sampled ${plural(rpo.samples, 'time')}), ${ms(rpo.atEnd)} at the end`];
+  });
 }
 
 /** The instance that held the writer role at `atMs`: the first writer until a promoted one opened. */

@@ -15,6 +15,9 @@ import { metadataMachine } from '../../models/metadata.machine.js';
 import { storageControlPlaneMachine } from '../../models/storage-control-plane.machine.js';
 import type { ProvisionRequest } from '../../models/storage-control-plane.machine.js';
 import { segmentMachine } from '../../models/segment.machine.js';
+import { globalApplierMachine } from '../../models/global-applier.machine.js';
+import { globalRegionActorId, globalRegionMachine } from '../../models/global-region.machine.js';
+import { regionId } from '../protocol/ids.js';
 import type { MembershipEpoch, PgId, SegmentId } from '../protocol/ids.js';
 import type { QuorumConfig } from '../protocol/quorum-config.js';
 import { fullTailConfig, standardConfig } from '../protocol/quorum-config.js';
@@ -34,13 +37,13 @@ export const azActorId = (azId: string): string => `az:${azId}`;
 export const regionActorId = (regionId: string): string => `region:${regionId}`;
 
 /** Segment kinds by id, for {@link quorumConfigOf}. */
-export function segmentKinds(topology: ResolvedTopology): Map<string, 'full' | 'tail'> {
+export function segmentKinds(topology: Pick<ResolvedTopology, 'segments'>): Map<string, 'full' | 'tail'> {
   return new Map(topology.segments.map((segment) => [segment.id, segment.kind]));
 }
 
 /** A PG's quorum configuration as the scenario asks for it (docs/protocol.md §2, quorums). */
 export function quorumConfigOf(
-  topology: ResolvedTopology,
+  topology: Pick<ResolvedTopology, 'membersByPg' | 'segments'>,
   scenario: Scenario,
   pg: number,
   kinds: Map<string, 'full' | 'tail'> = segmentKinds(topology),
@@ -83,15 +86,34 @@ export function clusterSpecs(kernel: Kernel, scenario: Scenario, topology: Resol
     const members = [...nodes, ...instances.filter((instance) => instance.azId === azId).map((instance) => instance.id)];
     specs.push({ id: azActorId(azId), machine: azMachine, input: { self: azActorId(azId), members }, locality: place(azId) });
   }
+  specs.push(...storageSpecs(kernel, scenario, regionId, topology, 'gossip-phase', plant));
+  specs.push(...instanceSpecs(scenario, topology, plant));
+  return specs;
+}
+
+/**
+ * The storage nodes and segments of one volume in `regionId`. `gossipFork` names the RNG stream
+ * of the segments' gossip phases, one per volume, so a volume added never moves another's draws.
+ */
+function storageSpecs(
+  kernel: Kernel,
+  scenario: Scenario,
+  regionId: string,
+  volume: Pick<ResolvedTopology, 'nodes' | 'segments' | 'membersByPg'>,
+  gossipFork: string,
+  plant: PlantName | undefined,
+): ActorSpec[] {
+  const specs: ActorSpec[] = [];
+  const place = (azId: string) => ({ regionId, azId });
   const diskSamples: Record<string, number[]> = {};
-  for (const node of topology.nodes) {
+  for (const node of volume.nodes) {
     const rng = kernel.rng.fork(`disk:${node.id}`);
     diskSamples[node.id] = Array.from({ length: DISK_SAMPLES_PER_NODE }, () => sample(rng, scenario.storage.diskLatencyMs));
     specs.push({ id: node.id, machine: storageNodeMachine, input: { self: node.id, members: node.segments }, locality: place(node.azId) });
   }
-  const gossipRng = kernel.rng.fork('gossip-phase');
-  for (const [index, segment] of topology.segments.entries()) {
-    const members = topology.membersByPg[segment.pg] ?? [];
+  const gossipRng = kernel.rng.fork(gossipFork);
+  for (const [index, segment] of volume.segments.entries()) {
+    const members = volume.membersByPg[segment.pg] ?? [];
     specs.push({
       id: segment.id,
       machine: segmentMachine,
@@ -112,7 +134,82 @@ export function clusterSpecs(kernel: Kernel, scenario: Scenario, topology: Resol
       locality: place(segment.azId),
     });
   }
-  specs.push(...instanceSpecs(scenario, topology, plant));
+  return specs;
+}
+
+/**
+ * A Global Database's actors (docs/protocol.md §11.1), in spawn order: per secondary region its
+ * failure domains, storage nodes and segments (a volume placed as the primary's is) and its
+ * replication agent; then one region statechart per region, the primary's first. The secondary
+ * volumes use the primary's quorum rule (4/6 writes, or 6/6 when the scenario waits for all).
+ * Empty when the topology has no Global Database.
+ */
+export function globalSpecs(kernel: Kernel, scenario: Scenario, topology: ResolvedTopology, plant?: PlantName): ActorSpec[] {
+  const global = topology.global;
+  const spec = scenario.topology.global;
+  if (global === undefined || spec === undefined) return [];
+  const specs: ActorSpec[] = [];
+  for (const secondary of global.secondaries) {
+    const place = (azId: string) => ({ regionId: secondary.region, azId });
+    specs.push({
+      id: regionActorId(secondary.region),
+      machine: regionMachine,
+      input: { self: regionActorId(secondary.region), members: secondary.allAzs.map(azActorId) },
+      locality: place(secondary.allAzs[0] as string),
+    });
+    for (const azId of secondary.allAzs) {
+      const members = secondary.nodes.filter((node) => node.azId === azId).map((node) => node.id);
+      specs.push({ id: azActorId(azId), machine: azMachine, input: { self: azActorId(azId), members }, locality: place(azId) });
+    }
+    specs.push(...storageSpecs(kernel, scenario, secondary.region, secondary, `gossip-phase:${secondary.region}`, plant));
+    const kinds = new Map(secondary.segments.map((segment) => [segment.id, segment.kind]));
+    const pgs = Object.keys(secondary.membersByPg).map((key) => {
+      const pg = Number(key);
+      return { pg, members: secondary.membersByPg[pg] ?? [], write: quorumConfigOf(secondary, scenario, pg, kinds).write };
+    });
+    specs.push({
+      id: secondary.applier.id,
+      machine: globalApplierMachine,
+      input: {
+        self: secondary.applier.id,
+        region: regionId(secondary.region),
+        regionActor: globalRegionActorId(secondary.region),
+        replicator: secondary.replicator,
+        pgs,
+        retransmitAfterMs: scenario.writer.retransmitAfterMs,
+      },
+      locality: place(secondary.applier.azId),
+    });
+  }
+  const regions = global.regions.map(regionId);
+  const volumeEndpoints: Record<string, string> = { [global.primaryRegion]: topology.metadata.id };
+  for (const secondary of global.secondaries) volumeEndpoints[secondary.region] = secondary.applier.id;
+  const regionInput = (region: string) => ({
+    self: globalRegionActorId(region),
+    region: regionId(region),
+    primaryRegion: regionId(global.primaryRegion),
+    regions,
+    volumeEndpoints,
+    // Read-only instances of secondaries are not assembled: a secondary here is headless.
+    instances: region === global.primaryRegion ? 1 : 0,
+    lagTickMs: spec.lagTickMs,
+    laggingAfterMs: spec.laggingAfterMs,
+    cutOffAfterMs: spec.cutOffAfterMs,
+  });
+  specs.push({
+    id: globalRegionActorId(global.primaryRegion),
+    machine: globalRegionMachine,
+    input: regionInput(global.primaryRegion),
+    locality: { regionId: global.primaryRegion, azId: topology.writer.azId },
+  });
+  for (const secondary of global.secondaries) {
+    specs.push({
+      id: globalRegionActorId(secondary.region),
+      machine: globalRegionMachine,
+      input: regionInput(secondary.region),
+      locality: { regionId: secondary.region, azId: secondary.applier.azId },
+    });
+  }
   return specs;
 }
 

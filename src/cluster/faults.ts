@@ -15,6 +15,7 @@ import type { FaultSpec, ResolvedTopology } from './scenario.js';
 import { azActorId, regionActorId } from './assemble.js';
 import type { ActorHost } from './host.js';
 import type { LinkRuleId } from '../kernel/network.js';
+import { everyAz, everyRegion } from './topology.js';
 
 /** A fault as it was applied: when, what, and to whom. */
 export interface AppliedFault {
@@ -101,8 +102,10 @@ function sideMembers(kernel: Kernel, endpoints: readonly string[], topology: Res
   const add = (id: string, level: number): void => {
     members.set(id, Math.min(level, members.get(id) ?? level));
   };
+  const azs = everyAz(topology);
+  const regions = everyRegion(topology);
   for (const name of side) {
-    const level = topology.allAzs.includes(name) ? AZ : name === topology.regionId ? REGION : ACTOR;
+    const level = azs.includes(name) ? AZ : regions.includes(name) ? REGION : ACTOR;
     if (level === ACTOR) {
       add(name, ACTOR);
       continue;
@@ -147,14 +150,15 @@ function applyFault(kernel: Kernel, host: ActorHost, topology: ResolvedTopology,
     const target = fault.sideA.join(',');
     kernel.trace.record({ kind: 'fault', atMs, fault: 'partition', target, detail: fault });
     partitions.push({ fault, rule: cut(kernel, topology, fault) });
+    const azs = everyAz(topology);
     for (const az of [...fault.sideA, ...(fault.sideB ?? [])]) {
-      if (topology.allAzs.includes(az)) host.inject(azActorId(az), { type: 'partition' });
+      if (azs.includes(az)) host.inject(azActorId(az), { type: 'partition' });
     }
     return { atMs, fault: 'partition', target };
   }
   kernel.trace.record({ kind: 'fault', atMs, fault: 'heal', target: '*' });
   kernel.network.healAll();
   partitions.length = 0;
-  for (const az of topology.allAzs) host.inject(azActorId(az), { type: 'heal' });
+  for (const az of everyAz(topology)) host.inject(azActorId(az), { type: 'heal' });
   return { atMs, fault: 'heal', target: '*' };
 }

@@ -1,8 +1,9 @@
 /**
  * The Global Database's cross-region replicator (docs/protocol.md §11.1, the rules we take; §13,
  * G1): an rxjs pipeline on the virtual clock that ships the primary writer's redo, in whole MTRs,
- * with the primary VDL as it advances and the commits the primary acknowledged, to the actor of
- * each secondary region (`global:<region>`, models/global-region.machine.ts) as `globalShip`.
+ * with the primary VDL as it advances and the commits the primary acknowledged, to the replication
+ * agent of each secondary region (`replication:<region>`, models/global-applier.machine.ts) as
+ * `globalApply`.
  *
  * One replicator per secondary: each keeps its own queue of whole MTRs not yet shipped, its
  * highest shipped LSN and shipped VDL, and ships on its own boxcar interval, so a slow or cut-off
@@ -18,22 +19,33 @@
  *   (`secondaryDurableLsn`) rest on records that are not there.
  * - **Pause and catch-up.** While a region's link is paused nothing is sent to it and its backlog
  *   is kept; on resume the backlog goes out in order. This is how a region cut off from the
- *   primary catches up; the network's own loss, by contrast, is not replayed.
+ *   primary catches up.
+ * - **Numbered, acknowledged, sent again.** Each region's messages are numbered from 1; the agent
+ *   acknowledges the highest it took in order (`globalApplyAck`, cumulative), keeps what arrives
+ *   after a gap and lists the numbers it lacks below what it keeps. A listed message was lost (it
+ *   was overtaken, and links are FIFO unless they reorder) and goes again at once; one already
+ *   sent again goes once more only after a round trip without it (smoothed over messages
+ *   acknowledged after one send, as TCP measures it). Every message not acknowledged goes again
+ *   once `resendAfterMs` has passed since it was last sent. A cross-region link that loses
+ *   messages delays the secondary; it never leaves a hole in it.
  *
- * Messages are sent from the instance whose redo they carry (the primary region's writer), as
- * `shipRedoToReplicas` does, so the network's cross-region latency and partitions apply to them;
- * a message never mixes two writers' records. Every time operator takes the kernel clock's
- * scheduler. Not assembled into runs yet (§11.1).
+ * Each region's messages leave from an endpoint of its own, `replicator:<region>`, placed where
+ * the primary's writer is, so the network's cross-region latency, loss and partitions apply to
+ * them. The replicator lives with the writer whose redo it carries: while that writer is down
+ * (its instance crashed, its AZ or region out) nothing of its redo is sent or sent again, so
+ * what had not left the primary region when it failed never reaches a secondary, which is what
+ * a lost suffix is (§13, G5). A message never mixes two writers' records. Every time operator
+ * takes the kernel clock's scheduler.
  */
 import { Observable, Subject } from 'rxjs';
 import type { OperatorFunction, SchedulerLike, Subscription } from 'rxjs';
-import type { GlobalShipMessage, RedoRecord } from '../../models/messages.js';
-import type { Network } from '../kernel/network.js';
-import type { GlobalObservation, LsnTime, RecordDigest } from '../protocol/global.js';
-import { durabilityLagMs, recordDigest } from '../protocol/global.js';
+import type { GlobalApplyAckMessage, GlobalApplyMessage, RedoRecord } from '../../models/messages.js';
+import type { Locality, Network } from '../kernel/network.js';
+import type { GlobalObservation, LsnTime } from '../protocol/global.js';
+import { durabilityLagMs } from '../protocol/global.js';
 import type { Lsn, RegionId } from '../protocol/ids.js';
 import { LSN_ZERO } from '../protocol/ids.js';
-import { globalRegionActorId } from '../../models/global-region.machine.js';
+import { globalApplierId, globalReplicatorId } from './topology.js';
 import type { WorldEvent } from './host.js';
 import { boxcar, writerPublications } from './streams.js';
 import type { WriterPublication } from './streams.js';
@@ -54,6 +66,12 @@ export interface GlobalShippingOptions {
   scheduler: SchedulerLike;
   /** The primary region: the `from` of the `shipped` observations. */
   primaryRegion: RegionId;
+  /** Where the replicators' endpoints are placed: the primary writer's region and AZ. */
+  locality: Locality;
+  /** A message not acknowledged this long after it was sent goes again. @defaultValue 1000 */
+  resendAfterMs?: number;
+  /** Where a region's messages go. @defaultValue its replication agent, `replication:<region>` */
+  to?: (region: RegionId) => string;
   /** The secondary regions, read at each publication and each shipment: a region left out stops receiving and its backlog is dropped. */
   secondaries: () => readonly RegionId[];
   /** Per secondary region; absent, the defaults of {@link GlobalLinkOptions}. */
@@ -102,7 +120,7 @@ export class GlobalShippingOptionsError extends Error {}
 interface QueuedMtr {
   readonly from: string;
   readonly atMs: number;
-  readonly records: readonly RecordDigest[];
+  readonly records: readonly RedoRecord[];
 }
 
 /** A VDL the primary published. */
@@ -144,6 +162,16 @@ function replicationItems(): OperatorFunction<WorldEvent, WriterPublication | Ac
     });
 }
 
+/** A message sent and not acknowledged yet. */
+interface InFlight {
+  readonly message: GlobalApplyMessage;
+  /** The writer whose redo it carries: nothing goes while it is down. */
+  readonly writer: string;
+  /** When it was last sent. */
+  sentAtMs: number;
+  sends: number;
+}
+
 /** One secondary's replicator. */
 interface Replicator {
   readonly region: RegionId;
@@ -161,6 +189,16 @@ interface Replicator {
   /** When the MTR ending at `highestShippedLsn` was published. */
   highestShippedAtMs: number;
   shippedVdl: Lsn;
+  /** The number of the last message sent. */
+  seq: number;
+  /** Messages sent and not acknowledged yet, in order, with the writer they came from and when they were last sent. */
+  inFlight: InFlight[];
+  /** Whether `roundTripMs` has been measured yet. */
+  measured: boolean;
+  /** The smoothed round trip of messages acknowledged after one send; `resendAfterMs` until measured. */
+  roundTripMs: number;
+  /** The resend check, while one is scheduled. */
+  resendCheck: Subscription | undefined;
   readonly trigger: Subject<void>;
   readonly subscription: Subscription;
 }
@@ -187,6 +225,9 @@ function linkOptions(region: string, options: GlobalLinkOptions | undefined): { 
 export function shipRedoToRegions(options: GlobalShippingOptions): GlobalShipping {
   const { network, scheduler } = options;
   for (const [region, link] of Object.entries(options.links ?? {})) linkOptions(region, link);
+  const resendAfterMs = options.resendAfterMs ?? 1000;
+  if (!(Number.isFinite(resendAfterMs) && resendAfterMs > 0)) throw new GlobalShippingOptionsError(`resendAfterMs: ${resendAfterMs}; allowed a finite number of ms above 0`);
+  const destination = options.to ?? globalApplierId;
   const replicators = new Map<string, Replicator>();
   const lagSubjects = new Map<string, Subject<GlobalShippingLag>>();
   const shipped = new Subject<GlobalShipment>();
@@ -211,6 +252,7 @@ export function shipRedoToRegions(options: GlobalShippingOptions): GlobalShippin
     if (replicator === undefined) return;
     replicators.delete(region);
     replicator.subscription.unsubscribe();
+    replicator.resendCheck?.unsubscribe();
   };
 
   const replicatorOf = (region: RegionId): Replicator => {
@@ -230,11 +272,83 @@ export function shipRedoToRegions(options: GlobalShippingOptions): GlobalShippin
       highestShippedLsn: LSN_ZERO,
       highestShippedAtMs: 0,
       shippedVdl: LSN_ZERO,
+      seq: 0,
+      inFlight: [],
+      measured: false,
+      roundTripMs: resendAfterMs,
+      resendCheck: undefined,
       trigger,
       subscription: trigger.pipe(boxcar(shipIntervalMs, scheduler)).subscribe(() => flush(region)),
     };
     replicators.set(region, replicator);
+    const endpoint = globalReplicatorId(region);
+    if (!network.has(endpoint)) network.attach(endpoint, options.locality, (envelope) => acknowledged(envelope.message as GlobalApplyAckMessage));
     return replicator;
+  };
+
+  /** The agent took every message up to `ack.seq`: they need not go again. */
+  const acknowledged = (ack: GlobalApplyAckMessage): void => {
+    if (ack.type !== 'globalApplyAck') return;
+    const replicator = replicators.get(ack.region);
+    if (replicator === undefined) return;
+    const now = scheduler.now();
+    let count = 0;
+    for (; count < replicator.inFlight.length; count += 1) {
+      const entry = replicator.inFlight[count] as InFlight;
+      if (entry.message.seq > ack.seq) break;
+      // Karn's rule: only a message sent once tells the round trip.
+      if (entry.sends === 1 && entry.message.seq === ack.seq) {
+        const sampleMs = now - entry.sentAtMs;
+        replicator.roundTripMs = replicator.measured ? replicator.roundTripMs * 0.875 + sampleMs * 0.125 : sampleMs;
+        replicator.measured = true;
+      }
+    }
+    if (count > 0) replicator.inFlight.splice(0, count);
+    const missing = ack.missing ?? [];
+    if (missing.length === 0 || paused.has(replicator.region)) return;
+    const firstSeq = replicator.inFlight[0]?.message.seq ?? 0;
+    for (const seq of missing) {
+      // In flight holds consecutive numbers from its first.
+      const entry = replicator.inFlight[seq - firstSeq];
+      // Listed while a later one arrived: lost (links are FIFO unless they reorder), so it goes at
+      // once; a message already sent again goes once more only after a round trip without it.
+      if (entry === undefined || entry.message.seq !== seq || (entry.sends > 1 && now - entry.sentAtMs < replicator.roundTripMs)) continue;
+      if (network.isDown(entry.writer)) break;
+      sendAgain(replicator, entry);
+    }
+  };
+
+  const sendAgain = (replicator: Replicator, entry: InFlight): void => {
+    network.send(globalReplicatorId(replicator.region), destination(replicator.region), entry.message);
+    entry.sentAtMs = scheduler.now();
+    entry.sends += 1;
+  };
+
+  /**
+   * Sends again, in order, every message not acknowledged `resendAfterMs` after it was last sent,
+   * unless the link is paused or its writer is down; checks again while any is in flight. The
+   * agent keeps what it got after a gap and drops duplicates, so what it already holds costs only
+   * the bandwidth.
+   */
+  const resend = (replicator: Replicator): void => {
+    replicator.resendCheck = undefined;
+    if (!replicators.has(replicator.region) || replicator.inFlight.length === 0) return;
+    const now = scheduler.now();
+    if (!paused.has(replicator.region)) {
+      for (const entry of replicator.inFlight) {
+        if (now - entry.sentAtMs < resendAfterMs) continue;
+        if (network.isDown(entry.writer)) break;
+        sendAgain(replicator, entry);
+      }
+    }
+    armResend(replicator);
+  };
+
+  const armResend = (replicator: Replicator): void => {
+    if (replicator.resendCheck !== undefined || replicator.inFlight.length === 0) return;
+    const first = replicator.inFlight[0] as { sentAtMs: number };
+    const waitMs = Math.max(first.sentAtMs + resendAfterMs - scheduler.now(), resendAfterMs / 4);
+    replicator.resendCheck = scheduler.schedule(() => resend(replicator), waitMs);
   };
 
   /** The newest published VDL at or below `bound`, removed from the list with every older one. */
@@ -244,12 +358,16 @@ export function shipRedoToRegions(options: GlobalShippingOptions): GlobalShippin
     return count === 0 ? undefined : replicator.vdls.splice(0, count)[count - 1];
   };
 
-  const send = (replicator: Replicator, from: string, records: readonly RecordDigest[], vdl: PublishedVdl | undefined): void => {
+  const send = (replicator: Replicator, writer: string, records: readonly RedoRecord[], vdl: PublishedVdl | undefined): void => {
     if (vdl !== undefined && vdl.vdl > replicator.shippedVdl) replicator.shippedVdl = vdl.vdl;
     const commits = replicator.commits.map(({ lsn, atMs }): LsnTime => ({ lsn, atMs }));
-    const message: GlobalShipMessage = { type: 'globalShip', from, records, primaryVdl: replicator.shippedVdl, commits };
+    const from = globalReplicatorId(replicator.region);
+    replicator.seq += 1;
+    const message: GlobalApplyMessage = { type: 'globalApply', from, seq: replicator.seq, records, primaryVdl: replicator.shippedVdl, commits };
     replicator.commits = [];
-    network.send(from, globalRegionActorId(replicator.region), message);
+    network.send(from, destination(replicator.region), message);
+    replicator.inFlight.push({ message, writer, sentAtMs: scheduler.now(), sends: 1 });
+    armResend(replicator);
     shipped.next({
       atMs: scheduler.now(),
       observation: { kind: 'shipped', from: options.primaryRegion, to: replicator.region, primaryVdl: replicator.shippedVdl },
@@ -262,7 +380,7 @@ export function shipRedoToRegions(options: GlobalShippingOptions): GlobalShippin
     const newest = replicator.queue[replicator.queue.length - 1];
     const times: LsnTime[] = [{ lsn: replicator.highestShippedLsn, atMs: replicator.highestShippedAtMs }];
     if (newest !== undefined && replicator.backlogRecords > 0) {
-      times.push({ lsn: (newest.records[newest.records.length - 1] as RecordDigest).lsn, atMs: newest.atMs });
+      times.push({ lsn: (newest.records[newest.records.length - 1] as RedoRecord).lsn, atMs: newest.atMs });
     }
     lagSubject(replicator.region).next({
       atMs: scheduler.now(),
@@ -290,7 +408,9 @@ export function shipRedoToRegions(options: GlobalShippingOptions): GlobalShippin
     const { queue } = replicator;
     while (replicator.head < queue.length) {
       const first = queue[replicator.head] as QueuedMtr;
-      const records: RecordDigest[] = [...first.records];
+      // The replicator is down with the writer whose redo it carries (see the file header).
+      if (network.isDown(first.from)) break;
+      const records: RedoRecord[] = [...first.records];
       let last = first;
       replicator.head += 1;
       for (;;) {
@@ -301,7 +421,7 @@ export function shipRedoToRegions(options: GlobalShippingOptions): GlobalShippin
         replicator.head += 1;
       }
       replicator.backlogRecords -= records.length;
-      replicator.highestShippedLsn = (records[records.length - 1] as RecordDigest).lsn;
+      replicator.highestShippedLsn = (records[records.length - 1] as RedoRecord).lsn;
       replicator.highestShippedAtMs = last.atMs;
       send(replicator, first.from, records, takeVdl(replicator, replicator.highestShippedLsn));
     }
@@ -309,10 +429,11 @@ export function shipRedoToRegions(options: GlobalShippingOptions): GlobalShippin
     replicator.head = 0;
     // A VDL advance (or commits) with no new record: shipped on its own, still never above the records.
     const vdl = takeVdl(replicator, replicator.highestShippedLsn);
-    if (vdl !== undefined) send(replicator, vdl.from, [], vdl);
+    if (vdl !== undefined && !network.isDown(vdl.from)) send(replicator, vdl.from, [], vdl);
+    else if (vdl !== undefined) replicator.vdls.unshift(vdl);
     // Commits acknowledged with no VDL advance left to ship: the secondary's RPO lag must know of them.
     const commit = replicator.commits[0];
-    if (commit !== undefined) send(replicator, commit.from, [], undefined);
+    if (commit !== undefined && !network.isDown(commit.from)) send(replicator, commit.from, [], undefined);
   };
 
   /** Each listed region's replicator, creating those first listed now and dropping those left out. */
@@ -349,7 +470,7 @@ export function shipRedoToRegions(options: GlobalShippingOptions): GlobalShippin
       for (const record of publication.item.records) {
         pending.push(record);
         if (!record.isCpl) continue;
-        mtrs.push({ from: publication.from, atMs: scheduler.now(), records: pending.map(recordDigest) });
+        mtrs.push({ from: publication.from, atMs: scheduler.now(), records: pending });
         pending = [];
       }
       partial.set(publication.from, pending);

@@ -37,6 +37,38 @@ export interface TopologySpec {
    * replica can be promoted (RDS recreating the writer).
    */
   standby: boolean;
+  /** A Global Database over `regions` (docs/protocol.md §11.1); absent, the cluster is regional. */
+  global?: GlobalSpec;
+}
+
+/**
+ * A Global Database (docs/protocol.md §11.1): the primary is `regions[0]`; each secondary is
+ * another listed region with at least three AZs, holding a volume of its own that the primary's
+ * redo is shipped to. Cross-region latency and loss per pair of regions are the network's
+ * (`network.regionPairs`).
+ */
+export interface GlobalSpec {
+  secondaries: GlobalSecondarySpec[];
+  /** The most secondaries allowed (the documented limit is a parameter). @defaultValue 5 */
+  secondariesMax: number;
+  /** The region statecharts' clock tick: lags are known to within it. @defaultValue 100 */
+  lagTickMs: number;
+  /** A secondary whose RPO lag is above this is `lagging`. @defaultValue 5000 */
+  laggingAfterMs: number;
+  /** A secondary that heard nothing for this long is `cutOff`. @defaultValue 10000 */
+  cutOffAfterMs: number;
+  /** A shipment a secondary has not acknowledged after this long is sent again. @defaultValue 1000 */
+  resendAfterMs: number;
+}
+
+/** One secondary region of a Global Database. */
+export interface GlobalSecondarySpec {
+  /** One of `topology.regions`, not the primary. */
+  region: string;
+  /** Boxcar delay of the shipments to it, in ms (0: at the end of each step). @defaultValue 0 */
+  shipIntervalMs: number;
+  /** The most records one shipment carries (a larger MTR still goes whole). @defaultValue 1000 */
+  maxBatchRecords: number;
 }
 
 /** The storage control plane's segment repair (docs/protocol.md §8, membership changes; §13, M1). */
@@ -204,4 +236,25 @@ export interface ResolvedTopology {
   controlPlane: { id: string; azId: string };
   storageControlPlane: { id: string; azId: string };
   clients: { id: string; azId: string }[];
+  /** The Global Database's regions and secondary volumes, when the topology has one. */
+  global?: ResolvedGlobal;
+}
+
+/** A Global Database placed: every secondary's volume and replication agent. */
+export interface ResolvedGlobal {
+  primaryRegion: string;
+  /** The primary first, then the secondaries in the order given. */
+  regions: string[];
+  secondaries: ResolvedSecondary[];
+}
+
+/** One secondary region placed: its volume (as the primary's is placed) and its replication agent. */
+export interface ResolvedSecondary extends Pick<ResolvedTopology, 'azs' | 'allAzs' | 'nodes' | 'segments' | 'membersByPg'> {
+  region: string;
+  /** The agent that writes the shipped redo to the region's volume, `replication:{region}`. */
+  applier: { id: string; azId: string };
+  /** The endpoint in the primary region that ships to it, `replicator:{region}`. */
+  replicator: string;
+  shipIntervalMs: number;
+  maxBatchRecords: number;
 }

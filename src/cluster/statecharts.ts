@@ -19,6 +19,7 @@ import type { AnyStateMachine } from 'xstate';
 import { azMachine, regionMachine, storageNodeMachine } from '../../models/failure-domain.js';
 import { controlPlaneMachine } from '../../models/control-plane.machine.js';
 import { globalRegionMachine } from '../../models/global-region.machine.js';
+import { globalApplierMachine } from '../../models/global-applier.machine.js';
 import { monitorMachine, responderMachine } from '../../models/heartbeat.machine.js';
 import { writerMachine } from '../../models/instance.machine.js';
 import { metadataMachine } from '../../models/metadata.machine.js';
@@ -49,7 +50,8 @@ export const CLUSTER_STATECHARTS: readonly ClusterStatechart[] = [
   { name: 'storage-node', machine: storageNodeMachine, description: 'a storage-node failure domain' },
   { name: 'heartbeat-monitor', machine: monitorMachine, description: 'the heartbeat demo’s health monitor' },
   { name: 'heartbeat-responder', machine: responderMachine, description: 'the heartbeat demo’s watched node' },
-  { name: 'global-region', machine: globalRegionMachine, description: 'a Global Database region: primary, secondary, promotion and rejoining (not assembled yet)' },
+  { name: 'global-region', machine: globalRegionMachine, description: 'a Global Database region: primary, secondary (replicating, lagging, cut off), promotion and rejoining' },
+  { name: 'global-applier', machine: globalApplierMachine, description: 'a Global Database secondary’s replication agent: the shipped redo written with its own quorum writes' },
 ];
 
 /** A JSON value (what the exported config is made of). */

@@ -19,8 +19,11 @@
  *
  * Everything is a pure function of its input (no randomness), linear in the number of segments.
  */
-import type { ResolvedTopology, SegmentPlacement, TopologySpec } from './scenario.js';
+import type { GlobalSpec, ResolvedGlobal, ResolvedSecondary, ResolvedTopology, SegmentPlacement, TopologySpec } from './scenario.js';
 import { ScenarioError, describeValue } from './errors.js';
+import { GLOBAL_SECONDARIES_MAX, globalTopologyProblem } from '../protocol/global.js';
+import { regionId } from '../protocol/ids.js';
+import { globalRegionActorId } from '../../models/global-region.machine.js';
 
 /** AZs a PG spans (docs/protocol.md §1, volumes and segments). */
 export const PG_AZ_COUNT = 3;
@@ -94,8 +97,45 @@ export function findTopologyProblem(spec: TopologySpec, clientCount = 0): Topolo
     integerProblem('topology.blocksPerPg', spec.blocksPerPg, 1, Number.MAX_SAFE_INTEGER) ??
     integerProblem('topology.lal', spec.lal, 1, Number.MAX_SAFE_INTEGER) ??
     replicasProblem(spec) ??
+    globalProblem(spec) ??
     integerProblem('workload.clients', clientCount, 0, CLIENT_COUNT_MAX)
   );
+}
+
+/**
+ * A Global Database's placement (docs/protocol.md §11.1): the rules of `globalTopologyProblem`
+ * (distinct regions, the secondary limit), and each secondary a listed region other than the
+ * primary with the three AZs its volume spans.
+ */
+function globalProblem(spec: TopologySpec): TopologyProblem | undefined {
+  const global = spec.global;
+  if (global === undefined) return undefined;
+  const limit = integerProblem('topology.global.secondariesMax', global.secondariesMax, 0, GLOBAL_SECONDARIES_MAX);
+  if (limit !== undefined) return limit;
+  const primary = spec.regions[0]!;
+  for (const [i, secondary] of global.secondaries.entries()) {
+    const field = `topology.global.secondaries[${i}].region`;
+    const region = spec.regions.find((candidate) => candidate.id === secondary.region);
+    if (secondary.region === primary.id) return { field, message: `must be a secondary region, not the primary (${primary.id}), got ${describeValue(secondary.region)}` };
+    if (region === undefined) {
+      const others = spec.regions.slice(1).map((candidate) => candidate.id);
+      return { field, message: `must be one of topology.regions after the primary (${others.join(', ') || 'none listed'}), got ${describeValue(secondary.region)}` };
+    }
+    if (region.azs.length < PG_AZ_COUNT) {
+      return { field, message: `must name a region with at least ${PG_AZ_COUNT} AZs (its volume spans ${PG_AZ_COUNT}), got ${describeValue(secondary.region)} with ${region.azs.length}` };
+    }
+    const interval = global.secondaries[i]!.shipIntervalMs;
+    if (!(Number.isFinite(interval) && interval >= 0)) return { field: `topology.global.secondaries[${i}].shipIntervalMs`, message: `must be a number of ms >= 0, got ${describeValue(interval)}` };
+    const batch = integerProblem(`topology.global.secondaries[${i}].maxBatchRecords`, secondary.maxBatchRecords, 1, Number.MAX_SAFE_INTEGER);
+    if (batch !== undefined) return batch;
+  }
+  const problem = globalTopologyProblem(
+    { primary: regionId(primary.id), secondaries: global.secondaries.map((secondary) => ({ region: regionId(secondary.region), replicas: 0 })), links: [] },
+    { secondariesMax: global.secondariesMax },
+  );
+  if (problem === undefined) return undefined;
+  const colon = problem.indexOf(': ');
+  return { field: problem.slice(0, colon), message: problem.slice(colon + 2) };
 }
 
 function regionsProblem(spec: TopologySpec): TopologyProblem | undefined {
@@ -182,28 +222,7 @@ export function resolveTopology(spec: TopologySpec, clientCount: number): Resolv
   const problem = findTopologyProblem(spec, clientCount);
   if (problem !== undefined) throw new ScenarioError(`${problem.field} ${problem.message}`, problem.field);
   const primary = spec.regions[0]!;
-  const azs = primary.azs.slice(0, PG_AZ_COUNT);
-  const nodesPerAz = spec.storageNodesPerAz;
-  const nodes = azs.flatMap((azId) =>
-    Array.from({ length: nodesPerAz }, (_, k) => ({ id: storageNodeId(azId, k + 1), azId, segments: [] as string[] })),
-  );
-  const segments: SegmentPlacement[] = [];
-  const membersByPg: Record<number, string[]> = {};
-  for (let pg = 0; pg < spec.pgCount; pg++) {
-    const slots = nodeSlots(pg, nodesPerAz);
-    const members: string[] = [];
-    for (const [a, azId] of azs.entries()) {
-      for (const copy of [1, 2] as const) {
-        const node = nodes[a * nodesPerAz + slots[copy - 1]!]!;
-        const id = segmentId(pg, azId, copy);
-        const kind = spec.segmentKinds === 'fullTail' && copy === 2 ? 'tail' : 'full';
-        segments.push({ id, pg, regionId: primary.id, azId, node: node.id, kind });
-        node.segments.push(id);
-        members.push(id);
-      }
-    }
-    membersByPg[pg] = members;
-  }
+  const { azs, nodes, segments, membersByPg } = placeVolume(primary.id, primary.azs, spec);
   const clients = Array.from({ length: clientCount }, (_, i) => ({ id: clientId(i + 1), azId: primary.azs[i % primary.azs.length]! }));
   const replicas = (spec.replicas ?? []).map((replica, i) => ({
     id: replicaId(primary.id, i + 1),
@@ -226,7 +245,93 @@ export function resolveTopology(spec: TopologySpec, clientCount: number): Resolv
     controlPlane: { id: 'control-plane', azId: spec.writerAz },
     storageControlPlane: { id: 'storage-control-plane', azId: spec.writerAz },
     clients,
+    ...(spec.global === undefined ? {} : { global: resolveGlobal(spec, spec.global) }),
   };
+}
+
+/** The storage of one volume in `regionId`: PGs over its first three AZs (see the file header). */
+function placeVolume(
+  regionId: string,
+  regionAzs: readonly string[],
+  spec: TopologySpec,
+): Pick<ResolvedTopology, 'azs' | 'nodes' | 'segments' | 'membersByPg'> {
+  const azs = regionAzs.slice(0, PG_AZ_COUNT);
+  const nodesPerAz = spec.storageNodesPerAz;
+  const nodes = azs.flatMap((azId) =>
+    Array.from({ length: nodesPerAz }, (_, k) => ({ id: storageNodeId(azId, k + 1), azId, segments: [] as string[] })),
+  );
+  const segments: SegmentPlacement[] = [];
+  const membersByPg: Record<number, string[]> = {};
+  for (let pg = 0; pg < spec.pgCount; pg++) {
+    const slots = nodeSlots(pg, nodesPerAz);
+    const members: string[] = [];
+    for (const [a, azId] of azs.entries()) {
+      for (const copy of [1, 2] as const) {
+        const node = nodes[a * nodesPerAz + slots[copy - 1]!]!;
+        const id = segmentId(pg, azId, copy);
+        const kind = spec.segmentKinds === 'fullTail' && copy === 2 ? 'tail' : 'full';
+        segments.push({ id, pg, regionId, azId, node: node.id, kind });
+        node.segments.push(id);
+        members.push(id);
+      }
+    }
+    membersByPg[pg] = members;
+  }
+  return { azs, nodes, segments, membersByPg };
+}
+
+/**
+ * A Global Database's secondaries (docs/protocol.md §11.1): each secondary region gets a volume
+ * of its own, placed as the primary's is (the same PGs, six copies over its first three AZs; AZ
+ * names are unique across regions, so segment ids are too), and a replication agent in its first
+ * AZ that writes what the primary ships with its own quorum writes.
+ */
+function resolveGlobal(spec: TopologySpec, global: GlobalSpec): ResolvedGlobal {
+  const primary = spec.regions[0]!;
+  const secondaries = global.secondaries.map((secondary): ResolvedSecondary => {
+    const region = spec.regions.find((candidate) => candidate.id === secondary.region)!;
+    const volume = placeVolume(region.id, region.azs, spec);
+    return {
+      region: region.id,
+      allAzs: [...region.azs],
+      ...volume,
+      applier: { id: globalApplierId(region.id), azId: region.azs[0]! },
+      replicator: globalReplicatorId(region.id),
+      shipIntervalMs: secondary.shipIntervalMs,
+      maxBatchRecords: secondary.maxBatchRecords,
+    };
+  });
+  return { primaryRegion: primary.id, secondaries, regions: [primary.id, ...secondaries.map((secondary) => secondary.region)] };
+}
+
+/** Every AZ with actors in it: the primary region's, then each secondary's (a Global Database). */
+export function everyAz(topology: Pick<ResolvedTopology, 'allAzs' | 'global'>): string[] {
+  return [...topology.allAzs, ...(topology.global?.secondaries.flatMap((secondary) => secondary.allAzs) ?? [])];
+}
+
+/** Every region with actors in it: the primary, then a Global Database's secondaries. */
+export function everyRegion(topology: Pick<ResolvedTopology, 'regionId' | 'global'>): string[] {
+  return topology.global?.regions ?? [topology.regionId];
+}
+
+/**
+ * The network endpoints of a Global Database besides its volumes and instances: each region's
+ * statechart, each secondary's replication agent, and each replicator (empty when there is none).
+ */
+export function globalEndpoints(topology: Pick<ResolvedTopology, 'global'>): string[] {
+  const global = topology.global;
+  if (global === undefined) return [];
+  return [...global.regions.map(globalRegionActorId), ...global.secondaries.flatMap((secondary) => [secondary.applier.id, secondary.replicator])];
+}
+
+/** The systemId of a secondary region's replication agent, e.g. `replication:eu-west-1`. */
+export function globalApplierId(regionId: string): string {
+  return `replication:${regionId}`;
+}
+
+/** The network endpoint the primary ships to a secondary region from, e.g. `replicator:eu-west-1`. */
+export function globalReplicatorId(regionId: string): string {
+  return `replicator:${regionId}`;
 }
 
 /**

@@ -29,6 +29,20 @@ const REPLICAS = [
   { az: AZ_C, tier: 1, sizeAcu: 32 },
 ];
 
+/**
+ * A Global Database's regions (docs/protocol.md §11.1): the primary, then secondaries at three
+ * one-way latencies from it, 60, 120 and 200 ms (median, log-normal), the spread of region pairs
+ * the AWS documentation's "typically under a second" covers.
+ */
+const GLOBAL_REGIONS = [
+  { id: REGION, azs: [AZ_A, AZ_B, AZ_C] },
+  { id: 'us-west-2', azs: ['us-west-2a', 'us-west-2b', 'us-west-2c'] },
+  { id: 'eu-west-1', azs: ['eu-west-1a', 'eu-west-1b', 'eu-west-1c'] },
+  { id: 'ap-southeast-2', azs: ['ap-southeast-2a', 'ap-southeast-2b', 'ap-southeast-2c'] },
+];
+const crossRegion = (other: string, medianMs: number) => ({ regions: [REGION, other] as [string, string], latency: { kind: 'logNormal' as const, medianMs, sigma: 0.1 } });
+const GLOBAL_LINKS = [crossRegion('us-west-2', 60), crossRegion('eu-west-1', 120), crossRegion('ap-southeast-2', 200)];
+
 /** What every built-in shares: 1 region, 3 AZs, writer in AZ a, 500 commits/s. */
 function builtin(file: ScenarioFile): Scenario {
   return parseScenario(
@@ -368,6 +382,38 @@ const DEFINITIONS: readonly Scenario[] = [
       { atMs: 200, kind: 'slowSegment', segment: `seg:pg0:${AZ_C}:1`, factor: 30 },
     ],
     durationMs: 1_200,
+  }),
+  builtin({
+    name: 'global-steady',
+    description: 'Global Database: primary us-east-1 and three secondaries at 60, 120 and 200 ms, each writing the shipped redo to its own volume; lag per secondary, no faults.',
+    topology: {
+      regions: GLOBAL_REGIONS,
+      pgCount: 2,
+      replicas: [],
+      global: { secondaries: [{ region: 'us-west-2' }, { region: 'eu-west-1' }, { region: 'ap-southeast-2' }] },
+    },
+    network: { regionPairs: GLOBAL_LINKS },
+    workload: { commitsPerS: 200 },
+    faults: [],
+    durationMs: 10_000,
+  }),
+  builtin({
+    name: 'global-cut-off',
+    description:
+      'Global Database: eu-west-1 partitioned from the primary for 15 s (cut off after 10 s) while ap-southeast-2\'s link loses 1% of messages; both catch up, and every secondary stays a prefix of the primary (S17).',
+    topology: {
+      regions: GLOBAL_REGIONS.filter((region) => region.id !== 'us-west-2'),
+      pgCount: 2,
+      replicas: [],
+      global: { secondaries: [{ region: 'eu-west-1' }, { region: 'ap-southeast-2' }] },
+    },
+    network: { regionPairs: [crossRegion('eu-west-1', 120), { ...crossRegion('ap-southeast-2', 200), lossRatio: 0.01 }] },
+    workload: { commitsPerS: 200 },
+    faults: [
+      { atMs: 2_000, kind: 'partition', sideA: [REGION], sideB: ['eu-west-1'] },
+      { atMs: 17_000, kind: 'heal' },
+    ],
+    durationMs: 20_000,
   }),
 ];
 

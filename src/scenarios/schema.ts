@@ -15,9 +15,10 @@
  * `workload.stopMs` is `durationMs`. `network` stays `{}` when absent, so the kernel's defaults
  * (DEFAULT_LATENCY, no loss) apply.
  */
+import { DEFAULT_GLOBAL_SECONDARIES_MAX, GLOBAL_SECONDARIES_MAX } from '../protocol/global.js';
 import { readFileSync } from 'node:fs';
 import * as z from 'zod';
-import { CLIENT_COUNT_MAX, PG_COUNT_MAX, STORAGE_NODES_PER_AZ_MAX, findTopologyProblem, resolveTopology } from '../cluster/topology.js';
+import { CLIENT_COUNT_MAX, PG_COUNT_MAX, STORAGE_NODES_PER_AZ_MAX, everyAz, everyRegion, findTopologyProblem, globalEndpoints, resolveTopology } from '../cluster/topology.js';
 import type { TopologyProblem } from '../cluster/topology.js';
 import type { LatencyDistribution } from '../kernel/network.js';
 import { ScenarioError, describeValue, formatPath } from '../cluster/errors.js';
@@ -97,6 +98,25 @@ const topologySchema = z.strictObject({
     'must be a list of replicas',
   ).default(() => []),
   standby: z.boolean({ error: 'must be true or false' }).default(true),
+  // A Global Database (docs/protocol.md §11.1); which regions may be secondaries is checked by
+  // findTopologyProblem, with the topology.
+  global: z
+    .strictObject({
+      secondaries: list(
+        z.strictObject({
+          region: id(),
+          shipIntervalMs: numberAtLeast(0).default(0),
+          maxBatchRecords: integerAtLeast(1).default(1000),
+        }),
+        'must be a list of secondary regions',
+      ),
+      secondariesMax: integerAtLeast(0, GLOBAL_SECONDARIES_MAX).default(DEFAULT_GLOBAL_SECONDARIES_MAX),
+      lagTickMs: numberAbove(0).default(100),
+      laggingAfterMs: numberAbove(0).default(5_000),
+      cutOffAfterMs: numberAbove(0).default(10_000),
+      resendAfterMs: numberAbove(0).default(1_000),
+    })
+    .optional(),
 });
 
 const repairSchema = z.strictObject({
@@ -418,8 +438,9 @@ class FaultTargets {
     this.resolved = resolveTopology(scenario.topology, scenario.workload.clients);
     this.azs = new Set(scenario.topology.regions.flatMap((region) => region.azs));
     this.regions = new Set(scenario.topology.regions.map((region) => region.id));
-    this.segments = new Set(this.resolved.segments.map((segment) => segment.id));
-    this.nodes = new Set(this.resolved.nodes.map((node) => node.id));
+    const secondaries = this.resolved.global?.secondaries ?? [];
+    this.segments = new Set([...this.resolved.segments, ...secondaries.flatMap((secondary) => secondary.segments)].map((segment) => segment.id));
+    this.nodes = new Set([...this.resolved.nodes, ...secondaries.flatMap((secondary) => secondary.nodes)].map((node) => node.id));
     this.instances = new Set([
       this.resolved.writer.id,
       ...this.resolved.replicas.map((replica) => replica.id),
@@ -433,6 +454,7 @@ class FaultTargets {
       this.resolved.controlPlane.id,
       this.resolved.storageControlPlane.id,
       ...this.resolved.clients.map((c) => c.id),
+      ...globalEndpoints(this.resolved),
     ]);
   }
 
@@ -464,22 +486,24 @@ class FaultTargets {
   private partitionProblem(field: string, sideA: string[], sideB: string[]): Problem | undefined {
     const services = `${this.resolved.metadata.id}, ${this.resolved.controlPlane.id}, ${this.resolved.storageControlPlane.id}`;
     const rule = `must name an AZ, a region or an actor (${this.segmentPattern()}, ${this.nodePattern()}, ${[...this.instances].join(', ')}, ${services}, client:{1..${this.resolved.clients.length}})`;
-    const primary = this.resolved.regionId;
+    const regions = everyRegion(this.resolved);
+    const azs = everyAz(this.resolved);
     for (const [side, names] of [['sideA', sideA], ['sideB', sideB]] as const) {
       for (const [j, name] of names.entries()) {
         const known = this.azs.has(name) || this.regions.has(name) || this.endpoints.has(name);
         if (!known) return { field: `${field}.${side}[${j}]`, message: `${rule}, got ${describeValue(name)}` };
-        // Only the primary region is placed: an AZ or region elsewhere holds no actor to cut.
-        const placed = this.endpoints.has(name) || name === primary || this.resolved.allAzs.includes(name);
+        // Only the primary region (and a Global Database's secondaries) are placed: an AZ or region elsewhere holds no actor to cut.
+        const placed = this.endpoints.has(name) || regions.includes(name) || azs.includes(name);
         if (!placed) {
-          return { field: `${field}.${side}[${j}]`, message: `must name an AZ of the primary region (${this.resolved.allAzs.join(', ')}), the region ${primary} or an actor; no actor is placed in ${describeValue(name)}` };
+          return { field: `${field}.${side}[${j}]`, message: `must name an AZ with actors (${azs.join(', ')}), a region with actors (${regions.join(', ')}) or an actor; no actor is placed in ${describeValue(name)}` };
         }
       }
     }
     const j = sideB.findIndex((name) => sideA.includes(name));
     if (j >= 0) return { field: `${field}.sideB[${j}]`, message: `must not also be in sideA, got ${describeValue(sideB[j])}` };
-    if (sideB.length === 0 && sideA.includes(primary)) {
-      return { field: `${field}.sideB`, message: `must name the other side when sideA names the region ${primary}, which holds every actor (without sideB nothing is left to cut off), got nothing` };
+    if (sideB.length === 0 && regions.every((region) => sideA.includes(region))) {
+      const which = regions.length === 1 ? `the region ${regions[0]}, which holds` : `every region (${regions.join(', ')}), which hold`;
+      return { field: `${field}.sideB`, message: `must name the other side when sideA names ${which} every actor (without sideB nothing is left to cut off), got nothing` };
     }
     return undefined;
   }
@@ -488,11 +512,16 @@ class FaultTargets {
     return known.has(name) ? undefined : { field, message: `${rule}, got ${describeValue(name)}` };
   }
 
+  /** The AZs that hold storage: the primary volume's three, then each secondary volume's. */
+  private storageAzs(): string[] {
+    return [...this.resolved.azs, ...(this.resolved.global?.secondaries.flatMap((secondary) => secondary.azs) ?? [])];
+  }
+
   private segmentPattern(): string {
-    return `seg:pg{0..${this.scenario.topology.pgCount - 1}}:{${this.resolved.azs.join('|')}}:{1|2}`;
+    return `seg:pg{0..${this.scenario.topology.pgCount - 1}}:{${this.storageAzs().join('|')}}:{1|2}`;
   }
 
   private nodePattern(): string {
-    return `node:{${this.resolved.azs.join('|')}}:{1..${this.scenario.topology.storageNodesPerAz}}`;
+    return `node:{${this.storageAzs().join('|')}}:{1..${this.scenario.topology.storageNodesPerAz}}`;
   }
 }

@@ -27,10 +27,19 @@ import type { RecoveryChecker } from '../check/recovery-invariants.js';
 import { createReplicaVisibility } from '../check/replica-invariants.js';
 import { createReplicaStorageReadWitness, createSnapshotConsistency } from '../check/replica-snapshot.js';
 import type { WorldEvent } from '../cluster/host.js';
+import type { ResolvedTopology } from '../cluster/scenario.js';
+import { azActorId, regionActorId } from '../cluster/assemble.js';
+import { globalRegionActorId } from '../../models/global-region.machine.js';
 import type { Observation } from '../protocol/observations.js';
 import { membersOf, or } from '../protocol/quorum.js';
 import { sclOf, heldRecords } from '../protocol/segment-store.js';
 import type { QuorumPredicate } from '../protocol/quorum.js';
+import { GlobalPanel } from './global-panel.js';
+import type { GlobalReport } from './global-panel.js';
+import type { GlobalShipment } from '../cluster/global-shipping.js';
+import type { Observable } from 'rxjs';
+import { createGlobalFencing, createGlobalPrefix } from '../check/global.js';
+import { regionId } from '../protocol/ids.js';
 import { readBack } from './read-back.js';
 import { ReadJudge } from './read-judge.js';
 import { RecordArchive } from './record-archive.js';
@@ -81,6 +90,16 @@ export class JudgePanel {
    * before it first looks, or after a read-back under faults (which files through no tally).
    */
   private filedAtLastCount: number | undefined;
+  /** S17, S18 and the lag figures, when the topology has a Global Database. */
+  private readonly global: GlobalPanel | undefined;
+  /**
+   * Actors of the secondary regions' volumes (segments, storage nodes, failure domains,
+   * replication agents) and the region statecharts: their observations are the Global Database's
+   * judges', not the regional ones', which judge the primary's volume (docs/protocol.md §12).
+   */
+  private readonly globalActors: ReadonlySet<string>;
+  /** S17 and S18 of a regional cluster: nothing to judge, reported as such. */
+  private readonly regionalGlobalResults: () => PropertyResult[];
   /** The judges {@link JudgePanel.violatedSoFar} has seen fail, in the order it saw them. */
   private readonly violated = new Set<string>();
   /** Each of those judges' first violation, as its result held it when first seen failing. */
@@ -109,9 +128,30 @@ export class JudgePanel {
       boundMs: convergenceBoundMs(scenario.storage.gossipMaxRecords),
     });
     this.failover = createFailoverJudge(failoverBoundMs(scenario.failover, topology.replicas.length), failoverBoundMs(scenario.failover, 1));
+    this.globalActors = globalActorIds(topology);
     options.listen((event) => {
-      if (event.source === 'observe') this.observe(event.atMs, event.actorId, event.observation);
+      if (event.source === 'observe' && !this.globalActors.has(event.actorId)) this.observe(event.atMs, event.actorId, event.observation);
     });
+    if (topology.global === undefined) {
+      this.global = undefined;
+      const prefix = createGlobalPrefix({ primaryRegion: regionId(topology.regionId) });
+      const fencing = createGlobalFencing();
+      this.regionalGlobalResults = () => [prefix.result(), fencing.result()];
+    } else {
+      const global = new GlobalPanel({ kernel: source.kernel, scenario, topology, listen: options.listen, stateOf: (region) => statePath(source.host.snapshotOf(globalRegionActorId(region)).value) });
+      this.global = global;
+      this.regionalGlobalResults = () => global.results();
+    }
+  }
+
+  /** Feeds the replicators' shipments to S17 (a Global Database's world, once started). */
+  watchShipments(shipped$: Observable<GlobalShipment>): void {
+    this.global?.watchShipments(shipped$);
+  }
+
+  /** The Global Database's figures, when the topology has one. */
+  globalReport(): GlobalReport | undefined {
+    return this.global?.report();
   }
 
   /**
@@ -133,6 +173,7 @@ export class JudgePanel {
       this.convergenceResult(),
       this.hydration.result(this.source.kernel.clock.now()),
       this.failover.result(this.source.kernel.clock.now()),
+      ...this.regionalGlobalResults(),
     ];
   }
 
@@ -159,6 +200,7 @@ export class JudgePanel {
       // With no segments listed, S14 gives only what it judged on observations.
       this.gcSafety.result(this.source.kernel.clock.now(), [], () => undefined),
       this.readableResult(),
+      ...this.regionalGlobalResults(),
     ];
     for (const result of streamed) {
       if (result.ok || this.violated.has(result.name)) continue;
@@ -278,4 +320,27 @@ export class JudgePanel {
       vacuous: this.readableChecks === 0,
     };
   }
+}
+
+/** Every actor of a Global Database outside the primary's volume and instances (see {@link JudgePanel}). */
+function globalActorIds(topology: ResolvedTopology): ReadonlySet<string> {
+  const ids = new Set<string>();
+  const global = topology.global;
+  if (global === undefined) return ids;
+  for (const region of global.regions) ids.add(globalRegionActorId(region));
+  for (const secondary of global.secondaries) {
+    ids.add(regionActorId(secondary.region));
+    ids.add(secondary.applier.id);
+    for (const azId of secondary.allAzs) ids.add(azActorId(azId));
+    for (const node of secondary.nodes) ids.add(node.id);
+    for (const segment of secondary.segments) ids.add(segment.id);
+  }
+  return ids;
+}
+
+/** A state value as a dotted path of its active states, e.g. `secondary.replicating`. */
+function statePath(value: unknown): string {
+  if (typeof value === 'string') return value;
+  const [key, child] = Object.entries(value as Record<string, unknown>)[0] ?? ['', undefined];
+  return child === undefined ? key : `${key}.${statePath(child)}`;
 }

@@ -10,6 +10,7 @@ import { quantile } from './quantile.js';
 import type { AvailabilityReport } from './availability.js';
 import type { ReplicaLagReport } from './replica-lag.js';
 import type { ReportSource } from './source.js';
+import type { GlobalReport } from './global-panel.js';
 import type { SegmentContext } from '../../models/segment.machine.js';
 
 export type { ReportSource } from './source.js';
@@ -94,6 +95,8 @@ export interface SimulationReport {
   writer: { state: string; instance: string; instanceState: string; transactions: number; batches: number; recordsResent: number; lalStalls: number };
   network: NetworkStats;
   faults: { atMs: number; fault: string; target: string }[];
+  /** A Global Database's figures per secondary region (`global-panel.ts`), when the topology has one. */
+  global?: GlobalReport;
 }
 
 export { quantile } from './quantile.js';
@@ -145,7 +148,7 @@ function inReportOrder(results: readonly PropertyResult[]): PropertyResult[] {
 }
 
 /** Builds the report from a simulation and its invariant results. */
-export function buildReport(sim: ReportSource, invariantResults: readonly PropertyResult[]): SimulationReport {
+export function buildReport(sim: ReportSource, invariantResults: readonly PropertyResult[], global?: GlobalReport): SimulationReport {
   const { kernel, scenario, topology } = sim;
   const counts = sim.history.counts;
   const durability = readBack(sim, 'persisted');
@@ -208,5 +211,6 @@ export function buildReport(sim: ReportSource, invariantResults: readonly Proper
     },
     network: { ...kernel.network.stats },
     faults: sim.faultLog.map((fault) => ({ atMs: fault.atMs, fault: fault.fault, target: fault.target })),
+    ...(global === undefined ? {} : { global }),
   };
 }

@@ -181,6 +181,7 @@ export class Simulation implements ReportSource {
       isFull: (segment) => fullSegments.has(segment),
     });
     world.start();
+    if (world.globalShipping !== undefined) this.judges.watchShipments(world.globalShipping.shipped$);
     this.availabilityObserver.start();
     this.judges.scheduleReadableChecks(options.readableCheckEveryMs ?? 500);
     world.scheduleFaults();
@@ -316,7 +317,7 @@ export class Simulation implements ReportSource {
 
   /** The report of the run so far (the object `run --json` prints). */
   report(): SimulationReport {
-    return buildReport(this, this.judges.results());
+    return buildReport(this, this.judges.results(), this.judges.globalReport());
   }
 
   /**

@@ -20,7 +20,10 @@ import { Subject } from 'rxjs';
 import type { Observable, Subscription } from 'rxjs';
 import type { InspectionEvent, Observer } from 'xstate';
 import type { WriterContext } from '../../models/instance.machine.js';
-import { clusterSpecs, quorumConfigOf, replacementSegmentSpec, segmentKinds } from '../cluster/assemble.js';
+import { clusterSpecs, globalSpecs, quorumConfigOf, replacementSegmentSpec, segmentKinds } from '../cluster/assemble.js';
+import { shipRedoToRegions } from '../cluster/global-shipping.js';
+import type { GlobalShipping } from '../cluster/global-shipping.js';
+import { regionId } from '../protocol/ids.js';
 import { DatabaseClient } from '../cluster/client.js';
 import { scheduleFaults } from '../cluster/faults.js';
 import type { AppliedFault } from '../cluster/faults.js';
@@ -103,6 +106,8 @@ export class World {
   private failure: { error: unknown } | undefined;
   private clientList: DatabaseClient[] = [];
   private workloadOrUndefined: Workload | undefined;
+  /** The Global Database's replicators, started with the world when the topology has one. */
+  private globalShippingOrUndefined: GlobalShipping | undefined;
   /** Reader-endpoint connections made so far: the round robin's position. */
   private readerConnections = 0;
 
@@ -161,11 +166,39 @@ export class World {
    */
   start(): void {
     const { clock, network } = this.kernel;
-    this.host.spawnAll(clusterSpecs(this.kernel, this.scenario, this.topology, this.plant));
+    this.host.spawnAll([...clusterSpecs(this.kernel, this.scenario, this.topology, this.plant), ...globalSpecs(this.kernel, this.scenario, this.topology, this.plant)]);
     shipRedoToReplicas({ events$: this.events$, network, scheduler: clock.scheduler, replicas: () => this.readers() });
+    this.startGlobalShipping();
     this.clientList = this.createClients();
     this.workloadOrUndefined = new Workload(this.scenario.workload, this.clientList, clock, this.kernel.rng.fork('workload'));
     this.workloadOrUndefined.start();
+  }
+
+  /**
+   * The Global Database's replicators (docs/protocol.md §11.1), or undefined in a regional
+   * cluster: `shipped$` and `lag$` are what the judges and the report read.
+   */
+  get globalShipping(): GlobalShipping | undefined {
+    return this.globalShippingOrUndefined;
+  }
+
+  /** One replicator per secondary region, placed with the primary's writer (src/cluster/global-shipping.ts). */
+  private startGlobalShipping(): void {
+    const global = this.topology.global;
+    const spec = this.scenario.topology.global;
+    if (global === undefined || spec === undefined) return;
+    const { clock, network } = this.kernel;
+    const secondaries = global.secondaries.map((secondary) => regionId(secondary.region));
+    this.globalShippingOrUndefined = shipRedoToRegions({
+      events$: this.events$,
+      network,
+      scheduler: clock.scheduler,
+      primaryRegion: regionId(global.primaryRegion),
+      locality: { regionId: global.primaryRegion, azId: this.topology.writer.azId },
+      resendAfterMs: spec.resendAfterMs,
+      secondaries: () => secondaries,
+      links: Object.fromEntries(global.secondaries.map((secondary) => [secondary.region, { shipIntervalMs: secondary.shipIntervalMs, maxBatchRecords: secondary.maxBatchRecords }])),
+    });
   }
 
   /** Schedules the scenario's faults (after the workload and the read-back checks: clock order). */

@@ -47,6 +47,8 @@ export function placeOf(id: string): ActorPlace {
   if (head === 'region' && parts[1] !== undefined) return { id, machine: 'region', role: 'region', region: parts[1] };
   // A Global Database region's actor: `global:<region>` (models/global-region.machine.ts).
   if (head === 'global' && parts.length === 2 && parts[1] !== '') return { id, machine: 'global-region', role: 'region', region: parts[1] as string };
+  // A secondary region's replication agent: `replication:<region>` (models/global-applier.machine.ts).
+  if (head === 'replication' && parts.length === 2 && parts[1] !== '') return { id, machine: 'global-applier', role: 'service', region: parts[1] as string };
   if (head === 'node' && parts.length === 3) {
     const az = parts[1] as string;
     const region = regionOfAz(az);

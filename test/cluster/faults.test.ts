@@ -76,7 +76,7 @@ describe('Faults: a region partition cuts links', () => {
     const twoRegions = { regions: [{ id: 'us-east-1', azs: ['us-east-1a', 'us-east-1b', 'us-east-1c'] }, { id: 'us-west-2', azs: ['us-west-2a'] }] };
     const build = (name: string) =>
       withOverrides(findScenario('steady-state')!, { topology: twoRegions, faults: [{ atMs: 1, kind: 'partition', sideA: ['us-east-1a'], sideB: [name] }] });
-    expect(() => build('us-west-2')).toThrow(/faults\[0\]\.sideB\[0\] must name an AZ of the primary region \(us-east-1a, us-east-1b, us-east-1c\), the region us-east-1 or an actor; no actor is placed in "us-west-2"/);
+    expect(() => build('us-west-2')).toThrow(/faults\[0\]\.sideB\[0\] must name an AZ with actors \(us-east-1a, us-east-1b, us-east-1c\), a region with actors \(us-east-1\) or an actor; no actor is placed in "us-west-2"/);
     expect(() => build('us-west-2a')).toThrow(/no actor is placed in "us-west-2a"/);
   });
 });

@@ -2,17 +2,19 @@
  * The Global Database replicator pipeline (src/cluster/global-shipping.ts; docs/protocol.md §11.1;
  * §13, G1): a Subject of WorldEvents stands in for the world, with the writer `inst:writer` in
  * us-east-1 publishing redo MTRs, VDL advances and commit acknowledgements; receivers for
- * `global:eu-west-1` and `global:ap-south-1` on the kernel's network collect what arrives. Checks:
- * whole MTRs in LSN order, the shipped VDL never above the records shipped (S17), batch limits
- * splitting on MTR boundaries, pause and catch-up, a region left out, the lag stream, and one end
- * to end run into a region statechart whose durable LSN follows the secondary VCL.
+ * `replication:eu-west-1` and `replication:ap-south-1` on the kernel's network collect what
+ * arrives and acknowledge it. Checks: whole MTRs in LSN order, the shipped VDL never above the
+ * records shipped (S17), batch limits splitting on MTR boundaries, pause and catch-up, a region
+ * left out, the lag stream, messages lost or unacknowledged sent again in order, nothing sent
+ * while the writer is down, and one end to end run into a region statechart whose durable LSN
+ * follows the secondary VCL.
  */
 import { Subject } from 'rxjs';
 import { createActor } from 'xstate';
 import { describe, expect, it } from 'vitest';
 import { globalRegionMachine } from '../../models/global-region.machine.js';
 import type { GlobalRegionEvent, GlobalRegionObservation } from '../../models/global-region.machine.js';
-import type { GlobalShipMessage, RedoRecord } from '../../models/messages.js';
+import type { GlobalApplyMessage, RedoRecord } from '../../models/messages.js';
 import { GlobalShippingOptionsError, shipRedoToRegions } from '../../src/cluster/global-shipping.js';
 import type { GlobalLinkOptions, GlobalShippingLag } from '../../src/cluster/global-shipping.js';
 import type { WorldEvent } from '../../src/cluster/host.js';
@@ -50,7 +52,7 @@ function mtr(from: number, to: number, commit = false): RedoRecord[] {
 interface Rig {
   kernel: Kernel;
   events: Subject<WorldEvent>;
-  inbox: Record<string, { atMs: number; message: GlobalShipMessage }[]>;
+  inbox: Record<string, { atMs: number; message: GlobalApplyMessage }[]>;
   regions: RegionId[];
   shipping: ReturnType<typeof shipRedoToRegions>;
   lags: Record<string, GlobalShippingLag[]>;
@@ -62,20 +64,38 @@ interface Rig {
   arrived(region: RegionId): number[];
 }
 
-function rig(links: Record<string, GlobalLinkOptions> = {}, attachReceivers = true): Rig {
+const LOCALITY = { regionId: EAST, azId: 'use1-az1' };
+
+/**
+ * The world stand-in. Receivers take each message once, in order, keep what comes after a gap
+ * until it is filled, and acknowledge the highest taken, as the replication agent does;
+ * `acknowledge: false` leaves everything unacknowledged.
+ */
+function rig(links: Record<string, GlobalLinkOptions> = {}, attachReceivers = true, acknowledge = true): Rig {
   const kernel = createKernel({ seed: 7 });
   const events = new Subject<WorldEvent>();
   const inbox: Rig['inbox'] = { [EU]: [], [AP]: [] };
-  kernel.network.attach(WRITER, { regionId: EAST, azId: 'use1-az1' }, () => undefined);
+  kernel.network.attach(WRITER, LOCALITY, () => undefined);
   if (attachReceivers) {
     for (const [region, azId] of [[EU, 'euw1-az1'], [AP, 'aps1-az1']] as const) {
-      kernel.network.attach(`global:${region}`, { regionId: region, azId }, (envelope) =>
-        inbox[region]?.push({ atMs: kernel.clock.now(), message: envelope.message as GlobalShipMessage }),
-      );
+      const self = `replication:${region}`;
+      let taken = 0;
+      const kept = new Map<number, GlobalApplyMessage>();
+      kernel.network.attach(self, { regionId: region, azId }, (envelope) => {
+        const message = envelope.message as GlobalApplyMessage;
+        if (message.seq > taken) kept.set(message.seq, message);
+        for (let next = kept.get(taken + 1); next !== undefined; next = kept.get(taken + 1)) {
+          kept.delete(next.seq);
+          taken = next.seq;
+          inbox[region]?.push({ atMs: kernel.clock.now(), message: next });
+        }
+        const missing = range(taken + 1, Math.max(taken, ...kept.keys())).filter((seq) => !kept.has(seq));
+        if (acknowledge) kernel.network.send(self, `replicator:${region}`, { type: 'globalApplyAck', from: self, region, seq: taken, missing });
+      });
     }
   }
   const regions = [EU, AP];
-  const shipping = shipRedoToRegions({ events$: events, network: kernel.network, scheduler: kernel.clock.scheduler, primaryRegion: EAST, secondaries: () => regions, links });
+  const shipping = shipRedoToRegions({ events$: events, network: kernel.network, scheduler: kernel.clock.scheduler, primaryRegion: EAST, locality: LOCALITY, secondaries: () => regions, links });
   const lags: Record<string, GlobalShippingLag[]> = { [EU]: [], [AP]: [] };
   for (const region of [EU, AP]) shipping.lag$(region).subscribe((lag) => lags[region]?.push(lag));
   const at = (atMs: number, event: (nowMs: number) => WorldEvent): void => void kernel.clock.scheduleAt(atMs, () => events.next(event(atMs)));
@@ -103,7 +123,7 @@ function rig(links: Record<string, GlobalLinkOptions> = {}, attachReceivers = tr
 const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
 /** Every message ends on an MTR boundary, and its VDL is never above the highest LSN shipped so far (S17). */
-function expectWholeAndCovered(messages: readonly { message: GlobalShipMessage }[]): void {
+function expectWholeAndCovered(messages: readonly { message: GlobalApplyMessage }[]): void {
   let highest = 0;
   for (const { message } of messages) {
     const last = message.records[message.records.length - 1];
@@ -116,7 +136,7 @@ function expectWholeAndCovered(messages: readonly { message: GlobalShipMessage }
 }
 
 describe('Global shipping: whole MTRs, in order, VDL behind the records', () => {
-  it('ships every MTR whole and in LSN order to each region, digests as recordDigest gives them, over the cross-region latency', () => {
+  it('ships every MTR whole and in LSN order to each region, the records as published, over the cross-region latency', () => {
     const r = rig();
     const all = [...mtr(1, 3), ...mtr(4, 4), ...mtr(5, 6), ...mtr(7, 9), ...mtr(10, 10)];
     r.redo(0, all.slice(0, 6)); // MTRs 1-3, 4, 5-6
@@ -129,14 +149,15 @@ describe('Global shipping: whole MTRs, in order, VDL behind the records', () => 
     for (const region of [EU, AP]) {
       const inbox = r.inbox[region] ?? [];
       expect(r.arrived(region)).toEqual(range(1, 10));
-      expect(inbox.flatMap(({ message }) => message.records)).toEqual(all.map(recordDigest));
+      expect(inbox.flatMap(({ message }) => message.records)).toEqual(all);
       expectWholeAndCovered(inbox);
       // 7 and 8 waited for their CPL: they travel with 9, never alone.
       expect(inbox.some(({ message }) => message.records.map((record) => record.lsn as number).join() === '7,8,9,10')).toBe(true);
       expect(inbox[inbox.length - 1]?.message.primaryVdl).toBe(10);
       // Cross-region: the default median is 100 ms (docs/protocol.md §14).
       expect(inbox[0]?.atMs).toBeGreaterThan(50);
-      expect(inbox.every(({ message }) => message.type === 'globalShip' && message.from === WRITER)).toBe(true);
+      expect(inbox.every(({ message }) => message.type === 'globalApply' && message.from === `replicator:${region}`)).toBe(true);
+      expect(inbox.map(({ message }) => message.seq)).toEqual(range(1, inbox.length));
     }
   });
 
@@ -202,7 +223,7 @@ describe('Global shipping: whole MTRs, in order, VDL behind the records', () => 
   it('rejects link options it cannot ship with, naming the field', () => {
     const kernel = createKernel({ seed: 1 });
     const start = (links: Record<string, GlobalLinkOptions>) => () =>
-      shipRedoToRegions({ events$: new Subject<WorldEvent>(), network: kernel.network, scheduler: kernel.clock.scheduler, primaryRegion: EAST, secondaries: () => [EU], links });
+      shipRedoToRegions({ events$: new Subject<WorldEvent>(), network: kernel.network, scheduler: kernel.clock.scheduler, primaryRegion: EAST, locality: LOCALITY, secondaries: () => [EU], links });
     expect(start({ [EU]: { maxBatchRecords: 0 } })).toThrow(GlobalShippingOptionsError);
     expect(start({ [EU]: { maxBatchRecords: 2.5 } })).toThrow(/links\.eu-west-1\.maxBatchRecords/);
     expect(start({ [EU]: { shipIntervalMs: -1 } })).toThrow(/links\.eu-west-1\.shipIntervalMs/);
@@ -292,6 +313,71 @@ describe('Global shipping: pause, catch-up, intervals, regions left out', () => 
   });
 });
 
+describe('Global shipping: lost messages, unacknowledged messages, a writer that is down', () => {
+  it('messages lost on the link go again as soon as a later one shows them missing, or after resendAfterMs; each is taken once, in order', () => {
+    const r = rig();
+    // Cut the link to EU for the first two shipments only.
+    const cut = r.kernel.network.partition(['replicator:eu-west-1'], ['replication:eu-west-1'], { oneWay: true });
+    r.redo(0, mtr(1, 2, true));
+    r.redo(10, mtr(3, 4, true));
+    r.kernel.clock.scheduleAt(20, () => r.kernel.network.heal(cut));
+    r.redo(30, mtr(5, 6, true));
+    r.kernel.clock.runUntilIdle();
+    expect(r.arrived(EU)).toEqual(range(1, 6));
+    const eu = r.inbox[EU] ?? [];
+    expect(eu.map(({ message }) => message.seq)).toEqual([1, 2, 3]);
+    // 3 arrived after a gap and was kept; its acknowledgement listed 1 and 2 missing, and they
+    // went again at once, a round trip after 3 was sent; 3 was taken with them.
+    expect(eu.every(({ atMs }) => atMs > 200 && atMs < 1_000)).toBe(true);
+    expect(eu[2]?.atMs).toBe(eu[1]?.atMs);
+    expect(r.arrived(AP)).toEqual(range(1, 6));
+    expect((r.inbox[AP] ?? []).every(({ atMs }) => atMs < 1_000)).toBe(true);
+  });
+
+  it('a message listed missing goes again at once, well before resendAfterMs', () => {
+    const r = rig();
+    r.redo(0, mtr(1, 2, true)); // acknowledged after about 200 ms: the round trip
+    let cut = -1;
+    r.kernel.clock.scheduleAt(500, () => {
+      cut = r.kernel.network.partition(['replicator:eu-west-1'], ['replication:eu-west-1'], { oneWay: true });
+    });
+    r.redo(500, mtr(3, 4, true)); // lost
+    r.kernel.clock.scheduleAt(510, () => r.kernel.network.heal(cut));
+    r.redo(520, mtr(5, 6, true)); // arrives, listed 2 as missing
+    r.kernel.clock.runUntilIdle();
+    expect(r.arrived(EU)).toEqual(range(1, 6));
+    const eu = r.inbox[EU] ?? [];
+    const second = eu.find(({ message }) => message.seq === 2);
+    // Sent at 500, listed missing when 3 arrived (~620 ms), the listing back at ~720 ms: sent again then.
+    expect(second?.atMs).toBeGreaterThan(700);
+    expect(second?.atMs).toBeLessThan(1_000);
+  });
+
+  it('a message never acknowledged is sent again every resendAfterMs while the link is open', () => {
+    const r = rig({}, true, false);
+    r.redo(0, mtr(1, 2, true));
+    r.kernel.clock.runUntil(3_500);
+    // Taken once (the receiver keeps the first), but sent to each region at 0, 1000, 2000 and 3000.
+    expect((r.inbox[EU] ?? []).map(({ message }) => message.seq)).toEqual([1]);
+    expect(r.kernel.network.stats.sent).toBe(2 * 4);
+    r.shipping.unsubscribe();
+  });
+
+  it('nothing of a writer that is down is sent, or sent again; it goes once the writer is back', () => {
+    const r = rig();
+    r.kernel.clock.scheduleAt(0, () => r.kernel.network.setDown(WRITER, true));
+    r.redo(1, mtr(1, 2, true));
+    r.vdl(2, 2);
+    r.kernel.clock.runUntil(500);
+    expect(r.inbox[EU]).toEqual([]);
+    r.kernel.clock.scheduleAt(600, () => r.kernel.network.setDown(WRITER, false));
+    r.redo(700, mtr(3, 4, true));
+    r.kernel.clock.runUntilIdle();
+    expect(r.arrived(EU)).toEqual(range(1, 4));
+    expect(r.inbox[EU]?.[0]?.atMs).toBeGreaterThan(700);
+  });
+});
+
 describe('Global shipping into a region statechart', () => {
   it("the secondary's durable LSN follows the shipped VDL and its VCL, with the primary's records", () => {
     const r = rig({}, false);
@@ -312,8 +398,15 @@ describe('Global shipping into a region statechart', () => {
         volumeEndpoints: { [EAST]: 'metadata:us-east-1', [EU]: 'metadata:eu-west-1' },
       },
     }).start();
-    r.kernel.network.attach('global:eu-west-1', { regionId: EU, azId: 'euw1-az1' }, (envelope) => actor.send(envelope.message as GlobalRegionEvent));
-    r.kernel.network.attach('global:ap-south-1', { regionId: AP, azId: 'aps1-az1' }, () => undefined);
+    // What the replication agent forwards: each shipment as digests, acknowledged.
+    r.kernel.network.attach('replication:eu-west-1', { regionId: EU, azId: 'euw1-az1' }, (envelope) => {
+      const message = envelope.message as GlobalApplyMessage;
+      actor.send({ type: 'globalShip', from: 'replication:eu-west-1', records: message.records.map(recordDigest), primaryVdl: message.primaryVdl, commits: message.commits } as GlobalRegionEvent);
+      r.kernel.network.send('replication:eu-west-1', 'replicator:eu-west-1', { type: 'globalApplyAck', from: 'replication:eu-west-1', region: EU, seq: message.seq });
+    });
+    r.kernel.network.attach('replication:ap-south-1', { regionId: AP, azId: 'aps1-az1' }, (envelope) =>
+      r.kernel.network.send('replication:ap-south-1', 'replicator:ap-south-1', { type: 'globalApplyAck', from: 'replication:ap-south-1', region: AP, seq: (envelope.message as GlobalApplyMessage).seq }),
+    );
     const all = [...mtr(1, 3, true), ...mtr(4, 5, true), ...mtr(6, 8, true)];
     r.redo(0, all);
     r.vdl(5, 5);

@@ -163,7 +163,8 @@ describe('Global Database: topology', () => {
     expect(globalTopologyProblem({ ...valid, secondaries: [...valid.secondaries, { region: west, replicas: 1 }] })).toBe(
       'topology.global.secondaries[3].region: us-west-2 appears twice; region ids must be distinct',
     );
-    expect(globalTopologyProblem({ ...valid, links: valid.links.slice(1) })).toBe('topology.global.links: no link between us-east-1 and us-west-2; every pair of regions needs one');
+    // A pair without a link takes the network's cross-region default.
+    expect(globalTopologyProblem({ ...valid, links: valid.links.slice(1) })).toBeUndefined();
     expect(globalTopologyProblem({ ...valid, links: [...valid.links.slice(0, 5), link(eu, ap, 250, 1)] })).toBe('topology.global.links[5].lossRatio: 1; allowed [0, 1)');
     expect(globalTopologyProblem({ ...valid, links: [link(east, west, 0), ...valid.links.slice(1)] })).toBe('topology.global.links[0].latencyMs: 0; must be a positive number of ms');
     expect(globalTopologyProblem({ ...valid, links: [...valid.links, link(west, east)] })).toBe('topology.global.links[6].regions: us-west-2–us-east-1 is given twice');

@@ -8,7 +8,7 @@ import { BUILTIN_SCENARIOS, findScenario, scenarioNames, withOverrides } from '.
 import { ScenarioError, parseScenario } from '../../src/scenarios/schema.js';
 
 describe('Built-in scenarios', () => {
-  it('lists the storage scenarios first, then replicas and failover, then the corners planted mistakes need', () => {
+  it('lists the storage scenarios first, then replicas and failover, then the corners planted mistakes need, then Global Database', () => {
     expect(scenarioNames()).toEqual([
       'steady-state',
       'az-outage',
@@ -34,6 +34,8 @@ describe('Built-in scenarios', () => {
       'recovery-partial-mtr',
       'hole-during-az-outage',
       'lal-under-load',
+      'global-steady',
+      'global-cut-off',
     ]);
   });
 
@@ -41,11 +43,14 @@ describe('Built-in scenarios', () => {
     // Parsing the already-parsed scenario again is a fixed point: it is fully defaulted and valid.
     expect(parseScenario(structuredClone(scenario), 'test')).toEqual(scenario);
     expect(scenario.description).toMatch(/^[^\n]+$/);
-    expect(scenario.topology.regions).toEqual([{ id: 'us-east-1', azs: ['us-east-1a', 'us-east-1b', 'us-east-1c'] }]);
+    // The primary is us-east-1 everywhere; only a Global Database lists more regions, its secondaries.
+    expect(scenario.topology.regions[0]).toEqual({ id: 'us-east-1', azs: ['us-east-1a', 'us-east-1b', 'us-east-1c'] });
+    expect(scenario.topology.regions.slice(1).map((region) => region.id)).toEqual(scenario.topology.global?.secondaries.map((secondary) => secondary.region) ?? []);
     expect(scenario.topology.writerAz).toBe('us-east-1a');
     expect(scenario.workload.commitsPerS).toBeGreaterThanOrEqual(100);
     const topology = resolveTopology(scenario.topology, scenario.workload.clients);
     expect(topology.segments).toHaveLength(6 * scenario.topology.pgCount);
+    for (const secondary of topology.global?.secondaries ?? []) expect(secondary.segments).toHaveLength(6 * scenario.topology.pgCount);
   });
 
   it('never takes the writer AZ down', () => {

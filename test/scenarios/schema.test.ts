@@ -146,7 +146,7 @@ describe('Scenario schema: bad input gives one line naming the field', () => {
     [
       'an unknown key',
       { name: 'x', topology: { pgcount: 4 } },
-      'topology.pgcount is not a known field (allowed here: regions, pgCount, storageNodesPerAz, segmentKinds, writerAz, blocksPerPg, lal, replicas, standby)',
+      'topology.pgcount is not a known field (allowed here: regions, pgCount, storageNodesPerAz, segmentKinds, writerAz, blocksPerPg, lal, replicas, standby, global)',
     ],
     [
       'an unknown key in a fault lists that fault kind\'s fields',

@@ -11,13 +11,27 @@
  * scenario (in the built-in order); the deep file runs every one of them whole.
  */
 import { describe, expect, it } from 'vitest';
-import { BUILTIN_SCENARIOS, findScenario } from '../../src/scenarios/builtin.js';
-import { CORNER_SCENARIOS, FAILOVER_SCENARIOS, MEMBERSHIP_SCENARIOS, QUICK_UNTIL_MS, expectInterpretersAgree, runScenario } from './helpers.js';
+import { BUILTIN_SCENARIOS, findScenario, withOverrides } from '../../src/scenarios/builtin.js';
+import { CORNER_SCENARIOS, FAILOVER_SCENARIOS, GLOBAL_SCENARIOS, MEMBERSHIP_SCENARIOS, QUICK_UNTIL_MS, expectInterpretersAgree, runScenario } from './helpers.js';
 
 describe('Determinism: built-in storage scenarios, live and stepped', () => {
-  const storage = BUILTIN_SCENARIOS.filter((s) => !FAILOVER_SCENARIOS.includes(s.name) && !MEMBERSHIP_SCENARIOS.includes(s.name) && !CORNER_SCENARIOS.includes(s.name)).filter((_, index) => index % 2 === 0);
+  const storage = BUILTIN_SCENARIOS.filter(
+    (s) => !FAILOVER_SCENARIOS.includes(s.name) && !MEMBERSHIP_SCENARIOS.includes(s.name) && !CORNER_SCENARIOS.includes(s.name) && !GLOBAL_SCENARIOS.includes(s.name),
+  ).filter((_, index) => index % 2 === 0);
   it.each(storage.map((s) => [s.name, s] as const))('%s gives one traceHash for seed 3 under both interpreters', (_name, scenario) => {
     expectInterpretersAgree(scenario, 3, QUICK_UNTIL_MS);
+  }, 300_000);
+
+  it('global-cut-off, shortened, gives one traceHash for seed 3 under both interpreters: shipping, loss, a partition and the catch-up', () => {
+    const scenario = withOverrides(findScenario('global-cut-off')!, {
+      faults: [
+        { atMs: 300, kind: 'partition', sideA: ['us-east-1'], sideB: ['eu-west-1'] },
+        { atMs: 900, kind: 'heal' },
+      ],
+      durationMs: 1_500,
+    });
+    const report = expectInterpretersAgree(scenario, 3);
+    expect(report.global?.secondaries.every((secondary) => secondary.durableLsn > 0)).toBe(true);
   }, 300_000);
 
   it('gives a different traceHash for another seed', () => {

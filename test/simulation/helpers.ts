@@ -83,6 +83,12 @@ export const FAILOVER_SCENARIOS = [
  */
 export const CORNER_SCENARIOS = ['az-plus-one-failover', 'zombie-writer-slow-fence', 'recovery-partial-mtr', 'hole-during-az-outage', 'lal-under-load'];
 
+/**
+ * Global Database scenarios: four volumes each, so the normal suite runs them shortened
+ * (global.test.ts, determinism.test.ts) and the deep suite whole.
+ */
+export const GLOBAL_SCENARIOS = ['global-steady', 'global-cut-off'];
+
 export const MEMBERSHIP_SCENARIOS = ['segment-replacement', 'segment-replacement-reverted', 'az-plus-one-repair', 'double-replacement', 'az-extended-loss'];
 
 /**

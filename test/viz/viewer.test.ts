@@ -51,6 +51,8 @@ describe('actor places', () => {
     expect(placeOf('seg:b1')).toMatchObject({ machine: 'segment', az: 'b', pg: 0 });
     expect(placeOf('client:4')).toEqual({ id: 'client:4', role: 'client' });
     expect(placeOf('global:eu-west-1')).toEqual({ id: 'global:eu-west-1', machine: 'global-region', role: 'region', region: 'eu-west-1' });
+    expect(placeOf('replication:eu-west-1')).toEqual({ id: 'replication:eu-west-1', machine: 'global-applier', role: 'service', region: 'eu-west-1' });
+    expect(placeOf('seg:pg1:eu-west-1b:2')).toMatchObject({ machine: 'segment', region: 'eu-west-1', az: 'eu-west-1b', pg: 1 });
     expect(placeOf('global:')).toEqual({ id: 'global:', role: 'other' });
     // Every machine an id maps to exists.
     const names = new Set(CLUSTER_STATECHARTS.map((chart) => chart.name));

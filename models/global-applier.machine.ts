@@ -1,0 +1,280 @@
+/**
+ * GlobalApplier: a secondary region's replication agent (docs/protocol.md §11.1; §13, G1), one per
+ * secondary, `replication:<region>`. It takes the primary's redo as the replicator ships it and
+ * writes it to the region's own volume with its own quorum writes, as a writer does (§3, §4): the
+ * secondary's durable point rests on records a write quorum of the secondary's segments holds,
+ * never on the shipment alone.
+ *
+ * - **In order, once.** Shipments are numbered per region; the agent takes shipment n only after
+ *   n − 1 and acknowledges the highest it took (cumulative). A shipment after a gap (its
+ *   predecessor lost on the link) is kept until the gap is filled, and answered with the same
+ *   acknowledgement again and the numbers still missing below it, which tells the replicator
+ *   what to send again; a duplicate is acknowledged again and dropped.
+ * - **Quorum writes.** The records go to every member of their PG (`writeBatch`, at the secondary
+ *   volume's epoch); acks fold into a durability tracker (SCL → PGCL → VCL, src/protocol/
+ *   watermarks.ts) that the writer uses too. Records a PG has not made durable after a whole
+ *   `retransmitAfterMs` go again to each member whose SCL is below them.
+ * - **Reports.** Each shipment taken is forwarded, as digests (`recordDigest`), to the region's
+ *   statechart (`global:<region>`, `globalShip`); each VCL advance is sent there as `volumeVcl`.
+ *   The statechart computes the durable LSN from both (`secondaryDurableLsn`).
+ *
+ * Records at or below the highest LSN taken are skipped: a shipment sent again carries nothing
+ * new. Only this agent writes to the secondary volume while the region is a secondary.
+ */
+import { setup } from 'xstate';
+import { unprovidedEffect } from './effects.js';
+import type { Lsn, MembershipEpoch, PgId, RegionId, VolumeEpoch } from '../src/protocol/ids.js';
+import { LSN_ZERO } from '../src/protocol/ids.js';
+import { recordDigest } from '../src/protocol/global.js';
+import type { QuorumPredicate } from '../src/protocol/quorum.js';
+import type { DurabilityTracker } from '../src/protocol/watermarks.js';
+import { createDurabilityTracker, pgclOf, recordAck, registerRecords } from '../src/protocol/watermarks.js';
+import type { GlobalApplyMessage, RedoRecord, SendParams, WireMessage, WriteAckMessage } from './messages.js';
+
+/** The retransmit timer's id. */
+export const GLOBAL_APPLY_RETRANSMIT_TIMER = 'globalApplier.retransmit';
+
+/** One PG of the secondary volume: its members and write quorum. */
+export interface GlobalApplierPg {
+  readonly pg: number;
+  readonly members: readonly string[];
+  readonly write: QuorumPredicate;
+}
+
+/** Input of {@link globalApplierMachine}. */
+export interface GlobalApplierInput {
+  /** `replication:<region>`. */
+  self: string;
+  region: RegionId;
+  /** The region's statechart, `global:<region>`. */
+  regionActor: string;
+  /** Where acknowledgements go: the replicator's endpoint in the primary region. */
+  replicator: string;
+  pgs: readonly GlobalApplierPg[];
+  /** The secondary volume's epoch the agent writes at. @defaultValue 1 */
+  volumeEpoch?: number;
+  /** @defaultValue 100 */
+  retransmitAfterMs?: number;
+  /** The most records one retransmitted batch carries. @defaultValue 512 */
+  maxBatchRecords?: number;
+}
+
+/** Thrown when the agent starts with input it cannot run on; the message names the field. */
+export class GlobalApplierInputError extends Error {}
+
+/** The first problem of `input`, or undefined. */
+export function globalApplierInputProblem(input: GlobalApplierInput): string | undefined {
+  if (input.pgs.length === 0) return 'pgs: empty; the secondary volume needs at least one PG';
+  const empty = input.pgs.find((pg) => pg.members.length === 0);
+  if (empty !== undefined) return `pgs: PG ${empty.pg} has no members`;
+  if (input.retransmitAfterMs !== undefined && !(Number.isFinite(input.retransmitAfterMs) && input.retransmitAfterMs > 0)) {
+    return `retransmitAfterMs: ${input.retransmitAfterMs}; allowed a finite number of ms above 0`;
+  }
+  if (input.maxBatchRecords !== undefined && !(Number.isInteger(input.maxBatchRecords) && input.maxBatchRecords >= 1)) {
+    return `maxBatchRecords: ${input.maxBatchRecords}; allowed a whole number from 1`;
+  }
+  return undefined;
+}
+
+/** Context of {@link globalApplierMachine}. */
+export interface GlobalApplierContext {
+  self: string;
+  region: RegionId;
+  regionActor: string;
+  replicator: string;
+  volumeEpoch: VolumeEpoch;
+  retransmitAfterMs: number;
+  maxBatchRecords: number;
+  membersByPg: Readonly<Record<number, readonly string[]>>;
+  /** The highest shipment taken. */
+  seq: number;
+  /** Shipments that arrived after a gap, by number, waiting for it to be filled. */
+  outOfOrder: readonly GlobalApplyMessage[];
+  /** The highest LSN taken. */
+  highestLsn: Lsn;
+  tracker: DurabilityTracker;
+  /** Records not yet durable in their PG, by PG, in LSN order. */
+  unacked: Readonly<Record<number, readonly RedoRecord[]>>;
+  /** Per PG, the highest unacked LSN at the last retransmit tick: records at or below it have waited a whole period. */
+  retransmitMark: Readonly<Record<number, Lsn>>;
+  /** The VCL last sent to the region's statechart. */
+  reportedVcl: Lsn;
+}
+
+/** Events of {@link globalApplierMachine}. */
+export type GlobalApplierEvent = GlobalApplyMessage | WriteAckMessage | { type: 'retransmitTick' };
+
+const base = setup({
+  types: { context: {} as GlobalApplierContext, events: {} as GlobalApplierEvent, input: {} as GlobalApplierInput },
+  actions: {
+    send: unprovidedEffect<SendParams<WireMessage>>('globalApplier', 'send'),
+  },
+});
+
+/** Records of `records` grouped by PG, each group in LSN order. */
+function byPg(records: readonly RedoRecord[]): Map<number, RedoRecord[]> {
+  const groups = new Map<number, RedoRecord[]>();
+  for (const record of records) {
+    const group = groups.get(record.pg);
+    if (group === undefined) groups.set(record.pg, [record]);
+    else group.push(record);
+  }
+  return groups;
+}
+
+/** The most numbers one acknowledgement lists as missing. */
+const MISSING_LISTED_MAX = 64;
+
+/** The shipment numbers above `seq` and below the highest kept that are not kept, lowest first. */
+function missingBelow(seq: number, outOfOrder: readonly GlobalApplyMessage[]): number[] {
+  const missing: number[] = [];
+  let expected = seq + 1;
+  for (const kept of outOfOrder) {
+    for (; expected < kept.seq && missing.length < MISSING_LISTED_MAX; expected += 1) missing.push(expected);
+    expected = kept.seq + 1;
+  }
+  return missing;
+}
+
+const batch = (context: GlobalApplierContext, pg: number, records: readonly RedoRecord[]): WireMessage => ({
+  type: 'writeBatch',
+  from: context.self,
+  pg: pg as PgId,
+  volumeEpoch: context.volumeEpoch,
+  membershipEpoch: 1 as MembershipEpoch,
+  records,
+});
+
+/** The replication agent; see the file header. */
+export const globalApplierMachine = base
+  .extend({
+    actions: {
+      armRetransmit: base.enqueueActions(({ context, enqueue }) => {
+        enqueue.raise({ type: 'retransmitTick' }, { delay: context.retransmitAfterMs, id: GLOBAL_APPLY_RETRANSMIT_TIMER });
+      }),
+      /** Takes the next shipment in order, and any kept ones it makes consecutive (see the file header). */
+      apply: base.enqueueActions(({ context, event, enqueue }) => {
+        if (event.type !== 'globalApply') return;
+        const ack = (seq: number, outOfOrder: readonly GlobalApplyMessage[]): void => {
+          const missing = missingBelow(seq, outOfOrder);
+          const message: WireMessage =
+            missing.length === 0
+              ? { type: 'globalApplyAck', from: context.self, region: context.region, seq }
+              : { type: 'globalApplyAck', from: context.self, region: context.region, seq, missing };
+          enqueue({ type: 'send', params: { to: context.replicator, message } });
+        };
+        if (event.seq <= context.seq) {
+          ack(context.seq, context.outOfOrder);
+          return;
+        }
+        if (event.seq !== context.seq + 1) {
+          const outOfOrder = context.outOfOrder.some((kept) => kept.seq === event.seq) ? context.outOfOrder : [...context.outOfOrder, event].sort((a, b) => a.seq - b.seq);
+          if (outOfOrder !== context.outOfOrder) enqueue.assign({ outOfOrder });
+          ack(context.seq, outOfOrder);
+          return;
+        }
+        let { seq, highestLsn, tracker } = context;
+        const unacked: Record<number, readonly RedoRecord[]> = { ...context.unacked };
+        let kept = 0;
+        for (let next: GlobalApplyMessage | undefined = event; next !== undefined; next = context.outOfOrder[kept] ?? undefined) {
+          if (next !== event) {
+            if (next.seq !== seq + 1) break;
+            kept += 1;
+          }
+          const bound = highestLsn;
+          const fresh = next.records.filter((record) => record.lsn > bound);
+          for (const [pg, records] of byPg(fresh)) {
+            for (const member of context.membersByPg[pg] ?? []) enqueue({ type: 'send', params: { to: member, message: batch(context, pg, records) } });
+            unacked[pg] = [...(unacked[pg] ?? []), ...records];
+          }
+          enqueue({
+            type: 'send',
+            params: { to: context.regionActor, message: { type: 'globalShip', from: context.self, records: fresh.map(recordDigest), primaryVdl: next.primaryVdl, commits: next.commits } },
+          });
+          seq = next.seq;
+          if (fresh.length > 0) {
+            highestLsn = (fresh[fresh.length - 1] as RedoRecord).lsn;
+            tracker = registerRecords(tracker, fresh);
+          }
+        }
+        const outOfOrder = context.outOfOrder.slice(kept).filter((message) => message.seq > seq);
+        ack(seq, outOfOrder);
+        enqueue.assign({ seq, highestLsn, tracker, unacked, outOfOrder });
+      }),
+      /** A segment's ack: the PG's durable prefix, the volume's VCL, reported when it moves. */
+      takeAck: base.enqueueActions(({ context, event, enqueue }) => {
+        if (event.type !== 'writeAck' || event.volumeEpoch !== context.volumeEpoch) return;
+        const tracker = recordAck(context.tracker, { pg: event.pg, segmentId: event.from as never, scl: event.scl });
+        if (tracker === context.tracker) return;
+        const pgcl = pgclOf(tracker, event.pg);
+        const pending = context.unacked[event.pg] ?? [];
+        const durable = pending.findIndex((record) => record.lsn > pgcl);
+        const unacked = durable === 0 ? context.unacked : { ...context.unacked, [event.pg]: durable < 0 ? [] : pending.slice(durable) };
+        if (tracker.vcl > context.reportedVcl) {
+          enqueue({ type: 'send', params: { to: context.regionActor, message: { type: 'volumeVcl', from: context.self, vcl: tracker.vcl } } });
+          enqueue.assign({ tracker, unacked, reportedVcl: tracker.vcl });
+          return;
+        }
+        enqueue.assign({ tracker, unacked });
+      }),
+      /** Records a PG has not made durable for a whole period go again to each member below them. */
+      retransmit: base.enqueueActions(({ context, enqueue }) => {
+        const retransmitMark: Record<number, Lsn> = {};
+        for (const [key, pending] of Object.entries(context.unacked)) {
+          const pg = Number(key);
+          const mark = context.retransmitMark[pg] ?? LSN_ZERO;
+          retransmitMark[pg] = pending.length === 0 ? LSN_ZERO : (pending[pending.length - 1] as RedoRecord).lsn;
+          const aged = pending.filter((record) => record.lsn <= mark).slice(0, context.maxBatchRecords);
+          if (aged.length === 0) continue;
+          const sclBySegment = context.tracker.pgs[pg]?.sclBySegment ?? {};
+          for (const member of context.membersByPg[pg] ?? []) {
+            const missing = aged.filter((record) => record.lsn > (sclBySegment[member] ?? LSN_ZERO));
+            if (missing.length > 0) enqueue({ type: 'send', params: { to: member, message: batch(context, pg, missing) } });
+          }
+        }
+        enqueue.assign({ retransmitMark });
+        enqueue.raise({ type: 'retransmitTick' }, { delay: context.retransmitAfterMs, id: GLOBAL_APPLY_RETRANSMIT_TIMER });
+      }),
+    },
+  })
+  .createMachine({
+    id: 'globalApplier',
+    context: ({ input }) => {
+      const problem = globalApplierInputProblem(input);
+      if (problem !== undefined) throw new GlobalApplierInputError(`globalApplier input: ${problem}`);
+      const writeQuorumByPg: Record<number, QuorumPredicate> = {};
+      const membersByPg: Record<number, readonly string[]> = {};
+      for (const pg of input.pgs) {
+        writeQuorumByPg[pg.pg] = pg.write;
+        membersByPg[pg.pg] = pg.members;
+      }
+      return {
+        self: input.self,
+        region: input.region,
+        regionActor: input.regionActor,
+        replicator: input.replicator,
+        volumeEpoch: (input.volumeEpoch ?? 1) as VolumeEpoch,
+        retransmitAfterMs: input.retransmitAfterMs ?? 100,
+        maxBatchRecords: input.maxBatchRecords ?? 512,
+        membersByPg,
+        seq: 0,
+        outOfOrder: [],
+        highestLsn: LSN_ZERO,
+        tracker: createDurabilityTracker({ writeQuorumByPg }),
+        unacked: {},
+        retransmitMark: {},
+        reportedVcl: LSN_ZERO,
+      };
+    },
+    entry: 'armRetransmit',
+    initial: 'applying',
+    states: {
+      applying: {
+        on: {
+          globalApply: { actions: 'apply' },
+          writeAck: { actions: 'takeAck' },
+          retransmitTick: { actions: 'retransmit' },
+        },
+      },
+    },
+  });

@@ -1,0 +1,156 @@
+/**
+ * The replication agent of a secondary region (models/global-applier.machine.ts; docs/protocol.md
+ * §11.1; §13, G1), stepped through deep-frozen snapshots and events (`stepFrozen`), so every test
+ * here is also a purity test: a transition that wrote into what it was given would throw. A PG
+ * of two members, `a` and `b`, with a write quorum of both, and a second PG of one member, `c`.
+ */
+import { freeze } from 'immer';
+import type { AnyMachineSnapshot } from 'xstate';
+import { describe, expect, it } from 'vitest';
+import type { GlobalApplierContext, GlobalApplierEvent, GlobalApplierInput } from '../../models/global-applier.machine.js';
+import { GlobalApplierInputError, globalApplierInputProblem, globalApplierMachine } from '../../models/global-applier.machine.js';
+import type { GlobalApplyMessage, RedoRecord, WriteAckMessage } from '../../models/messages.js';
+import type { Effect } from '../../src/explore/stepped-actor.js';
+import { recordDigest } from '../../src/protocol/global.js';
+import { blockId, lsn, pgId, regionId, volumeEpoch } from '../../src/protocol/ids.js';
+import { kOfN } from '../../src/protocol/quorum.js';
+import { handledEventTypes, startStepped, stepFrozen } from './purity.js';
+
+const EU = regionId('eu-west-1');
+
+const INPUT: GlobalApplierInput = {
+  self: 'replication:eu-west-1',
+  region: EU,
+  regionActor: 'global:eu-west-1',
+  replicator: 'replicator:eu-west-1',
+  pgs: [
+    { pg: 0, members: ['a', 'b'], write: kOfN(2, ['a', 'b'] as never[]) },
+    { pg: 1, members: ['c'], write: kOfN(1, ['c'] as never[]) },
+  ],
+  retransmitAfterMs: 100,
+};
+
+/** Record `at` of PG `at % 2`, the CPL of its MTR when `cpl`. */
+function record(at: number, cpl = true): RedoRecord {
+  return {
+    lsn: lsn(at),
+    pg: pgId(at % 2),
+    blockId: blockId(0),
+    prevVolumeLsn: lsn(at - 1),
+    prevPgLsn: lsn(Math.max(0, at - 2)),
+    prevBlockLsn: lsn(0),
+    isCpl: cpl,
+    mtrId: at,
+    isCommit: false,
+    payload: { kind: 'put', key: `k${at}`, value: `v${at}` },
+  };
+}
+
+const ship = (seq: number, records: RedoRecord[], primaryVdl = 0): GlobalApplyMessage => ({
+  type: 'globalApply',
+  from: 'replicator:eu-west-1',
+  seq,
+  records,
+  primaryVdl: lsn(primaryVdl),
+  commits: [],
+});
+
+class Agent {
+  readonly covered = new Set<string>();
+  snapshot: AnyMachineSnapshot;
+
+  constructor(input: GlobalApplierInput = INPUT) {
+    this.snapshot = startStepped(globalApplierMachine, input).snapshot as AnyMachineSnapshot;
+  }
+
+  get context(): GlobalApplierContext {
+    return this.snapshot.context as GlobalApplierContext;
+  }
+
+  step(event: GlobalApplierEvent): Effect[] {
+    const { next, effects } = stepFrozen(globalApplierMachine, this.snapshot, freeze(event, true));
+    this.snapshot = next as AnyMachineSnapshot;
+    this.covered.add(event.type);
+    return freeze(effects, true);
+  }
+}
+
+const sends = (effects: Effect[], to?: string): { to: string; message: { type: string } & Record<string, unknown> }[] =>
+  effects.flatMap((effect) => (effect.kind === 'send' && (to === undefined || effect.to === to) ? [{ to: effect.to, message: effect.message as { type: string } }] : []));
+
+const ack = (from: string, pg: number, scl: number): WriteAckMessage => ({ type: 'writeAck', from, pg: pgId(pg), volumeEpoch: volumeEpoch(1), scl: lsn(scl), lsnLast: lsn(scl) });
+
+describe('GlobalApplier: shipments in order, once', () => {
+  it('writes each record to every member of its PG, forwards digests to the region statechart, and acknowledges', () => {
+    const agent = new Agent();
+    const effects = agent.step(ship(1, [record(1), record(2)], 2));
+    expect(sends(effects, 'a').map(({ message }) => message)).toEqual([{ type: 'writeBatch', from: INPUT.self, pg: 0, volumeEpoch: 1, membershipEpoch: 1, records: [record(2)] }]);
+    expect(sends(effects, 'b').map(({ message }) => message.records)).toEqual([[record(2)]]);
+    expect(sends(effects, 'c').map(({ message }) => message.records)).toEqual([[record(1)]]);
+    expect(sends(effects, 'global:eu-west-1').map(({ message }) => message)).toEqual([
+      { type: 'globalShip', from: INPUT.self, records: [record(1), record(2)].map(recordDigest), primaryVdl: 2, commits: [] },
+    ]);
+    expect(sends(effects, INPUT.replicator).map(({ message }) => message)).toEqual([{ type: 'globalApplyAck', from: INPUT.self, region: EU, seq: 1 }]);
+  });
+
+  it('keeps a shipment that arrives after a gap, lists the gap, and takes both once the gap is filled; a duplicate is only acknowledged', () => {
+    const agent = new Agent();
+    agent.step(ship(1, [record(1)]));
+    const early = agent.step(ship(3, [record(4), record(5)]));
+    expect(sends(early, 'a')).toEqual([]);
+    expect(sends(early, INPUT.replicator).map(({ message }) => message)).toEqual([{ type: 'globalApplyAck', from: INPUT.self, region: EU, seq: 1, missing: [2] }]);
+    expect(agent.context.outOfOrder.map((message) => message.seq)).toEqual([3]);
+    const filled = agent.step(ship(2, [record(2), record(3)]));
+    // Both shipments' records go out, in order, and one acknowledgement covers both.
+    expect(sends(filled, 'c').flatMap(({ message }) => (message.records as RedoRecord[]).map((r) => r.lsn as number))).toEqual([3, 5]);
+    expect(sends(filled, INPUT.replicator).map(({ message }) => message)).toEqual([{ type: 'globalApplyAck', from: INPUT.self, region: EU, seq: 3 }]);
+    expect(agent.context).toMatchObject({ seq: 3, highestLsn: 5, outOfOrder: [] });
+    const again = agent.step(ship(2, [record(2), record(3)]));
+    expect(sends(again).map(({ message }) => message)).toEqual([{ type: 'globalApplyAck', from: INPUT.self, region: EU, seq: 3 }]);
+  });
+});
+
+describe('GlobalApplier: quorum writes and the volume VCL', () => {
+  it('reports VCL to the region statechart when every record up to it has met its write quorum, no sooner', () => {
+    const agent = new Agent();
+    agent.step(ship(1, [record(1), record(2), record(3)]));
+    expect(sends(agent.step(ack('c', 1, 1)), 'global:eu-west-1')).toEqual([{ to: 'global:eu-west-1', message: { type: 'volumeVcl', from: INPUT.self, vcl: 1 } }]);
+    // Record 2 (PG 0) needs both a and b.
+    expect(sends(agent.step(ack('a', 0, 2)), 'global:eu-west-1')).toEqual([]);
+    expect(sends(agent.step(ack('b', 0, 2)), 'global:eu-west-1')).toEqual([{ to: 'global:eu-west-1', message: { type: 'volumeVcl', from: INPUT.self, vcl: 2 } }]);
+    expect(sends(agent.step(ack('c', 1, 3)), 'global:eu-west-1')).toEqual([{ to: 'global:eu-west-1', message: { type: 'volumeVcl', from: INPUT.self, vcl: 3 } }]);
+    // An ack at another volume epoch is not ours.
+    expect(sends(agent.step({ ...ack('c', 1, 9), volumeEpoch: volumeEpoch(2) }))).toEqual([]);
+  });
+
+  it('sends records short of a write quorum for a whole period again, to each member below them only', () => {
+    const agent = new Agent();
+    agent.step(ship(1, [record(2), record(4)]));
+    agent.step(ack('a', 0, 4));
+    // The first tick marks them; the second finds them aged and resends to b only.
+    expect(sends(agent.step({ type: 'retransmitTick' }))).toEqual([]);
+    const resent = sends(agent.step({ type: 'retransmitTick' }));
+    expect(resent.map(({ to, message }) => [to, (message.records as RedoRecord[]).map((r) => r.lsn as number)])).toEqual([['b', [2, 4]]]);
+    agent.step(ack('b', 0, 4));
+    expect(agent.context.unacked[0]).toEqual([]);
+    expect(sends(agent.step({ type: 'retransmitTick' }))).toEqual([]);
+  });
+
+  it('covers every event type the agent handles', () => {
+    const agent = new Agent();
+    agent.step(ship(1, [record(1)]));
+    agent.step(ack('c', 1, 1));
+    agent.step({ type: 'retransmitTick' });
+    expect([...agent.covered].sort()).toEqual(handledEventTypes(globalApplierMachine));
+  });
+});
+
+describe('GlobalApplier: input', () => {
+  it('names the field it cannot run with', () => {
+    expect(globalApplierInputProblem({ ...INPUT, pgs: [] })).toMatch(/^pgs: empty/);
+    expect(globalApplierInputProblem({ ...INPUT, retransmitAfterMs: 0 })).toMatch(/^retransmitAfterMs: 0/);
+    expect(globalApplierInputProblem({ ...INPUT, pgs: [{ pg: 3, members: [], write: kOfN(1, ['x'] as never[]) }] })).toBe('pgs: PG 3 has no members');
+    expect(globalApplierInputProblem(INPUT)).toBeUndefined();
+    expect(new GlobalApplierInputError('x')).toBeInstanceOf(Error);
+  });
+});
