@@ -17,6 +17,11 @@
  * - **Reports.** Each shipment taken is forwarded, as digests (`recordDigest`), to the region's
  *   statechart (`global:<region>`, `globalShip`); each VCL advance is sent there as `volumeVcl`.
  *   The statechart computes the durable LSN from both (`secondaryDurableLsn`).
+ * - **Read-only instances.** The region's instances follow the agent as a region's replicas
+ *   follow its writer (§5): each shipment's records go to them as `redoShip`, with the region's
+ *   durable LSN as the VDL they may apply to, which a VCL advance may move on its own. That
+ *   durable LSN is the lower of the shipped primary VDL and the highest CPL at or below the VCL,
+ *   both CPLs, which is `secondaryDurableLsn`'s rule (§13, G1).
  *
  * Records at or below the highest LSN taken are skipped: a shipment sent again carries nothing
  * new. Only this agent writes to the secondary volume while the region is a secondary.
@@ -51,6 +56,8 @@ export interface GlobalApplierInput {
   /** Where acknowledgements go: the replicator's endpoint in the primary region. */
   replicator: string;
   pgs: readonly GlobalApplierPg[];
+  /** The region's read-only instances, fed the redo. @defaultValue none */
+  instances?: readonly string[];
   /** The secondary volume's epoch the agent writes at. @defaultValue 1 */
   volumeEpoch?: number;
   /** @defaultValue 100 */
@@ -86,6 +93,11 @@ export interface GlobalApplierContext {
   retransmitAfterMs: number;
   maxBatchRecords: number;
   membersByPg: Readonly<Record<number, readonly string[]>>;
+  instances: readonly string[];
+  /** The highest primary VDL shipped. */
+  shippedPrimaryVdl: Lsn;
+  /** The durable LSN last sent to the instances. */
+  sentDurableLsn: Lsn;
   /** The highest shipment taken. */
   seq: number;
   /** Shipments that arrived after a gap, by number, waiting for it to be filled. */
@@ -136,6 +148,23 @@ function missingBelow(seq: number, outOfOrder: readonly GlobalApplyMessage[]): n
   return missing;
 }
 
+/** The region's durable LSN: the lower of two CPLs, the shipped primary VDL and the highest CPL at or below VCL (see the file header). */
+const durableOf = (shippedPrimaryVdl: Lsn, tracker: DurabilityTracker): Lsn => (shippedPrimaryVdl < tracker.vdl ? shippedPrimaryVdl : tracker.vdl);
+
+/** Sends the instances the records taken and the durable LSN they may apply to (nothing when neither is new). */
+function feedInstances(
+  context: GlobalApplierContext,
+  records: readonly RedoRecord[],
+  durableLsn: Lsn,
+  enqueue: (action: { type: 'send'; params: SendParams<WireMessage> }) => void,
+): void {
+  if (records.length === 0 && durableLsn <= context.sentDurableLsn) return;
+  const vdl = durableLsn > context.sentDurableLsn ? durableLsn : context.sentDurableLsn;
+  for (const instance of context.instances) {
+    enqueue({ type: 'send', params: { to: instance, message: { type: 'redoShip', from: context.self, volumeEpoch: context.volumeEpoch, records, vdl } } });
+  }
+}
+
 const batch = (context: GlobalApplierContext, pg: number, records: readonly RedoRecord[]): WireMessage => ({
   type: 'writeBatch',
   from: context.self,
@@ -173,7 +202,8 @@ export const globalApplierMachine = base
           ack(context.seq, outOfOrder);
           return;
         }
-        let { seq, highestLsn, tracker } = context;
+        let { seq, highestLsn, tracker, shippedPrimaryVdl } = context;
+        const taken: RedoRecord[] = [];
         const unacked: Record<number, readonly RedoRecord[]> = { ...context.unacked };
         let kept = 0;
         for (let next: GlobalApplyMessage | undefined = event; next !== undefined; next = context.outOfOrder[kept] ?? undefined) {
@@ -192,14 +222,18 @@ export const globalApplierMachine = base
             params: { to: context.regionActor, message: { type: 'globalShip', from: context.self, records: fresh.map(recordDigest), primaryVdl: next.primaryVdl, commits: next.commits } },
           });
           seq = next.seq;
+          if (next.primaryVdl > shippedPrimaryVdl) shippedPrimaryVdl = next.primaryVdl;
           if (fresh.length > 0) {
             highestLsn = (fresh[fresh.length - 1] as RedoRecord).lsn;
             tracker = registerRecords(tracker, fresh);
+            taken.push(...fresh);
           }
         }
         const outOfOrder = context.outOfOrder.slice(kept).filter((message) => message.seq > seq);
         ack(seq, outOfOrder);
-        enqueue.assign({ seq, highestLsn, tracker, unacked, outOfOrder });
+        const durableLsn = durableOf(shippedPrimaryVdl, tracker);
+        feedInstances(context, taken, durableLsn, enqueue);
+        enqueue.assign({ seq, highestLsn, tracker, unacked, outOfOrder, shippedPrimaryVdl, sentDurableLsn: durableLsn > context.sentDurableLsn ? durableLsn : context.sentDurableLsn });
       }),
       /** A segment's ack: the PG's durable prefix, the volume's VCL, reported when it moves. */
       takeAck: base.enqueueActions(({ context, event, enqueue }) => {
@@ -212,6 +246,12 @@ export const globalApplierMachine = base
         const unacked = durable === 0 ? context.unacked : { ...context.unacked, [event.pg]: durable < 0 ? [] : pending.slice(durable) };
         if (tracker.vcl > context.reportedVcl) {
           enqueue({ type: 'send', params: { to: context.regionActor, message: { type: 'volumeVcl', from: context.self, vcl: tracker.vcl } } });
+          const durableLsn = durableOf(context.shippedPrimaryVdl, tracker);
+          if (durableLsn > context.sentDurableLsn) {
+            feedInstances(context, [], durableLsn, enqueue);
+            enqueue.assign({ tracker, unacked, reportedVcl: tracker.vcl, sentDurableLsn: durableLsn });
+            return;
+          }
           enqueue.assign({ tracker, unacked, reportedVcl: tracker.vcl });
           return;
         }
@@ -257,6 +297,9 @@ export const globalApplierMachine = base
         retransmitAfterMs: input.retransmitAfterMs ?? 100,
         maxBatchRecords: input.maxBatchRecords ?? 512,
         membersByPg,
+        instances: input.instances ?? [],
+        shippedPrimaryVdl: LSN_ZERO,
+        sentDurableLsn: LSN_ZERO,
         seq: 0,
         outOfOrder: [],
         highestLsn: LSN_ZERO,

@@ -194,7 +194,13 @@ function globalLines(report: SimulationReport): string[] {
       durability.samples === 0
         ? `${continued}  no primary VDL advance became durable there in this run`
         : `${continued}  durability lag p50 ${ms(durability.p50)}, p99 ${ms(durability.p99)}, max ${ms(durability.max)} over ${plural(durability.samples, 'VDL advance')}`;
-    return [first, lag, `${continued}  RPO lag p50 ${ms(rpo.p50)}, p99 ${ms(rpo.p99)}, max ${ms(rpo.max)} (sampled ${plural(rpo.samples, 'time')}), ${ms(rpo.atEnd)} at the end`];
+    const visibility = Object.entries(secondary.visibilityLagMs).map(([instance, lag]) =>
+      lag.samples === 0
+        ? `${continued}  ${instance}: no primary commit visible yet`
+        : `${continued}  ${instance}: primary commits visible after p50 ${ms(lag.p50)}, p99 ${ms(lag.p99)}, max ${ms(lag.max)} over ${plural(lag.samples, 'commit')}`,
+    );
+    const headless = Object.keys(secondary.visibilityLagMs).length === 0 ? [`${continued}  headless: no read-only instance`] : [];
+    return [first, lag, `${continued}  RPO lag p50 ${ms(rpo.p50)}, p99 ${ms(rpo.p99)}, max ${ms(rpo.max)} (sampled ${plural(rpo.samples, 'time')}), ${ms(rpo.atEnd)} at the end`, ...visibility, ...headless];
   });
 }
 

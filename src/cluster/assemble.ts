@@ -20,6 +20,7 @@ import { globalRegionActorId, globalRegionMachine } from '../../models/global-re
 import { regionId } from '../protocol/ids.js';
 import type { MembershipEpoch, PgId, SegmentId } from '../protocol/ids.js';
 import type { QuorumConfig } from '../protocol/quorum-config.js';
+import type { QuorumPredicate } from '../protocol/quorum.js';
 import { fullTailConfig, standardConfig } from '../protocol/quorum-config.js';
 import { kOfN } from '../protocol/quorum.js';
 import type { Kernel } from '../kernel/kernel.js';
@@ -158,15 +159,19 @@ export function globalSpecs(kernel: Kernel, scenario: Scenario, topology: Resolv
       locality: place(secondary.allAzs[0] as string),
     });
     for (const azId of secondary.allAzs) {
-      const members = secondary.nodes.filter((node) => node.azId === azId).map((node) => node.id);
+      // An AZ outage reaches its storage nodes and the instances placed there.
+      const members = [...secondary.nodes.filter((node) => node.azId === azId), ...secondary.instances.filter((instance) => instance.azId === azId)].map((member) => member.id);
       specs.push({ id: azActorId(azId), machine: azMachine, input: { self: azActorId(azId), members }, locality: place(azId) });
     }
     specs.push(...storageSpecs(kernel, scenario, secondary.region, secondary, `gossip-phase:${secondary.region}`, plant));
-    const kinds = new Map(secondary.segments.map((segment) => [segment.id, segment.kind]));
-    const pgs = Object.keys(secondary.membersByPg).map((key) => {
-      const pg = Number(key);
-      return { pg, members: secondary.membersByPg[pg] ?? [], write: quorumConfigOf(secondary, scenario, pg, kinds).write };
-    });
+    const pgs = instancePgs(scenario, secondary);
+    specs.push(metadataSpec(secondary.metadata.id, pgs, place(secondary.metadata.azId)));
+    // Read-only instances: readers of the secondary's volume; the agent feeds them and, as the
+    // region's control plane, hears the promoted one open.
+    for (const instance of secondary.instances) {
+      const input = instanceInputOf(scenario, { self: instance.id, role: 'reader', cacheBlocks: 0, pgs, metadataId: secondary.metadata.id, controlPlaneId: secondary.applier.id }, plant);
+      specs.push({ id: instance.id, machine: writerMachine, input, locality: place(instance.azId) });
+    }
     specs.push({
       id: secondary.applier.id,
       machine: globalApplierMachine,
@@ -175,7 +180,8 @@ export function globalSpecs(kernel: Kernel, scenario: Scenario, topology: Resolv
         region: regionId(secondary.region),
         regionActor: globalRegionActorId(secondary.region),
         replicator: secondary.replicator,
-        pgs,
+        pgs: pgs.map((pg) => ({ pg: pg.pg, members: pg.members, write: pg.write })),
+        instances: secondary.instances.map((instance) => instance.id),
         retransmitAfterMs: scenario.writer.retransmitAfterMs,
       },
       locality: place(secondary.applier.azId),
@@ -190,8 +196,7 @@ export function globalSpecs(kernel: Kernel, scenario: Scenario, topology: Resolv
     primaryRegion: regionId(global.primaryRegion),
     regions,
     volumeEndpoints,
-    // Read-only instances of secondaries are not assembled: a secondary here is headless.
-    instances: region === global.primaryRegion ? 1 : 0,
+    instances: global.secondaries.find((secondary) => secondary.region === region)?.instances.length ?? 1,
     lagTickMs: spec.lagTickMs,
     laggingAfterMs: spec.laggingAfterMs,
     cutOffAfterMs: spec.cutOffAfterMs,
@@ -213,42 +218,68 @@ export function globalSpecs(kernel: Kernel, scenario: Scenario, topology: Resolv
   return specs;
 }
 
-/** The writer, the replicas, the standby, the metadata service and the control plane. */
-function instanceSpecs(scenario: Scenario, topology: ResolvedTopology, plant: PlantName | undefined): ActorSpec[] {
-  const place = (azId: string) => ({ regionId: topology.regionId, azId });
-  const kinds = segmentKinds(topology);
-  const pgs = Object.keys(topology.membersByPg).map((key) => {
+/** One PG as an instance and the metadata service are given it. */
+interface InstancePg {
+  pg: number;
+  members: string[];
+  write: QuorumPredicate;
+  read: QuorumPredicate;
+  fullMembers: string[];
+}
+
+/** A volume's PGs as its instances are given them, under the scenario's quorum rule. */
+function instancePgs(scenario: Scenario, volume: Pick<ResolvedTopology, 'membersByPg' | 'segments'>): InstancePg[] {
+  const kinds = segmentKinds(volume);
+  return Object.keys(volume.membersByPg).map((key) => {
     const pg = Number(key);
-    const config = quorumConfigOf(topology, scenario, pg, kinds);
-    const members = topology.membersByPg[pg] ?? [];
+    const config = quorumConfigOf(volume, scenario, pg, kinds);
+    const members = volume.membersByPg[pg] ?? [];
     return { pg, members, write: config.write, read: config.read, fullMembers: members.filter((member) => kinds.get(member) === 'full') };
   });
-  const instanceInput = (id: string, role: 'writer' | 'reader' | 'standby', cacheBlocks = scenario.writer.cacheBlocks) => ({
-    cacheBlocks,
+}
+
+/** An instance's input: the scenario's writer settings, its volume's PGs and the services it reports to. */
+function instanceInputOf(
+  scenario: Scenario,
+  who: { self: string; role: 'writer' | 'reader' | 'standby'; cacheBlocks: number; pgs: InstancePg[]; metadataId: string; controlPlaneId: string },
+  plant: PlantName | undefined,
+) {
+  return {
+    cacheBlocks: who.cacheBlocks,
     hedgeAfterMs: scenario.writer.hedgeAfterMs,
     isolation: scenario.writer.isolation,
     mrplReportMs: scenario.storage.mrplReportMs,
-    self: id,
-    role,
+    self: who.self,
+    role: who.role,
     lal: scenario.topology.lal,
-    pgs,
+    pgs: who.pgs,
     blocksPerPg: scenario.topology.blocksPerPg,
     retransmitAfterMs: scenario.writer.retransmitAfterMs,
     linkBusyMsPerBatch: scenario.writer.linkBusyMsPerBatch,
-    metadataId: topology.metadata.id,
-    controlPlaneId: topology.controlPlane.id,
+    metadataId: who.metadataId,
+    controlPlaneId: who.controlPlaneId,
     ...plantInput(plant),
-  });
+  };
+}
+
+/** The metadata service of a volume: its PGs at membership epoch 1. */
+function metadataSpec(id: string, pgs: readonly InstancePg[], locality: { regionId: string; azId: string }): ActorSpec {
+  return {
+    id,
+    machine: metadataMachine,
+    input: { self: id, pgConfigs: pgs.map((pg) => ({ pg: pg.pg as PgId, membershipEpoch: 1 as MembershipEpoch, members: pg.members, write: pg.write, read: pg.read })) },
+    locality,
+  };
+}
+
+/** The writer, the replicas, the standby, the metadata service and the control plane. */
+function instanceSpecs(scenario: Scenario, topology: ResolvedTopology, plant: PlantName | undefined): ActorSpec[] {
+  const place = (azId: string) => ({ regionId: topology.regionId, azId });
+  const pgs = instancePgs(scenario, topology);
+  const instanceInput = (id: string, role: 'writer' | 'reader' | 'standby', cacheBlocks = scenario.writer.cacheBlocks) =>
+    instanceInputOf(scenario, { self: id, role, cacheBlocks, pgs, metadataId: topology.metadata.id, controlPlaneId: topology.controlPlane.id }, plant);
   const specs: ActorSpec[] = [
-    {
-      id: topology.metadata.id,
-      machine: metadataMachine,
-      input: {
-        self: topology.metadata.id,
-        pgConfigs: pgs.map((pg) => ({ pg: pg.pg as PgId, membershipEpoch: 1 as MembershipEpoch, members: pg.members, write: pg.write, read: pg.read })),
-      },
-      locality: place(topology.metadata.azId),
-    },
+    metadataSpec(topology.metadata.id, pgs, place(topology.metadata.azId)),
     { id: topology.writer.id, machine: writerMachine, input: instanceInput(topology.writer.id, 'writer'), locality: place(topology.writer.azId) },
   ];
   for (const replica of topology.replicas) {

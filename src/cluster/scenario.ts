@@ -65,6 +65,8 @@ export interface GlobalSpec {
 export interface GlobalSecondarySpec {
   /** One of `topology.regions`, not the primary. */
   region: string;
+  /** Read-only instances, 0 (headless) to 16, dealt over the region's AZs; one is promoted by a failover. @defaultValue 1 */
+  replicas: number;
   /** Boxcar delay of the shipments to it, in ms (0: at the end of each step). @defaultValue 0 */
   shipIntervalMs: number;
   /** The most records one shipment carries (a larger MTR still goes whole). @defaultValue 1000 */
@@ -253,6 +255,10 @@ export interface ResolvedSecondary extends Pick<ResolvedTopology, 'azs' | 'allAz
   region: string;
   /** The agent that writes the shipped redo to the region's volume, `replication:{region}`. */
   applier: { id: string; azId: string };
+  /** Read-only instances, `inst:{region}:replica{n}`, fed by the agent. */
+  instances: { id: string; azId: string }[];
+  /** The region's storage metadata service, `metadata:{region}`: its volume's epoch. */
+  metadata: { id: string; azId: string };
   /** The endpoint in the primary region that ships to it, `replicator:{region}`. */
   replicator: string;
   shipIntervalMs: number;

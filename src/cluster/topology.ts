@@ -130,7 +130,7 @@ function globalProblem(spec: TopologySpec): TopologyProblem | undefined {
     if (batch !== undefined) return batch;
   }
   const problem = globalTopologyProblem(
-    { primary: regionId(primary.id), secondaries: global.secondaries.map((secondary) => ({ region: regionId(secondary.region), replicas: 0 })), links: [] },
+    { primary: regionId(primary.id), secondaries: global.secondaries.map((secondary) => ({ region: regionId(secondary.region), replicas: secondary.replicas })), links: [] },
     { secondariesMax: global.secondariesMax },
   );
   if (problem === undefined) return undefined;
@@ -283,8 +283,9 @@ function placeVolume(
 /**
  * A Global Database's secondaries (docs/protocol.md §11.1): each secondary region gets a volume
  * of its own, placed as the primary's is (the same PGs, six copies over its first three AZs; AZ
- * names are unique across regions, so segment ids are too), and a replication agent in its first
- * AZ that writes what the primary ships with its own quorum writes.
+ * names are unique across regions, so segment ids are too), a replication agent in its first AZ
+ * that writes what the primary ships with its own quorum writes, a metadata service there for its
+ * volume's epoch, and its read-only instances dealt round robin over its AZs.
  */
 function resolveGlobal(spec: TopologySpec, global: GlobalSpec): ResolvedGlobal {
   const primary = spec.regions[0]!;
@@ -296,6 +297,8 @@ function resolveGlobal(spec: TopologySpec, global: GlobalSpec): ResolvedGlobal {
       allAzs: [...region.azs],
       ...volume,
       applier: { id: globalApplierId(region.id), azId: region.azs[0]! },
+      instances: Array.from({ length: secondary.replicas }, (_, i) => ({ id: replicaId(region.id, i + 1), azId: region.azs[i % region.azs.length]! })),
+      metadata: { id: `metadata:${region.id}`, azId: region.azs[0]! },
       replicator: globalReplicatorId(region.id),
       shipIntervalMs: secondary.shipIntervalMs,
       maxBatchRecords: secondary.maxBatchRecords,
@@ -315,13 +318,17 @@ export function everyRegion(topology: Pick<ResolvedTopology, 'regionId' | 'globa
 }
 
 /**
- * The network endpoints of a Global Database besides its volumes and instances: each region's
- * statechart, each secondary's replication agent, and each replicator (empty when there is none).
+ * The network endpoints of a Global Database besides its volumes: each region's statechart, each
+ * secondary's replication agent, replicator, metadata service and instances (empty when there is
+ * none).
  */
 export function globalEndpoints(topology: Pick<ResolvedTopology, 'global'>): string[] {
   const global = topology.global;
   if (global === undefined) return [];
-  return [...global.regions.map(globalRegionActorId), ...global.secondaries.flatMap((secondary) => [secondary.applier.id, secondary.replicator])];
+  return [
+    ...global.regions.map(globalRegionActorId),
+    ...global.secondaries.flatMap((secondary) => [secondary.applier.id, secondary.replicator, secondary.metadata.id, ...secondary.instances.map((instance) => instance.id)]),
+  ];
 }
 
 /** The systemId of a secondary region's replication agent, e.g. `replication:eu-west-1`. */

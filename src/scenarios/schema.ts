@@ -15,7 +15,7 @@
  * `workload.stopMs` is `durationMs`. `network` stays `{}` when absent, so the kernel's defaults
  * (DEFAULT_LATENCY, no loss) apply.
  */
-import { DEFAULT_GLOBAL_SECONDARIES_MAX, GLOBAL_SECONDARIES_MAX } from '../protocol/global.js';
+import { DEFAULT_GLOBAL_SECONDARIES_MAX, GLOBAL_SECONDARIES_MAX, SECONDARY_REPLICAS_MAX } from '../protocol/global.js';
 import { readFileSync } from 'node:fs';
 import * as z from 'zod';
 import { CLIENT_COUNT_MAX, PG_COUNT_MAX, STORAGE_NODES_PER_AZ_MAX, everyAz, everyRegion, findTopologyProblem, globalEndpoints, resolveTopology } from '../cluster/topology.js';
@@ -105,6 +105,7 @@ const topologySchema = z.strictObject({
       secondaries: list(
         z.strictObject({
           region: id(),
+          replicas: integerAtLeast(0, SECONDARY_REPLICAS_MAX).default(1),
           shipIntervalMs: numberAtLeast(0).default(0),
           maxBatchRecords: integerAtLeast(1).default(1000),
         }),

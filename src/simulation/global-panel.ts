@@ -15,11 +15,15 @@
  *   covered when the report was made;
  * - `rpoLagMs` (§13, G5): sampled every `lagTickMs` from the start: the time since the commit of
  *   the newest acknowledged primary commit the secondary holds durably, when the primary has a
- *   newer one, else 0.
+ *   newer one, else 0;
+ * - `visibilityLagMs` per read-only instance: for every commit the primary acknowledged, the time
+ *   until the instance had applied it (§11.1: what a reader there sees), over the commits applied.
  */
 import type { WorldEvent } from '../cluster/host.js';
 import type { GlobalShipment } from '../cluster/global-shipping.js';
 import type { ResolvedTopology, Scenario } from '../cluster/scenario.js';
+import { azActorId, regionActorId } from '../cluster/assemble.js';
+import { globalEndpoints } from '../cluster/topology.js';
 import type { Kernel } from '../kernel/kernel.js';
 import type { GlobalObservation, LsnTime, RecordDigest } from '../protocol/global.js';
 import { recordDigest, rpoLagMs } from '../protocol/global.js';
@@ -46,6 +50,26 @@ const GLOBAL_KINDS: ReadonlySet<string> = new Set([
   'detached',
 ]);
 
+/**
+ * Every actor of a Global Database outside the primary's cluster: the region statecharts and,
+ * per secondary, its failure domains, storage nodes, segments, agent, metadata service and
+ * instances. Their observations are this panel's; the judges and figures of a single region
+ * (S1–S16, the report's commits, replicas and stalls) are the primary's (docs/protocol.md §11.1).
+ */
+export function globalActorIds(topology: ResolvedTopology): ReadonlySet<string> {
+  const ids = new Set<string>();
+  const global = topology.global;
+  if (global === undefined) return ids;
+  for (const id of globalEndpoints(topology)) ids.add(id);
+  for (const secondary of global.secondaries) {
+    ids.add(regionActorId(secondary.region));
+    for (const azId of secondary.allAzs) ids.add(azActorId(azId));
+    for (const node of secondary.nodes) ids.add(node.id);
+    for (const segment of secondary.segments) ids.add(segment.id);
+  }
+  return ids;
+}
+
 /** Percentiles of a lag, in ms. */
 export interface LagFigures {
   p50: number;
@@ -68,6 +92,8 @@ export interface GlobalSecondaryReport {
   vdlAdvancesNotDurable: number;
   /** RPO lag (§13, G5), sampled every `lagTickMs`; `atEnd` is its value when the report was made. */
   rpoLagMs: LagFigures & { atEnd: number };
+  /** Per read-only instance, the time from a primary commit to its being applied there. */
+  visibilityLagMs: Record<string, LagFigures>;
 }
 
 /** The Global Database's part of a report. */
@@ -98,6 +124,8 @@ interface SecondaryFigures {
   nextVdl: number;
   durabilityLags: number[];
   rpoLags: number[];
+  /** Per instance: the index into `commits` of the first commit it has not applied, and its lags. */
+  visibility: Map<string, { nextCommit: number; lags: number[] }>;
 }
 
 function figures(values: readonly number[]): LagFigures {
@@ -120,6 +148,8 @@ export class GlobalPanel {
   private readonly commits: LsnTime[] = [];
   private readonly secondaries = new Map<string, SecondaryFigures>();
   private shipments = 0;
+  /** The secondary region of each read-only instance. */
+  private readonly regionOfInstance = new Map<string, string>();
 
   constructor(private readonly options: GlobalPanelOptions) {
     const global = options.topology.global;
@@ -128,7 +158,11 @@ export class GlobalPanel {
     const secondaryRegions = global.secondaries.map((secondary) => regionId(secondary.region));
     this.prefix = createGlobalPrefix({ primaryRegion: this.primaryRegion, secondaryRegions });
     this.fencing = createGlobalFencing();
-    for (const region of secondaryRegions) this.secondaries.set(region, { durableLsn: 0 as Lsn, nextVdl: 0, durabilityLags: [], rpoLags: [] });
+    for (const secondary of global.secondaries) {
+      const visibility = new Map(secondary.instances.map((instance) => [instance.id, { nextCommit: 0, lags: [] as number[] }]));
+      this.secondaries.set(secondary.region, { durableLsn: 0 as Lsn, nextVdl: 0, durabilityLags: [], rpoLags: [], visibility });
+      for (const instance of secondary.instances) this.regionOfInstance.set(instance.id, secondary.region);
+    }
     options.listen((event) => this.onEvent(event));
     this.scheduleRpoSamples(options.scenario.topology.global?.lagTickMs ?? 100);
   }
@@ -164,6 +198,7 @@ export class GlobalPanel {
         durabilityLagMs: figures(figuresOf.durabilityLags),
         vdlAdvancesNotDurable: this.vdlAdvances.length - figuresOf.nextVdl,
         rpoLagMs: { ...figures(figuresOf.rpoLags), atEnd: rpoLagMs(this.commits, figuresOf.durableLsn, nowMs) },
+        visibilityLagMs: Object.fromEntries([...figuresOf.visibility].map(([instance, { lags }]) => [instance, figures(lags)])),
       })),
     };
   }
@@ -190,6 +225,10 @@ export class GlobalPanel {
     if (observation.kind === 'commitAck') {
       this.commits.push({ lsn: observation.commitLsn as Lsn, atMs: event.atMs });
       this.judge(event.atMs, event.actorId, { kind: 'commitAcknowledged', region: this.primaryRegion, commitLsn: observation.commitLsn as Lsn });
+      return;
+    }
+    if (observation.kind === 'replicaApplied') {
+      this.onApplied(event.atMs, observation.instance, observation.appliedLsn);
       return;
     }
     if (!GLOBAL_KINDS.has(observation.kind)) return;
@@ -225,6 +264,19 @@ export class GlobalPanel {
       if (advance.lsn > durableLsn) break;
       figuresOf.durabilityLags.push(atMs - advance.atMs);
       figuresOf.nextVdl += 1;
+    }
+  }
+
+  /** A secondary's instance applied up to `appliedLsn`: the primary commits it now shows. */
+  private onApplied(atMs: number, instance: string, appliedLsn: number): void {
+    const region = this.regionOfInstance.get(instance);
+    const visibility = region === undefined ? undefined : this.secondaries.get(region)?.visibility.get(instance);
+    if (visibility === undefined) return;
+    while (visibility.nextCommit < this.commits.length) {
+      const commit = this.commits[visibility.nextCommit] as LsnTime;
+      if (commit.lsn > appliedLsn) break;
+      visibility.lags.push(atMs - commit.atMs);
+      visibility.nextCommit += 1;
     }
   }
 

@@ -27,14 +27,12 @@ import type { RecoveryChecker } from '../check/recovery-invariants.js';
 import { createReplicaVisibility } from '../check/replica-invariants.js';
 import { createReplicaStorageReadWitness, createSnapshotConsistency } from '../check/replica-snapshot.js';
 import type { WorldEvent } from '../cluster/host.js';
-import type { ResolvedTopology } from '../cluster/scenario.js';
-import { azActorId, regionActorId } from '../cluster/assemble.js';
 import { globalRegionActorId } from '../../models/global-region.machine.js';
 import type { Observation } from '../protocol/observations.js';
 import { membersOf, or } from '../protocol/quorum.js';
 import { sclOf, heldRecords } from '../protocol/segment-store.js';
 import type { QuorumPredicate } from '../protocol/quorum.js';
-import { GlobalPanel } from './global-panel.js';
+import { GlobalPanel, globalActorIds } from './global-panel.js';
 import type { GlobalReport } from './global-panel.js';
 import type { GlobalShipment } from '../cluster/global-shipping.js';
 import type { Observable } from 'rxjs';
@@ -320,22 +318,6 @@ export class JudgePanel {
       vacuous: this.readableChecks === 0,
     };
   }
-}
-
-/** Every actor of a Global Database outside the primary's volume and instances (see {@link JudgePanel}). */
-function globalActorIds(topology: ResolvedTopology): ReadonlySet<string> {
-  const ids = new Set<string>();
-  const global = topology.global;
-  if (global === undefined) return ids;
-  for (const region of global.regions) ids.add(globalRegionActorId(region));
-  for (const secondary of global.secondaries) {
-    ids.add(regionActorId(secondary.region));
-    ids.add(secondary.applier.id);
-    for (const azId of secondary.allAzs) ids.add(azActorId(azId));
-    for (const node of secondary.nodes) ids.add(node.id);
-    for (const segment of secondary.segments) ids.add(segment.id);
-  }
-  return ids;
 }
 
 /** A state value as a dotted path of its active states, e.g. `secondary.replicating`. */

@@ -48,6 +48,8 @@ export interface MetricsOptions {
   workloadStopMs: number;
   /** The cluster endpoint now: only the writer's page reads are timed. */
   endpoint: () => string;
+  /** Actors outside the primary's cluster (a Global Database's secondaries): their observations are not these figures'. @defaultValue none */
+  excluded?: ReadonlySet<string>;
 }
 
 /** Run figures, kept up to date from the world stream; see the file header. */
@@ -77,7 +79,9 @@ export class Metrics {
 
   constructor(private readonly options: MetricsOptions) {
     options.listen((event) => {
-      if (event.source === 'observe') this.onObservation(event.atMs, event.observation);
+      if (event.source === 'observe') {
+        if (options.excluded?.has(event.actorId) !== true) this.onObservation(event.atMs, event.observation);
+      }
       else if (event.source === 'history') this.onHistoryEntry(event.entry);
       else if (event.publication.stream === 'vdl') this.onVdlAdvance(event.atMs);
     });

@@ -37,6 +37,7 @@ import type { ReportSource, SimulationReport } from './report.js';
 import { Availability } from './availability.js';
 import type { AvailabilityReport } from './availability.js';
 import { JudgePanel } from './judge-panel.js';
+import { globalActorIds } from './global-panel.js';
 import { Metrics } from './metrics.js';
 import type { FailoverTimes, ReadFigures } from './metrics.js';
 import { World } from './world.js';
@@ -168,6 +169,7 @@ export class Simulation implements ReportSource {
       clock: world.kernel.clock,
       workloadStopMs: options.scenario.workload.stopMs,
       endpoint: () => world.endpoint,
+      excluded: globalActorIds(world.topology),
     });
     this.judges = new JudgePanel({ listen: (handler) => world.listen(handler), source: this });
     // Reads only the network and the world's quorums: runs hash the same with it (availability.ts).

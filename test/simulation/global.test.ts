@@ -4,8 +4,8 @@
  * the secondaries' storage directly, without the judges or the region statecharts: every record
  * the primary's writer produced at or below a secondary's durable LSN is held, digest for digest,
  * by a write quorum (4 of 6) of that secondary's own segments. The records are taken from the
- * writer's redo stream, not from the primary's segments, whose garbage collection replaces old
- * records by base pages.
+ * writer's redo stream, and garbage collection is off (`storage.gcPeriodMs: 0`), which would
+ * replace old records by base pages in both volumes.
  */
 import { describe, expect, it } from 'vitest';
 import { S17_GLOBAL_PREFIX } from '../../src/check/global.js';
@@ -43,7 +43,7 @@ function shortOfQuorum(sim: Simulation, primary: ReadonlyMap<number, string>, re
 }
 
 describe('Global Database: steady state', () => {
-  const scenario = withOverrides(findScenario('global-steady')!, { durationMs: 2_000 });
+  const scenario = withOverrides(findScenario('global-steady')!, { durationMs: 2_000, storage: { gcPeriodMs: 0 } });
   const { sim, primary } = simulate(scenario, 1);
   sim.runFor(scenario.durationMs);
   const report = sim.report();
@@ -73,6 +73,10 @@ describe('Global Database: steady state', () => {
       expect(secondary!.durabilityLagMs.p50).toBeGreaterThan(latencyMs);
       expect(secondary!.durabilityLagMs.p50).toBeLessThan(latencyMs * 1.5);
       expect(secondary!.rpoLagMs.p99).toBeLessThan(1_000);
+      // Its read-only instance sees a primary commit once the region holds it durably, and applies it.
+      const [visibility] = Object.values(secondary!.visibilityLagMs);
+      expect(visibility!.samples).toBeGreaterThan(300);
+      expect(visibility!.p50).toBeGreaterThanOrEqual(secondary!.durabilityLagMs.p50 * 0.9);
     }
     expect(report.global!.shipments).toBeGreaterThan(3 * 300);
   });
@@ -83,6 +87,7 @@ describe('Global Database: a secondary cut off and back', () => {
   const base = findScenario('global-cut-off')!;
   const scenario = withOverrides(base, {
     topology: { global: { cutOffAfterMs: 1_000 } },
+    storage: { gcPeriodMs: 0 },
     faults: [
       { atMs: 500, kind: 'partition', sideA: ['us-east-1'], sideB: ['eu-west-1'] },
       { atMs: 3_000, kind: 'heal' },
