@@ -15,7 +15,7 @@ import { effectsAction, unprovidedEffect } from './effects.js';
 import type { EffectsParams, ModelEffect } from './effects.js';
 import type { InstanceOptions, WriterInput } from './instance-options.js';
 import { resolveInstanceOptions } from './instance-options.js';
-import type { MetadataStateMessage, OutageSignal, ProcessSignal, SendParams, WireMessage } from './messages.js';
+import type { MetadataStateMessage, OutageSignal, ProcessSignal, RecoverTo, SendParams, WireMessage } from './messages.js';
 import type { RecoveryState } from './recovery-state.js';
 import type { ReplicaCacheOptions, ReplicaState } from './replica-state.js';
 import { createReplicaState } from './replica-state.js';
@@ -38,6 +38,13 @@ export interface WriterContext {
   readonly state: WriterState;
   /** State of a recovery in progress (see `recovery-state.ts`). */
   readonly recovery: RecoveryState | undefined;
+  /**
+   * The cap of the promotion being recovered, if it came with one (a Global Database secondary
+   * promoted, docs/protocol.md §11.1). Set by every `promote` taken, to its `recoverTo` or to
+   * nothing, and forgotten when recovery opens the volume or is abandoned: a later recovery (a
+   * crash and a plain promotion) must not reuse a cap that the volume has since outgrown.
+   */
+  readonly recoverTo: RecoverTo | undefined;
   /** What the metadata service said last (read or CAS). */
   readonly metadata: MetadataStateMessage | undefined;
   /** State of the reader role (see `replica-state.ts`). */
@@ -152,6 +159,7 @@ export function createInstanceContext(input: WriterInput): WriterContext {
     vdlAtLastTick: 0 as Lsn,
     state: createWriterState(options),
     recovery: undefined,
+    recoverTo: undefined,
     metadata: undefined,
     replica: createReplicaState(options.volumeEpoch, replicaCacheOf(options)),
     applying: 0,

@@ -168,7 +168,7 @@ export const writerMachine = instanceSetup.extend({
       initial: 'following',
       on: {
         ...answersHealthAs('reader'),
-        promote: { target: 'recovering', actions: 'stopReplicaTimers' },
+        promote: { target: 'recovering', actions: ['stopReplicaTimers', 'rememberRecoverTo'] },
         crash: { target: 'down', actions: 'stopReplicaTimers' },
         outage: { target: 'down', actions: 'stopReplicaTimers' },
       },
@@ -198,7 +198,7 @@ export const writerMachine = instanceSetup.extend({
     standby: {
       on: {
         ...answersHealthAs('standby'),
-        promote: { target: 'recovering' },
+        promote: { target: 'recovering', actions: 'rememberRecoverTo' },
         crash: { target: 'down' },
         outage: { target: 'down' },
       },

@@ -234,6 +234,20 @@ export interface HealthPongMessage {
 export interface PromoteMessage {
   type: 'promote';
   from: string;
+  /**
+   * A Global Database secondary promoted: recovery opens at most at `durableLsn` and annuls
+   * everything up to `highestWrittenLsn`, docs/protocol.md §11.1. Absent for a promotion within a
+   * cluster (§9, failover).
+   */
+  recoverTo?: RecoverTo;
+}
+
+/** Where a promoted Global Database secondary's recovery opens and how far it annuls (§11.1). */
+export interface RecoverTo {
+  /** The region's durable LSN: a CPL at or below the shipped primary VDL and the volume's VCL. */
+  durableLsn: Lsn;
+  /** The highest LSN the region's replication agent wrote to the volume. */
+  highestWrittenLsn: Lsn;
 }
 
 /** A recovered writer tells the control plane it is open. */

@@ -45,6 +45,14 @@ const metadataRequest = (context: WriterContext, message: WireMessage) => ({ typ
 
 /** Recovery's actions; see the file header. */
 export const recoveryActions = {
+  /**
+   * Taken with every `promote`: keeps its cap, or none. Replacing rather than keeping an older
+   * value means a plain promotion never recovers under a cap left from an earlier one
+   * (docs/protocol.md §11.1; see `recoverTo` in `instance-setup.ts`).
+   */
+  rememberRecoverTo: instanceSetup.assign({
+    recoverTo: ({ event }) => (event.type === 'promote' ? event.recoverTo : undefined),
+  }),
   readMetadata: instanceSetup.enqueueActions(({ context, enqueue }) => {
     enqueue(metadataRequest(context, { type: 'metadataRead', from: context.self }));
   }),
@@ -67,6 +75,9 @@ export const recoveryActions = {
       priorTruncations: event.truncations,
       lal: context.options.lal,
       ...(context.options.plant === undefined ? {} : { plant: context.options.plant }),
+      // A promoted Global Database secondary opens at most at its durable LSN and annuls through
+      // the highest LSN its replication agent wrote (docs/protocol.md §11.1).
+      ...(context.recoverTo === undefined ? {} : { capLsn: context.recoverTo.durableLsn, truncateThroughLsn: context.recoverTo.highestWrittenLsn }),
       pgs: context.options.pgs.map((pg) => {
         const config = event.pgConfigs[pg.pg];
         return {
@@ -124,7 +135,8 @@ export const recoveryActions = {
     if (recovery === undefined || recovery.plan === undefined) return;
     const start = recoveredStart(recovery);
     const state = createWriterState(context.options, start);
-    enqueue.assign({ state, role: 'writer', recovery: undefined, retransmitArmed: false, retransmitDelayMs: context.options.retransmitAfterMs, vdlAtLastTick: start.durableLsn });
+    // The cap served this recovery only: the open writer's VDL moves past it (see `recoverTo`).
+    enqueue.assign({ state, role: 'writer', recovery: undefined, recoverTo: undefined, retransmitArmed: false, retransmitDelayMs: context.options.retransmitAfterMs, vdlAtLastTick: start.durableLsn });
     enqueue({ type: 'observe', params: { kind: 'writerOpened', instance: context.self, volumeEpoch: recovery.volumeEpoch, nextLsn: start.nextLsn, vdl: start.durableLsn } });
     enqueue({ type: 'send', params: { to: context.options.controlPlaneId, message: { type: 'writerOpen', from: context.self, volumeEpoch: recovery.volumeEpoch } } });
   }),

@@ -7,7 +7,9 @@
  *    fence), so the old writer can no longer make durable a record recovery does not see (S8);
  *    wait for a read quorum of every PG (and a short grace for stragglers, so repair can skip
  *    records already on a write quorum);
- * 3. plan: U, VCL', VDL', the truncation range (VDL', VDL' + LAL] (`planRecovery`);
+ * 3. plan: U, VCL', VDL', the truncation range (VDL', VDL' + LAL] (`planRecovery`); a promoted
+ *    Global Database secondary caps VDL' at its durable LSN and extends the range through the
+ *    highest LSN written to its volume (docs/protocol.md §11.1);
  * 4. store the range in the metadata service, then write it to a write quorum of every PG;
  * 5. re-replicate records ≤ VDL' to a write quorum where missing, and wait until a write quorum
  *    of every PG is complete to VDL' (the PG can take writes again);
@@ -53,6 +55,17 @@ export interface RecoveryState {
   readonly repair: Readonly<Record<number, readonly StoredRecord<RedoPayload>[]>>;
   /** The planted mistake, if any (docs/plants.md); absent in every ordinary run. */
   readonly plant?: PlantName;
+  /**
+   * Open at most at this LSN: a promoted Global Database secondary's durable LSN (docs/protocol.md
+   * §11.1; `capLsn` of `planRecovery`). Absent in an ordinary recovery.
+   */
+  readonly capLsn?: Lsn;
+  /**
+   * Annul at least through this LSN: the highest LSN the region's replication agent wrote to the
+   * volume (docs/protocol.md §11.1; `truncateThroughLsn` of `planRecovery`). Absent in an ordinary
+   * recovery.
+   */
+  readonly truncateThroughLsn?: Lsn;
 }
 
 /** Starts a recovery at epoch e' (after the CAS succeeded). */
@@ -63,6 +76,8 @@ export function createRecoveryState(options: {
   lal: number;
   pgs: readonly RecoveryPg[];
   plant?: PlantName;
+  capLsn?: Lsn;
+  truncateThroughLsn?: Lsn;
 }): RecoveryState {
   return {
     volumeEpoch: options.volumeEpoch,
@@ -75,6 +90,8 @@ export function createRecoveryState(options: {
     sclAtEpoch: {},
     repair: {},
     ...(options.plant === undefined ? {} : { plant: options.plant }),
+    ...(options.capLsn === undefined ? {} : { capLsn: options.capLsn }),
+    ...(options.truncateThroughLsn === undefined ? {} : { truncateThroughLsn: options.truncateThroughLsn }),
   };
 }
 
@@ -144,6 +161,8 @@ export function makePlan(state: RecoveryState): RecoveryState | undefined {
     lal: state.lal,
     priorTruncations: ranges,
     ...(state.plant === undefined ? {} : { plant: state.plant }),
+    ...(state.capLsn === undefined ? {} : { capLsn: state.capLsn }),
+    ...(state.truncateThroughLsn === undefined ? {} : { truncateThroughLsn: state.truncateThroughLsn }),
     pgs: state.pgs.map((pg) => ({
       pg: pg.pg as PgId,
       config: { membershipEpoch: pg.membershipEpoch, write: pg.write, read: recoveryReadQuorum(state, pg) } satisfies QuorumConfig,

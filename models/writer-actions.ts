@@ -299,6 +299,10 @@ export const writerActions = {
     enqueue.cancel(RECOVERY_GRACE_TIMER);
     enqueue.assign({ retransmitArmed: false });
   }),
-  /** In-memory state is lost (a crash, or a fenced writer restarting): the write path starts fresh. */
-  forgetWriterState: instanceSetup.assign(({ context }) => ({ state: createWriterState(context.options), recovery: undefined })),
+  /**
+   * In-memory state is lost (a crash, or a fenced writer restarting): the write path starts fresh.
+   * A recovery abandoned (crash, outage, lost claim) forgets its cap with it: the next promotion
+   * brings its own (docs/protocol.md §11.1).
+   */
+  forgetWriterState: instanceSetup.assign(({ context }) => ({ state: createWriterState(context.options), recovery: undefined, recoverTo: undefined })),
 };

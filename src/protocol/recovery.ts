@@ -8,6 +8,8 @@
  * - VDL' is a CPL (or the anchor) and VCL' ≥ VDL'; the truncation range starts right above VDL'
  *   and ends at VDL' + LAL, at or above any LSN the previous writer could have allocated
  *   (SIGMOD'17 §4.3, docs/protocol.md §13, V5: truncate above VDL, not VCL);
+ * - a promoted Global Database secondary caps VDL' at its durable LSN and extends the range through
+ *   the highest LSN written to its volume (`capLsn`, `truncateThroughLsn`; docs/protocol.md §11.1);
  * - new LSNs start above the range (SIGMOD'18 §2.4).
  *
  * Garbage collection moves the anchor. A segment's GC point is at most some instance's read point,
@@ -46,7 +48,7 @@ export interface TruncationRange {
   readonly volumeEpoch: VolumeEpoch;
   /** First annulled LSN: VDL' + 1. */
   readonly fromLsn: Lsn;
-  /** Last annulled LSN: VDL' + LAL. */
+  /** Last annulled LSN: VDL' + LAL, or higher (see {@link planRecovery}). */
   readonly toLsn: Lsn;
 }
 
@@ -134,6 +136,19 @@ export interface RecoveryInput {
   readonly pgs: readonly PgRecoveryInput[];
   /** A planted mistake to plan with (docs/plants.md); absent in every ordinary run. */
   readonly plant?: PlantName;
+  /**
+   * Open at most here: VDL' is the highest CPL of the walked chain at or below both the walked VDL
+   * and this LSN (or the anchor). A promoted Global Database secondary passes its durable LSN: the
+   * records above it are not known durable for the primary, so they are annulled (docs/protocol.md
+   * §11.1, managed failover). @defaultValue no cap: VDL' is the walked VDL
+   */
+  readonly capLsn?: Lsn;
+  /**
+   * The truncation range ends at or above this LSN. A promoted Global Database secondary passes the
+   * highest LSN its replication agent wrote to the volume: some segment may hold a record up to
+   * there that the read quorum did not show (docs/protocol.md §11.1). @defaultValue no bound
+   */
+  readonly truncateThroughLsn?: Lsn;
 }
 
 /** Records of one PG, ≤ VDL', that the responders do not hold on a write quorum. */
@@ -150,13 +165,16 @@ export interface RecoveryPlan {
    * volume's last record at or below that point.
    */
   readonly anchorLsn: Lsn;
-  /** VCL': the end of the unbroken volume chain above the anchor. */
+  /**
+   * VCL': the end of the unbroken volume chain above the anchor. Under a cap it stays the walked
+   * VCL (what storage holds), which may lie above the capped VDL'; VDL' ≤ VCL' still holds.
+   */
   readonly vcl: Lsn;
-  /** VDL': the highest CPL ≤ VCL', or the anchor. */
+  /** VDL': the highest CPL ≤ VCL' (and ≤ the cap, if any), or the anchor. */
   readonly vdl: Lsn;
   /** Write it to a write quorum of every PG (docs/protocol.md §7.1, step 4). */
   readonly truncation: TruncationRange;
-  /** The first LSN the new writer allocates: VDL' + LAL + 1. */
+  /** The first LSN the new writer allocates: right above the truncation range (VDL' + LAL + 1). */
   readonly nextLsn: Lsn;
   /** Per PG with work to do, in input order (docs/protocol.md §7.1, step 5). */
   readonly reReplication: readonly PgReReplication[];
@@ -220,16 +238,18 @@ function unionAboveAnchor(input: RecoveryInput, ranges: readonly TruncationRange
  * Walks the volume chain up from the anchor: VCL' is the last record reached through unbroken
  * prevVolumeLsn links, VDL' the last CPL on the way (docs/protocol.md §7.1, recovery step 3). A
  * record whose predecessor is missing from U ends the walk: the hole may hide a record that never
- * reached quorum, so nothing above it is known complete.
+ * reached quorum, so nothing above it is known complete. Under a cap, VDL' is the last CPL on the
+ * way at or below `capLsn`: the walk's CPLs rise, so that is the highest CPL ≤ min(VDL', capLsn);
+ * with no cap (Infinity) it is the ordinary VDL'.
  */
-function walkVolumeChain(union: readonly StoredRecord[], anchorLsn: Lsn): { vcl: Lsn; vdl: Lsn } {
+function walkVolumeChain(union: readonly StoredRecord[], anchorLsn: Lsn, capLsn: number): { vcl: Lsn; vdl: Lsn } {
   let vcl = anchorLsn;
   let vdl = anchorLsn;
   for (const record of union) {
     if (record.prevVolumeLsn !== vcl) break;
     vcl = record.lsn;
-    // Aurora, SIGMOD'17 §4.1: VDL is the highest CPL ≤ VCL.
-    if (record.isCpl) vdl = record.lsn;
+    // Aurora, SIGMOD'17 §4.1: VDL is the highest CPL ≤ VCL (§11.1: and ≤ the cap, if any).
+    if (record.isCpl && record.lsn <= capLsn) vdl = record.lsn;
   }
   return { vcl, vdl };
 }
@@ -272,10 +292,16 @@ export function planRecovery(input: RecoveryInput): RecoveryOutcome {
     ? collectedTo
     : lsn(input.pgs.reduce<number>((last, pgInput) => Math.max(last, lastPgLsnAtAnchor(pgInput, collectedTo, ranges)), input.anchorLsn));
   const union = unionAboveAnchor({ ...input, anchorLsn }, ranges);
-  const walked = walkVolumeChain(union, anchorLsn);
+  const walked = walkVolumeChain(union, anchorLsn, input.capLsn ?? Infinity);
+  // Under a cap, plan.vcl stays the walked VCL': it is what storage holds, and nothing downstream
+  // reads it as tight above VDL' (the `recovered` observation only names it in a message; the
+  // writer starts from VDL' and the range end). VDL' ≤ walked VDL ≤ VCL' keeps VDL' ≤ VCL'.
   const { vcl } = walked;
-  // The planted mistake truncate-at-vcl cuts at VCL' and keeps a partial MTR (docs/plants.md);
-  // SIGMOD'17 §4.3 cuts at VDL', the last CPL at or below it.
+  // The planted mistake truncate-at-vcl cuts at VCL' and keeps a partial MTR (docs/plants.md),
+  // cap or no cap; SIGMOD'17 §4.3 cuts at VDL', the last CPL at or below it — and a promoted Global
+  // Database secondary at the last one at or below its durable LSN too (docs/protocol.md §11.1).
+  // Every use of `vdl` below (survivors, re-replication, PG backlinks, the range) takes the capped
+  // VDL', so records above it are annulled as if the walk had stopped there.
   const vdl = input.plant === 'truncate-at-vcl' ? vcl : walked.vdl;
   const survivorsByPg: Record<number, StoredRecord[]> = {};
   for (const record of union) {
@@ -287,7 +313,12 @@ export function planRecovery(input: RecoveryInput): RecoveryOutcome {
   // VDL' + LAL alone is not enough: a writer that opened at the previous epoch and made nothing
   // durable leaves VDL' unchanged but may have allocated up to its own range end + LAL.
   const priorEnd = ranges.reduce((end, range) => Math.max(end, range.toLsn), 0);
-  const truncationEnd = Math.max(vdl, priorEnd) + lal;
+  // A promoted Global Database secondary's volume may hold records its replication agent wrote up
+  // to `truncateThroughLsn` that no read quorum showed (a write that reached one segment only). Those
+  // LSNs are the primary writer's, bounded by no LAL above this VDL', so the range must reach that
+  // LSN too, or such a record could surface above VDL' later (docs/protocol.md §11.1). At or below
+  // VDL' + LAL the bound changes nothing, so an ordinary recovery plans exactly as before.
+  const truncationEnd = Math.max(Math.max(vdl, priorEnd) + lal, input.truncateThroughLsn ?? 0);
   const reReplication: PgReReplication[] = [];
   const lastPgLsnByPg: Record<number, Lsn> = {};
   for (const pgInput of input.pgs) {

@@ -270,6 +270,59 @@ describe('Instance: every transition is a pure function of (snapshot, event)', (
     expect(standby.context.state.durableValues).not.toEqual({});
   });
 
+  it('a replica promoted as a Global Database secondary: opens at its durable LSN, annuls through the highest LSN written (§11.1)', () => {
+    const replica = new Probe('reader');
+    const promoted = replica.step({ type: 'promote', from: 'global:eu-west-1', recoverTo: { durableLsn: 4, highestWrittenLsn: 20 } });
+    expect(sent(promoted, 'metadataRead')).toHaveLength(1);
+    expect(replica.context.recoverTo).toEqual({ durableLsn: 4, highestWrittenLsn: 20 });
+    replica.step(metadataState('read', 1));
+    expect(sent(replica.step(metadataState('cas', 2)), 'recoveryOpen')).toHaveLength(6);
+    expect(replica.context.recovery).toMatchObject({ capLsn: 4, truncateThroughLsn: 20 });
+    // Every segment holds three MTRs (CPLs 2, 4 and 6): uncapped, VDL' would be 6.
+    const first = mtr(createBacklinkState(), 1, 1, 'k1');
+    const second = mtr(first.backlinks, 3, 2, 'k2');
+    const third = mtr(second.backlinks, 5, 3, 'k3');
+    const held = [...first.records, ...second.records, ...third.records].map((record) => ({ ...record, volumeEpoch: 1 as VolumeEpoch }));
+    let planned: Effect[] = [];
+    for (const member of MEMBERS) {
+      planned = replica.step({ type: 'recoveryState', from: member, pg: PG0, volumeEpoch: 2, scl: 6, records: held, truncations: [], gcPoint: 0, lastPgLsnAtGc: 0 });
+    }
+    // VDL' is capped at 4; the range runs through 20, above VDL' + LAL = 8.
+    expect(observed(planned, 'recovered')).toMatchObject([{ vcl: 6, vdl: 4, truncationFromLsn: 5, truncationToLsn: 20 }]);
+    expect(sent(planned, 'recordTruncation')).toMatchObject([{ range: { volumeEpoch: 2, fromLsn: 5, toLsn: 20 } }]);
+    replica.step(metadataState('recordTruncation', 2));
+    // Every segment already holds every survivor: the writer opens once a write quorum holds the range.
+    let opened: Effect[] = [];
+    for (const member of [A1, A2, B1, B2]) opened = replica.step({ type: 'truncateAck', from: member, pg: PG0, volumeEpoch: 2, scl: 4 });
+    expect(replica.at).toBe('writer.open');
+    expect(observed(opened, 'writerOpened')).toMatchObject([{ volumeEpoch: 2, nextLsn: 21, vdl: 20 }]);
+    // The cap served that recovery only: it is gone once the writer is open.
+    expect(replica.context.recoverTo).toBeUndefined();
+    // Txns 1 and 2 survive; txn 3, above the cap, does not.
+    const values = JSON.stringify(replica.context.state.durableValues);
+    expect([values.includes('"k1":"v1"'), values.includes('"k2":"v2"'), values.includes('k3')]).toEqual([true, true, false]);
+  });
+
+  it('a crash mid-recovery forgets the cap; a plain promotion after it recovers uncapped', () => {
+    const standby = new Probe('standby');
+    standby.step({ type: 'promote', from: 'global:eu-west-1', recoverTo: { durableLsn: 2, highestWrittenLsn: 9 } });
+    standby.step(metadataState('read', 1));
+    standby.step({ type: 'crash' });
+    expect(standby.context.recoverTo).toBeUndefined();
+    standby.step({ type: 'restart' });
+    // A promotion with a cap is replaced by the next one taken, here one without.
+    standby.step({ type: 'promote', from: 'control-plane', recoverTo: { durableLsn: 2, highestWrittenLsn: 9 } });
+    expect(standby.context.recoverTo).toEqual({ durableLsn: 2, highestWrittenLsn: 9 });
+    standby.step({ type: 'crash' });
+    standby.step({ type: 'restart' });
+    standby.step({ type: 'promote', from: 'control-plane' });
+    expect(standby.context.recoverTo).toBeUndefined();
+    standby.step(metadataState('read', 1));
+    standby.step(metadataState('cas', 2));
+    expect(standby.context.recovery).not.toHaveProperty('capLsn');
+    expect(standby.context.recovery).not.toHaveProperty('truncateThroughLsn');
+  });
+
   it('crashes, outages and restarts: memory lost, back as a replica', () => {
     const writer = new Probe('writer');
     writer.step(put(1, 'k1'));

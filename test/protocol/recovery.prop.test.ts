@@ -7,7 +7,10 @@
  * - VDL' ≤ VCL', VDL' is a CPL (or the anchor), and every record ≤ VCL' is held by a responder;
  * - the truncation range is (VDL', VDL' + LAL], new LSNs start above it, and it annuls every
  *   record above VDL' (all allocations stayed below VDL + LAL);
- * - every record ≤ VDL' that the responders do not hold on a write quorum is re-replicated.
+ * - every record ≤ VDL' that the responders do not hold on a write quorum is re-replicated;
+ * - capped at an LSN with a range through the highest record written (a promoted Global Database
+ *   secondary, §11.1), VDL' is the highest CPL at or below both, every record above it is annulled,
+ *   and a cap at or above the walked VDL' plans exactly as none.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -137,6 +140,36 @@ describe('recovery: properties', () => {
         }
       }),
       // Holes in U are the interesting case and show up in about one run in eight.
+      { numRuns: 300 },
+    );
+  });
+
+  it('capped (a promoted Global Database secondary, §11.1): opens at the highest CPL ≤ the cap and annuls every record above it', () => {
+    fc.assert(
+      fc.property(worldArb, fc.nat({ max: 35 }), (world, cap) => {
+        // Arrange
+        const { records, pgs } = arrange(world);
+        const highestWritten = lsn(Math.max(...records.map((r) => r.lsn)));
+        const input = { volumeEpoch: volumeEpoch(2), anchorLsn: LSN_ZERO, lal: LAL, pgs };
+
+        // Act
+        const uncapped = planRecovery(input);
+        const capped = planRecovery({ ...input, capLsn: lsn(cap), truncateThroughLsn: highestWritten });
+
+        // Assert
+        if (uncapped.kind !== 'planned' || capped.kind !== 'planned') throw new Error('every PG was given a read quorum');
+        const { plan } = capped;
+        const bound = Math.min(uncapped.plan.vdl, cap);
+        const cpls = records.filter((r) => r.isCpl && r.lsn <= bound).map((r) => r.lsn);
+        expect(plan.vdl).toBe(Math.max(0, ...cpls));
+        expect(plan.vcl).toBe(uncapped.plan.vcl);
+        expect(plan.truncation).toEqual({ volumeEpoch: 2, fromLsn: plan.vdl + 1, toLsn: Math.max(plan.vdl + LAL, highestWritten) });
+        // Every record above VDL' is annulled, whether or not the read quorum showed it.
+        for (const record of records) expect(isAnnulled(record, [plan.truncation])).toBe(record.lsn > plan.vdl);
+        for (const pgRepair of plan.reReplication) for (const record of pgRepair.records) expect(record.lsn).toBeLessThanOrEqual(plan.vdl);
+        // A cap at or above the walked VDL', with nothing written past VDL' + LAL, changes nothing.
+        if (cap >= uncapped.plan.vdl) expect(planRecovery({ ...input, capLsn: lsn(cap) })).toEqual(uncapped);
+      }),
       { numRuns: 300 },
     );
   });

@@ -268,3 +268,73 @@ describe('recovery: a GC point that is not a record', () => {
     expect(plan.truncation).toEqual({ volumeEpoch: e3, fromLsn: 16, toLsn: 25 });
   });
 });
+
+/**
+ * Three one-record MTRs on PG1, CPLs at 3, 6 and 9 (LSNs 1–9, each MTR three records, the last a
+ * CPL), held by four segments: a union with VCL' = VDL' = 9.
+ */
+function threeMtrs(): Record<string, StoredRecord[]> {
+  let backlinks = createBacklinkState();
+  const records: StoredRecord[] = [];
+  for (const first of [1, 4, 7]) {
+    const mtr = buildMtr(backlinks, { lsnFirst: lsn(first), lsnLast: lsn(first + 2) }, [
+      { pg: PG1, blockId: blockId(10) },
+      { pg: PG1, blockId: blockId(11) },
+      { pg: PG1, blockId: blockId(12), isCommit: true },
+    ], { mtrId: first, txnId: first });
+    backlinks = mtr.backlinks;
+    records.push(...mtr.records.map((record) => ({ ...record, volumeEpoch: e1 })));
+  }
+  return Object.fromEntries([0, 1, 2, 3].map((index) => [seg(1, index), records]));
+}
+
+/** A recovery of {@link threeMtrs} at e2 with LAL 10, with the optional fields `extra` adds. */
+function capped(extra: { capLsn?: number; truncateThroughLsn?: number }): RecoveryPlan {
+  return planned(planRecovery({
+    volumeEpoch: e2, anchorLsn: LSN_ZERO, lal: 10,
+    pgs: [pgInput(PG1, [0, 1, 2, 3], threeMtrs())],
+    ...(extra.capLsn === undefined ? {} : { capLsn: lsn(extra.capLsn) }),
+    ...(extra.truncateThroughLsn === undefined ? {} : { truncateThroughLsn: lsn(extra.truncateThroughLsn) }),
+  }));
+}
+
+describe('recovery: capped at a durable LSN (a promoted Global Database secondary, docs/protocol.md §11.1)', () => {
+  it('without a cap opens at the walked VDL\' = 9', () => {
+    const plan = capped({});
+    expect(plan).toMatchObject({ vcl: 9, vdl: 9, truncation: { fromLsn: 10, toLsn: 19 }, nextLsn: 20 });
+  });
+
+  it('cap 7 → VDL\' 6, the last CPL at or below it; survivors ≤ 6; the range starts at 7', () => {
+    const plan = capped({ capLsn: 7 });
+    // The walked VCL' stays: it is what storage holds (see RecoveryPlan.vcl).
+    expect(plan).toMatchObject({ vcl: 9, vdl: 6, truncation: { volumeEpoch: e2, fromLsn: 7, toLsn: 16 }, nextLsn: 17 });
+    expect(plan.lastPgLsnByPg[PG1]).toBe(6);
+    // Four of six hold them: a write quorum, nothing to re-replicate, and nothing above 6 anyway.
+    expect(plan.reReplication).toEqual([]);
+  });
+
+  it('re-replicates only survivors at or below the capped VDL\'', () => {
+    const held = threeMtrs();
+    // Three segments only (a read quorum, not a write quorum): every survivor is re-replicated.
+    const plan = planned(planRecovery({ volumeEpoch: e2, anchorLsn: LSN_ZERO, lal: 10, capLsn: lsn(7), pgs: [pgInput(PG1, [0, 1, 2], held)] }));
+    expect(plan.vdl).toBe(6);
+    expect(lsnsOf(plan)).toEqual({ [PG1]: [1, 2, 3, 4, 5, 6] });
+  });
+
+  it('cap 2, below every CPL above the anchor → VDL\' is the anchor, 0', () => {
+    const plan = capped({ capLsn: 2 });
+    expect(plan).toMatchObject({ vcl: 9, vdl: 0, truncation: { fromLsn: 1, toLsn: 10 }, nextLsn: 11, lastPgLsnByPg: { [PG1]: 0 } });
+  });
+
+  it('a cap at or above the walked VDL\' plans exactly as no cap', () => {
+    expect(capped({ capLsn: 100 })).toEqual(capped({}));
+    expect(capped({ capLsn: 9 })).toEqual(capped({}));
+  });
+
+  it('truncateThroughLsn above VDL\' + LAL extends the range and the next LSN; below it changes nothing', () => {
+    expect(capped({ capLsn: 7, truncateThroughLsn: 500 })).toMatchObject({ vdl: 6, truncation: { fromLsn: 7, toLsn: 500 }, nextLsn: 501 });
+    expect(capped({ truncateThroughLsn: 500 })).toMatchObject({ vdl: 9, truncation: { fromLsn: 10, toLsn: 500 }, nextLsn: 501 });
+    expect(capped({ truncateThroughLsn: 3 })).toEqual(capped({}));
+    expect(capped({ capLsn: 7, truncateThroughLsn: 3 })).toEqual(capped({ capLsn: 7 }));
+  });
+});
