@@ -23,6 +23,14 @@
  *   durable LSN is the lower of the shipped primary VDL and the highest CPL at or below the VCL,
  *   both CPLs, which is `secondaryDurableLsn`'s rule (§13, G1).
  *
+ * - **Promotion.** The region's statechart asks the agent to recover the volume (`globalRecover`,
+ *   §11.1: managed failover, switchover, detach). The agent stops taking shipments and promotes
+ *   its first instance with the durable LSN the statechart holds: recovery (§7) opens the volume
+ *   at most there and annuls everything up to the highest LSN the agent wrote, so the new primary
+ *   starts at a CPL the old primary had made durable (§12, S17). When the instance reports itself
+ *   open, with the VDL its recovery opened at, the agent tells the statechart (`recovered`). A
+ *   headless region has no instance to promote: the request is refused with the reason.
+ *
  * Records at or below the highest LSN taken are skipped: a shipment sent again carries nothing
  * new. Only this agent writes to the secondary volume while the region is a secondary.
  */
@@ -34,7 +42,7 @@ import { recordDigest } from '../src/protocol/global.js';
 import type { QuorumPredicate } from '../src/protocol/quorum.js';
 import type { DurabilityTracker } from '../src/protocol/watermarks.js';
 import { createDurabilityTracker, pgclOf, recordAck, registerRecords } from '../src/protocol/watermarks.js';
-import type { GlobalApplyMessage, RedoRecord, SendParams, WireMessage, WriteAckMessage } from './messages.js';
+import type { GlobalApplyMessage, GlobalRecoverMessage, RedoRecord, SendParams, WireMessage, WriteAckMessage, WriterOpenMessage } from './messages.js';
 
 /** The retransmit timer's id. */
 export const GLOBAL_APPLY_RETRANSMIT_TIMER = 'globalApplier.retransmit';
@@ -98,6 +106,8 @@ export interface GlobalApplierContext {
   shippedPrimaryVdl: Lsn;
   /** The durable LSN last sent to the instances. */
   sentDurableLsn: Lsn;
+  /** The statechart that asked for the promotion, once one was asked for. */
+  promotionFor: string | undefined;
   /** The highest shipment taken. */
   seq: number;
   /** Shipments that arrived after a gap, by number, waiting for it to be filled. */
@@ -114,12 +124,23 @@ export interface GlobalApplierContext {
 }
 
 /** Events of {@link globalApplierMachine}. */
-export type GlobalApplierEvent = GlobalApplyMessage | WriteAckMessage | { type: 'retransmitTick' };
+export type GlobalApplierEvent = GlobalApplyMessage | WriteAckMessage | GlobalRecoverMessage | WriterOpenMessage | { type: 'retransmitTick' };
+
+/** What the agent reports: a promotion it started, or one it could not. */
+export type GlobalApplierObservation =
+  | { readonly kind: 'globalPromotion'; readonly region: RegionId; readonly instance: string; readonly durableLsn: Lsn; readonly highestWrittenLsn: Lsn }
+  | { readonly kind: 'globalPromotionRefused'; readonly region: RegionId; readonly reason: string };
 
 const base = setup({
   types: { context: {} as GlobalApplierContext, events: {} as GlobalApplierEvent, input: {} as GlobalApplierInput },
   actions: {
     send: unprovidedEffect<SendParams<WireMessage>>('globalApplier', 'send'),
+    observe: unprovidedEffect<GlobalApplierObservation>('globalApplier', 'observe'),
+  },
+  guards: {
+    hasInstance: ({ context }) => context.instances.length > 0,
+    /** The instance being promoted reports itself open. */
+    promotedOpen: ({ context, event }) => event.type === 'writerOpen' && event.from === context.instances[0],
   },
 });
 
@@ -257,6 +278,24 @@ export const globalApplierMachine = base
         }
         enqueue.assign({ tracker, unacked });
       }),
+      /** Promote the first instance, recovering at most at the statechart's durable LSN (see the file header). */
+      promote: base.enqueueActions(({ context, event, enqueue }) => {
+        if (event.type !== 'globalRecover') return;
+        const instance = context.instances[0] as string;
+        const recoverTo = { durableLsn: event.durableLsn, highestWrittenLsn: context.highestLsn };
+        enqueue.cancel(GLOBAL_APPLY_RETRANSMIT_TIMER);
+        enqueue({ type: 'observe', params: { kind: 'globalPromotion', region: context.region, instance, ...recoverTo } });
+        enqueue({ type: 'send', params: { to: instance, message: { type: 'promote', from: context.self, recoverTo } } });
+        enqueue.assign({ promotionFor: event.from, outOfOrder: [] });
+      }),
+      refusePromotion: base.enqueueActions(({ context, enqueue }) => {
+        enqueue({ type: 'observe', params: { kind: 'globalPromotionRefused', region: context.region, reason: 'the region is headless: no instance to promote' } });
+      }),
+      /** The promoted instance is open: the statechart opens the region at its recovered VDL. */
+      reportRecovered: base.enqueueActions(({ context, event, enqueue }) => {
+        if (event.type !== 'writerOpen' || context.promotionFor === undefined) return;
+        enqueue({ type: 'send', params: { to: context.promotionFor, message: { type: 'recovered', from: context.self, vdl: event.recoveredVdl ?? LSN_ZERO } } });
+      }),
       /** Records a PG has not made durable for a whole period go again to each member below them. */
       retransmit: base.enqueueActions(({ context, enqueue }) => {
         const retransmitMark: Record<number, Lsn> = {};
@@ -300,6 +339,7 @@ export const globalApplierMachine = base
         instances: input.instances ?? [],
         shippedPrimaryVdl: LSN_ZERO,
         sentDurableLsn: LSN_ZERO,
+        promotionFor: undefined,
         seq: 0,
         outOfOrder: [],
         highestLsn: LSN_ZERO,
@@ -317,7 +357,13 @@ export const globalApplierMachine = base
           globalApply: { actions: 'apply' },
           writeAck: { actions: 'takeAck' },
           retransmitTick: { actions: 'retransmit' },
+          globalRecover: [{ guard: 'hasInstance', target: 'promoting', actions: 'promote' }, { actions: 'refusePromotion' }],
         },
       },
+      // Shipments are no longer taken (nor acknowledged): the volume is the promoted instance's.
+      promoting: {
+        on: { writerOpen: { guard: 'promotedOpen', target: 'promoted', actions: 'reportRecovered' } },
+      },
+      promoted: {},
     },
   });

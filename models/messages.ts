@@ -250,11 +250,15 @@ export interface RecoverTo {
   highestWrittenLsn: Lsn;
 }
 
-/** A recovered writer tells the control plane it is open. */
+/**
+ * A recovered writer tells the control plane it is open. A Global Database secondary promoted
+ * with `recoverTo` also says the VDL its recovery opened at (docs/protocol.md §11.1).
+ */
 export interface WriterOpenMessage {
   type: 'writerOpen';
   from: string;
   volumeEpoch: VolumeEpoch;
+  recoveredVdl?: Lsn;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -138,7 +138,14 @@ export const recoveryActions = {
     // The cap served this recovery only: the open writer's VDL moves past it (see `recoverTo`).
     enqueue.assign({ state, role: 'writer', recovery: undefined, recoverTo: undefined, retransmitArmed: false, retransmitDelayMs: context.options.retransmitAfterMs, vdlAtLastTick: start.durableLsn });
     enqueue({ type: 'observe', params: { kind: 'writerOpened', instance: context.self, volumeEpoch: recovery.volumeEpoch, nextLsn: start.nextLsn, vdl: start.durableLsn } });
-    enqueue({ type: 'send', params: { to: context.options.controlPlaneId, message: { type: 'writerOpen', from: context.self, volumeEpoch: recovery.volumeEpoch } } });
+    // A promoted Global Database secondary also says where its recovery opened, VDL' (the
+    // region's statechart reports it as the new primary's start, docs/protocol.md §11.1); the
+    // writer's own VDL starts at the range's end, above it.
+    const message: WireMessage =
+      context.recoverTo === undefined
+        ? { type: 'writerOpen', from: context.self, volumeEpoch: recovery.volumeEpoch }
+        : { type: 'writerOpen', from: context.self, volumeEpoch: recovery.volumeEpoch, recoveredVdl: recovery.plan.vdl };
+    enqueue({ type: 'send', params: { to: context.options.controlPlaneId, message } });
   }),
   becomeStandby: instanceSetup.assign({ role: 'standby' as const }),
 };

@@ -21,6 +21,8 @@ const at = (value: number): string => `${Math.round(value).toLocaleString('en-US
 const count = (value: number): string => value.toLocaleString('en-US');
 /** Seconds, for durations people compare with minutes (failover timing). */
 const seconds = (value: number): string => `${Number((value / 1000).toFixed(1)).toLocaleString('en-US')} s`;
+/** A duration: ms below a second, seconds above. */
+const duration = (value: number): string => (value < 1000 ? ms(value) : seconds(value));
 
 /** Where each readable line's label ends: the value starts in this column. */
 const LABEL_WIDTH = 12;
@@ -56,7 +58,7 @@ export function formatRunReport(report: SimulationReport, scenario: Scenario, re
     ...replicaLagLines(report),
     ...globalLines(report),
     ...writerLines(report, scenario),
-    `durability  ${plural(report.commits.lostAcknowledged, 'acknowledged commit')} lost (every commit the writer acknowledged, read back from every read quorum of persisted segment state)`,
+    `durability  ${plural(report.commits.lostAcknowledged, 'acknowledged commit')} lost${report.global === undefined ? '' : ` in the primary region's volume`} (every commit the writer acknowledged, read back from every read quorum of persisted segment state)`,
     '',
     'timeline',
     ...timeline(report, scenario).map((entry) => `  ${at(entry.atMs).padStart(11)}  ${entry.what}`),
@@ -187,7 +189,7 @@ function replicaLagLines(report: SimulationReport): string[] {
 function globalLines(report: SimulationReport): string[] {
   if (report.global === undefined) return [];
   const { global } = report;
-  return global.secondaries.flatMap((secondary, index) => {
+  const secondaries = global.secondaries.flatMap((secondary, index) => {
     const { durabilityLagMs: durability, rpoLagMs: rpo } = secondary;
     const first = `${index === 0 ? label('secondaries') : continued}${secondary.region} (${secondary.state}): durable to LSN ${count(secondary.durableLsn)} of the primary's VDL ${count(global.primaryVdl)}`;
     const lag =
@@ -202,6 +204,33 @@ function globalLines(report: SimulationReport): string[] {
     const headless = Object.keys(secondary.visibilityLagMs).length === 0 ? [`${continued}  headless: no read-only instance`] : [];
     return [first, lag, `${continued}  RPO lag p50 ${ms(rpo.p50)}, p99 ${ms(rpo.p99)}, max ${ms(rpo.max)} (sampled ${plural(rpo.samples, 'time')}), ${ms(rpo.atEnd)} at the end`, ...visibility, ...headless];
   });
+  return [...secondaries, ...global.promotions.flatMap(promotionLines)];
+}
+
+/** A failover or detach: when it was asked, when the region opened, and what the old primary lost (§13, G5). */
+function promotionLines(promotion: NonNullable<SimulationReport['global']>['promotions'][number], index: number): string[] {
+  const what = promotion.how === 'detach' ? 'detach' : promotion.how === 'failover' ? 'managed failover' : 'switchover';
+  const lost = promotion.primaryLostAtMs === undefined ? '' : ` (${promotion.oldPrimary} lost at ${at(promotion.primaryLostAtMs)})`;
+  const lines = [`${index === 0 ? label('promotion') : continued}${what} ${promotion.how === 'detach' ? 'of' : 'to'} ${promotion.region}, asked at ${at(promotion.requestedAtMs)}${lost}`];
+  if (promotion.openedAtMs === undefined) {
+    lines.push(`${continued}  not open at the end of the run`);
+    return lines;
+  }
+  const since = promotion.primaryLostAtMs ?? promotion.requestedAtMs;
+  const sinceWhat = promotion.primaryLostAtMs === undefined ? 'the request' : `${promotion.oldPrimary} was lost`;
+  lines.push(`${continued}  open at ${at(promotion.openedAtMs)}, from LSN ${count(promotion.vdl ?? 0)}: ${duration(promotion.openedAtMs - since)} after ${sinceWhat}`);
+  if (promotion.firstCommitAtMs !== undefined) {
+    lines.push(`${continued}  its writer acknowledged a first commit at ${at(promotion.firstCommitAtMs)}: writable for clients ${duration(promotion.firstCommitAtMs - since)} after ${sinceWhat}`);
+  }
+  if (promotion.lostCommits !== undefined) {
+    const bound = promotion.rpoLagMsAtFailure === undefined ? '' : `; its RPO lag when the primary was lost was ${ms(promotion.rpoLagMsAtFailure)}`;
+    lines.push(`${continued}  lost: ${plural(promotion.lostCommits, 'acknowledged commit')} of ${promotion.oldPrimary}, spanning ${ms(promotion.lostSpanMs ?? 0)} of committed time${bound}`);
+  }
+  if (promotion.fence !== undefined) {
+    const fence = promotion.fence === 'fenced' ? 'fenced' : promotion.fence === 'timedOut' ? 'timed out: split brain was possible (S18 reports any commit it acknowledged)' : 'still pending';
+    lines.push(`${continued}  fence of ${promotion.oldPrimary}'s storage: ${fence}`);
+  }
+  return lines;
 }
 
 /** The instance that held the writer role at `atMs`: the first writer until a promoted one opened. */
@@ -295,6 +324,11 @@ function timeline(report: SimulationReport, scenario: Scenario): TimelineEntry[]
     entries.push({ atMs: failover.detectedAtMs, rank: 1, what: `failover: ${failover.from} declared failed; promoting ${failover.to ?? '(none yet)'}` });
     if (failover.writerOpenAtMs !== undefined) entries.push({ atMs: failover.writerOpenAtMs, rank: 1, what: `failover: ${failover.to} recovered the volume and opened it as the writer` });
     if (failover.writerAvailableAtMs !== undefined) entries.push({ atMs: failover.writerAvailableAtMs, rank: 1, what: `failover: the cluster endpoint now points at ${failover.to}; clients write to it` });
+  }
+  for (const promotion of report.global?.promotions ?? []) {
+    const verb = promotion.how === 'detach' ? 'detached as a standalone cluster' : `opened as the primary (${promotion.how === 'failover' ? 'managed failover' : 'switchover'})`;
+    if (promotion.openedAtMs !== undefined) entries.push({ atMs: promotion.openedAtMs, rank: 1, what: `global: ${promotion.region} recovered its volume at LSN ${count(promotion.vdl ?? 0)} and ${verb}` });
+    if (promotion.firstCommitAtMs !== undefined) entries.push({ atMs: promotion.firstCommitAtMs, rank: 1, what: `global: ${promotion.region}'s writer acknowledged its first commit; clients write to it` });
   }
   entries.push(...stallEntries(report, scenario));
   entries.sort((a, b) => a.atMs - b.atMs || a.rank - b.rank);

@@ -200,6 +200,7 @@ export function globalSpecs(kernel: Kernel, scenario: Scenario, topology: Resolv
     lagTickMs: spec.lagTickMs,
     laggingAfterMs: spec.laggingAfterMs,
     cutOffAfterMs: spec.cutOffAfterMs,
+    fenceTimeoutMs: spec.fenceTimeoutMs,
   });
   specs.push({
     id: globalRegionActorId(global.primaryRegion),

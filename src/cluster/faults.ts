@@ -16,6 +16,7 @@ import { azActorId, regionActorId } from './assemble.js';
 import type { ActorHost } from './host.js';
 import type { LinkRuleId } from '../kernel/network.js';
 import { everyAz, everyRegion } from './topology.js';
+import { globalRegionActorId } from '../../models/global-region.machine.js';
 
 /** A fault as it was applied: when, what, and to whom. */
 export interface AppliedFault {
@@ -80,6 +81,11 @@ function powerFault(fault: FaultSpec): { target: string; event: EventObject } | 
     case 'instanceCrash':
     case 'instanceRestart':
       return { target: fault.instance, event: { type: fault.kind === 'instanceCrash' ? 'crash' : 'restart' } };
+    // Operator actions reach the region's statechart as its own events (models/global-region.machine.ts).
+    case 'globalFailover':
+      return { target: globalRegionActorId(fault.region), event: { type: 'failover', from: 'operator' } as EventObject };
+    case 'globalDetach':
+      return { target: globalRegionActorId(fault.region), event: { type: 'detach', from: 'operator' } as EventObject };
     default:
       return undefined;
   }
@@ -138,12 +144,32 @@ export function partitionSides(
   return { sideA: keep(a, b), sideB: b === undefined ? undefined : keep(b, a) };
 }
 
+/**
+ * A Global Database's replicators (`replicator:<region>`, src/cluster/global-shipping.ts) are
+ * endpoints, not actors, placed with the primary's writer: an outage of their AZ or region takes
+ * them down with it, so what they had sent and was still on its way is lost on arrival, as the
+ * network loses what a down endpoint sent (docs/protocol.md §11.1, managed failover: the loss is
+ * what had not reached a secondary). No other endpoint is placed this way, so runs without a
+ * Global Database are untouched.
+ */
+function replicatorsFollow(kernel: Kernel, fault: FaultSpec): void {
+  if (fault.kind !== 'azOutage' && fault.kind !== 'azRecover' && fault.kind !== 'regionOutage' && fault.kind !== 'regionRecover') return;
+  const down = fault.kind === 'azOutage' || fault.kind === 'regionOutage';
+  for (const id of kernel.network.endpointIds()) {
+    if (!id.startsWith('replicator:')) continue;
+    const locality = kernel.network.localityOf(id);
+    const placed = 'az' in fault ? locality?.azId === fault.az : locality?.regionId === fault.region;
+    if (placed) kernel.network.setDown(id, down);
+  }
+}
+
 function applyFault(kernel: Kernel, host: ActorHost, topology: ResolvedTopology, fault: FaultSpec, partitions: ActivePartition[]): AppliedFault {
   const atMs = kernel.clock.now();
   const power = powerFault(fault);
   if (power !== undefined) {
     kernel.trace.record({ kind: 'fault', atMs, fault: fault.kind, target: power.target, detail: fault });
     host.inject(power.target, power.event);
+    replicatorsFollow(kernel, fault);
     return { atMs, fault: fault.kind, target: power.target };
   }
   if (fault.kind === 'partition') {

@@ -59,6 +59,8 @@ export interface GlobalSpec {
   cutOffAfterMs: number;
   /** A shipment a secondary has not acknowledged after this long is sent again. @defaultValue 1000 */
   resendAfterMs: number;
+  /** A managed failover's fence of the old primary gives up after this long (§13, G2). @defaultValue 30000 */
+  fenceTimeoutMs: number;
 }
 
 /** One secondary region of a Global Database. */
@@ -185,7 +187,13 @@ export type FaultSpec =
   | { atMs: number; kind: 'slowSegment'; segment: string; factor: number }
   | { atMs: number; kind: 'instanceCrash' | 'instanceRestart'; instance: string }
   | { atMs: number; kind: 'partition'; sideA: string[]; sideB?: string[]; oneWay?: boolean }
-  | { atMs: number; kind: 'heal' };
+  | { atMs: number; kind: 'heal' }
+  /**
+   * Operator actions on a Global Database (docs/protocol.md §11.1): a managed failover to a
+   * secondary (no waiting for it to catch up; for a primary region that is lost), or detaching a
+   * secondary as a standalone cluster.
+   */
+  | { atMs: number; kind: 'globalFailover' | 'globalDetach'; region: string };
 
 /** A whole scenario. */
 export interface Scenario {

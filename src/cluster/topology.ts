@@ -113,6 +113,9 @@ function globalProblem(spec: TopologySpec): TopologyProblem | undefined {
   const limit = integerProblem('topology.global.secondariesMax', global.secondariesMax, 0, GLOBAL_SECONDARIES_MAX);
   if (limit !== undefined) return limit;
   const primary = spec.regions[0]!;
+  if (global.secondaries.length > global.secondariesMax) {
+    return { field: 'topology.global.secondaries', message: `must list at most ${global.secondariesMax} secondary regions (topology.global.secondariesMax), got ${global.secondaries.length}` };
+  }
   for (const [i, secondary] of global.secondaries.entries()) {
     const field = `topology.global.secondaries[${i}].region`;
     const region = spec.regions.find((candidate) => candidate.id === secondary.region);
@@ -329,6 +332,14 @@ export function globalEndpoints(topology: Pick<ResolvedTopology, 'global'>): str
     ...global.regions.map(globalRegionActorId),
     ...global.secondaries.flatMap((secondary) => [secondary.applier.id, secondary.replicator, secondary.metadata.id, ...secondary.instances.map((instance) => instance.id)]),
   ];
+}
+
+/**
+ * The instance a promotion of `secondary` opens as its writer: its first read-only instance, the
+ * one its replication agent promotes (models/global-applier.machine.ts); none when headless.
+ */
+export function promotionTargetOf(secondary: Pick<ResolvedSecondary, 'instances'>): string | undefined {
+  return secondary.instances[0]?.id;
 }
 
 /** The systemId of a secondary region's replication agent, e.g. `replication:eu-west-1`. */

@@ -415,6 +415,39 @@ const DEFINITIONS: readonly Scenario[] = [
     ],
     durationMs: 20_000,
   }),
+  builtin({
+    name: 'global-failover',
+    description:
+      'Global Database: the primary region us-east-1 is lost at 4 s under load; at 5 s the operator fails over to eu-west-1 (managed failover, no waiting): the lost suffix, the time to writable, the fence of the old primary.',
+    topology: {
+      regions: GLOBAL_REGIONS.filter((region) => region.id !== 'us-west-2'),
+      pgCount: 2,
+      replicas: [],
+      global: { secondaries: [{ region: 'eu-west-1' }, { region: 'ap-southeast-2' }] },
+    },
+    network: { regionPairs: [crossRegion('eu-west-1', 120), crossRegion('ap-southeast-2', 200), { regions: ['eu-west-1', 'ap-southeast-2'], latency: { kind: 'logNormal', medianMs: 150, sigma: 0.1 } }] },
+    workload: { commitsPerS: 200 },
+    faults: [
+      { atMs: 4_000, kind: 'regionOutage', region: REGION },
+      { atMs: 5_000, kind: 'globalFailover', region: 'eu-west-1' },
+    ],
+    durationMs: 40_000,
+  }),
+  builtin({
+    name: 'global-detach-promote',
+    description:
+      'Global Database: at 3 s ap-southeast-2 is detached and promoted to a standalone cluster, at once; eu-west-1 stays attached to the primary and keeps replicating.',
+    topology: {
+      regions: GLOBAL_REGIONS.filter((region) => region.id !== 'us-west-2'),
+      pgCount: 2,
+      replicas: [],
+      global: { secondaries: [{ region: 'eu-west-1' }, { region: 'ap-southeast-2' }] },
+    },
+    network: { regionPairs: [crossRegion('eu-west-1', 120), crossRegion('ap-southeast-2', 200)] },
+    workload: { commitsPerS: 200 },
+    faults: [{ atMs: 3_000, kind: 'globalDetach', region: 'ap-southeast-2' }],
+    durationMs: 8_000,
+  }),
 ];
 
 /**

@@ -116,6 +116,7 @@ const topologySchema = z.strictObject({
       laggingAfterMs: numberAbove(0).default(5_000),
       cutOffAfterMs: numberAbove(0).default(10_000),
       resendAfterMs: numberAbove(0).default(1_000),
+      fenceTimeoutMs: numberAbove(0).default(30_000),
     })
     .optional(),
 });
@@ -204,6 +205,7 @@ const faultSchema = z.discriminatedUnion('kind', [
     oneWay: z.boolean({ error: 'must be true or false' }).optional(),
   }),
   z.strictObject({ atMs, kind: z.literal('heal') }),
+  z.strictObject({ atMs, kind: z.enum(['globalFailover', 'globalDetach']), region: id() }),
 ]);
 
 /** The scenario file schema (JSON in, defaults filled). Prefer {@link parseScenario}, which adds the semantic checks. */
@@ -481,7 +483,20 @@ class FaultTargets {
         return this.partitionProblem(field, fault.sideA, fault.sideB ?? []);
       case 'heal':
         return undefined;
+      case 'globalFailover':
+      case 'globalDetach':
+        return this.globalActionProblem(`${field}.region`, fault.region);
     }
+  }
+
+  /** A Global Database action names one of its secondaries, which needs an instance to promote (docs/protocol.md §11.1). */
+  private globalActionProblem(field: string, region: string): Problem | undefined {
+    const secondaries = this.resolved.global?.secondaries ?? [];
+    if (secondaries.length === 0) return { field, message: `needs a Global Database (topology.global) to act on, got ${describeValue(region)}` };
+    const secondary = secondaries.find((candidate) => candidate.region === region);
+    if (secondary === undefined) return { field, message: `must be a secondary region (${secondaries.map((candidate) => candidate.region).join(', ')}), got ${describeValue(region)}` };
+    if (secondary.instances.length === 0) return { field, message: `must name a secondary with an instance to promote (a headless one has none; give it replicas), got ${describeValue(region)}` };
+    return undefined;
   }
 
   private partitionProblem(field: string, sideA: string[], sideB: string[]): Problem | undefined {

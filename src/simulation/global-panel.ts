@@ -13,8 +13,9 @@
  * - `durabilityLagMs`: for every advance of the primary's VDL, the time until the secondary's
  *   durable LSN covered it (p50, p99, max over the advances covered), and how many were not
  *   covered when the report was made;
- * - `rpoLagMs` (§13, G5): sampled every `lagTickMs` from the start: the time since the commit of
- *   the newest acknowledged primary commit the secondary holds durably, when the primary has a
+ * - `rpoLagMs` (§13, G5): sampled every `lagTickMs` from the start until a failover replaces the
+ *   first primary, and for a detached secondary until it is detached: the time since the commit
+ *   of the newest acknowledged primary commit the secondary holds durably, when the primary has a
  *   newer one, else 0;
  * - `visibilityLagMs` per read-only instance: for every commit the primary acknowledged, the time
  *   until the instance had applied it (§11.1: what a reader there sees), over the commits applied.
@@ -26,7 +27,7 @@ import { azActorId, regionActorId } from '../cluster/assemble.js';
 import { globalEndpoints } from '../cluster/topology.js';
 import type { Kernel } from '../kernel/kernel.js';
 import type { GlobalObservation, LsnTime, RecordDigest } from '../protocol/global.js';
-import { recordDigest, rpoLagMs } from '../protocol/global.js';
+import { lostSuffix, recordDigest, rpoLagMs } from '../protocol/global.js';
 import type { Lsn, RegionId } from '../protocol/ids.js';
 import { regionId } from '../protocol/ids.js';
 import { createGlobalFencing, createGlobalPrefix } from '../check/global.js';
@@ -49,6 +50,7 @@ const GLOBAL_KINDS: ReadonlySet<string> = new Set([
   'switchoverRefused',
   'detached',
 ]);
+
 
 /**
  * Every actor of a Global Database outside the primary's cluster: the region statecharts and,
@@ -104,6 +106,36 @@ export interface GlobalReport {
   secondaries: GlobalSecondaryReport[];
   /** Shipments the replicators sent (each counted once, however often it was sent again). */
   shipments: number;
+  /** Failovers and detaches, in the order asked. */
+  promotions: GlobalPromotionReport[];
+}
+
+/** A promotion of a secondary (docs/protocol.md §11.1): when, from where, and what it cost. */
+export interface GlobalPromotionReport {
+  region: string;
+  how: 'failover' | 'switchover' | 'detach';
+  /** The primary it took over from (for a detach, the primary it left). */
+  oldPrimary: string;
+  /** When the operator asked (the `globalFailover` or `globalDetach` action). */
+  requestedAtMs: number;
+  /** When the primary region was lost, if it was: its last `regionOutage` before the request. */
+  primaryLostAtMs?: number;
+  /** When the region opened at its recovered VDL (writable for a writer connected to it). */
+  openedAtMs?: number;
+  /** When its writer first acknowledged a commit (clients reach it after the endpoint switch). */
+  firstCommitAtMs?: number;
+  /** The VDL its recovery opened at: the old primary's history up to here is kept. */
+  vdl?: number;
+  /**
+   * Failover only: the old primary's acknowledged commits above `vdl`, lost (§13, G5): how many,
+   * and the committed time they span from the newest kept commit.
+   */
+  lostCommits?: number;
+  lostSpanMs?: number;
+  /** The promoted region's RPO lag when the primary was lost (or when asked): the bound the loss keeps within (S17). */
+  rpoLagMsAtFailure?: number;
+  /** Failover only: how the best-effort fence of the old primary ended so far (§13, G2). */
+  fence?: 'pending' | 'fenced' | 'timedOut';
 }
 
 /** Options of {@link GlobalPanel}. */
@@ -115,17 +147,33 @@ export interface GlobalPanelOptions {
   listen: (handler: (event: WorldEvent) => void) => unknown;
   /** The region statechart's state value of `region` now (for the report). */
   stateOf: (region: string) => string;
+  /** The faults and operator actions applied so far. */
+  faultLog: () => readonly { atMs: number; fault: string; target: string }[];
 }
 
 /** Per-secondary bookkeeping of the figures. */
 interface SecondaryFigures {
   durableLsn: Lsn;
+  /** Each advance of its durable LSN, with its time, in order. */
+  readonly durableHistory: LsnTime[];
   /** Index into `vdlAdvances` of the first advance this secondary has not covered yet. */
   nextVdl: number;
   durabilityLags: number[];
   rpoLags: number[];
   /** Per instance: the index into `commits` of the first commit it has not applied, and its lags. */
   visibility: Map<string, { nextCommit: number; lags: number[] }>;
+  /** When it stopped following the first primary (detached, or any failover): RPO lag is not sampled after. */
+  endedAtMs?: number;
+}
+
+/** What the panel reads of one region's writer: its redo, VDL and acknowledged commits. */
+interface WriterSide {
+  /** Published records not yet under a VDL, by LSN, with the volume epoch of the writer that published them. */
+  pending: { lsn: Lsn; volumeEpoch: number; digest: RecordDigest }[];
+  volumeEpoch: number;
+  vdl: Lsn;
+  /** Every commit it acknowledged, by LSN, with its time. */
+  readonly commits: LsnTime[];
 }
 
 function figures(values: readonly number[]): LagFigures {
@@ -133,43 +181,47 @@ function figures(values: readonly number[]): LagFigures {
   return { p50: quantile(sorted, 0.5), p99: quantile(sorted, 0.99), max: sorted[sorted.length - 1] ?? 0, samples: sorted.length };
 }
 
-/** S17, S18 and the lag figures of a Global Database; see the file header. */
+/** S17, S18, the lag figures and the promotions of a Global Database; see the file header. */
 export class GlobalPanel {
   private readonly prefix: PropertyChecker<GlobalObservation>;
   private readonly fencing: GlobalFencingChecker;
-  private readonly primaryRegion: RegionId;
-  /** Published records not yet under a VDL, by LSN, with the volume epoch of the writer that published them. */
-  private pending: { lsn: Lsn; volumeEpoch: number; digest: RecordDigest }[] = [];
-  private volumeEpoch = 0;
-  private primaryVdl = 0 as Lsn;
-  /** Every advance of the primary's VDL, with its time. */
-  private readonly vdlAdvances: LsnTime[] = [];
-  /** Every commit the primary acknowledged, by LSN, with its time. */
-  private readonly commits: LsnTime[] = [];
-  private readonly secondaries = new Map<string, SecondaryFigures>();
-  private shipments = 0;
-  /** The secondary region of each read-only instance. */
+  private readonly firstPrimary: RegionId;
+  /** The primary region now: the first, until a promotion. */
+  private primary: RegionId;
+  /** Each region's writer side, by region. */
+  private readonly writers = new Map<string, WriterSide>();
+  /** The region each instance belongs to. */
   private readonly regionOfInstance = new Map<string, string>();
+  /** Every advance of the first primary's VDL, with its time (the secondaries' lags are measured against it). */
+  private readonly vdlAdvances: LsnTime[] = [];
+  private readonly secondaries = new Map<string, SecondaryFigures>();
+  private readonly promotions: GlobalPromotionReport[] = [];
+  private shipments = 0;
+  /**
+   * When the first primary stopped being the primary (a failover opened): RPO lag is measured
+   * against it, so it is sampled until then and `atEnd` is taken then.
+   */
+  private firstPrimaryEndedAtMs: number | undefined;
 
   constructor(private readonly options: GlobalPanelOptions) {
-    const global = options.topology.global;
+    const { topology } = options;
+    const global = topology.global;
     if (global === undefined) throw new Error('GlobalPanel: the topology has no Global Database');
-    this.primaryRegion = regionId(global.primaryRegion);
+    this.firstPrimary = regionId(global.primaryRegion);
+    this.primary = this.firstPrimary;
     const secondaryRegions = global.secondaries.map((secondary) => regionId(secondary.region));
-    this.prefix = createGlobalPrefix({ primaryRegion: this.primaryRegion, secondaryRegions });
+    this.prefix = createGlobalPrefix({ primaryRegion: this.firstPrimary, secondaryRegions });
     this.fencing = createGlobalFencing();
+    const primaryInstances = [topology.writer, ...topology.replicas, ...(topology.standby === undefined ? [] : [topology.standby])];
+    for (const instance of primaryInstances) this.regionOfInstance.set(instance.id, global.primaryRegion);
     for (const secondary of global.secondaries) {
       const visibility = new Map(secondary.instances.map((instance) => [instance.id, { nextCommit: 0, lags: [] as number[] }]));
-      this.secondaries.set(secondary.region, { durableLsn: 0 as Lsn, nextVdl: 0, durabilityLags: [], rpoLags: [], visibility });
+      this.secondaries.set(secondary.region, { durableLsn: 0 as Lsn, durableHistory: [], nextVdl: 0, durabilityLags: [], rpoLags: [], visibility });
       for (const instance of secondary.instances) this.regionOfInstance.set(instance.id, secondary.region);
     }
+    for (const region of global.regions) this.writers.set(region, { pending: [], volumeEpoch: 0, vdl: 0 as Lsn, commits: [] });
     options.listen((event) => this.onEvent(event));
     this.scheduleRpoSamples(options.scenario.topology.global?.lagTickMs ?? 100);
-  }
-
-  /** Whether `actorId`'s observations are the Global Database's (a region statechart's), not the regional judges'. */
-  static isGlobalObservation(kind: string): boolean {
-    return GLOBAL_KINDS.has(kind);
   }
 
   /** Feeds the replicators' shipments to S17. */
@@ -186,10 +238,11 @@ export class GlobalPanel {
   }
 
   report(): GlobalReport {
-    const nowMs = this.options.kernel.clock.now();
+    const nowMs = this.firstPrimaryEndedAtMs ?? this.options.kernel.clock.now();
+    const firstCommits = this.writerOf(this.firstPrimary).commits;
     return {
-      primaryRegion: this.primaryRegion,
-      primaryVdl: this.primaryVdl,
+      primaryRegion: this.primary,
+      primaryVdl: this.writerOf(this.firstPrimary).vdl,
       shipments: this.shipments,
       secondaries: [...this.secondaries].map(([region, figuresOf]) => ({
         region,
@@ -197,10 +250,15 @@ export class GlobalPanel {
         durableLsn: figuresOf.durableLsn,
         durabilityLagMs: figures(figuresOf.durabilityLags),
         vdlAdvancesNotDurable: this.vdlAdvances.length - figuresOf.nextVdl,
-        rpoLagMs: { ...figures(figuresOf.rpoLags), atEnd: rpoLagMs(this.commits, figuresOf.durableLsn, nowMs) },
+        rpoLagMs: { ...figures(figuresOf.rpoLags), atEnd: rpoLagMs(firstCommits, figuresOf.durableLsn, Math.min(nowMs, figuresOf.endedAtMs ?? nowMs)) },
         visibilityLagMs: Object.fromEntries([...figuresOf.visibility].map(([instance, { lags }]) => [instance, figures(lags)])),
       })),
+      promotions: this.promotions.map((promotion) => ({ ...promotion })),
     };
+  }
+
+  private writerOf(region: string): WriterSide {
+    return this.writers.get(region) as WriterSide;
   }
 
   private judge(atMs: number, actorId: string, observation: GlobalObservation): void {
@@ -210,55 +268,116 @@ export class GlobalPanel {
 
   private onEvent(event: WorldEvent): void {
     if (event.source === 'publish') {
+      const region = this.regionOfInstance.get(event.actorId);
+      if (region === undefined) return;
       const { publication } = event;
       if (publication.stream === 'redo') {
-        this.newEpoch(publication.item.volumeEpoch);
-        for (const record of publication.item.records) this.pending.push({ lsn: record.lsn, volumeEpoch: publication.item.volumeEpoch, digest: recordDigest(record) });
+        const side = this.writerOf(region);
+        this.newEpoch(side, publication.item.volumeEpoch);
+        for (const record of publication.item.records) side.pending.push({ lsn: record.lsn, volumeEpoch: publication.item.volumeEpoch, digest: recordDigest(record) });
       } else if (publication.stream === 'vdl') {
-        this.newEpoch(publication.item.volumeEpoch);
-        this.onPrimaryVdl(event.atMs, publication.item.vdl);
+        const side = this.writerOf(region);
+        this.newEpoch(side, publication.item.volumeEpoch);
+        this.onWriterVdl(event.atMs, region, side, publication.item.vdl);
       }
       return;
     }
     if (event.source !== 'observe') return;
     const { observation } = event;
     if (observation.kind === 'commitAck') {
-      this.commits.push({ lsn: observation.commitLsn as Lsn, atMs: event.atMs });
-      this.judge(event.atMs, event.actorId, { kind: 'commitAcknowledged', region: this.primaryRegion, commitLsn: observation.commitLsn as Lsn });
+      const region = this.regionOfInstance.get(event.actorId);
+      if (region === undefined) return;
+      this.writerOf(region).commits.push({ lsn: observation.commitLsn as Lsn, atMs: event.atMs });
+      const promotion = this.promotions.find((candidate) => candidate.region === region && candidate.openedAtMs !== undefined && candidate.firstCommitAtMs === undefined);
+      if (promotion !== undefined) promotion.firstCommitAtMs = event.atMs;
+      this.judge(event.atMs, event.actorId, { kind: 'commitAcknowledged', region: regionId(region), commitLsn: observation.commitLsn as Lsn });
       return;
     }
     if (observation.kind === 'replicaApplied') {
       this.onApplied(event.atMs, observation.instance, observation.appliedLsn);
       return;
     }
-    if (!GLOBAL_KINDS.has(observation.kind)) return;
-    const global = observation as unknown as GlobalObservation;
+    const kind = (observation as { kind: string }).kind;
+    if (kind === 'globalPromotion') {
+      this.onPromotionStarted(event.atMs, observation as unknown as { region: string });
+      return;
+    }
+    if (!GLOBAL_KINDS.has(kind)) return;
+    const global = observation as unknown as GlobalObservation | { kind: 'detached'; region: RegionId; vdl: Lsn };
+    if (global.kind === 'detached') {
+      this.onOpened(event.atMs, global.region, global.vdl, 'detach');
+      return;
+    }
     this.judge(event.atMs, event.actorId, global);
     if (global.kind === 'secondaryDurable') this.onSecondaryDurable(event.atMs, global.region, global.durableLsn);
+    else if (global.kind === 'promoted') this.onOpened(event.atMs, global.region, global.vdl, global.how);
+    else if (global.kind === 'fenced' || global.kind === 'fenceTimedOut') {
+      const promotion = [...this.promotions].reverse().find((candidate) => candidate.how === 'failover' && candidate.oldPrimary === global.region);
+      if (promotion !== undefined && promotion.fence !== 'fenced') promotion.fence = global.kind === 'fenced' ? 'fenced' : 'timedOut';
+    }
   }
 
   /** A writer of a newer volume epoch opened: what older ones published above its VDL was truncated. */
-  private newEpoch(volumeEpoch: number): void {
-    if (volumeEpoch <= this.volumeEpoch) return;
-    this.volumeEpoch = volumeEpoch;
-    this.pending = this.pending.filter((record) => record.volumeEpoch === volumeEpoch || record.lsn <= this.primaryVdl);
+  private newEpoch(side: WriterSide, volumeEpoch: number): void {
+    if (volumeEpoch <= side.volumeEpoch) return;
+    side.volumeEpoch = volumeEpoch;
+    side.pending = side.pending.filter((record) => record.volumeEpoch === volumeEpoch || record.lsn <= side.vdl);
   }
 
-  private onPrimaryVdl(atMs: number, vdl: Lsn): void {
-    if (vdl <= this.primaryVdl) return;
+  private onWriterVdl(atMs: number, region: string, side: WriterSide, vdl: Lsn): void {
+    if (vdl <= side.vdl) return;
     let covered = 0;
-    while (covered < this.pending.length && (this.pending[covered] as { lsn: Lsn }).lsn <= vdl) covered += 1;
-    const records = this.pending.slice(0, covered).map((record) => record.digest);
-    this.pending = this.pending.slice(covered);
-    this.primaryVdl = vdl;
-    this.vdlAdvances.push({ lsn: vdl, atMs });
-    this.judge(atMs, 'primary', { kind: 'primaryVdl', region: this.primaryRegion, vdl, records });
+    while (covered < side.pending.length && (side.pending[covered] as { lsn: Lsn }).lsn <= vdl) covered += 1;
+    const records = side.pending.slice(0, covered).map((record) => record.digest);
+    side.pending = side.pending.slice(covered);
+    side.vdl = vdl;
+    if (region === this.firstPrimary) this.vdlAdvances.push({ lsn: vdl, atMs });
+    this.judge(atMs, 'primary', { kind: 'primaryVdl', region: regionId(region), vdl, records });
+  }
+
+  /** The agent of `region` started a promotion: the operator's request is the last action naming it. */
+  private onPromotionStarted(atMs: number, started: { region: string }): void {
+    const action = [...this.options.faultLog()].reverse().find((fault) => fault.target === `global:${started.region}` && (fault.fault === 'globalFailover' || fault.fault === 'globalDetach'));
+    const how = action?.fault === 'globalDetach' ? 'detach' : 'failover';
+    const requestedAtMs = action?.atMs ?? atMs;
+    const outage = [...this.options.faultLog()].reverse().find((fault) => fault.fault === 'regionOutage' && fault.target === `region:${this.primary}` && fault.atMs <= requestedAtMs);
+    const failureAtMs = outage?.atMs ?? requestedAtMs;
+    const promotion: GlobalPromotionReport = { region: started.region, how, oldPrimary: this.primary, requestedAtMs, ...(outage === undefined ? {} : { primaryLostAtMs: outage.atMs }) };
+    const figuresOf = this.secondaries.get(started.region);
+    if (figuresOf !== undefined) {
+      const durableThen = [...figuresOf.durableHistory].reverse().find((entry) => entry.atMs <= failureAtMs)?.lsn ?? (0 as Lsn);
+      promotion.rpoLagMsAtFailure = rpoLagMs(this.writerOf(this.primary).commits.filter((commit) => commit.atMs <= failureAtMs), durableThen, failureAtMs);
+    }
+    if (how === 'failover') promotion.fence = 'pending';
+    this.promotions.push(promotion);
+  }
+
+  /** A region opened at its recovered VDL: as the new primary (what the old one lost), or detached. */
+  private onOpened(atMs: number, region: string, vdl: Lsn, how: 'failover' | 'switchover' | 'detach'): void {
+    const promotion = [...this.promotions].reverse().find((candidate) => candidate.region === region && candidate.openedAtMs === undefined);
+    if (promotion === undefined) return;
+    promotion.openedAtMs = atMs;
+    promotion.vdl = vdl;
+    promotion.how = how;
+    if (how === 'failover') {
+      const lost = lostSuffix(this.writerOf(promotion.oldPrimary).commits, vdl);
+      promotion.lostCommits = lost.lostCount;
+      promotion.lostSpanMs = lost.spanMs;
+    }
+    if (how === 'detach') {
+      const figuresOf = this.secondaries.get(region);
+      if (figuresOf !== undefined) figuresOf.endedAtMs ??= atMs;
+    } else {
+      this.primary = regionId(region);
+      this.firstPrimaryEndedAtMs ??= atMs;
+    }
   }
 
   private onSecondaryDurable(atMs: number, region: string, durableLsn: Lsn): void {
     const figuresOf = this.secondaries.get(region);
     if (figuresOf === undefined || durableLsn <= figuresOf.durableLsn) return;
     figuresOf.durableLsn = durableLsn;
+    figuresOf.durableHistory.push({ lsn: durableLsn, atMs });
     while (figuresOf.nextVdl < this.vdlAdvances.length) {
       const advance = this.vdlAdvances[figuresOf.nextVdl] as LsnTime;
       if (advance.lsn > durableLsn) break;
@@ -267,26 +386,31 @@ export class GlobalPanel {
     }
   }
 
-  /** A secondary's instance applied up to `appliedLsn`: the primary commits it now shows. */
+  /** A secondary's instance applied up to `appliedLsn`: the first primary's commits it now shows. */
   private onApplied(atMs: number, instance: string, appliedLsn: number): void {
     const region = this.regionOfInstance.get(instance);
     const visibility = region === undefined ? undefined : this.secondaries.get(region)?.visibility.get(instance);
     if (visibility === undefined) return;
-    while (visibility.nextCommit < this.commits.length) {
-      const commit = this.commits[visibility.nextCommit] as LsnTime;
+    const commits = this.writerOf(this.firstPrimary).commits;
+    while (visibility.nextCommit < commits.length) {
+      const commit = commits[visibility.nextCommit] as LsnTime;
       if (commit.lsn > appliedLsn) break;
       visibility.lags.push(atMs - commit.atMs);
       visibility.nextCommit += 1;
     }
   }
 
-  /** RPO lag samples every `everyMs` of the run (§13, G5). */
+  /** RPO lag samples every `everyMs` of the run (§13, G5), against the first primary's commits. */
   private scheduleRpoSamples(everyMs: number): void {
     const { clock } = this.options.kernel;
     const durationMs = this.options.scenario.durationMs;
     const tick = (): void => {
       const nowMs = clock.now();
-      for (const figuresOf of this.secondaries.values()) figuresOf.rpoLags.push(rpoLagMs(this.commits, figuresOf.durableLsn, nowMs));
+      if (this.firstPrimaryEndedAtMs !== undefined) return;
+      const commits = this.writerOf(this.firstPrimary).commits;
+      for (const figuresOf of this.secondaries.values()) {
+        if (figuresOf.endedAtMs === undefined) figuresOf.rpoLags.push(rpoLagMs(commits, figuresOf.durableLsn, nowMs));
+      }
       if (nowMs + everyMs <= durationMs) clock.setTimeout(tick, everyMs);
     };
     clock.setTimeout(tick, everyMs);

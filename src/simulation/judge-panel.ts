@@ -136,7 +136,14 @@ export class JudgePanel {
       const fencing = createGlobalFencing();
       this.regionalGlobalResults = () => [prefix.result(), fencing.result()];
     } else {
-      const global = new GlobalPanel({ kernel: source.kernel, scenario, topology, listen: options.listen, stateOf: (region) => statePath(source.host.snapshotOf(globalRegionActorId(region)).value) });
+      const global = new GlobalPanel({
+        kernel: source.kernel,
+        scenario,
+        topology,
+        listen: options.listen,
+        stateOf: (region) => statePath(source.host.snapshotOf(globalRegionActorId(region)).value),
+        faultLog: () => source.faultLog,
+      });
       this.global = global;
       this.regionalGlobalResults = () => global.results();
     }

@@ -24,6 +24,8 @@ import { clusterSpecs, globalSpecs, quorumConfigOf, replacementSegmentSpec, segm
 import { shipRedoToRegions } from '../cluster/global-shipping.js';
 import type { GlobalShipping } from '../cluster/global-shipping.js';
 import { regionId } from '../protocol/ids.js';
+import { promotionTargetOf } from '../cluster/topology.js';
+import type { GlobalRegionObservation } from '../../models/global-region.machine.js';
 import { DatabaseClient } from '../cluster/client.js';
 import { scheduleFaults } from '../cluster/faults.js';
 import type { AppliedFault } from '../cluster/faults.js';
@@ -108,6 +110,8 @@ export class World {
   private workloadOrUndefined: Workload | undefined;
   /** The Global Database's replicators, started with the world when the topology has one. */
   private globalShippingOrUndefined: GlobalShipping | undefined;
+  /** Secondary regions the replicators ship to: a detached one leaves, and a promotion ends shipping (see {@link onGlobalChange}). */
+  private shippingTo: string[] = [];
   /** Reader-endpoint connections made so far: the round robin's position. */
   private readerConnections = 0;
 
@@ -188,7 +192,7 @@ export class World {
     const spec = this.scenario.topology.global;
     if (global === undefined || spec === undefined) return;
     const { clock, network } = this.kernel;
-    const secondaries = global.secondaries.map((secondary) => regionId(secondary.region));
+    this.shippingTo = global.secondaries.map((secondary) => secondary.region);
     this.globalShippingOrUndefined = shipRedoToRegions({
       events$: this.events$,
       network,
@@ -196,7 +200,7 @@ export class World {
       primaryRegion: regionId(global.primaryRegion),
       locality: { regionId: global.primaryRegion, azId: this.topology.writer.azId },
       resendAfterMs: spec.resendAfterMs,
-      secondaries: () => secondaries,
+      secondaries: () => this.shippingTo.map(regionId),
       links: Object.fromEntries(global.secondaries.map((secondary) => [secondary.region, { shipIntervalMs: secondary.shipIntervalMs, maxBatchRecords: secondary.maxBatchRecords }])),
     });
   }
@@ -234,6 +238,7 @@ export class World {
   private onEvent(event: WorldEvent): void {
     if (event.source === 'observe') {
       if (event.observation.kind === 'membershipInstalled') this.onMembership(event.observation);
+      else if (this.topology.global !== undefined) this.onGlobalChange(event.observation as unknown as GlobalRegionObservation);
       return;
     }
     if (event.source !== 'publish') return;
@@ -244,6 +249,30 @@ export class World {
       const request = publication.item;
       this.kernel.clock.scheduleAt(this.kernel.clock.now(), () => this.host.spawn(replacementSegmentSpec(this.kernel, this.scenario, this.topology, request, this.plant)));
     }
+  }
+
+  /**
+   * A Global Database region changed role (docs/protocol.md §11.1). A detached secondary no longer
+   * receives the primary's redo. A promoted one is the new primary: the global writer endpoint
+   * follows it after `failover.endpointSwitchMs` (DNS and reconnection, as in a regional
+   * failover), and shipping stops, since the old primary's redo must not reach a volume that now
+   * follows another (the rebuild of the other secondaries from the new primary, §13 G4, is not
+   * modelled yet: they stay as they were).
+   */
+  private onGlobalChange(observation: GlobalRegionObservation): void {
+    if (observation.kind === 'detached') {
+      this.shippingTo = this.shippingTo.filter((region) => region !== observation.region);
+      return;
+    }
+    if (observation.kind !== 'promoted') return;
+    this.shippingTo = [];
+    const secondary = this.topology.global?.secondaries.find((candidate) => candidate.region === observation.region);
+    const writer = secondary === undefined ? undefined : promotionTargetOf(secondary);
+    if (writer === undefined) return;
+    const { clock } = this.kernel;
+    clock.scheduleAt(clock.now() + this.scenario.failover.endpointSwitchMs, () => {
+      this.endpoint = writer;
+    });
   }
 
   private onMembership(observation: Extract<Observation, { kind: 'membershipInstalled' }>): void {

@@ -137,11 +137,53 @@ describe('GlobalApplier: quorum writes and the volume VCL', () => {
   });
 
   it('covers every event type the agent handles', () => {
-    const agent = new Agent();
+    const agent = new Agent({ ...INPUT, instances: ['inst:eu-west-1:replica1'] });
     agent.step(ship(1, [record(1)]));
     agent.step(ack('c', 1, 1));
     agent.step({ type: 'retransmitTick' });
+    agent.step(recover(1));
+    agent.step({ type: 'writerOpen', from: 'inst:eu-west-1:replica1', volumeEpoch: volumeEpoch(2), recoveredVdl: lsn(1) });
     expect([...agent.covered].sort()).toEqual(handledEventTypes(globalApplierMachine));
+  });
+});
+
+const recover = (durableLsn: number): GlobalApplierEvent => ({ type: 'globalRecover', from: 'global:eu-west-1', region: EU, how: 'failover', durableLsn: lsn(durableLsn) });
+
+describe('GlobalApplier: promotion', () => {
+  it('feeds its instances the records and the durable LSN, the lower of the shipped primary VDL and the CPL under VCL', () => {
+    const agent = new Agent({ ...INPUT, instances: ['i1', 'i2'] });
+    const shipped = agent.step(ship(1, [record(1), record(2)], 1));
+    expect(sends(shipped, 'i1').map(({ message }) => message)).toEqual([{ type: 'redoShip', from: INPUT.self, volumeEpoch: 1, records: [record(1), record(2)], vdl: 0 }]);
+    // VCL 1 (record 1, a CPL, on its PG's quorum): the instances may apply to 1.
+    expect(sends(agent.step(ack('c', 1, 1)), 'i2').map(({ message }) => message)).toEqual([{ type: 'redoShip', from: INPUT.self, volumeEpoch: 1, records: [], vdl: 1 }]);
+    agent.step(ack('a', 0, 2));
+    // VCL 2 now, but the primary's VDL shipped is 1: nothing new for the instances.
+    expect(sends(agent.step(ack('b', 0, 2)), 'i2')).toEqual([]);
+    expect(agent.context.reportedVcl).toBe(2);
+  });
+
+  it('stops taking shipments, promotes its first instance capped at the durable LSN, and reports the VDL it opened at', () => {
+    const agent = new Agent({ ...INPUT, instances: ['i1', 'i2'] });
+    agent.step(ship(1, [record(1), record(2), record(3)], 3));
+    const asked = agent.step(recover(1));
+    expect(sends(asked, 'i1').map(({ message }) => message)).toEqual([{ type: 'promote', from: INPUT.self, recoverTo: { durableLsn: 1, highestWrittenLsn: 3 } }]);
+    expect(sends(asked, 'i2')).toEqual([]);
+    expect(agent.snapshot.value).toBe('promoting');
+    expect(sends(agent.step(ship(2, [record(4)], 4)))).toEqual([]);
+    // Another instance opening is not the promotion.
+    expect(sends(agent.step({ type: 'writerOpen', from: 'i2', volumeEpoch: volumeEpoch(2), recoveredVdl: lsn(1) }))).toEqual([]);
+    const opened = agent.step({ type: 'writerOpen', from: 'i1', volumeEpoch: volumeEpoch(2), recoveredVdl: lsn(1) });
+    expect(sends(opened).map(({ to, message }) => [to, message])).toEqual([['global:eu-west-1', { type: 'recovered', from: INPUT.self, vdl: 1 }]]);
+    expect(agent.snapshot.value).toBe('promoted');
+  });
+
+  it('refuses a promotion in a headless region, saying why, and goes on replicating', () => {
+    const agent = new Agent();
+    const refused = agent.step(recover(0));
+    expect(refused.filter((effect) => effect.kind === 'observe').map((effect) => effect.kind === 'observe' && effect.observation)).toEqual([
+      { kind: 'globalPromotionRefused', region: EU, reason: 'the region is headless: no instance to promote' },
+    ]);
+    expect(agent.snapshot.value).toBe('applying');
   });
 });
 

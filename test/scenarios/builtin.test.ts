@@ -36,6 +36,8 @@ describe('Built-in scenarios', () => {
       'lal-under-load',
       'global-steady',
       'global-cut-off',
+      'global-failover',
+      'global-detach-promote',
     ]);
   });
 

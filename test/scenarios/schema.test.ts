@@ -19,6 +19,13 @@ const THREE_REGIONS = [
   { id: 'ap-southeast-2', azs: ['ap-southeast-2a'] },
 ];
 
+/** A Global Database over the primary and eu-west-1 (three AZs each), with `global` merged in and `faults`. */
+const globalScenario = (global: Record<string, unknown>, faults: unknown[] = [], euAzs = ['eu-west-1a', 'eu-west-1b', 'eu-west-1c']): unknown => ({
+  name: 'g',
+  topology: { regions: [THREE_REGIONS[0], { id: 'eu-west-1', azs: euAzs }], global: { secondaries: [{ region: 'eu-west-1' }], ...global } },
+  faults,
+});
+
 /** A scenario over THREE_REGIONS with the given `network.regionPairs`. */
 const withPairs = (regionPairs: unknown): unknown => ({ name: 'x', topology: { regions: THREE_REGIONS }, network: { regionPairs } });
 
@@ -133,6 +140,14 @@ describe('Scenario schema: defaults', () => {
 
 describe('Scenario schema: bad input gives one line naming the field', () => {
   const cases: [title: string, input: unknown, message: string][] = [
+    ['a secondary region not listed', globalScenario({ secondaries: [{ region: 'mars-1' }] }), 'topology.global.secondaries[0].region must be one of topology.regions after the primary (eu-west-1), got "mars-1"'],
+    ['the primary as a secondary', globalScenario({ secondaries: [{ region: 'us-east-1' }] }), 'topology.global.secondaries[0].region must be a secondary region, not the primary (us-east-1), got "us-east-1"'],
+    ['a secondary with one AZ', globalScenario({}, [], ['eu-west-1a']), 'topology.global.secondaries[0].region must name a region with at least 3 AZs (its volume spans 3), got "eu-west-1" with 1'],
+    ['a secondary with 17 instances', globalScenario({ secondaries: [{ region: 'eu-west-1', replicas: 17 }] }), 'topology.global.secondaries[0].replicas must be an integer from 0 to 16, got 17'],
+    ['more secondaries than allowed', globalScenario({ secondariesMax: 0 }), 'topology.global.secondaries must list at most 0 secondary regions (topology.global.secondariesMax), got 1'],
+    ['a failover to a headless secondary', globalScenario({ secondaries: [{ region: 'eu-west-1', replicas: 0 }] }, [{ atMs: 1, kind: 'globalFailover', region: 'eu-west-1' }]), 'faults[0].region must name a secondary with an instance to promote (a headless one has none; give it replicas), got "eu-west-1"'],
+    ['a failover to the primary', globalScenario({}, [{ atMs: 1, kind: 'globalFailover', region: 'us-east-1' }]), 'faults[0].region must be a secondary region (eu-west-1), got "us-east-1"'],
+    ['a detach without a Global Database', { name: 'x', faults: [{ atMs: 1, kind: 'globalDetach', region: 'us-east-1' }] }, 'faults[0].region needs a Global Database (topology.global) to act on, got "us-east-1"'],
     [
       'a primary region with 2 AZs',
       { name: 'x', topology: { regions: [{ id: 'r', azs: ['a', 'b'] }] } },
@@ -141,7 +156,7 @@ describe('Scenario schema: bad input gives one line naming the field', () => {
     [
       'an unknown fault kind',
       { name: 'x', faults: [{ atMs: 1, kind: 'heal' }, { atMs: 1, kind: 'heal' }, { atMs: 1, kind: 'meteor' }] },
-      'faults[2].kind must be one of azOutage, azRecover, regionOutage, regionRecover, segmentCrash, segmentRestart, nodeCrash, nodeRestart, slowSegment, instanceCrash, instanceRestart, partition, heal, got "meteor"',
+      'faults[2].kind must be one of azOutage, azRecover, regionOutage, regionRecover, segmentCrash, segmentRestart, nodeCrash, nodeRestart, slowSegment, instanceCrash, instanceRestart, partition, heal, globalFailover, globalDetach, got "meteor"',
     ],
     [
       'an unknown key',

@@ -1,0 +1,79 @@
+/**
+ * Global Database promotions in a run (docs/protocol.md §11.1; §12, S17 and S18; §13, G2 and
+ * G5): `global-failover` and `global-detach-promote`, shortened. The failover's loss is checked
+ * against the commits the old primary's writer acknowledged, collected here from its own
+ * observations, not from the report's arithmetic.
+ */
+import { describe, expect, it } from 'vitest';
+import type { WriterContext } from '../../models/instance.machine.js';
+import { findScenario, withOverrides } from '../../src/scenarios/builtin.js';
+import { Simulation } from '../../src/simulation/simulation.js';
+
+describe('Global Database: managed failover after the primary region is lost', () => {
+  const scenario = withOverrides(findScenario('global-failover')!, {
+    topology: { global: { fenceTimeoutMs: 1_000 } },
+    failover: { endpointSwitchMs: 1_000 },
+    faults: [
+      { atMs: 1_500, kind: 'regionOutage', region: 'us-east-1' },
+      { atMs: 2_000, kind: 'globalFailover', region: 'eu-west-1' },
+    ],
+    durationMs: 5_000,
+  });
+  const sim = new Simulation({ seed: 5, scenario, trace: { keepEvents: false } });
+  const acknowledged: { lsn: number; atMs: number }[] = [];
+  sim.streams.observations$.subscribe(({ atMs, actorId, observation }) => {
+    if (actorId === 'inst:us-east-1:writer' && observation.kind === 'commitAck') acknowledged.push({ lsn: observation.commitLsn, atMs });
+  });
+  sim.runFor(scenario.durationMs);
+  const report = sim.report();
+  const global = report.global!;
+  const promotion = global.promotions[0]!;
+
+  it('promotes eu-west-1 at the durable LSN it held, and its writer takes commits after the endpoint moves', () => {
+    expect(global.promotions).toHaveLength(1);
+    expect(promotion).toMatchObject({ region: 'eu-west-1', how: 'failover', oldPrimary: 'us-east-1', requestedAtMs: 2_000, primaryLostAtMs: 1_500 });
+    expect(global.primaryRegion).toBe('eu-west-1');
+    // Recovery opened exactly where the region's statechart held the primary durably (the cap).
+    expect(promotion.vdl).toBe(global.secondaries.find((secondary) => secondary.region === 'eu-west-1')!.durableLsn);
+    expect(promotion.openedAtMs).toBeGreaterThan(2_000);
+    expect(promotion.firstCommitAtMs).toBeGreaterThan(promotion.openedAtMs! + 1_000);
+    expect(report.writer.instance).toBe('inst:eu-west-1:replica1');
+    expect((sim.host.snapshotOf('inst:eu-west-1:replica1').context as WriterContext).role).toBe('writer');
+  });
+
+  it('loses exactly the commits the old primary acknowledged above that point, within the RPO lag at the loss', () => {
+    expect(acknowledged.every(({ atMs }) => atMs <= 1_500)).toBe(true);
+    const lost = acknowledged.filter(({ lsn }) => lsn > promotion.vdl!);
+    expect(promotion.lostCommits).toBe(lost.length);
+    // About one cross-region trip of commits was on its way when the region went.
+    expect(lost.length).toBeGreaterThan(0);
+    expect(promotion.lostSpanMs!).toBeLessThanOrEqual(promotion.rpoLagMsAtFailure!);
+    expect(promotion.rpoLagMsAtFailure!).toBeLessThan(1_000);
+  });
+
+  it('reports the fence of the lost region as timed out, and every judge holds', () => {
+    expect(promotion.fence).toBe('timedOut');
+    expect(report.invariants.filter((result) => !result.ok)).toEqual([]);
+    expect(report.invariants.find((result) => result.name.startsWith('S17'))).toMatchObject({ ok: true, vacuous: false });
+  });
+});
+
+describe('Global Database: detach and promote', () => {
+  const scenario = withOverrides(findScenario('global-detach-promote')!, { faults: [{ atMs: 1_000, kind: 'globalDetach', region: 'ap-southeast-2' }], durationMs: 3_000 });
+  const sim = new Simulation({ seed: 1, scenario, trace: { keepEvents: false } });
+  sim.runFor(scenario.durationMs);
+  const report = sim.report();
+  const [eu, ap] = report.global!.secondaries;
+
+  it('makes the detached region a standalone writer at once, and the other stays attached and current', () => {
+    expect(report.global!.promotions).toEqual([expect.objectContaining({ region: 'ap-southeast-2', how: 'detach', requestedAtMs: 1_000 })]);
+    expect(ap!.state).toBe('detached');
+    expect((sim.host.snapshotOf('inst:ap-southeast-2:replica1').context as WriterContext).role).toBe('writer');
+    expect(report.global!.promotions[0]!.openedAtMs! - 1_000).toBeLessThan(1_000);
+    expect(eu!.state).toBe('secondary.replicating');
+    expect(eu!.durableLsn).toBeGreaterThan(ap!.durableLsn);
+    expect(eu!.rpoLagMs.atEnd).toBeLessThan(500);
+    expect(report.global!.primaryRegion).toBe('us-east-1');
+    expect(report.invariants.filter((result) => !result.ok)).toEqual([]);
+  });
+});
