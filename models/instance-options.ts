@@ -55,6 +55,12 @@ export interface WriterInput {
   controlPlaneId?: string;
   /** The storage control plane's systemId (told where membership changes stand). @defaultValue 'storage-control-plane' */
   storageControlPlaneId?: string;
+  /**
+   * RPO control on a Global Database's primary (docs/protocol.md §11.1): the region statechart
+   * every commit VDL covers waits for before it is acknowledged. @defaultValue none: commits are
+   * acknowledged as VDL covers them
+   */
+  commitGateId?: string;
   /** Resend recovery requests to members that have not answered after this long. @defaultValue 100 */
   recoveryRetryMs?: number;
   /** After a read quorum of every PG answered, wait this long for the rest. @defaultValue 5 */
@@ -104,6 +110,7 @@ export interface InstanceOptions {
   readonly metadataId: string;
   readonly controlPlaneId: string;
   readonly storageControlPlaneId: string;
+  readonly commitGateId?: string;
   readonly recoveryRetryMs: number;
   readonly recoveryGraceMs: number;
   readonly cacheBlocks: number;
@@ -157,6 +164,7 @@ export function resolveInstanceOptions(input: WriterInput): InstanceOptions {
     metadataId: input.metadataId ?? 'metadata',
     controlPlaneId: input.controlPlaneId ?? 'control-plane',
     storageControlPlaneId: input.storageControlPlaneId ?? 'storage-control-plane',
+    ...(input.commitGateId === undefined ? {} : { commitGateId: input.commitGateId }),
     recoveryRetryMs: input.recoveryRetryMs ?? 100,
     recoveryGraceMs: input.recoveryGraceMs ?? 5,
     cacheBlocks: input.cacheBlocks ?? 0,

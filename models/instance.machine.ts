@@ -138,6 +138,7 @@ export const writerMachine = instanceSetup.extend({
             mrplTick: { actions: 'reportMrpl' },
             txnRequest: { actions: 'handleTransaction' },
             writeAck: { actions: 'handleAck' },
+            commitGateAnswer: { actions: 'handleGateAnswer' },
             writeReject: [{ guard: 'newerVolumeEpoch', target: 'fenced' }, { actions: 'resendRejected' }],
             linkFree: { actions: 'handleLinkFree' },
             retransmitTick: { actions: 'handleRetransmit' },

@@ -9,7 +9,7 @@ import { queueAt, queueDrop, queueSize, tableGet, tableUpdate } from '../src/pro
 import type { PgId } from '../src/protocol/ids.js';
 import type { DurabilityTracker } from '../src/protocol/watermarks.js';
 import { pgclOf, recordAck } from '../src/protocol/watermarks.js';
-import type { RedoRecord, WireMessage, WriteAckMessage } from './messages.js';
+import type { CommitGateAnswerMessage, RedoRecord, WireMessage, WriteAckMessage } from './messages.js';
 import type { PendingCommit, PendingValue, VdlPublication, WriterEffect, WriterIdentity, WriterState } from './writer-state.js';
 import { withWriter } from './writer-state.js';
 
@@ -55,6 +55,7 @@ function acknowledgeEarly(state: WriterState, who: WriterIdentity, pgcl: number,
  */
 export function acknowledgeCovered(state: WriterState, who: WriterIdentity, effects: WriterEffect[]): WriterState {
   const { vdl } = state.tracker;
+  if (who.commitGate !== undefined) return askGate(state, who, who.commitGate, effects);
   let acked = 0;
   for (const size = queueSize(state.commitQueue); acked < size; acked++) {
     const pending = queueAt(state.commitQueue, acked) as PendingCommit;
@@ -96,4 +97,45 @@ function applyDurableValues(state: WriterState): Pick<WriterState, 'durableValue
   }
   if (applied === 0) return { durableValues: state.durableValues, pendingValues };
   return { durableValues: tableUpdate(state.durableValues, updates), pendingValues: queueDrop(pendingValues, applied) };
+}
+
+/**
+ * RPO control (docs/protocol.md §11.1): VDL covers these commits, but a Global Database's primary
+ * may acknowledge one only when its region's statechart lets it through (`mayAcknowledgeCommit`).
+ * Each newly covered commit is put to the statechart once; the values and the VDL publication go
+ * on as without RPO control, since durability does not wait, only the acknowledgement does.
+ */
+function askGate(state: WriterState, who: WriterIdentity, gate: string, effects: WriterEffect[]): WriterState {
+  const { vdl } = state.tracker;
+  let asked = state.gateAskedLsn;
+  for (let i = 0, size = queueSize(state.commitQueue); i < size; i++) {
+    const pending = queueAt(state.commitQueue, i) as PendingCommit;
+    if (pending.commitLsn > vdl) break;
+    if (pending.commitLsn <= asked) continue;
+    effects.push({ type: 'send', params: { to: gate, message: { type: 'commitGate', from: who.self, commitLsn: pending.commitLsn } } });
+    asked = pending.commitLsn;
+  }
+  effects.push({ type: 'publish', params: { stream: 'vdl', item: { volumeEpoch: who.volumeEpoch, vdl } satisfies VdlPublication } });
+  return withWriter(state, { ...applyDurableValues(state), gateAskedLsn: asked });
+}
+
+/**
+ * The region's answer for `commitLsn` (answers come in LSN order): let through, the commits up to
+ * it are acknowledged now; refused (the region turned read-only for a switchover, or is no longer
+ * the primary), they get no answer. They are durable, so a refusal would tell the client a
+ * committed transaction failed; without an answer the client records the outcome as unknown,
+ * which is what it is to the client (docs/semantics.md, "Clients and history").
+ */
+export function answerGate(state: WriterState, who: WriterIdentity, answer: CommitGateAnswerMessage, effects: WriterEffect[]): WriterState {
+  const { vdl } = state.tracker;
+  let done = 0;
+  for (const size = queueSize(state.commitQueue); done < size; done++) {
+    const pending = queueAt(state.commitQueue, done) as PendingCommit;
+    if (pending.commitLsn > answer.commitLsn || pending.commitLsn > vdl) break;
+    if (!answer.allowed) continue;
+    effects.push({ type: 'observe', params: { kind: 'commitAck', instance: who.self, volumeEpoch: who.volumeEpoch, txnId: pending.txnId, commitLsn: pending.commitLsn, vdl } });
+    const message: WireMessage = { type: 'txnOk', from: who.self, txnId: pending.txnId, commitLsn: pending.commitLsn, reads: pending.reads as (string | null)[] };
+    effects.push({ type: 'send', params: { to: pending.client, message } });
+  }
+  return done === 0 ? state : withWriter(state, { commitQueue: queueDrop(state.commitQueue, done) });
 }

@@ -21,12 +21,15 @@ import type { PgConfigRecord } from './messages.js';
 import type { ReadState } from './read-state.js';
 import { missingBlocks, nextAttempt, pageArrived, parkTransaction, withRead, withReads } from './read-state.js';
 import type { WriterEffect, WriterIdentity, WriterState } from './writer-state.js';
-import { acknowledgeCovered, applyAck } from './writer-acks.js';
+import { acknowledgeCovered, answerGate, applyAck } from './writer-acks.js';
 import { freeLink, hasUnacked, resendUnacked, retransmit, takeFlush } from './writer-batches.js';
 import { admitTransaction, createWriterState, reportEvictions, startBlocked, withWriter } from './writer-state.js';
 
-const identityOf = (context: WriterContext): WriterIdentity =>
-  context.options.plant === undefined ? { self: context.self, volumeEpoch: context.volumeEpoch } : { self: context.self, volumeEpoch: context.volumeEpoch, plant: context.options.plant };
+const identityOf = (context: WriterContext): WriterIdentity => {
+  const who: WriterIdentity =
+    context.options.plant === undefined ? { self: context.self, volumeEpoch: context.volumeEpoch } : { self: context.self, volumeEpoch: context.volumeEpoch, plant: context.options.plant };
+  return context.options.commitGateId === undefined ? who : { ...who, commitGate: context.options.commitGateId };
+};
 
 /**
  * Turns write-path effects into one `effects` action and timers, and returns the state
@@ -182,6 +185,17 @@ export const writerActions = {
     } else if (next !== context.state) {
       enqueue.assign({ state: next });
     }
+  }),
+  /** RPO control: the region's answer lets commits through, or refuses them (`answerGate`). */
+  handleGateAnswer: instanceSetup.enqueueActions(({ context, event, enqueue }) => {
+    if (event.type !== 'commitGateAnswer') return;
+    const effects: WriterEffect[] = [];
+    const state = answerGate(context.state, identityOf(context), event, effects);
+    if (state === context.state) return;
+    const { state: next } = emit(enqueue, context, state, effects);
+    let acknowledged = 0;
+    for (const effect of effects) if (effect.type === 'observe' && effect.params.kind === 'commitAck') acknowledged++;
+    enqueue.assign({ state: next, stats: counted(context.stats, { commitsAcknowledged: acknowledged, batches: 0 }) });
   }),
   // --- page reads (docs/protocol.md §5) ---------------------------------------------------
   handlePage: instanceSetup.enqueueActions(({ context, event, enqueue }) => {

@@ -18,6 +18,7 @@ import { emptyQueue, queueAt, queuePush, queueSize, tableGet, tableOf } from '..
 import type { BacklinkState, LsnAllocator } from '../src/protocol/lsn.js';
 import { allocate, buildMtr, createBacklinkState, createLsnAllocator } from '../src/protocol/lsn.js';
 import type { Lsn, MembershipEpoch, PgId, SegmentId, VolumeEpoch } from '../src/protocol/ids.js';
+import { LSN_ZERO } from '../src/protocol/ids.js';
 import type { Observation } from '../src/protocol/observations.js';
 import type { PageLayout } from '../src/protocol/pages.js';
 import { blockOfKey, commitBlockOf, pgOfBlock } from '../src/protocol/pages.js';
@@ -77,6 +78,12 @@ export interface WriterState {
   /** Per PG, the highest unacked LSN at the previous retransmit tick. */
   readonly retransmitMark: Readonly<Record<number, Lsn>>;
   readonly commitQueue: ChunkedQueue<PendingCommit>;
+  /**
+   * RPO control (docs/protocol.md §11.1): the highest commit LSN the writer has asked its
+   * region's statechart to let through; commits VDL covers wait in `commitQueue` until it answers.
+   * 0 without a Global Database's RPO limit.
+   */
+  readonly gateAskedLsn: Lsn;
   /** Transactions waiting for LSNs (back-pressure: allocation would pass VDL + LAL); at most one per client. */
   readonly blocked: readonly TxnRequestMessage[];
   /** Values as of VDL, per block (read with {@link durableValueOf}): what reads see (read point = VDL, SIGMOD'17 §4.2.3). */
@@ -112,6 +119,7 @@ export function withWriter(state: WriterState, patch: Partial<WriterState>): Wri
     unacked: state.unacked,
     retransmitMark: state.retransmitMark,
     commitQueue: state.commitQueue,
+    gateAskedLsn: state.gateAskedLsn,
     blocked: state.blocked,
     durableValues: state.durableValues,
     pendingValues: state.pendingValues,
@@ -149,6 +157,8 @@ export interface VdlPublication {
 export interface WriterIdentity {
   self: string;
   volumeEpoch: VolumeEpoch;
+  /** RPO control: the region statechart commits wait for (docs/protocol.md §11.1); absent, none. */
+  commitGate?: string;
   /** The planted mistake, if any (docs/plants.md). */
   plant?: PlantName;
 }
@@ -204,6 +214,7 @@ export function createWriterState(options: InstanceOptions, start?: RecoveredSta
     unacked: {},
     retransmitMark: {},
     commitQueue: emptyQueue(),
+    gateAskedLsn: LSN_ZERO,
     blocked: [],
     durableValues: tableOf(valuesByBlock),
     pendingValues: emptyQueue(),

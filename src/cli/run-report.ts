@@ -204,7 +204,20 @@ function globalLines(report: SimulationReport): string[] {
     const headless = Object.keys(secondary.visibilityLagMs).length === 0 ? [`${continued}  headless: no read-only instance`] : [];
     return [first, lag, `${continued}  RPO lag p50 ${ms(rpo.p50)}, p99 ${ms(rpo.p99)}, max ${ms(rpo.max)} (sampled ${plural(rpo.samples, 'time')}), ${ms(rpo.atEnd)} at the end`, ...visibility, ...headless];
   });
-  return [...secondaries, ...global.promotions.flatMap(promotionLines)];
+  return [...secondaries, ...global.promotions.flatMap(promotionLines), ...rpoControlLines(global)];
+}
+
+/** RPO control (rds.global_db_rpo, §11.1): when the primary held commits, and for how long. */
+function rpoControlLines(global: NonNullable<SimulationReport['global']>): string[] {
+  const rpo = global.rpoControl;
+  if (rpo === undefined) return [];
+  const first = `${label('RPO limit')}${rpo.limitS} s (rds.global_db_rpo): a commit waits while every secondary's RPO lag is at or above it`;
+  if (rpo.commitsHeld === 0) return [first, `${continued}  no commit was held`];
+  const periods = rpo.blocked.map((period) => (period.toMs === undefined ? `from ${at(period.fromMs)} to the end` : `${at(period.fromMs)}–${at(period.toMs)} (${duration(period.toMs - period.fromMs)})`));
+  return [
+    first,
+    `${continued}  ${plural(rpo.commitsHeld, 'commit')} held, ${periods.join(', ')}; held p50 ${duration(rpo.heldMs.p50)}, max ${duration(rpo.heldMs.max)}${rpo.stillHeld > 0 ? `; ${rpo.stillHeld} still held at the end` : ''}`,
+  ];
 }
 
 /** A failover or detach: when it was asked, when the region opened, and what the old primary lost (§13, G5). */

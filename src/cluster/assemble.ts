@@ -201,6 +201,7 @@ export function globalSpecs(kernel: Kernel, scenario: Scenario, topology: Resolv
     laggingAfterMs: spec.laggingAfterMs,
     cutOffAfterMs: spec.cutOffAfterMs,
     fenceTimeoutMs: spec.fenceTimeoutMs,
+    ...(spec.rpoLimitS === undefined ? {} : { rpoLimitMs: spec.rpoLimitS * 1000 }),
   });
   specs.push({
     id: globalRegionActorId(global.primaryRegion),
@@ -277,8 +278,12 @@ function metadataSpec(id: string, pgs: readonly InstancePg[], locality: { region
 function instanceSpecs(scenario: Scenario, topology: ResolvedTopology, plant: PlantName | undefined): ActorSpec[] {
   const place = (azId: string) => ({ regionId: topology.regionId, azId });
   const pgs = instancePgs(scenario, topology);
-  const instanceInput = (id: string, role: 'writer' | 'reader' | 'standby', cacheBlocks = scenario.writer.cacheBlocks) =>
-    instanceInputOf(scenario, { self: id, role, cacheBlocks, pgs, metadataId: topology.metadata.id, controlPlaneId: topology.controlPlane.id }, plant);
+  // RPO control (docs/protocol.md §11.1): every instance that may write in the primary region asks its statechart.
+  const commitGate = topology.global !== undefined && scenario.topology.global?.rpoLimitS !== undefined ? { commitGateId: globalRegionActorId(topology.regionId) } : {};
+  const instanceInput = (id: string, role: 'writer' | 'reader' | 'standby', cacheBlocks = scenario.writer.cacheBlocks) => ({
+    ...instanceInputOf(scenario, { self: id, role, cacheBlocks, pgs, metadataId: topology.metadata.id, controlPlaneId: topology.controlPlane.id }, plant),
+    ...commitGate,
+  });
   const specs: ActorSpec[] = [
     metadataSpec(topology.metadata.id, pgs, place(topology.metadata.azId)),
     { id: topology.writer.id, machine: writerMachine, input: instanceInput(topology.writer.id, 'writer'), locality: place(topology.writer.azId) },

@@ -61,6 +61,12 @@ export interface GlobalSpec {
   resendAfterMs: number;
   /** A managed failover's fence of the old primary gives up after this long (§13, G2). @defaultValue 30000 */
   fenceTimeoutMs: number;
+  /**
+   * `rds.global_db_rpo` in seconds, a whole number from 20: the primary acknowledges a commit only
+   * while some secondary's RPO lag is below it (§11.1, RPO control). Absent, the parameter's
+   * default: no limit.
+   */
+  rpoLimitS?: number;
 }
 
 /** One secondary region of a Global Database. */

@@ -21,7 +21,7 @@
  */
 import type { GlobalSpec, ResolvedGlobal, ResolvedSecondary, ResolvedTopology, SegmentPlacement, TopologySpec } from './scenario.js';
 import { ScenarioError, describeValue } from './errors.js';
-import { GLOBAL_SECONDARIES_MAX, globalTopologyProblem } from '../protocol/global.js';
+import { GLOBAL_DB_RPO_MAX_SECONDS, GLOBAL_DB_RPO_MIN_SECONDS, GLOBAL_SECONDARIES_MAX, globalDbRpoProblem, globalTopologyProblem } from '../protocol/global.js';
 import { regionId } from '../protocol/ids.js';
 import { globalRegionActorId } from '../../models/global-region.machine.js';
 
@@ -131,6 +131,10 @@ function globalProblem(spec: TopologySpec): TopologyProblem | undefined {
     if (!(Number.isFinite(interval) && interval >= 0)) return { field: `topology.global.secondaries[${i}].shipIntervalMs`, message: `must be a number of ms >= 0, got ${describeValue(interval)}` };
     const batch = integerProblem(`topology.global.secondaries[${i}].maxBatchRecords`, secondary.maxBatchRecords, 1, Number.MAX_SAFE_INTEGER);
     if (batch !== undefined) return batch;
+  }
+  if (global.rpoLimitS !== undefined) {
+    const rpo = globalDbRpoProblem(global.rpoLimitS, 'topology.global.rpoLimitS');
+    if (rpo !== undefined) return { field: 'topology.global.rpoLimitS', message: `must be a whole number of seconds from ${GLOBAL_DB_RPO_MIN_SECONDS} to ${GLOBAL_DB_RPO_MAX_SECONDS} (rds.global_db_rpo), got ${describeValue(global.rpoLimitS)}` };
   }
   const problem = globalTopologyProblem(
     { primary: regionId(primary.id), secondaries: global.secondaries.map((secondary) => ({ region: regionId(secondary.region), replicas: secondary.replicas })), links: [] },

@@ -448,6 +448,25 @@ const DEFINITIONS: readonly Scenario[] = [
     faults: [{ atMs: 3_000, kind: 'globalDetach', region: 'ap-southeast-2' }],
     durationMs: 8_000,
   }),
+  builtin({
+    name: 'global-rpo-limit',
+    description:
+      'Global Database with rds.global_db_rpo = 20 s and one secondary, eu-west-1, partitioned away from 5 s to 35 s: once its RPO lag passes 20 s the primary holds every commit until it catches up.',
+    topology: {
+      regions: GLOBAL_REGIONS.filter((region) => region.id === REGION || region.id === 'eu-west-1'),
+      pgCount: 2,
+      replicas: [],
+      global: { secondaries: [{ region: 'eu-west-1' }], rpoLimitS: 20 },
+    },
+    network: { regionPairs: [crossRegion('eu-west-1', 120)] },
+    // Clients wait for their commits rather than giving up after the default 5 s.
+    workload: { commitsPerS: 100, txnTimeoutMs: 60_000 },
+    faults: [
+      { atMs: 5_000, kind: 'partition', sideA: [REGION], sideB: ['eu-west-1'] },
+      { atMs: 35_000, kind: 'heal' },
+    ],
+    durationMs: 45_000,
+  }),
 ];
 
 /**

@@ -117,6 +117,7 @@ const topologySchema = z.strictObject({
       cutOffAfterMs: numberAbove(0).default(10_000),
       resendAfterMs: numberAbove(0).default(1_000),
       fenceTimeoutMs: numberAbove(0).default(30_000),
+      rpoLimitS: z.number({ error: 'must be a whole number of seconds from 20' }).optional(),
     })
     .optional(),
 });

@@ -108,6 +108,18 @@ export interface GlobalReport {
   shipments: number;
   /** Failovers and detaches, in the order asked. */
   promotions: GlobalPromotionReport[];
+  /** RPO control, when `rds.global_db_rpo` is set (§11.1): the commits it held and for how long. */
+  rpoControl?: {
+    limitS: number;
+    /** Commits held because every secondary's RPO lag was at or above the limit. */
+    commitsHeld: number;
+    /** How long each released commit was held (by the region statechart's clock). */
+    heldMs: LagFigures;
+    /** Commits still held when the report was made. */
+    stillHeld: number;
+    /** Periods in which at least one commit was held; `toMs` absent while one still is. */
+    blocked: { fromMs: number; toMs?: number }[];
+  };
 }
 
 /** A promotion of a secondary (docs/protocol.md §11.1): when, from where, and what it cost. */
@@ -202,6 +214,11 @@ export class GlobalPanel {
    * against it, so it is sampled until then and `atEnd` is taken then.
    */
   private firstPrimaryEndedAtMs: number | undefined;
+  /** RPO control: commits held now, and how long the released ones were. */
+  private readonly held = new Set<number>();
+  private commitsHeld = 0;
+  private readonly heldMs: number[] = [];
+  private readonly blocked: { fromMs: number; toMs?: number }[] = [];
 
   constructor(private readonly options: GlobalPanelOptions) {
     const { topology } = options;
@@ -210,7 +227,8 @@ export class GlobalPanel {
     this.firstPrimary = regionId(global.primaryRegion);
     this.primary = this.firstPrimary;
     const secondaryRegions = global.secondaries.map((secondary) => regionId(secondary.region));
-    this.prefix = createGlobalPrefix({ primaryRegion: this.firstPrimary, secondaryRegions });
+    const rpoLimitS = options.scenario.topology.global?.rpoLimitS;
+    this.prefix = createGlobalPrefix({ primaryRegion: this.firstPrimary, secondaryRegions, ...(rpoLimitS === undefined ? {} : { rpoLimitMs: rpoLimitS * 1000 }) });
     this.fencing = createGlobalFencing();
     const primaryInstances = [topology.writer, ...topology.replicas, ...(topology.standby === undefined ? [] : [topology.standby])];
     for (const instance of primaryInstances) this.regionOfInstance.set(instance.id, global.primaryRegion);
@@ -254,7 +272,30 @@ export class GlobalPanel {
         visibilityLagMs: Object.fromEntries([...figuresOf.visibility].map(([instance, { lags }]) => [instance, figures(lags)])),
       })),
       promotions: this.promotions.map((promotion) => ({ ...promotion })),
+      ...this.rpoControlReport(),
     };
+  }
+
+  private rpoControlReport(): Pick<GlobalReport, 'rpoControl'> {
+    const limitS = this.options.scenario.topology.global?.rpoLimitS;
+    if (limitS === undefined) return {};
+    return {
+      rpoControl: { limitS, commitsHeld: this.commitsHeld, heldMs: figures(this.heldMs), stillHeld: this.held.size, blocked: this.blocked.map((period) => ({ ...period })) },
+    };
+  }
+
+  /** RPO control held a commit, or let a held one through (models/global-region.machine.ts). */
+  private onGate(atMs: number, observation: { kind: string; commitLsn: number; blockedMs?: number }): void {
+    if (observation.kind === 'commitHeld') {
+      if (this.held.size === 0) this.blocked.push({ fromMs: atMs });
+      this.held.add(observation.commitLsn);
+      this.commitsHeld += 1;
+      return;
+    }
+    if (!this.held.delete(observation.commitLsn)) return;
+    this.heldMs.push(observation.blockedMs ?? 0);
+    const open = this.blocked[this.blocked.length - 1];
+    if (this.held.size === 0 && open !== undefined) open.toMs = atMs;
   }
 
   private writerOf(region: string): WriterSide {
@@ -300,6 +341,10 @@ export class GlobalPanel {
     const kind = (observation as { kind: string }).kind;
     if (kind === 'globalPromotion') {
       this.onPromotionStarted(event.atMs, observation as unknown as { region: string });
+      return;
+    }
+    if (kind === 'commitHeld' || kind === 'commitReleased') {
+      this.onGate(event.atMs, observation as unknown as { kind: string; commitLsn: number; blockedMs?: number });
       return;
     }
     if (!GLOBAL_KINDS.has(kind)) return;

@@ -24,6 +24,7 @@ import { buildMtr, createBacklinkState } from '../../src/protocol/lsn.js';
 import { blockOfKey, commitBlockOf } from '../../src/protocol/pages.js';
 import { kOfN } from '../../src/protocol/quorum.js';
 import { handledEventTypes, startStepped, stepFrozen } from './purity.js';
+import { queueSize } from '../../src/protocol/chunked.js';
 
 const MEMBERS = ['seg:a1', 'seg:a2', 'seg:b1', 'seg:b2', 'seg:c1', 'seg:c2'] as SegmentId[];
 const [A1, A2, B1, B2, C1, C2] = MEMBERS as [SegmentId, SegmentId, SegmentId, SegmentId, SegmentId, SegmentId];
@@ -122,6 +123,31 @@ function mtr(backlinks: BacklinkState, firstLsn: number, txnId: number, key: str
 }
 
 describe('Instance: every transition is a pure function of (snapshot, event)', () => {
+  it("a Global Database primary's writer under RPO control: commits VDL covers wait for the region's answer", () => {
+    const writer = new Probe('writer');
+    writer.snapshot = startStepped(writerMachine, { ...input('writer'), commitGateId: 'global:us-east-1' }).snapshot;
+    writer.step(put(1, 'k1'));
+    for (const member of [A1, A2, B1]) writer.step(writeAck(member, 2));
+    // VDL 2 covers txn 1: the writer asks instead of acknowledging.
+    const covered = writer.step(writeAck(B2, 2));
+    expect(observed(covered, 'commitAck')).toEqual([]);
+    expect(sent(covered, 'txnOk')).toEqual([]);
+    expect(sent(covered, 'commitGate')).toEqual([{ type: 'commitGate', from: 'inst:writer', commitLsn: 2, to: 'global:us-east-1' }]);
+    expect(writer.context.state.tracker.vdl).toBe(2);
+    // Asked once: another ack at the same VDL asks nothing more.
+    expect(sent(writer.step(writeAck(C1, 2)), 'commitGate')).toEqual([]);
+    const allowed = writer.step({ type: 'commitGateAnswer', from: 'global:us-east-1', commitLsn: 2, allowed: true });
+    expect(sent(allowed, 'txnOk')).toMatchObject([{ txnId: 1, commitLsn: 2, to: 'client:1' }]);
+    expect(observed(allowed, 'commitAck')).toMatchObject([{ txnId: 1, commitLsn: 2 }]);
+    // A refusal drops the commit without an answer: it is durable, so its outcome is unknown to the client.
+    writer.step(put(2, 'k2'));
+    for (const member of [A1, A2, B1, B2]) writer.step(writeAck(member, 4));
+    const refused = writer.step({ type: 'commitGateAnswer', from: 'global:us-east-1', commitLsn: 4, allowed: false, reason: 'readOnly' });
+    expect(sent(refused, 'txnOk')).toEqual([]);
+    expect(sent(refused, 'txnFail')).toEqual([]);
+    expect(queueSize(writer.context.state.commitQueue)).toBe(0);
+  });
+
   it('a writer: transactions under the LAL, acks that advance VDL, flushes, retransmission', () => {
     const writer = new Probe('writer');
     expect(writer.at).toBe('writer.open');

@@ -38,6 +38,7 @@ describe('Built-in scenarios', () => {
       'global-cut-off',
       'global-failover',
       'global-detach-promote',
+      'global-rpo-limit',
     ]);
   });
 
