@@ -24,6 +24,8 @@ const HOLDERS: Record<string, readonly string[]> = {
   'docs/embedding.md': ['test/embedding/tutorial.test.ts'],
   // The first block runs in `npm run test:deep` (about 10 s), the second in `npm test`.
   'docs/tutorial-scenario-test.md': ['test/docs/tutorial-scenario-test.deep.test.ts', 'test/docs/tutorial-scenario-property.test.ts'],
+  // Its shell commands and its blocks run in `npm run test:deep` (about a minute).
+  'docs/tutorial-global-database.md': ['test/docs/tutorial-global-database.deep.test.ts'],
 };
 
 /** The `// #region name` … `// #endregion name` regions of a file, dedented, imports as a user writes them. */
