@@ -10,20 +10,11 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { shellCommands } from './shell-blocks.js';
 
 const DOC = 'docs/tutorial-counterexample-viewer.md';
 const BIN = resolve('bin/aurora-actors.js');
 
-/** The tutorial's commands, from its ```sh blocks, comments dropped. */
-function tutorialCommands(doc: string): string[][] {
-  return [...doc.matchAll(/```sh\n([\s\S]*?)```/g)].flatMap((match) =>
-    (match[1] ?? '')
-      .split('\n')
-      .map((line) => line.replace(/#.*$/, '').trim())
-      .filter((line) => line !== '')
-      .map((line) => line.split(/\s+/)),
-  );
-}
 
 /** Exit codes the tutorial states: the explorer and the planted run find the mistake (1). */
 const EXPECTED_EXIT: Record<string, number> = { explore: 1, run: 1 };
@@ -55,7 +46,7 @@ async function serveOnce(args: string[], cwd: string): Promise<{ url: string; tr
 describe(`${DOC} runs as written`, () => {
   it('every command, in order, does what the tutorial says', async () => {
     const doc = readFileSync(DOC, 'utf8');
-    const commands = tutorialCommands(doc);
+    const commands = shellCommands(doc);
     expect(commands.map((words) => words.slice(0, 3).join(' '))).toEqual([
       'npx aurora-actors explore',
       'npx aurora-actors viz',

@@ -9,6 +9,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { shellCommands } from './shell-blocks.js';
 // #region tutorial-global-database-import
 import { checkTxnHistory, findScenario, Simulation, withOverrides } from '../../src/index.js';
 // #endregion tutorial-global-database-import
@@ -17,16 +18,6 @@ import type { SimulationReport } from '../../src/simulation/report.js';
 const DOC = 'docs/tutorial-global-database.md';
 const BIN = resolve('bin/aurora-actors.js');
 
-/** The tutorial's commands, from its ```sh blocks. */
-function tutorialCommands(doc: string): string[][] {
-  return [...doc.matchAll(/```sh\n([\s\S]*?)```/g)].flatMap((match) =>
-    (match[1] ?? '')
-      .split('\n')
-      .map((line) => line.trim())
-      .filter((line) => line !== '')
-      .map((line) => line.split(/\s+/)),
-  );
-}
 
 async function serveOnce(args: string[]): Promise<string> {
   const child = spawn(process.execPath, [BIN, ...args, '--port', '0', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -49,7 +40,7 @@ async function serveOnce(args: string[]): Promise<string> {
 
 describe(`${DOC} runs as written`, () => {
   it('every command does what the tutorial says', async () => {
-    const commands = tutorialCommands(readFileSync(DOC, 'utf8'));
+    const commands = shellCommands(readFileSync(DOC, 'utf8'));
     expect(commands.map((words) => words.slice(0, 4).join(' '))).toEqual([
       'npx aurora-actors run global-steady',
       'npx aurora-actors run global-failover',

@@ -7,19 +7,26 @@
 import { describe, expect, it } from 'vitest';
 import type { WriterContext } from '../../models/instance.machine.js';
 import { findScenario, withOverrides } from '../../src/scenarios/builtin.js';
+import type { ScenarioPatch } from '../../src/scenarios/builtin.js';
+import type { Scenario } from '../../src/cluster/scenario.js';
 import { Simulation } from '../../src/simulation/simulation.js';
 import { checkTxnHistory } from '../../src/check/txn/check.js';
 
-describe('Global Database: managed failover after the primary region is lost', () => {
-  const scenario = withOverrides(findScenario('global-failover')!, {
+/** global-failover, shortened: us-east-1 lost at 1.5 s, the failover to eu-west-1 at 2 s, a 1 s endpoint switch and fence timeout. */
+function shortFailover(patch: ScenarioPatch): Scenario {
+  return withOverrides(findScenario('global-failover')!, {
     topology: { global: { fenceTimeoutMs: 1_000 } },
     failover: { endpointSwitchMs: 1_000 },
     faults: [
       { atMs: 1_500, kind: 'regionOutage', region: 'us-east-1' },
       { atMs: 2_000, kind: 'globalFailover', region: 'eu-west-1' },
     ],
-    durationMs: 5_000,
+    ...patch,
   });
+}
+
+describe('Global Database: managed failover after the primary region is lost', () => {
+  const scenario = shortFailover({ durationMs: 5_000 });
   const sim = new Simulation({ seed: 5, scenario, trace: { keepEvents: false } });
   const acknowledged: { lsn: number; atMs: number }[] = [];
   sim.streams.observations$.subscribe(({ atMs, actorId, observation }) => {
@@ -82,16 +89,7 @@ describe('Global Database: detach and promote', () => {
 describe('Global Database: the history across a managed failover', () => {
   // The writer validates serializability, so without a failover the clients' history is strictly
   // serializable; the failover may break that only by the commits it reports lost.
-  const scenario = withOverrides(findScenario('global-failover')!, {
-    writer: { isolation: 'serializable' },
-    topology: { global: { fenceTimeoutMs: 1_000 } },
-    failover: { endpointSwitchMs: 1_000 },
-    faults: [
-      { atMs: 1_500, kind: 'regionOutage', region: 'us-east-1' },
-      { atMs: 2_000, kind: 'globalFailover', region: 'eu-west-1' },
-    ],
-    durationMs: 4_000,
-  });
+  const scenario = shortFailover({ writer: { isolation: 'serializable' }, durationMs: 4_000 });
   const sim = new Simulation({ seed: 5, scenario, trace: { keepEvents: false } });
   sim.runFor(scenario.durationMs);
   const promotion = sim.report().global!.promotions[0]!;
