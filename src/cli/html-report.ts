@@ -55,6 +55,40 @@ export interface ReportData {
   notes: string[];
 }
 
+/**
+ * A Global Database's secondaries and promotions (docs/protocol.md §11.1), as tables from the
+ * report's `global` block; empty without one.
+ */
+function globalSection(report: SimulationReport): string {
+  const h = escapeHtml;
+  const global = report.global;
+  if (global === undefined) return '';
+  const lag = (figures: { p50: number; p99: number; max: number; samples: number }): string =>
+    figures.samples === 0 ? 'none' : `${figures.p50.toFixed(0)} / ${figures.p99.toFixed(0)} / ${figures.max.toFixed(0)} ms`;
+  const rows = global.secondaries
+    .map((secondary) => {
+      const visibility = Object.entries(secondary.visibilityLagMs).map(([instance, figures]) => `${h(instance)}: ${lag(figures)}`).join('<br>') || 'headless';
+      return `<tr><td>${h(secondary.region)}</td><td>${h(secondary.state)}</td><td>${secondary.durableLsn}</td><td>${lag(secondary.durabilityLagMs)}</td><td>${lag(secondary.rpoLagMs)} (${secondary.rpoLagMs.atEnd.toFixed(0)} ms at the end)</td><td>${visibility}</td></tr>`;
+    })
+    .join('\n');
+  const promotions = global.promotions
+    .map((promotion) => {
+      const lost = promotion.lostCommits === undefined ? '' : `${promotion.lostCommits} commits over ${(promotion.lostSpanMs ?? 0).toFixed(0)} ms (RPO lag then ${(promotion.rpoLagMsAtFailure ?? 0).toFixed(0)} ms)`;
+      return `<tr><td>${h(promotion.how)}</td><td>${h(promotion.region)}</td><td>${promotion.requestedAtMs.toFixed(0)} ms</td><td>${promotion.openedAtMs === undefined ? 'not open' : `${promotion.openedAtMs.toFixed(0)} ms at LSN ${promotion.vdl ?? 0}`}</td><td>${promotion.firstCommitAtMs === undefined ? '' : `${promotion.firstCommitAtMs.toFixed(0)} ms`}</td><td>${h(lost)}</td><td>${h(promotion.fence ?? '')}</td></tr>`;
+    })
+    .join('\n');
+  return `<section id="global"><h2>Global Database</h2>
+<p>Primary ${h(global.primaryRegion)}; the first primary's VDL ${global.primaryVdl}; ${global.shipments} shipments. Lags are p50 / p99 / max.</p>
+<table id="global-secondaries"><thead><tr><th>secondary</th><th>state</th><th>durable LSN</th><th>durability lag</th><th>RPO lag</th><th>visibility lag</th></tr></thead><tbody>
+${rows}
+</tbody></table>
+${promotions === '' ? '' : `<table id="global-promotions"><thead><tr><th>promotion</th><th>region</th><th>asked</th><th>open</th><th>first commit</th><th>lost</th><th>fence</th></tr></thead><tbody>
+${promotions}
+</tbody></table>`}
+</section>
+`;
+}
+
 const require = createRequire(import.meta.url);
 
 /** The charting library as inlined: its code, its stylesheet, its licence notice without addresses. */
@@ -358,7 +392,7 @@ ${pgCharts}
 <section id="replicas"><h2>Replica lag</h2>
 ${data.series.replicas.length === 0 ? `<p class="unavailable" id="replicas-unavailable">${h(data.notes.find((note) => note.startsWith('Replica lag')) ?? 'No replica lag in this run.')}</p>` : '<div class="chart" id="chart-replica-lag"></div>'}
 </section>
-<section id="notes"><h2>About the data</h2>
+${globalSection(report)}<section id="notes"><h2>About the data</h2>
 <ul>${data.notes.map((note) => `<li>${h(note)}</li>`).join('')}</ul>
 </section>
 <p id="render-error" hidden></p>

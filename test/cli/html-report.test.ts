@@ -161,6 +161,30 @@ describe('run --html: the series of a run cut short (az-plus-one, 2 PGs, to 4.6 
     expect(page).toContain('see https:&#47;&#47;example.org/aurora &lt;/script&gt; notes');
   });
 
+  it("has a Global Database section only with the report's global block: each secondary's lags and each promotion", () => {
+    expect(html).not.toContain('id="global"');
+    const lag = (p50: number) => ({ p50, p99: p50 + 20, max: p50 + 30, samples: 100 });
+    const global: NonNullable<SimulationReport['global']> = {
+      primaryRegion: 'eu-west-1',
+      primaryVdl: 2_553,
+      shipments: 900,
+      secondaries: [
+        { region: 'eu-west-1', state: 'primary.writable', durableLsn: 2_463, durabilityLagMs: lag(135), vdlAdvancesNotDurable: 3, rpoLagMs: { ...lag(140), atEnd: 150 }, visibilityLagMs: { 'inst:eu-west-1:replica1': lag(136) } },
+        { region: 'ap-<b>', state: 'secondary.cutOff', durableLsn: 2_391, durabilityLagMs: lag(230), vdlAdvancesNotDurable: 9, rpoLagMs: { ...lag(240), atEnd: 250 }, visibilityLagMs: {} },
+      ],
+      promotions: [{ region: 'eu-west-1', how: 'failover', oldPrimary: 'us-east-1', requestedAtMs: 5_000, primaryLostAtMs: 4_000, openedAtMs: 5_007, vdl: 2_463, lostCommits: 30, lostSpanMs: 136, rpoLagMsAtFailure: 137, fence: 'timedOut' }],
+    };
+    const page = renderHtmlReport({ report: { ...report, global }, series, scenario, topology: sim.topology, replay: 'aurora-actors run global-failover --seed 5' });
+    expectOffline(page);
+    const section = page.slice(page.indexOf('<section id="global">'), page.indexOf('<section id="notes">'));
+    expect(section).toContain('<td>eu-west-1</td><td>primary.writable</td><td>2463</td><td>135 / 155 / 165 ms</td>');
+    expect(section).toContain('ap-&lt;b&gt;');
+    expect(section).toContain('headless');
+    expect(section).toContain('<td>failover</td><td>eu-west-1</td><td>5000 ms</td><td>5007 ms at LSN 2463</td>');
+    expect(section).toContain('30 commits over 136 ms (RPO lag then 137 ms)');
+    expect(section).toContain('timedOut');
+  });
+
   it('renders one page that names no address, with its data, tables and a chart for each series', () => {
     expectOffline(html);
     const data = dataOf(html);
