@@ -4,7 +4,9 @@
  * region never breaks S17 or any other judge; every record a secondary claims durable is on a
  * write quorum of its own segments, as the primary wrote it; and once every fault has healed and
  * the workload has stopped, every secondary catches up to the primary's final VDL. A failure
- * names the fast-check seed and the fault plan, and fast-check shrinks it.
+ * names the fast-check seed and the fault plan, and fast-check shrinks it. Then RPO control's
+ * bound on a managed failover's loss (§13, G5): with `rds.global_db_rpo` set, what a failover loses
+ * was acknowledged before the primary started holding commits, and spans at most the limit.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -121,4 +123,39 @@ describe('Global Database: S17 and catch-up under cross-region partitions, loss 
     },
     NUM_RUNS * 30_000,
   );
+});
+
+describe('Global Database: RPO control bounds what a managed failover loses', () => {
+  it('the lost commits were all acknowledged before RPO control started holding, and span at most the limit', () => {
+    // The only secondary is cut off at 1 s; its RPO lag passes 20 s near 21 s and the primary holds
+    // its commits; the primary region is lost at 22 s and the operator fails over at 22.5 s.
+    const scenario = withOverrides(findScenario('global-rpo-limit')!, {
+      topology: { global: { fenceTimeoutMs: 1_000 } },
+      failover: { endpointSwitchMs: 1_000 },
+      workload: { commitsPerS: 50 },
+      faults: [
+        { atMs: 1_000, kind: 'partition', sideA: [PRIMARY], sideB: ['eu-west-1'] },
+        { atMs: 22_000, kind: 'regionOutage', region: PRIMARY },
+        { atMs: 22_500, kind: 'globalFailover', region: 'eu-west-1' },
+      ],
+      durationMs: 26_000,
+    });
+    const sim = new Simulation({ seed: 4, scenario, trace: { keepEvents: false } });
+    const acknowledged: { lsn: number; atMs: number }[] = [];
+    sim.streams.observations$.subscribe(({ atMs, actorId, observation }) => {
+      if (actorId === 'inst:us-east-1:writer' && observation.kind === 'commitAck') acknowledged.push({ lsn: observation.commitLsn, atMs });
+    });
+    sim.runFor(scenario.durationMs);
+    const report = sim.report();
+    const global = report.global!;
+    const heldFromMs = global.rpoControl!.blocked[0]!.fromMs;
+    const promotion = global.promotions[0]!;
+    expect(promotion.openedAtMs).toBeGreaterThan(22_500);
+    const lost = acknowledged.filter(({ lsn }) => lsn > promotion.vdl!);
+    expect(lost.length).toBe(promotion.lostCommits);
+    expect(lost.length).toBeGreaterThan(0);
+    expect(lost.every(({ atMs }) => atMs <= heldFromMs)).toBe(true);
+    expect(promotion.lostSpanMs!).toBeLessThanOrEqual(20_000);
+    expect(report.invariants.filter((result) => !result.ok)).toEqual([]);
+  }, 120_000);
 });
