@@ -72,6 +72,11 @@ export interface GlobalShippingOptions {
   resendAfterMs?: number;
   /** Where a region's messages go. @defaultValue its replication agent, `replication:<region>` */
   to?: (region: RegionId) => string;
+  /**
+   * Whose redo, VDL and commits are shipped: the primary's instances. A detached or promoted
+   * region's writer publishes too, and none of it is the primary's. @defaultValue every instance's
+   */
+  from?: (actorId: string) => boolean;
   /** The secondary regions, read at each publication and each shipment: a region left out stops receiving and its backlog is dropped. */
   secondaries: () => readonly RegionId[];
   /** Per secondary region; absent, the defaults of {@link GlobalLinkOptions}. */
@@ -139,15 +144,15 @@ interface AcknowledgedCommit extends LsnTime {
  * order they happened in: the writers' publications as `writerPublications` gives them, and the
  * primary's commit acknowledgements (`commitAck`) with their times.
  */
-function replicationItems(): OperatorFunction<WorldEvent, WriterPublication | AcknowledgedCommit> {
+function replicationItems(from?: (actorId: string) => boolean): OperatorFunction<WorldEvent, WriterPublication | AcknowledgedCommit> {
   return (events$) =>
     new Observable<WriterPublication | AcknowledgedCommit>((subscriber) => {
       const publications = new Subject<WorldEvent>();
-      const forwarded = publications.pipe(writerPublications()).subscribe((publication) => subscriber.next(publication));
+      const forwarded = publications.pipe(writerPublications(from)).subscribe((publication) => subscriber.next(publication));
       const subscription = events$.subscribe({
         next: (event) => {
           if (event.source === 'publish') publications.next(event);
-          else if (event.source === 'observe' && event.observation.kind === 'commitAck') {
+          else if (event.source === 'observe' && event.observation.kind === 'commitAck' && (from === undefined || from(event.actorId))) {
             const { instance, commitLsn } = event.observation;
             subscriber.next({ from: instance, lsn: commitLsn as Lsn, atMs: event.atMs });
           }
@@ -444,7 +449,7 @@ export function shipRedoToRegions(options: GlobalShippingOptions): GlobalShippin
   };
 
   const subscription = options.events$
-    .pipe(replicationItems())
+    .pipe(replicationItems(options.from))
     .subscribe((publication) => {
       if (!('stream' in publication)) {
         for (const replicator of current()) {

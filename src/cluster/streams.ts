@@ -51,13 +51,16 @@ export function boxcar<T>(delayMs: number, scheduler: SchedulerLike): OperatorFu
 /** A publication from one instance on the redo or VDL stream. */
 export type WriterPublication = { from: string } & ({ stream: 'redo'; item: RedoPublication } | { stream: 'vdl'; item: VdlPublication });
 
-/** The redo and VDL publications of a world's events, in order; everything else is skipped. */
-export function writerPublications(): OperatorFunction<WorldEvent, WriterPublication> {
+/**
+ * The redo and VDL publications of a world's events, in order, of the instances `from` accepts
+ * (every one by default); everything else is skipped.
+ */
+export function writerPublications(from?: (actorId: string) => boolean): OperatorFunction<WorldEvent, WriterPublication> {
   return (events$) =>
     new Observable<WriterPublication>((subscriber) =>
       events$.subscribe({
         next: (event) => {
-          if (event.source !== 'publish') return;
+          if (event.source !== 'publish' || (from !== undefined && !from(event.actorId))) return;
           const { publication } = event;
           if (publication.stream === 'redo') subscriber.next({ from: event.actorId, stream: 'redo', item: publication.item });
           else if (publication.stream === 'vdl') subscriber.next({ from: event.actorId, stream: 'vdl', item: publication.item });
@@ -76,6 +79,8 @@ export interface RedoShippingOptions {
   scheduler: SchedulerLike;
   /** The replicas to ship to (read at each shipment). */
   replicas: () => readonly string[];
+  /** Whose publications are shipped. @defaultValue every instance's */
+  from?: (actorId: string) => boolean;
 }
 
 /**
@@ -83,8 +88,9 @@ export interface RedoShippingOptions {
  * per step, records in LSN order, the step's latest VDL.
  */
 export function shipRedoToReplicas(options: RedoShippingOptions): Subscription {
+  const from = options.from;
   return options.events$
-    .pipe(writerPublications(), boxcar(0, options.scheduler))
+    .pipe(writerPublications(from), boxcar(0, options.scheduler))
     .subscribe((batch) => {
       const bySource = new Map<string, { volumeEpoch: number; records: RedoRecord[]; vdl: Lsn }>();
       for (const publication of batch) {

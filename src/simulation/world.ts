@@ -171,8 +171,12 @@ export class World {
   start(): void {
     const { clock, network } = this.kernel;
     this.host.spawnAll([...clusterSpecs(this.kernel, this.scenario, this.topology, this.plant), ...globalSpecs(this.kernel, this.scenario, this.topology, this.plant)]);
-    shipRedoToReplicas({ events$: this.events$, network, scheduler: clock.scheduler, replicas: () => this.readers() });
-    this.startGlobalShipping();
+    // Only the primary cluster's instances feed its replicas and the secondaries: a detached or
+    // promoted region's writer publishes too (docs/protocol.md §11.1).
+    const primaryInstances = new Set([this.topology.writer, ...this.topology.replicas, ...(this.topology.standby === undefined ? [] : [this.topology.standby])].map((instance) => instance.id));
+    const fromPrimary = (actorId: string): boolean => primaryInstances.has(actorId);
+    shipRedoToReplicas({ events$: this.events$, network, scheduler: clock.scheduler, replicas: () => this.readers(), from: fromPrimary });
+    this.startGlobalShipping(fromPrimary);
     this.clientList = this.createClients();
     this.workloadOrUndefined = new Workload(this.scenario.workload, this.clientList, clock, this.kernel.rng.fork('workload'));
     this.workloadOrUndefined.start();
@@ -187,7 +191,7 @@ export class World {
   }
 
   /** One replicator per secondary region, placed with the primary's writer (src/cluster/global-shipping.ts). */
-  private startGlobalShipping(): void {
+  private startGlobalShipping(fromPrimary: (actorId: string) => boolean): void {
     const global = this.topology.global;
     const spec = this.scenario.topology.global;
     if (global === undefined || spec === undefined) return;
@@ -200,6 +204,7 @@ export class World {
       primaryRegion: regionId(global.primaryRegion),
       locality: { regionId: global.primaryRegion, azId: this.topology.writer.azId },
       resendAfterMs: spec.resendAfterMs,
+      from: fromPrimary,
       secondaries: () => this.shippingTo.map(regionId),
       links: Object.fromEntries(global.secondaries.map((secondary) => [secondary.region, { shipIntervalMs: secondary.shipIntervalMs, maxBatchRecords: secondary.maxBatchRecords }])),
     });

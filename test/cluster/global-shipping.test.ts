@@ -71,7 +71,7 @@ const LOCALITY = { regionId: EAST, azId: 'use1-az1' };
  * until it is filled, and acknowledge the highest taken, as the replication agent does;
  * `acknowledge: false` leaves everything unacknowledged.
  */
-function rig(links: Record<string, GlobalLinkOptions> = {}, attachReceivers = true, acknowledge = true): Rig {
+function rig(links: Record<string, GlobalLinkOptions> = {}, attachReceivers = true, acknowledge = true, from?: (actorId: string) => boolean): Rig {
   const kernel = createKernel({ seed: 7 });
   const events = new Subject<WorldEvent>();
   const inbox: Rig['inbox'] = { [EU]: [], [AP]: [] };
@@ -95,7 +95,7 @@ function rig(links: Record<string, GlobalLinkOptions> = {}, attachReceivers = tr
     }
   }
   const regions = [EU, AP];
-  const shipping = shipRedoToRegions({ events$: events, network: kernel.network, scheduler: kernel.clock.scheduler, primaryRegion: EAST, locality: LOCALITY, secondaries: () => regions, links });
+  const shipping = shipRedoToRegions({ events$: events, network: kernel.network, scheduler: kernel.clock.scheduler, primaryRegion: EAST, locality: LOCALITY, secondaries: () => regions, links, ...(from === undefined ? {} : { from }) });
   const lags: Record<string, GlobalShippingLag[]> = { [EU]: [], [AP]: [] };
   for (const region of [EU, AP]) shipping.lag$(region).subscribe((lag) => lags[region]?.push(lag));
   const at = (atMs: number, event: (nowMs: number) => WorldEvent): void => void kernel.clock.scheduleAt(atMs, () => events.next(event(atMs)));
@@ -361,6 +361,22 @@ describe('Global shipping: lost messages, unacknowledged messages, a writer that
     expect((r.inbox[EU] ?? []).map(({ message }) => message.seq)).toEqual([1]);
     expect(r.kernel.network.stats.sent).toBe(2 * 4);
     r.shipping.unsubscribe();
+  });
+
+  it("ships only the instances `from` accepts: another writer's redo, VDL and commits stay out", () => {
+    const r = rig({}, true, true, (actorId) => actorId === WRITER);
+    r.redo(0, mtr(1, 2, true));
+    r.vdl(1, 2);
+    const other = 'inst:ap-south-1:replica1';
+    r.kernel.clock.scheduleAt(2, () => {
+      r.events.next({ source: 'publish', atMs: 2, actorId: other, publication: { stream: 'redo', item: { volumeEpoch: volumeEpoch(2), records: mtr(3, 4, true) } } });
+      r.events.next({ source: 'publish', atMs: 2, actorId: other, publication: { stream: 'vdl', item: { volumeEpoch: volumeEpoch(2), vdl: lsn(4) } } });
+      r.events.next({ source: 'observe', atMs: 2, actorId: other, observation: { kind: 'commitAck', instance: other, volumeEpoch: 2, txnId: 9, commitLsn: 4, vdl: 4 } });
+    });
+    r.kernel.clock.runUntilIdle();
+    expect(r.arrived(EU)).toEqual([1, 2]);
+    expect((r.inbox[EU] ?? []).map(({ message }) => message.primaryVdl)).not.toContain(4);
+    expect((r.inbox[EU] ?? []).flatMap(({ message }) => message.commits)).toEqual([]);
   });
 
   it('nothing of a writer that is down is sent, or sent again; it goes once the writer is back', () => {
