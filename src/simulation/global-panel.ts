@@ -33,6 +33,7 @@ import { regionId } from '../protocol/ids.js';
 import { createGlobalFencing, createGlobalPrefix } from '../check/global.js';
 import type { GlobalFencingChecker } from '../check/global.js';
 import type { PropertyChecker, PropertyResult } from '../check/property.js';
+import { Subject } from 'rxjs';
 import type { Observable } from 'rxjs';
 import { quantile } from './quantile.js';
 
@@ -71,6 +72,15 @@ export function globalActorIds(topology: ResolvedTopology): ReadonlySet<string> 
   }
   return ids;
 }
+
+/** One lag figure as it is measured (see the file header), on `GlobalPanel.lag$`. */
+export type GlobalLagSample =
+  /** A primary VDL advance became durable in `region`, `lagMs` after the primary made it durable. */
+  | { readonly kind: 'durability'; readonly atMs: number; readonly region: string; readonly lagMs: number }
+  /** The RPO lag of `region`, sampled every lag tick while it follows the first primary. */
+  | { readonly kind: 'rpo'; readonly atMs: number; readonly region: string; readonly lagMs: number }
+  /** A primary commit became visible on `instance` of `region`, `lagMs` after it was acknowledged. */
+  | { readonly kind: 'visibility'; readonly atMs: number; readonly region: string; readonly instance: string; readonly lagMs: number };
 
 /** Percentiles of a lag, in ms. */
 export interface LagFigures {
@@ -219,6 +229,9 @@ export class GlobalPanel {
   private commitsHeld = 0;
   private readonly heldMs: number[] = [];
   private readonly blocked: { fromMs: number; toMs?: number }[] = [];
+  private readonly lags = new Subject<GlobalLagSample>();
+  /** Every lag figure as it is measured, on the virtual clock: what the report's percentiles are taken over. */
+  readonly lag$: Observable<GlobalLagSample> = this.lags.asObservable();
 
   constructor(private readonly options: GlobalPanelOptions) {
     const { topology } = options;
@@ -427,6 +440,7 @@ export class GlobalPanel {
       const advance = this.vdlAdvances[figuresOf.nextVdl] as LsnTime;
       if (advance.lsn > durableLsn) break;
       figuresOf.durabilityLags.push(atMs - advance.atMs);
+      this.lags.next({ kind: 'durability', atMs, region, lagMs: atMs - advance.atMs });
       figuresOf.nextVdl += 1;
     }
   }
@@ -441,6 +455,7 @@ export class GlobalPanel {
       const commit = commits[visibility.nextCommit] as LsnTime;
       if (commit.lsn > appliedLsn) break;
       visibility.lags.push(atMs - commit.atMs);
+      this.lags.next({ kind: 'visibility', atMs, region: region as string, instance, lagMs: atMs - commit.atMs });
       visibility.nextCommit += 1;
     }
   }
@@ -453,8 +468,11 @@ export class GlobalPanel {
       const nowMs = clock.now();
       if (this.firstPrimaryEndedAtMs !== undefined) return;
       const commits = this.writerOf(this.firstPrimary).commits;
-      for (const figuresOf of this.secondaries.values()) {
-        if (figuresOf.endedAtMs === undefined) figuresOf.rpoLags.push(rpoLagMs(commits, figuresOf.durableLsn, nowMs));
+      for (const [region, figuresOf] of this.secondaries) {
+        if (figuresOf.endedAtMs !== undefined) continue;
+        const lagMs = rpoLagMs(commits, figuresOf.durableLsn, nowMs);
+        figuresOf.rpoLags.push(lagMs);
+        this.lags.next({ kind: 'rpo', atMs: nowMs, region, lagMs });
       }
       if (nowMs + everyMs <= durationMs) clock.setTimeout(tick, everyMs);
     };

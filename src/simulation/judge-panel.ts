@@ -33,7 +33,8 @@ import { membersOf, or } from '../protocol/quorum.js';
 import { sclOf, heldRecords } from '../protocol/segment-store.js';
 import type { QuorumPredicate } from '../protocol/quorum.js';
 import { GlobalPanel, globalActorIds } from './global-panel.js';
-import type { GlobalReport } from './global-panel.js';
+import type { GlobalLagSample, GlobalReport } from './global-panel.js';
+import { EMPTY } from 'rxjs';
 import type { GlobalShipment } from '../cluster/global-shipping.js';
 import type { Observable } from 'rxjs';
 import { createGlobalFencing, createGlobalPrefix } from '../check/global.js';
@@ -152,6 +153,11 @@ export class JudgePanel {
   /** Feeds the replicators' shipments to S17 (a Global Database's world, once started). */
   watchShipments(shipped$: Observable<GlobalShipment>): void {
     this.global?.watchShipments(shipped$);
+  }
+
+  /** The Global Database's lag figures as they are measured; nothing in a regional cluster. */
+  get globalLag$(): Observable<GlobalLagSample> {
+    return this.global?.lag$ ?? EMPTY;
   }
 
   /** The Global Database's figures, when the topology has one. */

@@ -38,6 +38,7 @@ import { Availability } from './availability.js';
 import type { AvailabilityReport } from './availability.js';
 import { JudgePanel } from './judge-panel.js';
 import { globalActorIds } from './global-panel.js';
+import type { GlobalLagSample } from './global-panel.js';
 import { Metrics } from './metrics.js';
 import type { FailoverTimes, ReadFigures } from './metrics.js';
 import { World } from './world.js';
@@ -101,10 +102,16 @@ export interface SimulationStreams {
   history$: Observable<HistoryEntry>;
   /** Every observation a machine reports. */
   observations$: Observable<{ atMs: number; actorId: string; observation: Observation }>;
+  /**
+   * A Global Database's lag figures per secondary as they are measured: durability lag per
+   * primary VDL advance, RPO lag per lag tick, visibility lag per commit and read-only instance
+   * (docs/semantics.md, "Report fields", `global`). Completes at once in a regional cluster.
+   */
+  globalLag$: Observable<GlobalLagSample>;
 }
 
 /** The public streams, each a view of the world stream. */
-function streamsOf(events$: Observable<WorldEvent>): SimulationStreams {
+function streamsOf(events$: Observable<WorldEvent>, globalLag$: Observable<GlobalLagSample>): SimulationStreams {
   const publications$ = events$.pipe(
     filter((event): event is Extract<WorldEvent, { source: 'publish' }> => event.source === 'publish'),
     map((event) => event.publication),
@@ -127,6 +134,7 @@ function streamsOf(events$: Observable<WorldEvent>): SimulationStreams {
       filter((event) => event.source === 'observe'),
       map(({ atMs, actorId, observation }) => ({ atMs, actorId, observation })),
     ),
+    globalLag$,
   };
 }
 
@@ -163,7 +171,6 @@ export class Simulation implements ReportSource {
     this.host = world.host;
     this.history = world.history;
     this.inspection = world.inspection;
-    this.streams = streamsOf(world.events$);
     this.metrics = new Metrics({
       listen: (handler) => world.listen(handler),
       clock: world.kernel.clock,
@@ -172,6 +179,7 @@ export class Simulation implements ReportSource {
       excluded: globalActorIds(world.topology),
     });
     this.judges = new JudgePanel({ listen: (handler) => world.listen(handler), source: this });
+    this.streams = streamsOf(world.events$, this.judges.globalLag$);
     // Reads only the network and the world's quorums: runs hash the same with it (availability.ts).
     const fullSegments = new Set(world.topology.segments.filter((segment) => segment.kind === 'full' && world.topology.segments.some((other) => other.kind === 'tail')).map((segment) => segment.id));
     this.availabilityObserver = new Availability({

@@ -45,6 +45,11 @@ function shortOfQuorum(sim: Simulation, primary: ReadonlyMap<number, string>, re
 describe('Global Database: steady state', () => {
   const scenario = withOverrides(findScenario('global-steady')!, { durationMs: 2_000, storage: { gcPeriodMs: 0 } });
   const { sim, primary } = simulate(scenario, 1);
+  const streamed: Record<string, number> = {};
+  sim.streams.globalLag$.subscribe((sample) => {
+    const key = `${sample.kind} ${sample.region}`;
+    streamed[key] = (streamed[key] ?? 0) + 1;
+  });
   sim.runFor(scenario.durationMs);
   const report = sim.report();
 
@@ -79,6 +84,14 @@ describe('Global Database: steady state', () => {
       expect(visibility!.p50).toBeGreaterThanOrEqual(secondary!.durabilityLagMs.p50 * 0.9);
     }
     expect(report.global!.shipments).toBeGreaterThan(3 * 300);
+  });
+
+  it('streams every lag figure the report takes its percentiles over', () => {
+    for (const secondary of report.global!.secondaries) {
+      expect(streamed[`durability ${secondary.region}`]).toBe(secondary.durabilityLagMs.samples);
+      expect(streamed[`rpo ${secondary.region}`]).toBe(secondary.rpoLagMs.samples);
+      expect(streamed[`visibility ${secondary.region}`]).toBe(Object.values(secondary.visibilityLagMs)[0]!.samples);
+    }
   });
 });
 
