@@ -11,6 +11,7 @@ import type { ScenarioPatch } from '../../src/scenarios/builtin.js';
 import type { Scenario } from '../../src/cluster/scenario.js';
 import { Simulation } from '../../src/simulation/simulation.js';
 import { checkTxnHistory } from '../../src/check/txn/check.js';
+import { acknowledgedBy } from './helpers.js';
 
 /** global-failover, shortened: us-east-1 lost at 1.5 s, the failover to eu-west-1 at 2 s, a 1 s endpoint switch and fence timeout. */
 function shortFailover(patch: ScenarioPatch): Scenario {
@@ -28,10 +29,7 @@ function shortFailover(patch: ScenarioPatch): Scenario {
 describe('Global Database: managed failover after the primary region is lost', () => {
   const scenario = shortFailover({ durationMs: 5_000 });
   const sim = new Simulation({ seed: 5, scenario, trace: { keepEvents: false } });
-  const acknowledged: { lsn: number; atMs: number }[] = [];
-  sim.streams.observations$.subscribe(({ atMs, actorId, observation }) => {
-    if (actorId === 'inst:us-east-1:writer' && observation.kind === 'commitAck') acknowledged.push({ lsn: observation.commitLsn, atMs });
-  });
+  const acknowledged = acknowledgedBy(sim, 'inst:us-east-1:writer');
   sim.runFor(scenario.durationMs);
   const report = sim.report();
   const global = report.global!;

@@ -15,7 +15,7 @@ import { recordDigest } from '../../src/protocol/global.js';
 import { heldRecords } from '../../src/protocol/segment-store.js';
 import { findScenario, withOverrides } from '../../src/scenarios/builtin.js';
 import { Simulation } from '../../src/simulation/simulation.js';
-import { propertyRuns, propertySeed } from './helpers.js';
+import { acknowledgedBy, propertyRuns, propertySeed } from './helpers.js';
 
 const NUM_RUNS = propertyRuns({ quick: 4, deep: 40 });
 const PRIMARY = 'us-east-1';
@@ -141,10 +141,7 @@ describe('Global Database: RPO control bounds what a managed failover loses', ()
       durationMs: 26_000,
     });
     const sim = new Simulation({ seed: 4, scenario, trace: { keepEvents: false } });
-    const acknowledged: { lsn: number; atMs: number }[] = [];
-    sim.streams.observations$.subscribe(({ atMs, actorId, observation }) => {
-      if (actorId === 'inst:us-east-1:writer' && observation.kind === 'commitAck') acknowledged.push({ lsn: observation.commitLsn, atMs });
-    });
+    const acknowledged = acknowledgedBy(sim, 'inst:us-east-1:writer');
     sim.runFor(scenario.durationMs);
     const report = sim.report();
     const global = report.global!;

@@ -84,6 +84,18 @@ export const FAILOVER_SCENARIOS = [
 export const CORNER_SCENARIOS = ['az-plus-one-failover', 'zombie-writer-slow-fence', 'recovery-partial-mtr', 'hole-during-az-outage', 'lal-under-load'];
 
 /**
+ * The commits `instance` acknowledges from now on, with their LSNs and times, as its own
+ * observations report them (independent of the report's arithmetic).
+ */
+export function acknowledgedBy(sim: Simulation, instance: string): { lsn: number; atMs: number }[] {
+  const acknowledged: { lsn: number; atMs: number }[] = [];
+  sim.streams.observations$.subscribe(({ atMs, actorId, observation }) => {
+    if (actorId === instance && observation.kind === 'commitAck') acknowledged.push({ lsn: observation.commitLsn, atMs });
+  });
+  return acknowledged;
+}
+
+/**
  * Global Database scenarios: four volumes each, so the normal suite runs them shortened
  * (global.test.ts, determinism.test.ts) and the deep suite whole.
  */
