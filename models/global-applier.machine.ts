@@ -119,8 +119,6 @@ export interface GlobalApplierContext {
   unacked: Readonly<Record<number, readonly RedoRecord[]>>;
   /** Per PG, the highest unacked LSN at the last retransmit tick: records at or below it have waited a whole period. */
   retransmitMark: Readonly<Record<number, Lsn>>;
-  /** The VCL last sent to the region's statechart. */
-  reportedVcl: Lsn;
 }
 
 /** Events of {@link globalApplierMachine}. */
@@ -128,7 +126,14 @@ export type GlobalApplierEvent = GlobalApplyMessage | WriteAckMessage | GlobalRe
 
 /** What the agent reports: a promotion it started, or one it could not. */
 export type GlobalApplierObservation =
-  | { readonly kind: 'globalPromotion'; readonly region: RegionId; readonly instance: string; readonly durableLsn: Lsn; readonly highestWrittenLsn: Lsn }
+  | {
+      readonly kind: 'globalPromotion';
+      readonly region: RegionId;
+      readonly how: GlobalRecoverMessage['how'];
+      readonly instance: string;
+      readonly durableLsn: Lsn;
+      readonly highestWrittenLsn: Lsn;
+    }
   | { readonly kind: 'globalPromotionRefused'; readonly region: RegionId; readonly reason: string };
 
 const base = setup({
@@ -265,18 +270,14 @@ export const globalApplierMachine = base
         const pending = context.unacked[event.pg] ?? [];
         const durable = pending.findIndex((record) => record.lsn > pgcl);
         const unacked = durable === 0 ? context.unacked : { ...context.unacked, [event.pg]: durable < 0 ? [] : pending.slice(durable) };
-        if (tracker.vcl > context.reportedVcl) {
+        // Only an ack moves VCL (a record is registered before any segment holds it), and every
+        // move is reported here: the VCL before this ack is the one last reported.
+        if (tracker.vcl > context.tracker.vcl) {
           enqueue({ type: 'send', params: { to: context.regionActor, message: { type: 'volumeVcl', from: context.self, vcl: tracker.vcl } } });
-          const durableLsn = durableOf(context.shippedPrimaryVdl, tracker);
-          if (durableLsn > context.sentDurableLsn) {
-            feedInstances(context, [], durableLsn, enqueue);
-            enqueue.assign({ tracker, unacked, reportedVcl: tracker.vcl, sentDurableLsn: durableLsn });
-            return;
-          }
-          enqueue.assign({ tracker, unacked, reportedVcl: tracker.vcl });
-          return;
         }
-        enqueue.assign({ tracker, unacked });
+        const durableLsn = durableOf(context.shippedPrimaryVdl, tracker);
+        if (durableLsn > context.sentDurableLsn) feedInstances(context, [], durableLsn, enqueue);
+        enqueue.assign({ tracker, unacked, sentDurableLsn: durableLsn > context.sentDurableLsn ? durableLsn : context.sentDurableLsn });
       }),
       /** Promote the first instance, recovering at most at the statechart's durable LSN (see the file header). */
       promote: base.enqueueActions(({ context, event, enqueue }) => {
@@ -284,7 +285,7 @@ export const globalApplierMachine = base
         const instance = context.instances[0] as string;
         const recoverTo = { durableLsn: event.durableLsn, highestWrittenLsn: context.highestLsn };
         enqueue.cancel(GLOBAL_APPLY_RETRANSMIT_TIMER);
-        enqueue({ type: 'observe', params: { kind: 'globalPromotion', region: context.region, instance, ...recoverTo } });
+        enqueue({ type: 'observe', params: { kind: 'globalPromotion', region: context.region, how: event.how, instance, ...recoverTo } });
         enqueue({ type: 'send', params: { to: instance, message: { type: 'promote', from: context.self, recoverTo } } });
         enqueue.assign({ promotionFor: event.from, outOfOrder: [] });
       }),
@@ -346,7 +347,6 @@ export const globalApplierMachine = base
         tracker: createDurabilityTracker({ writeQuorumByPg }),
         unacked: {},
         retransmitMark: {},
-        reportedVcl: LSN_ZERO,
       };
     },
     entry: 'armRetransmit',

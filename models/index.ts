@@ -23,7 +23,7 @@ export { monitorMachine, responderMachine, MONITOR_TICK_TIMER } from './heartbea
 export type { HeartbeatMessage, MonitorContext, MonitorEvent, MonitorInput, ResponderEvent, ResponderInput } from './heartbeat.machine.js';
 export { globalRegionMachine, globalRegionActorId, GLOBAL_FENCE_TIMER, GLOBAL_LAG_TIMER } from './global-region.machine.js';
 export { globalApplierMachine, GLOBAL_APPLY_RETRANSMIT_TIMER } from './global-applier.machine.js';
-export type { GlobalApplierContext, GlobalApplierEvent, GlobalApplierInput, GlobalApplierPg } from './global-applier.machine.js';
+export type { GlobalApplierContext, GlobalApplierEvent, GlobalApplierInput, GlobalApplierObservation, GlobalApplierPg } from './global-applier.machine.js';
 export type { GlobalFence, GlobalRegionContext, GlobalRegionEvent, GlobalRegionInput, GlobalRegionObservation, HeldCommit, Promotion } from './global-region.machine.js';
 // The branded ids machine inputs and messages carry (docs/glossary.md).
 export { azId, blockId, instanceId, lsn, membershipEpoch, pgId, regionId, segmentId, volumeEpoch, LSN_ZERO } from '../src/protocol/ids.js';

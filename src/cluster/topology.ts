@@ -338,14 +338,6 @@ export function globalEndpoints(topology: Pick<ResolvedTopology, 'global'>): str
   ];
 }
 
-/**
- * The instance a promotion of `secondary` opens as its writer: its first read-only instance, the
- * one its replication agent promotes (models/global-applier.machine.ts); none when headless.
- */
-export function promotionTargetOf(secondary: Pick<ResolvedSecondary, 'instances'>): string | undefined {
-  return secondary.instances[0]?.id;
-}
-
 /** The systemId of a secondary region's replication agent, e.g. `replication:eu-west-1`. */
 export function globalApplierId(regionId: string): string {
   return `replication:${regionId}`;

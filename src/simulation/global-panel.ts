@@ -37,21 +37,11 @@ import { Subject } from 'rxjs';
 import type { Observable } from 'rxjs';
 import { quantile } from './quantile.js';
 
-/** The observation kinds a region statechart reports (models/global-region.machine.ts). */
-const GLOBAL_KINDS: ReadonlySet<string> = new Set([
-  'primaryVdl',
-  'shipped',
-  'secondaryDurable',
-  'commitAcknowledged',
-  'promoted',
-  'fenced',
-  'fenceTimedOut',
-  'commitHeld',
-  'commitReleased',
-  'switchoverRefused',
-  'detached',
-]);
-
+/**
+ * The observation kinds of the region statecharts (models/global-region.machine.ts) that reach the
+ * judges; `commitHeld` and `commitReleased` are RPO control's figures, read before.
+ */
+const GLOBAL_KINDS: ReadonlySet<string> = new Set(['secondaryDurable', 'promoted', 'fenced', 'fenceTimedOut', 'switchoverRefused', 'detached']);
 
 /**
  * Every actor of a Global Database outside the primary's cluster: the region statecharts and,
@@ -353,7 +343,7 @@ export class GlobalPanel {
     }
     const kind = (observation as { kind: string }).kind;
     if (kind === 'globalPromotion') {
-      this.onPromotionStarted(event.atMs, observation as unknown as { region: string });
+      this.onPromotionStarted(event.atMs, observation as unknown as { region: string; how: 'failover' | 'switchover' | 'detach' });
       return;
     }
     if (kind === 'commitHeld' || kind === 'commitReleased') {
@@ -393,10 +383,10 @@ export class GlobalPanel {
     this.judge(atMs, 'primary', { kind: 'primaryVdl', region: regionId(region), vdl, records });
   }
 
-  /** The agent of `region` started a promotion: the operator's request is the last action naming it. */
-  private onPromotionStarted(atMs: number, started: { region: string }): void {
-    const action = [...this.options.faultLog()].reverse().find((fault) => fault.target === `global:${started.region}` && (fault.fault === 'globalFailover' || fault.fault === 'globalDetach'));
-    const how = action?.fault === 'globalDetach' ? 'detach' : 'failover';
+  /** The agent of `region` started a promotion: the operator's request is the last action naming the region. */
+  private onPromotionStarted(atMs: number, started: { region: string; how: 'failover' | 'switchover' | 'detach' }): void {
+    const { how } = started;
+    const action = [...this.options.faultLog()].reverse().find((fault) => fault.target === `global:${started.region}`);
     const requestedAtMs = action?.atMs ?? atMs;
     const outage = [...this.options.faultLog()].reverse().find((fault) => fault.fault === 'regionOutage' && fault.target === `region:${this.primary}` && fault.atMs <= requestedAtMs);
     const failureAtMs = outage?.atMs ?? requestedAtMs;
@@ -416,7 +406,6 @@ export class GlobalPanel {
     if (promotion === undefined) return;
     promotion.openedAtMs = atMs;
     promotion.vdl = vdl;
-    promotion.how = how;
     if (how === 'failover') {
       const lost = lostSuffix(this.writerOf(promotion.oldPrimary).commits, vdl);
       promotion.lostCommits = lost.lostCount;

@@ -24,8 +24,8 @@ import { clusterSpecs, globalSpecs, quorumConfigOf, replacementSegmentSpec, segm
 import { shipRedoToRegions } from '../cluster/global-shipping.js';
 import type { GlobalShipping } from '../cluster/global-shipping.js';
 import { regionId } from '../protocol/ids.js';
-import { promotionTargetOf } from '../cluster/topology.js';
 import type { GlobalRegionObservation } from '../../models/global-region.machine.js';
+import type { GlobalApplierObservation } from '../../models/global-applier.machine.js';
 import { DatabaseClient } from '../cluster/client.js';
 import { scheduleFaults } from '../cluster/faults.js';
 import type { AppliedFault } from '../cluster/faults.js';
@@ -112,6 +112,8 @@ export class World {
   private globalShippingOrUndefined: GlobalShipping | undefined;
   /** Secondary regions the replicators ship to: a detached one leaves, and a promotion ends shipping (see {@link onGlobalChange}). */
   private shippingTo: string[] = [];
+  /** The instance each region's replication agent is promoting, as its `globalPromotion` observation names it. */
+  private readonly promotingInstance = new Map<string, string>();
   /** Reader-endpoint connections made so far: the round robin's position. */
   private readerConnections = 0;
 
@@ -243,7 +245,7 @@ export class World {
   private onEvent(event: WorldEvent): void {
     if (event.source === 'observe') {
       if (event.observation.kind === 'membershipInstalled') this.onMembership(event.observation);
-      else if (this.topology.global !== undefined) this.onGlobalChange(event.observation as unknown as GlobalRegionObservation);
+      else if (this.topology.global !== undefined) this.onGlobalChange(event.observation as unknown as GlobalRegionObservation | GlobalApplierObservation);
       return;
     }
     if (event.source !== 'publish') return;
@@ -264,15 +266,18 @@ export class World {
    * follows another (the rebuild of the other secondaries from the new primary, §13 G4, is not
    * modelled yet: they stay as they were).
    */
-  private onGlobalChange(observation: GlobalRegionObservation): void {
+  private onGlobalChange(observation: GlobalRegionObservation | GlobalApplierObservation): void {
+    if (observation.kind === 'globalPromotion') {
+      this.promotingInstance.set(observation.region, observation.instance);
+      return;
+    }
     if (observation.kind === 'detached') {
       this.shippingTo = this.shippingTo.filter((region) => region !== observation.region);
       return;
     }
     if (observation.kind !== 'promoted') return;
     this.shippingTo = [];
-    const secondary = this.topology.global?.secondaries.find((candidate) => candidate.region === observation.region);
-    const writer = secondary === undefined ? undefined : promotionTargetOf(secondary);
+    const writer = this.promotingInstance.get(observation.region);
     if (writer === undefined) return;
     const { clock } = this.kernel;
     clock.scheduleAt(clock.now() + this.scenario.failover.endpointSwitchMs, () => {

@@ -159,7 +159,7 @@ describe('GlobalApplier: promotion', () => {
     agent.step(ack('a', 0, 2));
     // VCL 2 now, but the primary's VDL shipped is 1: nothing new for the instances.
     expect(sends(agent.step(ack('b', 0, 2)), 'i2')).toEqual([]);
-    expect(agent.context.reportedVcl).toBe(2);
+    expect(agent.context.tracker.vcl).toBe(2);
   });
 
   it('stops taking shipments, promotes its first instance capped at the durable LSN, and reports the VDL it opened at', () => {
