@@ -15,7 +15,7 @@
  */
 import { setup } from 'xstate';
 import { unprovidedEffect } from './effects.js';
-import type { HealthPongMessage, PromoteMessage, SendParams, WriterOpenMessage } from './messages.js';
+import type { HealthPongMessage, PromoteMessage, SendParams, StandDownMessage, WriterOpenMessage } from './messages.js';
 
 /** An instance the control plane manages. */
 export interface ManagedInstance {
@@ -70,7 +70,8 @@ export type ControlPlaneEvent =
   | { type: 'healthTick' }
   | { type: 'replacementReady' }
   | { type: 'promotionTimeout' }
-  | { type: 'endpointSwitched' };
+  | { type: 'endpointSwitched' }
+  | StandDownMessage;
 
 export const HEALTH_TIMER = 'controlPlane.health';
 export const REPLACEMENT_TIMER = 'controlPlane.replacement';
@@ -103,7 +104,8 @@ export function promotionCandidate(context: ControlPlaneContext): string | undef
 /** The writer answered the current round's check as an open writer. */
 function writerAnswered(context: ControlPlaneContext): boolean {
   const pong = context.lastPong[context.writer];
-  return pong !== undefined && pong.round >= context.round && pong.state === 'writer.open';
+  // A writer draining for a Global Database switchover is read-only, and healthy (§11.1).
+  return pong !== undefined && pong.round >= context.round && (pong.state === 'writer.open' || pong.state === 'writer.readOnly');
 }
 
 /** The standby a replacement writer comes from, if any. */
@@ -216,8 +218,12 @@ export const controlPlaneMachine = controlPlaneBase
     initial: 'monitoring',
     on: {
       healthPong: { actions: 'recordPong' },
+      // The region became a Global Database secondary (docs/protocol.md §11.1, switchover): its
+      // replication agent writes to the volume now, so no writer of this cluster is failed over.
+      standDown: { target: '.standingDown' },
     },
     states: {
+      standingDown: {},
       monitoring: {
         entry: 'checkHealth',
         on: {

@@ -31,21 +31,51 @@
  *   open, with the VDL its recovery opened at, the agent tells the statechart (`recovered`). A
  *   headless region has no instance to promote: the request is refused with the reason.
  *
+ * - **Following a new primary** (§11.1, switchover). The agent of the primary region starts in
+ *   `standby`: its region's writer owns the volume. When its region, or any secondary, is to
+ *   follow a new primary (`globalFollow`), the agent claims the volume: it reads the volume's
+ *   metadata, sets the volume epoch one higher with a compare-and-set (which fences any writer of
+ *   the region at the storage layer, as a recovering writer does, §7), records and writes the
+ *   truncation range of the new primary's recovery, (start, truncateThrough], to a write quorum
+ *   of every PG, and then takes shipments from the new primary's replicator only, numbered from 1
+ *   again, with the volume durable at the start. The PGs and their quorums come from the
+ *   metadata service, so a membership change made while the region was primary is kept. It asks
+ *   its instances to step down (a writer among them restarts as a read-only instance) and feeds
+ *   them from then on. A request lost on the way is asked again every `retransmitAfterMs`.
+ *
  * Records at or below the highest LSN taken are skipped: a shipment sent again carries nothing
- * new. Only this agent writes to the secondary volume while the region is a secondary.
+ * new. Only this agent writes to the secondary volume while the region is a secondary; a
+ * shipment from any but the current replicator (one still on its way from a former primary) is
+ * dropped.
  */
 import { setup } from 'xstate';
 import { unprovidedEffect } from './effects.js';
-import type { Lsn, MembershipEpoch, PgId, RegionId, VolumeEpoch } from '../src/protocol/ids.js';
+import type { Lsn, MembershipEpoch, PgId, RegionId, SegmentId, VolumeEpoch } from '../src/protocol/ids.js';
 import { LSN_ZERO } from '../src/protocol/ids.js';
 import { recordDigest } from '../src/protocol/global.js';
 import type { QuorumPredicate } from '../src/protocol/quorum.js';
+import type { TruncationRange } from '../src/protocol/recovery.js';
 import type { DurabilityTracker } from '../src/protocol/watermarks.js';
 import { createDurabilityTracker, pgclOf, recordAck, registerRecords } from '../src/protocol/watermarks.js';
-import type { GlobalApplyMessage, GlobalRecoverMessage, RedoRecord, SendParams, WireMessage, WriteAckMessage, WriterOpenMessage } from './messages.js';
+import { satisfies } from '../src/protocol/quorum.js';
+import type {
+  GlobalApplyMessage,
+  GlobalFollowMessage,
+  GlobalRecoverMessage,
+  MetadataStateMessage,
+  PgConfigRecord,
+  RedoRecord,
+  SendParams,
+  TruncateAckMessage,
+  WireMessage,
+  WriteAckMessage,
+  WriterOpenMessage,
+} from './messages.js';
 
 /** The retransmit timer's id. */
 export const GLOBAL_APPLY_RETRANSMIT_TIMER = 'globalApplier.retransmit';
+/** The timer that asks a claim's pending request again. */
+export const GLOBAL_CLAIM_RETRY_TIMER = 'globalApplier.claimRetry';
 
 /** One PG of the secondary volume: its members and write quorum. */
 export interface GlobalApplierPg {
@@ -68,6 +98,10 @@ export interface GlobalApplierInput {
   instances?: readonly string[];
   /** The secondary volume's epoch the agent writes at. @defaultValue 1 */
   volumeEpoch?: number;
+  /** The region's metadata service: a claim of the volume goes there. @defaultValue none: the agent cannot follow a new primary */
+  metadata?: string;
+  /** The agent of the primary region: it waits in `standby` until its region follows another. @defaultValue false */
+  standby?: boolean;
   /** @defaultValue 100 */
   retransmitAfterMs?: number;
   /** The most records one retransmitted batch carries. @defaultValue 512 */
@@ -119,10 +153,38 @@ export interface GlobalApplierContext {
   unacked: Readonly<Record<number, readonly RedoRecord[]>>;
   /** Per PG, the highest unacked LSN at the last retransmit tick: records at or below it have waited a whole period. */
   retransmitMark: Readonly<Record<number, Lsn>>;
+  metadata: string | undefined;
+  startsStandby: boolean;
+  /** Each PG's write quorum, for the tracker. */
+  writeQuorumByPg: Readonly<Record<number, QuorumPredicate>>;
+  /** A claim under way (see the file header): what to follow, and which members took the truncation. */
+  claim: Claim | undefined;
+}
+
+/** A claim of the volume to follow a new primary, while it runs. */
+export interface Claim {
+  readonly follow: GlobalFollowMessage;
+  /** The epoch the claim sets, once the metadata service was read. */
+  readonly volumeEpoch: VolumeEpoch | undefined;
+  /** The PGs as the metadata service keeps them. */
+  readonly pgConfigs: readonly PgConfigRecord[];
+  /** Per PG, the members that took the truncation range at the claimed epoch. */
+  readonly truncatedBy: Readonly<Record<number, readonly string[]>>;
+  /** The request to ask again when the retry timer fires. */
+  readonly step: 'read' | 'cas' | 'record' | 'truncate';
 }
 
 /** Events of {@link globalApplierMachine}. */
-export type GlobalApplierEvent = GlobalApplyMessage | WriteAckMessage | GlobalRecoverMessage | WriterOpenMessage | { type: 'retransmitTick' };
+export type GlobalApplierEvent =
+  | GlobalApplyMessage
+  | WriteAckMessage
+  | GlobalRecoverMessage
+  | WriterOpenMessage
+  | GlobalFollowMessage
+  | MetadataStateMessage
+  | TruncateAckMessage
+  | { type: 'retransmitTick' }
+  | { type: 'claimRetry' };
 
 /** What the agent reports: a promotion it started, or one it could not. */
 export type GlobalApplierObservation =
@@ -134,7 +196,9 @@ export type GlobalApplierObservation =
       readonly durableLsn: Lsn;
       readonly highestWrittenLsn: Lsn;
     }
-  | { readonly kind: 'globalPromotionRefused'; readonly region: RegionId; readonly reason: string };
+  | { readonly kind: 'globalPromotionRefused'; readonly region: RegionId; readonly reason: string }
+  /** The agent claimed its volume and follows `primaryRegion` from `startLsn`. */
+  | { readonly kind: 'globalFollowing'; readonly region: RegionId; readonly primaryRegion: RegionId; readonly startLsn: Lsn; readonly volumeEpoch: VolumeEpoch };
 
 const base = setup({
   types: { context: {} as GlobalApplierContext, events: {} as GlobalApplierEvent, input: {} as GlobalApplierInput },
@@ -144,6 +208,20 @@ const base = setup({
   },
   guards: {
     hasInstance: ({ context }) => context.instances.length > 0,
+    startsStandby: ({ context }) => context.startsStandby,
+    canFollow: ({ context }) => context.metadata !== undefined,
+    /** A shipment from the current replicator; one from a former primary's is dropped. */
+    fromReplicator: ({ context, event }) => event.type === 'globalApply' && event.from === context.replicator,
+    metadataRead: ({ event }) => event.type === 'metadataState' && event.request === 'read',
+    casWon: ({ event }) => event.type === 'metadataState' && event.request === 'cas' && event.ok,
+    casLost: ({ event }) => event.type === 'metadataState' && event.request === 'cas' && !event.ok,
+    rangeRecorded: ({ event }) => event.type === 'metadataState' && event.request === 'recordTruncation' && event.ok,
+    truncatedOnWriteQuorums: ({ context, event }) => {
+      const claim = context.claim;
+      if (claim === undefined || event.type !== 'truncateAck' || event.volumeEpoch !== claim.volumeEpoch) return false;
+      const truncatedBy = withTruncation(claim, event);
+      return claim.pgConfigs.every((config) => satisfies(config.write, (truncatedBy[config.pg] ?? []) as readonly SegmentId[]));
+    },
     /** The instance being promoted reports itself open. */
     promotedOpen: ({ context, event }) => event.type === 'writerOpen' && event.from === context.instances[0],
   },
@@ -159,6 +237,19 @@ function byPg(records: readonly RedoRecord[]): Map<number, RedoRecord[]> {
   }
   return groups;
 }
+
+/** The claim's members that took the truncation, with `ack`'s sender added. */
+function withTruncation(claim: Claim, ack: TruncateAckMessage): Readonly<Record<number, readonly string[]>> {
+  const took = claim.truncatedBy[ack.pg] ?? [];
+  return took.includes(ack.from) ? claim.truncatedBy : { ...claim.truncatedBy, [ack.pg]: [...took, ack.from] };
+}
+
+/** The claim's truncation range: the new primary's, (start, truncateThrough], at the claimed epoch. */
+const claimedRange = (claim: Claim): TruncationRange => ({
+  volumeEpoch: claim.volumeEpoch as VolumeEpoch,
+  fromLsn: (claim.follow.startLsn + 1) as Lsn,
+  toLsn: (claim.follow.truncateThroughLsn > claim.follow.startLsn ? claim.follow.truncateThroughLsn : claim.follow.startLsn + 1) as Lsn,
+});
 
 /** The most numbers one acknowledgement lists as missing. */
 const MISSING_LISTED_MAX = 64;
@@ -177,7 +268,7 @@ function missingBelow(seq: number, outOfOrder: readonly GlobalApplyMessage[]): n
 /** The region's durable LSN: the lower of two CPLs, the shipped primary VDL and the highest CPL at or below VCL (see the file header). */
 const durableOf = (shippedPrimaryVdl: Lsn, tracker: DurabilityTracker): Lsn => (shippedPrimaryVdl < tracker.vdl ? shippedPrimaryVdl : tracker.vdl);
 
-/** Sends the instances the records taken and the durable LSN they may apply to (nothing when neither is new). */
+/** Sends the instances the records taken and the durable LSN they may apply to (nothing when neither is new); `context` is the agent's after the step. */
 function feedInstances(
   context: GlobalApplierContext,
   records: readonly RedoRecord[],
@@ -186,6 +277,7 @@ function feedInstances(
 ): void {
   if (records.length === 0 && durableLsn <= context.sentDurableLsn) return;
   const vdl = durableLsn > context.sentDurableLsn ? durableLsn : context.sentDurableLsn;
+
   for (const instance of context.instances) {
     enqueue({ type: 'send', params: { to: instance, message: { type: 'redoShip', from: context.self, volumeEpoch: context.volumeEpoch, records, vdl } } });
   }
@@ -205,6 +297,7 @@ export const globalApplierMachine = base
   .extend({
     actions: {
       armRetransmit: base.enqueueActions(({ context, enqueue }) => {
+        enqueue.cancel(GLOBAL_APPLY_RETRANSMIT_TIMER);
         enqueue.raise({ type: 'retransmitTick' }, { delay: context.retransmitAfterMs, id: GLOBAL_APPLY_RETRANSMIT_TIMER });
       }),
       /** Takes the next shipment in order, and any kept ones it makes consecutive (see the file header). */
@@ -258,7 +351,7 @@ export const globalApplierMachine = base
         const outOfOrder = context.outOfOrder.slice(kept).filter((message) => message.seq > seq);
         ack(seq, outOfOrder);
         const durableLsn = durableOf(shippedPrimaryVdl, tracker);
-        feedInstances(context, taken, durableLsn, enqueue);
+        feedInstances({ ...context, tracker, highestLsn }, taken, durableLsn, enqueue);
         enqueue.assign({ seq, highestLsn, tracker, unacked, outOfOrder, shippedPrimaryVdl, sentDurableLsn: durableLsn > context.sentDurableLsn ? durableLsn : context.sentDurableLsn });
       }),
       /** A segment's ack: the PG's durable prefix, the volume's VCL, reported when it moves. */
@@ -276,16 +369,16 @@ export const globalApplierMachine = base
           enqueue({ type: 'send', params: { to: context.regionActor, message: { type: 'volumeVcl', from: context.self, vcl: tracker.vcl } } });
         }
         const durableLsn = durableOf(context.shippedPrimaryVdl, tracker);
-        if (durableLsn > context.sentDurableLsn) feedInstances(context, [], durableLsn, enqueue);
+        if (durableLsn > context.sentDurableLsn) feedInstances({ ...context, tracker }, [], durableLsn, enqueue);
         enqueue.assign({ tracker, unacked, sentDurableLsn: durableLsn > context.sentDurableLsn ? durableLsn : context.sentDurableLsn });
       }),
       /** Promote the first instance, recovering at most at the statechart's durable LSN (see the file header). */
       promote: base.enqueueActions(({ context, event, enqueue }) => {
         if (event.type !== 'globalRecover') return;
         const instance = context.instances[0] as string;
-        const recoverTo = { durableLsn: event.durableLsn, highestWrittenLsn: context.highestLsn };
+        const recoverTo = { durableLsn: event.durableLsn, highestWrittenLsn: context.highestLsn, reportTo: context.self };
         enqueue.cancel(GLOBAL_APPLY_RETRANSMIT_TIMER);
-        enqueue({ type: 'observe', params: { kind: 'globalPromotion', region: context.region, how: event.how, instance, ...recoverTo } });
+        enqueue({ type: 'observe', params: { kind: 'globalPromotion', region: context.region, how: event.how, instance, durableLsn: recoverTo.durableLsn, highestWrittenLsn: recoverTo.highestWrittenLsn } });
         enqueue({ type: 'send', params: { to: instance, message: { type: 'promote', from: context.self, recoverTo } } });
         enqueue.assign({ promotionFor: event.from, outOfOrder: [] });
       }),
@@ -295,7 +388,112 @@ export const globalApplierMachine = base
       /** The promoted instance is open: the statechart opens the region at its recovered VDL. */
       reportRecovered: base.enqueueActions(({ context, event, enqueue }) => {
         if (event.type !== 'writerOpen' || context.promotionFor === undefined) return;
-        enqueue({ type: 'send', params: { to: context.promotionFor, message: { type: 'recovered', from: context.self, vdl: event.recoveredVdl ?? LSN_ZERO } } });
+        const recovered: WireMessage =
+          event.truncatedThroughLsn === undefined
+            ? { type: 'recovered', from: context.self, vdl: event.recoveredVdl ?? LSN_ZERO, writer: event.from }
+            : { type: 'recovered', from: context.self, vdl: event.recoveredVdl ?? LSN_ZERO, truncatedThroughLsn: event.truncatedThroughLsn, writer: event.from };
+        enqueue({ type: 'send', params: { to: context.promotionFor, message: recovered } });
+      }),
+      // --- following a new primary (see the file header) ------------------------------------
+      beginClaim: base.enqueueActions(({ context, event, enqueue }) => {
+        if (event.type !== 'globalFollow' || context.metadata === undefined) return;
+        enqueue.cancel(GLOBAL_APPLY_RETRANSMIT_TIMER);
+        enqueue.assign({ claim: { follow: event, volumeEpoch: undefined, pgConfigs: [], truncatedBy: {}, step: 'read' }, outOfOrder: [] });
+        enqueue({ type: 'send', params: { to: context.metadata, message: { type: 'metadataRead', from: context.self } } });
+        enqueue.raise({ type: 'claimRetry' }, { delay: context.retransmitAfterMs, id: GLOBAL_CLAIM_RETRY_TIMER });
+      }),
+      /** The volume epoch one higher than the metadata service's: a writer of the region is fenced by it (§7). */
+      askCas: base.enqueueActions(({ context, event, enqueue }) => {
+        if (event.type !== 'metadataState' || context.claim === undefined || context.metadata === undefined) return;
+        const volumeEpoch = (event.volumeEpoch + 1) as VolumeEpoch;
+        enqueue.assign({ claim: { ...context.claim, volumeEpoch, pgConfigs: Object.values(event.pgConfigs), step: 'cas' } });
+        enqueue({ type: 'send', params: { to: context.metadata, message: { type: 'epochCas', from: context.self, expected: event.volumeEpoch, next: volumeEpoch } } });
+      }),
+      /** Someone else set the epoch first (a recovery in the region): read it again and claim above it. */
+      rereadMetadata: base.enqueueActions(({ context, enqueue }) => {
+        if (context.claim === undefined || context.metadata === undefined) return;
+        enqueue.assign({ claim: { ...context.claim, step: 'read' } });
+        enqueue({ type: 'send', params: { to: context.metadata, message: { type: 'metadataRead', from: context.self } } });
+      }),
+      /** The range goes to the metadata service before any segment (R2, §7), so a later recovery knows it. */
+      recordRange: base.enqueueActions(({ context, enqueue }) => {
+        const claim = context.claim;
+        if (claim?.volumeEpoch === undefined || context.metadata === undefined) return;
+        enqueue.assign({ claim: { ...claim, step: 'record' } });
+        enqueue({ type: 'send', params: { to: context.metadata, message: { type: 'recordTruncation', from: context.self, volumeEpoch: claim.volumeEpoch, range: claimedRange(claim) } } });
+      }),
+      sendTruncation: base.enqueueActions(({ context, enqueue }) => {
+        const claim = context.claim;
+        if (claim?.volumeEpoch === undefined) return;
+        enqueue.assign({ claim: { ...claim, step: 'truncate' } });
+        const range = claimedRange(claim);
+        for (const config of claim.pgConfigs) {
+          for (const member of config.members) {
+            enqueue({ type: 'send', params: { to: member, message: { type: 'truncate', from: context.self, pg: config.pg, volumeEpoch: claim.volumeEpoch, range } } });
+          }
+        }
+      }),
+      takeTruncateAck: base.enqueueActions(({ context, event, enqueue }) => {
+        const claim = context.claim;
+        if (claim === undefined || event.type !== 'truncateAck' || event.volumeEpoch !== claim.volumeEpoch) return;
+        enqueue.assign({ claim: { ...claim, truncatedBy: withTruncation(claim, event) } });
+      }),
+      /** Asks the claim's pending request again: each is idempotent for the claimant. */
+      retryClaim: base.enqueueActions(({ context, enqueue }) => {
+        const claim = context.claim;
+        if (claim === undefined || context.metadata === undefined) return;
+        if (claim.step === 'read' || claim.volumeEpoch === undefined) {
+          enqueue({ type: 'send', params: { to: context.metadata, message: { type: 'metadataRead', from: context.self } } });
+        } else if (claim.step === 'cas') {
+          const expected = (claim.volumeEpoch - 1) as VolumeEpoch;
+          enqueue({ type: 'send', params: { to: context.metadata, message: { type: 'epochCas', from: context.self, expected, next: claim.volumeEpoch } } });
+        } else if (claim.step === 'record') {
+          enqueue({ type: 'send', params: { to: context.metadata, message: { type: 'recordTruncation', from: context.self, volumeEpoch: claim.volumeEpoch, range: claimedRange(claim) } } });
+        } else {
+          const range = claimedRange(claim);
+          for (const config of claim.pgConfigs) {
+            const took = claim.truncatedBy[config.pg] ?? [];
+            for (const member of config.members) {
+              if (took.includes(member)) continue;
+              enqueue({ type: 'send', params: { to: member, message: { type: 'truncate', from: context.self, pg: config.pg, volumeEpoch: claim.volumeEpoch, range } } });
+            }
+          }
+        }
+        enqueue.raise({ type: 'claimRetry' }, { delay: context.retransmitAfterMs, id: GLOBAL_CLAIM_RETRY_TIMER });
+      }),
+      /**
+       * The volume is the agent's at the claimed epoch and durable at the start: take the new
+       * primary's shipments from there, and have the region's instances follow the agent.
+       */
+      startFollowing: base.enqueueActions(({ context, enqueue }) => {
+        const claim = context.claim;
+        if (claim?.volumeEpoch === undefined) return;
+        const { follow, volumeEpoch } = claim;
+        const writeQuorumByPg: Record<number, QuorumPredicate> = {};
+        const membersByPg: Record<number, readonly string[]> = {};
+        for (const config of claim.pgConfigs) {
+          writeQuorumByPg[config.pg] = config.write;
+          membersByPg[config.pg] = config.members;
+        }
+        enqueue.cancel(GLOBAL_CLAIM_RETRY_TIMER);
+        enqueue({ type: 'observe', params: { kind: 'globalFollowing', region: context.region, primaryRegion: follow.primaryRegion, startLsn: follow.startLsn, volumeEpoch } });
+        for (const instance of context.instances) enqueue({ type: 'send', params: { to: instance, message: { type: 'stepDown', from: context.self } } });
+        enqueue.assign({
+          claim: undefined,
+          replicator: follow.replicator,
+          volumeEpoch,
+          membersByPg,
+          writeQuorumByPg,
+          tracker: createDurabilityTracker({ writeQuorumByPg, durableLsn: follow.startLsn }),
+          unacked: {},
+          retransmitMark: {},
+          seq: 0,
+          outOfOrder: [],
+          highestLsn: follow.startLsn,
+          shippedPrimaryVdl: follow.startLsn,
+          sentDurableLsn: follow.startLsn,
+          promotionFor: undefined,
+        });
       }),
       /** Records a PG has not made durable for a whole period go again to each member below them. */
       retransmit: base.enqueueActions(({ context, enqueue }) => {
@@ -329,6 +527,10 @@ export const globalApplierMachine = base
         membersByPg[pg.pg] = pg.members;
       }
       return {
+        metadata: input.metadata,
+        startsStandby: input.standby ?? false,
+        writeQuorumByPg,
+        claim: undefined,
         self: input.self,
         region: input.region,
         regionActor: input.regionActor,
@@ -349,21 +551,44 @@ export const globalApplierMachine = base
         retransmitMark: {},
       };
     },
-    entry: 'armRetransmit',
-    initial: 'applying',
+    initial: 'starting',
     states: {
+      starting: {
+        always: [{ guard: 'startsStandby', target: 'standby' }, { target: 'applying' }],
+      },
+      // The primary region's agent: the region's writer owns the volume.
+      standby: {
+        on: { globalFollow: { guard: 'canFollow', target: 'claiming', actions: 'beginClaim' } },
+      },
       applying: {
+        entry: 'armRetransmit',
         on: {
-          globalApply: { actions: 'apply' },
+          globalApply: { guard: 'fromReplicator', actions: 'apply' },
           writeAck: { actions: 'takeAck' },
           retransmitTick: { actions: 'retransmit' },
           globalRecover: [{ guard: 'hasInstance', target: 'promoting', actions: 'promote' }, { actions: 'refusePromotion' }],
+          globalFollow: { guard: 'canFollow', target: 'claiming', actions: 'beginClaim' },
+        },
+      },
+      claiming: {
+        on: {
+          metadataState: [
+            { guard: 'metadataRead', actions: 'askCas' },
+            { guard: 'casWon', actions: 'recordRange' },
+            { guard: 'casLost', actions: 'rereadMetadata' },
+            { guard: 'rangeRecorded', actions: 'sendTruncation' },
+          ],
+          truncateAck: [{ guard: 'truncatedOnWriteQuorums', target: 'applying', actions: 'startFollowing' }, { actions: 'takeTruncateAck' }],
+          claimRetry: { actions: 'retryClaim' },
         },
       },
       // Shipments are no longer taken (nor acknowledged): the volume is the promoted instance's.
       promoting: {
         on: { writerOpen: { guard: 'promotedOpen', target: 'promoted', actions: 'reportRecovered' } },
       },
-      promoted: {},
+      // The region is a primary; a later switchover away from it makes it follow again.
+      promoted: {
+        on: { globalFollow: { guard: 'canFollow', target: 'claiming', actions: 'beginClaim' } },
+      },
     },
   });

@@ -43,8 +43,15 @@ import type {
   GlobalRebuiltMessage,
   GlobalRecoveredMessage,
   GlobalShipMessage,
+  BeginSwitchoverMessage,
+  DemoteMessage,
+  PrimaryChangedMessage,
+  RegionDetachedMessage,
   RegionDurableMessage,
   SendParams,
+  SwitchoverMessage,
+  SwitchoverRefusedMessage,
+  WriterReadOnlyMessage,
   VolumeVclMessage,
   WireMessage,
 } from './messages.js';
@@ -56,6 +63,15 @@ export const globalRegionActorId = (region: string): string => `global:${region}
 export const GLOBAL_LAG_TIMER = 'globalRegion.lagTick';
 /** The timer id of a failover's fence: its timeout is the `fenceTimedOut` event. */
 export const GLOBAL_FENCE_TIMER = 'globalRegion.fence';
+/** The timer id of a switchover's drain: a switchover still waiting when it fires is called off. */
+export const GLOBAL_SWITCHOVER_TIMER = 'globalRegion.switchover';
+
+/**
+ * The endpoint a replicator ships to `region` from, in the `primaryTerm`-th primary's time: the
+ * first primary's are `replicator:<region>`; each promotion starts a new generation, so a message
+ * or acknowledgement still on its way from an older one is told apart (§11.1, switchover).
+ */
+export const globalReplicatorEndpoint = (region: string, primaryTerm: number): string => (primaryTerm === 0 ? `replicator:${region}` : `replicator:${region}@${primaryTerm}`);
 
 /** Input of {@link globalRegionMachine}. */
 export interface GlobalRegionInput {
@@ -80,6 +96,14 @@ export interface GlobalRegionInput {
   cutOffAfterMs?: number;
   /** A failover's fence gives up after this long (§13, G2). @defaultValue 30000 */
   fenceTimeoutMs?: number;
+  /** A switchover still draining or waiting for its regions this long after it began is called off. @defaultValue 60000 */
+  switchoverTimeoutMs?: number;
+  /** The region's writer while it is the primary (a switchover makes it read-only, then steps it down). */
+  writer?: string;
+  /** The region cluster's control plane: told to stand down when the region follows another. */
+  controlPlane?: string;
+  /** The region's replication agent, `replication:<region>`: told to follow a new primary. @defaultValue none: the region cannot follow one */
+  agent?: string;
 }
 
 /** Thrown when a region actor starts with input it cannot run on; the message names the field and what is allowed. */
@@ -98,7 +122,7 @@ export function globalRegionInputProblem(input: GlobalRegionInput): string | und
   if (input.instances !== undefined && (!Number.isInteger(input.instances) || input.instances < 0 || input.instances > 16)) {
     return `instances: ${input.instances}; allowed a whole number from 0 (headless) to 16`;
   }
-  for (const field of ['lagTickMs', 'laggingAfterMs', 'cutOffAfterMs', 'fenceTimeoutMs'] as const) {
+  for (const field of ['lagTickMs', 'laggingAfterMs', 'cutOffAfterMs', 'fenceTimeoutMs', 'switchoverTimeoutMs'] as const) {
     const value = input[field];
     if (value !== undefined && !(Number.isFinite(value) && value > 0)) return `${field}: ${value}; allowed a finite number of ms above 0`;
   }
@@ -119,6 +143,15 @@ export interface Promotion {
   readonly oldPrimary: RegionId;
   /** Failover only: when the old primary failed, as the failover request says. */
   readonly failureAtMs?: number;
+}
+
+/** A switchover as the primary runs it (§13, G3). */
+export interface SwitchoverRun {
+  readonly target: RegionId;
+  /** The writer's VDL once it reported itself drained: final. */
+  readonly finalVdl: Lsn | undefined;
+  /** Whether the target was told to promote: from then on the switchover is not called off. */
+  readonly sent: boolean;
 }
 
 /** A failover's fence of the old primary and how it ended so far. */
@@ -172,6 +205,14 @@ export interface GlobalRegionContext {
   fence: GlobalFence | undefined;
   /** The new primary's starting point an old primary is rebuilt from. */
   rebuildFrom: { readonly newPrimary: RegionId; readonly vdl: Lsn } | undefined;
+  // --- switchover (§13, G3) ---
+  switchoverTimeoutMs: number;
+  writer: string | undefined;
+  controlPlane: string | undefined;
+  agent: string | undefined;
+  /** Promotions so far, as this region heard of them: the replicators' generation. */
+  primaryTerm: number;
+  switchover: SwitchoverRun | undefined;
 }
 
 /** Events of {@link globalRegionMachine}. */
@@ -183,22 +224,31 @@ export type GlobalRegionEvent =
   /** The cross-region link from the primary went down or came back (fault injector). */
   | { type: 'linkDown' }
   | { type: 'linkUp' }
-  /** A promotion elsewhere: secondaries report their durable LSN to the new primary. */
-  | { type: 'primaryChanged'; primary: RegionId }
+  /**
+   * A promotion elsewhere: secondaries report their durable LSN to the new primary. After a
+   * switchover it says where the new primary starts, and the region follows it from there.
+   */
+  | PrimaryChangedMessage
   | RegionDurableMessage
   | CommitGateMessage
-  /** Switchover, on the primary: stop taking commits; or take them again if it is called off. */
-  | { type: 'beginSwitchover' }
+  /** Switchover, on the primary: stop taking commits (to hand over to `target`); or take them again if it is called off. */
+  | BeginSwitchoverMessage
   | { type: 'cancelSwitchover' }
+  /** Switchover, asked of the target by an operator: the target asks its primary to begin. */
+  | { type: 'switchoverTo'; from: string }
+  | WriterReadOnlyMessage
+  | SwitchoverRefusedMessage
+  | RegionDetachedMessage
+  | { type: 'switchoverTimedOut' }
   /** Switchover, on the target: promote if `switchoverDecision` allows. */
-  | { type: 'switchover'; from: string; primaryVdl: Lsn; primaryReadOnly: boolean }
+  | SwitchoverMessage
   | { type: 'failover'; from: string; failureAtMs?: number }
   | { type: 'detach'; from: string }
   | GlobalRecoveredMessage
   | GlobalFencedMessage
   | { type: 'fenceTimedOut' }
   /** Switchover, on the old primary once the target is open: replicate from it, starting at `vdl`. */
-  | { type: 'demote'; newPrimary: RegionId; vdl: Lsn }
+  | DemoteMessage
   /** After a failover, the old primary is back: rebuild from the new primary's start, `vdl`. */
   | { type: 'rejoin'; newPrimary: RegionId; vdl: Lsn }
   | GlobalRebuiltMessage;
@@ -213,6 +263,14 @@ export type GlobalRegionObservation =
   | { readonly kind: 'commitHeld'; readonly region: RegionId; readonly commitLsn: Lsn; readonly rpoLagsMs: readonly number[] }
   | { readonly kind: 'commitReleased'; readonly region: RegionId; readonly commitLsn: Lsn; readonly blockedMs: number }
   | { readonly kind: 'switchoverRefused'; readonly region: RegionId; readonly reason: string }
+  /** The primary began a switchover to `target`: it takes no more commits (§13, G3). */
+  | { readonly kind: 'switchoverStarted'; readonly region: RegionId; readonly target: RegionId }
+  /** The primary's VDL is final and every secondary holds it: the target is told to promote. */
+  | { readonly kind: 'switchoverReady'; readonly region: RegionId; readonly target: RegionId; readonly finalVdl: Lsn }
+  /** A switchover that never reached the target's promotion was called off, and why; the primary takes commits again. */
+  | { readonly kind: 'switchoverCancelled'; readonly region: RegionId; readonly target: RegionId; readonly reason: string }
+  /** The region follows `primaryRegion` from `vdl` on. */
+  | { readonly kind: 'following'; readonly region: RegionId; readonly primaryRegion: RegionId; readonly vdl: Lsn }
   | { readonly kind: 'detached'; readonly region: RegionId; readonly vdl: Lsn };
 
 /** `commits` from the entry that still measures lag from `floorLsn` on: the newest at or below it. */
@@ -269,6 +327,27 @@ function secondaryAt(primaryRegion: RegionId, vdl: Lsn): Partial<GlobalRegionCon
   };
 }
 
+/** What following a new primary from `vdl` takes: the region's state, and the agent's and control plane's orders (§11.1, switchover). */
+function follow(
+  context: GlobalRegionContext,
+  newPrimary: RegionId,
+  vdl: Lsn,
+  truncateThroughLsn: Lsn | undefined,
+  primaryTerm: number,
+  enqueue: { (action: { type: 'send'; params: SendParams<WireMessage> } | { type: 'observe'; params: GlobalRegionObservation }): void },
+): Partial<GlobalRegionContext> {
+  if (context.agent !== undefined) {
+    const replicator = globalReplicatorEndpoint(context.region, primaryTerm);
+    enqueue({
+      type: 'send',
+      params: { to: context.agent, message: { type: 'globalFollow', from: context.self, primaryRegion: newPrimary, replicator, startLsn: vdl, truncateThroughLsn: truncateThroughLsn ?? vdl } },
+    });
+  }
+  if (context.controlPlane !== undefined) enqueue({ type: 'send', params: { to: context.controlPlane, message: { type: 'standDown', from: context.self } } });
+  enqueue({ type: 'observe', params: { kind: 'following', region: context.region, primaryRegion: newPrimary, vdl } });
+  return { ...secondaryAt(newPrimary, vdl), primaryTerm, writer: undefined, switchover: undefined };
+}
+
 const answer = (context: GlobalRegionContext, commitLsn: Lsn, allowed: boolean, reason?: CommitGateAnswerMessage['reason']): CommitGateAnswerMessage =>
   reason === undefined ? { type: 'commitGateAnswer', from: context.self, commitLsn, allowed } : { type: 'commitGateAnswer', from: context.self, commitLsn, allowed, reason };
 
@@ -295,6 +374,10 @@ const globalRegionBase = setup({
     fenceOpen: ({ context, event }) =>
       context.fence !== undefined && context.fence.outcome !== 'fenced' && (event.type !== 'fenced' || event.region === context.fence.region),
     fencePending: ({ context }) => context.fence?.outcome === 'pending',
+    /** A switchover not yet handed to its target may be called off (§13, G3). */
+    switchoverNotSent: ({ context }) => context.switchover === undefined || !context.switchover.sent,
+    /** A follow order that says where the new primary starts. */
+    followsFrom: ({ event }) => event.type === 'primaryChanged' && event.vdl !== undefined,
   },
 });
 
@@ -381,7 +464,10 @@ export const globalRegionMachine = globalRegionBase
         enqueue({ type: 'send', params: { to: event.from, message: { type: 'switchoverRefused', from: context.self, region: context.region, reason } } });
       }),
       startSwitchover: globalRegionBase.assign({ promotion: ({ context }): Promotion => ({ how: 'switchover', oldPrimary: context.primaryRegion }) }),
-      startDetach: globalRegionBase.assign({ promotion: ({ context }): Promotion => ({ how: 'detach', oldPrimary: context.primaryRegion }) }),
+      startDetach: globalRegionBase.enqueueActions(({ context, enqueue }) => {
+        enqueue({ type: 'send', params: { to: globalRegionActorId(context.primaryRegion), message: { type: 'regionDetached', from: context.self, region: context.region } } });
+        enqueue.assign({ promotion: { how: 'detach', oldPrimary: context.primaryRegion } });
+      }),
       /**
        * A managed failover promotes without waiting (§11.1) and tries, best-effort, to fence the
        * old primary's storage (§13, G2); the timeout is reported, never hidden.
@@ -415,13 +501,26 @@ export const globalRegionMachine = globalRegionBase
         if (event.type !== 'recovered' || context.promotion === undefined) return;
         const { how, oldPrimary, failureAtMs } = context.promotion;
         if (how === 'detach') return;
+        const primaryTerm = context.primaryTerm + 1;
         const promoted: GlobalObservation =
           failureAtMs === undefined
-            ? { kind: 'promoted', region: context.region, oldPrimary, vdl: event.vdl, how }
-            : { kind: 'promoted', region: context.region, oldPrimary, vdl: event.vdl, how, failureAtMs };
+            ? { kind: 'promoted', region: context.region, oldPrimary, vdl: event.vdl, how, primaryTerm }
+            : { kind: 'promoted', region: context.region, oldPrimary, vdl: event.vdl, how, failureAtMs, primaryTerm };
         enqueue({ type: 'observe', params: promoted });
         const counted = context.regions.filter((region) => region !== context.region && (how === 'switchover' || region !== oldPrimary));
+        if (how === 'switchover') {
+          // Replication reverses (§13, G3): the old primary and every other secondary follow this
+          // region from its start, annulling what its recovery annulled.
+          const start = event.truncatedThroughLsn === undefined ? { vdl: event.vdl } : { vdl: event.vdl, truncateThroughLsn: event.truncatedThroughLsn };
+          enqueue({ type: 'send', params: { to: globalRegionActorId(oldPrimary), message: { type: 'demote', from: context.self, newPrimary: context.region, primaryTerm, ...start } } });
+          for (const region of counted) {
+            if (region === oldPrimary) continue;
+            enqueue({ type: 'send', params: { to: globalRegionActorId(region), message: { type: 'primaryChanged', from: context.self, primary: context.region, primaryTerm, ...start } } });
+          }
+        }
         enqueue.assign({
+          primaryTerm,
+          writer: event.writer ?? context.writer,
           primaryRegion: context.region,
           durableByRegion: Object.fromEntries(counted.map((region) => [region, event.vdl])),
           primaryCommits: [],
@@ -448,6 +547,75 @@ export const globalRegionMachine = globalRegionBase
         if (context.fence === undefined) return;
         enqueue({ type: 'observe', params: { kind: 'fenceTimedOut', region: context.fence.region } });
         enqueue.assign({ fence: { region: context.fence.region, outcome: 'timedOut' } });
+      }),
+
+      // --- switchover (§13, G3) --------------------------------------------------------------
+      /** On the target: an operator's switchover goes to the primary, which runs it. */
+      askSwitchover: globalRegionBase.enqueueActions(({ context, enqueue }) => {
+        enqueue({ type: 'send', params: { to: globalRegionActorId(context.primaryRegion), message: { type: 'beginSwitchover', from: context.self, target: context.region } } });
+      }),
+      /** On the primary: no more commits; the writer drains, and says when its VDL is final. */
+      beginSwitchoverRun: globalRegionBase.enqueueActions(({ context, event, enqueue }) => {
+        if (event.type !== 'beginSwitchover') return;
+        if (event.target !== undefined) {
+          enqueue({ type: 'observe', params: { kind: 'switchoverStarted', region: context.region, target: event.target } });
+          enqueue.assign({ switchover: { target: event.target, finalVdl: undefined, sent: false } });
+          enqueue.cancel(GLOBAL_SWITCHOVER_TIMER);
+          enqueue.raise({ type: 'switchoverTimedOut' }, { delay: context.switchoverTimeoutMs, id: GLOBAL_SWITCHOVER_TIMER });
+        }
+        if (context.writer !== undefined) enqueue({ type: 'send', params: { to: context.writer, message: { type: 'readOnlyRequest', from: context.self, readOnly: true } } });
+      }),
+      noteDrained: globalRegionBase.assign({
+        switchover: ({ context, event }) =>
+          event.type === 'writerReadOnly' && event.readOnly && event.drained && context.switchover !== undefined && context.switchover.finalVdl === undefined
+            ? { ...context.switchover, finalVdl: event.vdl }
+            : context.switchover,
+      }),
+      /**
+       * The primary's VDL is final and every secondary it counts holds it durably: the target may
+       * promote with nothing lost (RPO 0). Until then the writer is asked again each tick; after,
+       * the target is told again each tick until it demotes this region (a message may be lost).
+       */
+      pushSwitchover: globalRegionBase.enqueueActions(({ context, enqueue }) => {
+        const run = context.switchover;
+        if (run === undefined) return;
+        if (run.finalVdl === undefined) {
+          if (context.writer !== undefined) enqueue({ type: 'send', params: { to: context.writer, message: { type: 'readOnlyRequest', from: context.self, readOnly: true } } });
+          return;
+        }
+        const finalVdl = run.finalVdl;
+        if (!Object.values(context.durableByRegion).every((durableLsn) => durableLsn >= finalVdl)) return;
+        enqueue({ type: 'send', params: { to: globalRegionActorId(run.target), message: { type: 'switchover', from: context.self, primaryVdl: finalVdl, primaryReadOnly: true } } });
+        if (run.sent) return;
+        enqueue.cancel(GLOBAL_SWITCHOVER_TIMER);
+        enqueue({ type: 'observe', params: { kind: 'switchoverReady', region: context.region, target: run.target, finalVdl } });
+        enqueue.assign({ switchover: { ...run, sent: true } });
+      }),
+      /** Called off (timed out before the hand-over, or refused by the target): the writer takes writes again. */
+      cancelSwitchoverRun: globalRegionBase.enqueueActions(({ context, event, enqueue }) => {
+        const run = context.switchover;
+        if (run !== undefined) {
+          const reason =
+            event.type === 'switchoverRefused'
+              ? `refused by ${run.target}: ${event.reason}`
+              : run.finalVdl === undefined
+                ? `the writer did not drain within ${context.switchoverTimeoutMs} ms`
+                : `the secondaries did not reach the final VDL ${run.finalVdl} within ${context.switchoverTimeoutMs} ms`;
+          enqueue({ type: 'observe', params: { kind: 'switchoverCancelled', region: context.region, target: run.target, reason } });
+        }
+        enqueue.cancel(GLOBAL_SWITCHOVER_TIMER);
+        if (context.writer !== undefined) enqueue({ type: 'send', params: { to: context.writer, message: { type: 'readOnlyRequest', from: context.self, readOnly: false } } });
+        enqueue.assign({ switchover: undefined });
+      }),
+      /** A detached secondary no longer counts, for RPO control or a switchover. */
+      forgetDetached: globalRegionBase.assign({
+        durableByRegion: ({ context, event }) =>
+          event.type === 'regionDetached' ? Object.fromEntries(Object.entries(context.durableByRegion).filter(([region]) => region !== event.region)) : context.durableByRegion,
+      }),
+      /** A secondary told where a switchover's new primary starts follows it from there. */
+      followNewPrimary: globalRegionBase.enqueueActions(({ context, event, enqueue }) => {
+        if (event.type !== 'primaryChanged' || event.vdl === undefined) return;
+        enqueue.assign(follow(context, event.primary, event.vdl, event.truncateThroughLsn, event.primaryTerm ?? context.primaryTerm + 1, enqueue));
       }),
 
       // --- primary --------------------------------------------------------------------------
@@ -507,7 +675,11 @@ export const globalRegionMachine = globalRegionBase
         enqueue({ type: 'send', params: { to: event.from, message: answer(context, event.commitLsn, true) } });
       }),
       /** After a switchover the old primary holds the log up to the new start and replicates at once (§12, S17). */
-      becomeSecondary: globalRegionBase.assign(({ event }) => (event.type === 'demote' ? secondaryAt(event.newPrimary, event.vdl) : {})),
+      becomeSecondary: globalRegionBase.enqueueActions(({ context, event, enqueue }) => {
+        if (event.type !== 'demote') return;
+        enqueue.cancel(GLOBAL_SWITCHOVER_TIMER);
+        enqueue.assign(follow(context, event.newPrimary, event.vdl, event.truncateThroughLsn, event.primaryTerm ?? context.primaryTerm + 1, enqueue));
+      }),
       noteRejoin: globalRegionBase.assign({
         rebuildFrom: ({ context, event }) => (event.type === 'rejoin' ? { newPrimary: event.newPrimary, vdl: event.vdl } : context.rebuildFrom),
         primaryRegion: ({ context, event }) => (event.type === 'rejoin' ? event.newPrimary : context.primaryRegion),
@@ -560,6 +732,12 @@ export const globalRegionMachine = globalRegionBase
         promotion: undefined,
         fence: undefined,
         rebuildFrom: undefined,
+        switchoverTimeoutMs: input.switchoverTimeoutMs ?? 60_000,
+        writer: input.writer,
+        controlPlane: input.controlPlane,
+        agent: input.agent,
+        primaryTerm: 0,
+        switchover: undefined,
       };
     },
     entry: 'armLagTick',
@@ -577,21 +755,28 @@ export const globalRegionMachine = globalRegionBase
         initial: 'writable',
         on: {
           regionDurable: { actions: 'recordRegionDurable' },
+          regionDetached: { actions: 'forgetDetached' },
           rejoin: { target: 'rejoining', actions: ['refuseHeldNotPrimary', 'noteRejoin'] },
         },
         states: {
           writable: {
             on: {
               commitGate: { actions: 'gateCommit' },
-              beginSwitchover: { target: 'readOnly' },
+              beginSwitchover: { target: 'readOnly', actions: 'beginSwitchoverRun' },
             },
           },
           readOnly: {
             // Switchover draining: the VDL is final once nothing more commits (§13, G3).
             entry: 'refuseHeldReadOnly',
             on: {
+              lagTick: { actions: ['tick', 'pushSwitchover'] },
               commitGate: { actions: 'refuseCommitReadOnly' },
-              cancelSwitchover: { target: 'writable' },
+              writerReadOnly: { actions: ['noteDrained', 'pushSwitchover'] },
+              regionDurable: { actions: ['recordRegionDurable', 'pushSwitchover'] },
+              regionDetached: { actions: ['forgetDetached', 'pushSwitchover'] },
+              switchoverRefused: { target: 'writable', actions: 'cancelSwitchoverRun' },
+              switchoverTimedOut: { guard: 'switchoverNotSent', target: 'writable', actions: 'cancelSwitchoverRun' },
+              cancelSwitchover: { guard: 'switchoverNotSent', target: 'writable', actions: 'cancelSwitchoverRun' },
               demote: { target: '#globalRegion.secondary', actions: 'becomeSecondary' },
             },
           },
@@ -604,7 +789,8 @@ export const globalRegionMachine = globalRegionBase
           volumeVcl: { actions: 'receiveVcl' },
           linkDown: { actions: 'noteLinkDown' },
           linkUp: { actions: 'noteLinkUp' },
-          primaryChanged: { actions: 'followPrimary' },
+          primaryChanged: [{ guard: 'followsFrom', target: '.replicating', actions: 'followNewPrimary' }, { actions: 'followPrimary' }],
+          switchoverTo: { actions: 'askSwitchover' },
           commitGate: { actions: 'refuseCommitNotPrimary' },
           switchover: [{ guard: 'switchoverAllowed', target: 'promoting', actions: 'startSwitchover' }, { actions: 'refuseSwitchover' }],
           failover: { target: 'promoting', actions: 'startFailover' },

@@ -47,7 +47,7 @@ export {
 } from './instance-setup.js';
 
 /** A refusal for a transaction the instance cannot take now (clients see errors, not silence). */
-function refusal(context: WriterContext, event: WriterEvent, reason: 'fenced' | 'recovering' | 'restarting'): SendParams {
+function refusal(context: WriterContext, event: WriterEvent, reason: 'fenced' | 'recovering' | 'restarting' | 'readOnly'): SendParams {
   const txnId = event.type === 'txnRequest' ? event.txnId : -1;
   const to = event.type === 'txnRequest' ? event.from : context.self;
   return { to, message: { type: 'txnFail', from: context.self, txnId, reason } };
@@ -97,6 +97,23 @@ const sharedActions = {
   }),
 };
 
+/** What an open writer does whether or not it takes writes: acks, retransmits, reads, membership changes. */
+const writerDuties = {
+  mrplTick: { actions: 'reportMrpl' as const },
+  writeAck: { actions: 'handleAck' as const },
+  commitGateAnswer: { actions: 'handleGateAnswer' as const },
+  writeReject: [{ guard: 'newerVolumeEpoch' as const, target: '#instance.writer.fenced' }, { actions: 'resendRejected' as const }],
+  linkFree: { actions: 'handleLinkFree' as const },
+  retransmitTick: { actions: 'handleRetransmit' as const },
+  pageData: { actions: 'handlePage' as const },
+  readReject: { actions: 'hedgeRead' as const },
+  readHedge: { actions: 'hedgeRead' as const },
+  replaceSegment: { actions: 'startMembershipChange' as const },
+  changeQuorumModel: { actions: 'startMembershipChange' as const },
+  finishMembershipChange: { actions: 'settleMembershipChange' as const },
+  membershipAck: { actions: 'handleMembershipAck' as const },
+};
+
 /** The instance; see the file header. */
 export const writerMachine = instanceSetup.extend({
   actions: { ...writerActions, ...recoveryActions, ...replicaActions, ...sharedActions },
@@ -107,6 +124,9 @@ export const writerMachine = instanceSetup.extend({
     newerVolumeEpoch: ({ context, event }) => event.type === 'writeReject' && event.reason === 'staleVolumeEpoch' && event.volumeEpoch > context.volumeEpoch,
     startsAsWriter: ({ context }) => context.role === 'writer',
     startsAsReader: ({ context }) => context.role === 'reader',
+    readOnlyWanted: ({ event }) => event.type === 'readOnlyRequest' && event.readOnly,
+    writableWanted: ({ event }) => event.type === 'readOnlyRequest' && !event.readOnly,
+    readsOnly: ({ event }) => event.type === 'txnRequest' && event.ops.every((op) => op.f === 'get'),
     laggingTooFar: ({ context }) => context.replica.appliedLsn < context.vdlAtLagCheck && (context.behindChecks + 1) * LAG_CHECK_MS >= context.options.maxReplicaLagMs,
     casWon: ({ context, event }) => event.type === 'metadataState' && event.request === 'cas' && event.ok && event.volumeEpoch > context.volumeEpoch,
     casLost: ({ event }) => event.type === 'metadataState' && event.request === 'cas' && !event.ok,
@@ -135,21 +155,26 @@ export const writerMachine = instanceSetup.extend({
         open: {
           entry: 'reportMrpl',
           on: {
-            mrplTick: { actions: 'reportMrpl' },
+            ...writerDuties,
             txnRequest: { actions: 'handleTransaction' },
-            writeAck: { actions: 'handleAck' },
-            commitGateAnswer: { actions: 'handleGateAnswer' },
-            writeReject: [{ guard: 'newerVolumeEpoch', target: 'fenced' }, { actions: 'resendRejected' }],
-            linkFree: { actions: 'handleLinkFree' },
-            retransmitTick: { actions: 'handleRetransmit' },
-            pageData: { actions: 'handlePage' },
-            readReject: { actions: 'hedgeRead' },
-            readHedge: { actions: 'hedgeRead' },
-            replaceSegment: { actions: 'startMembershipChange' },
-            changeQuorumModel: { actions: 'startMembershipChange' },
-            finishMembershipChange: { actions: 'settleMembershipChange' },
-            membershipAck: { actions: 'handleMembershipAck' },
+            readOnlyRequest: [{ guard: 'readOnlyWanted', target: 'readOnly', actions: 'answerReadOnly' }, { actions: 'answerReadOnly' }],
+            stepDown: { target: 'fenced' },
             ...answersHealthAs('writer.open'),
+          },
+        },
+        readOnly: {
+          // A Global Database switchover drains the primary (docs/protocol.md §11.1, switchover):
+          // writes are refused, reads and the commits already under way go on, so VDL becomes
+          // final; then the region steps the writer down, or makes it writable again.
+          on: {
+            ...writerDuties,
+            txnRequest: [
+              { guard: 'readsOnly', actions: 'handleTransaction' },
+              { actions: { type: 'send', params: ({ context, event }) => refusal(context, event, 'readOnly') } },
+            ],
+            readOnlyRequest: [{ guard: 'writableWanted', target: 'open', actions: 'answerReadOnly' }, { actions: 'answerReadOnly' }],
+            stepDown: { target: 'fenced' },
+            ...answersHealthAs('writer.readOnly'),
           },
         },
         fenced: {

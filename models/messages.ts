@@ -248,6 +248,8 @@ export interface RecoverTo {
   durableLsn: Lsn;
   /** The highest LSN the region's replication agent wrote to the volume. */
   highestWrittenLsn: Lsn;
+  /** Who hears `writerOpen`: the agent that promotes; absent, the instance's control plane. */
+  reportTo?: string;
 }
 
 /**
@@ -259,6 +261,8 @@ export interface WriterOpenMessage {
   from: string;
   volumeEpoch: VolumeEpoch;
   recoveredVdl?: Lsn;
+  /** With `recoveredVdl`: the last LSN of the truncation range the recovery wrote. */
+  truncatedThroughLsn?: Lsn;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -586,6 +590,69 @@ export interface GlobalRecoveredMessage {
   type: 'recovered';
   from: string;
   vdl: Lsn;
+  /**
+   * The last LSN of the truncation range the recovery wrote (§7): the new writer's LSNs continue
+   * above it, and a region that follows the new primary annuls its own records up to it.
+   */
+  truncatedThroughLsn?: Lsn;
+  /** The instance that opened as the region's writer. */
+  writer?: string;
+}
+
+/**
+ * Switchover (§13, G3): the primary region asks its writer to stop taking writes (`readOnly`), or
+ * to take them again when the switchover is called off. The writer answers each request with a
+ * {@link WriterReadOnlyMessage}.
+ */
+export interface ReadOnlyRequestMessage {
+  type: 'readOnlyRequest';
+  from: string;
+  readOnly: boolean;
+}
+
+/**
+ * A writer's answer to a {@link ReadOnlyRequestMessage}: its VDL, and whether it is `drained`:
+ * nothing waits for an LSN, no commit waits for its acknowledgement, and VDL covers every LSN it
+ * allocated. A drained read-only writer's VDL is final.
+ */
+export interface WriterReadOnlyMessage {
+  type: 'writerReadOnly';
+  from: string;
+  readOnly: boolean;
+  vdl: Lsn;
+  drained: boolean;
+}
+
+/**
+ * The writer's region is a secondary now (§13, G3): the writer steps down, and restarts as a
+ * read-only instance that the region's replication agent feeds.
+ */
+export interface StepDownMessage {
+  type: 'stepDown';
+  from: string;
+}
+
+/**
+ * The region's cluster is a secondary now: its control plane no longer fails its writer over,
+ * since the region's replication agent writes to the volume (§11.1, switchover).
+ */
+export interface StandDownMessage {
+  type: 'standDown';
+  from: string;
+}
+
+/**
+ * A region follows a new primary (§13, G3): its replication agent claims the volume (a newer
+ * volume epoch, which fences any writer of the region at the storage layer), annuls its records
+ * in (`startLsn`, `truncateThroughLsn`], and takes shipments from `replicator` from `startLsn` on.
+ */
+export interface GlobalFollowMessage {
+  type: 'globalFollow';
+  from: string;
+  primaryRegion: RegionId;
+  replicator: string;
+  startLsn: Lsn;
+  truncateThroughLsn: Lsn;
 }
 
 /** A best-effort fence of the old primary's storage (§13, G2). */
@@ -619,6 +686,50 @@ export interface GlobalRebuiltMessage {
   type: 'rebuilt';
   from: string;
   vdl: Lsn;
+}
+
+/** Switchover (§13, G3): the target asks the primary to begin one, handing over to `target`. */
+export interface BeginSwitchoverMessage {
+  type: 'beginSwitchover';
+  from?: string;
+  target?: RegionId;
+}
+
+/** Switchover: the primary tells the target its final VDL; the target promotes iff `switchoverDecision` allows. */
+export interface SwitchoverMessage {
+  type: 'switchover';
+  from: string;
+  primaryVdl: Lsn;
+  primaryReadOnly: boolean;
+}
+
+/** Where a new primary starts: its recovered VDL and the end of its recovery's truncation range. */
+export interface PrimaryStart {
+  vdl: Lsn;
+  truncateThroughLsn?: Lsn;
+  /** Promotions so far, this one included. */
+  primaryTerm?: number;
+}
+
+/** Switchover, to the old primary once the target is open: follow it from its start. */
+export interface DemoteMessage extends PrimaryStart {
+  type: 'demote';
+  from?: string;
+  newPrimary: RegionId;
+}
+
+/** A promotion, to the other secondaries; with a start (after a switchover), they follow the new primary from there. */
+export interface PrimaryChangedMessage extends Partial<PrimaryStart> {
+  type: 'primaryChanged';
+  from?: string;
+  primary: RegionId;
+}
+
+/** A secondary was detached (§11.1, detach and promote): the primary stops counting it. */
+export interface RegionDetachedMessage {
+  type: 'regionDetached';
+  from: string;
+  region: RegionId;
 }
 
 /** A switchover's target refused it, and why (`switchoverDecision`, §13, G3). */
@@ -700,6 +811,16 @@ export type WireMessage =
   | GlobalFencedMessage
   | GlobalRebuildMessage
   | GlobalRebuiltMessage
+  | ReadOnlyRequestMessage
+  | WriterReadOnlyMessage
+  | StepDownMessage
+  | StandDownMessage
+  | GlobalFollowMessage
+  | RegionDetachedMessage
+  | BeginSwitchoverMessage
+  | SwitchoverMessage
+  | DemoteMessage
+  | PrimaryChangedMessage
   | SwitchoverRefusedMessage;
 
 /**

@@ -144,8 +144,8 @@ export const recoveryActions = {
     const message: WireMessage =
       context.recoverTo === undefined
         ? { type: 'writerOpen', from: context.self, volumeEpoch: recovery.volumeEpoch }
-        : { type: 'writerOpen', from: context.self, volumeEpoch: recovery.volumeEpoch, recoveredVdl: recovery.plan.vdl };
-    enqueue({ type: 'send', params: { to: context.options.controlPlaneId, message } });
+        : { type: 'writerOpen', from: context.self, volumeEpoch: recovery.volumeEpoch, recoveredVdl: recovery.plan.vdl, truncatedThroughLsn: recovery.plan.truncation.toLsn };
+    enqueue({ type: 'send', params: { to: context.recoverTo?.reportTo ?? context.options.controlPlaneId, message } });
   }),
   becomeStandby: instanceSetup.assign({ role: 'standby' as const }),
 };

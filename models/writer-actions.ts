@@ -9,6 +9,7 @@
  * actions and runs the flushes they submit at the end of the step.
  */
 import { produce } from 'immer';
+import { queueSize } from '../src/protocol/chunked.js';
 import type { Lsn } from '../src/protocol/ids.js';
 import { setPgWriteQuorum } from '../src/protocol/watermarks.js';
 import { effectsAction } from './effects.js';
@@ -187,6 +188,17 @@ export const writerActions = {
     }
   }),
   /** RPO control: the region's answer lets commits through, or refuses them (`answerGate`). */
+  /**
+   * Answers a switchover's read-only request (docs/protocol.md §11.1, switchover) with the VDL and
+   * whether it is final: no transaction waits for LSNs, no commit for its acknowledgement, and
+   * VDL covers every LSN allocated. The state change itself is the machine's transition.
+   */
+  answerReadOnly: instanceSetup.enqueueActions(({ context, event, enqueue }) => {
+    if (event.type !== 'readOnlyRequest') return;
+    const { state } = context;
+    const drained = event.readOnly && state.blocked.length === 0 && queueSize(state.commitQueue) === 0 && state.tracker.vdl >= state.tracker.maxAllocatedLsn;
+    enqueue({ type: 'send', params: { to: event.from, message: { type: 'writerReadOnly', from: context.self, readOnly: event.readOnly, vdl: state.tracker.vdl, drained } } });
+  }),
   handleGateAnswer: instanceSetup.enqueueActions(({ context, event, enqueue }) => {
     if (event.type !== 'commitGateAnswer') return;
     const effects: WriterEffect[] = [];

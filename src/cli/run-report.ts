@@ -201,6 +201,9 @@ function globalLines(report: SimulationReport): string[] {
         ? `${continued}  ${instance}: no primary commit visible yet`
         : `${continued}  ${instance}: primary commits visible after p50 ${ms(lag.p50)}, p99 ${ms(lag.p99)}, max ${ms(lag.max)} over ${plural(lag.samples, 'commit')}`,
     );
+    if (secondary.formerPrimary === true) {
+      return [first, `${continued}  the first primary, following ${global.primaryRegion} since the switchover: lags are measured for the first primary's secondaries only`];
+    }
     const headless = Object.keys(secondary.visibilityLagMs).length === 0 ? [`${continued}  headless: no read-only instance`] : [];
     return [first, lag, `${continued}  RPO lag p50 ${ms(rpo.p50)}, p99 ${ms(rpo.p99)}, max ${ms(rpo.max)} (sampled ${plural(rpo.samples, 'time')}), ${ms(rpo.atEnd)} at the end`, ...visibility, ...headless];
   });
@@ -236,7 +239,8 @@ function promotionLines(promotion: NonNullable<SimulationReport['global']>['prom
     lines.push(`${continued}  its writer acknowledged a first commit at ${at(promotion.firstCommitAtMs)}: writable for clients ${duration(promotion.firstCommitAtMs - since)} after ${sinceWhat}`);
   }
   if (promotion.lostCommits !== undefined) {
-    const bound = promotion.rpoLagMsAtFailure === undefined ? '' : `; its RPO lag when the primary was lost was ${ms(promotion.rpoLagMsAtFailure)}`;
+    const when = promotion.how === 'switchover' ? 'the switchover was asked' : 'the primary was lost';
+    const bound = promotion.rpoLagMsAtFailure === undefined ? '' : `; its RPO lag when ${when} was ${ms(promotion.rpoLagMsAtFailure)}`;
     lines.push(`${continued}  lost: ${plural(promotion.lostCommits, 'acknowledged commit')} of ${promotion.oldPrimary}, spanning ${ms(promotion.lostSpanMs ?? 0)} of committed time${bound}`);
   }
   if (promotion.fence !== undefined) {

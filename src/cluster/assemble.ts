@@ -28,6 +28,7 @@ import type { PlantName } from '../protocol/plants.js';
 import { sample } from '../kernel/network.js';
 import type { ActorSpec } from './host.js';
 import type { ResolvedTopology, Scenario } from './scenario.js';
+import { globalApplierId, globalReplicatorId } from './topology.js';
 
 /** Disk latency samples per storage node: enough to vary, small enough for 38,400 segments. */
 const DISK_SAMPLES_PER_NODE = 64;
@@ -183,10 +184,30 @@ export function globalSpecs(kernel: Kernel, scenario: Scenario, topology: Resolv
         pgs: pgs.map((pg) => ({ pg: pg.pg, members: pg.members, write: pg.write })),
         instances: secondary.instances.map((instance) => instance.id),
         retransmitAfterMs: scenario.writer.retransmitAfterMs,
+        metadata: secondary.metadata.id,
       },
       locality: place(secondary.applier.azId),
     });
   }
+  // The primary region's agent waits in standby: a switchover makes the region follow another
+  // (docs/protocol.md §11.1, switchover), and then it claims the volume and feeds the instances.
+  const primaryInstances = [topology.writer, ...topology.replicas].map((instance) => instance.id);
+  specs.push({
+    id: globalApplierId(global.primaryRegion),
+    machine: globalApplierMachine,
+    input: {
+      self: globalApplierId(global.primaryRegion),
+      region: regionId(global.primaryRegion),
+      regionActor: globalRegionActorId(global.primaryRegion),
+      replicator: globalReplicatorId(global.primaryRegion),
+      pgs: instancePgs(scenario, topology).map((pg) => ({ pg: pg.pg, members: pg.members, write: pg.write })),
+      instances: primaryInstances,
+      retransmitAfterMs: scenario.writer.retransmitAfterMs,
+      metadata: topology.metadata.id,
+      standby: true,
+    },
+    locality: { regionId: global.primaryRegion, azId: topology.writer.azId },
+  });
   const regions = global.regions.map(regionId);
   const volumeEndpoints: Record<string, string> = { [global.primaryRegion]: topology.metadata.id };
   for (const secondary of global.secondaries) volumeEndpoints[secondary.region] = secondary.applier.id;
@@ -201,6 +222,8 @@ export function globalSpecs(kernel: Kernel, scenario: Scenario, topology: Resolv
     laggingAfterMs: spec.laggingAfterMs,
     cutOffAfterMs: spec.cutOffAfterMs,
     fenceTimeoutMs: spec.fenceTimeoutMs,
+    agent: globalApplierId(region),
+    ...(region === global.primaryRegion ? { writer: topology.writer.id, controlPlane: topology.controlPlane.id } : {}),
     ...(spec.rpoLimitS === undefined ? {} : { rpoLimitMs: spec.rpoLimitS * 1000 }),
   });
   specs.push({

@@ -86,6 +86,9 @@ function powerFault(fault: FaultSpec): { target: string; event: EventObject } | 
       return { target: globalRegionActorId(fault.region), event: { type: 'failover', from: 'operator' } as EventObject };
     case 'globalDetach':
       return { target: globalRegionActorId(fault.region), event: { type: 'detach', from: 'operator' } as EventObject };
+    // A switchover names its target; the target asks the primary it knows to run it (§11.1).
+    case 'globalSwitchover':
+      return { target: globalRegionActorId(fault.region), event: { type: 'switchoverTo', from: 'operator' } as EventObject };
     default:
       return undefined;
   }

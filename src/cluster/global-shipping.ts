@@ -114,8 +114,23 @@ export interface GlobalShipping {
   pause(region: RegionId): void;
   /** Resumes the region's shipments: its backlog goes, in order, after its shipping interval. */
   resume(region: RegionId): void;
+  /**
+   * A switchover made `primaryRegion` the primary (docs/protocol.md §11.1): every replicator of
+   * the old primary stops, with its queue and messages in flight, and from now on the new
+   * primary's instances' redo is shipped, from endpoints of the `primaryTerm`-th generation
+   * placed at `locality`, to the regions `secondaries` lists (numbered from 1 again).
+   */
+  switchPrimary(change: PrimaryChange): void;
   /** Stops every replicator. */
   unsubscribe(): void;
+}
+
+/** What {@link GlobalShipping.switchPrimary} is told. */
+export interface PrimaryChange {
+  primaryRegion: RegionId;
+  locality: Locality;
+  from: (actorId: string) => boolean;
+  primaryTerm: number;
 }
 
 /** Thrown when a link's options cannot be shipped with; the message names the field. */
@@ -180,6 +195,8 @@ interface InFlight {
 /** One secondary's replicator. */
 interface Replicator {
   readonly region: RegionId;
+  /** The endpoint its messages leave from and its acknowledgements come to. */
+  readonly endpoint: string;
   readonly maxBatchRecords: number;
   readonly queue: QueuedMtr[];
   /** Index of the first unshipped MTR of `queue` (shipped ones are dropped in chunks). */
@@ -233,6 +250,8 @@ export function shipRedoToRegions(options: GlobalShippingOptions): GlobalShippin
   const resendAfterMs = options.resendAfterMs ?? 1000;
   if (!(Number.isFinite(resendAfterMs) && resendAfterMs > 0)) throw new GlobalShippingOptionsError(`resendAfterMs: ${resendAfterMs}; allowed a finite number of ms above 0`);
   const destination = options.to ?? globalApplierId;
+  /** Whose redo is shipped, from where: the first primary's, until a switchover ({@link GlobalShipping.switchPrimary}). */
+  let shippingFrom: PrimaryChange = { primaryRegion: options.primaryRegion, locality: options.locality, from: options.from ?? (() => true), primaryTerm: 0 };
   const replicators = new Map<string, Replicator>();
   const lagSubjects = new Map<string, Subject<GlobalShippingLag>>();
   const shipped = new Subject<GlobalShipment>();
@@ -265,8 +284,10 @@ export function shipRedoToRegions(options: GlobalShippingOptions): GlobalShippin
     if (existing !== undefined) return existing;
     const { shipIntervalMs, maxBatchRecords } = linkOptions(region, options.links?.[region]);
     const trigger = new Subject<void>();
+    const endpoint = globalReplicatorId(region, shippingFrom.primaryTerm);
     const replicator: Replicator = {
       region,
+      endpoint,
       maxBatchRecords,
       queue: [],
       head: 0,
@@ -286,16 +307,16 @@ export function shipRedoToRegions(options: GlobalShippingOptions): GlobalShippin
       subscription: trigger.pipe(boxcar(shipIntervalMs, scheduler)).subscribe(() => flush(region)),
     };
     replicators.set(region, replicator);
-    const endpoint = globalReplicatorId(region);
-    if (!network.has(endpoint)) network.attach(endpoint, options.locality, (envelope) => acknowledged(envelope.message as GlobalApplyAckMessage));
+    if (!network.has(endpoint)) network.attach(endpoint, shippingFrom.locality, (envelope) => acknowledged(endpoint, envelope.message as GlobalApplyAckMessage));
     return replicator;
   };
 
   /** The agent took every message up to `ack.seq`: they need not go again. */
-  const acknowledged = (ack: GlobalApplyAckMessage): void => {
+  const acknowledged = (endpoint: string, ack: GlobalApplyAckMessage): void => {
     if (ack.type !== 'globalApplyAck') return;
     const replicator = replicators.get(ack.region);
-    if (replicator === undefined) return;
+    // An acknowledgement of an older generation's messages (before a switchover) is not this one's.
+    if (replicator === undefined || replicator.endpoint !== endpoint) return;
     const now = scheduler.now();
     let count = 0;
     for (; count < replicator.inFlight.length; count += 1) {
@@ -324,7 +345,7 @@ export function shipRedoToRegions(options: GlobalShippingOptions): GlobalShippin
   };
 
   const sendAgain = (replicator: Replicator, entry: InFlight): void => {
-    network.send(globalReplicatorId(replicator.region), destination(replicator.region), entry.message);
+    network.send(replicator.endpoint, destination(replicator.region), entry.message);
     entry.sentAtMs = scheduler.now();
     entry.sends += 1;
   };
@@ -366,7 +387,7 @@ export function shipRedoToRegions(options: GlobalShippingOptions): GlobalShippin
   const send = (replicator: Replicator, writer: string, records: readonly RedoRecord[], vdl: PublishedVdl | undefined): void => {
     if (vdl !== undefined && vdl.vdl > replicator.shippedVdl) replicator.shippedVdl = vdl.vdl;
     const commits = replicator.commits.map(({ lsn, atMs }): LsnTime => ({ lsn, atMs }));
-    const from = globalReplicatorId(replicator.region);
+    const from = replicator.endpoint;
     replicator.seq += 1;
     const message: GlobalApplyMessage = { type: 'globalApply', from, seq: replicator.seq, records, primaryVdl: replicator.shippedVdl, commits };
     replicator.commits = [];
@@ -375,7 +396,7 @@ export function shipRedoToRegions(options: GlobalShippingOptions): GlobalShippin
     armResend(replicator);
     shipped.next({
       atMs: scheduler.now(),
-      observation: { kind: 'shipped', from: options.primaryRegion, to: replicator.region, primaryVdl: replicator.shippedVdl },
+      observation: { kind: 'shipped', from: shippingFrom.primaryRegion, to: replicator.region, primaryVdl: replicator.shippedVdl },
     });
     report(replicator);
   };
@@ -449,7 +470,7 @@ export function shipRedoToRegions(options: GlobalShippingOptions): GlobalShippin
   };
 
   const subscription = options.events$
-    .pipe(replicationItems(options.from))
+    .pipe(replicationItems((actorId) => shippingFrom.from(actorId)))
     .subscribe((publication) => {
       if (!('stream' in publication)) {
         for (const replicator of current()) {
@@ -498,6 +519,11 @@ export function shipRedoToRegions(options: GlobalShippingOptions): GlobalShippin
     resume: (region) => {
       if (!paused.delete(region)) return;
       replicators.get(region)?.trigger.next();
+    },
+    switchPrimary: (change) => {
+      for (const region of [...replicators.keys()]) drop(region);
+      partial.clear();
+      shippingFrom = { ...change };
     },
     unsubscribe: () => {
       subscription.unsubscribe();

@@ -199,7 +199,7 @@ export type FaultSpec =
    * secondary (no waiting for it to catch up; for a primary region that is lost), or detaching a
    * secondary as a standalone cluster.
    */
-  | { atMs: number; kind: 'globalFailover' | 'globalDetach'; region: string };
+  | { atMs: number; kind: 'globalFailover' | 'globalDetach' | 'globalSwitchover'; region: string };
 
 /** A whole scenario. */
 export interface Scenario {

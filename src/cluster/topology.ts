@@ -23,7 +23,7 @@ import type { GlobalSpec, ResolvedGlobal, ResolvedSecondary, ResolvedTopology, S
 import { ScenarioError, describeValue } from './errors.js';
 import { GLOBAL_DB_RPO_MAX_SECONDS, GLOBAL_DB_RPO_MIN_SECONDS, GLOBAL_SECONDARIES_MAX, globalDbRpoProblem, globalTopologyProblem } from '../protocol/global.js';
 import { regionId } from '../protocol/ids.js';
-import { globalRegionActorId } from '../../models/global-region.machine.js';
+import { globalRegionActorId, globalReplicatorEndpoint } from '../../models/global-region.machine.js';
 
 /** AZs a PG spans (docs/protocol.md §1, volumes and segments). */
 export const PG_AZ_COUNT = 3;
@@ -334,6 +334,8 @@ export function globalEndpoints(topology: Pick<ResolvedTopology, 'global'>): str
   if (global === undefined) return [];
   return [
     ...global.regions.map(globalRegionActorId),
+    // The primary region's agent: it writes to the primary's volume only once a switchover makes the region follow another.
+    globalApplierId(global.primaryRegion),
     ...global.secondaries.flatMap((secondary) => [secondary.applier.id, secondary.replicator, secondary.metadata.id, ...secondary.instances.map((instance) => instance.id)]),
   ];
 }
@@ -343,9 +345,13 @@ export function globalApplierId(regionId: string): string {
   return `replication:${regionId}`;
 }
 
-/** The network endpoint the primary ships to a secondary region from, e.g. `replicator:eu-west-1`. */
-export function globalReplicatorId(regionId: string): string {
-  return `replicator:${regionId}`;
+/**
+ * The network endpoint the primary ships to a secondary region from, e.g. `replicator:eu-west-1`;
+ * after the `primaryTerm`-th promotion, `replicator:eu-west-1@<primaryTerm>` (the region
+ * statechart's `globalReplicatorEndpoint`, which names it for the agents).
+ */
+export function globalReplicatorId(regionId: string, primaryTerm = 0): string {
+  return globalReplicatorEndpoint(regionId, primaryTerm);
 }
 
 /**

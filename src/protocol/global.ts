@@ -364,6 +364,8 @@ export type GlobalObservation =
       readonly how: 'switchover' | 'failover';
       /** Failover only: when the old primary failed. */
       readonly failureAtMs?: number;
+      /** How many promotions the global database has had, this one included: the replicators' generation. */
+      readonly primaryTerm?: number;
     }
   /** A fence of the old primary's storage reported success. */
   | { readonly kind: 'fenced'; readonly region: RegionId }

@@ -434,6 +434,21 @@ const DEFINITIONS: readonly Scenario[] = [
     durationMs: 40_000,
   }),
   builtin({
+    name: 'global-switchover',
+    description:
+      'Global Database switchover at 4 s from us-east-1 to eu-west-1 under load: the primary turns read-only, waits until its VDL is final and every secondary holds it, eu-west-1 promotes, and replication reverses (us-east-1 and ap-southeast-2 follow it): RPO 0.',
+    topology: {
+      regions: GLOBAL_REGIONS.filter((region) => region.id !== 'us-west-2'),
+      pgCount: 2,
+      replicas: [],
+      global: { secondaries: [{ region: 'eu-west-1' }, { region: 'ap-southeast-2' }] },
+    },
+    network: { regionPairs: [crossRegion('eu-west-1', 120), crossRegion('ap-southeast-2', 200), { regions: ['eu-west-1', 'ap-southeast-2'], latency: { kind: 'logNormal', medianMs: 150, sigma: 0.1 } }] },
+    workload: { commitsPerS: 200 },
+    faults: [{ atMs: 4_000, kind: 'globalSwitchover', region: 'eu-west-1' }],
+    durationMs: 30_000,
+  }),
+  builtin({
     name: 'global-detach-promote',
     description:
       'Global Database: at 3 s ap-southeast-2 is detached and promoted to a standalone cluster, at once; eu-west-1 stays attached to the primary and keeps replicating.',

@@ -206,7 +206,7 @@ const faultSchema = z.discriminatedUnion('kind', [
     oneWay: z.boolean({ error: 'must be true or false' }).optional(),
   }),
   z.strictObject({ atMs, kind: z.literal('heal') }),
-  z.strictObject({ atMs, kind: z.enum(['globalFailover', 'globalDetach']), region: id() }),
+  z.strictObject({ atMs, kind: z.enum(['globalFailover', 'globalDetach', 'globalSwitchover']), region: id() }),
 ]);
 
 /** The scenario file schema (JSON in, defaults filled). Prefer {@link parseScenario}, which adds the semantic checks. */
@@ -486,6 +486,7 @@ class FaultTargets {
         return undefined;
       case 'globalFailover':
       case 'globalDetach':
+      case 'globalSwitchover':
         return this.globalActionProblem(`${field}.region`, fault.region);
     }
   }

@@ -63,6 +63,35 @@ export function globalActorIds(topology: ResolvedTopology): ReadonlySet<string> 
   return ids;
 }
 
+/** Actors whose observations the regional judges and figures leave out, as the run goes. */
+export interface ActorExclusions {
+  /** Whether an observation of `kind` by `actorId` is left out now. */
+  has(actorId: string, kind?: string): boolean;
+}
+
+/**
+ * {@link globalActorIds}, and the first primary's instances once its region follows another
+ * primary after a switchover (its `following` observation): the regional judges (S1–S16) and
+ * figures judge that cluster's instances while it is the primary's; then they read what another
+ * region's writer wrote, which the global panel judges (docs/protocol.md §11.1, switchover). Their
+ * minimum read points still count (S14): the volume's segments go on honouring them. The volume
+ * stays judged: the region's replication agent writes it at a newer volume epoch, with a
+ * truncation range recorded first, as a recovering writer would. Subscribe it before whoever
+ * reads it.
+ */
+export function regionalExclusions(topology: ResolvedTopology, listen: (handler: (event: WorldEvent) => void) => unknown): ActorExclusions {
+  const globalIds = globalActorIds(topology);
+  const firstPrimary = topology.global?.primaryRegion;
+  const instances = new Set([topology.writer, ...topology.replicas, ...(topology.standby === undefined ? [] : [topology.standby])].map((instance) => instance.id));
+  let followed = false;
+  if (firstPrimary !== undefined) {
+    listen((event) => {
+      if (event.source === 'observe' && event.observation.kind === ('following' as string) && (event.observation as unknown as { region: string }).region === firstPrimary) followed = true;
+    });
+  }
+  return { has: (actorId, kind) => globalIds.has(actorId) || (followed && instances.has(actorId) && kind !== 'mrplReported') };
+}
+
 /** One lag figure as it is measured (see the file header), on `GlobalPanel.lag$`. */
 export type GlobalLagSample =
   /** A primary VDL advance became durable in `region`, `lagMs` after the primary made it durable. */
@@ -96,6 +125,8 @@ export interface GlobalSecondaryReport {
   rpoLagMs: LagFigures & { atEnd: number };
   /** Per read-only instance, the time from a primary commit to its being applied there. */
   visibilityLagMs: Record<string, LagFigures>;
+  /** The first primary, following a switchover's new primary: it has no lag figures of its own (they are measured against the first primary). */
+  formerPrimary?: boolean;
 }
 
 /** The Global Database's part of a report. */
@@ -263,7 +294,7 @@ export class GlobalPanel {
     const firstCommits = this.writerOf(this.firstPrimary).commits;
     return {
       primaryRegion: this.primary,
-      primaryVdl: this.writerOf(this.firstPrimary).vdl,
+      primaryVdl: (this.writers.get(this.primary) ?? this.writerOf(this.firstPrimary)).vdl,
       shipments: this.shipments,
       secondaries: [...this.secondaries].map(([region, figuresOf]) => ({
         region,
@@ -273,6 +304,7 @@ export class GlobalPanel {
         vdlAdvancesNotDurable: this.vdlAdvances.length - figuresOf.nextVdl,
         rpoLagMs: { ...figures(figuresOf.rpoLags), atEnd: rpoLagMs(firstCommits, figuresOf.durableLsn, Math.min(nowMs, figuresOf.endedAtMs ?? nowMs)) },
         visibilityLagMs: Object.fromEntries([...figuresOf.visibility].map(([instance, { lags }]) => [instance, figures(lags)])),
+        ...(region === this.firstPrimary ? { formerPrimary: true } : {}),
       })),
       promotions: this.promotions.map((promotion) => ({ ...promotion })),
       ...this.rpoControlReport(),
@@ -406,7 +438,8 @@ export class GlobalPanel {
     if (promotion === undefined) return;
     promotion.openedAtMs = atMs;
     promotion.vdl = vdl;
-    if (how === 'failover') {
+    if (how !== 'detach') {
+      // A switchover must lose nothing (§13, G3): its count is reported, and judged, like a failover's.
       const lost = lostSuffix(this.writerOf(promotion.oldPrimary).commits, vdl);
       promotion.lostCommits = lost.lostCount;
       promotion.lostSpanMs = lost.spanMs;
@@ -415,6 +448,12 @@ export class GlobalPanel {
       const figuresOf = this.secondaries.get(region);
       if (figuresOf !== undefined) figuresOf.endedAtMs ??= atMs;
     } else {
+      if (how === 'switchover' && !this.secondaries.has(promotion.oldPrimary)) {
+        // The old primary follows the new one from its start (§11.1, switchover): a secondary's
+        // row from here, its durable LSN from its statechart's reports; lags are the first
+        // primary's and are not measured for it.
+        this.secondaries.set(promotion.oldPrimary, { durableLsn: vdl, durableHistory: [{ lsn: vdl, atMs }], nextVdl: this.vdlAdvances.length, durabilityLags: [], rpoLags: [], visibility: new Map() });
+      }
       this.primary = regionId(region);
       this.firstPrimaryEndedAtMs ??= atMs;
     }

@@ -33,6 +33,7 @@ import { membersOf, or } from '../protocol/quorum.js';
 import { sclOf, heldRecords } from '../protocol/segment-store.js';
 import type { QuorumPredicate } from '../protocol/quorum.js';
 import { GlobalPanel, globalActorIds } from './global-panel.js';
+import type { ActorExclusions } from './global-panel.js';
 import type { GlobalLagSample, GlobalReport } from './global-panel.js';
 import { EMPTY } from 'rxjs';
 import type { GlobalShipment } from '../cluster/global-shipping.js';
@@ -56,6 +57,8 @@ export interface JudgePanelOptions {
   listen: (handler: (event: WorldEvent) => void) => unknown;
   /** The run the judges read back from (segments, members, acknowledged commits). */
   source: ReportSource;
+  /** Actors whose observations the regional judges leave out. @defaultValue the Global Database's ({@link globalActorIds}) */
+  excluded?: ActorExclusions;
 }
 
 /** The judges of one run; see the file header. */
@@ -96,7 +99,7 @@ export class JudgePanel {
    * replication agents) and the region statecharts: their observations are the Global Database's
    * judges', not the regional ones', which judge the primary's volume (docs/protocol.md §12).
    */
-  private readonly globalActors: ReadonlySet<string>;
+  private readonly globalActors: ActorExclusions;
   /** S17 and S18 of a regional cluster: nothing to judge, reported as such. */
   private readonly regionalGlobalResults: () => PropertyResult[];
   /** The judges {@link JudgePanel.violatedSoFar} has seen fail, in the order it saw them. */
@@ -127,9 +130,9 @@ export class JudgePanel {
       boundMs: convergenceBoundMs(scenario.storage.gossipMaxRecords),
     });
     this.failover = createFailoverJudge(failoverBoundMs(scenario.failover, topology.replicas.length), failoverBoundMs(scenario.failover, 1));
-    this.globalActors = globalActorIds(topology);
+    this.globalActors = options.excluded ?? globalActorIds(topology);
     options.listen((event) => {
-      if (event.source === 'observe' && !this.globalActors.has(event.actorId)) this.observe(event.atMs, event.actorId, event.observation);
+      if (event.source === 'observe' && !this.globalActors.has(event.actorId, event.observation.kind)) this.observe(event.atMs, event.actorId, event.observation);
     });
     if (topology.global === undefined) {
       this.global = undefined;

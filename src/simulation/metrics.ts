@@ -49,7 +49,7 @@ export interface MetricsOptions {
   /** The cluster endpoint now: only the writer's page reads are timed. */
   endpoint: () => string;
   /** Actors outside the primary's cluster (a Global Database's secondaries): their observations are not these figures'. @defaultValue none */
-  excluded?: ReadonlySet<string>;
+  excluded?: { has(actorId: string, kind?: string): boolean };
 }
 
 /** Run figures, kept up to date from the world stream; see the file header. */
@@ -80,7 +80,7 @@ export class Metrics {
   constructor(private readonly options: MetricsOptions) {
     options.listen((event) => {
       if (event.source === 'observe') {
-        if (options.excluded?.has(event.actorId) !== true) this.onObservation(event.atMs, event.observation);
+        if (options.excluded?.has(event.actorId, event.observation.kind) !== true) this.onObservation(event.atMs, event.observation);
       }
       else if (event.source === 'history') this.onHistoryEntry(event.entry);
       else if (event.publication.stream === 'vdl') this.onVdlAdvance(event.atMs);

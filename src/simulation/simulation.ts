@@ -37,7 +37,7 @@ import type { ReportSource, SimulationReport } from './report.js';
 import { Availability } from './availability.js';
 import type { AvailabilityReport } from './availability.js';
 import { JudgePanel } from './judge-panel.js';
-import { globalActorIds } from './global-panel.js';
+import { regionalExclusions } from './global-panel.js';
 import type { GlobalLagSample } from './global-panel.js';
 import { Metrics } from './metrics.js';
 import type { FailoverTimes, ReadFigures } from './metrics.js';
@@ -171,14 +171,15 @@ export class Simulation implements ReportSource {
     this.host = world.host;
     this.history = world.history;
     this.inspection = world.inspection;
+    const excluded = regionalExclusions(world.topology, (handler) => world.listen(handler));
     this.metrics = new Metrics({
       listen: (handler) => world.listen(handler),
       clock: world.kernel.clock,
       workloadStopMs: options.scenario.workload.stopMs,
       endpoint: () => world.endpoint,
-      excluded: globalActorIds(world.topology),
+      excluded,
     });
-    this.judges = new JudgePanel({ listen: (handler) => world.listen(handler), source: this });
+    this.judges = new JudgePanel({ listen: (handler) => world.listen(handler), source: this, excluded });
     this.streams = streamsOf(world.events$, this.judges.globalLag$);
     // Reads only the network and the world's quorums: runs hash the same with it (availability.ts).
     const fullSegments = new Set(world.topology.segments.filter((segment) => segment.kind === 'full' && world.topology.segments.some((other) => other.kind === 'tail')).map((segment) => segment.id));

@@ -114,6 +114,14 @@ export class World {
   private shippingTo: string[] = [];
   /** The instance each region's replication agent is promoting, as its `globalPromotion` observation names it. */
   private readonly promotingInstance = new Map<string, string>();
+  /** Regions detached from the Global Database: no switchover's replicators ship to them. */
+  private readonly detachedRegions = new Set<string>();
+  /**
+   * The instances of the primary's cluster: theirs is the redo shipped to the cluster's replicas
+   * and to the secondaries. A promotion makes them the promoted region's; a detached region's
+   * writer publishes too, and none of it is the primary's (docs/protocol.md §11.1).
+   */
+  private primaryInstanceIds = new Set<string>();
   /** Reader-endpoint connections made so far: the round robin's position. */
   private readerConnections = 0;
 
@@ -173,11 +181,9 @@ export class World {
   start(): void {
     const { clock, network } = this.kernel;
     this.host.spawnAll([...clusterSpecs(this.kernel, this.scenario, this.topology, this.plant), ...globalSpecs(this.kernel, this.scenario, this.topology, this.plant)]);
-    // Only the primary cluster's instances feed its replicas and the secondaries: a detached or
-    // promoted region's writer publishes too (docs/protocol.md §11.1).
-    const primaryInstances = new Set([this.topology.writer, ...this.topology.replicas, ...(this.topology.standby === undefined ? [] : [this.topology.standby])].map((instance) => instance.id));
-    const fromPrimary = (actorId: string): boolean => primaryInstances.has(actorId);
-    shipRedoToReplicas({ events$: this.events$, network, scheduler: clock.scheduler, replicas: () => this.readers(), from: fromPrimary });
+    this.primaryInstanceIds = new Set(this.clusterInstances().map((instance) => instance.id));
+    const fromPrimary = (actorId: string): boolean => this.primaryInstanceIds.has(actorId);
+    shipRedoToReplicas({ events$: this.events$, network, scheduler: clock.scheduler, replicas: () => this.primaryReaders(), from: fromPrimary });
     this.startGlobalShipping(fromPrimary);
     this.clientList = this.createClients();
     this.workloadOrUndefined = new Workload(this.scenario.workload, this.clientList, clock, this.kernel.rng.fork('workload'));
@@ -217,10 +223,21 @@ export class World {
     scheduleFaults(this.kernel, this.host, this.topology, this.scenario.faults, this.faultLog);
   }
 
-  /** Instances in the reader role now: where the redo stream goes. */
+  /** The first primary's cluster: its writer, replicas and standby. */
+  private clusterInstances(): { id: string }[] {
+    return [this.topology.writer, ...this.topology.replicas, ...(this.topology.standby === undefined ? [] : [this.topology.standby])];
+  }
+
+  /** Instances of the first primary's cluster in the reader role now: where its reader endpoint leads. */
   readers(): string[] {
-    const instances = [this.topology.writer, ...this.topology.replicas, ...(this.topology.standby === undefined ? [] : [this.topology.standby])];
-    return instances.map((instance) => instance.id).filter((id) => (this.host.snapshotOf(id).context as WriterContext).role === 'reader');
+    return this.clusterInstances()
+      .map((instance) => instance.id)
+      .filter((id) => (this.host.snapshotOf(id).context as WriterContext).role === 'reader');
+  }
+
+  /** Instances of the primary's cluster in the reader role now: where its writer's redo stream goes. */
+  private primaryReaders(): string[] {
+    return [...this.primaryInstanceIds].filter((id) => (this.host.snapshotOf(id).context as WriterContext).role === 'reader');
   }
 
   /**
@@ -272,12 +289,25 @@ export class World {
       return;
     }
     if (observation.kind === 'detached') {
+      this.detachedRegions.add(observation.region);
       this.shippingTo = this.shippingTo.filter((region) => region !== observation.region);
       return;
     }
     if (observation.kind !== 'promoted') return;
-    this.shippingTo = [];
+    const global = this.topology.global;
+    const promotedRegion = global?.secondaries.find((secondary) => secondary.region === observation.region);
     const writer = this.promotingInstance.get(observation.region);
+    this.primaryInstanceIds = new Set(promotedRegion === undefined ? this.clusterInstances().map((instance) => instance.id) : promotedRegion.instances.map((instance) => instance.id));
+    if (observation.how === 'switchover' && global !== undefined && writer !== undefined) {
+      // Replication reverses (§11.1, switchover): the new primary's redo goes to every region
+      // still attached, the old primary included, from the next generation of replicators.
+      const azId = promotedRegion?.instances.find((instance) => instance.id === writer)?.azId ?? this.topology.writer.azId;
+      this.shippingTo = global.regions.filter((region) => region !== observation.region && !this.detachedRegions.has(region));
+      const fromPrimary = (actorId: string): boolean => this.primaryInstanceIds.has(actorId);
+      this.globalShippingOrUndefined?.switchPrimary({ primaryRegion: regionId(observation.region), locality: { regionId: observation.region, azId }, from: fromPrimary, primaryTerm: observation.primaryTerm ?? 1 });
+    } else {
+      this.shippingTo = [];
+    }
     if (writer === undefined) return;
     const { clock } = this.kernel;
     clock.scheduleAt(clock.now() + this.scenario.failover.endpointSwitchMs, () => {

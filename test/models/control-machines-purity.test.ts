@@ -157,6 +157,10 @@ describe('Purity: the failover control plane', () => {
     expect(cp.step({ type: 'endpointSwitched' })).toContainEqual({ kind: 'publish', stream: 'endpoint', item: 'r2' });
     expect(cp.state).toBe('monitoring');
     expect(cp.context).toMatchObject({ writer: 'r2', candidate: undefined, abandoned: {} });
+    // The region follows another after a Global Database switchover: no more failovers.
+    cp.step({ type: 'standDown', from: 'global:us-east-1' });
+    expect(cp.state).toBe('standingDown');
+    expect(messageTypes(cp.step({ type: 'healthTick' }))).toEqual([]);
     expect(cp.uncovered).toEqual([]);
   });
 

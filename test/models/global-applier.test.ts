@@ -137,15 +137,54 @@ describe('GlobalApplier: quorum writes and the volume VCL', () => {
   });
 
   it('covers every event type the agent handles', () => {
-    const agent = new Agent({ ...INPUT, instances: ['inst:eu-west-1:replica1'] });
+    const agent = new Agent({ ...INPUT, instances: ['inst:eu-west-1:replica1'], metadata: 'metadata:eu-west-1' });
     agent.step(ship(1, [record(1)]));
     agent.step(ack('c', 1, 1));
     agent.step({ type: 'retransmitTick' });
     agent.step(recover(1));
     agent.step({ type: 'writerOpen', from: 'inst:eu-west-1:replica1', volumeEpoch: volumeEpoch(2), recoveredVdl: lsn(1) });
+    // The promoted region follows another after a switchover away from it.
+    followThrough(agent, 'inst:eu-west-1:replica1');
     expect([...agent.covered].sort()).toEqual(handledEventTypes(globalApplierMachine));
   });
 });
+
+const metadataState = (request: 'read' | 'cas' | 'recordTruncation', ok: boolean, epoch: number): GlobalApplierEvent => ({
+  type: 'metadataState',
+  from: 'metadata:eu-west-1',
+  ok,
+  request,
+  volumeEpoch: volumeEpoch(epoch),
+  anchorLsn: lsn(0),
+  truncations: [],
+  // The metadata service's PGs: PG 0 gained a member `d` while the region was primary.
+  pgConfigs: {
+    0: { pg: pgId(0), membershipEpoch: 2 as never, members: ['a', 'b', 'd'], write: kOfN(2, ['a', 'b', 'd'] as never[]), read: kOfN(2, ['a', 'b', 'd'] as never[]) },
+    1: { pg: pgId(1), membershipEpoch: 1 as never, members: ['c'], write: kOfN(1, ['c'] as never[]), read: kOfN(1, ['c'] as never[]) },
+  },
+});
+
+const follow: GlobalApplierEvent = {
+  type: 'globalFollow',
+  from: 'global:eu-west-1',
+  primaryRegion: regionId('us-east-1'),
+  replicator: 'replicator:eu-west-1@2',
+  startLsn: lsn(6),
+  truncateThroughLsn: lsn(20),
+};
+
+/** Takes `agent` through a whole claim from volume epoch 2 to 3, and back to applying. */
+function followThrough(agent: Agent, instance: string): Effect[] {
+  agent.step(follow);
+  agent.step({ type: 'claimRetry' });
+  agent.step(metadataState('read', true, 2));
+  agent.step(metadataState('cas', true, 3));
+  agent.step(metadataState('recordTruncation', true, 3));
+  for (const member of ['a', 'd']) agent.step({ type: 'truncateAck', from: member, pg: pgId(0), volumeEpoch: volumeEpoch(3), scl: lsn(6) });
+  const done = agent.step({ type: 'truncateAck', from: 'c', pg: pgId(1), volumeEpoch: volumeEpoch(3), scl: lsn(5) });
+  expect(sends(done, instance).map(({ message }) => message)).toEqual([{ type: 'stepDown', from: INPUT.self }]);
+  return done;
+}
 
 const recover = (durableLsn: number): GlobalApplierEvent => ({ type: 'globalRecover', from: 'global:eu-west-1', region: EU, how: 'failover', durableLsn: lsn(durableLsn) });
 
@@ -166,14 +205,14 @@ describe('GlobalApplier: promotion', () => {
     const agent = new Agent({ ...INPUT, instances: ['i1', 'i2'] });
     agent.step(ship(1, [record(1), record(2), record(3)], 3));
     const asked = agent.step(recover(1));
-    expect(sends(asked, 'i1').map(({ message }) => message)).toEqual([{ type: 'promote', from: INPUT.self, recoverTo: { durableLsn: 1, highestWrittenLsn: 3 } }]);
+    expect(sends(asked, 'i1').map(({ message }) => message)).toEqual([{ type: 'promote', from: INPUT.self, recoverTo: { durableLsn: 1, highestWrittenLsn: 3, reportTo: INPUT.self } }]);
     expect(sends(asked, 'i2')).toEqual([]);
     expect(agent.snapshot.value).toBe('promoting');
     expect(sends(agent.step(ship(2, [record(4)], 4)))).toEqual([]);
     // Another instance opening is not the promotion.
     expect(sends(agent.step({ type: 'writerOpen', from: 'i2', volumeEpoch: volumeEpoch(2), recoveredVdl: lsn(1) }))).toEqual([]);
     const opened = agent.step({ type: 'writerOpen', from: 'i1', volumeEpoch: volumeEpoch(2), recoveredVdl: lsn(1) });
-    expect(sends(opened).map(({ to, message }) => [to, message])).toEqual([['global:eu-west-1', { type: 'recovered', from: INPUT.self, vdl: 1 }]]);
+    expect(sends(opened).map(({ to, message }) => [to, message])).toEqual([['global:eu-west-1', { type: 'recovered', from: INPUT.self, vdl: 1, writer: 'i1' }]]);
     expect(agent.snapshot.value).toBe('promoted');
   });
 
@@ -194,5 +233,54 @@ describe('GlobalApplier: input', () => {
     expect(globalApplierInputProblem({ ...INPUT, pgs: [{ pg: 3, members: [], write: kOfN(1, ['x'] as never[]) }] })).toBe('pgs: PG 3 has no members');
     expect(globalApplierInputProblem(INPUT)).toBeUndefined();
     expect(new GlobalApplierInputError('x')).toBeInstanceOf(Error);
+  });
+});
+
+describe('GlobalApplier: following a new primary', () => {
+  it('claims the volume at a newer epoch, annuls the new primary truncation range on write quorums, then takes shipments from the new replicator only', () => {
+    const agent = new Agent({ ...INPUT, instances: ['w'], metadata: 'metadata:eu-west-1', standby: true });
+    expect(agent.snapshot.value).toBe('standby');
+    expect(agent.step(ship(1, [record(1)], 1))).toEqual([]);
+    const asked = agent.step(follow);
+    expect(sends(asked, 'metadata:eu-west-1').map(({ message }) => message)).toEqual([{ type: 'metadataRead', from: INPUT.self }]);
+    const cas = agent.step(metadataState('read', true, 2));
+    expect(sends(cas).map(({ message }) => message)).toEqual([{ type: 'epochCas', from: INPUT.self, expected: 2, next: 3 }]);
+    // Someone else claimed first: read again, and claim above it.
+    expect(sends(agent.step(metadataState('cas', false, 3))).map(({ message }) => message.type)).toEqual(['metadataRead']);
+    agent.step(metadataState('read', true, 3));
+    const recorded = agent.step(metadataState('cas', true, 4));
+    const range = { volumeEpoch: 4, fromLsn: 7, toLsn: 20 };
+    expect(sends(recorded).map(({ message }) => message)).toEqual([{ type: 'recordTruncation', from: INPUT.self, volumeEpoch: 4, range }]);
+    const truncating = agent.step(metadataState('recordTruncation', true, 4));
+    // Every member the metadata service lists, the one added while primary included.
+    expect(sends(truncating).map(({ to, message }) => [to, message])).toEqual([
+      ['a', { type: 'truncate', from: INPUT.self, pg: 0, volumeEpoch: 4, range }],
+      ['b', { type: 'truncate', from: INPUT.self, pg: 0, volumeEpoch: 4, range }],
+      ['d', { type: 'truncate', from: INPUT.self, pg: 0, volumeEpoch: 4, range }],
+      ['c', { type: 'truncate', from: INPUT.self, pg: 1, volumeEpoch: 4, range }],
+    ]);
+    // An ack at another epoch does not count; PG 0 needs two of three.
+    agent.step({ type: 'truncateAck', from: 'b', pg: pgId(0), volumeEpoch: volumeEpoch(3), scl: lsn(6) });
+    agent.step({ type: 'truncateAck', from: 'c', pg: pgId(1), volumeEpoch: volumeEpoch(4), scl: lsn(5) });
+    agent.step({ type: 'truncateAck', from: 'a', pg: pgId(0), volumeEpoch: volumeEpoch(4), scl: lsn(6) });
+    expect(agent.snapshot.value).toBe('claiming');
+    const retried = agent.step({ type: 'claimRetry' });
+    expect(sends(retried).map(({ to }) => to)).toEqual(['b', 'd']);
+    const open = agent.step({ type: 'truncateAck', from: 'd', pg: pgId(0), volumeEpoch: volumeEpoch(4), scl: lsn(6) });
+    expect(agent.snapshot.value).toBe('applying');
+    expect(sends(open, 'w').map(({ message }) => message)).toEqual([{ type: 'stepDown', from: INPUT.self }]);
+    expect(agent.context).toMatchObject({ volumeEpoch: 4, replicator: 'replicator:eu-west-1@2', seq: 0, highestLsn: 6, shippedPrimaryVdl: 6 });
+    expect(agent.context.tracker.vdl).toBe(6);
+    // A shipment from the old replicator is dropped; the new one's, numbered from 1, is written at epoch 4.
+    expect(agent.step(ship(5, [record(21)], 21))).toEqual([]);
+    const fresh = agent.step({ ...ship(1, [record(21)], 21), from: 'replicator:eu-west-1@2' });
+    expect(sends(fresh, 'c').map(({ message }) => message)).toMatchObject([{ type: 'writeBatch', volumeEpoch: 4, records: [{ lsn: 21 }] }]);
+    expect(sends(fresh, 'replicator:eu-west-1@2').map(({ message }) => message)).toEqual([{ type: 'globalApplyAck', from: INPUT.self, region: EU, seq: 1 }]);
+  });
+
+  it('cannot follow without a metadata service to claim the volume at', () => {
+    const agent = new Agent({ ...INPUT, standby: true });
+    expect(agent.step(follow)).toEqual([]);
+    expect(agent.snapshot.value).toBe('standby');
   });
 });

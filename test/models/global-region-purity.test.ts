@@ -12,7 +12,7 @@ import { assign } from 'xstate';
 import type { AnyMachineSnapshot, AnyStateMachine, EventObject } from 'xstate';
 import { describe, expect, it } from 'vitest';
 import type { GlobalRegionContext, GlobalRegionEvent, GlobalRegionInput } from '../../models/global-region.machine.js';
-import { GLOBAL_FENCE_TIMER, GLOBAL_LAG_TIMER, globalRegionMachine } from '../../models/global-region.machine.js';
+import { GLOBAL_FENCE_TIMER, GLOBAL_SWITCHOVER_TIMER, GLOBAL_LAG_TIMER, globalRegionMachine } from '../../models/global-region.machine.js';
 import type { Effect } from '../../src/explore/stepped-actor.js';
 import type { RecordDigest } from '../../src/protocol/global.js';
 import { lsn, regionId } from '../../src/protocol/ids.js';
@@ -33,6 +33,8 @@ const input = (region: string): GlobalRegionInput => ({
   laggingAfterMs: 2_000,
   cutOffAfterMs: 5_000,
   fenceTimeoutMs: 3_000,
+  agent: `replication:${region}`,
+  ...(region === EAST ? { writer: 'w', controlPlane: 'control-plane' } : {}),
 });
 
 const mtr = (from: number, to: number): RecordDigest[] =>
@@ -97,7 +99,8 @@ describe('Purity: the Global Database region', () => {
     expect(kinds(eu.step({ type: 'switchover', from: 'console', primaryVdl: lsn(6), primaryReadOnly: true }))).toEqual(['observe switchoverRefused', 'send switchoverRefused']);
     expect(kinds(eu.step({ type: 'switchover', from: 'console', primaryVdl: lsn(4), primaryReadOnly: true }))).toEqual(['send globalRecover']);
     expect(eu.state).toBe('promoting');
-    expect(kinds(eu.step({ type: 'recovered', from: 'metadata:eu-west-1', vdl: lsn(4) }))).toEqual(['observe promoted']);
+    // Replication reverses: the old primary is demoted, the other secondary follows.
+    expect(kinds(eu.step({ type: 'recovered', from: 'metadata:eu-west-1', vdl: lsn(4) }))).toEqual(['observe promoted', 'send demote', 'send primaryChanged']);
     expect(eu.state).toBe('primary.writable');
 
     // A primary: a held commit let go by a durable report; a switchover begun, called off, begun; demoted.
@@ -109,9 +112,42 @@ describe('Purity: the Global Database region', () => {
     east.step({ type: 'beginSwitchover' });
     east.step({ type: 'cancelSwitchover' });
     expect(east.state).toBe('primary.writable');
-    east.step({ type: 'beginSwitchover' });
-    east.step({ type: 'demote', newPrimary: EU, vdl: lsn(10) });
-    expect([east.state, east.context.durableLsn]).toEqual(['secondary.replicating', 10]);
+    // A whole switchover run: the writer drains, every secondary holds the final VDL, the target is told.
+    expect(kinds(east.step({ type: 'beginSwitchover', from: 'global:eu-west-1', target: EU }))).toEqual([
+      'observe switchoverStarted',
+      'send readOnlyRequest',
+      `cancel ${GLOBAL_SWITCHOVER_TIMER}`,
+      `schedule ${GLOBAL_SWITCHOVER_TIMER}`,
+    ]);
+    expect(kinds(east.step({ type: 'writerReadOnly', from: 'w', readOnly: true, vdl: lsn(10), drained: true }))).toEqual([]);
+    east.step({ type: 'regionDetached', from: 'global:ap-south-1', region: AP });
+    expect(kinds(east.step({ type: 'regionDurable', from: 'global:eu-west-1', region: EU, durableLsn: lsn(10) }))).toEqual([
+      'send switchover',
+      'observe switchoverReady',
+      `cancel ${GLOBAL_SWITCHOVER_TIMER}`,
+    ]);
+    // Told once: no longer called off by its timer.
+    expect(kinds(east.step({ type: 'switchoverTimedOut' }))).toEqual([]);
+    expect(kinds(east.step(tick))).toEqual(['send switchover', `schedule ${GLOBAL_LAG_TIMER}`]);
+    expect(kinds(east.step({ type: 'demote', newPrimary: EU, vdl: lsn(10), truncateThroughLsn: lsn(30), primaryTerm: 1 }))).toEqual([
+      'send globalFollow',
+      'send standDown',
+      'observe following',
+      `cancel ${GLOBAL_SWITCHOVER_TIMER}`,
+    ]);
+    expect([east.state, east.context.durableLsn, east.context.primaryTerm]).toEqual(['secondary.replicating', 10, 1]);
+    // A secondary told where the new primary starts follows it; a refused switchover is called off.
+    const follower = new FrozenRegion('ap-south-1', covered);
+    expect(kinds(follower.step({ type: 'primaryChanged', primary: EU, vdl: lsn(0), truncateThroughLsn: lsn(20), primaryTerm: 1 }))).toEqual(['send globalFollow', 'observe following']);
+    expect(kinds(follower.step({ type: 'switchoverTo', from: 'operator' }))).toEqual(['send beginSwitchover']);
+    const refused = new FrozenRegion('us-east-1', covered);
+    refused.step({ type: 'beginSwitchover', target: AP });
+    expect(kinds(refused.step({ type: 'switchoverRefused', from: 'global:ap-south-1', region: AP, reason: 'headless' }))).toEqual([
+      'observe switchoverCancelled',
+      'send readOnlyRequest',
+      `cancel ${GLOBAL_SWITCHOVER_TIMER}`,
+    ]);
+    expect(refused.state).toBe('primary.writable');
 
     // A failover whose fence times out, then succeeds late; a detach; a rejoin.
     const ap = new FrozenRegion('ap-south-1', covered);

@@ -228,7 +228,7 @@ describe('Global region: switchover', () => {
     ]);
     eu.send({ type: 'recovered', from: 'metadata:eu-west-1', vdl: lsn(6) });
     expect(eu.state()).toBe('primary.writable');
-    expect(eu.observed.at(-1)?.observation).toEqual({ kind: 'promoted', region: EU, oldPrimary: EAST, vdl: 6, how: 'switchover' });
+    expect(eu.observed.at(-1)?.observation).toEqual({ kind: 'promoted', region: EU, oldPrimary: EAST, vdl: 6, how: 'switchover', primaryTerm: 1 });
     expect(eu.context().durableByRegion).toEqual({ [EAST]: 6, [AP]: 6 });
 
     const headless = start(AP, { instances: 0 });
@@ -270,7 +270,7 @@ describe('Global region: managed failover, detach, rejoin', () => {
     expect(eu.kinds()).not.toContain('fenceTimedOut');
     eu.clock.runFor(1);
     expect(eu.kinds()).toEqual(['secondaryDurable', 'promoted', 'fenceTimedOut']);
-    expect(eu.observed[1]?.observation).toEqual({ kind: 'promoted', region: EU, oldPrimary: EAST, vdl: 4, how: 'failover', failureAtMs: 150 });
+    expect(eu.observed[1]?.observation).toEqual({ kind: 'promoted', region: EU, oldPrimary: EAST, vdl: 4, how: 'failover', failureAtMs: 150, primaryTerm: 1 });
     expect(eu.context().fence).toEqual({ region: EAST, outcome: 'timedOut' });
     // The old primary, unfenced, acknowledges a commit after the timeout: S18 reports the window.
     const s18 = createGlobalFencing();

@@ -148,6 +148,32 @@ describe('Instance: every transition is a pure function of (snapshot, event)', (
     expect(queueSize(writer.context.state.commitQueue)).toBe(0);
   });
 
+  it('a writer draining for a switchover: writes refused, reads served, drained once VDL covers every LSN, then stepped down', () => {
+    const writer = new Probe('writer');
+    writer.step(put(1, 'k1'));
+    const asked = writer.step({ type: 'readOnlyRequest', from: 'global:us-east-1', readOnly: true });
+    expect(writer.at).toBe('writer.readOnly');
+    expect(sent(asked, 'writerReadOnly')).toEqual([{ type: 'writerReadOnly', from: writer.context.self, readOnly: true, vdl: 0, drained: false, to: 'global:us-east-1' }]);
+    expect(sent(writer.step(put(2, 'k2')), 'txnFail')).toMatchObject([{ txnId: 2, reason: 'readOnly' }]);
+    expect(sent(writer.step({ type: 'healthPing', from: 'control-plane', round: 1 }), 'healthPong')).toMatchObject([{ state: 'writer.readOnly' }]);
+    // The commit under way completes: VDL covers LSN 2, the last allocated, and the writer is drained.
+    const acked = MEMBERS.flatMap((member) => writer.step(writeAck(member, 2)));
+    expect(sent(acked, 'txnOk').map((ok) => ok.txnId)).toEqual([1]);
+    expect(sent(writer.step(get(3, 'k1')), 'txnOk')).toMatchObject([{ txnId: 3 }]);
+    expect(sent(writer.step({ type: 'readOnlyRequest', from: 'global:us-east-1', readOnly: true }), 'writerReadOnly')).toMatchObject([{ vdl: 2, drained: true }]);
+    // Called off: writable again; then read-only, and stepped down: fenced, then a reader.
+    writer.step({ type: 'readOnlyRequest', from: 'global:us-east-1', readOnly: false });
+    expect(writer.at).toBe('writer.open');
+    writer.step({ type: 'readOnlyRequest', from: 'global:us-east-1', readOnly: true });
+    const fenced = writer.step({ type: 'stepDown', from: 'replication:us-east-1' });
+    expect(writer.at).toBe('writer.fenced');
+    writer.fireAfter(fenced);
+    expect(writer.at).toBe('reader.following');
+    const open = new Probe('writer');
+    open.step({ type: 'stepDown', from: 'replication:us-east-1' });
+    expect(open.at).toBe('writer.fenced');
+  });
+
   it('a writer: transactions under the LAL, acks that advance VDL, flushes, retransmission', () => {
     const writer = new Probe('writer');
     expect(writer.at).toBe('writer.open');

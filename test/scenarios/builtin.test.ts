@@ -37,6 +37,7 @@ describe('Built-in scenarios', () => {
       'global-steady',
       'global-cut-off',
       'global-failover',
+      'global-switchover',
       'global-detach-promote',
       'global-rpo-limit',
     ]);
