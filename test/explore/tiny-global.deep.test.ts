@@ -1,6 +1,6 @@
 /**
  * `tiny-global` in its larger configurations (docs/explorer.md, "tiny-global"): two shipments with
- * a failover is a complete search whose count is pinned (about 80 s and 1.5 GB); three shipments,
+ * a failover is a complete search whose count is pinned (80 s alone, 1.5 GB; 144 s in the deep suite); three shipments,
  * and two over a lossy link with a failover, pass millions of states, so bounded depth-first
  * searches must hold every invariant while reaching what they claim to test.
  */
