@@ -97,11 +97,14 @@ Usage (SEED is an integer from -9007199254740991 to 9007199254740991, Â±(2^53 âˆ
       at 60 s over 6 s.
   aurora-actors explore <model|module> [--bfs|--dfs] [--max-depth N] [--max-states N] [--symmetry]
                 [--network S] [--rms N] [--writes N] [--client concurrent|one-at-a-time]
-                [--crashes N] [--lal N] [--plant NAME] [--json] [--trace out.jsonl]
+                [--crashes N] [--lal N] [--shipments N] [--loss] [--failover] [--plant NAME]
+                [--json] [--trace out.jsonl]
       Searches every reachable state of a model's xstate machines (docs/explorer.md): built-in
-      models abd-register, two-phase-commit (--rms N resource managers, default 3) and
+      models abd-register, two-phase-commit (--rms N resource managers, default 3),
       tiny-volume (the real segment, writer and metadata machines, S1-S9 judged in every
-      state: --writes, --client, --crashes, --lal, --plant), or a path to a module exporting an
+      state: --writes, --client, --crashes, --lal, --plant) and tiny-global (a Global Database
+      secondary's agent, region statechart and segments, S17 judged in every state:
+      --shipments, --loss, --failover, --plant), or a path to a module exporting an
       ExploreModel. Prints unique states, states/s, the depth reached
       and each property (always: held/violated, sometimes: found/not-found), with the path of
       choices to a counterexample, which is replayed live (real xstate actors) and compared

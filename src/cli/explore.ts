@@ -37,6 +37,9 @@ const FLAGS = {
   crashes: { type: 'string' },
   lal: { type: 'string' },
   plant: { type: 'string' },
+  shipments: { type: 'string' },
+  loss: { type: 'boolean' },
+  failover: { type: 'boolean' },
   trace: { type: 'string' },
   json: { type: 'boolean' },
 } as const;
@@ -107,7 +110,13 @@ async function loadModel(name: string | undefined, options: BuiltinModelOptions)
       const readers = builtinModelNames().filter((other) => BUILTIN_MODELS[other]?.options.includes(option) === true);
       throw new UsageError(`--${option} applies to ${readers.join(', ')} only, not to ${name}`);
     }
-    return builtin.create(options);
+    try {
+      return builtin.create(options);
+    } catch (error) {
+      // A model refuses options it cannot take (a value out of its range, a plant none of its machines read).
+      if (error instanceof RangeError) throw new UsageError(`${name}: ${error.message.replace(/^\w+: /, '')}`);
+      throw error;
+    }
   }
   if (existsSync(name) || /[/\\]|\.[cm]?[jt]s$/.test(name)) return loadModule(name, options);
   throw new UsageError(`unknown model "${name}"; built-in models: ${builtinModelNames().join(', ')} (or a path to a module exporting an ExploreModel)`);
@@ -169,6 +178,9 @@ export async function exploreSetup(values: Record<string, unknown>, positionals:
     crashes: nonNegativeInteger('crashes', values['crashes']),
     lal: positiveInteger('lal', values['lal']),
     plant: plant as PlantName | undefined,
+    shipments: positiveInteger('shipments', values['shipments']),
+    loss: values['loss'] === true ? true : undefined,
+    failover: values['failover'] === true ? true : undefined,
   };
   const maxDepth = positiveInteger('max-depth', values['max-depth']);
   const maxStates = positiveInteger('max-states', values['max-states']);

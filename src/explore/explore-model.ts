@@ -88,8 +88,22 @@ export interface ExploreModel {
   actors: readonly ExploreActor[];
   /** @defaultValue 'unordered-nonduplicating' */
   network?: NetworkSemantics;
-  /** Whether any in-flight message may also be dropped (a choice per message). @defaultValue false */
-  lossy?: boolean;
+  /**
+   * On an `ordered` network, the (source, target) channels that keep no order: any message in
+   * flight on them may be delivered next, as on an unordered network, while every other channel
+   * stays FIFO (the simulator's links are FIFO, and a `reorderRatio` lets messages overtake).
+   * Their messages count as a multiset in a state's fingerprint, and a delivery on them that
+   * changes nothing is no transition, as on an unordered network. Under symmetry the predicate
+   * must treat a group's actors alike. Ignored on the unordered networks. @defaultValue none
+   */
+  unorderedChannels?: (from: string, to: string) => boolean;
+  /**
+   * Whether in-flight messages may also be dropped (a choice per message): every message
+   * (`true`), or those the predicate names, for a model with one lossy link among reliable ones
+   * (a cross-region link, with the region's own traffic kept). Signals are never dropped.
+   * @defaultValue false
+   */
+  lossy?: boolean | ((envelope: Envelope) => boolean);
   /** Faults the explorer may inject. @defaultValue [] */
   faults?: readonly ExploreFault[];
   /** How many `crash` and `event` faults one path may inject. @defaultValue 0 */

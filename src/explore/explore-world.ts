@@ -221,15 +221,15 @@ export class ExploreWorld {
     const ordered = this.network === 'ordered';
     // A duplicating network holds each message once, so no earlier equal one needs looking for.
     const checkEarlier = this.network !== 'unordered-duplicating';
-    const lossy = this.model.lossy === true;
+    const lossy = this.model.lossy ?? false;
     for (let position = 0; position < network.length; position++) {
       const envelope = network[position] as InFlight;
       // Offer each channel's head only (ordered), or each distinct message once (unordered).
-      if (checkEarlier && this.offeredBefore(network, position, ordered)) continue;
+      if (checkEarlier && this.offeredBefore(network, position, ordered && !this.unorderedChannel(envelope))) continue;
       const target = this.indexById.get(envelope.to);
       if (target === undefined || (state.actors[target] as ActorSlot).crashed) continue;
       count = this.listChoice(count, CHOICE_DELIVER, position, target);
-      if (lossy && !envelope.signal) count = this.listChoice(count, CHOICE_DROP, position, target);
+      if (lossy !== false && !envelope.signal && (lossy === true || lossy(envelope))) count = this.listChoice(count, CHOICE_DROP, position, target);
     }
     for (let index = 0; index < state.actors.length; index++) {
       const slot = state.actors[index] as ActorSlot;
@@ -426,6 +426,11 @@ export class ExploreWorld {
   }
 
   /** True iff an earlier message shares `position`'s channel (ordered) or equals it (unordered). */
+  /** True iff the model lets `envelope`'s channel deliver out of order on an ordered network. */
+  private unorderedChannel(envelope: Pick<InFlight, 'from' | 'to'>): boolean {
+    return this.model.unorderedChannels?.(envelope.from, envelope.to) === true;
+  }
+
   private offeredBefore(network: readonly InFlight[], position: number, ordered: boolean): boolean {
     const envelope = network[position] as InFlight;
     for (let earlier = 0; earlier < position; earlier++) {
@@ -484,11 +489,12 @@ export class ExploreWorld {
       for (const [index, envelope] of network.entries()) set.add(hashes?.[index] ?? envelope.hash);
       return set.value(SEED_NETWORK);
     }
-    // Ordered: each message counts with its position in its channel.
+    // Ordered: each message counts with its position in its channel; on a channel that keeps no
+    // order (`unorderedChannels`) the position changes nothing, so there it counts as a multiset.
     const positions = new Map<string, number>();
     for (const [index, envelope] of network.entries()) {
       const channel = `${envelope.from}\u0000${envelope.to}`;
-      const position = positions.get(channel) ?? 0;
+      const position = this.unorderedChannel(envelope) ? 0 : (positions.get(channel) ?? 0);
       positions.set(channel, position + 1);
       set.add(mixPair(hashes?.[index] ?? envelope.hash, position));
     }
@@ -630,7 +636,7 @@ export class ExploreWorld {
     const index = this.indexOf(envelope.to);
     const slot = state.actors[index] as ActorSlot;
     const { snapshot, snapshotHash, effects } = this.step(index, slot, envelope.message, envelope.hash);
-    if (effects.length === 0 && snapshotHash === slot.snapshotHash && this.network !== 'ordered') return undefined;
+    if (effects.length === 0 && snapshotHash === slot.snapshotHash && (this.network !== 'ordered' || this.unorderedChannel(envelope))) return undefined;
     const draft = this.draftOf(state);
     if (this.network !== 'unordered-duplicating') draft.network.splice(position, 1);
     this.record(draft, 'recordDeliver', envelope);

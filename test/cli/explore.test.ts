@@ -52,6 +52,30 @@ describe('aurora-actors explore', () => {
     expect(result.stderr).toMatch(/plant ack-before-vdl not detected in \d+ unique states \(the whole space\)/);
   });
 
+  it('tiny-global --shipments 1 --loss --failover --json: S17 holds in every state, the promotion is reached; exit 0', async () => {
+    const result = await run('explore', 'tiny-global', '--shipments', '1', '--loss', '--failover', '--json');
+    expect(result.status).toBe(0);
+    const report = JSON.parse(result.stdout) as { model: string; complete: boolean; uniqueStates: number; properties: { name: string; status: string }[] };
+    expect(report.model).toBe('tiny-global (1 shipment, lossy link, failover)');
+    expect(report.complete).toBe(true);
+    expect(report.uniqueStates).toBeGreaterThan(1_000);
+    expect(Object.fromEntries(report.properties.map((property) => [property.name, property.status]))).toEqual({
+      'S17 durable prefix on a write quorum': 'held',
+      'agent forwards a prefix of the primary log': 'held',
+      'S17 failover opens at a held CPL': 'held',
+      'durable reaches the final VDL': 'found',
+      'a lost shipment is sent again and the final VDL reached': 'found',
+      'failover promoted': 'found',
+    });
+  });
+
+  it('tiny-global --plant vcl-ignores-holes: a segment reports its SCL past a hole, and S17 fails; exit 1', async () => {
+    const result = await run('explore', 'tiny-global', '--plant', 'vcl-ignores-holes');
+    expect(result.status).toBe(1);
+    expect(result.stdout).toMatch(/always "S17 durable prefix on a write quorum": violated \(\d+ choices\)/);
+    expect(result.stdout).toMatch(/replayed live \(real xstate actors\): the same states/);
+  });
+
   it('a user module whose invariant fails: exit 1, the counterexample path, and its trace file', async () => {
     const trace = join(mkdtempSync(join(tmpdir(), 'explore-')), 'counterexample.jsonl');
     const result = await run('explore', FIXTURE, '--trace', trace);
@@ -70,13 +94,16 @@ describe('aurora-actors explore', () => {
     [['explore', 'abd-register', '--rms', '3'], /--rms applies to two-phase-commit only/],
     [['explore', 'abd-register', '--network', 'lossy'], /--network must be one of unordered-nonduplicating, unordered-duplicating, ordered/],
     [['explore', 'abd-register', '--plant', 'bogus'], /--plant must be one of write-quorum-3of6,/],
-    [['explore', 'abd-register', '--plant', 'no-gossip'], /--plant applies to tiny-volume only, not to abd-register/],
+    [['explore', 'abd-register', '--plant', 'no-gossip'], /--plant applies to tiny-volume, tiny-global only, not to abd-register/],
     [['explore', 'two-phase-commit', '--writes', '2'], /--writes applies to tiny-volume only, not to two-phase-commit/],
     [['explore', 'tiny-volume', '--client', 'serial'], /--client must be one of concurrent, one-at-a-time, got "serial"/],
     [['explore', 'tiny-volume', '--crashes', 'x'], /--crashes must be a non-negative integer, got "x"/],
-    [['explore', 'src/explore/fingerprint.ts', '--plant', 'no-gossip'], /--plant applies to the built-in models that take it \(tiny-volume\), not to a model module/],
+    [['explore', 'src/explore/fingerprint.ts', '--plant', 'no-gossip'], /--plant applies to the built-in models that take it \(tiny-volume, tiny-global\), not to a model module/],
     [['explore', 'abd-register', '--bfs', '--dfs'], /--bfs and --dfs exclude each other/],
     [['explore', 'src/explore/fingerprint.ts'], /model "src\/explore\/fingerprint.ts" exports no ExploreModel/],
+    [['explore', 'tiny-volume', '--shipments', '2'], /--shipments applies to tiny-global only, not to tiny-volume/],
+    [['explore', 'tiny-global', '--shipments', '4'], /tiny-global: shipments must be a whole number from 1 to 3, got 4/],
+    [['explore', 'tiny-global', '--plant', 'write-quorum-3of6'], /tiny-global: plant write-quorum-3of6 changes no machine of tiny-global/],
   ])('%j: one line, exit 2', async (argv, message) => {
     const result = await run(...argv);
     expect(result.status).toBe(2);

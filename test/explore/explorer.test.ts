@@ -67,6 +67,20 @@ describe('Explorer: network semantics', () => {
     expect(explore(notesModel(['m1', 'm2'], { lossy: true })).uniqueStates).toBe(10);
   });
 
+  it('lossy as a predicate: only the messages it names may be dropped: 7 states', () => {
+    // The five of the unordered network, plus m1 dropped with m2 in flight, and with m2 delivered.
+    expect(explore(notesModel(['m1', 'm2'], { lossy: (envelope) => (envelope.message as Note).name === 'm1' })).uniqueStates).toBe(7);
+  });
+
+  it('ordered with unorderedChannels: the channels named deliver in any order, as unordered; the others stay FIFO', () => {
+    // a → b keeps no order: the five states of the unordered network, and a second m1 that
+    // changes nothing is no transition (2 states, not the ordered network's 3).
+    expect(explore(notesModel(['m1', 'm2'], { network: 'ordered', unorderedChannels: (from) => from === 'a' })).uniqueStates).toBe(5);
+    expect(explore(notesModel(['m1', 'm1'], { network: 'ordered', unorderedChannels: (from) => from === 'a' })).uniqueStates).toBe(2);
+    // Another channel named: a → b is still FIFO (3 states).
+    expect(explore(notesModel(['m1', 'm2'], { network: 'ordered', unorderedChannels: (from) => from === 'c' })).uniqueStates).toBe(3);
+  });
+
   it('ordered: a delivery that changes nothing still consumes its message; unordered: it is no transition', () => {
     // m1, m1 on one channel: nothing, first m1, second m1 consumed (no change to b, but the queue shrinks).
     expect(explore(notesModel(['m1', 'm1']), { network: 'ordered' }).uniqueStates).toBe(3);

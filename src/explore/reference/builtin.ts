@@ -4,6 +4,7 @@
 import type { PlantName } from '../../protocol/plants.js';
 import type { ExploreModel } from '../explore-model.js';
 import { abdRegisterModel } from './abd-register.js';
+import { tinyGlobalModel } from './tiny-global.js';
 import { tinyVolumeModel } from './tiny-volume.js';
 import { twoPhaseCommitModel } from './two-phase-commit.js';
 
@@ -19,8 +20,14 @@ export interface BuiltinModelOptions {
   lal?: number;
   /** How `tiny-volume`'s client issues its writes. @defaultValue 'concurrent' */
   client?: 'concurrent' | 'one-at-a-time';
-  /** A planted mistake for `tiny-volume`'s machines (docs/plants.md). */
+  /** A planted mistake for `tiny-volume`'s or `tiny-global`'s machines (docs/plants.md). */
   plant?: PlantName;
+  /** Shipments the primary's replicator sends in `tiny-global`, 1–3. @defaultValue 2 */
+  shipments?: number;
+  /** Whether `tiny-global`'s cross-region link may lose messages. @defaultValue false */
+  loss?: boolean;
+  /** Whether a `tiny-global` path may take one managed failover. @defaultValue false */
+  failover?: boolean;
 }
 
 /** A built-in model: what it is, and how to build it. */
@@ -47,6 +54,12 @@ export const BUILTIN_MODELS: Readonly<Record<string, BuiltinModel>> = {
     summary: 'the real segment, writer and metadata machines: one PG of six segments, --writes N (default 1: 8,193 states), --client concurrent|one-at-a-time, --crashes N, --lal N, --plant M; S1–S9 judged in every state',
     options: ['writes', 'client', 'crashes', 'lal', 'plant'],
     create: (options) => tinyVolumeModel({ writes: options.writes, client: options.client, crashes: options.crashes, lal: options.lal, plant: options.plant }),
+  },
+  'tiny-global': {
+    summary:
+      'a Global Database secondary: the real replication agent, region statechart and three segments, fed --shipments N (default 2: 183,907 states) in every order, duplicated; --loss, --failover, --plant M; S17 judged in every state',
+    options: ['shipments', 'loss', 'failover', 'plant'],
+    create: (options) => tinyGlobalModel({ shipments: options.shipments, loss: options.loss, failover: options.failover, plant: options.plant }),
   },
 };
 

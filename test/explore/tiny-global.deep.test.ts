@@ -1,0 +1,46 @@
+/**
+ * `tiny-global` in its larger configurations (docs/explorer.md, "tiny-global"): two shipments with
+ * a failover is a complete search whose count is pinned (80 s alone, 1.5 GB; 144 s in the deep suite); three shipments,
+ * and two over a lossy link with a failover, pass millions of states, so bounded depth-first
+ * searches must hold every invariant while reaching what they claim to test.
+ */
+import { describe, expect, it } from 'vitest';
+import { explore } from '../../src/explore/explorer.js';
+import type { ExploreResult } from '../../src/explore/explorer.js';
+import { GLOBAL_INVARIANTS, GLOBAL_WITNESSES, tinyGlobalModel } from '../../src/explore/reference/tiny-global.js';
+
+const statusOf = (result: ExploreResult): Record<string, string> => Object.fromEntries(result.properties.map((property) => [property.name, property.status]));
+
+const allHeld = (result: ExploreResult): void => {
+  for (const property of result.properties) if (property.kind === 'always') expect(property.status, property.name).toBe('held');
+};
+
+describe('Explorer: tiny-global (deep)', () => {
+  it('two shipments and a failover: 2,033,402 states, complete; S17 holds in every one; the final VDL and the promotion are reached', () => {
+    const result = explore(tinyGlobalModel({ shipments: 2, failover: true }));
+    expect(result.uniqueStates).toBe(2_033_402);
+    expect(result.complete).toBe(true);
+    allHeld(result);
+    expect(statusOf(result)).toMatchObject({
+      [GLOBAL_INVARIANTS.failoverStart]: 'held',
+      [GLOBAL_WITNESSES.finalVdl]: 'found',
+      [GLOBAL_WITNESSES.keptOutOfOrder]: 'found',
+      [GLOBAL_WITNESSES.duplicate]: 'found',
+      [GLOBAL_WITNESSES.promoted]: 'found',
+    });
+  });
+
+  it('three shipments, 300,000 states depth-first: S17 holds; the final VDL is reached', () => {
+    const result = explore(tinyGlobalModel({ shipments: 3 }), { strategy: 'dfs', maxStates: 300_000 });
+    expect(result.uniqueStates).toBe(300_000);
+    allHeld(result);
+    expect(statusOf(result)).toMatchObject({ [GLOBAL_WITNESSES.finalVdl]: 'found', [GLOBAL_WITNESSES.keptOutOfOrder]: 'found', [GLOBAL_WITNESSES.duplicate]: 'found' });
+  });
+
+  it('two shipments over a lossy link with a failover, 300,000 states depth-first: S17 holds; the region is promoted', () => {
+    const result = explore(tinyGlobalModel({ shipments: 2, loss: true, failover: true }), { strategy: 'dfs', maxStates: 300_000 });
+    expect(result.uniqueStates).toBe(300_000);
+    allHeld(result);
+    expect(statusOf(result)).toMatchObject({ [GLOBAL_WITNESSES.promoted]: 'found', [GLOBAL_WITNESSES.duplicate]: 'found' });
+  });
+});
