@@ -338,7 +338,7 @@ export const globalApplierMachine = base
           }
           enqueue({
             type: 'send',
-            params: { to: context.regionActor, message: { type: 'globalShip', from: context.self, records: fresh.map(recordDigest), primaryVdl: next.primaryVdl, commits: next.commits } },
+            params: { to: context.regionActor, message: { type: 'globalShip', from: context.self, afterLsn: bound, records: fresh.map(recordDigest), primaryVdl: next.primaryVdl, commits: next.commits } },
           });
           seq = next.seq;
           if (next.primaryVdl > shippedPrimaryVdl) shippedPrimaryVdl = next.primaryVdl;

@@ -187,6 +187,8 @@ export interface GlobalRegionContext {
   pendingRecords: readonly RecordDigest[];
   /** The CPLs among them, ascending. */
   pendingCpls: readonly Lsn[];
+  /** Reports from the agent that arrived before one they follow (`afterLsn` above `highestShippedLsn`), kept in arrival order. */
+  earlyShipments: readonly GlobalShipMessage[];
   durableLsn: Lsn;
   /** The RPO lag at `nowMs` (§13, G5), over the primary commits this region knows of. */
   rpoLagMs: number;
@@ -306,6 +308,20 @@ function durableStep(context: GlobalRegionContext): Partial<GlobalRegionContext>
   };
 }
 
+/** `context` with one report of the agent taken: its new records and CPLs, the shipped primary VDL, the primary's commits. */
+function takeShipment(context: GlobalRegionContext, report: GlobalShipMessage): GlobalRegionContext {
+  const fresh = report.records.filter((record) => record.lsn > context.highestShippedLsn);
+  const lastCommit = context.primaryCommits[context.primaryCommits.length - 1]?.lsn ?? LSN_ZERO;
+  return {
+    ...context,
+    shippedPrimaryVdl: report.primaryVdl > context.shippedPrimaryVdl ? report.primaryVdl : context.shippedPrimaryVdl,
+    highestShippedLsn: fresh.length === 0 ? context.highestShippedLsn : (fresh[fresh.length - 1] as RecordDigest).lsn,
+    pendingRecords: [...context.pendingRecords, ...fresh],
+    pendingCpls: [...context.pendingCpls, ...fresh.filter((record) => record.isCpl).map((record) => record.lsn)],
+    primaryCommits: [...context.primaryCommits, ...report.commits.filter((commit) => commit.lsn > lastCommit)],
+  };
+}
+
 /** A secondary's replication state at `durableLsn`, with nothing pending: after a rebuild or a demotion. */
 function secondaryAt(primaryRegion: RegionId, vdl: Lsn): Partial<GlobalRegionContext> {
   return {
@@ -317,6 +333,7 @@ function secondaryAt(primaryRegion: RegionId, vdl: Lsn): Partial<GlobalRegionCon
     highestShippedLsn: vdl,
     pendingRecords: [],
     pendingCpls: [],
+    earlyShipments: [],
     durableLsn: vdl,
     rpoLagMs: 0,
     primaryCommits: [],
@@ -403,17 +420,21 @@ export const globalRegionMachine = globalRegionBase
        */
       receiveShipment: globalRegionBase.enqueueActions(({ context, event, enqueue }) => {
         if (event.type !== 'globalShip') return;
-        const fresh = event.records.filter((record) => record.lsn > context.highestShippedLsn);
-        const lastCommit = context.primaryCommits[context.primaryCommits.length - 1]?.lsn ?? LSN_ZERO;
-        const shipped: GlobalRegionContext = {
-          ...context,
-          quietMs: 0,
-          shippedPrimaryVdl: event.primaryVdl > context.shippedPrimaryVdl ? event.primaryVdl : context.shippedPrimaryVdl,
-          highestShippedLsn: fresh.length === 0 ? context.highestShippedLsn : (fresh[fresh.length - 1] as RecordDigest).lsn,
-          pendingRecords: [...context.pendingRecords, ...fresh],
-          pendingCpls: [...context.pendingCpls, ...fresh.filter((record) => record.isCpl).map((record) => record.lsn)],
-          primaryCommits: [...context.primaryCommits, ...event.commits.filter((commit) => commit.lsn > lastCommit)],
-        };
+        // A report that overtook the one before it waits for it (its `afterLsn`); each one taken
+        // may let a waiting one through.
+        let shipped: GlobalRegionContext = { ...context, quietMs: 0 };
+        let waiting = [...context.earlyShipments, event];
+        for (let taken = true; taken; ) {
+          taken = false;
+          for (const report of waiting) {
+            if ((report.afterLsn ?? LSN_ZERO) > shipped.highestShippedLsn) continue;
+            shipped = takeShipment(shipped, report);
+            waiting = waiting.filter((other) => other !== report);
+            taken = true;
+            break;
+          }
+        }
+        shipped = { ...shipped, earlyShipments: waiting };
         const step = durableStep(shipped);
         let next = shipped;
         if (step !== undefined) {
@@ -424,6 +445,7 @@ export const globalRegionMachine = globalRegionBase
         }
         enqueue.assign({
           quietMs: 0,
+          earlyShipments: next.earlyShipments,
           shippedPrimaryVdl: next.shippedPrimaryVdl,
           highestShippedLsn: next.highestShippedLsn,
           pendingRecords: next.pendingRecords,
@@ -723,6 +745,7 @@ export const globalRegionMachine = globalRegionBase
         highestShippedLsn: LSN_ZERO,
         pendingRecords: [],
         pendingCpls: [],
+        earlyShipments: [],
         durableLsn: LSN_ZERO,
         rpoLagMs: 0,
         primaryCommits: [],

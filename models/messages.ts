@@ -505,6 +505,12 @@ export interface TxnFailMessage {
 export interface GlobalShipMessage {
   type: 'globalShip';
   from: string;
+  /**
+   * The highest LSN the agent had taken before this shipment: the statechart takes a report only
+   * once it holds everything up to there, so a report overtaken on the way cannot leave a hole in
+   * what it reports (S17). Absent: taken as it comes.
+   */
+  afterLsn?: Lsn;
   records: readonly RecordDigest[];
   primaryVdl: Lsn;
   commits: readonly LsnTime[];
