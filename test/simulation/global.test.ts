@@ -168,3 +168,19 @@ describe('Global Database: RPO control holds commits while the only secondary la
     expect(report.invariants.filter((result) => !result.ok)).toEqual([]);
   });
 });
+
+describe('Global Database: links that reorder (regression: global-steady, reorderRatio 0.3, seed 1)', () => {
+  // Before the agent's reports named the LSN they follow (`afterLsn`), a report overtaken on the
+  // way to the statechart left its records out of the durable report: this run had 681 S17
+  // violations. Every link reorders here, the agent's own included.
+  const scenario = withOverrides(findScenario('global-steady')!, { network: { reorderRatio: 0.3 }, durationMs: 3_000 });
+  const sim = new Simulation({ seed: 1, scenario, trace: { keepEvents: false } });
+  sim.runFor(scenario.durationMs);
+  const report = sim.report();
+
+  it('keeps S17, judged, and every secondary close behind the primary', () => {
+    expect(report.invariants.filter((result) => !result.ok)).toEqual([]);
+    expect(report.invariants.find((result) => result.name === S17_GLOBAL_PREFIX)).toMatchObject({ ok: true, vacuous: false });
+    for (const secondary of report.global!.secondaries) expect(secondary.durableLsn).toBeGreaterThan(report.global!.primaryVdl * 0.9);
+  });
+});
