@@ -355,7 +355,7 @@ function timeline(report: SimulationReport, scenario: Scenario): TimelineEntry[]
 
 /** Why writes stalled, when the run knows; `kind` groups stalls with one cause. */
 interface StallCause {
-  kind: 'quorum' | 'writer' | 'loss' | 'unknown';
+  kind: 'quorum' | 'writer' | 'loss' | 'remote' | 'unknown';
   words: string;
   /** The fault that began it, when one did: the stall is listed at it, after it. */
   fault?: SimulationReport['faults'][number];
@@ -366,13 +366,28 @@ function stallCause(report: SimulationReport, scenario: Scenario, stall: { fromM
   const windowEndMs = Math.min(stall.toMs, stall.fromMs + WRITE_STALL_MS);
   const faultInWindow = (test: (fault: SimulationReport['faults'][number]) => boolean) =>
     report.faults.find((fault) => fault.atMs >= stall.fromMs && fault.atMs <= windowEndMs && test(fault));
+  // After a promotion to another region the first primary's writer and volume are not the ones
+  // commits wait for: the clients, placed in the first primary's region, write across regions, a
+  // commit waits a cross-region round trip, and with every client waiting on one, no commit
+  // completes for a while.
+  const promoted = [...(report.global?.promotions ?? [])].reverse().find((promotion) => promotion.how !== 'detach' && promotion.firstCommitAtMs !== undefined && promotion.firstCommitAtMs <= stall.fromMs);
+  const clientRegion = scenario.topology.regions[0]?.id;
+  if (promoted !== undefined && promoted.region !== clientRegion) {
+    return { kind: 'remote', words: `the clients, in ${clientRegion}, write to the writer in ${promoted.region} since ${at(promoted.firstCommitAtMs ?? 0)}: every commit waits a cross-region round trip` };
+  }
   // Both can hold at once (the writer and an AZ lost together): then both are named, writer first.
   const causes: StallCause[] = [];
   const first = writerId(scenario.topology.regions[0]?.id ?? '');
   const writerDown = faultInWindow((fault) => writerLoss(fault, scenario, writerAt(report, first, fault.atMs)));
   if (writerDown !== undefined) {
     const failover = report.failovers.find((candidate) => candidate.detectedAtMs >= writerDown.atMs && candidate.writerAvailableAtMs !== undefined && candidate.writerAvailableAtMs <= stall.toMs + 1_000);
-    const noFailover = writerFailure(report, scenario) === writerDown ? 'no failover completed within the run (see writer above)' : 'writes waited for it to return';
+    const global = report.global?.promotions.find((promotion) => promotion.how === 'failover' && promotion.firstCommitAtMs !== undefined && promotion.requestedAtMs >= writerDown.atMs && promotion.firstCommitAtMs <= stall.toMs + 1_000);
+    const noFailover =
+      global !== undefined
+        ? `writes waited for the managed failover to ${global.region}, whose writer acknowledged a first commit at ${at(global.firstCommitAtMs ?? 0)}`
+        : writerFailure(report, scenario) === writerDown
+          ? 'no failover completed within the run (see writer above)'
+          : 'writes waited for it to return';
     const waited =
       failover === undefined
         ? noFailover
@@ -389,6 +404,18 @@ function stallCause(report: SimulationReport, scenario: Scenario, stall: { fromM
       ...(fault === undefined ? {} : { fault }),
     });
     break;
+  }
+  // A Global Database switchover drains the primary (docs/protocol.md §11.1, switchover): writes are
+  // refused until clients reach the new primary's writer.
+  const switchover = report.global?.promotions.find((promotion) => promotion.how === 'switchover' && promotion.requestedAtMs <= windowEndMs && (promotion.firstCommitAtMs ?? Infinity) >= stall.fromMs);
+  if (switchover !== undefined) {
+    const fault = report.faults.find((candidate) => candidate.fault === 'globalSwitchover' && Math.abs(candidate.atMs - switchover.requestedAtMs) < 1e-9);
+    const reached = switchover.firstCommitAtMs === undefined ? 'no commit reached it within the run' : `its writer acknowledged a first commit at ${at(switchover.firstCommitAtMs)}`;
+    causes.push({
+      kind: 'writer',
+      words: `the switchover to ${switchover.region}: the primary took no new writes from ${at(switchover.requestedAtMs)}, and ${reached} (after failover.endpointSwitchMs)`,
+      ...(fault === undefined ? {} : { fault }),
+    });
   }
   const [primary, ...others] = causes;
   if (primary !== undefined) {
@@ -417,9 +444,9 @@ function stallEntries(report: SimulationReport, scenario: Scenario): TimelineEnt
   // Many stalls (message loss stalls writes again and again): list those with a fault behind them,
   // and sum up the rest by cause, so the timeline stays readable.
   const listed = stalls.filter(({ cause }) => cause.kind === 'quorum' || cause.kind === 'writer');
-  const rest = stalls.filter(({ cause }) => cause.kind === 'loss' || cause.kind === 'unknown');
+  const rest = stalls.filter(({ cause }) => cause.kind === 'loss' || cause.kind === 'unknown' || cause.kind === 'remote');
   const entries = listed.map(entry);
-  for (const kind of ['loss', 'unknown'] as const) {
+  for (const kind of ['loss', 'remote', 'unknown'] as const) {
     const group = rest.filter(({ cause }) => cause.kind === kind);
     const firstStall = group[0];
     if (firstStall === undefined) continue;
