@@ -53,6 +53,13 @@ function refusal(context: WriterContext, event: WriterEvent, reason: 'fenced' | 
   return { to, message: { type: 'txnFail', from: context.self, txnId, reason } };
 }
 
+/** The writer's VDL, for a write forwarder's GLOBAL read (docs/protocol.md §11.1, write forwarding). */
+function vdlAnswer(context: WriterContext, event: WriterEvent): SendParams {
+  const queryId = event.type === 'vdlQuery' ? event.queryId : -1;
+  const to = event.type === 'vdlQuery' ? event.from : context.self;
+  return { to, message: { type: 'vdlAnswer', from: context.self, queryId, vdl: context.state.tracker.vdl } };
+}
+
 /** The answer to a health check from an instance in `state`. */
 function pong(context: WriterContext, event: WriterEvent, state: string): SendParams {
   const round = event.type === 'healthPing' ? event.round : -1;
@@ -139,6 +146,8 @@ export const writerMachine = instanceSetup.extend({
             txnRequest: { actions: 'handleTransaction' },
             writeAck: { actions: 'handleAck' },
             commitGateAnswer: { actions: 'handleGateAnswer' },
+            // A write forwarder's GLOBAL read asks where the primary is (docs/protocol.md §11.1).
+            vdlQuery: { actions: { type: 'send', params: ({ context, event }) => vdlAnswer(context, event) } },
             writeReject: [{ guard: 'newerVolumeEpoch', target: 'fenced' }, { actions: 'resendRejected' }],
             linkFree: { actions: 'handleLinkFree' },
             retransmitTick: { actions: 'handleRetransmit' },
