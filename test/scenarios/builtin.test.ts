@@ -39,6 +39,7 @@ describe('Built-in scenarios', () => {
       'global-failover',
       'global-detach-promote',
       'global-rpo-limit',
+      'global-write-forwarding',
     ]);
   });
 
