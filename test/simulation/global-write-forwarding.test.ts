@@ -1,0 +1,151 @@
+/**
+ * Global Database write forwarding in a run (docs/protocol.md §11.1, write forwarding):
+ * `global-write-forwarding`, shortened. Each read consistency level is judged from the clients'
+ * history and the primary writer's own commit acknowledgements, not from the forwarder's or the
+ * report's counters; the report's figures are then checked against the same history.
+ */
+import { describe, expect, it } from 'vitest';
+import { findScenario, withOverrides } from '../../src/scenarios/builtin.js';
+import { Simulation } from '../../src/simulation/simulation.js';
+import { checkTxnHistory } from '../../src/check/txn/check.js';
+import type { HistoryEntry } from '../../src/cluster/history.js';
+import { acknowledgedBy, expectInterpretersAgree } from './helpers.js';
+
+/** One session's read-back: what it read, where, and what it had written just before. */
+interface ReadBack {
+  node: string;
+  invokedAtMs: number;
+  readPoint: number;
+  read: unknown;
+  /** The session's last acknowledged write before the read: its value and commit LSN. */
+  lastWrite: { value: unknown; commitLsn: number } | undefined;
+}
+
+/** Every acknowledged read-only transaction of the sessions of `region`, in history order. */
+function readBacks(entries: readonly HistoryEntry[], region: string): ReadBack[] {
+  const invokedAtMs = new Map<number, number>();
+  const lastWrite = new Map<string, { value: unknown; commitLsn: number }>();
+  const result: ReadBack[] = [];
+  for (const entry of entries) {
+    if (!entry.node.startsWith(`client:${region}:`)) continue;
+    if (entry.type === 'invoke') invokedAtMs.set(entry.txnId, entry.time / 1e6);
+    if (entry.type !== 'ok') continue;
+    const write = entry.value.find((op) => op[0] === 'w');
+    if (write !== undefined) {
+      lastWrite.set(entry.node, { value: write[2], commitLsn: entry.commitLsn ?? 0 });
+      continue;
+    }
+    const read = entry.value[0]!;
+    result.push({ node: entry.node, invokedAtMs: invokedAtMs.get(entry.txnId)!, readPoint: entry.readPoint!, read: read[2], lastWrite: lastWrite.get(entry.node) });
+  }
+  return result;
+}
+
+/** Read-backs that did not return the session's last acknowledged write. */
+const missingOwnWrite = (reads: readonly ReadBack[]): ReadBack[] => reads.filter((read) => read.lastWrite !== undefined && read.read !== read.lastWrite.value);
+
+/** Read-backs whose read point is below a commit the primary's writer acknowledged before the read was invoked. */
+function missingEarlierCommits(reads: readonly ReadBack[], acknowledged: readonly { lsn: number; atMs: number }[]): ReadBack[] {
+  return reads.filter((read) => acknowledged.some((ack) => ack.atMs < read.invokedAtMs && ack.lsn > read.readPoint));
+}
+
+describe('Global Database: write forwarding at each read consistency level', () => {
+  const scenario = withOverrides(findScenario('global-write-forwarding')!, { durationMs: 4_000 });
+  const sim = new Simulation({ seed: 1, scenario, trace: { keepEvents: false } });
+  const acknowledged = acknowledgedBy(sim, 'inst:us-east-1:writer');
+  sim.runFor(scenario.durationMs);
+  const report = sim.report();
+  const entries = sim.history.entries;
+  const forwarding = report.global!.writeForwarding!;
+  const eventual = readBacks(entries, 'us-west-2');
+  const session = readBacks(entries, 'eu-west-1');
+  const global = readBacks(entries, 'ap-southeast-2');
+
+  it('commits the sessions\' writes on the primary and serves their reads on the region\'s instance', () => {
+    expect(forwarding.map((region) => [region.region, region.readConsistency])).toEqual([
+      ['us-west-2', 'eventual'],
+      ['eu-west-1', 'session'],
+      ['ap-southeast-2', 'global'],
+    ]);
+    for (const [region, reads] of [['us-west-2', eventual], ['eu-west-1', session], ['ap-southeast-2', global]] as const) {
+      expect(reads.length, region).toBeGreaterThan(5);
+      expect(reads.every((read) => read.lastWrite !== undefined && read.lastWrite.commitLsn > 0), region).toBe(true);
+      // The instance that served the read is the region's own.
+      const replicas = new Set(entries.filter((entry) => entry.node.startsWith(`client:${region}:`) && entry.readPoint !== undefined).map((entry) => entry.replica));
+      expect([...replicas], region).toEqual([`inst:${region}:replica1`]);
+    }
+    // Every forwarded commit is one the primary's writer acknowledged.
+    const primaryLsns = new Set(acknowledged.map((ack) => ack.lsn));
+    const forwardedLsns = entries.filter((entry) => entry.type === 'ok' && entry.node.split(':').length === 3 && (entry.commitLsn ?? 0) > 0).map((entry) => entry.commitLsn!);
+    expect(forwardedLsns.length).toBe(forwarding.reduce((sum, region) => sum + region.forwardedCommits, 0));
+    expect(forwardedLsns.every((lsn) => primaryLsns.has(lsn))).toBe(true);
+  });
+
+  it('SESSION: every read-back sees the session\'s own last write, at a read point at or above its commit', () => {
+    expect(missingOwnWrite(session)).toEqual([]);
+    expect(session.every((read) => read.readPoint >= read.lastWrite!.commitLsn)).toBe(true);
+  });
+
+  it('GLOBAL: every read sees each commit the primary acknowledged before the read was invoked', () => {
+    expect(missingEarlierCommits(global, acknowledged)).toEqual([]);
+    expect(missingOwnWrite(global)).toEqual([]);
+  });
+
+  it('EVENTUAL: reads do not wait, and with this seed some miss their session\'s own write and earlier primary commits', () => {
+    // Not a guarantee of EVENTUAL, an observation of seed 1: the read-back leaves as soon as the
+    // commit is acknowledged, often before replication has brought the commit to the region.
+    expect(missingOwnWrite(eventual).length).toBeGreaterThan(0);
+    expect(missingEarlierCommits(eventual, acknowledged).length).toBeGreaterThan(0);
+    const [eventualFigures] = forwarding;
+    expect(eventualFigures!.readWaitMsP99).toBe(0);
+    expect(eventualFigures!.readRetries).toBe(0);
+  });
+
+  it('reports the misses the history shows, and read waits ordered EVENTUAL < SESSION < GLOBAL', () => {
+    const [eventualFigures, sessionFigures, globalFigures] = forwarding;
+    expect(eventualFigures!.readsMissingOwnWrite).toBe(missingOwnWrite(eventual).length);
+    expect(sessionFigures!.readsMissingOwnWrite).toBe(0);
+    expect(globalFigures!.readsMissingOwnWrite).toBe(0);
+    expect(forwarding.map((region) => region.reads)).toEqual([eventual.length, session.length, global.length]);
+    expect(sessionFigures!.readWaitMsP50).toBeGreaterThan(0);
+    // A GLOBAL read first asks the primary for its VDL: a cross-region round trip (2 × 120 ms).
+    expect(globalFigures!.readWaitMsP50).toBeGreaterThan(200);
+    expect(globalFigures!.readWaitMsP50).toBeGreaterThan(sessionFigures!.readWaitMsP99);
+  });
+
+  it('keeps every judge and the history checker satisfied', () => {
+    expect(report.invariants.filter((result) => !result.ok)).toEqual([]);
+    const verdict = checkTxnHistory(entries, { model: 'read-committed' });
+    expect(verdict.anomalies.filter((anomaly) => anomaly.forbidden)).toEqual([]);
+    expect(verdict.ok).toBe(true);
+    expect(verdict.transactions.replica).toBe(eventual.length + session.length + global.length);
+  });
+});
+
+describe('Global Database: GLOBAL reads when replication is slower than the round trip to the primary', () => {
+  // Shipments to ap-southeast-2 wait 400 ms to fill (a boxcar), so the primary's VDL answer comes
+  // back well before the redo it covers: the instance must hold the read off until it applies it.
+  const base = findScenario('global-write-forwarding')!;
+  const secondaries = base.topology.global!.secondaries.map((secondary) => (secondary.region === 'ap-southeast-2' ? { ...secondary, shipIntervalMs: 400 } : secondary));
+  const scenario = withOverrides(base, { topology: { global: { secondaries } }, durationMs: 3_000 });
+  const sim = new Simulation({ seed: 3, scenario, trace: { keepEvents: false } });
+  const acknowledged = acknowledgedBy(sim, 'inst:us-east-1:writer');
+  sim.runFor(scenario.durationMs);
+  const global = readBacks(sim.history.entries, 'ap-southeast-2');
+  const figures = sim.report().global!.writeForwarding!.find((region) => region.region === 'ap-southeast-2')!;
+
+  it('still sees every commit acknowledged before the read, after the instance refused it until caught up', () => {
+    expect(global.length).toBeGreaterThan(3);
+    expect(missingEarlierCommits(global, acknowledged)).toEqual([]);
+    expect(figures.readRetries).toBeGreaterThan(0);
+    expect(figures.readWaitMsP50).toBeGreaterThan(240);
+  });
+});
+
+describe('Global Database: write forwarding under both interpreters', () => {
+  it('gives one traceHash for seed 2, live and stepped with frozen snapshots (every transition pure)', () => {
+    const scenario = withOverrides(findScenario('global-write-forwarding')!, { durationMs: 1_500 });
+    const report = expectInterpretersAgree(scenario, 2);
+    expect(report.global!.writeForwarding!.every((region) => region.forwardedCommits > 0)).toBe(true);
+  }, 120_000);
+});
