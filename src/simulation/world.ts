@@ -3,6 +3,7 @@
  * world stream. It reacts to the world's own events only where the world changes: the cluster
  * endpoint follows the control plane's `endpoint` publication, a `provision` publication spawns the
  * replacement segment, and a `membershipInstalled` observation extends a PG's members and quorums.
+ * A Global Database's write forwarders are told each move of the endpoint (docs/protocol.md §11.1).
  * Judging (`judge-panel.ts`) and measuring (`metrics.ts`) subscribe to the same stream.
  *
  * One rxjs `Subject` carries every {@link WorldEvent}, synchronously and in the order machines ran
@@ -110,6 +111,8 @@ export class World {
   private forwardingSessionsOrUndefined: ForwardingSessions | undefined;
   /** Whether {@link start} ran: the write forwarders exist from then on. */
   private started = false;
+  /** Issues transaction ids, unique across the run's clients. */
+  private txnIds = 0;
   private readonly events = new Subject<WorldEvent>();
   /** What a {@link listen} handler threw during the current emission, to rethrow from it. */
   private failure: { error: unknown } | undefined;
@@ -246,7 +249,7 @@ export class World {
     );
     const first = this.topology.clients.length;
     const stride = first + sessions.length;
-    this.forwardingClientList = sessions.map((session, index) => this.createClient(session.client.id, { regionId: session.region, azId: session.client.azId }, () => session.forwarder, first + index, stride));
+    this.forwardingClientList = sessions.map((session, index) => this.createForwardingClient(session.client.id, { regionId: session.region, azId: session.client.azId }, () => session.forwarder, first + index, stride));
     this.forwardingSessionsOrUndefined = new ForwardingSessions(
       sessions.map((session, index) => ({ client: this.forwardingClientList[index]!, thinkTimeMs: session.thinkTimeMs })),
       clock,
@@ -364,11 +367,8 @@ export class World {
     for (const member of observation.members) if (!members.includes(member)) members.push(member);
   }
 
-  /** Issues transaction ids, unique across the run's clients. */
-  private txnIds = 0;
-
-  /** A client of a secondary's write forwarding: every transaction goes to `endpoint`. */
-  private createClient(id: string, locality: { regionId: string; azId: string }, endpoint: () => string, processFirst: number, processStride: number): DatabaseClient {
+  /** A session of a secondary's write forwarding: every transaction goes to `endpoint`, its forwarder. */
+  private createForwardingClient(id: string, locality: { regionId: string; azId: string }, endpoint: () => string, processFirst: number, processStride: number): DatabaseClient {
     const { clock, network } = this.kernel;
     return new DatabaseClient({
       id,

@@ -9,6 +9,7 @@ import { findScenario, withOverrides } from '../../src/scenarios/builtin.js';
 import { Simulation } from '../../src/simulation/simulation.js';
 import { checkTxnHistory } from '../../src/check/txn/check.js';
 import type { HistoryEntry } from '../../src/cluster/history.js';
+import { formatRunReport } from '../../src/cli/run-report.js';
 import { acknowledgedBy, expectInterpretersAgree } from './helpers.js';
 
 /** One session's read-back: what it read, where, and what it had written just before. */
@@ -111,6 +112,14 @@ describe('Global Database: write forwarding at each read consistency level', () 
     // A GLOBAL read first asks the primary for its VDL: a cross-region round trip (2 × 120 ms).
     expect(globalFigures!.readWaitMsP50).toBeGreaterThan(200);
     expect(globalFigures!.readWaitMsP50).toBeGreaterThan(sessionFigures!.readWaitMsP99);
+  });
+
+  it('gives each forwarding region two lines in the readable report', () => {
+    const text = formatRunReport(report, scenario, 'aurora-actors run global-write-forwarding --seed 1');
+    const [, sessionFigures] = forwarding;
+    expect(text).toContain(`eu-west-1 (SESSION, 2 sessions): ${sessionFigures!.forwardedCommits} forwarded commits of ${sessionFigures!.forwardedWrites} sent to the primary`);
+    expect(text).toMatch(/forwarding {2}us-west-2 \(EVENTUAL, 2 sessions\)/);
+    expect(text).toMatch(/ap-southeast-2 \(GLOBAL, 2 sessions\)[^\n]*\n\s+\d+ reads waited p50 \d+ ms, p99 \d+ ms for their consistency level; 0 missed the session's own last write/);
   });
 
   it('keeps every judge and the history checker satisfied', () => {
