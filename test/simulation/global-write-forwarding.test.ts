@@ -151,6 +151,38 @@ describe('Global Database: GLOBAL reads when replication is slower than the roun
   });
 });
 
+describe('Global Database: write forwarding follows the global writer endpoint', () => {
+  // us-east-1 lost at 1 s, eu-west-1 promoted at 1.2 s, the endpoint moved 500 ms after it opens;
+  // sessions give up on a transaction after 1 s, so they are writing again by then.
+  const scenario = withOverrides(findScenario('global-write-forwarding')!, {
+    durationMs: 4_000,
+    workload: { txnTimeoutMs: 1_000 },
+    failover: { endpointSwitchMs: 500 },
+    topology: { global: { fenceTimeoutMs: 500 } },
+    faults: [
+      { atMs: 1_000, kind: 'regionOutage', region: 'us-east-1' },
+      { atMs: 1_200, kind: 'globalFailover', region: 'eu-west-1' },
+    ],
+  });
+  const sim = new Simulation({ seed: 4, scenario, trace: { keepEvents: false } });
+  const promotedAcks = acknowledgedBy(sim, 'inst:eu-west-1:replica1');
+  sim.runFor(scenario.durationMs);
+  const promotion = sim.report().global!.promotions[0]!;
+
+  it('sends the sessions\' writes to the promoted writer once the endpoint has moved', () => {
+    const switchedAtNs = (promotion.openedAtMs! + 500) * 1e6;
+    const invokedAtNs = new Map(sim.history.entries.filter((entry) => entry.type === 'invoke').map((entry) => [entry.txnId, entry.time]));
+    const later = sim.history.entries.filter((entry) => entry.type === 'ok' && /^client:[^:]+:\d+$/.test(entry.node) && (entry.commitLsn ?? 0) > 0 && invokedAtNs.get(entry.txnId)! > switchedAtNs);
+    expect(later.length).toBeGreaterThan(0);
+    const promoted = new Set(promotedAcks.map((ack) => ack.lsn));
+    expect(later.filter((entry) => !promoted.has(entry.commitLsn!))).toEqual([]);
+    expect(new Set(later.map((entry) => entry.node.split(':')[1]))).toEqual(new Set(['us-west-2', 'eu-west-1', 'ap-southeast-2']));
+    for (const region of ['us-west-2', 'eu-west-1', 'ap-southeast-2']) {
+      expect((sim.host.snapshotOf(`forwarder:${region}`).context as { writer: string }).writer).toBe('inst:eu-west-1:replica1');
+    }
+  });
+});
+
 describe('Global Database: write forwarding under both interpreters', () => {
   it('gives one traceHash for seed 2, live and stepped with frozen snapshots (every transition pure)', () => {
     const scenario = withOverrides(findScenario('global-write-forwarding')!, { durationMs: 1_500 });
