@@ -19,12 +19,12 @@
  *
  * Everything is a pure function of its input (no randomness), linear in the number of segments.
  */
-import type { GlobalSecondarySpec, GlobalSpec, ReadConsistencyLevel, ResolvedGlobal, ResolvedSecondary, ResolvedTopology, ResolvedWriteForwarding, SegmentPlacement, TopologySpec, WriteForwardingSpec } from './scenario.js';
+import type { GlobalSecondarySpec, GlobalSpec, ResolvedGlobal, ResolvedSecondary, ResolvedTopology, ResolvedWriteForwarding, SegmentPlacement, TopologySpec, WriteForwardingSpec } from './scenario.js';
 import { ScenarioError, describeValue } from './errors.js';
 import { GLOBAL_DB_RPO_MAX_SECONDS, GLOBAL_DB_RPO_MIN_SECONDS, GLOBAL_SECONDARIES_MAX, globalDbRpoProblem, globalTopologyProblem } from '../protocol/global.js';
 import { regionId } from '../protocol/ids.js';
 import { globalRegionActorId } from '../../models/global-region.machine.js';
-import { writeForwarderId } from '../../models/write-forwarder.machine.js';
+import { READ_CONSISTENCIES, writeForwarderId } from '../../models/write-forwarder.machine.js';
 
 /** AZs a PG spans (docs/protocol.md §1, volumes and segments). */
 export const PG_AZ_COUNT = 3;
@@ -155,8 +155,8 @@ function globalProblem(spec: TopologySpec): TopologyProblem | undefined {
 function writeForwardingProblem(secondary: GlobalSecondarySpec, field: string): TopologyProblem | undefined {
   const forwarding = secondary.writeForwarding;
   if (forwarding === undefined) return undefined;
-  if (!(READ_CONSISTENCY_LEVELS as readonly unknown[]).includes(forwarding.readConsistency)) {
-    return { field: `${field}.writeForwarding.readConsistency`, message: `must be one of ${READ_CONSISTENCY_LEVELS.join(', ')} (aurora_replica_read_consistency), got ${describeValue(forwarding.readConsistency)}` };
+  if (!(READ_CONSISTENCIES as readonly unknown[]).includes(forwarding.readConsistency)) {
+    return { field: `${field}.writeForwarding.readConsistency`, message: `must be one of ${READ_CONSISTENCIES.join(', ')} (aurora_replica_read_consistency), got ${describeValue(forwarding.readConsistency)}` };
   }
   if (secondary.replicas < 1) {
     return { field: `${field}.writeForwarding`, message: `needs at least one instance in the region to forward from (${field}.replicas >= 1), got ${describeValue(secondary.replicas)} replicas` };
@@ -168,9 +168,6 @@ function writeForwardingProblem(secondary: GlobalSecondarySpec, field: string): 
   }
   return undefined;
 }
-
-/** The values of `aurora_replica_read_consistency` (lower case), weakest first. */
-export const READ_CONSISTENCY_LEVELS: readonly ReadConsistencyLevel[] = ['eventual', 'session', 'global'];
 
 function regionsProblem(spec: TopologySpec): TopologyProblem | undefined {
   const regions: unknown = spec.regions;
