@@ -18,8 +18,9 @@
  *   has not applied that far refuses (`belowReadAtLeast`); the forwarder asks again after
  *   `readRetryMs`, and asks the writer again after `vdlQueryTimeoutMs` when no VDL came back.
  * - **One transaction per session.** A session runs one transaction at a time, so a new request
- *   from it drops whatever the forwarder still held for its previous one (a lost reply; the
- *   client has already given up on it).
+ *   from it drops a read the forwarder still held for its previous one (the client has already
+ *   given up on it). A forwarded write is kept until the writer answers, however late: a commit
+ *   the session gave up waiting for is still its change, and its SESSION reads wait for it.
  *
  * The consistency level is the region's (its DB cluster parameter group's default for every
  * session): AWS sets `aurora_replica_read_consistency` per session or per cluster, and one level
@@ -159,13 +160,12 @@ export const writeForwarderMachine = base
       takeRequest: base.enqueueActions(({ context, event, enqueue }) => {
         if (event.type !== 'txnRequest') return;
         const client = event.from;
-        const writes = withoutClient(context.writes, (owner) => owner, client);
         const reads = withoutClient(context.reads, (read) => read.client, client);
         for (const txnId of reads.dropped) enqueue.cancel(forwardedReadTimerId(txnId));
         if (event.ops.some((op) => op.f === 'put')) {
           enqueue({ type: 'send', params: { to: context.writer, message: { ...event, from: context.self } } });
           enqueue({ type: 'observe', params: { kind: 'forwardedWrite', region: context.region, client, txnId: event.txnId, writer: context.writer } });
-          enqueue.assign({ writes: { ...writes.table, [event.txnId]: client }, reads: reads.table });
+          enqueue.assign({ writes: { ...context.writes, [event.txnId]: client }, reads: reads.table });
           return;
         }
         enqueue({ type: 'observe', params: { kind: 'forwardedReadArrived', region: context.region, readConsistency: context.readConsistency, client, txnId: event.txnId } });
@@ -174,13 +174,13 @@ export const writeForwarderMachine = base
           const read: ForwardedRead = { client, request: event, readAtLeastLsn: undefined, attempts: 0 };
           enqueue({ type: 'send', params: { to: context.writer, message: { type: 'vdlQuery', from: context.self, queryId: event.txnId } } });
           enqueue.raise({ type: 'readRetry', txnId: event.txnId }, { delay: context.vdlQueryTimeoutMs, id: forwardedReadTimerId(event.txnId) });
-          enqueue.assign({ writes: writes.table, reads: { ...reads.table, [event.txnId]: read } });
+          enqueue.assign({ reads: { ...reads.table, [event.txnId]: read } });
           return;
         }
         const floor = context.readConsistency === 'session' ? context.lastCommitLsn[client] : undefined;
         const read: ForwardedRead = { client, request: event, readAtLeastLsn: floor, attempts: 1 };
         sendRead(context, event.txnId, read, enqueue);
-        enqueue.assign({ writes: writes.table, reads: { ...reads.table, [event.txnId]: read } });
+        enqueue.assign({ reads: { ...reads.table, [event.txnId]: read } });
       }),
       /** The writer's or the instance's answer, back to the session; a refusal as not caught up is asked again. */
       takeReply: base.enqueueActions(({ context, event, enqueue }) => {

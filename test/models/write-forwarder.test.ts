@@ -58,6 +58,16 @@ describe('WriteForwarder: writes go to the primary, answers come back', () => {
     expect(forwarder.context.writes).toEqual({});
   });
 
+  it('keeps a write until the writer answers, so a commit its session gave up waiting for still counts for SESSION', () => {
+    const forwarder = new Forwarder(input('session'));
+    forwarder.step(write(1));
+    // The session timed out and reads meanwhile: no floor yet.
+    expect(sends(forwarder.step(read(2))).map(({ message }) => message.readAtLeastLsn)).toEqual([undefined]);
+    const late = { type: 'txnOk' as const, from: WRITER, txnId: 1, commitLsn: lsn(50), reads: [] };
+    expect(sends(forwarder.step(late))).toEqual([{ to: 'client:eu-west-1:1', message: late }]);
+    expect(sends(forwarder.step(read(3))).map(({ message }) => message.readAtLeastLsn)).toEqual([50]);
+  });
+
   it('sends later writes to the writer the world names when the endpoint moves', () => {
     const forwarder = new Forwarder(input('eventual'));
     forwarder.step({ type: 'writerEndpoint', writer: 'inst:eu-west-1:replica1' });
