@@ -24,6 +24,8 @@ export type { HeartbeatMessage, MonitorContext, MonitorEvent, MonitorInput, Resp
 export { globalRegionMachine, globalRegionActorId, GLOBAL_FENCE_TIMER, GLOBAL_LAG_TIMER } from './global-region.machine.js';
 export { globalApplierMachine, GLOBAL_APPLY_RETRANSMIT_TIMER } from './global-applier.machine.js';
 export type { GlobalApplierContext, GlobalApplierEvent, GlobalApplierInput, GlobalApplierObservation, GlobalApplierPg } from './global-applier.machine.js';
+export { writeForwarderMachine, writeForwarderId, forwardedReadTimerId, READ_CONSISTENCIES } from './write-forwarder.machine.js';
+export type { ForwardedRead, ReadConsistency, WriteForwarderContext, WriteForwarderEvent, WriteForwarderInput, WriteForwarderObservation } from './write-forwarder.machine.js';
 export type { GlobalFence, GlobalRegionContext, GlobalRegionEvent, GlobalRegionInput, GlobalRegionObservation, HeldCommit, Promotion } from './global-region.machine.js';
 // The branded ids machine inputs and messages carry (docs/glossary.md).
 export { azId, blockId, instanceId, lsn, membershipEpoch, pgId, regionId, segmentId, volumeEpoch, LSN_ZERO } from '../src/protocol/ids.js';
@@ -60,6 +62,8 @@ export type {
   TxnOkMessage,
   TxnOp,
   TxnRequestMessage,
+  VdlAnswerMessage,
+  VdlQueryMessage,
   WireMessage,
   WriteAckMessage,
   WriteBatchMessage,

@@ -53,6 +53,13 @@ function refusal(context: WriterContext, event: WriterEvent, reason: 'fenced' | 
   return { to, message: { type: 'txnFail', from: context.self, txnId, reason } };
 }
 
+/** The writer's VDL, for a write forwarder's GLOBAL read (docs/protocol.md §11.1, write forwarding). */
+function vdlAnswer(context: WriterContext, event: WriterEvent): SendParams {
+  const queryId = event.type === 'vdlQuery' ? event.queryId : -1;
+  const to = event.type === 'vdlQuery' ? event.from : context.self;
+  return { to, message: { type: 'vdlAnswer', from: context.self, queryId, vdl: context.state.tracker.vdl } };
+}
+
 /** The answer to a health check from an instance in `state`. */
 function pong(context: WriterContext, event: WriterEvent, state: string): SendParams {
   const round = event.type === 'healthPing' ? event.round : -1;
@@ -112,6 +119,8 @@ const writerDuties = {
   changeQuorumModel: { actions: 'startMembershipChange' as const },
   finishMembershipChange: { actions: 'settleMembershipChange' as const },
   membershipAck: { actions: 'handleMembershipAck' as const },
+  // A write forwarder's GLOBAL read asks where the primary is (docs/protocol.md §11.1).
+  vdlQuery: { actions: { type: 'send' as const, params: ({ context, event }: { context: WriterContext; event: WriterEvent }) => vdlAnswer(context, event) } },
 };
 
 /** The instance; see the file header. */

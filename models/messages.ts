@@ -464,6 +464,13 @@ export interface TxnRequestMessage {
   from: string;
   txnId: number;
   ops: readonly TxnOp[];
+  /**
+   * A read-only transaction sent to a replica by a write forwarder (docs/protocol.md §11.1, write
+   * forwarding): the lowest applied VDL the replica may serve it at. A replica below it refuses
+   * with `belowReadAtLeast` and the forwarder asks again, so a SESSION or GLOBAL read never sees
+   * less than its consistency level promises. Absent: any read point.
+   */
+  readAtLeastLsn?: Lsn;
 }
 
 /** The writer's answer: committed (durable: VDL >= commit LSN) with the values read. */
@@ -488,9 +495,30 @@ export interface TxnFailMessage {
    * `readOnly`: a replica was sent a write; `restarting`: the replica restarted (cold cache);
    * `readPointCollected`: storage collected garbage past the replica's read point (it was cut off
    * from the segments longer than the minimum-read-point lease); `serializationFailure`: with
-   * `isolation: 'serializable'`, a value it read was no longer the newest (docs/semantics.md).
+   * `isolation: 'serializable'`, a value it read was no longer the newest (docs/semantics.md);
+   * `belowReadAtLeast`: a replica has not applied up to the request's `readAtLeastLsn` yet
+   * (retryable; docs/protocol.md §11.1, write forwarding).
    */
-  reason: 'writerUnavailable' | 'recovering' | 'fenced' | 'overloaded' | 'invalid' | 'readOnly' | 'restarting' | 'readPointCollected' | 'serializationFailure';
+  reason: 'writerUnavailable' | 'recovering' | 'fenced' | 'overloaded' | 'invalid' | 'readOnly' | 'restarting' | 'readPointCollected' | 'serializationFailure' | 'belowReadAtLeast';
+}
+
+/**
+ * A write forwarder asks the primary's writer for its VDL (docs/protocol.md §11.1, write
+ * forwarding, GLOBAL): every commit the primary acknowledged before the question left is at or
+ * below the answer.
+ */
+export interface VdlQueryMessage {
+  type: 'vdlQuery';
+  from: string;
+  queryId: number;
+}
+
+/** The writer's answer to a {@link VdlQueryMessage}: its VDL when the question arrived. */
+export interface VdlAnswerMessage {
+  type: 'vdlAnswer';
+  from: string;
+  queryId: number;
+  vdl: Lsn;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -804,6 +832,8 @@ export type WireMessage =
   | TxnRequestMessage
   | TxnOkMessage
   | TxnFailMessage
+  | VdlQueryMessage
+  | VdlAnswerMessage
   | GlobalShipMessage
   | GlobalApplyMessage
   | GlobalApplyAckMessage

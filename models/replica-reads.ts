@@ -74,6 +74,13 @@ export function serveReplicaTxn(replica: ReplicaState, request: TxnRequestMessag
     effects.push({ type: 'send', params: { to: request.from, message: { type: 'txnFail', from: options.self, txnId: request.txnId, reason: 'restarting' } } });
     return { replica, effects };
   }
+  if (request.readAtLeastLsn !== undefined && replica.appliedLsn < request.readAtLeastLsn) {
+    // A forwarded SESSION or GLOBAL read (docs/protocol.md §11.1, write forwarding) must not be
+    // served below the LSN its session or the primary had reached: refused, retryable, so the
+    // forwarder asks again once the region's redo has moved this replica on.
+    effects.push({ type: 'send', params: { to: request.from, message: { type: 'txnFail', from: options.self, txnId: request.txnId, reason: 'belowReadAtLeast' } } });
+    return { replica, effects };
+  }
   const readPoint = replica.appliedLsn;
   const missing = missingBlocks(replica.reads, options.layout, request);
   if (missing.length === 0) {

@@ -207,7 +207,19 @@ function globalLines(report: SimulationReport): string[] {
     const headless = Object.keys(secondary.visibilityLagMs).length === 0 ? [`${continued}  headless: no read-only instance`] : [];
     return [first, lag, `${continued}  RPO lag p50 ${ms(rpo.p50)}, p99 ${ms(rpo.p99)}, max ${ms(rpo.max)} (sampled ${plural(rpo.samples, 'time')}), ${ms(rpo.atEnd)} at the end`, ...visibility, ...headless];
   });
-  return [...secondaries, ...global.promotions.flatMap(promotionLines), ...rpoControlLines(global)];
+  return [...secondaries, ...global.promotions.flatMap(promotionLines), ...rpoControlLines(global), ...writeForwardingLines(global)];
+}
+
+/**
+ * Write forwarding (§11.1): per forwarding secondary, its commits through the primary, how long
+ * reads waited for their consistency level, and the read-backs that missed their session's own
+ * last write (EVENTUAL may; SESSION and GLOBAL must not).
+ */
+function writeForwardingLines(global: NonNullable<SimulationReport['global']>): string[] {
+  return (global.writeForwarding ?? []).flatMap((forwarding, index) => [
+    `${index === 0 ? label('forwarding') : continued}${forwarding.region} (${forwarding.readConsistency.toUpperCase()}, ${plural(forwarding.sessions, 'session')}): ${plural(forwarding.forwardedCommits, 'forwarded commit')} of ${count(forwarding.forwardedWrites)} sent to the primary`,
+    `${continued}  ${plural(forwarding.reads, 'read')} waited p50 ${ms(forwarding.readWaitMsP50)}, p99 ${ms(forwarding.readWaitMsP99)} for their consistency level; ${count(forwarding.readsMissingOwnWrite)} missed the session's own last write`,
+  ]);
 }
 
 /** RPO control (rds.global_db_rpo, §11.1): when the primary held commits, and for how long. */

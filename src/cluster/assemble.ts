@@ -17,6 +17,7 @@ import type { ProvisionRequest } from '../../models/storage-control-plane.machin
 import { segmentMachine } from '../../models/segment.machine.js';
 import { globalApplierMachine } from '../../models/global-applier.machine.js';
 import { globalRegionActorId, globalRegionMachine } from '../../models/global-region.machine.js';
+import { writeForwarderMachine } from '../../models/write-forwarder.machine.js';
 import { regionId } from '../protocol/ids.js';
 import type { MembershipEpoch, PgId, SegmentId } from '../protocol/ids.js';
 import type { QuorumConfig } from '../protocol/quorum-config.js';
@@ -371,4 +372,31 @@ export function replacementSegmentSpec(kernel: Kernel, scenario: Scenario, topol
     },
     locality: { regionId: topology.regionId, azId: request.azId },
   };
+}
+
+/**
+ * A Global Database's write forwarders (docs/protocol.md §11.1, write forwarding), one per
+ * secondary that has it, placed with the region's first instance, whose forwarding layer it is.
+ * They start pointing at the primary's writer; the world tells them when the writer endpoint
+ * moves. Empty when no secondary forwards writes.
+ */
+export function writeForwardingSpecs(topology: ResolvedTopology): ActorSpec[] {
+  return (topology.global?.secondaries ?? []).flatMap((secondary): ActorSpec[] => {
+    const forwarding = secondary.writeForwarding;
+    if (forwarding === undefined) return [];
+    return [
+      {
+        id: forwarding.forwarder.id,
+        machine: writeForwarderMachine,
+        input: {
+          self: forwarding.forwarder.id,
+          region: regionId(secondary.region),
+          readConsistency: forwarding.readConsistency,
+          writer: topology.writer.id,
+          instance: forwarding.instance,
+        },
+        locality: { regionId: secondary.region, azId: forwarding.forwarder.azId },
+      },
+    ];
+  });
 }

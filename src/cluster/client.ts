@@ -138,8 +138,9 @@ export class DatabaseClient {
       return;
     }
     if (message.type === 'txnOk') {
-      const ok = envelope.message as { commitLsn: number; reads: (string | null)[]; readPoint?: number };
-      const replica = ok.readPoint === undefined ? undefined : envelope.from;
+      const ok = envelope.message as { from: string; commitLsn: number; reads: (string | null)[]; readPoint?: number };
+      // The instance that served it: a write forwarder relays its answer unchanged (docs/protocol.md §11.1).
+      const replica = ok.readPoint === undefined ? undefined : ok.from;
       this.settle('ok', { commitLsn: ok.commitLsn, reads: ok.reads, readPoint: ok.readPoint, replica });
     } else if (message.type === 'txnFail') {
       this.settle('fail', { error: (envelope.message as { reason: string }).reason });

@@ -79,6 +79,25 @@ export interface GlobalSecondarySpec {
   shipIntervalMs: number;
   /** The most records one shipment carries (a larger MTR still goes whole). @defaultValue 1000 */
   maxBatchRecords: number;
+  /** Write forwarding from this secondary to the primary (docs/protocol.md §11.1), with its sessions. Absent: none. */
+  writeForwarding?: WriteForwardingSpec;
+}
+
+/** `aurora_replica_read_consistency`, lower case (docs/protocol.md §11.1, write forwarding). */
+export type ReadConsistencyLevel = 'eventual' | 'session' | 'global';
+
+/**
+ * A secondary's write forwarding (docs/protocol.md §11.1): the read consistency level of its
+ * sessions (the cluster parameter group's default, which every session there keeps) and the
+ * sessions that write and read through it. Each session writes its own key, reads it back at
+ * once, then thinks.
+ */
+export interface WriteForwardingSpec {
+  readConsistency: ReadConsistencyLevel;
+  /** Sessions (clients) connected in the region. @defaultValue 2 */
+  clients: number;
+  /** Mean think time between a session's read and its next write, exponential. @defaultValue 100 */
+  thinkTimeMs: number;
 }
 
 /** The storage control plane's segment repair (docs/protocol.md §8, membership changes; §13, M1). */
@@ -277,4 +296,18 @@ export interface ResolvedSecondary extends Pick<ResolvedTopology, 'azs' | 'allAz
   replicator: string;
   shipIntervalMs: number;
   maxBatchRecords: number;
+  /** Write forwarding, when the secondary has it. */
+  writeForwarding?: ResolvedWriteForwarding;
+}
+
+/** A secondary's write forwarding placed (docs/protocol.md §11.1). */
+export interface ResolvedWriteForwarding {
+  readConsistency: ReadConsistencyLevel;
+  /** The forwarding layer of the region's first instance, `forwarder:{region}`, placed with it. */
+  forwarder: { id: string; azId: string };
+  /** The instance that serves the sessions' reads: the region's first. */
+  instance: string;
+  /** The region's sessions, `client:{region}:{n}`, dealt round robin over its AZs. */
+  clients: { id: string; azId: string }[];
+  thinkTimeMs: number;
 }

@@ -20,6 +20,7 @@ import { azMachine, regionMachine, storageNodeMachine } from '../../models/failu
 import { controlPlaneMachine } from '../../models/control-plane.machine.js';
 import { globalRegionMachine } from '../../models/global-region.machine.js';
 import { globalApplierMachine } from '../../models/global-applier.machine.js';
+import { writeForwarderMachine } from '../../models/write-forwarder.machine.js';
 import { monitorMachine, responderMachine } from '../../models/heartbeat.machine.js';
 import { writerMachine } from '../../models/instance.machine.js';
 import { metadataMachine } from '../../models/metadata.machine.js';
@@ -52,6 +53,7 @@ export const CLUSTER_STATECHARTS: readonly ClusterStatechart[] = [
   { name: 'heartbeat-responder', machine: responderMachine, description: 'the heartbeat demo’s watched node' },
   { name: 'global-region', machine: globalRegionMachine, description: 'a Global Database region: primary, secondary (replicating, lagging, cut off), promotion and rejoining' },
   { name: 'global-applier', machine: globalApplierMachine, description: 'a Global Database secondary’s replication agent: the shipped redo written with its own quorum writes' },
+  { name: 'write-forwarder', machine: writeForwarderMachine, description: 'a Global Database secondary’s write forwarding: writes to the primary, reads at the session’s read consistency' },
 ];
 
 /** A JSON value (what the exported config is made of). */

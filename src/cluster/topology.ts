@@ -19,11 +19,12 @@
  *
  * Everything is a pure function of its input (no randomness), linear in the number of segments.
  */
-import type { GlobalSpec, ResolvedGlobal, ResolvedSecondary, ResolvedTopology, SegmentPlacement, TopologySpec } from './scenario.js';
+import type { GlobalSecondarySpec, GlobalSpec, ResolvedGlobal, ResolvedSecondary, ResolvedTopology, ResolvedWriteForwarding, SegmentPlacement, TopologySpec, WriteForwardingSpec } from './scenario.js';
 import { ScenarioError, describeValue } from './errors.js';
 import { GLOBAL_DB_RPO_MAX_SECONDS, GLOBAL_DB_RPO_MIN_SECONDS, GLOBAL_SECONDARIES_MAX, globalDbRpoProblem, globalTopologyProblem } from '../protocol/global.js';
 import { regionId } from '../protocol/ids.js';
 import { globalRegionActorId, globalReplicatorEndpoint } from '../../models/global-region.machine.js';
+import { READ_CONSISTENCIES, writeForwarderId } from '../../models/write-forwarder.machine.js';
 
 /** AZs a PG spans (docs/protocol.md §1, volumes and segments). */
 export const PG_AZ_COUNT = 3;
@@ -131,6 +132,8 @@ function globalProblem(spec: TopologySpec): TopologyProblem | undefined {
     if (!(Number.isFinite(interval) && interval >= 0)) return { field: `topology.global.secondaries[${i}].shipIntervalMs`, message: `must be a number of ms >= 0, got ${describeValue(interval)}` };
     const batch = integerProblem(`topology.global.secondaries[${i}].maxBatchRecords`, secondary.maxBatchRecords, 1, Number.MAX_SAFE_INTEGER);
     if (batch !== undefined) return batch;
+    const forwarding = writeForwardingProblem(secondary, `topology.global.secondaries[${i}]`);
+    if (forwarding !== undefined) return forwarding;
   }
   if (global.rpoLimitS !== undefined) {
     const rpo = globalDbRpoProblem(global.rpoLimitS, 'topology.global.rpoLimitS');
@@ -143,6 +146,27 @@ function globalProblem(spec: TopologySpec): TopologyProblem | undefined {
   if (problem === undefined) return undefined;
   const colon = problem.indexOf(': ');
   return { field: problem.slice(0, colon), message: problem.slice(colon + 2) };
+}
+
+/**
+ * A secondary's write forwarding (docs/protocol.md §11.1): a known read consistency level, at
+ * least one session, and an instance in the region to forward from and read on.
+ */
+function writeForwardingProblem(secondary: GlobalSecondarySpec, field: string): TopologyProblem | undefined {
+  const forwarding = secondary.writeForwarding;
+  if (forwarding === undefined) return undefined;
+  if (!(READ_CONSISTENCIES as readonly unknown[]).includes(forwarding.readConsistency)) {
+    return { field: `${field}.writeForwarding.readConsistency`, message: `must be one of ${READ_CONSISTENCIES.join(', ')} (aurora_replica_read_consistency), got ${describeValue(forwarding.readConsistency)}` };
+  }
+  if (secondary.replicas < 1) {
+    return { field: `${field}.writeForwarding`, message: `needs at least one instance in the region to forward from (${field}.replicas >= 1), got ${describeValue(secondary.replicas)} replicas` };
+  }
+  const clients = integerProblem(`${field}.writeForwarding.clients`, forwarding.clients, 1, CLIENT_COUNT_MAX);
+  if (clients !== undefined) return clients;
+  if (!(Number.isFinite(forwarding.thinkTimeMs) && forwarding.thinkTimeMs >= 0)) {
+    return { field: `${field}.writeForwarding.thinkTimeMs`, message: `must be a number of ms >= 0, got ${describeValue(forwarding.thinkTimeMs)}` };
+  }
+  return undefined;
 }
 
 function regionsProblem(spec: TopologySpec): TopologyProblem | undefined {
@@ -309,9 +333,33 @@ function resolveGlobal(spec: TopologySpec, global: GlobalSpec): ResolvedGlobal {
       replicator: globalReplicatorId(region.id),
       shipIntervalMs: secondary.shipIntervalMs,
       maxBatchRecords: secondary.maxBatchRecords,
+      ...(secondary.writeForwarding === undefined ? {} : { writeForwarding: resolveWriteForwarding(region, secondary.writeForwarding) }),
     };
   });
   return { primaryRegion: primary.id, secondaries, regions: [primary.id, ...secondaries.map((secondary) => secondary.region)] };
+}
+
+/**
+ * A secondary's write forwarding placed (docs/protocol.md §11.1): the forwarder with the region's
+ * first instance (its forwarding layer; `resolveGlobal` deals instance 1 to the first AZ) and the
+ * sessions dealt round robin over the region's AZs.
+ */
+function resolveWriteForwarding(region: { id: string; azs: readonly string[] }, spec: WriteForwardingSpec): ResolvedWriteForwarding {
+  return {
+    readConsistency: spec.readConsistency,
+    forwarder: { id: writeForwarderId(region.id), azId: region.azs[0]! },
+    instance: replicaId(region.id, 1),
+    clients: Array.from({ length: spec.clients }, (_, i) => ({ id: `client:${region.id}:${i + 1}`, azId: region.azs[i % region.azs.length]! })),
+    thinkTimeMs: spec.thinkTimeMs,
+  };
+}
+
+/** The write forwarders and their sessions of a Global Database (empty when it has none). */
+export function writeForwardingEndpoints(topology: Pick<ResolvedTopology, 'global'>): string[] {
+  return (topology.global?.secondaries ?? []).flatMap((secondary) => {
+    const forwarding = secondary.writeForwarding;
+    return forwarding === undefined ? [] : [forwarding.forwarder.id, ...forwarding.clients.map((client) => client.id)];
+  });
 }
 
 /** Every AZ with actors in it: the primary region's, then each secondary's (a Global Database). */
@@ -326,8 +374,8 @@ export function everyRegion(topology: Pick<ResolvedTopology, 'regionId' | 'globa
 
 /**
  * The network endpoints of a Global Database besides its volumes: each region's statechart, each
- * secondary's replication agent, replicator, metadata service and instances (empty when there is
- * none).
+ * secondary's replication agent, replicator, metadata service and instances, then the write
+ * forwarders and their sessions (empty when there is none).
  */
 export function globalEndpoints(topology: Pick<ResolvedTopology, 'global'>): string[] {
   const global = topology.global;
@@ -337,6 +385,7 @@ export function globalEndpoints(topology: Pick<ResolvedTopology, 'global'>): str
     // The primary region's agent: it writes to the primary's volume only once a switchover makes the region follow another.
     globalApplierId(global.primaryRegion),
     ...global.secondaries.flatMap((secondary) => [secondary.applier.id, secondary.replicator, secondary.metadata.id, ...secondary.instances.map((instance) => instance.id)]),
+    ...writeForwardingEndpoints(topology),
   ];
 }
 

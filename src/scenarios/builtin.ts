@@ -482,6 +482,28 @@ const DEFINITIONS: readonly Scenario[] = [
     ],
     durationMs: 45_000,
   }),
+  builtin({
+    name: 'global-write-forwarding',
+    description:
+      'Global Database with write forwarding from all three secondaries, each 120 ms from the primary, one per aurora_replica_read_consistency (us-west-2 EVENTUAL, eu-west-1 SESSION, ap-southeast-2 GLOBAL): two sessions per region write their own key through the primary and read it back locally; forwarded commits, read waits, and reads that missed their own write.',
+    topology: {
+      regions: GLOBAL_REGIONS,
+      pgCount: 2,
+      replicas: [],
+      global: {
+        secondaries: [
+          { region: 'us-west-2', writeForwarding: { readConsistency: 'eventual' } },
+          { region: 'eu-west-1', writeForwarding: { readConsistency: 'session' } },
+          { region: 'ap-southeast-2', writeForwarding: { readConsistency: 'global' } },
+        ],
+      },
+    },
+    // One distance for all three, so the read waits differ by consistency level only.
+    network: { regionPairs: [crossRegion('us-west-2', 120), crossRegion('eu-west-1', 120), crossRegion('ap-southeast-2', 120)] },
+    workload: { commitsPerS: 100 },
+    faults: [],
+    durationMs: 8_000,
+  }),
 ];
 
 /**

@@ -108,6 +108,14 @@ const topologySchema = z.strictObject({
           replicas: integerAtLeast(0, SECONDARY_REPLICAS_MAX).default(1),
           shipIntervalMs: numberAtLeast(0).default(0),
           maxBatchRecords: integerAtLeast(1).default(1000),
+          // Write forwarding (docs/protocol.md §11.1); that it needs an instance is checked with the topology.
+          writeForwarding: z
+            .strictObject({
+              readConsistency: z.enum(['eventual', 'session', 'global'], { error: 'must be one of eventual, session, global (aurora_replica_read_consistency)' }),
+              clients: integerAtLeast(1, CLIENT_COUNT_MAX).default(2),
+              thinkTimeMs: numberAtLeast(0).default(100),
+            })
+            .optional(),
         }),
         'must be a list of secondary regions',
       ),

@@ -36,6 +36,7 @@ import type { PropertyChecker, PropertyResult } from '../check/property.js';
 import { Subject } from 'rxjs';
 import type { Observable } from 'rxjs';
 import { quantile } from './quantile.js';
+import type { WriteForwardingReport } from './forwarding-panel.js';
 
 /**
  * The observation kinds of the region statecharts (models/global-region.machine.ts) that reach the
@@ -139,6 +140,8 @@ export interface GlobalReport {
   shipments: number;
   /** Failovers and detaches, in the order asked. */
   promotions: GlobalPromotionReport[];
+  /** Write forwarding per secondary that has it (`forwarding-panel.ts`); absent when none does. */
+  writeForwarding?: WriteForwardingReport[];
   /** RPO control, when `rds.global_db_rpo` is set (§11.1): the commits it held and for how long. */
   rpoControl?: {
     limitS: number;

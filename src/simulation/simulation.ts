@@ -38,6 +38,7 @@ import { Availability } from './availability.js';
 import type { AvailabilityReport } from './availability.js';
 import { JudgePanel } from './judge-panel.js';
 import { regionalExclusions } from './global-panel.js';
+import { ForwardingPanel } from './forwarding-panel.js';
 import type { GlobalLagSample } from './global-panel.js';
 import { Metrics } from './metrics.js';
 import type { FailoverTimes, ReadFigures } from './metrics.js';
@@ -154,6 +155,8 @@ export class Simulation implements ReportSource {
   private readonly world: World;
   private readonly metrics: Metrics;
   private readonly judges: JudgePanel;
+  /** Write forwarding's figures (docs/protocol.md §11.1). */
+  private readonly forwarding: ForwardingPanel;
   private readonly availabilityObserver: Availability;
   /** How many of {@link Simulation.violatedSoFar}'s judges have their verdict in the trace. */
   private verdictsTraced = 0;
@@ -180,6 +183,8 @@ export class Simulation implements ReportSource {
       excluded,
     });
     this.judges = new JudgePanel({ listen: (handler) => world.listen(handler), source: this, excluded });
+    // Reads only what the world emits and schedules nothing: runs hash the same with it.
+    this.forwarding = new ForwardingPanel(world.topology, (handler) => world.listen(handler));
     this.streams = streamsOf(world.events$, this.judges.globalLag$);
     // Reads only the network and the world's quorums: runs hash the same with it (availability.ts).
     const fullSegments = new Set(world.topology.segments.filter((segment) => segment.kind === 'full' && world.topology.segments.some((other) => other.kind === 'tail')).map((segment) => segment.id));
@@ -328,7 +333,9 @@ export class Simulation implements ReportSource {
 
   /** The report of the run so far (the object `run --json` prints). */
   report(): SimulationReport {
-    return buildReport(this, this.judges.results(), this.judges.globalReport());
+    const global = this.judges.globalReport();
+    const writeForwarding = this.forwarding.active ? this.forwarding.report() : undefined;
+    return buildReport(this, this.judges.results(), global === undefined || writeForwarding === undefined ? global : { ...global, writeForwarding });
   }
 
   /**

@@ -3,6 +3,7 @@
  * world stream. It reacts to the world's own events only where the world changes: the cluster
  * endpoint follows the control plane's `endpoint` publication, a `provision` publication spawns the
  * replacement segment, and a `membershipInstalled` observation extends a PG's members and quorums.
+ * A Global Database's write forwarders are told each move of the endpoint (docs/protocol.md §11.1).
  * Judging (`judge-panel.ts`) and measuring (`metrics.ts`) subscribe to the same stream.
  *
  * One rxjs `Subject` carries every {@link WorldEvent}, synchronously and in the order machines ran
@@ -20,12 +21,14 @@ import { Subject } from 'rxjs';
 import type { Observable, Subscription } from 'rxjs';
 import type { InspectionEvent, Observer } from 'xstate';
 import type { WriterContext } from '../../models/instance.machine.js';
-import { clusterSpecs, globalSpecs, quorumConfigOf, replacementSegmentSpec, segmentKinds } from '../cluster/assemble.js';
+import { clusterSpecs, globalSpecs, quorumConfigOf, replacementSegmentSpec, segmentKinds, writeForwardingSpecs } from '../cluster/assemble.js';
+import { ForwardingSessions } from '../cluster/forwarding-sessions.js';
 import { shipRedoToRegions } from '../cluster/global-shipping.js';
 import type { GlobalShipping } from '../cluster/global-shipping.js';
 import { regionId } from '../protocol/ids.js';
 import type { GlobalRegionObservation } from '../../models/global-region.machine.js';
 import type { GlobalApplierObservation } from '../../models/global-applier.machine.js';
+import type { WriteForwarderEvent } from '../../models/write-forwarder.machine.js';
 import { DatabaseClient } from '../cluster/client.js';
 import { scheduleFaults } from '../cluster/faults.js';
 import type { AppliedFault } from '../cluster/faults.js';
@@ -101,8 +104,15 @@ export class World {
   readonly membersByPg: Record<number, string[]> = {};
   /** Each PG's read and write quorum predicates in force now. */
   readonly quorums: Record<number, { read: QuorumPredicate; write: QuorumPredicate }> = {};
-  /** The cluster endpoint: the instance clients send transactions to (switched by the control plane). */
-  endpoint: string;
+  /** The cluster endpoint's instance; see {@link endpoint}. */
+  private endpointId!: string;
+  /** The sessions of the secondaries with write forwarding (docs/protocol.md §11.1), once started. */
+  private forwardingClientList: DatabaseClient[] = [];
+  private forwardingSessionsOrUndefined: ForwardingSessions | undefined;
+  /** Whether {@link start} ran: the write forwarders exist from then on. */
+  private started = false;
+  /** Issues transaction ids, unique across the run's clients. */
+  private txnIds = 0;
   private readonly events = new Subject<WorldEvent>();
   /** What a {@link listen} handler threw during the current emission, to rethrow from it. */
   private failure: { error: unknown } | undefined;
@@ -162,6 +172,42 @@ export class World {
     });
   }
 
+  /**
+   * The cluster endpoint: the instance clients send transactions to (switched by the control
+   * plane, or by a Global Database's promotion). Every move is told to the write forwarders
+   * (docs/protocol.md §11.1, write forwarding), which send their writes to it.
+   */
+  get endpoint(): string {
+    return this.endpointId;
+  }
+
+  set endpoint(writer: string) {
+    if (writer === this.endpointId) return;
+    this.endpointId = writer;
+    if (this.started) this.tellForwarders(writer);
+  }
+
+  /** The write forwarders learn the new writer, at the current instant (not re-entrantly, as a spawn). */
+  private tellForwarders(writer: string): void {
+    const forwarders = (this.topology.global?.secondaries ?? []).flatMap((secondary) => (secondary.writeForwarding === undefined ? [] : [secondary.writeForwarding.forwarder.id]));
+    if (forwarders.length === 0) return;
+    const { clock } = this.kernel;
+    clock.scheduleAt(clock.now(), () => {
+      const event: WriteForwarderEvent = { type: 'writerEndpoint', writer };
+      for (const forwarder of forwarders) this.host.inject(forwarder, event);
+    });
+  }
+
+  /** The sessions of the secondaries with write forwarding (created by {@link start}; empty without). */
+  get forwardingClients(): DatabaseClient[] {
+    return this.forwardingClientList;
+  }
+
+  /** What the write-forwarding sessions started (undefined without write forwarding). */
+  get forwardingSessions(): ForwardingSessions | undefined {
+    return this.forwardingSessionsOrUndefined;
+  }
+
   /** The database clients, one per workload client (created by {@link start}). */
   get clients(): DatabaseClient[] {
     return this.clientList;
@@ -180,7 +226,12 @@ export class World {
    */
   start(): void {
     const { clock, network } = this.kernel;
-    this.host.spawnAll([...clusterSpecs(this.kernel, this.scenario, this.topology, this.plant), ...globalSpecs(this.kernel, this.scenario, this.topology, this.plant)]);
+    this.host.spawnAll([
+      ...clusterSpecs(this.kernel, this.scenario, this.topology, this.plant),
+      ...globalSpecs(this.kernel, this.scenario, this.topology, this.plant),
+      ...writeForwardingSpecs(this.topology),
+    ]);
+    this.started = true;
     this.primaryInstanceIds = new Set(this.clusterInstances().map((instance) => instance.id));
     const fromPrimary = (actorId: string): boolean => this.primaryInstanceIds.has(actorId);
     shipRedoToReplicas({ events$: this.events$, network, scheduler: clock.scheduler, replicas: () => this.primaryReaders(), from: fromPrimary });
@@ -188,6 +239,30 @@ export class World {
     this.clientList = this.createClients();
     this.workloadOrUndefined = new Workload(this.scenario.workload, this.clientList, clock, this.kernel.rng.fork('workload'));
     this.workloadOrUndefined.start();
+    this.startForwardingSessions();
+  }
+
+  /**
+   * The sessions of each secondary with write forwarding (docs/protocol.md §11.1): clients in that
+   * region connected to its forwarder, over the workload's window, from their own RNG fork.
+   */
+  private startForwardingSessions(): void {
+    const forwarding = (this.topology.global?.secondaries ?? []).flatMap((secondary) => (secondary.writeForwarding === undefined ? [] : [{ region: secondary.region, ...secondary.writeForwarding }]));
+    if (forwarding.length === 0) return;
+    const { clock } = this.kernel;
+    const sessions = forwarding.flatMap((spec) =>
+      spec.clients.map((client) => ({ region: spec.region, client, forwarder: spec.forwarder.id, thinkTimeMs: spec.thinkTimeMs })),
+    );
+    const first = this.topology.clients.length;
+    const stride = first + sessions.length;
+    this.forwardingClientList = sessions.map((session, index) => this.createForwardingClient(session.client.id, { regionId: session.region, azId: session.client.azId }, () => session.forwarder, first + index, stride));
+    this.forwardingSessionsOrUndefined = new ForwardingSessions(
+      sessions.map((session, index) => ({ client: this.forwardingClientList[index]!, thinkTimeMs: session.thinkTimeMs })),
+      clock,
+      this.kernel.rng.fork('forwarding'),
+      { startMs: this.scenario.workload.startMs, stopMs: this.scenario.workload.stopMs },
+    );
+    this.forwardingSessionsOrUndefined.start();
   }
 
   /**
@@ -322,11 +397,29 @@ export class World {
     for (const member of observation.members) if (!members.includes(member)) members.push(member);
   }
 
+  /** A session of a secondary's write forwarding: every transaction goes to `endpoint`, its forwarder. */
+  private createForwardingClient(id: string, locality: { regionId: string; azId: string }, endpoint: () => string, processFirst: number, processStride: number): DatabaseClient {
+    const { clock, network } = this.kernel;
+    return new DatabaseClient({
+      id,
+      locality,
+      endpoint,
+      clock,
+      network,
+      history: this.history,
+      txnTimeoutMs: this.scenario.workload.txnTimeoutMs,
+      processFirst,
+      processStride,
+      nextTxnId: () => ++this.txnIds,
+    });
+  }
+
   private createClients(): DatabaseClient[] {
     const { clock, network } = this.kernel;
     const history = this.history;
-    let txnId = 0;
     const count = this.topology.clients.length;
+    // Sessions of secondaries with write forwarding take the process ids after these (see startForwardingSessions).
+    const stride = count + (this.topology.global?.secondaries ?? []).reduce((sum, secondary) => sum + (secondary.writeForwarding?.clients.length ?? 0), 0);
     return this.topology.clients.map(
       (client, index) =>
         new DatabaseClient({
@@ -339,8 +432,8 @@ export class World {
           history,
           txnTimeoutMs: this.scenario.workload.txnTimeoutMs,
           processFirst: index,
-          processStride: count,
-          nextTxnId: () => ++txnId,
+          processStride: stride,
+          nextTxnId: () => ++this.txnIds,
         }),
     );
   }

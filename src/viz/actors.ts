@@ -49,6 +49,8 @@ export function placeOf(id: string): ActorPlace {
   if (head === 'global' && parts.length === 2 && parts[1] !== '') return { id, machine: 'global-region', role: 'region', region: parts[1] as string };
   // A secondary region's replication agent: `replication:<region>` (models/global-applier.machine.ts).
   if (head === 'replication' && parts.length === 2 && parts[1] !== '') return { id, machine: 'global-applier', role: 'service', region: parts[1] as string };
+  // A forwarding secondary's write forwarder: `forwarder:<region>` (models/write-forwarder.machine.ts).
+  if (head === 'forwarder' && parts.length === 2 && parts[1] !== '') return { id, machine: 'write-forwarder', role: 'service', region: parts[1] as string };
   if (head === 'node' && parts.length === 3) {
     const az = parts[1] as string;
     const region = regionOfAz(az);
@@ -56,6 +58,7 @@ export function placeOf(id: string): ActorPlace {
   }
   if (head === 'node' && parts.length === 2) return { id, machine: 'heartbeat-responder', role: 'other' };
   if (id === 'metadata' || id === 'control-plane' || id === 'storage-control-plane') return { id, machine: id, role: 'service' };
-  if (head === 'client') return { id, role: 'client' };
+  // A write-forwarding session of a secondary: `client:<region>:<n>`.
+  if (head === 'client') return { id, role: 'client', ...(parts.length === 3 && parts[1] !== '' ? { region: parts[1] as string } : {}) };
   return { id, role: 'other' };
 }

@@ -172,3 +172,45 @@ describe('Topology: impossible input', () => {
     expect(() => resolveTopology(spec(patch), clientCount)).toThrow(message);
   });
 });
+
+describe('Topology: a Global Database secondary with write forwarding (docs/protocol.md §11.1)', () => {
+  const EU = { id: 'eu-west-1', azs: ['eu-west-1a', 'eu-west-1b', 'eu-west-1c'] };
+  const global = (secondary: Record<string, unknown>): Partial<TopologySpec> => ({
+    regions: [{ id: 'us-east-1', azs: [...AZS] }, EU],
+    global: {
+      secondaries: [{ region: 'eu-west-1', replicas: 2, shipIntervalMs: 0, maxBatchRecords: 1000, ...secondary }],
+      secondariesMax: 5,
+      lagTickMs: 100,
+      laggingAfterMs: 5_000,
+      cutOffAfterMs: 10_000,
+      resendAfterMs: 1_000,
+      fenceTimeoutMs: 30_000,
+    } as TopologySpec['global'],
+  });
+
+  it('places the forwarder with the first instance and deals the sessions over the region\'s AZs', () => {
+    const topology = resolveTopology(spec(global({ writeForwarding: { readConsistency: 'session', clients: 4, thinkTimeMs: 100 } })), 0);
+    const secondary = topology.global!.secondaries[0]!;
+    expect(secondary.writeForwarding).toEqual({
+      readConsistency: 'session',
+      forwarder: { id: 'forwarder:eu-west-1', azId: 'eu-west-1a' },
+      instance: 'inst:eu-west-1:replica1',
+      clients: [
+        { id: 'client:eu-west-1:1', azId: 'eu-west-1a' },
+        { id: 'client:eu-west-1:2', azId: 'eu-west-1b' },
+        { id: 'client:eu-west-1:3', azId: 'eu-west-1c' },
+        { id: 'client:eu-west-1:4', azId: 'eu-west-1a' },
+      ],
+      thinkTimeMs: 100,
+    });
+    expect(secondary.instances[0]).toEqual({ id: 'inst:eu-west-1:replica1', azId: 'eu-west-1a' });
+    expect(resolveTopology(spec(global({})), 0).global!.secondaries[0]!.writeForwarding).toBeUndefined();
+  });
+
+  it('refuses an unknown read consistency and a headless secondary, naming the field', () => {
+    expect(() => resolveTopology(spec(global({ writeForwarding: { readConsistency: 'strong', clients: 1, thinkTimeMs: 0 } })), 0)).toThrow(
+      'topology.global.secondaries[0].writeForwarding.readConsistency must be one of eventual, session, global (aurora_replica_read_consistency), got "strong"',
+    );
+    expect(() => resolveTopology(spec(global({ replicas: 0, writeForwarding: { readConsistency: 'eventual', clients: 1, thinkTimeMs: 0 } })), 0)).toThrow(ScenarioError);
+  });
+});

@@ -88,7 +88,7 @@ describe('GlobalApplier: shipments in order, once', () => {
     expect(sends(effects, 'b').map(({ message }) => message.records)).toEqual([[record(2)]]);
     expect(sends(effects, 'c').map(({ message }) => message.records)).toEqual([[record(1)]]);
     expect(sends(effects, 'global:eu-west-1').map(({ message }) => message)).toEqual([
-      { type: 'globalShip', from: INPUT.self, records: [record(1), record(2)].map(recordDigest), primaryVdl: 2, commits: [] },
+      { type: 'globalShip', from: INPUT.self, afterLsn: 0, records: [record(1), record(2)].map(recordDigest), primaryVdl: 2, commits: [] },
     ]);
     expect(sends(effects, INPUT.replicator).map(({ message }) => message)).toEqual([{ type: 'globalApplyAck', from: INPUT.self, region: EU, seq: 1 }]);
   });

@@ -194,6 +194,8 @@ describe('Instance: every transition is a pure function of (snapshot, event)', (
     expect(observed(quorum, 'allocated')).toMatchObject([{ txnId: 3 }]);
     expect(writer.context.state.tracker.vdl).toBe(4);
     expect(writer.context.state.blocked).toHaveLength(0);
+    // A write forwarder's GLOBAL read asks for the VDL (§11.1, write forwarding).
+    expect(sent(writer.step({ type: 'vdlQuery', from: 'forwarder:eu-west-1', queryId: 7 }), 'vdlAnswer')).toEqual([{ type: 'vdlAnswer', from: 'inst:writer', queryId: 7, vdl: 4, to: 'forwarder:eu-west-1' }]);
     // Nothing durable for a whole period: the second tick resends txn 3's records.
     writer.step({ type: 'retransmitTick' });
     expect(writer.step({ type: 'retransmitTick' }).some((effect) => effect.kind === 'send')).toBe(true);
@@ -262,6 +264,9 @@ describe('Instance: every transition is a pure function of (snapshot, event)', (
     expect(sent(answered, 'txnOk')).toMatchObject([{ txnId: 11, reads: ['v1'], readPoint: 2 }]);
     // Now cached: served at once.
     expect(sent(replica.step(get(12, 'k1')), 'txnOk')).toMatchObject([{ txnId: 12, reads: ['v1'] }]);
+    // A forwarded read may not be served below its readAtLeastLsn (§11.1, write forwarding): refused, retryable.
+    expect(sent(replica.step({ ...get(14, 'k1'), readAtLeastLsn: 3 }), 'txnFail')).toMatchObject([{ txnId: 14, reason: 'belowReadAtLeast' }]);
+    expect(sent(replica.step({ ...get(15, 'k1'), readAtLeastLsn: 2 }), 'txnOk')).toMatchObject([{ txnId: 15, reads: ['v1'], readPoint: 2 }]);
     expect(sent(replica.step({ type: 'mrplTick' }), 'setMrpl')).toHaveLength(6);
     replica.step({ type: 'healthPing', from: 'control-plane', round: 1 });
     // Redo arrives but is not applied for two lag checks (100 ms each): the replica restarts.

@@ -40,6 +40,7 @@ describe('Built-in scenarios', () => {
       'global-switchover',
       'global-detach-promote',
       'global-rpo-limit',
+      'global-write-forwarding',
     ]);
   });
 

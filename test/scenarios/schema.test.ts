@@ -149,6 +149,26 @@ describe('Scenario schema: bad input gives one line naming the field', () => {
     ['a failover to the primary', globalScenario({}, [{ atMs: 1, kind: 'globalFailover', region: 'us-east-1' }]), 'faults[0].region must be a secondary region (eu-west-1), got "us-east-1"'],
     ['a detach without a Global Database', { name: 'x', faults: [{ atMs: 1, kind: 'globalDetach', region: 'us-east-1' }] }, 'faults[0].region needs a Global Database (topology.global) to act on, got "us-east-1"'],
     [
+      'write forwarding with an unknown read consistency',
+      globalScenario({ secondaries: [{ region: 'eu-west-1', writeForwarding: { readConsistency: 'strong' } }] }),
+      'topology.global.secondaries[0].writeForwarding.readConsistency must be one of eventual, session, global (aurora_replica_read_consistency), got "strong"',
+    ],
+    [
+      'write forwarding with the read consistency in upper case',
+      globalScenario({ secondaries: [{ region: 'eu-west-1', writeForwarding: { readConsistency: 'SESSION' } }] }),
+      'topology.global.secondaries[0].writeForwarding.readConsistency must be one of eventual, session, global (aurora_replica_read_consistency), got "SESSION"',
+    ],
+    [
+      'write forwarding from a headless secondary',
+      globalScenario({ secondaries: [{ region: 'eu-west-1', replicas: 0, writeForwarding: { readConsistency: 'session' } }] }),
+      'topology.global.secondaries[0].writeForwarding needs at least one instance in the region to forward from (topology.global.secondaries[0].replicas >= 1), got 0 replicas',
+    ],
+    [
+      'write forwarding without sessions',
+      globalScenario({ secondaries: [{ region: 'eu-west-1', writeForwarding: { readConsistency: 'global', clients: 0 } }] }),
+      'topology.global.secondaries[0].writeForwarding.clients must be an integer from 1 to 100000, got 0',
+    ],
+    [
       'a primary region with 2 AZs',
       { name: 'x', topology: { regions: [{ id: 'r', azs: ['a', 'b'] }] } },
       'topology.regions[0].azs must list at least 3 AZs (a PG spans 3 AZs), got 2',
