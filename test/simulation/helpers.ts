@@ -99,7 +99,7 @@ export function acknowledgedBy(sim: Simulation, instance: string): { lsn: number
  * Global Database scenarios: four volumes each, so the normal suite runs them shortened
  * (global.test.ts, determinism.test.ts) and the deep suite whole.
  */
-export const GLOBAL_SCENARIOS = ['global-steady', 'global-cut-off', 'global-failover', 'global-detach-promote', 'global-rpo-limit', 'global-write-forwarding'];
+export const GLOBAL_SCENARIOS = ['global-steady', 'global-cut-off', 'global-switchover', 'global-failover', 'global-detach-promote', 'global-rpo-limit', 'global-write-forwarding'];
 
 export const MEMBERSHIP_SCENARIOS = ['segment-replacement', 'segment-replacement-reverted', 'az-plus-one-repair', 'double-replacement', 'az-extended-loss'];
 
