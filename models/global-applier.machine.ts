@@ -57,9 +57,13 @@ import type { QuorumPredicate } from '../src/protocol/quorum.js';
 import type { TruncationRange } from '../src/protocol/recovery.js';
 import type { DurabilityTracker } from '../src/protocol/watermarks.js';
 import { createDurabilityTracker, pgclOf, recordAck, registerRecords } from '../src/protocol/watermarks.js';
+import type { ChunkedQueue } from '../src/protocol/chunked.js';
+import { emptyQueue, queueAt, queueOf, queuePush, queueSize, queueTake } from '../src/protocol/chunked.js';
 import { satisfies } from '../src/protocol/quorum.js';
 import type {
   GlobalApplyMessage,
+  GlobalCopyBatchMessage,
+  GlobalCopyRequestMessage,
   GlobalFollowMessage,
   GlobalRecoverMessage,
   MetadataStateMessage,
@@ -159,6 +163,10 @@ export interface GlobalApplierContext {
   writeQuorumByPg: Readonly<Record<number, QuorumPredicate>>;
   /** A claim under way (see the file header): what to follow, and which members took the truncation. */
   claim: Claim | undefined;
+  /** Every record the agent took, in LSN order: what it copies to a region that follows this one after a managed failover (§13, G4). */
+  log: ChunkedQueue<RedoRecord>;
+  /** A rebuild's copy under way: from whom, up to where, and how far it got. */
+  copy: { readonly source: string; readonly primaryRegion: RegionId; readonly throughLsn: Lsn; readonly copiedThrough: Lsn; readonly rebuild: boolean } | undefined;
 }
 
 /** A claim of the volume to follow a new primary, while it runs. */
@@ -183,6 +191,8 @@ export type GlobalApplierEvent =
   | GlobalFollowMessage
   | MetadataStateMessage
   | TruncateAckMessage
+  | GlobalCopyRequestMessage
+  | GlobalCopyBatchMessage
   | { type: 'retransmitTick' }
   | { type: 'claimRetry' };
 
@@ -197,6 +207,8 @@ export type GlobalApplierObservation =
       readonly highestWrittenLsn: Lsn;
     }
   | { readonly kind: 'globalPromotionRefused'; readonly region: RegionId; readonly reason: string }
+  /** A rebuild's copy brought the region's log to `primaryVdl`, a CPL of the new primary's (what S17 bounds its durable LSN by). */
+  | { readonly kind: 'shipped'; readonly from: RegionId; readonly to: RegionId; readonly primaryVdl: Lsn }
   /** The agent claimed its volume and follows `primaryRegion` from `startLsn`. */
   | { readonly kind: 'globalFollowing'; readonly region: RegionId; readonly primaryRegion: RegionId; readonly startLsn: Lsn; readonly volumeEpoch: VolumeEpoch };
 
@@ -216,6 +228,19 @@ const base = setup({
     casWon: ({ event }) => event.type === 'metadataState' && event.request === 'cas' && event.ok,
     casLost: ({ event }) => event.type === 'metadataState' && event.request === 'cas' && !event.ok,
     rangeRecorded: ({ event }) => event.type === 'metadataState' && event.request === 'recordTruncation' && event.ok,
+    /** The claim is done and the region lacks part of the log below the start: copy it first. */
+    truncatedNeedsCopy: ({ context, event }) => {
+      const claim = context.claim;
+      if (claim === undefined || event.type !== 'truncateAck' || event.volumeEpoch !== claim.volumeEpoch) return false;
+      const { holdsThroughLsn, startLsn, copyFrom } = claim.follow;
+      if (copyFrom === undefined || holdsThroughLsn === undefined || holdsThroughLsn >= startLsn) return false;
+      const truncatedBy = withTruncation(claim, event);
+      return claim.pgConfigs.every((config) => satisfies(config.write, (truncatedBy[config.pg] ?? []) as readonly SegmentId[]));
+    },
+    /** The next batch of the copy under way. */
+    copyBatchInOrder: ({ context, event }) => event.type === 'globalCopyBatch' && context.copy !== undefined && event.from === context.copy.source && event.afterLsn === context.copy.copiedThrough,
+    lastCopyBatch: ({ context, event }) =>
+      event.type === 'globalCopyBatch' && context.copy !== undefined && event.from === context.copy.source && event.afterLsn === context.copy.copiedThrough && event.done,
     truncatedOnWriteQuorums: ({ context, event }) => {
       const claim = context.claim;
       if (claim === undefined || event.type !== 'truncateAck' || event.volumeEpoch !== claim.volumeEpoch) return false;
@@ -242,6 +267,18 @@ function byPg(records: readonly RedoRecord[]): Map<number, RedoRecord[]> {
 function withTruncation(claim: Claim, ack: TruncateAckMessage): Readonly<Record<number, readonly string[]>> {
   const took = claim.truncatedBy[ack.pg] ?? [];
   return took.includes(ack.from) ? claim.truncatedBy : { ...claim.truncatedBy, [ack.pg]: [...took, ack.from] };
+}
+
+/** Index of the first record of `log` above `lsn` (the log is in LSN order). */
+function firstAbove(log: ChunkedQueue<RedoRecord>, lsn: Lsn): number {
+  let low = 0;
+  let high = queueSize(log);
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if ((queueAt(log, middle) as RedoRecord).lsn <= lsn) low = middle + 1;
+    else high = middle;
+  }
+  return low;
 }
 
 /** The claim's truncation range: the new primary's, (start, truncateThrough], at the claimed epoch. */
@@ -352,7 +389,16 @@ export const globalApplierMachine = base
         ack(seq, outOfOrder);
         const durableLsn = durableOf(shippedPrimaryVdl, tracker);
         feedInstances({ ...context, tracker, highestLsn }, taken, durableLsn, enqueue);
-        enqueue.assign({ seq, highestLsn, tracker, unacked, outOfOrder, shippedPrimaryVdl, sentDurableLsn: durableLsn > context.sentDurableLsn ? durableLsn : context.sentDurableLsn });
+        enqueue.assign({
+          seq,
+          highestLsn,
+          tracker,
+          unacked,
+          outOfOrder,
+          shippedPrimaryVdl,
+          sentDurableLsn: durableLsn > context.sentDurableLsn ? durableLsn : context.sentDurableLsn,
+          ...(taken.length === 0 ? {} : { log: queuePush(context.log, taken) }),
+        });
       }),
       /** A segment's ack: the PG's durable prefix, the volume's VCL, reported when it moves. */
       takeAck: base.enqueueActions(({ context, event, enqueue }) => {
@@ -475,25 +521,105 @@ export const globalApplierMachine = base
           writeQuorumByPg[config.pg] = config.write;
           membersByPg[config.pg] = config.members;
         }
+        // What the region holds: the start, or less after a managed failover to a region ahead of it.
+        const holds = follow.holdsThroughLsn !== undefined && follow.holdsThroughLsn < follow.startLsn ? follow.holdsThroughLsn : follow.startLsn;
+        const copying = holds < follow.startLsn && follow.copyFrom !== undefined;
         enqueue.cancel(GLOBAL_CLAIM_RETRY_TIMER);
         enqueue({ type: 'observe', params: { kind: 'globalFollowing', region: context.region, primaryRegion: follow.primaryRegion, startLsn: follow.startLsn, volumeEpoch } });
         for (const instance of context.instances) enqueue({ type: 'send', params: { to: instance, message: { type: 'stepDown', from: context.self } } });
+        if (copying) {
+          const request: GlobalCopyRequestMessage = { type: 'globalCopyRequest', from: context.self, afterLsn: holds, throughLsn: follow.startLsn, maxRecords: context.maxBatchRecords };
+          enqueue({ type: 'send', params: { to: follow.copyFrom as string, message: request } });
+          enqueue.raise({ type: 'claimRetry' }, { delay: context.retransmitAfterMs * 10, id: GLOBAL_CLAIM_RETRY_TIMER });
+        } else if (follow.rebuild === true) {
+          enqueue({ type: 'send', params: { to: context.regionActor, message: { type: 'rebuilt', from: context.self, vdl: follow.startLsn } } });
+        }
         enqueue.assign({
+          copy: copying ? { source: follow.copyFrom as string, primaryRegion: follow.primaryRegion, throughLsn: follow.startLsn, copiedThrough: holds, rebuild: follow.rebuild === true } : undefined,
+          log: queueOf(queueTake(context.log, firstAbove(context.log, holds))),
           claim: undefined,
           replicator: follow.replicator,
           volumeEpoch,
           membersByPg,
           writeQuorumByPg,
-          tracker: createDurabilityTracker({ writeQuorumByPg, durableLsn: follow.startLsn }),
+          tracker: createDurabilityTracker({ writeQuorumByPg, durableLsn: holds }),
           unacked: {},
           retransmitMark: {},
           seq: 0,
           outOfOrder: [],
-          highestLsn: follow.startLsn,
-          shippedPrimaryVdl: follow.startLsn,
-          sentDurableLsn: follow.startLsn,
+          highestLsn: holds,
+          shippedPrimaryVdl: holds,
+          sentDurableLsn: holds,
           promotionFor: undefined,
         });
+      }),
+      /**
+       * The new primary's agent answers a rebuild's copy from the records it took (§13, G4): the
+       * next ones above `afterLsn`, at most `maxRecords` and then on to a CPL, never above the
+       * request's end, so the asker's durable point stays on a CPL of the log.
+       */
+      answerCopy: base.enqueueActions(({ context, event, enqueue }) => {
+        if (event.type !== 'globalCopyRequest') return;
+        const records: RedoRecord[] = [];
+        for (let index = firstAbove(context.log, event.afterLsn); index < queueSize(context.log); index += 1) {
+          const record = queueAt(context.log, index) as RedoRecord;
+          if (record.lsn > event.throughLsn) break;
+          records.push(record);
+          if (records.length >= event.maxRecords && record.isCpl) break;
+        }
+        const last = records[records.length - 1];
+        const done = last === undefined || last.lsn >= event.throughLsn || firstAbove(context.log, last.lsn) >= queueSize(context.log);
+        const batch: GlobalCopyBatchMessage = { type: 'globalCopyBatch', from: context.self, region: context.region, afterLsn: event.afterLsn, records, done };
+        enqueue({ type: 'send', params: { to: event.from, message: batch } });
+      }),
+      /** A copy batch: written as shipments are (quorum writes, reports, instances), then the next asked for. */
+      takeCopy: base.enqueueActions(({ context, event, enqueue }) => {
+        const copy = context.copy;
+        if (event.type !== 'globalCopyBatch' || copy === undefined) return;
+        const fresh = event.records.filter((record) => record.lsn > context.highestLsn);
+        const unacked: Record<number, readonly RedoRecord[]> = { ...context.unacked };
+        for (const [pg, records] of byPg(fresh)) {
+          for (const member of context.membersByPg[pg] ?? []) enqueue({ type: 'send', params: { to: member, message: batch(context, pg, records) } });
+          unacked[pg] = [...(unacked[pg] ?? []), ...records];
+        }
+        const copiedThrough = fresh.length === 0 ? copy.copiedThrough : (fresh[fresh.length - 1] as RedoRecord).lsn;
+        const tracker = fresh.length === 0 ? context.tracker : registerRecords(context.tracker, fresh);
+        const shippedPrimaryVdl = copiedThrough > context.shippedPrimaryVdl ? copiedThrough : context.shippedPrimaryVdl;
+        enqueue({ type: 'observe', params: { kind: 'shipped', from: copy.primaryRegion, to: context.region, primaryVdl: shippedPrimaryVdl } });
+        enqueue({
+          type: 'send',
+          params: {
+            to: context.regionActor,
+            message: { type: 'globalShip', from: context.self, afterLsn: copy.copiedThrough, records: fresh.map(recordDigest), primaryVdl: shippedPrimaryVdl, commits: [] },
+          },
+        });
+        const durableLsn = durableOf(shippedPrimaryVdl, tracker);
+        feedInstances({ ...context, tracker, highestLsn: copiedThrough }, fresh, durableLsn, enqueue);
+        enqueue.cancel(GLOBAL_CLAIM_RETRY_TIMER);
+        if (event.done) {
+          if (copy.rebuild) enqueue({ type: 'send', params: { to: context.regionActor, message: { type: 'rebuilt', from: context.self, vdl: copy.throughLsn } } });
+        } else {
+          const request: GlobalCopyRequestMessage = { type: 'globalCopyRequest', from: context.self, afterLsn: copiedThrough, throughLsn: copy.throughLsn, maxRecords: context.maxBatchRecords };
+          enqueue({ type: 'send', params: { to: copy.source, message: request } });
+          enqueue.raise({ type: 'claimRetry' }, { delay: context.retransmitAfterMs * 10, id: GLOBAL_CLAIM_RETRY_TIMER });
+        }
+        enqueue.assign({
+          copy: event.done ? undefined : { ...copy, copiedThrough },
+          tracker,
+          unacked,
+          highestLsn: copiedThrough,
+          shippedPrimaryVdl,
+          sentDurableLsn: durableLsn > context.sentDurableLsn ? durableLsn : context.sentDurableLsn,
+          ...(fresh.length === 0 ? {} : { log: queuePush(context.log, fresh) }),
+        });
+      }),
+      /** A copy batch that did not come: asked for again. */
+      retryCopy: base.enqueueActions(({ context, enqueue }) => {
+        const copy = context.copy;
+        if (copy === undefined) return;
+        const request: GlobalCopyRequestMessage = { type: 'globalCopyRequest', from: context.self, afterLsn: copy.copiedThrough, throughLsn: copy.throughLsn, maxRecords: context.maxBatchRecords };
+        enqueue({ type: 'send', params: { to: copy.source, message: request } });
+        enqueue.raise({ type: 'claimRetry' }, { delay: context.retransmitAfterMs * 10, id: GLOBAL_CLAIM_RETRY_TIMER });
       }),
       /** Records a PG has not made durable for a whole period go again to each member below them. */
       retransmit: base.enqueueActions(({ context, enqueue }) => {
@@ -531,6 +657,8 @@ export const globalApplierMachine = base
         startsStandby: input.standby ?? false,
         writeQuorumByPg,
         claim: undefined,
+        log: emptyQueue<RedoRecord>(),
+        copy: undefined,
         self: input.self,
         region: input.region,
         regionActor: input.regionActor,
@@ -552,6 +680,8 @@ export const globalApplierMachine = base
       };
     },
     initial: 'starting',
+    // Whatever it is doing, the agent answers a rebuild's copy from the records it took (§13, G4).
+    on: { globalCopyRequest: { actions: 'answerCopy' } },
     states: {
       starting: {
         always: [{ guard: 'startsStandby', target: 'standby' }, { target: 'applying' }],
@@ -578,8 +708,26 @@ export const globalApplierMachine = base
             { guard: 'casLost', actions: 'rereadMetadata' },
             { guard: 'rangeRecorded', actions: 'sendTruncation' },
           ],
-          truncateAck: [{ guard: 'truncatedOnWriteQuorums', target: 'applying', actions: 'startFollowing' }, { actions: 'takeTruncateAck' }],
+          truncateAck: [
+            { guard: 'truncatedNeedsCopy', target: 'copying', actions: 'startFollowing' },
+            { guard: 'truncatedOnWriteQuorums', target: 'applying', actions: 'startFollowing' },
+            { actions: 'takeTruncateAck' },
+          ],
           claimRetry: { actions: 'retryClaim' },
+        },
+      },
+      // A rebuild copies what the region lacks below the new primary's start before it takes
+      // shipments (they wait, unacknowledged, and are sent again).
+      copying: {
+        entry: 'armRetransmit',
+        on: {
+          globalCopyBatch: [
+            { guard: 'lastCopyBatch', target: 'applying', actions: 'takeCopy' },
+            { guard: 'copyBatchInOrder', actions: 'takeCopy' },
+          ],
+          writeAck: { actions: 'takeAck' },
+          retransmitTick: { actions: 'retransmit' },
+          claimRetry: { actions: 'retryCopy' },
         },
       },
       // Shipments are no longer taken (nor acknowledged): the volume is the promoted instance's.

@@ -40,6 +40,7 @@ import type {
   CommitGateAnswerMessage,
   CommitGateMessage,
   GlobalFencedMessage,
+  GlobalFollowMessage,
   GlobalRebuiltMessage,
   GlobalRecoveredMessage,
   GlobalShipMessage,
@@ -47,6 +48,7 @@ import type {
   DemoteMessage,
   PrimaryChangedMessage,
   RegionDetachedMessage,
+  RejoinMessage,
   RegionDurableMessage,
   SendParams,
   SwitchoverMessage,
@@ -206,7 +208,7 @@ export interface GlobalRegionContext {
   promotion: Promotion | undefined;
   fence: GlobalFence | undefined;
   /** The new primary's starting point an old primary is rebuilt from. */
-  rebuildFrom: { readonly newPrimary: RegionId; readonly vdl: Lsn } | undefined;
+  rebuildFrom: { readonly newPrimary: RegionId; readonly vdl: Lsn; readonly truncateThroughLsn?: Lsn; readonly primaryTerm?: number } | undefined;
   // --- switchover (§13, G3) ---
   switchoverTimeoutMs: number;
   writer: string | undefined;
@@ -252,7 +254,7 @@ export type GlobalRegionEvent =
   /** Switchover, on the old primary once the target is open: replicate from it, starting at `vdl`. */
   | DemoteMessage
   /** After a failover, the old primary is back: rebuild from the new primary's start, `vdl`. */
-  | { type: 'rejoin'; newPrimary: RegionId; vdl: Lsn }
+  | RejoinMessage
   | GlobalRebuiltMessage;
 
 /**
@@ -347,22 +349,28 @@ function secondaryAt(primaryRegion: RegionId, vdl: Lsn): Partial<GlobalRegionCon
 /** What following a new primary from `vdl` takes: the region's state, and the agent's and control plane's orders (§11.1, switchover). */
 function follow(
   context: GlobalRegionContext,
-  newPrimary: RegionId,
-  vdl: Lsn,
-  truncateThroughLsn: Lsn | undefined,
-  primaryTerm: number,
+  start: { newPrimary: RegionId; vdl: Lsn; truncateThroughLsn: Lsn | undefined; primaryTerm: number; holdsThroughLsn: Lsn; rebuild?: boolean },
   enqueue: { (action: { type: 'send'; params: SendParams<WireMessage> } | { type: 'observe'; params: GlobalRegionObservation }): void },
 ): Partial<GlobalRegionContext> {
+  const { newPrimary, vdl, primaryTerm, holdsThroughLsn } = start;
   if (context.agent !== undefined) {
     const replicator = globalReplicatorEndpoint(context.region, primaryTerm);
-    enqueue({
-      type: 'send',
-      params: { to: context.agent, message: { type: 'globalFollow', from: context.self, primaryRegion: newPrimary, replicator, startLsn: vdl, truncateThroughLsn: truncateThroughLsn ?? vdl } },
-    });
+    const order: GlobalFollowMessage = {
+      type: 'globalFollow',
+      from: context.self,
+      primaryRegion: newPrimary,
+      replicator,
+      startLsn: vdl,
+      truncateThroughLsn: start.truncateThroughLsn ?? vdl,
+      // A region behind the new primary's start copies the rest from it first (§13, G4).
+      ...(holdsThroughLsn < vdl ? { holdsThroughLsn, copyFrom: context.volumeEndpoints[newPrimary] as string } : {}),
+      ...(start.rebuild === true ? { rebuild: true } : {}),
+    };
+    enqueue({ type: 'send', params: { to: context.agent, message: order } });
   }
   if (context.controlPlane !== undefined) enqueue({ type: 'send', params: { to: context.controlPlane, message: { type: 'standDown', from: context.self } } });
   enqueue({ type: 'observe', params: { kind: 'following', region: context.region, primaryRegion: newPrimary, vdl } });
-  return { ...secondaryAt(newPrimary, vdl), primaryTerm, writer: undefined, switchover: undefined };
+  return { ...secondaryAt(newPrimary, holdsThroughLsn < vdl ? holdsThroughLsn : vdl), primaryTerm, writer: undefined, switchover: undefined };
 }
 
 const answer = (context: GlobalRegionContext, commitLsn: Lsn, allowed: boolean, reason?: CommitGateAnswerMessage['reason']): CommitGateAnswerMessage =>
@@ -498,8 +506,8 @@ export const globalRegionMachine = globalRegionBase
         if (event.type !== 'failover') return;
         const oldPrimary = context.primaryRegion;
         const promotion: Promotion = event.failureAtMs === undefined ? { how: 'failover', oldPrimary } : { how: 'failover', oldPrimary, failureAtMs: event.failureAtMs };
-        const endpoint = context.volumeEndpoints[oldPrimary];
-        if (endpoint !== undefined) enqueue({ type: 'send', params: { to: endpoint, message: { type: 'globalFence', from: context.self, region: oldPrimary } } });
+        // The fence is the old primary's claim of its own volume once this region opens (its
+        // `rejoin`); its timer runs from now.
         enqueue.assign({ promotion, fence: { region: oldPrimary, outcome: 'pending' } });
         enqueue.cancel(GLOBAL_FENCE_TIMER);
         enqueue.raise({ type: 'fenceTimedOut' }, { delay: context.fenceTimeoutMs, id: GLOBAL_FENCE_TIMER });
@@ -530,15 +538,16 @@ export const globalRegionMachine = globalRegionBase
             : { kind: 'promoted', region: context.region, oldPrimary, vdl: event.vdl, how, failureAtMs, primaryTerm };
         enqueue({ type: 'observe', params: promoted });
         const counted = context.regions.filter((region) => region !== context.region && (how === 'switchover' || region !== oldPrimary));
-        if (how === 'switchover') {
-          // Replication reverses (§13, G3): the old primary and every other secondary follow this
-          // region from its start, annulling what its recovery annulled.
-          const start = event.truncatedThroughLsn === undefined ? { vdl: event.vdl } : { vdl: event.vdl, truncateThroughLsn: event.truncatedThroughLsn };
-          enqueue({ type: 'send', params: { to: globalRegionActorId(oldPrimary), message: { type: 'demote', from: context.self, newPrimary: context.region, primaryTerm, ...start } } });
-          for (const region of counted) {
-            if (region === oldPrimary) continue;
-            enqueue({ type: 'send', params: { to: globalRegionActorId(region), message: { type: 'primaryChanged', from: context.self, primary: context.region, primaryTerm, ...start } } });
-          }
+        // Replication reverses (§13, G3 and G4): every other secondary follows this region from
+        // its start, annulling what its recovery annulled (one behind the start copies the rest
+        // from here first); the old primary too: after a switchover at once, after a failover
+        // through its own storage, which is the fence (G2), whenever its region can do it.
+        const start = event.truncatedThroughLsn === undefined ? { vdl: event.vdl } : { vdl: event.vdl, truncateThroughLsn: event.truncatedThroughLsn };
+        const oldPrimaryOrder = how === 'switchover' ? ('demote' as const) : ('rejoin' as const);
+        enqueue({ type: 'send', params: { to: globalRegionActorId(oldPrimary), message: { type: oldPrimaryOrder, from: context.self, newPrimary: context.region, primaryTerm, ...start } } });
+        for (const region of context.regions) {
+          if (region === oldPrimary || region === context.region) continue;
+          enqueue({ type: 'send', params: { to: globalRegionActorId(region), message: { type: 'primaryChanged', from: context.self, primary: context.region, primaryTerm, ...start } } });
         }
         enqueue.assign({
           primaryTerm,
@@ -637,7 +646,10 @@ export const globalRegionMachine = globalRegionBase
       /** A secondary told where a switchover's new primary starts follows it from there. */
       followNewPrimary: globalRegionBase.enqueueActions(({ context, event, enqueue }) => {
         if (event.type !== 'primaryChanged' || event.vdl === undefined) return;
-        enqueue.assign(follow(context, event.primary, event.vdl, event.truncateThroughLsn, event.primaryTerm ?? context.primaryTerm + 1, enqueue));
+        const holdsThroughLsn = context.durableLsn < event.vdl ? context.durableLsn : event.vdl;
+        enqueue.assign(
+          follow(context, { newPrimary: event.primary, vdl: event.vdl, truncateThroughLsn: event.truncateThroughLsn, primaryTerm: event.primaryTerm ?? context.primaryTerm + 1, holdsThroughLsn }, enqueue),
+        );
       }),
 
       // --- primary --------------------------------------------------------------------------
@@ -700,24 +712,39 @@ export const globalRegionMachine = globalRegionBase
       becomeSecondary: globalRegionBase.enqueueActions(({ context, event, enqueue }) => {
         if (event.type !== 'demote') return;
         enqueue.cancel(GLOBAL_SWITCHOVER_TIMER);
-        enqueue.assign(follow(context, event.newPrimary, event.vdl, event.truncateThroughLsn, event.primaryTerm ?? context.primaryTerm + 1, enqueue));
+        // The old primary holds the log up to the new start: its VDL was final there (§13, G3).
+        enqueue.assign(
+          follow(context, { newPrimary: event.newPrimary, vdl: event.vdl, truncateThroughLsn: event.truncateThroughLsn, primaryTerm: event.primaryTerm ?? context.primaryTerm + 1, holdsThroughLsn: event.vdl }, enqueue),
+        );
       }),
       noteRejoin: globalRegionBase.assign({
-        rebuildFrom: ({ context, event }) => (event.type === 'rejoin' ? { newPrimary: event.newPrimary, vdl: event.vdl } : context.rebuildFrom),
+        rebuildFrom: ({ context, event }) =>
+          event.type === 'rejoin'
+            ? {
+                newPrimary: event.newPrimary,
+                vdl: event.vdl,
+                ...(event.truncateThroughLsn === undefined ? {} : { truncateThroughLsn: event.truncateThroughLsn }),
+                ...(event.primaryTerm === undefined ? {} : { primaryTerm: event.primaryTerm }),
+              }
+            : context.rebuildFrom,
         primaryRegion: ({ context, event }) => (event.type === 'rejoin' ? event.newPrimary : context.primaryRegion),
       }),
       /** Rebuild the volume from the new primary's starting point (§13, G4). */
       askRebuild: globalRegionBase.enqueueActions(({ context, enqueue }) => {
-        const endpoint = context.volumeEndpoints[context.region];
-        if (endpoint === undefined || context.rebuildFrom === undefined) return;
-        enqueue({
-          type: 'send',
-          params: { to: endpoint, message: { type: 'globalRebuild', from: context.self, region: context.region, newPrimary: context.rebuildFrom.newPrimary, vdl: context.rebuildFrom.vdl } },
-        });
+        const from = context.rebuildFrom;
+        if (from === undefined) return;
+        const primaryTerm = from.primaryTerm ?? context.primaryTerm + 1;
+        // The old primary holds the log up to the new start and beyond (the lost suffix, annulled).
+        follow(context, { newPrimary: from.newPrimary, vdl: from.vdl, truncateThroughLsn: from.truncateThroughLsn, primaryTerm, holdsThroughLsn: from.vdl, rebuild: true }, enqueue);
+        enqueue.assign({ primaryTerm, writer: undefined, switchover: undefined });
       }),
-      startReplicatingFrom: globalRegionBase.assign(({ context, event }) =>
-        event.type === 'rebuilt' ? secondaryAt(context.rebuildFrom?.newPrimary ?? context.primaryRegion, event.vdl) : {},
-      ),
+      /** The agent claimed the volume: no writer here can reach a write quorum any more, which the new primary hears as the fence's success (§13, G2). */
+      startReplicatingFrom: globalRegionBase.enqueueActions(({ context, event, enqueue }) => {
+        if (event.type !== 'rebuilt') return;
+        const newPrimary = context.rebuildFrom?.newPrimary ?? context.primaryRegion;
+        enqueue({ type: 'send', params: { to: globalRegionActorId(newPrimary), message: { type: 'fenced', from: context.self, region: context.region } } });
+        enqueue.assign({ ...secondaryAt(newPrimary, event.vdl), primaryTerm: context.primaryTerm });
+      }),
     },
   })
   .createMachine({

@@ -687,6 +687,34 @@ export interface GlobalFollowMessage {
   replicator: string;
   startLsn: Lsn;
   truncateThroughLsn: Lsn;
+  /**
+   * What the region holds of the log, at most `startLsn`: below the start after a managed failover
+   * to a region that was ahead of it. The agent then copies (`holdsThroughLsn`, `startLsn`] from
+   * `copyFrom`, the new primary's agent, before it takes shipments (§13, G4). Absent: `startLsn`.
+   */
+  holdsThroughLsn?: Lsn;
+  copyFrom?: string;
+  /** An old primary rejoining after a managed failover: the agent tells its statechart `rebuilt` once it follows. */
+  rebuild?: boolean;
+}
+
+/** A rebuild's copy (§13, G4): the records of (`afterLsn`, `throughLsn`] the asker lacks, at most `maxRecords` (extended to a CPL). */
+export interface GlobalCopyRequestMessage {
+  type: 'globalCopyRequest';
+  from: string;
+  afterLsn: Lsn;
+  throughLsn: Lsn;
+  maxRecords: number;
+}
+
+/** Records the new primary's region holds, in LSN order from just above `afterLsn`, ending on a CPL; `done` when they reach the request's end. */
+export interface GlobalCopyBatchMessage {
+  type: 'globalCopyBatch';
+  from: string;
+  region: RegionId;
+  afterLsn: Lsn;
+  records: readonly RedoRecord[];
+  done: boolean;
 }
 
 /** A best-effort fence of the old primary's storage (§13, G2). */
@@ -748,6 +776,17 @@ export interface PrimaryStart {
 /** Switchover, to the old primary once the target is open: follow it from its start. */
 export interface DemoteMessage extends PrimaryStart {
   type: 'demote';
+  from?: string;
+  newPrimary: RegionId;
+}
+
+/**
+ * After a managed failover, to the old primary (§13, G2 and G4): follow the new primary from its
+ * start. Its agent's claim of the volume, a newer volume epoch written to a write quorum of every
+ * PG, is the fence through the storage layer; once done, the region answers `fenced`.
+ */
+export interface RejoinMessage extends PrimaryStart {
+  type: 'rejoin';
   from?: string;
   newPrimary: RegionId;
 }
@@ -852,11 +891,14 @@ export type WireMessage =
   | StepDownMessage
   | StandDownMessage
   | GlobalFollowMessage
+  | GlobalCopyRequestMessage
+  | GlobalCopyBatchMessage
   | RegionDetachedMessage
   | BeginSwitchoverMessage
   | SwitchoverMessage
   | DemoteMessage
   | PrimaryChangedMessage
+  | RejoinMessage
   | SwitchoverRefusedMessage;
 
 /**

@@ -184,8 +184,12 @@ function scanPg(pg: DurabilityPg, wantedByTxn: Map<number, Wanted[]>, ranges: re
     const segment = pg.segments[index] as DurabilitySegment;
     const gcPoint = segment.gcPoint ?? 0;
     if (gcPoint > 0) {
+      // Unless a truncation range annulled it first: a range's LSNs are never allocated again
+      // (S1b), so a commit inside one was written before it, and a later GC point does not bring
+      // it back (a Global Database region that follows a new primary annuls above the new start).
+      const annulled = (lsn: number): boolean => ranges.some((range) => lsn >= range.fromLsn && lsn <= range.toLsn);
       for (const items of wantedByTxn.values()) {
-        for (const item of items) if (item.commitLsn <= gcPoint) item.holders |= bit;
+        for (const item of items) if (item.commitLsn <= gcPoint && !annulled(item.commitLsn)) item.holders |= bit;
       }
     }
     const records = segment.records;

@@ -46,6 +46,13 @@ export interface RecoveryCheckerOptions {
   readonly readQuorumByPg: Readonly<Record<number, QuorumPredicate>>;
   /** Each PG's write quorum predicate, keyed by PG id (S8b). */
   readonly writeQuorumByPg: Readonly<Record<number, QuorumPredicate>>;
+  /**
+   * The start of the region a managed failover of a Global Database promoted in this volume's
+   * place, once one did (docs/protocol.md §11.1, managed failover): the commits above it are the
+   * failover's lost suffix, which S17 bounds, and the volume's rejoin annuls them (S6 exempts
+   * them). @defaultValue never
+   */
+  readonly failoverStartLsn?: () => number | undefined;
 }
 
 /** The recovery checker of one run: same shape as the invariant checker. */
@@ -71,10 +78,12 @@ const ackedBy = (c: AckedCommit): string =>
 /**
  * S6 (and S8c): every recovery at e' computes VDL' ≥ every commit acknowledged so far at an epoch
  * below e'; a commit an old-epoch writer acknowledges after such a recovery is ≤ that VDL' too; and
- * no segment ever drops an acknowledged commit's record in a truncation. Only the highest commit
+ * no segment ever drops an acknowledged commit's record in a truncation, except the commits above
+ * the start of a region a Global Database's managed failover promoted in the volume's place: data
+ * loss is what that failover allows, and S17 judges that it is within the RPO lag. Only the highest commit
  * per epoch is kept (it is the one that can fail), so a violation names the highest one lost.
  */
-export function createCommitSurvival(): PropertyChecker<Observation> {
+export function createCommitSurvival(failoverStartLsn: () => number | undefined = () => undefined): PropertyChecker<Observation> {
   const highestByEpoch = new Map<number, AckedCommit>();
   const commitLsns = createLsnSet();
   /** Per recovered epoch, the plan with the lowest VDL'. */
@@ -109,7 +118,9 @@ export function createCommitSurvival(): PropertyChecker<Observation> {
         return;
       }
       case 'truncationApplied': {
-        const lost = o.droppedLsns.filter((dropped) => commitLsns.has(dropped));
+        // A managed failover gave up what lay above its start (its lost suffix, judged by S17).
+        const givenUp = failoverStartLsn() ?? Infinity;
+        const lost = o.droppedLsns.filter((dropped) => commitLsns.has(dropped) && dropped <= givenUp);
         judgement.check(
           lost.length === 0,
           () => `${o.segment} (PG ${o.pg}) applied truncation [${o.fromLsn}, ${o.toLsn}] at volumeEpoch ${o.volumeEpoch} and dropped acknowledged commit LSN(s) ${lost.slice(0, 5).join(', ')} (${lost.length} in all; expected an acknowledged commit never annulled)`,
@@ -148,7 +159,7 @@ function actorOf(observation: Observation): string {
  */
 export function createRecoveryChecker(options: RecoveryCheckerOptions): RecoveryChecker {
   const properties: PropertyChecker<Observation>[] = [
-    createCommitSurvival(),
+    createCommitSurvival(options.failoverStartLsn),
     createFencedSegments(),
     createFenceQuorum(options),
     createTruncationCoverage(),

@@ -58,7 +58,7 @@ export function formatRunReport(report: SimulationReport, scenario: Scenario, re
     ...replicaLagLines(report),
     ...globalLines(report),
     ...writerLines(report, scenario),
-    `durability  ${plural(report.commits.lostAcknowledged, 'acknowledged commit')} lost${report.global === undefined ? '' : ` in the primary region's volume`} (every commit the writer acknowledged, read back from every read quorum of persisted segment state)`,
+    durabilityLine(report),
     '',
     'timeline',
     ...timeline(report, scenario).map((entry) => `  ${at(entry.atMs).padStart(11)}  ${entry.what}`),
@@ -202,7 +202,8 @@ function globalLines(report: SimulationReport): string[] {
         : `${continued}  ${instance}: primary commits visible after p50 ${ms(lag.p50)}, p99 ${ms(lag.p99)}, max ${ms(lag.max)} over ${plural(lag.samples, 'commit')}`,
     );
     if (secondary.formerPrimary === true) {
-      return [first, `${continued}  the first primary, following ${global.primaryRegion} since the switchover: lags are measured for the first primary's secondaries only`];
+      const role = secondary.state.startsWith('secondary') ? `following ${global.primaryRegion}` : `not following ${global.primaryRegion} yet`;
+      return [first, `${continued}  the first primary, ${role}: lags are measured for the first primary's secondaries only`];
     }
     const headless = Object.keys(secondary.visibilityLagMs).length === 0 ? [`${continued}  headless: no read-only instance`] : [];
     return [first, lag, `${continued}  RPO lag p50 ${ms(rpo.p50)}, p99 ${ms(rpo.p99)}, max ${ms(rpo.max)} (sampled ${plural(rpo.samples, 'time')}), ${ms(rpo.atEnd)} at the end`, ...visibility, ...headless];
@@ -235,6 +236,16 @@ function rpoControlLines(global: NonNullable<SimulationReport['global']>): strin
   ];
 }
 
+/** The read-back verdict; after a managed failover, of the commits up to where the new primary started. */
+function durabilityLine(report: SimulationReport): string {
+  const failover = report.global?.promotions.find((promotion) => promotion.how === 'failover' && promotion.vdl !== undefined);
+  const what =
+    failover === undefined
+      ? 'every commit the writer acknowledged'
+      : `every commit the first writer acknowledged up to LSN ${count(failover.vdl ?? 0)}, where ${failover.region} started; those above are the managed failover's lost suffix, under promotion`;
+  return `durability  ${plural(report.commits.lostAcknowledged, 'acknowledged commit')} lost${report.global === undefined ? '' : ` in the primary region's volume`} (${what}, read back from every read quorum of persisted segment state)`;
+}
+
 /** A failover or detach: when it was asked, when the region opened, and what the old primary lost (§13, G5). */
 function promotionLines(promotion: NonNullable<SimulationReport['global']>['promotions'][number], index: number): string[] {
   const what = promotion.how === 'detach' ? 'detach' : promotion.how === 'failover' ? 'managed failover' : 'switchover';
@@ -256,7 +267,12 @@ function promotionLines(promotion: NonNullable<SimulationReport['global']>['prom
     lines.push(`${continued}  lost: ${plural(promotion.lostCommits, 'acknowledged commit')} of ${promotion.oldPrimary}, spanning ${ms(promotion.lostSpanMs ?? 0)} of committed time${bound}`);
   }
   if (promotion.fence !== undefined) {
-    const fence = promotion.fence === 'fenced' ? 'fenced' : promotion.fence === 'timedOut' ? 'timed out: split brain was possible (S18 reports any commit it acknowledged)' : 'still pending';
+    const fence =
+      promotion.fence === 'fenced'
+        ? `fenced at ${at(promotion.fencedAtMs ?? 0)}: its volume claimed at a newer volume epoch, it follows ${promotion.region} since`
+        : promotion.fence === 'timedOut'
+          ? 'timed out: split brain was possible (S18 reports any commit it acknowledged)'
+          : 'still pending';
     lines.push(`${continued}  fence of ${promotion.oldPrimary}'s storage: ${fence}`);
   }
   return lines;

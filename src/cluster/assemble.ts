@@ -210,7 +210,8 @@ export function globalSpecs(kernel: Kernel, scenario: Scenario, topology: Resolv
     locality: { regionId: global.primaryRegion, azId: topology.writer.azId },
   });
   const regions = global.regions.map(regionId);
-  const volumeEndpoints: Record<string, string> = { [global.primaryRegion]: topology.metadata.id };
+  // Each region's recovery endpoint is its agent: it promotes an instance, claims the volume, copies.
+  const volumeEndpoints: Record<string, string> = { [global.primaryRegion]: globalApplierId(global.primaryRegion) };
   for (const secondary of global.secondaries) volumeEndpoints[secondary.region] = secondary.applier.id;
   const regionInput = (region: string) => ({
     self: globalRegionActorId(region),

@@ -418,7 +418,7 @@ const DEFINITIONS: readonly Scenario[] = [
   builtin({
     name: 'global-failover',
     description:
-      'Global Database: the primary region us-east-1 is lost at 4 s under load; at 5 s the operator fails over to eu-west-1 (managed failover, no waiting): the lost suffix, the time to writable, the fence of the old primary.',
+      'Global Database: the primary region us-east-1 is lost at 4 s under load; at 5 s the operator fails over to eu-west-1 (managed failover, no waiting): the lost suffix and the time to writable; ap-southeast-2 follows eu-west-1, and when us-east-1 returns at 20 s its storage is fenced and it rejoins as a secondary.',
     topology: {
       regions: GLOBAL_REGIONS.filter((region) => region.id !== 'us-west-2'),
       pgCount: 2,
@@ -430,6 +430,7 @@ const DEFINITIONS: readonly Scenario[] = [
     faults: [
       { atMs: 4_000, kind: 'regionOutage', region: REGION },
       { atMs: 5_000, kind: 'globalFailover', region: 'eu-west-1' },
+      { atMs: 20_000, kind: 'regionRecover', region: REGION },
     ],
     durationMs: 40_000,
   }),

@@ -42,7 +42,7 @@ import type { WriteForwardingReport } from './forwarding-panel.js';
  * The observation kinds of the region statecharts (models/global-region.machine.ts) that reach the
  * judges; `commitHeld` and `commitReleased` are RPO control's figures, read before.
  */
-const GLOBAL_KINDS: ReadonlySet<string> = new Set(['secondaryDurable', 'promoted', 'fenced', 'fenceTimedOut', 'switchoverRefused', 'detached']);
+const GLOBAL_KINDS: ReadonlySet<string> = new Set(['secondaryDurable', 'promoted', 'fenced', 'fenceTimedOut', 'switchoverRefused', 'detached', 'shipped']);
 
 /**
  * Every actor of a Global Database outside the primary's cluster: the region statecharts and,
@@ -126,7 +126,7 @@ export interface GlobalSecondaryReport {
   rpoLagMs: LagFigures & { atEnd: number };
   /** Per read-only instance, the time from a primary commit to its being applied there. */
   visibilityLagMs: Record<string, LagFigures>;
-  /** The first primary, following a switchover's new primary: it has no lag figures of its own (they are measured against the first primary). */
+  /** The first primary, once another region was promoted in its place: it has no lag figures of its own (they are measured against the first primary). */
   formerPrimary?: boolean;
 }
 
@@ -182,6 +182,8 @@ export interface GlobalPromotionReport {
   rpoLagMsAtFailure?: number;
   /** Failover only: how the best-effort fence of the old primary ended so far (§13, G2). */
   fence?: 'pending' | 'fenced' | 'timedOut';
+  /** When the fence succeeded: the old primary's agent had claimed its volume (a timed-out fence may still succeed later). */
+  fencedAtMs?: number;
 }
 
 /** Options of {@link GlobalPanel}. */
@@ -396,7 +398,10 @@ export class GlobalPanel {
     else if (global.kind === 'promoted') this.onOpened(event.atMs, global.region, global.vdl, global.how);
     else if (global.kind === 'fenced' || global.kind === 'fenceTimedOut') {
       const promotion = [...this.promotions].reverse().find((candidate) => candidate.how === 'failover' && candidate.oldPrimary === global.region);
-      if (promotion !== undefined && promotion.fence !== 'fenced') promotion.fence = global.kind === 'fenced' ? 'fenced' : 'timedOut';
+      if (promotion !== undefined && promotion.fence !== 'fenced') {
+        promotion.fence = global.kind === 'fenced' ? 'fenced' : 'timedOut';
+        if (global.kind === 'fenced') promotion.fencedAtMs = event.atMs;
+      }
     }
   }
 
@@ -451,10 +456,11 @@ export class GlobalPanel {
       const figuresOf = this.secondaries.get(region);
       if (figuresOf !== undefined) figuresOf.endedAtMs ??= atMs;
     } else {
-      if (how === 'switchover' && !this.secondaries.has(promotion.oldPrimary)) {
-        // The old primary follows the new one from its start (§11.1, switchover): a secondary's
-        // row from here, its durable LSN from its statechart's reports; lags are the first
-        // primary's and are not measured for it.
+      if (!this.secondaries.has(promotion.oldPrimary)) {
+        // The old primary follows the new one from its start (§11.1: at once after a switchover,
+        // once its storage is claimed after a managed failover): a secondary's row from here,
+        // its durable LSN from its statechart's reports; lags are the first primary's and are
+        // not measured for it.
         this.secondaries.set(promotion.oldPrimary, { durableLsn: vdl, durableHistory: [{ lsn: vdl, atMs }], nextVdl: this.vdlAdvances.length, durabilityLags: [], rpoLags: [], visibility: new Map() });
       }
       this.primary = regionId(region);
@@ -467,6 +473,9 @@ export class GlobalPanel {
     if (figuresOf === undefined || durableLsn <= figuresOf.durableLsn) return;
     figuresOf.durableLsn = durableLsn;
     figuresOf.durableHistory.push({ lsn: durableLsn, atMs });
+    // Lags are the first primary's: once another opened, LSNs above its start are the new
+    // primary's, and the first primary's advances above it were lost, not late.
+    if (this.firstPrimaryEndedAtMs !== undefined) return;
     while (figuresOf.nextVdl < this.vdlAdvances.length) {
       const advance = this.vdlAdvances[figuresOf.nextVdl] as LsnTime;
       if (advance.lsn > durableLsn) break;
@@ -480,7 +489,7 @@ export class GlobalPanel {
   private onApplied(atMs: number, instance: string, appliedLsn: number): void {
     const region = this.regionOfInstance.get(instance);
     const visibility = region === undefined ? undefined : this.secondaries.get(region)?.visibility.get(instance);
-    if (visibility === undefined) return;
+    if (visibility === undefined || this.firstPrimaryEndedAtMs !== undefined) return;
     const commits = this.writerOf(this.firstPrimary).commits;
     while (visibility.nextCommit < commits.length) {
       const commit = commits[visibility.nextCommit] as LsnTime;

@@ -100,6 +100,8 @@ export class JudgePanel {
    * judges', not the regional ones', which judge the primary's volume (docs/protocol.md §12).
    */
   private readonly globalActors: ActorExclusions;
+  /** The start of the region a managed failover promoted in the first primary's place (S6 exempts the commits above it). */
+  private failoverStartLsn: number | undefined;
   /** S17 and S18 of a regional cluster: nothing to judge, reported as such. */
   private readonly regionalGlobalResults: () => PropertyResult[];
   /** The judges {@link JudgePanel.violatedSoFar} has seen fail, in the order it saw them. */
@@ -117,7 +119,7 @@ export class JudgePanel {
     }
     // The judges hold these records and read them at each judgement, so updates reach them.
     this.checker = createInvariantChecker({ lal: source.scenario.topology.lal, writeQuorumByPg: this.writeQuorumByPg });
-    this.recoveryChecker = createRecoveryChecker({ readQuorumByPg: this.readQuorumByPg, writeQuorumByPg: this.writeQuorumByPg });
+    this.recoveryChecker = createRecoveryChecker({ readQuorumByPg: this.readQuorumByPg, writeQuorumByPg: this.writeQuorumByPg, failoverStartLsn: () => this.failoverStartLsn });
     this.archive = new RecordArchive(
       (id) => source.segment(id).store,
       (pg) => (source.membersByPg[pg] ?? []).flatMap((id) => source.segment(id).store.truncations),
@@ -131,7 +133,12 @@ export class JudgePanel {
     });
     this.failover = createFailoverJudge(failoverBoundMs(scenario.failover, topology.replicas.length), failoverBoundMs(scenario.failover, 1));
     this.globalActors = options.excluded ?? globalActorIds(topology);
+    const firstPrimary = source.topology.global?.primaryRegion;
     options.listen((event) => {
+      if (event.source === 'observe' && event.observation.kind === ('promoted' as string)) {
+        const promoted = event.observation as unknown as { how: string; oldPrimary: string; vdl: number };
+        if (promoted.how === 'failover' && promoted.oldPrimary === firstPrimary) this.failoverStartLsn ??= promoted.vdl;
+      }
       if (event.source === 'observe' && !this.globalActors.has(event.actorId, event.observation.kind)) this.observe(event.atMs, event.actorId, event.observation);
     });
     if (topology.global === undefined) {

@@ -22,7 +22,7 @@ import type { ReportSource } from './source.js';
 export type ReadBackScope = 'persisted' | 'reachable';
 
 /** Checks every acknowledged commit against the segments in scope. */
-export function readBack(sim: ReportSource, scope: ReadBackScope): DurabilityReport {
+export function readBack(sim: ReportSource, scope: ReadBackScope, judgedThroughLsn = Infinity): DurabilityReport {
   const { scenario, kernel } = sim;
   const layout = { pgCount: scenario.topology.pgCount, blocksPerPg: scenario.topology.blocksPerPg };
   const pgs: DurabilityPg[] = Object.entries(sim.membersByPg).map(([pg, members]) => ({
@@ -42,7 +42,8 @@ export function readBack(sim: ReportSource, scope: ReadBackScope): DurabilityRep
       }),
   }));
   const puts = sim.txnPuts();
-  const commits = [...sim.acknowledged].map(([txnId, commitLsn]) => ({ txnId, commitLsn, puts: puts.get(txnId) ?? [] }));
+  // Commits above `judgedThroughLsn` are a managed failover's lost suffix (see `buildReport`).
+  const commits = [...sim.acknowledged].filter(([, commitLsn]) => commitLsn <= judgedThroughLsn).map(([txnId, commitLsn]) => ({ txnId, commitLsn, puts: puts.get(txnId) ?? [] }));
   return checkAcknowledgedCommits({
     pgs,
     commits,

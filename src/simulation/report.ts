@@ -151,7 +151,11 @@ function inReportOrder(results: readonly PropertyResult[]): PropertyResult[] {
 export function buildReport(sim: ReportSource, invariantResults: readonly PropertyResult[], global?: GlobalReport): SimulationReport {
   const { kernel, scenario, topology } = sim;
   const counts = sim.history.counts;
-  const durability = readBack(sim, 'persisted');
+  // A managed failover of a Global Database gives up the first primary's commits above the start
+  // of the region it promotes (docs/protocol.md §11.1): they are its lost suffix, reported and
+  // bounded there (S17), and the volume annuls them when it rejoins; the rest must all be held.
+  const failoverStartLsn = global?.promotions.find((promotion) => promotion.how === 'failover' && promotion.oldPrimary === topology.global?.primaryRegion)?.vdl;
+  const durability = readBack(sim, 'persisted', failoverStartLsn);
   const results = inReportOrder([...invariantResults, durabilityResult(durability, kernel.clock.now())]);
   const latencies = commitLatenciesMs(sim);
   const writer = sim.writer();

@@ -354,9 +354,9 @@ export class World {
    * A Global Database region changed role (docs/protocol.md §11.1). A detached secondary no longer
    * receives the primary's redo. A promoted one is the new primary: the global writer endpoint
    * follows it after `failover.endpointSwitchMs` (DNS and reconnection, as in a regional
-   * failover), and shipping stops, since the old primary's redo must not reach a volume that now
-   * follows another (the rebuild of the other secondaries from the new primary, §13 G4, is not
-   * modelled yet: they stay as they were).
+   * failover), its instances' redo is what the replicas of its region and the other regions get,
+   * and the replicators ship it from a new generation of endpoints placed with its writer: the
+   * old primary's redo must not reach a volume that now follows another (§13, G3 and G4).
    */
   private onGlobalChange(observation: GlobalRegionObservation | GlobalApplierObservation): void {
     if (observation.kind === 'globalPromotion') {
@@ -373,9 +373,10 @@ export class World {
     const promotedRegion = global?.secondaries.find((secondary) => secondary.region === observation.region);
     const writer = this.promotingInstance.get(observation.region);
     this.primaryInstanceIds = new Set(promotedRegion === undefined ? this.clusterInstances().map((instance) => instance.id) : promotedRegion.instances.map((instance) => instance.id));
-    if (observation.how === 'switchover' && global !== undefined && writer !== undefined) {
-      // Replication reverses (§11.1, switchover): the new primary's redo goes to every region
-      // still attached, the old primary included, from the next generation of replicators.
+    if (global !== undefined && writer !== undefined) {
+      // Replication reverses (§11.1, switchover; §13, G4): the new primary's redo goes to every
+      // region still attached, the old primary included (it takes it once it follows), from the
+      // next generation of replicators.
       const azId = promotedRegion?.instances.find((instance) => instance.id === writer)?.azId ?? this.topology.writer.azId;
       this.shippingTo = global.regions.filter((region) => region !== observation.region && !this.detachedRegions.has(region));
       const fromPrimary = (actorId: string): boolean => this.primaryInstanceIds.has(actorId);
