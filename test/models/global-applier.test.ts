@@ -145,6 +145,18 @@ describe('GlobalApplier: quorum writes and the volume VCL', () => {
     agent.step({ type: 'writerOpen', from: 'inst:eu-west-1:replica1', volumeEpoch: volumeEpoch(2), recoveredVdl: lsn(1) });
     // The promoted region follows another after a switchover away from it.
     followThrough(agent, 'inst:eu-west-1:replica1');
+    // It answers a rebuild's copy from what it took; and copies itself when behind a new start.
+    agent.step({ type: 'globalCopyRequest', from: 'replication:ap-south-1', afterLsn: lsn(0), throughLsn: lsn(1), maxRecords: 10 });
+    agent.step({ ...follow, holdsThroughLsn: lsn(2), copyFrom: 'replication:us-east-1' });
+    agent.step(metadataState('read', true, 3));
+    agent.step(metadataState('cas', true, 4));
+    agent.step(metadataState('recordTruncation', true, 4));
+    for (const member of ['a', 'd']) agent.step({ type: 'truncateAck', from: member, pg: pgId(0), volumeEpoch: volumeEpoch(4), scl: lsn(2) });
+    agent.step({ type: 'truncateAck', from: 'c', pg: pgId(1), volumeEpoch: volumeEpoch(4), scl: lsn(1) });
+    expect(agent.snapshot.value).toBe('copying');
+    agent.step({ type: 'globalCopyBatch', from: 'replication:us-east-1', region: regionId('us-east-1'), afterLsn: lsn(2), records: [record(3)], done: false });
+    agent.step({ type: 'globalCopyBatch', from: 'replication:us-east-1', region: regionId('us-east-1'), afterLsn: lsn(3), records: [record(4), record(5), record(6)], done: true });
+    expect(agent.snapshot.value).toBe('applying');
     expect([...agent.covered].sort()).toEqual(handledEventTypes(globalApplierMachine));
   });
 });
@@ -282,5 +294,40 @@ describe('GlobalApplier: following a new primary', () => {
     const agent = new Agent({ ...INPUT, standby: true });
     expect(agent.step(follow)).toEqual([]);
     expect(agent.snapshot.value).toBe('standby');
+  });
+});
+
+describe('GlobalApplier: a rebuild copies what the region lacks below the new start', () => {
+  it('the new primary answers from the records it took, in batches that end on a CPL; the follower writes them, reports them, then takes shipments', () => {
+    // The source took records 1–6; 2, 4 and 6 end MTRs (1–2, 3–4, 5–6).
+    const source = new Agent({ ...INPUT, self: 'replication:us-east-1' });
+    source.step(ship(1, [record(1, false), record(2), record(3, false), record(4), record(5, false), record(6)], 6));
+    const answer = (afterLsn: number, maxRecords: number) =>
+      sends(source.step({ type: 'globalCopyRequest', from: INPUT.self, afterLsn: lsn(afterLsn), throughLsn: lsn(6), maxRecords }), INPUT.self).map(({ message }) => message);
+    // Three records asked for: the batch goes on to the CPL at 4.
+    expect(answer(1, 3)).toMatchObject([{ type: 'globalCopyBatch', afterLsn: 1, records: [{ lsn: 2 }, { lsn: 3 }, { lsn: 4 }], done: false }]);
+    expect(answer(4, 10)).toMatchObject([{ type: 'globalCopyBatch', afterLsn: 4, records: [{ lsn: 5 }, { lsn: 6 }], done: true }]);
+
+    const follower = new Agent({ ...INPUT, instances: ['i1'], metadata: 'metadata:eu-west-1', standby: true });
+    follower.step({ ...follow, startLsn: lsn(6), holdsThroughLsn: lsn(2), copyFrom: 'replication:us-east-1' });
+    follower.step(metadataState('read', true, 1));
+    follower.step(metadataState('cas', true, 2));
+    follower.step(metadataState('recordTruncation', true, 2));
+    for (const member of ['a', 'd']) follower.step({ type: 'truncateAck', from: member, pg: pgId(0), volumeEpoch: volumeEpoch(2), scl: lsn(2) });
+    const asked = follower.step({ type: 'truncateAck', from: 'c', pg: pgId(1), volumeEpoch: volumeEpoch(2), scl: lsn(1) });
+    expect(sends(asked, 'replication:us-east-1').map(({ message }) => message)).toEqual([{ type: 'globalCopyRequest', from: INPUT.self, afterLsn: 2, throughLsn: 6, maxRecords: 512 }]);
+    // Shipments wait, unacknowledged, while it copies.
+    expect(follower.step({ ...ship(1, [record(31)], 31), from: 'replicator:eu-west-1@2' })).toEqual([]);
+    const first = follower.step({ type: 'globalCopyBatch', from: 'replication:us-east-1', region: regionId('us-east-1'), afterLsn: lsn(2), records: [record(3, false), record(4)], done: false });
+    expect(sends(first, 'global:eu-west-1').map(({ message }) => message)).toMatchObject([{ type: 'globalShip', afterLsn: 2, records: [{ lsn: 3 }, { lsn: 4 }], primaryVdl: 4 }]);
+    expect(first).toContainEqual({ kind: 'observe', observation: { kind: 'shipped', from: 'us-east-1', to: EU, primaryVdl: 4 } });
+    expect(sends(first, 'replication:us-east-1').map(({ message }) => message)).toMatchObject([{ type: 'globalCopyRequest', afterLsn: 4 }]);
+    // A batch out of order (a late duplicate) is not taken.
+    expect(follower.step({ type: 'globalCopyBatch', from: 'replication:us-east-1', region: regionId('us-east-1'), afterLsn: lsn(2), records: [record(3, false), record(4)], done: false })).toEqual([]);
+    follower.step({ type: 'globalCopyBatch', from: 'replication:us-east-1', region: regionId('us-east-1'), afterLsn: lsn(4), records: [record(5, false), record(6)], done: true });
+    expect(follower.snapshot.value).toBe('applying');
+    expect(follower.context).toMatchObject({ highestLsn: 6, shippedPrimaryVdl: 6 });
+    const shipped = follower.step({ ...ship(1, [record(31)], 31), from: 'replicator:eu-west-1@2' });
+    expect(sends(shipped, 'replicator:eu-west-1@2').map(({ message }) => message)).toEqual([{ type: 'globalApplyAck', from: INPUT.self, region: EU, seq: 1 }]);
   });
 });

@@ -151,7 +151,7 @@ describe('Purity: the Global Database region', () => {
 
     // A failover whose fence times out, then succeeds late; a detach; a rejoin.
     const ap = new FrozenRegion('ap-south-1', covered);
-    expect(kinds(ap.step({ type: 'failover', from: 'console', failureAtMs: 10 }))).toEqual(['send globalFence', 'send globalRecover', `cancel ${GLOBAL_FENCE_TIMER}`, `schedule ${GLOBAL_FENCE_TIMER}`]);
+    expect(kinds(ap.step({ type: 'failover', from: 'console', failureAtMs: 10 }))).toEqual(['send globalRecover', `cancel ${GLOBAL_FENCE_TIMER}`, `schedule ${GLOBAL_FENCE_TIMER}`]);
     expect(kinds(ap.step({ type: 'fenceTimedOut' }))).toEqual(['observe fenceTimedOut']);
     expect(kinds(ap.step({ type: 'fenced', from: 'metadata:us-east-1', region: EAST }))).toEqual(['observe fenced', `cancel ${GLOBAL_FENCE_TIMER}`]);
     const detaching = new FrozenRegion('ap-south-1', covered);
@@ -159,8 +159,8 @@ describe('Purity: the Global Database region', () => {
     detaching.step({ type: 'recovered', from: 'metadata:ap-south-1', vdl: lsn(0) });
     expect(detaching.state).toBe('detached');
     const back = new FrozenRegion('us-east-1', covered);
-    expect(kinds(back.step({ type: 'rejoin', newPrimary: AP, vdl: lsn(0) }))).toEqual(['send globalRebuild']);
-    back.step({ type: 'rebuilt', from: 'metadata:us-east-1', vdl: lsn(0) });
+    expect(kinds(back.step({ type: 'rejoin', newPrimary: AP, vdl: lsn(0) }))).toEqual(['send globalFollow', 'send standDown', 'observe following']);
+    expect(kinds(back.step({ type: 'rebuilt', from: 'replication:us-east-1', vdl: lsn(0) }))).toEqual(['send fenced']);
     expect([back.state, back.context.primaryRegion]).toEqual(['secondary.replicating', AP]);
 
     expect(handledEventTypes(globalRegionMachine).filter((type) => !covered.has(type))).toEqual([]);

@@ -260,10 +260,17 @@ describe('Global region: managed failover, detach, rejoin', () => {
     eu.send(vcl(6)); // durable 4: the MTR 5..6 never arrived
     eu.send({ type: 'failover', from: 'console', failureAtMs: 150 });
     expect(eu.state()).toBe('promoting');
-    expect(eu.messages('globalFence')).toEqual([{ to: 'metadata:us-east-1', message: { type: 'globalFence', from: 'global:eu-west-1', region: EAST } }]);
     expect(eu.messages('globalRecover').map(({ message }) => message)).toMatchObject([{ how: 'failover', durableLsn: 4 }]);
-    eu.send({ type: 'recovered', from: 'metadata:eu-west-1', vdl: lsn(4) });
+    eu.send({ type: 'recovered', from: 'metadata:eu-west-1', vdl: lsn(4), truncatedThroughLsn: lsn(30) });
     expect(eu.state()).toBe('primary.writable');
+    // The fence is the old primary's claim of its own volume: it is told to rejoin from the start;
+    // the other secondary follows from there too.
+    expect(eu.messages('rejoin')).toEqual([
+      { to: 'global:us-east-1', message: { type: 'rejoin', from: 'global:eu-west-1', newPrimary: EU, primaryTerm: 1, vdl: 4, truncateThroughLsn: 30 } },
+    ]);
+    expect(eu.messages('primaryChanged')).toEqual([
+      { to: 'global:ap-south-1', message: { type: 'primaryChanged', from: 'global:eu-west-1', primary: EU, primaryTerm: 1, vdl: 4, truncateThroughLsn: 30 } },
+    ]);
     // The old primary is not counted by RPO control until it rejoins.
     expect(eu.context().durableByRegion).toEqual({ [AP]: 4 });
     eu.clock.runFor(1_999);
@@ -307,15 +314,20 @@ describe('Global region: managed failover, detach, rejoin', () => {
     expect(ap.context().highestShippedLsn).toBe(2);
   });
 
-  it('an old primary back after a failover is rebuilt from the new primary’s start and replicates from it', () => {
-    const east = start(EAST);
-    east.send({ type: 'rejoin', newPrimary: EU, vdl: lsn(4) });
+  it('an old primary back after a failover has its agent claim the volume from the new primary’s start, answers fenced, and replicates from it', () => {
+    const east = start(EAST, { agent: 'replication:us-east-1', controlPlane: 'control-plane' });
+    east.send({ type: 'rejoin', newPrimary: EU, vdl: lsn(4), truncateThroughLsn: lsn(30), primaryTerm: 1 });
     expect(east.state()).toBe('rejoining');
-    expect(east.messages('globalRebuild')).toEqual([
-      { to: 'metadata:us-east-1', message: { type: 'globalRebuild', from: 'global:us-east-1', region: EAST, newPrimary: EU, vdl: 4 } },
+    expect(east.messages('globalFollow')).toEqual([
+      {
+        to: 'replication:us-east-1',
+        message: { type: 'globalFollow', from: 'global:us-east-1', primaryRegion: EU, replicator: 'replicator:us-east-1@1', startLsn: 4, truncateThroughLsn: 30, rebuild: true },
+      },
     ]);
-    east.send({ type: 'rebuilt', from: 'metadata:us-east-1', vdl: lsn(4) });
+    expect(east.messages('standDown').map(({ to }) => to)).toEqual(['control-plane']);
+    east.send({ type: 'rebuilt', from: 'replication:us-east-1', vdl: lsn(4) });
     expect(east.state()).toBe('secondary.replicating');
+    expect(east.messages('fenced')).toEqual([{ to: 'global:eu-west-1', message: { type: 'fenced', from: 'global:us-east-1', region: EAST } }]);
     expect(east.context()).toMatchObject({ primaryRegion: EU, durableLsn: 4 });
     east.send(ship(mtr(5, 6), 6));
     east.send(vcl(6));
