@@ -55,7 +55,13 @@ describe(`${DOC} runs as written`, () => {
     expect(json.status).toBe(0);
     const report = JSON.parse(json.stdout) as SimulationReport;
     const promotion = report.global!.promotions[0]!;
-    expect(promotion).toMatchObject({ region: 'eu-west-1', how: 'failover', requestedAtMs: 5_000, primaryLostAtMs: 4_000, fence: 'timedOut' });
+    expect(promotion).toMatchObject({ region: 'eu-west-1', how: 'failover', requestedAtMs: 5_000, primaryLostAtMs: 4_000, fence: 'fenced' });
+    expect(promotion.fencedAtMs).toBeGreaterThan(20_000);
+    expect(report.global!.secondaries.map((secondary) => [secondary.region, secondary.state])).toEqual([
+      ['eu-west-1', 'primary.writable'],
+      ['ap-southeast-2', 'secondary.replicating'],
+      ['us-east-1', 'secondary.replicating'],
+    ]);
     expect(promotion.lostCommits).toBeGreaterThan(0);
     expect(promotion.lostSpanMs!).toBeLessThanOrEqual(promotion.rpoLagMsAtFailure!);
     expect(promotion.firstCommitAtMs).toBeGreaterThan(promotion.openedAtMs!);
