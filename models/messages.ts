@@ -717,13 +717,6 @@ export interface GlobalCopyBatchMessage {
   done: boolean;
 }
 
-/** A best-effort fence of the old primary's storage (§13, G2). */
-export interface GlobalFenceMessage {
-  type: 'globalFence';
-  from: string;
-  region: RegionId;
-}
-
 /** The old primary's storage is fenced: it acknowledges no more commits (S18). */
 export interface GlobalFencedMessage {
   type: 'fenced';
@@ -731,19 +724,7 @@ export interface GlobalFencedMessage {
   region: RegionId;
 }
 
-/**
- * An old primary back after a failover asks its volume to be rebuilt from the new primary's
- * point in time, `vdl` (§11.1, managed failover; §13, G4).
- */
-export interface GlobalRebuildMessage {
-  type: 'globalRebuild';
-  from: string;
-  region: RegionId;
-  newPrimary: RegionId;
-  vdl: Lsn;
-}
-
-/** The volume is rebuilt at `vdl`; the region replicates from there. */
+/** The agent claimed the volume from `vdl`, the new primary's start (a rejoin): the region replicates from there. */
 export interface GlobalRebuiltMessage {
   type: 'rebuilt';
   from: string;
@@ -882,9 +863,7 @@ export type WireMessage =
   | CommitGateAnswerMessage
   | GlobalRecoverMessage
   | GlobalRecoveredMessage
-  | GlobalFenceMessage
   | GlobalFencedMessage
-  | GlobalRebuildMessage
   | GlobalRebuiltMessage
   | ReadOnlyRequestMessage
   | WriterReadOnlyMessage

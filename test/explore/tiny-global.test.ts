@@ -91,16 +91,6 @@ describe('Explorer: tiny-global', () => {
     expect(replayLive(model, s17?.path ?? [])).toEqual({ steps: 11, matches: true });
   });
 
-  it('holds with every link reordered, the agent-to-statechart link too: an overtaken report waits for the one it follows', () => {
-    const result = explore(tinyGlobalModel({ shipments: 2 }), { network: 'unordered-nonduplicating' });
-    expect(result.complete).toBe(true);
-    expect(result.uniqueStates).toBe(305_005);
-    expect(result.properties.filter((property) => property.kind === 'always').map((property) => [property.name, property.status])).toEqual([
-      [GLOBAL_INVARIANTS.durablePrefix, 'held'],
-      [GLOBAL_INVARIANTS.forwardedPrefix, 'held'],
-    ]);
-  });
-
   it('refuses what it cannot model', () => {
     expect(() => tinyGlobalModel({ shipments: 0 })).toThrow(/shipments must be a whole number from 1 to 3, got 0/);
     expect(() => tinyGlobalModel({ plant: 'no-lal' })).toThrow(/plant no-lal changes no machine of tiny-global/);

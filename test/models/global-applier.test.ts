@@ -9,7 +9,7 @@ import type { AnyMachineSnapshot } from 'xstate';
 import { describe, expect, it } from 'vitest';
 import type { GlobalApplierContext, GlobalApplierEvent, GlobalApplierInput } from '../../models/global-applier.machine.js';
 import { GlobalApplierInputError, globalApplierInputProblem, globalApplierMachine } from '../../models/global-applier.machine.js';
-import type { GlobalApplyMessage, RedoRecord, WriteAckMessage } from '../../models/messages.js';
+import type { GlobalApplyMessage, GlobalFollowMessage, RedoRecord, WriteAckMessage } from '../../models/messages.js';
 import type { Effect } from '../../src/explore/stepped-actor.js';
 import { recordDigest } from '../../src/protocol/global.js';
 import { blockId, lsn, pgId, regionId, volumeEpoch } from '../../src/protocol/ids.js';
@@ -176,7 +176,7 @@ const metadataState = (request: 'read' | 'cas' | 'recordTruncation', ok: boolean
   },
 });
 
-const follow: GlobalApplierEvent = {
+const follow: GlobalFollowMessage = {
   type: 'globalFollow',
   from: 'global:eu-west-1',
   primaryRegion: regionId('us-east-1'),
