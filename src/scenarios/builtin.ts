@@ -41,6 +41,21 @@ const GLOBAL_REGIONS = [
   { id: 'ap-southeast-2', azs: ['ap-southeast-2a', 'ap-southeast-2b', 'ap-southeast-2c'] },
 ];
 const crossRegion = (other: string, medianMs: number) => ({ regions: [REGION, other] as [string, string], latency: { kind: 'logNormal' as const, medianMs, sigma: 0.1 } });
+
+/**
+ * A primary in us-east-1 with secondaries in eu-west-1 and ap-southeast-2, 120 and 200 ms away
+ * (150 ms between them): the promotions' topology (global-failover, global-switchover).
+ */
+const TWO_SECONDARIES: Pick<ScenarioFile, 'topology' | 'network'> = {
+  topology: {
+    regions: GLOBAL_REGIONS.filter((region) => region.id !== 'us-west-2'),
+    pgCount: 2,
+    replicas: [],
+    global: { secondaries: [{ region: 'eu-west-1' }, { region: 'ap-southeast-2' }] },
+  },
+  network: { regionPairs: [crossRegion('eu-west-1', 120), crossRegion('ap-southeast-2', 200), { regions: ['eu-west-1', 'ap-southeast-2'], latency: { kind: 'logNormal' as const, medianMs: 150, sigma: 0.1 } }] },
+};
+
 const GLOBAL_LINKS = [crossRegion('us-west-2', 60), crossRegion('eu-west-1', 120), crossRegion('ap-southeast-2', 200)];
 
 /** What every built-in shares: 1 region, 3 AZs, writer in AZ a, 500 commits/s. */
@@ -419,13 +434,7 @@ const DEFINITIONS: readonly Scenario[] = [
     name: 'global-failover',
     description:
       'Global Database: the primary region us-east-1 is lost at 4 s under load; at 5 s the operator fails over to eu-west-1 (managed failover, no waiting): the lost suffix and the time to writable; ap-southeast-2 follows eu-west-1, and when us-east-1 returns at 20 s its storage is fenced and it rejoins as a secondary.',
-    topology: {
-      regions: GLOBAL_REGIONS.filter((region) => region.id !== 'us-west-2'),
-      pgCount: 2,
-      replicas: [],
-      global: { secondaries: [{ region: 'eu-west-1' }, { region: 'ap-southeast-2' }] },
-    },
-    network: { regionPairs: [crossRegion('eu-west-1', 120), crossRegion('ap-southeast-2', 200), { regions: ['eu-west-1', 'ap-southeast-2'], latency: { kind: 'logNormal', medianMs: 150, sigma: 0.1 } }] },
+    ...TWO_SECONDARIES,
     workload: { commitsPerS: 200 },
     faults: [
       { atMs: 4_000, kind: 'regionOutage', region: REGION },
@@ -438,13 +447,7 @@ const DEFINITIONS: readonly Scenario[] = [
     name: 'global-switchover',
     description:
       'Global Database switchover at 4 s from us-east-1 to eu-west-1 under load: the primary turns read-only, waits until its VDL is final and every secondary holds it, eu-west-1 promotes, and replication reverses (us-east-1 and ap-southeast-2 follow it): RPO 0.',
-    topology: {
-      regions: GLOBAL_REGIONS.filter((region) => region.id !== 'us-west-2'),
-      pgCount: 2,
-      replicas: [],
-      global: { secondaries: [{ region: 'eu-west-1' }, { region: 'ap-southeast-2' }] },
-    },
-    network: { regionPairs: [crossRegion('eu-west-1', 120), crossRegion('ap-southeast-2', 200), { regions: ['eu-west-1', 'ap-southeast-2'], latency: { kind: 'logNormal', medianMs: 150, sigma: 0.1 } }] },
+    ...TWO_SECONDARIES,
     workload: { commitsPerS: 200 },
     faults: [{ atMs: 4_000, kind: 'globalSwitchover', region: 'eu-west-1' }],
     durationMs: 30_000,
