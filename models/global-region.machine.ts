@@ -267,6 +267,8 @@ export type GlobalRegionObservation =
   | { readonly kind: 'commitHeld'; readonly region: RegionId; readonly commitLsn: Lsn; readonly rpoLagsMs: readonly number[] }
   | { readonly kind: 'commitReleased'; readonly region: RegionId; readonly commitLsn: Lsn; readonly blockedMs: number }
   | { readonly kind: 'switchoverRefused'; readonly region: RegionId; readonly reason: string }
+  /** A switchover or failover asked of a region that is the primary already (an operator's action out of turn). */
+  | { readonly kind: 'promotionRefused'; readonly region: RegionId; readonly how: 'switchover' | 'failover'; readonly reason: string }
   /** The primary began a switchover to `target`: it takes no more commits (§13, G3). */
   | { readonly kind: 'switchoverStarted'; readonly region: RegionId; readonly target: RegionId }
   /** The primary's VDL is final and every secondary holds it: the target is told to promote. */
@@ -580,6 +582,12 @@ export const globalRegionMachine = globalRegionBase
         enqueue.assign({ fence: { region: context.fence.region, outcome: 'timedOut' } });
       }),
 
+      /** An operator asked to promote the primary: nothing to do, and said so. */
+      refuseAsPrimary: globalRegionBase.enqueueActions(({ context, event, enqueue }) => {
+        const how = event.type === 'failover' ? ('failover' as const) : ('switchover' as const);
+        enqueue({ type: 'observe', params: { kind: 'promotionRefused', region: context.region, how, reason: `${context.region} is the primary already` } });
+      }),
+
       // --- switchover (§13, G3) --------------------------------------------------------------
       /** On the target: an operator's switchover goes to the primary, which runs it. */
       askSwitchover: globalRegionBase.enqueueActions(({ context, enqueue }) => {
@@ -807,6 +815,8 @@ export const globalRegionMachine = globalRegionBase
           regionDurable: { actions: 'recordRegionDurable' },
           regionDetached: { actions: 'forgetDetached' },
           rejoin: { target: 'rejoining', actions: ['refuseHeldNotPrimary', 'noteRejoin'] },
+          switchoverTo: { actions: 'refuseAsPrimary' },
+          failover: { actions: 'refuseAsPrimary' },
         },
         states: {
           writable: {

@@ -492,19 +492,25 @@ class FaultTargets {
         return this.partitionProblem(field, fault.sideA, fault.sideB ?? []);
       case 'heal':
         return undefined;
-      case 'globalFailover':
       case 'globalDetach':
+        return this.globalActionProblem(`${field}.region`, fault.region, false);
+      // The first primary may be the target of a later switchover or failover: back to it.
+      case 'globalFailover':
       case 'globalSwitchover':
-        return this.globalActionProblem(`${field}.region`, fault.region);
+        return this.globalActionProblem(`${field}.region`, fault.region, true);
     }
   }
 
   /** A Global Database action names one of its secondaries, which needs an instance to promote (docs/protocol.md §11.1). */
-  private globalActionProblem(field: string, region: string): Problem | undefined {
+  private globalActionProblem(field: string, region: string, primaryAllowed: boolean): Problem | undefined {
     const secondaries = this.resolved.global?.secondaries ?? [];
     if (secondaries.length === 0) return { field, message: `needs a Global Database (topology.global) to act on, got ${describeValue(region)}` };
+    if (primaryAllowed && region === this.resolved.global?.primaryRegion) return undefined;
     const secondary = secondaries.find((candidate) => candidate.region === region);
-    if (secondary === undefined) return { field, message: `must be a secondary region (${secondaries.map((candidate) => candidate.region).join(', ')}), got ${describeValue(region)}` };
+    if (secondary === undefined) {
+      const allowed = [...(primaryAllowed ? [this.resolved.global?.primaryRegion ?? ''] : []), ...secondaries.map((candidate) => candidate.region)];
+      return { field, message: `must be ${primaryAllowed ? 'a region of the Global Database' : 'a secondary region'} (${allowed.join(', ')}), got ${describeValue(region)}` };
+    }
     if (secondary.instances.length === 0) return { field, message: `must name a secondary with an instance to promote (a headless one has none; give it replicas), got ${describeValue(region)}` };
     return undefined;
   }

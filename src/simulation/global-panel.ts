@@ -71,8 +71,8 @@ export interface ActorExclusions {
 }
 
 /**
- * {@link globalActorIds}, and the first primary's instances once its region follows another
- * primary after a switchover (its `following` observation): the regional judges (S1–S16) and
+ * {@link globalActorIds}, and the first primary's instances while its region follows another
+ * primary (from its `following` observation until it is `promoted` again): the regional judges (S1–S16) and
  * figures judge that cluster's instances while it is the primary's; then they read what another
  * region's writer wrote, which the global panel judges (docs/protocol.md §11.1, switchover). Their
  * minimum read points still count (S14): the volume's segments go on honouring them. The volume
@@ -87,7 +87,11 @@ export function regionalExclusions(topology: ResolvedTopology, listen: (handler:
   let followed = false;
   if (firstPrimary !== undefined) {
     listen((event) => {
-      if (event.source === 'observe' && event.observation.kind === ('following' as string) && (event.observation as unknown as { region: string }).region === firstPrimary) followed = true;
+      if (event.source !== 'observe') return;
+      const { kind, region } = event.observation as unknown as { kind: string; region?: string };
+      // Following another region, then primary again after a switchover or failover back to it.
+      if (region === firstPrimary && kind === 'following') followed = true;
+      else if (region === firstPrimary && kind === 'promoted') followed = false;
     });
   }
   return { has: (actorId, kind) => globalIds.has(actorId) || (followed && instances.has(actorId) && kind !== 'mrplReported') };

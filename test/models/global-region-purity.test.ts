@@ -148,6 +148,10 @@ describe('Purity: the Global Database region', () => {
       `cancel ${GLOBAL_SWITCHOVER_TIMER}`,
     ]);
     expect(refused.state).toBe('primary.writable');
+    // Promoting the primary is refused, with the reason, and changes nothing.
+    expect(kinds(refused.step({ type: 'failover', from: 'operator' }))).toEqual(['observe promotionRefused']);
+    expect(kinds(refused.step({ type: 'switchoverTo', from: 'operator' }))).toEqual(['observe promotionRefused']);
+    expect(refused.state).toBe('primary.writable');
 
     // A failover whose fence times out, then succeeds late; a detach; a rejoin.
     const ap = new FrozenRegion('ap-south-1', covered);

@@ -146,7 +146,8 @@ describe('Scenario schema: bad input gives one line naming the field', () => {
     ['a secondary with 17 instances', globalScenario({ secondaries: [{ region: 'eu-west-1', replicas: 17 }] }), 'topology.global.secondaries[0].replicas must be an integer from 0 to 16, got 17'],
     ['more secondaries than allowed', globalScenario({ secondariesMax: 0 }), 'topology.global.secondaries must list at most 0 secondary regions (topology.global.secondariesMax), got 1'],
     ['a failover to a headless secondary', globalScenario({ secondaries: [{ region: 'eu-west-1', replicas: 0 }] }, [{ atMs: 1, kind: 'globalFailover', region: 'eu-west-1' }]), 'faults[0].region must name a secondary with an instance to promote (a headless one has none; give it replicas), got "eu-west-1"'],
-    ['a failover to the primary', globalScenario({}, [{ atMs: 1, kind: 'globalFailover', region: 'us-east-1' }]), 'faults[0].region must be a secondary region (eu-west-1), got "us-east-1"'],
+    ['a failover to a region outside the Global Database', globalScenario({}, [{ atMs: 1, kind: 'globalFailover', region: 'ap-southeast-2' }]), 'faults[0].region must be a region of the Global Database (us-east-1, eu-west-1), got "ap-southeast-2"'],
+    ['a detach of the primary', globalScenario({}, [{ atMs: 1, kind: 'globalDetach', region: 'us-east-1' }]), 'faults[0].region must be a secondary region (eu-west-1), got "us-east-1"'],
     ['a detach without a Global Database', { name: 'x', faults: [{ atMs: 1, kind: 'globalDetach', region: 'us-east-1' }] }, 'faults[0].region needs a Global Database (topology.global) to act on, got "us-east-1"'],
     [
       'write forwarding with an unknown read consistency',
