@@ -73,7 +73,7 @@ describe('Global Database: after a managed failover, the other secondary follows
       { atMs: 2_000, kind: 'globalFailover', region: 'eu-west-1' },
       { atMs: 3_500, kind: 'regionRecover', region: 'us-east-1' },
     ],
-    durationMs: 6_000,
+    durationMs: 4_500,
   });
   const sim = new Simulation({ seed: 5, scenario, trace: { keepEvents: false } });
   const acknowledged = acknowledgedBy(sim, 'inst:us-east-1:writer');

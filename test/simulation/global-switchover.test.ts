@@ -18,7 +18,7 @@ describe('Global Database: switchover from us-east-1 to eu-west-1 under load', (
     writer: { isolation: 'serializable' },
     failover: { endpointSwitchMs: 1_000 },
     faults: [{ atMs: 1_500, kind: 'globalSwitchover', region: 'eu-west-1' }],
-    durationMs: 5_000,
+    durationMs: 4_000,
   });
   const sim = new Simulation({ seed: 3, scenario, trace: { keepEvents: false } });
   const oldAcks = acknowledgedBy(sim, 'inst:us-east-1:writer');
@@ -40,7 +40,7 @@ describe('Global Database: switchover from us-east-1 to eu-west-1 under load', (
   });
 
   it('opens the new primary for clients, which commit there above its start', () => {
-    expect(newAcks.length).toBeGreaterThan(100);
+    expect(newAcks.length).toBeGreaterThan(40);
     expect(newAcks.every(({ lsn }) => lsn > promotion.vdl!)).toBe(true);
     expect(report.writer.instance).toBe('inst:eu-west-1:replica1');
   });
