@@ -52,7 +52,7 @@ export const CLUSTER_STATECHARTS: readonly ClusterStatechart[] = [
   { name: 'heartbeat-monitor', machine: monitorMachine, description: 'the heartbeat demo’s health monitor' },
   { name: 'heartbeat-responder', machine: responderMachine, description: 'the heartbeat demo’s watched node' },
   { name: 'global-region', machine: globalRegionMachine, description: 'a Global Database region: primary, secondary (replicating, lagging, cut off), promotion and rejoining' },
-  { name: 'global-applier', machine: globalApplierMachine, description: 'a Global Database secondary’s replication agent: the shipped redo written with its own quorum writes' },
+  { name: 'global-applier', machine: globalApplierMachine, description: 'a Global Database region’s replication agent: the shipped redo written with its own quorum writes; the volume claimed to follow a new primary' },
   { name: 'write-forwarder', machine: writeForwarderMachine, description: 'a Global Database secondary’s write forwarding: writes to the primary, reads at the session’s read consistency' },
 ];
 
