@@ -7,8 +7,14 @@
  * - `primary.writable`: the region's writer asks the RPO gate before it acknowledges a commit
  *   (§11.1, RPO control, `mayAcknowledgeCommit`); a commit that may not go yet is held, in LSN
  *   order, until a secondary's durable LSN report brings a lag below the limit, and the time it
- *   was held is reported. `primary.readOnly` is a switchover draining: no new commit goes through,
- *   so the primary's VDL is final (§13, G3).
+ *   was held is reported. `primary.readOnly` is a switchover the primary runs (§13, G3): its
+ *   writer drains read-only until its VDL is final, every secondary it counts reports that VDL
+ *   durable, and the target is told to promote; then the new primary's `demote` makes this
+ *   region follow it. Called off on the target's refusal or a timeout before the hand-over.
+ * - After a promotion the new primary tells every other region where it starts (`demote` after
+ *   a switchover, `rejoin` to a failed-over old primary, `primaryChanged` to the others), and
+ *   each follows it: its replication agent claims the volume from that start (a newer volume
+ *   epoch, the new primary's truncation range), copying first what it lacks below the start.
  * - `secondary.replicating`, `secondary.lagging` (RPO lag above `laggingAfterMs`) and
  *   `secondary.cutOff` (the cross-region link is down, or nothing was shipped for
  *   `cutOffAfterMs`): shipped batches and the secondary volume's VCL move its durable LSN
@@ -18,8 +24,9 @@
  *   the reason), a managed failover (no waiting; a best-effort fence of the old primary, §13, G2)
  *   or a detach. It asks its own volume's recovery endpoint to recover the volume at its durable
  *   LSN and waits for `recovered`; then `primary.writable`, or `detached` after a detach.
- * - `rejoining`: an old primary back after a failover is rebuilt from the new primary's point in
- *   time (§11.1, managed failover; §13, G4), then replicates as a secondary.
+ * - `rejoining`: an old primary after a managed failover: its agent's claim of the volume is the
+ *   fence through its storage (§13, G2), done whenever its region can; then it answers `fenced`
+ *   and replicates as a secondary (§11.1, managed failover; §13, G4).
  * - `detached`: a standalone read/write cluster that no longer replicates (§11.1, detach and
  *   promote); no RPO control applies to it.
  *
@@ -27,8 +34,8 @@
  * self-event with an explicit id), as the writer counts its lag checks: lags and held time are
  * known to within one `lagTickMs`. Nothing here reads a real clock.
  *
- * Not assembled into runs yet: the assembly that spawns one per region and wires the replicator
- * that ships to it (src/cluster/global-shipping.ts) comes later (docs/protocol.md §11.1).
+ * Reports from the region's agent (`globalShip`) name the LSN they follow; one that overtook its
+ * predecessor waits for it, so the durable report never skips records (S17).
  */
 import { setup } from 'xstate';
 import { unprovidedEffect } from './effects.js';
