@@ -1,6 +1,7 @@
 /**
- * GlobalApplier: a secondary region's replication agent (docs/protocol.md §11.1; §13, G1), one per
- * secondary, `replication:<region>`. It takes the primary's redo as the replicator ships it and
+ * GlobalApplier: a region's replication agent (docs/protocol.md §11.1; §13, G1), one per region of
+ * a Global Database, `replication:<region>` (the primary's waits in standby, below). It takes the
+ * primary's redo as the replicator ships it and
  * writes it to the region's own volume with its own quorum writes, as a writer does (§3, §4): the
  * secondary's durable point rests on records a write quorum of the secondary's segments holds,
  * never on the shipment alone.
@@ -42,6 +43,12 @@
  *   metadata service, so a membership change made while the region was primary is kept. It asks
  *   its instances to step down (a writer among them restarts as a read-only instance) and feeds
  *   them from then on. A request lost on the way is asked again every `retransmitAfterMs`.
+ *
+ * - **Copying a rebuild** (§13, G4). A region behind the new primary's start (after a managed
+ *   failover to a region that was ahead of it) copies what it lacks, up to the start, from the
+ *   new primary's agent before it takes shipments: every agent keeps the records it took and
+ *   answers `globalCopyRequest` with the next ones, in batches ending on a CPL. Each batch is
+ *   written as a shipment is and reported as one of the new primary's (`shipped`, S17).
  *
  * Records at or below the highest LSN taken are skipped: a shipment sent again carries nothing
  * new. Only this agent writes to the secondary volume while the region is a secondary; a
