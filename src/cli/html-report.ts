@@ -74,7 +74,7 @@ function globalSection(report: SimulationReport): string {
   const promotions = global.promotions
     .map((promotion) => {
       const lost = promotion.lostCommits === undefined ? '' : `${promotion.lostCommits} commits over ${(promotion.lostSpanMs ?? 0).toFixed(0)} ms (RPO lag then ${(promotion.rpoLagMsAtFailure ?? 0).toFixed(0)} ms)`;
-      return `<tr><td>${h(promotion.how)}</td><td>${h(promotion.region)}</td><td>${promotion.requestedAtMs.toFixed(0)} ms</td><td>${promotion.openedAtMs === undefined ? 'not open' : `${promotion.openedAtMs.toFixed(0)} ms at LSN ${promotion.vdl ?? 0}`}</td><td>${promotion.firstCommitAtMs === undefined ? '' : `${promotion.firstCommitAtMs.toFixed(0)} ms`}</td><td>${h(lost)}</td><td>${h(promotion.fence ?? '')}</td></tr>`;
+      return `<tr><td>${h(promotion.how)}</td><td>${h(promotion.region)}</td><td>${promotion.requestedAtMs.toFixed(0)} ms</td><td>${promotion.openedAtMs === undefined ? 'not open' : `${promotion.openedAtMs.toFixed(0)} ms at LSN ${promotion.vdl ?? 0}`}</td><td>${promotion.firstCommitAtMs === undefined ? '' : `${promotion.firstCommitAtMs.toFixed(0)} ms`}</td><td>${h(lost)}</td><td>${h(promotion.fence === 'fenced' && promotion.fencedAtMs !== undefined ? `fenced at ${promotion.fencedAtMs.toFixed(0)} ms` : (promotion.fence ?? ''))}</td></tr>`;
     })
     .join('\n');
   return `<section id="global"><h2>Global Database</h2>
