@@ -16,6 +16,22 @@ const allHeld = (result: ExploreResult): void => {
 };
 
 describe('Explorer: tiny-global (deep)', () => {
+  it('two shipments in every order, with duplicates: 183,907 states; S17 holds in each; the final VDL, a kept shipment and a duplicate are reached', () => {
+    const result = explore(tinyGlobalModel({ shipments: 2 }));
+    expect(result.complete).toBe(true);
+    expect(result.uniqueStates).toBe(183_907);
+    expect(statusOf(result)).toEqual({
+      [GLOBAL_INVARIANTS.durablePrefix]: 'held',
+      [GLOBAL_INVARIANTS.forwardedPrefix]: 'held',
+      [GLOBAL_WITNESSES.finalVdl]: 'found',
+      [GLOBAL_WITNESSES.keptOutOfOrder]: 'found',
+      [GLOBAL_WITNESSES.duplicate]: 'found',
+    });
+    // The kept shipment is the second, delivered first: the agent's first step.
+    const kept = result.properties.find((property) => property.name === GLOBAL_WITNESSES.keptOutOfOrder);
+    expect(kept?.path).toEqual([expect.objectContaining({ kind: 'deliver', message: expect.objectContaining({ type: 'globalApply', seq: 2 }) })]);
+  });
+
   it('two shipments and a failover: 2,033,402 states, complete; S17 holds in every one; the final VDL and the promotion are reached', () => {
     const result = explore(tinyGlobalModel({ shipments: 2, failover: true }));
     expect(result.uniqueStates).toBe(2_033_402);
