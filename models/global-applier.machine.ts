@@ -237,23 +237,14 @@ const base = setup({
     rangeRecorded: ({ event }) => event.type === 'metadataState' && event.request === 'recordTruncation' && event.ok,
     /** The claim is done and the region lacks part of the log below the start: copy it first. */
     truncatedNeedsCopy: ({ context, event }) => {
-      const claim = context.claim;
-      if (claim === undefined || event.type !== 'truncateAck' || event.volumeEpoch !== claim.volumeEpoch) return false;
-      const { holdsThroughLsn, startLsn, copyFrom } = claim.follow;
-      if (copyFrom === undefined || holdsThroughLsn === undefined || holdsThroughLsn >= startLsn) return false;
-      const truncatedBy = withTruncation(claim, event);
-      return claim.pgConfigs.every((config) => satisfies(config.write, (truncatedBy[config.pg] ?? []) as readonly SegmentId[]));
+      const follow = context.claim?.follow;
+      return follow?.copyFrom !== undefined && follow.holdsThroughLsn !== undefined && follow.holdsThroughLsn < follow.startLsn && claimDone(context, event);
     },
     /** The next batch of the copy under way. */
     copyBatchInOrder: ({ context, event }) => event.type === 'globalCopyBatch' && context.copy !== undefined && event.from === context.copy.source && event.afterLsn === context.copy.copiedThrough,
     lastCopyBatch: ({ context, event }) =>
       event.type === 'globalCopyBatch' && context.copy !== undefined && event.from === context.copy.source && event.afterLsn === context.copy.copiedThrough && event.done,
-    truncatedOnWriteQuorums: ({ context, event }) => {
-      const claim = context.claim;
-      if (claim === undefined || event.type !== 'truncateAck' || event.volumeEpoch !== claim.volumeEpoch) return false;
-      const truncatedBy = withTruncation(claim, event);
-      return claim.pgConfigs.every((config) => satisfies(config.write, (truncatedBy[config.pg] ?? []) as readonly SegmentId[]));
-    },
+    truncatedOnWriteQuorums: ({ context, event }) => claimDone(context, event),
     /** The instance being promoted reports itself open. */
     promotedOpen: ({ context, event }) => event.type === 'writerOpen' && event.from === context.instances[0],
   },
@@ -287,6 +278,23 @@ function firstAbove(log: ChunkedQueue<RedoRecord>, lsn: Lsn): number {
   }
   return low;
 }
+
+/** With `event`, a truncation ack at the claimed epoch, a write quorum of every PG holds the range: the claim is done. */
+function claimDone(context: GlobalApplierContext, event: GlobalApplierEvent): boolean {
+  const claim = context.claim;
+  if (claim === undefined || event.type !== 'truncateAck' || event.volumeEpoch !== claim.volumeEpoch) return false;
+  const truncatedBy = withTruncation(claim, event);
+  return claim.pgConfigs.every((config) => satisfies(config.write, (truncatedBy[config.pg] ?? []) as readonly SegmentId[]));
+}
+
+/** A rebuild's request for the records of (`afterLsn`, `throughLsn`], at most a batch of them. */
+const copyRequest = (context: GlobalApplierContext, afterLsn: Lsn, throughLsn: Lsn): GlobalCopyRequestMessage => ({
+  type: 'globalCopyRequest',
+  from: context.self,
+  afterLsn,
+  throughLsn,
+  maxRecords: context.maxBatchRecords,
+});
 
 /** The claim's truncation range: the new primary's, (start, truncateThrough], at the claimed epoch. */
 const claimedRange = (claim: Claim): TruncationRange => ({
@@ -535,8 +543,7 @@ export const globalApplierMachine = base
         enqueue({ type: 'observe', params: { kind: 'globalFollowing', region: context.region, primaryRegion: follow.primaryRegion, startLsn: follow.startLsn, volumeEpoch } });
         for (const instance of context.instances) enqueue({ type: 'send', params: { to: instance, message: { type: 'stepDown', from: context.self } } });
         if (copying) {
-          const request: GlobalCopyRequestMessage = { type: 'globalCopyRequest', from: context.self, afterLsn: holds, throughLsn: follow.startLsn, maxRecords: context.maxBatchRecords };
-          enqueue({ type: 'send', params: { to: follow.copyFrom as string, message: request } });
+          enqueue({ type: 'send', params: { to: follow.copyFrom as string, message: copyRequest(context, holds, follow.startLsn) } });
           enqueue.raise({ type: 'claimRetry' }, { delay: context.retransmitAfterMs * 10, id: GLOBAL_CLAIM_RETRY_TIMER });
         } else if (follow.rebuild === true) {
           enqueue({ type: 'send', params: { to: context.regionActor, message: { type: 'rebuilt', from: context.self, vdl: follow.startLsn } } });
@@ -606,8 +613,7 @@ export const globalApplierMachine = base
         if (event.done) {
           if (copy.rebuild) enqueue({ type: 'send', params: { to: context.regionActor, message: { type: 'rebuilt', from: context.self, vdl: copy.throughLsn } } });
         } else {
-          const request: GlobalCopyRequestMessage = { type: 'globalCopyRequest', from: context.self, afterLsn: copiedThrough, throughLsn: copy.throughLsn, maxRecords: context.maxBatchRecords };
-          enqueue({ type: 'send', params: { to: copy.source, message: request } });
+          enqueue({ type: 'send', params: { to: copy.source, message: copyRequest(context, copiedThrough, copy.throughLsn) } });
           enqueue.raise({ type: 'claimRetry' }, { delay: context.retransmitAfterMs * 10, id: GLOBAL_CLAIM_RETRY_TIMER });
         }
         enqueue.assign({
@@ -624,8 +630,7 @@ export const globalApplierMachine = base
       retryCopy: base.enqueueActions(({ context, enqueue }) => {
         const copy = context.copy;
         if (copy === undefined) return;
-        const request: GlobalCopyRequestMessage = { type: 'globalCopyRequest', from: context.self, afterLsn: copy.copiedThrough, throughLsn: copy.throughLsn, maxRecords: context.maxBatchRecords };
-        enqueue({ type: 'send', params: { to: copy.source, message: request } });
+        enqueue({ type: 'send', params: { to: copy.source, message: copyRequest(context, copy.copiedThrough, copy.throughLsn) } });
         enqueue.raise({ type: 'claimRetry' }, { delay: context.retransmitAfterMs * 10, id: GLOBAL_CLAIM_RETRY_TIMER });
       }),
       /** Records a PG has not made durable for a whole period go again to each member below them. */
