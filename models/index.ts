@@ -24,6 +24,8 @@ export type { HeartbeatMessage, MonitorContext, MonitorEvent, MonitorInput, Resp
 export { globalRegionMachine, globalRegionActorId, GLOBAL_FENCE_TIMER, GLOBAL_LAG_TIMER } from './global-region.machine.js';
 export { globalApplierMachine, GLOBAL_APPLY_RETRANSMIT_TIMER } from './global-applier.machine.js';
 export type { GlobalApplierContext, GlobalApplierEvent, GlobalApplierInput, GlobalApplierObservation, GlobalApplierPg } from './global-applier.machine.js';
+export { objectStoreMachine, objectStoreInputProblem, objectStoreReplyTimerId, OBJECT_STORE_CLOCK_TIMER, DAY_MS } from './object-store.machine.js';
+export type { ObjectStoreContext, ObjectStoreEvent, ObjectStoreInput, ObjectStoreObservation, ObjectStoreSignal, ObjectStoreStats } from './object-store.machine.js';
 export { writeForwarderMachine, writeForwarderId, forwardedReadTimerId, READ_CONSISTENCIES } from './write-forwarder.machine.js';
 export type { ForwardedRead, ReadConsistency, WriteForwarderContext, WriteForwarderEvent, WriteForwarderInput, WriteForwarderObservation } from './write-forwarder.machine.js';
 export type { GlobalFence, GlobalRegionContext, GlobalRegionEvent, GlobalRegionInput, GlobalRegionObservation, HeldCommit, Promotion } from './global-region.machine.js';
@@ -56,6 +58,12 @@ export type {
   SignalParams,
   SlowDiskSignal,
   SwitchoverRefusedMessage,
+  StageQueryMessage,
+  StagePutMessage,
+  StagedPointMessage,
+  SlowDownMessage,
+  RestoreFetchMessage,
+  RestoreDataMessage,
   TxnFailMessage,
   TxnOkMessage,
   TxnOp,

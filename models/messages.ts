@@ -817,6 +817,77 @@ export interface SlowDiskSignal {
 }
 
 /** Every message that crosses the network. */
+/**
+ * A segment asks the object store how far its PG is staged (docs/protocol.md §10, continuous
+ * backup): the answer is a {@link StagedPointMessage}.
+ */
+export interface StageQueryMessage {
+  type: 'stageQuery';
+  from: string;
+  pg: PgId;
+}
+
+/**
+ * A segment stages its PG's records in (afterLsn, throughLsn] — afterLsn being the staged point
+ * the store last told it — with the truncation ranges it holds (SIGMOD'17 §3.3 step 6).
+ */
+export interface StagePutMessage {
+  type: 'stagePut';
+  from: string;
+  pg: PgId;
+  afterLsn: Lsn;
+  throughLsn: Lsn;
+  records: readonly StoredRecord<RedoPayload>[];
+  truncations: readonly TruncationRange[];
+}
+
+/**
+ * The object store's staged point of a PG: the answer to a query (`request: 'query'`) or to a put
+ * (`request: 'put'`). Everything of the PG at or below it is in the store, so a segment may collect
+ * up to it (S14).
+ */
+export interface StagedPointMessage {
+  type: 'stagedPoint';
+  from: string;
+  pg: PgId;
+  request: 'query' | 'put';
+  stagedLsn: Lsn;
+  /** How long ago, by the store's clock, the staged point last moved. */
+  stagedAgeMs: number;
+}
+
+/** The object store is throttling (S3's `SlowDown`): the request was not served; try again later. */
+export interface SlowDownMessage {
+  type: 'slowDown';
+  from: string;
+  pg: PgId;
+}
+
+/** A restored segment asks the object store for its PG as of `throughLsn` (docs/protocol.md §10, restore). */
+export interface RestoreFetchMessage {
+  type: 'restoreFetch';
+  from: string;
+  pg: PgId;
+  throughLsn: Lsn;
+}
+
+/**
+ * The PG as of `throughLsn`: the base pages of a snapshot at or below it, with the snapshot's
+ * baseline, and the staged records above the snapshot up to `throughLsn`. Or, with `refused`, why
+ * the store cannot give it.
+ */
+export interface RestoreDataMessage {
+  type: 'restoreData';
+  from: string;
+  pg: PgId;
+  throughLsn: Lsn;
+  bases: readonly StoredRecord<RedoPayload>[];
+  baseline: Baseline;
+  records: readonly StoredRecord<RedoPayload>[];
+  bytes: number;
+  refused?: 'notStaged' | 'beforeRetention';
+}
+
 export type WireMessage =
   | SetMrplMessage
   | ReadPageMessage
@@ -878,7 +949,13 @@ export type WireMessage =
   | DemoteMessage
   | PrimaryChangedMessage
   | RejoinMessage
-  | SwitchoverRefusedMessage;
+  | SwitchoverRefusedMessage
+  | StageQueryMessage
+  | StagePutMessage
+  | StagedPointMessage
+  | SlowDownMessage
+  | RestoreFetchMessage
+  | RestoreDataMessage;
 
 /**
  * Params of the named `send` action every machine uses (docs/architecture.md, "One machine, two

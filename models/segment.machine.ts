@@ -24,8 +24,9 @@
  * a crashed instance never deregisters, and waiting for it forever would stop GC; an instance cut
  * off longer than the lease finds its old read points refused (`belowGcPoint`), never answered
  * wrongly. After a (re)start the segment waits a whole lease before collecting, so every live
- * instance has reported again. Staging to S3 is modelled as a point only (the log up to the SCL at
- * each tick counts as staged).
+ * instance has reported again. With an object store (docs/protocol.md §10), a segment stages its PG's
+ * log there every `stagePeriodMs` and its staged point is what the store says it holds; without
+ * one, staging is a point only (the log up to the SCL at each tick counts as staged).
  *
  * Every transition is a pure function of (snapshot, event): no action or guard writes into the
  * context, event or params it is given. The disk queue, pending reads and read-point tables are
@@ -115,6 +116,25 @@ export interface SegmentInput {
   mrplLeaseTicks?: number;
   /** A planted mistake to run with (docs/plants.md); absent in every ordinary run. */
   plant?: PlantName;
+  /**
+   * The object store the segment stages its PG's log to (docs/protocol.md §10, continuous backup).
+   * Absent, staging is a point only: the log up to the SCL at each GC tick counts as staged.
+   */
+  objectStore?: string;
+  /** Period of staging to the object store. @defaultValue 5000 */
+  stagePeriodMs?: number;
+  /** Delay of the first staging, so a PG's segments do not stage in lockstep. @defaultValue 0 */
+  stageOffsetMs?: number;
+  /** Most records one put carries. @defaultValue 4096 */
+  stageMaxRecords?: number;
+}
+
+/** Where and how often a segment stages to the object store (set only when it has one). */
+export interface SegmentStaging {
+  objectStore: string;
+  stagePeriodMs: number;
+  stageOffsetMs: number;
+  stageMaxRecords: number;
 }
 
 /** A batch waiting in the in-memory incoming queue (lost on crash). */
@@ -142,11 +162,16 @@ export interface SegmentSettings {
   mrplLeaseTicks: number;
   /** The planted mistake, if any (set only when the input names one, so ordinary contexts are unchanged). */
   plant?: PlantName;
+  /** Staging to an object store (set only when the input names one, so other contexts are unchanged). */
+  staging?: SegmentStaging;
 }
 
 /** A segment's garbage-collection bookkeeping. Kept with the log: it survives a crash. */
 export interface SegmentGc {
-  /** The log up to here counts as staged to S3 (set at each GC tick). */
+  /**
+   * The log up to here is staged to S3: the object store's staged point as it last answered, or,
+   * without an object store, the SCL at the previous GC tick.
+   */
   stagedLsn: Lsn;
   /** PGMRPL at recent GC ticks, oldest first: the candidate GC points. */
   mrplHistory: Lsn[];
@@ -201,6 +226,7 @@ export type SegmentEvent =
   | { type: 'diskDone' }
   | { type: 'gossipTick' }
   | { type: 'gcTick' }
+  | { type: 'stageTick' }
   | OutageSignal
   | ProcessSignal
   | SlowDiskSignal
@@ -211,6 +237,7 @@ export type SegmentEvent =
 export const SEGMENT_DISK_TIMER = 'segment.disk';
 export const SEGMENT_GOSSIP_TIMER = 'segment.gossip';
 export const SEGMENT_GC_TIMER = 'segment.gc';
+export const SEGMENT_STAGE_TIMER = 'segment.stage';
 /** Timer id of one page read being served. */
 export const readTimerId = (reader: string, requestId: number): string => `segment.read.${reader}.${requestId}`;
 
@@ -699,7 +726,8 @@ export const segmentMachine = segmentBase.extend({
       enqueue.assign({
         store,
         mrplByInstance: table,
-        gc: { mrplHistory: history, stagedLsn: sclOf(store), ticksOnline: ticks },
+        // With an object store, only its answers move the staged point (see `learnStagedPoint`).
+        gc: { mrplHistory: history, stagedLsn: settings.staging === undefined ? sclOf(store) : gc.stagedLsn, ticksOnline: ticks },
         stats: dropped > 0 ? { ...context.stats, recordsCollected: context.stats.recordsCollected + dropped } : context.stats,
       });
       enqueue.raise({ type: 'gcTick' }, { delay: settings.gcPeriodMs, id: SEGMENT_GC_TIMER });
@@ -707,6 +735,37 @@ export const segmentMachine = segmentBase.extend({
     startGc: segmentBase.enqueueActions(({ context, enqueue }) => {
       enqueue.assign({ gc: { ...context.gc, ticksOnline: 0 } });
       if (context.settings.gcPeriodMs > 0) enqueue.raise({ type: 'gcTick' }, { delay: context.settings.gcPeriodMs, id: SEGMENT_GC_TIMER });
+      const { staging } = context.settings;
+      if (staging !== undefined) enqueue.raise({ type: 'stageTick' }, { delay: staging.stageOffsetMs, id: SEGMENT_STAGE_TIMER });
+    }),
+    /** Staging (docs/protocol.md §10): ask the object store how far the PG is staged, then again a period later. */
+    askStagedPoint: segmentStep(({ context, enqueue }, out) => {
+      const { staging } = context.settings;
+      if (staging === undefined) return;
+      out.send({ to: staging.objectStore, message: { type: 'stageQuery', from: context.self, pg: context.pg } });
+      enqueue.raise({ type: 'stageTick' }, { delay: staging.stagePeriodMs, id: SEGMENT_STAGE_TIMER });
+    }),
+    /**
+     * The object store's staged point: everything of the PG at or below it is in the store, so GC
+     * may collect up to it (S14). Answering a query, once a staging period has passed since the
+     * point last moved, the segment puts what it holds above that point, up to its SCL: the PG's records there are all in its log, never coalesced, since its
+     * GC point never passes a staged point the store gave it.
+     */
+    learnStagedPoint: segmentStep(({ context, event, enqueue }, out) => {
+      const { staging } = context.settings;
+      if (event.type !== 'stagedPoint' || staging === undefined) return;
+      const { store, gc } = context;
+      if (event.stagedLsn > gc.stagedLsn) enqueue.assign({ gc: { ...gc, stagedLsn: event.stagedLsn } });
+      const scl = sclOf(store);
+      // The PG is staged once a period, by whichever member asks first once it is due.
+      if (event.request !== 'query' || event.stagedAgeMs < staging.stagePeriodMs || scl <= event.stagedLsn || event.stagedLsn < store.gcPoint) return;
+      const records = recordsAbove(store, event.stagedLsn, staging.stageMaxRecords).filter((record) => record.lsn <= scl);
+      if (records.length === 0) return;
+      const throughLsn = records.length === staging.stageMaxRecords ? (records[records.length - 1] as StoredRecord<RedoPayload>).lsn : scl;
+      out.send({
+        to: staging.objectStore,
+        message: { type: 'stagePut', from: context.self, pg: context.pg, afterLsn: event.stagedLsn, throughLsn, records, truncations: store.truncations },
+      });
     }),
     startGossip: segmentBase.raise({ type: 'gossipTick' }, {
       delay: ({ context }) => context.settings.gossipOffsetMs,
@@ -717,6 +776,7 @@ export const segmentMachine = segmentBase.extend({
       enqueue.cancel(SEGMENT_DISK_TIMER);
       enqueue.cancel(SEGMENT_GOSSIP_TIMER);
       enqueue.cancel(SEGMENT_GC_TIMER);
+      enqueue.cancel(SEGMENT_STAGE_TIMER);
       for (const id of (context as SegmentContext).pendingReads) enqueue.cancel(id);
       enqueue.assign({ diskQueue: [], diskInFlight: 0, pendingReads: [] });
     }),
@@ -755,6 +815,16 @@ export const segmentMachine = segmentBase.extend({
       gcPeriodMs: input.gcPeriodMs ?? 500,
       mrplLeaseTicks: input.mrplLeaseTicks ?? 4,
       ...(input.plant === undefined ? {} : { plant: input.plant }),
+      ...(input.objectStore === undefined
+        ? {}
+        : {
+            staging: {
+              objectStore: input.objectStore,
+              stagePeriodMs: input.stagePeriodMs ?? 5000,
+              stageOffsetMs: input.stageOffsetMs ?? 0,
+              stageMaxRecords: input.stageMaxRecords ?? 4096,
+            },
+          }),
     },
     gossipCursor: 0,
     catchingUp: true,
@@ -780,6 +850,8 @@ export const segmentMachine = segmentBase.extend({
         readPage: { actions: 'queueRead' },
         setMrpl: { actions: 'recordMrpl' },
         gcTick: { actions: 'collectAndStage' },
+        stageTick: { actions: 'askStagedPoint' },
+        stagedPoint: { actions: 'learnStagedPoint' },
         serveRead: { actions: 'servePage' },
         truncate: [{ guard: 'staleVolumeEpoch', actions: 'rejectStaleEpoch' }, { actions: 'applyTruncation' }],
         diskDone: { actions: 'persistGroup' },

@@ -2,7 +2,9 @@
  * S14 GC safety (docs/protocol.md §12, S14; §5, reads; §13, V11), judged from what instances
  * and segments report, not from the segments' own tables:
  *
- * - a segment's GC point never passes its staged point or its SCL;
+ * - a segment's GC point never passes its staged point or its SCL; with an object store, never
+ *   what the store itself reports it holds of the PG (its `staged` observations), whatever the
+ *   segment believes (docs/protocol.md §10, continuous backup);
  * - it never passes the minimum read point that an instance it counts (`live` in the observation)
  *   last reported for the PG — the judge keeps the reports as the instances sent them;
  * - an instance's reports are lower bounds: it never issues a page read below a minimum read point
@@ -44,9 +46,14 @@ export interface GcSafetyJudge {
   result(atMs: number, segments: readonly { id: string; store: SegmentStore }[], oracle: PageOracle): PropertyResult;
 }
 
-/** Creates the S14 judge. */
-export function createGcSafetyJudge(): GcSafetyJudge {
+/**
+ * Creates the S14 judge. With `objectStore`, the run stages to an object store, and a GC point is
+ * judged against the store's own staged points.
+ */
+export function createGcSafetyJudge(options: { objectStore?: boolean } = {}): GcSafetyJudge {
   const tally = createTally(S14_GC_SAFETY, 'always');
+  /** What the object store reported holding of each PG. */
+  const stagedByPg = new Map<number, number>();
   /** Latest minimum read point reported, by instance, then PG. */
   const reported = new Map<string, Map<number, number>>();
   const gcBySegment = new Map<string, number>();
@@ -69,8 +76,15 @@ export function createGcSafetyJudge(): GcSafetyJudge {
           }
           return;
         }
+        case 'staged':
+          if (o.stagedLsn > (stagedByPg.get(o.pg) ?? 0)) stagedByPg.set(o.pg, o.stagedLsn);
+          return;
         case 'gcAdvanced': {
           tally.judged();
+          const held = stagedByPg.get(o.pg) ?? 0;
+          if (options.objectStore === true && o.gcPoint > held) {
+            tally.violated(atMs, `${o.segment} moved its GC point to ${o.gcPoint}, past ${held}, what the object store holds of PG ${o.pg}`);
+          }
           if (o.gcPoint > o.stagedLsn) tally.violated(atMs, `${o.segment} moved its GC point to ${o.gcPoint}, past its staged point ${o.stagedLsn}`);
           if (o.gcPoint > o.scl) tally.violated(atMs, `${o.segment} moved its GC point to ${o.gcPoint}, past its SCL ${o.scl}`);
           for (const instance of o.live) {

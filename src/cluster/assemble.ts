@@ -15,6 +15,7 @@ import { metadataMachine } from '../../models/metadata.machine.js';
 import { storageControlPlaneMachine } from '../../models/storage-control-plane.machine.js';
 import type { ProvisionRequest } from '../../models/storage-control-plane.machine.js';
 import { segmentMachine } from '../../models/segment.machine.js';
+import { DAY_MS, objectStoreMachine } from '../../models/object-store.machine.js';
 import { globalApplierMachine } from '../../models/global-applier.machine.js';
 import { globalRegionActorId, globalRegionMachine } from '../../models/global-region.machine.js';
 import { writeForwarderMachine } from '../../models/write-forwarder.machine.js';
@@ -33,6 +34,15 @@ import { globalApplierId, globalReplicatorId } from './topology.js';
 
 /** Disk latency samples per storage node: enough to vary, small enough for 38,400 segments. */
 const DISK_SAMPLES_PER_NODE = 64;
+
+/** The systemId of a region's object store (docs/protocol.md §10, continuous backup). */
+export const objectStoreId = (regionId: string): string => `s3:${regionId}`;
+
+/**
+ * Where a region's object store is placed: a regional service outside every AZ, so an AZ outage
+ * leaves it up and every segment reaches it across AZs.
+ */
+export const objectStoreLocality = (regionId: string): { regionId: string; azId: string } => ({ regionId, azId: `${regionId}:s3` });
 
 /** The systemId of an AZ's actor. */
 export const azActorId = (azId: string): string => `az:${azId}`;
@@ -89,7 +99,22 @@ export function clusterSpecs(kernel: Kernel, scenario: Scenario, topology: Resol
     const members = [...nodes, ...instances.filter((instance) => instance.azId === azId).map((instance) => instance.id)];
     specs.push({ id: azActorId(azId), machine: azMachine, input: { self: azActorId(azId), members }, locality: place(azId) });
   }
-  specs.push(...storageSpecs(kernel, scenario, regionId, topology, 'gossip-phase', plant));
+  const backup = scenario.backup;
+  if (backup !== undefined) {
+    specs.push({
+      id: objectStoreId(regionId),
+      machine: objectStoreMachine,
+      input: {
+        self: objectStoreId(regionId),
+        serviceLatencyMs: backup.objectStore.serviceLatencyMs,
+        transferMBps: backup.objectStore.transferMBps,
+        retentionMs: backup.retentionDays * DAY_MS,
+        snapshotPeriodMs: backup.snapshotPeriodMs,
+      },
+      locality: objectStoreLocality(regionId),
+    });
+  }
+  specs.push(...storageSpecs(kernel, scenario, regionId, topology, 'gossip-phase', plant, backup === undefined ? undefined : objectStoreId(regionId)));
   specs.push(...instanceSpecs(scenario, topology, plant));
   return specs;
 }
@@ -105,6 +130,7 @@ function storageSpecs(
   volume: Pick<ResolvedTopology, 'nodes' | 'segments' | 'membersByPg'>,
   gossipFork: string,
   plant: PlantName | undefined,
+  objectStore?: string,
 ): ActorSpec[] {
   const specs: ActorSpec[] = [];
   const place = (azId: string) => ({ regionId, azId });
@@ -115,6 +141,8 @@ function storageSpecs(
     specs.push({ id: node.id, machine: storageNodeMachine, input: { self: node.id, members: node.segments }, locality: place(node.azId) });
   }
   const gossipRng = kernel.rng.fork(gossipFork);
+  // Staging phases come from a stream of their own, so a volume that stages moves no other draw.
+  const stageRng = objectStore === undefined ? undefined : kernel.rng.fork(`${gossipFork}:stage`);
   for (const [index, segment] of volume.segments.entries()) {
     const members = volume.membersByPg[segment.pg] ?? [];
     specs.push({
@@ -133,6 +161,14 @@ function storageSpecs(
         gcPeriodMs: scenario.storage.gcPeriodMs,
         mrplLeaseTicks: scenario.storage.mrplLeaseTicks,
         ...plantInput(plant),
+        ...(objectStore === undefined || stageRng === undefined || scenario.backup === undefined
+          ? {}
+          : {
+              objectStore,
+              stagePeriodMs: scenario.backup.stagePeriodMs,
+              stageOffsetMs: stageRng.next() * scenario.backup.stagePeriodMs,
+              stageMaxRecords: scenario.backup.stageMaxRecords,
+            }),
       },
       locality: place(segment.azId),
     });
@@ -370,6 +406,9 @@ export function replacementSegmentSpec(kernel: Kernel, scenario: Scenario, topol
       gcPeriodMs: scenario.storage.gcPeriodMs,
       mrplLeaseTicks: scenario.storage.mrplLeaseTicks,
       ...plantInput(plant),
+      ...(scenario.backup === undefined
+        ? {}
+        : { objectStore: objectStoreId(topology.regionId), stagePeriodMs: scenario.backup.stagePeriodMs, stageMaxRecords: scenario.backup.stageMaxRecords }),
     },
     locality: { regionId: topology.regionId, azId: request.azId },
   };

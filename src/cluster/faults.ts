@@ -12,7 +12,7 @@
 import type { EventObject } from 'xstate';
 import type { Kernel } from '../kernel/kernel.js';
 import type { FaultSpec, ResolvedTopology } from './scenario.js';
-import { azActorId, regionActorId } from './assemble.js';
+import { azActorId, objectStoreId, regionActorId } from './assemble.js';
 import type { ActorHost } from './host.js';
 import type { LinkRuleId } from '../kernel/network.js';
 import { everyAz, everyRegion } from './topology.js';
@@ -62,7 +62,7 @@ function cut(kernel: Kernel, topology: ResolvedTopology, fault: PartitionFault):
 }
 
 /** The actor a fault is delivered to, and the event; undefined for network faults. */
-function powerFault(fault: FaultSpec): { target: string; event: EventObject } | undefined {
+function powerFault(fault: FaultSpec, topology: ResolvedTopology): { target: string; event: EventObject } | undefined {
   switch (fault.kind) {
     case 'azOutage':
     case 'azRecover':
@@ -89,6 +89,16 @@ function powerFault(fault: FaultSpec): { target: string; event: EventObject } | 
     // A switchover names its target; the target asks the primary it knows to run it (§11.1).
     case 'globalSwitchover':
       return { target: globalRegionActorId(fault.region), event: { type: 'switchoverTo', from: 'operator' } as EventObject };
+    // The primary region's object store (docs/protocol.md §10), as its own signals (models/object-store.machine.ts).
+    case 'objectStoreOutage':
+    case 'objectStoreRecover':
+      return { target: objectStoreId(topology.regionId), event: { type: fault.kind === 'objectStoreOutage' ? 'outage' : 'recover', cause: 'objectStore' } as EventObject };
+    case 'objectStoreThrottle':
+      return { target: objectStoreId(topology.regionId), event: { type: 'throttle', requestsPerS: fault.requestsPerS } as EventObject };
+    case 'objectStoreUnthrottle':
+      return { target: objectStoreId(topology.regionId), event: { type: 'unthrottle' } };
+    case 'objectStoreSlow':
+      return { target: objectStoreId(topology.regionId), event: { type: 'slowObjectStore', factor: fault.factor } as EventObject };
     default:
       return undefined;
   }
@@ -168,7 +178,7 @@ function replicatorsFollow(kernel: Kernel, fault: FaultSpec): void {
 
 function applyFault(kernel: Kernel, host: ActorHost, topology: ResolvedTopology, fault: FaultSpec, partitions: ActivePartition[]): AppliedFault {
   const atMs = kernel.clock.now();
-  const power = powerFault(fault);
+  const power = powerFault(fault, topology);
   if (power !== undefined) {
     kernel.trace.record({ kind: 'fault', atMs, fault: fault.kind, target: power.target, detail: fault });
     host.inject(power.target, power.event);

@@ -154,6 +154,31 @@ export interface StorageSpec {
   mrplReportMs: number;
 }
 
+/**
+ * Continuous backup to the region's object store (docs/protocol.md §10): every segment stages its
+ * PG's log there in the background; the store coalesces it into page snapshots and keeps what the
+ * retention window needs. Absent, staging is a point only (no object store actor).
+ */
+export interface BackupSpec {
+  /** How often each segment stages to the object store. @defaultValue 5000 */
+  stagePeriodMs: number;
+  /** Most records one staging put carries. @defaultValue 4096 */
+  stageMaxRecords: number;
+  /** The backup retention period, 1–35 days. @defaultValue 1 */
+  retentionDays: number;
+  /** How often the object store coalesces each PG's staged log into page snapshots. @defaultValue 60000 */
+  snapshotPeriodMs: number;
+  objectStore: ObjectStoreSpec;
+}
+
+/** The object store's service (S3 in the AWS words). */
+export interface ObjectStoreSpec {
+  /** Time to answer a request, before its transfer time. @defaultValue 20 */
+  serviceLatencyMs: number;
+  /** Transfer rate of one request, in MB/s. @defaultValue 100 */
+  transferMBps: number;
+}
+
 /** Writer behaviour. */
 export interface WriterSpec {
   /**
@@ -218,7 +243,15 @@ export type FaultSpec =
    * secondary (no waiting for it to catch up; for a primary region that is lost), or detaching a
    * secondary as a standalone cluster.
    */
-  | { atMs: number; kind: 'globalFailover' | 'globalDetach' | 'globalSwitchover'; region: string };
+  | { atMs: number; kind: 'globalFailover' | 'globalDetach' | 'globalSwitchover'; region: string }
+  /**
+   * The object store (docs/protocol.md §10): an outage and its end, throttling to a number of
+   * requests per second (S3's `SlowDown`) and its end, and slowness (service time × factor; 1 is
+   * normal). Only with `backup`.
+   */
+  | { atMs: number; kind: 'objectStoreOutage' | 'objectStoreRecover' | 'objectStoreUnthrottle' }
+  | { atMs: number; kind: 'objectStoreThrottle'; requestsPerS: number }
+  | { atMs: number; kind: 'objectStoreSlow'; factor: number };
 
 /** A whole scenario. */
 export interface Scenario {
@@ -231,6 +264,8 @@ export interface Scenario {
   failover: FailoverSpec;
   repair: RepairSpec;
   network: NetworkOptions;
+  /** Continuous backup to an object store; absent, staging is a point only. */
+  backup?: BackupSpec;
   workload: WorkloadSpec;
   faults: FaultSpec[];
   /** Virtual time to run. */

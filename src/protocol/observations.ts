@@ -229,6 +229,31 @@ export interface GcAdvancedObservation {
   droppedRecords: number;
 }
 
+/**
+ * The object store took a put: the PG's staged point moved to `stagedLsn` (docs/protocol.md §10,
+ * continuous backup). `stagedAtMs` is the store's own clock.
+ */
+export interface StagedObservation {
+  kind: 'staged';
+  objectStore: string;
+  pg: number;
+  stagedLsn: number;
+  records: number;
+  bytes: number;
+  stagedAtMs: number;
+}
+
+/** The object store answered a restored segment's fetch of its PG as of `throughLsn`, or refused it. */
+export interface RestoreServedObservation {
+  kind: 'restoreServed';
+  objectStore: string;
+  pg: number;
+  to: string;
+  throughLsn: number;
+  bytes: number;
+  refused?: string;
+}
+
 /** A segment refused a page read below its GC point (S14: only a reader it no longer counts may see this). */
 export interface ReadBelowGcObservation {
   kind: 'readBelowGc';
@@ -276,5 +301,7 @@ export type Observation =
   | MrplReportedObservation
   | GcAdvancedObservation
   | ReadBelowGcObservation
+  | StagedObservation
+  | RestoreServedObservation
   | ReadDoneObservation
   | FailoverObservation;

@@ -154,6 +154,19 @@ const storageSchema = z.strictObject({
   mrplReportMs: numberAtLeast(0).default(500),
 });
 
+const backupSchema = z.strictObject({
+  stagePeriodMs: numberAbove(0).default(5_000),
+  stageMaxRecords: integerAtLeast(1).default(4_096),
+  retentionDays: integerAtLeast(1, 35).default(1),
+  snapshotPeriodMs: numberAbove(0).default(60_000),
+  objectStore: z
+    .strictObject({
+      serviceLatencyMs: numberAtLeast(0).default(20),
+      transferMBps: numberAbove(0).default(100),
+    })
+    .prefault({}),
+});
+
 const writerSchema = z.strictObject({
   durability: z.enum(['quorum', 'all'], { error: 'must be one of quorum, all' }).default('quorum'),
   retransmitAfterMs: numberAbove(0).default(50),
@@ -215,6 +228,9 @@ const faultSchema = z.discriminatedUnion('kind', [
   }),
   z.strictObject({ atMs, kind: z.literal('heal') }),
   z.strictObject({ atMs, kind: z.enum(['globalFailover', 'globalDetach', 'globalSwitchover']), region: id() }),
+  z.strictObject({ atMs, kind: z.enum(['objectStoreOutage', 'objectStoreRecover', 'objectStoreUnthrottle']) }),
+  z.strictObject({ atMs, kind: z.literal('objectStoreThrottle'), requestsPerS: integerAtLeast(0) }),
+  z.strictObject({ atMs, kind: z.literal('objectStoreSlow'), factor: numberAtLeast(1) }),
 ]);
 
 /** The scenario file schema (JSON in, defaults filled). Prefer {@link parseScenario}, which adds the semantic checks. */
@@ -227,6 +243,7 @@ export const scenarioFileSchema = z.strictObject({
   failover: failoverSchema.prefault({}),
   repair: repairSchema.prefault({}),
   network: networkSchema.prefault({}),
+  backup: backupSchema.optional(),
   workload: workloadSchema.prefault({}),
   faults: list(faultSchema, 'must be a list of faults').default(() => []),
   durationMs: numberAbove(0, DURATION_MS_MAX).default(10_000),
@@ -357,7 +374,16 @@ function objectOrArray(schema: z.ZodType | undefined, value: unknown): z.ZodType
 function findScenarioProblem(scenario: Scenario): Problem | undefined {
   const topologyProblem = findTopologyProblem(scenario.topology, scenario.workload.clients);
   if (topologyProblem !== undefined) return topologyProblem;
-  return regionPairsProblem(scenario) ?? latencyProblem(scenario) ?? workloadProblem(scenario) ?? repairProblem(scenario) ?? faultsProblem(scenario);
+  return regionPairsProblem(scenario) ?? latencyProblem(scenario) ?? workloadProblem(scenario) ?? repairProblem(scenario) ?? backupProblem(scenario) ?? faultsProblem(scenario);
+}
+
+function backupProblem({ backup, topology }: Scenario): Problem | undefined {
+  // Each region of a Global Database would stage to its own object store; only a regional
+  // cluster's backup is modelled (docs/protocol.md §10).
+  if (backup !== undefined && topology.global !== undefined) {
+    return { field: 'backup', message: 'is modelled for a regional cluster only: remove topology.global or backup, got both' };
+  }
+  return undefined;
 }
 
 function repairProblem({ repair }: Scenario): Problem | undefined {
@@ -498,6 +524,12 @@ class FaultTargets {
       case 'globalFailover':
       case 'globalSwitchover':
         return this.globalActionProblem(`${field}.region`, fault.region, true);
+      case 'objectStoreOutage':
+      case 'objectStoreRecover':
+      case 'objectStoreThrottle':
+      case 'objectStoreUnthrottle':
+      case 'objectStoreSlow':
+        return this.scenario.backup === undefined ? { field: `${field}.kind`, message: `needs continuous backup (a \`backup\` section) to act on its object store, got ${describeValue(fault.kind)}` } : undefined;
     }
   }
 

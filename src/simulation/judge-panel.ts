@@ -17,6 +17,7 @@ import { judgedWriteQuorum } from '../check/quorum-rule.js';
 import { createFailoverJudge, createHydrationJudge, failoverBoundMs } from '../check/timeliness.js';
 import type { BoundedJudge } from '../check/timeliness.js';
 import { createGcSafetyJudge } from '../check/gc-safety.js';
+import type { GcSafetyJudge } from '../check/gc-safety.js';
 import { createInvariantChecker } from '../check/invariants.js';
 import type { InvariantChecker } from '../check/invariants.js';
 import { createMembershipChecker } from '../check/membership.js';
@@ -71,7 +72,7 @@ export class JudgePanel {
   private readonly replicaVisibility = createReplicaVisibility();
   private readonly membership = createMembershipChecker();
   private readonly archive: RecordArchive;
-  private readonly gcSafety = createGcSafetyJudge();
+  private readonly gcSafety: GcSafetyJudge;
   /** S11 on the writer's cache and S13 on replica reads, each with its witness: run in every scenario. */
   private readonly readViews: readonly PropertyChecker<Observation>[] = [
     createCacheWal(),
@@ -118,6 +119,7 @@ export class JudgePanel {
       this.readQuorumByPg[Number(pg)] = quorum.read;
     }
     // The judges hold these records and read them at each judgement, so updates reach them.
+    this.gcSafety = createGcSafetyJudge({ objectStore: source.scenario.backup !== undefined });
     this.checker = createInvariantChecker({ lal: source.scenario.topology.lal, writeQuorumByPg: this.writeQuorumByPg });
     this.recoveryChecker = createRecoveryChecker({ readQuorumByPg: this.readQuorumByPg, writeQuorumByPg: this.writeQuorumByPg, failoverStartLsn: () => this.failoverStartLsn });
     this.archive = new RecordArchive(

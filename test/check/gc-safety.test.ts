@@ -10,8 +10,8 @@ const gc = (gcPoint: number, live: string[], stagedLsn = 100): Observation => ({
 });
 const noPages = () => ({});
 
-function judge(observations: readonly Observation[]) {
-  const checker = createGcSafetyJudge();
+function judge(observations: readonly Observation[], options: { objectStore?: boolean } = {}) {
+  const checker = createGcSafetyJudge(options);
   observations.forEach((o, i) => checker.observe(i, o));
   return checker.result(observations.length, [], noPages);
 }
@@ -29,6 +29,19 @@ describe('S14 GC safety judge', () => {
     expect(judge([report('w', 10), gc(9, ['w'], 5)]).ok).toBe(false);
     const served: Observation = { kind: 'pageServed', segment: 's1', pg: 0, blockId: 1, readPoint: 7, segmentKind: 'full', values: {} };
     expect(judge([report('w', 10), gc(9, ['w']), served]).ok).toBe(false);
+  });
+
+  it('with an object store, fails GC past what the store reported holding, whatever the segment claims', () => {
+    const staged = (stagedLsn: number): Observation => ({ kind: 'staged', objectStore: 's3', pg: 0, stagedLsn, records: 1, bytes: 65, stagedAtMs: 0 });
+    expect(judge([report('w', 10), staged(9), gc(9, ['w'])], { objectStore: true }).ok).toBe(true);
+    // The segment claims 100 staged; the store holds 8 of PG 0.
+    const result = judge([report('w', 10), staged(8), gc(9, ['w'])], { objectStore: true });
+    expect(result.ok).toBe(false);
+    expect(result.firstViolations[0]?.message).toBe('s1 moved its GC point to 9, past 8, what the object store holds of PG 0');
+    // Nothing staged at all: any GC is too far.
+    expect(judge([report('w', 10), gc(9, ['w'])], { objectStore: true }).ok).toBe(false);
+    // Without an object store the segment's own staged point is the rule.
+    expect(judge([report('w', 10), gc(9, ['w'])]).ok).toBe(true);
   });
 
   it('fails a read below the instance\'s own earlier report, and a refusal to a counted instance', () => {

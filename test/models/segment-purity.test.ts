@@ -186,6 +186,11 @@ describe('Segment: transitions are pure (models/segment.machine.ts)', () => {
     expect(segment.snapshot.value).toBe('down');
     segment.step({ type: 'recover', cause: 'az' });
     expect(segment.snapshot.value).toEqual({ online: 'up' });
+    // Without an object store, staging is a point only: its timer and answers do nothing
+    // (test/models/object-store.test.ts stages for real).
+    expect(segment.step({ type: 'stageTick' })).toEqual([]);
+    segment.step({ type: 'stagedPoint', from: 's3', pg: 0 as PgId, request: 'query', stagedLsn: 1 as Lsn, stagedAgeMs: 10_000 });
+    expect(segment.context.gc.stagedLsn).toBe(beforeCrash.context.gc.stagedLsn);
     segment.step({ type: 'retire' });
     expect(segment.snapshot.value).toBe('retired');
 

@@ -169,6 +169,10 @@ describe('Scenario schema: bad input gives one line naming the field', () => {
       globalScenario({ secondaries: [{ region: 'eu-west-1', writeForwarding: { readConsistency: 'global', clients: 0 } }] }),
       'topology.global.secondaries[0].writeForwarding.clients must be an integer from 1 to 100000, got 0',
     ],
+    ['a retention of 36 days', { name: 'x', backup: { retentionDays: 36 } }, 'backup.retentionDays must be an integer from 1 to 35, got 36'],
+    ['an object store that transfers nothing', { name: 'x', backup: { objectStore: { transferMBps: 0 } } }, 'backup.objectStore.transferMBps must be a number > 0, got 0'],
+    ['an object store outage without backup', { name: 'x', faults: [{ atMs: 1, kind: 'objectStoreOutage' }] }, 'faults[0].kind needs continuous backup (a `backup` section) to act on its object store, got "objectStoreOutage"'],
+    ['backup with a Global Database', { ...(globalScenario({}) as object), backup: {} }, 'backup is modelled for a regional cluster only: remove topology.global or backup, got both'],
     [
       'a primary region with 2 AZs',
       { name: 'x', topology: { regions: [{ id: 'r', azs: ['a', 'b'] }] } },
@@ -177,7 +181,7 @@ describe('Scenario schema: bad input gives one line naming the field', () => {
     [
       'an unknown fault kind',
       { name: 'x', faults: [{ atMs: 1, kind: 'heal' }, { atMs: 1, kind: 'heal' }, { atMs: 1, kind: 'meteor' }] },
-      'faults[2].kind must be one of azOutage, azRecover, regionOutage, regionRecover, segmentCrash, segmentRestart, nodeCrash, nodeRestart, slowSegment, instanceCrash, instanceRestart, partition, heal, globalFailover, globalDetach, globalSwitchover, got "meteor"',
+      'faults[2].kind must be one of azOutage, azRecover, regionOutage, regionRecover, segmentCrash, segmentRestart, nodeCrash, nodeRestart, slowSegment, instanceCrash, instanceRestart, partition, heal, globalFailover, globalDetach, globalSwitchover, objectStoreOutage, objectStoreRecover, objectStoreUnthrottle, objectStoreThrottle, objectStoreSlow, got "meteor"',
     ],
     [
       'an unknown key',
