@@ -26,6 +26,8 @@ export { globalApplierMachine, GLOBAL_APPLY_RETRANSMIT_TIMER } from './global-ap
 export type { GlobalApplierContext, GlobalApplierEvent, GlobalApplierInput, GlobalApplierObservation, GlobalApplierPg } from './global-applier.machine.js';
 export { objectStoreMachine, objectStoreInputProblem, objectStoreReplyTimerId, OBJECT_STORE_CLOCK_TIMER, DAY_MS } from './object-store.machine.js';
 export type { ObjectStoreContext, ObjectStoreEvent, ObjectStoreInput, ObjectStoreObservation, ObjectStoreSignal, ObjectStoreStats } from './object-store.machine.js';
+export { restoreJobMachine, restoreJobInputProblem, RESTORE_RETRY_TIMER, RESTORE_DEADLINE_TIMER } from './restore-job.machine.js';
+export type { RestoreJobContext, RestoreJobEvent, RestoreJobInput, RestorePg } from './restore-job.machine.js';
 export { writeForwarderMachine, writeForwarderId, forwardedReadTimerId, READ_CONSISTENCIES } from './write-forwarder.machine.js';
 export type { ForwardedRead, ReadConsistency, WriteForwarderContext, WriteForwarderEvent, WriteForwarderInput, WriteForwarderObservation } from './write-forwarder.machine.js';
 export type { GlobalFence, GlobalRegionContext, GlobalRegionEvent, GlobalRegionInput, GlobalRegionObservation, HeldCommit, Promotion } from './global-region.machine.js';
@@ -64,6 +66,9 @@ export type {
   SlowDownMessage,
   RestoreFetchMessage,
   RestoreDataMessage,
+  RestoreFromMessage,
+  SegmentRestoredMessage,
+  SegmentRestoreFailedMessage,
   TxnFailMessage,
   TxnOkMessage,
   TxnOp,

@@ -888,6 +888,34 @@ export interface RestoreDataMessage {
   refused?: 'notStaged' | 'beforeRetention';
 }
 
+/**
+ * A restore job tells a segment of the new volume to build its PG as of `throughLsn` from the
+ * object store (docs/protocol.md §10, point-in-time restore).
+ */
+export interface RestoreFromMessage {
+  type: 'restoreFrom';
+  from: string;
+  throughLsn: Lsn;
+}
+
+/** A new volume's segment holds its PG as of `throughLsn`: it restored from the object store. */
+export interface SegmentRestoredMessage {
+  type: 'segmentRestored';
+  from: string;
+  pg: PgId;
+  throughLsn: Lsn;
+  bytes: number;
+}
+
+/** The object store refused a new volume's segment its PG as of `throughLsn`, for `reason`. */
+export interface SegmentRestoreFailedMessage {
+  type: 'segmentRestoreFailed';
+  from: string;
+  pg: PgId;
+  throughLsn: Lsn;
+  reason: 'notStaged' | 'beforeRetention';
+}
+
 export type WireMessage =
   | SetMrplMessage
   | ReadPageMessage
@@ -955,7 +983,10 @@ export type WireMessage =
   | StagedPointMessage
   | SlowDownMessage
   | RestoreFetchMessage
-  | RestoreDataMessage;
+  | RestoreDataMessage
+  | RestoreFromMessage
+  | SegmentRestoredMessage
+  | SegmentRestoreFailedMessage;
 
 /**
  * Params of the named `send` action every machine uses (docs/architecture.md, "One machine, two

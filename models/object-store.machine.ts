@@ -26,7 +26,8 @@ import { setup } from 'xstate';
 import { unprovidedEffect } from './effects.js';
 import type { Lsn } from '../src/protocol/ids.js';
 import type { PgBackup } from '../src/protocol/backup-archive.js';
-import { emptyPgBackup, pruneBefore, restoreImage, stageRecords, takeSnapshot } from '../src/protocol/backup-archive.js';
+import { emptyPgBackup, pruneBefore, recordBytes, restoreImage, stageRecords, takeSnapshot } from '../src/protocol/backup-archive.js';
+import type { PlantName } from '../src/protocol/plants.js';
 import type { RedoPayload, RestoreDataMessage, RestoreFetchMessage, SendParams, StagePutMessage, StageQueryMessage, WireMessage } from './messages.js';
 import type { StoredRecord } from '../src/protocol/recovery.js';
 import type { RestoreServedObservation, StagedObservation } from '../src/protocol/observations.js';
@@ -52,6 +53,8 @@ export interface ObjectStoreInput {
   snapshotPeriodMs?: number;
   /** Period of the store's clock: stamps are known to within it. @defaultValue 100 */
   clockTickMs?: number;
+  /** A planted mistake to run with (docs/plants.md); absent in every ordinary run. */
+  plant?: PlantName;
 }
 
 /** What the store has done, for the report. */
@@ -69,7 +72,7 @@ export interface ObjectStoreStats {
 /** Context of {@link objectStoreMachine}. */
 export interface ObjectStoreContext {
   self: string;
-  settings: { serviceLatencyMs: number; transferMBps: number; retentionMs: number; snapshotPeriodMs: number; clockTickMs: number };
+  settings: { serviceLatencyMs: number; transferMBps: number; retentionMs: number; snapshotPeriodMs: number; clockTickMs: number; plant?: PlantName };
   /** The store's clock (see the file header). */
   nowMs: number;
   /** When the last snapshots were taken. */
@@ -215,7 +218,9 @@ export const objectStoreMachine = objectStoreBase
       /** A restored segment's fetch: its PG as of the point, or why not. */
       answerFetch: objectStoreBase.enqueueActions(({ context, event, enqueue }) => {
         if (event.type !== 'restoreFetch') return;
-        const image = restoreImage(context.pgs[event.pg] ?? emptyPgBackup(), event.throughLsn);
+        const found = restoreImage(context.pgs[event.pg] ?? emptyPgBackup(), event.throughLsn);
+        // Planted mistake: the snapshot alone, without the log above it (docs/plants.md).
+        const image = context.settings.plant === 'restore-without-log' && !('refused' in found) ? { ...found, records: [], bytes: found.bytes - found.records.reduce((sum, record) => sum + recordBytes(record), 0) } : found;
         const base = { type: 'restoreData' as const, from: context.self, pg: event.pg, throughLsn: event.throughLsn };
         const message: RestoreDataMessage =
           'refused' in image
@@ -260,6 +265,7 @@ export const objectStoreMachine = objectStoreBase
           retentionMs: input.retentionMs ?? DAY_MS,
           snapshotPeriodMs: input.snapshotPeriodMs ?? 60_000,
           clockTickMs: input.clockTickMs ?? 100,
+          ...(input.plant === undefined ? {} : { plant: input.plant }),
         },
         nowMs: 0,
         lastSnapshotMs: 0,

@@ -127,6 +127,11 @@ export interface SegmentInput {
   stageOffsetMs?: number;
   /** Most records one put carries. @defaultValue 4096 */
   stageMaxRecords?: number;
+  /**
+   * A segment of a restored volume (docs/protocol.md §10, point-in-time restore): it starts empty
+   * and waits for its restore job's `restoreFrom`, then fetches its PG from the object store.
+   */
+  restore?: { job: string; objectStore: string; retryMs?: number };
 }
 
 /** Where and how often a segment stages to the object store (set only when it has one). */
@@ -164,6 +169,8 @@ export interface SegmentSettings {
   plant?: PlantName;
   /** Staging to an object store (set only when the input names one, so other contexts are unchanged). */
   staging?: SegmentStaging;
+  /** The restore this segment starts waiting for (set only for a restored volume's segments). */
+  restore?: { job: string; objectStore: string; retryMs: number };
 }
 
 /** A segment's garbage-collection bookkeeping. Kept with the log: it survives a crash. */
@@ -227,6 +234,7 @@ export type SegmentEvent =
   | { type: 'gossipTick' }
   | { type: 'gcTick' }
   | { type: 'stageTick' }
+  | { type: 'restoreRetry'; throughLsn: Lsn }
   | OutageSignal
   | ProcessSignal
   | SlowDiskSignal
@@ -238,6 +246,7 @@ export const SEGMENT_DISK_TIMER = 'segment.disk';
 export const SEGMENT_GOSSIP_TIMER = 'segment.gossip';
 export const SEGMENT_GC_TIMER = 'segment.gc';
 export const SEGMENT_STAGE_TIMER = 'segment.stage';
+export const SEGMENT_RESTORE_TIMER = 'segment.restore';
 /** Timer id of one page read being served. */
 export const readTimerId = (reader: string, requestId: number): string => `segment.read.${reader}.${requestId}`;
 
@@ -322,6 +331,16 @@ const segmentBase = setup({
     caughtUp: ({ context, event }) => event.type === 'gossipPush' && event.scl <= sclOf(context.store),
     /** Started as an empty replacement member (named, so the exported statechart names it: docs/statecharts.md). */
     startsHydrating: ({ context }) => context.settings.startsHydrating,
+    /** A restored volume's segment, waiting for its restore job (named for docs/statecharts.md). */
+    startsRestoring: ({ context }) => context.settings.restore !== undefined,
+    restoreRefused: ({ context, event }) => event.type === 'restoreData' && event.pg === context.pg && event.refused !== undefined,
+    restoreForMe: ({ context, event }) => event.type === 'restoreData' && event.pg === context.pg,
+    /** A restored volume's segment that never got its data, back up: it waits for its job again. */
+    backNeverRestored: ({ context, event }) => {
+      if (context.settings.restore === undefined || context.store.log.count !== 0 || (event.type !== 'restart' && event.type !== 'recover')) return false;
+      const causes = { ...context.downCauses, [causeOf(event)]: false };
+      return !causes.process && !causes.node && !causes.az && !causes.region;
+    },
     /** A newer configuration without this segment: it is retired (its data stays, unread). */
     retiredBy: ({ context, event }) =>
       event.type === 'membershipChange' && event.config.membershipEpoch > context.membershipEpoch && !event.config.members.includes(context.self),
@@ -732,6 +751,33 @@ export const segmentMachine = segmentBase.extend({
       });
       enqueue.raise({ type: 'gcTick' }, { delay: settings.gcPeriodMs, id: SEGMENT_GC_TIMER });
     }),
+    /** Asks the object store for the PG as of the restore point, and again after `retryMs` (lost, throttled). */
+    fetchRestore: segmentStep(({ context, event, enqueue }, out) => {
+      const { restore } = context.settings;
+      if (restore === undefined || (event.type !== 'restoreFrom' && event.type !== 'restoreRetry')) return;
+      out.send({ to: restore.objectStore, message: { type: 'restoreFetch', from: context.self, pg: context.pg, throughLsn: event.throughLsn } });
+      enqueue.raise({ type: 'restoreRetry', throughLsn: event.throughLsn }, { delay: restore.retryMs, id: SEGMENT_RESTORE_TIMER });
+    }),
+    /**
+     * The PG as of the restore point: the snapshot's base pages and baseline (as a full-segment
+     * repair installs a peer's, docs/protocol.md §6), then the staged records above it.
+     */
+    installRestore: segmentStep(({ context, event, enqueue }, out) => {
+      const { restore } = context.settings;
+      if (restore === undefined || event.type !== 'restoreData') return;
+      let store = context.store;
+      if (event.baseline.gcPoint > store.gcPoint) store = installBaseline(store, event.baseline, event.bases).store;
+      store = persistStoredRecords(store, event.records).store;
+      enqueue.cancel(SEGMENT_RESTORE_TIMER);
+      enqueue.assign({ store });
+      out.send({ to: restore.job, message: { type: 'segmentRestored', from: context.self, pg: context.pg, throughLsn: event.throughLsn, bytes: event.bytes } });
+    }),
+    reportRestoreRefused: segmentStep(({ context, event, enqueue }, out) => {
+      const { restore } = context.settings;
+      if (restore === undefined || event.type !== 'restoreData' || event.refused === undefined) return;
+      enqueue.cancel(SEGMENT_RESTORE_TIMER);
+      out.send({ to: restore.job, message: { type: 'segmentRestoreFailed', from: context.self, pg: context.pg, throughLsn: event.throughLsn, reason: event.refused } });
+    }),
     startGc: segmentBase.enqueueActions(({ context, enqueue }) => {
       enqueue.assign({ gc: { ...context.gc, ticksOnline: 0 } });
       if (context.settings.gcPeriodMs > 0) enqueue.raise({ type: 'gcTick' }, { delay: context.settings.gcPeriodMs, id: SEGMENT_GC_TIMER });
@@ -777,6 +823,7 @@ export const segmentMachine = segmentBase.extend({
       enqueue.cancel(SEGMENT_GOSSIP_TIMER);
       enqueue.cancel(SEGMENT_GC_TIMER);
       enqueue.cancel(SEGMENT_STAGE_TIMER);
+      enqueue.cancel(SEGMENT_RESTORE_TIMER);
       for (const id of (context as SegmentContext).pendingReads) enqueue.cancel(id);
       enqueue.assign({ diskQueue: [], diskInFlight: 0, pendingReads: [] });
     }),
@@ -815,6 +862,7 @@ export const segmentMachine = segmentBase.extend({
       gcPeriodMs: input.gcPeriodMs ?? 500,
       mrplLeaseTicks: input.mrplLeaseTicks ?? 4,
       ...(input.plant === undefined ? {} : { plant: input.plant }),
+      ...(input.restore === undefined ? {} : { restore: { job: input.restore.job, objectStore: input.restore.objectStore, retryMs: input.restore.retryMs ?? 1_000 } }),
       ...(input.objectStore === undefined
         ? {}
         : {
@@ -836,7 +884,34 @@ export const segmentMachine = segmentBase.extend({
   initial: 'booting',
   states: {
     booting: {
-      always: [{ guard: 'startsHydrating', target: 'online.hydrating' }, { target: 'online' }],
+      always: [{ guard: 'startsRestoring', target: 'restoring' }, { guard: 'startsHydrating', target: 'online.hydrating' }, { target: 'online' }],
+    },
+    /**
+     * A restored volume's segment (docs/protocol.md §10): empty and idle until its job asks, then
+     * fetching its PG from the object store; online once it holds it. Down meanwhile (its AZ out),
+     * it misses the restore and, back online, catches up from its peers by gossip.
+     */
+    restoring: {
+      initial: 'waiting',
+      on: {
+        crash: { target: 'down', actions: 'setCause' },
+        outage: { target: 'down', actions: 'setCause' },
+        retire: { target: 'retired' },
+      },
+      states: {
+        waiting: {
+          on: { restoreFrom: { target: 'fetching', actions: 'fetchRestore' } },
+        },
+        fetching: {
+          on: {
+            restoreRetry: { actions: 'fetchRestore' },
+            restoreData: [
+              { guard: 'restoreRefused', target: 'waiting', actions: 'reportRestoreRefused' },
+              { guard: 'restoreForMe', target: '#segment.online', actions: 'installRestore' },
+            ],
+          },
+        },
+      },
     },
     online: {
       initial: 'up',
@@ -887,8 +962,16 @@ export const segmentMachine = segmentBase.extend({
       on: {
         crash: { actions: 'setCause' },
         outage: { actions: 'setCause' },
-        restart: [{ guard: 'noCauseLeft', target: 'online', actions: 'setCause' }, { actions: 'setCause' }],
-        recover: [{ guard: 'noCauseLeft', target: 'online', actions: 'setCause' }, { actions: 'setCause' }],
+        restart: [
+          { guard: 'backNeverRestored', target: 'restoring', actions: 'setCause' },
+          { guard: 'noCauseLeft', target: 'online', actions: 'setCause' },
+          { actions: 'setCause' },
+        ],
+        recover: [
+          { guard: 'backNeverRestored', target: 'restoring', actions: 'setCause' },
+          { guard: 'noCauseLeft', target: 'online', actions: 'setCause' },
+          { actions: 'setCause' },
+        ],
         slowDisk: { actions: 'setSlowFactor' },
         retire: { target: 'retired' },
       },

@@ -257,6 +257,7 @@ export function createOneWriterPerEpoch(): PropertyChecker<Observation> {
 /** The actor an observation speaks for: the writer instance, the segment, or the object store. */
 function actorOf(observation: Observation): string {
   if ('objectStore' in observation) return observation.objectStore;
+  if ('job' in observation) return observation.job;
   return 'segment' in observation ? observation.segment : 'instance' in observation ? observation.instance : observation.writer;
 }
 

@@ -30,6 +30,7 @@ export const PLANT_FINDERS: Readonly<Record<PlantName, PlantFinder>> = {
   'no-truncation-range': { scenario: 'recovery-ragged-edge-annulled', seed: 1, judges: ['segments converge after the last fault'] },
   'no-lal': { scenario: 'lal-under-load', seed: 1, judges: ['S2 LAL'] },
   'replica-applies-above-vdl': { scenario: 'replica-lag', seed: 1, judges: ['S12 replica visibility'] },
+  'restore-without-log': { scenario: 'pitr', seed: 1, judges: ['S20 restore consistency'] },
 };
 
 /**

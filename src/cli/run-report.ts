@@ -36,9 +36,15 @@ export function describeScenario(scenario: Scenario): string[] {
   const segments = topology.pgCount * 6;
   const global = topology.global;
   const secondaries = global === undefined ? [] : [`global      primary ${topology.regions[0]?.id ?? ''}; ${plural(global.secondaries.length, 'secondary region')} (${global.secondaries.map((secondary) => secondary.region).join(', ')}), each with its own volume of ${segments} segments in 3 AZs`];
+  const backup = scenario.backup;
+  const backupLine =
+    backup === undefined
+      ? []
+      : [`backup      continuous, to the region's object store (S3): each PG staged every ${ms(backup.stagePeriodMs)}, page snapshots every ${ms(backup.snapshotPeriodMs)}, retention ${plural(backup.retentionDays, 'day')}`];
   return [
     `topology    ${plural(topology.regions.length, 'region')}, ${azs} AZs in the primary, ${topology.pgCount} PGs (${segments} segments${topology.segmentKinds === 'fullTail' ? ', full/tail' : ''}) on ${topology.storageNodesPerAz * 3} storage nodes; writer in ${topology.writerAz}`,
     ...secondaries,
+    ...backupLine,
     `workload    ${workload.commitsPerS} commits/s from ${workload.clients} clients, ${plural(workload.putsPerTxn, 'put')} + ${plural(workload.getsPerTxn, 'get')} per transaction, for ${scenario.durationMs} ms`,
   ];
 }
@@ -57,6 +63,7 @@ export function formatRunReport(report: SimulationReport, scenario: Scenario, re
     ...readLines(report),
     ...replicaLagLines(report),
     ...globalLines(report),
+    ...backupLines(report),
     ...writerLines(report, scenario),
     durabilityLine(report),
     '',
@@ -223,6 +230,33 @@ function writeForwardingLines(global: NonNullable<SimulationReport['global']>): 
   ]);
 }
 
+/**
+ * Continuous backup and the point-in-time restores (docs/protocol.md §10): how far the object store
+ * holds the volume, what staging cost, and for each restore the point it reached, how far behind
+ * the time asked that is, how long it took, and S20's check of it.
+ */
+function backupLines(report: SimulationReport): string[] {
+  const backup = report.backup;
+  if (backup === undefined) return [];
+  const latest = backup.latestRestorableTimeMs === null ? 'none yet' : `${ms(backup.latestRestorableTimeMs)} (${ms(backup.restorableLagMs ?? 0)} before the end; VDL ${count(backup.latestRestorableLsn)})`;
+  const lines = [
+    `${label('backup')}object store ${backup.objectStore} ${backup.objectStoreState}: ${count(backup.bytesStaged)} bytes staged in ${count(backup.puts)} puts, ${count(backup.stagingBytesPerS)} bytes/s; ${count(backup.throttledRequests)} requests throttled`,
+    `${continued}latest restorable time ${latest}; backup storage ${count(backup.retainedBytes.log)} bytes of log + ${count(backup.retainedBytes.snapshots)} bytes of page snapshots`,
+  ];
+  for (const restore of backup.restores) {
+    const point = restore.restorePoint.reachedAtMs === null ? `LSN ${count(restore.restorePoint.lsn)}` : `LSN ${count(restore.restorePoint.lsn)}, the state at ${ms(restore.restorePoint.reachedAtMs)} (${ms(restore.lagMs ?? 0)} before the time asked)`;
+    const outcome =
+      restore.state === 'available'
+        ? `available after ${ms(restore.restoreMs ?? 0)}, ${count(restore.bytesRestored)} bytes fetched`
+        : restore.state === 'failed'
+          ? `FAILED: ${restore.reason ?? 'no reason given'}`
+          : `still ${restore.state} at the end`;
+    const check = restore.verification === undefined ? '' : restore.verification.verified === true ? `; verified: ${count(restore.verification.blocksChecked)} blocks equal the committed transactions at that point` : restore.verification.verified === false ? '; NOT verified' : '';
+    lines.push(`${label(restore.cluster)}asked at ${ms(restore.requestedAtMs)} for ${ms(restore.toTimeMs)}: ${point}; ${outcome}${check}`);
+  }
+  return lines;
+}
+
 /** RPO control (rds.global_db_rpo, §11.1): when the primary held commits, and for how long. */
 function rpoControlLines(global: NonNullable<SimulationReport['global']>): string[] {
   const rpo = global.rpoControl;
@@ -374,6 +408,9 @@ function timeline(report: SimulationReport, scenario: Scenario): TimelineEntry[]
     const verb = promotion.how === 'detach' ? 'detached as a standalone cluster' : `opened as the primary (${promotion.how === 'failover' ? 'managed failover' : 'switchover'})`;
     if (promotion.openedAtMs !== undefined) entries.push({ atMs: promotion.openedAtMs, rank: 1, what: `global: ${promotion.region} recovered its volume at LSN ${count(promotion.vdl ?? 0)} and ${verb}` });
     if (promotion.firstCommitAtMs !== undefined) entries.push({ atMs: promotion.firstCommitAtMs, rank: 1, what: `global: ${promotion.region}'s writer acknowledged its first commit; clients write to it` });
+  }
+  for (const restore of report.backup?.restores ?? []) {
+    if (restore.availableAtMs !== undefined) entries.push({ atMs: restore.availableAtMs, rank: 1, what: `restore: ${restore.cluster}'s writer opened the new volume at LSN ${count(restore.restorePoint.lsn)}` });
   }
   entries.push(...stallEntries(report, scenario));
   entries.sort((a, b) => a.atMs - b.atMs || a.rank - b.rank);

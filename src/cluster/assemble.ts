@@ -16,6 +16,9 @@ import { storageControlPlaneMachine } from '../../models/storage-control-plane.m
 import type { ProvisionRequest } from '../../models/storage-control-plane.machine.js';
 import { segmentMachine } from '../../models/segment.machine.js';
 import { DAY_MS, objectStoreMachine } from '../../models/object-store.machine.js';
+import { restoreJobMachine } from '../../models/restore-job.machine.js';
+import { restoredClusters } from './restores.js';
+import type { RestoredCluster } from './restores.js';
 import { globalApplierMachine } from '../../models/global-applier.machine.js';
 import { globalRegionActorId, globalRegionMachine } from '../../models/global-region.machine.js';
 import { writeForwarderMachine } from '../../models/write-forwarder.machine.js';
@@ -92,10 +95,11 @@ export function clusterSpecs(kernel: Kernel, scenario: Scenario, topology: Resol
     input: { self: regionActorId(regionId), members: topology.allAzs.map(azActorId) },
     locality: place(topology.allAzs[0] as string),
   });
+  const restored = restoredClusters(scenario, topology);
   for (const azId of topology.allAzs) {
     const nodes = topology.nodes.filter((node) => node.azId === azId).map((node) => node.id);
-    // An AZ outage reaches its storage nodes and every instance placed there.
-    const instances = [topology.writer, ...topology.replicas, ...(topology.standby === undefined ? [] : [topology.standby])];
+    // An AZ outage reaches its storage nodes and every instance placed there (restored clusters' too).
+    const instances = [topology.writer, ...topology.replicas, ...(topology.standby === undefined ? [] : [topology.standby]), ...restored.map((cluster) => cluster.writer)];
     const members = [...nodes, ...instances.filter((instance) => instance.azId === azId).map((instance) => instance.id)];
     specs.push({ id: azActorId(azId), machine: azMachine, input: { self: azActorId(azId), members }, locality: place(azId) });
   }
@@ -110,12 +114,45 @@ export function clusterSpecs(kernel: Kernel, scenario: Scenario, topology: Resol
         transferMBps: backup.objectStore.transferMBps,
         retentionMs: backup.retentionDays * DAY_MS,
         snapshotPeriodMs: backup.snapshotPeriodMs,
+        ...plantInput(plant),
       },
       locality: objectStoreLocality(regionId),
     });
   }
-  specs.push(...storageSpecs(kernel, scenario, regionId, topology, 'gossip-phase', plant, backup === undefined ? undefined : objectStoreId(regionId)));
+  // A restored volume's segments sit on the source's storage nodes, so node faults reach them.
+  const nodeMembers: Record<string, string[]> = {};
+  for (const cluster of restored) for (const segment of cluster.segments) (nodeMembers[segment.node] ??= []).push(segment.id);
+  specs.push(...storageSpecs(kernel, scenario, regionId, topology, 'gossip-phase', plant, backup === undefined ? undefined : objectStoreId(regionId), nodeMembers));
   specs.push(...instanceSpecs(scenario, topology, plant));
+  for (const cluster of restored) specs.push(...restoredClusterSpecs(kernel, scenario, topology, cluster, plant));
+  return specs;
+}
+
+/**
+ * A restored cluster's actors (src/cluster/restores.ts): its segments, waiting for the restore;
+ * its metadata service; its writer, a standby until the job promotes it; and the job, placed with
+ * the object store, outside every AZ.
+ */
+function restoredClusterSpecs(kernel: Kernel, scenario: Scenario, topology: ResolvedTopology, cluster: RestoredCluster, plant: PlantName | undefined): ActorSpec[] {
+  const regionId = topology.regionId;
+  const place = (azId: string) => ({ regionId, azId });
+  const backup = scenario.backup;
+  if (backup === undefined) throw new Error(`${cluster.name}: a point-in-time restore needs a backup section`);
+  const objectStore = objectStoreId(regionId);
+  const specs: ActorSpec[] = storageSpecs(kernel, scenario, regionId, { nodes: [], segments: cluster.segments, membersByPg: cluster.membersByPg }, `${cluster.name}:gossip-phase`, plant).map((spec) => ({
+    ...spec,
+    input: { ...(spec.input as object), restore: { job: cluster.job, objectStore } },
+  }));
+  const pgs = instancePgs(scenario, cluster);
+  specs.push(metadataSpec(cluster.metadata.id, pgs, place(cluster.metadata.azId)));
+  const input = instanceInputOf(scenario, { self: cluster.writer.id, role: 'standby', cacheBlocks: scenario.writer.cacheBlocks, pgs, metadataId: cluster.metadata.id, controlPlaneId: cluster.job }, plant);
+  specs.push({ id: cluster.writer.id, machine: writerMachine, input, locality: place(cluster.writer.azId) });
+  specs.push({
+    id: cluster.job,
+    machine: restoreJobMachine,
+    input: { self: cluster.job, pgs: pgs.map((pg) => ({ pg: pg.pg, members: pg.members, write: pg.write })), writer: cluster.writer.id, restoreTimeoutMs: backup.restoreTimeoutMs },
+    locality: objectStoreLocality(regionId),
+  });
   return specs;
 }
 
@@ -131,14 +168,19 @@ function storageSpecs(
   gossipFork: string,
   plant: PlantName | undefined,
   objectStore?: string,
+  extraNodeMembers: Readonly<Record<string, readonly string[]>> = {},
 ): ActorSpec[] {
   const specs: ActorSpec[] = [];
   const place = (azId: string) => ({ regionId, azId });
   const diskSamples: Record<string, number[]> = {};
+  // A node's table comes from its own stream: a restored volume's segments on it draw the same one.
+  const samplesOf = (nodeId: string): number[] => {
+    const rng = kernel.rng.fork(`disk:${nodeId}`);
+    return Array.from({ length: DISK_SAMPLES_PER_NODE }, () => sample(rng, scenario.storage.diskLatencyMs));
+  };
   for (const node of volume.nodes) {
-    const rng = kernel.rng.fork(`disk:${node.id}`);
-    diskSamples[node.id] = Array.from({ length: DISK_SAMPLES_PER_NODE }, () => sample(rng, scenario.storage.diskLatencyMs));
-    specs.push({ id: node.id, machine: storageNodeMachine, input: { self: node.id, members: node.segments }, locality: place(node.azId) });
+    diskSamples[node.id] = samplesOf(node.id);
+    specs.push({ id: node.id, machine: storageNodeMachine, input: { self: node.id, members: [...node.segments, ...(extraNodeMembers[node.id] ?? [])] }, locality: place(node.azId) });
   }
   const gossipRng = kernel.rng.fork(gossipFork);
   // Staging phases come from a stream of their own, so a volume that stages moves no other draw.
@@ -153,7 +195,7 @@ function storageSpecs(
         pg: segment.pg,
         kind: segment.kind,
         peers: members.filter((member) => member !== segment.id),
-        diskLatencySamplesMs: diskSamples[segment.node] ?? [],
+        diskLatencySamplesMs: (diskSamples[segment.node] ??= samplesOf(segment.node)),
         diskSampleOffset: index % DISK_SAMPLES_PER_NODE,
         gossipPeriodMs: scenario.storage.gossipPeriodMs,
         gossipOffsetMs: gossipRng.next() * scenario.storage.gossipPeriodMs,

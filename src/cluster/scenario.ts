@@ -168,6 +168,8 @@ export interface BackupSpec {
   retentionDays: number;
   /** How often the object store coalesces each PG's staged log into page snapshots. @defaultValue 60000 */
   snapshotPeriodMs: number;
+  /** A restore whose cluster is not available by then has failed. @defaultValue 600000 */
+  restoreTimeoutMs: number;
   objectStore: ObjectStoreSpec;
 }
 
@@ -251,7 +253,12 @@ export type FaultSpec =
    */
   | { atMs: number; kind: 'objectStoreOutage' | 'objectStoreRecover' | 'objectStoreUnthrottle' }
   | { atMs: number; kind: 'objectStoreThrottle'; requestsPerS: number }
-  | { atMs: number; kind: 'objectStoreSlow'; factor: number };
+  | { atMs: number; kind: 'objectStoreSlow'; factor: number }
+  /**
+   * A point-in-time restore (docs/protocol.md §10): at `atMs` the operator asks for a new cluster
+   * as the database was at `toTimeMs` (at most `atMs`). Only with `backup`.
+   */
+  | { atMs: number; kind: 'pointInTimeRestore'; toTimeMs: number };
 
 /** A whole scenario. */
 export interface Scenario {

@@ -26,6 +26,7 @@ import { writerMachine } from '../../models/instance.machine.js';
 import { metadataMachine } from '../../models/metadata.machine.js';
 import { segmentMachine } from '../../models/segment.machine.js';
 import { objectStoreMachine } from '../../models/object-store.machine.js';
+import { restoreJobMachine } from '../../models/restore-job.machine.js';
 import { storageControlPlaneMachine } from '../../models/storage-control-plane.machine.js';
 
 /** One machine a cluster runs, under the file name its exports get. */
@@ -55,6 +56,7 @@ export const CLUSTER_STATECHARTS: readonly ClusterStatechart[] = [
   { name: 'global-region', machine: globalRegionMachine, description: 'a Global Database region: primary, secondary (replicating, lagging, cut off), promotion and rejoining' },
   { name: 'global-applier', machine: globalApplierMachine, description: 'a Global Database region’s replication agent: the shipped redo written with its own quorum writes; the volume claimed to follow a new primary' },
   { name: 'object-store', machine: objectStoreMachine, description: 'the region’s object store (S3): staged log and page snapshots of the continuous backup, throttling and outages' },
+  { name: 'restore-job', machine: restoreJobMachine, description: 'a point-in-time restore: the new volume’s PGs fetched from the object store in parallel, then its writer opened at the restore point' },
   { name: 'write-forwarder', machine: writeForwarderMachine, description: 'a Global Database secondary’s write forwarding: writes to the primary, reads at the session’s read consistency' },
 ];
 

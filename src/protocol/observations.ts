@@ -254,6 +254,21 @@ export interface RestoreServedObservation {
   refused?: string;
 }
 
+/**
+ * A restore job's progress (docs/protocol.md §10, point-in-time restore): asked to build its new
+ * volume as of `throughLsn`, a PG restored on a write quorum, the writer promoted, the cluster
+ * available (its writer opened at `vdl`), or failed for `reason`.
+ */
+export interface RestoreObservation {
+  kind: 'restore';
+  job: string;
+  phase: 'requested' | 'pgRestored' | 'opening' | 'available' | 'failed';
+  throughLsn: number;
+  pg?: number;
+  vdl?: number;
+  reason?: string;
+}
+
 /** A segment refused a page read below its GC point (S14: only a reader it no longer counts may see this). */
 export interface ReadBelowGcObservation {
   kind: 'readBelowGc';
@@ -303,5 +318,6 @@ export type Observation =
   | ReadBelowGcObservation
   | StagedObservation
   | RestoreServedObservation
+  | RestoreObservation
   | ReadDoneObservation
   | FailoverObservation;

@@ -18,6 +18,7 @@ export const PLANTS = {
   'no-truncation-range': 'segments acknowledge a recovery\'s truncation range but keep the records it annuls',
   'no-lal': 'the writer allocates LSNs without the allocation limit above the VDL',
   'replica-applies-above-vdl': 'read replicas apply redo records above the writer\'s VDL',
+  'restore-without-log': 'a restore builds each PG from the object store\'s newest page snapshot at or below the point and leaves out the staged log above it',
 } as const;
 
 /** The name of a plantable mistake. */

@@ -159,6 +159,7 @@ const backupSchema = z.strictObject({
   stageMaxRecords: integerAtLeast(1).default(4_096),
   retentionDays: integerAtLeast(1, 35).default(1),
   snapshotPeriodMs: numberAbove(0).default(60_000),
+  restoreTimeoutMs: numberAbove(0).default(600_000),
   objectStore: z
     .strictObject({
       serviceLatencyMs: numberAtLeast(0).default(20),
@@ -231,6 +232,7 @@ const faultSchema = z.discriminatedUnion('kind', [
   z.strictObject({ atMs, kind: z.enum(['objectStoreOutage', 'objectStoreRecover', 'objectStoreUnthrottle']) }),
   z.strictObject({ atMs, kind: z.literal('objectStoreThrottle'), requestsPerS: integerAtLeast(0) }),
   z.strictObject({ atMs, kind: z.literal('objectStoreSlow'), factor: numberAtLeast(1) }),
+  z.strictObject({ atMs, kind: z.literal('pointInTimeRestore'), toTimeMs: numberAtLeast(0) }),
 ]);
 
 /** The scenario file schema (JSON in, defaults filled). Prefer {@link parseScenario}, which adds the semantic checks. */
@@ -529,7 +531,11 @@ class FaultTargets {
       case 'objectStoreThrottle':
       case 'objectStoreUnthrottle':
       case 'objectStoreSlow':
-        return this.scenario.backup === undefined ? { field: `${field}.kind`, message: `needs continuous backup (a \`backup\` section) to act on its object store, got ${describeValue(fault.kind)}` } : undefined;
+      case 'pointInTimeRestore':
+        if (fault.kind === 'pointInTimeRestore' && this.scenario.backup !== undefined && fault.toTimeMs > fault.atMs) {
+          return { field: `${field}.toTimeMs`, message: `must be at most atMs (${fault.atMs}): a restore reaches back, got ${fault.toTimeMs}` };
+        }
+        return this.scenario.backup === undefined ? { field: `${field}.kind`, message: `needs continuous backup (a \`backup\` section), got ${describeValue(fault.kind)}` } : undefined;
     }
   }
 

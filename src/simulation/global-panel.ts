@@ -20,6 +20,7 @@
  * - `visibilityLagMs` per read-only instance: for every commit the primary acknowledged, the time
  *   until the instance had applied it (§11.1: what a reader there sees), over the commits applied.
  */
+import { isRestoredActor } from '../cluster/restores.js';
 import type { WorldEvent } from '../cluster/host.js';
 import type { GlobalShipment } from '../cluster/global-shipping.js';
 import type { ResolvedTopology, Scenario } from '../cluster/scenario.js';
@@ -94,7 +95,8 @@ export function regionalExclusions(topology: ResolvedTopology, listen: (handler:
       else if (region === firstPrimary && kind === 'promoted') followed = false;
     });
   }
-  return { has: (actorId, kind) => globalIds.has(actorId) || (followed && instances.has(actorId) && kind !== 'mrplReported') };
+  // A restored cluster is a volume of its own: S20 judges it (docs/protocol.md §10).
+  return { has: (actorId, kind) => globalIds.has(actorId) || isRestoredActor(actorId) || (followed && instances.has(actorId) && kind !== 'mrplReported') };
 }
 
 /** One lag figure as it is measured (see the file header), on `GlobalPanel.lag$`. */

@@ -18,6 +18,9 @@ import { createFailoverJudge, createHydrationJudge, failoverBoundMs } from '../c
 import type { BoundedJudge } from '../check/timeliness.js';
 import { createGcSafetyJudge } from '../check/gc-safety.js';
 import type { GcSafetyJudge } from '../check/gc-safety.js';
+import { createRestoreJudge } from '../check/restore.js';
+import type { RestoreJudge, RestoreVerification } from '../check/restore.js';
+import { restoredClusters } from '../cluster/restores.js';
 import { createInvariantChecker } from '../check/invariants.js';
 import type { InvariantChecker } from '../check/invariants.js';
 import { createMembershipChecker } from '../check/membership.js';
@@ -73,6 +76,7 @@ export class JudgePanel {
   private readonly membership = createMembershipChecker();
   private readonly archive: RecordArchive;
   private readonly gcSafety: GcSafetyJudge;
+  private readonly restoreJudge: RestoreJudge;
   /** S11 on the writer's cache and S13 on replica reads, each with its witness: run in every scenario. */
   private readonly readViews: readonly PropertyChecker<Observation>[] = [
     createCacheWal(),
@@ -122,10 +126,13 @@ export class JudgePanel {
     this.gcSafety = createGcSafetyJudge({ objectStore: source.scenario.backup !== undefined });
     this.checker = createInvariantChecker({ lal: source.scenario.topology.lal, writeQuorumByPg: this.writeQuorumByPg });
     this.recoveryChecker = createRecoveryChecker({ readQuorumByPg: this.readQuorumByPg, writeQuorumByPg: this.writeQuorumByPg, failoverStartLsn: () => this.failoverStartLsn });
+    const restored = restoredClusters(source.scenario, source.topology);
+    this.restoreJudge = createRestoreJudge(restored.map((cluster) => ({ job: cluster.job, toTimeMs: cluster.toTimeMs, membersByPg: cluster.membersByPg })));
     this.archive = new RecordArchive(
       (id) => source.segment(id).store,
       (pg) => (source.membersByPg[pg] ?? []).flatMap((id) => source.segment(id).store.truncations),
-      (pg) => (source.membersByPg[pg] ?? []).map((id) => source.segment(id).store.gcPoint),
+      // A restore may go back past every GC point: with restores, S20's oracle keeps every record.
+      restored.length > 0 ? undefined : (pg) => (source.membersByPg[pg] ?? []).map((id) => source.segment(id).store.gcPoint),
     );
     this.reads = new ReadJudge((pg, blockId, readPoint) => this.archive.page(pg, blockId, readPoint));
     const { scenario, topology } = source;
@@ -136,7 +143,11 @@ export class JudgePanel {
     this.failover = createFailoverJudge(failoverBoundMs(scenario.failover, topology.replicas.length), failoverBoundMs(scenario.failover, 1));
     this.globalActors = options.excluded ?? globalActorIds(topology);
     const firstPrimary = source.topology.global?.primaryRegion;
+    const sourceInstances = new Set([topology.writer.id, ...topology.replicas.map((replica) => replica.id), ...(topology.standby === undefined ? [] : [topology.standby.id])]);
     options.listen((event) => {
+      // S20 reads the source writer's VDLs, the object store's staged points and the restore jobs.
+      if (event.source === 'publish' && event.publication.stream === 'vdl' && sourceInstances.has(event.actorId)) this.restoreJudge.vdlReached(event.atMs, event.publication.item.vdl);
+      if (event.source === 'observe' && (event.observation.kind === 'staged' || event.observation.kind === 'restore')) this.restoreJudge.observe(event.atMs, event.observation);
       if (event.source === 'observe' && event.observation.kind === ('promoted' as string)) {
         const promoted = event.observation as unknown as { how: string; oldPrimary: string; vdl: number };
         if (promoted.how === 'failover' && promoted.oldPrimary === firstPrimary) this.failoverStartLsn ??= promoted.vdl;
@@ -196,8 +207,27 @@ export class JudgePanel {
       this.convergenceResult(),
       this.hydration.result(this.source.kernel.clock.now()),
       this.failover.result(this.source.kernel.clock.now()),
+      this.restoreResult().result,
       ...this.regionalGlobalResults(),
     ];
+  }
+
+  /** S20 now: every completed restore's volume compared with the oracle at its point (`src/check/restore.ts`). */
+  private restoreResult(): ReturnType<RestoreJudge['result']> {
+    const { source } = this;
+    const hosted = new Set(source.host.ids());
+    const { blocksPerPg } = source.scenario.topology;
+    return this.restoreJudge.result(
+      source.kernel.clock.now(),
+      (id) => (hosted.has(id) ? source.segment(id).store : undefined),
+      (pg, blockId, readPoint) => this.archive.page(pg, blockId, readPoint),
+      (pg) => Array.from({ length: blocksPerPg }, (_, index) => pg * blocksPerPg + index),
+    );
+  }
+
+  /** How S20 verified each restore so far, by job. */
+  restoreChecks(): Map<string, RestoreVerification> {
+    return new Map(this.restoreResult().verifications.map((verification) => [verification.job, verification]));
   }
 
   /**
@@ -222,6 +252,7 @@ export class JudgePanel {
       ...this.reads.results(),
       // With no segments listed, S14 gives only what it judged on observations.
       this.gcSafety.result(this.source.kernel.clock.now(), [], () => undefined),
+      this.restoreJudge.streamed(),
       this.readableResult(),
       ...this.regionalGlobalResults(),
     ];

@@ -11,7 +11,7 @@ import type { AvailabilityReport } from './availability.js';
 import type { ReplicaLagReport } from './replica-lag.js';
 import type { ReportSource } from './source.js';
 import type { GlobalReport } from './global-panel.js';
-import type { BackupReport } from './backup-panel.js';
+import type { BackupReport } from './backup-service.js';
 import type { SegmentContext } from '../../models/segment.machine.js';
 
 export type { ReportSource } from './source.js';
@@ -98,7 +98,7 @@ export interface SimulationReport {
   faults: { atMs: number; fault: string; target: string }[];
   /** A Global Database's figures per secondary region (`global-panel.ts`), when the topology has one. */
   global?: GlobalReport;
-  /** Continuous backup (`backup-panel.ts`), when the scenario has a `backup` section. */
+  /** Continuous backup and restores (`backup-service.ts`), when the scenario has a `backup` section. */
   backup?: BackupReport;
 }
 

@@ -39,7 +39,7 @@ import type { AvailabilityReport } from './availability.js';
 import { JudgePanel } from './judge-panel.js';
 import { regionalExclusions } from './global-panel.js';
 import { ForwardingPanel } from './forwarding-panel.js';
-import { BackupPanel } from './backup-panel.js';
+import type { BackupService } from './backup-service.js';
 import type { GlobalLagSample } from './global-panel.js';
 import { Metrics } from './metrics.js';
 import type { FailoverTimes, ReadFigures } from './metrics.js';
@@ -159,7 +159,6 @@ export class Simulation implements ReportSource {
   /** Write forwarding's figures (docs/protocol.md §11.1). */
   private readonly forwarding: ForwardingPanel;
   private readonly availabilityObserver: Availability;
-  private readonly backupPanel: BackupPanel | undefined;
   /** How many of {@link Simulation.violatedSoFar}'s judges have their verdict in the trace. */
   private verdictsTraced = 0;
 
@@ -187,11 +186,6 @@ export class Simulation implements ReportSource {
     this.judges = new JudgePanel({ listen: (handler) => world.listen(handler), source: this, excluded });
     // Reads only what the world emits and schedules nothing: runs hash the same with it.
     this.forwarding = new ForwardingPanel(world.topology, (handler) => world.listen(handler));
-    // Reads only what the world emits and the object store's snapshot: runs hash the same with it.
-    this.backupPanel =
-      options.scenario.backup === undefined
-        ? undefined
-        : new BackupPanel({ scenario: options.scenario, topology: world.topology, listen: (handler) => world.listen(handler), snapshotOf: (id) => world.host.snapshotOf(id), nowMs: () => world.kernel.clock.now() });
     this.streams = streamsOf(world.events$, this.judges.globalLag$);
     // Reads only the network and the world's quorums: runs hash the same with it (availability.ts).
     const fullSegments = new Set(world.topology.segments.filter((segment) => segment.kind === 'full' && world.topology.segments.some((other) => other.kind === 'tail')).map((segment) => segment.id));
@@ -343,12 +337,13 @@ export class Simulation implements ReportSource {
     const global = this.judges.globalReport();
     const writeForwarding = this.forwarding.active ? this.forwarding.report() : undefined;
     const report = buildReport(this, this.judges.results(), global === undefined || writeForwarding === undefined ? global : { ...global, writeForwarding });
-    return this.backupPanel === undefined ? report : { ...report, backup: this.backupPanel.report() };
+    const backup = this.world.backup;
+    return backup === undefined ? report : { ...report, backup: backup.report(this.judges.restoreChecks()) };
   }
 
-  /** The continuous backup's figures and restore points (docs/protocol.md §10), when the scenario has a `backup` section. */
-  get backup(): BackupPanel | undefined {
-    return this.backupPanel;
+  /** The backup service: restore points, staged points, restores (docs/protocol.md §10), when the scenario has a `backup` section. */
+  get backup(): BackupService | undefined {
+    return this.world.backup;
   }
 
   /**

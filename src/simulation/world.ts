@@ -41,6 +41,9 @@ import { createInspectionRecorder } from '../cluster/inspection-recorder.js';
 import type { InspectionRecorder, InspectionRecorderOptions } from '../cluster/inspection-recorder.js';
 import type { ResolvedTopology, Scenario } from '../cluster/scenario.js';
 import { shipRedoToReplicas } from '../cluster/streams.js';
+import { restoredClusters } from '../cluster/restores.js';
+import type { RestoredCluster } from '../cluster/restores.js';
+import { BackupService } from './backup-service.js';
 import { resolveTopology } from '../cluster/topology.js';
 import { Workload } from '../cluster/workload.js';
 import { createKernel } from '../kernel/kernel.js';
@@ -134,6 +137,10 @@ export class World {
   private primaryInstanceIds = new Set<string>();
   /** Reader-endpoint connections made so far: the round robin's position. */
   private readerConnections = 0;
+  /** The clusters the scenario's point-in-time restores build (src/cluster/restores.ts). */
+  readonly restored: readonly RestoredCluster[];
+  /** The backup service, with a `backup` section (docs/protocol.md §10). */
+  readonly backup: BackupService | undefined;
 
   constructor(options: WorldOptions) {
     const { scenario } = options;
@@ -156,6 +163,20 @@ export class World {
     const inspect = combineInspect(options.inspect, this.inspection?.inspect);
     this.host = options.host?.(this.kernel, hooks) ?? new LiveHost({ clock, network, trace, inspect, ...hooks });
     this.history = new HistoryRecorder(trace, (entry) => this.next({ source: 'history', atMs: clock.now(), entry }), options.history);
+    this.restored = restoredClusters(scenario, this.topology);
+    // Reads the stream and snapshots; acts only when a restore is asked: runs without hash the same.
+    this.backup =
+      scenario.backup === undefined
+        ? undefined
+        : new BackupService({
+            scenario,
+            topology: this.topology,
+            restored: this.restored,
+            listen: (handler) => this.listen(handler),
+            snapshotOf: (id) => this.host.snapshotOf(id),
+            inject: (id, event) => this.host.inject(id, event),
+            nowMs: () => clock.now(),
+          });
   }
 
   /**
@@ -295,7 +316,16 @@ export class World {
 
   /** Schedules the scenario's faults (after the workload and the read-back checks: clock order). */
   scheduleFaults(): void {
-    scheduleFaults(this.kernel, this.host, this.topology, this.scenario.faults, this.faultLog);
+    scheduleFaults(this.kernel, this.host, this.topology, this.scenario.faults.filter((fault) => fault.kind !== 'pointInTimeRestore'), this.faultLog);
+    // Point-in-time restores go to the backup service, which maps the time to a restore point.
+    const { clock } = this.kernel;
+    for (const cluster of this.restored) {
+      clock.scheduleAt(cluster.atMs, () => {
+        this.faultLog.push({ atMs: clock.now(), fault: 'pointInTimeRestore', target: cluster.job });
+        this.kernel.trace.record({ kind: 'fault', atMs: clock.now(), fault: 'pointInTimeRestore', target: cluster.job, detail: { toTimeMs: cluster.toTimeMs } });
+        this.backup?.requestRestore(cluster);
+      });
+    }
   }
 
   /** The first primary's cluster: its writer, replicas and standby. */

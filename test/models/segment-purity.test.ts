@@ -69,7 +69,11 @@ const scheduled = (effects: readonly Effect[], type: string): EventObject | unde
 /** Steps a segment through frozen snapshots and remembers which event types it has seen. */
 class Driver {
   readonly covered = new Set<string>();
-  snapshot = startStepped(segmentMachine, input).snapshot;
+  snapshot: ReturnType<typeof startStepped<typeof segmentMachine>>['snapshot'];
+
+  constructor(segmentInput: SegmentInput = input) {
+    this.snapshot = startStepped(segmentMachine, segmentInput).snapshot;
+  }
 
   get context(): SegmentContext {
     return this.snapshot.context;
@@ -194,6 +198,28 @@ describe('Segment: transitions are pure (models/segment.machine.ts)', () => {
     segment.step({ type: 'retire' });
     expect(segment.snapshot.value).toBe('retired');
 
+    // A restored volume's segment (docs/protocol.md §10): waiting, fetching, refused, fetched.
+    const restoring = new Driver({ ...input, restore: { job: 'restore-1:job', objectStore: 's3', retryMs: 700 } });
+    expect(restoring.snapshot.value).toEqual({ restoring: 'waiting' });
+    const fetch = restoring.step({ type: 'restoreFrom', from: 'restore-1:job', throughLsn: 6 as Lsn });
+    expect(sent(fetch, 'restoreFetch')).toEqual([{ type: 'restoreFetch', from: SELF, pg: 0, throughLsn: 6 }]);
+    expect(scheduled(fetch, 'restoreRetry')).toEqual({ type: 'restoreRetry', throughLsn: 6 });
+    expect(sent(restoring.step({ type: 'restoreRetry', throughLsn: 6 as Lsn }), 'restoreFetch')).toHaveLength(1);
+    const data = { type: 'restoreData' as const, from: 's3', pg: 0 as PgId, throughLsn: 6 as Lsn, bases: [] as StoredRecord<RedoPayload>[], baseline: { gcPoint: 0 as Lsn, lastPgLsnAtGc: 0 as Lsn }, records: stored(records(1, 6)), bytes: 400 };
+    expect(sent(restoring.step({ ...data, records: [], refused: 'notStaged' }), 'segmentRestoreFailed')).toEqual([
+      { type: 'segmentRestoreFailed', from: SELF, pg: 0, throughLsn: 6, reason: 'notStaged' },
+    ]);
+    expect(restoring.snapshot.value).toEqual({ restoring: 'waiting' });
+    // Down and back before it ever restored: it waits for its job again.
+    restoring.step({ type: 'outage', cause: 'az' });
+    restoring.step({ type: 'recover', cause: 'az' });
+    expect(restoring.snapshot.value).toEqual({ restoring: 'waiting' });
+    restoring.step({ type: 'restoreFrom', from: 'restore-1:job', throughLsn: 6 as Lsn });
+    const installed = restoring.step(data);
+    expect(sent(installed, 'segmentRestored')).toEqual([{ type: 'segmentRestored', from: SELF, pg: 0, throughLsn: 6, bytes: 400 }]);
+    expect(restoring.snapshot.value).toEqual({ online: 'up' });
+    expect(sclOf(restoring.context.store)).toBe(6);
+    for (const type of restoring.covered) segment.covered.add(type);
     expect([...segment.covered].sort()).toEqual(handledEventTypes(segmentMachine));
   });
 });

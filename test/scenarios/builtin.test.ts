@@ -8,7 +8,7 @@ import { BUILTIN_SCENARIOS, findScenario, scenarioNames, withOverrides } from '.
 import { ScenarioError, parseScenario } from '../../src/scenarios/schema.js';
 
 describe('Built-in scenarios', () => {
-  it('lists the storage scenarios first, then replicas and failover, then the corners planted mistakes need, then Global Database', () => {
+  it('lists the storage scenarios first, then replicas and failover, then the corners planted mistakes need, then Global Database, then backup and restore', () => {
     expect(scenarioNames()).toEqual([
       'steady-state',
       'az-outage',
@@ -41,6 +41,7 @@ describe('Built-in scenarios', () => {
       'global-detach-promote',
       'global-rpo-limit',
       'global-write-forwarding',
+      'pitr',
     ]);
   });
 

@@ -1,0 +1,197 @@
+/**
+ * S20 restore consistency (docs/protocol.md §10, §12): a restored volume equals the state an
+ * independent oracle gives at a single CPL-consistent point whose time is at or before the time
+ * asked for.
+ *
+ * The judge keeps its own account, from the world's stream, of what it needs:
+ * - every VDL the source cluster's writer reached, with the time (the database's state at time t
+ *   is the volume at the last VDL reached by t; a VDL is a CPL, S3);
+ * - every PG's staged point, as the object store itself reported it (`staged`).
+ *
+ * Its rule, from the statement of S20 and the documented behaviour (a restore goes to the latest
+ * restorable point at or before the time asked; docs/protocol.md §10): a restore asked at time a
+ * for time t must go to the highest VDL reached by t that every PG had staged by a. Checks:
+ * - the job's point is that VDL;
+ * - the new cluster's writer opens with exactly that VDL;
+ * - every PG is held as of the point by at least 4 of its 6 new segments (the volume opened on
+ *   write quorums), and every block, read from each of them, equals the oracle's replay of the archive of every record ever persisted (as S10 and S14
+ *   use) at that point: no partial transaction, nothing from after it, nothing missing;
+ * - a restore the object store refused as `notStaged` had asked for more than was staged.
+ *
+ * Vacuous when no restore completed or failed.
+ */
+import type { SegmentStore } from '../protocol/segment-store.js';
+import { blockChainAt, sclOf } from '../protocol/segment-store.js';
+import { materializePage } from '../protocol/pages.js';
+import type { Lsn } from '../protocol/ids.js';
+import type { Observation } from '../protocol/observations.js';
+import type { PropertyResult } from './property.js';
+import { FIRST_VIOLATIONS_KEPT, createTally } from './property.js';
+import type { PageOracle } from './gc-safety.js';
+
+/** The property name, as results report it. */
+export const S20_RESTORE = 'S20 restore consistency';
+
+/** A restore as the scenario asks for it. */
+export interface JudgedRestore {
+  job: string;
+  toTimeMs: number;
+  /** The new volume's segments, by PG. */
+  membersByPg: Readonly<Record<number, readonly string[]>>;
+}
+
+/** How one restore was verified (the report's `verification`). */
+export interface RestoreVerification {
+  job: string;
+  /** The point the rule gives, once the restore was asked. */
+  expectedLsn?: number;
+  /** Blocks compared with the oracle (each on every segment that holds its PG that far). */
+  blocksChecked: number;
+  /** Blocks that differed, or that the oracle could not replay. */
+  mismatches: number;
+  /** Whether the restore completed and every check held; undefined while it has not completed. */
+  verified?: boolean;
+}
+
+/** The judge of one run. */
+export interface RestoreJudge {
+  /** A VDL the source writer reached at `atMs`. */
+  vdlReached(atMs: number, vdl: number): void;
+  observe(atMs: number, observation: Observation): void;
+  /** What the judge found on observations alone (no volume compared): cheap, for a check after every step. */
+  streamed(): PropertyResult;
+  /**
+   * The result, with every completed restore's volume compared with the oracle now, and each
+   * restore's verification. `blocksOf(pg)` lists a PG's block ids.
+   */
+  result(atMs: number, storeOf: (segment: string) => SegmentStore | undefined, oracle: PageOracle, blocksOf: (pg: number) => readonly number[]): { result: PropertyResult; verifications: RestoreVerification[] };
+}
+
+interface RestoreState {
+  expectedLsn?: number;
+  throughLsn?: number;
+  openedVdl?: number;
+  failed?: string;
+}
+
+/** Creates the S20 judge for the scenario's restores. */
+export function createRestoreJudge(restores: readonly JudgedRestore[]): RestoreJudge {
+  const tally = createTally(S20_RESTORE, 'always');
+  const vdlTimes: number[] = [];
+  const vdls: number[] = [];
+  const stagedByPg = new Map<number, number>();
+  const states = new Map<string, RestoreState>(restores.map((restore) => [restore.job, {}]));
+  const byJob = new Map(restores.map((restore) => [restore.job, restore]));
+
+  /** The highest VDL reached by `toTimeMs` and at or below `stagedMin` (0 when none is). */
+  const expectedPoint = (toTimeMs: number, stagedMin: number): number => {
+    let best = 0;
+    for (let i = 0; i < vdls.length; i++) if ((vdlTimes[i] as number) <= toTimeMs && (vdls[i] as number) <= stagedMin) best = Math.max(best, vdls[i] as number);
+    return best;
+  };
+  const stagedMin = (restore: JudgedRestore): number => {
+    let lowest = Infinity;
+    for (const pg of Object.keys(restore.membersByPg)) lowest = Math.min(lowest, stagedByPg.get(Number(pg)) ?? 0);
+    return Number.isFinite(lowest) ? lowest : 0;
+  };
+
+  return {
+    vdlReached(atMs, vdl) {
+      if (vdls.length > 0 && vdl <= (vdls[vdls.length - 1] as number)) return;
+      vdlTimes.push(atMs);
+      vdls.push(vdl);
+    },
+    observe(atMs, o) {
+      if (o.kind === 'staged') {
+        if (o.stagedLsn > (stagedByPg.get(o.pg) ?? 0)) stagedByPg.set(o.pg, o.stagedLsn);
+        return;
+      }
+      if (o.kind !== 'restore') return;
+      const restore = byJob.get(o.job);
+      const state = states.get(o.job);
+      if (restore === undefined || state === undefined) return;
+      switch (o.phase) {
+        case 'requested': {
+          tally.judged();
+          state.expectedLsn = expectedPoint(restore.toTimeMs, stagedMin(restore));
+          state.throughLsn = o.throughLsn;
+          if (o.throughLsn !== state.expectedLsn) {
+            tally.violated(atMs, `${o.job} restores to LSN ${o.throughLsn}, but the highest VDL reached by ${restore.toTimeMs} ms and staged on every PG is ${state.expectedLsn}`);
+          }
+          return;
+        }
+        case 'available':
+          tally.judged();
+          state.openedVdl = o.vdl;
+          if (o.vdl !== o.throughLsn) tally.violated(atMs, `${o.job}'s writer opened the restored volume at VDL ${o.vdl ?? 'none'}, not at the restore point ${o.throughLsn}`);
+          return;
+        case 'failed':
+          state.failed = o.reason ?? 'failed';
+          if (o.reason?.startsWith('notStaged') === true && (state.expectedLsn ?? Infinity) <= stagedMin(restore)) {
+            tally.violated(atMs, `${o.job} was refused LSN ${o.throughLsn} as not staged, though the object store had reported every PG staged to ${stagedMin(restore)}`);
+          }
+          return;
+        default:
+          return;
+      }
+    },
+    streamed() {
+      return tally.result();
+    },
+    result(atMs, storeOf, oracle, blocksOf) {
+      const contentViolations: string[] = [];
+      const verifications: RestoreVerification[] = [];
+      for (const restore of restores) {
+        const state = states.get(restore.job) as RestoreState;
+        const verification: RestoreVerification = { job: restore.job, blocksChecked: 0, mismatches: 0, ...(state.expectedLsn === undefined ? {} : { expectedLsn: state.expectedLsn }) };
+        verifications.push(verification);
+        if (state.openedVdl === undefined || state.throughLsn === undefined) {
+          if (state.failed !== undefined) verification.verified = false;
+          continue;
+        }
+        const point = state.throughLsn;
+        for (const [pg, members] of Object.entries(restore.membersByPg)) {
+          // A segment holds the PG as of the point once its SCL reaches the highest any member
+          // holds at or below the point (the PG's last record there); one still catching up is
+          // left out, but the new volume opened on write quorums: at least 4 of 6 must hold it.
+          const reach = members.reduce((high, member) => {
+            const store = storeOf(member);
+            return store === undefined ? high : Math.max(high, Math.min(sclOf(store), point));
+          }, 0);
+          const holding = members.filter((member) => {
+            const store = storeOf(member);
+            return store !== undefined && sclOf(store) >= reach;
+          });
+          if (holding.length < Math.ceil((2 * members.length) / 3)) {
+            verification.mismatches++;
+            contentViolations.push(`${restore.job}: PG ${pg} is held as of the restore point ${point} by ${holding.length} of its ${members.length} segments (${holding.join(', ')}), fewer than a write quorum`);
+          }
+          for (const blockId of blocksOf(Number(pg))) {
+            const expected = oracle(Number(pg), blockId, point);
+            for (const member of holding) {
+              const store = storeOf(member) as SegmentStore;
+              verification.blocksChecked++;
+              if (expected === undefined) {
+                verification.mismatches++;
+                contentViolations.push(`${member}: block ${blockId} at the restore point ${point} cannot be replayed by the oracle: the record archive no longer holds it`);
+                continue;
+              }
+              const got = materializePage(blockChainAt(store, blockId, point as Lsn));
+              const keys = new Set([...Object.keys(expected), ...Object.keys(got)]);
+              for (const key of keys) {
+                if (expected[key] === got[key]) continue;
+                verification.mismatches++;
+                contentViolations.push(`${member}: block ${blockId} at the restore point ${point} has ${key} = ${got[key] ?? 'nothing'}, but the source's records give ${expected[key] ?? 'nothing'}`);
+                break;
+              }
+            }
+          }
+        }
+        verification.verified = verification.mismatches === 0 && verification.blocksChecked > 0 && state.openedVdl === point && state.expectedLsn === point;
+      }
+      const base = tally.result();
+      const judged = contentViolations.length === 0 ? base : { ...base, ok: false, vacuous: false, violations: base.violations + contentViolations.length, firstViolations: [...base.firstViolations, ...contentViolations.map((message) => ({ atMs, message }))].slice(0, FIRST_VIOLATIONS_KEPT) };
+      return { result: judged, verifications };
+    },
+  };
+}
