@@ -869,6 +869,8 @@ export interface RestoreFetchMessage {
   from: string;
   pg: PgId;
   throughLsn: Lsn;
+  /** A manual snapshot to restore from, instead of the continuous backup. */
+  snapshot?: string;
 }
 
 /**
@@ -885,7 +887,7 @@ export interface RestoreDataMessage {
   baseline: Baseline;
   records: readonly StoredRecord<RedoPayload>[];
   bytes: number;
-  refused?: 'notStaged' | 'beforeRetention';
+  refused?: 'notStaged' | 'beforeRetention' | 'noSuchSnapshot';
 }
 
 /**
@@ -896,6 +898,8 @@ export interface RestoreFromMessage {
   type: 'restoreFrom';
   from: string;
   throughLsn: Lsn;
+  /** A manual snapshot to restore from, instead of the continuous backup. */
+  snapshot?: string;
 }
 
 /** A new volume's segment holds its PG as of `throughLsn`: it restored from the object store. */
@@ -913,7 +917,7 @@ export interface SegmentRestoreFailedMessage {
   from: string;
   pg: PgId;
   throughLsn: Lsn;
-  reason: 'notStaged' | 'beforeRetention';
+  reason: 'notStaged' | 'beforeRetention' | 'noSuchSnapshot';
 }
 
 export type WireMessage =

@@ -26,11 +26,12 @@ import { setup } from 'xstate';
 import { unprovidedEffect } from './effects.js';
 import type { Lsn } from '../src/protocol/ids.js';
 import type { PgBackup } from '../src/protocol/backup-archive.js';
-import { emptyPgBackup, pruneBefore, recordBytes, restoreImage, stageRecords, takeSnapshot } from '../src/protocol/backup-archive.js';
+import { emptyPgBackup, imageOfSnapshot, pruneBefore, recordBytes, restoreImage, snapshotAt, stageRecords, takeSnapshot } from '../src/protocol/backup-archive.js';
+import type { PageSnapshot, RestoreImage, RestoreRefusal } from '../src/protocol/backup-archive.js';
 import type { PlantName } from '../src/protocol/plants.js';
 import type { RedoPayload, RestoreDataMessage, RestoreFetchMessage, SendParams, StagePutMessage, StageQueryMessage, WireMessage } from './messages.js';
 import type { StoredRecord } from '../src/protocol/recovery.js';
-import type { RestoreServedObservation, StagedObservation } from '../src/protocol/observations.js';
+import type { RestoreServedObservation, SnapshotCreatedObservation, StagedObservation } from '../src/protocol/observations.js';
 
 /** One day, in ms: the default retention period (docs/protocol.md §10). */
 export const DAY_MS = 24 * 60 * 60 * 1000;
@@ -69,6 +70,24 @@ export interface ObjectStoreStats {
   bytesRestored: number;
 }
 
+/** A manual cluster snapshot: every PG's pages at one point, a copy of its own. */
+export interface ManualSnapshot {
+  throughLsn: Lsn;
+  /** The store's clock when it was complete. */
+  createdAtMs: number;
+  pgs: Readonly<Record<number, PageSnapshot>>;
+  /** The whole copy: what it adds to backup storage (a manual snapshot is billed in full). */
+  bytes: number;
+}
+
+/** The backup service asks for a manual snapshot of the volume's `pgs` at `throughLsn`. */
+export interface SnapshotRequest {
+  type: 'createSnapshot';
+  name: string;
+  throughLsn: Lsn;
+  pgs: readonly number[];
+}
+
 /** Context of {@link objectStoreMachine}. */
 export interface ObjectStoreContext {
   self: string;
@@ -85,6 +104,10 @@ export interface ObjectStoreContext {
   requestsThisSecond: Readonly<Record<number, number>>;
   /** The backup of each PG, by PG id. */
   pgs: Readonly<Record<number, PgBackup>>;
+  /** Manual snapshots, by name: kept until the run ends (they never expire; docs/protocol.md §10). */
+  manualSnapshots: Readonly<Record<string, ManualSnapshot>>;
+  /** Manual snapshots asked for whose point is not yet staged on every PG. */
+  pendingSnapshots: readonly SnapshotRequest[];
   /** Answers owed (their timer ids): lost in an outage. */
   pendingReplies: readonly string[];
   nextReplyId: number;
@@ -103,12 +126,13 @@ export type ObjectStoreEvent =
   | StageQueryMessage
   | StagePutMessage
   | RestoreFetchMessage
+  | SnapshotRequest
   | ObjectStoreSignal
   | { type: 'clockTick' }
   | { type: 'reply'; replyId: string; to: string; message: WireMessage };
 
 /** What the store reports to the judges and the report. */
-export type ObjectStoreObservation = StagedObservation | RestoreServedObservation;
+export type ObjectStoreObservation = StagedObservation | RestoreServedObservation | SnapshotCreatedObservation;
 
 /** The first problem of an input, or undefined: checked when the actor starts. */
 export function objectStoreInputProblem(input: ObjectStoreInput): string | undefined {
@@ -123,6 +147,13 @@ export function objectStoreInputProblem(input: ObjectStoreInput): string | undef
     return `objectStore ${input.self}: serviceLatencyMs must be a number >= 0, got ${input.serviceLatencyMs}`;
   }
   return undefined;
+}
+
+/** What a restore fetch gets: the PG from the continuous backup, or from a manual snapshot. */
+function fetchImage(context: ObjectStoreContext, event: RestoreFetchMessage): RestoreImage | { refused: RestoreRefusal } {
+  if (event.snapshot === undefined) return restoreImage(context.pgs[event.pg] ?? emptyPgBackup(), event.throughLsn);
+  const copy = context.manualSnapshots[event.snapshot]?.pgs[event.pg];
+  return copy === undefined || copy.lsn !== event.throughLsn ? { refused: 'noSuchSnapshot' } : imageOfSnapshot(copy);
 }
 
 /** The answer's delay: service latency plus the transfer of `bytes`, times the slowness factor. */
@@ -147,6 +178,33 @@ const objectStoreBase = setup({
 });
 
 type EnqueueArgs = Parameters<Parameters<typeof objectStoreBase.enqueueActions>[0]>[0];
+
+/**
+ * Completes every pending manual snapshot whose point is staged on each of its PGs (after a put or
+ * a request): copies each PG's pages at the point and reports it. Returns the fields that change.
+ */
+function completeSnapshots(context: ObjectStoreContext, pgs: ObjectStoreContext['pgs'], enqueue: EnqueueArgs['enqueue']): Partial<ObjectStoreContext> {
+  if (context.pendingSnapshots.length === 0) return {};
+  const pending: SnapshotRequest[] = [];
+  let manualSnapshots = context.manualSnapshots;
+  for (const request of context.pendingSnapshots) {
+    const copies: Record<number, PageSnapshot> = {};
+    let bytes = 0;
+    for (const pg of request.pgs) {
+      const copy = snapshotAt(pgs[pg] ?? emptyPgBackup(), request.throughLsn, context.nowMs);
+      if ('refused' in copy) break;
+      copies[pg] = copy;
+      bytes += copy.bytes;
+    }
+    if (Object.keys(copies).length < request.pgs.length) {
+      pending.push(request);
+      continue;
+    }
+    manualSnapshots = { ...manualSnapshots, [request.name]: { throughLsn: request.throughLsn, createdAtMs: context.nowMs, pgs: copies, bytes } };
+    enqueue({ type: 'observe', params: { kind: 'snapshotCreated', objectStore: context.self, name: request.name, throughLsn: request.throughLsn, bytes } });
+  }
+  return pending.length === context.pendingSnapshots.length ? {} : { manualSnapshots, pendingSnapshots: pending };
+}
 
 /** Owes `message` to `to` after `delayMs`: a delayed `reply` to itself, lost in an outage. */
 function answerLater(
@@ -212,13 +270,15 @@ export const objectStoreMachine = objectStoreBase
         if (moved) {
           enqueue({ type: 'observe', params: { kind: 'staged', objectStore: context.self, pg: event.pg, stagedLsn: result.backup.stagedLsn, records: result.records, bytes: result.bytes, stagedAtMs: context.nowMs } });
         }
+        // After the staged point is reported: a snapshot completes on what the store holds.
+        const withSnapshots = { ...counted, ...completeSnapshots(context, counted.pgs ?? context.pgs, enqueue) };
         const message: WireMessage = { type: 'stagedPoint', from: context.self, pg: event.pg, request: 'put', stagedLsn: result.backup.stagedLsn, stagedAgeMs: context.nowMs - result.backup.stagedAtMs };
-        answerLater(context, enqueue, event, message, answerDelayMs(context, result.bytes), counted);
+        answerLater(context, enqueue, event, message, answerDelayMs(context, result.bytes), withSnapshots);
       }),
       /** A restored segment's fetch: its PG as of the point, or why not. */
       answerFetch: objectStoreBase.enqueueActions(({ context, event, enqueue }) => {
         if (event.type !== 'restoreFetch') return;
-        const found = restoreImage(context.pgs[event.pg] ?? emptyPgBackup(), event.throughLsn);
+        const found = fetchImage(context, event);
         // Planted mistake: the snapshot alone, without the log above it (docs/plants.md).
         const image = context.settings.plant === 'restore-without-log' && !('refused' in found) ? { ...found, records: [], bytes: found.bytes - found.records.reduce((sum, record) => sum + recordBytes(record), 0) } : found;
         const base = { type: 'restoreData' as const, from: context.self, pg: event.pg, throughLsn: event.throughLsn };
@@ -232,6 +292,12 @@ export const objectStoreMachine = objectStoreBase
         });
         const stats = { ...context.stats, restoreFetches: context.stats.restoreFetches + 1, bytesRestored: context.stats.bytesRestored + message.bytes };
         answerLater(context, enqueue, event, message, answerDelayMs(context, message.bytes), { stats });
+      }),
+      /** A manual snapshot asked for: taken now if its point is staged on every PG, else once it is. */
+      askSnapshot: objectStoreBase.enqueueActions(({ context, event, enqueue }) => {
+        if (event.type !== 'createSnapshot' || event.name in context.manualSnapshots || context.pendingSnapshots.some((request) => request.name === event.name)) return;
+        const next = { ...context, pendingSnapshots: [...context.pendingSnapshots, event] };
+        enqueue.assign({ pendingSnapshots: next.pendingSnapshots, ...completeSnapshots(next, context.pgs, enqueue) });
       }),
       slowDown: objectStoreBase.enqueueActions(({ context, event, enqueue }) => {
         if (event.type !== 'stageQuery' && event.type !== 'stagePut' && event.type !== 'restoreFetch') return;
@@ -272,6 +338,8 @@ export const objectStoreMachine = objectStoreBase
         slowFactor: 1,
         requestsThisSecond: {},
         pgs: {},
+        manualSnapshots: {},
+        pendingSnapshots: [],
         pendingReplies: [],
         nextReplyId: 0,
         stats: { puts: 0, recordsStaged: 0, bytesStaged: 0, throttled: 0, restoreFetches: 0, bytesRestored: 0 },
@@ -283,6 +351,8 @@ export const objectStoreMachine = objectStoreBase
       throttle: { actions: 'setThrottle' },
       unthrottle: { actions: 'setThrottle' },
       slowObjectStore: { actions: 'setSlowFactor' },
+      // The service's request is durable: taken even while the store is out, completed once staged.
+      createSnapshot: { actions: 'askSnapshot' },
     },
     initial: 'available',
     states: {

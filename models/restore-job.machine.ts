@@ -23,7 +23,7 @@ import type { Lsn } from '../src/protocol/ids.js';
 import type { RestoreObservation } from '../src/protocol/observations.js';
 import type { QuorumPredicate } from '../src/protocol/quorum.js';
 import { satisfies } from '../src/protocol/quorum.js';
-import type { PromoteMessage, SegmentRestoredMessage, SegmentRestoreFailedMessage, SendParams, WriterOpenMessage } from './messages.js';
+import type { PromoteMessage, RestoreFromMessage, SegmentRestoredMessage, SegmentRestoreFailedMessage, SendParams, WriterOpenMessage } from './messages.js';
 
 /** Timer id of the job's retry tick. */
 export const RESTORE_RETRY_TIMER = 'restoreJob.retry';
@@ -58,6 +58,8 @@ export interface RestoreJobContext {
   restoreTimeoutMs: number;
   /** The restore point (0 until asked). */
   throughLsn: Lsn;
+  /** The manual snapshot restored from, if it is one (docs/protocol.md §10, snapshots). */
+  snapshot?: string;
   /** The segments that restored, by PG. */
   restoredByPg: Readonly<Record<number, readonly string[]>>;
   /** Bytes the segments fetched. */
@@ -70,7 +72,7 @@ export interface RestoreJobContext {
 
 /** Events of {@link restoreJobMachine}. */
 export type RestoreJobEvent =
-  | { type: 'restoreRequest'; throughLsn: Lsn }
+  | { type: 'restoreRequest'; throughLsn: Lsn; snapshot?: string }
   | SegmentRestoredMessage
   | SegmentRestoreFailedMessage
   | WriterOpenMessage
@@ -117,7 +119,8 @@ function askSegments(context: RestoreJobContext, enqueue: EnqueueArgs['enqueue']
     const restored = context.restoredByPg[pg.pg] ?? [];
     for (const member of pg.members) {
       if (restored.includes(member)) continue;
-      enqueue({ type: 'send', params: { to: member, message: { type: 'restoreFrom', from: context.self, throughLsn: context.throughLsn } } });
+      const message: RestoreFromMessage = { type: 'restoreFrom', from: context.self, throughLsn: context.throughLsn, ...(context.snapshot === undefined ? {} : { snapshot: context.snapshot }) };
+      enqueue({ type: 'send', params: { to: member, message } });
     }
   }
 }
@@ -136,8 +139,9 @@ export const restoreJobMachine = restoreJobBase
     actions: {
       start: restoreJobBase.enqueueActions(({ context, event, enqueue }) => {
         if (event.type !== 'restoreRequest') return;
-        const next = { ...context, throughLsn: event.throughLsn };
-        enqueue.assign({ throughLsn: event.throughLsn });
+        const snapshot = event.snapshot === undefined ? {} : { snapshot: event.snapshot };
+        const next = { ...context, throughLsn: event.throughLsn, ...snapshot };
+        enqueue.assign({ throughLsn: event.throughLsn, ...snapshot });
         enqueue({ type: 'observe', params: { kind: 'restore', job: context.self, phase: 'requested', throughLsn: event.throughLsn } });
         askSegments(next, enqueue);
         enqueue.raise({ type: 'retryTick' }, { delay: context.retryMs, id: RESTORE_RETRY_TIMER });
@@ -187,7 +191,7 @@ export const restoreJobMachine = restoreJobBase
         const pgsDone = context.pgs.filter((pg) => satisfies(pg.write, (context.restoredByPg[pg.pg] ?? []) as never)).length;
         const reason =
           event.type === 'segmentRestoreFailed'
-            ? `${event.reason}: the object store cannot give PG ${event.pg} as of LSN ${context.throughLsn}`
+            ? `${event.reason}: the object store cannot give PG ${event.pg} as of LSN ${context.throughLsn}${context.snapshot === undefined ? '' : ` from snapshot ${context.snapshot}`}`
             : `timedOut: ${pgsDone} of ${context.pgs.length} PGs restored on a write quorum within ${context.restoreTimeoutMs} ms`;
         enqueue.cancel(RESTORE_RETRY_TIMER);
         enqueue.cancel(RESTORE_DEADLINE_TIMER);

@@ -234,7 +234,7 @@ export type SegmentEvent =
   | { type: 'gossipTick' }
   | { type: 'gcTick' }
   | { type: 'stageTick' }
-  | { type: 'restoreRetry'; throughLsn: Lsn }
+  | { type: 'restoreRetry'; throughLsn: Lsn; snapshot?: string }
   | OutageSignal
   | ProcessSignal
   | SlowDiskSignal
@@ -755,8 +755,9 @@ export const segmentMachine = segmentBase.extend({
     fetchRestore: segmentStep(({ context, event, enqueue }, out) => {
       const { restore } = context.settings;
       if (restore === undefined || (event.type !== 'restoreFrom' && event.type !== 'restoreRetry')) return;
-      out.send({ to: restore.objectStore, message: { type: 'restoreFetch', from: context.self, pg: context.pg, throughLsn: event.throughLsn } });
-      enqueue.raise({ type: 'restoreRetry', throughLsn: event.throughLsn }, { delay: restore.retryMs, id: SEGMENT_RESTORE_TIMER });
+      const snapshot = event.snapshot === undefined ? {} : { snapshot: event.snapshot };
+      out.send({ to: restore.objectStore, message: { type: 'restoreFetch', from: context.self, pg: context.pg, throughLsn: event.throughLsn, ...snapshot } });
+      enqueue.raise({ type: 'restoreRetry', throughLsn: event.throughLsn, ...snapshot }, { delay: restore.retryMs, id: SEGMENT_RESTORE_TIMER });
     }),
     /**
      * The PG as of the restore point: the snapshot's base pages and baseline (as a full-segment

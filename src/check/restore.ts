@@ -32,10 +32,11 @@ import type { PageOracle } from './gc-safety.js';
 /** The property name, as results report it. */
 export const S20_RESTORE = 'S20 restore consistency';
 
-/** A restore as the scenario asks for it. */
+/** A restore as the scenario asks for it: to a time, or from a manual snapshot. */
 export interface JudgedRestore {
   job: string;
-  toTimeMs: number;
+  toTimeMs?: number;
+  snapshot?: string;
   /** The new volume's segments, by PG. */
   membersByPg: Readonly<Record<number, readonly string[]>>;
 }
@@ -80,6 +81,8 @@ export function createRestoreJudge(restores: readonly JudgedRestore[]): RestoreJ
   const vdlTimes: number[] = [];
   const vdls: number[] = [];
   const stagedByPg = new Map<number, number>();
+  /** Each manual snapshot the object store completed, and its point. */
+  const snapshots = new Map<string, number>();
   const states = new Map<string, RestoreState>(restores.map((restore) => [restore.job, {}]));
   const byJob = new Map(restores.map((restore) => [restore.job, restore]));
 
@@ -106,6 +109,15 @@ export function createRestoreJudge(restores: readonly JudgedRestore[]): RestoreJ
         if (o.stagedLsn > (stagedByPg.get(o.pg) ?? 0)) stagedByPg.set(o.pg, o.stagedLsn);
         return;
       }
+      if (o.kind === 'snapshotCreated') {
+        // A manual snapshot holds the state at one point: a VDL the source reached, staged on every PG.
+        tally.judged();
+        snapshots.set(o.name, o.throughLsn);
+        if (o.throughLsn > 0 && !vdls.includes(o.throughLsn)) tally.violated(atMs, `snapshot ${o.name} holds the volume at LSN ${o.throughLsn}, which is no VDL the source's writer reached`);
+        const lowest = Math.min(...[...stagedByPg.values()], Infinity);
+        if (o.throughLsn > (Number.isFinite(lowest) ? lowest : 0)) tally.violated(atMs, `snapshot ${o.name} was completed at LSN ${o.throughLsn}, above ${lowest}, what the object store had staged of some PG`);
+        return;
+      }
       if (o.kind !== 'restore') return;
       const restore = byJob.get(o.job);
       const state = states.get(o.job);
@@ -113,10 +125,18 @@ export function createRestoreJudge(restores: readonly JudgedRestore[]): RestoreJ
       switch (o.phase) {
         case 'requested': {
           tally.judged();
-          state.expectedLsn = expectedPoint(restore.toTimeMs, stagedMin(restore));
           state.throughLsn = o.throughLsn;
+          if (restore.snapshot !== undefined) {
+            // From a snapshot: its point, once the store completed it (else the store refuses).
+            const point = snapshots.get(restore.snapshot);
+            if (point !== undefined) state.expectedLsn = point;
+            if (point !== undefined && o.throughLsn !== point) tally.violated(atMs, `${o.job} restores snapshot ${restore.snapshot} to LSN ${o.throughLsn}, but the snapshot holds LSN ${point}`);
+            return;
+          }
+          const toTimeMs = restore.toTimeMs ?? 0;
+          state.expectedLsn = expectedPoint(toTimeMs, stagedMin(restore));
           if (o.throughLsn !== state.expectedLsn) {
-            tally.violated(atMs, `${o.job} restores to LSN ${o.throughLsn}, but the highest VDL reached by ${restore.toTimeMs} ms and staged on every PG is ${state.expectedLsn}`);
+            tally.violated(atMs, `${o.job} restores to LSN ${o.throughLsn}, but the highest VDL reached by ${toTimeMs} ms and staged on every PG is ${state.expectedLsn}`);
           }
           return;
         }
@@ -127,6 +147,9 @@ export function createRestoreJudge(restores: readonly JudgedRestore[]): RestoreJ
           return;
         case 'failed':
           state.failed = o.reason ?? 'failed';
+          if (o.reason?.startsWith('noSuchSnapshot') === true && restore.snapshot !== undefined && snapshots.has(restore.snapshot)) {
+            tally.violated(atMs, `${o.job} was refused snapshot ${restore.snapshot}, which the object store had completed`);
+          }
           if (o.reason?.startsWith('notStaged') === true && (state.expectedLsn ?? Infinity) <= stagedMin(restore)) {
             tally.violated(atMs, `${o.job} was refused LSN ${o.throughLsn} as not staged, though the object store had reported every PG staged to ${stagedMin(restore)}`);
           }

@@ -244,7 +244,10 @@ function backupLines(report: SimulationReport): string[] {
     `${continued}latest restorable time ${latest}; backup storage ${count(backup.retainedBytes.log)} bytes of log + ${count(backup.retainedBytes.snapshots)} bytes of page snapshots`,
   ];
   for (const restore of backup.restores) {
-    const point = restore.restorePoint.reachedAtMs === null ? `LSN ${count(restore.restorePoint.lsn)}` : `LSN ${count(restore.restorePoint.lsn)}, the state at ${ms(restore.restorePoint.reachedAtMs)} (${ms(restore.lagMs ?? 0)} before the time asked)`;
+    const reached = restore.restorePoint.reachedAtMs === null ? '' : `, the state at ${ms(restore.restorePoint.reachedAtMs)}`;
+    const behind = restore.lagMs === null ? '' : ` (${ms(restore.lagMs)} before the time asked)`;
+    const point = `LSN ${count(restore.restorePoint.lsn)}${reached}${behind}`;
+    const asked = restore.snapshot === undefined ? `for ${ms(restore.toTimeMs ?? 0)}` : `from snapshot ${restore.snapshot}`;
     const outcome =
       restore.state === 'available'
         ? `available after ${ms(restore.restoreMs ?? 0)}, ${count(restore.bytesRestored)} bytes fetched`
@@ -252,7 +255,11 @@ function backupLines(report: SimulationReport): string[] {
           ? `FAILED: ${restore.reason ?? 'no reason given'}`
           : `still ${restore.state} at the end`;
     const check = restore.verification === undefined ? '' : restore.verification.verified === true ? `; verified: ${count(restore.verification.blocksChecked)} blocks equal the committed transactions at that point` : restore.verification.verified === false ? '; NOT verified' : '';
-    lines.push(`${label(restore.cluster)}asked at ${ms(restore.requestedAtMs)} for ${ms(restore.toTimeMs)}: ${point}; ${outcome}${check}`);
+    lines.push(`${label(restore.cluster)}asked at ${ms(restore.requestedAtMs)} ${asked}: ${point}; ${outcome}${check}`);
+  }
+  for (const snapshot of backup.snapshots) {
+    const done = snapshot.createdAtMs === undefined ? 'not complete yet (its point is not staged on every PG)' : `complete at ${ms(snapshot.createdAtMs)}, ${count(snapshot.bytes ?? 0)} bytes (a full copy; it never expires)`;
+    lines.push(`${label('snapshot')}${snapshot.name} asked at ${ms(snapshot.requestedAtMs)} at LSN ${count(snapshot.lsn)}: ${done}`);
   }
   return lines;
 }

@@ -1,6 +1,6 @@
 /**
- * The clusters a scenario's point-in-time restores build (docs/protocol.md §10): one per
- * `pointInTimeRestore` in the fault plan, named `restore-<n>` in fault-plan order. Each is a new
+ * The clusters a scenario's restores build (docs/protocol.md §10): one per `pointInTimeRestore`
+ * or `restoreFromSnapshot` in the fault plan, named `restore-<n>` in fault-plan order. Each is a new
  * volume placed as the source's is — the same PGs, each segment on the storage node of the
  * source's segment in its slot, so AZ and node faults reach it — with its own metadata service, a
  * writer that waits as a standby until its restore job promotes it, and the job. Its actors exist
@@ -12,9 +12,11 @@ import type { ResolvedTopology, Scenario, SegmentPlacement } from './scenario.js
 export interface RestoredCluster {
   /** `restore-<n>`. */
   name: string;
-  /** When the restore is asked, and the time it restores to. */
+  /** When the restore is asked, and the time it restores to (a point-in-time restore). */
   atMs: number;
-  toTimeMs: number;
+  toTimeMs?: number;
+  /** The manual snapshot it restores (a restore from a snapshot). */
+  snapshot?: string;
   /** The job that builds it, `restore-<n>:job`. */
   job: string;
   metadata: { id: string; azId: string };
@@ -34,7 +36,7 @@ export function isRestoredActor(id: string): boolean {
 
 /** The restored clusters of a scenario, in fault-plan order (empty without restores). */
 export function restoredClusters(scenario: Scenario, topology: ResolvedTopology): RestoredCluster[] {
-  const restores = scenario.faults.flatMap((fault) => (fault.kind === 'pointInTimeRestore' ? [fault] : []));
+  const restores = scenario.faults.flatMap((fault) => (fault.kind === 'pointInTimeRestore' || fault.kind === 'restoreFromSnapshot' ? [fault] : []));
   return restores.map((fault, index) => {
     const name = `restore-${index + 1}`;
     const prefix = restorePrefix(index + 1);
@@ -44,7 +46,7 @@ export function restoredClusters(scenario: Scenario, topology: ResolvedTopology)
     return {
       name,
       atMs: fault.atMs,
-      toTimeMs: fault.toTimeMs,
+      ...(fault.kind === 'pointInTimeRestore' ? { toTimeMs: fault.toTimeMs } : { snapshot: fault.snapshot }),
       job: `${prefix}job`,
       metadata: { id: `${prefix}metadata`, azId: topology.metadata.azId },
       writer: { id: `${prefix}inst:writer`, azId: topology.writer.azId },

@@ -258,7 +258,12 @@ export type FaultSpec =
    * A point-in-time restore (docs/protocol.md §10): at `atMs` the operator asks for a new cluster
    * as the database was at `toTimeMs` (at most `atMs`). Only with `backup`.
    */
-  | { atMs: number; kind: 'pointInTimeRestore'; toTimeMs: number };
+  | { atMs: number; kind: 'pointInTimeRestore'; toTimeMs: number }
+  /**
+   * A manual cluster snapshot named `snapshot` (it never expires), and a restore of one into a new
+   * cluster (docs/protocol.md §10, snapshots). Only with `backup`.
+   */
+  | { atMs: number; kind: 'createSnapshot' | 'restoreFromSnapshot'; snapshot: string };
 
 /** A whole scenario. */
 export interface Scenario {

@@ -170,7 +170,29 @@ function pageValues(base: StoredRecord | undefined): Readonly<Record<string, str
 export function takeSnapshot(backup: PgBackup, atMs: number): PgBackup {
   const previous = backup.snapshots[backup.snapshots.length - 1] as PageSnapshot;
   if (backup.stagedLsn <= previous.lsn) return backup;
-  const records = loggedBetween(backup, previous.lsn, backup.stagedLsn);
+  const snapshot = coalesceOnto(previous, loggedBetween(backup, previous.lsn, backup.stagedLsn), backup.stagedLsn, atMs);
+  return { ...backup, snapshots: [...backup.snapshots, snapshot] };
+}
+
+/**
+ * The PG's pages as of `lsn` as a snapshot of their own (a manual snapshot, docs/protocol.md §10):
+ * the newest snapshot at or below it with the staged log up to it coalesced in. It shares nothing
+ * that retention drops later. Refused like a restore.
+ */
+export function snapshotAt(backup: PgBackup, lsn: Lsn, atMs: number): PageSnapshot | { refused: RestoreRefusal } {
+  if (lsn > backup.stagedLsn) return { refused: 'notStaged' };
+  const start = snapshotAtOrBelow(backup, lsn);
+  if (start === undefined) return { refused: 'beforeRetention' };
+  return coalesceOnto(start, loggedBetween(backup, start.lsn, lsn), lsn, atMs);
+}
+
+/** What a restore from a snapshot taken by {@link snapshotAt} transfers: its pages, no log. */
+export function imageOfSnapshot(snapshot: PageSnapshot): RestoreImage {
+  return { bases: Object.values(snapshot.bases).sort((a, b) => a.lsn - b.lsn), baseline: { gcPoint: snapshot.lsn, lastPgLsnAtGc: snapshot.lastPgLsn }, records: [], bytes: snapshot.bytes };
+}
+
+/** `previous` with `records` (its PG's, ascending, above it and up to `lsn`) coalesced in: a snapshot at `lsn`. */
+function coalesceOnto(previous: PageSnapshot, records: readonly StoredRecord[], lsn: Lsn, atMs: number): PageSnapshot {
   const bases: Record<number, StoredRecord> = { ...previous.bases };
   let bytes = previous.bytes;
   const touched: Record<number, Record<string, string>> = {};
@@ -187,8 +209,7 @@ export function takeSnapshot(backup: PgBackup, atMs: number): PgBackup {
     bases[record.blockId] = { ...record, prevBlockLsn: LSN_ZERO, payload: page };
   }
   const lastPgLsn = records.length === 0 ? previous.lastPgLsn : (records[records.length - 1] as StoredRecord).lsn;
-  const snapshot: PageSnapshot = { lsn: backup.stagedLsn, lastPgLsn, atMs, bases, bytes, newBytes: Object.keys(touched).length * PAGE_BYTES };
-  return { ...backup, snapshots: [...backup.snapshots, snapshot] };
+  return { lsn, lastPgLsn, atMs, bases, bytes, newBytes: Object.keys(touched).length * PAGE_BYTES };
 }
 
 /**
@@ -232,8 +253,8 @@ export interface RestoreImage {
   readonly bytes: number;
 }
 
-/** Why a PG cannot be restored to a point. */
-export type RestoreRefusal = 'notStaged' | 'beforeRetention';
+/** Why a PG cannot be restored to a point (or from a manual snapshot the store does not hold). */
+export type RestoreRefusal = 'notStaged' | 'beforeRetention' | 'noSuchSnapshot';
 
 /**
  * The PG as of `throughLsn`: the newest snapshot at or below it and the staged log above that, up

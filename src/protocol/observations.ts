@@ -243,6 +243,15 @@ export interface StagedObservation {
   stagedAtMs: number;
 }
 
+/** The object store completed a manual snapshot: every PG's pages at `throughLsn`, `bytes` in all. */
+export interface SnapshotCreatedObservation {
+  kind: 'snapshotCreated';
+  objectStore: string;
+  name: string;
+  throughLsn: number;
+  bytes: number;
+}
+
 /** The object store answered a restored segment's fetch of its PG as of `throughLsn`, or refused it. */
 export interface RestoreServedObservation {
   kind: 'restoreServed';
@@ -319,5 +328,6 @@ export type Observation =
   | StagedObservation
   | RestoreServedObservation
   | RestoreObservation
+  | SnapshotCreatedObservation
   | ReadDoneObservation
   | FailoverObservation;

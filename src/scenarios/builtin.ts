@@ -530,6 +530,21 @@ const DEFINITIONS: readonly Scenario[] = [
     ],
     durationMs: 36_000,
   }),
+  builtin({
+    name: 'snapshot-restore',
+    description:
+      'Two manual cluster snapshots under load (at 4 s and 12 s), each restored into a new cluster later (at 16 s and 20 s); backup storage of the retention window against the snapshots, which are full copies and never expire.',
+    topology: { pgCount: 2 },
+    backup: { stagePeriodMs: 2_000, snapshotPeriodMs: 10_000 },
+    workload: { commitsPerS: 200, stopMs: 22_000 },
+    faults: [
+      { atMs: 4_000, kind: 'createSnapshot', snapshot: 'before-migration' },
+      { atMs: 12_000, kind: 'createSnapshot', snapshot: 'nightly' },
+      { atMs: 16_000, kind: 'restoreFromSnapshot', snapshot: 'before-migration' },
+      { atMs: 20_000, kind: 'restoreFromSnapshot', snapshot: 'nightly' },
+    ],
+    durationMs: 24_000,
+  }),
 ];
 
 /**

@@ -233,6 +233,7 @@ const faultSchema = z.discriminatedUnion('kind', [
   z.strictObject({ atMs, kind: z.literal('objectStoreThrottle'), requestsPerS: integerAtLeast(0) }),
   z.strictObject({ atMs, kind: z.literal('objectStoreSlow'), factor: numberAtLeast(1) }),
   z.strictObject({ atMs, kind: z.literal('pointInTimeRestore'), toTimeMs: numberAtLeast(0) }),
+  z.strictObject({ atMs, kind: z.enum(['createSnapshot', 'restoreFromSnapshot']), snapshot: id() }),
 ]);
 
 /** The scenario file schema (JSON in, defaults filled). Prefer {@link parseScenario}, which adds the semantic checks. */
@@ -526,6 +527,10 @@ class FaultTargets {
       case 'globalFailover':
       case 'globalSwitchover':
         return this.globalActionProblem(`${field}.region`, fault.region, true);
+      case 'createSnapshot':
+      case 'restoreFromSnapshot':
+        if (this.scenario.backup !== undefined) return this.snapshotProblem(field, fault);
+        return { field: `${field}.kind`, message: `needs continuous backup (a \`backup\` section), got ${describeValue(fault.kind)}` };
       case 'objectStoreOutage':
       case 'objectStoreRecover':
       case 'objectStoreThrottle':
@@ -537,6 +542,17 @@ class FaultTargets {
         }
         return this.scenario.backup === undefined ? { field: `${field}.kind`, message: `needs continuous backup (a \`backup\` section), got ${describeValue(fault.kind)}` } : undefined;
     }
+  }
+
+  /** A snapshot is created once under its name; a restore names one created earlier (docs/protocol.md §10). */
+  private snapshotProblem(field: string, fault: Extract<FaultSpec, { kind: 'createSnapshot' | 'restoreFromSnapshot' }>): Problem | undefined {
+    const created = this.scenario.faults.filter((other): other is typeof fault => other.kind === 'createSnapshot' && other !== fault);
+    if (fault.kind === 'createSnapshot') {
+      return created.some((other) => other.snapshot === fault.snapshot) ? { field: `${field}.snapshot`, message: `must name a new snapshot, once, got ${describeValue(fault.snapshot)} twice` } : undefined;
+    }
+    const earlier = created.filter((other) => other.atMs < fault.atMs).map((other) => other.snapshot);
+    if (earlier.includes(fault.snapshot)) return undefined;
+    return { field: `${field}.snapshot`, message: `must name a snapshot a createSnapshot makes before atMs ${fault.atMs} (${earlier.length === 0 ? 'none' : earlier.join(', ')}), got ${describeValue(fault.snapshot)}` };
   }
 
   /** A Global Database action names one of its secondaries, which needs an instance to promote (docs/protocol.md §11.1). */

@@ -47,6 +47,10 @@ export interface BackupReport {
   stagedByPg: { pg: number; stagedLsn: number; stagedAtMs: number }[];
   /** Backup storage held for the retention window: staged log and page snapshots, in bytes. */
   retainedBytes: { log: number; snapshots: number };
+  /** Backup storage of the manual snapshots, each a full copy (they never expire). */
+  snapshotBytes: number;
+  /** Every manual snapshot asked for: its point, and when the object store completed it. */
+  snapshots: { name: string; requestedAtMs: number; lsn: number; createdAtMs?: number; bytes?: number }[];
   /** Every point-in-time restore asked so far. */
   restores: RestoreReport[];
 }
@@ -56,8 +60,10 @@ export interface RestoreReport {
   /** The new cluster, `restore-<n>`. */
   cluster: string;
   requestedAtMs: number;
-  /** The time asked for. */
-  toTimeMs: number;
+  /** The time asked for (null for a restore from a snapshot). */
+  toTimeMs: number | null;
+  /** The manual snapshot restored from, if it is one. */
+  snapshot?: string;
   /** The latest restorable time when it was asked (null: no point yet). */
   latestRestorableTimeMs: number | null;
   /** The point restored to: a VDL the source reached, and when it reached it. */
@@ -98,8 +104,8 @@ export interface BackupServiceSource {
   restored: readonly RestoredCluster[];
   listen(handler: (event: WorldEvent) => void): Subscription;
   snapshotOf(id: string): { value: unknown; context: unknown };
-  /** Delivers the restore job its request. */
-  inject(id: string, event: { type: 'restoreRequest'; throughLsn: number }): void;
+  /** Delivers a restore job its request, or the object store a snapshot request. */
+  inject(id: string, event: { type: 'restoreRequest'; throughLsn: number; snapshot?: string } | { type: 'createSnapshot'; name: string; throughLsn: number; pgs: number[] }): void;
   nowMs(): number;
 }
 
@@ -128,6 +134,8 @@ export class BackupService {
   private readonly objectStore: string;
   private readonly instances: ReadonlySet<string>;
   private readonly restores = new Map<string, RestoreRecord>();
+  /** Manual snapshots asked for, by name. */
+  private readonly snapshots = new Map<string, { requestedAtMs: number; throughLsn: number; reachedAtMs: number | null; createdAtMs?: number; bytes?: number }>();
 
   constructor(private readonly source: BackupServiceSource) {
     const { topology } = source;
@@ -159,15 +167,36 @@ export class BackupService {
    */
   requestRestore(cluster: RestoredCluster): void {
     const latest = this.latestRestorable();
-    const timeMs = latest === null ? cluster.toTimeMs : Math.min(cluster.toTimeMs, latest.timeMs);
+    const requestedAtMs = this.source.nowMs();
+    if (cluster.snapshot !== undefined) {
+      // A restore from a manual snapshot goes to the snapshot's point (docs/protocol.md §10, snapshots).
+      const taken = this.snapshots.get(cluster.snapshot);
+      const point = { lsn: taken?.throughLsn ?? 0, reachedAtMs: taken?.reachedAtMs ?? null };
+      this.restores.set(cluster.job, { cluster, requestedAtMs, latestRestorableTimeMs: latest?.timeMs ?? null, point });
+      this.source.inject(cluster.job, { type: 'restoreRequest', throughLsn: point.lsn, snapshot: cluster.snapshot });
+      return;
+    }
+    const toTimeMs = cluster.toTimeMs ?? requestedAtMs;
+    const timeMs = latest === null ? toTimeMs : Math.min(toTimeMs, latest.timeMs);
     const point = latest === null ? undefined : this.restorePoints.atTime(timeMs);
     this.restores.set(cluster.job, {
       cluster,
-      requestedAtMs: this.source.nowMs(),
+      requestedAtMs,
       latestRestorableTimeMs: latest?.timeMs ?? null,
       point: { lsn: point?.lsn ?? 0, reachedAtMs: point?.reachedAtMs ?? null },
     });
     this.source.inject(cluster.job, { type: 'restoreRequest', throughLsn: point?.lsn ?? 0 });
+  }
+
+  /**
+   * Takes a manual cluster snapshot (docs/protocol.md §10, snapshots): the state now, the VDL in
+   * force; the object store copies every PG's pages there once that point is staged on each.
+   */
+  createSnapshot(name: string): void {
+    const point = this.restorePoints.atTime(this.source.nowMs());
+    const throughLsn = point?.lsn ?? 0;
+    this.snapshots.set(name, { requestedAtMs: this.source.nowMs(), throughLsn, reachedAtMs: point?.reachedAtMs ?? null });
+    this.source.inject(this.objectStore, { type: 'createSnapshot', name, throughLsn, pgs: Object.keys(this.source.topology.membersByPg).map(Number) });
   }
 
   report(checks: ReadonlyMap<string, RestoreCheck> = new Map()): BackupReport {
@@ -203,6 +232,13 @@ export class BackupService {
       restorableLagMs: latest === null ? null : Math.max(0, Math.floor(nowMs) - latest),
       stagedByPg: [...this.stagedByPg].map(([pg, staged]) => ({ pg, stagedLsn: staged.stagedLsn, stagedAtMs: Math.round(staged.stagedAtMs) })),
       retainedBytes: { log, snapshots },
+      snapshotBytes: [...this.snapshots.values()].reduce((sum, snapshot) => sum + (snapshot.bytes ?? 0), 0),
+      snapshots: [...this.snapshots].map(([name, snapshot]) => ({
+        name,
+        requestedAtMs: snapshot.requestedAtMs,
+        lsn: snapshot.throughLsn,
+        ...(snapshot.createdAtMs === undefined ? {} : { createdAtMs: Math.round(snapshot.createdAtMs), bytes: snapshot.bytes ?? 0 }),
+      })),
       restores: [...this.restores.values()].map((record) => this.restoreReport(record, checks.get(record.cluster.job))),
     };
   }
@@ -214,10 +250,11 @@ export class BackupService {
     return {
       cluster: record.cluster.name,
       requestedAtMs: record.requestedAtMs,
-      toTimeMs: record.cluster.toTimeMs,
+      toTimeMs: record.cluster.toTimeMs ?? null,
+      ...(record.cluster.snapshot === undefined ? {} : { snapshot: record.cluster.snapshot }),
       latestRestorableTimeMs: record.latestRestorableTimeMs,
       restorePoint: { lsn: record.point.lsn, reachedAtMs: reachedAtMs === null ? null : Math.round(reachedAtMs) },
-      lagMs: reachedAtMs === null ? null : Math.max(0, Math.round(record.cluster.toTimeMs - reachedAtMs)),
+      lagMs: reachedAtMs === null || record.cluster.toTimeMs === undefined ? null : Math.max(0, Math.round(record.cluster.toTimeMs - reachedAtMs)),
       state: stateName(snapshot.value),
       ...(record.pgsRestoredAtMs === undefined ? {} : { pgsRestoredAtMs: Math.round(record.pgsRestoredAtMs) }),
       ...(record.availableAtMs === undefined ? {} : { availableAtMs: Math.round(record.availableAtMs), restoreMs: Math.round(record.availableAtMs - record.requestedAtMs) }),
@@ -243,6 +280,11 @@ export class BackupService {
     }
     if (event.source !== 'observe') return;
     const { observation } = event;
+    if (observation.kind === 'snapshotCreated') {
+      const snapshot = this.snapshots.get(observation.name);
+      if (snapshot !== undefined) Object.assign(snapshot, { createdAtMs: event.atMs, bytes: observation.bytes });
+      return;
+    }
     if (observation.kind === 'restore') {
       const record = this.restores.get(observation.job);
       if (record === undefined) return;

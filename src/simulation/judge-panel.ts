@@ -127,7 +127,9 @@ export class JudgePanel {
     this.checker = createInvariantChecker({ lal: source.scenario.topology.lal, writeQuorumByPg: this.writeQuorumByPg });
     this.recoveryChecker = createRecoveryChecker({ readQuorumByPg: this.readQuorumByPg, writeQuorumByPg: this.writeQuorumByPg, failoverStartLsn: () => this.failoverStartLsn });
     const restored = restoredClusters(source.scenario, source.topology);
-    this.restoreJudge = createRestoreJudge(restored.map((cluster) => ({ job: cluster.job, toTimeMs: cluster.toTimeMs, membersByPg: cluster.membersByPg })));
+    this.restoreJudge = createRestoreJudge(
+      restored.map((cluster) => ({ job: cluster.job, membersByPg: cluster.membersByPg, ...(cluster.snapshot === undefined ? { toTimeMs: cluster.toTimeMs ?? cluster.atMs } : { snapshot: cluster.snapshot }) })),
+    );
     this.archive = new RecordArchive(
       (id) => source.segment(id).store,
       (pg) => (source.membersByPg[pg] ?? []).flatMap((id) => source.segment(id).store.truncations),
@@ -147,7 +149,7 @@ export class JudgePanel {
     options.listen((event) => {
       // S20 reads the source writer's VDLs, the object store's staged points and the restore jobs.
       if (event.source === 'publish' && event.publication.stream === 'vdl' && sourceInstances.has(event.actorId)) this.restoreJudge.vdlReached(event.atMs, event.publication.item.vdl);
-      if (event.source === 'observe' && (event.observation.kind === 'staged' || event.observation.kind === 'restore')) this.restoreJudge.observe(event.atMs, event.observation);
+      if (event.source === 'observe' && (event.observation.kind === 'staged' || event.observation.kind === 'restore' || event.observation.kind === 'snapshotCreated')) this.restoreJudge.observe(event.atMs, event.observation);
       if (event.source === 'observe' && event.observation.kind === ('promoted' as string)) {
         const promoted = event.observation as unknown as { how: string; oldPrimary: string; vdl: number };
         if (promoted.how === 'failover' && promoted.oldPrimary === firstPrimary) this.failoverStartLsn ??= promoted.vdl;

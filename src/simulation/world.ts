@@ -316,14 +316,24 @@ export class World {
 
   /** Schedules the scenario's faults (after the workload and the read-back checks: clock order). */
   scheduleFaults(): void {
-    scheduleFaults(this.kernel, this.host, this.topology, this.scenario.faults.filter((fault) => fault.kind !== 'pointInTimeRestore'), this.faultLog);
+    const backupActions = new Set(['pointInTimeRestore', 'restoreFromSnapshot', 'createSnapshot']);
+    scheduleFaults(this.kernel, this.host, this.topology, this.scenario.faults.filter((fault) => !backupActions.has(fault.kind)), this.faultLog);
     // Point-in-time restores go to the backup service, which maps the time to a restore point.
     const { clock } = this.kernel;
     for (const cluster of this.restored) {
       clock.scheduleAt(cluster.atMs, () => {
-        this.faultLog.push({ atMs: clock.now(), fault: 'pointInTimeRestore', target: cluster.job });
-        this.kernel.trace.record({ kind: 'fault', atMs: clock.now(), fault: 'pointInTimeRestore', target: cluster.job, detail: { toTimeMs: cluster.toTimeMs } });
+        const kind = cluster.snapshot === undefined ? 'pointInTimeRestore' : 'restoreFromSnapshot';
+        this.faultLog.push({ atMs: clock.now(), fault: kind, target: cluster.job });
+        this.kernel.trace.record({ kind: 'fault', atMs: clock.now(), fault: kind, target: cluster.job, detail: cluster.snapshot === undefined ? { toTimeMs: cluster.toTimeMs } : { snapshot: cluster.snapshot } });
         this.backup?.requestRestore(cluster);
+      });
+    }
+    for (const fault of this.scenario.faults) {
+      if (fault.kind !== 'createSnapshot') continue;
+      clock.scheduleAt(fault.atMs, () => {
+        this.faultLog.push({ atMs: clock.now(), fault: 'createSnapshot', target: fault.snapshot });
+        this.kernel.trace.record({ kind: 'fault', atMs: clock.now(), fault: 'createSnapshot', target: fault.snapshot });
+        this.backup?.createSnapshot(fault.snapshot);
       });
     }
   }

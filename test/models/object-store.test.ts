@@ -114,8 +114,32 @@ describe('object store', () => {
     store.step({ type: 'throttle', requestsPerS: 5 });
     store.step({ type: 'recover', cause: 'objectStore' });
     expect(store.state).toBe('available.throttling');
+    // A manual snapshot of what is staged completes at once (the next test waits for staging).
+    expect(store.step({ type: 'createSnapshot', name: 'now', throughLsn: 10 as Lsn, pgs: [0] })).toContainEqual(expect.objectContaining({ kind: 'observe' }));
 
     expect([...store.covered].sort()).toEqual(handledEventTypes(objectStoreMachine));
+  });
+
+  it('a manual snapshot completes once its point is staged on every PG, and restores from its own copy', () => {
+    const store = new Driver(objectStoreMachine, { self: S3, serviceLatencyMs: 10, transferMBps: 1 });
+    store.step({ type: 'stagePut', from: SEG, pg, afterLsn: 0 as Lsn, throughLsn: 8 as Lsn, records: stored(1, 8), truncations: [] });
+    // PG 1 has nothing staged: the snapshot waits.
+    expect(store.step({ type: 'createSnapshot', name: 'nightly', throughLsn: 6 as Lsn, pgs: [0, 1] })).toEqual([]);
+    expect((store.snapshot.context as ObjectStoreContext).pendingSnapshots).toHaveLength(1);
+    const [noSnapshot] = deliverReplies(store, store.step({ type: 'restoreFetch', from: 'seg:new', pg, throughLsn: 6 as Lsn, snapshot: 'nightly' }));
+    expect(noSnapshot?.message).toMatchObject({ type: 'restoreData', refused: 'noSuchSnapshot' });
+    const pg1 = 1 as PgId;
+    const pg1Records = putChain(1, 8, 4, 1).map((record) => ({ ...record, volumeEpoch: 1 as VolumeEpoch }));
+    const completed = store.step({ type: 'stagePut', from: 'seg:pg1:a:1', pg: pg1, afterLsn: 0 as Lsn, throughLsn: 8 as Lsn, records: pg1Records, truncations: [] });
+    const kinds = completed.flatMap((effect) => (effect.kind === 'observe' ? [(effect.observation as { kind: string }).kind] : []));
+    expect(kinds).toEqual(['staged', 'snapshotCreated']);
+    expect(completed).toContainEqual({ kind: 'observe', observation: { kind: 'snapshotCreated', objectStore: S3, name: 'nightly', throughLsn: 6, bytes: 8 * PAGE_BYTES } });
+    const [data] = deliverReplies(store, store.step({ type: 'restoreFetch', from: 'seg:new', pg, throughLsn: 6 as Lsn, snapshot: 'nightly' }));
+    expect(data?.message).toMatchObject({ type: 'restoreData', throughLsn: 6, baseline: { gcPoint: 6, lastPgLsnAtGc: 6 }, records: [], bytes: 4 * PAGE_BYTES });
+    // The same name again is ignored; a request while the store is out is still taken.
+    expect(store.step({ type: 'createSnapshot', name: 'nightly', throughLsn: 8 as Lsn, pgs: [0, 1] })).toEqual([]);
+    store.step({ type: 'outage', cause: 'objectStore' });
+    expect(store.step({ type: 'createSnapshot', name: 'later', throughLsn: 8 as Lsn, pgs: [0, 1] })).toContainEqual(expect.objectContaining({ kind: 'observe' }));
   });
 
   it('retention drops snapshots and log older than the window', () => {

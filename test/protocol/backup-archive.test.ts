@@ -13,6 +13,8 @@ import {
   RECORD_HEADER_BYTES,
   earliestRestorableLsn,
   emptyPgBackup,
+  imageOfSnapshot,
+  snapshotAt,
   pruneBefore,
   restoreImage,
   retainedBytes,
@@ -125,6 +127,25 @@ describe('backup archive: retention', () => {
     // The log objects (20, 30] and (30, 40]: 20 records of key k<n> and value v<lsn>.
     expect(held.log).toBe(20 * (RECORD_HEADER_BYTES + 2 + 3));
     expect(pruneBefore(pruned, 2_500)).toBe(pruned);
+  });
+
+  it('a manual snapshot copies the pages at its point and outlives retention', () => {
+    let backup = stageRecords(emptyPgBackup(), put(0, 10), 100).backup;
+    backup = takeSnapshot(backup, 1_000);
+    backup = stageRecords(backup, put(10, 20), 1_500).backup;
+    const manual = snapshotAt(backup, 17 as Lsn, 1_600);
+    if ('refused' in manual) throw new Error('refused');
+    expect(manual.lsn).toBe(17);
+    expect(manual.bytes).toBe(BLOCKS * PAGE_BYTES);
+    const image = imageOfSnapshot(manual);
+    expect(image.records).toEqual([]);
+    expect(pagesOf(image)).toEqual(expectedPages(17));
+    // Retention drops what the continuous backup held at 17; the manual copy does not depend on it.
+    backup = takeSnapshot(stageRecords(backup, put(20, 30), 2_000).backup, 3_000);
+    const pruned = pruneBefore(backup, 3_000);
+    expect(restoreImage(pruned, 17 as Lsn)).toEqual({ refused: 'beforeRetention' });
+    expect(pagesOf(imageOfSnapshot(manual))).toEqual(expectedPages(17));
+    expect(snapshotAt(backup, 31 as Lsn, 3_100)).toEqual({ refused: 'notStaged' });
   });
 
   it('a snapshot with nothing new staged is not taken', () => {

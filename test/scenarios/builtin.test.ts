@@ -42,6 +42,7 @@ describe('Built-in scenarios', () => {
       'global-rpo-limit',
       'global-write-forwarding',
       'pitr',
+      'snapshot-restore',
     ]);
   });
 

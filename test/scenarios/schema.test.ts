@@ -173,6 +173,16 @@ describe('Scenario schema: bad input gives one line naming the field', () => {
     ['an object store that transfers nothing', { name: 'x', backup: { objectStore: { transferMBps: 0 } } }, 'backup.objectStore.transferMBps must be a number > 0, got 0'],
     ['an object store outage without backup', { name: 'x', faults: [{ atMs: 1, kind: 'objectStoreOutage' }] }, 'faults[0].kind needs continuous backup (a `backup` section), got "objectStoreOutage"'],
     ['a restore to a time after it is asked', { name: 'x', backup: {}, faults: [{ atMs: 1000, kind: 'pointInTimeRestore', toTimeMs: 2000 }] }, 'faults[0].toTimeMs must be at most atMs (1000): a restore reaches back, got 2000'],
+    [
+      'a snapshot created twice',
+      { name: 'x', backup: {}, faults: [{ atMs: 1, kind: 'createSnapshot', snapshot: 's' }, { atMs: 2, kind: 'createSnapshot', snapshot: 's' }] },
+      'faults[0].snapshot must name a new snapshot, once, got "s" twice',
+    ],
+    [
+      'a restore of a snapshot not yet taken',
+      { name: 'x', backup: {}, faults: [{ atMs: 5, kind: 'restoreFromSnapshot', snapshot: 's' }, { atMs: 5, kind: 'createSnapshot', snapshot: 's' }] },
+      'faults[0].snapshot must name a snapshot a createSnapshot makes before atMs 5 (none), got "s"',
+    ],
     ['backup with a Global Database', { ...(globalScenario({}) as object), backup: {} }, 'backup is modelled for a regional cluster only: remove topology.global or backup, got both'],
     [
       'a primary region with 2 AZs',
@@ -182,7 +192,7 @@ describe('Scenario schema: bad input gives one line naming the field', () => {
     [
       'an unknown fault kind',
       { name: 'x', faults: [{ atMs: 1, kind: 'heal' }, { atMs: 1, kind: 'heal' }, { atMs: 1, kind: 'meteor' }] },
-      'faults[2].kind must be one of azOutage, azRecover, regionOutage, regionRecover, segmentCrash, segmentRestart, nodeCrash, nodeRestart, slowSegment, instanceCrash, instanceRestart, partition, heal, globalFailover, globalDetach, globalSwitchover, objectStoreOutage, objectStoreRecover, objectStoreUnthrottle, objectStoreThrottle, objectStoreSlow, pointInTimeRestore, got "meteor"',
+      'faults[2].kind must be one of azOutage, azRecover, regionOutage, regionRecover, segmentCrash, segmentRestart, nodeCrash, nodeRestart, slowSegment, instanceCrash, instanceRestart, partition, heal, globalFailover, globalDetach, globalSwitchover, objectStoreOutage, objectStoreRecover, objectStoreUnthrottle, objectStoreThrottle, objectStoreSlow, pointInTimeRestore, createSnapshot, restoreFromSnapshot, got "meteor"',
     ],
     [
       'an unknown key',

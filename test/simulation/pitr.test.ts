@@ -52,8 +52,8 @@ describe('point-in-time restore', () => {
       expect(restore.restoreMs).toBeGreaterThan(0);
       expect(restore.bytesRestored).toBeGreaterThan(0);
       // The point is the state at the time restored to: reached at or before it.
-      expect(restore.restorePoint.reachedAtMs!).toBeLessThanOrEqual(Math.min(restore.toTimeMs, restore.latestRestorableTimeMs!));
-      expect(restore.lagMs).toBe(Math.round(restore.toTimeMs - restore.restorePoint.reachedAtMs!));
+      expect(restore.restorePoint.reachedAtMs!).toBeLessThanOrEqual(Math.min(restore.toTimeMs!, restore.latestRestorableTimeMs!));
+      expect(restore.lagMs).toBe(Math.round(restore.toTimeMs! - restore.restorePoint.reachedAtMs!));
     }
     // Past times lie inside what is staged: the lag is only the time since the last commit before them.
     expect(restores[0]!.lagMs!).toBeLessThan(100);
@@ -92,7 +92,42 @@ describe('point-in-time restore', () => {
     expect(slow).toBeGreaterThan(10 * normal - 20);
   });
 
+  it('restores a manual snapshot at its own point, after the time it was taken; the snapshot is a full copy', () => {
+    const report = run(
+      scenarioWith(
+        [
+          { atMs: 1_500, kind: 'createSnapshot', snapshot: 'before' },
+          { atMs: 4_000, kind: 'restoreFromSnapshot', snapshot: 'before' },
+        ],
+        5_000,
+      ),
+    );
+    expect(report.invariants.filter((result) => !result.ok)).toEqual([]);
+    const backup = report.backup!;
+    const [snapshot] = backup.snapshots;
+    expect(snapshot).toMatchObject({ name: 'before', requestedAtMs: 1_500 });
+    // Every page written by then, in full: a whole number of 16 KiB pages, at most the volume's 128.
+    expect(snapshot!.bytes! % (16 * 1024)).toBe(0);
+    expect(snapshot!.bytes! / (16 * 1024)).toBeGreaterThan(64);
+    expect(snapshot!.bytes! / (16 * 1024)).toBeLessThanOrEqual(2 * 64);
+    expect(snapshot!.createdAtMs).toBeGreaterThan(1_500);
+    expect(backup.snapshotBytes).toBe(snapshot!.bytes);
+    const [restore] = backup.restores;
+    expect(restore).toMatchObject({ snapshot: 'before', toTimeMs: null, lagMs: null, state: 'available', restorePoint: { lsn: snapshot!.lsn }, verification: { verified: true } });
+    expect(restore!.restorePoint.reachedAtMs!).toBeLessThanOrEqual(1_500);
+  });
+
   it('runs the same under both interpreters', () => {
     expectInterpretersAgree(scenarioWith([{ atMs: 2_000, kind: 'pointInTimeRestore', toTimeMs: 1_000 }], 2_500), 2);
+    expectInterpretersAgree(
+      scenarioWith(
+        [
+          { atMs: 500, kind: 'createSnapshot', snapshot: 'early' },
+          { atMs: 2_000, kind: 'restoreFromSnapshot', snapshot: 'early' },
+        ],
+        2_500,
+      ),
+      2,
+    );
   });
 });
