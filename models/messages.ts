@@ -839,6 +839,8 @@ export interface StagePutMessage {
   throughLsn: Lsn;
   records: readonly StoredRecord<RedoPayload>[];
   truncations: readonly TruncationRange[];
+  /** The put took all one put may carry and the segment holds more up to its SCL: it puts again on the answer. */
+  more?: true;
 }
 
 /**
@@ -854,6 +856,8 @@ export interface StagedPointMessage {
   stagedLsn: Lsn;
   /** How long ago, by the store's clock, the staged point last moved. */
   stagedAgeMs: number;
+  /** Echoed from the put it answers: the stager has more to put. */
+  more?: true;
 }
 
 /** The object store is throttling (S3's `SlowDown`): the request was not served; try again later. */

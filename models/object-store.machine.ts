@@ -272,7 +272,15 @@ export const objectStoreMachine = objectStoreBase
         }
         // After the staged point is reported: a snapshot completes on what the store holds.
         const withSnapshots = { ...counted, ...completeSnapshots(context, counted.pgs ?? context.pgs, enqueue) };
-        const message: WireMessage = { type: 'stagedPoint', from: context.self, pg: event.pg, request: 'put', stagedLsn: result.backup.stagedLsn, stagedAgeMs: context.nowMs - result.backup.stagedAtMs };
+        const message: WireMessage = {
+          type: 'stagedPoint',
+          from: context.self,
+          pg: event.pg,
+          request: 'put',
+          stagedLsn: result.backup.stagedLsn,
+          stagedAgeMs: context.nowMs - result.backup.stagedAtMs,
+          ...(event.more === true ? { more: true as const } : {}),
+        };
         answerLater(context, enqueue, event, message, answerDelayMs(context, result.bytes), withSnapshots);
       }),
       /** A restored segment's fetch: its PG as of the point, or why not. */

@@ -804,14 +804,17 @@ export const segmentMachine = segmentBase.extend({
       const { store, gc } = context;
       if (event.stagedLsn > gc.stagedLsn) enqueue.assign({ gc: { ...gc, stagedLsn: event.stagedLsn } });
       const scl = sclOf(store);
-      // The PG is staged once a period, by whichever member asks first once it is due.
-      if (event.request !== 'query' || event.stagedAgeMs < staging.stagePeriodMs || scl <= event.stagedLsn || event.stagedLsn < store.gcPoint) return;
+      // The PG is staged once a period, by whichever member asks first once it is due; a put that
+      // took all a put may carry leaves a backlog, which the same member puts at once.
+      const due = event.request === 'query' ? event.stagedAgeMs >= staging.stagePeriodMs : event.more === true;
+      if (!due || scl <= event.stagedLsn || event.stagedLsn < store.gcPoint) return;
       const records = recordsAbove(store, event.stagedLsn, staging.stageMaxRecords).filter((record) => record.lsn <= scl);
       if (records.length === 0) return;
-      const throughLsn = records.length === staging.stageMaxRecords ? (records[records.length - 1] as StoredRecord<RedoPayload>).lsn : scl;
+      const full = records.length === staging.stageMaxRecords;
+      const throughLsn = full ? (records[records.length - 1] as StoredRecord<RedoPayload>).lsn : scl;
       out.send({
         to: staging.objectStore,
-        message: { type: 'stagePut', from: context.self, pg: context.pg, afterLsn: event.stagedLsn, throughLsn, records, truncations: store.truncations },
+        message: { type: 'stagePut', from: context.self, pg: context.pg, afterLsn: event.stagedLsn, throughLsn, records, truncations: store.truncations, ...(full && throughLsn < scl ? { more: true as const } : {}) },
       });
     }),
     startGossip: segmentBase.raise({ type: 'gossipTick' }, {

@@ -162,8 +162,8 @@ export class BackupService {
 
   /**
    * Starts the restore that builds `cluster` (docs/protocol.md §10): the point is the VDL in force
-   * at the time asked, or at the latest restorable time if that is earlier (the state no later
-   * than asked that the object store holds on every PG), and its job is told now.
+   * at the time asked, or the latest restorable point if that is lower (the state no later than
+   * asked that the object store holds on every PG), and its job is told now.
    */
   requestRestore(cluster: RestoredCluster): void {
     const latest = this.latestRestorable();
@@ -176,9 +176,11 @@ export class BackupService {
       this.source.inject(cluster.job, { type: 'restoreRequest', throughLsn: point.lsn, snapshot: cluster.snapshot });
       return;
     }
+    // The state at the time asked, unless the object store does not hold it on every PG yet: then
+    // the latest state it holds (by LSN, not by a rounded time: VDL advances closer than 1 ms apart).
     const toTimeMs = cluster.toTimeMs ?? requestedAtMs;
-    const timeMs = latest === null ? toTimeMs : Math.min(toTimeMs, latest.timeMs);
-    const point = latest === null ? undefined : this.restorePoints.atTime(timeMs);
+    const asked = this.restorePoints.atTime(toTimeMs);
+    const point = asked === undefined || latest === null ? undefined : asked.lsn <= latest.lsn ? asked : this.restorePoints.atOrBelowLsn(latest.lsn);
     this.restores.set(cluster.job, {
       cluster,
       requestedAtMs,
