@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { createRestoreJudge } from '../../src/check/restore.js';
 import type { JudgedRestore } from '../../src/check/restore.js';
 import type { Observation } from '../../src/protocol/observations.js';
-import type { Lsn, PgId, VolumeEpoch } from '../../src/protocol/ids.js';
+import type { PgId, VolumeEpoch } from '../../src/protocol/ids.js';
 import { createSegmentStore, persistRecords } from '../../src/protocol/segment-store.js';
 import type { SegmentStore } from '../../src/protocol/segment-store.js';
 import { putChain } from '../support/put-chain.js';
