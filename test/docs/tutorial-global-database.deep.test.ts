@@ -66,7 +66,7 @@ describe(`${DOC} runs as written`, () => {
     expect(promotion.lostSpanMs!).toBeLessThanOrEqual(promotion.rpoLagMsAtFailure!);
     expect(promotion.firstCommitAtMs).toBeGreaterThan(promotion.openedAtMs!);
     expect(await serveOnce(viz as string[])).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
-  }, 180_000);
+  }, 600_000);
 
   it('the test of the loss', () => {
     // #region tutorial-global-database
