@@ -26,6 +26,8 @@ const HOLDERS: Record<string, readonly string[]> = {
   'docs/tutorial-scenario-test.md': ['test/docs/tutorial-scenario-test.deep.test.ts', 'test/docs/tutorial-scenario-property.test.ts'],
   // Its shell commands and its blocks run in `npm run test:deep` (about a minute).
   'docs/tutorial-global-database.md': ['test/docs/tutorial-global-database.deep.test.ts'],
+  // The block runs in `npm test`; the shell commands in `npm run test:deep`.
+  'docs/tutorial-point-in-time-restore.md': ['test/docs/tutorial-point-in-time-restore.test.ts'],
 };
 
 /** The `// #region name` … `// #endregion name` regions of a file, dedented, imports as a user writes them. */
