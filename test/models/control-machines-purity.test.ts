@@ -7,7 +7,6 @@
  * equal `handledEventTypes(machine)`, so an event added to a chart cannot go untested here.
  */
 import { describe, expect, it } from 'vitest';
-import type { AnyMachineSnapshot, AnyStateMachine, ContextFrom, EventFrom, EventObject, SnapshotFrom } from 'xstate';
 import { createFailureDomainMachine } from '../../models/failure-domain.js';
 import { controlPlaneMachine } from '../../models/control-plane.machine.js';
 import type { ManagedInstance } from '../../models/control-plane.machine.js';
@@ -18,59 +17,10 @@ import { storageControlPlaneMachine } from '../../models/storage-control-plane.m
 import type { Effect } from '../../src/explore/stepped-actor.js';
 import type { Lsn, MembershipEpoch, PgId, SegmentId, VolumeEpoch } from '../../src/protocol/ids.js';
 import { kOfN } from '../../src/protocol/quorum.js';
-import { handledEventTypes, startStepped, stepFrozen } from './purity.js';
+import { FrozenDriver } from './purity.js';
 
 /** A timer a step scheduled. */
 type Scheduled = Extract<Effect, { kind: 'schedule' }>;
-
-/** A machine stepped only through `stepFrozen`, remembering which event types it was given. */
-class FrozenDriver<TMachine extends AnyStateMachine> {
-  readonly covered = new Set<string>();
-  readonly startEffects: Effect[];
-  private snapshot: AnyMachineSnapshot;
-
-  constructor(
-    readonly machine: TMachine,
-    input: unknown,
-  ) {
-    const started = startStepped(machine, input);
-    this.snapshot = started.snapshot as AnyMachineSnapshot;
-    this.startEffects = started.effects;
-  }
-
-  /** One step on a frozen snapshot; returns its effects. */
-  step(event: EventFrom<TMachine>): Effect[] {
-    return this.stepAny(event);
-  }
-
-  /** Fires a timer an earlier step scheduled (xstate's own `after` events included). */
-  fire(timer: Scheduled): Effect[] {
-    return this.stepAny(timer.event);
-  }
-
-  get context(): ContextFrom<TMachine> {
-    return this.snapshot.context as ContextFrom<TMachine>;
-  }
-
-  /** The state value as text, e.g. `failingOver.promoting`. */
-  get state(): string {
-    const path = (value: unknown): string[] =>
-      typeof value === 'string' ? [value] : Object.entries(value as Record<string, unknown>).flatMap(([key, child]) => [key, ...path(child)]);
-    return path(this.snapshot.value).join('.');
-  }
-
-  /** The event types the chart handles that this driver has not stepped (xstate's own excluded). */
-  get uncovered(): string[] {
-    return handledEventTypes(this.machine).filter((type) => !this.covered.has(type));
-  }
-
-  private stepAny(event: EventObject): Effect[] {
-    const { next, effects } = stepFrozen(this.machine, this.snapshot as SnapshotFrom<TMachine>, event);
-    this.snapshot = next as AnyMachineSnapshot;
-    this.covered.add(event.type);
-    return effects;
-  }
-}
 
 const sendsOf = (effects: readonly Effect[]) => effects.flatMap((effect) => (effect.kind === 'send' ? [{ to: effect.to, message: effect.message }] : []));
 const messageTypes = (effects: readonly Effect[]) => sendsOf(effects).map(({ message }) => (message as { type: string }).type);

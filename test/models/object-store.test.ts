@@ -7,17 +7,15 @@
  * said it holds.
  */
 import { describe, expect, it } from 'vitest';
-import type { AnyMachineSnapshot, AnyStateMachine, EventObject, SnapshotFrom } from 'xstate';
 import { objectStoreInputProblem, objectStoreMachine, OBJECT_STORE_CLOCK_TIMER } from '../../models/object-store.machine.js';
-import type { ObjectStoreContext } from '../../models/object-store.machine.js';
 import { segmentMachine, SEGMENT_STAGE_TIMER } from '../../models/segment.machine.js';
 import type { SegmentContext } from '../../models/segment.machine.js';
-import type { RedoPayload, StagePutMessage, WireMessage } from '../../models/messages.js';
+import type { RedoPayload, StagePutMessage, WireMessage, WriteBatchMessage } from '../../models/messages.js';
 import type { Effect } from '../../src/explore/stepped-actor.js';
 import type { Lsn, MembershipEpoch, PgId, VolumeEpoch } from '../../src/protocol/ids.js';
 import type { StoredRecord } from '../../src/protocol/recovery.js';
 import { PAGE_BYTES, RECORD_HEADER_BYTES } from '../../src/protocol/backup-archive.js';
-import { handledEventTypes, startStepped, stepFrozen } from './purity.js';
+import { FrozenDriver, handledEventTypes } from './purity.js';
 import { putChain } from '../support/put-chain.js';
 
 const S3 = 's3:test';
@@ -25,45 +23,17 @@ const SEG = 'seg:pg0:a:1';
 const pg = 0 as PgId;
 const stored = (from: number, to: number): StoredRecord<RedoPayload>[] => putChain(from, to, 4).map((record) => ({ ...record, volumeEpoch: 1 as VolumeEpoch }));
 
-/** A machine stepped only on frozen snapshots, remembering the event types given. */
-class Driver<TMachine extends AnyStateMachine> {
-  readonly covered = new Set<string>();
-  readonly startEffects: Effect[];
-  snapshot: AnyMachineSnapshot;
-
-  constructor(
-    readonly machine: TMachine,
-    input: unknown,
-  ) {
-    const started = startStepped(machine, input);
-    this.snapshot = started.snapshot as AnyMachineSnapshot;
-    this.startEffects = started.effects;
-  }
-
-  step(event: EventObject | StagePutMessage | Record<string, unknown> & { type: string }): Effect[] {
-    const { next, effects } = stepFrozen(this.machine, this.snapshot as SnapshotFrom<TMachine>, event);
-    this.snapshot = next as AnyMachineSnapshot;
-    this.covered.add(event.type);
-    return effects;
-  }
-
-  get state(): string {
-    const path = (value: unknown): string[] => (typeof value === 'string' ? [value] : Object.entries(value as Record<string, unknown>).flatMap(([key, child]) => [key, ...path(child)]));
-    return path(this.snapshot.value).join('.');
-  }
-}
-
 const scheduled = (effects: readonly Effect[], type: string) => effects.flatMap((effect) => (effect.kind === 'schedule' && effect.event.type === type ? [effect] : []));
 const sends = (effects: readonly Effect[]) => effects.flatMap((effect) => (effect.kind === 'send' ? [{ to: effect.to, message: effect.message as WireMessage }] : []));
 
 /** Delivers every reply the effects scheduled (as its timer would), returning what was sent. */
-function deliverReplies(store: Driver<typeof objectStoreMachine>, effects: readonly Effect[]): { to: string; message: WireMessage; delayMs: number }[] {
-  return scheduled(effects, 'reply').flatMap((timer) => sends(store.step(timer.event)).map((sent) => ({ ...sent, delayMs: timer.delayMs })));
+function deliverReplies(store: FrozenDriver<typeof objectStoreMachine>, effects: readonly Effect[]): { to: string; message: WireMessage; delayMs: number }[] {
+  return scheduled(effects, 'reply').flatMap((timer) => sends(store.fire(timer)).map((sent) => ({ ...sent, delayMs: timer.delayMs })));
 }
 
 describe('object store', () => {
   it('answers after latency plus transfer, stages puts, snapshots on its clock, restores, and covers every event', () => {
-    const store = new Driver(objectStoreMachine, { self: S3, serviceLatencyMs: 10, transferMBps: 1, snapshotPeriodMs: 300, clockTickMs: 100, retentionMs: 1_000 });
+    const store = new FrozenDriver(objectStoreMachine, { self: S3, serviceLatencyMs: 10, transferMBps: 1, snapshotPeriodMs: 300, clockTickMs: 100, retentionMs: 1_000 });
     expect(scheduled(store.startEffects, 'clockTick')[0]).toMatchObject({ timerId: OBJECT_STORE_CLOCK_TIMER, delayMs: 100 });
     const [point] = deliverReplies(store, store.step({ type: 'stageQuery', from: SEG, pg }));
     expect(point).toMatchObject({ to: SEG, delayMs: 10, message: { type: 'stagedPoint', request: 'query', stagedLsn: 0 } });
@@ -77,7 +47,7 @@ describe('object store', () => {
 
     // Three ticks of the clock: a snapshot of PG 0 at LSN 10.
     for (let tick = 0; tick < 3; tick++) store.step({ type: 'clockTick' });
-    const context = store.snapshot.context as ObjectStoreContext;
+    const context = store.context;
     expect(context.nowMs).toBe(300);
     expect(context.pgs[0]?.snapshots.map((snapshot) => snapshot.lsn)).toEqual([0, 10]);
 
@@ -101,7 +71,7 @@ describe('object store', () => {
     expect(sends(store.step(put))).toEqual([{ to: SEG, message: { type: 'slowDown', from: S3, pg } }]);
     expect(sends(store.step({ type: 'restoreFetch', from: 'seg:new', pg, throughLsn: 10 as Lsn }))[0]?.message.type).toBe('slowDown');
     expect(scheduled(store.step({ type: 'stageQuery', from: 'seg:pg1:a:1', pg: 1 as PgId }), 'reply')).toHaveLength(1);
-    expect((store.snapshot.context as ObjectStoreContext).stats.throttled).toBe(3);
+    expect(store.context.stats.throttled).toBe(3);
     store.step({ type: 'unthrottle' });
     expect(store.state).toBe('available.normal');
 
@@ -121,11 +91,11 @@ describe('object store', () => {
   });
 
   it('a manual snapshot completes once its point is staged on every PG, and restores from its own copy', () => {
-    const store = new Driver(objectStoreMachine, { self: S3, serviceLatencyMs: 10, transferMBps: 1 });
+    const store = new FrozenDriver(objectStoreMachine, { self: S3, serviceLatencyMs: 10, transferMBps: 1 });
     store.step({ type: 'stagePut', from: SEG, pg, afterLsn: 0 as Lsn, throughLsn: 8 as Lsn, records: stored(1, 8), truncations: [] });
     // PG 1 has nothing staged: the snapshot waits.
     expect(store.step({ type: 'createSnapshot', name: 'nightly', throughLsn: 6 as Lsn, pgs: [0, 1] })).toEqual([]);
-    expect((store.snapshot.context as ObjectStoreContext).pendingSnapshots).toHaveLength(1);
+    expect(store.context.pendingSnapshots).toHaveLength(1);
     const [noSnapshot] = deliverReplies(store, store.step({ type: 'restoreFetch', from: 'seg:new', pg, throughLsn: 6 as Lsn, snapshot: 'nightly' }));
     expect(noSnapshot?.message).toMatchObject({ type: 'restoreData', refused: 'noSuchSnapshot' });
     const pg1 = 1 as PgId;
@@ -143,14 +113,14 @@ describe('object store', () => {
   });
 
   it('retention drops snapshots and log older than the window', () => {
-    const store = new Driver(objectStoreMachine, { self: S3, snapshotPeriodMs: 100, clockTickMs: 100, retentionMs: 250 });
+    const store = new FrozenDriver(objectStoreMachine, { self: S3, snapshotPeriodMs: 100, clockTickMs: 100, retentionMs: 250 });
     for (let round = 0; round < 5; round++) {
       const after = round * 5;
       store.step({ type: 'stagePut', from: SEG, pg, afterLsn: after as Lsn, throughLsn: (after + 5) as Lsn, records: stored(after + 1, after + 5), truncations: [] });
       store.step({ type: 'clockTick' });
     }
     // Snapshots every 100 ms at LSN 5, 10, ... 25; at 500 ms the cutoff is 250: the one at 200 ms (LSN 10) is the oldest start.
-    const backup = (store.snapshot.context as ObjectStoreContext).pgs[0];
+    const backup = store.context.pgs[0];
     expect(backup?.snapshots.map((snapshot) => [snapshot.atMs, snapshot.lsn])).toEqual([[200, 10], [300, 15], [400, 20], [500, 25]]);
     expect(backup?.log.every((object) => object.throughLsn > 10)).toBe(true);
   });
@@ -166,13 +136,13 @@ describe('a segment staging to the object store', () => {
   const input = { self: SEG, pg: 0, kind: 'full' as const, peers: ['seg:pg0:b:1'], diskLatencySamplesMs: [1], gcPeriodMs: 500, mrplLeaseTicks: 1, objectStore: S3, stagePeriodMs: 1_000, stageOffsetMs: 250, stageMaxRecords: 4 };
 
   it('asks each period, puts its records above the staged point once due, and collects only below what the store holds', () => {
-    const segment = new Driver(segmentMachine, input);
+    const segment = new FrozenDriver(segmentMachine, input);
     expect(scheduled(segment.startEffects, 'stageTick')[0]).toMatchObject({ timerId: SEGMENT_STAGE_TIMER, delayMs: 250 });
     // Records 1..6 persisted.
-    const write = { type: 'writeBatch', from: 'w', pg, volumeEpoch: 1 as VolumeEpoch, membershipEpoch: 1 as MembershipEpoch, records: putChain(1, 6, 4) };
+    const write: WriteBatchMessage = { type: 'writeBatch', from: 'w', pg, volumeEpoch: 1 as VolumeEpoch, membershipEpoch: 1 as MembershipEpoch, records: putChain(1, 6, 4) };
     segment.step(write);
     segment.step({ type: 'diskDone' });
-    const context = () => segment.snapshot.context as SegmentContext;
+    const context = (): SegmentContext => segment.context;
     expect(context().store.chain.scl).toBe(6);
 
     const tick = segment.step({ type: 'stageTick' });

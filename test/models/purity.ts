@@ -9,7 +9,7 @@
  * its plain canonical text before and after as a second line of defence.
  */
 import { freeze } from 'immer';
-import type { AnyStateMachine, EventObject, SnapshotFrom } from 'xstate';
+import type { AnyMachineSnapshot, AnyStateMachine, ContextFrom, EventFrom, EventObject, SnapshotFrom } from 'xstate';
 import { SteppedActor } from '../../src/explore/stepped-actor.js';
 import type { Effect } from '../../src/explore/stepped-actor.js';
 
@@ -59,4 +59,56 @@ export function startStepped<TMachine extends AnyStateMachine>(
 /** Every event type the machine's chart handles (its transitions' event descriptors). */
 export function handledEventTypes(machine: AnyStateMachine): string[] {
   return [...new Set(machine.root.events as string[])].filter((type) => !type.startsWith('xstate.')).sort();
+}
+
+/** A timer a step scheduled. */
+export type Scheduled = Extract<Effect, { kind: 'schedule' }>;
+
+/** A machine stepped only through `stepFrozen`, remembering which event types it was given. */
+export class FrozenDriver<TMachine extends AnyStateMachine> {
+  readonly covered = new Set<string>();
+  readonly startEffects: Effect[];
+  private snapshot: AnyMachineSnapshot;
+
+  constructor(
+    readonly machine: TMachine,
+    input: unknown,
+  ) {
+    const started = startStepped(machine, input);
+    this.snapshot = started.snapshot as AnyMachineSnapshot;
+    this.startEffects = started.effects;
+  }
+
+  /** One step on a frozen snapshot; returns its effects. */
+  step(event: EventFrom<TMachine>): Effect[] {
+    return this.stepAny(event);
+  }
+
+  /** Fires a timer an earlier step scheduled (xstate's own `after` events included). */
+  fire(timer: Scheduled): Effect[] {
+    return this.stepAny(timer.event);
+  }
+
+  get context(): ContextFrom<TMachine> {
+    return this.snapshot.context as ContextFrom<TMachine>;
+  }
+
+  /** The state value as text, e.g. `failingOver.promoting`. */
+  get state(): string {
+    const path = (value: unknown): string[] =>
+      typeof value === 'string' ? [value] : Object.entries(value as Record<string, unknown>).flatMap(([key, child]) => [key, ...path(child)]);
+    return path(this.snapshot.value).join('.');
+  }
+
+  /** The event types the chart handles that this driver has not stepped (xstate's own excluded). */
+  get uncovered(): string[] {
+    return handledEventTypes(this.machine).filter((type) => !this.covered.has(type));
+  }
+
+  private stepAny(event: EventObject): Effect[] {
+    const { next, effects } = stepFrozen(this.machine, this.snapshot as SnapshotFrom<TMachine>, event);
+    this.snapshot = next as AnyMachineSnapshot;
+    this.covered.add(event.type);
+    return effects;
+  }
 }

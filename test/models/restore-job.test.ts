@@ -5,13 +5,12 @@
  * at, keeps asking segments that missed the restore, and fails on a refusal or at its deadline.
  */
 import { describe, expect, it } from 'vitest';
-import type { AnyMachineSnapshot, EventObject, SnapshotFrom } from 'xstate';
 import { RESTORE_DEADLINE_TIMER, restoreJobInputProblem, restoreJobMachine } from '../../models/restore-job.machine.js';
-import type { RestoreJobContext, RestoreJobEvent, RestoreJobInput } from '../../models/restore-job.machine.js';
+import type { RestoreJobEvent, RestoreJobInput } from '../../models/restore-job.machine.js';
 import type { Effect } from '../../src/explore/stepped-actor.js';
 import type { Lsn, PgId, SegmentId, VolumeEpoch } from '../../src/protocol/ids.js';
 import { kOfN } from '../../src/protocol/quorum.js';
-import { handledEventTypes, startStepped, stepFrozen } from './purity.js';
+import { FrozenDriver, handledEventTypes } from './purity.js';
 
 const JOB = 'restore-1:job';
 const WRITER = 'restore-1:inst:writer';
@@ -24,30 +23,13 @@ const INPUT: RestoreJobInput = {
   pgs: [0, 1].map((pg) => ({ pg, members: members(pg), write: kOfN(4, members(pg) as SegmentId[]) })),
 };
 
-/** Event types stepped by every job of this file: the last test checks the chart has no other. */
-const coveredByFile = new Set<string>();
-
-class Job {
-  snapshot: AnyMachineSnapshot;
-  readonly startEffects: Effect[];
-
-  constructor(input: RestoreJobInput = INPUT) {
-    const started = startStepped(restoreJobMachine, input);
-    this.snapshot = started.snapshot as AnyMachineSnapshot;
-    this.startEffects = started.effects;
-  }
-
-  step(event: RestoreJobEvent): Effect[] {
-    const { next, effects } = stepFrozen(restoreJobMachine, this.snapshot as SnapshotFrom<typeof restoreJobMachine>, event as EventObject);
-    this.snapshot = next as AnyMachineSnapshot;
-    coveredByFile.add(event.type);
-    return effects;
-  }
-
-  get context(): RestoreJobContext {
-    return this.snapshot.context as RestoreJobContext;
-  }
-}
+/** Every job this file steps: the last test checks the chart handles no event type none of them got. */
+const jobs: FrozenDriver<typeof restoreJobMachine>[] = [];
+const newJob = (input: RestoreJobInput = INPUT): FrozenDriver<typeof restoreJobMachine> => {
+  const job = new FrozenDriver(restoreJobMachine, input);
+  jobs.push(job);
+  return job;
+};
 
 const sends = (effects: readonly Effect[]) => effects.flatMap((effect) => (effect.kind === 'send' ? [{ to: effect.to, message: effect.message as { type: string } }] : []));
 const observations = (effects: readonly Effect[]) => effects.flatMap((effect) => (effect.kind === 'observe' ? [effect.observation as { phase: string }] : []));
@@ -55,7 +37,7 @@ const restored = (from: string, pg: number, throughLsn = 500): RestoreJobEvent =
 
 describe('restore job', () => {
   it('asks every segment, opens on write quorums capped at the point, asks again those that missed it', () => {
-    const job = new Job();
+    const job = newJob();
     expect(job.startEffects).toEqual([]);
     const started = job.step({ type: 'restoreRequest', throughLsn: 500 as Lsn });
     expect(sends(started).map(({ to }) => to)).toEqual([...members(0), ...members(1)]);
@@ -72,7 +54,7 @@ describe('restore job', () => {
     expect(sends(job.step({ type: 'retryTick' })).map(({ to }) => to)).toEqual([...members(0).slice(4), ...members(1).slice(2)]);
     job.step(restored(members(1)[2]!, 1));
     const opening = job.step(restored(members(1)[3]!, 1));
-    expect(job.snapshot.value).toBe('opening');
+    expect(job.state).toBe('opening');
     expect(observations(opening).map((o) => o.phase)).toEqual(['pgRestored', 'opening']);
     expect(sends(opening)).toEqual([{ to: WRITER, message: { type: 'promote', from: JOB, recoverTo: { durableLsn: 500, highestWrittenLsn: 500, reportTo: JOB } } }]);
     expect(job.context.bytesRestored).toBe(8_000);
@@ -81,9 +63,9 @@ describe('restore job', () => {
     job.step(restored(members(0)[4]!, 0));
     // Another instance's open is not this writer's.
     job.step({ type: 'writerOpen', from: 'inst:other', volumeEpoch: 2 as VolumeEpoch, recoveredVdl: 500 as Lsn });
-    expect(job.snapshot.value).toBe('opening');
+    expect(job.state).toBe('opening');
     const open = job.step({ type: 'writerOpen', from: WRITER, volumeEpoch: 2 as VolumeEpoch, recoveredVdl: 500 as Lsn });
-    expect(job.snapshot.value).toBe('available');
+    expect(job.state).toBe('available');
     expect(observations(open)).toMatchObject([{ phase: 'available', vdl: 500 }]);
     expect(open).toContainEqual({ kind: 'cancel', timerId: RESTORE_DEADLINE_TIMER });
     // Available: the segments that missed it are asked until each has restored.
@@ -93,19 +75,19 @@ describe('restore job', () => {
   });
 
   it('fails on a refusal for its point, and at the deadline with how far it got', () => {
-    const refused = new Job();
+    const refused = newJob();
     refused.step({ type: 'restoreRequest', throughLsn: 500 as Lsn });
     refused.step({ type: 'segmentRestoreFailed', from: members(0)[0]!, pg: 0 as PgId, throughLsn: 400 as Lsn, reason: 'notStaged' });
-    expect(refused.snapshot.value).toBe('restoring');
+    expect(refused.state).toBe('restoring');
     const failed = refused.step({ type: 'segmentRestoreFailed', from: members(0)[0]!, pg: 0 as PgId, throughLsn: 500 as Lsn, reason: 'beforeRetention' });
-    expect(refused.snapshot.value).toBe('failed');
+    expect(refused.state).toBe('failed');
     expect(observations(failed)).toMatchObject([{ phase: 'failed', reason: 'beforeRetention: the object store cannot give PG 0 as of LSN 500' }]);
 
-    const late = new Job();
+    const late = newJob();
     late.step({ type: 'restoreRequest', throughLsn: 500 as Lsn });
     for (const member of members(0).slice(0, 4)) late.step(restored(member, 0));
     const timedOut = late.step({ type: 'deadline' });
-    expect(late.snapshot.value).toBe('failed');
+    expect(late.state).toBe('failed');
     expect(late.context.reason).toBe('timedOut: 1 of 2 PGs restored on a write quorum within 60000 ms');
     expect(observations(timedOut)).toMatchObject([{ phase: 'failed' }]);
   });
@@ -117,6 +99,7 @@ describe('restore job', () => {
   });
 
   it('stepped every event type the chart handles', () => {
-    expect([...coveredByFile].sort()).toEqual(handledEventTypes(restoreJobMachine));
+    const covered = new Set(jobs.flatMap((job) => [...job.covered]));
+    expect([...covered].sort()).toEqual(handledEventTypes(restoreJobMachine));
   });
 });
