@@ -20,7 +20,7 @@ export interface RestoredCluster {
   /** The job that builds it, `restore-<n>:job`. */
   job: string;
   metadata: { id: string; azId: string };
-  /** Its writer, `restore-<n>:inst:writer`, in the source writer's AZ. */
+  /** Its writer, `restore-<n>:` and the source writer's id, in the source writer's AZ. */
   writer: { id: string; azId: string };
   segments: SegmentPlacement[];
   membersByPg: Record<number, string[]>;
@@ -49,8 +49,8 @@ export function restoredClusters(scenario: Scenario, topology: ResolvedTopology)
       atMs: fault.atMs,
       ...(fault.kind === 'pointInTimeRestore' ? { toTimeMs: fault.toTimeMs } : { snapshot: fault.snapshot }),
       job: `${prefix}job`,
-      metadata: { id: `${prefix}metadata`, azId: topology.metadata.azId },
-      writer: { id: `${prefix}inst:writer`, azId: topology.writer.azId },
+      metadata: { id: `${prefix}${topology.metadata.id}`, azId: topology.metadata.azId },
+      writer: { id: `${prefix}${topology.writer.id}`, azId: topology.writer.azId },
       segments,
       membersByPg,
     };

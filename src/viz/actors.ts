@@ -23,8 +23,17 @@ export function regionOfAz(az: string): string | undefined {
 
 /** See the file header. Unknown ids are `other`, with no machine. */
 export function placeOf(id: string): ActorPlace {
+  // A restored cluster's actor, `restore-<n>:<id of the source's>`, sits where that one does; its
+  // job, `restore-<n>:job`, is a service (docs/protocol.md §10).
+  const restored = /^restore-\d+:(.+)$/.exec(id);
+  if (restored !== null) {
+    const rest = restored[1] as string;
+    return rest === 'job' ? { id, machine: 'restore-job', role: 'service' } : { ...placeOf(rest), id };
+  }
   const parts = id.split(':');
   const head = parts[0];
+  // The region's object store (S3): `s3:<region>` (models/object-store.machine.ts).
+  if (head === 's3' && parts.length === 2 && parts[1] !== '') return { id, machine: 'object-store', role: 'service', region: parts[1] as string };
   if (head === 'seg') {
     // `seg:pg<N>:<az>:<copy>` in a cluster; `seg:<az letter><copy>` in the explorer's tiny volume.
     if (parts.length === 4) {

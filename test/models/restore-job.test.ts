@@ -13,7 +13,7 @@ import { kOfN } from '../../src/protocol/quorum.js';
 import { FrozenDriver, handledEventTypes } from './purity.js';
 
 const JOB = 'restore-1:job';
-const WRITER = 'restore-1:inst:writer';
+const WRITER = 'restore-1:inst:us-east-1:writer';
 const members = (pg: number): string[] => ['a1', 'a2', 'b1', 'b2', 'c1', 'c2'].map((slot) => `restore-1:seg:pg${pg}:${slot}`);
 const INPUT: RestoreJobInput = {
   self: JOB,

@@ -56,9 +56,13 @@ describe('actor places', () => {
     expect(placeOf('client:eu-west-1:2')).toEqual({ id: 'client:eu-west-1:2', role: 'client', region: 'eu-west-1' });
     expect(placeOf('seg:pg1:eu-west-1b:2')).toMatchObject({ machine: 'segment', region: 'eu-west-1', az: 'eu-west-1b', pg: 1 });
     expect(placeOf('global:')).toEqual({ id: 'global:', role: 'other' });
+    expect(placeOf('s3:us-east-1')).toEqual({ id: 's3:us-east-1', machine: 'object-store', role: 'service', region: 'us-east-1' });
+    expect(placeOf('restore-2:seg:pg1:us-east-1c:2')).toEqual({ id: 'restore-2:seg:pg1:us-east-1c:2', machine: 'segment', role: 'segment', az: 'us-east-1c', region: 'us-east-1', pg: 1 });
+    expect(placeOf('restore-1:inst:us-east-1:writer')).toMatchObject({ machine: 'instance', region: 'us-east-1' });
+    expect(placeOf('restore-1:job')).toEqual({ id: 'restore-1:job', machine: 'restore-job', role: 'service' });
     // Every machine an id maps to exists.
     const names = new Set(CLUSTER_STATECHARTS.map((chart) => chart.name));
-    for (const id of ['seg:pg0:a:1', 'inst:r:writer', 'writer', 'az:x1a', 'region:r', 'node:x1a:1', 'node:2', 'inst:monitor', 'metadata', 'control-plane', 'storage-control-plane', 'global:eu-west-1']) {
+    for (const id of ['seg:pg0:a:1', 'inst:r:writer', 'writer', 'az:x1a', 'region:r', 'node:x1a:1', 'node:2', 'inst:monitor', 'metadata', 'control-plane', 'storage-control-plane', 'global:eu-west-1', 's3:r', 'restore-1:job', 'restore-1:metadata']) {
       expect(names.has(placeOf(id).machine as string), id).toBe(true);
     }
   });
