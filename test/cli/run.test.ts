@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { main } from '../../src/cli.js';
 import { parseTraceHeader } from '../../src/testing/replay.js';
 
 const run = (...args: string[]) => spawnSync(process.execPath, ['bin/aurora-actors.js', ...args], { encoding: 'utf8' });
@@ -75,12 +76,23 @@ describe('aurora-actors scenarios / run', () => {
     [['run', 'README.md'], /^aurora-actors: scenario "README.md" is a file but not a scenario file: scenario files are JSON and their names end in .json$/],
     [['run', 'scenarios/mine.yaml'], /^aurora-actors: scenario "scenarios\/mine.yaml": no such file; give a path to a .json scenario file/],
     [['run', 'steady-state', 'extra'], /unexpected argument "extra"/],
-  ])('rejects %j with one line and exit code 2', (args, message) => {
-    const result = run(...args);
-    expect(result.stderr.trim()).toMatch(message);
+  ])('rejects %j with one line and exit code 2', async (args, message) => {
+    // In process: the command's whole behaviour is `main` (bin/aurora-actors.js only starts it),
+    // and a process start costs about 2.5 s; the binary itself is run just below.
+    let out = '';
+    let err = '';
+    const code = await main(args, { out: (text) => void (out += text), err: (text) => void (err += text) });
+    expect(err.trim()).toMatch(message);
+    expect(code).toBe(2);
+    expect(err.trim().split('\n')).toHaveLength(1);
+    expect(out).not.toMatch(/SEED=/);
+  });
+
+  it('the binary exits 2 with the same one line for an unknown scenario', () => {
+    const result = run('run', 'meteor-strike');
     expect(result.status).toBe(2);
-    expect(result.stderr.trim().split('\n')).toHaveLength(1);
-    expect(result.stdout).not.toMatch(/SEED=/);
+    expect(result.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^aurora-actors: unknown scenario "meteor-strike"; built-in scenarios: steady-state, az-outage/)]);
+    expect(result.stdout).toBe('');
   });
 });
 
