@@ -88,6 +88,16 @@ export function restoreJobInputProblem(input: RestoreJobInput): string | undefin
   return undefined;
 }
 
+/**
+ * The restored segments by PG once `event` counts: undefined when it is not a restore of this
+ * point; the same table when the segment was counted already.
+ */
+function restoredAfter(context: RestoreJobContext, event: RestoreJobEvent): RestoreJobContext['restoredByPg'] | undefined {
+  if (event.type !== 'segmentRestored' || event.throughLsn !== context.throughLsn) return undefined;
+  const held = context.restoredByPg[event.pg] ?? [];
+  return held.includes(event.from) ? context.restoredByPg : { ...context.restoredByPg, [event.pg]: [...held, event.from] };
+}
+
 /** Every PG restored on a write quorum. */
 function everyPgRestored(context: RestoreJobContext): boolean {
   return context.pgs.every((pg) => satisfies(pg.write, (context.restoredByPg[pg.pg] ?? []) as never));
@@ -101,10 +111,8 @@ const restoreJobBase = setup({
   },
   guards: {
     allRestored: ({ context, event }) => {
-      if (event.type !== 'segmentRestored' || event.throughLsn !== context.throughLsn) return false;
-      const held = context.restoredByPg[event.pg] ?? [];
-      const next = held.includes(event.from) ? context : { ...context, restoredByPg: { ...context.restoredByPg, [event.pg]: [...held, event.from] } };
-      return everyPgRestored(next);
+      const restoredByPg = restoredAfter(context, event);
+      return restoredByPg !== undefined && everyPgRestored({ ...context, restoredByPg });
     },
     fromWriter: ({ context, event }) => event.type === 'writerOpen' && event.from === context.writer,
     forThisPoint: ({ context, event }) => (event.type === 'segmentRestoreFailed' ? event.throughLsn === context.throughLsn : false),
@@ -149,11 +157,11 @@ export const restoreJobMachine = restoreJobBase
       }),
       /** A segment restored: counted once; a PG that reaches its write quorum is reported. */
       countRestored: restoreJobBase.enqueueActions(({ context, event, enqueue }) => {
-        if (event.type !== 'segmentRestored' || event.throughLsn !== context.throughLsn) return;
+        const restoredByPg = restoredAfter(context, event);
+        if (event.type !== 'segmentRestored' || restoredByPg === undefined || restoredByPg === context.restoredByPg) return;
         const held = context.restoredByPg[event.pg] ?? [];
-        if (held.includes(event.from)) return;
-        const restored = [...held, event.from];
-        enqueue.assign({ restoredByPg: { ...context.restoredByPg, [event.pg]: restored }, bytesRestored: context.bytesRestored + event.bytes });
+        const restored = restoredByPg[event.pg] ?? [];
+        enqueue.assign({ restoredByPg, bytesRestored: context.bytesRestored + event.bytes });
         const pg = context.pgs.find((candidate) => candidate.pg === event.pg);
         if (pg !== undefined && !satisfies(pg.write, held as never) && satisfies(pg.write, restored as never)) {
           enqueue({ type: 'observe', params: { kind: 'restore', job: context.self, phase: 'pgRestored', throughLsn: context.throughLsn, pg: event.pg } });

@@ -75,8 +75,8 @@ interface RestoreState {
   failed?: string;
 }
 
-/** Creates the S20 judge for the scenario's restores. */
-export function createRestoreJudge(restores: readonly JudgedRestore[]): RestoreJudge {
+/** Creates the S20 judge for the scenario's restores, over the source volume's `pgs`. */
+export function createRestoreJudge(restores: readonly JudgedRestore[], pgs: readonly number[]): RestoreJudge {
   const tally = createTally(S20_RESTORE, 'always');
   const vdlTimes: number[] = [];
   const vdls: number[] = [];
@@ -92,9 +92,10 @@ export function createRestoreJudge(restores: readonly JudgedRestore[]): RestoreJ
     for (let i = 0; i < vdls.length; i++) if ((vdlTimes[i] as number) <= toTimeMs && (vdls[i] as number) <= stagedMin) best = Math.max(best, vdls[i] as number);
     return best;
   };
-  const stagedMin = (restore: JudgedRestore): number => {
+  /** The lowest staged point over the volume's PGs (0 for one nothing was staged of). */
+  const stagedMin = (): number => {
     let lowest = Infinity;
-    for (const pg of Object.keys(restore.membersByPg)) lowest = Math.min(lowest, stagedByPg.get(Number(pg)) ?? 0);
+    for (const pg of pgs) lowest = Math.min(lowest, stagedByPg.get(pg) ?? 0);
     return Number.isFinite(lowest) ? lowest : 0;
   };
 
@@ -114,8 +115,8 @@ export function createRestoreJudge(restores: readonly JudgedRestore[]): RestoreJ
         tally.judged();
         snapshots.set(o.name, o.throughLsn);
         if (o.throughLsn > 0 && !vdls.includes(o.throughLsn)) tally.violated(atMs, `snapshot ${o.name} holds the volume at LSN ${o.throughLsn}, which is no VDL the source's writer reached`);
-        const lowest = Math.min(...[...stagedByPg.values()], Infinity);
-        if (o.throughLsn > (Number.isFinite(lowest) ? lowest : 0)) tally.violated(atMs, `snapshot ${o.name} was completed at LSN ${o.throughLsn}, above ${lowest}, what the object store had staged of some PG`);
+        const lowest = stagedMin();
+        if (o.throughLsn > lowest) tally.violated(atMs, `snapshot ${o.name} was completed at LSN ${o.throughLsn}, above ${lowest}, what the object store had staged of some PG`);
         return;
       }
       if (o.kind !== 'restore') return;
@@ -134,7 +135,7 @@ export function createRestoreJudge(restores: readonly JudgedRestore[]): RestoreJ
             return;
           }
           const toTimeMs = restore.toTimeMs ?? 0;
-          state.expectedLsn = expectedPoint(toTimeMs, stagedMin(restore));
+          state.expectedLsn = expectedPoint(toTimeMs, stagedMin());
           if (o.throughLsn !== state.expectedLsn) {
             tally.violated(atMs, `${o.job} restores to LSN ${o.throughLsn}, but the highest VDL reached by ${toTimeMs} ms and staged on every PG is ${state.expectedLsn}`);
           }
@@ -150,8 +151,8 @@ export function createRestoreJudge(restores: readonly JudgedRestore[]): RestoreJ
           if (o.reason?.startsWith('noSuchSnapshot') === true && restore.snapshot !== undefined && snapshots.has(restore.snapshot)) {
             tally.violated(atMs, `${o.job} was refused snapshot ${restore.snapshot}, which the object store had completed`);
           }
-          if (o.reason?.startsWith('notStaged') === true && (state.expectedLsn ?? Infinity) <= stagedMin(restore)) {
-            tally.violated(atMs, `${o.job} was refused LSN ${o.throughLsn} as not staged, though the object store had reported every PG staged to ${stagedMin(restore)}`);
+          if (o.reason?.startsWith('notStaged') === true && (state.expectedLsn ?? Infinity) <= stagedMin()) {
+            tally.violated(atMs, `${o.job} was refused LSN ${o.throughLsn} as not staged, though the object store had reported every PG staged to ${stagedMin()}`);
           }
           return;
         default:

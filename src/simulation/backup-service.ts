@@ -101,7 +101,6 @@ export interface RestoreCheck {
 export interface BackupServiceSource {
   scenario: Scenario;
   topology: ResolvedTopology;
-  restored: readonly RestoredCluster[];
   listen(handler: (event: WorldEvent) => void): Subscription;
   snapshotOf(id: string): { value: unknown; context: unknown };
   /** Delivers a restore job its request, or the object store a snapshot request. */

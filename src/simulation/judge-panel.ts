@@ -129,6 +129,7 @@ export class JudgePanel {
     const restored = restoredClusters(source.scenario, source.topology);
     this.restoreJudge = createRestoreJudge(
       restored.map((cluster) => ({ job: cluster.job, membersByPg: cluster.membersByPg, ...(cluster.snapshot === undefined ? { toTimeMs: cluster.toTimeMs ?? cluster.atMs } : { snapshot: cluster.snapshot }) })),
+      Object.keys(source.topology.membersByPg).map(Number),
     );
     this.archive = new RecordArchive(
       (id) => source.segment(id).store,

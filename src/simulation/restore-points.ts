@@ -24,11 +24,6 @@ export class RestorePointIndex {
   private lsns = new Float64Array(1024);
   private count = 0;
 
-  /** Number of points held. */
-  get size(): number {
-    return this.count;
-  }
-
   /** Records that the VDL reached `lsn` at `atMs`; a VDL that does not advance adds nothing. */
   add(atMs: number, lsn: number): void {
     if (this.count > 0 && lsn <= (this.lsns[this.count - 1] as number)) return;

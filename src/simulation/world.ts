@@ -171,7 +171,6 @@ export class World {
         : new BackupService({
             scenario,
             topology: this.topology,
-            restored: this.restored,
             listen: (handler) => this.listen(handler),
             snapshotOf: (id) => this.host.snapshotOf(id),
             inject: (id, event) => this.host.inject(id, event),

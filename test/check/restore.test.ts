@@ -27,8 +27,8 @@ const oracle = (_pg: number, blockId: number, readPoint: number): Record<string,
 };
 const blocks = () => [0, 1, 2, 3];
 
-function judge(observations: readonly [number, Observation | { reachedVdl: number }][], stores: Record<string, SegmentStore>, restores: JudgedRestore[] = [RESTORE]) {
-  const s20 = createRestoreJudge(restores);
+function judge(observations: readonly [number, Observation | { reachedVdl: number }][], stores: Record<string, SegmentStore>, restores: JudgedRestore[] = [RESTORE], extraPgs: number[] = []) {
+  const s20 = createRestoreJudge(restores, [0, ...extraPgs]);
   for (const [atMs, o] of observations) {
     if ('reachedVdl' in o) s20.vdlReached(atMs, o.reachedVdl);
     else s20.observe(atMs, o);
@@ -96,6 +96,8 @@ describe('S20 restore consistency judge', () => {
     expect(right.verifications[0]?.verified).toBe(true);
     expect(judge([...HISTORY, [75, created(21)]], {}, [fromSnapshot]).result.firstViolations[0]?.message).toBe('snapshot nightly holds the volume at LSN 21, which is no VDL the source\'s writer reached');
     expect(judge([...HISTORY, [75, created(30)]], {}, [fromSnapshot]).result.firstViolations[0]?.message).toBe('snapshot nightly was completed at LSN 30, above 25, what the object store had staged of some PG');
+    // A PG of which nothing was staged holds the volume's staged point at 0.
+    expect(judge([...HISTORY, [75, created(20)]], {}, [fromSnapshot], [1]).result.firstViolations[0]?.message).toBe('snapshot nightly was completed at LSN 20, above 0, what the object store had staged of some PG');
     const elsewhere = judge([...HISTORY, [75, created(20)], [80, phase('requested', 10)]], {}, [fromSnapshot]);
     expect(elsewhere.result.firstViolations[0]?.message).toBe('restore-1:job restores snapshot nightly to LSN 10, but the snapshot holds LSN 20');
   });

@@ -22,7 +22,6 @@ function service(nowMs: number) {
   const backup = new BackupService({
     scenario,
     topology,
-    restored: cluster === undefined ? [] : [cluster],
     listen: (handler) => events.subscribe(handler),
     snapshotOf: () => ({ value: 'idle', context: { bytesRestored: 0 } }),
     inject: (id, event) => void injected.push({ id, event }),
