@@ -256,6 +256,13 @@ function causeOf(event: OutageSignal | ProcessSignal): DownCause {
   return 'cause' in event ? event.cause : 'process';
 }
 
+/** Whether a restart or recovery leaves the segment with no cause to stay down. */
+function noCauseLeftAfter(context: SegmentContext, event: SegmentEvent): boolean {
+  if (event.type !== 'restart' && event.type !== 'recover') return false;
+  const causes = { ...context.downCauses, [causeOf(event)]: false };
+  return !causes.process && !causes.node && !causes.az && !causes.region;
+}
+
 /** The next disk latency, from the kernel's sample table. */
 export function nextDiskDelayMs(context: SegmentContext): number {
   const samples = context.settings.diskLatencySamplesMs;
@@ -323,11 +330,7 @@ const segmentBase = setup({
     staleMembershipEpoch: ({ context, event }) =>
       (event.type === 'writeBatch' || event.type === 'gossipPull' || event.type === 'gossipPush') &&
       event.membershipEpoch < context.membershipEpoch,
-    noCauseLeft: ({ context, event }) => {
-      if (event.type !== 'restart' && event.type !== 'recover') return false;
-      const causes = { ...context.downCauses, [causeOf(event)]: false };
-      return !causes.process && !causes.node && !causes.az && !causes.region;
-    },
+    noCauseLeft: ({ context, event }) => noCauseLeftAfter(context, event),
     caughtUp: ({ context, event }) => event.type === 'gossipPush' && event.scl <= sclOf(context.store),
     /** Started as an empty replacement member (named, so the exported statechart names it: docs/statecharts.md). */
     startsHydrating: ({ context }) => context.settings.startsHydrating,
@@ -336,11 +339,7 @@ const segmentBase = setup({
     restoreRefused: ({ context, event }) => event.type === 'restoreData' && event.pg === context.pg && event.refused !== undefined,
     restoreForMe: ({ context, event }) => event.type === 'restoreData' && event.pg === context.pg,
     /** A restored volume's segment that never got its data, back up: it waits for its job again. */
-    backNeverRestored: ({ context, event }) => {
-      if (context.settings.restore === undefined || context.store.log.count !== 0 || (event.type !== 'restart' && event.type !== 'recover')) return false;
-      const causes = { ...context.downCauses, [causeOf(event)]: false };
-      return !causes.process && !causes.node && !causes.az && !causes.region;
-    },
+    backNeverRestored: ({ context, event }) => context.settings.restore !== undefined && context.store.log.count === 0 && noCauseLeftAfter(context, event),
     /** A newer configuration without this segment: it is retired (its data stays, unread). */
     retiredBy: ({ context, event }) =>
       event.type === 'membershipChange' && event.config.membershipEpoch > context.membershipEpoch && !event.config.members.includes(context.self),
@@ -795,15 +794,22 @@ export const segmentMachine = segmentBase.extend({
     /**
      * The object store's staged point: everything of the PG at or below it is in the store, so GC
      * may collect up to it (S14). Answering a query, once a staging period has passed since the
-     * point last moved, the segment puts what it holds above that point, up to its SCL: the PG's records there are all in its log, never coalesced, since its
-     * GC point never passes a staged point the store gave it.
+     * point last moved, the segment puts what it holds above that point, up to its SCL and to the
+     * highest VDL it knows was reached: the PG's records there are all in its log, never
+     * coalesced, since its GC point never passes a staged point the store gave it.
      */
     learnStagedPoint: segmentStep(({ context, event, enqueue }, out) => {
       const { staging } = context.settings;
       if (event.type !== 'stagedPoint' || staging === undefined) return;
       const { store, gc } = context;
       if (event.stagedLsn > gc.stagedLsn) enqueue.assign({ gc: { ...gc, stagedLsn: event.stagedLsn } });
-      const scl = sclOf(store);
+      // Only records at or below a VDL some writer reached are staged: no truncation range ever
+      // annuls one (recovery's VDL' is at least every VDL reached, SIGMOD'17 §4.3), so what the
+      // store coalesces into page snapshots stays true. The highest minimum read point any
+      // instance reported is such a VDL (a writer reports at most its VDL, a replica less).
+      let reached = 0;
+      for (const entry of Object.values(context.mrplByInstance)) if (entry.mrplLsn > reached) reached = entry.mrplLsn;
+      const scl = Math.min(sclOf(store), reached) as Lsn;
       // The PG is staged once a period, by whichever member asks first once it is due; a put that
       // took all a put may carry leaves a backlog, which the same member puts at once.
       const due = event.request === 'query' ? event.stagedAgeMs >= staging.stagePeriodMs : event.more === true;
@@ -893,7 +899,8 @@ export const segmentMachine = segmentBase.extend({
     /**
      * A restored volume's segment (docs/protocol.md §10): empty and idle until its job asks, then
      * fetching its PG from the object store; online once it holds it. Down meanwhile (its AZ out),
-     * it misses the restore and, back online, catches up from its peers by gossip.
+     * it misses the restore; back up and still empty, it waits here again, and the job, which asks
+     * every segment not yet restored once a second, asks it.
      */
     restoring: {
       initial: 'waiting',

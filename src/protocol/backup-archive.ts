@@ -105,7 +105,9 @@ export interface StageResult {
 }
 
 /**
- * Takes a put of `records` in (afterLsn, throughLsn] (SIGMOD'17 §3.3 step 6). A put that starts
+ * Takes a put of `records` in (afterLsn, throughLsn] (SIGMOD'17 §3.3 step 6). Stagers put only
+ * records at or below a VDL some writer reached (models/segment.machine.ts), which no truncation
+ * range learned later can annul: page snapshots coalesce the staged log on that premise. A put that starts
  * above the staged point would leave a hole and is refused (nothing taken); the part of a put at
  * or below the staged point is already held and skipped, so puts are idempotent and two stagers
  * racing each other do no harm.

@@ -145,6 +145,8 @@ describe('a segment staging to the object store', () => {
     const context = (): SegmentContext => segment.context;
     expect(context().store.chain.scl).toBe(6);
 
+    // A writer reported 6 as its minimum read point: records up to it lie at or below a VDL reached.
+    segment.step({ type: 'setMrpl', from: 'w', pg, mrplLsn: 6 as Lsn });
     const tick = segment.step({ type: 'stageTick' });
     expect(sends(tick)).toEqual([{ to: S3, message: { type: 'stageQuery', from: SEG, pg } }]);
     expect(scheduled(tick, 'stageTick')[0]?.delayMs).toBe(1_000);
@@ -157,6 +159,13 @@ describe('a segment staging to the object store', () => {
     expect(message.records.map((record) => record.lsn)).toEqual([2, 3, 4, 5]);
     // The staged point is the store's answer, never the segment's own SCL.
     expect(context().gc.stagedLsn).toBe(2);
+    // Nothing above the highest VDL it knows was reached: with reports only up to 3, the put stops at 3.
+    const capped = new FrozenDriver(segmentMachine, input);
+    capped.step(write);
+    capped.step({ type: 'diskDone' });
+    capped.step({ type: 'setMrpl', from: 'w', pg, mrplLsn: 3 as Lsn });
+    const [cappedPut] = sends(capped.step({ type: 'stagedPoint', from: S3, pg, request: 'query', stagedLsn: 1 as Lsn, stagedAgeMs: 1_000 }));
+    expect(cappedPut?.message).toMatchObject({ type: 'stagePut', afterLsn: 1, throughLsn: 3 });
 
     // An instance reported 6 as its minimum read point; GC stops at the staged point 2 (the MRPL history holds 6 only).
     segment.step({ type: 'setMrpl', from: 'w', pg, mrplLsn: 6 as Lsn });

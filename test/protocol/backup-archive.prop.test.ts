@@ -1,7 +1,7 @@
 /**
  * Property of the object store's backup (src/protocol/backup-archive.ts): whatever puts arrive —
- * racing stagers continuing from stale staged points, repeats, holes, truncation ranges learned
- * late — with snapshots and retention at any moment, the staged point only grows, and every point
+ * racing stagers continuing from stale staged points, repeats, holes, a truncation range sent with
+ * some and not others — with snapshots and retention at any moment, the staged point only grows, and every point
  * still restorable replays to exactly the PG's committed state there: the records at or below it
  * that no range annuls, newest put per key.
  */
@@ -14,12 +14,19 @@ import { isAnnulled } from '../../src/protocol/recovery.js';
 import { earliestRestorableLsn, emptyPgBackup, imageOfSnapshot, pruneBefore, restoreImage, snapshotAt, stageRecords, takeSnapshot } from '../../src/protocol/backup-archive.js';
 import type { PgBackup, RestoreImage } from '../../src/protocol/backup-archive.js';
 import { putChain } from '../support/put-chain.js';
+import { propertySeed } from '../simulation/helpers.js';
 
 const BLOCKS = 3;
 const LENGTH = 40;
-/** A recovery at volume epoch 2 annulled 15..20 (records of epoch 1 there were never durable). */
+/**
+ * A recovery at volume epoch 2 annulled 15..20. Stagers put only records at or below a VDL some
+ * writer reached, which no range annuls (models/segment.machine.ts): the log they stage skips the
+ * range, whose records the segments dropped, and the range comes with some puts.
+ */
 const RANGE: TruncationRange = { volumeEpoch: 2 as VolumeEpoch, fromLsn: 15 as Lsn, toLsn: 20 as Lsn };
-const LOG: StoredRecord[] = putChain(1, LENGTH, BLOCKS).map((record) => ({ ...record, volumeEpoch: (record.lsn > 20 ? 2 : 1) as VolumeEpoch }));
+const LOG: StoredRecord[] = putChain(1, LENGTH, BLOCKS)
+  .filter((record) => record.lsn < 15 || record.lsn > 20)
+  .map((record) => ({ ...record, volumeEpoch: (record.lsn > 20 ? 2 : 1) as VolumeEpoch }));
 
 type Step =
   | { kind: 'put'; after: number; through: number; withRange: boolean }
@@ -55,7 +62,7 @@ describe('backup archive (property)', () => {
       fc.property(fc.array(step, { maxLength: 30 }), (steps) => {
         let backup: PgBackup = emptyPgBackup();
         let clock = 0;
-        let rangeStaged = false;
+
         for (const next of steps) {
           clock += 100;
           const before = backup.stagedLsn;
@@ -63,7 +70,6 @@ describe('backup archive (property)', () => {
             // A stager holds the PG complete to `through`; one that learned the range sends it.
             const records = LOG.filter((record) => record.lsn > next.after && record.lsn <= next.through);
             backup = stageRecords(backup, { afterLsn: next.after as Lsn, throughLsn: next.through as Lsn, records, truncations: next.withRange ? [RANGE] : [] }, clock).backup;
-            rangeStaged ||= next.withRange;
             if (next.after <= before && next.through > before) expect(backup.stagedLsn).toBe(next.through);
             else expect(backup.stagedLsn).toBe(before);
           } else if (next.kind === 'snapshot') {
@@ -75,7 +81,7 @@ describe('backup archive (property)', () => {
           }
           expect(backup.stagedLsn).toBeGreaterThanOrEqual(before);
         }
-        const ranges = rangeStaged ? [RANGE] : [];
+        const ranges = [RANGE];
         for (let lsn = earliestRestorableLsn(backup); lsn <= backup.stagedLsn; lsn++) {
           const image = restoreImage(backup, lsn as Lsn);
           if ('refused' in image) throw new Error(`LSN ${lsn} refused: ${image.refused}`);
@@ -86,7 +92,7 @@ describe('backup archive (property)', () => {
         }
         expect(restoreImage(backup, (backup.stagedLsn + 1) as Lsn)).toEqual({ refused: 'notStaged' });
       }),
-      { numRuns: 300 },
+      { numRuns: 300, seed: propertySeed() },
     );
   });
 });
