@@ -875,6 +875,8 @@ export interface RestoreFetchMessage {
   throughLsn: Lsn;
   /** A manual snapshot to restore from, instead of the continuous backup. */
   snapshot?: string;
+  /** To a clone's source segment: copy the data at this rate (MB/s) rather than share it (docs/protocol.md §10, fast clones). */
+  fullCopyMBps?: number;
 }
 
 /**
@@ -891,7 +893,11 @@ export interface RestoreDataMessage {
   baseline: Baseline;
   records: readonly StoredRecord<RedoPayload>[];
   bytes: number;
-  refused?: 'notStaged' | 'beforeRetention' | 'noSuchSnapshot';
+  /**
+   * From the object store: not staged that far, before the retention window, no such snapshot.
+   * From a clone's source segment: not holding the point yet, or coalesced past it.
+   */
+  refused?: 'notStaged' | 'beforeRetention' | 'noSuchSnapshot' | 'sourceBehind' | 'pointCollected';
 }
 
 /**
@@ -921,7 +927,7 @@ export interface SegmentRestoreFailedMessage {
   from: string;
   pg: PgId;
   throughLsn: Lsn;
-  reason: 'notStaged' | 'beforeRetention' | 'noSuchSnapshot';
+  reason: 'notStaged' | 'beforeRetention' | 'noSuchSnapshot' | 'pointCollected';
 }
 
 export type WireMessage =

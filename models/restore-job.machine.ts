@@ -60,7 +60,7 @@ export interface RestoreJobContext {
   throughLsn: Lsn;
   /** The manual snapshot restored from, if it is one (docs/protocol.md §10, snapshots). */
   snapshot?: string;
-  /** The segments that restored, by PG. */
+  /** The segments that restored, by PG (once open, also those repairing from their peers instead: see `countRepairing`). */
   restoredByPg: Readonly<Record<number, readonly string[]>>;
   /** Bytes the segments fetched. */
   bytesRestored: number;
@@ -167,6 +167,16 @@ export const restoreJobMachine = restoreJobBase
           enqueue({ type: 'observe', params: { kind: 'restore', job: context.self, phase: 'pgRestored', throughLsn: context.throughLsn, pg: event.pg } });
         }
       }),
+      /**
+       * Open (or opening) on write quorums, a segment its source cannot serve any more repairs from
+       * its own volume's peers (a clone's, past the source's GC): it is asked no more.
+       */
+      countRepairing: restoreJobBase.enqueueActions(({ context, event, enqueue }) => {
+        if (event.type !== 'segmentRestoreFailed' || event.throughLsn !== context.throughLsn) return;
+        const held = context.restoredByPg[event.pg] ?? [];
+        if (held.includes(event.from)) return;
+        enqueue.assign({ restoredByPg: { ...context.restoredByPg, [event.pg]: [...held, event.from] } });
+      }),
       promote: restoreJobBase.enqueueActions(({ context, enqueue }) => {
         enqueue({ type: 'send', params: { to: context.writer, message: promotion(context) } });
       }),
@@ -199,7 +209,7 @@ export const restoreJobMachine = restoreJobBase
         const pgsDone = context.pgs.filter((pg) => satisfies(pg.write, (context.restoredByPg[pg.pg] ?? []) as never)).length;
         const reason =
           event.type === 'segmentRestoreFailed'
-            ? `${event.reason}: the object store cannot give PG ${event.pg} as of LSN ${context.throughLsn}${context.snapshot === undefined ? '' : ` from snapshot ${context.snapshot}`}`
+            ? `${event.reason}: ${event.reason === 'pointCollected' ? 'the source volume' : 'the object store'} cannot give PG ${event.pg} as of LSN ${context.throughLsn}${context.snapshot === undefined ? '' : ` from snapshot ${context.snapshot}`}`
             : `timedOut: ${pgsDone} of ${context.pgs.length} PGs restored on a write quorum within ${context.restoreTimeoutMs} ms`;
         enqueue.cancel(RESTORE_RETRY_TIMER);
         enqueue.cancel(RESTORE_DEADLINE_TIMER);
@@ -243,13 +253,14 @@ export const restoreJobMachine = restoreJobBase
       opening: {
         on: {
           segmentRestored: { actions: 'countRestored' },
+          segmentRestoreFailed: { actions: 'countRepairing' },
           writerOpen: { guard: 'fromWriter', target: 'available', actions: 'opened' },
           retryTick: { actions: 'retryPromote' },
           deadline: { target: 'failed', actions: 'fail' },
         },
       },
       available: {
-        on: { segmentRestored: { actions: 'countRestored' }, retryTick: { actions: 'retryMissed' } },
+        on: { segmentRestored: { actions: 'countRestored' }, segmentRestoreFailed: { actions: 'countRepairing' }, retryTick: { actions: 'retryMissed' } },
       },
       failed: {},
     },

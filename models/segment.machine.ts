@@ -67,10 +67,14 @@ import {
   recordsAbove,
   sclOf,
   truncate,
+  heldRecords,
 } from '../src/protocol/segment-store.js';
+import { recordBytes } from '../src/protocol/backup-archive.js';
 import type { Baseline } from '../src/protocol/segment-store.js';
 import type {
   ReadPageMessage,
+  RestoreDataMessage,
+  RestoreFetchMessage,
   GossipPullMessage,
   GossipPushMessage,
   OutageSignal,
@@ -128,10 +132,12 @@ export interface SegmentInput {
   /** Most records one put carries. @defaultValue 4096 */
   stageMaxRecords?: number;
   /**
-   * A segment of a restored volume (docs/protocol.md §10, point-in-time restore): it starts empty
-   * and waits for its restore job's `restoreFrom`, then fetches its PG from the object store.
+   * A segment of a restored or cloned volume (docs/protocol.md §10): it starts empty and waits for
+   * its job's `restoreFrom`, then fetches its PG from `fetchFrom`: the object store (a restore), or
+   * the source volume's segment in its slot (a clone; with `fullCopyMBps`, a full copy at that rate
+   * rather than copy-on-write).
    */
-  restore?: { job: string; objectStore: string; retryMs?: number };
+  restore?: { job: string; fetchFrom: string; retryMs?: number; fullCopyMBps?: number };
 }
 
 /** Where and how often a segment stages to the object store (set only when it has one). */
@@ -169,8 +175,8 @@ export interface SegmentSettings {
   plant?: PlantName;
   /** Staging to an object store (set only when the input names one, so other contexts are unchanged). */
   staging?: SegmentStaging;
-  /** The restore this segment starts waiting for (set only for a restored volume's segments). */
-  restore?: { job: string; objectStore: string; retryMs: number };
+  /** The restore this segment starts waiting for (set only for a restored or cloned volume's segments). */
+  restore?: { job: string; fetchFrom: string; retryMs: number; fullCopyMBps?: number };
 }
 
 /** A segment's garbage-collection bookkeeping. Kept with the log: it survives a crash. */
@@ -235,6 +241,7 @@ export type SegmentEvent =
   | { type: 'gcTick' }
   | { type: 'stageTick' }
   | { type: 'restoreRetry'; throughLsn: Lsn; snapshot?: string }
+  | { type: 'cloneCopied'; to: string; message: RestoreDataMessage }
   | OutageSignal
   | ProcessSignal
   | SlowDiskSignal
@@ -247,6 +254,8 @@ export const SEGMENT_GOSSIP_TIMER = 'segment.gossip';
 export const SEGMENT_GC_TIMER = 'segment.gc';
 export const SEGMENT_STAGE_TIMER = 'segment.stage';
 export const SEGMENT_RESTORE_TIMER = 'segment.restore';
+/** Timer id of a full copy of this segment's PG for the clone segment `to`. */
+export const cloneCopyTimerId = (to: string): string => `segment.cloneCopy.${to}`;
 /** Timer id of one page read being served. */
 export const readTimerId = (reader: string, requestId: number): string => `segment.read.${reader}.${requestId}`;
 
@@ -337,6 +346,9 @@ const segmentBase = setup({
     /** A restored volume's segment, waiting for its restore job (named for docs/statecharts.md). */
     startsRestoring: ({ context }) => context.settings.restore !== undefined,
     restoreRefused: ({ context, event }) => event.type === 'restoreData' && event.pg === context.pg && event.refused !== undefined,
+    /** A clone's source segment has not got the clone point yet: the retry asks again. */
+    sourceBehind: ({ context, event }) => event.type === 'restoreData' && event.pg === context.pg && event.refused === 'sourceBehind',
+    pointCollected: ({ context, event }) => event.type === 'restoreData' && event.pg === context.pg && event.refused === 'pointCollected',
     restoreForMe: ({ context, event }) => event.type === 'restoreData' && event.pg === context.pg,
     /** A restored volume's segment that never got its data, back up: it waits for its job again. */
     backNeverRestored: ({ context, event }) => context.settings.restore !== undefined && context.store.log.count === 0 && noCauseLeftAfter(context, event),
@@ -414,6 +426,26 @@ function queuedWrite(
     },
     diskDelayMs: idle ? nextDiskDelayMs(context) : undefined,
   };
+}
+
+/**
+ * This segment's PG as of a clone point, for a clone's segment (see `serveClone`): its base pages
+ * and baseline, and its records above the baseline up to the point. The bytes are what a full copy
+ * moves: a page per base, a record's header and payload per record.
+ */
+function cloneImage(context: SegmentContext, event: RestoreFetchMessage): RestoreDataMessage {
+  const { store } = context;
+  const base = { type: 'restoreData' as const, from: context.self, pg: context.pg, throughLsn: event.throughLsn };
+  const refused = (reason: 'sourceBehind' | 'pointCollected'): RestoreDataMessage => ({ ...base, bases: [], baseline: { gcPoint: 0 as Lsn, lastPgLsnAtGc: 0 as Lsn }, records: [], bytes: 0, refused: reason });
+  // Below the SCL the segment holds every record of the PG; above its GC point it still holds each one.
+  if (sclOf(store) < event.throughLsn) return refused('sourceBehind');
+  if (store.gcPoint > event.throughLsn) return refused('pointCollected');
+  const bases = basesAbove(store, 0 as Lsn);
+  const records = heldRecords(store).filter((record) => record.lsn > store.gcPoint && record.lsn <= event.throughLsn);
+  let bytes = 0;
+  for (const record of bases) bytes += recordBytes(record);
+  for (const record of records) bytes += recordBytes(record);
+  return { ...base, bases, baseline: baselineOf(store), records, bytes };
 }
 
 /** The store after the truncation ranges a peer holds and this segment missed (it was down during a recovery). */
@@ -755,8 +787,30 @@ export const segmentMachine = segmentBase.extend({
       const { restore } = context.settings;
       if (restore === undefined || (event.type !== 'restoreFrom' && event.type !== 'restoreRetry')) return;
       const snapshot = event.snapshot === undefined ? {} : { snapshot: event.snapshot };
-      out.send({ to: restore.objectStore, message: { type: 'restoreFetch', from: context.self, pg: context.pg, throughLsn: event.throughLsn, ...snapshot } });
+      const copy = restore.fullCopyMBps === undefined ? {} : { fullCopyMBps: restore.fullCopyMBps };
+      out.send({ to: restore.fetchFrom, message: { type: 'restoreFetch', from: context.self, pg: context.pg, throughLsn: event.throughLsn, ...snapshot, ...copy } });
       enqueue.raise({ type: 'restoreRetry', throughLsn: event.throughLsn, ...snapshot }, { delay: restore.retryMs, id: SEGMENT_RESTORE_TIMER });
+    }),
+    /**
+     * A clone's segment asks for this PG as of the clone point (docs/protocol.md §10, fast
+     * clones): the base pages, the baseline and the records up to the point, the very page
+     * versions this segment holds (copy-on-write shares them; neither side ever writes into one).
+     * A full copy moves the bytes first, at the rate asked. Refused while the SCL is below the
+     * point (the clone asks again), and for good once GC has coalesced past it.
+     */
+    serveClone: segmentStep(({ context, event, enqueue }, out) => {
+      if (event.type !== 'restoreFetch' || event.pg !== context.pg) return;
+      const message = cloneImage(context, event);
+      if (event.fullCopyMBps === undefined || message.refused !== undefined) {
+        out.send({ to: event.from, message });
+        return;
+      }
+      enqueue.raise({ type: 'cloneCopied', to: event.from, message }, { delay: message.bytes / (event.fullCopyMBps * 1000), id: cloneCopyTimerId(event.from) });
+    }),
+    /** A full copy is through: it goes to the clone's segment. */
+    sendCloneCopy: segmentStep(({ event }, out) => {
+      if (event.type !== 'cloneCopied') return;
+      out.send({ to: event.to, message: event.message });
     }),
     /**
      * The PG as of the restore point: the snapshot's base pages and baseline (as a full-segment
@@ -774,7 +828,8 @@ export const segmentMachine = segmentBase.extend({
     }),
     reportRestoreRefused: segmentStep(({ context, event, enqueue }, out) => {
       const { restore } = context.settings;
-      if (restore === undefined || event.type !== 'restoreData' || event.refused === undefined) return;
+      // A source behind the point is no refusal: the retry asks again (the `sourceBehind` guard).
+      if (restore === undefined || event.type !== 'restoreData' || event.refused === undefined || event.refused === 'sourceBehind') return;
       enqueue.cancel(SEGMENT_RESTORE_TIMER);
       out.send({ to: restore.job, message: { type: 'segmentRestoreFailed', from: context.self, pg: context.pg, throughLsn: event.throughLsn, reason: event.refused } });
     }),
@@ -872,7 +927,7 @@ export const segmentMachine = segmentBase.extend({
       gcPeriodMs: input.gcPeriodMs ?? 500,
       mrplLeaseTicks: input.mrplLeaseTicks ?? 4,
       ...(input.plant === undefined ? {} : { plant: input.plant }),
-      ...(input.restore === undefined ? {} : { restore: { job: input.restore.job, objectStore: input.restore.objectStore, retryMs: input.restore.retryMs ?? 1_000 } }),
+      ...(input.restore === undefined ? {} : { restore: { ...input.restore, retryMs: input.restore.retryMs ?? 1_000 } }),
       ...(input.objectStore === undefined
         ? {}
         : {
@@ -917,6 +972,9 @@ export const segmentMachine = segmentBase.extend({
           on: {
             restoreRetry: { actions: 'fetchRestore' },
             restoreData: [
+              { guard: 'sourceBehind' },
+              // The source coalesced past the clone point: the PG comes from this volume's peers instead, by repair (docs/protocol.md §6).
+              { guard: 'pointCollected', target: '#segment.online.hydrating', actions: 'reportRestoreRefused' },
               { guard: 'restoreRefused', target: 'waiting', actions: 'reportRestoreRefused' },
               { guard: 'restoreForMe', target: '#segment.online', actions: 'installRestore' },
             ],
@@ -933,6 +991,8 @@ export const segmentMachine = segmentBase.extend({
         recoveryOpen: [{ guard: 'staleVolumeEpoch', actions: 'rejectStaleEpoch' }, { actions: 'answerRecovery' }],
         membershipChange: [{ guard: 'retiredBy', target: 'retired', actions: 'adoptMembership' }, { actions: 'adoptMembership' }],
         gossipReject: { actions: 'adoptPeerMembership' },
+        restoreFetch: { actions: 'serveClone' },
+        cloneCopied: { actions: 'sendCloneCopy' },
         readPage: { actions: 'queueRead' },
         setMrpl: { actions: 'recordMrpl' },
         gcTick: { actions: 'collectAndStage' },

@@ -32,11 +32,13 @@ import type { PageOracle } from './gc-safety.js';
 /** The property name, as results report it. */
 export const S20_RESTORE = 'S20 restore consistency';
 
-/** A restore as the scenario asks for it: to a time, or from a manual snapshot. */
+/** A restore as the scenario asks for it: to a time, or from a manual snapshot; or a clone. */
 export interface JudgedRestore {
   job: string;
   toTimeMs?: number;
   snapshot?: string;
+  /** A clone: its point is the VDL in force when it is asked, staged or not (docs/protocol.md §13, B3). */
+  clone?: boolean;
   /** The new volume's segments, by PG. */
   membersByPg: Readonly<Record<number, readonly string[]>>;
 }
@@ -65,7 +67,28 @@ export interface RestoreJudge {
    * The result, with every completed restore's volume compared with the oracle now, and each
    * restore's verification. `blocksOf(pg)` lists a PG's block ids.
    */
-  result(atMs: number, storeOf: (segment: string) => SegmentStore | undefined, oracle: PageOracle, blocksOf: (pg: number) => readonly number[]): { result: PropertyResult; verifications: RestoreVerification[] };
+  result(
+    atMs: number,
+    storeOf: (segment: string) => SegmentStore | undefined,
+    oracle: PageOracle,
+    blocksOf: (pg: number) => readonly number[],
+    histories?: readonly JudgedHistory[],
+  ): { result: PropertyResult; verifications: RestoreVerification[] };
+  /** A clone opened: its volume compared with the oracle now, before its own writes and GC move it on. */
+  verifyClone(atMs: number, job: string, storeOf: (segment: string) => SegmentStore | undefined, oracle: PageOracle, blocksOf: (pg: number) => readonly number[]): void;
+}
+
+/**
+ * The history checker's verdict on the clients of the source, or of a clone with the source's past
+ * it holds: S20 holds only if each is ok (the source never sees a clone's writes, nor a clone the
+ * source's later ones).
+ */
+export interface JudgedHistory {
+  /** Whose: `source` or the clone's job. */
+  of: string;
+  model: string;
+  ok: boolean;
+  violations: readonly string[];
 }
 
 interface RestoreState {
@@ -73,6 +96,58 @@ interface RestoreState {
   throughLsn?: number;
   openedVdl?: number;
   failed?: string;
+}
+
+/** What one verification found: the counts (first entry), then each problem. */
+type Found = { blocksChecked: number; mismatches: number; message?: string }[];
+
+/**
+ * Compares a completed restore's volume with the oracle at its point: every PG held on a write
+ * quorum as of the point, every block of each holding segment equal to the oracle's replay.
+ */
+function verify(restore: JudgedRestore, state: RestoreState, storeOf: (segment: string) => SegmentStore | undefined, oracle: PageOracle, blocksOf: (pg: number) => readonly number[]): Found | undefined {
+  if (state.openedVdl === undefined || state.throughLsn === undefined) return undefined;
+  const counts = { blocksChecked: 0, mismatches: 0 };
+  const problems: string[] = [];
+  const point = state.throughLsn;
+  for (const [pg, members] of Object.entries(restore.membersByPg)) {
+    // A segment holds the PG as of the point once its SCL reaches the highest any member
+    // holds at or below the point (the PG's last record there); one still catching up is
+    // left out, but the new volume opened on write quorums: at least 4 of 6 must hold it.
+    const reach = members.reduce((high, member) => {
+      const store = storeOf(member);
+      return store === undefined ? high : Math.max(high, Math.min(sclOf(store), point));
+    }, 0);
+    const holding = members.filter((member) => {
+      const store = storeOf(member);
+      return store !== undefined && sclOf(store) >= reach;
+    });
+    if (holding.length < Math.ceil((2 * members.length) / 3)) {
+      counts.mismatches++;
+      problems.push(`${restore.job}: PG ${pg} is held as of the restore point ${point} by ${holding.length} of its ${members.length} segments (${holding.join(', ')}), fewer than a write quorum`);
+    }
+    for (const blockId of blocksOf(Number(pg))) {
+      const expected = oracle(Number(pg), blockId, point);
+      for (const member of holding) {
+        const store = storeOf(member) as SegmentStore;
+        counts.blocksChecked++;
+        if (expected === undefined) {
+          counts.mismatches++;
+          problems.push(`${member}: block ${blockId} at the restore point ${point} cannot be replayed by the oracle: the record archive no longer holds it`);
+          continue;
+        }
+        const got = materializePage(blockChainAt(store, blockId, point as Lsn));
+        const keys = new Set([...Object.keys(expected), ...Object.keys(got)]);
+        for (const key of keys) {
+          if (expected[key] === got[key]) continue;
+          counts.mismatches++;
+          problems.push(`${member}: block ${blockId} at the restore point ${point} has ${key} = ${got[key] ?? 'nothing'}, but the source's records give ${expected[key] ?? 'nothing'}`);
+          break;
+        }
+      }
+    }
+  }
+  return [counts, ...problems.map((message) => ({ blocksChecked: 0, mismatches: 0, message }))];
 }
 
 /** Creates the S20 judge for the scenario's restores, over the source volume's `pgs`. */
@@ -85,6 +160,8 @@ export function createRestoreJudge(restores: readonly JudgedRestore[], pgs: read
   const snapshots = new Map<string, number>();
   const states = new Map<string, RestoreState>(restores.map((restore) => [restore.job, {}]));
   const byJob = new Map(restores.map((restore) => [restore.job, restore]));
+  /** Each clone's verification, taken as it opened. */
+  const frozen = new Map<string, (Found[number] & { atMs: number })[]>();
 
   /** The highest VDL reached by `toTimeMs` and at or below `stagedMin` (0 when none is). */
   const expectedPoint = (toTimeMs: number, stagedMin: number): number => {
@@ -134,6 +211,11 @@ export function createRestoreJudge(restores: readonly JudgedRestore[], pgs: read
             if (point !== undefined && o.throughLsn !== point) tally.violated(atMs, `${o.job} restores snapshot ${restore.snapshot} to LSN ${o.throughLsn}, but the snapshot holds LSN ${point}`);
             return;
           }
+          if (restore.clone === true) {
+            state.expectedLsn = expectedPoint(atMs, Infinity);
+            if (o.throughLsn !== state.expectedLsn) tally.violated(atMs, `${o.job} clones at LSN ${o.throughLsn}, but the source's VDL in force at ${atMs} ms is ${state.expectedLsn}`);
+            return;
+          }
           const toTimeMs = restore.toTimeMs ?? 0;
           state.expectedLsn = expectedPoint(toTimeMs, stagedMin());
           if (o.throughLsn !== state.expectedLsn) {
@@ -162,59 +244,40 @@ export function createRestoreJudge(restores: readonly JudgedRestore[], pgs: read
     streamed() {
       return tally.result();
     },
-    result(atMs, storeOf, oracle, blocksOf) {
-      const contentViolations: string[] = [];
+    verifyClone(atMs, job, storeOf, oracle, blocksOf) {
+      const restore = byJob.get(job);
+      const state = states.get(job);
+      if (restore?.clone !== true || state === undefined || frozen.has(job)) return;
+      const found = verify(restore, state, storeOf, oracle, blocksOf);
+      if (found !== undefined) frozen.set(job, found.map((each) => ({ ...each, atMs })));
+    },
+    result(atMs, storeOf, oracle, blocksOf, histories = []) {
+      const contentViolations: { atMs: number; message: string }[] = [];
       const verifications: RestoreVerification[] = [];
       for (const restore of restores) {
         const state = states.get(restore.job) as RestoreState;
+        // A clone is judged as it opened (`verifyClone`): its own writes and GC move on from there.
+        const found = restore.clone === true ? frozen.get(restore.job) : verify(restore, state, storeOf, oracle, blocksOf)?.map((each) => ({ ...each, atMs }));
         const verification: RestoreVerification = { job: restore.job, blocksChecked: 0, mismatches: 0, ...(state.expectedLsn === undefined ? {} : { expectedLsn: state.expectedLsn }) };
         verifications.push(verification);
-        if (state.openedVdl === undefined || state.throughLsn === undefined) {
+        if (found === undefined || state.openedVdl === undefined || state.throughLsn === undefined) {
           if (state.failed !== undefined) verification.verified = false;
           continue;
         }
+        const [counts] = found;
+        verification.blocksChecked = counts?.blocksChecked ?? 0;
+        verification.mismatches = counts?.mismatches ?? 0;
+        for (const each of found) if (each.message !== undefined) contentViolations.push({ atMs: each.atMs, message: each.message });
         const point = state.throughLsn;
-        for (const [pg, members] of Object.entries(restore.membersByPg)) {
-          // A segment holds the PG as of the point once its SCL reaches the highest any member
-          // holds at or below the point (the PG's last record there); one still catching up is
-          // left out, but the new volume opened on write quorums: at least 4 of 6 must hold it.
-          const reach = members.reduce((high, member) => {
-            const store = storeOf(member);
-            return store === undefined ? high : Math.max(high, Math.min(sclOf(store), point));
-          }, 0);
-          const holding = members.filter((member) => {
-            const store = storeOf(member);
-            return store !== undefined && sclOf(store) >= reach;
-          });
-          if (holding.length < Math.ceil((2 * members.length) / 3)) {
-            verification.mismatches++;
-            contentViolations.push(`${restore.job}: PG ${pg} is held as of the restore point ${point} by ${holding.length} of its ${members.length} segments (${holding.join(', ')}), fewer than a write quorum`);
-          }
-          for (const blockId of blocksOf(Number(pg))) {
-            const expected = oracle(Number(pg), blockId, point);
-            for (const member of holding) {
-              const store = storeOf(member) as SegmentStore;
-              verification.blocksChecked++;
-              if (expected === undefined) {
-                verification.mismatches++;
-                contentViolations.push(`${member}: block ${blockId} at the restore point ${point} cannot be replayed by the oracle: the record archive no longer holds it`);
-                continue;
-              }
-              const got = materializePage(blockChainAt(store, blockId, point as Lsn));
-              const keys = new Set([...Object.keys(expected), ...Object.keys(got)]);
-              for (const key of keys) {
-                if (expected[key] === got[key]) continue;
-                verification.mismatches++;
-                contentViolations.push(`${member}: block ${blockId} at the restore point ${point} has ${key} = ${got[key] ?? 'nothing'}, but the source's records give ${expected[key] ?? 'nothing'}`);
-                break;
-              }
-            }
-          }
-        }
         verification.verified = verification.mismatches === 0 && verification.blocksChecked > 0 && state.openedVdl === point && state.expectedLsn === point;
       }
+      // The history checker on the clients of the source and of each clone (see `JudgedHistory`).
+      for (const history of histories) {
+        if (!history.ok) contentViolations.push({ atMs, message: `the history checker finds ${history.violations.join(', ')} in ${history.of}'s history (${history.model})` });
+      }
       const base = tally.result();
-      const judged = contentViolations.length === 0 ? base : { ...base, ok: false, vacuous: false, violations: base.violations + contentViolations.length, firstViolations: [...base.firstViolations, ...contentViolations.map((message) => ({ atMs, message }))].slice(0, FIRST_VIOLATIONS_KEPT) };
+      const judged =
+        contentViolations.length === 0 ? base : { ...base, ok: false, vacuous: false, violations: base.violations + contentViolations.length, firstViolations: [...base.firstViolations, ...contentViolations].slice(0, FIRST_VIOLATIONS_KEPT) };
       return { result: judged, verifications };
     },
   };

@@ -12,6 +12,7 @@ import { resolveTopology, writerId } from '../cluster/topology.js';
 import { PLANTS } from '../protocol/plants.js';
 import type { AvailabilityInterval } from '../simulation/availability.js';
 import { WRITE_STALL_MS } from '../simulation/metrics.js';
+import { COPY_ON_WRITE_CLONES_MAX } from '../cluster/restores.js';
 import type { SimulationReport } from '../simulation/report.js';
 
 const plural = (count: number, noun: string): string => `${count.toLocaleString('en-US')} ${noun}${count === 1 ? '' : 's'}`;
@@ -64,6 +65,7 @@ export function formatRunReport(report: SimulationReport, scenario: Scenario, re
     ...replicaLagLines(report),
     ...globalLines(report),
     ...backupLines(report),
+    ...cloneLines(report),
     ...writerLines(report, scenario),
     durabilityLine(report),
     '',
@@ -264,6 +266,31 @@ function backupLines(report: SimulationReport): string[] {
   return lines;
 }
 
+/**
+ * Fast clones (docs/protocol.md §10): each clone's point, how long it took, the storage it shares
+ * with the source against its own, its clients' commits, S20's check of it as it opened, and the
+ * history checker on the source and on each clone.
+ */
+function cloneLines(report: SimulationReport): string[] {
+  const clones = report.clones;
+  if (clones === undefined) return [];
+  const verdict = (history: { ok: boolean; model: string; violations: readonly string[]; transactions: { ok: number } }): string =>
+    history.ok ? `${history.model}, ${count(history.transactions.ok)} transactions, no anomaly` : `NOT ${history.model}: ${history.violations.join(', ')}`;
+  const lines = [`${label('clones')}history checker on the source's clients: ${verdict(clones.sourceHistory)}`];
+  for (const clone of clones.clones) {
+    const copy = clone.copy === 'copyOnWrite' ? 'copy-on-write' : `a full copy (past ${COPY_ON_WRITE_CLONES_MAX} copy-on-write clones), ${count(clone.bytesCopied)} bytes copied`;
+    const outcome =
+      clone.state === 'available' ? `available after ${ms(clone.cloneMs ?? 0)}` : clone.state === 'failed' ? `FAILED: ${clone.reason ?? 'no reason given'}` : `still ${clone.state} at the end`;
+    const check = clone.verification?.verified === true ? `verified as it opened: ${count(clone.verification.blocksChecked)} blocks equal the committed transactions at that point` : clone.verification?.verified === false ? 'NOT verified' : 'not verified';
+    lines.push(`${label(clone.cluster)}asked at ${ms(clone.requestedAtMs)}, ${copy}: the source at LSN ${count(clone.cloneLsn)} (its VDL then); ${outcome}; ${check}`);
+    const { sharedBytes, privateBytes, sourceBytes } = clone.storage;
+    lines.push(`${continued}storage at the end (one copy per PG): ${count(sharedBytes)} bytes shared with the source, ${count(privateBytes)} its own; the source holds ${count(sourceBytes)}`);
+    const commits = `${count(clone.commits.acknowledged)} of ${count(clone.commits.attempted)} commits acknowledged`;
+    lines.push(`${continued}its clients: ${commits}; history checker on the source's past it holds and its own: ${clone.history === undefined ? 'not run (never opened)' : verdict(clone.history)}`);
+  }
+  return lines;
+}
+
 /** RPO control (rds.global_db_rpo, §11.1): when the primary held commits, and for how long. */
 function rpoControlLines(global: NonNullable<SimulationReport['global']>): string[] {
   const rpo = global.rpoControl;
@@ -418,6 +445,9 @@ function timeline(report: SimulationReport, scenario: Scenario): TimelineEntry[]
   }
   for (const restore of report.backup?.restores ?? []) {
     if (restore.availableAtMs !== undefined) entries.push({ atMs: restore.availableAtMs, rank: 1, what: `restore: ${restore.cluster}'s writer opened the new volume at LSN ${count(restore.restorePoint.lsn)}` });
+  }
+  for (const clone of report.clones?.clones ?? []) {
+    if (clone.availableAtMs !== undefined) entries.push({ atMs: clone.availableAtMs, rank: 1, what: `clone: ${clone.cluster}'s writer opened the clone at LSN ${count(clone.cloneLsn)}; its clients write to it` });
   }
   entries.push(...stallEntries(report, scenario));
   entries.sort((a, b) => a.atMs - b.atMs || a.rank - b.rank);

@@ -33,6 +33,7 @@ import type { PlantName } from '../protocol/plants.js';
 import { sample } from '../kernel/network.js';
 import type { ActorSpec } from './host.js';
 import type { ResolvedTopology, Scenario } from './scenario.js';
+import { CLONE_DEFAULTS } from './scenario.js';
 import { globalApplierId, globalReplicatorId } from './topology.js';
 
 /** Disk latency samples per storage node: enough to vary, small enough for 38,400 segments. */
@@ -128,6 +129,9 @@ export function clusterSpecs(kernel: Kernel, scenario: Scenario, topology: Resol
   return specs;
 }
 
+/** How soon a clone's segment asks its source segment again. */
+const CLONE_FETCH_RETRY_MS = 100;
+
 /**
  * A restored cluster's actors (src/cluster/restores.ts): its segments, waiting for the restore;
  * its metadata service; its writer, a standby until the job promotes it; and the job, placed with
@@ -136,12 +140,21 @@ export function clusterSpecs(kernel: Kernel, scenario: Scenario, topology: Resol
 function restoredClusterSpecs(kernel: Kernel, scenario: Scenario, topology: ResolvedTopology, cluster: RestoredCluster, plant: PlantName | undefined): ActorSpec[] {
   const regionId = topology.regionId;
   const place = (azId: string) => ({ regionId, azId });
-  const backup = scenario.backup;
-  if (backup === undefined) throw new Error(`${cluster.name}: a point-in-time restore needs a backup section`);
-  const objectStore = objectStoreId(regionId);
+  const clones = scenario.clones ?? CLONE_DEFAULTS;
+  let timeoutMs = clones.cloneTimeoutMs;
+  if (cluster.kind !== 'clone') {
+    if (scenario.backup === undefined) throw new Error(`${cluster.name}: a point-in-time restore needs a backup section`);
+    timeoutMs = scenario.backup.restoreTimeoutMs;
+  }
+  // A restored segment fetches from the object store; a clone's from the source segment in its slot.
+  const fetchFrom = (id: string): string => cluster.sourceOf?.[id] ?? objectStoreId(regionId);
+  const copy = cluster.fullCopy === true ? { fullCopyMBps: clones.fullCopyMBps } : {};
+  // A clone's source segment holds the point once a later record of its PG links back to it (its
+  // SCL passes the point), which steady writes give within milliseconds: ask again soon.
+  const retry = cluster.kind === 'clone' ? { retryMs: CLONE_FETCH_RETRY_MS } : {};
   const specs: ActorSpec[] = storageSpecs(kernel, scenario, regionId, { nodes: [], segments: cluster.segments, membersByPg: cluster.membersByPg }, `${cluster.name}:gossip-phase`, plant).map((spec) => ({
     ...spec,
-    input: { ...(spec.input as object), restore: { job: cluster.job, objectStore } },
+    input: { ...(spec.input as object), restore: { job: cluster.job, fetchFrom: fetchFrom(spec.id), ...copy, ...retry } },
   }));
   const pgs = instancePgs(scenario, cluster);
   specs.push(metadataSpec(cluster.metadata.id, pgs, place(cluster.metadata.azId)));
@@ -150,7 +163,7 @@ function restoredClusterSpecs(kernel: Kernel, scenario: Scenario, topology: Reso
   specs.push({
     id: cluster.job,
     machine: restoreJobMachine,
-    input: { self: cluster.job, pgs: pgs.map((pg) => ({ pg: pg.pg, members: pg.members, write: pg.write })), writer: cluster.writer.id, restoreTimeoutMs: backup.restoreTimeoutMs },
+    input: { self: cluster.job, pgs: pgs.map((pg) => ({ pg: pg.pg, members: pg.members, write: pg.write })), writer: cluster.writer.id, restoreTimeoutMs: timeoutMs },
     locality: objectStoreLocality(regionId),
   });
   return specs;

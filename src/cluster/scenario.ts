@@ -181,6 +181,24 @@ export interface ObjectStoreSpec {
   transferMBps: number;
 }
 
+/**
+ * Fast clones (docs/protocol.md §10): the clients each clone gets once it is available, and the
+ * copy rate of a clone past the copy-on-write limit (a full copy).
+ */
+export interface CloneSpec {
+  /** Clients of each clone, from its opening to `workload.stopMs`. @defaultValue 2 */
+  clients: number;
+  /** Their commits per second (puts and gets as the workload's). @defaultValue 50 */
+  commitsPerS: number;
+  /** Copy rate of a full copy, in MB/s per segment. @defaultValue 100 */
+  fullCopyMBps: number;
+  /** A clone not available by then has failed. @defaultValue 600000 */
+  cloneTimeoutMs: number;
+}
+
+/** A scenario's clone settings, the defaults filled in when it has no `clones` section. */
+export const CLONE_DEFAULTS: CloneSpec = { clients: 2, commitsPerS: 50, fullCopyMBps: 100, cloneTimeoutMs: 600_000 };
+
 /** Writer behaviour. */
 export interface WriterSpec {
   /**
@@ -263,7 +281,12 @@ export type FaultSpec =
    * A manual cluster snapshot named `snapshot` (it never expires), and a restore of one into a new
    * cluster (docs/protocol.md §10, snapshots). Only with `backup`.
    */
-  | { atMs: number; kind: 'createSnapshot' | 'restoreFromSnapshot'; snapshot: string };
+  | { atMs: number; kind: 'createSnapshot' | 'restoreFromSnapshot'; snapshot: string }
+  /**
+   * A fast clone (docs/protocol.md §10): a new cluster with the source's data as of its VDL now,
+   * sharing the source's storage copy-on-write (the first 15; later clones are full copies).
+   */
+  | { atMs: number; kind: 'clone' };
 
 /** A whole scenario. */
 export interface Scenario {
@@ -278,6 +301,8 @@ export interface Scenario {
   network: NetworkOptions;
   /** Continuous backup to an object store; absent, staging is a point only. */
   backup?: BackupSpec;
+  /** Fast clones' clients and copy rate; absent, a `clone` fault takes the defaults. */
+  clones?: CloneSpec;
   workload: WorkloadSpec;
   faults: FaultSpec[];
   /** Virtual time to run. */

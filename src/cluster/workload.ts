@@ -22,6 +22,8 @@ export interface WorkloadOptions {
   keys: number;
   /** Read-only transactions (of `getsPerTxn` gets) per second for the reader endpoint. @defaultValue 0 */
   readerTxnsPerS?: number;
+  /** Put values are `{valuePrefix}w{n}.{i}`: a clone's clients write values no source client writes. @defaultValue '' */
+  valuePrefix?: string;
   /** Virtual time to start and stop issuing. */
   startMs: number;
   stopMs: number;
@@ -109,7 +111,7 @@ export class Workload {
     const sequence = this.sequence++;
     const ops: TxnOp[] = [];
     for (let i = 0; i < this.options.getsPerTxn; i++) ops.push({ f: 'get', key: this.key() });
-    for (let i = 0; i < this.options.putsPerTxn; i++) ops.push({ f: 'put', key: this.key(), value: `w${sequence}.${i}` });
+    for (let i = 0; i < this.options.putsPerTxn; i++) ops.push({ f: 'put', key: this.key(), value: `${this.options.valuePrefix ?? ''}w${sequence}.${i}` });
     return ops;
   }
 

@@ -545,6 +545,26 @@ const DEFINITIONS: readonly Scenario[] = [
     ],
     durationMs: 24_000,
   }),
+  builtin({
+    name: 'clone',
+    description:
+      'Two fast clones of a serializable cluster under load (at 4 s and, during an outage of AZ us-east-1c, at 9 s), each with clients of its own: the clone point, storage shared with the source against private to each clone, and the history checker on the source and each clone (neither sees the other\'s later writes).',
+    // 2,048 pages of 16 KiB and one put per transaction: the pages neither side writes after a
+    // clone stay shared to the end, the others become each side's own versions.
+    topology: { pgCount: 2, blocksPerPg: 1_024 },
+    writer: { isolation: 'serializable' },
+    workload: { commitsPerS: 100, putsPerTxn: 1, getsPerTxn: 1, keys: 20_000, stopMs: 16_000 },
+    clones: { clients: 2, commitsPerS: 50 },
+    faults: [
+      { atMs: 4_000, kind: 'clone' },
+      { atMs: 7_000, kind: 'azOutage', az: AZ_C },
+      // Asked during the outage: the clone's us-east-1c copies and their sources are down; each PG
+      // opens on the four other copies, and the two fetch once the AZ is back.
+      { atMs: 9_000, kind: 'clone' },
+      { atMs: 12_000, kind: 'azRecover', az: AZ_C },
+    ],
+    durationMs: 18_000,
+  }),
 ];
 
 /**

@@ -23,6 +23,7 @@ import type { TopologyProblem } from '../cluster/topology.js';
 import type { LatencyDistribution } from '../kernel/network.js';
 import { ScenarioError, describeValue, formatPath } from '../cluster/errors.js';
 import type { FaultSpec, ResolvedTopology, Scenario, TopologySpec } from '../cluster/scenario.js';
+import { CLONE_DEFAULTS } from '../cluster/scenario.js';
 
 export { ScenarioError } from '../cluster/errors.js';
 
@@ -168,6 +169,13 @@ const backupSchema = z.strictObject({
     .prefault({}),
 });
 
+const clonesSchema = z.strictObject({
+  clients: integerAtLeast(0, CLIENT_COUNT_MAX).default(CLONE_DEFAULTS.clients),
+  commitsPerS: numberAtLeast(0).default(CLONE_DEFAULTS.commitsPerS),
+  fullCopyMBps: numberAbove(0).default(CLONE_DEFAULTS.fullCopyMBps),
+  cloneTimeoutMs: numberAbove(0).default(CLONE_DEFAULTS.cloneTimeoutMs),
+});
+
 const writerSchema = z.strictObject({
   durability: z.enum(['quorum', 'all'], { error: 'must be one of quorum, all' }).default('quorum'),
   retransmitAfterMs: numberAbove(0).default(50),
@@ -234,6 +242,7 @@ const faultSchema = z.discriminatedUnion('kind', [
   z.strictObject({ atMs, kind: z.literal('objectStoreSlow'), factor: numberAtLeast(1) }),
   z.strictObject({ atMs, kind: z.literal('pointInTimeRestore'), toTimeMs: numberAtLeast(0) }),
   z.strictObject({ atMs, kind: z.enum(['createSnapshot', 'restoreFromSnapshot']), snapshot: id() }),
+  z.strictObject({ atMs, kind: z.literal('clone') }),
 ]);
 
 /** The scenario file schema (JSON in, defaults filled). Prefer {@link parseScenario}, which adds the semantic checks. */
@@ -247,6 +256,7 @@ export const scenarioFileSchema = z.strictObject({
   repair: repairSchema.prefault({}),
   network: networkSchema.prefault({}),
   backup: backupSchema.optional(),
+  clones: clonesSchema.optional(),
   workload: workloadSchema.prefault({}),
   faults: list(faultSchema, 'must be a list of faults').default(() => []),
   durationMs: numberAbove(0, DURATION_MS_MAX).default(10_000),
@@ -531,6 +541,10 @@ class FaultTargets {
       case 'restoreFromSnapshot':
         if (this.scenario.backup !== undefined) return this.snapshotProblem(field, fault);
         return { field: `${field}.kind`, message: `needs continuous backup (a \`backup\` section), got ${describeValue(fault.kind)}` };
+      case 'clone':
+        // A clone is a new cluster in the source's region (docs/protocol.md §10, fast clones);
+        // only a regional cluster's is modelled, as its backup is.
+        return this.resolved.global === undefined ? undefined : { field: `${field}.kind`, message: `is modelled for a regional cluster only: remove topology.global or the clone, got ${describeValue(fault.kind)}` };
       case 'objectStoreOutage':
       case 'objectStoreRecover':
       case 'objectStoreThrottle':

@@ -19,7 +19,9 @@ import type { BoundedJudge } from '../check/timeliness.js';
 import { createGcSafetyJudge } from '../check/gc-safety.js';
 import type { GcSafetyJudge } from '../check/gc-safety.js';
 import { createRestoreJudge } from '../check/restore.js';
-import type { RestoreJudge, RestoreVerification } from '../check/restore.js';
+import type { JudgedHistory, RestoreJudge, RestoreVerification } from '../check/restore.js';
+import type { PageOracle } from '../check/gc-safety.js';
+import type { SegmentStore } from '../protocol/segment-store.js';
 import { restoredClusters } from '../cluster/restores.js';
 import { createInvariantChecker } from '../check/invariants.js';
 import type { InvariantChecker } from '../check/invariants.js';
@@ -63,6 +65,8 @@ export interface JudgePanelOptions {
   source: ReportSource;
   /** Actors whose observations the regional judges leave out. @defaultValue the Global Database's ({@link globalActorIds}) */
   excluded?: ActorExclusions;
+  /** The history checker's verdicts on the source's and the clones' clients, for S20 (`clone-service.ts`). */
+  cloneHistories?: () => readonly JudgedHistory[];
 }
 
 /** The judges of one run; see the file header. */
@@ -77,6 +81,7 @@ export class JudgePanel {
   private readonly archive: RecordArchive;
   private readonly gcSafety: GcSafetyJudge;
   private readonly restoreJudge: RestoreJudge;
+  private readonly cloneHistories: () => readonly JudgedHistory[];
   /** S11 on the writer's cache and S13 on replica reads, each with its witness: run in every scenario. */
   private readonly readViews: readonly PropertyChecker<Observation>[] = [
     createCacheWal(),
@@ -128,7 +133,11 @@ export class JudgePanel {
     this.recoveryChecker = createRecoveryChecker({ readQuorumByPg: this.readQuorumByPg, writeQuorumByPg: this.writeQuorumByPg, failoverStartLsn: () => this.failoverStartLsn });
     const restored = restoredClusters(source.scenario, source.topology);
     this.restoreJudge = createRestoreJudge(
-      restored.map((cluster) => ({ job: cluster.job, membersByPg: cluster.membersByPg, ...(cluster.snapshot === undefined ? { toTimeMs: cluster.toTimeMs ?? cluster.atMs } : { snapshot: cluster.snapshot }) })),
+      restored.map((cluster) => ({
+        job: cluster.job,
+        membersByPg: cluster.membersByPg,
+        ...(cluster.kind === 'clone' ? { clone: true } : cluster.snapshot === undefined ? { toTimeMs: cluster.toTimeMs ?? cluster.atMs } : { snapshot: cluster.snapshot }),
+      })),
       Object.keys(source.topology.membersByPg).map(Number),
     );
     this.archive = new RecordArchive(
@@ -146,11 +155,16 @@ export class JudgePanel {
     this.failover = createFailoverJudge(failoverBoundMs(scenario.failover, topology.replicas.length), failoverBoundMs(scenario.failover, 1));
     this.globalActors = options.excluded ?? globalActorIds(topology);
     const firstPrimary = source.topology.global?.primaryRegion;
+    const cloneJobs = new Set(restored.filter((cluster) => cluster.kind === 'clone').map((cluster) => cluster.job));
+    this.cloneHistories = options.cloneHistories ?? (() => []);
     const sourceInstances = new Set([topology.writer.id, ...topology.replicas.map((replica) => replica.id), ...(topology.standby === undefined ? [] : [topology.standby.id])]);
     options.listen((event) => {
       // S20 reads the source writer's VDLs, the object store's staged points and the restore jobs.
       if (event.source === 'publish' && event.publication.stream === 'vdl' && sourceInstances.has(event.actorId)) this.restoreJudge.vdlReached(event.atMs, event.publication.item.vdl);
-      if (event.source === 'observe' && (event.observation.kind === 'staged' || event.observation.kind === 'restore' || event.observation.kind === 'snapshotCreated')) this.restoreJudge.observe(event.atMs, event.observation);
+      if (event.source === 'observe' && (event.observation.kind === 'staged' || event.observation.kind === 'restore' || event.observation.kind === 'snapshotCreated')) {
+        this.restoreJudge.observe(event.atMs, event.observation);
+        if (event.observation.kind === 'restore' && event.observation.phase === 'available' && cloneJobs.has(event.observation.job)) this.verifyClone(event.atMs, event.observation.job);
+      }
       if (event.source === 'observe' && event.observation.kind === ('promoted' as string)) {
         const promoted = event.observation as unknown as { how: string; oldPrimary: string; vdl: number };
         if (promoted.how === 'failover' && promoted.oldPrimary === firstPrimary) this.failoverStartLsn ??= promoted.vdl;
@@ -215,17 +229,26 @@ export class JudgePanel {
     ];
   }
 
-  /** S20 now: every completed restore's volume compared with the oracle at its point (`src/check/restore.ts`). */
+  /** S20 now: every completed restore's volume compared with the oracle at its point (`src/check/restore.ts`), and the clones' histories. */
   private restoreResult(): ReturnType<RestoreJudge['result']> {
+    return this.restoreJudge.result(this.source.kernel.clock.now(), ...this.volumeReaders(), this.cloneHistories());
+  }
+
+  /** S20 on a clone as it opened: later, its own writes and GC move it on from the clone point. */
+  private verifyClone(atMs: number, job: string): void {
+    this.restoreJudge.verifyClone(atMs, job, ...this.volumeReaders());
+  }
+
+  /** What S20 reads a restored volume with: its segments' stores, the oracle, and a PG's blocks. */
+  private volumeReaders(): [(id: string) => SegmentStore | undefined, PageOracle, (pg: number) => number[]] {
     const { source } = this;
     const hosted = new Set(source.host.ids());
     const { blocksPerPg } = source.scenario.topology;
-    return this.restoreJudge.result(
-      source.kernel.clock.now(),
+    return [
       (id) => (hosted.has(id) ? source.segment(id).store : undefined),
       (pg, blockId, readPoint) => this.archive.page(pg, blockId, readPoint),
       (pg) => Array.from({ length: blocksPerPg }, (_, index) => pg * blocksPerPg + index),
-    );
+    ];
   }
 
   /** How S20 verified each restore so far, by job. */

@@ -12,6 +12,7 @@ import type { ReplicaLagReport } from './replica-lag.js';
 import type { ReportSource } from './source.js';
 import type { GlobalReport } from './global-panel.js';
 import type { BackupReport } from './backup-service.js';
+import type { ClonesReport } from './clone-service.js';
 import type { SegmentContext } from '../../models/segment.machine.js';
 
 export type { ReportSource } from './source.js';
@@ -100,6 +101,8 @@ export interface SimulationReport {
   global?: GlobalReport;
   /** Continuous backup and restores (`backup-service.ts`), when the scenario has a `backup` section. */
   backup?: BackupReport;
+  /** Fast clones (`clone-service.ts`), when the fault plan has a `clone`. */
+  clones?: ClonesReport;
 }
 
 export { quantile } from './quantile.js';

@@ -183,7 +183,15 @@ export class Simulation implements ReportSource {
       endpoint: () => world.endpoint,
       excluded,
     });
-    this.judges = new JudgePanel({ listen: (handler) => world.listen(handler), source: this, excluded });
+    const clones = world.clones;
+    const cloneHistories =
+      clones === undefined
+        ? undefined
+        : () => {
+            const { source, forks } = clones.histories();
+            return [{ of: 'source', ...source }, ...[...forks].map(([job, verdict]) => ({ of: job, ...verdict }))];
+          };
+    this.judges = new JudgePanel({ listen: (handler) => world.listen(handler), source: this, excluded, ...(cloneHistories === undefined ? {} : { cloneHistories }) });
     // Reads only what the world emits and schedules nothing: runs hash the same with it.
     this.forwarding = new ForwardingPanel(world.topology, (handler) => world.listen(handler));
     this.streams = streamsOf(world.events$, this.judges.globalLag$);
@@ -337,8 +345,13 @@ export class Simulation implements ReportSource {
     const global = this.judges.globalReport();
     const writeForwarding = this.forwarding.active ? this.forwarding.report() : undefined;
     const report = buildReport(this, this.judges.results(), global === undefined || writeForwarding === undefined ? global : { ...global, writeForwarding });
-    const backup = this.world.backup;
-    return backup === undefined ? report : { ...report, backup: backup.report(this.judges.restoreChecks()) };
+    const { backup, clones } = this.world;
+    const checks = backup === undefined && clones === undefined ? new Map() : this.judges.restoreChecks();
+    return {
+      ...report,
+      ...(backup === undefined ? {} : { backup: backup.report(checks) }),
+      ...(clones === undefined ? {} : { clones: clones.report(clones.histories(), checks) }),
+    };
   }
 
   /** The backup service: restore points, staged points, restores (docs/protocol.md §10), when the scenario has a `backup` section. */

@@ -42,6 +42,7 @@ import type { InspectionRecorder, InspectionRecorderOptions } from '../cluster/i
 import type { ResolvedTopology, Scenario } from '../cluster/scenario.js';
 import { shipRedoToReplicas } from '../cluster/streams.js';
 import { restoredClusters } from '../cluster/restores.js';
+import { CloneService, cloneSettingsOf } from './clone-service.js';
 import type { RestoredCluster } from '../cluster/restores.js';
 import { BackupService } from './backup-service.js';
 import { resolveTopology } from '../cluster/topology.js';
@@ -52,6 +53,9 @@ import type { TraceOptions } from '../kernel/trace.js';
 import type { Observation } from '../protocol/observations.js';
 import type { PlantName } from '../protocol/plants.js';
 import type { QuorumPredicate } from '../protocol/quorum.js';
+
+/** Clone n's clients take process ids from n × this on: apart from the source's and each other's. */
+const CLONE_PROCESS_BASE = 1_000_000;
 
 /** Where machines' `observe` and `publish` effects go; an alternative interpreter must call `emit`. */
 export interface HostHooks {
@@ -141,6 +145,8 @@ export class World {
   readonly restored: readonly RestoredCluster[];
   /** The backup service, with a `backup` section (docs/protocol.md §10). */
   readonly backup: BackupService | undefined;
+  /** The clone service, with a `clone` in the fault plan (docs/protocol.md §10, fast clones). */
+  readonly clones: CloneService | undefined;
 
   constructor(options: WorldOptions) {
     const { scenario } = options;
@@ -176,6 +182,52 @@ export class World {
             inject: (id, event) => this.host.inject(id, event),
             nowMs: () => clock.now(),
           });
+    const clones = this.restored.filter((cluster) => cluster.kind === 'clone');
+    this.clones =
+      clones.length === 0
+        ? undefined
+        : new CloneService({
+            scenario,
+            topology: this.topology,
+            clones,
+            listen: (handler) => this.listen(handler),
+            snapshotOf: (id) => this.host.snapshotOf(id),
+            inject: (id, event) => this.host.inject(id, event),
+            startClients: (cluster) => this.startCloneClients(cluster),
+            nowMs: () => clock.now(),
+          });
+  }
+
+  /**
+   * A clone's clients (docs/protocol.md §10, fast clones): from its opening to the workload's
+   * stop, connected to the clone's writer, writing values of their own (`clone-<n>.w…`) on the
+   * source's keys; their history is the clone's, apart from the source's.
+   */
+  private startCloneClients(cluster: RestoredCluster): { history: HistoryRecorder } {
+    const { clock, network } = this.kernel;
+    const settings = cloneSettingsOf(this.scenario);
+    const history = new HistoryRecorder(this.kernel.trace, undefined, { keepEntries: true });
+    const index = this.restored.filter((other) => other.kind === 'clone').indexOf(cluster) + 1;
+    const clients = Array.from({ length: settings.clients }, (_, i) => {
+      const placed = this.topology.clients[i % this.topology.clients.length];
+      return new DatabaseClient({
+        id: `${cluster.name}:client-${i + 1}`,
+        locality: { regionId: this.topology.regionId, azId: placed?.azId ?? cluster.writer.azId },
+        endpoint: () => cluster.writer.id,
+        clock,
+        network,
+        history,
+        txnTimeoutMs: this.scenario.workload.txnTimeoutMs,
+        // Process ids apart from every source client's (Jepsen: one process, one open operation).
+        processFirst: CLONE_PROCESS_BASE * index + i,
+        processStride: settings.clients,
+        nextTxnId: () => ++this.txnIds,
+      });
+    });
+    const { workload } = this.scenario;
+    const options = { ...workload, commitsPerS: settings.commitsPerS, readerTxnsPerS: 0, valuePrefix: `${cluster.name}.`, startMs: clock.now(), stopMs: workload.stopMs ?? this.scenario.durationMs };
+    new Workload(options, clients, clock, this.kernel.rng.fork(`workload:${cluster.name}`)).start();
+    return { history };
   }
 
   /**
@@ -315,12 +367,18 @@ export class World {
 
   /** Schedules the scenario's faults (after the workload and the read-back checks: clock order). */
   scheduleFaults(): void {
-    const backupActions = new Set(['pointInTimeRestore', 'restoreFromSnapshot', 'createSnapshot']);
+    const backupActions = new Set(['pointInTimeRestore', 'restoreFromSnapshot', 'createSnapshot', 'clone']);
     scheduleFaults(this.kernel, this.host, this.topology, this.scenario.faults.filter((fault) => !backupActions.has(fault.kind)), this.faultLog);
     // Point-in-time restores go to the backup service, which maps the time to a restore point.
     const { clock } = this.kernel;
     for (const cluster of this.restored) {
       clock.scheduleAt(cluster.atMs, () => {
+        if (cluster.kind === 'clone') {
+          this.faultLog.push({ atMs: clock.now(), fault: 'clone', target: cluster.job });
+          this.kernel.trace.record({ kind: 'fault', atMs: clock.now(), fault: 'clone', target: cluster.job, detail: { copy: cluster.fullCopy === true ? 'fullCopy' : 'copyOnWrite' } });
+          this.clones?.requestClone(cluster);
+          return;
+        }
         const kind = cluster.snapshot === undefined ? 'pointInTimeRestore' : 'restoreFromSnapshot';
         this.faultLog.push({ atMs: clock.now(), fault: kind, target: cluster.job });
         this.kernel.trace.record({ kind: 'fault', atMs: clock.now(), fault: kind, target: cluster.job, detail: cluster.snapshot === undefined ? { toTimeMs: cluster.toTimeMs } : { snapshot: cluster.snapshot } });

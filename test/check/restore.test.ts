@@ -105,4 +105,31 @@ describe('S20 restore consistency judge', () => {
   it('is vacuous without restores', () => {
     expect(judge(HISTORY, {}, []).result).toMatchObject({ ok: true, vacuous: true });
   });
+
+  it('fails when the history checker finds an anomaly in the source or a clone history', () => {
+    const clean = createRestoreJudge([], [0]);
+    const histories = [
+      { of: 'source', model: 'strict-serializable', ok: true, violations: [] },
+      { of: 'clone-1:job', model: 'strict-serializable', ok: false, violations: ['G1c'] },
+    ];
+    expect(clean.result(0, () => undefined, () => undefined, () => [], histories.slice(0, 1)).result.ok).toBe(true);
+    const { result } = clean.result(0, () => undefined, () => undefined, () => [], histories);
+    expect(result).toMatchObject({ ok: false, violations: 1 });
+    expect(result.firstViolations[0]?.message).toContain("G1c in clone-1:job's history");
+  });
+
+  it("judges a clone's point as the source VDL in force when it is asked", () => {
+    const clone: JudgedRestore = { job: 'clone-1:job', clone: true, membersByPg: { 0: [] } };
+    const at = (lsn: number): Observation => ({ kind: 'restore', job: 'clone-1:job', phase: 'requested', throughLsn: lsn }) as Observation;
+    const right = createRestoreJudge([clone], [0]);
+    right.vdlReached(10, 5);
+    right.vdlReached(20, 9);
+    right.observe(25, at(9));
+    expect(right.streamed().ok).toBe(true);
+    const wrong = createRestoreJudge([clone], [0]);
+    wrong.vdlReached(10, 5);
+    wrong.vdlReached(20, 9);
+    wrong.observe(25, at(5));
+    expect(wrong.streamed()).toMatchObject({ ok: false });
+  });
 });

@@ -17,7 +17,7 @@ import type { Effect } from '../../src/explore/stepped-actor.js';
 import type { Lsn, MembershipEpoch, PgId, VolumeEpoch } from '../../src/protocol/ids.js';
 import { kOfN } from '../../src/protocol/quorum.js';
 import type { StoredRecord } from '../../src/protocol/recovery.js';
-import { highestLsn, recordCount, sclOf } from '../../src/protocol/segment-store.js';
+import { highestLsn, recordAt, recordCount, sclOf } from '../../src/protocol/segment-store.js';
 import { handledEventTypes, startStepped, stepFrozen } from './purity.js';
 import { putChain } from '../support/put-chain.js';
 
@@ -199,7 +199,7 @@ describe('Segment: transitions are pure (models/segment.machine.ts)', () => {
     expect(segment.snapshot.value).toBe('retired');
 
     // A restored volume's segment (docs/protocol.md §10): waiting, fetching, refused, fetched.
-    const restoring = new Driver({ ...input, restore: { job: 'restore-1:job', objectStore: 's3', retryMs: 700 } });
+    const restoring = new Driver({ ...input, restore: { job: 'restore-1:job', fetchFrom: 's3', retryMs: 700 } });
     expect(restoring.snapshot.value).toEqual({ restoring: 'waiting' });
     const fetch = restoring.step({ type: 'restoreFrom', from: 'restore-1:job', throughLsn: 6 as Lsn });
     expect(sent(fetch, 'restoreFetch')).toEqual([{ type: 'restoreFetch', from: SELF, pg: 0, throughLsn: 6 }]);
@@ -219,7 +219,30 @@ describe('Segment: transitions are pure (models/segment.machine.ts)', () => {
     expect(sent(installed, 'segmentRestored')).toEqual([{ type: 'segmentRestored', from: SELF, pg: 0, throughLsn: 6, bytes: 400 }]);
     expect(restoring.snapshot.value).toEqual({ online: 'up' });
     expect(sclOf(restoring.context.store)).toBe(6);
-    for (const type of restoring.covered) segment.covered.add(type);
+
+    // A source segment serves a clone's segment (docs/protocol.md §10, fast clones): its PG up to
+    // the point, the same page versions; not before its SCL reaches the point; a full copy later.
+    const shared = sent(restoring.step({ type: 'restoreFetch', from: 'clone-1:seg', pg: 0 as PgId, throughLsn: 4 as Lsn }), 'restoreData') as unknown as { records: StoredRecord<RedoPayload>[] }[];
+    expect(shared[0]!.records.map((record) => record.lsn)).toEqual([1, 2, 3, 4]);
+    // Copy-on-write: the very record the source holds, not a copy of it.
+    expect(shared[0]!.records[0]).toBe(recordAt(restoring.context.store, 1 as Lsn));
+    expect(sent(restoring.step({ type: 'restoreFetch', from: 'clone-1:seg', pg: 0 as PgId, throughLsn: 9 as Lsn }), 'restoreData')).toMatchObject([{ refused: 'sourceBehind', records: [] }]);
+    const copying = restoring.step({ type: 'restoreFetch', from: 'clone-1:seg', pg: 0 as PgId, throughLsn: 6 as Lsn, fullCopyMBps: 1 });
+    expect(sent(copying, 'restoreData')).toEqual([]);
+    const copied = scheduled(copying, 'cloneCopied') as { type: 'cloneCopied'; to: string; message: { bytes: number } };
+    expect(copied.message.bytes).toBeGreaterThan(0);
+    expect(sent(restoring.step(copied as never), 'restoreData')).toHaveLength(1);
+
+    // A clone's segment: a source behind the point is asked again; one past it by GC sends it to repair.
+    const cloning = new Driver({ ...input, restore: { job: 'clone-1:job', fetchFrom: SELF, retryMs: 100 } });
+    cloning.step({ type: 'restoreFrom', from: 'clone-1:job', throughLsn: 6 as Lsn });
+    expect(sent(cloning.step({ ...data, records: [], refused: 'sourceBehind' }), 'segmentRestoreFailed')).toEqual([]);
+    expect(cloning.snapshot.value).toEqual({ restoring: 'fetching' });
+    expect(sent(cloning.step({ ...data, records: [], refused: 'pointCollected' }), 'segmentRestoreFailed')).toEqual([
+      { type: 'segmentRestoreFailed', from: SELF, pg: 0, throughLsn: 6, reason: 'pointCollected' },
+    ]);
+    expect(cloning.snapshot.value).toEqual({ online: 'hydrating' });
+    for (const driver of [restoring, cloning]) for (const type of driver.covered) segment.covered.add(type);
     expect([...segment.covered].sort()).toEqual(handledEventTypes(segmentMachine));
   });
 });

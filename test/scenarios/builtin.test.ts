@@ -43,6 +43,7 @@ describe('Built-in scenarios', () => {
       'global-write-forwarding',
       'pitr',
       'snapshot-restore',
+      'clone',
     ]);
   });
 
