@@ -877,6 +877,8 @@ export interface RestoreFetchMessage {
   snapshot?: string;
   /** To a clone's source segment: copy the data at this rate (MB/s) rather than share it (docs/protocol.md §10, fast clones). */
   fullCopyMBps?: number;
+  /** To a clone's source segment: the PG's last LSN at or below the point (its SCL must reach it). */
+  pgThroughLsn?: Lsn;
 }
 
 /**
@@ -910,6 +912,8 @@ export interface RestoreFromMessage {
   throughLsn: Lsn;
   /** A manual snapshot to restore from, instead of the continuous backup. */
   snapshot?: string;
+  /** A clone's: the PG's last LSN at or below the point, which a source segment's SCL must reach. */
+  pgThroughLsn?: Lsn;
 }
 
 /** A new volume's segment holds its PG as of `throughLsn`: it restored from the object store. */

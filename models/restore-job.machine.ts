@@ -60,6 +60,8 @@ export interface RestoreJobContext {
   throughLsn: Lsn;
   /** The manual snapshot restored from, if it is one (docs/protocol.md §10, snapshots). */
   snapshot?: string;
+  /** A clone's: each PG's last LSN at or below the point, as the source's storage gave it. */
+  pgPoints?: Readonly<Record<number, Lsn>>;
   /** The segments that restored, by PG (once open, also those repairing from their peers instead: see `countRepairing`). */
   restoredByPg: Readonly<Record<number, readonly string[]>>;
   /** Bytes the segments fetched. */
@@ -72,7 +74,7 @@ export interface RestoreJobContext {
 
 /** Events of {@link restoreJobMachine}. */
 export type RestoreJobEvent =
-  | { type: 'restoreRequest'; throughLsn: Lsn; snapshot?: string }
+  | { type: 'restoreRequest'; throughLsn: Lsn; snapshot?: string; pgPoints?: Readonly<Record<number, Lsn>> }
   | SegmentRestoredMessage
   | SegmentRestoreFailedMessage
   | WriterOpenMessage
@@ -127,7 +129,14 @@ function askSegments(context: RestoreJobContext, enqueue: EnqueueArgs['enqueue']
     const restored = context.restoredByPg[pg.pg] ?? [];
     for (const member of pg.members) {
       if (restored.includes(member)) continue;
-      const message: RestoreFromMessage = { type: 'restoreFrom', from: context.self, throughLsn: context.throughLsn, ...(context.snapshot === undefined ? {} : { snapshot: context.snapshot }) };
+      const pgThroughLsn = context.pgPoints?.[pg.pg];
+      const message: RestoreFromMessage = {
+        type: 'restoreFrom',
+        from: context.self,
+        throughLsn: context.throughLsn,
+        ...(context.snapshot === undefined ? {} : { snapshot: context.snapshot }),
+        ...(pgThroughLsn === undefined ? {} : { pgThroughLsn }),
+      };
       enqueue({ type: 'send', params: { to: member, message } });
     }
   }
@@ -148,8 +157,9 @@ export const restoreJobMachine = restoreJobBase
       start: restoreJobBase.enqueueActions(({ context, event, enqueue }) => {
         if (event.type !== 'restoreRequest') return;
         const snapshot = event.snapshot === undefined ? {} : { snapshot: event.snapshot };
-        const next = { ...context, throughLsn: event.throughLsn, ...snapshot };
-        enqueue.assign({ throughLsn: event.throughLsn, ...snapshot });
+        const pgPoints = event.pgPoints === undefined ? {} : { pgPoints: event.pgPoints };
+        const next = { ...context, throughLsn: event.throughLsn, ...snapshot, ...pgPoints };
+        enqueue.assign({ throughLsn: event.throughLsn, ...snapshot, ...pgPoints });
         enqueue({ type: 'observe', params: { kind: 'restore', job: context.self, phase: 'requested', throughLsn: event.throughLsn } });
         askSegments(next, enqueue);
         enqueue.raise({ type: 'retryTick' }, { delay: context.retryMs, id: RESTORE_RETRY_TIMER });

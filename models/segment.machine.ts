@@ -240,7 +240,7 @@ export type SegmentEvent =
   | { type: 'gossipTick' }
   | { type: 'gcTick' }
   | { type: 'stageTick' }
-  | { type: 'restoreRetry'; throughLsn: Lsn; snapshot?: string }
+  | { type: 'restoreRetry'; throughLsn: Lsn; snapshot?: string; pgThroughLsn?: Lsn }
   | { type: 'cloneCopied'; to: string; message: RestoreDataMessage }
   | OutageSignal
   | ProcessSignal
@@ -437,8 +437,10 @@ function cloneImage(context: SegmentContext, event: RestoreFetchMessage): Restor
   const { store } = context;
   const base = { type: 'restoreData' as const, from: context.self, pg: context.pg, throughLsn: event.throughLsn };
   const refused = (reason: 'sourceBehind' | 'pointCollected'): RestoreDataMessage => ({ ...base, bases: [], baseline: { gcPoint: 0 as Lsn, lastPgLsnAtGc: 0 as Lsn }, records: [], bytes: 0, refused: reason });
-  // Below the SCL the segment holds every record of the PG; above its GC point it still holds each one.
-  if (sclOf(store) < event.throughLsn) return refused('sourceBehind');
+  // Below the SCL the segment holds every record of the PG; above its GC point it still holds each
+  // one. Past the PG's last record at or below the point (when the clone knows it), it holds the
+  // PG as of the point even if no later record has linked back yet.
+  if (sclOf(store) < Math.min(event.throughLsn, event.pgThroughLsn ?? event.throughLsn)) return refused('sourceBehind');
   if (store.gcPoint > event.throughLsn) return refused('pointCollected');
   const bases = basesAbove(store, 0 as Lsn);
   const records = heldRecords(store).filter((record) => record.lsn > store.gcPoint && record.lsn <= event.throughLsn);
@@ -787,9 +789,10 @@ export const segmentMachine = segmentBase.extend({
       const { restore } = context.settings;
       if (restore === undefined || (event.type !== 'restoreFrom' && event.type !== 'restoreRetry')) return;
       const snapshot = event.snapshot === undefined ? {} : { snapshot: event.snapshot };
+      const pgPoint = event.pgThroughLsn === undefined ? {} : { pgThroughLsn: event.pgThroughLsn };
       const copy = restore.fullCopyMBps === undefined ? {} : { fullCopyMBps: restore.fullCopyMBps };
-      out.send({ to: restore.fetchFrom, message: { type: 'restoreFetch', from: context.self, pg: context.pg, throughLsn: event.throughLsn, ...snapshot, ...copy } });
-      enqueue.raise({ type: 'restoreRetry', throughLsn: event.throughLsn, ...snapshot }, { delay: restore.retryMs, id: SEGMENT_RESTORE_TIMER });
+      out.send({ to: restore.fetchFrom, message: { type: 'restoreFetch', from: context.self, pg: context.pg, throughLsn: event.throughLsn, ...snapshot, ...pgPoint, ...copy } });
+      enqueue.raise({ type: 'restoreRetry', throughLsn: event.throughLsn, ...snapshot, ...pgPoint }, { delay: restore.retryMs, id: SEGMENT_RESTORE_TIMER });
     }),
     /**
      * A clone's segment asks for this PG as of the clone point (docs/protocol.md §10, fast

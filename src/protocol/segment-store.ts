@@ -262,6 +262,11 @@ export interface Baseline {
   readonly lastPgLsnAtGc: Lsn;
 }
 
+/** The LSN of the highest record (or base page) the store holds at or below `lsn`; 0 if none. */
+export function lastHeldAtOrBelow(store: SegmentStore, lsn: Lsn): Lsn {
+  return lastAtOrBelow(store.log, lsn)?.lsn ?? LSN_ZERO;
+}
+
 /** The segment's baseline. */
 export function baselineOf(store: SegmentStore): Baseline {
   return { gcPoint: store.gcPoint, lastPgLsnAtGc: store.lastPgLsnAtGc };

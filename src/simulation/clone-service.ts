@@ -29,7 +29,8 @@ import type { TxnModel } from '../check/txn/check.js';
 import type { RestoreVerification } from '../check/restore.js';
 import { recordBytes } from '../protocol/backup-archive.js';
 import type { SegmentStore } from '../protocol/segment-store.js';
-import { heldRecords } from '../protocol/segment-store.js';
+import { heldRecords, lastHeldAtOrBelow } from '../protocol/segment-store.js';
+import type { Lsn } from '../protocol/ids.js';
 import { RestorePointIndex } from './restore-points.js';
 
 /** The history checker's verdict on one history, as the report gives it. */
@@ -86,7 +87,7 @@ export interface CloneServiceSource {
   clones: readonly RestoredCluster[];
   listen(handler: (event: WorldEvent) => void): Subscription;
   snapshotOf(id: string): { value: unknown; context: unknown };
-  inject(id: string, event: { type: 'restoreRequest'; throughLsn: number }): void;
+  inject(id: string, event: { type: 'restoreRequest'; throughLsn: number; pgPoints: Readonly<Record<number, number>> }): void;
   /** Starts the clone's clients (the world owns clients): their history comes back. */
   startClients(cluster: RestoredCluster): { history: { entries: readonly HistoryEntry[] } };
   nowMs(): number;
@@ -158,12 +159,26 @@ export class CloneService {
     source.listen((event) => this.onEvent(event));
   }
 
-  /** Asks for `cluster` now, at the source's VDL in force (docs/protocol.md §13, B3). */
+  /**
+   * Asks for `cluster` now, at the source's VDL in force (docs/protocol.md §13, B3), with each
+   * PG's last LSN at or below it: what the storage control plane learns from the source's
+   * segments (the highest any of them holds; every record at or below a VDL is on a write
+   * quorum). A source segment serves the clone once its SCL reaches that, without waiting for a
+   * later write to the PG.
+   */
   requestClone(cluster: RestoredCluster): void {
     const nowMs = this.source.nowMs();
     const cloneLsn = this.restorePoints.atTime(nowMs)?.lsn ?? 0;
+    const pgPoints: Record<number, number> = {};
+    for (const [pg, members] of Object.entries(this.source.topology.membersByPg)) {
+      pgPoints[Number(pg)] = members.reduce((high, member) => Math.max(high, lastHeldAtOrBelow(this.storeOf(member), cloneLsn as Lsn)), 0);
+    }
     this.records.set(cluster.job, { cluster, requestedAtMs: nowMs, cloneLsn });
-    this.source.inject(cluster.job, { type: 'restoreRequest', throughLsn: cloneLsn });
+    this.source.inject(cluster.job, { type: 'restoreRequest', throughLsn: cloneLsn, pgPoints });
+  }
+
+  private storeOf(segment: string): SegmentStore {
+    return (this.source.snapshotOf(segment).context as { store: SegmentStore }).store;
   }
 
   /** The history checker's verdicts: the source's, then each open clone's fork, by job. */
@@ -224,8 +239,8 @@ export class CloneService {
       if (firstFull !== segment) continue;
       const sourceId = cluster.sourceOf?.[segment.id];
       if (sourceId === undefined) continue;
-      const cloneStore = (this.source.snapshotOf(segment.id).context as { store: SegmentStore }).store;
-      const sourceStore = (this.source.snapshotOf(sourceId).context as { store: SegmentStore }).store;
+      const cloneStore = this.storeOf(segment.id);
+      const sourceStore = this.storeOf(sourceId);
       sourceBytes += bytesOf(sourceStore);
       const held = new Set<string>();
       if (cluster.fullCopy !== true) for (const version of heldRecords(sourceStore)) if (version.lsn <= cloneLsn) held.add(`${version.blockId}:${version.lsn}`);

@@ -41,6 +41,22 @@ describe('clone', () => {
   });
 });
 
+describe('a clone of an idle source', () => {
+  it('opens although no write follows the clone point (each PG is asked only up to its last record there)', () => {
+    const idle = withOverrides(findScenario('clone')!, {
+      workload: { stopMs: 2_000 },
+      clones: { clients: 0 },
+      faults: [{ atMs: 3_000, kind: 'clone' }],
+      durationMs: 4_000,
+    });
+    const sim = new Simulation({ seed: 1, scenario: idle });
+    sim.run();
+    const [clone] = sim.report().clones!.clones;
+    expect(clone).toMatchObject({ state: 'available', verification: { verified: true } });
+    expect(clone!.cloneMs).toBeLessThan(100);
+  });
+});
+
 describe('forkedPast', () => {
   const entry = (index: number, type: HistoryEntry['type'], txnId: number, commitLsn?: number, timeMs = index): HistoryEntry => ({
     index,
