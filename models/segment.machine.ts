@@ -207,7 +207,7 @@ export interface SegmentContext {
   membershipEpoch: MembershipEpoch;
   /** The hot log: survives crashes. A persistent value, replaced (never written into) by each update. */
   store: SegmentStore<RedoPayload>;
-  /** Page reads being served (their timer ids). Lost on crash. */
+  /** Page reads and full copies for clones being served (their timer ids). Lost on crash. */
   pendingReads: string[];
   /** The in-memory incoming queue; the first `diskInFlight` batches are in the current IO. Lost on crash. */
   diskQueue: PendingWrite[];
@@ -808,11 +808,17 @@ export const segmentMachine = segmentBase.extend({
         out.send({ to: event.from, message });
         return;
       }
-      enqueue.raise({ type: 'cloneCopied', to: event.from, message }, { delay: message.bytes / (event.fullCopyMBps * 1000), id: cloneCopyTimerId(event.from) });
+      // One copy at a time per clone segment: its retries while a long copy runs wait for that one.
+      const id = cloneCopyTimerId(event.from);
+      if (context.pendingReads.includes(id)) return;
+      enqueue.assign({ pendingReads: [...context.pendingReads, id] });
+      enqueue.raise({ type: 'cloneCopied', to: event.from, message }, { delay: message.bytes / (event.fullCopyMBps * 1000), id });
     }),
     /** A full copy is through: it goes to the clone's segment. */
-    sendCloneCopy: segmentStep(({ event }, out) => {
+    sendCloneCopy: segmentStep(({ context, event, enqueue }, out) => {
       if (event.type !== 'cloneCopied') return;
+      const id = cloneCopyTimerId(event.to);
+      enqueue.assign({ pendingReads: context.pendingReads.filter((pending) => pending !== id) });
       out.send({ to: event.to, message: event.message });
     }),
     /**

@@ -23,9 +23,9 @@ export function regionOfAz(az: string): string | undefined {
 
 /** See the file header. Unknown ids are `other`, with no machine. */
 export function placeOf(id: string): ActorPlace {
-  // A restored cluster's actor, `restore-<n>:<id of the source's>`, sits where that one does; its
-  // job, `restore-<n>:job`, is a service (docs/protocol.md §10).
-  const restored = /^restore-\d+:(.+)$/.exec(id);
+  // A restored or cloned cluster's actor, `restore-<n>:<id of the source's>` or `clone-<n>:…`,
+  // sits where that one does; its job, `restore-<n>:job`, is a service (docs/protocol.md §10).
+  const restored = /^(?:restore|clone)-\d+:(.+)$/.exec(id);
   if (restored !== null) {
     const rest = restored[1] as string;
     return rest === 'job' ? { id, machine: 'restore-job', role: 'service' } : { ...placeOf(rest), id };

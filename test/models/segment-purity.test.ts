@@ -231,6 +231,9 @@ describe('Segment: transitions are pure (models/segment.machine.ts)', () => {
     expect(sent(copying, 'restoreData')).toEqual([]);
     const copied = scheduled(copying, 'cloneCopied') as { type: 'cloneCopied'; to: string; message: { bytes: number } };
     expect(copied.message.bytes).toBeGreaterThan(0);
+    // Asked again while the copy runs (the clone segment's retry): the running copy answers.
+    const again = restoring.step({ type: 'restoreFetch', from: 'clone-1:seg', pg: 0 as PgId, throughLsn: 6 as Lsn, fullCopyMBps: 1 });
+    expect(scheduled(again, 'cloneCopied')).toBeUndefined();
     expect(sent(restoring.step(copied as never), 'restoreData')).toHaveLength(1);
 
     // A clone's segment: a source behind the point is asked again; one past it by GC sends it to repair.
