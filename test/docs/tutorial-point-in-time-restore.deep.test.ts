@@ -1,5 +1,5 @@
 /**
- * docs/tutorial-point-in-time-restore.md's ```sh command runs as written, with `npx
+ * docs/tutorial-point-in-time-restore.md's ```sh commands run as written, with `npx
  * aurora-actors` as this checkout's command, and prints what the tutorial says of it: four
  * restores into new clusters, the first three a few milliseconds behind the time asked, the last
  * (the present) about a staging period behind, every one verified by S20. About 10 s, hence deep.
@@ -16,7 +16,10 @@ const BIN = resolve('bin/aurora-actors.js');
 describe(`${DOC} runs as written`, () => {
   it('its command prints four verified restores, the last one behind the present', () => {
     const commands = shellCommands(readFileSync(DOC, 'utf8'));
-    expect(commands).toEqual([['npx', 'aurora-actors', 'run', 'pitr', '--seed', '3']]);
+    expect(commands).toEqual([
+      ['npx', 'aurora-actors', 'run', 'pitr', '--seed', '3'],
+      ['npx', 'aurora-actors', 'run', 'clone', '--seed', '1'],
+    ]);
     const run = spawnSync(process.execPath, [BIN, ...commands[0]!.slice(2)], { encoding: 'utf8' });
     expect(run.status).toBe(0);
     expect(run.stderr).toMatch(/^SEED=3/);
@@ -28,5 +31,23 @@ describe(`${DOC} runs as written`, () => {
     for (const line of restores.slice(0, 3)) expect(Number(/\(([\d.]+) ms before the time asked\)/.exec(line)?.[1])).toBeLessThan(50);
     expect(restores[3]).toMatch(/\(2,012 ms before the time asked\)/);
     expect(run.stdout).toMatch(/object store s3:us-east-1 available\.normal: [\d,]+ bytes staged in \d+ puts, 39,131 bytes\/s/);
+  }, 300_000);
+
+  it('its clone command prints two copy-on-write clones, verified, sharing storage, with clean histories', () => {
+    const commands = shellCommands(readFileSync(DOC, 'utf8'));
+    const run = spawnSync(process.execPath, [BIN, ...commands[1]!.slice(2)], { encoding: 'utf8' });
+    expect(run.status).toBe(0);
+    expect(run.stderr).toMatch(/^SEED=1/);
+    const lines = run.stdout.split('\n');
+    const clones = lines.filter((line) => /^clone-\d/.test(line));
+    expect(clones).toHaveLength(2);
+    for (const line of clones) expect(line).toMatch(/copy-on-write: the source at LSN [\d,]+ \(its VDL then\); available after [\d.]+ ms; verified as it opened: [\d,]+ blocks equal/);
+    // The opening time the tutorial gives: about 10 ms, nothing copied.
+    for (const line of clones) expect(Number(/available after ([\d.]+) ms/.exec(line)?.[1])).toBeLessThan(30);
+    const storage = lines.filter((line) => /storage at the end/.test(line));
+    expect(storage).toHaveLength(2);
+    for (const line of storage) expect(Number(/([\d,]+) bytes shared with the source/.exec(line)?.[1]?.replaceAll(',', ''))).toBeGreaterThan(0);
+    expect(lines.filter((line) => /history checker on the source's past it holds and its own: strict-serializable, [\d,]+ transactions, no anomaly/.test(line))).toHaveLength(2);
+    expect(run.stdout).toMatch(/^clones +history checker on the source's clients: strict-serializable, [\d,]+ transactions, no anomaly/m);
   }, 300_000);
 });
