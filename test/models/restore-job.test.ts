@@ -92,6 +92,21 @@ describe('restore job', () => {
     expect(observations(timedOut)).toMatchObject([{ phase: 'failed' }]);
   });
 
+  it("a clone's: passes each PG's last LSN at the point, and once open stops asking a segment its source cannot serve", () => {
+    const job = newJob();
+    const started = job.step({ type: 'restoreRequest', throughLsn: 500 as Lsn, pgPoints: { 0: 480 as Lsn, 1: 500 as Lsn } });
+    const asked = sends(started) as { to: string; message: { pgThroughLsn?: number } }[];
+    expect(asked.find(({ to }) => to === members(0)[0])?.message.pgThroughLsn).toBe(480);
+    expect(asked.find(({ to }) => to === members(1)[0])?.message.pgThroughLsn).toBe(500);
+    for (const pg of [0, 1]) for (const member of members(pg).slice(0, 4)) job.step(restored(member, pg));
+    job.step({ type: 'writerOpen', from: WRITER, recoveredVdl: 500 as Lsn } as RestoreJobEvent);
+    expect(job.state).toBe('available');
+    job.step({ type: 'segmentRestoreFailed', from: members(0)[4]!, pg: 0 as PgId, throughLsn: 500 as Lsn, reason: 'pointCollected' });
+    expect(job.state).toBe('available');
+    // It repairs from its own volume's peers: the retry no longer asks it.
+    expect(sends(job.step({ type: 'retryTick' })).map(({ to }) => to)).toEqual([members(0)[5], ...members(1).slice(4)]);
+  });
+
   it('names the first impossible input field', () => {
     expect(restoreJobInputProblem({ ...INPUT, pgs: [] })).toBe('restoreJob restore-1:job: pgs must list at least one PG, got none');
     expect(restoreJobInputProblem({ ...INPUT, retryMs: 0 })).toBe('restoreJob restore-1:job: retryMs must be a positive number, got 0');
