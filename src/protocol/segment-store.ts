@@ -59,6 +59,30 @@ export interface SegmentStore<Payload = unknown> {
   readonly gcPoint: Lsn;
   /** The PG's last record at or below `gcPoint`: where the SCL chain resumes above it. */
   readonly lastPgLsnAtGc: Lsn;
+  /** The backtrack in force (docs/protocol.md §10, backtrack): the LSN ranges it hides. Absent before any. */
+  readonly backtrack?: BacktrackVisibility;
+  /** The records the backtrack in force hides: kept for a later one to bring back, never read, gossiped or collected. */
+  readonly hiddenLog?: RecordLog<StoredRecord<Payload>>;
+}
+
+/**
+ * What a backtrack to a time makes of the volume (docs/protocol.md §10, backtrack): the LSN ranges
+ * no read sees, the whole set at once. A later backtrack replaces it, so moving forward again
+ * shows what an earlier one hid. Ranges are absolute in LSN: no writer ever allocates again below
+ * the top of a range (the next writer starts above it), so a range needs no epoch per record.
+ */
+export interface BacktrackVisibility {
+  /** The volume epoch of the backtrack: an older one never replaces a newer one. */
+  readonly volumeEpoch: VolumeEpoch;
+  /** Hidden LSN ranges, inclusive, ascending and disjoint. */
+  readonly hidden: readonly { readonly fromLsn: Lsn; readonly toLsn: Lsn }[];
+}
+
+/** True iff a range of `visibility` covers `lsn`. */
+export function isHiddenLsn(visibility: BacktrackVisibility | undefined, lsn: Lsn): boolean {
+  if (visibility === undefined) return false;
+  for (const range of visibility.hidden) if (range.fromLsn <= lsn && lsn <= range.toLsn) return true;
+  return false;
 }
 
 /** Creates an empty store for one PG. */
@@ -106,7 +130,7 @@ export function persistRecords<Payload>(store: SegmentStore<Payload>, records: r
   const growing = growingFrom(store);
   const stored: Lsn[] = [];
   for (const record of records) if (persistOne(store, growing, record, volumeEpoch)) stored.push(record.lsn);
-  return { store: stored.length === 0 ? store : { ...store, ...growing }, stored };
+  return { store: stored.length === 0 && growing.hiddenLog === store.hiddenLog ? store : { ...store, ...growing }, stored };
 }
 
 /** A store and the LSNs persisted, grouped by the volume epoch they were first written at. */
@@ -128,14 +152,14 @@ export function persistStoredRecords<Payload>(store: SegmentStore<Payload>, reco
     (storedByEpoch[record.volumeEpoch] ??= []).push(record.lsn);
     changed = true;
   }
-  return { store: changed ? { ...store, ...growing } : store, storedByEpoch };
+  return { store: changed || growing.hiddenLog !== store.hiddenLog ? { ...store, ...growing } : store, storedByEpoch };
 }
 
 /** The parts of a store that persisting replaces, in a fresh object one update may reassign. */
-type Growing<Payload> = { log: SegmentStore<Payload>['log']; chain: SclState; latestByBlock: IntMap<Lsn> };
+type Growing<Payload> = { log: SegmentStore<Payload>['log']; chain: SclState; latestByBlock: IntMap<Lsn>; hiddenLog?: RecordLog<StoredRecord<Payload>> };
 
 function growingFrom<Payload>(store: SegmentStore<Payload>): Growing<Payload> {
-  return { log: store.log, chain: store.chain, latestByBlock: store.latestByBlock };
+  return { log: store.log, chain: store.chain, latestByBlock: store.latestByBlock, ...(store.hiddenLog === undefined ? {} : { hiddenLog: store.hiddenLog }) };
 }
 
 /**
@@ -151,6 +175,13 @@ function persistOne<Payload>(store: SegmentStore<Payload>, growing: Growing<Payl
   const stamped = (record as Partial<StoredRecord<Payload>>).volumeEpoch === volumeEpoch;
   const held: StoredRecord<Payload> = stamped ? (record as StoredRecord<Payload>) : { ...record, volumeEpoch };
   if (store.truncations.length > 0 && isAnnulled(held, store.truncations)) return false;
+  if (store.backtrack !== undefined && isHiddenLsn(store.backtrack, held.lsn)) {
+    // A copy of a record the backtrack in force hides (a peer that had not applied it yet): kept
+    // hidden with the others, not stored for reads (the caller's `hiddenLog` change is its own).
+    const hidden = growing.hiddenLog ?? emptyLog();
+    if (recordAtLsn(hidden, held.lsn) === undefined) growing.hiddenLog = putRecord(hidden, held);
+    return false;
+  }
   growing.log = putRecord(growing.log, held);
   growing.latestByBlock = withBlockHead(growing.latestByBlock, held.blockId, held.lsn);
   growing.chain = receiveRecord(growing.chain, held);
@@ -260,6 +291,55 @@ export function holdsTruncation(store: SegmentStore, range: TruncationRange): bo
 export interface Baseline {
   readonly gcPoint: Lsn;
   readonly lastPgLsnAtGc: Lsn;
+}
+
+/** A store after a backtrack's hidden set, and how many records moved each way. */
+export interface Backtracked<Payload> {
+  readonly store: SegmentStore<Payload>;
+  readonly hidden: number;
+  readonly shown: number;
+}
+
+/**
+ * Installs a backtrack's hidden set (docs/protocol.md §10, backtrack): the records in its ranges
+ * leave the log for the hidden log, and those the previous set hid and this one does not come
+ * back; SCL and block heads are taken again from what the log then holds. A set of an epoch at or
+ * below the one in force changes nothing (backtracks are retried and arrive more than once).
+ * Nothing is dropped: moving forward again needs every record back.
+ * @throws RangeError if a range reaches at or below the GC point: coalesced records cannot be
+ *   hidden or brought back apart, so the segment's GC must stay below every point a backtrack in
+ *   its window may reach (the caller's floor).
+ */
+export function applyBacktrack<Payload>(store: SegmentStore<Payload>, visibility: BacktrackVisibility): Backtracked<Payload> {
+  if (store.backtrack !== undefined && store.backtrack.volumeEpoch >= visibility.volumeEpoch) return { store, hidden: 0, shown: 0 };
+  const reaching = visibility.hidden.find((range) => range.toLsn >= range.fromLsn && range.fromLsn <= store.gcPoint && store.gcPoint > LSN_ZERO);
+  if (reaching !== undefined) throw new RangeError(`backtrack at volumeEpoch ${visibility.volumeEpoch} hides [${reaching.fromLsn}, ${reaching.toLsn}], at or below the GC point ${store.gcPoint}`);
+  const live = recordsAfter(store.log, LSN_ZERO, store.log.count);
+  const before = store.hiddenLog === undefined ? [] : recordsAfter(store.hiddenLog, LSN_ZERO, store.hiddenLog.count);
+  let log: RecordLog<StoredRecord<Payload>> = emptyLog();
+  let hiddenLog: RecordLog<StoredRecord<Payload>> = emptyLog();
+  let hidden = 0;
+  let shown = 0;
+  // Both inputs ascend and share no LSN: merge them, so each log is built in LSN order.
+  let i = 0;
+  let j = 0;
+  while (i < live.length || j < before.length) {
+    const fromLive = j >= before.length || (i < live.length && (live[i] as StoredRecord<Payload>).lsn < (before[j] as StoredRecord<Payload>).lsn);
+    const record = (fromLive ? live[i++] : before[j++]) as StoredRecord<Payload>;
+    if (isHiddenLsn(visibility, record.lsn)) {
+      hiddenLog = putRecord(hiddenLog, record);
+      if (fromLive) hidden++;
+    } else {
+      log = putRecord(log, record);
+      if (!fromLive) shown++;
+    }
+  }
+  let latestByBlock: IntMap<Lsn> = emptyIntMap();
+  forEachAbove(log, LSN_ZERO, (record) => {
+    latestByBlock = withBlockHead(latestByBlock, record.blockId, record.lsn);
+  });
+  const chain = chainFrom(log, store.lastPgLsnAtGc);
+  return { store: { ...store, log, chain, latestByBlock, backtrack: visibility, hiddenLog }, hidden, shown };
 }
 
 /** The LSN of the highest record (or base page) the store holds at or below `lsn`; 0 if none. */
