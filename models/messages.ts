@@ -10,7 +10,7 @@
 import type { LogRecord } from '../src/protocol/lsn.js';
 import type { StoredRecord, TruncationRange } from '../src/protocol/recovery.js';
 import type { PagePayload } from '../src/protocol/pages.js';
-import type { Baseline } from '../src/protocol/segment-store.js';
+import type { BacktrackVisibility, Baseline } from '../src/protocol/segment-store.js';
 import type { QuorumPredicate } from '../src/protocol/quorum.js';
 import type { WriteEra } from '../src/protocol/write-eras.js';
 import type { Lsn, MembershipEpoch, PgId, RegionId, VolumeEpoch } from '../src/protocol/ids.js';
@@ -87,6 +87,8 @@ export interface GossipPullMessage {
   scl: Lsn;
   membershipEpoch: MembershipEpoch;
   truncations: readonly TruncationRange[];
+  /** The puller's backtrack in force, if any (docs/protocol.md §10, backtrack): a peer that missed it learns it. */
+  backtrack?: BacktrackVisibility;
 }
 
 /** The answer to a pull: records above the puller's SCL that the responder holds. */
@@ -99,6 +101,8 @@ export interface GossipPushMessage {
   records: readonly StoredRecord<RedoPayload>[];
   /** The responder's truncation ranges: a segment that missed a recovery learns it here (R2). */
   truncations: readonly TruncationRange[];
+  /** The responder's backtrack in force, if any: a segment that missed it learns it here. */
+  backtrack?: BacktrackVisibility;
   /**
    * Set when the puller is behind the responder's GC point: `records` then starts with the
    * responder's base pages above the puller's SCL (full-segment repair from a block baseline,
@@ -138,6 +142,11 @@ export interface RecoveryOpenMessage {
   volumeEpoch: VolumeEpoch;
   /** Records at or below the anchor are known durable; only those above are reported. */
   anchorLsn: Lsn;
+  /**
+   * A backtrack's recovery (docs/protocol.md §10, backtrack): the hidden set to install before
+   * answering, so the recovery reads the volume as it was at the time gone back to.
+   */
+  backtrack?: BacktrackVisibility;
 }
 
 /** A segment's answer to a recovery read: its SCL and every record it holds above the anchor. */

@@ -41,6 +41,7 @@
 import { assign, enqueueActions, setup } from 'xstate';
 import type { Lsn, MembershipEpoch, PgId, VolumeEpoch } from '../src/protocol/ids.js';
 import type {
+  BacktrackAppliedObservation,
   EpochAdoptedObservation,
   GcAdvancedObservation,
   PageServedObservation,
@@ -68,9 +69,10 @@ import {
   sclOf,
   truncate,
   heldRecords,
+  applyBacktrack,
 } from '../src/protocol/segment-store.js';
 import { recordBytes } from '../src/protocol/backup-archive.js';
-import type { Baseline } from '../src/protocol/segment-store.js';
+import type { BacktrackVisibility, Baseline } from '../src/protocol/segment-store.js';
 import type {
   ReadPageMessage,
   RestoreDataMessage,
@@ -363,6 +365,7 @@ type SegmentObservation =
   | PersistedObservation
   | EpochAdoptedObservation
   | TruncationAppliedObservation
+  | BacktrackAppliedObservation
   | PageServedObservation
   | GcAdvancedObservation
   | ReadBelowGcObservation;
@@ -450,9 +453,12 @@ function cloneImage(context: SegmentContext, event: RestoreFetchMessage): Restor
   return { ...base, bases, baseline: baselineOf(store), records, bytes };
 }
 
-/** The store after the truncation ranges a peer holds and this segment missed (it was down during a recovery). */
-function learnedTruncations(context: SegmentContext, truncations: readonly TruncationRange[], out: SegmentEffects): SegmentStore<RedoPayload> {
-  let { store } = context;
+/**
+ * The store after the truncation ranges a peer holds and this segment missed (it was down during a
+ * recovery), and the peer's backtrack if it is newer than the one in force here.
+ */
+function learnedTruncations(context: SegmentContext, truncations: readonly TruncationRange[], out: SegmentEffects, backtrack?: BacktrackVisibility): SegmentStore<RedoPayload> {
+  let store = backtrack === undefined ? context.store : backtracked(context, context.store, backtrack, out);
   for (const range of truncations) {
     if (holdsTruncation(store, range)) continue;
     const truncated = truncate(store, range);
@@ -460,6 +466,17 @@ function learnedTruncations(context: SegmentContext, truncations: readonly Trunc
     out.observe(truncationApplied(context, store, range, truncated.dropped));
   }
   return store;
+}
+
+/**
+ * The store with a backtrack's hidden set installed (docs/protocol.md §10, backtrack), observed
+ * when it moved records; the same store for a set no newer than the one in force.
+ */
+function backtracked(context: SegmentContext, store: SegmentStore<RedoPayload>, visibility: BacktrackVisibility, out: SegmentEffects): SegmentStore<RedoPayload> {
+  if (store.backtrack !== undefined && store.backtrack.volumeEpoch >= visibility.volumeEpoch) return store;
+  const result = applyBacktrack(store, visibility);
+  out.observe({ kind: 'backtrackApplied', segment: context.self, pg: context.pg, volumeEpoch: visibility.volumeEpoch, hidden: result.hidden, shown: result.shown, scl: sclOf(result.store) });
+  return result.store;
 }
 
 /**
@@ -496,7 +513,7 @@ export const segmentMachine = segmentBase.extend({
      */
     takeGossipPush: segmentStep(({ context, event, enqueue }, out) => {
       if (event.type !== 'gossipPush') return;
-      const store = learnedTruncations(context, event.truncations, out);
+      const store = learnedTruncations(context, event.truncations, out, event.backtrack);
       const mrplByInstance = learnedMrpl(context.mrplByInstance, event.mrplByInstance);
       const catchingUp = context.catchingUp && !(event.records.length === 0 && event.scl <= sclOf(store));
       const { patch, diskDelayMs } = queuedWrite({ ...context, store }, event, out);
@@ -592,7 +609,16 @@ export const segmentMachine = segmentBase.extend({
       const peer = context.peers[context.gossipCursor % Math.max(1, context.peers.length)];
       // Planted mistake: never pull from a peer, so holes stay open (docs/plants.md).
       if (peer !== undefined && context.settings.plant !== 'no-gossip') {
-        const message: GossipPullMessage = { type: 'gossipPull', from: context.self, pg: context.pg, scl: sclOf(context.store), membershipEpoch: context.membershipEpoch, truncations: context.store.truncations };
+        const { backtrack } = context.store;
+        const message: GossipPullMessage = {
+          type: 'gossipPull',
+          from: context.self,
+          pg: context.pg,
+          scl: sclOf(context.store),
+          membershipEpoch: context.membershipEpoch,
+          truncations: context.store.truncations,
+          ...(backtrack === undefined ? {} : { backtrack }),
+        };
         out.send({ to: peer, message });
       }
       enqueue.assign({ gossipCursor: context.gossipCursor + 1 });
@@ -620,6 +646,7 @@ export const segmentMachine = segmentBase.extend({
         membershipEpoch: context.membershipEpoch,
         records,
         truncations: store.truncations,
+        ...(store.backtrack === undefined ? {} : { backtrack: store.backtrack }),
         mrplByInstance: context.mrplByInstance,
         ...(behindGc ? { baseline: baselineOf(store) } : {}),
       };
@@ -628,7 +655,7 @@ export const segmentMachine = segmentBase.extend({
     /** Learns truncation ranges a peer holds and this segment missed (it was down during a recovery). */
     learnTruncations: segmentStep(({ context, event, enqueue }, out) => {
       if (event.type !== 'gossipPull') return;
-      const store = learnedTruncations(context, event.truncations, out);
+      const store = learnedTruncations(context, event.truncations, out, event.backtrack);
       if (store !== context.store) enqueue.assign({ store });
     }),
     /**
@@ -642,17 +669,20 @@ export const segmentMachine = segmentBase.extend({
         enqueue.assign({ volumeEpoch: event.volumeEpoch });
         out.observe(epochAdopted(context, event.volumeEpoch, 'recoveryOpen'));
       }
-      const records = recordsAbove(context.store, event.anchorLsn, Number.MAX_SAFE_INTEGER);
+      // A backtrack's recovery reads the volume as it was at the time gone back to: hide first.
+      const store = event.backtrack === undefined ? context.store : backtracked(context, context.store, event.backtrack, out);
+      if (store !== context.store) enqueue.assign({ store });
+      const records = recordsAbove(store, event.anchorLsn, Number.MAX_SAFE_INTEGER);
       const message: WireMessage = {
         type: 'recoveryState',
         from: context.self,
         pg: context.pg,
         volumeEpoch: event.volumeEpoch,
-        scl: sclOf(context.store),
+        scl: sclOf(store),
         records,
-        truncations: context.store.truncations,
-        gcPoint: context.store.gcPoint,
-        lastPgLsnAtGc: context.store.lastPgLsnAtGc,
+        truncations: store.truncations,
+        gcPoint: store.gcPoint,
+        lastPgLsnAtGc: store.lastPgLsnAtGc,
       };
       out.send({ to: event.from, message });
     }),

@@ -97,6 +97,20 @@ export interface TruncationAppliedObservation {
   scl: number;
 }
 
+/**
+ * A segment installed a backtrack's hidden set (docs/protocol.md §10, backtrack): how many of its
+ * records it hid and how many an earlier backtrack had hidden it showed again, and its SCL after.
+ */
+export interface BacktrackAppliedObservation {
+  kind: 'backtrackApplied';
+  segment: string;
+  pg: number;
+  volumeEpoch: number;
+  hidden: number;
+  shown: number;
+  scl: number;
+}
+
 /** A recovered instance opened the volume for writes at a new epoch. */
 export interface WriterOpenedObservation {
   kind: 'writerOpened';
@@ -314,6 +328,7 @@ export type Observation =
   | EpochAdoptedObservation
   | RecoveredObservation
   | TruncationAppliedObservation
+  | BacktrackAppliedObservation
   | WriterOpenedObservation
   | ReplicaAppliedObservation
   | ReplicaRestartedObservation

@@ -50,6 +50,12 @@ export interface TruncationRange {
   readonly fromLsn: Lsn;
   /** Last annulled LSN: VDL' + LAL, or higher (see {@link planRecovery}). */
   readonly toLsn: Lsn;
+  /**
+   * A backtrack's range (docs/protocol.md §10, backtrack): its records are hidden, not annulled —
+   * the backtrack's hidden set keeps them for a later one to bring back — so it annuls nothing; it
+   * still bounds the LSNs earlier writers used, for later recoveries' ranges.
+   */
+  readonly hides?: true;
 }
 
 /** A record as a segment stores it: with the volume epoch of the write that delivered it. */
@@ -61,7 +67,7 @@ export type EpochStampedLsn = Pick<StoredRecord, 'lsn' | 'volumeEpoch'>;
 /** True iff some range of a higher volume epoch covers the record's LSN (the R2 rule above). */
 export function isAnnulled(record: EpochStampedLsn, ranges: readonly TruncationRange[]): boolean {
   for (const range of ranges) {
-    if (range.volumeEpoch > record.volumeEpoch && range.fromLsn <= record.lsn && record.lsn <= range.toLsn) {
+    if (range.hides !== true && range.volumeEpoch > record.volumeEpoch && range.fromLsn <= record.lsn && record.lsn <= range.toLsn) {
       return true;
     }
   }
@@ -149,6 +155,8 @@ export interface RecoveryInput {
    * there that the read quorum did not show (docs/protocol.md §11.1). @defaultValue no bound
    */
   readonly truncateThroughLsn?: Lsn;
+  /** A backtrack's recovery: its range hides rather than annuls (see {@link TruncationRange}). @defaultValue false */
+  readonly backtrack?: boolean;
 }
 
 /** Records of one PG, ≤ VDL', that the responders do not hold on a write quorum. */
@@ -336,7 +344,7 @@ export function planRecovery(input: RecoveryInput): RecoveryOutcome {
       vcl,
       vdl,
       // Aurora, SIGMOD'17 §4.3: annul everything above VDL' up to a bound no old LSN can pass.
-      truncation: { volumeEpoch: input.volumeEpoch, fromLsn: lsn(vdl + 1), toLsn: lsn(truncationEnd) },
+      truncation: { volumeEpoch: input.volumeEpoch, fromLsn: lsn(vdl + 1), toLsn: lsn(truncationEnd), ...(input.backtrack === true ? { hides: true as const } : {}) },
       nextLsn: lsn(truncationEnd + 1),
       reReplication,
       lastPgLsnByPg,

@@ -236,6 +236,16 @@ describe('Segment: transitions are pure (models/segment.machine.ts)', () => {
     expect(scheduled(again, 'cloneCopied')).toBeUndefined();
     expect(sent(restoring.step(copied as never), 'restoreData')).toHaveLength(1);
 
+    // A backtrack's recovery (docs/protocol.md §10, backtrack): the hidden set first, then the answer
+    // from what stays visible; a peer's newer set, learnt by gossip, shows the records again.
+    const rewound = restoring.step({ type: 'recoveryOpen', from: WRITER, pg: 0 as PgId, volumeEpoch: 5 as VolumeEpoch, anchorLsn: 0 as Lsn, backtrack: { volumeEpoch: 5 as VolumeEpoch, hidden: [{ fromLsn: 5 as Lsn, toLsn: 9 as Lsn }] } });
+    expect(observed(rewound, 'backtrackApplied')).toMatchObject([{ volumeEpoch: 5, hidden: 2, shown: 0, scl: 4 }]);
+    expect(sent(rewound, 'recoveryState')).toMatchObject([{ scl: 4 }]);
+    expect(sclOf(restoring.context.store)).toBe(4);
+    const forward = restoring.step({ type: 'gossipPull', from: PEER, pg: 0 as PgId, scl: 0 as Lsn, membershipEpoch: restoring.context.membershipEpoch, truncations: [], backtrack: { volumeEpoch: 6 as VolumeEpoch, hidden: [] } });
+    expect(observed(forward, 'backtrackApplied')).toMatchObject([{ volumeEpoch: 6, hidden: 0, shown: 2, scl: 6 }]);
+    expect(sent(forward, 'gossipPush')).toMatchObject([{ backtrack: { volumeEpoch: 6, hidden: [] } }]);
+
     // A clone's segment: a source behind the point is asked again; one past it by GC sends it to repair.
     const cloning = new Driver({ ...input, restore: { job: 'clone-1:job', fetchFrom: SELF, retryMs: 100 } });
     cloning.step({ type: 'restoreFrom', from: 'clone-1:job', throughLsn: 6 as Lsn });

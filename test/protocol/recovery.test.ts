@@ -86,6 +86,17 @@ describe('recovery: the ragged edge example (docs/protocol.md §7.2)', () => {
     expect(plan.lastPgLsnByPg).toEqual({ 1: 4, 2: 2 });
   });
 
+  it('a backtrack\'s recovery plans the same range, marked as hiding: it annuls nothing', () => {
+    const held = holdings(microTraceRecords());
+    const plan = planned(planRecovery({
+      volumeEpoch: e2, anchorLsn: LSN_ZERO, lal: 10, backtrack: true, capLsn: lsn(2),
+      pgs: [pgInput(PG1, [0, 1, 2, 3], held), pgInput(PG2, [0, 1, 4], held)],
+    }));
+    expect(plan.truncation).toEqual({ volumeEpoch: e2, fromLsn: 3, toLsn: 12, hides: true });
+    expect(isAnnulled({ lsn: lsn(4), volumeEpoch: e1 }, [plan.truncation])).toBe(false);
+    expect(isAnnulled({ lsn: lsn(4), volumeEpoch: e1 }, [{ ...plan.truncation, hides: undefined } as TruncationRange])).toBe(true);
+  });
+
   it('outcome B: it does not → VCL\' = 3, VDL\' = 2, truncate 3..12, next LSN 13', () => {
     const records = microTraceRecords();
     const held = holdings(records);
