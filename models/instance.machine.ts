@@ -150,6 +150,10 @@ export const writerMachine = instanceSetup.extend({
   id: 'instance',
   context: ({ input }) => createInstanceContext(input),
   initial: 'booting',
+  on: {
+    // Storage growth (docs/protocol.md §3.2): every role learns the volume's new PGs.
+    geometryChanged: { actions: 'learnGeometry' },
+  },
   states: {
     booting: {
       always: [{ guard: 'startsAsWriter', target: 'writer' }, { guard: 'startsAsReader', target: 'reader' }, { target: 'standby' }],

@@ -20,11 +20,18 @@
  *   every check until the writer reports the step done.
  * A model change is never combined with another change of the PG, and at most two replacements are
  * active in a PG at once.
+ *
+ * With `growth` it also grows the volume one PG at a time when the writer asks (`growVolume`):
+ * provisions the PG's six segments, records the PG at the next geometry epoch with the metadata
+ * service, then watches it and tells every instance (`volume-growth.ts`; docs/protocol.md §3.2).
  */
 import { setup } from 'xstate';
 import { unprovidedEffect } from './effects.js';
 import type { PgId } from '../src/protocol/ids.js';
-import type { MembershipStatusMessage, SegmentPongMessage, SendParams, WireMessage } from './messages.js';
+import type { Observation } from '../src/protocol/observations.js';
+import type { GrowVolumeMessage, MembershipStatusMessage, MetadataStateMessage, SegmentPongMessage, SendParams, WireMessage } from './messages.js';
+import type { GrowthInput, GrowthState } from './volume-growth.js';
+import { askedToGrow, createGrowthState, geometryRecorded, nextPg, recordRequest } from './volume-growth.js';
 
 /** Where a segment lives. */
 export interface SegmentPlace {
@@ -44,6 +51,13 @@ export interface ProvisionRequest {
   peers: readonly string[];
   /** The membership epoch of the joint configuration it joins (at most; it adopts a newer one). */
   membershipEpoch: number;
+  /**
+   * A segment of a PG the volume grows by (docs/protocol.md §3.2): it starts empty and up, with
+   * nothing to hydrate. @defaultValue false: a replacement, which hydrates from its peers
+   */
+  fresh?: boolean;
+  /** The volume epoch it starts at (a new PG's segments, see `volume-growth.ts`). @defaultValue 1 */
+  volumeEpoch?: number;
 }
 
 /** Input of {@link storageControlPlaneMachine}. */
@@ -60,6 +74,8 @@ export interface StorageControlPlaneInput {
   replaceAfterMisses?: number;
   /** Degrade a PG once both its members in one AZ have been unreachable this long (M3). @defaultValue 600000 */
   degradeAfterMs?: number;
+  /** Storage growth (docs/protocol.md §3.2). @defaultValue none: the volume keeps the PGs it was created with */
+  growth?: GrowthInput;
 }
 
 /** A change the control plane has asked for, until the writer reports it finished. */
@@ -110,10 +126,12 @@ export interface StorageControlPlaneContext {
   /** Degraded PGs: the members of the lost AZ, which a restore takes back. */
   degraded: Readonly<Record<number, readonly string[]>>;
   replacementsMade: number;
+  /** Storage growth, when the volume may grow (`volume-growth.ts`). */
+  growth: GrowthState | undefined;
 }
 
 /** Events of {@link storageControlPlaneMachine}. */
-export type StorageControlPlaneEvent = SegmentPongMessage | MembershipStatusMessage | { type: 'storageCheck' };
+export type StorageControlPlaneEvent = SegmentPongMessage | MembershipStatusMessage | GrowVolumeMessage | MetadataStateMessage | { type: 'storageCheck' };
 
 export const STORAGE_CHECK_TIMER = 'storageControlPlane.check';
 
@@ -367,11 +385,31 @@ function placesByPg(input: StorageControlPlaneInput): Record<number, SegmentTabl
   return places;
 }
 
+/** Asks the metadata service to record the next wished PG, if any and none is in flight; its segments are placed now, provisioned once it is recorded. */
+export function startNextPg(context: StorageControlPlaneContext, growth: GrowthState): { context: StorageControlPlaneContext; sends: SendParams[] } {
+  const next = nextPg(growth, context.nodesByAz);
+  if (next === undefined) return { context: growth === context.growth ? context : { ...context, growth }, sends: [] };
+  const pg = next.growth.pending?.pg ?? growth.pgCount;
+  const places = Object.fromEntries(next.segments.map((segment) => [segment.id, { azId: segment.azId, node: segment.node, kind: segment.kind }]));
+  const record = recordRequest(context.self, next.growth);
+  return { context: { ...context, growth: next.growth, places: { ...context.places, [pg]: places } }, sends: record === undefined ? [] : [record] };
+}
+
+/** The segments of a recorded PG to create: empty, at membership epoch 1 and at `volumeEpoch` (see `volume-growth.ts`). */
+export function newPgProvisions(context: StorageControlPlaneContext, pg: number, members: readonly string[], volumeEpoch: number): ProvisionRequest[] {
+  return members.flatMap((id) => {
+    const place = placeOf(context, pg, id);
+    if (place === undefined) return [];
+    return [{ id, pg, azId: place.azId, node: place.node, kind: place.kind, peers: members.filter((member) => member !== id), membershipEpoch: 1, fresh: true, volumeEpoch }];
+  });
+}
+
 const base = setup({
   types: { context: {} as StorageControlPlaneContext, events: {} as StorageControlPlaneEvent, input: {} as StorageControlPlaneInput },
   actions: {
     send: unprovidedEffect<SendParams>('storageControlPlane', 'send'),
     publish: unprovidedEffect<{ stream: string; item: unknown }>('storageControlPlane', 'publish'),
+    observe: unprovidedEffect<Observation>('storageControlPlane', 'observe'),
   },
 });
 
@@ -383,6 +421,9 @@ export const storageControlPlaneMachine = base
         const round = checkRound(context);
         for (const item of round.provisions) enqueue({ type: 'publish', params: { stream: 'provision', item } });
         for (const params of round.sends) enqueue({ type: 'send', params });
+        // A geometry change the metadata service has not answered yet is asked again (messages get lost).
+        const record = context.growth === undefined ? undefined : recordRequest(context.self, context.growth);
+        if (record !== undefined) enqueue({ type: 'send', params: record });
         enqueue.assign(round.context);
         enqueue.raise({ type: 'storageCheck' }, { delay: context.checkPeriodMs, id: STORAGE_CHECK_TIMER });
       }),
@@ -390,6 +431,34 @@ export const storageControlPlaneMachine = base
         lastPong: ({ context, event }) => (event.type === 'segmentPong' ? withPong(context.lastPong, event) : context.lastPong),
       }),
       recordStatus: base.assign(({ context, event }) => (event.type === 'membershipStatus' ? recordStatus(context, event) : {})),
+      /** A writer needs more PGs: remember the wish, send it the PGs it lacks, start the next PG. */
+      growVolume: base.enqueueActions(({ context, event, enqueue }) => {
+        if (event.type !== 'growVolume' || context.growth === undefined) return;
+        const asked = askedToGrow(context.self, context.growth, event);
+        for (const params of asked.sends) enqueue({ type: 'send', params });
+        const started = startNextPg(context, asked.growth);
+        for (const params of started.sends) enqueue({ type: 'send', params });
+        if (started.context !== context) enqueue.assign(started.context);
+      }),
+      /** The metadata service recorded the PG: it joins the volume; then the next one, if wished. */
+      geometryRecorded: base.enqueueActions(({ context, event, enqueue }) => {
+        if (event.type !== 'metadataState' || context.growth === undefined) return;
+        const recorded = geometryRecorded(context.self, context.growth, event, context.instances);
+        if (recorded === undefined) return;
+        const { config } = recorded;
+        for (const item of newPgProvisions(context, config.pg, config.members, event.volumeEpoch)) enqueue({ type: 'publish', params: { stream: 'provision', item } });
+        // The judges hear of the PG before any instance can write to it.
+        enqueue({ type: 'observe', params: recorded.observation });
+        for (const params of recorded.sends) enqueue({ type: 'send', params });
+        const joined: StorageControlPlaneContext = {
+          ...context,
+          members: { ...context.members, [config.pg]: config.members },
+          membershipEpochs: { ...context.membershipEpochs, [config.pg]: config.membershipEpoch },
+        };
+        const started = startNextPg(joined, recorded.growth);
+        for (const params of started.sends) enqueue({ type: 'send', params });
+        enqueue.assign(started.context);
+      }),
     },
   })
   .createMachine({
@@ -412,6 +481,7 @@ export const storageControlPlaneMachine = base
         changes: {},
         degraded: {},
         replacementsMade: 0,
+        growth: input.growth === undefined ? undefined : createGrowthState(input.growth, input.pgs.length),
       };
     },
     initial: 'watching',
@@ -422,6 +492,8 @@ export const storageControlPlaneMachine = base
           storageCheck: { actions: 'check' },
           segmentPong: { actions: 'recordPong' },
           membershipStatus: { actions: 'recordStatus' },
+          growVolume: { actions: 'growVolume' },
+          metadataState: { actions: 'geometryRecorded' },
         },
       },
     },

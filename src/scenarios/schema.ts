@@ -15,6 +15,7 @@
  * `workload.stopMs` is `durationMs`. `network` stays `{}` when absent, so the kernel's defaults
  * (DEFAULT_LATENCY, no loss) apply.
  */
+import { VOLUME_BYTES_MAX_DEFAULT } from '../protocol/geometry.js';
 import { DEFAULT_GLOBAL_SECONDARIES_MAX, GLOBAL_SECONDARIES_MAX, SECONDARY_REPLICAS_MAX } from '../protocol/global.js';
 import { readFileSync } from 'node:fs';
 import * as z from 'zod';
@@ -128,6 +129,14 @@ const topologySchema = z.strictObject({
       rpoLimitS: z.number({ error: 'must be a whole number of seconds from 20' }).optional(),
     })
     .optional(),
+  // Storage growth (docs/protocol.md §3.2); the maximum's range depends on pgCount and is checked
+  // by findTopologyProblem.
+  growth: z
+    .strictObject({
+      maxVolumeBytes: z.number({ error: `must be a whole number of bytes from pgCount × 10 GiB to ${VOLUME_BYTES_MAX_DEFAULT} (128 TiB)` }).default(VOLUME_BYTES_MAX_DEFAULT),
+      keysPerBlock: integerAtLeast(1).default(16),
+    })
+    .optional(),
 });
 
 const repairSchema = z.strictObject({
@@ -206,6 +215,7 @@ const workloadSchema = z.strictObject({
   getsPerTxn: integerAtLeast(0).default(1),
   readerTxnsPerS: numberAtLeast(0).default(0),
   keys: integerAtLeast(1).default(1000),
+  putKeys: z.enum(['uniform', 'append'], { error: 'must be one of uniform, append' }).optional(),
   txnTimeoutMs: numberAbove(0).default(5000),
   startMs: numberAtLeast(0).default(0),
   /** Default: durationMs (filled after parsing). */

@@ -42,6 +42,7 @@ function context(members: string[], answering: string[], patch: Partial<StorageC
     changes: {},
     degraded: {},
     replacementsMade: 0,
+    growth: undefined,
     ...patch,
   };
 }
