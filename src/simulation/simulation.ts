@@ -231,6 +231,11 @@ export class Simulation implements ReportSource {
     return this.world.membersByPg;
   }
 
+  /** The volume's geometry changes so far (storage growth, docs/protocol.md §3.2), in order. */
+  get geometryChanges(): readonly { atMs: number; geometryEpoch: number; pg: number }[] {
+    return this.world.geometryChanges;
+  }
+
   /** Each PG's read and write quorum predicates in force now. */
   get quorums(): Record<number, { read: QuorumPredicate; write: QuorumPredicate }> {
     return this.world.quorums;
