@@ -31,7 +31,7 @@ import { recoveryActions } from './recovery-actions.js';
 import { replicaActions } from './replica-actions.js';
 import { writerActions } from './writer-actions.js';
 
-export type { InstanceOptions, InstancePg, WriterInput, WriterPgInput } from './instance-options.js';
+export type { InstanceGrowth, InstanceOptions, InstancePg, WriterInput, WriterPgInput } from './instance-options.js';
 export { resolveInstanceOptions } from './instance-options.js';
 export type { WriterContext, WriterEvent } from './instance-setup.js';
 export {
