@@ -11,6 +11,8 @@ import type { LogRecord } from '../protocol/lsn.js';
 import type { Lsn, PgId, VolumeEpoch } from '../protocol/ids.js';
 import { createSegmentStore, persistRecords } from '../protocol/segment-store.js';
 import { BUILTIN_SCENARIOS, findScenario, withOverrides } from '../scenarios/builtin.js';
+import type { GrowVolumeMessage } from '../../models/messages.js';
+import { pgCountMaxOf, VOLUME_BYTES_MAX_DEFAULT } from '../protocol/geometry.js';
 import { Simulation } from '../simulation/simulation.js';
 import type { BenchFigure } from './figure.js';
 import { heapGrowth, scenarioFigures, timeScenario } from './scenario-bench.js';
@@ -81,6 +83,40 @@ function assembly(pgCount: number): { wallMs: number; heapMb: number } {
   const heapMb = (process.memoryUsage().heapUsed - heapBefore) / 1024 / 1024;
   if (sim.topology.segments.length !== pgCount * 6) throw new Error('assembly bench built the wrong volume');
   return { wallMs, heapMb };
+}
+
+/**
+ * Assembly and growth of the largest volume (docs/protocol.md §3.2): `pgCount` PGs assembled with
+ * storage growth on (128 TiB at most), then the storage control plane asked for `growBy` more and
+ * the clock run until they are all recorded, provisioned and known to the writer. Wall time and
+ * heap growth of each part.
+ */
+function growthAssembly(pgCount: number, growBy: number): { assembly: { wallMs: number; heapMb: number }; growth: { wallMs: number; heapMb: number; simulatedMs: number; pgCount: number } } {
+  const scenario = withOverrides(findScenario('storage-growth')!, {
+    topology: { pgCount, storageNodesPerAz: Math.max(4, Math.ceil(pgCount / 50)), replicas: [], growth: { maxVolumeBytes: VOLUME_BYTES_MAX_DEFAULT } },
+    workload: { commitsPerS: 0 },
+    durationMs: 600_000,
+  });
+  globalThis.gc?.();
+  const heapBefore = process.memoryUsage().heapUsed;
+  let start = performance.now();
+  const sim = new Simulation({ seed: 1, scenario, trace: { keepEvents: false }, readableCheckEveryMs: 0 });
+  const assemblyMs = performance.now() - start;
+  globalThis.gc?.();
+  const heapAssembled = process.memoryUsage().heapUsed;
+  if (sim.topology.segments.length !== pgCount * 6) throw new Error('growth bench built the wrong volume');
+  start = performance.now();
+  const begunAtMs = sim.kernel.clock.now();
+  const ask: GrowVolumeMessage = { type: 'growVolume', from: sim.topology.writer.id, pgCount: pgCount + growBy, pgCountKnown: pgCount };
+  sim.inject(sim.topology.storageControlPlane.id, ask);
+  while (sim.writer().state.layout.pgCount < pgCount + growBy && sim.kernel.clock.now() < scenario.durationMs) sim.runFor(10);
+  const growthMs = performance.now() - start;
+  globalThis.gc?.();
+  const heapGrown = process.memoryUsage().heapUsed;
+  return {
+    assembly: { wallMs: assemblyMs, heapMb: (heapAssembled - heapBefore) / 1024 / 1024 },
+    growth: { wallMs: growthMs, heapMb: (heapGrown - heapAssembled) / 1024 / 1024, simulatedMs: sim.kernel.clock.now() - begunAtMs, pgCount: sim.writer().state.layout.pgCount },
+  };
 }
 
 /**
@@ -176,6 +212,16 @@ export function runStorageBenchmarks(ceiling: number, add: (figure: BenchFigure)
       const built = assembly(pgCount);
       add({ name: `assembly, ${pgCount * 6} segments`, value: built.wallMs, unit: 'ms', note: `${built.heapMb.toFixed(0)} MB heap (${((built.heapMb * 1024) / (pgCount * 6)).toFixed(1)} KB per segment)` });
     }
+    // The largest volume: 12,800 PGs (76,800 segments, about 128 TiB), then grown to the default
+    // maximum of 13,107 PGs (128 TiB at 10 GiB each) through the growth protocol.
+    const grown = growthAssembly(12_800, pgCountMaxOf(VOLUME_BYTES_MAX_DEFAULT) - 12_800);
+    add({ name: 'assembly, 76,800 segments (12,800 PGs, growth on)', value: grown.assembly.wallMs, unit: 'ms', note: `${grown.assembly.heapMb.toFixed(0)} MB heap (${((grown.assembly.heapMb * 1024) / 76_800).toFixed(1)} KB per segment)` });
+    add({
+      name: `growth, 12,800 -> ${grown.growth.pgCount.toLocaleString('en-US')} PGs`,
+      value: grown.growth.wallMs,
+      unit: 'ms',
+      note: `${grown.growth.heapMb.toFixed(0)} MB more heap; ${(grown.growth.simulatedMs / 1000).toFixed(2)} s simulated, one geometry change at a time`,
+    });
     const small = appendCostUs(1_000);
     const large = appendCostUs(1_000_000);
     add({ name: 'hot-log append, 1,000 records held', value: small, unit: 'µs/record' });
