@@ -84,7 +84,7 @@ export interface WriterInput {
   /** What the writer checks before a transaction commits. @defaultValue 'read-committed' */
   isolation?: WriterIsolation;
   /**
-   * Storage growth (docs/protocol.md §3.2): keys are placed in order (`append`) and a put past the
+   * Storage growth (docs/protocol.md §1.1): keys are placed in order (`append`) and a put past the
    * last PG waits for the volume to grow; past `pgCountMax` it is refused (`volumeFull`).
    * @defaultValue none: keys hash over the PGs the volume was created with
    */

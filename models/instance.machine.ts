@@ -151,7 +151,7 @@ export const writerMachine = instanceSetup.extend({
   context: ({ input }) => createInstanceContext(input),
   initial: 'booting',
   on: {
-    // Storage growth (docs/protocol.md §3.2): every role learns the volume's new PGs.
+    // Storage growth (docs/protocol.md §1.1): every role learns the volume's new PGs.
     geometryChanged: { actions: 'learnGeometry' },
   },
   states: {

@@ -123,7 +123,7 @@ export function createMembershipState(configs: Readonly<Record<number, PgConfigR
   return { configs, pgs, changes: {} };
 }
 
-/** `state` with PGs the volume grew by (docs/protocol.md §3.2), settled at their first configuration; the others as they were. */
+/** `state` with PGs the volume grew by (docs/protocol.md §1.1), settled at their first configuration; the others as they were. */
 export function withAddedPgs(state: MembershipState, configs: readonly PgConfigRecord[]): MembershipState {
   const fresh = configs.filter((config) => state.configs[config.pg] === undefined);
   if (fresh.length === 0) return state;

@@ -205,7 +205,7 @@ export interface MetadataStateMessage {
   volumeEpoch: VolumeEpoch;
   /**
    * The volume's geometry epoch: one more per PG added since the volume was created at 1
-   * (docs/protocol.md §3.2). Set only in the answer to `recordGeometry`.
+   * (docs/protocol.md §1.1). Set only in the answer to `recordGeometry`.
    */
   geometryEpoch?: number;
   /** Recovery reads records above this LSN. */
@@ -374,7 +374,7 @@ export interface MembershipStatusMessage {
 /** Writer -> metadata service: the PG's configuration now in force (recovery reads it). */
 /**
  * The writer needs the volume to have at least `pgCount` PGs (a put lands past its last PG;
- * docs/protocol.md §3.2, storage growth). Repeated while the write waits; idempotent.
+ * docs/protocol.md §1.1, storage growth). Repeated while the write waits; idempotent.
  */
 export interface GrowVolumeMessage {
   type: 'growVolume';
@@ -539,7 +539,7 @@ export interface TxnFailMessage {
    * `isolation: 'serializable'`, a value it read was no longer the newest (docs/semantics.md);
    * `belowReadAtLeast`: a replica has not applied up to the request's `readAtLeastLsn` yet
    * (retryable; docs/protocol.md §11.1, write forwarding); `volumeFull`: a put lands past the
-   * volume's maximum size (docs/protocol.md §3.2, storage growth; the transaction took no effect).
+   * volume's maximum size (docs/protocol.md §1.1, storage growth; the transaction took no effect).
    */
   reason:
     | 'writerUnavailable'

@@ -11,7 +11,7 @@
  * writer every block's values. It is always up: the real service is itself replicated, and its
  * failure is outside the AZ+1 budget we model.
  *
- * It also holds the volume's geometry (docs/protocol.md §3.2, storage growth): the storage control
+ * It also holds the volume's geometry (docs/protocol.md §1.1, storage growth): the storage control
  * plane records each PG it adds with `recordGeometry` at the next `geometryEpoch`, one PG per
  * epoch and in order, before any instance hears of it; so a recovery, which reads `pgConfigs`
  * here, includes every PG a writer could have written to.
@@ -52,7 +52,7 @@ export interface MetadataContext {
   holders: Readonly<Record<number, string>>;
   /** Every PG's configuration in force, keyed by PG id (membership changes move it on). */
   pgConfigs: Readonly<Record<number, PgConfigRecord>>;
-  /** One more per PG added since the volume was created (docs/protocol.md §3.2). */
+  /** One more per PG added since the volume was created (docs/protocol.md §1.1). */
   geometryEpoch: number;
   /** The geometry epoch each added PG was recorded at, keyed by PG id (the PGs created with the volume are absent). */
   geometryEpochByPg: Readonly<Record<number, number>>;

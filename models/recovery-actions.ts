@@ -44,7 +44,7 @@ function recoveredStart(recovery: RecoveryState): RecoveredStart {
 
 /**
  * The PGs a recovery fences and reads: the instance's own, and every PG the metadata service holds
- * that it does not know (a grown volume's, docs/protocol.md §3.2), in PG order. The answer to the
+ * that it does not know (a grown volume's, docs/protocol.md §1.1), in PG order. The answer to the
  * epoch claim carries the PGs recorded by then; any recorded later starts at the claimed epoch.
  */
 export function pgsToRecover(context: WriterContext, answer: MetadataStateMessage): InstancePg[] {

@@ -23,7 +23,7 @@
  *
  * With `growth` it also grows the volume one PG at a time when the writer asks (`growVolume`):
  * provisions the PG's six segments, records the PG at the next geometry epoch with the metadata
- * service, then watches it and tells every instance (`volume-growth.ts`; docs/protocol.md §3.2).
+ * service, then watches it and tells every instance (`volume-growth.ts`; docs/protocol.md §1.1).
  */
 import { setup } from 'xstate';
 import { unprovidedEffect } from './effects.js';
@@ -52,7 +52,7 @@ export interface ProvisionRequest {
   /** The membership epoch of the joint configuration it joins (at most; it adopts a newer one). */
   membershipEpoch: number;
   /**
-   * A segment of a PG the volume grows by (docs/protocol.md §3.2): it starts empty and up, with
+   * A segment of a PG the volume grows by (docs/protocol.md §1.1): it starts empty and up, with
    * nothing to hydrate. @defaultValue false: a replacement, which hydrates from its peers
    */
   fresh?: boolean;
@@ -74,7 +74,7 @@ export interface StorageControlPlaneInput {
   replaceAfterMisses?: number;
   /** Degrade a PG once both its members in one AZ have been unreachable this long (M3). @defaultValue 600000 */
   degradeAfterMs?: number;
-  /** Storage growth (docs/protocol.md §3.2). @defaultValue none: the volume keeps the PGs it was created with */
+  /** Storage growth (docs/protocol.md §1.1). @defaultValue none: the volume keeps the PGs it was created with */
   growth?: GrowthInput;
 }
 

@@ -1,5 +1,5 @@
 /**
- * Storage growth, the storage control plane's part (docs/protocol.md §3.2): a volume starts with
+ * Storage growth, the storage control plane's part (docs/protocol.md §1.1): a volume starts with
  * the PGs it was created with and adds one PG at a time, up to its maximum, when the writer needs a
  * block past its last PG. Each added PG is one geometry change:
  *

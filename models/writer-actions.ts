@@ -299,7 +299,7 @@ export const writerActions = {
     enqueue.assign(batches > 0 ? { state: next, stats: counted(context.stats, { batches }) } : { state: next });
   }),
   /**
-   * The volume grew (docs/protocol.md §3.2): the new PGs join the instance's state and its options
+   * The volume grew (docs/protocol.md §1.1): the new PGs join the instance's state and its options
    * (a restart keeps them), and a writer starts the transactions that waited for them. Every role
    * learns it, so a replica reports its read point to the new PGs and a later writer knows them.
    */

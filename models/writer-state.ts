@@ -98,7 +98,7 @@ export interface WriterState {
   readonly reads: ReadState;
   /** What transactions are checked for before they commit (docs/semantics.md, "Isolation"). */
   readonly isolation: WriterIsolation;
-  /** Storage growth (docs/protocol.md §3.2): the most PGs, and whom to ask for more. Absent: the volume does not grow. */
+  /** Storage growth (docs/protocol.md §1.1): the most PGs, and whom to ask for more. Absent: the volume does not grow. */
   readonly growth: { readonly pgCountMax: number; readonly storageControlPlaneId: string } | undefined;
 }
 
@@ -236,7 +236,7 @@ export function createWriterState(options: InstanceOptions, start?: RecoveredSta
 }
 
 /**
- * The ask for more PGs a transaction needs before its puts can go in (docs/protocol.md §3.2), or
+ * The ask for more PGs a transaction needs before its puts can go in (docs/protocol.md §1.1), or
  * undefined when they fit (or the volume does not grow, or a put lands past the maximum).
  */
 export function growthAsk(state: WriterState, self: string, request: TxnRequestMessage): { to: string; message: WireMessage } | undefined {

@@ -153,7 +153,7 @@ export type { AzId, BlockId, InstanceId, RegionId } from './protocol/ids.js';
 export { blockChainAt, createSegmentStore, heldRecords, persistRecords, recordAt, recordsAbove, sclOf } from './protocol/segment-store.js';
 export type { Persisted, SegmentStore } from './protocol/segment-store.js';
 export { blockOfKey, materializePage, pgOfKey } from './protocol/pages.js';
-// Storage growth (docs/protocol.md §3.2): sizes, the most PGs, the page layout of a scenario's volume.
+// Storage growth (docs/protocol.md §1.1): sizes, the most PGs, the page layout of a scenario's volume.
 export { GIB_BYTES, PG_BYTES_NOMINAL, TIB_BYTES, VOLUME_BYTES_MAX_DEFAULT, pageLayoutOf, pgCountMaxOf, volumeBytesOf } from './protocol/geometry.js';
 export type { PageLayout } from './protocol/pages.js';
 export type { Observation } from './protocol/observations.js';

@@ -86,7 +86,7 @@ function assembly(pgCount: number): { wallMs: number; heapMb: number } {
 }
 
 /**
- * Assembly and growth of the largest volume (docs/protocol.md §3.2): `pgCount` PGs assembled with
+ * Assembly and growth of the largest volume (docs/protocol.md §1.1): `pgCount` PGs assembled with
  * storage growth on (128 TiB at most), then the storage control plane asked for `growBy` more and
  * the clock run until they are all recorded, provisioned and known to the writer. Wall time and
  * heap growth of each part.

@@ -1,5 +1,5 @@
 /**
- * S21 volume geometry (docs/protocol.md §12, S21; §3.2, storage growth): the volume grows one PG at
+ * S22 volume geometry (docs/protocol.md §12, S22; §1.1, storage growth): the volume grows one PG at
  * a time and never shrinks. Each `geometryChanged` the storage control plane reports must move the
  * geometry epoch on by exactly one from the one before (1 for the volume as created), add the PG
  * after the last one (so every PG has exactly one geometry epoch and none is added twice), and give
@@ -15,9 +15,9 @@ import type { PropertyResult } from './property.js';
 import { createTally } from './property.js';
 
 /** The property's name. */
-export const S21_GEOMETRY = 'S21 volume geometry';
+export const S22_GEOMETRY = 'S22 volume geometry';
 
-/** The S21 checker. */
+/** The S22 checker. */
 export interface GeometryChecker {
   observe(atMs: number, observation: Observation): void;
   result(): PropertyResult;
@@ -25,9 +25,9 @@ export interface GeometryChecker {
   readonly pgCount: number;
 }
 
-/** Creates the S21 checker for a volume created with `initialPgCount` PGs at geometry epoch 1. */
+/** Creates the S22 checker for a volume created with `initialPgCount` PGs at geometry epoch 1. */
 export function createGeometryChecker(initialPgCount: number): GeometryChecker {
-  const tally = createTally(S21_GEOMETRY, 'always');
+  const tally = createTally(S22_GEOMETRY, 'always');
   let geometryEpoch = 1;
   let pgCount = initialPgCount;
   const changed = (atMs: number, o: Extract<Observation, { kind: 'geometryChanged' }>): void => {

@@ -245,7 +245,7 @@ function bytesText(bytes: number): string {
 }
 
 /**
- * Storage growth (docs/protocol.md §3.2): the volume's size and PG count at the end, its geometry
+ * Storage growth (docs/protocol.md §1.1): the volume's size and PG count at the end, its geometry
  * changes with their times, and the writes refused past the maximum.
  */
 function growthLines(report: SimulationReport): string[] {

@@ -369,7 +369,7 @@ function instanceInputOf(
   };
 }
 
-/** The `growth` input field of an instance: present only when the volume may grow (docs/protocol.md §3.2). */
+/** The `growth` input field of an instance: present only when the volume may grow (docs/protocol.md §1.1). */
 function growthInput(scenario: Scenario): { growth?: { keysPerBlock: number; pgCountMax: number } } {
   const growth = scenario.topology.growth;
   return growth === undefined ? {} : { growth: { keysPerBlock: growth.keysPerBlock, pgCountMax: pgCountMaxOf(growth.maxVolumeBytes) } };

@@ -213,7 +213,7 @@ function integerProblem(field: string, value: unknown, min: number, max: number)
 }
 
 /**
- * Storage growth (docs/protocol.md §3.2): the maximum is a whole number of bytes, at least the
+ * Storage growth (docs/protocol.md §1.1): the maximum is a whole number of bytes, at least the
  * volume as created (pgCount PGs of 10 GiB) and at most 128 TiB; a Global Database's secondary
  * volumes do not grow, so the two do not go together.
  */

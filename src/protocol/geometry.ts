@@ -1,6 +1,6 @@
 /**
  * Volume geometry: how many protection groups a volume has, how it grows, and how far
- * (docs/protocol.md §3.2, storage growth). A volume starts with the PGs it was created with and
+ * (docs/protocol.md §1.1, storage growth). A volume starts with the PGs it was created with and
  * adds one PG at a time as data reaches blocks past its last PG; every added PG moves the volume's
  * `geometryEpoch` on by one, and the volume never shrinks (SIGMOD'17 §2.2: "segments … replicated
  * into protection groups"; a volume grows by adding PGs, up to its configured maximum size).

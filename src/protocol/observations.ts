@@ -307,7 +307,7 @@ export interface FailoverObservation {
 
 /** Everything a machine may report. */
 /**
- * The volume grew by one PG (docs/protocol.md §3.2, storage growth): the storage control plane
+ * The volume grew by one PG (docs/protocol.md §1.1, storage growth): the storage control plane
  * reports it once the metadata service recorded the PG at `geometryEpoch`, before any instance
  * hears of it. Judges and the world learn the new PG's members and quorums from it.
  */

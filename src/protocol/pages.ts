@@ -17,7 +17,7 @@ export interface PageLayout {
   /**
    * Where keys go. Absent (`hashed`): a key hashes over every block of the `pgCount` PGs, so a
    * volume whose PG count changed would move keys. `append` (a growing volume, docs/protocol.md
-   * §3.2): key `k<n>` lives on block floor(n / keysPerBlock), whatever the PG count, so adding
+   * §1.1): key `k<n>` lives on block floor(n / keysPerBlock), whatever the PG count, so adding
    * PGs never moves a key and every judge computes the same block without state.
    */
   placement?: { kind: 'append'; keysPerBlock: number };

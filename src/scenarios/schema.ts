@@ -129,7 +129,7 @@ const topologySchema = z.strictObject({
       rpoLimitS: z.number({ error: 'must be a whole number of seconds from 20' }).optional(),
     })
     .optional(),
-  // Storage growth (docs/protocol.md §3.2); the maximum's range depends on pgCount and is checked
+  // Storage growth (docs/protocol.md §1.1); the maximum's range depends on pgCount and is checked
   // by findTopologyProblem.
   growth: z
     .strictObject({

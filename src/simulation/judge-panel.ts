@@ -1,7 +1,8 @@
 /**
  * Every judge of a run, fed from the world stream: invariants S1–S5 and S7, recovery, replica
  * visibility, S11 and S13 with their witnesses, membership, S10 and S16 page reads, S14 garbage
- * collection, S21 volume geometry (a grown volume's PGs join every judge as they are added), and acknowledged commits read back from the reachable segments while faults are on.
+ * collection, S22 volume geometry (a grown volume's PGs join every judge as they are added),
+ * and acknowledged commits read back from the reachable segments while faults are on.
  * Each judge keeps its own bookkeeping and never reads a machine's memory (docs/protocol.md §12,
  * invariants).
  *
@@ -79,7 +80,7 @@ export class JudgePanel {
   private readonly archive: RecordArchive;
   private readonly gcSafety: GcSafetyJudge;
   private readonly restoreJudge: RestoreJudge;
-  /** S21: the volume's geometry changes, counted from the PGs of the topology. */
+  /** S22: the volume's geometry changes, counted from the PGs of the topology. */
   private readonly geometry: GeometryChecker;
   /** S11 on the writer's cache and S13 on replica reads, each with its witness: run in every scenario. */
   private readonly readViews: readonly PropertyChecker<Observation>[] = [
@@ -334,7 +335,7 @@ export class JudgePanel {
   }
 
   /**
-   * A PG the volume grew by (docs/protocol.md §3.2): its quorums join the judges' before any record
+   * A PG the volume grew by (docs/protocol.md §1.1): its quorums join the judges' before any record
    * can go to it (the storage control plane reports the change before any instance learns it).
    */
   private onGeometry(observation: Extract<Observation, { kind: 'geometryChanged' }>): void {

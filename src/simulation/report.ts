@@ -101,11 +101,11 @@ export interface SimulationReport {
   global?: GlobalReport;
   /** Continuous backup and restores (`backup-service.ts`), when the scenario has a `backup` section. */
   backup?: BackupReport;
-  /** Storage growth (docs/protocol.md §3.2), when the topology has a `growth` section. */
+  /** Storage growth (docs/protocol.md §1.1), when the topology has a `growth` section. */
   growth?: GrowthReport;
 }
 
-/** How a growing volume grew (docs/protocol.md §3.2). */
+/** How a growing volume grew (docs/protocol.md §1.1). */
 export interface GrowthReport {
   /** PGs at the end, and the volume's nominal size (10 GiB per PG), in bytes. */
   pgCount: number;

@@ -231,7 +231,7 @@ export class Simulation implements ReportSource {
     return this.world.membersByPg;
   }
 
-  /** The volume's geometry changes so far (storage growth, docs/protocol.md §3.2), in order. */
+  /** The volume's geometry changes so far (storage growth, docs/protocol.md §1.1), in order. */
   get geometryChanges(): readonly { atMs: number; geometryEpoch: number; pg: number }[] {
     return this.world.geometryChanges;
   }

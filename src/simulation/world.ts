@@ -106,7 +106,7 @@ export class World {
   readonly faultLog: AppliedFault[] = [];
   /** Every segment that is or was a member of each PG (replacements join; the replaced keep their data). */
   readonly membersByPg: Record<number, string[]> = {};
-  /** The volume's geometry changes so far (storage growth, docs/protocol.md §3.2), in order. */
+  /** The volume's geometry changes so far (storage growth, docs/protocol.md §1.1), in order. */
   readonly geometryChanges: { atMs: number; geometryEpoch: number; pg: number }[] = [];
   /** Each PG's read and write quorum predicates in force now. */
   readonly quorums: Record<number, { read: QuorumPredicate; write: QuorumPredicate }> = {};
@@ -434,7 +434,7 @@ export class World {
     });
   }
 
-  /** The volume grew by a PG (docs/protocol.md §3.2): its members and quorums join the run's. */
+  /** The volume grew by a PG (docs/protocol.md §1.1): its members and quorums join the run's. */
   private onGeometry(observation: Extract<Observation, { kind: 'geometryChanged' }>): void {
     const { pg } = observation;
     this.quorums[pg] ??= { read: observation.read, write: observation.write };

@@ -1,5 +1,5 @@
 /**
- * Storage growth's pure parts (docs/protocol.md §3.2): the `append` placement never moves a key
+ * Storage growth's pure parts (docs/protocol.md §1.1): the `append` placement never moves a key
  * when PGs are added, commit records stay in the first PG, and the writer's decision for a
  * transaction's puts (fits, grow to N PGs, refused past the maximum) follows the placement.
  */

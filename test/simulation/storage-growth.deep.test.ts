@@ -1,5 +1,5 @@
 /**
- * Storage growth across a failover (docs/protocol.md §3.2, §7.1): the writer crashes after the
+ * Storage growth across a failover (docs/protocol.md §1.1, §7.1): the writer crashes after the
  * volume has grown; the promoted replica's recovery fences and reads every PG of the current
  * geometry (the metadata service's), and it goes on growing the volume, each PG at the next
  * geometry epoch, with every judge passing and no acknowledged commit lost.

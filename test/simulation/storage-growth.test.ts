@@ -1,5 +1,5 @@
 /**
- * Storage growth (docs/protocol.md §3.2): the storage-growth scenario's volume grows one PG at a
+ * Storage growth (docs/protocol.md §1.1): the storage-growth scenario's volume grows one PG at a
  * time under inserts, each PG at the next geometry epoch, every judge passing; at a configured
  * small maximum the writer refuses the inserts past it with `volumeFull`, and loses nothing it
  * acknowledged. The same run after a writer failover is in storage-growth.deep.test.ts.
@@ -35,7 +35,7 @@ describe('Storage growth', () => {
       expect(members.filter((id) => sclOf(sim.segment(id).store) > 0).length).toBeGreaterThanOrEqual(4);
     }
     expect(report.invariants.filter((result) => !result.ok).map((result) => result.name)).toEqual([]);
-    expect(report.invariants.find((result) => result.name === 'S21 volume geometry')).toMatchObject({ ok: true, vacuous: false });
+    expect(report.invariants.find((result) => result.name === 'S22 volume geometry')).toMatchObject({ ok: true, vacuous: false });
     expect(report.commits.lostAcknowledged).toBe(0);
     expect(report.commits.acknowledged).toBeGreaterThan(0);
   });
