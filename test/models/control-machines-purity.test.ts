@@ -13,7 +13,7 @@ import type { ManagedInstance } from '../../models/control-plane.machine.js';
 import { monitorMachine, responderMachine } from '../../models/heartbeat.machine.js';
 import { metadataMachine } from '../../models/metadata.machine.js';
 import type { HealthPongMessage, MembershipStatusMessage, PgConfigRecord, SegmentPongMessage } from '../../models/messages.js';
-import { storageControlPlaneMachine } from '../../models/storage-control-plane.machine.js';
+import { pongOf, storageControlPlaneMachine } from '../../models/storage-control-plane.machine.js';
 import type { Effect } from '../../src/explore/stepped-actor.js';
 import type { Lsn, MembershipEpoch, PgId, SegmentId, VolumeEpoch } from '../../src/protocol/ids.js';
 import { kOfN } from '../../src/protocol/quorum.js';
@@ -174,7 +174,7 @@ describe('Purity: the storage control plane', () => {
       for (const member of six.filter((member) => member !== 'F')) scp.step(pong(member, round));
       scp.step({ type: 'storageCheck' });
     }
-    expect(scp.context.lastPong[0]?.['A']?.round).toBe(2);
+    expect(pongOf(scp.context, 0, 'A')?.round).toBe(2);
     expect(scp.context.misses[0]).toMatchObject({ A: 0, F: 2 });
     expect(scp.context.changes[0]).toMatchObject([{ kind: 'replace', failed: 'F', replacement: 'seg:pg0:c:r1', phase: 'entering' }]);
     // The writer reports the joint configuration in force: the change records what G must reach.
