@@ -211,7 +211,10 @@ export interface MetadataStateMessage {
   /** Recovery reads records above this LSN. */
   anchorLsn: Lsn;
   truncations: readonly TruncationRange[];
-  /** Every PG's configuration in force (membership changes move them on). */
+  /**
+   * Every PG's configuration in force (membership changes move them on); in the answer to
+   * `recordGeometry`, only the PG the request named.
+   */
   pgConfigs: Readonly<Record<number, PgConfigRecord>>;
 }
 

@@ -136,7 +136,14 @@ export const metadataMachine = metadataBase
         if (added.context !== context) {
           enqueue.assign({ geometryEpoch: added.context.geometryEpoch, geometryEpochByPg: added.context.geometryEpochByPg, pgConfigs: added.context.pgConfigs });
         }
-        const message: MetadataStateMessage = { ...state(added.context, 'recordGeometry', added.ok), geometryEpoch: added.context.geometryEpoch };
+        // The answer names the PG it is about, not every PG's configuration: the storage control plane
+        // needs no more, and at 12,800 PGs the whole table is megabytes on the wire and in the trace.
+        const recorded = added.context.pgConfigs[event.config.pg];
+        const message: MetadataStateMessage = {
+          ...state(added.context, 'recordGeometry', added.ok),
+          pgConfigs: recorded === undefined ? {} : { [event.config.pg]: recorded },
+          geometryEpoch: added.context.geometryEpoch,
+        };
         enqueue({ type: 'send', params: { to: event.from, message } });
       }),
       /** A PG moved to a newer membership epoch (the change already reached a write quorum). */
