@@ -164,11 +164,15 @@ export const writerActions = {
     const effects: WriterEffect[] = [];
     const admitted = admitTransaction(state, identityOf(context), event, effects);
     const { state: next, batches } = emit(enqueue, context, admitted.state, effects);
-    const arm = !context.retransmitArmed && admitted.started;
+    // A transaction that waits for the volume to grow is not held back by the LAL; the retransmit
+    // timer asks again for the growth should the ask or its answer be lost.
+    const growthWait = !admitted.started && growthAsk(state, context.self, event) !== undefined;
+    const lalStall = !admitted.started && !growthWait;
+    const arm = !context.retransmitArmed && (admitted.started || growthWait);
     if (arm) enqueue.raise({ type: 'retransmitTick' }, { delay: context.retransmitDelayMs, id: WRITER_RETRANSMIT_TIMER });
     enqueue.assign({
       state: next,
-      stats: counted(context.stats, { transactions: 1, lalStalls: admitted.started ? 0 : 1, batches }),
+      stats: counted(context.stats, { transactions: 1, lalStalls: lalStall ? 1 : 0, batches }),
       ...(arm ? { retransmitArmed: true } : {}),
     });
   }),
