@@ -105,7 +105,7 @@ export type SegmentTable<T> = Readonly<Record<string, T>>;
  * Context of {@link storageControlPlaneMachine}. Tables of segments are nested per PG: a round's
  * misses or a new replacement copies the PG map and one PG's table of six to eight segments, never
  * a table of every segment of the volume; the pongs, one event each, are kept in a chunked table of
- * PGs ({@link pongOf}, {@link withPong}), so a pong copies one chunk of PGs rather than the map of
+ * PGs (`pongOf`, `withPong`), so a pong copies one chunk of PGs rather than the map of
  * every PG, and a health round stays close to linear in the number of segments.
  */
 export interface StorageControlPlaneContext {
