@@ -86,7 +86,7 @@ function assembly(pgCount: number): { wallMs: number; heapMb: number } {
 }
 
 /** What {@link growthAssembly} measured. */
-interface GrowthFigures {
+export interface GrowthFigures {
   assembly: { wallMs: number; heapMb: number };
   /** Growing by the PGs asked: wall time, heap added, the virtual time it took, the PGs at the end. */
   growth: { wallMs: number; heapMb: number; simulatedMs: number; pgCount: number };
@@ -101,7 +101,7 @@ interface GrowthFigures {
  * writer knows them all (each recorded, provisioned and announced in turn). The same stretch of
  * virtual time is then run again without growth, for the cost of the volume running at all.
  */
-function growthAssembly(pgCount: number, growBy: number): GrowthFigures {
+export function growthAssembly(pgCount: number, growBy: number): GrowthFigures {
   const scenario = withOverrides(findScenario('storage-growth')!, {
     topology: { pgCount, storageNodesPerAz: Math.max(4, Math.ceil(pgCount / 50)), replicas: [], growth: { maxVolumeBytes: VOLUME_BYTES_MAX_DEFAULT } },
     workload: { commitsPerS: 0 },
