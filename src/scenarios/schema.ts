@@ -539,6 +539,8 @@ class FaultTargets {
         return this.globalActionProblem(`${field}.region`, fault.region, true);
       case 'createSnapshot':
       case 'restoreFromSnapshot':
+        // A restore rebuilds the PGs the volume was created with, not those it grew by (docs/protocol.md §1.1).
+        if (fault.kind === 'restoreFromSnapshot' && this.scenario.topology.growth !== undefined) return { field: `${field}.kind`, message: 'is not supported with topology.growth (a restore rebuilds only the PGs the volume was created with); remove one of them' };
         if (this.scenario.backup !== undefined) return this.snapshotProblem(field, fault);
         return { field: `${field}.kind`, message: `needs continuous backup (a \`backup\` section), got ${describeValue(fault.kind)}` };
       case 'objectStoreOutage':
@@ -547,6 +549,9 @@ class FaultTargets {
       case 'objectStoreUnthrottle':
       case 'objectStoreSlow':
       case 'pointInTimeRestore':
+        if (fault.kind === 'pointInTimeRestore' && this.scenario.topology.growth !== undefined) {
+          return { field: `${field}.kind`, message: 'is not supported with topology.growth (a restore rebuilds only the PGs the volume was created with); remove one of them' };
+        }
         if (fault.kind === 'pointInTimeRestore' && this.scenario.backup !== undefined && fault.toTimeMs > fault.atMs) {
           return { field: `${field}.toTimeMs`, message: `must be at most atMs (${fault.atMs}): a restore reaches back, got ${fault.toTimeMs}` };
         }

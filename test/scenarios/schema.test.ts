@@ -279,6 +279,11 @@ describe('Scenario schema: bad input gives one line naming the field', () => {
       'topology.growth.maxVolumeBytes must be a whole number of bytes from 42949672960 (pgCount 4 × 10 GiB) to 140737488355328 (128 TiB), got 281474976710656',
     ],
     ['keysPerBlock 0', { name: 'x', topology: { growth: { keysPerBlock: 0 } } }, 'topology.growth.keysPerBlock must be an integer >= 1, got 0'],
+    [
+      'a point-in-time restore of a growing volume',
+      { name: 'x', topology: { growth: {} }, backup: {}, faults: [{ atMs: 10, kind: 'pointInTimeRestore', toTimeMs: 5 }] },
+      'faults[0].kind is not supported with topology.growth (a restore rebuilds only the PGs the volume was created with); remove one of them',
+    ],
     ['an unknown putKeys', { name: 'x', workload: { putKeys: 'random' } }, 'workload.putKeys must be one of uniform, append, got "random"'],
     ['an unknown segmentKinds', { name: 'x', topology: { segmentKinds: 'tail' } }, 'topology.segmentKinds must be one of full, fullTail, got "tail"'],
     [
