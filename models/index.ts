@@ -10,7 +10,7 @@ export type { EffectsParams, ModelEffect } from './effects.js';
 export { segmentMachine, SEGMENT_DISK_TIMER, SEGMENT_GOSSIP_TIMER } from './segment.machine.js';
 export type { SegmentContext, SegmentEvent, SegmentInput } from './segment.machine.js';
 export { writerMachine, linkTimerId, resolveInstanceOptions, WRITER_RETRANSMIT_TIMER } from './instance.machine.js';
-export type { InstanceOptions, InstancePg, WriterContext, WriterEvent, WriterInput, WriterPgInput } from './instance.machine.js';
+export type { InstanceGrowth, InstanceOptions, InstancePg, WriterContext, WriterEvent, WriterInput, WriterPgInput } from './instance.machine.js';
 export { azMachine, regionMachine, storageNodeMachine, createFailureDomainMachine } from './failure-domain.js';
 export type { DomainKind, FailureDomainContext, FailureDomainEvent, FailureDomainInput } from './failure-domain.js';
 export { metadataMachine } from './metadata.machine.js';
@@ -19,6 +19,7 @@ export { controlPlaneMachine } from './control-plane.machine.js';
 export type { ControlPlaneContext, ControlPlaneEvent, ControlPlaneInput, ManagedInstance } from './control-plane.machine.js';
 export { storageControlPlaneMachine } from './storage-control-plane.machine.js';
 export type { ProvisionRequest, SegmentPlace, StorageControlPlaneContext, StorageControlPlaneEvent, StorageControlPlaneInput } from './storage-control-plane.machine.js';
+export type { GrowthInput, GrowthState } from './volume-growth.js';
 export { monitorMachine, responderMachine, MONITOR_TICK_TIMER } from './heartbeat.machine.js';
 export type { HeartbeatMessage, MonitorContext, MonitorEvent, MonitorInput, ResponderEvent, ResponderInput } from './heartbeat.machine.js';
 export { globalRegionMachine, globalRegionActorId, GLOBAL_FENCE_TIMER, GLOBAL_LAG_TIMER } from './global-region.machine.js';
@@ -46,8 +47,11 @@ export type {
   GlobalApplyMessage,
   GlobalApplyAckMessage,
   VolumeVclMessage,
+  GeometryChangedMessage,
   GossipPullMessage,
   GossipPushMessage,
+  GrowVolumeMessage,
+  RecordGeometryMessage,
   GossipRejectMessage,
   OutageSignal,
   ProcessSignal,

@@ -83,6 +83,20 @@ export interface WriterInput {
   plant?: PlantName;
   /** What the writer checks before a transaction commits. @defaultValue 'read-committed' */
   isolation?: WriterIsolation;
+  /**
+   * Storage growth (docs/protocol.md §1.1): keys are placed in order (`append`) and a put past the
+   * last PG waits for the volume to grow; past `pgCountMax` it is refused (`volumeFull`).
+   * @defaultValue none: keys hash over the PGs the volume was created with
+   */
+  growth?: InstanceGrowth;
+}
+
+/** How a growing volume lays out keys and how far it may grow. */
+export interface InstanceGrowth {
+  /** Keys `k<n>` per block: key `k<n>` lives on block floor(n / keysPerBlock). */
+  readonly keysPerBlock: number;
+  /** The most PGs the volume may have. */
+  readonly pgCountMax: number;
 }
 
 /** A PG with its defaults filled in. */
@@ -121,6 +135,7 @@ export interface InstanceOptions {
   readonly replicaRestartMs: number;
   readonly mrplReportMs: number;
   readonly isolation: WriterIsolation;
+  readonly growth?: InstanceGrowth;
   /**
    * Tail segments of the topology the instance started with (members not among `fullMembers`). A
    * recovered writer's PGs come from the metadata service without kinds, so this is what keeps its
@@ -176,6 +191,7 @@ export function resolveInstanceOptions(input: WriterInput): InstanceOptions {
     mrplReportMs: input.mrplReportMs ?? 500,
     isolation: input.isolation ?? 'read-committed',
     tails,
+    ...(input.growth === undefined ? {} : { growth: input.growth }),
     ...(input.plant === undefined ? {} : { plant: input.plant }),
   };
 }

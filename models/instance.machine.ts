@@ -31,7 +31,7 @@ import { recoveryActions } from './recovery-actions.js';
 import { replicaActions } from './replica-actions.js';
 import { writerActions } from './writer-actions.js';
 
-export type { InstanceOptions, InstancePg, WriterInput, WriterPgInput } from './instance-options.js';
+export type { InstanceGrowth, InstanceOptions, InstancePg, WriterInput, WriterPgInput } from './instance-options.js';
 export { resolveInstanceOptions } from './instance-options.js';
 export type { WriterContext, WriterEvent } from './instance-setup.js';
 export {
@@ -150,6 +150,10 @@ export const writerMachine = instanceSetup.extend({
   id: 'instance',
   context: ({ input }) => createInstanceContext(input),
   initial: 'booting',
+  on: {
+    // Storage growth (docs/protocol.md §1.1): every role learns the volume's new PGs.
+    geometryChanged: { actions: 'learnGeometry' },
+  },
   states: {
     booting: {
       always: [{ guard: 'startsAsWriter', target: 'writer' }, { guard: 'startsAsReader', target: 'reader' }, { target: 'standby' }],

@@ -123,6 +123,14 @@ export function createMembershipState(configs: Readonly<Record<number, PgConfigR
   return { configs, pgs, changes: {} };
 }
 
+/** `state` with PGs the volume grew by (docs/protocol.md §1.1), settled at their first configuration; the others as they were. */
+export function withAddedPgs(state: MembershipState, configs: readonly PgConfigRecord[]): MembershipState {
+  const fresh = configs.filter((config) => state.configs[config.pg] === undefined);
+  if (fresh.length === 0) return state;
+  const added = createMembershipState(Object.fromEntries(fresh.map((config) => [config.pg, config])));
+  return { configs: { ...state.configs, ...added.configs }, pgs: { ...state.pgs, ...added.pgs }, changes: state.changes };
+}
+
 const shapeOf = (config: PgConfigRecord): ConfigShape => ({ members: config.members, write: config.write, read: config.read });
 
 /** The outcome of one change applied to a configuration. */

@@ -210,12 +210,20 @@ export interface MetadataStateMessage {
   from: string;
   /** For a CAS: whether it took effect; for a read or a recorded range: true. */
   ok: boolean;
-  request: 'read' | 'cas' | 'recordTruncation';
+  request: 'read' | 'cas' | 'recordTruncation' | 'recordGeometry';
   volumeEpoch: VolumeEpoch;
+  /**
+   * The volume's geometry epoch: one more per PG added since the volume was created at 1
+   * (docs/protocol.md §1.1). Set only in the answer to `recordGeometry`.
+   */
+  geometryEpoch?: number;
   /** Recovery reads records above this LSN. */
   anchorLsn: Lsn;
   truncations: readonly TruncationRange[];
-  /** Every PG's configuration in force (membership changes move them on). */
+  /**
+   * Every PG's configuration in force (membership changes move them on); in the answer to
+   * `recordGeometry`, only the PG the request named.
+   */
   pgConfigs: Readonly<Record<number, PgConfigRecord>>;
 }
 
@@ -376,6 +384,42 @@ export interface MembershipStatusMessage {
 }
 
 /** Writer -> metadata service: the PG's configuration now in force (recovery reads it). */
+/**
+ * The writer needs the volume to have at least `pgCount` PGs (a put lands past its last PG;
+ * docs/protocol.md §1.1, storage growth). Repeated while the write waits; idempotent.
+ */
+export interface GrowVolumeMessage {
+  type: 'growVolume';
+  from: string;
+  pgCount: number;
+  /** The PGs the sender knows of now: the answer brings the ones it lacks. */
+  pgCountKnown: number;
+}
+
+/**
+ * The storage control plane asks the metadata service to add one PG to the volume's geometry at
+ * `geometryEpoch` (the current one plus one). The service takes it only in order; the answer is a
+ * `metadataState` with request `recordGeometry`.
+ */
+export interface RecordGeometryMessage {
+  type: 'recordGeometry';
+  from: string;
+  geometryEpoch: number;
+  config: PgConfigRecord;
+}
+
+/**
+ * The volume has grown: the PGs recorded at geometry epochs up to `geometryEpoch`, in PG order
+ * (those the receiver lacked). Sent by the storage control plane to every instance once the
+ * metadata service holds them, and again to a writer that asks (`growVolume`).
+ */
+export interface GeometryChangedMessage {
+  type: 'geometryChanged';
+  from: string;
+  geometryEpoch: number;
+  configs: readonly PgConfigRecord[];
+}
+
 export interface RecordMembershipMessage {
   type: 'recordMembership';
   from: string;
@@ -506,9 +550,21 @@ export interface TxnFailMessage {
    * from the segments longer than the minimum-read-point lease); `serializationFailure`: with
    * `isolation: 'serializable'`, a value it read was no longer the newest (docs/semantics.md);
    * `belowReadAtLeast`: a replica has not applied up to the request's `readAtLeastLsn` yet
-   * (retryable; docs/protocol.md §11.1, write forwarding).
+   * (retryable; docs/protocol.md §11.1, write forwarding); `volumeFull`: a put lands past the
+   * volume's maximum size (docs/protocol.md §1.1, storage growth; the transaction took no effect).
    */
-  reason: 'writerUnavailable' | 'recovering' | 'fenced' | 'overloaded' | 'invalid' | 'readOnly' | 'restarting' | 'readPointCollected' | 'serializationFailure' | 'belowReadAtLeast';
+  reason:
+    | 'writerUnavailable'
+    | 'recovering'
+    | 'fenced'
+    | 'overloaded'
+    | 'invalid'
+    | 'readOnly'
+    | 'restarting'
+    | 'readPointCollected'
+    | 'serializationFailure'
+    | 'belowReadAtLeast'
+    | 'volumeFull';
 }
 
 /**
@@ -955,6 +1011,9 @@ export type WireMessage =
   | MembershipAckMessage
   | MembershipStatusMessage
   | RecordMembershipMessage
+  | GrowVolumeMessage
+  | RecordGeometryMessage
+  | GeometryChangedMessage
   | SegmentPongMessage
   | RedoShipMessage
   | RecoveryOpenMessage

@@ -10,6 +10,11 @@
  * (src/protocol/recovery.ts), and segments answer with base pages below it, which give the new
  * writer every block's values. It is always up: the real service is itself replicated, and its
  * failure is outside the AZ+1 budget we model.
+ *
+ * It also holds the volume's geometry (docs/protocol.md §1.1, storage growth): the storage control
+ * plane records each PG it adds with `recordGeometry` at the next `geometryEpoch`, one PG per
+ * epoch and in order, before any instance hears of it; so a recovery, which reads `pgConfigs`
+ * here, includes every PG a writer could have written to.
  */
 import { setup } from 'xstate';
 import { unprovidedEffect } from './effects.js';
@@ -20,6 +25,7 @@ import type {
   MetadataReadMessage,
   MetadataStateMessage,
   PgConfigRecord,
+  RecordGeometryMessage,
   RecordMembershipMessage,
   RecordTruncationMessage,
   SendParams,
@@ -32,6 +38,8 @@ export interface MetadataInput {
   volumeEpoch?: number;
   /** Every PG's initial configuration. */
   pgConfigs: readonly PgConfigRecord[];
+  /** The geometry epoch of the PGs in `pgConfigs`. @defaultValue 1 */
+  geometryEpoch?: number;
 }
 
 /** Context of {@link metadataMachine}. */
@@ -44,10 +52,34 @@ export interface MetadataContext {
   holders: Readonly<Record<number, string>>;
   /** Every PG's configuration in force, keyed by PG id (membership changes move it on). */
   pgConfigs: Readonly<Record<number, PgConfigRecord>>;
+  /** One more per PG added since the volume was created (docs/protocol.md §1.1). */
+  geometryEpoch: number;
+  /** The geometry epoch each added PG was recorded at, keyed by PG id (the PGs created with the volume are absent). */
+  geometryEpochByPg: Readonly<Record<number, number>>;
 }
 
 /** Events of {@link metadataMachine}. */
-export type MetadataEvent = MetadataReadMessage | EpochCasMessage | RecordTruncationMessage | RecordMembershipMessage;
+export type MetadataEvent = MetadataReadMessage | EpochCasMessage | RecordTruncationMessage | RecordMembershipMessage | RecordGeometryMessage;
+
+/**
+ * The context with `event`'s PG added, or undefined when the request is not the next step of the
+ * geometry: it must name the current epoch plus one and a PG the volume does not have. The
+ * repeat of a step already taken (its answer was lost) is no change and is answered ok.
+ */
+export function addedGeometry(context: MetadataContext, event: RecordGeometryMessage): { context: MetadataContext; ok: boolean } {
+  const pg = event.config.pg;
+  if (context.geometryEpochByPg[pg] === event.geometryEpoch) return { context, ok: true };
+  if (event.geometryEpoch !== context.geometryEpoch + 1 || context.pgConfigs[pg] !== undefined) return { context, ok: false };
+  return {
+    ok: true,
+    context: {
+      ...context,
+      geometryEpoch: event.geometryEpoch,
+      geometryEpochByPg: { ...context.geometryEpochByPg, [pg]: event.geometryEpoch },
+      pgConfigs: { ...context.pgConfigs, [pg]: event.config },
+    },
+  };
+}
 
 function state(context: MetadataContext, request: MetadataStateMessage['request'], ok: boolean): MetadataStateMessage {
   return {
@@ -97,6 +129,23 @@ export const metadataMachine = metadataBase
         if (ok) enqueue.assign({ truncations });
         enqueue({ type: 'send', params: { to: event.from, message: state({ ...context, truncations }, 'recordTruncation', ok) } });
       }),
+      /** The storage control plane adds a PG to the volume (one geometry epoch per PG, in order). */
+      recordGeometry: metadataBase.enqueueActions(({ context, event, enqueue }) => {
+        if (event.type !== 'recordGeometry') return;
+        const added = addedGeometry(context, event);
+        if (added.context !== context) {
+          enqueue.assign({ geometryEpoch: added.context.geometryEpoch, geometryEpochByPg: added.context.geometryEpochByPg, pgConfigs: added.context.pgConfigs });
+        }
+        // The answer names the PG it is about, not every PG's configuration: the storage control plane
+        // needs no more, and at 12,800 PGs the whole table is megabytes on the wire and in the trace.
+        const recorded = added.context.pgConfigs[event.config.pg];
+        const message: MetadataStateMessage = {
+          ...state(added.context, 'recordGeometry', added.ok),
+          pgConfigs: recorded === undefined ? {} : { [event.config.pg]: recorded },
+          geometryEpoch: added.context.geometryEpoch,
+        };
+        enqueue({ type: 'send', params: { to: event.from, message } });
+      }),
       /** A PG moved to a newer membership epoch (the change already reached a write quorum). */
       recordMembership: metadataBase.assign({
         pgConfigs: ({ context, event }) => {
@@ -117,6 +166,8 @@ export const metadataMachine = metadataBase
       truncations: [],
       holders: {},
       pgConfigs: Object.fromEntries(input.pgConfigs.map((config) => [config.pg, config])),
+      geometryEpoch: input.geometryEpoch ?? 1,
+      geometryEpochByPg: {},
     }),
     initial: 'serving',
     states: {
@@ -126,6 +177,7 @@ export const metadataMachine = metadataBase
           epochCas: { actions: 'compareAndSet' },
           recordTruncation: { actions: 'recordTruncation' },
           recordMembership: { actions: 'recordMembership' },
+          recordGeometry: { actions: 'recordGeometry' },
         },
       },
     },

@@ -9,7 +9,8 @@ import type { Lsn, VolumeEpoch } from '../src/protocol/ids.js';
 import { createBacklinkState } from '../src/protocol/lsn.js';
 import type { WriterContext } from './instance-setup.js';
 import { counted, instanceSetup, RECOVERY_GRACE_TIMER, RECOVERY_RETRY_TIMER, sendAll } from './instance-setup.js';
-import type { WireMessage } from './messages.js';
+import type { InstancePg } from './instance-options.js';
+import type { MetadataStateMessage, WireMessage } from './messages.js';
 import type { RecoveryState } from './recovery-state.js';
 import { createRecoveryState, makePlan, recordEpochAck, recordRecoveryResponse, recoveryOpens, repairs, survivingRecords, truncates } from './recovery-state.js';
 import type { RecoveredStart } from './writer-state.js';
@@ -39,6 +40,19 @@ function recoveredStart(recovery: RecoveryState): RecoveredStart {
       ...(pg.membership === undefined ? {} : { membership: pg.membership }),
     })),
   };
+}
+
+/**
+ * The PGs a recovery fences and reads: the instance's own, and every PG the metadata service holds
+ * that it does not know (a grown volume's, docs/protocol.md §1.1), in PG order. The answer to the
+ * epoch claim carries the PGs recorded by then; any recorded later starts at the claimed epoch.
+ */
+export function pgsToRecover(context: WriterContext, answer: MetadataStateMessage): InstancePg[] {
+  const known = new Set(context.options.pgs.map((pg) => pg.pg));
+  const added = Object.values(answer.pgConfigs)
+    .filter((config) => !known.has(config.pg))
+    .map((config): InstancePg => ({ pg: config.pg, members: config.members, write: config.write, read: config.read, membershipEpoch: config.membershipEpoch, fullMembers: config.members }));
+  return added.length === 0 ? [...context.options.pgs] : [...context.options.pgs, ...added].sort((a, b) => a.pg - b.pg);
 }
 
 const metadataRequest = (context: WriterContext, message: WireMessage) => ({ type: 'send' as const, params: { to: context.options.metadataId, message } });
@@ -78,7 +92,7 @@ export const recoveryActions = {
       // A promoted Global Database secondary opens at most at its durable LSN and annuls through
       // the highest LSN its replication agent wrote (docs/protocol.md §11.1).
       ...(context.recoverTo === undefined ? {} : { capLsn: context.recoverTo.durableLsn, truncateThroughLsn: context.recoverTo.highestWrittenLsn }),
-      pgs: context.options.pgs.map((pg) => {
+      pgs: pgsToRecover(context, event).map((pg) => {
         const config = event.pgConfigs[pg.pg];
         return {
           pg: pg.pg,

@@ -20,11 +20,21 @@
  *   every check until the writer reports the step done.
  * A model change is never combined with another change of the PG, and at most two replacements are
  * active in a PG at once.
+ *
+ * With `growth` it also grows the volume one PG at a time when the writer asks (`growVolume`):
+ * provisions the PG's six segments, records the PG at the next geometry epoch with the metadata
+ * service, then watches it and tells every instance (`volume-growth.ts`; docs/protocol.md §1.1).
  */
 import { setup } from 'xstate';
-import { unprovidedEffect } from './effects.js';
+import { effectsAction, unprovidedEffect } from './effects.js';
+import type { EffectsParams, ModelEffect } from './effects.js';
+import type { ChunkedTable } from '../src/protocol/chunked.js';
+import { tableGet, tableUpdate } from '../src/protocol/chunked.js';
 import type { PgId } from '../src/protocol/ids.js';
-import type { MembershipStatusMessage, SegmentPongMessage, SendParams, WireMessage } from './messages.js';
+import type { Observation } from '../src/protocol/observations.js';
+import type { GrowVolumeMessage, MembershipStatusMessage, MetadataStateMessage, SegmentPongMessage, SendParams, WireMessage } from './messages.js';
+import type { GrowthInput, GrowthState } from './volume-growth.js';
+import { askedToGrow, createGrowthState, geometryRecorded, nextPg, recordRequest } from './volume-growth.js';
 
 /** Where a segment lives. */
 export interface SegmentPlace {
@@ -44,6 +54,13 @@ export interface ProvisionRequest {
   peers: readonly string[];
   /** The membership epoch of the joint configuration it joins (at most; it adopts a newer one). */
   membershipEpoch: number;
+  /**
+   * A segment of a PG the volume grows by (docs/protocol.md §1.1): it starts empty and up, with
+   * nothing to hydrate. @defaultValue false: a replacement, which hydrates from its peers
+   */
+  fresh?: boolean;
+  /** The volume epoch it starts at (a new PG's segments, see `volume-growth.ts`). @defaultValue 1 */
+  volumeEpoch?: number;
 }
 
 /** Input of {@link storageControlPlaneMachine}. */
@@ -60,6 +77,8 @@ export interface StorageControlPlaneInput {
   replaceAfterMisses?: number;
   /** Degrade a PG once both its members in one AZ have been unreachable this long (M3). @defaultValue 600000 */
   degradeAfterMs?: number;
+  /** Storage growth (docs/protocol.md §1.1). @defaultValue none: the volume keeps the PGs it was created with */
+  growth?: GrowthInput;
 }
 
 /** A change the control plane has asked for, until the writer reports it finished. */
@@ -83,10 +102,11 @@ export type Change = (
 export type SegmentTable<T> = Readonly<Record<string, T>>;
 
 /**
- * Context of {@link storageControlPlaneMachine}. Tables of segments are nested per PG
- * (`lastPong[pg][segment]`): a pong, a round's misses or a new replacement copies the PG map and one
- * PG's table of six to eight segments, never a table of every segment of the volume, so a health
- * round stays linear in the number of segments.
+ * Context of {@link storageControlPlaneMachine}. Tables of segments are nested per PG: a round's
+ * misses or a new replacement copies the PG map and one PG's table of six to eight segments, never
+ * a table of every segment of the volume; the pongs, one event each, are kept in a chunked table of
+ * PGs (`pongOf`, `withPong`), so a pong copies one chunk of PGs rather than the map of
+ * every PG, and a health round stays close to linear in the number of segments.
  */
 export interface StorageControlPlaneContext {
   self: string;
@@ -103,17 +123,19 @@ export interface StorageControlPlaneContext {
   degradeAfterMisses: number;
   round: number;
   /** The last pong of each PG's segments, under the PG the pong names. */
-  lastPong: Readonly<Record<number, SegmentTable<SegmentPongMessage>>>;
+  lastPong: ChunkedTable<SegmentTable<SegmentPongMessage>>;
   /** Consecutive missed checks of each PG's watched segments (absent: none). */
   misses: Readonly<Record<number, SegmentTable<number>>>;
   changes: Readonly<Record<number, readonly Change[]>>;
   /** Degraded PGs: the members of the lost AZ, which a restore takes back. */
   degraded: Readonly<Record<number, readonly string[]>>;
   replacementsMade: number;
+  /** Storage growth, when the volume may grow (`volume-growth.ts`). */
+  growth: GrowthState | undefined;
 }
 
 /** Events of {@link storageControlPlaneMachine}. */
-export type StorageControlPlaneEvent = SegmentPongMessage | MembershipStatusMessage | { type: 'storageCheck' };
+export type StorageControlPlaneEvent = SegmentPongMessage | MembershipStatusMessage | GrowVolumeMessage | MetadataStateMessage | { type: 'storageCheck' };
 
 export const STORAGE_CHECK_TIMER = 'storageControlPlane.check';
 
@@ -128,7 +150,10 @@ const missesOf = (context: StorageControlPlaneContext, pg: number, segment: stri
 
 /** `segment` of `pg` answered the ping of the round in flight. */
 const answeredNow = (context: StorageControlPlaneContext, pg: number, segment: string): boolean =>
-  (context.lastPong[pg]?.[segment]?.round ?? -1) >= context.round;
+  (pongOf(context, pg, segment)?.round ?? -1) >= context.round;
+
+/** The last pong of `segment` of `pg`, if any. */
+export const pongOf = (context: Pick<StorageControlPlaneContext, 'lastPong'>, pg: number, segment: string): SegmentPongMessage | undefined => tableGet(context.lastPong, pg)?.[segment];
 
 /** A node of the AZ that holds no member of the PG, for the replacement. */
 export function replacementNode(context: StorageControlPlaneContext, pg: number, azId: string): string | undefined {
@@ -138,14 +163,16 @@ export function replacementNode(context: StorageControlPlaneContext, pg: number,
 }
 
 /**
- * `lastPong` with `pong` recorded under the PG it names. It copies the PG map and that PG's table
- * only, so recording every pong of a round costs O(PGs) each, not O(segments).
+ * `lastPong` with `pong` recorded under the PG it names. The PGs' tables are chunked
+ * (`src/protocol/chunked.ts`): a pong copies one chunk of 32 PGs' tables, that PG's table and the
+ * list of chunks, so recording every pong of a round costs O(PGs / 32) each rather than O(PGs),
+ * which at 12,800 PGs (a 128 TiB volume) is the difference between a second and many minutes.
  */
 export function withPong(
   lastPong: StorageControlPlaneContext['lastPong'],
   pong: SegmentPongMessage,
 ): StorageControlPlaneContext['lastPong'] {
-  return { ...lastPong, [pong.pg]: { ...lastPong[pong.pg], [pong.from]: pong } };
+  return tableUpdate(lastPong, [[pong.pg, { ...tableGet(lastPong, pong.pg), [pong.from]: pong }]]);
 }
 
 /** What one round decides: messages to send, segments to provision, and the context it leaves. */
@@ -181,7 +208,7 @@ function outcomeOf(context: StorageControlPlaneContext, pg: number, change: Chan
   // Hydrated: out of its hydrating state and holding what the members held when it joined
   // (docs/protocol.md §12, L4; its own "caught up with one peer" may have met a peer that lags
   // too).
-  const pong = context.lastPong[pg]?.[change.replacement];
+  const pong = pongOf(context, pg, change.replacement);
   if (pong?.state === 'online.up' && pong.scl >= (change.hydratedAtLsn ?? 0)) return 'forward';
   return answeredNow(context, pg, change.failed) ? 'back' : undefined;
 }
@@ -343,7 +370,7 @@ export function recordStatus(context: StorageControlPlaneContext, status: Member
     // A replacement whose failed member left the configuration some other way cannot begin.
     if (change.phase === 'entering' && !inForce && change.kind === 'replace' && !config.members.includes(change.failed)) continue;
     if (change.phase === 'entering' && inForce && change.kind === 'replace') {
-      const hydratedAtLsn = Math.max(0, ...config.members.map((member) => context.lastPong[pg]?.[member]?.scl ?? 0));
+      const hydratedAtLsn = Math.max(0, ...config.members.map((member) => pongOf(context, pg, member)?.scl ?? 0));
       changes.push({ ...change, phase: 'joint', hydratedAtLsn });
     } else if (change.phase === 'entering') changes.push(inForce ? { ...change, phase: 'joint' } : change);
     else if (inForce) changes.push(change);
@@ -367,11 +394,33 @@ function placesByPg(input: StorageControlPlaneInput): Record<number, SegmentTabl
   return places;
 }
 
+/** Asks the metadata service to record the next wished PG, if any and none is in flight; its segments are placed now, provisioned once it is recorded. */
+export function startNextPg(context: StorageControlPlaneContext, growth: GrowthState): { context: StorageControlPlaneContext; sends: SendParams[] } {
+  const next = nextPg(growth, context.nodesByAz);
+  if (next === undefined) return { context: growth === context.growth ? context : { ...context, growth }, sends: [] };
+  const pg = next.growth.pending?.pg ?? growth.pgCount;
+  const places = Object.fromEntries(next.segments.map((segment) => [segment.id, { azId: segment.azId, node: segment.node, kind: segment.kind }]));
+  const record = recordRequest(context.self, next.growth);
+  return { context: { ...context, growth: next.growth, places: { ...context.places, [pg]: places } }, sends: record === undefined ? [] : [record] };
+}
+
+/** The segments of a recorded PG to create: empty, at membership epoch 1 and at `volumeEpoch` (see `volume-growth.ts`). */
+export function newPgProvisions(context: StorageControlPlaneContext, pg: number, members: readonly string[], volumeEpoch: number): ProvisionRequest[] {
+  return members.flatMap((id) => {
+    const place = placeOf(context, pg, id);
+    if (place === undefined) return [];
+    return [{ id, pg, azId: place.azId, node: place.node, kind: place.kind, peers: members.filter((member) => member !== id), membershipEpoch: 1, fresh: true, volumeEpoch }];
+  });
+}
+
 const base = setup({
   types: { context: {} as StorageControlPlaneContext, events: {} as StorageControlPlaneEvent, input: {} as StorageControlPlaneInput },
   actions: {
     send: unprovidedEffect<SendParams>('storageControlPlane', 'send'),
     publish: unprovidedEffect<{ stream: string; item: unknown }>('storageControlPlane', 'publish'),
+    observe: unprovidedEffect<Observation>('storageControlPlane', 'observe'),
+    /** Several of the above as one list, in order (models/effects.ts). */
+    effects: unprovidedEffect<EffectsParams>('storageControlPlane', 'effects'),
   },
 });
 
@@ -381,8 +430,15 @@ export const storageControlPlaneMachine = base
     actions: {
       check: base.enqueueActions(({ context, enqueue }) => {
         const round = checkRound(context);
-        for (const item of round.provisions) enqueue({ type: 'publish', params: { stream: 'provision', item } });
-        for (const params of round.sends) enqueue({ type: 'send', params });
+        // One `effects` action for the round, not one action per ping: xstate keeps the actions of
+        // the first step in an array it empties with shift(), which made the first round of a
+        // 76,800-segment volume quadratic (5 s of assembly).
+        const effects: ModelEffect[] = round.provisions.map((item) => ({ kind: 'publish', stream: 'provision', item }));
+        for (const params of round.sends) effects.push({ kind: 'send', to: params.to, message: params.message });
+        // A geometry change the metadata service has not answered yet is asked again (messages get lost).
+        const record = context.growth === undefined ? undefined : recordRequest(context.self, context.growth);
+        if (record !== undefined) effects.push({ kind: 'send', to: record.to, message: record.message });
+        if (effects.length > 0) enqueue(effectsAction(effects));
         enqueue.assign(round.context);
         enqueue.raise({ type: 'storageCheck' }, { delay: context.checkPeriodMs, id: STORAGE_CHECK_TIMER });
       }),
@@ -390,6 +446,34 @@ export const storageControlPlaneMachine = base
         lastPong: ({ context, event }) => (event.type === 'segmentPong' ? withPong(context.lastPong, event) : context.lastPong),
       }),
       recordStatus: base.assign(({ context, event }) => (event.type === 'membershipStatus' ? recordStatus(context, event) : {})),
+      /** A writer needs more PGs: remember the wish, send it the PGs it lacks, start the next PG. */
+      growVolume: base.enqueueActions(({ context, event, enqueue }) => {
+        if (event.type !== 'growVolume' || context.growth === undefined) return;
+        const asked = askedToGrow(context.self, context.growth, event);
+        for (const params of asked.sends) enqueue({ type: 'send', params });
+        const started = startNextPg(context, asked.growth);
+        for (const params of started.sends) enqueue({ type: 'send', params });
+        if (started.context !== context) enqueue.assign(started.context);
+      }),
+      /** The metadata service recorded the PG: it joins the volume; then the next one, if wished. */
+      geometryRecorded: base.enqueueActions(({ context, event, enqueue }) => {
+        if (event.type !== 'metadataState' || context.growth === undefined) return;
+        const recorded = geometryRecorded(context.self, context.growth, event, context.instances);
+        if (recorded === undefined) return;
+        const { config } = recorded;
+        for (const item of newPgProvisions(context, config.pg, config.members, event.volumeEpoch)) enqueue({ type: 'publish', params: { stream: 'provision', item } });
+        // The judges hear of the PG before any instance can write to it.
+        enqueue({ type: 'observe', params: recorded.observation });
+        for (const params of recorded.sends) enqueue({ type: 'send', params });
+        const joined: StorageControlPlaneContext = {
+          ...context,
+          members: { ...context.members, [config.pg]: config.members },
+          membershipEpochs: { ...context.membershipEpochs, [config.pg]: config.membershipEpoch },
+        };
+        const started = startNextPg(joined, recorded.growth);
+        for (const params of started.sends) enqueue({ type: 'send', params });
+        enqueue.assign(started.context);
+      }),
     },
   })
   .createMachine({
@@ -412,6 +496,7 @@ export const storageControlPlaneMachine = base
         changes: {},
         degraded: {},
         replacementsMade: 0,
+        growth: input.growth === undefined ? undefined : createGrowthState(input.growth, input.pgs.length),
       };
     },
     initial: 'watching',
@@ -422,6 +507,8 @@ export const storageControlPlaneMachine = base
           storageCheck: { actions: 'check' },
           segmentPong: { actions: 'recordPong' },
           membershipStatus: { actions: 'recordStatus' },
+          growVolume: { actions: 'growVolume' },
+          metadataState: { actions: 'geometryRecorded' },
         },
       },
     },

@@ -24,7 +24,8 @@ import { missingBlocks, nextAttempt, pageArrived, parkTransaction, withRead, wit
 import type { WriterEffect, WriterIdentity, WriterState } from './writer-state.js';
 import { acknowledgeCovered, answerGate, applyAck } from './writer-acks.js';
 import { freeLink, hasUnacked, resendUnacked, retransmit, takeFlush } from './writer-batches.js';
-import { admitTransaction, createWriterState, reportEvictions, startBlocked, withWriter } from './writer-state.js';
+import { addPgs, admitTransaction, createWriterState, growthAsk, reportEvictions, startBlocked, withWriter } from './writer-state.js';
+import { resolvePg } from './instance-options.js';
 
 const identityOf = (context: WriterContext): WriterIdentity => {
   const who: WriterIdentity =
@@ -163,11 +164,15 @@ export const writerActions = {
     const effects: WriterEffect[] = [];
     const admitted = admitTransaction(state, identityOf(context), event, effects);
     const { state: next, batches } = emit(enqueue, context, admitted.state, effects);
-    const arm = !context.retransmitArmed && admitted.started;
+    // A transaction that waits for the volume to grow is not held back by the LAL; the retransmit
+    // timer asks again for the growth should the ask or its answer be lost.
+    const growthWait = !admitted.started && growthAsk(state, context.self, event) !== undefined;
+    const lalStall = !admitted.started && !growthWait;
+    const arm = !context.retransmitArmed && (admitted.started || growthWait);
     if (arm) enqueue.raise({ type: 'retransmitTick' }, { delay: context.retransmitDelayMs, id: WRITER_RETRANSMIT_TIMER });
     enqueue.assign({
       state: next,
-      stats: counted(context.stats, { transactions: 1, lalStalls: admitted.started ? 0 : 1, batches }),
+      stats: counted(context.stats, { transactions: 1, lalStalls: lalStall ? 1 : 0, batches }),
       ...(arm ? { retransmitArmed: true } : {}),
     });
   }),
@@ -297,8 +302,34 @@ export const writerActions = {
     const { state: next, batches } = emit(enqueue, context, freed, [{ type: 'flushSoon', pg: event.pg }]);
     enqueue.assign(batches > 0 ? { state: next, stats: counted(context.stats, { batches }) } : { state: next });
   }),
+  /**
+   * The volume grew (docs/protocol.md §1.1): the new PGs join the instance's state and its options
+   * (a restart keeps them), and a writer starts the transactions that waited for them. Every role
+   * learns it, so a replica reports its read point to the new PGs and a later writer knows them.
+   */
+  learnGeometry: instanceSetup.enqueueActions(({ context, event, enqueue }) => {
+    if (event.type !== 'geometryChanged') return;
+    const known = new Set(context.options.pgs.map((pg) => pg.pg));
+    const fresh = event.configs.filter((config) => !known.has(config.pg));
+    const options = fresh.length === 0 ? context.options : { ...context.options, pgs: [...context.options.pgs, ...fresh.map((config) => resolvePg({ ...config }))] };
+    const grown = addPgs(context.state, event.configs);
+    if (grown === context.state && options === context.options) return;
+    if (context.role !== 'writer') {
+      enqueue.assign({ state: grown, options });
+      return;
+    }
+    const effects: WriterEffect[] = [];
+    const started = startBlocked(grown, identityOf(context), effects);
+    const { state: next, batches } = emit(enqueue, context, started, effects);
+    enqueue.assign({ state: next, options, stats: counted(context.stats, { batches }) });
+    armRetransmit(enqueue, context);
+  }),
   handleRetransmit: instanceSetup.enqueueActions(({ context, enqueue }) => {
     const effects: WriterEffect[] = [];
+    // A transaction waiting for the volume to grow asks again (the ask or its answer may be lost).
+    const waiting = context.state.blocked[0];
+    const ask = waiting === undefined ? undefined : growthAsk(context.state, context.self, waiting);
+    if (ask !== undefined) effects.push({ type: 'send', params: ask });
     const resend = retransmit(context.state, identityOf(context), effects);
     const { state: next } = emit(enqueue, context, resend.state, effects);
     sendAll(enqueue, resendChanges(next.membership, context.self));

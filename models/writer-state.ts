@@ -26,14 +26,15 @@ import type { QuorumPredicate } from '../src/protocol/quorum.js';
 import { kOfN } from '../src/protocol/quorum.js';
 import type { StoredRecord } from '../src/protocol/recovery.js';
 import type { DurabilityTracker } from '../src/protocol/watermarks.js';
-import { createDurabilityTracker, registerRecords } from '../src/protocol/watermarks.js';
+import { createDurabilityTracker, registerRecords, setPgWriteQuorum } from '../src/protocol/watermarks.js';
+import { growthNeedOf } from '../src/protocol/geometry.js';
 import type { PlantName } from '../src/protocol/plants.js';
 import type { InstanceOptions, InstancePg, WriterIsolation } from './instance-options.js';
 import type { PgConfigRecord, RedoPayload, RedoRecord, TxnRequestMessage, WireMessage } from './messages.js';
 import type { MembershipState } from './membership-state.js';
-import { createMembershipState } from './membership-state.js';
+import { createMembershipState, withAddedPgs } from './membership-state.js';
 import type { CacheEviction, ReadState } from './read-state.js';
-import { cacheBlock, createReadState } from './read-state.js';
+import { cacheBlock, createReadState, withReads } from './read-state.js';
 import { overlay } from './overlay.js';
 
 /** One PG's boxcar: records waiting for the link, and the link's state (docs/protocol.md §4, writes and commits; §13, V8). */
@@ -97,6 +98,8 @@ export interface WriterState {
   readonly reads: ReadState;
   /** What transactions are checked for before they commit (docs/semantics.md, "Isolation"). */
   readonly isolation: WriterIsolation;
+  /** Storage growth (docs/protocol.md §1.1): the most PGs, and whom to ask for more. Absent: the volume does not grow. */
+  readonly growth: { readonly pgCountMax: number; readonly storageControlPlaneId: string } | undefined;
 }
 
 /**
@@ -127,6 +130,7 @@ export function withWriter(state: WriterState, patch: Partial<WriterState>): Wri
     membership: state.membership,
     reads: state.reads,
     isolation: state.isolation,
+    growth: state.growth,
   };
   return overlay(next, patch);
 }
@@ -186,7 +190,12 @@ function writeQuorumOf(options: InstanceOptions, pg: InstancePg): QuorumPredicat
 /** The write path of a new writer, or of one that recovery opened (`start`). */
 export function createWriterState(options: InstanceOptions, start?: RecoveredStart): WriterState {
   const pgs = start?.pgs ?? options.pgs;
-  const layout = { pgCount: options.pgs.length, blocksPerPg: options.blocksPerPg };
+  // A recovered writer takes the PGs recovery found (with growth, more than it started with).
+  const layout: PageLayout = {
+    pgCount: pgs.length,
+    blocksPerPg: options.blocksPerPg,
+    ...(options.growth === undefined ? {} : { placement: { kind: 'append', keysPerBlock: options.growth.keysPerBlock } }),
+  };
   const configs: Record<number, PgConfigRecord> = {};
   for (const pg of pgs) {
     configs[pg.pg] = { pg: pg.pg as PgId, membershipEpoch: pg.membershipEpoch, members: pg.members, write: pg.write, read: pg.read, ...(pg.membership === undefined ? {} : { membership: pg.membership }) };
@@ -222,7 +231,51 @@ export function createWriterState(options: InstanceOptions, start?: RecoveredSta
     membership: createMembershipState(configs),
     reads: createReadState(options.cacheBlocks, Object.fromEntries(pgs.map((pg) => [pg.pg, pg.fullMembers])), options.tails),
     isolation: options.isolation,
+    growth: options.growth === undefined ? undefined : { pgCountMax: options.growth.pgCountMax, storageControlPlaneId: options.storageControlPlaneId },
   };
+}
+
+/**
+ * The ask for more PGs a transaction needs before its puts can go in (docs/protocol.md §1.1), or
+ * undefined when they fit (or the volume does not grow, or a put lands past the maximum).
+ */
+export function growthAsk(state: WriterState, self: string, request: TxnRequestMessage): { to: string; message: WireMessage } | undefined {
+  const growth = state.growth;
+  if (growth === undefined) return undefined;
+  const keys = request.ops.flatMap((op) => (op.f === 'put' ? [op.key] : []));
+  const need = growthNeedOf(state.layout, { pgCount: state.layout.pgCount, pgCountMax: growth.pgCountMax }, keys);
+  if (need.kind !== 'grow') return undefined;
+  return { to: growth.storageControlPlaneId, message: { type: 'growVolume', from: self, pgCount: need.pgCount, pgCountKnown: state.layout.pgCount } };
+}
+
+/**
+ * The volume grew: the PGs of `configs` the writer lacks join its state (members, durability,
+ * membership, page reads), and the layout counts them. PGs are added in order, so the layout's
+ * count is the first PG id it still lacks.
+ */
+export function addPgs(state: WriterState, configs: readonly PgConfigRecord[]): WriterState {
+  const added = configs.filter((config) => state.members[config.pg] === undefined);
+  if (added.length === 0) return state;
+  let tracker = state.tracker;
+  const members = { ...state.members };
+  const membershipEpochs = { ...state.membershipEpochs };
+  const fullMembers = { ...state.reads.fullMembers };
+  for (const config of added) {
+    tracker = setPgWriteQuorum(tracker, config.pg, config.write);
+    members[config.pg] = config.members;
+    membershipEpochs[config.pg] = config.membershipEpoch;
+    fullMembers[config.pg] = config.members;
+  }
+  let pgCount = state.layout.pgCount;
+  while (members[pgCount] !== undefined) pgCount++;
+  return withWriter(state, {
+    tracker,
+    members,
+    membershipEpochs,
+    layout: { ...state.layout, pgCount },
+    membership: withAddedPgs(state.membership, added),
+    reads: withReads(state.reads, { fullMembers }),
+  });
 }
 
 /** A key's value as of VDL, if it has one. */
@@ -301,6 +354,21 @@ export function startTransaction(
     const message: WireMessage = { type: 'txnFail', from: who.self, txnId: request.txnId, reason: 'serializationFailure' };
     effects.push({ type: 'send', params: { to: request.from, message } });
     return state;
+  }
+  if (state.growth !== undefined && puts.length > 0) {
+    const need = growthNeedOf(state.layout, { pgCount: state.layout.pgCount, pgCountMax: state.growth.pgCountMax }, puts.map((op) => op.key));
+    if (need.kind === 'full') {
+      // Past the volume's maximum size: refused before it took LSNs, so it took no effect.
+      effects.push({ type: 'observe', params: { kind: 'volumeFull', instance: who.self, txnId: request.txnId, pg: need.pg, pgCountMax: state.growth.pgCountMax } });
+      effects.push({ type: 'send', params: { to: request.from, message: { type: 'txnFail', from: who.self, txnId: request.txnId, reason: 'volumeFull' } } });
+      return state;
+    }
+    if (need.kind === 'grow') {
+      // The volume must grow first: wait (as for LSNs) and ask the storage control plane.
+      const ask = growthAsk(state, who.self, request);
+      if (ask !== undefined) effects.push({ type: 'send', params: ask });
+      return undefined;
+    }
   }
   if (puts.length === 0) {
     // A read-only transaction writes no log and needs no durability wait.

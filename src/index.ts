@@ -16,7 +16,7 @@ import type { SimulationOptions } from './simulation/simulation.js';
 export { Simulation, WRITE_STALL_MS, READABLE_UNDER_FAULTS } from './simulation/simulation.js';
 export type { SimulationOptions, SimulationStreams, HostHooks } from './simulation/simulation.js';
 export { buildReport, commitLatenciesMs, quantile } from './simulation/report.js';
-export type { SimulationReport } from './simulation/report.js';
+export type { GrowthReport, SimulationReport } from './simulation/report.js';
 export type { GlobalLagSample, GlobalPromotionReport, GlobalReport, GlobalSecondaryReport, LagFigures } from './simulation/global-panel.js';
 export { RunSampler, chooseIntervalMs, ALL_PG_HEALTH_MAX } from './simulation/run-series.js';
 export type { RunSamplerOptions, RunSeries, PgSeries } from './simulation/run-series.js';
@@ -47,7 +47,7 @@ export { BUILTIN_SCENARIOS, findScenario, scenarioNames, withOverrides } from '.
 export type { ScenarioPatch } from './scenarios/builtin.js';
 export { parseScenario, loadScenarioFile } from './scenarios/schema.js';
 export { ScenarioError } from './cluster/errors.js';
-export type { Scenario, TopologySpec, StorageSpec, WriterSpec, WorkloadSpec, FaultSpec, ResolvedTopology } from './cluster/scenario.js';
+export type { Scenario, TopologySpec, GrowthSpec, StorageSpec, WriterSpec, WorkloadSpec, FaultSpec, ResolvedTopology } from './cluster/scenario.js';
 
 // --- Machines: every statechart a cluster runs, to embed (docs/embedding.md) ----------------------
 export {
@@ -153,6 +153,8 @@ export type { AzId, BlockId, InstanceId, RegionId } from './protocol/ids.js';
 export { blockChainAt, createSegmentStore, heldRecords, persistRecords, recordAt, recordsAbove, sclOf } from './protocol/segment-store.js';
 export type { Persisted, SegmentStore } from './protocol/segment-store.js';
 export { blockOfKey, materializePage, pgOfKey } from './protocol/pages.js';
+// Storage growth (docs/protocol.md §1.1): sizes, the most PGs, the page layout of a scenario's volume.
+export { GIB_BYTES, PG_BYTES_NOMINAL, TIB_BYTES, VOLUME_BYTES_MAX_DEFAULT, pageLayoutOf, pgCountMaxOf, volumeBytesOf } from './protocol/geometry.js';
 export type { PageLayout } from './protocol/pages.js';
 export type { Observation } from './protocol/observations.js';
 // Planted mistakes (docs/plants.md): `SimulationOptions.plant`, `aurora-actors run --plant`.

@@ -11,6 +11,8 @@ import type { LogRecord } from '../protocol/lsn.js';
 import type { Lsn, PgId, VolumeEpoch } from '../protocol/ids.js';
 import { createSegmentStore, persistRecords } from '../protocol/segment-store.js';
 import { BUILTIN_SCENARIOS, findScenario, withOverrides } from '../scenarios/builtin.js';
+import type { GrowVolumeMessage } from '../../models/messages.js';
+import { pgCountMaxOf, VOLUME_BYTES_MAX_DEFAULT } from '../protocol/geometry.js';
 import { Simulation } from '../simulation/simulation.js';
 import type { BenchFigure } from './figure.js';
 import { heapGrowth, scenarioFigures, timeScenario } from './scenario-bench.js';
@@ -81,6 +83,56 @@ function assembly(pgCount: number): { wallMs: number; heapMb: number } {
   const heapMb = (process.memoryUsage().heapUsed - heapBefore) / 1024 / 1024;
   if (sim.topology.segments.length !== pgCount * 6) throw new Error('assembly bench built the wrong volume');
   return { wallMs, heapMb };
+}
+
+/** What {@link growthAssembly} measured. */
+export interface GrowthFigures {
+  assembly: { wallMs: number; heapMb: number };
+  /** Growing by the PGs asked: wall time, heap added, the virtual time it took, the PGs at the end. */
+  growth: { wallMs: number; heapMb: number; simulatedMs: number; pgCount: number };
+  /** The same virtual time again without growth: what the volume costs to run anyway. */
+  baselineWallMs: number;
+}
+
+/**
+ * Assembly and growth of the largest volume (docs/protocol.md §1.1): `pgCount` PGs assembled with
+ * storage growth on (128 TiB at most), run 50 ms so the first health round of every segment is
+ * answered, then the storage control plane asked for `growBy` more PGs and the clock run until the
+ * writer knows them all (each recorded, provisioned and announced in turn). The same stretch of
+ * virtual time is then run again without growth, for the cost of the volume running at all.
+ */
+export function growthAssembly(pgCount: number, growBy: number): GrowthFigures {
+  const scenario = withOverrides(findScenario('storage-growth')!, {
+    topology: { pgCount, storageNodesPerAz: Math.max(4, Math.ceil(pgCount / 50)), replicas: [], growth: { maxVolumeBytes: VOLUME_BYTES_MAX_DEFAULT } },
+    workload: { commitsPerS: 0 },
+    durationMs: 600_000,
+  });
+  globalThis.gc?.();
+  const heapBefore = process.memoryUsage().heapUsed;
+  let start = performance.now();
+  const sim = new Simulation({ seed: 1, scenario, trace: { keepEvents: false }, readableCheckEveryMs: 0 });
+  const assemblyMs = performance.now() - start;
+  globalThis.gc?.();
+  const heapAssembled = process.memoryUsage().heapUsed;
+  if (sim.topology.segments.length !== pgCount * 6) throw new Error('growth bench built the wrong volume');
+  sim.runFor(50);
+  start = performance.now();
+  const begunAtMs = sim.kernel.clock.now();
+  const ask: GrowVolumeMessage = { type: 'growVolume', from: sim.topology.writer.id, pgCount: pgCount + growBy, pgCountKnown: pgCount };
+  sim.inject(sim.topology.storageControlPlane.id, ask);
+  while (sim.writer().state.layout.pgCount < pgCount + growBy && sim.kernel.clock.now() < scenario.durationMs) sim.runFor(5);
+  const growthMs = performance.now() - start;
+  const simulatedMs = sim.kernel.clock.now() - begunAtMs;
+  globalThis.gc?.();
+  const heapGrown = process.memoryUsage().heapUsed;
+  start = performance.now();
+  sim.runFor(simulatedMs);
+  const baselineWallMs = performance.now() - start;
+  return {
+    assembly: { wallMs: assemblyMs, heapMb: (heapAssembled - heapBefore) / 1024 / 1024 },
+    growth: { wallMs: growthMs, heapMb: (heapGrown - heapAssembled) / 1024 / 1024, simulatedMs, pgCount: sim.writer().state.layout.pgCount },
+    baselineWallMs,
+  };
 }
 
 /**
@@ -176,6 +228,16 @@ export function runStorageBenchmarks(ceiling: number, add: (figure: BenchFigure)
       const built = assembly(pgCount);
       add({ name: `assembly, ${pgCount * 6} segments`, value: built.wallMs, unit: 'ms', note: `${built.heapMb.toFixed(0)} MB heap (${((built.heapMb * 1024) / (pgCount * 6)).toFixed(1)} KB per segment)` });
     }
+    // The largest volume: 12,800 PGs (76,800 segments, about 128 TiB), then grown to the default
+    // maximum of 13,107 PGs (128 TiB at 10 GiB each) through the growth protocol.
+    const grown = growthAssembly(12_800, pgCountMaxOf(VOLUME_BYTES_MAX_DEFAULT) - 12_800);
+    add({ name: 'assembly, 76,800 segments (12,800 PGs, growth on)', value: grown.assembly.wallMs, unit: 'ms', note: `${grown.assembly.heapMb.toFixed(0)} MB heap (${((grown.assembly.heapMb * 1024) / 76_800).toFixed(1)} KB per segment)` });
+    add({
+      name: `growth, 12,800 -> ${grown.growth.pgCount.toLocaleString('en-US')} PGs`,
+      value: grown.growth.wallMs,
+      unit: 'ms',
+      note: `${grown.growth.heapMb.toFixed(0)} MB more heap (with the first health round); ${grown.growth.simulatedMs.toFixed(0)} ms simulated, one geometry change at a time; the same ${grown.growth.simulatedMs.toFixed(0)} ms without growth: ${grown.baselineWallMs.toFixed(0)} ms wall`,
+    });
     const small = appendCostUs(1_000);
     const large = appendCostUs(1_000_000);
     add({ name: 'hot-log append, 1,000 records held', value: small, unit: 'µs/record' });

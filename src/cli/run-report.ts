@@ -6,6 +6,7 @@
  * where the run knows it, every judge's verdict, and last the protocol's internal watermarks. It
  * ends with the command that replays the run. Field meanings: docs/semantics.md, "Report fields".
  */
+import { pgCountMaxOf } from '../protocol/geometry.js';
 import type { Scenario } from '../cluster/scenario.js';
 import { azActorId } from '../cluster/assemble.js';
 import { resolveTopology, writerId } from '../cluster/topology.js';
@@ -42,10 +43,16 @@ export function describeScenario(scenario: Scenario): string[] {
     backup === undefined
       ? []
       : [`backup      continuous, to the region's object store (S3): each PG staged every ${ms(backup.stagePeriodMs)}, page snapshots every ${ms(backup.snapshotPeriodMs)}, retention ${plural(backup.retentionDays, 'day')}`];
+  const growth = topology.growth;
+  const growthLine =
+    growth === undefined
+      ? []
+      : [`growth      from ${plural(topology.pgCount, 'PG')} up to ${count(pgCountMaxOf(growth.maxVolumeBytes))} PGs (${bytesText(growth.maxVolumeBytes)}, 10 GiB per PG); keys placed in order, ${growth.keysPerBlock} per block`];
   return [
     `topology    ${plural(topology.regions.length, 'region')}, ${azs} AZs in the primary, ${topology.pgCount} PGs (${segments} segments${topology.segmentKinds === 'fullTail' ? ', full/tail' : ''}) on ${topology.storageNodesPerAz * 3} storage nodes; writer in ${topology.writerAz}`,
     ...secondaries,
     ...backupLine,
+    ...growthLine,
     `workload    ${workload.commitsPerS} commits/s from ${workload.clients} clients, ${plural(workload.putsPerTxn, 'put')} + ${plural(workload.getsPerTxn, 'get')} per transaction, for ${scenario.durationMs} ms`,
   ];
 }
@@ -66,6 +73,7 @@ export function formatRunReport(report: SimulationReport, scenario: Scenario, re
     ...globalLines(report),
     ...backupLines(report),
     ...cloneLines(report),
+    ...growthLines(report),
     ...writerLines(report, scenario),
     durabilityLine(report),
     '',
@@ -230,6 +238,28 @@ function writeForwardingLines(global: NonNullable<SimulationReport['global']>): 
     `${index === 0 ? label('forwarding') : continued}${forwarding.region} (${forwarding.readConsistency.toUpperCase()}, ${plural(forwarding.sessions, 'session')}): ${plural(forwarding.forwardedCommits, 'forwarded commit')} of ${count(forwarding.forwardedWrites)} sent to the primary`,
     `${continued}  ${plural(forwarding.reads, 'read')} waited p50 ${ms(forwarding.readWaitMsP50)}, p99 ${ms(forwarding.readWaitMsP99)} for their consistency level; ${count(forwarding.readsMissingOwnWrite)} missed the session's own last write`,
   ]);
+}
+
+/** A size in bytes as the largest whole binary unit that divides it (128 TiB, 80 GiB), else in bytes. */
+function bytesText(bytes: number): string {
+  for (const [unit, size] of [['TiB', 2 ** 40], ['GiB', 2 ** 30]] as const) if (bytes >= size && bytes % size === 0) return `${count(bytes / size)} ${unit}`;
+  return `${count(bytes)} bytes`;
+}
+
+/**
+ * Storage growth (docs/protocol.md §1.1): the volume's size and PG count at the end, its geometry
+ * changes with their times, and the writes refused past the maximum.
+ */
+function growthLines(report: SimulationReport): string[] {
+  const growth = report.growth;
+  if (growth === undefined) return [];
+  const changes = growth.changes;
+  const times = changes.length === 0 ? '' : `: ${changes.slice(0, 8).map((change) => `PG ${change.pg} at ${ms(change.atMs)}`).join(', ')}${changes.length > 8 ? `, … ${changes.length - 8} more` : ''}`;
+  return [
+    `${label('volume')}${plural(growth.pgCount, 'PG')} (${bytesText(growth.volumeBytes)}) of at most ${count(growth.pgCountMax)} (${bytesText(growth.maxVolumeBytes)}); geometry epoch ${growth.geometryEpoch}`,
+    `${continued}${plural(changes.length, 'geometry change')}${times}`,
+    `${continued}${plural(growth.refusedWrites, 'write')} refused past the maximum (volumeFull)`,
+  ];
 }
 
 /**

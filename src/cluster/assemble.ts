@@ -23,6 +23,7 @@ import { globalApplierMachine } from '../../models/global-applier.machine.js';
 import { globalRegionActorId, globalRegionMachine } from '../../models/global-region.machine.js';
 import { writeForwarderMachine } from '../../models/write-forwarder.machine.js';
 import { regionId } from '../protocol/ids.js';
+import { pgCountMaxOf } from '../protocol/geometry.js';
 import type { MembershipEpoch, PgId, SegmentId } from '../protocol/ids.js';
 import type { QuorumConfig } from '../protocol/quorum-config.js';
 import type { QuorumPredicate } from '../protocol/quorum.js';
@@ -376,8 +377,15 @@ function instanceInputOf(
     linkBusyMsPerBatch: scenario.writer.linkBusyMsPerBatch,
     metadataId: who.metadataId,
     controlPlaneId: who.controlPlaneId,
+    ...growthInput(scenario),
     ...plantInput(plant),
   };
+}
+
+/** The `growth` input field of an instance: present only when the volume may grow (docs/protocol.md §1.1). */
+function growthInput(scenario: Scenario): { growth?: { keysPerBlock: number; pgCountMax: number } } {
+  const growth = scenario.topology.growth;
+  return growth === undefined ? {} : { growth: { keysPerBlock: growth.keysPerBlock, pgCountMax: pgCountMaxOf(growth.maxVolumeBytes) } };
 }
 
 /** The metadata service of a volume: its PGs at membership epoch 1. */
@@ -436,13 +444,26 @@ function instanceSpecs(scenario: Scenario, topology: ResolvedTopology, plant: Pl
       nodesByAz,
       instances: instances.map((instance) => instance.id),
       ...scenario.repair,
+      ...(scenario.topology.growth === undefined
+        ? {}
+        : {
+            growth: {
+              pgCountMax: pgCountMaxOf(scenario.topology.growth.maxVolumeBytes),
+              segmentKinds: scenario.topology.segmentKinds,
+              azs: topology.azs,
+              metadataId: topology.metadata.id,
+            },
+          }),
     },
     locality: place(topology.storageControlPlane.azId),
   });
   return specs;
 }
 
-/** A replacement segment the storage control plane asked for, as an actor spec (it starts hydrating). */
+/**
+ * A segment the storage control plane asked for, as an actor spec: a replacement starts hydrating
+ * from its peers; a new PG's segment (`fresh`, storage growth) starts empty and up.
+ */
 export function replacementSegmentSpec(kernel: Kernel, scenario: Scenario, topology: ResolvedTopology, request: ProvisionRequest, plant?: PlantName): ActorSpec {
   const rng = kernel.rng.fork(`disk:${request.id}`);
   return {
@@ -454,7 +475,8 @@ export function replacementSegmentSpec(kernel: Kernel, scenario: Scenario, topol
       kind: request.kind,
       peers: request.peers,
       membershipEpoch: request.membershipEpoch,
-      hydrating: true,
+      hydrating: request.fresh !== true,
+      ...(request.volumeEpoch === undefined ? {} : { volumeEpoch: request.volumeEpoch }),
       diskLatencySamplesMs: Array.from({ length: DISK_SAMPLES_PER_NODE }, () => sample(rng, scenario.storage.diskLatencyMs)),
       gossipPeriodMs: scenario.storage.gossipPeriodMs,
       gossipMaxRecords: scenario.storage.gossipMaxRecords,

@@ -39,6 +39,24 @@ export interface TopologySpec {
   standby: boolean;
   /** A Global Database over `regions` (docs/protocol.md §11.1); absent, the cluster is regional. */
   global?: GlobalSpec;
+  /**
+   * Storage growth (docs/protocol.md §1.1): the volume starts with `pgCount` PGs and adds one PG
+   * (one geometry change) each time a put lands past its last PG, up to `maxVolumeBytes`; keys are
+   * placed in order (`k<n>` on block floor(n / keysPerBlock)). Absent: the volume keeps its PGs and
+   * keys hash over them.
+   */
+  growth?: GrowthSpec;
+}
+
+/** How a volume grows (docs/protocol.md §1.1). */
+export interface GrowthSpec {
+  /**
+   * The largest the volume may become, in bytes, at a nominal 10 GiB per PG: a put that needs a PG
+   * past it is refused (`volumeFull`). @defaultValue 128 TiB (13,107 PGs)
+   */
+  maxVolumeBytes: number;
+  /** Keys `k<n>` per block. @defaultValue 16 */
+  keysPerBlock: number;
 }
 
 /**
@@ -241,6 +259,12 @@ export interface WorkloadSpec {
   readerTxnsPerS: number;
   /** Distinct keys. */
   keys: number;
+  /**
+   * Which keys puts write. `uniform`: keys `k0` … `k{keys-1}`, uniformly. `append`: new keys in
+   * order, `k0`, `k1`, … (inserts that make a volume grow, docs/protocol.md §1.1); gets then read
+   * keys written so far, uniformly. @defaultValue 'uniform'
+   */
+  putKeys?: 'uniform' | 'append';
   /** A client that hears nothing for this long records the outcome as unknown (`info`). */
   txnTimeoutMs: number;
   /** Virtual time the workload starts and stops issuing. */

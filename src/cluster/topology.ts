@@ -19,6 +19,7 @@
  *
  * Everything is a pure function of its input (no randomness), linear in the number of segments.
  */
+import { nodeSlots, VOLUME_BYTES_MAX_DEFAULT, volumeBytesOf } from '../protocol/geometry.js';
 import type { GlobalSecondarySpec, GlobalSpec, ResolvedGlobal, ResolvedSecondary, ResolvedTopology, ResolvedWriteForwarding, SegmentPlacement, TopologySpec, WriteForwardingSpec } from './scenario.js';
 import { ScenarioError, describeValue } from './errors.js';
 import { GLOBAL_DB_RPO_MAX_SECONDS, GLOBAL_DB_RPO_MIN_SECONDS, GLOBAL_SECONDARIES_MAX, globalDbRpoProblem, globalTopologyProblem } from '../protocol/global.js';
@@ -99,6 +100,7 @@ export function findTopologyProblem(spec: TopologySpec, clientCount = 0): Topolo
     integerProblem('topology.lal', spec.lal, 1, Number.MAX_SAFE_INTEGER) ??
     replicasProblem(spec) ??
     globalProblem(spec) ??
+    growthProblem(spec) ??
     integerProblem('workload.clients', clientCount, 0, CLIENT_COUNT_MAX)
   );
 }
@@ -208,6 +210,26 @@ function integerProblem(field: string, value: unknown, min: number, max: number)
   if (typeof value === 'number' && Number.isSafeInteger(value) && value >= min && value <= max) return undefined;
   const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `from ${min} to ${max}`;
   return { field, message: `must be an integer ${range}, got ${describeValue(value)}` };
+}
+
+/**
+ * Storage growth (docs/protocol.md §1.1): the maximum is a whole number of bytes, at least the
+ * volume as created (pgCount PGs of 10 GiB) and at most 128 TiB; a Global Database's secondary
+ * volumes do not grow, so the two do not go together.
+ */
+function growthProblem(spec: TopologySpec): TopologyProblem | undefined {
+  const growth = spec.growth;
+  if (growth === undefined) return undefined;
+  if (spec.global !== undefined) return { field: 'topology.growth', message: 'is not supported with topology.global (secondary volumes do not grow); remove one of them' };
+  const least = volumeBytesOf(spec.pgCount);
+  const bytes = growth.maxVolumeBytes;
+  if (typeof bytes !== 'number' || !Number.isSafeInteger(bytes) || bytes < least || bytes > VOLUME_BYTES_MAX_DEFAULT) {
+    return {
+      field: 'topology.growth.maxVolumeBytes',
+      message: `must be a whole number of bytes from ${least} (pgCount ${spec.pgCount} × 10 GiB) to ${VOLUME_BYTES_MAX_DEFAULT} (128 TiB), got ${describeValue(bytes)}`,
+    };
+  }
+  return integerProblem('topology.growth.keysPerBlock', growth.keysPerBlock, 1, Number.MAX_SAFE_INTEGER);
 }
 
 function segmentKindsProblem(kinds: unknown): TopologyProblem | undefined {
@@ -403,13 +425,3 @@ export function globalReplicatorId(regionId: string, primaryTerm = 0): string {
   return globalReplicatorEndpoint(regionId, primaryTerm);
 }
 
-/**
- * Zero-based node indexes of PG `pg`'s `:1` and `:2` segments within one AZ: slots 2pg and 2pg+1
- * dealt round robin, the pair flipped on odd rounds when the node count is even.
- */
-function nodeSlots(pg: number, nodesPerAz: number): readonly [number, number] {
-  const first = (2 * pg) % nodesPerAz;
-  const second = (2 * pg + 1) % nodesPerAz;
-  const round = Math.floor((2 * pg) / nodesPerAz);
-  return nodesPerAz % 2 === 0 && round % 2 === 1 ? [second, first] : [first, second];
-}

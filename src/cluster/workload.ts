@@ -20,6 +20,11 @@ export interface WorkloadOptions {
   getsPerTxn: number;
   /** Distinct keys, named `k0` … `k{keys-1}`. */
   keys: number;
+  /**
+   * `append`: each put writes the next new key, `k0`, `k1`, … (a growing volume's inserts), and
+   * gets read keys written so far. @defaultValue 'uniform': keys `k0` … `k{keys-1}`, uniformly
+   */
+  putKeys?: 'uniform' | 'append';
   /** Read-only transactions (of `getsPerTxn` gets) per second for the reader endpoint. @defaultValue 0 */
   readerTxnsPerS?: number;
   /** Put values are `{valuePrefix}w{n}.{i}`: a clone's clients write values no source client writes. @defaultValue '' */
@@ -41,6 +46,8 @@ export class Workload {
   readonly stats: WorkloadStats = { issued: 0, skipped: 0 };
   private cursor = 0;
   private sequence = 0;
+  /** Under `append`: the index of the next new key. */
+  private appended = 0;
 
   constructor(
     private readonly options: WorkloadOptions,
@@ -110,9 +117,15 @@ export class Workload {
   private nextOps(): TxnOp[] {
     const sequence = this.sequence++;
     const ops: TxnOp[] = [];
-    for (let i = 0; i < this.options.getsPerTxn; i++) ops.push({ f: 'get', key: this.key() });
-    for (let i = 0; i < this.options.putsPerTxn; i++) ops.push({ f: 'put', key: this.key(), value: `${this.options.valuePrefix ?? ''}w${sequence}.${i}` });
+    const append = this.options.putKeys === 'append';
+    for (let i = 0; i < this.options.getsPerTxn; i++) ops.push({ f: 'get', key: append ? this.writtenKey() : this.key() });
+    for (let i = 0; i < this.options.putsPerTxn; i++) ops.push({ f: 'put', key: append ? `k${this.appended++}` : this.key(), value: `${this.options.valuePrefix ?? ''}w${sequence}.${i}` });
     return ops;
+  }
+
+  /** A key written so far (or `k0` before any), uniformly: the gets of an `append` workload. */
+  private writtenKey(): string {
+    return `k${this.rng.int(0, Math.max(0, this.appended - 1))}`;
   }
 
   private key(): string {

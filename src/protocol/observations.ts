@@ -320,6 +320,30 @@ export interface FailoverObservation {
 }
 
 /** Everything a machine may report. */
+/**
+ * The volume grew by one PG (docs/protocol.md §1.1, storage growth): the storage control plane
+ * reports it once the metadata service recorded the PG at `geometryEpoch`, before any instance
+ * hears of it. Judges and the world learn the new PG's members and quorums from it.
+ */
+export interface GeometryChangedObservation {
+  kind: 'geometryChanged';
+  geometryEpoch: number;
+  pg: number;
+  members: readonly string[];
+  write: QuorumPredicate;
+  read: QuorumPredicate;
+}
+
+/** The writer refused a transaction whose put lands past the volume's maximum size (`volumeFull`). */
+export interface VolumeFullObservation {
+  kind: 'volumeFull';
+  instance: string;
+  txnId: number;
+  /** The PG the put would need. */
+  pg: number;
+  pgCountMax: number;
+}
+
 export type Observation =
   | AllocatedObservation
   | WatermarksObservation
@@ -345,4 +369,6 @@ export type Observation =
   | RestoreObservation
   | SnapshotCreatedObservation
   | ReadDoneObservation
+  | GeometryChangedObservation
+  | VolumeFullObservation
   | FailoverObservation;

@@ -14,6 +14,22 @@ export interface PageLayout {
   pgCount: number;
   /** Blocks per PG; PG p holds blocks [p * blocksPerPg, (p + 1) * blocksPerPg). */
   blocksPerPg: number;
+  /**
+   * Where keys go. Absent (`hashed`): a key hashes over every block of the `pgCount` PGs, so a
+   * volume whose PG count changed would move keys. `append` (a growing volume, docs/protocol.md
+   * §1.1): key `k<n>` lives on block floor(n / keysPerBlock), whatever the PG count, so adding
+   * PGs never moves a key and every judge computes the same block without state.
+   */
+  placement?: { kind: 'append'; keysPerBlock: number };
+}
+
+/** The index n of a key named `k<n>`, or undefined for any other name. */
+export function keyIndexOf(key: string): number | undefined {
+  if (key.length < 2 || key.charCodeAt(0) !== 107 /* k */) return undefined;
+  const digits = key.slice(1);
+  if (!/^(0|[1-9][0-9]*)$/.test(digits)) return undefined;
+  const index = Number(digits);
+  return Number.isSafeInteger(index) ? index : undefined;
 }
 
 /** FNV-1a, 32-bit: a small, stable string hash (not for security). */
@@ -26,9 +42,16 @@ export function fnv1a32(text: string): number {
   return hash >>> 0;
 }
 
-/** The block a key lives on. */
+/**
+ * The block a key lives on. Under `append` placement a key not named `k<n>` hashes onto the first
+ * PG's blocks, which every volume has from its creation.
+ */
 export function blockOfKey(layout: PageLayout, key: string): BlockId {
-  return (fnv1a32(key) % (layout.pgCount * layout.blocksPerPg)) as BlockId;
+  const placement = layout.placement;
+  if (placement === undefined) return (fnv1a32(key) % (layout.pgCount * layout.blocksPerPg)) as BlockId;
+  const index = keyIndexOf(key);
+  if (index === undefined) return (fnv1a32(key) % layout.blocksPerPg) as BlockId;
+  return Math.floor(index / placement.keysPerBlock) as BlockId;
 }
 
 /** The PG holding a block: blocks are allocated to PGs in contiguous ranges (SIGMOD'17 §2.2). */
@@ -44,9 +67,13 @@ export function pgOfKey(layout: PageLayout, key: string): PgId {
 /**
  * The block of a transaction's commit record. InnoDB keeps commit state on transaction-system
  * pages; spreading them by transaction id makes commits touch every PG, as in a real volume.
+ * Under `append` placement they spread over the first PG's blocks only (InnoDB's transaction
+ * system pages sit at the start of the system tablespace): the PG count changes as the volume
+ * grows, and the block of a commit must not.
  */
 export function commitBlockOf(layout: PageLayout, txnId: number): BlockId {
-  return (fnv1a32(`txn:${txnId}`) % (layout.pgCount * layout.blocksPerPg)) as BlockId;
+  const blocks = layout.placement === undefined ? layout.pgCount * layout.blocksPerPg : layout.blocksPerPg;
+  return (fnv1a32(`txn:${txnId}`) % blocks) as BlockId;
 }
 
 /** A put as a record payload carries it. */

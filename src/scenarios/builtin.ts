@@ -565,6 +565,14 @@ const DEFINITIONS: readonly Scenario[] = [
     ],
     durationMs: 18_000,
   }),
+  builtin({
+    name: 'storage-growth',
+    description:
+      'A volume created with 1 PG under a stream of inserts (200 new keys/s, 256 keys per PG): it grows one PG at a time, each a geometry change recorded in the metadata service, up to its maximum of 8 PGs (80 GiB), reached after about 10 s; inserts past it are refused with volumeFull.',
+    topology: { pgCount: 1, blocksPerPg: 16, replicas: [REPLICAS[0]!], growth: { maxVolumeBytes: 8 * 10 * 2 ** 30, keysPerBlock: 16 } },
+    workload: { commitsPerS: 100, putsPerTxn: 2, getsPerTxn: 1, putKeys: 'append', stopMs: 12_000 },
+    durationMs: 14_000,
+  }),
 ];
 
 /**

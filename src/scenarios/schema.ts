@@ -15,6 +15,7 @@
  * `workload.stopMs` is `durationMs`. `network` stays `{}` when absent, so the kernel's defaults
  * (DEFAULT_LATENCY, no loss) apply.
  */
+import { VOLUME_BYTES_MAX_DEFAULT } from '../protocol/geometry.js';
 import { DEFAULT_GLOBAL_SECONDARIES_MAX, GLOBAL_SECONDARIES_MAX, SECONDARY_REPLICAS_MAX } from '../protocol/global.js';
 import { readFileSync } from 'node:fs';
 import * as z from 'zod';
@@ -129,6 +130,14 @@ const topologySchema = z.strictObject({
       rpoLimitS: z.number({ error: 'must be a whole number of seconds from 20' }).optional(),
     })
     .optional(),
+  // Storage growth (docs/protocol.md §1.1); the maximum's range depends on pgCount and is checked
+  // by findTopologyProblem.
+  growth: z
+    .strictObject({
+      maxVolumeBytes: z.number({ error: `must be a whole number of bytes from pgCount × 10 GiB to ${VOLUME_BYTES_MAX_DEFAULT} (128 TiB)` }).default(VOLUME_BYTES_MAX_DEFAULT),
+      keysPerBlock: integerAtLeast(1).default(16),
+    })
+    .optional(),
 });
 
 const repairSchema = z.strictObject({
@@ -214,6 +223,7 @@ const workloadSchema = z.strictObject({
   getsPerTxn: integerAtLeast(0).default(1),
   readerTxnsPerS: numberAtLeast(0).default(0),
   keys: integerAtLeast(1).default(1000),
+  putKeys: z.enum(['uniform', 'append'], { error: 'must be one of uniform, append' }).optional(),
   txnTimeoutMs: numberAbove(0).default(5000),
   startMs: numberAtLeast(0).default(0),
   /** Default: durationMs (filled after parsing). */
@@ -539,11 +549,15 @@ class FaultTargets {
         return this.globalActionProblem(`${field}.region`, fault.region, true);
       case 'createSnapshot':
       case 'restoreFromSnapshot':
+        // A restore rebuilds the PGs the volume was created with, not those it grew by (docs/protocol.md §1.1).
+        if (fault.kind === 'restoreFromSnapshot' && this.scenario.topology.growth !== undefined) return { field: `${field}.kind`, message: 'is not supported with topology.growth (a restore rebuilds only the PGs the volume was created with); remove one of them' };
         if (this.scenario.backup !== undefined) return this.snapshotProblem(field, fault);
         return { field: `${field}.kind`, message: `needs continuous backup (a \`backup\` section), got ${describeValue(fault.kind)}` };
       case 'clone':
         // A clone is a new cluster in the source's region (docs/protocol.md §10, fast clones);
-        // only a regional cluster's is modelled, as its backup is.
+        // only a regional cluster's is modelled, as its backup is. It is placed as the volume was
+        // created, so not of a volume that grows (docs/protocol.md §1.1).
+        if (this.scenario.topology.growth !== undefined) return { field: `${field}.kind`, message: 'is not supported with topology.growth (a clone copies only the PGs the volume was created with); remove one of them' };
         return this.resolved.global === undefined ? undefined : { field: `${field}.kind`, message: `is modelled for a regional cluster only: remove topology.global or the clone, got ${describeValue(fault.kind)}` };
       case 'objectStoreOutage':
       case 'objectStoreRecover':
@@ -551,6 +565,9 @@ class FaultTargets {
       case 'objectStoreUnthrottle':
       case 'objectStoreSlow':
       case 'pointInTimeRestore':
+        if (fault.kind === 'pointInTimeRestore' && this.scenario.topology.growth !== undefined) {
+          return { field: `${field}.kind`, message: 'is not supported with topology.growth (a restore rebuilds only the PGs the volume was created with); remove one of them' };
+        }
         if (fault.kind === 'pointInTimeRestore' && this.scenario.backup !== undefined && fault.toTimeMs > fault.atMs) {
           return { field: `${field}.toTimeMs`, message: `must be at most atMs (${fault.atMs}): a restore reaches back, got ${fault.toTimeMs}` };
         }

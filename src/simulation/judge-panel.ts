@@ -1,7 +1,8 @@
 /**
  * Every judge of a run, fed from the world stream: invariants S1–S5 and S7, recovery, replica
  * visibility, S11 and S13 with their witnesses, membership, S10 and S16 page reads, S14 garbage
- * collection, and acknowledged commits read back from the reachable segments while faults are on.
+ * collection, S22 volume geometry (a grown volume's PGs join every judge as they are added),
+ * and acknowledged commits read back from the reachable segments while faults are on.
  * Each judge keeps its own bookkeeping and never reads a machine's memory (docs/protocol.md §12,
  * invariants).
  *
@@ -17,6 +18,8 @@ import { judgedWriteQuorum } from '../check/quorum-rule.js';
 import { createFailoverJudge, createHydrationJudge, failoverBoundMs } from '../check/timeliness.js';
 import type { BoundedJudge } from '../check/timeliness.js';
 import { createGcSafetyJudge } from '../check/gc-safety.js';
+import { createGeometryChecker } from '../check/geometry.js';
+import type { GeometryChecker } from '../check/geometry.js';
 import type { GcSafetyJudge } from '../check/gc-safety.js';
 import { createRestoreJudge } from '../check/restore.js';
 import type { JudgedHistory, RestoreJudge, RestoreVerification } from '../check/restore.js';
@@ -82,6 +85,8 @@ export class JudgePanel {
   private readonly gcSafety: GcSafetyJudge;
   private readonly restoreJudge: RestoreJudge;
   private readonly cloneHistories: () => readonly JudgedHistory[];
+  /** S22: the volume's geometry changes, counted from the PGs of the topology. */
+  private readonly geometry: GeometryChecker;
   /** S11 on the writer's cache and S13 on replica reads, each with its witness: run in every scenario. */
   private readonly readViews: readonly PropertyChecker<Observation>[] = [
     createCacheWal(),
@@ -128,6 +133,7 @@ export class JudgePanel {
       this.readQuorumByPg[Number(pg)] = quorum.read;
     }
     // The judges hold these records and read them at each judgement, so updates reach them.
+    this.geometry = createGeometryChecker(Object.keys(source.topology.membersByPg).length);
     this.gcSafety = createGcSafetyJudge({ objectStore: source.scenario.backup !== undefined });
     this.checker = createInvariantChecker({ lal: source.scenario.topology.lal, writeQuorumByPg: this.writeQuorumByPg });
     this.recoveryChecker = createRecoveryChecker({ readQuorumByPg: this.readQuorumByPg, writeQuorumByPg: this.writeQuorumByPg, failoverStartLsn: () => this.failoverStartLsn });
@@ -225,6 +231,7 @@ export class JudgePanel {
       this.hydration.result(this.source.kernel.clock.now()),
       this.failover.result(this.source.kernel.clock.now()),
       this.restoreResult().result,
+      this.geometry.result(),
       ...this.regionalGlobalResults(),
     ];
   }
@@ -279,6 +286,7 @@ export class JudgePanel {
       // With no segments listed, S14 gives only what it judged on observations.
       this.gcSafety.result(this.source.kernel.clock.now(), [], () => undefined),
       this.restoreJudge.streamed(),
+      this.geometry.result(),
       this.readableResult(),
       ...this.regionalGlobalResults(),
     ];
@@ -328,6 +336,8 @@ export class JudgePanel {
     this.convergence.observe(atMs, observation);
     this.hydration.observe(atMs, observation);
     if (observation.kind === 'membershipInstalled') this.onMembership(observation);
+    else if (observation.kind === 'geometryChanged') this.onGeometry(observation);
+    if (observation.kind === 'geometryChanged' || observation.kind === 'allocated') this.geometry.observe(atMs, observation);
     this.checker.observe(atMs, observation);
     this.recoveryChecker.observe(atMs, observation);
     this.replicaVisibility.observe(atMs, observation);
@@ -344,6 +354,17 @@ export class JudgePanel {
     const before = this.writeQuorumByPg[pg];
     const write = judgedWriteQuorum(observation.write);
     this.writeQuorumByPg[pg] = before === undefined ? write : or(before, write);
+    this.readQuorumByPg[pg] = observation.read;
+  }
+
+  /**
+   * A PG the volume grew by (docs/protocol.md §1.1): its quorums join the judges' before any record
+   * can go to it (the storage control plane reports the change before any instance learns it).
+   */
+  private onGeometry(observation: Extract<Observation, { kind: 'geometryChanged' }>): void {
+    const { pg } = observation;
+    if (this.writeQuorumByPg[pg] !== undefined) return;
+    this.writeQuorumByPg[pg] = judgedWriteQuorum(observation.write);
     this.readQuorumByPg[pg] = observation.read;
   }
 

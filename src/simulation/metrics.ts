@@ -140,6 +140,12 @@ export class Metrics {
       this.onFailover(atMs, observation);
       return;
     }
+    // A write refused past the volume's maximum is answered at once: a full volume refuses writes,
+    // it does not stall them, so the refusal counts as progress for the stall figures.
+    if (observation.kind === 'volumeFull') {
+      this.onVdlAdvance(atMs);
+      return;
+    }
     this.lag.observe(atMs, observation);
     // The writer's page reads only: request ids are per instance, and replicas report no `readDone`.
     if (observation.kind === 'readIssued' && observation.instance === this.options.endpoint()) this.readIssuedAtMs.set(observation.requestId, atMs);

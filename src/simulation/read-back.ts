@@ -14,6 +14,7 @@
 import type { CommitPayload, DurabilityPg, DurabilityReport } from '../check/durability.js';
 import { checkAcknowledgedCommits } from '../check/durability.js';
 import { commitBlockOf, pgOfBlock, pgOfKey } from '../protocol/pages.js';
+import { pageLayoutOf } from '../protocol/geometry.js';
 import type { StoredRecord } from '../protocol/recovery.js';
 import { heldRecords } from '../protocol/segment-store.js';
 import type { ReportSource } from './source.js';
@@ -24,7 +25,7 @@ export type ReadBackScope = 'persisted' | 'reachable';
 /** Checks every acknowledged commit against the segments in scope. */
 export function readBack(sim: ReportSource, scope: ReadBackScope, judgedThroughLsn = Infinity): DurabilityReport {
   const { scenario, kernel } = sim;
-  const layout = { pgCount: scenario.topology.pgCount, blocksPerPg: scenario.topology.blocksPerPg };
+  const layout = pageLayoutOf(scenario.topology);
   const pgs: DurabilityPg[] = Object.entries(sim.membersByPg).map(([pg, members]) => ({
     pg: Number(pg),
     read: sim.quorums[Number(pg)]?.read as DurabilityPg['read'],

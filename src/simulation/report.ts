@@ -4,6 +4,7 @@
  * "No lost acknowledged commit" is judged here by reading back what segments persisted, independent
  * of the writer.
  */
+import { geometryEpochOf, pgCountMaxOf, volumeBytesOf } from '../protocol/geometry.js';
 import { durabilityResult } from '../check/durability.js';
 import { readBack } from './read-back.js';
 import { quantile } from './quantile.js';
@@ -103,6 +104,41 @@ export interface SimulationReport {
   backup?: BackupReport;
   /** Fast clones (`clone-service.ts`), when the fault plan has a `clone`. */
   clones?: ClonesReport;
+  /** Storage growth (docs/protocol.md §1.1), when the topology has a `growth` section. */
+  growth?: GrowthReport;
+}
+
+/** How a growing volume grew (docs/protocol.md §1.1). */
+export interface GrowthReport {
+  /** PGs at the end, and the volume's nominal size (10 GiB per PG), in bytes. */
+  pgCount: number;
+  volumeBytes: number;
+  /** The most PGs and bytes the volume may have. */
+  pgCountMax: number;
+  maxVolumeBytes: number;
+  /** The geometry epoch at the end: 1 plus one per added PG. */
+  geometryEpoch: number;
+  /** Each geometry change: when it was recorded, its epoch, the PG it added. */
+  changes: { atMs: number; geometryEpoch: number; pg: number }[];
+  /** Transactions refused because a put landed past the maximum (`volumeFull`). */
+  refusedWrites: number;
+}
+
+/** The growth figures of a run whose topology has a `growth` section. */
+function growthOf(sim: ReportSource): GrowthReport | undefined {
+  const growth = sim.scenario.topology.growth;
+  if (growth === undefined) return undefined;
+  const changes = (sim.geometryChanges ?? []).map((change) => ({ ...change }));
+  const pgCount = Object.keys(sim.topology.membersByPg).length + changes.length;
+  return {
+    pgCount,
+    volumeBytes: volumeBytesOf(pgCount),
+    pgCountMax: pgCountMaxOf(growth.maxVolumeBytes),
+    maxVolumeBytes: growth.maxVolumeBytes,
+    geometryEpoch: geometryEpochOf(Object.keys(sim.topology.membersByPg).length, pgCount),
+    changes,
+    refusedWrites: sim.failures().volumeFull ?? 0,
+  };
 }
 
 export { quantile } from './quantile.js';
@@ -222,5 +258,6 @@ export function buildReport(sim: ReportSource, invariantResults: readonly Proper
     network: { ...kernel.network.stats },
     faults: sim.faultLog.map((fault) => ({ atMs: fault.atMs, fault: fault.fault, target: fault.target })),
     ...(global === undefined ? {} : { global }),
+    ...(growthOf(sim) === undefined ? {} : { growth: growthOf(sim) }),
   };
 }

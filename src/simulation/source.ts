@@ -51,6 +51,8 @@ export interface ReportSource {
   reads(): ReadFigures;
   /** Failed transactions by the error the client got. */
   failures(): Record<string, number>;
+  /** The volume's geometry changes so far (storage growth); absent or empty when it did not grow. */
+  readonly geometryChanges?: readonly { atMs: number; geometryEpoch: number; pg: number }[];
   /** The puts of every transaction invoked so far, by txnId. */
   txnPuts(): ReadonlyMap<number, readonly { key: string; value: string }[]>;
 }

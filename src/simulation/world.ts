@@ -2,7 +2,8 @@
  * The world of one run: kernel, topology, the hosted actors, clients, workload, faults, and the
  * world stream. It reacts to the world's own events only where the world changes: the cluster
  * endpoint follows the control plane's `endpoint` publication, a `provision` publication spawns the
- * replacement segment, and a `membershipInstalled` observation extends a PG's members and quorums.
+ * replacement segment (or a new PG's segment), a `membershipInstalled` observation extends a PG's
+ * members and quorums, and a `geometryChanged` one adds a PG the volume grew by.
  * A Global Database's write forwarders are told each move of the endpoint (docs/protocol.md §11.1).
  * Judging (`judge-panel.ts`) and measuring (`metrics.ts`) subscribe to the same stream.
  *
@@ -109,6 +110,8 @@ export class World {
   readonly faultLog: AppliedFault[] = [];
   /** Every segment that is or was a member of each PG (replacements join; the replaced keep their data). */
   readonly membersByPg: Record<number, string[]> = {};
+  /** The volume's geometry changes so far (storage growth, docs/protocol.md §1.1), in order. */
+  readonly geometryChanges: { atMs: number; geometryEpoch: number; pg: number }[] = [];
   /** Each PG's read and write quorum predicates in force now. */
   readonly quorums: Record<number, { read: QuorumPredicate; write: QuorumPredicate }> = {};
   /** The cluster endpoint's instance; see {@link endpoint}. */
@@ -434,6 +437,7 @@ export class World {
   private onEvent(event: WorldEvent): void {
     if (event.source === 'observe') {
       if (event.observation.kind === 'membershipInstalled') this.onMembership(event.observation);
+      else if (event.observation.kind === 'geometryChanged') this.onGeometry(event.observation);
       else if (this.topology.global !== undefined) this.onGlobalChange(event.observation as unknown as GlobalRegionObservation | GlobalApplierObservation);
       return;
     }
@@ -486,6 +490,15 @@ export class World {
     clock.scheduleAt(clock.now() + this.scenario.failover.endpointSwitchMs, () => {
       this.endpoint = writer;
     });
+  }
+
+  /** The volume grew by a PG (docs/protocol.md §1.1): its members and quorums join the run's. */
+  private onGeometry(observation: Extract<Observation, { kind: 'geometryChanged' }>): void {
+    const { pg } = observation;
+    this.quorums[pg] ??= { read: observation.read, write: observation.write };
+    const members = (this.membersByPg[pg] ??= []);
+    for (const member of observation.members) if (!members.includes(member)) members.push(member);
+    this.geometryChanges.push({ atMs: this.kernel.clock.now(), geometryEpoch: observation.geometryEpoch, pg });
   }
 
   private onMembership(observation: Extract<Observation, { kind: 'membershipInstalled' }>): void {

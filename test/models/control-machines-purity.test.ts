@@ -13,7 +13,7 @@ import type { ManagedInstance } from '../../models/control-plane.machine.js';
 import { monitorMachine, responderMachine } from '../../models/heartbeat.machine.js';
 import { metadataMachine } from '../../models/metadata.machine.js';
 import type { HealthPongMessage, MembershipStatusMessage, PgConfigRecord, SegmentPongMessage } from '../../models/messages.js';
-import { storageControlPlaneMachine } from '../../models/storage-control-plane.machine.js';
+import { pongOf, storageControlPlaneMachine } from '../../models/storage-control-plane.machine.js';
 import type { Effect } from '../../src/explore/stepped-actor.js';
 import type { Lsn, MembershipEpoch, PgId, SegmentId, VolumeEpoch } from '../../src/protocol/ids.js';
 import { kOfN } from '../../src/protocol/quorum.js';
@@ -174,7 +174,7 @@ describe('Purity: the storage control plane', () => {
       for (const member of six.filter((member) => member !== 'F')) scp.step(pong(member, round));
       scp.step({ type: 'storageCheck' });
     }
-    expect(scp.context.lastPong[0]?.['A']?.round).toBe(2);
+    expect(pongOf(scp.context, 0, 'A')?.round).toBe(2);
     expect(scp.context.misses[0]).toMatchObject({ A: 0, F: 2 });
     expect(scp.context.changes[0]).toMatchObject([{ kind: 'replace', failed: 'F', replacement: 'seg:pg0:c:r1', phase: 'entering' }]);
     // The writer reports the joint configuration in force: the change records what G must reach.
@@ -191,7 +191,37 @@ describe('Purity: the storage control plane', () => {
     // The writer reports the final configuration: the replacement is done.
     scp.step(status(['A', 'B', 'C', 'D', 'E', 'seg:pg0:c:r1'], [], 3));
     expect(scp.context).toMatchObject({ changes: { 0: [] }, members: { 0: ['A', 'B', 'C', 'D', 'E', 'seg:pg0:c:r1'] }, membershipEpochs: { 0: 3 } });
-    expect(scp.uncovered).toEqual([]);
+    // Storage growth's events are the next test's.
+    expect(scp.uncovered).toEqual(['growVolume', 'metadataState']);
+  });
+
+  it('grows the volume one PG at a time: record at the next geometry epoch, then provision, observe and tell the instances', () => {
+    const scp = new FrozenDriver(storageControlPlaneMachine, { ...input, growth: { pgCountMax: 3, segmentKinds: 'full' as const, azs: ['a', 'b', 'c'] } });
+    // The writer needs 5 PGs: capped at the maximum of 3; PG 1 is asked for first, nothing provisioned yet.
+    const asked = scp.step({ type: 'growVolume', from: 'w', pgCount: 5, pgCountKnown: 1 });
+    const record = sendsOf(asked);
+    expect(record).toMatchObject([{ to: 'metadata', message: { type: 'recordGeometry', geometryEpoch: 2, config: { pg: 1, membershipEpoch: 1 } } }]);
+    expect(asked.filter((effect) => effect.kind === 'publish')).toEqual([]);
+    expect(scp.context.growth).toMatchObject({ pgCountWanted: 3, pgCount: 1 });
+    // Unanswered, the next check asks again.
+    expect(messageTypes(scp.step({ type: 'storageCheck' })).filter((type) => type === 'recordGeometry')).toHaveLength(1);
+    // The metadata service records it at volume epoch 4: six segments at that epoch, the judges
+    // first, then the instances; and PG 2 is asked for.
+    const config = (record[0]!.message as { config: PgConfigRecord }).config;
+    const answer = { type: 'metadataState', from: 'metadata', ok: true, request: 'recordGeometry', volumeEpoch: 4 as VolumeEpoch, geometryEpoch: 2, anchorLsn: 0 as Lsn, truncations: [], pgConfigs: {} } as const;
+    const recorded = scp.step(answer);
+    const provisions = recorded.flatMap((effect) => (effect.kind === 'publish' ? [effect.item as { id: string; volumeEpoch: number; fresh: boolean }] : []));
+    expect(provisions.map((item) => item.id)).toEqual(config.members);
+    expect(provisions.every((item) => item.volumeEpoch === 4 && item.fresh)).toBe(true);
+    expect(recorded.find((effect) => effect.kind === 'observe')).toMatchObject({ observation: { kind: 'geometryChanged', geometryEpoch: 2, pg: 1 } });
+    expect(sendsOf(recorded)).toContainEqual({ to: 'w', message: { type: 'geometryChanged', from: 'scp', geometryEpoch: 2, configs: [config] } });
+    expect(sendsOf(recorded).find((send) => send.to === 'metadata')).toMatchObject({ message: { type: 'recordGeometry', geometryEpoch: 3, config: { pg: 2 } } });
+    expect(scp.context.members[1]).toEqual(config.members);
+    // A stale or repeated answer changes nothing; a writer that lacks PG 1 is sent it.
+    scp.step(answer);
+    expect(scp.context.growth).toMatchObject({ geometryEpoch: 2, pgCount: 2 });
+    expect(sendsOf(scp.step({ type: 'growVolume', from: 'w', pgCount: 2, pgCountKnown: 1 }))).toEqual([{ to: 'w', message: { type: 'geometryChanged', from: 'scp', geometryEpoch: 2, configs: [config] } }]);
+    expect(scp.uncovered).toEqual(['membershipStatus', 'segmentPong']);
   });
 
   it('publishes the provision request for the replacement', () => {
@@ -229,6 +259,12 @@ describe('Purity: the metadata service', () => {
     expect(recorded).toMatchObject([{ to: 'r1', message: { request: 'recordTruncation', ok: true, truncations: [range] } }]);
     metadata.step({ type: 'recordMembership', from: 'r1', config: config(2) });
     expect(metadata.context.pgConfigs[0]?.membershipEpoch).toBe(2);
+    // Storage growth: a PG at the next geometry epoch is taken, a repeat is answered ok, a skip is refused.
+    const pg1: PgConfigRecord = { ...config(1), pg: 1 as PgId };
+    expect(sendsOf(metadata.step({ type: 'recordGeometry', from: 'scp', geometryEpoch: 2, config: pg1 }))).toMatchObject([{ to: 'scp', message: { request: 'recordGeometry', ok: true, geometryEpoch: 2, volumeEpoch: 2 } }]);
+    expect(sendsOf(metadata.step({ type: 'recordGeometry', from: 'scp', geometryEpoch: 2, config: pg1 }))).toMatchObject([{ message: { ok: true, geometryEpoch: 2 } }]);
+    expect(sendsOf(metadata.step({ type: 'recordGeometry', from: 'scp', geometryEpoch: 4, config: { ...pg1, pg: 3 as PgId } }))).toMatchObject([{ message: { ok: false, geometryEpoch: 2 } }]);
+    expect(Object.keys(metadata.context.pgConfigs)).toEqual(['0', '1']);
     expect(metadata.uncovered).toEqual([]);
   });
 });

@@ -47,6 +47,9 @@ function input(role: 'writer' | 'reader' | 'standby'): WriterInput {
   };
 }
 
+/** Every message an effect list sends, with its target. */
+const sendsOf = (effects: readonly Effect[]) => effects.flatMap((effect) => (effect.kind === 'send' ? [{ to: effect.to, message: effect.message as WireMessage }] : []));
+
 /** Every event type stepped, across all the instances below. */
 const covered = new Set<string>();
 
@@ -395,6 +398,31 @@ describe('Instance: every transition is a pure function of (snapshot, event)', (
     const standby = new Probe('standby');
     standby.step({ type: 'outage', cause: 'az' });
     expect(standby.at).toBe('down');
+  });
+
+  it('storage growth: a put past the last PG waits for the geometry change, then goes in; past the maximum it is refused with volumeFull', () => {
+    // Arrange: keys in order, 4 per block, 8 blocks per PG (32 keys a PG), at most 2 PGs.
+    const writer = new Probe('writer');
+    writer.snapshot = startStepped(writerMachine, { ...input('writer'), cacheBlocks: 0, growth: { keysPerBlock: 4, pgCountMax: 2 } }).snapshot;
+    // Act: k40 lands in PG 1, which the volume does not have yet.
+    const waiting = writer.step(put(1, 'k40'));
+    // Assert: no LSNs taken; the storage control plane is asked for 2 PGs.
+    expect(sendsOf(waiting)).toContainEqual({ to: 'storage-control-plane', message: { type: 'growVolume', from: 'inst:writer', pgCount: 2, pgCountKnown: 1 } });
+    expect(writer.context.state.blocked.map((request) => request.txnId)).toEqual([1]);
+    expect(writer.context.state.tracker.maxAllocatedLsn).toBe(0);
+    // The geometry change arrives: PG 1 joins and the waiting put is sent to its members.
+    const pg1 = ['seg:p1a', 'seg:p1b', 'seg:p1c', 'seg:p1d', 'seg:p1e', 'seg:p1f'] as SegmentId[];
+    const config = { pg: 1 as PgId, membershipEpoch: 1 as MembershipEpoch, members: pg1, write: kOfN(4, pg1), read: kOfN(3, pg1) };
+    const grown = writer.step({ type: 'geometryChanged', from: 'storage-control-plane', geometryEpoch: 2, configs: [config] });
+    expect(writer.context.state.layout.pgCount).toBe(2);
+    expect(writer.context.options.pgs.map((pg) => pg.pg)).toEqual([0, 1]);
+    expect(writer.context.state.blocked).toEqual([]);
+    expect(sendsOf(grown).filter((send) => send.message.type === 'writeBatch').map((send) => send.to)).toEqual(expect.arrayContaining(pg1));
+    // k64 would need PG 2, past the maximum of 2 PGs: refused at once, nothing allocated.
+    const allocated = writer.context.state.tracker.maxAllocatedLsn;
+    const refused = writer.step(put(2, 'k64'));
+    expect(sendsOf(refused)).toContainEqual({ to: 'client:2', message: { type: 'txnFail', from: 'inst:writer', txnId: 2, reason: 'volumeFull' } });
+    expect(writer.context.state.tracker.maxAllocatedLsn).toBe(allocated);
   });
 
   it('covers every event type the chart handles', () => {

@@ -5,10 +5,11 @@
  * degrades the PG, and goes back if the AZ answers before the writer switches; a degraded PG is
  * restored when the AZ returns.
  */
+import { CHUNK_SIZE, tableGet } from '../../src/protocol/chunked.js';
 import { describe, expect, it } from 'vitest';
 import type { MembershipStatusMessage, PgConfigRecord, SegmentPongMessage, WireMessage } from '../../models/messages.js';
 import type { Change, StorageControlPlaneContext } from '../../models/storage-control-plane.machine.js';
-import { checkRound, recordStatus, withPong } from '../../models/storage-control-plane.machine.js';
+import { checkRound, pongOf, recordStatus, withPong } from '../../models/storage-control-plane.machine.js';
 import type { Lsn, MembershipEpoch, PgId } from '../../src/protocol/ids.js';
 import { kOfN } from '../../src/protocol/quorum.js';
 
@@ -19,6 +20,9 @@ const ROUND = 10;
 function pong(segment: string, patch: Partial<SegmentPongMessage> = {}): SegmentPongMessage {
   return { type: 'segmentPong', from: segment, round: ROUND, pg: 0 as PgId, state: 'online.up', scl: 100 as Lsn, membershipEpoch: 1 as MembershipEpoch, ...patch };
 }
+
+/** The chunk of the chunked table that holds `pg`. */
+const chunkOf = (pg: number): number => Math.floor(pg / CHUNK_SIZE);
 
 /** Consecutive misses of PG 0's segments (the tables are nested per PG). */
 const missed = (table: Record<string, number>): StorageControlPlaneContext['misses'] => ({ 0: table });
@@ -42,6 +46,7 @@ function context(members: string[], answering: string[], patch: Partial<StorageC
     changes: {},
     degraded: {},
     replacementsMade: 0,
+    growth: undefined,
     ...patch,
   };
 }
@@ -118,12 +123,15 @@ describe('Storage control plane: the degraded 3/4 model (docs/protocol.md §13, 
 });
 
 describe('Storage control plane: per-PG tables', () => {
-  it('records a pong under its PG, copying only that PG table and leaving the others shared', () => {
-    const before = withPong(withPong({}, pong('A')), pong('K', { pg: 1 as PgId }));
+  it('records a pong under its PG, copying only that PG table and its chunk, leaving the others shared', () => {
+    // PGs 0 and 1 share a chunk; PG 40 is in another.
+    const before = withPong(withPong(withPong({}, pong('A')), pong('K', { pg: 1 as PgId })), pong('X', { pg: 40 as PgId }));
     const after = withPong(before, pong('B'));
-    expect(after[1]).toBe(before[1]);
-    expect(Object.keys(after[0]!)).toEqual(['A', 'B']);
-    expect(Object.keys(before[0]!)).toEqual(['A']);
+    expect(tableGet(after, 1)).toBe(tableGet(before, 1));
+    expect(after[chunkOf(40)]).toBe(before[chunkOf(40)]);
+    expect(Object.keys(tableGet(after, 0)!)).toEqual(['A', 'B']);
+    expect(Object.keys(tableGet(before, 0)!)).toEqual(['A']);
+    expect(pongOf({ lastPong: after }, 0, 'B')?.from).toBe('B');
   });
 
   it('counts misses per PG and pings every PG, in PG order, for the next round', () => {

@@ -8,7 +8,7 @@ import { BUILTIN_SCENARIOS, findScenario, scenarioNames, withOverrides } from '.
 import { ScenarioError, parseScenario } from '../../src/scenarios/schema.js';
 
 describe('Built-in scenarios', () => {
-  it('lists the storage scenarios first, then replicas and failover, then the corners planted mistakes need, then Global Database, then backup and restore', () => {
+  it('lists the storage scenarios first, then replicas and failover, then the corners planted mistakes need, then Global Database, then backup and restore, then storage growth', () => {
     expect(scenarioNames()).toEqual([
       'steady-state',
       'az-outage',
@@ -44,6 +44,7 @@ describe('Built-in scenarios', () => {
       'pitr',
       'snapshot-restore',
       'clone',
+      'storage-growth',
     ]);
   });
 

@@ -197,7 +197,7 @@ describe('Scenario schema: bad input gives one line naming the field', () => {
     [
       'an unknown key',
       { name: 'x', topology: { pgcount: 4 } },
-      'topology.pgcount is not a known field (allowed here: regions, pgCount, storageNodesPerAz, segmentKinds, writerAz, blocksPerPg, lal, replicas, standby, global)',
+      'topology.pgcount is not a known field (allowed here: regions, pgCount, storageNodesPerAz, segmentKinds, writerAz, blocksPerPg, lal, replicas, standby, global, growth)',
     ],
     [
       'an unknown key in a fault lists that fault kind\'s fields',
@@ -268,6 +268,29 @@ describe('Scenario schema: bad input gives one line naming the field', () => {
     ['one storage node per AZ', { name: 'x', topology: { storageNodesPerAz: 1 } }, 'topology.storageNodesPerAz must be an integer from 2 to 100000, got 1'],
     ['blocksPerPg 0', { name: 'x', topology: { blocksPerPg: 0 } }, 'topology.blocksPerPg must be an integer >= 1, got 0'],
     ['lal 0', { name: 'x', topology: { lal: 0 } }, 'topology.lal must be an integer >= 1, got 0'],
+    [
+      'a maximum volume smaller than the volume as created',
+      { name: 'x', topology: { pgCount: 4, growth: { maxVolumeBytes: 2 ** 30 } } },
+      'topology.growth.maxVolumeBytes must be a whole number of bytes from 42949672960 (pgCount 4 × 10 GiB) to 140737488355328 (128 TiB), got 1073741824',
+    ],
+    [
+      'a maximum volume past 128 TiB',
+      { name: 'x', topology: { growth: { maxVolumeBytes: 2 ** 48 } } },
+      'topology.growth.maxVolumeBytes must be a whole number of bytes from 42949672960 (pgCount 4 × 10 GiB) to 140737488355328 (128 TiB), got 281474976710656',
+    ],
+    ['keysPerBlock 0', { name: 'x', topology: { growth: { keysPerBlock: 0 } } }, 'topology.growth.keysPerBlock must be an integer >= 1, got 0'],
+    [
+      'a point-in-time restore of a growing volume',
+      { name: 'x', topology: { growth: {} }, backup: {}, faults: [{ atMs: 10, kind: 'pointInTimeRestore', toTimeMs: 5 }] },
+      'faults[0].kind is not supported with topology.growth (a restore rebuilds only the PGs the volume was created with); remove one of them',
+    ],
+    [
+      'a clone of a growing volume',
+      { name: 'x', topology: { growth: {} }, faults: [{ atMs: 10, kind: 'clone' }] },
+      'faults[0].kind is not supported with topology.growth (a clone copies only the PGs the volume was created with); remove one of them',
+    ],
+    ['a clone section with a negative copy rate', { name: 'x', clones: { fullCopyMBps: -1 } }, 'clones.fullCopyMBps must be a number > 0, got -1'],
+    ['an unknown putKeys', { name: 'x', workload: { putKeys: 'random' } }, 'workload.putKeys must be one of uniform, append, got "random"'],
     ['an unknown segmentKinds', { name: 'x', topology: { segmentKinds: 'tail' } }, 'topology.segmentKinds must be one of full, fullTail, got "tail"'],
     [
       'a duplicated region id',

@@ -34,6 +34,11 @@ describe('Determinism: built-in storage scenarios, live and stepped', () => {
     expect(report.global?.secondaries.every((secondary) => secondary.durableLsn > 0)).toBe(true);
   }, 300_000);
 
+  it('storage-growth gives one traceHash for seed 3 under both interpreters through several geometry changes (storage growth, protocol §1.1)', () => {
+    const report = expectInterpretersAgree(findScenario('storage-growth')!, 3, 4_000);
+    expect(report.growth!.changes.length).toBeGreaterThanOrEqual(2);
+  }, 300_000);
+
   it('gives a different traceHash for another seed', () => {
     const scenario = findScenario('slow-segment')!;
     expect(runScenario(scenario, 4, 'live', 2_000).report.traceHash).not.toBe(runScenario(scenario, 3, 'live', 2_000).report.traceHash);
