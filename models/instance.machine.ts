@@ -172,6 +172,9 @@ export const writerMachine = instanceSetup.extend({
             txnRequest: { actions: 'handleTransaction' },
             readOnlyRequest: [{ guard: 'readOnlyWanted', target: 'readOnly', actions: 'answerReadOnly' }, { actions: 'answerReadOnly' }],
             stepDown: { target: 'fenced' },
+            // Backtrack in place (docs/protocol.md §10, backtrack): connections and uncommitted
+            // work dropped, the volume recovered as it was at the point, at a new volume epoch.
+            backtrack: { target: '#instance.recovering', actions: ['stopWriterTimers', 'rememberBacktrack'] },
             ...answersHealthAs('writer.open'),
           },
         },

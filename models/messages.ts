@@ -267,6 +267,23 @@ export interface RecoverTo {
   highestWrittenLsn: Lsn;
   /** Who hears `writerOpen`: the agent that promotes; absent, the instance's control plane. */
   reportTo?: string;
+  /**
+   * A backtrack (docs/protocol.md §10, backtrack): the LSN ranges hidden at the time gone back to.
+   * The recovery hides those and everything above `durableLsn` rather than annulling it.
+   */
+  backtrack?: { hidden: readonly { fromLsn: Lsn; toLsn: Lsn }[] };
+}
+
+/**
+ * Backtrack the cluster in place (docs/protocol.md §10, backtrack): the open writer drops its
+ * connections and uncommitted work and recovers the volume as it was at `toLsn`, a VDL it reached,
+ * hiding what the volume did not show then (`hidden`) and everything above it.
+ */
+export interface BacktrackMessage {
+  type: 'backtrack';
+  from: string;
+  toLsn: Lsn;
+  hidden: readonly { fromLsn: Lsn; toLsn: Lsn }[];
 }
 
 /**
@@ -1027,6 +1044,7 @@ export type WireMessage =
   | HealthPingMessage
   | HealthPongMessage
   | PromoteMessage
+  | BacktrackMessage
   | WriterOpenMessage
   | WriteBatchMessage
   | WriteAckMessage

@@ -10,7 +10,9 @@ import { createBacklinkState } from '../src/protocol/lsn.js';
 import type { WriterContext } from './instance-setup.js';
 import { counted, instanceSetup, RECOVERY_GRACE_TIMER, RECOVERY_RETRY_TIMER, sendAll } from './instance-setup.js';
 import type { InstancePg } from './instance-options.js';
-import type { MetadataStateMessage, WireMessage } from './messages.js';
+import type { MetadataStateMessage, RecoverTo, WireMessage } from './messages.js';
+import type { TruncationRange } from '../src/protocol/recovery.js';
+import type { BacktrackVisibility } from '../src/protocol/segment-store.js';
 import type { RecoveryState } from './recovery-state.js';
 import { createRecoveryState, makePlan, recordEpochAck, recordRecoveryResponse, recoveryOpens, repairs, survivingRecords, truncates } from './recovery-state.js';
 import type { RecoveredStart } from './writer-state.js';
@@ -55,6 +57,19 @@ export function pgsToRecover(context: WriterContext, answer: MetadataStateMessag
   return added.length === 0 ? [...context.options.pgs] : [...context.options.pgs, ...added].sort((a, b) => a.pg - b.pg);
 }
 
+/**
+ * A backtrack's recovery bounds (docs/protocol.md §10, backtrack): its range reaches past every
+ * LSN any writer used — this writer's highest allocated, the recorded ranges' ends — by LAL, and
+ * the hidden set is the time's set plus everything above the point through that range end, so the
+ * next writer, which starts above it, is never hidden.
+ */
+function backtrackRecovery(recoverTo: RecoverTo, metadata: { volumeEpoch: VolumeEpoch; truncations: readonly TruncationRange[] }, lal: number): { truncateThroughLsn: Lsn; backtrack: BacktrackVisibility } {
+  const priorEnd = metadata.truncations.reduce((end, range) => Math.max(end, range.toLsn), 0);
+  const bound = (Math.max(recoverTo.highestWrittenLsn, recoverTo.durableLsn, priorEnd) + lal) as Lsn;
+  const hidden = [...(recoverTo.backtrack?.hidden ?? []).filter((range) => range.fromLsn <= recoverTo.durableLsn), { fromLsn: (recoverTo.durableLsn + 1) as Lsn, toLsn: bound }];
+  return { truncateThroughLsn: bound, backtrack: { volumeEpoch: metadata.volumeEpoch, hidden } };
+}
+
 const metadataRequest = (context: WriterContext, message: WireMessage) => ({ type: 'send' as const, params: { to: context.options.metadataId, message } });
 
 /** Recovery's actions; see the file header. */
@@ -66,6 +81,16 @@ export const recoveryActions = {
    */
   rememberRecoverTo: instanceSetup.assign({
     recoverTo: ({ event }) => (event.type === 'promote' ? event.recoverTo : undefined),
+  }),
+  /**
+   * A backtrack asked of the open writer (docs/protocol.md §10, backtrack): recover capped at the
+   * point, hiding rather than annulling above it, through every LSN this writer allocated.
+   */
+  rememberBacktrack: instanceSetup.assign({
+    recoverTo: ({ context, event }) =>
+      event.type === 'backtrack'
+        ? { durableLsn: event.toLsn, highestWrittenLsn: context.state.tracker.maxAllocatedLsn, backtrack: { hidden: event.hidden } }
+        : context.recoverTo,
   }),
   readMetadata: instanceSetup.enqueueActions(({ context, enqueue }) => {
     enqueue(metadataRequest(context, { type: 'metadataRead', from: context.self }));
@@ -92,6 +117,7 @@ export const recoveryActions = {
       // A promoted Global Database secondary opens at most at its durable LSN and annuls through
       // the highest LSN its replication agent wrote (docs/protocol.md §11.1).
       ...(context.recoverTo === undefined ? {} : { capLsn: context.recoverTo.durableLsn, truncateThroughLsn: context.recoverTo.highestWrittenLsn }),
+      ...(context.recoverTo?.backtrack === undefined ? {} : backtrackRecovery(context.recoverTo, event, context.options.lal)),
       pgs: pgsToRecover(context, event).map((pg) => {
         const config = event.pgConfigs[pg.pg];
         return {

@@ -19,6 +19,7 @@
  * was. Its tables are per PG and per member (a handful of entries each) and change one entry at a
  * time, so they are copied with spreads.
  */
+import type { BacktrackVisibility } from '../src/protocol/segment-store.js';
 import type { Lsn, MembershipEpoch, PgId, SegmentId, VolumeEpoch } from '../src/protocol/ids.js';
 import type { QuorumConfig } from '../src/protocol/quorum-config.js';
 import type { QuorumPredicate } from '../src/protocol/quorum.js';
@@ -66,6 +67,11 @@ export interface RecoveryState {
    * recovery.
    */
   readonly truncateThroughLsn?: Lsn;
+  /**
+   * A backtrack's recovery (docs/protocol.md §10, backtrack): the hidden set every recovery read
+   * carries, installed by each segment before it answers; the plan's range then hides.
+   */
+  readonly backtrack?: BacktrackVisibility;
 }
 
 /** Starts a recovery at epoch e' (after the CAS succeeded). */
@@ -78,6 +84,7 @@ export function createRecoveryState(options: {
   plant?: PlantName;
   capLsn?: Lsn;
   truncateThroughLsn?: Lsn;
+  backtrack?: BacktrackVisibility;
 }): RecoveryState {
   return {
     volumeEpoch: options.volumeEpoch,
@@ -92,6 +99,7 @@ export function createRecoveryState(options: {
     ...(options.plant === undefined ? {} : { plant: options.plant }),
     ...(options.capLsn === undefined ? {} : { capLsn: options.capLsn }),
     ...(options.truncateThroughLsn === undefined ? {} : { truncateThroughLsn: options.truncateThroughLsn }),
+    ...(options.backtrack === undefined ? {} : { backtrack: options.backtrack }),
   };
 }
 
@@ -119,7 +127,8 @@ export function recoveryOpens(state: RecoveryState, self: string): { to: string;
     const answered = state.responses[pg.pg] ?? {};
     for (const member of pg.members) {
       if (answered[member] !== undefined) continue;
-      sends.push({ to: member, message: { type: 'recoveryOpen', from: self, pg: pg.pg as PgId, volumeEpoch: readEpochOf(state), anchorLsn: state.anchorLsn } });
+      const backtrack = state.backtrack === undefined ? {} : { backtrack: state.backtrack };
+      sends.push({ to: member, message: { type: 'recoveryOpen', from: self, pg: pg.pg as PgId, volumeEpoch: readEpochOf(state), anchorLsn: state.anchorLsn, ...backtrack } });
     }
   }
   return sends;
@@ -163,6 +172,7 @@ export function makePlan(state: RecoveryState): RecoveryState | undefined {
     ...(state.plant === undefined ? {} : { plant: state.plant }),
     ...(state.capLsn === undefined ? {} : { capLsn: state.capLsn }),
     ...(state.truncateThroughLsn === undefined ? {} : { truncateThroughLsn: state.truncateThroughLsn }),
+    ...(state.backtrack === undefined ? {} : { backtrack: true }),
     pgs: state.pgs.map((pg) => ({
       pg: pg.pg as PgId,
       config: { membershipEpoch: pg.membershipEpoch, write: pg.write, read: recoveryReadQuorum(state, pg) } satisfies QuorumConfig,

@@ -383,6 +383,29 @@ describe('Instance: every transition is a pure function of (snapshot, event)', (
     expect(standby.context.recovery).not.toHaveProperty('truncateThroughLsn');
   });
 
+  it('a backtrack: the open writer recovers capped at the point, every read carrying the hidden set, and its range hides (§10)', () => {
+    const writer = new Probe('writer');
+    writer.step(put(1, 'k1'));
+    expect(writer.context.state.tracker.maxAllocatedLsn).toBe(2);
+    const asked = writer.step({ type: 'backtrack', from: 'backtrack', toLsn: 0 as Lsn, hidden: [] });
+    expect(writer.at).toBe('recovering.readingMetadata');
+    expect(sent(asked, 'metadataRead')).toHaveLength(1);
+    expect(writer.context.recoverTo).toEqual({ durableLsn: 0, highestWrittenLsn: 2, backtrack: { hidden: [] } });
+    writer.step(metadataState('read', 1));
+    const opens = sent(writer.step(metadataState('cas', 2)), 'recoveryOpen') as { backtrack?: unknown }[];
+    // Hidden: everything above the point through LAL past the highest LSN allocated (2 + 4).
+    expect(opens).toHaveLength(6);
+    for (const open of opens) expect(open.backtrack).toEqual({ volumeEpoch: 2, hidden: [{ fromLsn: 1, toLsn: 6 }] });
+    let planned: Effect[] = [];
+    for (const member of MEMBERS) planned = writer.step({ type: 'recoveryState', from: member, pg: PG0, volumeEpoch: 2, scl: 0, records: [], truncations: [], gcPoint: 0, lastPgLsnAtGc: 0 });
+    expect(sent(planned, 'recordTruncation')).toMatchObject([{ range: { volumeEpoch: 2, fromLsn: 1, toLsn: 6, hides: true } }]);
+    writer.step(metadataState('recordTruncation', 2));
+    let opened: Effect[] = [];
+    for (const member of [A1, A2, B1, B2]) opened = writer.step({ type: 'truncateAck', from: member, pg: PG0, volumeEpoch: 2, scl: 0 });
+    expect(writer.at).toBe('writer.open');
+    expect(observed(opened, 'writerOpened')).toMatchObject([{ volumeEpoch: 2, nextLsn: 7 }]);
+  });
+
   it('crashes, outages and restarts: memory lost, back as a replica', () => {
     const writer = new Probe('writer');
     writer.step(put(1, 'k1'));
