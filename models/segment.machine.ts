@@ -140,6 +140,12 @@ export interface SegmentInput {
    * rather than copy-on-write).
    */
   restore?: { job: string; fetchFrom: string; retryMs?: number; fullCopyMBps?: number };
+  /**
+   * A volume with a backtrack window (docs/protocol.md §10, backtrack): GC stays at or below the
+   * floor its `backtrackFloor` signals give (none yet: no GC), so every point a backtrack in the
+   * window may reach, and every record it may show again, is still a record of its own.
+   */
+  backtrackWindow?: boolean;
 }
 
 /** Where and how often a segment stages to the object store (set only when it has one). */
@@ -192,6 +198,8 @@ export interface SegmentGc {
   mrplHistory: Lsn[];
   /** GC ticks since the segment last came online (no GC before a whole lease has passed). */
   ticksOnline: number;
+  /** With a backtrack window: GC goes no higher (see `backtrackWindow`). */
+  floorLsn?: Lsn;
 }
 
 /**
@@ -244,6 +252,7 @@ export type SegmentEvent =
   | { type: 'stageTick' }
   | { type: 'restoreRetry'; throughLsn: Lsn; snapshot?: string; pgThroughLsn?: Lsn }
   | { type: 'cloneCopied'; to: string; message: RestoreDataMessage }
+  | { type: 'backtrackFloor'; floorLsn: Lsn }
   | OutageSignal
   | ProcessSignal
   | SlowDiskSignal
@@ -793,7 +802,7 @@ export const segmentMachine = segmentBase.extend({
         pgMrpl = Math.min(pgMrpl, entry.mrplLsn);
       }
       const ticks = gc.ticksOnline + 1;
-      const limit = Math.min(pgMrpl, gc.stagedLsn);
+      const limit = Math.min(pgMrpl, gc.stagedLsn, gc.floorLsn ?? Number.POSITIVE_INFINITY);
       let target = store.gcPoint;
       for (const candidate of gc.mrplHistory) if (candidate <= limit && candidate > target) target = candidate;
       let dropped = 0;
@@ -809,7 +818,7 @@ export const segmentMachine = segmentBase.extend({
         store,
         mrplByInstance: table,
         // With an object store, only its answers move the staged point (see `learnStagedPoint`).
-        gc: { mrplHistory: history, stagedLsn: settings.staging === undefined ? sclOf(store) : gc.stagedLsn, ticksOnline: ticks },
+        gc: { ...gc, mrplHistory: history, stagedLsn: settings.staging === undefined ? sclOf(store) : gc.stagedLsn, ticksOnline: ticks },
         stats: dropped > 0 ? { ...context.stats, recordsCollected: context.stats.recordsCollected + dropped } : context.stats,
       });
       enqueue.raise({ type: 'gcTick' }, { delay: settings.gcPeriodMs, id: SEGMENT_GC_TIMER });
@@ -843,6 +852,11 @@ export const segmentMachine = segmentBase.extend({
       if (context.pendingReads.includes(id)) return;
       enqueue.assign({ pendingReads: [...context.pendingReads, id] });
       enqueue.raise({ type: 'cloneCopied', to: event.from, message }, { delay: message.bytes / (event.fullCopyMBps * 1000), id });
+    }),
+    /** The backtrack window moved on: GC may go up to the new floor (it never comes down). */
+    raiseGcFloor: segmentBase.enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'backtrackFloor' || context.gc.floorLsn === undefined || event.floorLsn <= context.gc.floorLsn) return;
+      enqueue.assign({ gc: { ...context.gc, floorLsn: event.floorLsn } });
     }),
     /** A full copy is through: it goes to the clone's segment. */
     sendCloneCopy: segmentStep(({ context, event, enqueue }, out) => {
@@ -982,7 +996,7 @@ export const segmentMachine = segmentBase.extend({
     catchingUp: true,
     downCauses: { process: false, node: false, az: false, region: false },
     mrplByInstance: {},
-    gc: { stagedLsn: 0 as Lsn, mrplHistory: [], ticksOnline: 0 },
+    gc: { stagedLsn: 0 as Lsn, mrplHistory: [], ticksOnline: 0, ...(input.backtrackWindow === true ? { floorLsn: 0 as Lsn } : {}) },
     stats: { batchesPersisted: 0, recordsFromGossip: 0, rejected: 0, crashes: 0, recordsCollected: 0 },
   }),
   initial: 'booting',
@@ -1032,6 +1046,7 @@ export const segmentMachine = segmentBase.extend({
         gossipReject: { actions: 'adoptPeerMembership' },
         restoreFetch: { actions: 'serveClone' },
         cloneCopied: { actions: 'sendCloneCopy' },
+        backtrackFloor: { actions: 'raiseGcFloor' },
         readPage: { actions: 'queueRead' },
         setMrpl: { actions: 'recordMrpl' },
         gcTick: { actions: 'collectAndStage' },

@@ -55,6 +55,13 @@ export interface ConvergenceOptions {
   readonly lastFaultAtMs: number;
   /** @defaultValue {@link CONVERGE_WITHIN_MS} */
   readonly boundMs?: number;
+  /**
+   * With backtrack (docs/protocol.md §10, backtrack): whether `instance` is recovering for a
+   * backtrack now (its range hides, it annuls nothing), and the ranges the timeline in force hides:
+   * a member must show none of those records. @defaultValue no backtrack
+   */
+  readonly backtracking?: (instance: string) => boolean;
+  readonly hidden?: () => readonly { fromLsn: number; toLsn: number }[];
 }
 
 /** The convergence judge: fed observations, judged once at the end. */
@@ -102,7 +109,7 @@ export function createConvergenceJudge(options: ConvergenceOptions): Convergence
         const fresh = observation.volumeEpoch > (rangeEpochByPg.get(observation.pg) ?? 0);
         if (fresh) rangeEpochByPg.set(observation.pg, observation.volumeEpoch);
         push(observation.pg, atMs, observation.scl, fresh);
-      } else if (observation.kind === 'recovered') {
+      } else if (observation.kind === 'recovered' && options.backtracking?.(observation.instance) !== true) {
         ranges.push({ atMs, volumeEpoch: observation.volumeEpoch, fromLsn: observation.truncationFromLsn, toLsn: observation.truncationToLsn });
       }
     },
@@ -133,6 +140,13 @@ export function createConvergenceJudge(options: ConvergenceOptions): Convergence
         judged++;
         const annulled = member.records().find((record) => applicable.some((range) => range.volumeEpoch > record.volumeEpoch && range.fromLsn <= record.lsn && record.lsn <= range.toLsn));
         if (annulled !== undefined) fail(`${member.id}: still holds LSN ${annulled.lsn} (volume epoch ${annulled.volumeEpoch}), annulled by a recovery's truncation range`);
+      }
+      const hidden = options.hidden?.() ?? [];
+      for (const member of hidden.length === 0 ? [] : members) {
+        if (!member.online) continue;
+        judged++;
+        const shown = member.records().find((record) => hidden.some((range) => range.fromLsn <= record.lsn && record.lsn <= range.toLsn));
+        if (shown !== undefined) fail(`${member.id}: still shows LSN ${shown.lsn}, which the timeline in force hides (a backtrack's range)`);
       }
       return { ...base, ok: violations === 0, violations, firstViolations, vacuous: judged === 0, witnessed: judged > 0 && violations === 0 };
     },

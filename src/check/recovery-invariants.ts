@@ -53,6 +53,13 @@ export interface RecoveryCheckerOptions {
    * them). @defaultValue never
    */
   readonly failoverStartLsn?: () => number | undefined;
+  /**
+   * Whether `instance` is recovering for a backtrack now, as the backtrack service asked it
+   * (docs/protocol.md §10, backtrack): such a recovery goes back to a point and undoes the commits
+   * after it on purpose — S20 judges it — so S6 does not hold it to every acknowledged commit.
+   * @defaultValue never
+   */
+  readonly backtracking?: (instance: string) => boolean;
 }
 
 /** The recovery checker of one run: same shape as the invariant checker. */
@@ -83,7 +90,7 @@ const ackedBy = (c: AckedCommit): string =>
  * loss is what that failover allows, and S17 judges that it is within the RPO lag. Only the highest commit
  * per epoch is kept (it is the one that can fail), so a violation names the highest one lost.
  */
-export function createCommitSurvival(failoverStartLsn: () => number | undefined = () => undefined): PropertyChecker<Observation> {
+export function createCommitSurvival(failoverStartLsn: () => number | undefined = () => undefined, backtracking: (instance: string) => boolean = () => false): PropertyChecker<Observation> {
   const highestByEpoch = new Map<number, AckedCommit>();
   const commitLsns = createLsnSet();
   /** Per recovered epoch, the plan with the lowest VDL'. */
@@ -107,6 +114,7 @@ export function createCommitSurvival(failoverStartLsn: () => number | undefined 
       }
       case 'recovered': {
         const plan = planOf(o, judgement.atMs);
+        if (backtracking(o.instance)) return;
         for (const [epoch, commit] of highestByEpoch) {
           if (epoch >= o.volumeEpoch) continue;
           judgement.check(
@@ -159,7 +167,7 @@ function actorOf(observation: Observation): string {
  */
 export function createRecoveryChecker(options: RecoveryCheckerOptions): RecoveryChecker {
   const properties: PropertyChecker<Observation>[] = [
-    createCommitSurvival(options.failoverStartLsn),
+    createCommitSurvival(options.failoverStartLsn, options.backtracking),
     createFencedSegments(),
     createFenceQuorum(options),
     createTruncationCoverage(),

@@ -39,6 +39,12 @@ export interface JudgedRestore {
   snapshot?: string;
   /** A clone: its point is the VDL in force when it is asked, staged or not (docs/protocol.md §13, B3). */
   clone?: boolean;
+  /**
+   * A backtrack of the volume itself (docs/protocol.md §10, backtrack): its point is the VDL in
+   * force at `toTimeMs`, and the volume, as the backtrack's recovery opened it, is compared with
+   * the archive of the timeline then (the archive applies the ranges hidden now).
+   */
+  backtrack?: boolean;
   /** The new volume's segments, by PG. */
   membersByPg: Readonly<Record<number, readonly string[]>>;
 }
@@ -216,6 +222,12 @@ export function createRestoreJudge(restores: readonly JudgedRestore[], pgs: read
             if (o.throughLsn !== state.expectedLsn) tally.violated(atMs, `${o.job} clones at LSN ${o.throughLsn}, but the source's VDL in force at ${atMs} ms is ${state.expectedLsn}`);
             return;
           }
+          if (restore.backtrack === true) {
+            const toTimeMs = restore.toTimeMs ?? atMs;
+            state.expectedLsn = expectedPoint(toTimeMs, Infinity);
+            if (o.throughLsn !== state.expectedLsn) tally.violated(atMs, `${o.job} goes back to LSN ${o.throughLsn}, but the VDL in force at ${toTimeMs} ms is ${state.expectedLsn}`);
+            return;
+          }
           const toTimeMs = restore.toTimeMs ?? 0;
           state.expectedLsn = expectedPoint(toTimeMs, stagedMin());
           if (o.throughLsn !== state.expectedLsn) {
@@ -247,7 +259,7 @@ export function createRestoreJudge(restores: readonly JudgedRestore[], pgs: read
     verifyClone(atMs, job, storeOf, oracle, blocksOf) {
       const restore = byJob.get(job);
       const state = states.get(job);
-      if (restore?.clone !== true || state === undefined || frozen.has(job)) return;
+      if ((restore?.clone !== true && restore?.backtrack !== true) || state === undefined || frozen.has(job)) return;
       const found = verify(restore, state, storeOf, oracle, blocksOf);
       if (found !== undefined) frozen.set(job, found.map((each) => ({ ...each, atMs })));
     },
@@ -257,7 +269,7 @@ export function createRestoreJudge(restores: readonly JudgedRestore[], pgs: read
       for (const restore of restores) {
         const state = states.get(restore.job) as RestoreState;
         // A clone is judged as it opened (`verifyClone`): its own writes and GC move on from there.
-        const found = restore.clone === true ? frozen.get(restore.job) : verify(restore, state, storeOf, oracle, blocksOf)?.map((each) => ({ ...each, atMs }));
+        const found = restore.clone === true || restore.backtrack === true ? frozen.get(restore.job) : verify(restore, state, storeOf, oracle, blocksOf)?.map((each) => ({ ...each, atMs }));
         const verification: RestoreVerification = { job: restore.job, blocksChecked: 0, mismatches: 0, ...(state.expectedLsn === undefined ? {} : { expectedLsn: state.expectedLsn }) };
         verifications.push(verification);
         if (found === undefined || state.openedVdl === undefined || state.throughLsn === undefined) {

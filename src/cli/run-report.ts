@@ -73,6 +73,7 @@ export function formatRunReport(report: SimulationReport, scenario: Scenario, re
     ...globalLines(report),
     ...backupLines(report),
     ...cloneLines(report),
+    ...backtrackLines(report),
     ...growthLines(report),
     ...writerLines(report, scenario),
     durabilityLine(report),
@@ -321,6 +322,28 @@ function cloneLines(report: SimulationReport): string[] {
   return lines;
 }
 
+/**
+ * Backtracks (docs/protocol.md §10, backtrack): for each, the time gone back to, the point (the VDL
+ * then), how long the cluster took, and S20's check of the volume; then the history checker on
+ * every timeline.
+ */
+function backtrackLines(report: SimulationReport): string[] {
+  const backtrack = report.backtrack;
+  if (backtrack === undefined) return [];
+  const lines = [`${label('backtrack')}window ${ms(backtrack.windowMs)}; ${plural(backtrack.backtracks.length, 'backtrack')}; GC held at or below LSN ${count(backtrack.floorLsn)} (the window's floor)`];
+  for (const record of backtrack.backtracks) {
+    const reached = record.reachedAtMs === null ? 'before any commit' : `the state at ${ms(record.reachedAtMs)}`;
+    const check = backtrack.verifications.find((verification) => verification.job === record.name);
+    const verdict = check?.verified === true ? `verified: ${count(check.blocksChecked)} blocks equal the committed transactions of that timeline at that point` : check?.verified === false ? 'NOT verified' : 'not verified';
+    const outcome = record.state === 'done' ? `the writer reopened after ${ms(record.backtrackMs ?? 0)} at volume epoch ${record.volumeEpoch ?? '?'}` : 'not done by the end (the writer was not open to take it)';
+    lines.push(`${label(record.name)}asked at ${ms(record.requestedAtMs)} for ${ms(record.toTimeMs)}: LSN ${count(record.pointLsn)}, ${reached}; ${outcome}; ${verdict}`);
+  }
+  for (const history of backtrack.histories) {
+    lines.push(`${continued}history checker on the timeline ${history.timeline}: ${history.ok ? `${history.model}, ${count(history.transactions)} transactions, no anomaly` : `NOT ${history.model}: ${history.violations.join(', ')}`}`);
+  }
+  return lines;
+}
+
 /** RPO control (rds.global_db_rpo, §11.1): when the primary held commits, and for how long. */
 function rpoControlLines(global: NonNullable<SimulationReport['global']>): string[] {
   const rpo = global.rpoControl;
@@ -475,6 +498,9 @@ function timeline(report: SimulationReport, scenario: Scenario): TimelineEntry[]
   }
   for (const restore of report.backup?.restores ?? []) {
     if (restore.availableAtMs !== undefined) entries.push({ atMs: restore.availableAtMs, rank: 1, what: `restore: ${restore.cluster}'s writer opened the new volume at LSN ${count(restore.restorePoint.lsn)}` });
+  }
+  for (const record of report.backtrack?.backtracks ?? []) {
+    if (record.openedAtMs !== undefined) entries.push({ atMs: record.openedAtMs, rank: 1, what: `backtrack: the writer reopened the volume as it was at ${ms(record.toTimeMs)} (LSN ${count(record.pointLsn)})` });
   }
   for (const clone of report.clones?.clones ?? []) {
     if (clone.availableAtMs !== undefined) entries.push({ atMs: clone.availableAtMs, rank: 1, what: `clone: ${clone.cluster}'s writer opened the clone at LSN ${count(clone.cloneLsn)}; its clients write to it` });

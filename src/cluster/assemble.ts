@@ -217,6 +217,8 @@ function storageSpecs(
         gcPeriodMs: scenario.storage.gcPeriodMs,
         mrplLeaseTicks: scenario.storage.mrplLeaseTicks,
         ...plantInput(plant),
+        // GC holds at the backtrack window's floor (docs/protocol.md §10, backtrack).
+        ...(scenario.backtrack === undefined ? {} : { backtrackWindow: true }),
         ...(objectStore === undefined || stageRng === undefined || scenario.backup === undefined
           ? {}
           : {
@@ -483,6 +485,7 @@ export function replacementSegmentSpec(kernel: Kernel, scenario: Scenario, topol
       gcPeriodMs: scenario.storage.gcPeriodMs,
       mrplLeaseTicks: scenario.storage.mrplLeaseTicks,
       ...plantInput(plant),
+      ...(scenario.backtrack === undefined ? {} : { backtrackWindow: true }),
       ...(scenario.backup === undefined
         ? {}
         : { objectStore: objectStoreId(topology.regionId), stagePeriodMs: scenario.backup.stagePeriodMs, stageMaxRecords: scenario.backup.stageMaxRecords }),

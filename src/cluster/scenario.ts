@@ -214,6 +214,18 @@ export interface CloneSpec {
   cloneTimeoutMs: number;
 }
 
+/**
+ * Backtrack (docs/protocol.md §10, backtrack): the target window, how far back a backtrack may go.
+ * Aurora MySQL takes up to 72 hours.
+ */
+export interface BacktrackSpec {
+  /** @defaultValue 86400000 (24 hours) */
+  windowMs: number;
+}
+
+/** The longest backtrack window: 72 hours. */
+export const BACKTRACK_WINDOW_MS_MAX = 72 * 60 * 60 * 1000;
+
 /** A scenario's clone settings, the defaults filled in when it has no `clones` section. */
 export const CLONE_DEFAULTS: CloneSpec = { clients: 2, commitsPerS: 50, fullCopyMBps: 100, cloneTimeoutMs: 600_000 };
 
@@ -310,7 +322,13 @@ export type FaultSpec =
    * A fast clone (docs/protocol.md §10): a new cluster with the source's data as of its VDL now,
    * sharing the source's storage copy-on-write (the first 15; later clones are full copies).
    */
-  | { atMs: number; kind: 'clone' };
+  | { atMs: number; kind: 'clone' }
+  /**
+   * Backtrack the cluster in place to `toTimeMs` (docs/protocol.md §10, backtrack): earlier than
+   * `atMs` by at most `backtrack.windowMs`; a later backtrack may go forward again. Needs a
+   * `backtrack` section.
+   */
+  | { atMs: number; kind: 'backtrack'; toTimeMs: number };
 
 /** A whole scenario. */
 export interface Scenario {
@@ -327,6 +345,8 @@ export interface Scenario {
   backup?: BackupSpec;
   /** Fast clones' clients and copy rate; absent, a `clone` fault takes the defaults. */
   clones?: CloneSpec;
+  /** Backtrack enabled, with its window; absent, a `backtrack` fault is refused. */
+  backtrack?: BacktrackSpec;
   workload: WorkloadSpec;
   faults: FaultSpec[];
   /** Virtual time to run. */

@@ -24,7 +24,7 @@ import type { TopologyProblem } from '../cluster/topology.js';
 import type { LatencyDistribution } from '../kernel/network.js';
 import { ScenarioError, describeValue, formatPath } from '../cluster/errors.js';
 import type { FaultSpec, ResolvedTopology, Scenario, TopologySpec } from '../cluster/scenario.js';
-import { CLONE_DEFAULTS } from '../cluster/scenario.js';
+import { BACKTRACK_WINDOW_MS_MAX, CLONE_DEFAULTS } from '../cluster/scenario.js';
 
 export { ScenarioError } from '../cluster/errors.js';
 
@@ -185,6 +185,10 @@ const clonesSchema = z.strictObject({
   cloneTimeoutMs: numberAbove(0).default(CLONE_DEFAULTS.cloneTimeoutMs),
 });
 
+const backtrackSchema = z.strictObject({
+  windowMs: numberAbove(0, BACKTRACK_WINDOW_MS_MAX).default(24 * 60 * 60 * 1000),
+});
+
 const writerSchema = z.strictObject({
   durability: z.enum(['quorum', 'all'], { error: 'must be one of quorum, all' }).default('quorum'),
   retransmitAfterMs: numberAbove(0).default(50),
@@ -253,6 +257,7 @@ const faultSchema = z.discriminatedUnion('kind', [
   z.strictObject({ atMs, kind: z.literal('pointInTimeRestore'), toTimeMs: numberAtLeast(0) }),
   z.strictObject({ atMs, kind: z.enum(['createSnapshot', 'restoreFromSnapshot']), snapshot: id() }),
   z.strictObject({ atMs, kind: z.literal('clone') }),
+  z.strictObject({ atMs, kind: z.literal('backtrack'), toTimeMs: numberAtLeast(0) }),
 ]);
 
 /** The scenario file schema (JSON in, defaults filled). Prefer {@link parseScenario}, which adds the semantic checks. */
@@ -267,6 +272,7 @@ export const scenarioFileSchema = z.strictObject({
   network: networkSchema.prefault({}),
   backup: backupSchema.optional(),
   clones: clonesSchema.optional(),
+  backtrack: backtrackSchema.optional(),
   workload: workloadSchema.prefault({}),
   faults: list(faultSchema, 'must be a list of faults').default(() => []),
   durationMs: numberAbove(0, DURATION_MS_MAX).default(10_000),
@@ -397,7 +403,22 @@ function objectOrArray(schema: z.ZodType | undefined, value: unknown): z.ZodType
 function findScenarioProblem(scenario: Scenario): Problem | undefined {
   const topologyProblem = findTopologyProblem(scenario.topology, scenario.workload.clients);
   if (topologyProblem !== undefined) return topologyProblem;
-  return regionPairsProblem(scenario) ?? latencyProblem(scenario) ?? workloadProblem(scenario) ?? repairProblem(scenario) ?? backupProblem(scenario) ?? faultsProblem(scenario);
+  return regionPairsProblem(scenario) ?? latencyProblem(scenario) ?? workloadProblem(scenario) ?? repairProblem(scenario) ?? backupProblem(scenario) ?? backtrackSectionProblem(scenario) ?? faultsProblem(scenario);
+}
+
+/**
+ * Backtrack is refused where Aurora refuses it — with a Global Database (User Guide, "Backtracking
+ * an Aurora DB cluster") — and where this model does not combine it yet: with backup, clones,
+ * restores and storage growth (docs/protocol.md §10, backtrack).
+ */
+function backtrackSectionProblem({ backtrack, topology, backup, faults }: Scenario): Problem | undefined {
+  if (backtrack === undefined) return undefined;
+  if (topology.global !== undefined) return { field: 'backtrack', message: 'is not available with a Global Database: remove topology.global or backtrack, got both' };
+  if (backup !== undefined) return { field: 'backtrack', message: 'is not modelled with continuous backup yet: remove backup or backtrack, got both' };
+  if (topology.growth !== undefined) return { field: 'backtrack', message: 'is not modelled with topology.growth yet: remove one of them, got both' };
+  const other = faults.findIndex((fault) => fault.kind === 'clone');
+  if (other >= 0) return { field: `faults[${other}].kind`, message: 'is not modelled with backtrack yet: remove the clone or the backtrack section, got "clone"' };
+  return undefined;
 }
 
 function backupProblem({ backup, topology }: Scenario): Problem | undefined {
@@ -559,6 +580,8 @@ class FaultTargets {
         // created, so not of a volume that grows (docs/protocol.md §1.1).
         if (this.scenario.topology.growth !== undefined) return { field: `${field}.kind`, message: 'is not supported with topology.growth (a clone copies only the PGs the volume was created with); remove one of them' };
         return this.resolved.global === undefined ? undefined : { field: `${field}.kind`, message: `is modelled for a regional cluster only: remove topology.global or the clone, got ${describeValue(fault.kind)}` };
+      case 'backtrack':
+        return this.backtrackProblem(field, fault);
       case 'objectStoreOutage':
       case 'objectStoreRecover':
       case 'objectStoreThrottle':
@@ -573,6 +596,17 @@ class FaultTargets {
         }
         return this.scenario.backup === undefined ? { field: `${field}.kind`, message: `needs continuous backup (a \`backup\` section), got ${describeValue(fault.kind)}` } : undefined;
     }
+  }
+
+  /** A backtrack needs the section, reaches back within its window (docs/protocol.md §10, backtrack). */
+  private backtrackProblem(field: string, fault: Extract<FaultSpec, { kind: 'backtrack' }>): Problem | undefined {
+    const { backtrack } = this.scenario;
+    if (backtrack === undefined) return { field: `${field}.kind`, message: 'needs backtrack enabled (a `backtrack` section with its windowMs), got "backtrack"' };
+    if (fault.toTimeMs > fault.atMs) return { field: `${field}.toTimeMs`, message: `must be at most atMs (${fault.atMs}): a backtrack goes to a time already passed, got ${fault.toTimeMs}` };
+    if (fault.atMs - fault.toTimeMs > backtrack.windowMs) {
+      return { field: `${field}.toTimeMs`, message: `must be within backtrack.windowMs (${backtrack.windowMs}) of atMs, so at least ${fault.atMs - backtrack.windowMs}, got ${fault.toTimeMs}` };
+    }
+    return undefined;
   }
 
   /** A snapshot is created once under its name; a restore names one created earlier (docs/protocol.md §10). */

@@ -49,6 +49,8 @@ import type { GlobalShipment } from '../cluster/global-shipping.js';
 import type { Observable } from 'rxjs';
 import { createGlobalFencing, createGlobalPrefix } from '../check/global.js';
 import { regionId } from '../protocol/ids.js';
+import type { Lsn, VolumeEpoch } from '../protocol/ids.js';
+import type { TruncationRange } from '../protocol/recovery.js';
 import { readBack } from './read-back.js';
 import { ReadJudge } from './read-judge.js';
 import { RecordArchive } from './record-archive.js';
@@ -70,6 +72,12 @@ export interface JudgePanelOptions {
   excluded?: ActorExclusions;
   /** The history checker's verdicts on the source's and the clones' clients, for S20 (`clone-service.ts`). */
   cloneHistories?: () => readonly JudgedHistory[];
+  /**
+   * With backtrack: the LSN ranges the timeline in force hides (`backtrack-service.ts`). The
+   * archive leaves them out, as it leaves out what a recovery annulled, so every judge reading it
+   * (S10, S14, S20) judges the timeline in force.
+   */
+  backtrackHidden?: () => readonly { fromLsn: number; toLsn: number }[];
 }
 
 /** The judges of one run; see the file header. */
@@ -85,6 +93,8 @@ export class JudgePanel {
   private readonly gcSafety: GcSafetyJudge;
   private readonly restoreJudge: RestoreJudge;
   private readonly cloneHistories: () => readonly JudgedHistory[];
+  /** The backtrack being recovered, until its writer opens. */
+  private backtrackPending: { job: string; writer: string; pointLsn: number; volumeEpoch?: number } | undefined;
   /** S22: the volume's geometry changes, counted from the PGs of the topology. */
   private readonly geometry: GeometryChecker;
   /** S11 on the writer's cache and S13 on replica reads, each with its witness: run in every scenario. */
@@ -136,19 +146,30 @@ export class JudgePanel {
     this.geometry = createGeometryChecker(Object.keys(source.topology.membersByPg).length);
     this.gcSafety = createGcSafetyJudge({ objectStore: source.scenario.backup !== undefined });
     this.checker = createInvariantChecker({ lal: source.scenario.topology.lal, writeQuorumByPg: this.writeQuorumByPg });
-    this.recoveryChecker = createRecoveryChecker({ readQuorumByPg: this.readQuorumByPg, writeQuorumByPg: this.writeQuorumByPg, failoverStartLsn: () => this.failoverStartLsn });
+    // A recovery is a backtrack's when the backtrack service asked its writer for one (not on the writer's word).
+    const backtracking = (instance: string): boolean => this.backtrackPending?.writer === instance;
+    this.recoveryChecker = createRecoveryChecker({ readQuorumByPg: this.readQuorumByPg, writeQuorumByPg: this.writeQuorumByPg, failoverStartLsn: () => this.failoverStartLsn, backtracking });
     const restored = restoredClusters(source.scenario, source.topology);
     this.restoreJudge = createRestoreJudge(
-      restored.map((cluster) => ({
-        job: cluster.job,
-        membersByPg: cluster.membersByPg,
-        ...(cluster.kind === 'clone' ? { clone: true } : cluster.snapshot === undefined ? { toTimeMs: cluster.toTimeMs ?? cluster.atMs } : { snapshot: cluster.snapshot }),
-      })),
+      [
+        ...restored.map((cluster) => ({
+          job: cluster.job,
+          membersByPg: cluster.membersByPg,
+          ...(cluster.kind === 'clone' ? { clone: true } : cluster.snapshot === undefined ? { toTimeMs: cluster.toTimeMs ?? cluster.atMs } : { snapshot: cluster.snapshot }),
+        })),
+        // Backtracks of the volume itself, named as the backtrack service names them.
+        ...source.scenario.faults
+          .flatMap((fault) => (fault.kind === 'backtrack' ? [fault] : []))
+          .map((fault, index) => ({ job: `backtrack-${index + 1}`, backtrack: true, toTimeMs: fault.toTimeMs, membersByPg: source.topology.membersByPg })),
+      ],
       Object.keys(source.topology.membersByPg).map(Number),
     );
+    // A hidden range as the archive applies ranges: annulling every record there, of any epoch.
+    const hiddenAsRanges = (): TruncationRange[] =>
+      (options.backtrackHidden?.() ?? []).map((range) => ({ volumeEpoch: Number.MAX_SAFE_INTEGER as VolumeEpoch, fromLsn: range.fromLsn as Lsn, toLsn: range.toLsn as Lsn }));
     this.archive = new RecordArchive(
       (id) => source.segment(id).store,
-      (pg) => (source.membersByPg[pg] ?? []).flatMap((id) => source.segment(id).store.truncations),
+      (pg) => [...(source.membersByPg[pg] ?? []).flatMap((id) => source.segment(id).store.truncations), ...hiddenAsRanges()],
       // A restore may go back past every GC point: with restores, S20's oracle keeps every record.
       restored.length > 0 ? undefined : (pg) => (source.membersByPg[pg] ?? []).map((id) => source.segment(id).store.gcPoint),
     );
@@ -157,6 +178,8 @@ export class JudgePanel {
     this.convergence = createConvergenceJudge({
       lastFaultAtMs: scenario.faults.reduce((last, fault) => Math.max(last, fault.atMs), 0),
       boundMs: convergenceBoundMs(scenario.storage.gossipMaxRecords),
+      backtracking,
+      ...(options.backtrackHidden === undefined ? {} : { hidden: options.backtrackHidden }),
     });
     this.failover = createFailoverJudge(failoverBoundMs(scenario.failover, topology.replicas.length), failoverBoundMs(scenario.failover, 1));
     this.globalActors = options.excluded ?? globalActorIds(topology);
@@ -171,6 +194,7 @@ export class JudgePanel {
         this.restoreJudge.observe(event.atMs, event.observation);
         if (event.observation.kind === 'restore' && event.observation.phase === 'available' && cloneJobs.has(event.observation.job)) this.verifyClone(event.atMs, event.observation.job);
       }
+      if (event.source === 'observe' && this.backtrackPending !== undefined && event.actorId === this.backtrackPending.writer) this.followBacktrack(event.atMs, event.observation);
       if (event.source === 'observe' && event.observation.kind === ('promoted' as string)) {
         const promoted = event.observation as unknown as { how: string; oldPrimary: string; vdl: number };
         if (promoted.how === 'failover' && promoted.oldPrimary === firstPrimary) this.failoverStartLsn ??= promoted.vdl;
@@ -244,6 +268,35 @@ export class JudgePanel {
   /** S20 on a clone as it opened: later, its own writes and GC move it on from the clone point. */
   private verifyClone(atMs: number, job: string): void {
     this.restoreJudge.verifyClone(atMs, job, ...this.volumeReaders());
+  }
+
+  /** S20: a backtrack was asked (`backtrack-service.ts`): its point, judged against the judge's own VDLs. */
+  backtrackRequested(record: { name: string; requestedAtMs: number; pointLsn: number; writer: string }): void {
+    this.backtrackPending = { job: record.name, writer: record.writer, pointLsn: record.pointLsn };
+    this.restoreJudge.observe(record.requestedAtMs, { kind: 'restore', job: record.name, phase: 'requested', throughLsn: record.pointLsn });
+  }
+
+  /**
+   * S20 follows the backtrack's recovery: where it opened (VDL', which must be the point), then,
+   * once the writer is open, the volume against the archive — on the segments that installed the
+   * backtrack's hidden set (a write quorum of each PG must have).
+   */
+  private followBacktrack(atMs: number, observation: Observation): void {
+    const pending = this.backtrackPending;
+    if (pending === undefined) return;
+    if (observation.kind === 'recovered') {
+      pending.volumeEpoch = observation.volumeEpoch;
+      this.restoreJudge.observe(atMs, { kind: 'restore', job: pending.job, phase: 'available', throughLsn: pending.pointLsn, vdl: observation.vdl });
+      return;
+    }
+    if (observation.kind !== 'writerOpened' || observation.volumeEpoch !== pending.volumeEpoch) return;
+    const [storeOf, oracle, blocksOf] = this.volumeReaders();
+    const epoch = pending.volumeEpoch;
+    this.restoreJudge.verifyClone(atMs, pending.job, (id) => {
+      const store = storeOf(id);
+      return store?.backtrack !== undefined && store.backtrack.volumeEpoch >= epoch ? store : undefined;
+    }, oracle, blocksOf);
+    this.backtrackPending = undefined;
   }
 
   /** What S20 reads a restored volume with: its segments' stores, the oracle, and a PG's blocks. */

@@ -44,7 +44,9 @@ export function readBack(sim: ReportSource, scope: ReadBackScope, judgedThroughL
   }));
   const puts = sim.txnPuts();
   // Commits above `judgedThroughLsn` are a managed failover's lost suffix (see `buildReport`).
-  const commits = [...sim.acknowledged].filter(([, commitLsn]) => commitLsn <= judgedThroughLsn).map(([txnId, commitLsn]) => ({ txnId, commitLsn, puts: puts.get(txnId) ?? [] }));
+  // A backtrack undoes the commits after the time it goes back to: they are hidden, not lost.
+  const hidden = (commitLsn: number): boolean => sim.hiddenByBacktrack?.(commitLsn) ?? false;
+  const commits = [...sim.acknowledged].filter(([, commitLsn]) => commitLsn <= judgedThroughLsn && !hidden(commitLsn)).map(([txnId, commitLsn]) => ({ txnId, commitLsn, puts: puts.get(txnId) ?? [] }));
   return checkAcknowledgedCommits({
     pgs,
     commits,

@@ -14,6 +14,8 @@ import type { ReportSource } from './source.js';
 import type { GlobalReport } from './global-panel.js';
 import type { BackupReport } from './backup-service.js';
 import type { ClonesReport } from './clone-service.js';
+import type { BacktrackReport } from './backtrack-service.js';
+import type { RestoreVerification } from '../check/restore.js';
 import type { SegmentContext } from '../../models/segment.machine.js';
 
 export type { ReportSource } from './source.js';
@@ -104,6 +106,12 @@ export interface SimulationReport {
   backup?: BackupReport;
   /** Fast clones (`clone-service.ts`), when the fault plan has a `clone`. */
   clones?: ClonesReport;
+  /** Backtracks (`backtrack-service.ts`) and S20's check of each, when the scenario has a `backtrack` section. */
+  backtrack?: BacktrackReport & {
+    verifications: RestoreVerification[];
+    /** The history checker on each timeline (`backtrack-service.ts`, `histories`). */
+    histories: { timeline: string; model: string; ok: boolean; violations: string[]; transactions: number }[];
+  };
   /** Storage growth (docs/protocol.md §1.1), when the topology has a `growth` section. */
   growth?: GrowthReport;
 }

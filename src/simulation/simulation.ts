@@ -184,14 +184,27 @@ export class Simulation implements ReportSource {
       excluded,
     });
     const clones = world.clones;
+    const backtrackService = world.backtrack;
     const cloneHistories =
-      clones === undefined
+      clones === undefined && backtrackService === undefined
         ? undefined
         : () => {
-            const { source, forks } = clones.histories();
-            return [{ of: 'source', ...source }, ...[...forks].map(([job, verdict]) => ({ of: job, ...verdict }))];
+            const forClones = clones === undefined ? [] : ((): { of: string; model: string; ok: boolean; violations: readonly string[] }[] => {
+              const { source, forks } = clones.histories();
+              return [{ of: 'source', ...source }, ...[...forks].map(([job, verdict]) => ({ of: job, ...verdict }))];
+            })();
+            const forTimelines = backtrackService === undefined ? [] : backtrackService.histories(this.txnModel()).map((verdict) => ({ of: `the timeline ${verdict.timeline}`, ...verdict }));
+            return [...forClones, ...forTimelines];
           };
-    this.judges = new JudgePanel({ listen: (handler) => world.listen(handler), source: this, excluded, ...(cloneHistories === undefined ? {} : { cloneHistories }) });
+    const backtrack = world.backtrack;
+    this.judges = new JudgePanel({
+      listen: (handler) => world.listen(handler),
+      source: this,
+      excluded,
+      ...(cloneHistories === undefined ? {} : { cloneHistories }),
+      ...(backtrack === undefined ? {} : { backtrackHidden: () => backtrack.hiddenNow() }),
+    });
+    backtrack?.onRequest((record) => this.judges.backtrackRequested(record));
     // Reads only what the world emits and schedules nothing: runs hash the same with it.
     this.forwarding = new ForwardingPanel(world.topology, (handler) => world.listen(handler));
     this.streams = streamsOf(world.events$, this.judges.globalLag$);
@@ -249,6 +262,16 @@ export class Simulation implements ReportSource {
   /** Each PG's read and write quorum predicates in force now. */
   get quorums(): Record<number, { read: QuorumPredicate; write: QuorumPredicate }> {
     return this.world.quorums;
+  }
+
+  /** The history checker's model for this run's writer: strict serializable under `serializable` isolation. */
+  private txnModel(): 'strict-serializable' | 'read-committed' {
+    return this.scenario.writer.isolation === 'serializable' ? 'strict-serializable' : 'read-committed';
+  }
+
+  /** With backtrack: whether the timeline in force hides `lsn` (see `ReportSource`). */
+  hiddenByBacktrack(lsn: number): boolean {
+    return this.world.backtrack?.hidesNow(lsn) ?? false;
   }
 
   /** Commits the writer acknowledged: txnId → commit LSN (from its observations). */
@@ -353,11 +376,20 @@ export class Simulation implements ReportSource {
     const writeForwarding = this.forwarding.active ? this.forwarding.report() : undefined;
     const report = buildReport(this, this.judges.results(), global === undefined || writeForwarding === undefined ? global : { ...global, writeForwarding });
     const { backup, clones } = this.world;
-    const checks = backup === undefined && clones === undefined ? new Map() : this.judges.restoreChecks();
+    const checks = backup === undefined && clones === undefined && this.world.backtrack === undefined ? new Map() : this.judges.restoreChecks();
     return {
       ...report,
       ...(backup === undefined ? {} : { backup: backup.report(checks) }),
       ...(clones === undefined ? {} : { clones: clones.report(clones.histories(), checks) }),
+      ...(this.world.backtrack === undefined
+        ? {}
+        : {
+            backtrack: {
+              ...this.world.backtrack.report(),
+              verifications: [...checks.values()].filter((check) => check.job.startsWith('backtrack-')),
+              histories: this.world.backtrack.histories(this.txnModel()),
+            },
+          }),
     };
   }
 

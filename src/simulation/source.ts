@@ -54,5 +54,10 @@ export interface ReportSource {
   /** The volume's geometry changes so far (storage growth); absent or empty when it did not grow. */
   readonly geometryChanges?: readonly { atMs: number; geometryEpoch: number; pg: number }[];
   /** The puts of every transaction invoked so far, by txnId. */
+  /**
+   * With backtrack: true iff the timeline in force hides `lsn` (docs/protocol.md §10, backtrack),
+   * from the backtrack service's own account; a commit a backtrack undid is not lost.
+   */
+  hiddenByBacktrack?(lsn: number): boolean;
   txnPuts(): ReadonlyMap<number, readonly { key: string; value: string }[]>;
 }

@@ -44,6 +44,7 @@ import type { ResolvedTopology, Scenario } from '../cluster/scenario.js';
 import { shipRedoToReplicas } from '../cluster/streams.js';
 import { restoredClusters } from '../cluster/restores.js';
 import { CloneService, cloneSettingsOf } from './clone-service.js';
+import { BacktrackService } from './backtrack-service.js';
 import type { RestoredCluster } from '../cluster/restores.js';
 import { BackupService } from './backup-service.js';
 import { resolveTopology } from '../cluster/topology.js';
@@ -150,6 +151,8 @@ export class World {
   readonly backup: BackupService | undefined;
   /** The clone service, with a `clone` in the fault plan (docs/protocol.md §10, fast clones). */
   readonly clones: CloneService | undefined;
+  /** The backtrack service, with a `backtrack` section (docs/protocol.md §10, backtrack). */
+  readonly backtrack: BacktrackService | undefined;
 
   constructor(options: WorldOptions) {
     const { scenario } = options;
@@ -183,6 +186,19 @@ export class World {
             listen: (handler) => this.listen(handler),
             snapshotOf: (id) => this.host.snapshotOf(id),
             inject: (id, event) => this.host.inject(id, event),
+            nowMs: () => clock.now(),
+          });
+    this.backtrack =
+      scenario.backtrack === undefined
+        ? undefined
+        : new BacktrackService({
+            scenario,
+            topology: this.topology,
+            listen: (handler) => this.listen(handler),
+            endpoint: () => this.endpoint,
+            inject: (id, event) => this.host.inject(id, event),
+            segments: () => Object.values(this.membersByPg).flat(),
+            scheduleAt: (atMs, action) => clock.scheduleAt(atMs, action),
             nowMs: () => clock.now(),
           });
     const clones = this.restored.filter((cluster) => cluster.kind === 'clone');
@@ -315,6 +331,7 @@ export class World {
     this.workloadOrUndefined = new Workload(this.scenario.workload, this.clientList, clock, this.kernel.rng.fork('workload'));
     this.workloadOrUndefined.start();
     this.startForwardingSessions();
+    this.backtrack?.start();
   }
 
   /**
@@ -370,7 +387,7 @@ export class World {
 
   /** Schedules the scenario's faults (after the workload and the read-back checks: clock order). */
   scheduleFaults(): void {
-    const backupActions = new Set(['pointInTimeRestore', 'restoreFromSnapshot', 'createSnapshot', 'clone']);
+    const backupActions = new Set(['pointInTimeRestore', 'restoreFromSnapshot', 'createSnapshot', 'clone', 'backtrack']);
     scheduleFaults(this.kernel, this.host, this.topology, this.scenario.faults.filter((fault) => !backupActions.has(fault.kind)), this.faultLog);
     // Point-in-time restores go to the backup service, which maps the time to a restore point.
     const { clock } = this.kernel;
@@ -386,6 +403,14 @@ export class World {
         this.faultLog.push({ atMs: clock.now(), fault: kind, target: cluster.job });
         this.kernel.trace.record({ kind: 'fault', atMs: clock.now(), fault: kind, target: cluster.job, detail: cluster.snapshot === undefined ? { toTimeMs: cluster.toTimeMs } : { snapshot: cluster.snapshot } });
         this.backup?.requestRestore(cluster);
+      });
+    }
+    for (const fault of this.scenario.faults) {
+      if (fault.kind !== 'backtrack') continue;
+      clock.scheduleAt(fault.atMs, () => {
+        this.faultLog.push({ atMs: clock.now(), fault: 'backtrack', target: this.endpoint });
+        this.kernel.trace.record({ kind: 'fault', atMs: clock.now(), fault: 'backtrack', target: this.endpoint, detail: { toTimeMs: fault.toTimeMs } });
+        this.backtrack?.requestBacktrack(fault.toTimeMs);
       });
     }
     for (const fault of this.scenario.faults) {
