@@ -804,7 +804,12 @@ export const segmentMachine = segmentBase.extend({
       const ticks = gc.ticksOnline + 1;
       const limit = Math.min(pgMrpl, gc.stagedLsn, gc.floorLsn ?? Number.POSITIVE_INFINITY);
       let target = store.gcPoint;
-      for (const candidate of gc.mrplHistory) if (candidate <= limit && candidate > target) target = candidate;
+      // A backtrack window's floor caps each candidate: collecting lower than a past PGMRPL is as safe.
+      const floor = gc.floorLsn ?? Number.POSITIVE_INFINITY;
+      for (const past of gc.mrplHistory) {
+        const candidate = Math.min(past, floor) as Lsn;
+        if (candidate <= limit && candidate > target) target = candidate;
+      }
       let dropped = 0;
       if (ticks > settings.mrplLeaseTicks && Number.isFinite(pgMrpl) && target > store.gcPoint) {
         const before = store.gcPoint;

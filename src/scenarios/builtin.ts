@@ -70,9 +70,6 @@ function builtin(file: ScenarioFile): Scenario {
   );
 }
 
-const MINUTE_MS = 60_000;
-const HOUR_MS = 60 * MINUTE_MS;
-
 const DEFINITIONS: readonly Scenario[] = [
   builtin({
     name: 'steady-state',
@@ -567,20 +564,6 @@ const DEFINITIONS: readonly Scenario[] = [
       { atMs: 12_000, kind: 'azRecover', az: AZ_C },
     ],
     durationMs: 18_000,
-  }),
-  builtin({
-    name: 'backtrack',
-    description:
-      'The documentation\'s backtrack example on a serializable cluster under a light load: at 3 h 30 min it goes back 3 hours (to 30 min), then forward 1 hour (to 1 h 30 min); each point, the time it took, the volume checked against the committed transactions of the timeline gone back to, and the history checker on every timeline.',
-    topology: { pgCount: 1 },
-    writer: { isolation: 'serializable' },
-    backtrack: { windowMs: 4 * HOUR_MS },
-    workload: { commitsPerS: 2, putsPerTxn: 1, getsPerTxn: 1, keys: 200, stopMs: 3 * HOUR_MS + 45 * MINUTE_MS },
-    faults: [
-      { atMs: 3 * HOUR_MS + 30 * MINUTE_MS, kind: 'backtrack', toTimeMs: 30 * MINUTE_MS },
-      { atMs: 3 * HOUR_MS + 35 * MINUTE_MS, kind: 'backtrack', toTimeMs: HOUR_MS + 30 * MINUTE_MS },
-    ],
-    durationMs: 3 * HOUR_MS + 50 * MINUTE_MS,
   }),
   builtin({
     name: 'storage-growth',

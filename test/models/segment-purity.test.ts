@@ -246,6 +246,14 @@ describe('Segment: transitions are pure (models/segment.machine.ts)', () => {
     expect(observed(forward, 'backtrackApplied')).toMatchObject([{ volumeEpoch: 6, hidden: 0, shown: 2, scl: 6 }]);
     expect(sent(forward, 'gossipPush')).toMatchObject([{ backtrack: { volumeEpoch: 6, hidden: [] } }]);
 
+    // With a backtrack window, GC stays at or below the floor the backtrack service gives (0 at first).
+    const windowed = new Driver({ ...input, backtrackWindow: true });
+    expect(windowed.context.gc.floorLsn).toBe(0);
+    windowed.step({ type: 'backtrackFloor', floorLsn: 5 as Lsn });
+    windowed.step({ type: 'backtrackFloor', floorLsn: 3 as Lsn });
+    expect(windowed.context.gc.floorLsn).toBe(5);
+    for (const type of windowed.covered) segment.covered.add(type);
+
     // A clone's segment: a source behind the point is asked again; one past it by GC sends it to repair.
     const cloning = new Driver({ ...input, restore: { job: 'clone-1:job', fetchFrom: SELF, retryMs: 100 } });
     cloning.step({ type: 'restoreFrom', from: 'clone-1:job', throughLsn: 6 as Lsn });

@@ -192,7 +192,7 @@ describe('Scenario schema: bad input gives one line naming the field', () => {
     [
       'an unknown fault kind',
       { name: 'x', faults: [{ atMs: 1, kind: 'heal' }, { atMs: 1, kind: 'heal' }, { atMs: 1, kind: 'meteor' }] },
-      'faults[2].kind must be one of azOutage, azRecover, regionOutage, regionRecover, segmentCrash, segmentRestart, nodeCrash, nodeRestart, slowSegment, instanceCrash, instanceRestart, partition, heal, globalFailover, globalDetach, globalSwitchover, objectStoreOutage, objectStoreRecover, objectStoreUnthrottle, objectStoreThrottle, objectStoreSlow, pointInTimeRestore, createSnapshot, restoreFromSnapshot, clone, got "meteor"',
+      'faults[2].kind must be one of azOutage, azRecover, regionOutage, regionRecover, segmentCrash, segmentRestart, nodeCrash, nodeRestart, slowSegment, instanceCrash, instanceRestart, partition, heal, globalFailover, globalDetach, globalSwitchover, objectStoreOutage, objectStoreRecover, objectStoreUnthrottle, objectStoreThrottle, objectStoreSlow, pointInTimeRestore, createSnapshot, restoreFromSnapshot, clone, backtrack, got "meteor"',
     ],
     [
       'an unknown key',
@@ -290,6 +290,15 @@ describe('Scenario schema: bad input gives one line naming the field', () => {
       'faults[0].kind is not supported with topology.growth (a clone copies only the PGs the volume was created with); remove one of them',
     ],
     ['a clone section with a negative copy rate', { name: 'x', clones: { fullCopyMBps: -1 } }, 'clones.fullCopyMBps must be a number > 0, got -1'],
+    ['a backtrack without the section', { name: 'x', faults: [{ atMs: 10, kind: 'backtrack', toTimeMs: 5 }] }, 'faults[0].kind needs backtrack enabled (a `backtrack` section with its windowMs), got "backtrack"'],
+    [
+      'a backtrack beyond its window',
+      { name: 'x', backtrack: { windowMs: 1_000 }, faults: [{ atMs: 5_000, kind: 'backtrack', toTimeMs: 1_000 }] },
+      'faults[0].toTimeMs must be within backtrack.windowMs (1000) of atMs, so at least 4000, got 1000',
+    ],
+    ['a backtrack to the future', { name: 'x', backtrack: {}, faults: [{ atMs: 5, kind: 'backtrack', toTimeMs: 10 }] }, 'faults[0].toTimeMs must be at most atMs (5): a backtrack goes to a time already passed, got 10'],
+    ['a backtrack window past 72 hours', { name: 'x', backtrack: { windowMs: 259_200_001 } }, 'backtrack.windowMs must be a number > 0 and <= 259200000, got 259200001'],
+    ['backtrack with backup', { name: 'x', backtrack: {}, backup: {} }, 'backtrack is not modelled with continuous backup yet: remove backup or backtrack, got both'],
     ['an unknown putKeys', { name: 'x', workload: { putKeys: 'random' } }, 'workload.putKeys must be one of uniform, append, got "random"'],
     ['an unknown segmentKinds', { name: 'x', topology: { segmentKinds: 'tail' } }, 'topology.segmentKinds must be one of full, fullTail, got "tail"'],
     [
