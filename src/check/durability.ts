@@ -166,12 +166,16 @@ function indexWanted(input: DurabilityInput): { byPg: Map<number, Map<number, Wa
   return { byPg, all };
 }
 
-/** Every distinct truncation range held by any segment of the volume. */
+/**
+ * Every distinct annulling range held by any segment of the volume. A backtrack's range hides and
+ * annuls nothing (docs/protocol.md §10, backtrack): which commits a backtrack undid the caller
+ * decides from its own account of the timeline, and leaves them out of the commits it asks for.
+ */
 function volumeTruncations(pgs: readonly DurabilityPg[]): TruncationRange[] {
   const byKey = new Map<string, TruncationRange>();
   for (const pg of pgs) {
     for (const segment of pg.segments) {
-      for (const range of segment.truncations) byKey.set(`${range.volumeEpoch}:${range.fromLsn}:${range.toLsn}`, range);
+      for (const range of segment.truncations) if (range.hides !== true) byKey.set(`${range.volumeEpoch}:${range.fromLsn}:${range.toLsn}`, range);
     }
   }
   return [...byKey.values()];

@@ -70,3 +70,17 @@ describe('backtrack window', () => {
     expectSafe(report);
   });
 });
+
+describe('backtrack regression', () => {
+  it('seed 3: records a forward backtrack showed again, then coalesced below the floor, are still held (a hiding range annuls nothing)', () => {
+    // Found under both interpreters: the read-back took the first backtrack's hiding range as
+    // annulling, so commits the second one showed again looked lost once GC coalesced them.
+    const sim = new Simulation({ seed: 3, scenario: scenario(3_000, [{ atMs: 6_000, toTimeMs: 3_500 }, { atMs: 7_500, toTimeMs: 5_000 }], 10_000) });
+    sim.run();
+    const report = sim.report();
+    const floor = report.backtrack!.floorLsn;
+    expect(floor).toBeGreaterThan(report.backtrack!.backtracks[0]!.pointLsn);
+    expect(Math.max(...sim.topology.segments.map((segment) => sim.segment(segment.id).store.gcPoint))).toBe(floor);
+    expectSafe(report);
+  });
+});
