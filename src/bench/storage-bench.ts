@@ -14,6 +14,7 @@ import { BUILTIN_SCENARIOS, findScenario, withOverrides } from '../scenarios/bui
 import type { GrowVolumeMessage } from '../../models/messages.js';
 import { pgCountMaxOf, VOLUME_BYTES_MAX_DEFAULT } from '../protocol/geometry.js';
 import { Simulation } from '../simulation/simulation.js';
+import type { Scenario } from '../cluster/scenario.js';
 import type { BenchFigure } from './figure.js';
 import { heapGrowth, scenarioFigures, timeScenario } from './scenario-bench.js';
 import type { HeapGrowth, ScenarioRun } from './scenario-bench.js';
@@ -67,6 +68,22 @@ function plainJsQuorumRecordsPerS(records: number): number {
   return (done / (performance.now() - start)) * 1000;
 }
 
+/**
+ * Builds `scenario`'s simulation with `pgCount` PGs and measures it: wall time of the assembly and
+ * the heap it added (after a `gc()` when node runs with --expose-gc).
+ */
+function measuredAssembly(scenario: Scenario, pgCount: number): { sim: Simulation; wallMs: number; heapMb: number; heapAfter: number } {
+  globalThis.gc?.();
+  const heapBefore = process.memoryUsage().heapUsed;
+  const start = performance.now();
+  const sim = new Simulation({ seed: 1, scenario, trace: { keepEvents: false }, readableCheckEveryMs: 0 });
+  const wallMs = performance.now() - start;
+  globalThis.gc?.();
+  const heapAfter = process.memoryUsage().heapUsed;
+  if (sim.topology.segments.length !== pgCount * 6) throw new Error(`${scenario.name} bench built the wrong volume`);
+  return { sim, wallMs, heapMb: (heapAfter - heapBefore) / 1024 / 1024, heapAfter };
+}
+
 /** Assembly time and heap growth of a volume with `pgCount` PGs (6 segments each). */
 function assembly(pgCount: number): { wallMs: number; heapMb: number } {
   const scenario = withOverrides(findScenario('steady-state')!, {
@@ -74,14 +91,7 @@ function assembly(pgCount: number): { wallMs: number; heapMb: number } {
     workload: { commitsPerS: 0 },
     durationMs: 1,
   });
-  globalThis.gc?.();
-  const heapBefore = process.memoryUsage().heapUsed;
-  const start = performance.now();
-  const sim = new Simulation({ seed: 1, scenario, trace: { keepEvents: false }, readableCheckEveryMs: 0 });
-  const wallMs = performance.now() - start;
-  globalThis.gc?.();
-  const heapMb = (process.memoryUsage().heapUsed - heapBefore) / 1024 / 1024;
-  if (sim.topology.segments.length !== pgCount * 6) throw new Error('assembly bench built the wrong volume');
+  const { wallMs, heapMb } = measuredAssembly(scenario, pgCount);
   return { wallMs, heapMb };
 }
 
@@ -107,16 +117,11 @@ export function growthAssembly(pgCount: number, growBy: number): GrowthFigures {
     workload: { commitsPerS: 0 },
     durationMs: 600_000,
   });
-  globalThis.gc?.();
-  const heapBefore = process.memoryUsage().heapUsed;
-  let start = performance.now();
-  const sim = new Simulation({ seed: 1, scenario, trace: { keepEvents: false }, readableCheckEveryMs: 0 });
-  const assemblyMs = performance.now() - start;
-  globalThis.gc?.();
-  const heapAssembled = process.memoryUsage().heapUsed;
-  if (sim.topology.segments.length !== pgCount * 6) throw new Error('growth bench built the wrong volume');
+  const built = measuredAssembly(scenario, pgCount);
+  const { sim } = built;
+  const heapAssembled = built.heapAfter;
   sim.runFor(50);
-  start = performance.now();
+  let start = performance.now();
   const begunAtMs = sim.kernel.clock.now();
   const ask: GrowVolumeMessage = { type: 'growVolume', from: sim.topology.writer.id, pgCount: pgCount + growBy, pgCountKnown: pgCount };
   sim.inject(sim.topology.storageControlPlane.id, ask);
@@ -129,7 +134,7 @@ export function growthAssembly(pgCount: number, growBy: number): GrowthFigures {
   sim.runFor(simulatedMs);
   const baselineWallMs = performance.now() - start;
   return {
-    assembly: { wallMs: assemblyMs, heapMb: (heapAssembled - heapBefore) / 1024 / 1024 },
+    assembly: { wallMs: built.wallMs, heapMb: built.heapMb },
     growth: { wallMs: growthMs, heapMb: (heapGrown - heapAssembled) / 1024 / 1024, simulatedMs, pgCount: sim.writer().state.layout.pgCount },
     baselineWallMs,
   };

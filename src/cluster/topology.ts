@@ -55,6 +55,11 @@ export function storageNodeId(azId: string, n: number): string {
 }
 
 /** The systemId of the writer instance, e.g. `inst:us-east-1:writer`. */
+/** The first primary cluster's instances: its writer, replicas and standby (the VDLs a restore, a clone or a backtrack reads). */
+export function clusterInstanceIds(topology: Pick<ResolvedTopology, 'writer' | 'replicas' | 'standby'>): Set<string> {
+  return new Set([topology.writer.id, ...topology.replicas.map((replica) => replica.id), ...(topology.standby === undefined ? [] : [topology.standby.id])]);
+}
+
 export function writerId(regionId: string): string {
   return `inst:${regionId}:writer`;
 }

@@ -7,6 +7,7 @@
  * and every restore. It reads the world's stream and snapshots and acts only at a restore's time,
  * so runs without restores hash the same with it.
  */
+import { clusterInstanceIds } from '../cluster/topology.js';
 import type { ObjectStoreContext } from '../../models/object-store.machine.js';
 import type { RestoreJobContext } from '../../models/restore-job.machine.js';
 import type { RestoredCluster } from '../cluster/restores.js';
@@ -119,7 +120,7 @@ interface RestoreRecord {
 }
 
 /** Flattens a state value (`{ available: 'normal' }` → `available.normal`). */
-function stateName(value: unknown): string {
+export function stateName(value: unknown): string {
   if (typeof value === 'string') return value;
   const [key, inner] = Object.entries(value as Record<string, unknown>)[0] ?? ['?', undefined];
   return inner === undefined ? key : `${key}.${stateName(inner)}`;
@@ -139,7 +140,7 @@ export class BackupService {
   constructor(private readonly source: BackupServiceSource) {
     const { topology } = source;
     this.objectStore = objectStoreId(topology.regionId);
-    this.instances = new Set([topology.writer.id, ...topology.replicas.map((replica) => replica.id), ...(topology.standby === undefined ? [] : [topology.standby.id])]);
+    this.instances = clusterInstanceIds(topology);
     for (const pg of Object.keys(topology.membersByPg)) this.stagedByPg.set(Number(pg), { stagedLsn: 0, stagedAtMs: 0 });
     source.listen((event) => this.onEvent(event));
   }

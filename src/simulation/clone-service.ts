@@ -17,6 +17,7 @@
  * It reads the world's stream and snapshots, and acts only at a clone's time: runs without clones
  * do not create it.
  */
+import { clusterInstanceIds } from '../cluster/topology.js';
 import type { Subscription } from 'rxjs';
 import type { RestoreJobContext } from '../../models/restore-job.machine.js';
 import type { RestoredCluster } from '../cluster/restores.js';
@@ -32,6 +33,7 @@ import type { SegmentStore } from '../protocol/segment-store.js';
 import { heldRecords, lastHeldAtOrBelow } from '../protocol/segment-store.js';
 import type { Lsn } from '../protocol/ids.js';
 import { RestorePointIndex } from './restore-points.js';
+import { stateName } from './backup-service.js';
 
 /** The history checker's verdict on one history, as the report gives it. */
 export interface CloneHistoryVerdict {
@@ -102,13 +104,6 @@ interface CloneRecord {
   history?: { entries: readonly HistoryEntry[] };
 }
 
-/** Flattens a state value (`{ available: 'normal' }` → `available.normal`). */
-function stateName(value: unknown): string {
-  if (typeof value === 'string') return value;
-  const [key, inner] = Object.entries(value as Record<string, unknown>)[0] ?? ['?', undefined];
-  return inner === undefined ? key : `${key}.${stateName(inner)}`;
-}
-
 /**
  * The source transactions a clone at `cloneLsn` holds, in history order: acknowledged with a
  * commit record at or below the point (read-only ones before the clone was asked), and those of
@@ -131,6 +126,9 @@ export function forkedPast(source: readonly HistoryEntry[], cloneLsn: number, re
   return source.flatMap((entry) => kept(entry) ?? []);
 }
 
+/** A verdict the report may hand out: the service keeps its own. */
+const copyVerdict = (verdict: CloneHistoryVerdict): CloneHistoryVerdict => ({ ...verdict, violations: [...verdict.violations], transactions: { ...verdict.transactions } });
+
 function verdict(entries: readonly HistoryEntry[], model: TxnModel): CloneHistoryVerdict {
   const checked = checkTxnHistory(entries, { model });
   return { model, ok: checked.ok, violations: [...checked.violations], transactions: { ok: checked.transactions.ok, fail: checked.transactions.fail, info: checked.transactions.info } };
@@ -150,11 +148,13 @@ export class CloneService {
   private readonly records = new Map<string, CloneRecord>();
   /** Every source client's entry (the service keeps them: a run may not keep its history). */
   private readonly sourceEntries: HistoryEntry[] = [];
+  /** The last verdicts, and the histories they judged. */
+  private checked: { key: string; verdicts: { source: CloneHistoryVerdict; forks: Map<string, CloneHistoryVerdict> } } | undefined;
   readonly model: TxnModel;
 
   constructor(private readonly source: CloneServiceSource) {
     const { topology, scenario } = source;
-    this.instances = new Set([topology.writer.id, ...topology.replicas.map((replica) => replica.id), ...(topology.standby === undefined ? [] : [topology.standby.id])]);
+    this.instances = clusterInstanceIds(topology);
     this.model = scenario.writer.isolation === 'serializable' ? 'strict-serializable' : 'read-committed';
     source.listen((event) => this.onEvent(event));
   }
@@ -183,6 +183,14 @@ export class CloneService {
 
   /** The history checker's verdicts: the source's, then each open clone's fork, by job. */
   histories(): { source: CloneHistoryVerdict; forks: Map<string, CloneHistoryVerdict> } {
+    // Asked by S20 and by the report, several times at the end: checked once per history.
+    let key = `${this.sourceEntries.length}`;
+    for (const record of this.records.values()) key += `:${record.history?.entries.length ?? -1}`;
+    if (this.checked?.key !== key) this.checked = { key, verdicts: this.checkHistories() };
+    return this.checked.verdicts;
+  }
+
+  private checkHistories(): { source: CloneHistoryVerdict; forks: Map<string, CloneHistoryVerdict> } {
     const forks = new Map<string, CloneHistoryVerdict>();
     for (const record of this.records.values()) {
       if (record.history === undefined) continue;
@@ -193,12 +201,13 @@ export class CloneService {
   }
 
   /** The report's `clones` block, with S20's verification of each clone (`checks`, by job). */
-  report(histories = this.histories(), checks: ReadonlyMap<string, RestoreVerification> = new Map()): ClonesReport {
+  report(checks: ReadonlyMap<string, RestoreVerification> = new Map()): ClonesReport {
+    const histories = this.histories();
     const clones = this.source.clones.flatMap((cluster) => {
       const record = this.records.get(cluster.job);
       return record === undefined ? [] : [this.cloneReport(record, histories.forks.get(cluster.job), checks.get(cluster.job))];
     });
-    return { sourceHistory: histories.source, clones };
+    return { sourceHistory: copyVerdict(histories.source), clones };
   }
 
   private cloneReport(record: CloneRecord, history: CloneHistoryVerdict | undefined, check: RestoreVerification | undefined): CloneReport {
@@ -217,7 +226,7 @@ export class CloneService {
       bytesCopied: cluster.fullCopy === true ? job.bytesRestored : 0,
       storage: this.storage(record),
       commits: { attempted: count('invoke'), acknowledged: count('ok'), failed: count('fail'), unknown: count('info') },
-      ...(history === undefined ? {} : { history }),
+      ...(history === undefined ? {} : { history: copyVerdict(history) }),
       ...(check === undefined ? {} : { verification: { blocksChecked: check.blocksChecked, mismatches: check.mismatches, ...(check.verified === undefined ? {} : { verified: check.verified }) } }),
       ...(record.reason === undefined ? {} : { reason: record.reason }),
     };

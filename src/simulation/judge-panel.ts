@@ -11,6 +11,7 @@
  * while recovery's reads use the configuration in force now (docs/protocol.md §8, membership
  * changes).
  */
+import { clusterInstanceIds } from '../cluster/topology.js';
 import { createCacheWal, createDirtyPageWitness } from '../check/cache-wal.js';
 import { convergenceBoundMs, createConvergenceJudge } from '../check/convergence.js';
 import type { ConvergenceJudge, MemberAtEnd } from '../check/convergence.js';
@@ -186,7 +187,7 @@ export class JudgePanel {
     const firstPrimary = source.topology.global?.primaryRegion;
     const cloneJobs = new Set(restored.filter((cluster) => cluster.kind === 'clone').map((cluster) => cluster.job));
     this.cloneHistories = options.cloneHistories ?? (() => []);
-    const sourceInstances = new Set([topology.writer.id, ...topology.replicas.map((replica) => replica.id), ...(topology.standby === undefined ? [] : [topology.standby.id])]);
+    const sourceInstances = clusterInstanceIds(topology);
     options.listen((event) => {
       // S20 reads the source writer's VDLs, the object store's staged points and the restore jobs.
       if (event.source === 'publish' && event.publication.stream === 'vdl' && sourceInstances.has(event.actorId)) this.restoreJudge.vdlReached(event.atMs, event.publication.item.vdl);

@@ -14,7 +14,7 @@ import type { ReportSource } from './source.js';
 import type { GlobalReport } from './global-panel.js';
 import type { BackupReport } from './backup-service.js';
 import type { ClonesReport } from './clone-service.js';
-import type { BacktrackReport } from './backtrack-service.js';
+import type { BacktrackReport, TimelineVerdict } from './backtrack-service.js';
 import type { RestoreVerification } from '../check/restore.js';
 import type { SegmentContext } from '../../models/segment.machine.js';
 
@@ -110,7 +110,7 @@ export interface SimulationReport {
   backtrack?: BacktrackReport & {
     verifications: RestoreVerification[];
     /** The history checker on each timeline (`backtrack-service.ts`, `histories`). */
-    histories: { timeline: string; model: string; ok: boolean; violations: string[]; transactions: number }[];
+    histories: TimelineVerdict[];
   };
   /** Storage growth (docs/protocol.md §1.1), when the topology has a `growth` section. */
   growth?: GrowthReport;

@@ -380,14 +380,14 @@ export class Simulation implements ReportSource {
     return {
       ...report,
       ...(backup === undefined ? {} : { backup: backup.report(checks) }),
-      ...(clones === undefined ? {} : { clones: clones.report(clones.histories(), checks) }),
+      ...(clones === undefined ? {} : { clones: clones.report(checks) }),
       ...(this.world.backtrack === undefined
         ? {}
         : {
             backtrack: {
               ...this.world.backtrack.report(),
               verifications: [...checks.values()].filter((check) => check.job.startsWith('backtrack-')),
-              histories: this.world.backtrack.histories(this.txnModel()),
+              histories: this.world.backtrack.histories(this.txnModel()).map((verdict) => ({ ...verdict, violations: [...verdict.violations] })),
             },
           }),
     };
