@@ -17,9 +17,24 @@ import { COPY_ON_WRITE_CLONES_MAX } from '../cluster/restores.js';
 import type { SimulationReport } from '../simulation/report.js';
 
 const plural = (count: number, noun: string): string => `${count.toLocaleString('en-US')} ${noun}${count === 1 ? '' : 's'}`;
-const ms = (value: number): string => (value >= 100 ? `${Math.round(value).toLocaleString('en-US')} ms` : `${value.toFixed(2)} ms`);
-/** A point in virtual time, rounded to the millisecond. */
-const at = (value: number): string => `${Math.round(value).toLocaleString('en-US')} ms`;
+const ms = (value: number): string => (value >= 100 ? at(value) : `${value.toFixed(2)} ms`);
+/**
+ * A point in virtual time, rounded to the millisecond; from 10 minutes on, also on a clock (`3 h
+ * 05 min`), so hours-long runs such as `backtrack` read at a glance.
+ */
+function at(value: number): string {
+  const rounded = `${Math.round(value).toLocaleString('en-US')} ms`;
+  return value >= CLOCK_FROM_MS ? `${rounded} (${clock(value)})` : rounded;
+}
+const CLOCK_FROM_MS = 600_000;
+/** Hours, minutes and seconds, leaving out what is zero at the end: `3 h 05 min`, `24 h`, `12 min 30 s`. */
+function clock(value: number): string {
+  const totalS = Math.round(value / 1000);
+  const [h, min, s] = [Math.floor(totalS / 3600), Math.floor((totalS % 3600) / 60), totalS % 60];
+  const parts = h > 0 ? [`${h} h`, `${String(min).padStart(2, '0')} min`, `${String(s).padStart(2, '0')} s`] : [`${min} min`, `${String(s).padStart(2, '0')} s`];
+  while (parts.length > 1 && /^0+ /.test(parts[parts.length - 1]!)) parts.pop();
+  return parts.join(' ');
+}
 const count = (value: number): string => value.toLocaleString('en-US');
 /** Seconds, for durations people compare with minutes (failover timing). */
 const seconds = (value: number): string => `${Number((value / 1000).toFixed(1)).toLocaleString('en-US')} s`;
@@ -53,7 +68,7 @@ export function describeScenario(scenario: Scenario): string[] {
     ...secondaries,
     ...backupLine,
     ...growthLine,
-    `workload    ${workload.commitsPerS} commits/s from ${workload.clients} clients, ${plural(workload.putsPerTxn, 'put')} + ${plural(workload.getsPerTxn, 'get')} per transaction, for ${scenario.durationMs} ms`,
+    `workload    ${workload.commitsPerS} commits/s from ${workload.clients} clients, ${plural(workload.putsPerTxn, 'put')} + ${plural(workload.getsPerTxn, 'get')} per transaction, for ${at(scenario.durationMs)}`,
   ];
 }
 
@@ -520,7 +535,8 @@ interface StallCause {
 }
 
 function stallCause(report: SimulationReport, scenario: Scenario, stall: { fromMs: number; toMs: number }): StallCause {
-  // A stall shows as the time from the last commit: what ended it began within WRITE_STALL_MS after.
+  // A stall runs from the last commit (or the first write waiting after it): what caused it began
+  // within WRITE_STALL_MS after.
   const windowEndMs = Math.min(stall.toMs, stall.fromMs + WRITE_STALL_MS);
   const faultInWindow = (test: (fault: SimulationReport['faults'][number]) => boolean) =>
     report.faults.find((fault) => fault.atMs >= stall.fromMs && fault.atMs <= windowEndMs && test(fault));
@@ -595,8 +611,8 @@ function stallEntries(report: SimulationReport, scenario: Scenario): TimelineEnt
   const stalls = report.writeStalls.map((stall) => ({ stall, cause: stallCause(report, scenario, stall) }));
   const entry = ({ stall, cause }: (typeof stalls)[number]): TimelineEntry => {
     const ongoing = stall.toMs >= report.simulatedMs;
-    const span = ongoing ? `from ${at(stall.fromMs)} (the last commit) to the end of the run` : `from ${at(stall.fromMs)} (the last commit) to ${at(stall.toMs)}`;
-    return { atMs: cause.fault?.atMs ?? stall.fromMs, rank: 2, what: `writes stalled: no commit completed for ${ms(stall.toMs - stall.fromMs)}, ${span}: ${cause.words}` };
+    const span = ongoing ? `from ${at(stall.fromMs)} to the end of the run` : `from ${at(stall.fromMs)} to ${at(stall.toMs)}`;
+    return { atMs: cause.fault?.atMs ?? stall.fromMs, rank: 2, what: `writes stalled: no commit completed for ${ms(stall.toMs - stall.fromMs)} while writes waited, ${span}: ${cause.words}` };
   };
   if (stalls.length <= STALLS_LISTED) return stalls.map(entry);
   // Many stalls (message loss stalls writes again and again): list those with a fault behind them,
@@ -628,7 +644,7 @@ function internalLines(report: SimulationReport): string[] {
     `  volume    VCL ${volume.vcl}, VDL ${volume.vdl}, max allocated LSN ${volume.maxAllocated}, volumeEpoch ${volume.volumeEpoch}`,
     `  storage   ${storage.segments} segments, ${storage.segmentsDown} down at the end; ${storage.recordsViaGossip} records repaired by gossip; PGs without a read quorum at the end: ${storage.unavailablePgs.join(', ') || 'none'}`,
     `  writer    ${writer.batches} batches for ${writer.transactions} transactions; ${writer.recordsResent} records resent; ${writer.lalStalls} LAL stalls`,
-    `  stalls    ${plural(report.writeStalls.length, 'period')} of ${WRITE_STALL_MS} ms or more without a VDL advance while clients wrote`,
+    `  stalls    ${plural(report.writeStalls.length, 'period')} of ${WRITE_STALL_MS} ms or more without a VDL advance while a write waited`,
     `  network   ${network.sent} sent, ${network.delivered} delivered, ${network.dropped} dropped`,
   ];
 }

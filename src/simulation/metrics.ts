@@ -11,8 +11,16 @@ import type { Observation } from '../protocol/observations.js';
 import { ReplicaLag } from './replica-lag.js';
 import type { ReplicaLagReport } from './replica-lag.js';
 
-/** A gap between VDL advances this long, while clients are writing, counts as a write stall. */
+/**
+ * A gap between VDL advances this long, while a write transaction waits for its answer, counts as a
+ * write stall (docs/semantics.md, the report's `writeStalls`). The gap is measured from the later of
+ * the last advance and the first write waiting since, so a quiet spell between commits of a light
+ * load is not a stall.
+ */
 export const WRITE_STALL_MS = 100;
+
+/** Refusals the writer decided on its own: the write was answered, not stalled. */
+const WRITER_DECIDED = new Set(['serializationFailure', 'volumeFull']);
 
 /** One failover: when the control plane detected it, and when the new writer was reachable. */
 export interface FailoverTimes {
@@ -44,7 +52,7 @@ export interface MetricsOptions {
   /** Subscribes a handler to the world's events (`World.listen`; see `src/cluster/host.ts`). */
   listen: (handler: (event: WorldEvent) => void) => unknown;
   clock: VirtualClock;
-  /** When the workload stops issuing (ms): a VDL gap after it is not a stall. */
+  /** When the workload stops issuing (ms): a write still waiting after it starts no stall. */
   workloadStopMs: number;
   /** The cluster endpoint now: only the writer's page reads are timed. */
   endpoint: () => string;
@@ -57,13 +65,21 @@ export class Metrics {
   /** Commits the writer acknowledged: txnId → commit LSN (from its observations). */
   readonly acknowledged = new Map<number, number>();
   /**
-   * Periods of at least {@link WRITE_STALL_MS} in which VDL did not advance while the workload was
-   * issuing: writes were stalled (e.g. a PG without a write quorum holds VCL back).
+   * Periods of at least {@link WRITE_STALL_MS} in which VDL did not advance while a write waited:
+   * writes were stalled (e.g. a PG without a write quorum holds VCL back).
    */
   readonly writeStalls: { fromMs: number; toMs: number }[] = [];
   /** Failovers so far: when the control plane detected each, and when the new writer was reachable. */
   readonly failovers: FailoverTimes[] = [];
-  private lastVdlAdvanceAtMs = 0;
+  /**
+   * Since when a write has waited without VDL advancing (ms), or undefined when no write waits. A
+   * refused or timed-out write leaves it set (its work was not done); an acknowledgement, or an
+   * answer the writer decided (`serializationFailure`, `volumeFull`), with no other write open,
+   * clears it.
+   */
+  private writeWaitingSinceMs: number | undefined;
+  /** Write transactions invoked and not yet answered. */
+  private openWrites = 0;
   private readonly putsByTxn = new Map<number, { key: string; value: string }[]>();
   private readonly readIssuedAtMs = new Map<number, number>();
   private readonly readLatencies: number[] = [];
@@ -126,8 +142,9 @@ export class Metrics {
   /** Write stalls so far, including one still going on now. */
   stallsSoFar(): { fromMs: number; toMs: number }[] {
     const nowMs = this.options.clock.now();
-    const ongoing = Math.min(nowMs, this.options.workloadStopMs) - this.lastVdlAdvanceAtMs >= WRITE_STALL_MS;
-    return ongoing ? [...this.writeStalls, { fromMs: this.lastVdlAdvanceAtMs, toMs: nowMs }] : [...this.writeStalls];
+    const since = this.writeWaitingSinceMs;
+    const ongoing = since !== undefined && Math.min(nowMs, this.options.workloadStopMs) - since >= WRITE_STALL_MS;
+    return ongoing ? [...this.writeStalls, { fromMs: since, toMs: nowMs }] : [...this.writeStalls];
   }
 
   /** The puts of every transaction invoked so far, by txnId. */
@@ -167,10 +184,18 @@ export class Metrics {
   }
 
   private onVdlAdvance(nowMs: number): void {
-    if (nowMs - this.lastVdlAdvanceAtMs >= WRITE_STALL_MS && this.lastVdlAdvanceAtMs < this.options.workloadStopMs) {
-      this.writeStalls.push({ fromMs: this.lastVdlAdvanceAtMs, toMs: nowMs });
-    }
-    this.lastVdlAdvanceAtMs = nowMs;
+    const since = this.writeWaitingSinceMs;
+    if (since !== undefined && nowMs - since >= WRITE_STALL_MS && since < this.options.workloadStopMs) this.writeStalls.push({ fromMs: since, toMs: nowMs });
+    // Writes still open may be waiting for a later LSN; the one this advance acknowledges closes
+    // with its answer just after, and clears this if it was the last.
+    this.writeWaitingSinceMs = this.openWrites > 0 ? nowMs : undefined;
+  }
+
+  /** A write's answer: see {@link writeWaitingSinceMs}. */
+  private onWriteAnswered(entry: HistoryEntry): void {
+    this.openWrites--;
+    const decided = entry.type === 'ok' || WRITER_DECIDED.has(entry.error ?? '');
+    if (decided && this.openWrites === 0) this.writeWaitingSinceMs = undefined;
   }
 
   private onHistoryEntry(entry: HistoryEntry): void {
@@ -181,9 +206,14 @@ export class Metrics {
     if (entry.value.every(([f]) => f === 'r')) this.readOnlyInvokedAtMs.set(entry.txnId, entryTimeMs(entry));
     const puts = entry.value.flatMap(([f, key, value]) => (f === 'w' ? [{ key, value: value ?? '' }] : []));
     this.putsByTxn.set(entry.txnId, puts);
+    if (puts.length > 0) {
+      this.openWrites++;
+      this.writeWaitingSinceMs ??= entryTimeMs(entry);
+    }
   }
 
   private onOutcome(entry: HistoryEntry): void {
+    if ((this.putsByTxn.get(entry.txnId)?.length ?? 0) > 0) this.onWriteAnswered(entry);
     const invokedAtMs = this.readOnlyInvokedAtMs.get(entry.txnId);
     this.readOnlyInvokedAtMs.delete(entry.txnId);
     if (entry.type === 'fail') {

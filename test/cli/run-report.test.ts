@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli.js';
 import { loadScenario } from '../../src/cli/args.js';
 import { formatRunReport } from '../../src/cli/run-report.js';
+import { parseScenario } from '../../src/scenarios/schema.js';
 import { runWithProgress } from '../../src/cli/progress.js';
 import type { Scenario } from '../../src/cluster/scenario.js';
 import { Simulation } from '../../src/simulation/simulation.js';
@@ -112,6 +113,28 @@ describe('readable run report', () => {
       expect(lag.lagMsMax).toBeGreaterThanOrEqual(lag.lagMsP99);
       expect(text).toMatch(new RegExp(`^(replica lag|           ) ${replica}: p50 ${lag.lagMsP50.toFixed(2)} ms, p99 ${lag.lagMsP99.toFixed(2)} ms, max ${lag.lagMsMax.toFixed(2)} ms over [\\d,]+ commits`, 'm'));
     }
+  });
+});
+
+describe('readable run report: hours-long runs', () => {
+  it('gives times from 10 minutes on a clock as well, so a backtrack of minutes or hours reads at a glance', () => {
+    const input = parseScenario(
+      {
+        name: 'backtrack-minutes',
+        topology: { pgCount: 1 },
+        backtrack: { windowMs: 3_600_000 },
+        workload: { commitsPerS: 5, stopMs: 770_000 },
+        faults: [{ atMs: 725_500, kind: 'backtrack', toTimeMs: 60_000 }],
+        durationMs: 780_000,
+      },
+      'test',
+    );
+    const { text } = run(input, 1, input.durationMs);
+    expect(text).toContain('per transaction, for 780,000 ms (13 min)');
+    expect(text).toContain('window 3,600,000 ms (1 h);');
+    expect(text).toMatch(/^backtrack-1 asked at 725,500 ms \(12 min 06 s\) for 60,000 ms: LSN [\d,]+, the state at [\d,]+ ms; the writer reopened after [\d.]+ ms at volume epoch 2; verified/m);
+    // Below 10 minutes a time stays in ms alone.
+    expect(text).toContain('the writer reopened the volume as it was at 60,000 ms (LSN ');
   });
 });
 

@@ -2,7 +2,8 @@
  * docs/tutorial-point-in-time-restore.md's ```sh commands run as written, with `npx
  * aurora-actors` as this checkout's command, and prints what the tutorial says of it: four
  * restores into new clusters, the first three a few milliseconds behind the time asked, the last
- * (the present) about a staging period behind, every one verified by S20. About 10 s, hence deep.
+ * (the present) about a staging period behind, every one verified by S20; two clones; and the
+ * backtrack example, back 3 hours and forward 1 hour. About 80 s, hence deep.
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -19,6 +20,7 @@ describe(`${DOC} runs as written`, () => {
     expect(commands).toEqual([
       ['npx', 'aurora-actors', 'run', 'pitr', '--seed', '3'],
       ['npx', 'aurora-actors', 'run', 'clone', '--seed', '1'],
+      ['npx', 'aurora-actors', 'run', 'backtrack', '--seed', '1'],
     ]);
     const run = spawnSync(process.execPath, [BIN, ...commands[0]!.slice(2)], { encoding: 'utf8' });
     expect(run.status).toBe(0);
@@ -50,4 +52,27 @@ describe(`${DOC} runs as written`, () => {
     expect(lines.filter((line) => /history checker on the source's past it holds and its own: strict-serializable, [\d,]+ transactions, no anomaly/.test(line))).toHaveLength(2);
     expect(run.stdout).toMatch(/^clones +history checker on the source's clients: strict-serializable, [\d,]+ transactions, no anomaly/m);
   }, 300_000);
+
+  it('its backtrack command goes back 3 hours and forward 1 hour, each verified, every timeline clean', () => {
+    const commands = shellCommands(readFileSync(DOC, 'utf8'));
+    const run = spawnSync(process.execPath, [BIN, ...commands[2]!.slice(2)], { encoding: 'utf8' });
+    expect(run.status).toBe(0);
+    expect(run.stderr).toMatch(/^SEED=1/);
+    const lines = run.stdout.split('\n');
+    const backtracks = lines.filter((line) => /^backtrack-\d/.test(line));
+    expect(backtracks).toHaveLength(2);
+    expect(backtracks[0]).toMatch(/^backtrack-1 asked at 11,100,000 ms \(3 h 05 min\) for 300,000 ms: LSN [\d,]+, the state at [\d,]+ ms;/);
+    expect(backtracks[1]).toMatch(/^backtrack-2 asked at 11,400,000 ms \(3 h 10 min\) for 3,900,000 ms \(1 h 05 min\): LSN [\d,]+, the state at [\d,]+ ms \(1 h 0[45] min/);
+    // What the tutorial says: a few milliseconds to reopen, and S20's verdict as it did.
+    for (const line of backtracks) {
+      expect(Number(/the writer reopened after ([\d.]+) ms/.exec(line)?.[1])).toBeLessThan(30);
+      expect(line).toMatch(/verified: [\d,]+ blocks equal the committed transactions of that timeline at that point$/);
+    }
+    expect(lines.filter((line) => /history checker on the timeline .*: strict-serializable, [\d,]+ transactions, no anomaly$/.test(line))).toHaveLength(3);
+    expect(run.stdout).toMatch(/^replica lag +inst:us-east-1:replica1: .*\(2 restarts\)$/m);
+    expect(run.stdout).toMatch(/^durability +0 acknowledged commits lost/m);
+    const verdicts = lines.filter((line) => /^ {2}(ok|FAIL)/.test(line));
+    expect(verdicts.length).toBeGreaterThan(20);
+    expect(verdicts.filter((line) => !line.startsWith('  ok'))).toEqual([]);
+  }, 600_000);
 });

@@ -6,9 +6,12 @@ import { describe, expect, it } from 'vitest';
 import { resolveTopology } from '../../src/cluster/topology.js';
 import { BUILTIN_SCENARIOS, findScenario, scenarioNames, withOverrides } from '../../src/scenarios/builtin.js';
 import { ScenarioError, parseScenario } from '../../src/scenarios/schema.js';
+import type { FaultSpec } from '../../src/cluster/scenario.js';
+
+const HOUR_MS = 3_600_000;
 
 describe('Built-in scenarios', () => {
-  it('lists the storage scenarios first, then replicas and failover, then the corners planted mistakes need, then Global Database, then backup and restore, then storage growth', () => {
+  it('lists the storage scenarios first, then replicas and failover, then the corners planted mistakes need, then Global Database, then backup, restore, backtrack and clones, then storage growth', () => {
     expect(scenarioNames()).toEqual([
       'steady-state',
       'az-outage',
@@ -43,6 +46,7 @@ describe('Built-in scenarios', () => {
       'global-write-forwarding',
       'pitr',
       'snapshot-restore',
+      'backtrack',
       'clone',
       'storage-growth',
     ]);
@@ -56,7 +60,8 @@ describe('Built-in scenarios', () => {
     expect(scenario.topology.regions[0]).toEqual({ id: 'us-east-1', azs: ['us-east-1a', 'us-east-1b', 'us-east-1c'] });
     expect(scenario.topology.regions.slice(1).map((region) => region.id)).toEqual(scenario.topology.global?.secondaries.map((secondary) => secondary.region) ?? []);
     expect(scenario.topology.writerAz).toBe('us-east-1a');
-    expect(scenario.workload.commitsPerS).toBeGreaterThanOrEqual(100);
+    // Every built-in runs under load, except one that lasts hours: its point is time passing.
+    expect(scenario.workload.commitsPerS).toBeGreaterThanOrEqual(scenario.durationMs > HOUR_MS ? 1 : 100);
     const topology = resolveTopology(scenario.topology, scenario.workload.clients);
     expect(topology.segments).toHaveLength(6 * scenario.topology.pgCount);
     for (const secondary of topology.global?.secondaries ?? []) expect(secondary.segments).toHaveLength(6 * scenario.topology.pgCount);
@@ -140,6 +145,20 @@ describe('Built-in scenarios', () => {
       expect(left).toHaveLength(3); // 3 of 6: no 4/6 write quorum; 3 of the degraded 4: a 3/4 one.
     }
     expect(rest.at(-1)).toEqual({ atMs: 10_000, kind: 'azRecover', az: 'us-east-1c' });
+  });
+
+  it("backtrack: the documentation's example, back 3 hours and then forward 1 hour, within the window", () => {
+    const scenario = findScenario('backtrack')!;
+    const [back, forward] = scenario.faults as Extract<FaultSpec, { kind: 'backtrack' }>[];
+    expect(scenario.faults.map((fault) => fault.kind)).toEqual(['backtrack', 'backtrack']);
+    expect(back!.atMs - back!.toTimeMs).toBe(3 * HOUR_MS);
+    // Forward 1 hour: 2 hours before the time of the first backtrack.
+    expect(forward!.toTimeMs - back!.toTimeMs).toBe(HOUR_MS);
+    expect(back!.atMs - forward!.toTimeMs).toBe(2 * HOUR_MS);
+    expect(forward!.atMs).toBeGreaterThan(back!.atMs);
+    expect(scenario.durationMs).toBeGreaterThan(forward!.atMs);
+    expect(scenario.backtrack!.windowMs).toBeGreaterThanOrEqual(3 * HOUR_MS);
+    expect(scenario.topology.replicas.length).toBeGreaterThan(0);
   });
 
   it('findScenario returns a private copy; the list itself is frozen', () => {

@@ -4,6 +4,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { commitLatenciesMs, quantile } from '../../src/simulation/report.js';
+import { withOverrides } from '../../src/scenarios/builtin.js';
+import { entryTimeMs } from '../../src/cluster/history.js';
+import { WRITE_STALL_MS } from '../../src/simulation/metrics.js';
 import { expectSafe, runScenario, scenario } from './helpers.js';
 
 describe('Volume: AZ loss', () => {
@@ -36,5 +39,20 @@ describe('Volume: AZ loss', () => {
     for (const id of outage.sim.topology.membersByPg[0]!.filter((member) => member.includes('us-east-1b'))) {
       expect(outage.sim.segment(id).stats.recordsFromGossip).toBeGreaterThan(0);
     }
+  });
+});
+
+describe('Write stalls under a light load', () => {
+  it('a quiet spell between commits is not a stall, an AZ+1 that leaves writes waiting still is', () => {
+    const light = runScenario(withOverrides(scenario('steady-state'), { workload: { commitsPerS: 3 }, durationMs: 6_000 }), 2);
+    expectSafe(light.report);
+    // Not vacuous: commits came far more than WRITE_STALL_MS apart, with no write waiting between.
+    const ackTimes = light.sim.history.entries.filter((entry) => entry.type === 'ok').map(entryTimeMs);
+    const gapsMs = ackTimes.slice(1).map((t, i) => t - ackTimes[i]!);
+    expect(gapsMs.filter((gap) => gap >= WRITE_STALL_MS).length).toBeGreaterThan(5);
+    expect(light.report.writeStalls).toEqual([]);
+
+    const stalled = runScenario(withOverrides(scenario('az-plus-one'), { workload: { commitsPerS: 3 } }), 7);
+    expect(stalled.report.writeStalls.some((stall) => stall.toMs - stall.fromMs > 1_000)).toBe(true);
   });
 });

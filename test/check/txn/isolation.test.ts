@@ -10,9 +10,12 @@ import { BUILTIN_SCENARIOS, createSimulation, findScenario, withOverrides } from
 import type { Scenario } from '../../../src/index.js';
 
 const SEED = 3;
-/** Each built-in runs until its history holds this many acknowledged transactions (or for `RUN_MS_MAX`). */
+/**
+ * Each built-in runs until its history holds this many acknowledged transactions (or for
+ * `RUN_MS_MAX`: long enough for the light load of the hours-long `backtrack`, 2 commits/s).
+ */
 const ACKNOWLEDGED_MIN = 10;
-const RUN_MS_MAX = 1_000;
+const RUN_MS_MAX = 10_000;
 
 function historyOf(scenario: Scenario, seed: number, runMs: number, acknowledgedMin = Infinity) {
   const sim = createSimulation({ seed, scenario });
