@@ -13,6 +13,7 @@ import { formatBenchReport } from './bench/format.js';
 import { checkHistoryCommand } from './cli/check-history.js';
 import { formatHeartbeatReport, heartbeatReport } from './cli/heartbeat-report.js';
 import { closeOutputs, EXIT_OUTPUT_FAILED, loadScenario, openOutput, parse, parseSeed, UsageError } from './cli/args.js';
+import { METRICS_CSV_HEADER, metricsFormatOf, metricsLine } from './cli/metrics-file.js';
 import type { CliIo } from './cli/args.js';
 import { plantsCommand } from './cli/plants.js';
 import { exploreCommand } from './cli/explore.js';
@@ -43,15 +44,19 @@ const HELP = `aurora-actors: deterministic xstate actors modelling Amazon Aurora
 Usage (SEED is an integer from -9007199254740991 to 9007199254740991, ±(2^53 − 1); default 1):
   aurora-actors scenarios
       Lists the built-in scenarios, one line each.
-  aurora-actors run <scenario|file.json> [--seed N] [--json] [--trace out.jsonl] [--history out.jsonl] [--html report.html] [--plant NAME] [--inspect [PORT|ws-url]]
+  aurora-actors run <scenario|file.json> [--seed N] [--json] [--trace out.jsonl] [--history out.jsonl] [--metrics out.csv|out.jsonl] [--html report.html] [--plant NAME] [--inspect [PORT|ws-url]]
       Runs a scenario: states SEED=N on stderr, then prints a readable report on stdout (with
       --json, stdout is exactly one JSON document: the report, which holds the seed).
       Exit 1 if an invariant is violated or an acknowledged commit is lost; 2 on bad input
-      (including a --trace, --history or --html path that cannot be written, refused before the run);
+      (including a --trace, --history, --metrics or --html path that cannot be written, refused
+      before the run);
       3 if the report was printed but an output file could not be written whole.
       --trace FILE writes the trace as JSON lines (docs/trace-format.md): a header naming the
       seed, scenario and plant (so replay FILE needs nothing else), the run's events, a verdict
       line right after the step in which a judge first fails, and every judge's verdict at the end.
+      --metrics FILE writes every CloudWatch-style datapoint (CommitLatency, VolumeWriteIOPs,
+      AuroraReplicaLag, ...; docs/semantics.md, "Metrics"), one per series per metrics.periodMs,
+      as CSV rows (FILE.csv) or JSON lines (FILE.jsonl).
       --html FILE also writes one self-contained HTML page (opens offline) charting the run over
       virtual time: faults, throughput and latency, quorum health per PG, SCL/PGCL/VCL/VDL,
       replica lag, and every judge's verdict; the run itself is the same (same traceHash).
@@ -244,6 +249,7 @@ async function run(argv: readonly string[], { out, err, progressEveryMs }: CliIo
       history: { type: 'string' },
       plant: { type: 'string' },
       html: { type: 'string' },
+      metrics: { type: 'string' },
       inspect: { type: 'string' },
     },
     1,
@@ -256,6 +262,9 @@ async function run(argv: readonly string[], { out, err, progressEveryMs }: CliIo
   const trace = openOutput('--trace', values.trace);
   const history = openOutput('--history', values.history);
   const html = openOutput('--html', values.html);
+  const metricsFormat = values.metrics === undefined ? undefined : metricsFormatOf(String(values.metrics));
+  const metrics = openOutput('--metrics', values.metrics);
+  if (metricsFormat === 'csv') metrics?.line(METRICS_CSV_HEADER);
   // The seed comes first, before anything can fail, so every run can be replayed.
   err(`SEED=${seed}\n`);
   // The header names the seed, scenario and plant, so `replay FILE` needs nothing else; the kernel
@@ -282,6 +291,8 @@ async function run(argv: readonly string[], { out, err, progressEveryMs }: CliIo
       // Entries go to the file as they happen; the report needs only the history's counts.
       history: { keepEntries: false, sink: history === undefined ? undefined : (entry) => history.line(JSON.stringify(entry)) },
     });
+    // Datapoints go to the file as their periods close; the report closes the last whole one.
+    if (metrics !== undefined && metricsFormat !== undefined) sim.streams.metrics$.subscribe((datum) => metrics.line(metricsLine(datum, metricsFormat)));
     // The HTML report samples the run as it goes; sampling only observes (same traceHash).
     sampler = html === undefined ? undefined : new RunSampler(sim);
     const progress = { err, ...(progressEveryMs === undefined ? {} : { everyMs: progressEveryMs }) };
@@ -294,7 +305,7 @@ async function run(argv: readonly string[], { out, err, progressEveryMs }: CliIo
     if (trace !== undefined) sim.recordFinalVerdicts(report);
   } catch (error) {
     // A run that breaks leaves its trace up to the break on disk: the first thing to read.
-    closeOutputs([trace, history, html], err);
+    closeOutputs([trace, history, html, metrics], err);
     // An open socket would keep the process alive after the error.
     await live?.close();
     throw error;
@@ -306,7 +317,7 @@ async function run(argv: readonly string[], { out, err, progressEveryMs }: CliIo
     html.line(renderHtmlReport({ report, series: sampler.series(), scenario, topology: sim.topology, replay }));
     err(`HTML report: ${html.path}\n`);
   }
-  const written = closeOutputs([trace, history, html], err);
+  const written = closeOutputs([trace, history, html, metrics], err);
   await live?.close();
   const failed = report.commits.lostAcknowledged > 0 || report.invariants.some((result) => !result.ok);
   if (plant !== undefined && !failed) {

@@ -17,6 +17,8 @@ export { Simulation, WRITE_STALL_MS, READABLE_UNDER_FAULTS } from './simulation/
 export type { SimulationOptions, SimulationStreams, HostHooks } from './simulation/simulation.js';
 export { buildReport, commitLatenciesMs, quantile } from './simulation/report.js';
 export type { GrowthReport, SimulationReport } from './simulation/report.js';
+export { messageBytes, writeIosOf, WRITE_IO_BYTES } from './simulation/cloudwatch.js';
+export type { MetricDatum, MetricSeriesSummary, MetricsReport, MetricStatistic, MetricUnit, NetworkLocality } from './simulation/cloudwatch.js';
 export type { GlobalLagSample, GlobalPromotionReport, GlobalReport, GlobalSecondaryReport, LagFigures } from './simulation/global-panel.js';
 export { RunSampler, chooseIntervalMs, ALL_PG_HEALTH_MAX } from './simulation/run-series.js';
 export type { RunSamplerOptions, RunSeries, PgSeries } from './simulation/run-series.js';

@@ -14,6 +14,7 @@ import { PLANTS } from '../protocol/plants.js';
 import type { AvailabilityInterval } from '../simulation/availability.js';
 import { WRITE_STALL_MS } from '../simulation/metrics.js';
 import { COPY_ON_WRITE_CLONES_MAX } from '../cluster/restores.js';
+import type { MetricUnit } from '../simulation/cloudwatch.js';
 import type { SimulationReport } from '../simulation/report.js';
 
 const plural = (count: number, noun: string): string => `${count.toLocaleString('en-US')} ${noun}${count === 1 ? '' : 's'}`;
@@ -72,6 +73,48 @@ export function describeScenario(scenario: Scenario): string[] {
   ];
 }
 
+/** How each unit reads after a number. */
+const UNIT_WORDS: Record<MetricUnit, string> = { Milliseconds: 'ms', Count: '', 'Count/Second': '/s', Bytes: 'bytes' };
+
+/** Bytes in the largest binary unit that leaves at least 1, one decimal. */
+function binaryBytes(bytes: number): string {
+  for (const [unit, size] of [['GiB', 2 ** 30], ['MiB', 2 ** 20], ['KiB', 2 ** 10]] as const) if (Math.abs(bytes) >= size) return `${(bytes / size).toFixed(1)} ${unit}`;
+  return `${Math.round(bytes)} bytes`;
+}
+
+/** A metric value: two decimals below 10, whole numbers with separators above; bytes in KiB to GiB. */
+function metricValue(value: number, unit: MetricUnit): string {
+  if (unit === 'Bytes') return binaryBytes(value);
+  const number = Math.abs(value) < 10 && !Number.isInteger(value) ? value.toFixed(2) : Math.round(value).toLocaleString('en-US');
+  const words = UNIT_WORDS[unit];
+  return words === '' ? number : words.startsWith('/') ? `${number}${words}` : `${number} ${words}`;
+}
+
+/**
+ * The CloudWatch-style metrics (docs/semantics.md, "Metrics"): one line per series, with its
+ * statistic per period averaged over the run, its lowest and highest period, and for sums the
+ * run's total.
+ */
+function metricsLines(report: SimulationReport): string[] {
+  const metrics = report.metrics;
+  if (metrics === undefined || metrics.series.length === 0) return [];
+  const names = metrics.series.map((series) => series.metric + dimensionText(series.dimensions));
+  const width = Math.max(...names.map((name) => name.length));
+  return [
+    `metrics     CloudWatch names, ${plural(metrics.periods, 'period')} of ${ms(metrics.periodMs)}: per period on average [lowest, highest]`,
+    ...metrics.series.map((series, i) => {
+      const total = series.statistic === 'Sum' ? `; ${metricValue(series.sum, series.unit)} in all` : '';
+      return `  ${names[i]!.padEnd(width)}  ${series.statistic.toLowerCase()} ${metricValue(series.average, series.unit)} [${metricValue(series.minimum, series.unit)}, ${metricValue(series.maximum, series.unit)}]${total}`;
+    }),
+    '',
+  ];
+}
+
+function dimensionText(dimensions: Readonly<Record<string, string>>): string {
+  const values = Object.values(dimensions);
+  return values.length === 0 ? '' : ` (${values.join(', ')})`;
+}
+
 /** The report as the `run` command prints it without `--json`. */
 export function formatRunReport(report: SimulationReport, scenario: Scenario, replay: string): string {
   const failedInvariants = report.invariants.filter((result) => !result.ok);
@@ -101,6 +144,7 @@ export function formatRunReport(report: SimulationReport, scenario: Scenario, re
     ...failedInvariants.flatMap((result) => result.firstViolations.map((v) => `        at ${ms(v.atMs)}: ${v.message}`)),
     ...report.storage.lost.map((lost) => `        lost txn ${lost.txnId}: ${lost.missing}`),
     '',
+    ...metricsLines(report),
     ...internalLines(report),
     '',
     `trace       ${report.traceEvents} events, traceHash ${report.traceHash}`,

@@ -223,6 +223,18 @@ export interface BacktrackSpec {
   windowMs: number;
 }
 
+/**
+ * How the run's CloudWatch-style metrics are sampled (docs/semantics.md, "Metrics"; see
+ * `src/simulation/cloudwatch.ts`).
+ */
+export interface MetricsSpec {
+  /** One datapoint per series per period. @defaultValue 1000 (CloudWatch's high-resolution period) */
+  periodMs: number;
+}
+
+/** At most this many metric periods in one run: a datapoint per series per period is kept. */
+export const METRIC_PERIODS_MAX = 100_000;
+
 /** The longest backtrack window: 72 hours. */
 export const BACKTRACK_WINDOW_MS_MAX = 72 * 60 * 60 * 1000;
 
@@ -347,6 +359,8 @@ export interface Scenario {
   clones?: CloneSpec;
   /** Backtrack enabled, with its window; absent, a `backtrack` fault is refused. */
   backtrack?: BacktrackSpec;
+  /** How the metrics are sampled; absent, every second. */
+  metrics?: MetricsSpec;
   workload: WorkloadSpec;
   faults: FaultSpec[];
   /** Virtual time to run. */

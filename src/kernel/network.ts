@@ -143,6 +143,7 @@ export class Network {
   private rules: LinkRule[] = [];
   private readonly attachListeners: ((id: string) => void)[] = [];
   private readonly linkListeners: (() => void)[] = [];
+  private readonly sendListeners: ((envelope: Envelope) => void)[] = [];
   private nextEnvelopeId = 0;
   private nextRuleId = 0;
   private readonly latency: LatencyOptions;
@@ -287,6 +288,15 @@ export class Network {
     for (const listener of this.linkListeners) listener();
   }
 
+  /**
+   * Calls `listener` with every envelope as it is sent, before loss or a partition can drop it
+   * (bytes leave the sender either way). For observers (the CloudWatch-style metrics): a listener
+   * must not send, schedule or draw, so runs hash the same with it.
+   */
+  onSend(listener: (envelope: Envelope) => void): void {
+    this.sendListeners.push(listener);
+  }
+
   /** Sends `message`; delivery, if any, happens later on the clock. Returns the envelope id. */
   send(from: string, to: string, message: unknown): number {
     const id = this.nextEnvelopeId++;
@@ -294,6 +304,7 @@ export class Network {
     this.stats.sent++;
     this.trace?.record({ kind: 'send', atMs: nowMs, id, from, to, message });
     const envelope: Envelope = { id, from, to, message, sentAtMs: nowMs };
+    for (const listener of this.sendListeners) listener(envelope);
     const reason = this.blocked(from, to) ?? this.lost(from, to);
     if (reason !== undefined) {
       this.drop(envelope, reason);

@@ -91,7 +91,7 @@ export function emptyPgBackup(): PgBackup {
 }
 
 /** The modelled size of a log record (see the file header). */
-export function recordBytes(record: StoredRecord): number {
+export function recordBytes(record: { readonly payload?: unknown }): number {
   const payload = record.payload as { kind?: string; key?: string; value?: string } | undefined;
   if (payload?.kind === 'page') return PAGE_BYTES;
   return RECORD_HEADER_BYTES + (payload?.key?.length ?? 0) + (payload?.value?.length ?? 0);

@@ -24,7 +24,7 @@ import type { TopologyProblem } from '../cluster/topology.js';
 import type { LatencyDistribution } from '../kernel/network.js';
 import { ScenarioError, describeValue, formatPath } from '../cluster/errors.js';
 import type { FaultSpec, ResolvedTopology, Scenario, TopologySpec } from '../cluster/scenario.js';
-import { BACKTRACK_WINDOW_MS_MAX, CLONE_DEFAULTS } from '../cluster/scenario.js';
+import { BACKTRACK_WINDOW_MS_MAX, CLONE_DEFAULTS, METRIC_PERIODS_MAX } from '../cluster/scenario.js';
 
 export { ScenarioError } from '../cluster/errors.js';
 
@@ -189,6 +189,10 @@ const backtrackSchema = z.strictObject({
   windowMs: numberAbove(0, BACKTRACK_WINDOW_MS_MAX).default(24 * 60 * 60 * 1000),
 });
 
+const metricsSchema = z.strictObject({
+  periodMs: integerAtLeast(1).default(1_000),
+});
+
 const writerSchema = z.strictObject({
   durability: z.enum(['quorum', 'all'], { error: 'must be one of quorum, all' }).default('quorum'),
   retransmitAfterMs: numberAbove(0).default(50),
@@ -273,6 +277,7 @@ export const scenarioFileSchema = z.strictObject({
   backup: backupSchema.optional(),
   clones: clonesSchema.optional(),
   backtrack: backtrackSchema.optional(),
+  metrics: metricsSchema.optional(),
   workload: workloadSchema.prefault({}),
   faults: list(faultSchema, 'must be a list of faults').default(() => []),
   durationMs: numberAbove(0, DURATION_MS_MAX).default(10_000),
@@ -403,7 +408,7 @@ function objectOrArray(schema: z.ZodType | undefined, value: unknown): z.ZodType
 function findScenarioProblem(scenario: Scenario): Problem | undefined {
   const topologyProblem = findTopologyProblem(scenario.topology, scenario.workload.clients);
   if (topologyProblem !== undefined) return topologyProblem;
-  return regionPairsProblem(scenario) ?? latencyProblem(scenario) ?? workloadProblem(scenario) ?? repairProblem(scenario) ?? backupProblem(scenario) ?? backtrackSectionProblem(scenario) ?? faultsProblem(scenario);
+  return regionPairsProblem(scenario) ?? latencyProblem(scenario) ?? workloadProblem(scenario) ?? metricsProblem(scenario) ?? repairProblem(scenario) ?? backupProblem(scenario) ?? backtrackSectionProblem(scenario) ?? faultsProblem(scenario);
 }
 
 /**
@@ -475,6 +480,14 @@ function regionPairsProblem({ network, topology }: Scenario): Problem | undefine
       return { field, message: `repeats network.regionPairs[${earlier}].regions (a pair is the same link both ways), got ${JSON.stringify(pair.regions)}` };
     }
     seen.set(key, i);
+  }
+  return undefined;
+}
+
+/** The metrics keep one datapoint per series per period: a bounded number of periods. */
+function metricsProblem({ metrics, durationMs }: Scenario): Problem | undefined {
+  if (metrics !== undefined && durationMs / metrics.periodMs > METRIC_PERIODS_MAX) {
+    return { field: 'metrics.periodMs', message: `must be at least durationMs / ${METRIC_PERIODS_MAX.toLocaleString('en-US')} (${Math.ceil(durationMs / METRIC_PERIODS_MAX)}): a run keeps one datapoint per series per period, got ${metrics.periodMs}` };
   }
   return undefined;
 }

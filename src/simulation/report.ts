@@ -15,6 +15,7 @@ import type { GlobalReport } from './global-panel.js';
 import type { BackupReport } from './backup-service.js';
 import type { ClonesReport } from './clone-service.js';
 import type { BacktrackReport, TimelineVerdict } from './backtrack-service.js';
+import type { MetricsReport } from './cloudwatch.js';
 import type { RestoreVerification } from '../check/restore.js';
 import type { SegmentContext } from '../../models/segment.machine.js';
 
@@ -114,6 +115,11 @@ export interface SimulationReport {
   };
   /** Storage growth (docs/protocol.md §1.1), when the topology has a `growth` section. */
   growth?: GrowthReport;
+  /**
+   * The CloudWatch-style metrics, each series summed up over the run's whole periods
+   * (`cloudwatch.ts`; docs/semantics.md, "Metrics"). Added by `Simulation.report()`.
+   */
+  metrics?: MetricsReport;
 }
 
 /** How a growing volume grew (docs/protocol.md §1.1). */

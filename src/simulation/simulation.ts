@@ -42,6 +42,8 @@ import { ForwardingPanel } from './forwarding-panel.js';
 import type { BackupService } from './backup-service.js';
 import type { GlobalLagSample } from './global-panel.js';
 import { Metrics } from './metrics.js';
+import { CloudWatchMetrics, METRICS_PERIOD_MS_DEFAULT } from './cloudwatch.js';
+import type { MetricDatum, MetricsReport } from './cloudwatch.js';
 import type { FailoverTimes, ReadFigures } from './metrics.js';
 import { World } from './world.js';
 import type { HostHooks } from './world.js';
@@ -110,10 +112,15 @@ export interface SimulationStreams {
    * (docs/semantics.md, "Report fields", `global`). Completes at once in a regional cluster.
    */
   globalLag$: Observable<GlobalLagSample>;
+  /**
+   * The CloudWatch-style metrics, one datapoint per series as each period closes
+   * (docs/semantics.md, "Metrics"; `src/simulation/cloudwatch.ts`).
+   */
+  metrics$: Observable<MetricDatum>;
 }
 
 /** The public streams, each a view of the world stream. */
-function streamsOf(events$: Observable<WorldEvent>, globalLag$: Observable<GlobalLagSample>): SimulationStreams {
+function streamsOf(events$: Observable<WorldEvent>, globalLag$: Observable<GlobalLagSample>, metrics$: Observable<MetricDatum>): SimulationStreams {
   const publications$ = events$.pipe(
     filter((event): event is Extract<WorldEvent, { source: 'publish' }> => event.source === 'publish'),
     map((event) => event.publication),
@@ -137,6 +144,7 @@ function streamsOf(events$: Observable<WorldEvent>, globalLag$: Observable<Globa
       map(({ atMs, actorId, observation }) => ({ atMs, actorId, observation })),
     ),
     globalLag$,
+    metrics$,
   };
 }
 
@@ -155,6 +163,7 @@ export class Simulation implements ReportSource {
   readonly inspection: InspectionRecorder | undefined;
   private readonly world: World;
   private readonly metrics: Metrics;
+  private readonly cloudWatch: CloudWatchMetrics;
   private readonly judges: JudgePanel;
   /** Write forwarding's figures (docs/protocol.md §11.1). */
   private readonly forwarding: ForwardingPanel;
@@ -207,7 +216,17 @@ export class Simulation implements ReportSource {
     backtrack?.onRequest((record) => this.judges.backtrackRequested(record));
     // Reads only what the world emits and schedules nothing: runs hash the same with it.
     this.forwarding = new ForwardingPanel(world.topology, (handler) => world.listen(handler));
-    this.streams = streamsOf(world.events$, this.judges.globalLag$);
+    // Reads only what the run emits and sends, and schedules nothing: runs hash the same with it.
+    this.cloudWatch = new CloudWatchMetrics({
+      listen: (handler) => world.listen(handler),
+      network: world.kernel.network,
+      clock: world.kernel.clock,
+      periodMs: options.scenario.metrics?.periodMs ?? METRICS_PERIOD_MS_DEFAULT,
+      excluded,
+      primaryRegion: world.topology.regionId,
+      globalLag$: this.judges.globalLag$,
+    });
+    this.streams = streamsOf(world.events$, this.judges.globalLag$, this.cloudWatch.datapoints$);
     // Reads only the network and the world's quorums: runs hash the same with it (availability.ts).
     // Asked once, not per segment: per segment it made assembly quadratic (2 s of 9 at 38,400 segments).
     const anyTail = world.topology.segments.some((segment) => segment.kind === 'tail');
@@ -379,6 +398,7 @@ export class Simulation implements ReportSource {
     const checks = backup === undefined && clones === undefined && this.world.backtrack === undefined ? new Map() : this.judges.restoreChecks();
     return {
       ...report,
+      metrics: this.metricsReport(),
       ...(backup === undefined ? {} : { backup: backup.report(checks) }),
       ...(clones === undefined ? {} : { clones: clones.report(checks) }),
       ...(this.world.backtrack === undefined
@@ -391,6 +411,15 @@ export class Simulation implements ReportSource {
             },
           }),
     };
+  }
+
+  /**
+   * The CloudWatch-style metrics so far: every whole period that has ended is closed first, so its
+   * datapoints reach `streams.metrics$` (docs/semantics.md, "Metrics").
+   */
+  metricsReport(): MetricsReport {
+    this.cloudWatch.closeEnded();
+    return this.cloudWatch.report();
   }
 
   /** The backup service: restore points, staged points, restores (docs/protocol.md §10), when the scenario has a `backup` section. */

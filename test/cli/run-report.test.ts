@@ -114,6 +114,18 @@ describe('readable run report', () => {
       expect(text).toMatch(new RegExp(`^(replica lag|           ) ${replica}: p50 ${lag.lagMsP50.toFixed(2)} ms, p99 ${lag.lagMsP99.toFixed(2)} ms, max ${lag.lagMsMax.toFixed(2)} ms over [\\d,]+ commits`, 'm'));
     }
   });
+
+  it("metrics: one line per CloudWatch series, each replica's lag on its own", () => {
+    const { report, text } = run(scenario('replica-lag', { topology: { pgCount: 1 } }), 1, 2_000);
+    expect(text).toMatch(/^metrics {5}CloudWatch names, 2 periods of 1,000 ms: per period on average \[lowest, highest\]$/m);
+    const lines = text.split('\n');
+    const start = lines.findIndex((line) => line.startsWith('metrics '));
+    const series = lines.slice(start + 1, lines.indexOf('', start));
+    expect(series).toHaveLength(report.metrics!.series.length);
+    for (const replica of Object.keys(report.replicas!.byReplica)) expect(series.some((line) => line.startsWith(`  AuroraReplicaLag (${replica})`))).toBe(true);
+    const writeIos = report.metrics!.series.find((s) => s.metric === 'VolumeWriteIOPs')!;
+    expect(series.find((line) => line.startsWith('  VolumeWriteIOPs'))).toMatch(new RegExp(`sum [\\d,]+ \\[[\\d,]+, [\\d,]+\\]; ${writeIos.sum.toLocaleString('en-US')} in all$`));
+  });
 });
 
 describe('readable run report: hours-long runs', () => {

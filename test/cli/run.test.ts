@@ -65,7 +65,33 @@ describe('aurora-actors scenarios / run', () => {
     expect(entries.filter((entry) => entry.type === 'ok').length).toBeGreaterThan(50);
   });
 
+  it('writes every metric datapoint with --metrics, as CSV rows or JSON lines by the extension (in process)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'aurora-metrics-'));
+    const outputs = { csv: join(dir, 'metrics.csv'), jsonl: join(dir, 'metrics.jsonl') };
+    const reports = [];
+    for (const path of Object.values(outputs)) {
+      let out = '';
+      const code = await main(['run', 'test/fixtures/small.json', '--seed', '2', '--json', '--metrics', path], { out: (text) => void (out += text), err: () => undefined });
+      expect(code).toBe(0);
+      reports.push(JSON.parse(out));
+    }
+    const { metrics } = reports[0];
+    const expectedRows = metrics.series.reduce((sum: number, series: { datapoints: number }) => sum + series.datapoints, 0);
+    const [header, ...rows] = readFileSync(outputs.csv, 'utf8').trim().split('\n');
+    expect(header).toBe('atMs,metric,dimensions,statistic,unit,value');
+    expect(rows).toHaveLength(expectedRows);
+    expect(rows.filter((row) => /^1000,CommitThroughput,,Average,Count\/Second,\d+$/.test(row))).toHaveLength(1);
+    const lines = readFileSync(outputs.jsonl, 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+    expect(lines).toHaveLength(expectedRows);
+    expect(lines.filter((datum) => datum.metric === 'VolumeWriteIOPs').map((datum) => datum.atMs)).toEqual(Array.from({ length: metrics.periods }, (_, i) => (i + 1) * 1_000));
+    // The same run either way, and the file agrees with the report.
+    expect(reports[1].traceHash).toBe(reports[0].traceHash);
+    const writeIos = lines.filter((datum) => datum.metric === 'VolumeWriteIOPs').reduce((sum, datum) => sum + datum.value, 0);
+    expect(writeIos).toBe(metrics.series.find((series: { metric: string }) => series.metric === 'VolumeWriteIOPs').sum);
+  });
+
   it.each([
+    [['run', 'steady-state', '--metrics', 'metrics.txt'], /^aurora-actors: --metrics metrics.txt: must end in .csv \(CSV rows\) or .jsonl \(JSON lines\)$/],
     [['run', 'meteor-strike'], /unknown scenario "meteor-strike"; built-in scenarios: steady-state, az-outage/],
     [['run'], /run needs a scenario/],
     [['run', 'steady-state', '--seed', 'seven'], /--seed must be an integer from -9007199254740991 to 9007199254740991 .*, got "seven"/],
