@@ -12,7 +12,8 @@ import { runBenchmarks } from './bench/kernel-bench.js';
 import { formatBenchReport } from './bench/format.js';
 import { checkHistoryCommand } from './cli/check-history.js';
 import { formatHeartbeatReport, heartbeatReport } from './cli/heartbeat-report.js';
-import { closeOutputs, EXIT_OUTPUT_FAILED, loadScenario, openOutput, parse, parseSeed, UsageError } from './cli/args.js';
+import { closeOutputs, EXIT_OUTPUT_FAILED, loadPrices, loadScenario, openOutput, parse, parseSeed, UsageError } from './cli/args.js';
+import { DEFAULT_PRICES } from './simulation/prices.js';
 import { METRICS_CSV_HEADER, metricsFormatOf, metricsLine } from './cli/metrics-file.js';
 import type { CliIo } from './cli/args.js';
 import { plantsCommand } from './cli/plants.js';
@@ -44,7 +45,7 @@ const HELP = `aurora-actors: deterministic xstate actors modelling Amazon Aurora
 Usage (SEED is an integer from -9007199254740991 to 9007199254740991, ±(2^53 − 1); default 1):
   aurora-actors scenarios
       Lists the built-in scenarios, one line each.
-  aurora-actors run <scenario|file.json> [--seed N] [--json] [--trace out.jsonl] [--history out.jsonl] [--metrics out.csv|out.jsonl] [--html report.html] [--plant NAME] [--inspect [PORT|ws-url]]
+  aurora-actors run <scenario|file.json> [--seed N] [--json] [--trace out.jsonl] [--history out.jsonl] [--metrics out.csv|out.jsonl] [--prices prices.json] [--html report.html] [--plant NAME] [--inspect [PORT|ws-url]]
       Runs a scenario: states SEED=N on stderr, then prints a readable report on stdout (with
       --json, stdout is exactly one JSON document: the report, which holds the seed).
       Exit 1 if an invariant is violated or an acknowledged commit is lost; 2 on bad input
@@ -57,6 +58,8 @@ Usage (SEED is an integer from -9007199254740991 to 9007199254740991, ±(2^53 �
       --metrics FILE writes every CloudWatch-style datapoint (CommitLatency, VolumeWriteIOPs,
       AuroraReplicaLag, ...; docs/semantics.md, "Metrics"), one per series per metrics.periodMs,
       as CSV rows (FILE.csv) or JSON lines (FILE.jsonl).
+      --prices FILE bills the run's cost block at the prices of FILE (a price list as \`prices\`
+      prints it) instead of the defaults.
       --html FILE also writes one self-contained HTML page (opens offline) charting the run over
       virtual time: faults, throughput and latency, quorum health per PG, SCL/PGCL/VCL/VDL,
       replica lag, and every judge's verdict; the run itself is the same (same traceHash).
@@ -117,6 +120,9 @@ Usage (SEED is an integer from -9007199254740991 to 9007199254740991, ±(2^53 �
       --network: unordered-nonduplicating, unordered-duplicating or ordered (default: the
       model's). Exit 1 if an always property is violated; 2 on bad input; 4 if a --plant
       was not detected.
+  aurora-actors prices
+      Prints the default price list the cost block bills at (Aurora on-demand, us-east-1, with
+      its date and source) as JSON: a file to edit and give to run --prices.
   aurora-actors check-history FILE... [--model M] [--json] [--max-states N] [--failed-cas C]
       Judges recorded histories (docs/history-format.md): Jepsen logs or JSON lines of read,
       write and cas operations are checked for linearizability (--model linearizable, their
@@ -165,6 +171,10 @@ export async function main(argv: readonly string[], io: CliIo = PROCESS_IO): Pro
         return await run(rest, io);
       case 'plants':
         return plantsCommand(rest, io);
+      case 'prices':
+        parse(rest, {});
+        io.out(JSON.stringify(DEFAULT_PRICES, null, 2) + '\n');
+        return 0;
       case 'demo':
         return demo(rest, io);
       case 'bench':
@@ -190,7 +200,7 @@ export async function main(argv: readonly string[], io: CliIo = PROCESS_IO): Pro
         io.out(HELP);
         return 0;
       default:
-        throw new UsageError(`unknown command "${command}"; allowed: scenarios, run, replay, sweep, merge, explore, check-history, export-machines, viz, plants, demo, bench, help`);
+        throw new UsageError(`unknown command "${command}"; allowed: scenarios, run, replay, sweep, merge, explore, check-history, export-machines, viz, plants, prices, demo, bench, help`);
     }
   } catch (error) {
     if (error instanceof UsageError || error instanceof ScenarioError) {
@@ -250,6 +260,7 @@ async function run(argv: readonly string[], { out, err, progressEveryMs }: CliIo
       plant: { type: 'string' },
       html: { type: 'string' },
       metrics: { type: 'string' },
+      prices: { type: 'string' },
       inspect: { type: 'string' },
     },
     1,
@@ -258,6 +269,7 @@ async function run(argv: readonly string[], { out, err, progressEveryMs }: CliIo
   const plant = parsePlant(values.plant as string | undefined);
   const inspectAt = values.inspect === undefined ? undefined : inspectUrl(String(values.inspect));
   const scenario = loadScenario(positionals[0]);
+  const prices = loadPrices(values.prices as string | undefined);
   // Output paths are opened before the run: a path that cannot be written costs no simulated time.
   const trace = openOutput('--trace', values.trace);
   const history = openOutput('--history', values.history);
@@ -283,6 +295,7 @@ async function run(argv: readonly string[], { out, err, progressEveryMs }: CliIo
       seed,
       scenario,
       ...(plant === undefined ? {} : { plant }),
+      ...(prices === undefined ? {} : { prices }),
       // Inspection only observes (src/cli/inspect.ts): same steps, same traceHash.
       ...(live === undefined ? {} : { inspect: live.inspect }),
       trace: { keepEvents: false, sink: trace === undefined ? undefined : (line) => trace.line(line) },

@@ -19,6 +19,10 @@ export { buildReport, commitLatenciesMs, quantile } from './simulation/report.js
 export type { GrowthReport, SimulationReport } from './simulation/report.js';
 export { messageBytes, writeIosOf, WRITE_IO_BYTES } from './simulation/cloudwatch.js';
 export type { MetricDatum, MetricSeriesSummary, MetricsReport, MetricStatistic, MetricUnit, NetworkLocality } from './simulation/cloudwatch.js';
+export { costOf, HOURS_PER_MONTH } from './simulation/cost.js';
+export type { Bill, CostItem, CostReport, StorageConfiguration } from './simulation/cost.js';
+export { DEFAULT_PRICES, parsePriceList, PriceListError } from './simulation/prices.js';
+export type { InstanceClassPrice, PriceList } from './simulation/prices.js';
 export type { GlobalLagSample, GlobalPromotionReport, GlobalReport, GlobalSecondaryReport, LagFigures } from './simulation/global-panel.js';
 export { RunSampler, chooseIntervalMs, ALL_PG_HEALTH_MAX } from './simulation/run-series.js';
 export type { RunSamplerOptions, RunSeries, PgSeries } from './simulation/run-series.js';

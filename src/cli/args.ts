@@ -3,11 +3,13 @@
  * names or files, and output files. Each command lives in its own file (src/cli/*.ts, or
  * src/cli.ts for the oldest) and takes `(argv, io)`.
  */
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { Scenario } from '../cluster/scenario.js';
 import { findScenario, scenarioNames } from '../scenarios/builtin.js';
 import { loadScenarioFile } from '../scenarios/schema.js';
+import { parsePriceList, PriceListError } from '../simulation/prices.js';
+import type { PriceList } from '../simulation/prices.js';
 import { OutputFile } from './output-file.js';
 
 /** Where the command line writes: `out` for the product (a report), `err` for people. */
@@ -109,6 +111,34 @@ export function loadScenario(nameOrPath: string | undefined): Scenario {
     throw new UsageError(`scenario "${nameOrPath}": no such file; give a path to a .json scenario file or a built-in scenario's name (aurora-actors scenarios lists them)`);
   }
   throw new UsageError(`unknown scenario "${nameOrPath}"; ${builtins} (or a path to a .json file)`);
+}
+
+/**
+ * The price list a `--prices` file holds (docs/semantics.md, "Cost"; `aurora-actors prices` prints
+ * the defaults as such a file), or one line naming the flag, the file and what is wrong.
+ */
+export function loadPrices(path: string | undefined): PriceList | undefined {
+  if (path === undefined) return undefined;
+  const source = `--prices ${path}`;
+  let content: string;
+  try {
+    content = readFileSync(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'unknown error';
+    throw new UsageError(`${source}: ${code === 'ENOENT' ? 'no such file' : 'cannot read'} (${code})`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(content.replace(/^\uFEFF/, ''));
+  } catch (error) {
+    throw new UsageError(`${source}: not valid JSON: ${(error instanceof Error ? error.message : String(error)).split('\n')[0] ?? ''}`);
+  }
+  try {
+    return parsePriceList(json, source);
+  } catch (error) {
+    if (error instanceof PriceListError) throw new UsageError(error.message);
+    throw error;
+  }
 }
 
 /** What a path names on disk: a directory, a file (or anything else that is there), or nothing. */

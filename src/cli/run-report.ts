@@ -110,6 +110,33 @@ function metricsLines(report: SimulationReport): string[] {
   ];
 }
 
+const CONFIGURATION_WORDS = { standard: 'Aurora Standard', 'io-optimized': 'Aurora I/O-Optimized' } as const;
+
+/** Money with cents, or four decimals below a cent (a few simulated seconds cost fractions of one). */
+function money(amount: number, currency: string): string {
+  const symbol = currency === 'USD' ? '$' : `${currency} `;
+  return `${symbol}${amount >= 0.01 || amount === 0 ? amount.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 }) : amount.toFixed(4)}`;
+}
+
+/**
+ * The bill (docs/semantics.md, "Cost"): the run, a month at its rates item by item, and the other
+ * storage configuration's month, with I/O's share that decides between them.
+ */
+function costLines(report: SimulationReport): string[] {
+  const cost = report.cost;
+  if (cost === undefined) return [];
+  const { currency } = cost.prices;
+  const items = cost.perMonth.items.map((item) => `${item.item} ${money(item.amount, currency)}`).join(', ');
+  const alternative = cost.alternative.perMonth.total;
+  const verdict = cost.cheaper === cost.storageConfiguration ? 'dearer' : 'cheaper';
+  return [
+    `cost        ${cost.prices.region} on-demand prices (${currency}, dated ${cost.prices.dated}): this run ${money(cost.run.total, currency)}; a month at its rates ${money(cost.perMonth.total, currency)} on ${CONFIGURATION_WORDS[cost.storageConfiguration]}`,
+    `            ${items}${cost.storageBilledAs === 'billedStorageGiB' ? ' (storage billed at cost.billedStorageGiB)' : ''}`,
+    `            ${CONFIGURATION_WORDS[cost.alternative.storageConfiguration]} would cost ${money(alternative, currency)} a month, ${verdict}: I/O requests are ${Math.round(cost.ioShareOfStandard * 100)} % of the Standard bill (I/O-Optimized pays off above about 25 %)`,
+    '',
+  ];
+}
+
 function dimensionText(dimensions: Readonly<Record<string, string>>): string {
   const values = Object.values(dimensions);
   return values.length === 0 ? '' : ` (${values.join(', ')})`;
@@ -145,6 +172,7 @@ export function formatRunReport(report: SimulationReport, scenario: Scenario, re
     ...report.storage.lost.map((lost) => `        lost txn ${lost.txnId}: ${lost.missing}`),
     '',
     ...metricsLines(report),
+    ...costLines(report),
     ...internalLines(report),
     '',
     `trace       ${report.traceEvents} events, traceHash ${report.traceHash}`,

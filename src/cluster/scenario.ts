@@ -232,6 +232,14 @@ export interface MetricsSpec {
   periodMs: number;
 }
 
+/** How the run is billed (docs/semantics.md, "Cost"; `src/simulation/cost.ts`). */
+export interface CostSpec {
+  /** The cluster's storage configuration (API `StorageType` `aurora` or `aurora-iopt1`). @defaultValue 'standard' */
+  storageConfiguration: 'standard' | 'io-optimized';
+  /** Bill storage at this size instead of the simulated volume's. @defaultValue the run's VolumeBytesUsed */
+  billedStorageGiB?: number;
+}
+
 /** At most this many metric periods in one run: a datapoint per series per period is kept. */
 export const METRIC_PERIODS_MAX = 100_000;
 
@@ -361,6 +369,8 @@ export interface Scenario {
   backtrack?: BacktrackSpec;
   /** How the metrics are sampled; absent, every second. */
   metrics?: MetricsSpec;
+  /** How the run is billed; absent, Aurora Standard at the simulated volume's size. */
+  cost?: CostSpec;
   workload: WorkloadSpec;
   faults: FaultSpec[];
   /** Virtual time to run. */

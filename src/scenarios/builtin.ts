@@ -593,6 +593,25 @@ const DEFINITIONS: readonly Scenario[] = [
     workload: { commitsPerS: 100, putsPerTxn: 2, getsPerTxn: 1, putKeys: 'append', stopMs: 12_000 },
     durationMs: 14_000,
   }),
+  builtin({
+    name: 'cost-io-heavy',
+    description:
+      'One of a pair: a 100 GiB database under 1,000 commits/s, billed on Aurora Standard; I/O requests are most of its bill, so the cost block finds Aurora I/O-Optimized cheaper (compare cost-io-light).',
+    // The pricing page's rule of thumb: I/O-Optimized pays off once I/O is over about 25 % of the
+    // Aurora bill. Storage is billed at 100 GiB, a database's size rather than the simulated
+    // volume's few MiB, so its higher I/O-Optimized price counts (docs/semantics.md, "Cost").
+    cost: { storageConfiguration: 'standard', billedStorageGiB: 100 },
+    workload: { commitsPerS: 1_000 },
+    durationMs: 5_000,
+  }),
+  builtin({
+    name: 'cost-io-light',
+    description:
+      'The other of the pair: the same 100 GiB database under 20 commits/s; I/O requests are a small part of its bill, so Aurora Standard stays cheaper (compare cost-io-heavy).',
+    cost: { storageConfiguration: 'standard', billedStorageGiB: 100 },
+    workload: { commitsPerS: 20 },
+    durationMs: 10_000,
+  }),
 ];
 
 /**

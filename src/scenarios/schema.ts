@@ -193,6 +193,11 @@ const metricsSchema = z.strictObject({
   periodMs: integerAtLeast(1).default(1_000),
 });
 
+const costSchema = z.strictObject({
+  storageConfiguration: z.enum(['standard', 'io-optimized'], { error: 'must be one of standard, io-optimized' }).default('standard'),
+  billedStorageGiB: numberAbove(0).optional(),
+});
+
 const writerSchema = z.strictObject({
   durability: z.enum(['quorum', 'all'], { error: 'must be one of quorum, all' }).default('quorum'),
   retransmitAfterMs: numberAbove(0).default(50),
@@ -278,6 +283,7 @@ export const scenarioFileSchema = z.strictObject({
   clones: clonesSchema.optional(),
   backtrack: backtrackSchema.optional(),
   metrics: metricsSchema.optional(),
+  cost: costSchema.optional(),
   workload: workloadSchema.prefault({}),
   faults: list(faultSchema, 'must be a list of faults').default(() => []),
   durationMs: numberAbove(0, DURATION_MS_MAX).default(10_000),

@@ -16,6 +16,7 @@ import type { BackupReport } from './backup-service.js';
 import type { ClonesReport } from './clone-service.js';
 import type { BacktrackReport, TimelineVerdict } from './backtrack-service.js';
 import type { MetricsReport } from './cloudwatch.js';
+import type { CostReport } from './cost.js';
 import type { RestoreVerification } from '../check/restore.js';
 import type { SegmentContext } from '../../models/segment.machine.js';
 
@@ -120,6 +121,8 @@ export interface SimulationReport {
    * (`cloudwatch.ts`; docs/semantics.md, "Metrics"). Added by `Simulation.report()`.
    */
   metrics?: MetricsReport;
+  /** What the run costs at the price list, and a month at its rates (`cost.ts`; docs/semantics.md, "Cost"). Added by `Simulation.report()`. */
+  cost?: CostReport;
 }
 
 /** How a growing volume grew (docs/protocol.md §1.1). */

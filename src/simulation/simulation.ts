@@ -44,6 +44,10 @@ import type { GlobalLagSample } from './global-panel.js';
 import { Metrics } from './metrics.js';
 import { CloudWatchMetrics, METRICS_PERIOD_MS_DEFAULT } from './cloudwatch.js';
 import type { MetricDatum, MetricsReport } from './cloudwatch.js';
+import { costOf } from './cost.js';
+import type { CostReport } from './cost.js';
+import { DEFAULT_PRICES } from './prices.js';
+import type { PriceList } from './prices.js';
 import type { FailoverTimes, ReadFigures } from './metrics.js';
 import { World } from './world.js';
 import type { HostHooks } from './world.js';
@@ -92,6 +96,11 @@ export interface SimulationOptions {
    * (docs/plants.md). The report names it. @defaultValue none: every machine follows docs/semantics.md
    */
   plant?: PlantName;
+  /**
+   * The prices the report's `cost` block bills the run at (docs/semantics.md, "Cost").
+   * @defaultValue {@link DEFAULT_PRICES}, Aurora on-demand in us-east-1
+   */
+  prices?: PriceList;
 }
 
 /** rxjs streams of a running simulation, on the virtual clock (all views of {@link SimulationStreams.events$}). */
@@ -154,6 +163,8 @@ export class Simulation implements ReportSource {
   readonly scenario: Scenario;
   /** The planted mistake the run has on, if any. */
   readonly plant: PlantName | undefined;
+  /** The prices the report's `cost` block bills the run at. */
+  readonly prices: PriceList;
   readonly kernel: Kernel;
   readonly topology: ResolvedTopology;
   readonly host: ActorHost;
@@ -175,6 +186,7 @@ export class Simulation implements ReportSource {
     this.seed = options.seed;
     this.scenario = options.scenario;
     this.plant = options.plant;
+    this.prices = options.prices ?? DEFAULT_PRICES;
     // The world subscribes to its stream first, then the metrics, then the judges: each event
     // reaches them in that order, before the actor that emitted it runs on (see `world.ts`).
     const world = new World(options);
@@ -396,10 +408,13 @@ export class Simulation implements ReportSource {
     const report = buildReport(this, this.judges.results(), global === undefined || writeForwarding === undefined ? global : { ...global, writeForwarding });
     const { backup, clones } = this.world;
     const checks = backup === undefined && clones === undefined && this.world.backtrack === undefined ? new Map() : this.judges.restoreChecks();
+    const metrics = this.metricsReport();
+    const backupReport = backup?.report(checks);
     return {
       ...report,
-      metrics: this.metricsReport(),
-      ...(backup === undefined ? {} : { backup: backup.report(checks) }),
+      metrics,
+      cost: this.costOf(metrics, backupReport === undefined ? undefined : backupReport.retainedBytes.log + backupReport.retainedBytes.snapshots + backupReport.snapshotBytes),
+      ...(backupReport === undefined ? {} : { backup: backupReport }),
       ...(clones === undefined ? {} : { clones: clones.report(checks) }),
       ...(this.world.backtrack === undefined
         ? {}
@@ -411,6 +426,20 @@ export class Simulation implements ReportSource {
             },
           }),
     };
+  }
+
+  /** The bill of the run so far at the scenario's storage configuration and the other (`cost.ts`). */
+  private costOf(metrics: MetricsReport, backupBytes: number | undefined): CostReport {
+    const spec = this.scenario.cost;
+    return costOf({
+      topology: this.topology,
+      prices: this.prices,
+      storageConfiguration: spec?.storageConfiguration ?? 'standard',
+      ...(spec?.billedStorageGiB === undefined ? {} : { billedStorageGiB: spec.billedStorageGiB }),
+      simulatedMs: this.kernel.clock.now(),
+      metrics,
+      ...(backupBytes === undefined ? {} : { backupBytes }),
+    });
   }
 
   /**

@@ -9,9 +9,10 @@ import { ScenarioError, parseScenario } from '../../src/scenarios/schema.js';
 import type { FaultSpec } from '../../src/cluster/scenario.js';
 
 const HOUR_MS = 3_600_000;
+const LIGHT_LOAD = ['backtrack', 'cost-io-light'];
 
 describe('Built-in scenarios', () => {
-  it('lists the storage scenarios first, then replicas and failover, then the corners planted mistakes need, then Global Database, then backup, restore, backtrack and clones, then storage growth', () => {
+  it('lists the storage scenarios first, then replicas and failover, then the corners planted mistakes need, then Global Database, then backup, restore, backtrack and clones, then storage growth, then the cost pair', () => {
     expect(scenarioNames()).toEqual([
       'steady-state',
       'az-outage',
@@ -49,6 +50,8 @@ describe('Built-in scenarios', () => {
       'backtrack',
       'clone',
       'storage-growth',
+      'cost-io-heavy',
+      'cost-io-light',
     ]);
   });
 
@@ -60,8 +63,9 @@ describe('Built-in scenarios', () => {
     expect(scenario.topology.regions[0]).toEqual({ id: 'us-east-1', azs: ['us-east-1a', 'us-east-1b', 'us-east-1c'] });
     expect(scenario.topology.regions.slice(1).map((region) => region.id)).toEqual(scenario.topology.global?.secondaries.map((secondary) => secondary.region) ?? []);
     expect(scenario.topology.writerAz).toBe('us-east-1a');
-    // Every built-in runs under load, except one that lasts hours: its point is time passing.
-    expect(scenario.workload.commitsPerS).toBeGreaterThanOrEqual(scenario.durationMs > HOUR_MS ? 1 : 100);
+    // Every built-in runs under load, except two whose point is a light one: hours passing
+    // (backtrack) and the light half of the I/O cost pair.
+    expect(scenario.workload.commitsPerS).toBeGreaterThanOrEqual(LIGHT_LOAD.includes(scenario.name) ? 1 : 100);
     const topology = resolveTopology(scenario.topology, scenario.workload.clients);
     expect(topology.segments).toHaveLength(6 * scenario.topology.pgCount);
     for (const secondary of topology.global?.secondaries ?? []) expect(secondary.segments).toHaveLength(6 * scenario.topology.pgCount);
