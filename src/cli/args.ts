@@ -3,10 +3,11 @@
  * names or files, and output files. Each command lives in its own file (src/cli/*.ts, or
  * src/cli.ts for the oldest) and takes `(argv, io)`.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { Scenario } from '../cluster/scenario.js';
 import { findScenario, scenarioNames } from '../scenarios/builtin.js';
+import { readJsonFile } from '../scenarios/json-file.js';
 import { loadScenarioFile } from '../scenarios/schema.js';
 import { parsePriceList, PriceListError } from '../simulation/prices.js';
 import type { PriceList } from '../simulation/prices.js';
@@ -120,19 +121,7 @@ export function loadScenario(nameOrPath: string | undefined): Scenario {
 export function loadPrices(path: string | undefined): PriceList | undefined {
   if (path === undefined) return undefined;
   const source = `--prices ${path}`;
-  let content: string;
-  try {
-    content = readFileSync(path, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? 'unknown error';
-    throw new UsageError(`${source}: ${code === 'ENOENT' ? 'no such file' : 'cannot read'} (${code})`);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(content.replace(/^\uFEFF/, ''));
-  } catch (error) {
-    throw new UsageError(`${source}: not valid JSON: ${(error instanceof Error ? error.message : String(error)).split('\n')[0] ?? ''}`);
-  }
+  const json = readJsonFile(path, source, (message) => new UsageError(message));
   try {
     return parsePriceList(json, source);
   } catch (error) {

@@ -17,8 +17,8 @@
  */
 import { VOLUME_BYTES_MAX_DEFAULT } from '../protocol/geometry.js';
 import { DEFAULT_GLOBAL_SECONDARIES_MAX, GLOBAL_SECONDARIES_MAX, SECONDARY_REPLICAS_MAX } from '../protocol/global.js';
-import { readFileSync } from 'node:fs';
 import * as z from 'zod';
+import { readJsonFile } from './json-file.js';
 import { CLIENT_COUNT_MAX, PG_COUNT_MAX, STORAGE_NODES_PER_AZ_MAX, everyAz, everyRegion, findTopologyProblem, globalEndpoints, resolveTopology } from '../cluster/topology.js';
 import type { TopologyProblem } from '../cluster/topology.js';
 import type { LatencyDistribution } from '../kernel/network.js';
@@ -324,20 +324,7 @@ export function parseScenario(input: unknown, source: string): Scenario {
  */
 export function loadScenarioFile(path: string): Scenario {
   const source = `scenario file ${path}`;
-  let content: string;
-  try {
-    content = readFileSync(path, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? 'unknown error';
-    throw new ScenarioError(`${source}: ${code === 'ENOENT' ? 'no such file' : 'cannot read'} (${code})`);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(content.replace(/^\uFEFF/, ''));
-  } catch (error) {
-    const firstLine = (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '';
-    throw new ScenarioError(`${source}: not valid JSON: ${firstLine}`);
-  }
+  const json = readJsonFile(path, source, (message) => new ScenarioError(message));
   return parseScenario(json, source);
 }
 

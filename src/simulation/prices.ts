@@ -70,7 +70,7 @@ export const DEFAULT_PRICES: PriceList = {
 };
 
 const price = z.number({ error: 'must be a number >= 0' }).min(0, { error: 'must be a number >= 0' });
-const pair = z.strictObject({ standard: price, ioOptimized: price });
+const pair = z.strictObject({ standard: price, ioOptimized: price }, { error: 'must be an object with standard and ioOptimized prices' });
 const text = z.string({ error: 'must be a non-empty string' }).min(1, { error: 'must be a non-empty string' });
 
 /** The price file's schema: every field required, so a file never half-applies the defaults. */
@@ -104,7 +104,9 @@ export function parsePriceList(input: unknown, source: string): PriceList {
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;
   const field = issue.path.map((part) => (typeof part === 'number' ? `[${part}]` : `.${String(part)}`)).join('').replace(/^\./, '');
-  const message = issue.code === 'unrecognized_keys' ? `has an unknown field ${issue.keys.map((key) => `"${key}"`).join(', ')}` : issue.message;
+  const value = issue.path.reduce<unknown>((node, part) => (node === null || typeof node !== 'object' ? undefined : (node as Record<PropertyKey, unknown>)[part as PropertyKey]), input);
+  const message =
+    issue.code === 'unrecognized_keys' ? `has an unknown field ${issue.keys.map((key) => `"${key}"`).join(', ')}` : value === undefined ? `is required; it ${issue.message}` : issue.message;
   throw new PriceListError(`${source}: ${field === '' ? 'the price list' : field} ${message}`);
 }
 

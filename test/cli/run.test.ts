@@ -91,6 +91,9 @@ describe('aurora-actors scenarios / run', () => {
   });
 
   it.each([
+    [['run', 'steady-state', '--prices', 'test/fixtures/missing.json'], /^aurora-actors: --prices test\/fixtures\/missing.json: no such file \(ENOENT\)$/],
+    [['run', 'steady-state', '--prices', 'test/fixtures/malformed.json'], /^aurora-actors: --prices test\/fixtures\/malformed.json: not valid JSON/],
+    [['run', 'steady-state', '--prices', 'test/fixtures/small.json'], /^aurora-actors: --prices test\/fixtures\/small.json: region is required; it must be a non-empty string$/],
     [['run', 'steady-state', '--metrics', 'metrics.txt'], /^aurora-actors: --metrics metrics.txt: must end in .csv \(CSV rows\) or .jsonl \(JSON lines\)$/],
     [['run', 'meteor-strike'], /unknown scenario "meteor-strike"; built-in scenarios: steady-state, az-outage/],
     [['run'], /run needs a scenario/],
