@@ -97,6 +97,11 @@ export interface CloudWatchOptions {
   primaryRegion: string;
   /** A Global Database's lag samples (`JudgePanel.globalLag$`); completes at once without one. */
   globalLag$: Observable<GlobalLagSample>;
+  /**
+   * Values read as each period closes (statistic `Last` unless given), for figures that are a state
+   * rather than a count, e.g. an instance's capacity. Must only read. @defaultValue none
+   */
+  gauges?: () => readonly Omit<MetricDatum, 'atMs'>[];
 }
 
 /** The modelled size of a message on the network (see the file header). */
@@ -280,6 +285,7 @@ export class CloudWatchMetrics {
     for (const region of sortedKeys(p.globalWriteIos)) point('AuroraGlobalDBReplicatedWriteIO', 'Sum', 'Count', p.globalWriteIos.get(region)!, { SecondaryRegion: region });
     for (const region of sortedKeys(p.globalBytes)) point('AuroraGlobalDBDataTransferBytes', 'Sum', 'Bytes', p.globalBytes.get(region)!, { SecondaryRegion: region });
     for (const locality of ['sameAz', 'crossAz', 'crossRegion'] as const) point('NetworkBytes', 'Sum', 'Bytes', p.networkBytes[locality], { Locality: locality });
+    for (const gauge of this.options.gauges?.() ?? []) this.emit({ ...gauge, atMs: endMs });
     this.periods++;
     this.period = emptyPeriod();
     this.periodEndMs = endMs + this.options.periodMs;
