@@ -89,6 +89,38 @@ ${promotions}
 `;
 }
 
+/**
+ * The CloudWatch-style metrics and the bill (docs/semantics.md, "Metrics", "Cost"), as tables from
+ * the report's `metrics` and `cost` blocks. The price list's source is an address, which the page
+ * must not hold: the date and region stand for it.
+ */
+function metricsAndCostSection(report: SimulationReport): string {
+  const h = escapeHtml;
+  const { metrics, cost } = report;
+  if (metrics === undefined || cost === undefined) return '';
+  const number = (value: number): string => (Math.abs(value) < 10 && !Number.isInteger(value) ? value.toFixed(2) : Math.round(value).toLocaleString('en-US'));
+  const metricRows = metrics.series
+    .map((series) => {
+      const dimensions = Object.values(series.dimensions).join(', ');
+      const total = series.statistic === 'Sum' ? number(series.sum) : '';
+      return `<tr><td>${h(series.metric)}</td><td>${h(dimensions)}</td><td>${h(series.statistic)}</td><td>${h(series.unit)}</td><td>${number(series.average)}</td><td>${number(series.minimum)}</td><td>${number(series.maximum)}</td><td>${total}</td></tr>`;
+    })
+    .join('\n');
+  const money = (amount: number): string => `${amount < 0.01 && amount !== 0 ? amount.toFixed(4) : amount.toFixed(2)} ${h(cost.prices.currency)}`;
+  const billRows = (items: readonly { item: string; amount: number }[]): string => items.map((item) => `<tr><td>${h(item.item)}</td><td>${money(item.amount)}</td></tr>`).join('\n');
+  return `<section id="metrics"><h2>CloudWatch metrics</h2>
+<p>${metrics.periods} periods of ${metrics.periodMs} ms; each series' statistic per period on average, lowest and highest, and for sums the run's total.</p>
+<table id="metrics-series"><thead><tr><th>metric</th><th>dimensions</th><th>statistic</th><th>unit</th><th>average</th><th>lowest</th><th>highest</th><th>total</th></tr></thead><tbody>
+${metricRows}
+</tbody></table></section>
+<section id="cost"><h2>Cost</h2>
+<p>${h(cost.prices.region)} on-demand prices, dated ${h(cost.prices.dated)}. This run: ${money(cost.run.total)}. A month at its rates on ${h(cost.storageConfiguration)}: ${money(cost.perMonth.total)}; on ${h(cost.alternative.storageConfiguration)}: ${money(cost.alternative.perMonth.total)} (${h(cost.cheaper)} is cheaper; I/O is ${Math.round(cost.ioShareOfStandard * 100)} % of the Standard bill).</p>
+<table id="cost-month"><thead><tr><th>a month, item</th><th>amount</th></tr></thead><tbody>
+${billRows(cost.perMonth.items)}
+</tbody></table></section>
+`;
+}
+
 const require = createRequire(import.meta.url);
 
 /** The charting library as inlined: its code, its stylesheet, its licence notice without addresses. */
@@ -392,7 +424,7 @@ ${pgCharts}
 <section id="replicas"><h2>Replica lag</h2>
 ${data.series.replicas.length === 0 ? `<p class="unavailable" id="replicas-unavailable">${h(data.notes.find((note) => note.startsWith('Replica lag')) ?? 'No replica lag in this run.')}</p>` : '<div class="chart" id="chart-replica-lag"></div>'}
 </section>
-${globalSection(report)}<section id="notes"><h2>About the data</h2>
+${globalSection(report)}${metricsAndCostSection(report)}<section id="notes"><h2>About the data</h2>
 <ul>${data.notes.map((note) => `<li>${h(note)}</li>`).join('')}</ul>
 </section>
 <p id="render-error" hidden></p>

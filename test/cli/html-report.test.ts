@@ -198,6 +198,12 @@ describe('run --html: the series of a run cut short (az-plus-one, 2 PGs, to 4.6 
     expect(html).toMatch(/<tr><td>PG 0<\/td><td>no write quorum<\/td><td class="num">4 s<\/td><td class="num">end of run<\/td><td class="num">3<\/td><\/tr>/);
     for (const judge of report.invariants) expect(html).toContain(judge.name.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;'));
     expect(html).toContain('id="replicas-unavailable"');
+    // The metrics and the bill as tables: one row per series, one per item of the month.
+    const metricsTable = /<table id="metrics-series">[\s\S]*?<\/table>/.exec(html)![0];
+    expect(metricsTable.match(/<tr><td>/g)).toHaveLength(report.metrics!.series.length);
+    expect(metricsTable).toContain(`<tr><td>VolumeWriteIOPs</td><td></td><td>Sum</td><td>Count</td>`);
+    const costTable = /<table id="cost-month">[\s\S]*?<\/table>/.exec(html)![0];
+    expect(costTable.match(/<tr><td>/g)).toHaveLength(report.cost!.perMonth.items.length);
     const { charts, body } = drawCharts(html);
     const ids = charts.map((chart) => chart.id);
     expect(ids).toEqual(expect.arrayContaining(['chart-throughput', 'chart-latency', 'chart-reachable', 'chart-quorum', 'chart-vcl-vdl', 'chart-pgcl', ...series.pgs.map((pg) => `chart-scl-pg${pg.pg}`)]));
