@@ -95,6 +95,20 @@ describe('CloudWatch metrics: replica-lag at seed 2', () => {
   });
 });
 
+describe('CloudWatch metrics: read I/Os (read-path, a cache of 32 of 256 blocks)', () => {
+  it('VolumeReadIOPs counts every page read from storage, hedged second reads included', () => {
+    // Cut short, the workload stopping first, so no read is in flight at the end.
+    const scenario = withOverrides(findScenario('read-path')!, { workload: { stopMs: 1_700 }, durationMs: 2_000 });
+    expect(scenario.topology.replicas).toEqual([]);
+    const sim = new Simulation({ seed: 1, scenario });
+    sim.run();
+    const report = sim.report();
+    const reads = report.pageReads!;
+    expect(reads.reads).toBeGreaterThan(100);
+    expect(seriesOf(report.metrics!, 'VolumeReadIOPs')!.sum).toBe(reads.reads + reads.hedged);
+  });
+});
+
 describe('CloudWatch metrics: a Global Database', () => {
   it('gives each secondary its lag, replicated write I/Os and transfer, within the global report\'s figures', () => {
     const sim = new Simulation({ seed: 1, scenario: withOverrides(findScenario('global-steady')!, { durationMs: 1_200 }) });
