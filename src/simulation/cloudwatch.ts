@@ -173,7 +173,7 @@ export class CloudWatchMetrics {
   private readonly writesInvokedAtMs = new Map<number, number>();
   /** Blocks some record wrote, as `pg:block` (VolumeBytesUsed). */
   private readonly blocksWritten = new Set<string>();
-  /** Commit-to-visible lag per replica, from the same observations the run figures use (`replica-lag.ts`). 
+  /** Commit-to-visible lag per replica, from the same observations the run figures use (`replica-lag.ts`). */
   private readonly replicaLag = new ReplicaLag({ keepSamples: false, onLag: (instance, _atMs, lagMs) => this.onReplicaLag(instance, lagMs) });
 
   constructor(private readonly options: CloudWatchOptions) {
