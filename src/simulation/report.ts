@@ -15,6 +15,7 @@ import type { GlobalReport } from './global-panel.js';
 import type { BackupReport } from './backup-service.js';
 import type { ClonesReport } from './clone-service.js';
 import type { BacktrackReport, TimelineVerdict } from './backtrack-service.js';
+import type { ServerlessReport } from './serverless-panel.js';
 import type { RestoreVerification } from '../check/restore.js';
 import type { SegmentContext } from '../../models/segment.machine.js';
 
@@ -114,6 +115,8 @@ export interface SimulationReport {
   };
   /** Storage growth (docs/protocol.md §1.1), when the topology has a `growth` section. */
   growth?: GrowthReport;
+  /** Aurora Serverless v2 capacity (`serverless-panel.ts`; docs/protocol.md §11.3), when the topology has a `serverless` section. */
+  serverless?: ServerlessReport;
 }
 
 /** How a growing volume grew (docs/protocol.md §1.1). */

@@ -45,6 +45,9 @@ import { Metrics } from './metrics.js';
 import type { FailoverTimes, ReadFigures } from './metrics.js';
 import { World } from './world.js';
 import type { HostHooks } from './world.js';
+import { ServerlessPanel } from './serverless-panel.js';
+import type { ServerlessCapacityNow } from './serverless-panel.js';
+import { serverlessInstances } from '../cluster/serverless.js';
 
 export { READABLE_UNDER_FAULTS } from './judge-panel.js';
 export { WRITE_STALL_MS } from './metrics.js';
@@ -159,6 +162,8 @@ export class Simulation implements ReportSource {
   /** Write forwarding's figures (docs/protocol.md §11.1). */
   private readonly forwarding: ForwardingPanel;
   private readonly availabilityObserver: Availability;
+  /** Serverless v2's figures (docs/protocol.md §11.3), with a `topology.serverless` section. */
+  private readonly serverless: ServerlessPanel | undefined;
   /** How many of {@link Simulation.violatedSoFar}'s judges have their verdict in the trace. */
   private verdictsTraced = 0;
 
@@ -207,6 +212,18 @@ export class Simulation implements ReportSource {
     backtrack?.onRequest((record) => this.judges.backtrackRequested(record));
     // Reads only what the world emits and schedules nothing: runs hash the same with it.
     this.forwarding = new ForwardingPanel(world.topology, (handler) => world.listen(handler));
+    // The same: it reads the stream, and the instances' counts when a report is made.
+    const serverlessSpec = options.scenario.topology.serverless;
+    this.serverless =
+      serverlessSpec === undefined
+        ? undefined
+        : new ServerlessPanel({
+            spec: serverlessSpec,
+            instances: serverlessInstances(options.scenario, world.topology),
+            listen: (handler) => world.listen(handler),
+            nowMs: () => world.kernel.clock.now(),
+            servedBy: (instance) => (world.host.snapshotOf(instance).context as WriterContext).load,
+          });
     this.streams = streamsOf(world.events$, this.judges.globalLag$);
     // Reads only the network and the world's quorums: runs hash the same with it (availability.ts).
     // Asked once, not per segment: per segment it made assembly quadratic (2 s of 9 at 38,400 segments).
@@ -379,6 +396,7 @@ export class Simulation implements ReportSource {
     const checks = backup === undefined && clones === undefined && this.world.backtrack === undefined ? new Map() : this.judges.restoreChecks();
     return {
       ...report,
+      ...(this.serverless === undefined ? {} : { serverless: this.serverless.report() }),
       ...(backup === undefined ? {} : { backup: backup.report(checks) }),
       ...(clones === undefined ? {} : { clones: clones.report(checks) }),
       ...(this.world.backtrack === undefined
@@ -391,6 +409,16 @@ export class Simulation implements ReportSource {
             },
           }),
     };
+  }
+
+  /**
+   * Each Aurora Serverless v2 instance's capacity and utilization at the current virtual time
+   * (docs/protocol.md §11.3): its phase, its capacity in ACUs, `acuUtilizationPercent` (capacity
+   * as a percent of the maximum, CloudWatch's `ACUUtilization`) and `loadPercent` (the last
+   * second's demand as a percent of its capacity). Empty without `topology.serverless`.
+   */
+  serverlessCapacity(): ServerlessCapacityNow[] {
+    return this.serverless?.now() ?? [];
   }
 
   /** The backup service: restore points, staged points, restores (docs/protocol.md §10), when the scenario has a `backup` section. */
