@@ -32,7 +32,7 @@ import { replicaActions } from './replica-actions.js';
 import { serverlessActions } from './serverless-actions.js';
 import { writerActions } from './writer-actions.js';
 
-export type { InstanceGrowth, InstanceOptions, InstancePg, WriterInput, WriterPgInput } from './instance-options.js';
+export type { InstanceGrowth, InstanceOptions, InstancePg, InstanceServerless, WriterInput, WriterPgInput } from './instance-options.js';
 export { resolveInstanceOptions } from './instance-options.js';
 export type { WriterContext, WriterEvent } from './instance-setup.js';
 export {
