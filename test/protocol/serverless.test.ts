@@ -57,7 +57,7 @@ describe('Serverless v2: the decider', () => {
     expect([0.5, 1, 2, 4, 16, 64].map((acu) => scaleIncrementAcu(acu, 'down'))).toEqual([0.5, 0.5, 0.5, 1, 4, 16]);
   });
 
-  it('ramps from 0.5 to 16 ACU in 8 periods, each increment at least the one before', () => {
+  it('ramps from 0.5 to 16 ACU in 9 periods, each increment at least the one before', () => {
     const seen = [0.5];
     while (seen[seen.length - 1]! < 16) seen.push(nextCapacityAcu(seen[seen.length - 1]!, 16, RANGE));
     expect(seen).toEqual([0.5, 1, 1.5, 2, 3, 4.5, 6.5, 9.5, 14, 16]);
