@@ -10,7 +10,7 @@ export type { EffectsParams, ModelEffect } from './effects.js';
 export { segmentMachine, SEGMENT_DISK_TIMER, SEGMENT_GOSSIP_TIMER } from './segment.machine.js';
 export type { SegmentContext, SegmentEvent, SegmentInput } from './segment.machine.js';
 export { writerMachine, linkTimerId, resolveInstanceOptions, WRITER_RETRANSMIT_TIMER } from './instance.machine.js';
-export type { InstanceGrowth, InstanceOptions, InstancePg, WriterContext, WriterEvent, WriterInput, WriterPgInput } from './instance.machine.js';
+export type { InstanceGrowth, InstanceOptions, InstancePg, InstanceServerless, WriterContext, WriterEvent, WriterInput, WriterPgInput } from './instance.machine.js';
 export { azMachine, regionMachine, storageNodeMachine, createFailureDomainMachine } from './failure-domain.js';
 export type { DomainKind, FailureDomainContext, FailureDomainEvent, FailureDomainInput } from './failure-domain.js';
 export { metadataMachine } from './metadata.machine.js';
@@ -30,6 +30,9 @@ export type { ObjectStoreContext, ObjectStoreEvent, ObjectStoreInput, ObjectStor
 export { restoreJobMachine, restoreJobInputProblem, RESTORE_RETRY_TIMER, RESTORE_DEADLINE_TIMER } from './restore-job.machine.js';
 export type { RestoreJobContext, RestoreJobEvent, RestoreJobInput, RestorePg } from './restore-job.machine.js';
 export { writeForwarderMachine, writeForwarderId, forwardedReadTimerId, READ_CONSISTENCIES } from './write-forwarder.machine.js';
+export { serverlessScalerMachine, scalerIdOf, SCALER_RESUME_TIMER, SCALER_TICK_TIMER } from './serverless-scaler.machine.js';
+export type { MemberReport, ScalerContext, ScalerEvent, ScalerInput, ScalerOptions, ScalerPhase, ScalerRole } from './serverless-scaler.machine.js';
+export type { CapacitySetSignal, GroupStateMessage, LoadQuerySignal, LoadReportSignal, ScalerReportMessage, ServedCounts, WakeSignal } from './serverless-messages.js';
 export type { ForwardedRead, ReadConsistency, WriteForwarderContext, WriteForwarderEvent, WriteForwarderInput, WriteForwarderObservation } from './write-forwarder.machine.js';
 export type { GlobalFence, GlobalRegionContext, GlobalRegionEvent, GlobalRegionInput, GlobalRegionObservation, HeldCommit, Promotion } from './global-region.machine.js';
 // The branded ids machine inputs and messages carry (docs/glossary.md).

@@ -89,6 +89,19 @@ export interface WriterInput {
    * @defaultValue none: keys hash over the PGs the volume was created with
    */
   growth?: InstanceGrowth;
+  /**
+   * Aurora Serverless v2 (docs/protocol.md §11.3): the instance's scaler, which sets its capacity
+   * and buffer cache (`capacitySet`) and asks for its load (`loadQuery`), and the capacity it
+   * starts at; `cacheBlocks` is the cache at that capacity. @defaultValue none: a provisioned instance
+   */
+  serverless?: InstanceServerless;
+}
+
+/** A Serverless v2 instance's scaler and starting capacity. */
+export interface InstanceServerless {
+  /** The scaler's systemId, e.g. `scaler:inst:us-east-1:writer`. */
+  readonly scaler: string;
+  readonly capacityAcu: number;
 }
 
 /** How a growing volume lays out keys and how far it may grow. */
@@ -130,6 +143,8 @@ export interface InstanceOptions {
   readonly cacheBlocks: number;
   readonly hedgeAfterMs: number;
   readonly fencedRestartMs: number;
+  /** A Serverless v2 instance's scaler and starting capacity; `cacheBlocks` then follows capacity (the size in force). */
+  readonly serverless?: InstanceServerless;
   readonly applyMsPerRecord: number;
   readonly maxReplicaLagMs: number;
   readonly replicaRestartMs: number;
@@ -193,5 +208,6 @@ export function resolveInstanceOptions(input: WriterInput): InstanceOptions {
     tails,
     ...(input.growth === undefined ? {} : { growth: input.growth }),
     ...(input.plant === undefined ? {} : { plant: input.plant }),
+    ...(input.serverless === undefined ? {} : { serverless: input.serverless }),
   };
 }

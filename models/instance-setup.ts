@@ -15,7 +15,8 @@ import { effectsAction, unprovidedEffect } from './effects.js';
 import type { EffectsParams, ModelEffect } from './effects.js';
 import type { InstanceOptions, WriterInput } from './instance-options.js';
 import { resolveInstanceOptions } from './instance-options.js';
-import type { MetadataStateMessage, OutageSignal, ProcessSignal, RecoverTo, SendParams, WireMessage } from './messages.js';
+import type { MetadataStateMessage, OutageSignal, ProcessSignal, RecoverTo, SendParams, TxnRequestMessage, WireMessage } from './messages.js';
+import type { CapacitySetSignal, LoadQuerySignal, ServedCounts } from './serverless-messages.js';
 import type { RecoveryState } from './recovery-state.js';
 import type { ReplicaCacheOptions, ReplicaState } from './replica-state.js';
 import { createReplicaState } from './replica-state.js';
@@ -56,6 +57,20 @@ export interface WriterContext {
   /** The known VDL at the previous lag check. */
   readonly vdlAtLagCheck: Lsn;
   readonly stats: InstanceStats;
+  /** What it has served, for a Serverless v2 instance's scaler (counted only when it has one). */
+  readonly load: ServedCounts;
+  /** A Serverless v2 instance's capacity and what a pause holds (docs/protocol.md §11.3); absent for a provisioned one. */
+  readonly serverless: ServerlessInstanceState | undefined;
+}
+
+/** A Serverless v2 instance's side of its capacity (`serverless-actions.ts`). */
+export interface ServerlessInstanceState {
+  readonly scaler: string;
+  readonly capacityAcu: number;
+  /** Capacity 0: new transactions wait in `held` until the scaler has resumed it. */
+  readonly paused: boolean;
+  /** Transactions that arrived while paused, in arrival order. */
+  readonly held: readonly TxnRequestMessage[];
 }
 
 /** What an instance counts, for the report. */
@@ -97,7 +112,9 @@ export type WriterEvent =
   | { type: 'restartDone' }
   | { type: 'mrplTick' }
   | OutageSignal
-  | ProcessSignal;
+  | ProcessSignal
+  | LoadQuerySignal
+  | CapacitySetSignal;
 
 /**
  * Timer ids (explicit: docs/determinism.md, "Where time and chance come from"); per-PG timers carry
@@ -166,5 +183,7 @@ export function createInstanceContext(input: WriterInput): WriterContext {
     behindChecks: 0,
     vdlAtLagCheck: 0 as Lsn,
     stats: { transactions: 0, commitsAcknowledged: 0, batches: 0, recordsResent: 0, lalStalls: 0, recoveries: 0 },
+    load: { transactions: 0, writes: 0, gets: 0, getsFromCache: 0 },
+    serverless: options.serverless === undefined ? undefined : { scaler: options.serverless.scaler, capacityAcu: options.serverless.capacityAcu, paused: false, held: [] },
   };
 }

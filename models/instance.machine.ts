@@ -29,9 +29,10 @@ import type { SendParams } from './messages.js';
 import { everyMemberAnswered, readQuorumOfEveryPg, repairedOnWriteQuorums, truncatedOnWriteQuorums } from './recovery-state.js';
 import { recoveryActions } from './recovery-actions.js';
 import { replicaActions } from './replica-actions.js';
+import { serverlessActions } from './serverless-actions.js';
 import { writerActions } from './writer-actions.js';
 
-export type { InstanceGrowth, InstanceOptions, InstancePg, WriterInput, WriterPgInput } from './instance-options.js';
+export type { InstanceGrowth, InstanceOptions, InstancePg, InstanceServerless, WriterInput, WriterPgInput } from './instance-options.js';
 export { resolveInstanceOptions } from './instance-options.js';
 export type { WriterContext, WriterEvent } from './instance-setup.js';
 export {
@@ -125,11 +126,13 @@ const writerDuties = {
 
 /** The instance; see the file header. */
 export const writerMachine = instanceSetup.extend({
-  actions: { ...writerActions, ...recoveryActions, ...replicaActions, ...sharedActions },
+  actions: { ...writerActions, ...recoveryActions, ...replicaActions, ...sharedActions, ...serverlessActions },
   delays: {
     fencedRestart: ({ context }) => context.options.fencedRestartMs,
   },
   guards: {
+    // A Serverless v2 instance at 0 ACU (docs/protocol.md §11.3).
+    paused: ({ context }) => context.serverless?.paused === true,
     newerVolumeEpoch: ({ context, event }) => event.type === 'writeReject' && event.reason === 'staleVolumeEpoch' && event.volumeEpoch > context.volumeEpoch,
     startsAsWriter: ({ context }) => context.role === 'writer',
     startsAsReader: ({ context }) => context.role === 'reader',
@@ -153,6 +156,9 @@ export const writerMachine = instanceSetup.extend({
   on: {
     // Storage growth (docs/protocol.md §1.1): every role learns the volume's new PGs.
     geometryChanged: { actions: 'learnGeometry' },
+    // Aurora Serverless v2 (docs/protocol.md §11.3): the scaler's question and its capacity, in every state.
+    loadQuery: { actions: 'answerLoad' },
+    capacitySet: { actions: 'applyCapacity' },
   },
   states: {
     booting: {
@@ -169,7 +175,8 @@ export const writerMachine = instanceSetup.extend({
           entry: 'reportMrpl',
           on: {
             ...writerDuties,
-            txnRequest: { actions: 'handleTransaction' },
+            // Paused (Serverless v2 at 0 ACU): held until the instance has resumed, never refused.
+            txnRequest: [{ guard: 'paused', actions: 'holdTransaction' }, { actions: ['countLoad', 'handleTransaction'] }],
             readOnlyRequest: [{ guard: 'readOnlyWanted', target: 'readOnly', actions: 'answerReadOnly' }, { actions: 'answerReadOnly' }],
             stepDown: { target: 'fenced' },
             // Backtrack in place (docs/protocol.md §10, backtrack): connections and uncommitted
@@ -221,7 +228,7 @@ export const writerMachine = instanceSetup.extend({
             mrplTick: { actions: 'reportMrpl' },
             redoShip: { actions: 'receiveRedo' },
             applyDone: { actions: 'finishApply' },
-            txnRequest: { actions: 'serveReplicaTxn' },
+            txnRequest: [{ guard: 'paused', actions: 'holdTransaction' }, { actions: ['countLoad', 'serveReplicaTxn'] }],
             pageData: { actions: 'handleReplicaPage' },
             readReject: { actions: 'retryReplicaRead' },
             replicaReadHedge: { actions: 'retryReplicaRead' },
@@ -327,7 +334,7 @@ export const writerMachine = instanceSetup.extend({
       // In-memory state is lost; a restart brings the instance back as a replica (docs/protocol.md
       // §9, failover).
       tags: ['offline'],
-      entry: ['stopWriterTimers', 'forgetWriterState'],
+      entry: ['stopWriterTimers', 'forgetWriterState', 'dropHeld'],
       on: {
         restart: { target: 'reader', actions: 'becomeReader' },
         recover: { target: 'reader', actions: 'becomeReader' },

@@ -172,6 +172,35 @@ export function cacheBlock(state: ReadState, block: number, pageLsn: Lsn, vdl: L
   return { reads: withReads(state, { cached, order, pageLsn: pageLsns }), evictions: evictions.length === 0 ? NO_EVICTIONS : evictions };
 }
 
+/**
+ * The cache resized to hold `capacity` blocks (an Aurora Serverless v2 instance's cache follows its
+ * capacity, docs/protocol.md §11.3): the oldest clean blocks leave while more than `keep` are cached
+ * (the new capacity; 0 empties it of every clean block, as a pause does). Dirty blocks stay until
+ * VDL passes them (WAL, S11), as on any eviction. Returns the next state and the evictions.
+ */
+export function resizeCache(state: ReadState, capacity: number, vdl: Lsn, keep: number = capacity): CacheStep {
+  if (capacity === state.capacity && state.order.length <= keep) return { reads: state, evictions: NO_EVICTIONS };
+  const order = [...state.order];
+  const cached = { ...state.cached };
+  const pageLsns = { ...state.pageLsn };
+  const evictions: CacheEviction[] = [];
+  let dirtySkipped = 0;
+  for (let i = 0; order.length > keep && i < order.length; ) {
+    const candidate = order[i] as number;
+    const candidateLsn = pageLsns[candidate] ?? (0 as Lsn);
+    if (candidateLsn > vdl) {
+      dirtySkipped++;
+      i++;
+      continue;
+    }
+    order.splice(i, 1);
+    delete cached[candidate];
+    delete pageLsns[candidate];
+    evictions.push({ blockId: candidate, pageLsn: candidateLsn, dirtySkipped });
+  }
+  return { reads: withReads(state, { capacity, cached, order, pageLsn: pageLsns }), evictions: evictions.length === 0 ? NO_EVICTIONS : evictions };
+}
+
 /** True iff the block is in the cache (a capacity of 0 caches every block). */
 export function isCached(state: ReadState, block: number): boolean {
   return state.capacity === 0 || state.cached[block] === true;

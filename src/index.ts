@@ -24,6 +24,7 @@ export type { Bill, CostItem, CostReport, StorageConfiguration } from './simulat
 export { DEFAULT_PRICES, parsePriceList, PriceListError } from './simulation/prices.js';
 export type { InstanceClassPrice, PriceList } from './simulation/prices.js';
 export type { GlobalLagSample, GlobalPromotionReport, GlobalReport, GlobalSecondaryReport, LagFigures } from './simulation/global-panel.js';
+export type { ServerlessCapacityNow, ServerlessInstanceReport, ServerlessPause, ServerlessPhase, ServerlessReport } from './simulation/serverless-panel.js';
 export { RunSampler, chooseIntervalMs, ALL_PG_HEALTH_MAX } from './simulation/run-series.js';
 export type { RunSamplerOptions, RunSeries, PgSeries } from './simulation/run-series.js';
 
@@ -53,7 +54,7 @@ export { BUILTIN_SCENARIOS, findScenario, scenarioNames, withOverrides } from '.
 export type { ScenarioPatch } from './scenarios/builtin.js';
 export { parseScenario, loadScenarioFile } from './scenarios/schema.js';
 export { ScenarioError } from './cluster/errors.js';
-export type { Scenario, TopologySpec, GrowthSpec, StorageSpec, WriterSpec, WorkloadSpec, FaultSpec, ResolvedTopology } from './cluster/scenario.js';
+export type { Scenario, TopologySpec, GrowthSpec, ServerlessSpec, StorageSpec, WriterSpec, WorkloadSpec, WorkloadPhase, FaultSpec, ResolvedTopology } from './cluster/scenario.js';
 
 // --- Machines: every statechart a cluster runs, to embed (docs/embedding.md) ----------------------
 export {
@@ -70,6 +71,7 @@ export {
   responderMachine,
   globalRegionMachine,
   globalApplierMachine,
+  serverlessScalerMachine,
   EffectNotProvidedError,
 } from '../models/index.js';
 export type {
@@ -85,6 +87,7 @@ export type {
   GlobalRegionInput,
   GlobalApplierInput,
   GlobalRegionObservation,
+  ScalerInput,
   ModelEffect,
   EffectsParams,
   SendParams,
@@ -162,6 +165,21 @@ export { blockOfKey, materializePage, pgOfKey } from './protocol/pages.js';
 // Storage growth (docs/protocol.md §1.1): sizes, the most PGs, the page layout of a scenario's volume.
 export { GIB_BYTES, PG_BYTES_NOMINAL, TIB_BYTES, VOLUME_BYTES_MAX_DEFAULT, pageLayoutOf, pgCountMaxOf, volumeBytesOf } from './protocol/geometry.js';
 export type { PageLayout } from './protocol/pages.js';
+// Aurora Serverless v2 (docs/protocol.md §11.3): the load model and the per-instance decider.
+export {
+  ACU_MAX,
+  ACU_STEP,
+  LOAD_MODEL_DEFAULTS,
+  acuUtilizationPercentOf,
+  cacheBlocksAt,
+  demandAcuOf,
+  loadPercentOf,
+  nextCapacityAcu,
+  runningFloorAcu,
+  scaleIncrementAcu,
+  targetCapacityAcu,
+} from './protocol/serverless.js';
+export type { CapacityRange, LoadModel, ServedRates } from './protocol/serverless.js';
 export type { Observation } from './protocol/observations.js';
 // Planted mistakes (docs/plants.md): `SimulationOptions.plant`, `aurora-actors run --plant`.
 export { PLANTS, PLANT_NAMES, isPlantName } from './protocol/plants.js';

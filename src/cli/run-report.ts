@@ -64,12 +64,15 @@ export function describeScenario(scenario: Scenario): string[] {
     growth === undefined
       ? []
       : [`growth      from ${plural(topology.pgCount, 'PG')} up to ${count(pgCountMaxOf(growth.maxVolumeBytes))} PGs (${bytesText(growth.maxVolumeBytes)}, 10 GiB per PG); keys placed in order, ${growth.keysPerBlock} per block`];
+  const phases = workload.phases ?? [];
+  const phaseText = phases.length === 0 ? '' : `; then ${phases.map((phase) => `${phase.commitsPerS}/s${phase.readerTxnsPerS === undefined ? '' : ` (+${phase.readerTxnsPerS} reads/s)`} from ${seconds(phase.atMs)}`).join(', ')}`;
   return [
     `topology    ${plural(topology.regions.length, 'region')}, ${azs} AZs in the primary, ${topology.pgCount} PGs (${segments} segments${topology.segmentKinds === 'fullTail' ? ', full/tail' : ''}) on ${topology.storageNodesPerAz * 3} storage nodes; writer in ${topology.writerAz}`,
     ...secondaries,
     ...backupLine,
     ...growthLine,
-    `workload    ${workload.commitsPerS} commits/s from ${workload.clients} clients, ${plural(workload.putsPerTxn, 'put')} + ${plural(workload.getsPerTxn, 'get')} per transaction, for ${at(scenario.durationMs)}`,
+    ...serverlessScenarioLine(scenario),
+    `workload    ${workload.commitsPerS} commits/s from ${workload.clients} clients, ${plural(workload.putsPerTxn, 'put')} + ${plural(workload.getsPerTxn, 'get')} per transaction${phaseText}, for ${at(scenario.durationMs)}`,
   ];
 }
 
@@ -142,6 +145,16 @@ function dimensionText(dimensions: Readonly<Record<string, string>>): string {
   return values.length === 0 ? '' : ` (${values.join(', ')})`;
 }
 
+/** Aurora Serverless v2's range, pause and groups (docs/protocol.md §11.3), when the topology has it. */
+function serverlessScenarioLine({ topology }: Scenario): string[] {
+  const spec = topology.serverless;
+  if (spec === undefined) return [];
+  const pause = spec.minAcu === 0 ? `, auto-pause after ${seconds(spec.autoPauseAfterS * 1000)} idle, resume ${seconds(spec.resumeMs)}` : '';
+  const following = topology.replicas.filter((replica) => replica.tier <= 1).length;
+  const alone = topology.replicas.length - following;
+  return [`serverless  ${spec.minAcu}–${spec.maxAcu} ACU${pause}; the writer and ${plural(following, 'tier-0/1 reader')} scale together, ${plural(alone, 'reader')} on ${alone === 1 ? 'its' : 'their'} own; cache ${spec.cacheBlocksPerAcu} blocks per ACU`];
+}
+
 /** The report as the `run` command prints it without `--json`. */
 export function formatRunReport(report: SimulationReport, scenario: Scenario, replay: string): string {
   const failedInvariants = report.invariants.filter((result) => !result.ok);
@@ -160,6 +173,7 @@ export function formatRunReport(report: SimulationReport, scenario: Scenario, re
     ...cloneLines(report),
     ...backtrackLines(report),
     ...growthLines(report),
+    ...serverlessLines(report),
     ...writerLines(report, scenario),
     durabilityLine(report),
     '',
@@ -348,6 +362,62 @@ function growthLines(report: SimulationReport): string[] {
     `${continued}${plural(changes.length, 'geometry change')}${times}`,
     `${continued}${plural(growth.refusedWrites, 'write')} refused past the maximum (volumeFull)`,
   ];
+}
+
+/** Runs of a capacity trace shown before the rest are only counted. */
+const CAPACITY_RUNS_SHOWN = 10;
+
+/**
+ * A capacity trace, compact: each run of changes in one direction as `from→to (first–last s)`,
+ * each pause as `paused at t`, each resume as `resumed at t (took d)`.
+ */
+function capacityRunsText(instance: NonNullable<SimulationReport['serverless']>['instances'][number]): string {
+  const runs: string[] = [];
+  const trace = instance.capacity;
+  let i = 1;
+  while (i < trace.length) {
+    const [atMs, acu] = trace[i]!;
+    const before = trace[i - 1]![1];
+    if (acu === 0) {
+      runs.push(`paused at ${seconds(atMs)}`);
+      i++;
+      continue;
+    }
+    if (before === 0) {
+      const pause = instance.pauses.find((candidate) => candidate.runningAtMs === atMs);
+      runs.push(`resumed at ${seconds(atMs)}${pause?.resumeMs === undefined ? '' : ` (took ${seconds(pause.resumeMs)})`}`);
+      i++;
+      continue;
+    }
+    const up = acu > before;
+    let j = i;
+    while (j + 1 < trace.length && trace[j + 1]![1] !== 0 && trace[j + 1]![1] > trace[j]![1] === up) j++;
+    runs.push(`${before}→${trace[j]![1]} (${j === i ? seconds(atMs) : `${seconds(atMs)}–${seconds(trace[j]![0])}`})`);
+    i = j + 1;
+  }
+  const shown = runs.slice(0, CAPACITY_RUNS_SHOWN).join(', ');
+  const start = `${trace[0]?.[1] ?? 0} ACU at the start`;
+  return runs.length === 0 ? start : `${start}; ${shown}${runs.length > CAPACITY_RUNS_SHOWN ? `, … ${runs.length - CAPACITY_RUNS_SHOWN} more` : ''}`;
+}
+
+/**
+ * Aurora Serverless v2 (docs/protocol.md §11.3): per instance, how it scales, its capacity range
+ * and mean, its ACU-hours, its load against its capacity, its cache hits, and its capacity trace
+ * compacted into runs, pauses and resumes.
+ */
+function serverlessLines(report: SimulationReport): string[] {
+  const serverless = report.serverless;
+  if (serverless === undefined) return [];
+  const how = { lead: 'the writer, leads tiers 0–1', follow: 'tier 0–1, with the writer', solo: 'on its own' } as const;
+  const lines = [`${label('serverless')}${serverless.minAcu}–${serverless.maxAcu} ACU; ${serverless.acuHours.toFixed(4)} ACU-hours in all`];
+  for (const instance of serverless.instances) {
+    const held = instance.heldTransactions === 0 ? '' : `; ${plural(instance.heldTransactions, 'transaction')} held while paused`;
+    lines.push(
+      `${continued}${instance.instance} (${how[instance.scaling]}): ${instance.acuMin}–${instance.acuMax} ACU, mean ${instance.acuMean.toFixed(2)}, ${instance.acuHours.toFixed(4)} ACU-h; load ${Math.round(instance.loadPercentMean)} % of capacity on average, over 100 % in ${plural(instance.saturatedPeriods, 'second')}; cache hits ${Math.round(instance.cache.hitRatio * 100)} % of ${plural(instance.cache.gets, 'get')}${held}`,
+      `${continued}  ${capacityRunsText(instance)}`,
+    );
+  }
+  return lines;
 }
 
 /**
@@ -662,6 +732,15 @@ function stallCause(report: SimulationReport, scenario: Scenario, stall: { fromM
       words: `the switchover to ${switchover.region}: the primary took no new writes from ${at(switchover.requestedAtMs)}, and ${reached} (after failover.endpointSwitchMs)`,
       ...(fault === undefined ? {} : { fault }),
     });
+  }
+  // Aurora Serverless v2 (docs/protocol.md §11.3): a paused writer holds the writes that arrive
+  // until it has resumed.
+  const writerPause = report.serverless?.instances
+    .find((instance) => instance.scaling === 'lead')
+    ?.pauses.find((pause) => pause.pausedAtMs <= windowEndMs && (pause.runningAtMs ?? Infinity) >= stall.fromMs);
+  if (writerPause !== undefined) {
+    const resumed = writerPause.runningAtMs === undefined ? 'it had not resumed by the end of the run' : `it resumed from ${at(writerPause.resumeStartedAtMs ?? writerPause.pausedAtMs)} and ran again at ${at(writerPause.runningAtMs)}`;
+    causes.push({ kind: 'writer', words: `the writer was paused (Serverless v2 auto-pause, since ${at(writerPause.pausedAtMs)}) and held the writes that came; ${resumed}` });
   }
   const [primary, ...others] = causes;
   if (primary !== undefined) {

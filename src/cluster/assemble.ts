@@ -32,6 +32,7 @@ import { kOfN } from '../protocol/quorum.js';
 import type { Kernel } from '../kernel/kernel.js';
 import type { PlantName } from '../protocol/plants.js';
 import { sample } from '../kernel/network.js';
+import { serverlessInstanceInput } from './serverless.js';
 import type { ActorSpec } from './host.js';
 import type { ResolvedTopology, Scenario } from './scenario.js';
 import { CLONE_DEFAULTS } from './scenario.js';
@@ -410,12 +411,17 @@ function instanceSpecs(scenario: Scenario, topology: ResolvedTopology, plant: Pl
     ...instanceInputOf(scenario, { self: id, role, cacheBlocks, pgs, metadataId: topology.metadata.id, controlPlaneId: topology.controlPlane.id }, plant),
     ...commitGate,
   });
+  // Aurora Serverless v2 (docs/protocol.md §11.3): the writer and the replicas start at their least running capacity, with its cache.
+  const serverlessInput = (id: string, input: ReturnType<typeof instanceInput>) => {
+    const serverless = serverlessInstanceInput(scenario, id);
+    return serverless === undefined ? input : { ...input, ...serverless };
+  };
   const specs: ActorSpec[] = [
     metadataSpec(topology.metadata.id, pgs, place(topology.metadata.azId)),
-    { id: topology.writer.id, machine: writerMachine, input: instanceInput(topology.writer.id, 'writer'), locality: place(topology.writer.azId) },
+    { id: topology.writer.id, machine: writerMachine, input: serverlessInput(topology.writer.id, instanceInput(topology.writer.id, 'writer')), locality: place(topology.writer.azId) },
   ];
   for (const replica of topology.replicas) {
-    specs.push({ id: replica.id, machine: writerMachine, input: instanceInput(replica.id, 'reader', replica.cacheBlocks), locality: place(replica.azId) });
+    specs.push({ id: replica.id, machine: writerMachine, input: serverlessInput(replica.id, instanceInput(replica.id, 'reader', replica.cacheBlocks)), locality: place(replica.azId) });
   }
   if (topology.standby !== undefined) {
     specs.push({ id: topology.standby.id, machine: writerMachine, input: instanceInput(topology.standby.id, 'standby'), locality: place(topology.standby.azId) });

@@ -46,6 +46,41 @@ export interface TopologySpec {
    * keys hash over them.
    */
   growth?: GrowthSpec;
+  /**
+   * Aurora Serverless v2 (docs/protocol.md §11.3): the writer and every replica scale their
+   * capacity in ACUs within one range, and pause when idle if the minimum is 0. Absent: every
+   * instance is provisioned (a fixed size).
+   */
+  serverless?: ServerlessSpec;
+}
+
+/**
+ * Aurora Serverless v2 capacity (docs/protocol.md §11.3; User Guide, "How Aurora Serverless v2
+ * works" and "Scaling to Zero ACUs with automatic pause and resume"). Each instance's capacity moves
+ * in 0.5 ACU steps within [minAcu, maxAcu], decided once a second from its load; readers in
+ * promotion tiers 0–1 take the writer's capacity, the others scale on their own load. The buffer
+ * cache follows capacity.
+ */
+export interface ServerlessSpec {
+  /** 0 (auto-pause) or 0.5 to 256, a multiple of 0.5, at most `maxAcu`. @defaultValue 0.5 */
+  minAcu: number;
+  /** 1 to 256, a multiple of 0.5. @defaultValue 16 */
+  maxAcu: number;
+  /**
+   * With `minAcu` 0: seconds without a transaction after which an instance pauses (AWS's
+   * `SecondsUntilAutoPause`), 300 to 86,400. Ignored with a higher minimum. @defaultValue 300
+   */
+  autoPauseAfterS: number;
+  /** How long a paused instance takes to resume, in ms ("typically approximately 15 seconds"). @defaultValue 15000 */
+  resumeMs: number;
+  /** Buffer-cache blocks per ACU: a scaled stand-in for 2 GiB of memory [I]. @defaultValue 4 */
+  cacheBlocksPerAcu: number;
+  /** Write transactions one ACU commits per second (the load model, [I]). @defaultValue 10 */
+  commitsPerSPerAcu: number;
+  /** Gets one ACU answers per second (the load model, [I]). @defaultValue 100 */
+  getsPerSPerAcu: number;
+  /** The load the decider aims for, in percent of capacity (1 to 100). @defaultValue 70 */
+  targetLoadPercent: number;
 }
 
 /** How a volume grows (docs/protocol.md §1.1). */
@@ -302,6 +337,21 @@ export interface WorkloadSpec {
   /** Virtual time the workload starts and stops issuing. */
   startMs: number;
   stopMs: number;
+  /**
+   * A rate schedule: each phase is in force from its `atMs` until the next one's; before the first,
+   * `commitsPerS` and `readerTxnsPerS` above. Absent or empty: those rates throughout.
+   */
+  phases?: WorkloadPhase[];
+}
+
+/** One phase of a workload's rate schedule. */
+export interface WorkloadPhase {
+  /** When the phase starts, in virtual ms (phases in increasing order). */
+  atMs: number;
+  /** Write transactions per second from then on (Poisson). */
+  commitsPerS: number;
+  /** Read-only transactions per second for the reader endpoint from then on. @defaultValue the rate in force before */
+  readerTxnsPerS?: number;
 }
 
 /** A fault, applied at virtual time `atMs`. Targets are systemIds or AZ names. */

@@ -6,9 +6,14 @@
  *
  * Read-only transactions for the reader endpoint (`readerTxnsPerS`) arrive the same way, from
  * their own fork, so turning them on leaves the write arrivals of a seed unchanged.
+ *
+ * A rate schedule (`phases`) changes either rate at given times: the arrival pending at a change
+ * is dropped and the next is drawn at the new rate from the change on (Poisson arrivals have no
+ * memory, so this is exactly a process whose rate steps there). A workload without phases makes
+ * the same draws, at the same times, as before phases existed.
  */
 import type { TxnOp } from '../../models/messages.js';
-import type { VirtualClock } from '../kernel/clock.js';
+import type { TimerId, VirtualClock } from '../kernel/clock.js';
 import type { Rng } from '../kernel/rng.js';
 import type { DatabaseClient } from './client.js';
 
@@ -32,6 +37,11 @@ export interface WorkloadOptions {
   /** Virtual time to start and stop issuing. */
   startMs: number;
   stopMs: number;
+  /**
+   * The rate schedule: from each phase's `atMs` on, `commitsPerS` and (when given) `readerTxnsPerS`
+   * are its own. @defaultValue none: the rates above throughout
+   */
+  phases?: readonly { atMs: number; commitsPerS: number; readerTxnsPerS?: number }[];
 }
 
 /** Counters of a workload. */
@@ -54,35 +64,80 @@ export class Workload {
     private readonly clients: readonly DatabaseClient[],
     private readonly clock: VirtualClock,
     private readonly rng: Rng,
-  ) {}
+  ) {
+    this.commitsPerS = options.commitsPerS;
+    this.readerTxnsPerS = options.readerTxnsPerS ?? 0;
+  }
 
-  /** Schedules the first arrivals. */
+  /** Write transactions per second now (the rate schedule's phase in force, or the options'). */
+  private commitsPerS: number;
+  /** Read-only transactions per second now. */
+  private readerTxnsPerS: number;
+  /** The pending arrivals, dropped when a phase changes the rate. */
+  private writeArrival: TimerId | undefined;
+  private readerArrival: TimerId | undefined;
+  /** The reader arrivals' own fork, made at their first use. */
+  private readerRngOrUndefined: Rng | undefined;
+
+  /** Schedules the first arrivals, and each phase of the rate schedule. */
   start(): void {
     if (this.clients.length === 0) return;
-    if (this.options.commitsPerS > 0) {
-      this.clock.scheduleAt(this.options.startMs + this.interarrivalMs(), () => this.arrive());
+    const { startMs, stopMs } = this.options;
+    const phases = this.options.phases ?? [];
+    // Phases that start before the workload does set its first rates.
+    for (const phase of phases) if (phase.atMs <= startMs) this.takeRates(phase);
+    if (this.commitsPerS > 0) this.writeArrival = this.clock.scheduleAt(startMs + this.interarrivalMs(), () => this.arrive());
+    if (this.readerTxnsPerS > 0) this.readerArrival = this.clock.scheduleAt(startMs + this.readerInterarrivalMs(), () => this.arriveReader());
+    for (const phase of phases) {
+      if (phase.atMs > startMs && phase.atMs < stopMs) this.clock.scheduleAt(phase.atMs, () => this.enterPhase(phase));
     }
-    const readerTxnsPerS = this.options.readerTxnsPerS ?? 0;
-    if (readerTxnsPerS > 0) {
-      const readerRng = this.rng.fork('reader');
-      const next = (): number => readerRng.exponential(1000 / readerTxnsPerS);
-      const arrive = (): void => {
-        if (this.clock.now() >= this.options.stopMs) return;
-        this.issue(() => this.readOnlyOps(readerRng), 'reader');
-        this.clock.scheduleAt(this.clock.now() + next(), arrive);
-      };
-      this.clock.scheduleAt(this.options.startMs + next(), arrive);
+  }
+
+  private takeRates(phase: { commitsPerS: number; readerTxnsPerS?: number }): void {
+    this.commitsPerS = phase.commitsPerS;
+    this.readerTxnsPerS = phase.readerTxnsPerS ?? this.readerTxnsPerS;
+  }
+
+  /** A phase starts: each rate it changes starts over from now (memoryless, see the file header). */
+  private enterPhase(phase: { commitsPerS: number; readerTxnsPerS?: number }): void {
+    const before = { commitsPerS: this.commitsPerS, readerTxnsPerS: this.readerTxnsPerS };
+    this.takeRates(phase);
+    const now = this.clock.now();
+    if (this.commitsPerS !== before.commitsPerS) {
+      if (this.writeArrival !== undefined) this.clock.clearTimeout(this.writeArrival);
+      this.writeArrival = this.commitsPerS > 0 ? this.clock.scheduleAt(now + this.interarrivalMs(), () => this.arrive()) : undefined;
     }
+    if (this.readerTxnsPerS !== before.readerTxnsPerS) {
+      if (this.readerArrival !== undefined) this.clock.clearTimeout(this.readerArrival);
+      this.readerArrival = this.readerTxnsPerS > 0 ? this.clock.scheduleAt(now + this.readerInterarrivalMs(), () => this.arriveReader()) : undefined;
+    }
+  }
+
+  private get readerRng(): Rng {
+    this.readerRngOrUndefined ??= this.rng.fork('reader');
+    return this.readerRngOrUndefined;
   }
 
   private interarrivalMs(): number {
-    return this.rng.exponential(1000 / this.options.commitsPerS);
+    return this.rng.exponential(1000 / this.commitsPerS);
+  }
+
+  private readerInterarrivalMs(): number {
+    return this.readerRng.exponential(1000 / this.readerTxnsPerS);
   }
 
   private arrive(): void {
+    this.writeArrival = undefined;
     if (this.clock.now() >= this.options.stopMs) return;
     this.issue(() => this.nextOps(), 'cluster');
-    this.clock.scheduleAt(this.clock.now() + this.interarrivalMs(), () => this.arrive());
+    this.writeArrival = this.clock.scheduleAt(this.clock.now() + this.interarrivalMs(), () => this.arrive());
+  }
+
+  private arriveReader(): void {
+    this.readerArrival = undefined;
+    if (this.clock.now() >= this.options.stopMs) return;
+    this.issue(() => this.readOnlyOps(this.readerRng), 'reader');
+    this.readerArrival = this.clock.scheduleAt(this.clock.now() + this.readerInterarrivalMs(), () => this.arriveReader());
   }
 
   /** Hands a transaction to an idle client, or counts the arrival as skipped. */

@@ -344,6 +344,45 @@ export interface VolumeFullObservation {
   pgCountMax: number;
 }
 
+/**
+ * An Aurora Serverless v2 instance's capacity or phase changed (docs/protocol.md §11.3): its scaler
+ * reports each change, and the capacity at the start. Capacity is 0 while paused or resuming.
+ */
+export interface ServerlessCapacityObservation {
+  kind: 'serverlessCapacity';
+  instance: string;
+  phase: 'running' | 'paused' | 'resuming';
+  capacityAcu: number;
+  /** The buffer-cache blocks that capacity gives (the instance holds none while paused). */
+  cacheBlocks: number;
+}
+
+/** A running Serverless v2 instance's load over the last decider period (docs/protocol.md §11.3), once a second. */
+export interface ServerlessLoadObservation {
+  kind: 'serverlessLoad';
+  instance: string;
+  capacityAcu: number;
+  /** The ACUs its load needed at full use (the load model). */
+  demandAcu: number;
+  /** How long it has had no transaction, in whole decider periods. */
+  idleMs: number;
+}
+
+/** A paused Serverless v2 instance holds a transaction until it has resumed (docs/protocol.md §11.3). */
+export interface TxnHeldObservation {
+  kind: 'txnHeld';
+  instance: string;
+  txnId: number;
+}
+
+/** The instance resumed and takes a transaction it held; or, `crashed`, a crash lost it (as it loses every connection). */
+export interface TxnReleasedObservation {
+  kind: 'txnReleased';
+  instance: string;
+  txnId: number;
+  crashed?: true;
+}
+
 export type Observation =
   | AllocatedObservation
   | WatermarksObservation
@@ -371,4 +410,8 @@ export type Observation =
   | ReadDoneObservation
   | GeometryChangedObservation
   | VolumeFullObservation
+  | ServerlessCapacityObservation
+  | ServerlessLoadObservation
+  | TxnHeldObservation
+  | TxnReleasedObservation
   | FailoverObservation;

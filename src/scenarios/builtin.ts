@@ -612,6 +612,36 @@ const DEFINITIONS: readonly Scenario[] = [
     workload: { commitsPerS: 20 },
     durationMs: 10_000,
   }),
+  builtin({
+    name: 'serverless-burst',
+    description:
+      'Aurora Serverless v2 (0 to 16 ACU; a tier-1 reader scaling with the writer, a tier-2 reader on its own): a light load, a 12 s burst that takes the writer to 16 ACU, five idle minutes until every instance pauses, then transactions that wait out the 15 s resume and run.',
+    // One PG of 64 blocks: the cache, 4 blocks per ACU, holds 2 blocks at 0.5 ACU and all at 16.
+    topology: {
+      pgCount: 1,
+      replicas: [
+        { az: AZ_B, tier: 1, sizeAcu: 16 },
+        { az: AZ_C, tier: 2, sizeAcu: 16 },
+      ],
+      serverless: { minAcu: 0, maxAcu: 16, autoPauseAfterS: 300, resumeMs: 15_000 },
+    },
+    workload: {
+      clients: 8,
+      // Light (about 3.5 ACU of demand), then the burst (about 13 ACU: the maximum), then nothing:
+      // the instances pause at about 320 s; at 325 s transactions come back and wait for the resume.
+      commitsPerS: 30,
+      readerTxnsPerS: 20,
+      // Longer than the 15 s resume, so a transaction that finds the cluster paused waits, not times out.
+      txnTimeoutMs: 30_000,
+      phases: [
+        { atMs: 8_000, commitsPerS: 120, readerTxnsPerS: 80 },
+        { atMs: 20_000, commitsPerS: 0, readerTxnsPerS: 0 },
+        { atMs: 325_000, commitsPerS: 20, readerTxnsPerS: 10 },
+      ],
+      stopMs: 350_000,
+    },
+    durationMs: 355_000,
+  }),
 ];
 
 /**

@@ -25,6 +25,8 @@ import type { LatencyDistribution } from '../kernel/network.js';
 import { ScenarioError, describeValue, formatPath } from '../cluster/errors.js';
 import type { FaultSpec, ResolvedTopology, Scenario, TopologySpec } from '../cluster/scenario.js';
 import { BACKTRACK_WINDOW_MS_MAX, CLONE_DEFAULTS, METRIC_PERIODS_MAX } from '../cluster/scenario.js';
+import { serverlessProblem } from '../cluster/serverless.js';
+import { AUTO_PAUSE_AFTER_S_DEFAULT, AUTO_PAUSE_AFTER_S_MAX, AUTO_PAUSE_AFTER_S_MIN, CACHE_BLOCKS_PER_ACU_DEFAULT, LOAD_MODEL_DEFAULTS, RESUME_MS_DEFAULT } from '../protocol/serverless.js';
 
 export { ScenarioError } from '../cluster/errors.js';
 
@@ -138,6 +140,20 @@ const topologySchema = z.strictObject({
       keysPerBlock: integerAtLeast(1).default(16),
     })
     .optional(),
+  // Aurora Serverless v2 (docs/protocol.md §11.3); the steps and the range of minAcu and maxAcu,
+  // and what does not go with it, are checked by serverlessProblem.
+  serverless: z
+    .strictObject({
+      minAcu: z.number({ error: 'must be 0 or a multiple of 0.5 from 0.5 to 256' }).default(0.5),
+      maxAcu: z.number({ error: 'must be a multiple of 0.5 from 1 to 256' }).default(16),
+      autoPauseAfterS: integerAtLeast(AUTO_PAUSE_AFTER_S_MIN, AUTO_PAUSE_AFTER_S_MAX).default(AUTO_PAUSE_AFTER_S_DEFAULT),
+      resumeMs: numberAtLeast(0).default(RESUME_MS_DEFAULT),
+      cacheBlocksPerAcu: integerAtLeast(1).default(CACHE_BLOCKS_PER_ACU_DEFAULT),
+      commitsPerSPerAcu: numberAbove(0).default(LOAD_MODEL_DEFAULTS.commitsPerSPerAcu),
+      getsPerSPerAcu: numberAbove(0).default(LOAD_MODEL_DEFAULTS.getsPerSPerAcu),
+      targetLoadPercent: numberAbove(0, 100).default(LOAD_MODEL_DEFAULTS.targetLoadPercent),
+    })
+    .optional(),
 });
 
 const repairSchema = z.strictObject({
@@ -241,6 +257,15 @@ const workloadSchema = z.strictObject({
   startMs: numberAtLeast(0).default(0),
   /** Default: durationMs (filled after parsing). */
   stopMs: numberAtLeast(0).optional(),
+  // A rate schedule; the order of the phases and their times are checked by phasesProblem.
+  phases: list(
+    z.strictObject({
+      atMs: numberAtLeast(0),
+      commitsPerS: numberAtLeast(0),
+      readerTxnsPerS: numberAtLeast(0).optional(),
+    }),
+    'must be a list of phases { atMs, commitsPerS, readerTxnsPerS? }',
+  ).optional(),
 });
 
 const atMs = numberAtLeast(0);
@@ -401,7 +426,38 @@ function objectOrArray(schema: z.ZodType | undefined, value: unknown): z.ZodType
 function findScenarioProblem(scenario: Scenario): Problem | undefined {
   const topologyProblem = findTopologyProblem(scenario.topology, scenario.workload.clients);
   if (topologyProblem !== undefined) return topologyProblem;
-  return regionPairsProblem(scenario) ?? latencyProblem(scenario) ?? workloadProblem(scenario) ?? metricsProblem(scenario) ?? repairProblem(scenario) ?? backupProblem(scenario) ?? backtrackSectionProblem(scenario) ?? faultsProblem(scenario);
+  return (
+    regionPairsProblem(scenario) ??
+    latencyProblem(scenario) ??
+    workloadProblem(scenario) ??
+    metricsProblem(scenario) ??
+    repairProblem(scenario) ??
+    backupProblem(scenario) ??
+    backtrackSectionProblem(scenario) ??
+    faultsProblem(scenario) ??
+    phasesProblem(scenario) ??
+    serverlessProblem(scenario)
+  );
+}
+
+/**
+ * A rate schedule's phases start in increasing order within the run; a phase with read-only
+ * transactions needs gets to make them of.
+ */
+function phasesProblem({ workload, durationMs }: Scenario): Problem | undefined {
+  const phases = workload.phases ?? [];
+  for (const [i, phase] of phases.entries()) {
+    const field = `workload.phases[${i}]`;
+    if (phase.atMs > durationMs) return { field: `${field}.atMs`, message: `must be in [0, durationMs = ${durationMs}], got ${phase.atMs}` };
+    const before = phases[i - 1];
+    if (before !== undefined && phase.atMs <= before.atMs) {
+      return { field: `${field}.atMs`, message: `must be after workload.phases[${i - 1}].atMs (${before.atMs}): phases are in increasing order, got ${phase.atMs}` };
+    }
+    if ((phase.readerTxnsPerS ?? 0) > 0 && workload.getsPerTxn === 0) {
+      return { field: 'workload.getsPerTxn', message: `must be >= 1 when ${field}.readerTxnsPerS > 0 (a read-only transaction needs a get), got 0` };
+    }
+  }
+  return undefined;
 }
 
 /**

@@ -49,6 +49,8 @@ import { EMPTY } from 'rxjs';
 import type { GlobalShipment } from '../cluster/global-shipping.js';
 import type { Observable } from 'rxjs';
 import { createGlobalFencing, createGlobalPrefix } from '../check/global.js';
+import { createServerlessJudge, writerGroupOf } from '../check/serverless.js';
+import type { ServerlessJudge } from '../check/serverless.js';
 import { regionId } from '../protocol/ids.js';
 import type { Lsn, VolumeEpoch } from '../protocol/ids.js';
 import type { TruncationRange } from '../protocol/recovery.js';
@@ -59,6 +61,9 @@ import type { ReportSource } from './source.js';
 
 /** The name of the read-back-during-faults judge. */
 export const READABLE_UNDER_FAULTS = 'acknowledged commits readable from reachable segments';
+
+/** What S21 judges from (docs/protocol.md §11.3). */
+const SERVERLESS_KINDS: ReadonlySet<Observation['kind']> = new Set(['serverlessCapacity', 'serverlessLoad', 'txnHeld', 'txnReleased']);
 
 /** What S11 and S13 (and their witnesses) judge from. */
 const READ_VIEW_KINDS: ReadonlySet<Observation['kind']> = new Set(['watermarks', 'writerOpened', 'cacheEvicted', 'allocated', 'recovered', 'replicaRead']);
@@ -98,6 +103,8 @@ export class JudgePanel {
   private backtrackPending: { job: string; writer: string; pointLsn: number; volumeEpoch?: number } | undefined;
   /** S22: the volume's geometry changes, counted from the PGs of the topology. */
   private readonly geometry: GeometryChecker;
+  /** S21: Serverless v2 capacity (docs/protocol.md §11.3); vacuous without `topology.serverless`. */
+  private readonly serverless: ServerlessJudge;
   /** S11 on the writer's cache and S13 on replica reads, each with its witness: run in every scenario. */
   private readonly readViews: readonly PropertyChecker<Observation>[] = [
     createCacheWal(),
@@ -188,6 +195,19 @@ export class JudgePanel {
     const cloneJobs = new Set(restored.filter((cluster) => cluster.kind === 'clone').map((cluster) => cluster.job));
     this.cloneHistories = options.cloneHistories ?? (() => []);
     const sourceInstances = clusterInstanceIds(topology);
+    const serverlessSpec = scenario.topology.serverless;
+    this.serverless = createServerlessJudge({
+      minAcu: serverlessSpec?.minAcu ?? 0.5,
+      maxAcu: serverlessSpec?.maxAcu ?? 1,
+      resumeMs: serverlessSpec?.resumeMs ?? 0,
+      ...writerGroupOf(topology),
+    });
+    if (serverlessSpec !== undefined) {
+      options.listen((event) => {
+        if (event.source === 'history' && event.entry.type !== 'invoke') this.serverless.outcome(event.atMs, event.entry.txnId, event.entry.type);
+        else if (event.source === 'observe' && SERVERLESS_KINDS.has(event.observation.kind)) this.serverless.observe(event.atMs, event.observation);
+      });
+    }
     options.listen((event) => {
       // S20 reads the source writer's VDLs, the object store's staged points and the restore jobs.
       if (event.source === 'publish' && event.publication.stream === 'vdl' && sourceInstances.has(event.actorId)) this.restoreJudge.vdlReached(event.atMs, event.publication.item.vdl);
@@ -256,6 +276,7 @@ export class JudgePanel {
       this.hydration.result(this.source.kernel.clock.now()),
       this.failover.result(this.source.kernel.clock.now()),
       this.restoreResult().result,
+      this.serverless.result(this.source.kernel.clock.now()),
       this.geometry.result(),
       ...this.regionalGlobalResults(),
     ];
@@ -340,6 +361,7 @@ export class JudgePanel {
       // With no segments listed, S14 gives only what it judged on observations.
       this.gcSafety.result(this.source.kernel.clock.now(), [], () => undefined),
       this.restoreJudge.streamed(),
+      this.serverless.result(this.source.kernel.clock.now()),
       this.geometry.result(),
       this.readableResult(),
       ...this.regionalGlobalResults(),

@@ -17,6 +17,7 @@ import type { ClonesReport } from './clone-service.js';
 import type { BacktrackReport, TimelineVerdict } from './backtrack-service.js';
 import type { MetricsReport } from './cloudwatch.js';
 import type { CostReport } from './cost.js';
+import type { ServerlessReport } from './serverless-panel.js';
 import type { RestoreVerification } from '../check/restore.js';
 import type { SegmentContext } from '../../models/segment.machine.js';
 
@@ -123,6 +124,8 @@ export interface SimulationReport {
   metrics?: MetricsReport;
   /** What the run costs at the price list, and a month at its rates (`cost.ts`; docs/semantics.md, "Cost"). Added by `Simulation.report()`. */
   cost?: CostReport;
+  /** Aurora Serverless v2 capacity (`serverless-panel.ts`; docs/protocol.md §11.3), when the topology has a `serverless` section. */
+  serverless?: ServerlessReport;
 }
 
 /** How a growing volume grew (docs/protocol.md §1.1). */

@@ -51,6 +51,9 @@ import type { PriceList } from './prices.js';
 import type { FailoverTimes, ReadFigures } from './metrics.js';
 import { World } from './world.js';
 import type { HostHooks } from './world.js';
+import { ServerlessPanel } from './serverless-panel.js';
+import type { ServerlessCapacityNow } from './serverless-panel.js';
+import { serverlessInstances } from '../cluster/serverless.js';
 
 export { READABLE_UNDER_FAULTS } from './judge-panel.js';
 export { WRITE_STALL_MS } from './metrics.js';
@@ -179,6 +182,8 @@ export class Simulation implements ReportSource {
   /** Write forwarding's figures (docs/protocol.md §11.1). */
   private readonly forwarding: ForwardingPanel;
   private readonly availabilityObserver: Availability;
+  /** Serverless v2's figures (docs/protocol.md §11.3), with a `topology.serverless` section. */
+  private readonly serverless: ServerlessPanel | undefined;
   /** How many of {@link Simulation.violatedSoFar}'s judges have their verdict in the trace. */
   private verdictsTraced = 0;
 
@@ -238,6 +243,18 @@ export class Simulation implements ReportSource {
       primaryRegion: world.topology.regionId,
       globalLag$: this.judges.globalLag$,
     });
+    // The same: it reads the stream, and the instances' counts when a report is made.
+    const serverlessSpec = options.scenario.topology.serverless;
+    this.serverless =
+      serverlessSpec === undefined
+        ? undefined
+        : new ServerlessPanel({
+            spec: serverlessSpec,
+            instances: serverlessInstances(options.scenario, world.topology),
+            listen: (handler) => world.listen(handler),
+            nowMs: () => world.kernel.clock.now(),
+            servedBy: (instance) => (world.host.snapshotOf(instance).context as WriterContext).load,
+          });
     this.streams = streamsOf(world.events$, this.judges.globalLag$, this.cloudWatch.datapoints$);
     // Reads only the network and the world's quorums: runs hash the same with it (availability.ts).
     // Asked once, not per segment: per segment it made assembly quadratic (2 s of 9 at 38,400 segments).
@@ -415,6 +432,7 @@ export class Simulation implements ReportSource {
       metrics,
       cost: this.costOf(metrics, backupReport === undefined ? undefined : backupReport.retainedBytes.log + backupReport.retainedBytes.snapshots + backupReport.snapshotBytes),
       ...(backupReport === undefined ? {} : { backup: backupReport }),
+      ...(this.serverless === undefined ? {} : { serverless: this.serverless.report() }),
       ...(clones === undefined ? {} : { clones: clones.report(checks) }),
       ...(this.world.backtrack === undefined
         ? {}
@@ -449,6 +467,16 @@ export class Simulation implements ReportSource {
   metricsReport(): MetricsReport {
     this.cloudWatch.closeEnded();
     return this.cloudWatch.report();
+  }
+
+  /**
+   * Each Aurora Serverless v2 instance's capacity and utilization at the current virtual time
+   * (docs/protocol.md §11.3): its phase, its capacity in ACUs, `acuUtilizationPercent` (capacity
+   * as a percent of the maximum, CloudWatch's `ACUUtilization`) and `loadPercent` (the last
+   * second's demand as a percent of its capacity). Empty without `topology.serverless`.
+   */
+  serverlessCapacity(): ServerlessCapacityNow[] {
+    return this.serverless?.now() ?? [];
   }
 
   /** The backup service: restore points, staged points, restores (docs/protocol.md §10), when the scenario has a `backup` section. */

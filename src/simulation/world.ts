@@ -24,6 +24,7 @@ import type { InspectionEvent, Observer } from 'xstate';
 import type { WriterContext } from '../../models/instance.machine.js';
 import { clusterSpecs, globalSpecs, quorumConfigOf, replacementSegmentSpec, segmentKinds, writeForwardingSpecs } from '../cluster/assemble.js';
 import { ForwardingSessions } from '../cluster/forwarding-sessions.js';
+import { serverlessSpecs } from '../cluster/serverless.js';
 import { shipRedoToRegions } from '../cluster/global-shipping.js';
 import type { GlobalShipping } from '../cluster/global-shipping.js';
 import { regionId } from '../protocol/ids.js';
@@ -244,7 +245,7 @@ export class World {
       });
     });
     const { workload } = this.scenario;
-    const options = { ...workload, commitsPerS: settings.commitsPerS, readerTxnsPerS: 0, valuePrefix: `${cluster.name}.`, startMs: clock.now(), stopMs: workload.stopMs ?? this.scenario.durationMs };
+    const options = { ...workload, commitsPerS: settings.commitsPerS, readerTxnsPerS: 0, phases: [], valuePrefix: `${cluster.name}.`, startMs: clock.now(), stopMs: workload.stopMs ?? this.scenario.durationMs };
     new Workload(options, clients, clock, this.kernel.rng.fork(`workload:${cluster.name}`)).start();
     return { history };
   }
@@ -321,6 +322,7 @@ export class World {
       ...clusterSpecs(this.kernel, this.scenario, this.topology, this.plant),
       ...globalSpecs(this.kernel, this.scenario, this.topology, this.plant),
       ...writeForwardingSpecs(this.topology),
+      ...serverlessSpecs(this.scenario, this.topology),
     ]);
     this.started = true;
     this.primaryInstanceIds = new Set(this.clusterInstances().map((instance) => instance.id));

@@ -448,6 +448,63 @@ describe('Instance: every transition is a pure function of (snapshot, event)', (
     expect(writer.context.state.tracker.maxAllocatedLsn).toBe(allocated);
   });
 
+  it('Serverless v2 (§11.3): load counted and reported, the cache follows capacity, a pause holds transactions and the resume takes them in order; a crash loses them', () => {
+    // Arrange: a writer at 1 ACU whose cache holds 4 blocks.
+    const writer = new Probe('writer');
+    writer.snapshot = startStepped(writerMachine, { ...input('writer'), lal: 1_000, cacheBlocks: 4, serverless: { scaler: 'scaler:w', capacityAcu: 1 } }).snapshot;
+    const keys = [keyOn((block) => block === 1), keyOn((block) => block === 2), keyOn((block) => block === 3)];
+    keys.forEach((key, i) => writer.step(put(i + 1, key)));
+    writer.step({ type: 'linkFree', pg: 0 });
+    for (const member of MEMBERS) writer.step(writeAck(member, 6));
+    expect(writer.context.state.tracker.vdl).toBe(6);
+    const cachedBefore = writer.context.state.reads.order.length;
+    expect(cachedBefore).toBeGreaterThan(2);
+    // Act and assert: a get on a cached block counts as a hit; the scaler hears the counts.
+    writer.step(get(4, keys[2]!));
+    const report = writer.step({ type: 'loadQuery', from: 'scaler:w' });
+    expect(report).toContainEqual({ kind: 'signal', to: 'scaler:w', event: { type: 'loadReport', instance: 'inst:writer', transactions: 4, writes: 3, gets: 1, getsFromCache: 1, busy: false } });
+    // Down to 0.5 ACU (2 blocks): the oldest clean blocks leave, each reported for S11.
+    const shrunk = writer.step({ type: 'capacitySet', capacityAcu: 0.5, cacheBlocks: 2 });
+    expect(writer.context.state.reads.order).toHaveLength(2);
+    expect(writer.context.state.reads.capacity).toBe(2);
+    expect(observed(shrunk, 'cacheEvicted')).toHaveLength(cachedBefore - 2);
+    for (const eviction of observed(shrunk, 'cacheEvicted')) expect(eviction.pageLsn as number).toBeLessThanOrEqual(6);
+    // Paused: the cache is emptied; transactions are held (the first asks the scaler to resume), not refused.
+    writer.step({ type: 'capacitySet', capacityAcu: 0, cacheBlocks: 2 });
+    expect(writer.context.state.reads.order).toEqual([]);
+    const firstHeld = writer.step(put(5, keys[0]!));
+    expect(firstHeld).toContainEqual({ kind: 'signal', to: 'scaler:w', event: { type: 'wake' } });
+    expect(observed(firstHeld, 'txnHeld')).toEqual([{ kind: 'txnHeld', instance: 'inst:writer', txnId: 5 }]);
+    expect(sent(firstHeld, 'writeBatch')).toEqual([]);
+    const secondHeld = writer.step(get(6, keys[1]!));
+    expect(secondHeld.filter((effect) => effect.kind === 'signal')).toEqual([]);
+    // Work is in flight while a transaction is held: the instance is not idle.
+    expect(writer.step({ type: 'loadQuery', from: 'scaler:w' })).toMatchObject([{ kind: 'signal', event: { type: 'loadReport', busy: true } }]);
+    expect(writer.context.serverless?.held.map((request) => request.txnId)).toEqual([5, 6]);
+    // Resumed: both are taken, in order, within the step: the put allocates and goes out.
+    const resumed = writer.step({ type: 'capacitySet', capacityAcu: 0.5, cacheBlocks: 2 });
+    expect(observed(resumed, 'txnReleased').map((o) => o.txnId)).toEqual([5, 6]);
+    expect(observed(resumed, 'allocated')).toMatchObject([{ txnId: 5 }]);
+    expect(writer.context.serverless).toMatchObject({ paused: false, held: [], capacityAcu: 0.5 });
+    expect(writer.context.load.transactions).toBe(6);
+    // Paused again, one held, then a crash: it is lost with every other connection.
+    writer.step({ type: 'capacitySet', capacityAcu: 0, cacheBlocks: 2 });
+    writer.step(put(7, keys[2]!));
+    const crashed = writer.step({ type: 'crash' });
+    expect(observed(crashed, 'txnReleased')).toEqual([{ kind: 'txnReleased', instance: 'inst:writer', txnId: 7, crashed: true }]);
+    expect(writer.context.serverless?.held).toEqual([]);
+    // A replica: its cache and pages follow capacity; a read-only transaction waits out a pause.
+    const replica = new Probe('reader');
+    replica.snapshot = startStepped(writerMachine, { ...input('reader'), cacheBlocks: 2, serverless: { scaler: 'scaler:r', capacityAcu: 0.5 } }).snapshot;
+    replica.step({ type: 'capacitySet', capacityAcu: 0, cacheBlocks: 2 });
+    expect(observed(replica.step(get(8, keys[0]!)), 'txnHeld')).toHaveLength(1);
+    const served = replica.step({ type: 'capacitySet', capacityAcu: 1, cacheBlocks: 4 });
+    expect(observed(served, 'txnReleased')).toHaveLength(1);
+    expect(replica.context.replica.cacheBlocks).toBe(4);
+    expect(replica.context.options.cacheBlocks).toBe(4);
+    expect(replica.context.load).toMatchObject({ transactions: 1, gets: 1 });
+  });
+
   it('covers every event type the chart handles', () => {
     expect([...covered].sort()).toEqual(handledEventTypes(writerMachine));
   });

@@ -52,6 +52,7 @@ describe('Built-in scenarios', () => {
       'storage-growth',
       'cost-io-heavy',
       'cost-io-light',
+      'serverless-burst',
     ]);
   });
 
@@ -63,9 +64,10 @@ describe('Built-in scenarios', () => {
     expect(scenario.topology.regions[0]).toEqual({ id: 'us-east-1', azs: ['us-east-1a', 'us-east-1b', 'us-east-1c'] });
     expect(scenario.topology.regions.slice(1).map((region) => region.id)).toEqual(scenario.topology.global?.secondaries.map((secondary) => secondary.region) ?? []);
     expect(scenario.topology.writerAz).toBe('us-east-1a');
-    // Every built-in runs under load, except two whose point is a light one: hours passing
-    // (backtrack) and the light half of the I/O cost pair.
-    expect(scenario.workload.commitsPerS).toBeGreaterThanOrEqual(LIGHT_LOAD.includes(scenario.name) ? 1 : 100);
+    // Every built-in runs under load (in its busiest phase), except two whose point is a light one:
+    // hours passing (backtrack) and the light half of the I/O cost pair.
+    const busiest = Math.max(scenario.workload.commitsPerS, ...(scenario.workload.phases ?? []).map((phase) => phase.commitsPerS));
+    expect(busiest).toBeGreaterThanOrEqual(LIGHT_LOAD.includes(scenario.name) ? 1 : 100);
     const topology = resolveTopology(scenario.topology, scenario.workload.clients);
     expect(topology.segments).toHaveLength(6 * scenario.topology.pgCount);
     for (const secondary of topology.global?.secondaries ?? []) expect(secondary.segments).toHaveLength(6 * scenario.topology.pgCount);
@@ -163,6 +165,20 @@ describe('Built-in scenarios', () => {
     expect(scenario.durationMs).toBeGreaterThan(forward!.atMs);
     expect(scenario.backtrack!.windowMs).toBeGreaterThanOrEqual(3 * HOUR_MS);
     expect(scenario.topology.replicas.length).toBeGreaterThan(0);
+  });
+
+  it('serverless-burst: a range from 0, a follower and an independent reader, five idle minutes before the load comes back, clients that outwait a resume', () => {
+    const scenario = findScenario('serverless-burst')!;
+    const serverless = scenario.topology.serverless!;
+    expect(serverless).toMatchObject({ minAcu: 0, maxAcu: 16, autoPauseAfterS: 300, resumeMs: 15_000 });
+    expect(scenario.topology.replicas.map((replica) => replica.tier)).toEqual([1, 2]);
+    const phases = scenario.workload.phases!;
+    const idle = phases.find((phase) => phase.commitsPerS === 0 && phase.readerTxnsPerS === 0)!;
+    const back = phases[phases.indexOf(idle) + 1]!;
+    // Idle long enough to pause (with a few seconds to spare), and the resume done before the load stops.
+    expect(back.atMs - idle.atMs).toBeGreaterThan(serverless.autoPauseAfterS * 1000 + 2_000);
+    expect(scenario.workload.stopMs).toBeGreaterThan(back.atMs + serverless.resumeMs);
+    expect(scenario.workload.txnTimeoutMs).toBeGreaterThan(serverless.resumeMs);
   });
 
   it('findScenario returns a private copy; the list itself is frozen', () => {

@@ -60,6 +60,7 @@ describe('actor places', () => {
     expect(placeOf('restore-2:seg:pg1:us-east-1c:2')).toEqual({ id: 'restore-2:seg:pg1:us-east-1c:2', machine: 'segment', role: 'segment', az: 'us-east-1c', region: 'us-east-1', pg: 1 });
     expect(placeOf('restore-1:inst:us-east-1:writer')).toMatchObject({ machine: 'instance', region: 'us-east-1' });
     expect(placeOf('restore-1:job')).toEqual({ id: 'restore-1:job', machine: 'restore-job', role: 'service' });
+    expect(placeOf('scaler:inst:us-east-1:replica2')).toEqual({ id: 'scaler:inst:us-east-1:replica2', machine: 'serverless-scaler', role: 'service', region: 'us-east-1' });
     expect(placeOf('clone-2:job')).toEqual({ id: 'clone-2:job', machine: 'restore-job', role: 'service' });
     expect(placeOf('clone-2:seg:pg0:us-east-1a:1')).toMatchObject({ machine: 'segment', id: 'clone-2:seg:pg0:us-east-1a:1' });
     // Every machine an id maps to exists.
