@@ -31,6 +31,8 @@ export { restoreJobMachine, restoreJobInputProblem, RESTORE_RETRY_TIMER, RESTORE
 export type { RestoreJobContext, RestoreJobEvent, RestoreJobInput, RestorePg } from './restore-job.machine.js';
 export { writeForwarderMachine, writeForwarderId, forwardedReadTimerId, READ_CONSISTENCIES } from './write-forwarder.machine.js';
 export type { ForwardedRead, ReadConsistency, WriteForwarderContext, WriteForwarderEvent, WriteForwarderInput, WriteForwarderObservation } from './write-forwarder.machine.js';
+export { frontDoorMachine, frontDoorId, frontDoorInputProblem, FRONT_DOOR_CLOCK_TIMER } from './front-door.machine.js';
+export type { FrontDoorConnection, FrontDoorContext, FrontDoorEvent, FrontDoorInput } from './front-door.machine.js';
 export type { GlobalFence, GlobalRegionContext, GlobalRegionEvent, GlobalRegionInput, GlobalRegionObservation, HeldCommit, Promotion } from './global-region.machine.js';
 // The branded ids machine inputs and messages carry (docs/glossary.md).
 export { azId, blockId, instanceId, lsn, membershipEpoch, pgId, regionId, segmentId, volumeEpoch, LSN_ZERO } from '../src/protocol/ids.js';
@@ -39,6 +41,9 @@ export type {
   CommitGateAnswerMessage,
   CommitGateMessage,
   CommitPayload,
+  ConnectAcceptedMessage,
+  ConnectRefusedMessage,
+  ConnectRequestMessage,
   GlobalFencedMessage,
   GlobalRebuiltMessage,
   GlobalRecoverMessage,

@@ -17,6 +17,8 @@ export { Simulation, WRITE_STALL_MS, READABLE_UNDER_FAULTS } from './simulation/
 export type { SimulationOptions, SimulationStreams, HostHooks } from './simulation/simulation.js';
 export { buildReport, commitLatenciesMs, quantile } from './simulation/report.js';
 export type { GrowthReport, SimulationReport } from './simulation/report.js';
+export type { ClientGroupReport, ConnectionCounts, SecurityReport } from './simulation/security-panel.js';
+export type { ClusterEncryption, EncryptionReport } from './simulation/encryption-ledger.js';
 export type { GlobalLagSample, GlobalPromotionReport, GlobalReport, GlobalSecondaryReport, LagFigures } from './simulation/global-panel.js';
 export { RunSampler, chooseIntervalMs, ALL_PG_HEALTH_MAX } from './simulation/run-series.js';
 export type { RunSamplerOptions, RunSeries, PgSeries } from './simulation/run-series.js';
@@ -47,7 +49,7 @@ export { BUILTIN_SCENARIOS, findScenario, scenarioNames, withOverrides } from '.
 export type { ScenarioPatch } from './scenarios/builtin.js';
 export { parseScenario, loadScenarioFile } from './scenarios/schema.js';
 export { ScenarioError } from './cluster/errors.js';
-export type { Scenario, TopologySpec, GrowthSpec, StorageSpec, WriterSpec, WorkloadSpec, FaultSpec, ResolvedTopology } from './cluster/scenario.js';
+export type { Scenario, TopologySpec, GrowthSpec, StorageSpec, WriterSpec, WorkloadSpec, FaultSpec, ResolvedTopology, SecuritySpec, ClientGroupSpec, ClientTokenKind } from './cluster/scenario.js';
 
 // --- Machines: every statechart a cluster runs, to embed (docs/embedding.md) ----------------------
 export {
@@ -64,6 +66,7 @@ export {
   responderMachine,
   globalRegionMachine,
   globalApplierMachine,
+  frontDoorMachine,
   EffectNotProvidedError,
 } from '../models/index.js';
 export type {
@@ -79,6 +82,7 @@ export type {
   GlobalRegionInput,
   GlobalApplierInput,
   GlobalRegionObservation,
+  FrontDoorInput,
   ModelEffect,
   EffectsParams,
   SendParams,
@@ -109,6 +113,10 @@ export { clusterSpecs, quorumConfigOf } from './cluster/assemble.js';
 export { DatabaseClient } from './cluster/client.js';
 export type { TxnHandle } from './cluster/client.js';
 export type { HistoryCounts, HistoryEntry, HistoryMicroOp, HistoryRecorderOptions } from './cluster/history.js';
+export type { ClientConnectionOptions } from './cluster/client.js';
+export { IamService } from './cluster/iam.js';
+export { auditLog, auditEntriesOf } from './cluster/audit.js';
+export type { AuditEntry } from './cluster/audit.js';
 export { HISTORY_NS_PER_MS, entryTimeMs } from './cluster/history.js';
 
 // --- Explore: the stepped interpreter ----------------------------------------------------------
@@ -119,6 +127,8 @@ export { SteppedHost } from './explore/stepped-host.js';
 // --- Judges ----------------------------------------------------------------------------------
 export { createInvariantChecker, checkAcknowledgedCommits } from './check/index.js';
 export type { PropertyResult, PropertyKind, InvariantChecker } from './check/index.js';
+export { S23_CONNECTIONS, createConnectionJudge } from './check/connections.js';
+export type { ConnectionJudge, ConnectionJudgeOptions } from './check/connections.js';
 export { TXN_MODELS, TxnHistoryError, checkTxnHistory, parseTxnHistoryLines } from './check/txn/index.js';
 export type { AnomalyClass, TxnAnomaly, TxnHistoryEntry, TxnModel, TxnVerdict } from './check/txn/index.js';
 export { createInspectionRecorder } from './cluster/inspection-recorder.js';
@@ -157,6 +167,11 @@ export { blockOfKey, materializePage, pgOfKey } from './protocol/pages.js';
 export { GIB_BYTES, PG_BYTES_NOMINAL, TIB_BYTES, VOLUME_BYTES_MAX_DEFAULT, pageLayoutOf, pgCountMaxOf, volumeBytesOf } from './protocol/geometry.js';
 export type { PageLayout } from './protocol/pages.js';
 export type { Observation } from './protocol/observations.js';
+// Connection security and encryption at rest (docs/protocol.md §15).
+export { CONNECTION_REFUSALS, TOKEN_TTL_MS_MAX, cidrContains, connectionVerdict } from './protocol/security.js';
+export type { AuthToken, ConnectAttempt, ConnectionRefusal, ConnectionVerdict, SecurityObservation, SecurityPolicy } from './protocol/security.js';
+export { DEFAULT_KMS_KEY_ID, encryptionOf } from './protocol/encryption.js';
+export type { EncryptionAtRest, EncryptionOutcome, EncryptionRequest } from './protocol/encryption.js';
 // Planted mistakes (docs/plants.md): `SimulationOptions.plant`, `aurora-actors run --plant`.
 export { PLANTS, PLANT_NAMES, isPlantName } from './protocol/plants.js';
 export type { PlantName } from './protocol/plants.js';

@@ -21,6 +21,7 @@ import { controlPlaneMachine } from '../../models/control-plane.machine.js';
 import { globalRegionMachine } from '../../models/global-region.machine.js';
 import { globalApplierMachine } from '../../models/global-applier.machine.js';
 import { writeForwarderMachine } from '../../models/write-forwarder.machine.js';
+import { frontDoorMachine } from '../../models/front-door.machine.js';
 import { monitorMachine, responderMachine } from '../../models/heartbeat.machine.js';
 import { writerMachine } from '../../models/instance.machine.js';
 import { metadataMachine } from '../../models/metadata.machine.js';
@@ -58,6 +59,7 @@ export const CLUSTER_STATECHARTS: readonly ClusterStatechart[] = [
   { name: 'object-store', machine: objectStoreMachine, description: 'the region’s object store (S3): staged log and page snapshots of the continuous backup, throttling and outages' },
   { name: 'restore-job', machine: restoreJobMachine, description: 'a point-in-time restore: the new volume’s PGs fetched from the object store in parallel, then its writer opened at the restore point' },
   { name: 'write-forwarder', machine: writeForwarderMachine, description: 'a Global Database secondary’s write forwarding: writes to the primary, reads at the session’s read consistency' },
+  { name: 'front-door', machine: frontDoorMachine, description: 'a cluster’s connection handling: the security group, TLS and IAM authentication at connect; statements only on open connections' },
 ];
 
 /** A JSON value (what the exported config is made of). */

@@ -16,6 +16,7 @@ import type { BackupReport } from './backup-service.js';
 import type { ClonesReport } from './clone-service.js';
 import type { BacktrackReport, TimelineVerdict } from './backtrack-service.js';
 import type { RestoreVerification } from '../check/restore.js';
+import type { SecurityReport } from './security-panel.js';
 import type { SegmentContext } from '../../models/segment.machine.js';
 
 export type { ReportSource } from './source.js';
@@ -114,6 +115,8 @@ export interface SimulationReport {
   };
   /** Storage growth (docs/protocol.md §1.1), when the topology has a `growth` section. */
   growth?: GrowthReport;
+  /** Connection security, the audit log's counts and encryption at rest (`security-panel.ts`), when the scenario has a `security` section. */
+  security?: SecurityReport;
 }
 
 /** How a growing volume grew (docs/protocol.md §1.1). */

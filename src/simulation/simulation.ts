@@ -45,6 +45,9 @@ import { Metrics } from './metrics.js';
 import type { FailoverTimes, ReadFigures } from './metrics.js';
 import { World } from './world.js';
 import type { HostHooks } from './world.js';
+import { SecurityPanel } from './security-panel.js';
+import { auditLog } from '../cluster/audit.js';
+import type { AuditEntry } from '../cluster/audit.js';
 
 export { READABLE_UNDER_FAULTS } from './judge-panel.js';
 export { WRITE_STALL_MS } from './metrics.js';
@@ -110,6 +113,12 @@ export interface SimulationStreams {
    * (docs/semantics.md, "Report fields", `global`). Completes at once in a regional cluster.
    */
   globalLag$: Observable<GlobalLagSample>;
+  /**
+   * The audit log of a cluster with a `security` section (docs/protocol.md §15): every connection
+   * attempt with its outcome, every connection closed, every operation passed or refused, as it
+   * happens (`src/cluster/audit.ts`). Empty without the section.
+   */
+  audit$: Observable<AuditEntry>;
 }
 
 /** The public streams, each a view of the world stream. */
@@ -137,6 +146,7 @@ function streamsOf(events$: Observable<WorldEvent>, globalLag$: Observable<Globa
       map(({ atMs, actorId, observation }) => ({ atMs, actorId, observation })),
     ),
     globalLag$,
+    audit$: events$.pipe(auditLog()),
   };
 }
 
@@ -159,6 +169,8 @@ export class Simulation implements ReportSource {
   /** Write forwarding's figures (docs/protocol.md §11.1). */
   private readonly forwarding: ForwardingPanel;
   private readonly availabilityObserver: Availability;
+  /** The `security` block, with a `security` section (docs/protocol.md §15). */
+  private readonly security: SecurityPanel | undefined;
   /** How many of {@link Simulation.violatedSoFar}'s judges have their verdict in the trace. */
   private verdictsTraced = 0;
 
@@ -207,6 +219,18 @@ export class Simulation implements ReportSource {
     backtrack?.onRequest((record) => this.judges.backtrackRequested(record));
     // Reads only what the world emits and schedules nothing: runs hash the same with it.
     this.forwarding = new ForwardingPanel(world.topology, (handler) => world.listen(handler));
+    const { frontDoor, iam, encryption } = world;
+    this.security =
+      frontDoor === undefined || iam === undefined || encryption === undefined
+        ? undefined
+        : new SecurityPanel({
+            scenario: world.scenario,
+            topology: world.topology,
+            listen: (handler) => world.listen(handler),
+            frontDoor,
+            tokensIssued: () => iam.tokensIssued,
+            encryption: () => encryption.report(),
+          });
     this.streams = streamsOf(world.events$, this.judges.globalLag$);
     // Reads only the network and the world's quorums: runs hash the same with it (availability.ts).
     // Asked once, not per segment: per segment it made assembly quadratic (2 s of 9 at 38,400 segments).
@@ -390,6 +414,7 @@ export class Simulation implements ReportSource {
               histories: this.world.backtrack.histories(this.txnModel()).map((verdict) => ({ ...verdict, violations: [...verdict.violations] })),
             },
           }),
+      ...(this.security === undefined ? {} : { security: this.security.report() }),
     };
   }
 
