@@ -560,7 +560,9 @@ interface TimelineEntry {
 const STALLS_LISTED = 6;
 
 function timeline(report: SimulationReport, scenario: Scenario): TimelineEntry[] {
-  const entries: TimelineEntry[] = report.faults.map((fault) => ({ atMs: fault.atMs, rank: 0, what: `fault: ${fault.fault} ${fault.target}` }));
+  // A restore or clone refused for its encryption (docs/protocol.md §15) says so where it was asked.
+  const refusedJobs = new Set((report.security?.encryption.refused ?? []).map((refusal) => `${refusal.cluster}:job`));
+  const entries: TimelineEntry[] = report.faults.map((fault) => ({ atMs: fault.atMs, rank: 0, what: `fault: ${fault.fault} ${fault.target}${refusedJobs.has(fault.target) ? ' (refused: its encryption)' : ''}` }));
   for (const failover of report.failovers) {
     entries.push({ atMs: failover.detectedAtMs, rank: 1, what: `failover: ${failover.from} declared failed; promoting ${failover.to ?? '(none yet)'}` });
     if (failover.writerOpenAtMs !== undefined) entries.push({ atMs: failover.writerOpenAtMs, rank: 1, what: `failover: ${failover.to} recovered the volume and opened it as the writer` });

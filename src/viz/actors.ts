@@ -60,6 +60,8 @@ export function placeOf(id: string): ActorPlace {
   if (head === 'replication' && parts.length === 2 && parts[1] !== '') return { id, machine: 'global-applier', role: 'service', region: parts[1] as string };
   // A forwarding secondary's write forwarder: `forwarder:<region>` (models/write-forwarder.machine.ts).
   if (head === 'forwarder' && parts.length === 2 && parts[1] !== '') return { id, machine: 'write-forwarder', role: 'service', region: parts[1] as string };
+  // A cluster's front door, with a `security` section: `front-door:<region>` (models/front-door.machine.ts).
+  if (head === 'front-door' && parts.length === 2 && parts[1] !== '') return { id, machine: 'front-door', role: 'service', region: parts[1] as string };
   if (head === 'node' && parts.length === 3) {
     const az = parts[1] as string;
     const region = regionOfAz(az);

@@ -16,6 +16,7 @@ import { resolveTopology } from '../../src/cluster/topology.js';
 import { parseScenario } from '../../src/scenarios/schema.js';
 import { Simulation } from '../../src/simulation/simulation.js';
 import { expectSafe } from './helpers.js';
+import { formatRunReport } from '../../src/cli/run-report.js';
 
 const WRITER = 'inst:us-east-1:writer';
 const CRASH_MS = 1_000;
@@ -165,6 +166,11 @@ describe('Security: encrypted-restore, shortened', () => {
     expect(made).toMatchObject({ cluster: 'restore-1', state: 'available', verification: { verified: true } });
     expect(refused).toMatchObject({ cluster: 'restore-2', state: 'refused', reason: encryption.refused[0]!.reason });
     expect(report.clones!.clones[0]).toMatchObject({ cluster: 'clone-1', state: 'available' });
+    // The readable report says it where it was asked, and why.
+    const text = formatRunReport(report, scenario, 'replay');
+    expect(text).toMatch(/^ +1,500 ms {2}fault: pointInTimeRestore restore-2:job \(refused: its encryption\)$/m);
+    expect(text).toMatch(/^restore-2 +asked at 1,500 ms for 1,000 ms: no point taken; refused when asked, never built: sourceEncrypted: /m);
+    expect(text).toMatch(/^encryption  encrypted-restore encrypted \(KMS key alias\/orders\); clone-1 \(clone\) encrypted \(KMS key alias\/orders\); restore-1 \(restoreFromSnapshot of before-release\) encrypted \(KMS key alias\/restores\)$/m);
   });
 
   it('of an unencrypted cluster: a restore from a snapshot may be encrypted, a point-in-time restore or a clone may not', () => {
