@@ -126,15 +126,21 @@ describe('Security: security-refusals, shortened, with a failover', () => {
 });
 
 describe('Security: a client that goes round the front door', () => {
-  it('is caught by S23: the writer executed a transaction no accepted connection carried', () => {
-    const scenario = withOverrides(refusals, { topology: { replicas: [] }, faults: [], durationMs: 400 });
+  it('is caught by S23: the writer executed a transaction no accepted connection carried; reads on the replica through the front door pass', () => {
+    const scenario = withOverrides(refusals, { workload: { readerTxnsPerS: 100 }, faults: [], durationMs: 400 });
     const sim = new Simulation({ seed: 2, scenario, trace: { keepEvents: false } });
+    const audit: AuditEntry[] = [];
+    sim.streams.audit$.subscribe((entry) => audit.push(entry));
     // client:9 holds no token (refused on every connect); at 200 ms it sends straight to the writer.
     sim.kernel.clock.scheduleAt(200, () => sim.kernel.network.send('client:9', WRITER, { type: 'txnRequest', from: 'client:9', txnId: 999_999, ops: [{ f: 'put', key: 'k1', value: 'stolen' }] }));
     sim.run();
-    const s23 = sim.report().invariants.find((result) => result.name.startsWith('S23'))!;
-    expect(s23.ok).toBe(false);
+    const report = sim.report();
+    const s23 = report.invariants.find((result) => result.name.startsWith('S23'))!;
+    expect(s23).toMatchObject({ ok: false, violations: 1 });
     expect(s23.firstViolations[0]?.message).toBe('inst:us-east-1:writer wrote the puts of transaction 999999, which never came through the front door on an accepted connection');
+    // The reader endpoint's transactions went through the front door on connections to the replica, and were served there.
+    expect(audit.some((entry) => entry.kind === 'statement' && entry.outcome === 'passed' && entry.instance === 'inst:us-east-1:replica1')).toBe(true);
+    expect(report.reads.getsOnReplicas).toBeGreaterThan(0);
   });
 });
 
