@@ -34,6 +34,8 @@ export { serverlessScalerMachine, scalerIdOf, SCALER_RESUME_TIMER, SCALER_TICK_T
 export type { MemberReport, ScalerContext, ScalerEvent, ScalerInput, ScalerOptions, ScalerPhase, ScalerRole } from './serverless-scaler.machine.js';
 export type { CapacitySetSignal, GroupStateMessage, LoadQuerySignal, LoadReportSignal, ScalerReportMessage, ServedCounts, WakeSignal } from './serverless-messages.js';
 export type { ForwardedRead, ReadConsistency, WriteForwarderContext, WriteForwarderEvent, WriteForwarderInput, WriteForwarderObservation } from './write-forwarder.machine.js';
+export { frontDoorMachine, frontDoorId, frontDoorInputProblem, FRONT_DOOR_CLOCK_TIMER } from './front-door.machine.js';
+export type { FrontDoorConnection, FrontDoorContext, FrontDoorEvent, FrontDoorInput } from './front-door.machine.js';
 export type { GlobalFence, GlobalRegionContext, GlobalRegionEvent, GlobalRegionInput, GlobalRegionObservation, HeldCommit, Promotion } from './global-region.machine.js';
 // The branded ids machine inputs and messages carry (docs/glossary.md).
 export { azId, blockId, instanceId, lsn, membershipEpoch, pgId, regionId, segmentId, volumeEpoch, LSN_ZERO } from '../src/protocol/ids.js';
@@ -42,6 +44,9 @@ export type {
   CommitGateAnswerMessage,
   CommitGateMessage,
   CommitPayload,
+  ConnectAcceptedMessage,
+  ConnectRefusedMessage,
+  ConnectRequestMessage,
   GlobalFencedMessage,
   GlobalRebuiltMessage,
   GlobalRecoverMessage,

@@ -15,6 +15,7 @@ import type { QuorumPredicate } from '../src/protocol/quorum.js';
 import type { WriteEra } from '../src/protocol/write-eras.js';
 import type { Lsn, MembershipEpoch, PgId, RegionId, VolumeEpoch } from '../src/protocol/ids.js';
 import type { LsnTime, RecordDigest } from '../src/protocol/global.js';
+import type { AuthToken, ConnectionRefusal } from '../src/protocol/security.js';
 
 /** The payload of a data record: one key of the KV view gets a value. */
 export interface PutPayload {
@@ -541,6 +542,12 @@ export interface TxnRequestMessage {
    * less than its consistency level promises. Absent: any read point.
    */
   readAtLeastLsn?: Lsn;
+  /**
+   * The connection it comes on, when the cluster has a front door (docs/protocol.md §15): the
+   * front door passes it to the connection's instance only while the connection is open. The
+   * instance does not read it. Absent: no connection step (a cluster without a `security` section).
+   */
+  connectionId?: string;
 }
 
 /** The writer's answer: committed (durable: VDL >= commit LSN) with the values read. */
@@ -568,7 +575,9 @@ export interface TxnFailMessage {
    * `isolation: 'serializable'`, a value it read was no longer the newest (docs/semantics.md);
    * `belowReadAtLeast`: a replica has not applied up to the request's `readAtLeastLsn` yet
    * (retryable; docs/protocol.md §11.1, write forwarding); `volumeFull`: a put lands past the
-   * volume's maximum size (docs/protocol.md §1.1, storage growth; the transaction took no effect).
+   * volume's maximum size (docs/protocol.md §1.1, storage growth; the transaction took no effect);
+   * `notConnected`: the front door holds no open connection of the client's by that id (closed, or
+   * never accepted; docs/protocol.md §15), so the transaction never reached an instance.
    */
   reason:
     | 'writerUnavailable'
@@ -581,7 +590,8 @@ export interface TxnFailMessage {
     | 'readPointCollected'
     | 'serializationFailure'
     | 'belowReadAtLeast'
-    | 'volumeFull';
+    | 'volumeFull'
+    | 'notConnected';
 }
 
 /**
@@ -1090,7 +1100,10 @@ export type WireMessage =
   | RestoreDataMessage
   | RestoreFromMessage
   | SegmentRestoredMessage
-  | SegmentRestoreFailedMessage;
+  | SegmentRestoreFailedMessage
+  | ConnectRequestMessage
+  | ConnectAcceptedMessage
+  | ConnectRefusedMessage;
 
 /**
  * Params of the named `send` action every machine uses (docs/architecture.md, "One machine, two
@@ -1105,4 +1118,45 @@ export interface SendParams<M = WireMessage> {
 export interface SignalParams {
   to: string;
   event: OutageSignal | ProcessSignal;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Client <-> front door (docs/protocol.md §15)
+
+/**
+ * A client opens a connection to `instance` (the instance its endpoint resolved to): the front
+ * door checks the network, TLS and authentication, in that order (src/protocol/security.ts).
+ */
+export interface ConnectRequestMessage {
+  type: 'connectRequest';
+  from: string;
+  /** The client's number for this attempt, echoed in the answer. */
+  requestId: number;
+  instance: string;
+  user: string;
+  /** The client's IPv4 address, as the security group sees it. */
+  address: string;
+  tls: boolean;
+  /** An IAM database authentication token, if the client has one. */
+  token?: AuthToken;
+}
+
+/** The connection is open: statements may go on it (`txnRequest` with its `connectionId`). */
+export interface ConnectAcceptedMessage {
+  type: 'connectAccepted';
+  from: string;
+  requestId: number;
+  connectionId: string;
+  instance: string;
+}
+
+/**
+ * The connection was refused by TLS or authentication. A refusal by the network is never
+ * answered: the security group drops the packet.
+ */
+export interface ConnectRefusedMessage {
+  type: 'connectRefused';
+  from: string;
+  requestId: number;
+  reason: ConnectionRefusal;
 }

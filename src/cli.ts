@@ -45,12 +45,12 @@ const HELP = `aurora-actors: deterministic xstate actors modelling Amazon Aurora
 Usage (SEED is an integer from -9007199254740991 to 9007199254740991, ±(2^53 − 1); default 1):
   aurora-actors scenarios
       Lists the built-in scenarios, one line each.
-  aurora-actors run <scenario|file.json> [--seed N] [--json] [--trace out.jsonl] [--history out.jsonl] [--metrics out.csv|out.jsonl] [--prices prices.json] [--html report.html] [--plant NAME] [--inspect [PORT|ws-url]]
+  aurora-actors run <scenario|file.json> [--seed N] [--json] [--trace out.jsonl] [--history out.jsonl] [--metrics out.csv|out.jsonl] [--prices prices.json] [--html report.html] [--audit out.jsonl] [--plant NAME] [--inspect [PORT|ws-url]]
       Runs a scenario: states SEED=N on stderr, then prints a readable report on stdout (with
       --json, stdout is exactly one JSON document: the report, which holds the seed).
       Exit 1 if an invariant is violated or an acknowledged commit is lost; 2 on bad input
-      (including a --trace, --history, --metrics or --html path that cannot be written, refused
-      before the run);
+      (including a --trace, --history, --metrics, --html or --audit path that cannot be written,
+      refused before the run);
       3 if the report was printed but an output file could not be written whole.
       --trace FILE writes the trace as JSON lines (docs/trace-format.md): a header naming the
       seed, scenario and plant (so replay FILE needs nothing else), the run's events, a verdict
@@ -63,6 +63,10 @@ Usage (SEED is an integer from -9007199254740991 to 9007199254740991, ±(2^53 �
       --html FILE also writes one self-contained HTML page (opens offline) charting the run over
       virtual time: faults, throughput and latency, quorum health per PG, SCL/PGCL/VCL/VDL,
       replica lag, and every judge's verdict; the run itself is the same (same traceHash).
+      --audit FILE writes the audit log of a scenario with a \`security\` section as JSON lines
+      (docs/semantics.md, "Security"): every connection attempt, accepted or refused with the
+      reason, every connection closed, every get and put with the connection it came on; the
+      run is the same (same traceHash).
       --plant NAME runs with one known protocol mistake switched on (see \`plants\`); a run
       whose judges find nothing then says "not detected" on stderr and exits 4.
       --inspect [PORT|ws-url] sends xstate's inspection events, live, to Stately's inspector
@@ -262,6 +266,7 @@ async function run(argv: readonly string[], { out, err, progressEveryMs }: CliIo
       metrics: { type: 'string' },
       prices: { type: 'string' },
       inspect: { type: 'string' },
+      audit: { type: 'string' },
     },
     1,
   );
@@ -270,6 +275,9 @@ async function run(argv: readonly string[], { out, err, progressEveryMs }: CliIo
   const inspectAt = values.inspect === undefined ? undefined : inspectUrl(String(values.inspect));
   const scenario = loadScenario(positionals[0]);
   const prices = loadPrices(values.prices as string | undefined);
+  if (values.audit !== undefined && scenario.security === undefined) {
+    throw new UsageError(`--audit needs a scenario with a \`security\` section (its front door keeps the audit log, docs/protocol.md §15); ${scenario.name} has none`);
+  }
   // Output paths are opened before the run: a path that cannot be written costs no simulated time.
   const trace = openOutput('--trace', values.trace);
   const history = openOutput('--history', values.history);
@@ -277,6 +285,7 @@ async function run(argv: readonly string[], { out, err, progressEveryMs }: CliIo
   const metricsFormat = values.metrics === undefined ? undefined : metricsFormatOf(String(values.metrics));
   const metrics = openOutput('--metrics', values.metrics);
   if (metricsFormat === 'csv') metrics?.line(METRICS_CSV_HEADER);
+  const audit = openOutput('--audit', values.audit);
   // The seed comes first, before anything can fail, so every run can be replayed.
   err(`SEED=${seed}\n`);
   // The header names the seed, scenario and plant, so `replay FILE` needs nothing else; the kernel
@@ -306,6 +315,8 @@ async function run(argv: readonly string[], { out, err, progressEveryMs }: CliIo
     });
     // Datapoints go to the file as their periods close; the report closes the last whole one.
     if (metrics !== undefined && metricsFormat !== undefined) sim.streams.metrics$.subscribe((datum) => metrics.line(metricsLine(datum, metricsFormat)));
+    // The audit log only observes the world stream (src/cluster/audit.ts): same traceHash.
+    if (audit !== undefined) sim.streams.audit$.subscribe((entry) => audit.line(JSON.stringify(entry)));
     // The HTML report samples the run as it goes; sampling only observes (same traceHash).
     sampler = html === undefined ? undefined : new RunSampler(sim);
     const progress = { err, ...(progressEveryMs === undefined ? {} : { everyMs: progressEveryMs }) };
@@ -318,7 +329,7 @@ async function run(argv: readonly string[], { out, err, progressEveryMs }: CliIo
     if (trace !== undefined) sim.recordFinalVerdicts(report);
   } catch (error) {
     // A run that breaks leaves its trace up to the break on disk: the first thing to read.
-    closeOutputs([trace, history, html, metrics], err);
+    closeOutputs([trace, history, html, metrics, audit], err);
     // An open socket would keep the process alive after the error.
     await live?.close();
     throw error;
@@ -330,7 +341,7 @@ async function run(argv: readonly string[], { out, err, progressEveryMs }: CliIo
     html.line(renderHtmlReport({ report, series: sampler.series(), scenario, topology: sim.topology, replay }));
     err(`HTML report: ${html.path}\n`);
   }
-  const written = closeOutputs([trace, history, html, metrics], err);
+  const written = closeOutputs([trace, history, html, metrics, audit], err);
   await live?.close();
   const failed = report.commits.lostAcknowledged > 0 || report.invariants.some((result) => !result.ok);
   if (plant !== undefined && !failed) {

@@ -23,6 +23,8 @@ export { costOf, HOURS_PER_MONTH } from './simulation/cost.js';
 export type { Bill, CostItem, CostReport, StorageConfiguration } from './simulation/cost.js';
 export { DEFAULT_PRICES, parsePriceList, PriceListError } from './simulation/prices.js';
 export type { InstanceClassPrice, PriceList } from './simulation/prices.js';
+export type { ClientGroupReport, ConnectionCounts, SecurityReport } from './simulation/security-panel.js';
+export type { ClusterEncryption, EncryptionReport } from './simulation/encryption-ledger.js';
 export type { GlobalLagSample, GlobalPromotionReport, GlobalReport, GlobalSecondaryReport, LagFigures } from './simulation/global-panel.js';
 export type { ServerlessCapacityNow, ServerlessInstanceReport, ServerlessPause, ServerlessPhase, ServerlessReport } from './simulation/serverless-panel.js';
 export { RunSampler, chooseIntervalMs, ALL_PG_HEALTH_MAX } from './simulation/run-series.js';
@@ -54,7 +56,7 @@ export { BUILTIN_SCENARIOS, findScenario, scenarioNames, withOverrides } from '.
 export type { ScenarioPatch } from './scenarios/builtin.js';
 export { parseScenario, loadScenarioFile } from './scenarios/schema.js';
 export { ScenarioError } from './cluster/errors.js';
-export type { Scenario, TopologySpec, GrowthSpec, ServerlessSpec, StorageSpec, WriterSpec, WorkloadSpec, WorkloadPhase, FaultSpec, ResolvedTopology } from './cluster/scenario.js';
+export type { Scenario, TopologySpec, GrowthSpec, ServerlessSpec, StorageSpec, WriterSpec, WorkloadSpec, WorkloadPhase, FaultSpec, ResolvedTopology, SecuritySpec, ClientGroupSpec, ClientTokenKind } from './cluster/scenario.js';
 
 // --- Machines: every statechart a cluster runs, to embed (docs/embedding.md) ----------------------
 export {
@@ -72,6 +74,7 @@ export {
   globalRegionMachine,
   globalApplierMachine,
   serverlessScalerMachine,
+  frontDoorMachine,
   EffectNotProvidedError,
 } from '../models/index.js';
 export type {
@@ -88,6 +91,7 @@ export type {
   GlobalApplierInput,
   GlobalRegionObservation,
   ScalerInput,
+  FrontDoorInput,
   ModelEffect,
   EffectsParams,
   SendParams,
@@ -118,6 +122,10 @@ export { clusterSpecs, quorumConfigOf } from './cluster/assemble.js';
 export { DatabaseClient } from './cluster/client.js';
 export type { TxnHandle } from './cluster/client.js';
 export type { HistoryCounts, HistoryEntry, HistoryMicroOp, HistoryRecorderOptions } from './cluster/history.js';
+export type { ClientConnectionOptions } from './cluster/client.js';
+export { IamService } from './cluster/iam.js';
+export { auditLog, auditEntriesOf } from './cluster/audit.js';
+export type { AuditEntry } from './cluster/audit.js';
 export { HISTORY_NS_PER_MS, entryTimeMs } from './cluster/history.js';
 
 // --- Explore: the stepped interpreter ----------------------------------------------------------
@@ -128,6 +136,8 @@ export { SteppedHost } from './explore/stepped-host.js';
 // --- Judges ----------------------------------------------------------------------------------
 export { createInvariantChecker, checkAcknowledgedCommits } from './check/index.js';
 export type { PropertyResult, PropertyKind, InvariantChecker } from './check/index.js';
+export { S23_CONNECTIONS, createConnectionJudge } from './check/connections.js';
+export type { ConnectionJudge, ConnectionJudgeOptions } from './check/connections.js';
 export { TXN_MODELS, TxnHistoryError, checkTxnHistory, parseTxnHistoryLines } from './check/txn/index.js';
 export type { AnomalyClass, TxnAnomaly, TxnHistoryEntry, TxnModel, TxnVerdict } from './check/txn/index.js';
 export { createInspectionRecorder } from './cluster/inspection-recorder.js';
@@ -181,6 +191,11 @@ export {
 } from './protocol/serverless.js';
 export type { CapacityRange, LoadModel, ServedRates } from './protocol/serverless.js';
 export type { Observation } from './protocol/observations.js';
+// Connection security and encryption at rest (docs/protocol.md §15).
+export { CONNECTION_REFUSALS, TOKEN_TTL_MS_MAX, cidrContains, connectionVerdict } from './protocol/security.js';
+export type { AuthToken, ConnectAttempt, ConnectionRefusal, ConnectionVerdict, SecurityObservation, SecurityPolicy } from './protocol/security.js';
+export { DEFAULT_KMS_KEY_ID, encryptionOf } from './protocol/encryption.js';
+export type { EncryptionAtRest, EncryptionOutcome, EncryptionRequest } from './protocol/encryption.js';
 // Planted mistakes (docs/plants.md): `SimulationOptions.plant`, `aurora-actors run --plant`.
 export { PLANTS, PLANT_NAMES, isPlantName } from './protocol/plants.js';
 export type { PlantName } from './protocol/plants.js';

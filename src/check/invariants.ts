@@ -254,11 +254,12 @@ export function createOneWriterPerEpoch(): PropertyChecker<Observation> {
   });
 }
 
-/** The actor an observation speaks for: the writer instance, the segment, or the object store (the storage control plane for a geometry change). */
+/** The actor an observation speaks for: the writer instance, the segment, the object store or the front door (the storage control plane for a geometry change). */
 function actorOf(observation: Observation): string {
   if (observation.kind === 'geometryChanged') return 'storage-control-plane';
   if ('objectStore' in observation) return observation.objectStore;
   if ('job' in observation) return observation.job;
+  if ('frontDoor' in observation) return observation.frontDoor;
   return 'segment' in observation ? observation.segment : 'instance' in observation ? observation.instance : observation.writer;
 }
 

@@ -66,12 +66,20 @@ export function describeScenario(scenario: Scenario): string[] {
       : [`growth      from ${plural(topology.pgCount, 'PG')} up to ${count(pgCountMaxOf(growth.maxVolumeBytes))} PGs (${bytesText(growth.maxVolumeBytes)}, 10 GiB per PG); keys placed in order, ${growth.keysPerBlock} per block`];
   const phases = workload.phases ?? [];
   const phaseText = phases.length === 0 ? '' : `; then ${phases.map((phase) => `${phase.commitsPerS}/s${phase.readerTxnsPerS === undefined ? '' : ` (+${phase.readerTxnsPerS} reads/s)`} from ${seconds(phase.atMs)}`).join(', ')}`;
+  const security = scenario.security;
+  const securityLine =
+    security === undefined
+      ? []
+      : [
+          `security    VPC ${security.vpcCidr}, security group ${security.allowedCidrs.join(', ') || '(no inbound rule)'}; TLS ${security.requireTls ? 'required' : 'optional'}; ${security.iamAuth ? `IAM authentication, tokens valid ${security.tokenTtlMs >= 60_000 ? clock(security.tokenTtlMs) : duration(security.tokenTtlMs)}` : 'password authentication'}; ${security.encrypted ? `encrypted at rest (KMS key ${security.kmsKeyId ?? '?'})` : 'not encrypted at rest'}`,
+        ];
   return [
     `topology    ${plural(topology.regions.length, 'region')}, ${azs} AZs in the primary, ${topology.pgCount} PGs (${segments} segments${topology.segmentKinds === 'fullTail' ? ', full/tail' : ''}) on ${topology.storageNodesPerAz * 3} storage nodes; writer in ${topology.writerAz}`,
     ...secondaries,
     ...backupLine,
     ...growthLine,
     ...serverlessScenarioLine(scenario),
+    ...securityLine,
     `workload    ${workload.commitsPerS} commits/s from ${workload.clients} clients, ${plural(workload.putsPerTxn, 'put')} + ${plural(workload.getsPerTxn, 'get')} per transaction${phaseText}, for ${at(scenario.durationMs)}`,
   ];
 }
@@ -174,6 +182,7 @@ export function formatRunReport(report: SimulationReport, scenario: Scenario, re
     ...backtrackLines(report),
     ...growthLines(report),
     ...serverlessLines(report),
+    ...securityLines(report),
     ...writerLines(report, scenario),
     durabilityLine(report),
     '',
@@ -420,6 +429,49 @@ function serverlessLines(report: SimulationReport): string[] {
   return lines;
 }
 
+/** Counts by reason, most first: `tlsRequired 202, noToken 201`. */
+function byReason(counts: Readonly<Record<string, number>>): string {
+  return Object.entries(counts)
+    .sort(([, a], [, b]) => b - a)
+    .map(([reason, n]) => `${reason} ${count(n)}`)
+    .join(', ');
+}
+
+/** A group's token, in words. */
+function tokenText(token: string, refreshed: boolean): string {
+  if (token === 'valid') return refreshed ? 'a new valid token at each connect' : 'one valid token, held from the start';
+  return { expired: 'an expired token', none: 'no token', wrongCluster: "another cluster's token", wrongUser: "another user's token" }[token] ?? `token ${token}`;
+}
+
+/**
+ * Connection security (docs/protocol.md §15): the front door's attempts by outcome and reason, the
+ * statements it passed, each client group's connections and transactions, and encryption at rest.
+ */
+function securityLines(report: SimulationReport): string[] {
+  const security = report.security;
+  if (security === undefined) return [];
+  const { connections, statements, encryption } = security;
+  const refused = connections.refused === 0 ? '' : ` (${byReason(connections.refusedBy)})`;
+  const lines = [
+    `${label('connections')}${count(connections.attempts)} attempts at ${security.frontDoor}: ${count(connections.accepted)} accepted, ${count(connections.refused)} refused${refused}, ${count(connections.unanswered)} of them never answered (dropped by the network); ${count(connections.closed.forced)} closed by a forced reconnect`,
+    `${continued}${count(statements.passed)} gets and puts passed on accepted connections, ${count(statements.refused)} refused (no open connection); ${plural(security.tokensIssued, 'token')} made by IAM`,
+  ];
+  for (const group of security.clientGroups) {
+    const name = group.group === 0 ? 'others' : `group ${group.group}`;
+    const who = group.clients.count === 1 ? group.clients.first : `${group.clients.first} … ${group.clients.last}`;
+    const { accepted, attempts } = group.connections;
+    const groupRefused = group.connections.refused === 0 ? '' : `, refused ${byReason(group.connections.refusedBy)}`;
+    const { ok, fail, info } = group.transactions;
+    lines.push(`${label(name)}${who} from ${group.address}, ${group.tls ? 'TLS' : 'no TLS'}, ${tokenText(group.token, group.refreshTokens)}: ${count(accepted)} of ${count(attempts)} connects accepted${groupRefused}; ${count(ok)} transactions ok, ${count(fail)} failed, ${count(info)} unknown`);
+  }
+  const keyed = (item: { encrypted: boolean; kmsKeyId?: string }): string => (item.encrypted ? `encrypted (KMS key ${item.kmsKeyId ?? '?'})` : 'not encrypted');
+  const clusters = encryption.clusters.map((cluster) => `${cluster.cluster}${cluster.from === undefined ? '' : ` (${cluster.from}${cluster.snapshot === undefined ? '' : ` of ${cluster.snapshot}`})`} ${keyed(cluster)}`);
+  lines.push(`${label('encryption')}${clusters.join('; ')}`);
+  for (const snapshot of encryption.snapshots) lines.push(`${continued}snapshot ${snapshot.name} ${keyed(snapshot)}`);
+  for (const refusal of encryption.refused) lines.push(`${continued}${refusal.cluster} (${refusal.kind}) refused at ${ms(refusal.requestedAtMs)}: ${refusal.reason}`);
+  return lines;
+}
+
 /**
  * Continuous backup and the point-in-time restores (docs/protocol.md §10): how far the object store
  * holds the volume, what staging cost, and for each restore the point it reached, how far behind
@@ -436,14 +488,16 @@ function backupLines(report: SimulationReport): string[] {
   for (const restore of backup.restores) {
     const reached = restore.restorePoint.reachedAtMs === null ? '' : `, the state at ${ms(restore.restorePoint.reachedAtMs)}`;
     const behind = restore.lagMs === null ? '' : ` (${ms(restore.lagMs)} before the time asked)`;
-    const point = `LSN ${count(restore.restorePoint.lsn)}${reached}${behind}`;
+    const point = restore.state === 'refused' ? 'no point taken' : `LSN ${count(restore.restorePoint.lsn)}${reached}${behind}`;
     const asked = restore.snapshot === undefined ? `for ${ms(restore.toTimeMs ?? 0)}` : `from snapshot ${restore.snapshot}`;
     const outcome =
       restore.state === 'available'
         ? `available after ${ms(restore.restoreMs ?? 0)}, ${count(restore.bytesRestored)} bytes fetched`
         : restore.state === 'failed'
           ? `FAILED: ${restore.reason ?? 'no reason given'}`
-          : `still ${restore.state} at the end`;
+          : restore.state === 'refused'
+            ? `refused when asked, never built: ${restore.reason ?? 'no reason given'}`
+            : `still ${restore.state} at the end`;
     const check = restore.verification === undefined ? '' : restore.verification.verified === true ? `; verified: ${count(restore.verification.blocksChecked)} blocks equal the committed transactions at that point` : restore.verification.verified === false ? '; NOT verified' : '';
     lines.push(`${label(restore.cluster)}asked at ${ms(restore.requestedAtMs)} ${asked}: ${point}; ${outcome}${check}`);
   }
@@ -468,7 +522,13 @@ function cloneLines(report: SimulationReport): string[] {
   for (const clone of clones.clones) {
     const copy = clone.copy === 'copyOnWrite' ? 'copy-on-write' : `a full copy (past ${COPY_ON_WRITE_CLONES_MAX} copy-on-write clones), ${count(clone.bytesCopied)} bytes copied`;
     const outcome =
-      clone.state === 'available' ? `available after ${ms(clone.cloneMs ?? 0)}` : clone.state === 'failed' ? `FAILED: ${clone.reason ?? 'no reason given'}` : `still ${clone.state} at the end`;
+      clone.state === 'available'
+        ? `available after ${ms(clone.cloneMs ?? 0)}`
+        : clone.state === 'failed'
+          ? `FAILED: ${clone.reason ?? 'no reason given'}`
+          : clone.state === 'refused'
+            ? `refused when asked, never built: ${clone.reason ?? 'no reason given'}`
+            : `still ${clone.state} at the end`;
     const check = clone.verification?.verified === true ? `verified as it opened: ${count(clone.verification.blocksChecked)} blocks equal the committed transactions at that point` : clone.verification?.verified === false ? 'NOT verified' : 'not verified';
     lines.push(`${label(clone.cluster)}asked at ${ms(clone.requestedAtMs)}, ${copy}: the source at LSN ${count(clone.cloneLsn)} (its VDL then); ${outcome}; ${check}`);
     const { sharedBytes, privateBytes, sourceBytes } = clone.storage;
@@ -642,7 +702,9 @@ interface TimelineEntry {
 const STALLS_LISTED = 6;
 
 function timeline(report: SimulationReport, scenario: Scenario): TimelineEntry[] {
-  const entries: TimelineEntry[] = report.faults.map((fault) => ({ atMs: fault.atMs, rank: 0, what: `fault: ${fault.fault} ${fault.target}` }));
+  // A restore or clone refused for its encryption (docs/protocol.md §15) says so where it was asked.
+  const refusedJobs = new Set((report.security?.encryption.refused ?? []).map((refusal) => `${refusal.cluster}:job`));
+  const entries: TimelineEntry[] = report.faults.map((fault) => ({ atMs: fault.atMs, rank: 0, what: `fault: ${fault.fault} ${fault.target}${refusedJobs.has(fault.target) ? ' (refused: its encryption)' : ''}` }));
   for (const failover of report.failovers) {
     entries.push({ atMs: failover.detectedAtMs, rank: 1, what: `failover: ${failover.from} declared failed; promoting ${failover.to ?? '(none yet)'}` });
     if (failover.writerOpenAtMs !== undefined) entries.push({ atMs: failover.writerOpenAtMs, rank: 1, what: `failover: ${failover.to} recovered the volume and opened it as the writer` });

@@ -9,10 +9,22 @@
  * `info` it continues as a new process id, because the old one's fate is unknown. Handles are not
  * promises (no promises in the simulated path): register `onSettled` callbacks, which run on the
  * kernel clock.
+ *
+ * With a cluster's front door (`connection` option; docs/protocol.md §15) a client first connects:
+ * to the instance its endpoint resolves to, from its address, with or without TLS, with the token
+ * its token source gives (a refreshing client makes a new one for each connect). It keeps one
+ * connection per instance and sends its transactions on it through the front door. It connects
+ * again when it has none to the instance the endpoint now names (after a failover), after a
+ * timeout or a refused connection (the instance was down), and at once when the front door says
+ * the connection is gone (`notConnected`: a forced reconnect), sending the transaction again on the
+ * new connection (it never reached an instance). A refused connect fails the transaction with the
+ * refusal's reason; an unanswered one (the security group dropped it) fails it with
+ * `connectTimeout` after `txnTimeoutMs`: either way it never started.
  */
 import type { TxnOp } from '../../models/messages.js';
 import type { TimerId, VirtualClock } from '../kernel/clock.js';
 import type { Envelope, Locality, Network } from '../kernel/network.js';
+import type { AuthToken } from '../protocol/security.js';
 import type { HistoryEntry, HistoryMicroOp, HistoryRecorder } from './history.js';
 
 /** The state of one transaction as the client sees it. */
@@ -31,6 +43,26 @@ export interface TxnHandle {
   readPoint?: number;
   /** Calls back once the handle settles (at once if it already has). */
   onSettled(callback: (handle: TxnHandle) => void): void;
+}
+
+/** How a client connects through a cluster's front door (docs/protocol.md §15). */
+export interface ClientConnectionOptions {
+  /** The front door's systemId: connects and transactions go there. */
+  frontDoor: string;
+  /** The database user it connects as. */
+  user: string;
+  /** Its IPv4 address, as the security group sees it. */
+  address: string;
+  /** Whether it connects with TLS. */
+  tls: boolean;
+  /** The token to present, asked at each connect (undefined: none). */
+  token: () => AuthToken | undefined;
+  /**
+   * The network drops this client's packets before they reach any instance (no route from
+   * outside the VPC, or a security group that does not allow it): it never hears a refused
+   * connection, even from a host that is down. @defaultValue false
+   */
+  unreachable?: boolean;
 }
 
 /** Options of {@link DatabaseClient}. */
@@ -58,11 +90,18 @@ export interface DatabaseClientOptions {
   processStride: number;
   /** Issues transaction ids, unique across the simulation. */
   nextTxnId: () => number;
+  /** Connect through a front door first (docs/protocol.md §15). @defaultValue none: transactions go straight to the endpoint */
+  connection?: ClientConnectionOptions;
 }
 
 interface Inflight {
   handle: TxnHandle & { callbacks: ((handle: TxnHandle) => void)[] };
   timer: TimerId;
+  /** With a front door: the instance it goes to, and the connect attempt it waits for, if any. */
+  target?: string;
+  connectRequestId?: number;
+  /** The front door closed the connection it went on, and it went again on a new one. */
+  reconnected?: boolean;
 }
 
 /** One client connection; see the file header. */
@@ -71,6 +110,9 @@ export class DatabaseClient {
   private inflight: Inflight | undefined;
   /** Replies that arrived after the client had given up (`info`). */
   lateReplies = 0;
+  /** With a front door: the open connection to each instance, by instance. */
+  private readonly connections = new Map<string, string>();
+  private connectRequests = 0;
 
   constructor(private readonly options: DatabaseClientOptions) {
     this.process = options.processFirst;
@@ -111,20 +153,67 @@ export class DatabaseClient {
       },
     };
     history.record({ ...this.entryBase(handle), type: 'invoke', value: microOps(ops) }, clock.now());
-    const timer = clock.setTimeout(() => this.settle('info', { error: 'timeout' }), this.options.txnTimeoutMs);
-    this.inflight = { handle, timer };
+    const timer = clock.setTimeout(() => this.timedOut(), this.options.txnTimeoutMs);
+    const inflight: Inflight = { handle, timer };
+    this.inflight = inflight;
     const target = options.endpoint === 'reader' ? (this.options.readerEndpoint ?? this.options.endpoint)() : this.options.endpoint();
-    if (network.isDown(target)) {
+    if (network.isDown(target) && this.options.connection?.unreachable !== true) {
       // The endpoint's host is down: the connection is refused at once, so the client sees an
       // error, not silence (docs/protocol.md §9, failover), and knows the transaction never
-      // started.
+      // started. A connection it held there is gone with the host.
+      this.connections.delete(target);
       clock.scheduleAt(clock.now(), () => {
         if (this.inflight?.handle === handle) this.settle('fail', { error: 'connectionRefused' });
       });
       return handle;
     }
-    network.send(this.options.id, target, { type: 'txnRequest', from: this.options.id, txnId, ops });
+    const connection = this.options.connection;
+    if (connection === undefined) {
+      network.send(this.options.id, target, { type: 'txnRequest', from: this.options.id, txnId, ops });
+      return handle;
+    }
+    inflight.target = target;
+    const connectionId = this.connections.get(target);
+    if (connectionId !== undefined) this.sendOn(connection, connectionId, handle);
+    else this.connect(connection, inflight, target);
     return handle;
+  }
+
+  /** Asks the front door for a connection to `target` (docs/protocol.md §15). */
+  private connect(connection: ClientConnectionOptions, inflight: Inflight, target: string): void {
+    const requestId = ++this.connectRequests;
+    inflight.connectRequestId = requestId;
+    const token = connection.token();
+    this.options.network.send(this.options.id, connection.frontDoor, {
+      type: 'connectRequest',
+      from: this.options.id,
+      requestId,
+      instance: target,
+      user: connection.user,
+      address: connection.address,
+      tls: connection.tls,
+      ...(token === undefined ? {} : { token }),
+    });
+  }
+
+  /** Sends a transaction on an open connection, through the front door. */
+  private sendOn(connection: ClientConnectionOptions, connectionId: string, handle: TxnHandle): void {
+    this.options.network.send(this.options.id, connection.frontDoor, { type: 'txnRequest', from: this.options.id, txnId: handle.txnId, ops: handle.ops, connectionId });
+  }
+
+  /**
+   * No answer in time. Still connecting: the transaction never started (`fail`, `connectTimeout`:
+   * a security group drops what it refuses). Sent: its outcome is unknown (`info`), and the
+   * connection is given up, as a driver closes one that timed out.
+   */
+  private timedOut(): void {
+    const inflight = this.inflight;
+    if (inflight?.connectRequestId !== undefined) {
+      this.settle('fail', { error: 'connectTimeout' });
+      return;
+    }
+    if (inflight?.target !== undefined) this.connections.delete(inflight.target);
+    this.settle('info', { error: 'timeout' });
   }
 
   private entryBase(handle: TxnHandle): Pick<HistoryEntry, 'process' | 'f' | 'node' | 'txnId'> {
@@ -133,6 +222,10 @@ export class DatabaseClient {
 
   private receive(envelope: Envelope): void {
     const message = envelope.message as { type: string; txnId?: number };
+    if (message.type === 'connectAccepted' || message.type === 'connectRefused') {
+      this.connectAnswered(envelope.message as ConnectAnswer);
+      return;
+    }
     if (this.inflight === undefined || message.txnId !== this.inflight.handle.txnId) {
       if (message.type === 'txnOk' || message.type === 'txnFail') this.lateReplies++;
       return;
@@ -143,8 +236,41 @@ export class DatabaseClient {
       const replica = ok.readPoint === undefined ? undefined : ok.from;
       this.settle('ok', { commitLsn: ok.commitLsn, reads: ok.reads, readPoint: ok.readPoint, replica });
     } else if (message.type === 'txnFail') {
-      this.settle('fail', { error: (envelope.message as { reason: string }).reason });
+      const reason = (envelope.message as { reason: string }).reason;
+      if (reason === 'notConnected' && this.reconnect(this.inflight)) return;
+      this.settle('fail', { error: reason });
     }
+  }
+
+  /**
+   * The front door holds no such connection (closed by a forced reconnect): the transaction never
+   * reached an instance, so the client connects again and sends it on the new connection, once, as
+   * a driver's pool replaces a dead connection. False when it already did.
+   */
+  private reconnect(inflight: Inflight): boolean {
+    const connection = this.options.connection;
+    const target = inflight.target;
+    if (connection === undefined || target === undefined) return false;
+    this.connections.delete(target);
+    if (inflight.reconnected === true) return false;
+    inflight.reconnected = true;
+    this.connect(connection, inflight, target);
+    return true;
+  }
+
+  /**
+   * The front door's answer to a connect. An accepted connection is kept (also one the client had
+   * stopped waiting for: it is open all the same), and the waiting transaction goes on it; a
+   * refusal fails the waiting transaction with its reason.
+   */
+  private connectAnswered(answer: ConnectAnswer): void {
+    if (answer.type === 'connectAccepted') this.connections.set(answer.instance, answer.connectionId);
+    const inflight = this.inflight;
+    const connection = this.options.connection;
+    if (inflight === undefined || connection === undefined || inflight.connectRequestId !== answer.requestId) return;
+    inflight.connectRequestId = undefined;
+    if (answer.type === 'connectRefused') this.settle('fail', { error: answer.reason });
+    else this.sendOn(connection, answer.connectionId, inflight.handle);
   }
 
   private settle(status: 'ok' | 'fail' | 'info', detail: { commitLsn?: number; reads?: (string | null)[]; readPoint?: number; replica?: string; error?: string }): void {
@@ -167,6 +293,9 @@ export class DatabaseClient {
     for (const callback of handle.callbacks.splice(0)) callback(handle);
   }
 }
+
+/** The front door's answer to a connect (docs/protocol.md §15). */
+type ConnectAnswer = { type: 'connectAccepted'; requestId: number; connectionId: string; instance: string } | { type: 'connectRefused'; requestId: number; reason: string };
 
 /** A transaction's ops as Jepsen micro-ops `['r', k, v]` / `['w', k, v]`; reads carry what they read, if known. */
 export function microOps(ops: readonly TxnOp[], reads?: readonly (string | null)[]): HistoryMicroOp[] {

@@ -32,6 +32,8 @@ export interface RestoredCluster {
   toTimeMs?: number;
   /** The manual snapshot it restores (a restore from a snapshot). */
   snapshot?: string;
+  /** What the request asks of encryption at rest, when it says (docs/protocol.md §15, encryption). */
+  encryption?: { encrypted?: boolean; kmsKeyId?: string };
   /** The job that builds it, `restore-<n>:job`. */
   job: string;
   metadata: { id: string; azId: string };
@@ -63,14 +65,21 @@ export function restoredClusters(scenario: Scenario, topology: ResolvedTopology)
       kind: fault.kind === 'pointInTimeRestore' ? ('pointInTimeRestore' as const) : ('restoreFromSnapshot' as const),
       atMs: fault.atMs,
       ...(fault.kind === 'pointInTimeRestore' ? { toTimeMs: fault.toTimeMs } : { snapshot: fault.snapshot }),
+      ...encryptionAsked(fault),
     })),
     ...clones.map((fault, index) => {
       const prefix = clonePrefix(index + 1);
       const sourceOf: Record<string, string> = {};
       for (const segment of topology.segments) sourceOf[`${prefix}${segment.id}`] = segment.id;
-      return { ...placed(topology, `clone-${index + 1}`, prefix), kind: 'clone' as const, atMs: fault.atMs, sourceOf, ...(index >= COPY_ON_WRITE_CLONES_MAX ? { fullCopy: true } : {}) };
+      return { ...placed(topology, `clone-${index + 1}`, prefix), kind: 'clone' as const, atMs: fault.atMs, sourceOf, ...(index >= COPY_ON_WRITE_CLONES_MAX ? { fullCopy: true } : {}), ...encryptionAsked(fault) };
     }),
   ];
+}
+
+/** The encryption fields a restore or clone names, if any. */
+function encryptionAsked(fault: { encrypted?: boolean; kmsKeyId?: string }): Pick<RestoredCluster, 'encryption'> {
+  if (fault.encrypted === undefined && fault.kmsKeyId === undefined) return {};
+  return { encryption: { ...(fault.encrypted === undefined ? {} : { encrypted: fault.encrypted }), ...(fault.kmsKeyId === undefined ? {} : { kmsKeyId: fault.kmsKeyId }) } };
 }
 
 /** A new volume named `name` placed as the source's, its actors' ids prefixed by `prefix`. */

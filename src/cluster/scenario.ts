@@ -342,6 +342,13 @@ export interface WorkloadSpec {
    * `commitsPerS` and `readerTxnsPerS` above. Absent or empty: those rates throughout.
    */
   phases?: WorkloadPhase[];
+  /**
+   * How the first clients connect, group by group, with a `security` section (docs/protocol.md
+   * §15): group 1 is clients 1 … n₁, group 2 the next n₂, and so on; the clients after the last
+   * group connect as a default client does (inside the first allowed range, with TLS and a token
+   * they refresh). Absent: every client is a default client.
+   */
+  clientGroups?: ClientGroupSpec[];
 }
 
 /** One phase of a workload's rate schedule. */
@@ -352,6 +359,58 @@ export interface WorkloadPhase {
   commitsPerS: number;
   /** Read-only transactions per second for the reader endpoint from then on. @defaultValue the rate in force before */
   readerTxnsPerS?: number;
+}
+
+/** The token a group's clients hold (docs/protocol.md §15, authentication). */
+export type ClientTokenKind = 'valid' | 'expired' | 'none' | 'wrongCluster' | 'wrongUser';
+
+/** The token kinds, in the order the schema lists them. */
+export const CLIENT_TOKEN_KINDS: readonly ClientTokenKind[] = ['valid', 'expired', 'none', 'wrongCluster', 'wrongUser'];
+
+/** A group of clients that connect alike (docs/protocol.md §15). */
+export interface ClientGroupSpec {
+  /** How many clients the group holds (≥ 1). */
+  clients: number;
+  /** Their IPv4 address, as the security group sees it. @defaultValue the first host of `security.allowedCidrs[0]` */
+  address: string;
+  /** Whether they connect with TLS. @defaultValue true */
+  tls: boolean;
+  /**
+   * `valid`: a token for this cluster and user, made when the run starts; `expired`: one that
+   * expired as the run started; `none`; `wrongCluster` / `wrongUser`: a token for another cluster
+   * or another database user. @defaultValue 'valid'
+   */
+  token: ClientTokenKind;
+  /**
+   * A new token for every connect (what AWS advises), so it never expires on them; false: the
+   * token they start with, for good. Only a `valid` token is refreshed. @defaultValue token === 'valid'
+   */
+  refreshTokens: boolean;
+}
+
+/**
+ * Connection security and encryption at rest of the cluster (docs/protocol.md §15). With it, every
+ * client connects through the cluster's front door first; absent, clients send straight to the
+ * endpoint, as before.
+ */
+export interface SecuritySpec {
+  /** `require_secure_transport` (Aurora MySQL) / `rds.force_ssl` (Aurora PostgreSQL). @defaultValue false */
+  requireTls: boolean;
+  /** IAM database authentication: a connection needs a valid token. @defaultValue false */
+  iamAuth: boolean;
+  /**
+   * How long a token is valid after it is made, at most 15 minutes: AWS fixes it at 15 minutes; a
+   * scenario may shorten it so a short run shows tokens expiring. @defaultValue 900000
+   */
+  tokenTtlMs: number;
+  /** The VPC's CIDR block, /16 to /28. @defaultValue '10.0.0.0/16' */
+  vpcCidr: string;
+  /** The security group's inbound ranges. @defaultValue [vpcCidr] */
+  allowedCidrs: string[];
+  /** Encryption at rest, set at creation (inherited by snapshots, restores and clones). @defaultValue false */
+  encrypted: boolean;
+  /** The KMS key, a name only, when encrypted. @defaultValue 'aws/rds' */
+  kmsKeyId?: string;
 }
 
 /** A fault, applied at virtual time `atMs`. Targets are systemIds or AZ names. */
@@ -382,23 +441,29 @@ export type FaultSpec =
    * A point-in-time restore (docs/protocol.md §10): at `atMs` the operator asks for a new cluster
    * as the database was at `toTimeMs` (at most `atMs`). Only with `backup`.
    */
-  | { atMs: number; kind: 'pointInTimeRestore'; toTimeMs: number }
+  | { atMs: number; kind: 'pointInTimeRestore'; toTimeMs: number; encrypted?: boolean; kmsKeyId?: string }
   /**
    * A manual cluster snapshot named `snapshot` (it never expires), and a restore of one into a new
    * cluster (docs/protocol.md §10, snapshots). Only with `backup`.
    */
-  | { atMs: number; kind: 'createSnapshot' | 'restoreFromSnapshot'; snapshot: string }
+  | { atMs: number; kind: 'createSnapshot' | 'restoreFromSnapshot'; snapshot: string; encrypted?: boolean; kmsKeyId?: string }
   /**
    * A fast clone (docs/protocol.md §10): a new cluster with the source's data as of its VDL now,
    * sharing the source's storage copy-on-write (the first 15; later clones are full copies).
    */
-  | { atMs: number; kind: 'clone' }
+  | { atMs: number; kind: 'clone'; encrypted?: boolean; kmsKeyId?: string }
   /**
    * Backtrack the cluster in place to `toTimeMs` (docs/protocol.md §10, backtrack): earlier than
    * `atMs` by at most `backtrack.windowMs`; a later backtrack may go forward again. Needs a
    * `backtrack` section.
    */
-  | { atMs: number; kind: 'backtrack'; toTimeMs: number };
+  | { atMs: number; kind: 'backtrack'; toTimeMs: number }
+  /**
+   * A forced reconnect (docs/protocol.md §15): the front door closes every connection, or those to
+   * `instance`, as a reboot or killed sessions do; clients connect again, with the token they hold
+   * then. Needs a `security` section.
+   */
+  | { atMs: number; kind: 'closeConnections'; instance?: string };
 
 /** A whole scenario. */
 export interface Scenario {
@@ -421,6 +486,8 @@ export interface Scenario {
   metrics?: MetricsSpec;
   /** How the run is billed; absent, Aurora Standard at the simulated volume's size. */
   cost?: CostSpec;
+  /** Connection security and encryption at rest (docs/protocol.md §15); absent, no connection step. */
+  security?: SecuritySpec;
   workload: WorkloadSpec;
   faults: FaultSpec[];
   /** Virtual time to run. */

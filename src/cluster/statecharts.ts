@@ -22,6 +22,7 @@ import { globalRegionMachine } from '../../models/global-region.machine.js';
 import { globalApplierMachine } from '../../models/global-applier.machine.js';
 import { writeForwarderMachine } from '../../models/write-forwarder.machine.js';
 import { serverlessScalerMachine } from '../../models/serverless-scaler.machine.js';
+import { frontDoorMachine } from '../../models/front-door.machine.js';
 import { monitorMachine, responderMachine } from '../../models/heartbeat.machine.js';
 import { writerMachine } from '../../models/instance.machine.js';
 import { metadataMachine } from '../../models/metadata.machine.js';
@@ -60,6 +61,7 @@ export const CLUSTER_STATECHARTS: readonly ClusterStatechart[] = [
   { name: 'restore-job', machine: restoreJobMachine, description: 'a point-in-time restore: the new volume’s PGs fetched from the object store in parallel, then its writer opened at the restore point' },
   { name: 'write-forwarder', machine: writeForwarderMachine, description: 'a Global Database secondary’s write forwarding: writes to the primary, reads at the session’s read consistency' },
   { name: 'serverless-scaler', machine: serverlessScalerMachine, description: 'an Aurora Serverless v2 instance’s capacity: the decider once a second, auto-pause and resume, tiers 0–1 with the writer' },
+  { name: 'front-door', machine: frontDoorMachine, description: 'a cluster’s connection handling: the security group, TLS and IAM authentication at connect; statements only on open connections' },
 ];
 
 /** A JSON value (what the exported config is made of). */

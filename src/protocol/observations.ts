@@ -9,6 +9,7 @@
  */
 import type { QuorumPredicate } from './quorum.js';
 import type { StoredRecord } from './recovery.js';
+import type { SecurityObservation } from './security.js';
 
 /** The writer allocated an MTR's LSNs (S1, S2). */
 export interface AllocatedObservation {
@@ -414,4 +415,5 @@ export type Observation =
   | ServerlessLoadObservation
   | TxnHeldObservation
   | TxnReleasedObservation
-  | FailoverObservation;
+  | FailoverObservation
+  | SecurityObservation;

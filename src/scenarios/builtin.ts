@@ -642,6 +642,52 @@ const DEFINITIONS: readonly Scenario[] = [
     },
     durationMs: 355_000,
   }),
+  builtin({
+    name: 'security-refusals',
+    description:
+      'A cluster that requires TLS and IAM authentication behind a security group, and clients connecting from outside its range, from outside the VPC, without TLS, without a token, with an expired token, with another cluster\'s token, and with a token that expires at 5 s and is never refreshed: each refused as the AWS pages say (the security group drops silently: those time out), the valid clients unaffected by a forced reconnect at 8 s that the non-refreshing one cannot survive; S23 checks only accepted connections run statements.',
+    topology: { pgCount: 2 },
+    // AWS fixes a token's life at 15 minutes; 5 s shows one expiring within a short run
+    // (docs/protocol.md §15, authentication).
+    security: { requireTls: true, iamAuth: true, tokenTtlMs: 5_000, vpcCidr: '10.0.0.0/16', allowedCidrs: ['10.0.1.0/24'] },
+    workload: {
+      clients: 12,
+      commitsPerS: 200,
+      txnTimeoutMs: 2_000,
+      clientGroups: [
+        { clients: 5, address: '10.0.1.10' },
+        // In the VPC, outside the security group's range; then outside the VPC: no answer at all.
+        { clients: 1, address: '10.0.2.20' },
+        { clients: 1, address: '203.0.113.7' },
+        { clients: 1, address: '10.0.1.11', tls: false },
+        { clients: 1, address: '10.0.1.12', token: 'none' },
+        { clients: 1, address: '10.0.1.13', token: 'expired' },
+        { clients: 1, address: '10.0.1.14', token: 'wrongCluster' },
+        // Its token, made at the start, expires at 5 s: it keeps its connection until the forced
+        // reconnect at 8 s, and is refused from then on.
+        { clients: 1, address: '10.0.1.15', token: 'valid', refreshTokens: false },
+      ],
+    },
+    faults: [{ atMs: 8_000, kind: 'closeConnections' }],
+    durationMs: 12_000,
+  }),
+  builtin({
+    name: 'encrypted-restore',
+    description:
+      'An encrypted cluster (KMS key alias/orders) with continuous backup: a manual snapshot at 2 s, restored at 7 s under another key, a clone at 4 s, and at 9 s a point-in-time restore asking to be unencrypted, which AWS refuses; every cluster made is encrypted, and the report says why the last one was not made.',
+    topology: { pgCount: 2 },
+    backup: { stagePeriodMs: 1_000, snapshotPeriodMs: 5_000 },
+    security: { encrypted: true, kmsKeyId: 'alias/orders' },
+    workload: { commitsPerS: 200, stopMs: 10_000 },
+    clones: { clients: 1, commitsPerS: 20 },
+    faults: [
+      { atMs: 2_000, kind: 'createSnapshot', snapshot: 'before-release' },
+      { atMs: 4_000, kind: 'clone' },
+      { atMs: 7_000, kind: 'restoreFromSnapshot', snapshot: 'before-release', kmsKeyId: 'alias/restores' },
+      { atMs: 9_000, kind: 'pointInTimeRestore', toTimeMs: 6_000, encrypted: false },
+    ],
+    durationMs: 12_000,
+  }),
 ];
 
 /**

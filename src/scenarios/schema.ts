@@ -23,10 +23,13 @@ import { CLIENT_COUNT_MAX, PG_COUNT_MAX, STORAGE_NODES_PER_AZ_MAX, everyAz, ever
 import type { TopologyProblem } from '../cluster/topology.js';
 import type { LatencyDistribution } from '../kernel/network.js';
 import { ScenarioError, describeValue, formatPath } from '../cluster/errors.js';
-import type { FaultSpec, ResolvedTopology, Scenario, TopologySpec } from '../cluster/scenario.js';
-import { BACKTRACK_WINDOW_MS_MAX, CLONE_DEFAULTS, METRIC_PERIODS_MAX } from '../cluster/scenario.js';
+import type { ClientTokenKind, FaultSpec, ResolvedTopology, Scenario, SecuritySpec, TopologySpec } from '../cluster/scenario.js';
+import { BACKTRACK_WINDOW_MS_MAX, CLIENT_TOKEN_KINDS, CLONE_DEFAULTS, METRIC_PERIODS_MAX } from '../cluster/scenario.js';
 import { serverlessProblem } from '../cluster/serverless.js';
 import { AUTO_PAUSE_AFTER_S_DEFAULT, AUTO_PAUSE_AFTER_S_MAX, AUTO_PAUSE_AFTER_S_MIN, CACHE_BLOCKS_PER_ACU_DEFAULT, LOAD_MODEL_DEFAULTS, RESUME_MS_DEFAULT } from '../protocol/serverless.js';
+import { DEFAULT_KMS_KEY_ID } from '../protocol/encryption.js';
+import { TOKEN_TTL_MS_MAX, cidrOf, ipv4Of } from '../protocol/security.js';
+import { firstHostOf } from '../cluster/security.js';
 
 export { ScenarioError } from '../cluster/errors.js';
 
@@ -213,6 +216,28 @@ const costSchema = z.strictObject({
   storageConfiguration: z.enum(['standard', 'io-optimized'], { error: 'must be one of standard, io-optimized' }).default('standard'),
   billedStorageGiB: numberAbove(0).optional(),
 });
+// Addresses and ranges: the shape here, the numbers' ranges in securityProblem (one line each).
+const IPV4_SHAPE = /^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$/;
+const CIDR_SHAPE = /^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\/\d{1,2}$/;
+const ipv4 = (): z.ZodString => text('must be an IPv4 address a.b.c.d', IPV4_SHAPE);
+const cidr = (): z.ZodString => text('must be a CIDR block a.b.c.d/n', CIDR_SHAPE);
+
+/** Connection security and encryption at rest (docs/protocol.md §15); allowedCidrs defaults to [vpcCidr], after parsing. */
+const securitySchema = z.strictObject({
+  requireTls: z.boolean({ error: 'must be true or false' }).default(false),
+  iamAuth: z.boolean({ error: 'must be true or false' }).default(false),
+  tokenTtlMs: numberAbove(0, TOKEN_TTL_MS_MAX).default(TOKEN_TTL_MS_MAX),
+  vpcCidr: cidr().default('10.0.0.0/16'),
+  allowedCidrs: list(cidr(), 'must be a list of CIDR blocks a.b.c.d/n').optional(),
+  encrypted: z.boolean({ error: 'must be true or false' }).default(false),
+  kmsKeyId: id().optional(),
+});
+
+/** Optional encryption fields of a restore or clone (docs/protocol.md §15, encryption). */
+const encryptionRequest = {
+  encrypted: z.boolean({ error: 'must be true or false' }).optional(),
+  kmsKeyId: id().optional(),
+};
 
 const writerSchema = z.strictObject({
   durability: z.enum(['quorum', 'all'], { error: 'must be one of quorum, all' }).default('quorum'),
@@ -266,6 +291,17 @@ const workloadSchema = z.strictObject({
     }),
     'must be a list of phases { atMs, commitsPerS, readerTxnsPerS? }',
   ).optional(),
+  // With a security section (docs/protocol.md §15); addresses default after parsing.
+  clientGroups: list(
+    z.strictObject({
+      clients: integerAtLeast(1, CLIENT_COUNT_MAX),
+      address: ipv4().optional(),
+      tls: z.boolean({ error: 'must be true or false' }).default(true),
+      token: z.enum(CLIENT_TOKEN_KINDS as [string, ...string[]], { error: `must be one of ${CLIENT_TOKEN_KINDS.join(', ')}` }).default('valid'),
+      refreshTokens: z.boolean({ error: 'must be true or false' }).optional(),
+    }),
+    'must be a list of client groups',
+  ).optional(),
 });
 
 const atMs = numberAtLeast(0);
@@ -288,10 +324,12 @@ const faultSchema = z.discriminatedUnion('kind', [
   z.strictObject({ atMs, kind: z.enum(['objectStoreOutage', 'objectStoreRecover', 'objectStoreUnthrottle']) }),
   z.strictObject({ atMs, kind: z.literal('objectStoreThrottle'), requestsPerS: integerAtLeast(0) }),
   z.strictObject({ atMs, kind: z.literal('objectStoreSlow'), factor: numberAtLeast(1) }),
-  z.strictObject({ atMs, kind: z.literal('pointInTimeRestore'), toTimeMs: numberAtLeast(0) }),
-  z.strictObject({ atMs, kind: z.enum(['createSnapshot', 'restoreFromSnapshot']), snapshot: id() }),
-  z.strictObject({ atMs, kind: z.literal('clone') }),
+  z.strictObject({ atMs, kind: z.literal('pointInTimeRestore'), toTimeMs: numberAtLeast(0), ...encryptionRequest }),
+  z.strictObject({ atMs, kind: z.literal('createSnapshot'), snapshot: id() }),
+  z.strictObject({ atMs, kind: z.literal('restoreFromSnapshot'), snapshot: id(), ...encryptionRequest }),
+  z.strictObject({ atMs, kind: z.literal('clone'), ...encryptionRequest }),
   z.strictObject({ atMs, kind: z.literal('backtrack'), toTimeMs: numberAtLeast(0) }),
+  z.strictObject({ atMs, kind: z.literal('closeConnections'), instance: id().optional() }),
 ]);
 
 /** The scenario file schema (JSON in, defaults filled). Prefer {@link parseScenario}, which adds the semantic checks. */
@@ -309,6 +347,7 @@ export const scenarioFileSchema = z.strictObject({
   backtrack: backtrackSchema.optional(),
   metrics: metricsSchema.optional(),
   cost: costSchema.optional(),
+  security: securitySchema.optional(),
   workload: workloadSchema.prefault({}),
   faults: list(faultSchema, 'must be a list of faults').default(() => []),
   durationMs: numberAbove(0, DURATION_MS_MAX).default(10_000),
@@ -332,14 +371,32 @@ export function parseScenario(input: unknown, source: string): Scenario {
   }
   const data = result.data;
   const topology: TopologySpec = { ...data.topology, writerAz: data.topology.writerAz ?? data.topology.regions[0]?.azs[0] ?? '' };
+  const { clientGroups, ...workload } = data.workload;
+  const { security: parsedSecurity, ...rest } = data;
+  const security = securityOf(parsedSecurity);
   const scenario: Scenario = {
-    ...data,
+    ...rest,
     topology,
-    workload: { ...data.workload, stopMs: data.workload.stopMs ?? data.durationMs },
+    workload: { ...workload, stopMs: data.workload.stopMs ?? data.durationMs },
+    ...(security === undefined ? {} : { security }),
   };
-  const problem = findScenarioProblem(scenario);
+  // Addresses default once the ranges they default from are known to be valid (below).
+  const groups = clientGroups?.map((group) => ({ ...group, token: group.token as ClientTokenKind, refreshTokens: group.refreshTokens ?? group.token === 'valid' }));
+  const problem = findScenarioProblem(scenario, groups);
   if (problem !== undefined) throw new ScenarioError(`${source}: ${problem.field} ${problem.message}`, problem.field);
+  if (groups !== undefined && scenario.security !== undefined) {
+    const fallback = firstHostOf(scenario.security);
+    scenario.workload.clientGroups = groups.map((group) => ({ ...group, address: group.address ?? fallback }));
+  }
   return scenario;
+}
+
+/** The security section with the defaults that depend on other fields: allowedCidrs, kmsKeyId. */
+function securityOf(parsed: z.output<typeof securitySchema> | undefined): SecuritySpec | undefined {
+  if (parsed === undefined) return undefined;
+  const { kmsKeyId, allowedCidrs, ...rest } = parsed;
+  const key = kmsKeyId ?? (parsed.encrypted ? DEFAULT_KMS_KEY_ID : undefined);
+  return { ...rest, allowedCidrs: allowedCidrs ?? [parsed.vpcCidr], ...(key === undefined ? {} : { kmsKeyId: key }) };
 }
 
 /**
@@ -423,7 +480,7 @@ function objectOrArray(schema: z.ZodType | undefined, value: unknown): z.ZodType
 // ---------------------------------------------------------------------------------------------
 // Semantic checks
 
-function findScenarioProblem(scenario: Scenario): Problem | undefined {
+function findScenarioProblem(scenario: Scenario, groups?: readonly { address?: string; token: string; refreshTokens: boolean; clients: number }[]): Problem | undefined {
   const topologyProblem = findTopologyProblem(scenario.topology, scenario.workload.clients);
   if (topologyProblem !== undefined) return topologyProblem;
   return (
@@ -434,6 +491,7 @@ function findScenarioProblem(scenario: Scenario): Problem | undefined {
     repairProblem(scenario) ??
     backupProblem(scenario) ??
     backtrackSectionProblem(scenario) ??
+    securityProblem(scenario, groups) ??
     faultsProblem(scenario) ??
     phasesProblem(scenario) ??
     serverlessProblem(scenario)
@@ -457,6 +515,42 @@ function phasesProblem({ workload, durationMs }: Scenario): Problem | undefined 
       return { field: 'workload.getsPerTxn', message: `must be >= 1 when ${field}.readerTxnsPerS > 0 (a read-only transaction needs a get), got 0` };
     }
   }
+  return undefined;
+}
+
+/**
+ * The security section and what depends on it (docs/protocol.md §15): valid address ranges (a VPC
+ * of /16 to /28, as AWS allows), client groups that fit the workload's clients and hold a
+ * refreshable token only if it is valid, a KMS key only for an encrypted cluster; and nothing that
+ * needs the section without it. A Global Database's front doors are not modelled.
+ */
+function securityProblem(scenario: Scenario, groups: readonly { address?: string; token: string; refreshTokens: boolean; clients: number }[] | undefined): Problem | undefined {
+  const { security, workload } = scenario;
+  if (security === undefined) {
+    if (groups !== undefined) return { field: 'workload.clientGroups', message: `needs a \`security\` section (its front door checks how the clients connect), got ${groups.length} group${groups.length === 1 ? '' : 's'}` };
+    return undefined;
+  }
+  if (scenario.topology.global !== undefined) return { field: 'security', message: 'is modelled for a regional cluster only: remove topology.global or security, got both' };
+  const vpc = cidrOf(security.vpcCidr);
+  if (vpc === undefined || vpc.prefixLength < 16 || vpc.prefixLength > 28) {
+    return { field: 'security.vpcCidr', message: `must be a CIDR block a.b.c.d/n with numbers a–d at most 255 and n from 16 to 28 (the sizes a VPC may have), got ${describeValue(security.vpcCidr)}` };
+  }
+  for (const [i, range] of security.allowedCidrs.entries()) {
+    if (cidrOf(range) === undefined) return { field: `security.allowedCidrs[${i}]`, message: `must be a CIDR block a.b.c.d/n with numbers a–d at most 255 and n from 0 to 32, got ${describeValue(range)}` };
+  }
+  if (security.kmsKeyId !== undefined && !security.encrypted) {
+    return { field: 'security.kmsKeyId', message: `needs security.encrypted true (an unencrypted cluster has no KMS key), got ${describeValue(security.kmsKeyId)}` };
+  }
+  let total = 0;
+  for (const [i, group] of (groups ?? []).entries()) {
+    const field = `workload.clientGroups[${i}]`;
+    if (group.address !== undefined && ipv4Of(group.address) === undefined) return { field: `${field}.address`, message: `must be an IPv4 address a.b.c.d with numbers at most 255, got ${describeValue(group.address)}` };
+    if (group.refreshTokens && group.token !== 'valid') {
+      return { field: `${field}.refreshTokens`, message: `can be true only with token "valid" (a client with an expired, missing or wrong token keeps it), got true with token ${describeValue(group.token)}` };
+    }
+    total += group.clients;
+  }
+  if (total > workload.clients) return { field: 'workload.clientGroups', message: `must hold at most workload.clients (${workload.clients}) clients in all, got ${total}` };
   return undefined;
 }
 
@@ -562,8 +656,27 @@ function faultsProblem(scenario: Scenario): Problem | undefined {
     if (fault.atMs > scenario.durationMs) {
       return { field: `${field}.atMs`, message: `must be in [0, durationMs = ${scenario.durationMs}], got ${fault.atMs}` };
     }
-    const problem = targets.problem(field, fault);
+    const problem = encryptionRequestProblem(scenario, field, fault) ?? targets.problem(field, fault);
     if (problem !== undefined) return problem;
+  }
+  return undefined;
+}
+
+/**
+ * A restore's or clone's encryption fields (docs/protocol.md §15, encryption): they need the
+ * `security` section, which says whether the source is encrypted, and a KMS key means encrypted.
+ * Whether AWS then refuses the request (dropping encryption, or encrypting a point-in-time restore
+ * or clone of an unencrypted cluster) is the run's to show: the report says so.
+ */
+function encryptionRequestProblem(scenario: Scenario, field: string, fault: FaultSpec): Problem | undefined {
+  if (fault.kind !== 'pointInTimeRestore' && fault.kind !== 'restoreFromSnapshot' && fault.kind !== 'clone') return undefined;
+  const key = fault.encrypted !== undefined ? 'encrypted' : fault.kmsKeyId !== undefined ? 'kmsKeyId' : undefined;
+  if (key === undefined) return undefined;
+  if (scenario.security === undefined) {
+    return { field: `${field}.${key}`, message: `needs a \`security\` section (its encrypted field says whether the source is encrypted), got ${describeValue(fault[key])}` };
+  }
+  if (fault.kmsKeyId !== undefined && fault.encrypted === false) {
+    return { field: `${field}.kmsKeyId`, message: `needs encrypted true or absent (a KMS key encrypts), got ${describeValue(fault.kmsKeyId)} with encrypted false` };
   }
   return undefined;
 }
@@ -644,6 +757,10 @@ class FaultTargets {
         return this.resolved.global === undefined ? undefined : { field: `${field}.kind`, message: `is modelled for a regional cluster only: remove topology.global or the clone, got ${describeValue(fault.kind)}` };
       case 'backtrack':
         return this.backtrackProblem(field, fault);
+      case 'closeConnections':
+        // A forced reconnect closes the front door's connections (docs/protocol.md §15).
+        if (this.scenario.security === undefined) return { field: `${field}.kind`, message: 'needs a `security` section (it closes its front door\'s connections), got "closeConnections"' };
+        return fault.instance === undefined ? undefined : this.check(`${field}.instance`, fault.instance, this.instances, `must name an instance of the topology (${[...this.instances].join(', ')})`);
       case 'objectStoreOutage':
       case 'objectStoreRecover':
       case 'objectStoreThrottle':

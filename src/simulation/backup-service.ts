@@ -71,7 +71,7 @@ export interface RestoreReport {
   restorePoint: { lsn: number; reachedAtMs: number | null };
   /** How far the restored state is behind the time asked: `toTimeMs` minus the point's time. */
   lagMs: number | null;
-  /** The job's state: `restoring`, `opening`, `available` or `failed`. */
+  /** The job's state: `restoring`, `opening`, `available` or `failed`; `refused` when it was refused when asked (`reason` says why). */
   state: string;
   /** When every PG was restored on a write quorum, and when the new writer opened. */
   pgsRestoredAtMs?: number;
@@ -117,6 +117,8 @@ interface RestoreRecord {
   pgsRestoredAtMs?: number;
   availableAtMs?: number;
   reason?: string;
+  /** Refused when asked (docs/protocol.md §15, encryption): never built. */
+  refused?: boolean;
 }
 
 /** Flattens a state value (`{ available: 'normal' }` → `available.normal`). */
@@ -191,6 +193,15 @@ export class BackupService {
   }
 
   /**
+   * A restore refused when asked (docs/protocol.md §15, encryption: it would drop the encryption
+   * of an encrypted cluster, or encrypt a point-in-time restore of an unencrypted one): reported
+   * with state `refused` and the reason; its job is never told.
+   */
+  refuseRestore(cluster: RestoredCluster, reason: string): void {
+    this.restores.set(cluster.job, { cluster, requestedAtMs: this.source.nowMs(), latestRestorableTimeMs: this.latestRestorable()?.timeMs ?? null, point: { lsn: 0, reachedAtMs: null }, reason, refused: true });
+  }
+
+  /**
    * Takes a manual cluster snapshot (docs/protocol.md §10, snapshots): the state now, the VDL in
    * force; the object store copies every PG's pages there once that point is staged on each.
    */
@@ -257,7 +268,7 @@ export class BackupService {
       latestRestorableTimeMs: record.latestRestorableTimeMs,
       restorePoint: { lsn: record.point.lsn, reachedAtMs: reachedAtMs === null ? null : Math.round(reachedAtMs) },
       lagMs: reachedAtMs === null || record.cluster.toTimeMs === undefined ? null : Math.max(0, Math.round(record.cluster.toTimeMs - reachedAtMs)),
-      state: stateName(snapshot.value),
+      state: record.refused === true ? 'refused' : stateName(snapshot.value),
       ...(record.pgsRestoredAtMs === undefined ? {} : { pgsRestoredAtMs: Math.round(record.pgsRestoredAtMs) }),
       ...(record.availableAtMs === undefined ? {} : { availableAtMs: Math.round(record.availableAtMs), restoreMs: Math.round(record.availableAtMs - record.requestedAtMs) }),
       bytesRestored: job.bytesRestored,

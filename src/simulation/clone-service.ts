@@ -53,7 +53,7 @@ export interface CloneReport {
   requestedAtMs: number;
   /** The clone point: the source's VDL in force when the clone was asked. */
   cloneLsn: number;
-  /** The clone job's state: `available`, `failed`, … */
+  /** The clone job's state: `available`, `failed`, …; `refused` when it was refused when asked (`reason` says why). */
   state: string;
   availableAtMs?: number;
   /** From the request to the clone's writer open. */
@@ -102,6 +102,8 @@ interface CloneRecord {
   availableAtMs?: number;
   reason?: string;
   history?: { entries: readonly HistoryEntry[] };
+  /** Refused when asked (docs/protocol.md §15, encryption): never built. */
+  refused?: boolean;
 }
 
 /**
@@ -177,6 +179,15 @@ export class CloneService {
     this.source.inject(cluster.job, { type: 'restoreRequest', throughLsn: cloneLsn, pgPoints });
   }
 
+  /**
+   * A clone refused when asked (docs/protocol.md §15, encryption: it would drop the encryption of
+   * an encrypted source, or encrypt a clone of an unencrypted one): reported with state `refused`
+   * and the reason; its job is never told, and it has no clients.
+   */
+  refuseClone(cluster: RestoredCluster, reason: string): void {
+    this.records.set(cluster.job, { cluster, requestedAtMs: this.source.nowMs(), cloneLsn: 0, reason, refused: true });
+  }
+
   private storeOf(segment: string): SegmentStore {
     return (this.source.snapshotOf(segment).context as { store: SegmentStore }).store;
   }
@@ -221,7 +232,7 @@ export class CloneService {
       copy: cluster.fullCopy === true ? 'fullCopy' : 'copyOnWrite',
       requestedAtMs: record.requestedAtMs,
       cloneLsn: record.cloneLsn,
-      state: stateName(snapshot.value),
+      state: record.refused === true ? 'refused' : stateName(snapshot.value),
       ...(record.availableAtMs === undefined ? {} : { availableAtMs: Math.round(record.availableAtMs), cloneMs: Math.round(record.availableAtMs - record.requestedAtMs) }),
       bytesCopied: cluster.fullCopy === true ? job.bytesRestored : 0,
       storage: this.storage(record),

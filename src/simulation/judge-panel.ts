@@ -2,7 +2,9 @@
  * Every judge of a run, fed from the world stream: invariants S1–S5 and S7, recovery, replica
  * visibility, S11 and S13 with their witnesses, membership, S10 and S16 page reads, S14 garbage
  * collection, S22 volume geometry (a grown volume's PGs join every judge as they are added),
- * and acknowledged commits read back from the reachable segments while faults are on.
+ * S23 statements only on accepted connections (with a `security` section: from the front door's
+ * reports, the instances' and the client history), and acknowledged commits read back from the
+ * reachable segments while faults are on.
  * Each judge keeps its own bookkeeping and never reads a machine's memory (docs/protocol.md §12,
  * invariants).
  *
@@ -20,6 +22,9 @@ import { createFailoverJudge, createHydrationJudge, failoverBoundMs } from '../c
 import type { BoundedJudge } from '../check/timeliness.js';
 import { createGcSafetyJudge } from '../check/gc-safety.js';
 import { createGeometryChecker } from '../check/geometry.js';
+import { S23_CONNECTIONS, createConnectionJudge } from '../check/connections.js';
+import type { ConnectionJudge } from '../check/connections.js';
+import { FRONT_DOOR_CLOCK_TICK_MS, securityPolicyOf } from '../cluster/security.js';
 import type { GeometryChecker } from '../check/geometry.js';
 import type { GcSafetyJudge } from '../check/gc-safety.js';
 import { createRestoreJudge } from '../check/restore.js';
@@ -105,6 +110,8 @@ export class JudgePanel {
   private readonly geometry: GeometryChecker;
   /** S21: Serverless v2 capacity (docs/protocol.md §11.3); vacuous without `topology.serverless`. */
   private readonly serverless: ServerlessJudge;
+  /** S23: statements only on accepted connections, with a `security` section (docs/protocol.md §15). */
+  private readonly connections: ConnectionJudge | undefined;
   /** S11 on the writer's cache and S13 on replica reads, each with its witness: run in every scenario. */
   private readonly readViews: readonly PropertyChecker<Observation>[] = [
     createCacheWal(),
@@ -152,6 +159,11 @@ export class JudgePanel {
     }
     // The judges hold these records and read them at each judgement, so updates reach them.
     this.geometry = createGeometryChecker(Object.keys(source.topology.membersByPg).length);
+    const policy = securityPolicyOf(source.scenario);
+    this.connections =
+      policy === undefined
+        ? undefined
+        : createConnectionJudge({ policy, clockTickMs: FRONT_DOOR_CLOCK_TICK_MS, instances: clusterInstanceIds(source.topology), clients: new Set(source.topology.clients.map((client) => client.id)) });
     this.gcSafety = createGcSafetyJudge({ objectStore: source.scenario.backup !== undefined });
     this.checker = createInvariantChecker({ lal: source.scenario.topology.lal, writeQuorumByPg: this.writeQuorumByPg });
     // A recovery is a backtrack's when the backtrack service asked its writer for one (not on the writer's word).
@@ -221,6 +233,8 @@ export class JudgePanel {
         if (promoted.how === 'failover' && promoted.oldPrimary === firstPrimary) this.failoverStartLsn ??= promoted.vdl;
       }
       if (event.source === 'observe' && !this.globalActors.has(event.actorId, event.observation.kind)) this.observe(event.atMs, event.actorId, event.observation);
+      // S23 reads the front door's reports and the instances' (above) and the client history.
+      if (event.source === 'history') this.connections?.history(event.atMs, event.entry);
     });
     if (topology.global === undefined) {
       this.global = undefined;
@@ -278,8 +292,14 @@ export class JudgePanel {
       this.restoreResult().result,
       this.serverless.result(this.source.kernel.clock.now()),
       this.geometry.result(),
+      this.connectionsResult(),
       ...this.regionalGlobalResults(),
     ];
+  }
+
+  /** S23, or, without a `security` section, nothing to judge. */
+  private connectionsResult(): PropertyResult {
+    return this.connections?.result() ?? { name: S23_CONNECTIONS, kind: 'always', ok: true, violations: 0, firstViolations: [], vacuous: true };
   }
 
   /** S20 now: every completed restore's volume compared with the oracle at its point (`src/check/restore.ts`), and the clones' histories. */
@@ -363,6 +383,7 @@ export class JudgePanel {
       this.restoreJudge.streamed(),
       this.serverless.result(this.source.kernel.clock.now()),
       this.geometry.result(),
+      this.connectionsResult(),
       this.readableResult(),
       ...this.regionalGlobalResults(),
     ];
@@ -421,6 +442,7 @@ export class JudgePanel {
     if (observation.kind === 'persisted') this.archive.add(observation);
     this.reads.observe(atMs, observation);
     this.gcSafety.observe(atMs, observation);
+    this.connections?.observe(atMs, actorId, observation);
     // The read-view judges read only these kinds; the rest (mostly `persisted`) skip them.
     if (READ_VIEW_KINDS.has(observation.kind)) for (const judge of this.readViews) judge.observe(atMs, actorId, observation);
   }

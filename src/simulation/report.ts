@@ -19,6 +19,7 @@ import type { MetricsReport } from './cloudwatch.js';
 import type { CostReport } from './cost.js';
 import type { ServerlessReport } from './serverless-panel.js';
 import type { RestoreVerification } from '../check/restore.js';
+import type { SecurityReport } from './security-panel.js';
 import type { SegmentContext } from '../../models/segment.machine.js';
 
 export type { ReportSource } from './source.js';
@@ -126,6 +127,8 @@ export interface SimulationReport {
   cost?: CostReport;
   /** Aurora Serverless v2 capacity (`serverless-panel.ts`; docs/protocol.md §11.3), when the topology has a `serverless` section. */
   serverless?: ServerlessReport;
+  /** Connection security, the audit log's counts and encryption at rest (`security-panel.ts`), when the scenario has a `security` section. */
+  security?: SecurityReport;
 }
 
 /** How a growing volume grew (docs/protocol.md §1.1). */

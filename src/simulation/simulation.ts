@@ -54,6 +54,9 @@ import type { HostHooks } from './world.js';
 import { ServerlessPanel } from './serverless-panel.js';
 import type { ServerlessCapacityNow } from './serverless-panel.js';
 import { serverlessInstances } from '../cluster/serverless.js';
+import { SecurityPanel } from './security-panel.js';
+import { auditLog } from '../cluster/audit.js';
+import type { AuditEntry } from '../cluster/audit.js';
 
 export { READABLE_UNDER_FAULTS } from './judge-panel.js';
 export { WRITE_STALL_MS } from './metrics.js';
@@ -129,6 +132,12 @@ export interface SimulationStreams {
    * (docs/semantics.md, "Metrics"; `src/simulation/cloudwatch.ts`).
    */
   metrics$: Observable<MetricDatum>;
+  /**
+   * The audit log of a cluster with a `security` section (docs/protocol.md §15): every connection
+   * attempt with its outcome, every connection closed, every operation passed or refused, as it
+   * happens (`src/cluster/audit.ts`). Empty without the section.
+   */
+  audit$: Observable<AuditEntry>;
 }
 
 /** The public streams, each a view of the world stream. */
@@ -157,6 +166,7 @@ function streamsOf(events$: Observable<WorldEvent>, globalLag$: Observable<Globa
     ),
     globalLag$,
     metrics$,
+    audit$: events$.pipe(auditLog()),
   };
 }
 
@@ -184,6 +194,8 @@ export class Simulation implements ReportSource {
   private readonly availabilityObserver: Availability;
   /** Serverless v2's figures (docs/protocol.md §11.3), with a `topology.serverless` section. */
   private readonly serverless: ServerlessPanel | undefined;
+  /** The `security` block, with a `security` section (docs/protocol.md §15). */
+  private readonly security: SecurityPanel | undefined;
   /** How many of {@link Simulation.violatedSoFar}'s judges have their verdict in the trace. */
   private verdictsTraced = 0;
 
@@ -254,6 +266,18 @@ export class Simulation implements ReportSource {
             listen: (handler) => world.listen(handler),
             nowMs: () => world.kernel.clock.now(),
             servedBy: (instance) => (world.host.snapshotOf(instance).context as WriterContext).load,
+          });
+    const { frontDoor, iam, encryption } = world;
+    this.security =
+      frontDoor === undefined || iam === undefined || encryption === undefined
+        ? undefined
+        : new SecurityPanel({
+            scenario: world.scenario,
+            topology: world.topology,
+            listen: (handler) => world.listen(handler),
+            frontDoor,
+            tokensIssued: () => iam.tokensIssued,
+            encryption: () => encryption.report(),
           });
     this.streams = streamsOf(world.events$, this.judges.globalLag$, this.cloudWatch.datapoints$);
     // Reads only the network and the world's quorums: runs hash the same with it (availability.ts).
@@ -443,6 +467,7 @@ export class Simulation implements ReportSource {
               histories: this.world.backtrack.histories(this.txnModel()).map((verdict) => ({ ...verdict, violations: [...verdict.violations] })),
             },
           }),
+      ...(this.security === undefined ? {} : { security: this.security.report() }),
     };
   }
 

@@ -48,6 +48,13 @@ import { CloneService, cloneSettingsOf } from './clone-service.js';
 import { BacktrackService } from './backtrack-service.js';
 import type { RestoredCluster } from '../cluster/restores.js';
 import { BackupService } from './backup-service.js';
+import { EncryptionLedger } from './encryption-ledger.js';
+import { IamService } from '../cluster/iam.js';
+import { CLIENT_DB_USER, clientAttributesOf, frontDoorSpecs, tokenSourceOf } from '../cluster/security.js';
+import type { ClientConnectionOptions } from '../cluster/client.js';
+import { frontDoorId } from '../../models/front-door.machine.js';
+import { reachesCluster } from '../protocol/security.js';
+import type { FrontDoorEvent } from '../../models/front-door.machine.js';
 import { resolveTopology } from '../cluster/topology.js';
 import { Workload } from '../cluster/workload.js';
 import { createKernel } from '../kernel/kernel.js';
@@ -154,6 +161,11 @@ export class World {
   readonly clones: CloneService | undefined;
   /** The backtrack service, with a `backtrack` section (docs/protocol.md §10, backtrack). */
   readonly backtrack: BacktrackService | undefined;
+  /** With a `security` section (docs/protocol.md §15): the IAM service that makes tokens, and the front door's id. */
+  readonly iam: IamService | undefined;
+  readonly frontDoor: string | undefined;
+  /** Encryption at rest of the clusters and snapshots, with a `security` section. */
+  readonly encryption: EncryptionLedger | undefined;
 
   constructor(options: WorldOptions) {
     const { scenario } = options;
@@ -177,6 +189,10 @@ export class World {
     this.host = options.host?.(this.kernel, hooks) ?? new LiveHost({ clock, network, trace, inspect, ...hooks });
     this.history = new HistoryRecorder(trace, (entry) => this.next({ source: 'history', atMs: clock.now(), entry }), options.history);
     this.restored = restoredClusters(scenario, this.topology);
+    // Connection security (docs/protocol.md §15): only with the section, so runs without it hash as before.
+    this.iam = scenario.security === undefined ? undefined : new IamService({ clock, tokenTtlMs: scenario.security.tokenTtlMs });
+    this.frontDoor = scenario.security === undefined ? undefined : frontDoorId(this.topology.regionId);
+    this.encryption = scenario.security === undefined ? undefined : new EncryptionLedger(scenario);
     // Reads the stream and snapshots; acts only when a restore is asked: runs without hash the same.
     this.backup =
       scenario.backup === undefined
@@ -323,6 +339,7 @@ export class World {
       ...globalSpecs(this.kernel, this.scenario, this.topology, this.plant),
       ...writeForwardingSpecs(this.topology),
       ...serverlessSpecs(this.scenario, this.topology),
+      ...frontDoorSpecs(this.scenario, this.topology),
     ]);
     this.started = true;
     this.primaryInstanceIds = new Set(this.clusterInstances().map((instance) => instance.id));
@@ -389,12 +406,13 @@ export class World {
 
   /** Schedules the scenario's faults (after the workload and the read-back checks: clock order). */
   scheduleFaults(): void {
-    const backupActions = new Set(['pointInTimeRestore', 'restoreFromSnapshot', 'createSnapshot', 'clone', 'backtrack']);
+    const backupActions = new Set(['pointInTimeRestore', 'restoreFromSnapshot', 'createSnapshot', 'clone', 'backtrack', 'closeConnections']);
     scheduleFaults(this.kernel, this.host, this.topology, this.scenario.faults.filter((fault) => !backupActions.has(fault.kind)), this.faultLog);
     // Point-in-time restores go to the backup service, which maps the time to a restore point.
     const { clock } = this.kernel;
     for (const cluster of this.restored) {
       clock.scheduleAt(cluster.atMs, () => {
+        if (this.refusedForEncryption(cluster)) return;
         if (cluster.kind === 'clone') {
           this.faultLog.push({ atMs: clock.now(), fault: 'clone', target: cluster.job });
           this.kernel.trace.record({ kind: 'fault', atMs: clock.now(), fault: 'clone', target: cluster.job, detail: { copy: cluster.fullCopy === true ? 'fullCopy' : 'copyOnWrite' } });
@@ -420,9 +438,43 @@ export class World {
       clock.scheduleAt(fault.atMs, () => {
         this.faultLog.push({ atMs: clock.now(), fault: 'createSnapshot', target: fault.snapshot });
         this.kernel.trace.record({ kind: 'fault', atMs: clock.now(), fault: 'createSnapshot', target: fault.snapshot });
+        this.encryption?.snapshotTaken(fault.snapshot);
         this.backup?.createSnapshot(fault.snapshot);
       });
     }
+    this.scheduleForcedReconnects();
+  }
+
+  /** A forced reconnect (docs/protocol.md §15): the front door closes the connections it names. */
+  private scheduleForcedReconnects(): void {
+    const frontDoor = this.frontDoor;
+    if (frontDoor === undefined) return;
+    const { clock } = this.kernel;
+    for (const fault of this.scenario.faults) {
+      if (fault.kind !== 'closeConnections') continue;
+      clock.scheduleAt(fault.atMs, () => {
+        const target = fault.instance ?? frontDoor;
+        this.faultLog.push({ atMs: clock.now(), fault: 'closeConnections', target });
+        this.kernel.trace.record({ kind: 'fault', atMs: clock.now(), fault: 'closeConnections', target });
+        const event: FrontDoorEvent = fault.instance === undefined ? { type: 'closeConnections' } : { type: 'closeConnections', instance: fault.instance };
+        this.host.inject(frontDoor, event);
+      });
+    }
+  }
+
+  /**
+   * A restore or clone AWS refuses for its encryption (docs/protocol.md §15, encryption): logged as
+   * asked, with the refusal, and never built. True iff refused.
+   */
+  private refusedForEncryption(cluster: RestoredCluster): boolean {
+    const { clock } = this.kernel;
+    const reason = this.encryption?.decide(cluster, clock.now());
+    if (reason === undefined) return false;
+    this.faultLog.push({ atMs: clock.now(), fault: cluster.kind, target: cluster.job });
+    this.kernel.trace.record({ kind: 'fault', atMs: clock.now(), fault: cluster.kind, target: cluster.job, detail: { refused: reason } });
+    if (cluster.kind === 'clone') this.clones?.refuseClone(cluster, reason);
+    else this.backup?.refuseRestore(cluster, reason);
+    return true;
   }
 
   /** The first primary's cluster: its writer, replicas and standby. */
@@ -552,6 +604,16 @@ export class World {
     });
   }
 
+  /** How the client at `index` connects through the front door (docs/protocol.md §15), with a `security` section. */
+  private connectionOf(index: number): { connection?: ClientConnectionOptions } {
+    const { security } = this.scenario;
+    if (security === undefined || this.iam === undefined || this.frontDoor === undefined) return {};
+    const attributes = clientAttributesOf(this.scenario, index);
+    const token = tokenSourceOf(attributes, this.scenario.name, this.iam, security.tokenTtlMs);
+    const unreachable = !reachesCluster(security, attributes.address);
+    return { connection: { frontDoor: this.frontDoor, user: CLIENT_DB_USER, address: attributes.address, tls: attributes.tls, token, ...(unreachable ? { unreachable } : {}) } };
+  }
+
   private createClients(): DatabaseClient[] {
     const { clock, network } = this.kernel;
     const history = this.history;
@@ -572,6 +634,7 @@ export class World {
           processFirst: index,
           processStride: stride,
           nextTxnId: () => ++this.txnIds,
+          ...this.connectionOf(index),
         }),
     );
   }

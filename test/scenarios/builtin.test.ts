@@ -7,12 +7,13 @@ import { resolveTopology } from '../../src/cluster/topology.js';
 import { BUILTIN_SCENARIOS, findScenario, scenarioNames, withOverrides } from '../../src/scenarios/builtin.js';
 import { ScenarioError, parseScenario } from '../../src/scenarios/schema.js';
 import type { FaultSpec } from '../../src/cluster/scenario.js';
+import { cidrContains } from '../../src/protocol/security.js';
 
 const HOUR_MS = 3_600_000;
 const LIGHT_LOAD = ['backtrack', 'cost-io-light'];
 
 describe('Built-in scenarios', () => {
-  it('lists the storage scenarios first, then replicas and failover, then the corners planted mistakes need, then Global Database, then backup, restore, backtrack and clones, then storage growth, then the cost pair', () => {
+  it('lists the storage scenarios first, then replicas and failover, then the corners planted mistakes need, then Global Database, then backup, restore, backtrack and clones, then storage growth, then the cost pair, then Serverless v2, then security', () => {
     expect(scenarioNames()).toEqual([
       'steady-state',
       'az-outage',
@@ -53,6 +54,8 @@ describe('Built-in scenarios', () => {
       'cost-io-heavy',
       'cost-io-light',
       'serverless-burst',
+      'security-refusals',
+      'encrypted-restore',
     ]);
   });
 
@@ -179,6 +182,34 @@ describe('Built-in scenarios', () => {
     expect(back.atMs - idle.atMs).toBeGreaterThan(serverless.autoPauseAfterS * 1000 + 2_000);
     expect(scenario.workload.stopMs).toBeGreaterThan(back.atMs + serverless.resumeMs);
     expect(scenario.workload.txnTimeoutMs).toBeGreaterThan(serverless.resumeMs);
+  });
+
+  it('security-refusals: one group per refusal, within a token life of AWS\'s 15 minutes, the non-refreshing token expiring before the forced reconnect', () => {
+    const scenario = findScenario('security-refusals')!;
+    const security = scenario.security!;
+    expect(security).toMatchObject({ requireTls: true, iamAuth: true });
+    const groups = scenario.workload.clientGroups!;
+    expect(groups.reduce((sum, group) => sum + group.clients, 0)).toBe(scenario.workload.clients);
+    // One group inside the allowed range with everything right, and one for each way to be refused.
+    const allowed = (address: string): boolean => security.allowedCidrs.some((range) => cidrContains(range, address));
+    expect(groups.filter((group) => allowed(group.address) && group.tls && group.token === 'valid' && group.refreshTokens)).toHaveLength(1);
+    const outside = groups.filter((group) => !allowed(group.address));
+    expect(outside.map((group) => cidrContains(security.vpcCidr, group.address))).toEqual([true, false]);
+    expect(groups.some((group) => !group.tls)).toBe(true);
+    for (const token of ['none', 'expired', 'wrongCluster'] as const) expect(groups.some((group) => group.token === token)).toBe(true);
+    const [reconnect] = scenario.faults;
+    expect(reconnect).toMatchObject({ kind: 'closeConnections' });
+    expect(security.tokenTtlMs).toBeLessThan(reconnect!.atMs);
+    expect(groups.some((group) => group.token === 'valid' && !group.refreshTokens)).toBe(true);
+    expect(scenario.durationMs).toBeLessThanOrEqual(20_000);
+  });
+
+  it('encrypted-restore: an encrypted source; a snapshot, its restore and a clone; a restore asking to drop the encryption', () => {
+    const scenario = findScenario('encrypted-restore')!;
+    expect(scenario.security).toMatchObject({ encrypted: true });
+    expect(scenario.faults.map((fault) => fault.kind)).toEqual(['createSnapshot', 'clone', 'restoreFromSnapshot', 'pointInTimeRestore']);
+    expect(scenario.faults.at(-1)).toMatchObject({ encrypted: false });
+    expect(scenario.durationMs).toBeLessThanOrEqual(20_000);
   });
 
   it('findScenario returns a private copy; the list itself is frozen', () => {

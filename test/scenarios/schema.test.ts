@@ -192,7 +192,7 @@ describe('Scenario schema: bad input gives one line naming the field', () => {
     [
       'an unknown fault kind',
       { name: 'x', faults: [{ atMs: 1, kind: 'heal' }, { atMs: 1, kind: 'heal' }, { atMs: 1, kind: 'meteor' }] },
-      'faults[2].kind must be one of azOutage, azRecover, regionOutage, regionRecover, segmentCrash, segmentRestart, nodeCrash, nodeRestart, slowSegment, instanceCrash, instanceRestart, partition, heal, globalFailover, globalDetach, globalSwitchover, objectStoreOutage, objectStoreRecover, objectStoreUnthrottle, objectStoreThrottle, objectStoreSlow, pointInTimeRestore, createSnapshot, restoreFromSnapshot, clone, backtrack, got "meteor"',
+      'faults[2].kind must be one of azOutage, azRecover, regionOutage, regionRecover, segmentCrash, segmentRestart, nodeCrash, nodeRestart, slowSegment, instanceCrash, instanceRestart, partition, heal, globalFailover, globalDetach, globalSwitchover, objectStoreOutage, objectStoreRecover, objectStoreUnthrottle, objectStoreThrottle, objectStoreSlow, pointInTimeRestore, createSnapshot, restoreFromSnapshot, clone, backtrack, closeConnections, got "meteor"',
     ],
     [
       'an unknown key',
