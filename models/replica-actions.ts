@@ -12,6 +12,7 @@ import { abandonReplicaReads, replicaHedgeTimerId, replicaPageArrived, retryRepl
 import type { ReplicaState } from './replica-state.js';
 import { withReads } from './read-state.js';
 import { applicableCount, applyRecords, createReplicaState, receiveShipment, resetReplica, withReplica } from './replica-state.js';
+import { LSN_ZERO } from '../src/protocol/ids.js';
 
 /** Turns a replica read step's effects into the machine's named actions and timers. */
 function emitReplica(enqueue: Enqueue, effects: readonly ReplicaReadEffect[]): void {
@@ -37,10 +38,16 @@ function startApply(enqueue: Enqueue, context: WriterContext, replica: ReplicaSt
 
 /** The reader role's actions; see the file header. */
 export const replicaActions = {
-  /** A restarted instance rejoins as a replica with a cold cache, following the current writer. */
+  /**
+   * A restarted instance rejoins as a replica with a cold cache, following the current writer. Its
+   * memory is gone, so it knows no read point: like a replica that restarted for lag, it takes the
+   * stream from the first shipment that reaches it and serves no reads before it has applied one
+   * (`servesReads`). A read point of 0 would read an empty volume, below what the instance had
+   * told the segments before its crash (S14) and below what its clients had already seen.
+   */
   becomeReader: instanceSetup.assign(({ context }) => ({
     role: 'reader' as const,
-    replica: createReplicaState(context.volumeEpoch, replicaCacheOf(context.options)),
+    replica: resetReplica(createReplicaState(context.volumeEpoch, replicaCacheOf(context.options)), context.volumeEpoch, LSN_ZERO),
     applying: 0,
     behindChecks: 0,
   })),

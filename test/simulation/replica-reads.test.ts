@@ -88,3 +88,28 @@ describe('Replicas: the reader endpoint without replicas', () => {
     expect(report.invariants.find((r) => r.name === 'S13 snapshot consistency on replicas')).toMatchObject({ ok: true, vacuous: true });
   });
 });
+
+describe('Replicas: a crashed writer restarting as a replica', () => {
+  it('serves no read until a writer\'s stream reaches it (regression: replica-reads with the writer crashed at 500 ms and restarted at 1 s, seed 4, read at read point 0)', () => {
+    // Arrange: no failover completes within the run, so no writer ships to the restarted instance.
+    const writer = 'inst:us-east-1:writer';
+    const sim = new Simulation({
+      seed: 4,
+      scenario: scenario('replica-reads', {
+        faults: [
+          { atMs: 500, kind: 'instanceCrash', instance: writer },
+          { atMs: 1_000, kind: 'instanceRestart', instance: writer },
+        ],
+      }),
+      trace: { keepEvents: false },
+    });
+    // Act
+    sim.run();
+    // Assert: it refused as restarting, never answered at read point 0, and S14 holds.
+    const report = sim.report();
+    expectSafe(report);
+    const fromRestarted = sim.history.entries.filter((entry) => entry.type === 'ok' && entry.replica === writer);
+    expect(fromRestarted).toEqual([]);
+    expect(sim.history.entries.filter((entry) => entry.type === 'fail' && entry.error === 'restarting').length).toBeGreaterThan(0);
+  });
+});
