@@ -85,7 +85,7 @@ export function describeScenario(scenario: Scenario): string[] {
 }
 
 /** How each unit reads after a number. */
-const UNIT_WORDS: Record<MetricUnit, string> = { Milliseconds: 'ms', Count: '', 'Count/Second': '/s', Bytes: 'bytes' };
+const UNIT_WORDS: Record<MetricUnit, string> = { Milliseconds: 'ms', Count: '', 'Count/Second': '/s', Bytes: 'bytes', Percent: '%' };
 
 /** Bytes in the largest binary unit that leaves at least 1, one decimal. */
 function binaryBytes(bytes: number): string {

@@ -20,6 +20,13 @@
  * - **message sizes** (for the network bytes) follow the record sizes of the backup archive: a log
  *   record is a 64-byte header plus its key and value, a page 16 KiB, and each message a 64-byte
  *   header of its own.
+ *
+ * With Serverless v2 instances, **ServerlessDatabaseCapacity** is each instance's capacity averaged
+ * over the period's time (0 while paused or resuming), from the scalers' capacity reports, and
+ * **ACUUtilization** that average as a percent of the maximum capacity, as the User Guide defines it
+ * ("Important Amazon CloudWatch metrics for Aurora Serverless v2"). With a `security` section,
+ * **LoginFailures** counts the connects the front door refused and answered, per second: a packet the
+ * security group dropped never reached the database, so no database counted it.
  */
 import { Subject } from 'rxjs';
 import type { Observable } from 'rxjs';
@@ -42,7 +49,7 @@ export const MESSAGE_HEADER_BYTES = 64;
 export const METRICS_PERIOD_MS_DEFAULT = 1_000;
 
 /** CloudWatch's units, as its API spells them. */
-export type MetricUnit = 'Milliseconds' | 'Count' | 'Count/Second' | 'Bytes';
+export type MetricUnit = 'Milliseconds' | 'Count' | 'Count/Second' | 'Bytes' | 'Percent';
 /** How a period's samples become its datapoint; `Last` is the value as the period ends (a gauge). */
 export type MetricStatistic = 'Average' | 'Sum' | 'Maximum' | 'Last';
 /** Where a message went, from the sender's and the receiver's localities. */
@@ -97,11 +104,10 @@ export interface CloudWatchOptions {
   primaryRegion: string;
   /** A Global Database's lag samples (`JudgePanel.globalLag$`); completes at once without one. */
   globalLag$: Observable<GlobalLagSample>;
-  /**
-   * Values read as each period closes (statistic `Last` unless given), for figures that are a state
-   * rather than a count, e.g. an instance's capacity. Must only read. @defaultValue none
-   */
-  gauges?: () => readonly Omit<MetricDatum, 'atMs'>[];
+  /** The Serverless v2 maximum capacity, with a `topology.serverless` section: ACUUtilization is capacity over it. */
+  serverlessMaxAcu?: number;
+  /** Whether the cluster has a front door (a `security` section): LoginFailures is reported then. */
+  loginFailures?: boolean;
 }
 
 /** The modelled size of a message on the network (see the file header). */
@@ -143,6 +149,10 @@ interface PeriodAccumulator {
   globalReplicationLag: Map<string, { sumMs: number; samples: number }>;
   globalWriteIos: Map<string, number>;
   globalBytes: Map<string, number>;
+  /** Capacity × time within the period, per Serverless v2 instance, up to its last capacity change. */
+  acuMs: Map<string, number>;
+  /** Connects the front door refused and answered. */
+  loginFailures: number;
 }
 
 function emptyPeriod(): PeriodAccumulator {
@@ -157,6 +167,8 @@ function emptyPeriod(): PeriodAccumulator {
     globalReplicationLag: new Map(),
     globalWriteIos: new Map(),
     globalBytes: new Map(),
+    acuMs: new Map(),
+    loginFailures: 0,
   };
 }
 
@@ -173,6 +185,8 @@ export class CloudWatchMetrics {
   private readonly writesInvokedAtMs = new Map<number, number>();
   /** Blocks some record wrote, as `pg:block` (VolumeBytesUsed). */
   private readonly blocksWritten = new Set<string>();
+  /** Each Serverless v2 instance's capacity in force and since when (within the current period). */
+  private readonly capacity = new Map<string, { capacityAcu: number; sinceMs: number }>();
   /** Commit-to-visible lag per replica, from the same observations the run figures use (`replica-lag.ts`). */
   private readonly replicaLag = new ReplicaLag({ keepSamples: false, onLag: (instance, _atMs, lagMs) => this.onReplicaLag(instance, lagMs) });
 
@@ -206,7 +220,19 @@ export class CloudWatchMetrics {
       if (event.publication.stream === 'redo' && !this.options.excluded.has(event.actorId)) {
         for (const record of event.publication.item.records as readonly RedoRecord[]) this.blocksWritten.add(`${record.pg}:${record.blockId}`);
       }
-    } else if (!this.options.excluded.has(event.actorId, event.observation.kind)) this.replicaLag.observe(event.atMs, event.observation);
+    } else if (!this.options.excluded.has(event.actorId, event.observation.kind)) {
+      const observation = event.observation;
+      if (observation.kind === 'serverlessCapacity') this.onCapacity(event.atMs, observation.instance, observation.capacityAcu);
+      else if (observation.kind === 'connectionAttempt' && observation.outcome === 'refused' && observation.answered) this.period.loginFailures++;
+      else this.replicaLag.observe(event.atMs, observation);
+    }
+  }
+
+  /** A capacity change: the capacity before it counts up to now. */
+  private onCapacity(atMs: number, instance: string, capacityAcu: number): void {
+    const before = this.capacity.get(instance);
+    if (before !== undefined) add(this.period.acuMs, instance, before.capacityAcu * (atMs - before.sinceMs));
+    this.capacity.set(instance, { capacityAcu, sinceMs: atMs });
   }
 
   private onHistoryEntry(entry: HistoryEntry): void {
@@ -285,7 +311,17 @@ export class CloudWatchMetrics {
     for (const region of sortedKeys(p.globalWriteIos)) point('AuroraGlobalDBReplicatedWriteIO', 'Sum', 'Count', p.globalWriteIos.get(region)!, { SecondaryRegion: region });
     for (const region of sortedKeys(p.globalBytes)) point('AuroraGlobalDBDataTransferBytes', 'Sum', 'Bytes', p.globalBytes.get(region)!, { SecondaryRegion: region });
     for (const locality of ['sameAz', 'crossAz', 'crossRegion'] as const) point('NetworkBytes', 'Sum', 'Bytes', p.networkBytes[locality], { Locality: locality });
-    for (const gauge of this.options.gauges?.() ?? []) this.emit({ ...gauge, atMs: endMs });
+    const { serverlessMaxAcu, periodMs } = this.options;
+    if (serverlessMaxAcu !== undefined) {
+      for (const instance of [...this.capacity.keys()].sort()) {
+        const now = this.capacity.get(instance)!;
+        const meanAcu = ((p.acuMs.get(instance) ?? 0) + now.capacityAcu * (endMs - now.sinceMs)) / periodMs;
+        this.capacity.set(instance, { capacityAcu: now.capacityAcu, sinceMs: endMs });
+        point('ServerlessDatabaseCapacity', 'Average', 'Count', meanAcu, { DBInstanceIdentifier: instance });
+        point('ACUUtilization', 'Average', 'Percent', (meanAcu / serverlessMaxAcu) * 100, { DBInstanceIdentifier: instance });
+      }
+    }
+    if (this.options.loginFailures === true) point('LoginFailures', 'Average', 'Count/Second', p.loginFailures / lengthS);
     this.periods++;
     this.period = emptyPeriod();
     this.periodEndMs = endMs + this.options.periodMs;

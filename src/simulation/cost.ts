@@ -1,6 +1,7 @@
 /**
  * What a run costs at a price list (docs/semantics.md, "Cost"), item by item as an Aurora bill
- * has them (User Guide, "DB instance billing for Aurora"): instance hours, storage GiB-months, I/O
+ * has them (User Guide, "DB instance billing for Aurora"): instance hours (or, for Aurora Serverless
+ * v2, ACU-hours), storage GiB-months, I/O
  * requests (Aurora Standard only), backup storage beyond the free amount, data sent to other
  * regions, and a Global Database's replicated write I/Os. Each item is billed for the run, then
  * extrapolated to a month of 730 hours at the same rates: hours, I/Os and bytes sent scale with
@@ -9,8 +10,9 @@
  * Both storage configurations are priced for the same run, so the report can say which is cheaper
  * for this workload: the scenario's (`cost.storageConfiguration`) and the other one.
  *
- * Quantities come from the run's metrics (`cloudwatch.ts`), the topology and the backup report,
- * never from the machines' memory.
+ * Quantities come from the run's metrics (`cloudwatch.ts`), the topology, the backup report and the
+ * Serverless v2 report's ACU-hours (the integral of each instance's reported capacity), never from
+ * the machines' memory.
  */
 import type { ResolvedTopology } from '../cluster/scenario.js';
 import type { MetricsReport } from './cloudwatch.js';
@@ -71,6 +73,11 @@ export interface CostInput {
   metrics: MetricsReport;
   /** The backup service's storage held at the end (retained log and snapshots, manual snapshots), bytes. */
   backupBytes?: number;
+  /**
+   * Given (a `topology.serverless` section), every instance is Aurora Serverless v2 and is billed
+   * for its capacity: the run's ACU-hours summed over the instances (0 while paused), not by class.
+   */
+  serverlessAcuHours?: number;
 }
 
 /** The smallest instance class with at least `memoryGiB`, else the largest. */
@@ -119,9 +126,15 @@ function bills(input: CostInput, configuration: StorageConfiguration, hours: num
     month.push({ item, quantity: gib, unit: 'GiB-month', unitPrice, amount: gib * unitPrice });
   };
 
+  // Aurora Serverless v2 bills ACU-hours ("Aurora Serverless v2 ... per ACU-hour" on the pricing
+  // page): the writer and every replica of a serverless topology, paused time free.
+  const serverless = input.serverlessAcuHours !== undefined;
+  if (serverless) {
+    rate('Serverless v2 capacity', input.serverlessAcuHours ?? 0, 'ACU-hours', optimized ? prices.serverlessAcuHour.ioOptimized : prices.serverlessAcuHour.standard);
+  }
   // Instances: the writer at its size (16 ACUs, as assembled), each replica at its own, and each
   // secondary region's read-only instances at the writer's (a spare standby is not running).
-  const instances = [
+  const instances = serverless ? [] : [
     { count: 1, sizeAcu: 16 },
     ...topology.replicas.map((replica) => ({ count: 1, sizeAcu: replica.sizeAcu })),
     ...(topology.global?.secondaries ?? []).map((secondary) => ({ count: secondary.instances.length, sizeAcu: 16 })),

@@ -254,6 +254,8 @@ export class Simulation implements ReportSource {
       excluded,
       primaryRegion: world.topology.regionId,
       globalLag$: this.judges.globalLag$,
+      ...(options.scenario.topology.serverless === undefined ? {} : { serverlessMaxAcu: options.scenario.topology.serverless.maxAcu }),
+      loginFailures: options.scenario.security !== undefined,
     });
     // The same: it reads the stream, and the instances' counts when a report is made.
     const serverlessSpec = options.scenario.topology.serverless;
@@ -451,12 +453,13 @@ export class Simulation implements ReportSource {
     const checks = backup === undefined && clones === undefined && this.world.backtrack === undefined ? new Map() : this.judges.restoreChecks();
     const metrics = this.metricsReport();
     const backupReport = backup?.report(checks);
+    const serverlessReport = this.serverless?.report();
     return {
       ...report,
       metrics,
-      cost: this.costOf(metrics, backupReport === undefined ? undefined : backupReport.retainedBytes.log + backupReport.retainedBytes.snapshots + backupReport.snapshotBytes),
+      cost: this.costOf(metrics, backupReport === undefined ? undefined : backupReport.retainedBytes.log + backupReport.retainedBytes.snapshots + backupReport.snapshotBytes, serverlessReport?.acuHours),
       ...(backupReport === undefined ? {} : { backup: backupReport }),
-      ...(this.serverless === undefined ? {} : { serverless: this.serverless.report() }),
+      ...(serverlessReport === undefined ? {} : { serverless: serverlessReport }),
       ...(clones === undefined ? {} : { clones: clones.report(checks) }),
       ...(this.world.backtrack === undefined
         ? {}
@@ -472,7 +475,7 @@ export class Simulation implements ReportSource {
   }
 
   /** The bill of the run so far at the scenario's storage configuration and the other (`cost.ts`). */
-  private costOf(metrics: MetricsReport, backupBytes: number | undefined): CostReport {
+  private costOf(metrics: MetricsReport, backupBytes: number | undefined, serverlessAcuHours: number | undefined): CostReport {
     const spec = this.scenario.cost;
     return costOf({
       topology: this.topology,
@@ -482,6 +485,7 @@ export class Simulation implements ReportSource {
       simulatedMs: this.kernel.clock.now(),
       metrics,
       ...(backupBytes === undefined ? {} : { backupBytes }),
+      ...(serverlessAcuHours === undefined ? {} : { serverlessAcuHours }),
     });
   }
 

@@ -123,6 +123,16 @@ describe('Security: security-refusals, shortened, with a failover', () => {
     expect(ops.map((entry) => entry.op)).toEqual(['get', 'put', 'put']);
     expect(acceptedBy.get(ops[0]!.connectionId!)).toBe('client:1');
   });
+
+  it('reports LoginFailures: each connect refused and answered, per second (a dropped packet reached no database)', () => {
+    const failures = report.metrics!.series.find((entry) => entry.metric === 'LoginFailures')!;
+    expect(report.simulatedMs % report.metrics!.periodMs).toBe(0);
+    expect(failures.datapoints).toBe(report.metrics!.periods);
+    const answeredRefusals = audit.filter((entry) => entry.kind === 'connect' && entry.outcome === 'refused' && entry.answered).length;
+    expect(answeredRefusals).toBeGreaterThan(0);
+    expect(answeredRefusals).toBeLessThan(security.connections.refused);
+    expect(failures.sum * (report.metrics!.periodMs / 1000)).toBeCloseTo(answeredRefusals, 9);
+  });
 });
 
 describe('Security: a client that goes round the front door', () => {

@@ -120,6 +120,26 @@ describe('Serverless v2: serverless-burst, shortened', () => {
     expect(serverless.acuHours).toBeCloseTo(serverless.instances.reduce((sum, entry) => sum + entry.acuHours, 0), 12);
   });
 
+  it('reports ServerlessDatabaseCapacity per period whose integral is the ACU-hours, ACUUtilization as capacity over the maximum, and bills ACU-hours', () => {
+    // The run is a whole number of 1 s periods, so the periods' averages add up to the whole trace.
+    expect(report.simulatedMs % report.metrics!.periodMs).toBe(0);
+    const series = (metric: string, id: string) => report.metrics!.series.find((entry) => entry.metric === metric && entry.dimensions['DBInstanceIdentifier'] === id)!;
+    for (const id of [WRITER, FOLLOWER, SOLO]) {
+      const capacity = series('ServerlessDatabaseCapacity', id);
+      expect(capacity.datapoints).toBe(report.metrics!.periods);
+      expect((capacity.sum * report.metrics!.periodMs) / 3_600_000).toBeCloseTo(instance(id).acuHours, 9);
+      // A period's average: never above the most the instance reached, 0 for a period spent paused.
+      expect(capacity.maximum).toBeLessThanOrEqual(instance(id).acuMax);
+      expect(capacity.minimum).toBe(0);
+      const utilization = series('ACUUtilization', id);
+      expect(utilization.average).toBeCloseTo((capacity.average * 100) / serverless.maxAcu, 9);
+      expect(utilization.maximum).toBeCloseTo((capacity.maximum * 100) / serverless.maxAcu, 9);
+    }
+    const items = report.cost!.run.items;
+    expect(items.find((item) => item.item === 'Serverless v2 capacity')).toMatchObject({ quantity: serverless.acuHours, unit: 'ACU-hours', unitPrice: 0.12 });
+    expect(items.some((item) => item.item.startsWith('instances'))).toBe(false);
+  });
+
   it('passes S21 and every other judge', () => {
     expect(report.invariants.find((result) => result.name === 'S21 serverless capacity')).toMatchObject({ ok: true, vacuous: false });
     expectSafe(report);
