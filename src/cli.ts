@@ -13,6 +13,7 @@ import { formatBenchReport } from './bench/format.js';
 import { checkHistoryCommand } from './cli/check-history.js';
 import { formatHeartbeatReport, heartbeatReport } from './cli/heartbeat-report.js';
 import { closeOutputs, EXIT_OUTPUT_FAILED, loadPrices, loadScenario, openOutput, parse, parseSeed, UsageError } from './cli/args.js';
+import { experimentCommand } from './cli/experiment.js';
 import { DEFAULT_PRICES } from './simulation/prices.js';
 import { METRICS_CSV_HEADER, metricsFormatOf, metricsLine } from './cli/metrics-file.js';
 import type { CliIo } from './cli/args.js';
@@ -124,6 +125,12 @@ Usage (SEED is an integer from -9007199254740991 to 9007199254740991, Â±(2^53 âˆ
       --network: unordered-nonduplicating, unordered-duplicating or ordered (default: the
       model's). Exit 1 if an always property is violated; 2 on bad input; 4 if a --plant
       was not detected.
+  aurora-actors experiment <name|all> [--seed N] [--json] [--quick] [--markdown FILE]
+      Runs an experiment that puts our figures beside the published ones (docs/experiments.md):
+      quorum-tail, replica-lag, durability, failover, recovery, or all of them. Prints each
+      experiment's tables and a note on every difference (with --json, stdout is exactly one
+      JSON document { seed, quick, experiments }). --quick: fewer seeds and shorter runs, the same
+      tables. --markdown writes the docs page. Exit 2 on bad input.
   aurora-actors prices
       Prints the default price list the cost block bills at (Aurora on-demand, us-east-1, with
       its date and source) as JSON: a file to edit and give to run --prices.
@@ -175,6 +182,8 @@ export async function main(argv: readonly string[], io: CliIo = PROCESS_IO): Pro
         return await run(rest, io);
       case 'plants':
         return plantsCommand(rest, io);
+      case 'experiment':
+        return experimentCommand(rest, io);
       case 'prices':
         parse(rest, {});
         io.out(JSON.stringify(DEFAULT_PRICES, null, 2) + '\n');
@@ -204,7 +213,7 @@ export async function main(argv: readonly string[], io: CliIo = PROCESS_IO): Pro
         io.out(HELP);
         return 0;
       default:
-        throw new UsageError(`unknown command "${command}"; allowed: scenarios, run, replay, sweep, merge, explore, check-history, export-machines, viz, plants, prices, demo, bench, help`);
+        throw new UsageError(`unknown command "${command}"; allowed: scenarios, run, replay, sweep, merge, explore, check-history, export-machines, viz, plants, prices, experiment, demo, bench, help`);
     }
   } catch (error) {
     if (error instanceof UsageError || error instanceof ScenarioError) {

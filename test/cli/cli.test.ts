@@ -47,7 +47,7 @@ describe('aurora-actors', () => {
     [['demo', '--seed'], /^aurora-actors: --seed needs a value$/],
     [['demo', '--seed', '--json'], /^aurora-actors: --seed needs a value$/],
     [['demo', '--sed', '1'], /Unknown option '--sed'/],
-    [["launch"], /unknown command "launch"; allowed: scenarios, run, replay, sweep, merge, explore, check-history, export-machines, viz, plants, prices, demo, bench, help/],
+    [["launch"], /unknown command "launch"; allowed: scenarios, run, replay, sweep, merge, explore, check-history, export-machines, viz, plants, prices, experiment, demo, bench, help/],
     [['demo', '--trace', 'no-such-folder/trace.jsonl'], /^aurora-actors: --trace no-such-folder\/trace.jsonl: the folder no-such-folder does not exist/],
   ])('rejects %j with one line and exit code 2', (args, message) => {
     const result = run(...args);
