@@ -107,7 +107,7 @@ export function targetCapacityAcu(demandAcu: number, range: CapacityRange, model
 }
 
 /**
- * The most the capacity may move in one period from `currentAcu` [I]: up by half of it, down by a
+ * The most the capacity may move in one period from `currentAcu` [I], up by half of it and down by a
  * quarter, never less than one step. A larger capacity moves in larger increments, so it scales
  * faster (User Guide); scale-down is slower, so a short lull does not empty the buffer cache.
  */
