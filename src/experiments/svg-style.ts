@@ -70,7 +70,11 @@ const NARROW = new Set([...'iljI.,:;|!\'']);
 const SMALL = new Set([...'ftr-()[]{}/\\ "*']);
 const WIDE = new Set([...'mwMW%@']);
 
-/** An estimate of a text's width in pixels: good to a few percent for digits and Latin words. */
+/**
+ * An estimate of a text's width in pixels, erring wide by a tenth: the fonts a reader may get
+ * instead (DejaVu Sans, on many Linux systems) are wider than Helvetica, and room to spare looks
+ * better than labels that overlap.
+ */
 export function textWidthPx(text: string, sizePx: number, bold: boolean): number {
   let em = 0;
   for (const char of text) {
@@ -80,5 +84,5 @@ export function textWidthPx(text: string, sizePx: number, bold: boolean): number
     else if (char >= 'A' && char <= 'Z') em += 0.67;
     else em += 0.56;
   }
-  return em * sizePx * (bold ? 1.06 : 1);
+  return em * sizePx * (bold ? 1.06 : 1) * 1.1;
 }

@@ -40,6 +40,26 @@ const PLOT_MIN_PX = 120;
 const LINE_WIDTH_PX = 2;
 const POINT_SIZE_PX = 7;
 
+/** uPlot's number format for tick labels (`fmtNum`: Intl in the navigator's language, en-US here). */
+const TICK_FORMAT = new Intl.NumberFormat('en-US');
+
+/**
+ * A linear axis's tick label: uPlot's own format, which keeps 3 decimals at most, so ticks closer
+ * than 0.001 get the decimals they need instead of all reading "0".
+ */
+function tickLabel(value: number, incr: number): string {
+  if (!(incr < 1e-3) || incr <= 0) return TICK_FORMAT.format(value);
+  // As many decimals as the increment has: 2.5e-10 needs 11.
+  const [mantissa = '', exponent = '0'] = Number(incr.toPrecision(6)).toExponential().split('e');
+  const decimals = (mantissa.split('.')[1] ?? '').length - Number(exponent);
+  return new Intl.NumberFormat('en-US', { maximumFractionDigits: Math.min(20, decimals) }).format(value);
+}
+
+/** The width of a linear axis's label for `value`, in pixels, in the axis font. */
+function labelWidthPx(value: number): number {
+  return textWidthPx(TICK_FORMAT.format(value), 12, false);
+}
+
 /** The colour of the i-th series. */
 function colorOf(index: number): string {
   return PALETTE[index % PALETTE.length] ?? '#000';
@@ -126,9 +146,15 @@ function uPlotOptions(figure: ExperimentFigure, width: number, height: number, c
     const entry = figure.series[index - 1];
     return entry === undefined ? '' : attributes([['class', 'series'], ['data-series', String(index)], ['data-label', entry.label]]);
   };
+  // Log axes keep uPlot's own labels, which thin out to the powers of ten when space is short.
+  const linearValues: uPlot.Axis.DynamicValues = (_chart, splits, _axis, _space, incr) => splits.map((value) => tickLabel(value, incr));
+  // The last x label is centred on the plot's right edge: leave room for its half (uPlot leaves 25 px).
+  const xMax = Math.max(0, ...figure.x);
+  const xEnd = figure.logX === true && xMax > 0 ? 10 ** Math.ceil(Math.log10(xMax)) : xMax;
   return {
     width,
     height,
+    padding: [null, Math.max(25, Math.ceil(labelWidthPx(xEnd) / 2) + 6), null, null],
     cursor: { show: false },
     legend: { show: false },
     scales: {
@@ -136,11 +162,20 @@ function uPlotOptions(figure: ExperimentFigure, width: number, height: number, c
       y: figure.logY === true ? { distr: 3, log: 10 } : {},
     },
     axes: [
-      { label: figure.xLabel, font: AXIS_FONT, labelFont: LABEL_FONT },
+      {
+        label: figure.xLabel,
+        font: AXIS_FONT,
+        labelFont: LABEL_FONT,
+        // Ticks at least as far apart as the widest label is long (uPlot's default is 50 px), so
+        // labels such as 1,000,000 do not run into each other.
+        space: (_chart, _axis, min, max) => Math.max(50, Math.ceil(Math.max(labelWidthPx(min), labelWidthPx(max))) + 14),
+        ...(figure.logX === true ? {} : { values: linearValues }),
+      },
       {
         label: figure.yLabel,
         font: AXIS_FONT,
         labelFont: LABEL_FONT,
+        ...(figure.logY === true ? {} : { values: linearValues }),
         // Wide enough for the longest tick label (uPlot's default is a fixed 50 px).
         size: (_chart, values) => {
           context.save();

@@ -150,6 +150,14 @@ describe('Experiments: figures as SVG drawn by uPlot', () => {
     expect(linear.some((tick) => !isPowerOfTen(tick.value))).toBe(true);
   });
 
+  it('labels ticks closer than 0.001 apart with the decimals they need, each label distinct', () => {
+    const tiny: ExperimentFigure = { name: 'tiny', title: 'Tiny', xLabel: 'x', yLabel: 'ratio', x: [0, 1], series: [{ label: 'r', values: [1e-9, 3e-9] }] };
+    const labels = [...parse(renderFigureSvg(tiny)).querySelectorAll('g.plot > text[text-anchor="end"]')].map((text) => text.textContent);
+    expect(labels.length).toBeGreaterThanOrEqual(3);
+    expect(new Set(labels).size).toBe(labels.length);
+    expect(labels).toContain('0.000000002');
+  });
+
   it('gives the same bytes for the same figure, whatever was drawn in between', () => {
     const first = renderFigureSvg(LAG);
     renderFigureSvg({ ...LAG, name: 'other', logY: true });
