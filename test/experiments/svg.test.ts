@@ -176,15 +176,19 @@ describe('Experiments: figures as SVG drawn by uPlot', () => {
     expect(globalThis.queueMicrotask).toBe(queueMicrotask);
     const global = globalThis as Record<string, unknown>;
     const sentinel = { language: 'fr-FR' };
+    // Node 21 and later have a navigator of their own: put back exactly what was there.
+    const kept = ['devicePixelRatio', 'navigator'].map((name) => [name, Object.getOwnPropertyDescriptor(globalThis, name)] as const);
     try {
-      global.devicePixelRatio = 2;
-      global.navigator = sentinel;
+      Object.defineProperty(globalThis, 'devicePixelRatio', { value: 2, configurable: true, writable: true });
+      Object.defineProperty(globalThis, 'navigator', { value: sentinel, configurable: true, writable: true });
       expect(renderFigureSvg(LAG)).toBe(plain);
       expect(global.devicePixelRatio).toBe(2);
       expect(global.navigator).toBe(sentinel);
     } finally {
-      delete global.devicePixelRatio;
-      if (global.navigator === sentinel) delete global.navigator;
+      for (const [name, descriptor] of kept) {
+        if (descriptor === undefined) delete global[name];
+        else Object.defineProperty(globalThis, name, descriptor);
+      }
     }
     for (const name of names) expect(before.includes(name) || !(name in globalThis)).toBe(true);
   });
