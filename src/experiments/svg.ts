@@ -35,6 +35,8 @@ const TITLE_BAND_PX = 32;
 const LEGEND_PX = 12;
 const LEGEND_ROW_PX = 20;
 const LEGEND_MARKER_PX = 22;
+const LEGEND_LABEL_GAP_PX = 6;
+const LEGEND_ENTRY_GAP_PX = 18;
 const MARGIN_PX = 16;
 const PLOT_MIN_PX = 120;
 const LINE_WIDTH_PX = 2;
@@ -101,26 +103,26 @@ export function findFigureProblem(figure: ExperimentFigure): string | null {
 }
 
 /** Legend entries placed in rows that fit the width: each entry's x and row. */
-function layoutLegend(series: FigureSeries[], width: number): { x: number; row: number; widthPx: number }[] {
-  const entries = series.map((entry) => LEGEND_MARKER_PX + 6 + textWidthPx(entry.label, LEGEND_PX, false));
+function layoutLegend(series: FigureSeries[], width: number): { x: number; row: number }[] {
+  const entries = series.map((entry) => LEGEND_MARKER_PX + LEGEND_LABEL_GAP_PX + textWidthPx(entry.label, LEGEND_PX, false));
   const rows: number[][] = [[]];
   let used = 0;
   entries.forEach((entryPx, index) => {
     const row = rows[rows.length - 1] as number[];
-    if (row.length > 0 && used + 18 + entryPx > width - 2 * MARGIN_PX) {
+    if (row.length > 0 && used + LEGEND_ENTRY_GAP_PX + entryPx > width - 2 * MARGIN_PX) {
       rows.push([index]);
       used = entryPx;
     } else {
-      used += (row.length > 0 ? 18 : 0) + entryPx;
+      used += (row.length > 0 ? LEGEND_ENTRY_GAP_PX : 0) + entryPx;
       row.push(index);
     }
   });
   return rows.flatMap((row, rowIndex) => {
-    const rowPx = row.reduce((sum, index) => sum + (entries[index] ?? 0), 0) + 18 * (row.length - 1);
+    const rowPx = row.reduce((sum, index) => sum + (entries[index] ?? 0), 0) + LEGEND_ENTRY_GAP_PX * (row.length - 1);
     let x = Math.max(MARGIN_PX, (width - rowPx) / 2);
     return row.map((index) => {
-      const place = { x, row: rowIndex, widthPx: entries[index] ?? 0 };
-      x += (entries[index] ?? 0) + 18;
+      const place = { x, row: rowIndex };
+      x += (entries[index] ?? 0) + LEGEND_ENTRY_GAP_PX;
       return place;
     });
   });
@@ -135,7 +137,7 @@ function legendSvg(series: FigureSeries[], places: { x: number; row: number }[],
     const marker = entry.pointsOnly === true
       ? `<circle${attributes([['cx', place.x + LEGEND_MARKER_PX / 2], ['cy', middle], ['r', POINT_SIZE_PX / 2], ['fill', color]])}/>`
       : `<path${attributes([['d', `M${fmt(place.x)} ${fmt(middle)}h${LEGEND_MARKER_PX}`], ['stroke', color], ['stroke-width', LINE_WIDTH_PX]])}/>`;
-    const label = `<text${attributes([['x', place.x + LEGEND_MARKER_PX + 6], ['y', middle], ['dominant-baseline', 'central']])}>${escapeXml(entry.label)}</text>`;
+    const label = `<text${attributes([['x', place.x + LEGEND_MARKER_PX + LEGEND_LABEL_GAP_PX], ['y', middle], ['dominant-baseline', 'central']])}>${escapeXml(entry.label)}</text>`;
     return [marker, label];
   });
 }
@@ -149,8 +151,8 @@ function uPlotOptions(figure: ExperimentFigure, width: number, height: number, c
   // Log axes keep uPlot's own labels, which thin out to the powers of ten when space is short.
   const linearValues: uPlot.Axis.DynamicValues = (_chart, splits, _axis, _space, incr) => splits.map((value) => tickLabel(value, incr));
   // The last x label is centred on the plot's right edge: leave room for its half (uPlot leaves 25 px).
-  const xMax = Math.max(0, ...figure.x);
-  const xEnd = figure.logX === true && xMax > 0 ? 10 ** Math.ceil(Math.log10(xMax)) : xMax;
+  const xLast = figure.x[figure.x.length - 1] ?? 0;
+  const xEnd = figure.logX === true ? 10 ** Math.ceil(Math.log10(xLast)) : xLast;
   return {
     width,
     height,
