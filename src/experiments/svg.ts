@@ -45,15 +45,20 @@ const POINT_SIZE_PX = 7;
 /** uPlot's number format for tick labels (`fmtNum`: Intl in the navigator's language, en-US here). */
 const TICK_FORMAT = new Intl.NumberFormat('en-US');
 
+/** The decimals a number needs: 2.5e-10 needs 11, 0.001 needs 3, 120 needs none. */
+function decimalsOf(value: number): number {
+  const [mantissa = '', exponent = '0'] = Math.abs(Number(value.toPrecision(6))).toExponential().split('e');
+  return Math.max(0, (mantissa.split('.')[1] ?? '').length - Number(exponent));
+}
+
 /**
- * A linear axis's tick label: uPlot's own format, which keeps 3 decimals at most, so ticks closer
- * than 0.001 get the decimals they need instead of all reading "0".
+ * A tick label in uPlot's own format, which keeps 3 decimals at most, unless the ticks are finer
+ * (`step` is the increment on a linear axis, the value itself on a log axis): then with the
+ * decimals they need, instead of all reading "0".
  */
-function tickLabel(value: number, incr: number): string {
-  if (!(incr < 1e-3) || incr <= 0) return TICK_FORMAT.format(value);
-  // As many decimals as the increment has: 2.5e-10 needs 11.
-  const [mantissa = '', exponent = '0'] = Number(incr.toPrecision(6)).toExponential().split('e');
-  const decimals = (mantissa.split('.')[1] ?? '').length - Number(exponent);
+function tickLabel(value: number, step: number): string {
+  const decimals = step > 0 && Number.isFinite(step) ? decimalsOf(step) : 0;
+  if (decimals <= 3) return TICK_FORMAT.format(value);
   return new Intl.NumberFormat('en-US', { maximumFractionDigits: Math.min(20, decimals) }).format(value);
 }
 
@@ -61,6 +66,9 @@ function tickLabel(value: number, incr: number): string {
 function labelWidthPx(value: number): number {
   return textWidthPx(TICK_FORMAT.format(value), 12, false);
 }
+
+/** Tick increments for an x axis of whole numbers (steps, counts): 1, 2, 5, 10, 20, 50, …. */
+const WHOLE_INCREMENTS = Array.from({ length: 16 }, (_, power) => [1, 2, 5].map((digit) => digit * 10 ** power)).flat();
 
 /** The colour of the i-th series. */
 function colorOf(index: number): string {
@@ -148,8 +156,10 @@ function uPlotOptions(figure: ExperimentFigure, width: number, height: number, c
     const entry = figure.series[index - 1];
     return entry === undefined ? '' : attributes([['class', 'series'], ['data-series', String(index)], ['data-label', entry.label]]);
   };
-  // Log axes keep uPlot's own labels, which thin out to the powers of ten when space is short.
-  const linearValues: uPlot.Axis.DynamicValues = (_chart, splits, _axis, _space, incr) => splits.map((value) => tickLabel(value, incr));
+  // On log axes uPlot's filter has already blanked (null) the labels that do not fit, keeping the
+  // powers of ten; the labels left are formatted here.
+  const valuesOf = (log: boolean): uPlot.Axis.DynamicValues => (_chart, splits, _axis, _space, incr) =>
+    splits.map((value) => (value === null ? '' : tickLabel(value, log ? value : incr)));
   // The last x label is centred on the plot's right edge: leave room for its half (uPlot leaves 25 px).
   const xLast = figure.x[figure.x.length - 1] ?? 0;
   const xEnd = figure.logX === true ? 10 ** Math.ceil(Math.log10(xLast)) : xLast;
@@ -171,13 +181,15 @@ function uPlotOptions(figure: ExperimentFigure, width: number, height: number, c
         // Ticks at least as far apart as the widest label is long (uPlot's default is 50 px), so
         // labels such as 1,000,000 do not run into each other.
         space: (_chart, _axis, min, max) => Math.max(50, Math.ceil(Math.max(labelWidthPx(min), labelWidthPx(max))) + 14),
-        ...(figure.logX === true ? {} : { values: linearValues }),
+        values: valuesOf(figure.logX === true),
+        // An x of whole numbers gets whole ticks: no 1.2, 1.4, … between steps 1 and 2.
+        ...(figure.logX !== true && figure.x.every(Number.isInteger) ? { incrs: WHOLE_INCREMENTS } : {}),
       },
       {
         label: figure.yLabel,
         font: AXIS_FONT,
         labelFont: LABEL_FONT,
-        ...(figure.logY === true ? {} : { values: linearValues }),
+        values: valuesOf(figure.logY === true),
         // Wide enough for the longest tick label (uPlot's default is a fixed 50 px).
         size: (_chart, values) => {
           context.save();

@@ -148,6 +148,9 @@ describe('Experiments: figures as SVG drawn by uPlot', () => {
     // The same data on linear axes is labelled in even steps, not decades.
     const linear = ticks({ ...decades, logX: false, logY: false }, 'end');
     expect(linear.some((tick) => !isPowerOfTen(tick.value))).toBe(true);
+    // Decades below 0.001 keep their decimals (uPlot's own format would print 0).
+    const tiny = ticks({ ...decades, series: [{ label: 'loss', values: [1e-7, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1] }] }, 'end');
+    expect(tiny.map((tick) => tick.value)).toEqual([1e-7, 1e-6, 1e-5, 1e-4, 0.001, 0.01, 0.1, 1]);
   });
 
   it('labels ticks closer than 0.001 apart with the decimals they need, each label distinct', () => {
@@ -156,6 +159,13 @@ describe('Experiments: figures as SVG drawn by uPlot', () => {
     expect(labels.length).toBeGreaterThanOrEqual(3);
     expect(new Set(labels).size).toBe(labels.length);
     expect(labels).toContain('0.000000002');
+  });
+
+  it('ticks an x of whole numbers at whole numbers only', () => {
+    const steps: ExperimentFigure = { name: 'steps', title: 'Steps', xLabel: 'step', yLabel: 's', x: [1, 2, 3], series: [{ label: 'a', values: [15, 16, 31] }] };
+    const labels = (figure: ExperimentFigure) => [...parse(renderFigureSvg(figure)).querySelectorAll('g.plot > text[text-anchor="middle"]:not([transform])')].map((text) => text.textContent).filter((text) => text !== 'step');
+    expect(labels(steps)).toEqual(['1', '2', '3']);
+    expect(labels({ ...steps, x: [1, 2, 3.5] }).some((label) => !Number.isInteger(Number(label)))).toBe(true);
   });
 
   it('gives the same bytes for the same figure, whatever was drawn in between', () => {
