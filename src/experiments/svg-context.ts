@@ -7,8 +7,10 @@
  * styles, the transform and the clip; a clip intersects the clip before it.
  *
  * Each drawing is one SVG element; a clip is a `<clipPath>` whose id counts up from the context's
- * prefix, so the same drawing calls give the same bytes. Anything uPlot does not call is absent, so
- * a later uPlot that needs more fails loudly instead of drawing something else.
+ * prefix, so the same drawing calls give the same bytes. What a canvas has beyond these and their
+ * near relatives (`scale`, `setTransform`, `quadraticCurveTo`) is absent (`fillRect`, images,
+ * gradients, shadows, composite modes), so a later uPlot that needs more fails loudly instead of
+ * drawing something else.
  */
 import { IDENTITY, type Matrix, PathBuilder, type PathCall, SvgPath2D, apply, fmt, lengthScale, pathData } from './svg-path.js';
 import { paintOf, parseFont, textWidthPx } from './svg-style.js';

@@ -7,8 +7,8 @@
  * So each drawing evaluates the bundle (`uplot/dist/uPlot.iife.js`, the same release the HTML report
  * inlines) as a function whose parameters bear those names, bound to a DOM of its own (happy-dom's
  * `Window`, made for this one chart) and to our stand-ins: `SvgPath2D` for `Path2D`, the recording
- * context for the canvas's context, and a task list for `queueMicrotask`. No global is read or
- * written, so nothing needs restoring and two drawings cannot see each other; running the queued
+ * context for the canvas's context, and a task list for `queueMicrotask`. No browser global is read
+ * and no global is written, so nothing needs restoring and two drawings cannot see each other; running the queued
  * tasks before returning makes the drawing synchronous (uPlot commits a redraw in a microtask).
  */
 import { readFileSync } from 'node:fs';
