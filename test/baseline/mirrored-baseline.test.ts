@@ -5,6 +5,7 @@
  * falls behind past its capacity, a failover takes the time it was given, and synchronous
  * mirroring loses no acknowledged commit where a planted asynchronous one does.
  */
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { runMirroredBaseline } from '../../src/baseline/mirrored-baseline.js';
 import type { MirroredBaselineOptions } from '../../src/baseline/mirrored-baseline.js';
@@ -120,5 +121,19 @@ describe('Baseline: bad options', () => {
 
   it('an unknown option names the options there are', () => {
     expect(() => runMirroredBaseline({ seed: 1, durationMs: 10, comitsPerS: 5 } as unknown as MirroredBaselineOptions)).toThrow(/^baseline\.comitsPerS is not an option; allowed: seed, durationMs, workloadStopMs, clients, commitsPerS/);
+  });
+});
+
+describe('Baseline: the report is documented', () => {
+  it('docs/semantics.md, "Baseline report", names every field of a report with a replica and a failover', () => {
+    const report = runMirroredBaseline({ seed: 1, durationMs: 200, commitsPerS: 100, clients: 2, binlogReplica: true, primaryCrashAtMs: 100, failoverMs: 50 });
+    const section = readFileSync('docs/semantics.md', 'utf8').split('## Baseline report')[1]!.split('\n## ')[0]!;
+    const documented = new Set([...section.matchAll(/^\| `([^`]+)`(?:, `([^`]+)`)*(?:, `([^`]+)`)* \|/gm)].flatMap((match) => match[0].split('|')[1]!.match(/`[^`]+`/g)!.map((name) => name.slice(1, -1).split(' ')[0]!)));
+    for (const field of Object.keys(report)) expect(documented.has(field), field).toBe(true);
+    for (const [block, value] of Object.entries(report)) {
+      if (block === 'parameters' || value === null || typeof value !== 'object') continue;
+      const row = section.split('\n').find((line) => line.startsWith(`| \`${block} {`))!;
+      for (const field of Object.keys(value)) expect(row, `${block}.${field}`).toMatch(new RegExp(`[{ ]${field}[ ,}]`));
+    }
   });
 });
