@@ -20,6 +20,7 @@ import { HistoryRecorder, entryTimeMs } from '../cluster/history.js';
 import { Workload } from '../cluster/workload.js';
 import { createKernel } from '../kernel/kernel.js';
 import type { Kernel } from '../kernel/kernel.js';
+import type { TraceOptions } from '../kernel/trace.js';
 import { sample } from '../kernel/network.js';
 import type { Locality } from '../kernel/network.js';
 import { ebsVolumeMachine } from '../../models/ebs-volume.machine.js';
@@ -56,9 +57,12 @@ export const BASELINE_ACTORS = {
 /** Device latency samples per EBS volume, read in turn (as a storage node's disk table). */
 const EBS_SAMPLES_PER_VOLUME = 64;
 
-/** How to host the actors: the live interpreter unless a test asks for the stepped one. */
+/** How to run: the interpreter and the trace. */
 export interface BaselineInterpreter {
+  /** Builds the interpreter. @defaultValue the live host */
   host?: (kernel: Kernel, emit: EmitFn) => ActorHost;
+  /** The kernel trace's options (e.g. a `sink` to write it). @defaultValue `{ keepEvents: false }`: the hash only */
+  trace?: TraceOptions;
 }
 
 /**
@@ -67,7 +71,7 @@ export interface BaselineInterpreter {
  */
 export function runMirroredBaseline(options: MirroredBaselineOptions, interpreter: BaselineInterpreter = {}): BaselineReport {
   const resolved = resolveBaselineOptions(options);
-  const kernel = createKernel({ seed: resolved.seed, network: { latency: resolved.latency }, trace: { keepEvents: false } });
+  const kernel = createKernel({ seed: resolved.seed, network: { latency: resolved.latency }, trace: interpreter.trace ?? { keepEvents: false } });
   const crashAtMs = resolved.primaryCrashAtMs;
   const failoverMs = crashAtMs === undefined ? undefined : (resolved.failoverMs ?? drawFailoverMs(kernel));
   const tally = new BaselineTally(BASELINE_ACTORS.primary, BASELINE_ACTORS.standbyVolume, resolved.binlogReplica);
