@@ -3,7 +3,7 @@
  * ships each committed transaction from its binlog; the replica's I/O thread appends it to the
  * relay log at once, and one SQL thread applies the relay log in order, `applyMsPerTxn` a
  * transaction. A single-threaded applier falls behind once commits arrive faster than
- * `1000 / applyMsPerTxn` a second, and its lag then grows without bound: SIGMOD'17 §6.2.2,
+ * `1000 / applyMsPerTxn` a second, and its lag then grows without bound: SIGMOD'17 §6.1.4,
  * Table 4 (MySQL replica lag 1 s at 2,000 writes/s, 300 s at 10,000).
  *
  * The relay log is a persistent chunked queue (src/protocol/chunked.ts), so a backlog of many
