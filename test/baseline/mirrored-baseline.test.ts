@@ -11,6 +11,8 @@ import { runMirroredBaseline } from '../../src/baseline/mirrored-baseline.js';
 import type { MirroredBaselineOptions } from '../../src/baseline/mirrored-baseline.js';
 import { FAILOVER_MS_RANGE } from '../../src/baseline/options.js';
 import { SteppedHost } from '../../src/explore/stepped-host.js';
+import { parseScenario } from '../../src/scenarios/schema.js';
+import { Simulation } from '../../src/simulation/simulation.js';
 
 const small: MirroredBaselineOptions = { seed: 7, durationMs: 500, commitsPerS: 300, clients: 8 };
 
@@ -33,6 +35,32 @@ describe('Baseline: determinism', () => {
     expect(stepped.traceHash).toBe(live.traceHash);
     expect(stepped).toEqual(live);
     expect(live.failover?.writableAtMs).toBe(300);
+  });
+});
+
+describe('Baseline: the same transactions as Aurora', () => {
+  it('with one seed and one write-only workload, the baseline’s clients invoke what an Aurora scenario’s do, at the same times', () => {
+    // Both take the workload's own fork of the seed ('workload'), so while no arrival is skipped
+    // the arrivals and their keys and values are the same: the comparison is like for like.
+    const workload = { clients: 64, commitsPerS: 200, putsPerTxn: 4, keys: 1_000_000 };
+    const sim = new Simulation({ seed: 9, scenario: parseScenario({ name: 'like-for-like', durationMs: 400, workload: { ...workload, getsPerTxn: 0 } }, 'test') });
+    sim.runFor(400);
+    const aurora = sim.history.entries.filter((entry) => entry.type === 'invoke').map((entry) => [entry.time, entry.value]);
+    const baseline: unknown[] = [];
+    runMirroredBaseline(
+      { seed: 9, durationMs: 400, ...workload },
+      {
+        trace: {
+          keepEvents: false,
+          sink: (line) => {
+            const event = JSON.parse(line) as { kind: string; type?: string; atMs: number; value?: { ops: [string, string, string][] } };
+            if (event.kind === 'client' && event.type === 'invoke') baseline.push([Math.round(event.atMs * 1e6), event.value!.ops.map(([, key, value]) => ['w', key, value])]);
+          },
+        },
+      },
+    );
+    expect(aurora.length).toBeGreaterThan(50);
+    expect(baseline).toEqual(aurora);
   });
 });
 
