@@ -5,7 +5,8 @@
  * Primary. A transaction's puts dirty pages in the buffer pool; its commit writes the redo log,
  * then the binlog (two-phase commit with the binlog as coordinator, both flushed per commit: our
  * reading [I] of Figure 2's "log" and "binlog" writes), and is acknowledged once the binlog write
- * is complete. A block write is complete when it is durable on all four copies: the primary's
+ * is complete. With `binlogSyncPerCommit: false` (`sync_binlog=0`) it is acknowledged after the
+ * redo write, and the binlog cached meanwhile is written at the next checkpoint [I]. A block write is complete when it is durable on all four copies: the primary's
  * EBS volume and its mirror, then (sequentially, SIGMOD'17 §3.1: "steps 1, 3, and 5 are
  * sequential and synchronous") the standby's EBS volume and its mirror. With group commit, the
  * commits that arrive while a log write is in flight share the next one. Every
@@ -52,6 +53,12 @@ export interface MirroredInstanceInput {
   mirroring?: MirroringMode;
   /** Commits arriving while a log write is in flight share the next one. @defaultValue true */
   groupCommit?: boolean;
+  /**
+   * The binlog is written and flushed at each commit (`sync_binlog=1`); false: a commit is
+   * acknowledged after its redo write and the binlog reaches the volume at the next checkpoint.
+   * @defaultValue true
+   */
+  binlogSyncPerCommit?: boolean;
   /** Pages each put dirties (≥ 1). @defaultValue 1 */
   pagesDirtiedPerPut?: number;
   /** Time between checkpoints (> 0). @defaultValue 1000 */
@@ -79,6 +86,9 @@ export interface MirroredInstanceContext {
   replica: string | null;
   mirroring: MirroringMode;
   groupCommit: boolean;
+  binlogSyncPerCommit: boolean;
+  /** Without a binlog flush per commit: acknowledged commits whose binlog is not on the volume yet. */
+  binlogUnsynced: readonly number[];
   pagesDirtiedPerPut: number;
   checkpointIntervalMs: number;
   frmWritesPerCheckpoint: number;
@@ -213,11 +223,16 @@ function complete(step: Step, write: BlockWrite): void {
   step.effects.push({ kind: 'observe', observation: { kind: 'writeComplete', instance: next.self, writeId: write.writeId, ioKind: write.kind } satisfies MirroredInstanceObservation });
   if (write.kind === 'redo') {
     if (next.groupCommit) next.redoBusy = false;
-    queueLog(step, 'binlog', write.txnIds);
+    if (next.binlogSyncPerCommit) queueLog(step, 'binlog', write.txnIds);
+    else {
+      // sync_binlog=0: the binlog goes to the file cache and the commit is acknowledged now.
+      next.binlogUnsynced = [...next.binlogUnsynced, ...write.txnIds];
+      acknowledge(step, write.txnIds);
+    }
     if (next.groupCommit) flushLog(step, 'redo');
   } else if (write.kind === 'binlog') {
-    acknowledge(step, write.txnIds);
-    if (next.groupCommit) {
+    if (next.binlogSyncPerCommit) acknowledge(step, write.txnIds);
+    if (next.groupCommit && next.binlogSyncPerCommit) {
       next.binlogBusy = false;
       flushLog(step, 'binlog');
     }
@@ -355,6 +370,11 @@ export const mirroredInstanceMachine = base
       /** The checkpointer: dirty pages to the double-write buffer (then in place), FRM blocks; next round. */
       checkpoint: base.enqueueActions(({ context, enqueue }) => {
         const step = stepOf(context);
+        if (context.binlogUnsynced.length > 0) {
+          // The binlog cached since the last checkpoint reaches the volume as one write [I].
+          issue(step, 'binlog', 1, context.binlogUnsynced);
+          step.next.binlogUnsynced = [];
+        }
         if (context.dirtyPageCount > 0) {
           issue(step, 'doubleWrite', context.dirtyPageCount, []);
           if (context.frmWritesPerCheckpoint > 0) issue(step, 'frm', context.frmWritesPerCheckpoint, []);
@@ -401,6 +421,8 @@ export const mirroredInstanceMachine = base
         replica: input.replica ?? null,
         mirroring: input.mirroring ?? 'sync',
         groupCommit: input.groupCommit ?? true,
+        binlogSyncPerCommit: input.binlogSyncPerCommit ?? true,
+        binlogUnsynced: [],
         pagesDirtiedPerPut: input.pagesDirtiedPerPut ?? 1,
         checkpointIntervalMs: input.checkpointIntervalMs ?? 1000,
         frmWritesPerCheckpoint: input.frmWritesPerCheckpoint ?? 0,

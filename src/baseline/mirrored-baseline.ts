@@ -167,6 +167,7 @@ function baselineSpecs(kernel: Kernel, options: ResolvedBaselineOptions): ActorS
     replica,
     mirroring: options.mirroring,
     groupCommit: options.groupCommit,
+    binlogSyncPerCommit: options.binlogSyncPerCommit,
     pagesDirtiedPerPut: options.pagesDirtiedPerPut,
     checkpointIntervalMs: options.checkpointIntervalMs,
     frmWritesPerCheckpoint: options.frmWritesPerCheckpoint,

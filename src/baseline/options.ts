@@ -54,6 +54,8 @@ export interface MirroredBaselineOptions {
   mirroring?: MirroringMode;
   /** [I] Commits arriving while a log write is in flight share the next one. @defaultValue true */
   groupCommit?: boolean;
+  /** [I] The binlog is flushed at each commit (`sync_binlog=1`); false: at each checkpoint. @defaultValue true */
+  binlogSyncPerCommit?: boolean;
   /** [I] Pages each put dirties. @defaultValue 1 */
   pagesDirtiedPerPut?: number;
   /** [I] Time between checkpoints (dirty pages written back), ms. @defaultValue 1000 */
@@ -117,6 +119,7 @@ const optionsSchema = z.strictObject({
   failoverMs: numberAtLeast(0).optional(),
   mirroring: z.enum(['sync', 'async'], { error: 'must be one of sync, async' }).default('sync'),
   groupCommit: z.boolean({ error: 'must be true or false' }).default(true),
+  binlogSyncPerCommit: z.boolean({ error: 'must be true or false' }).default(true),
   pagesDirtiedPerPut: integerIn(1, 1000).default(1),
   checkpointIntervalMs: numberAbove(0).default(1000),
   frmWritesPerCheckpoint: integerIn(0, 1000).default(0),

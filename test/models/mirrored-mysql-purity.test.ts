@@ -103,6 +103,18 @@ describe('MySQL primary: a commit completes after the redo and binlog writes are
     expect(sends(primary.step(txn(2, ['k2']))).map(({ message }) => message.write)).toEqual([write(2, 'redo', [2])]);
   });
 
+  it('binlogSyncPerCommit false (sync_binlog=0): acknowledged after the redo write; the cached binlog is written at the checkpoint', () => {
+    const primary = new FrozenDriver(mirroredInstanceMachine, primaryInput({ standby: null, replica: null, binlogSyncPerCommit: false }));
+    primary.step(txn(1, ['k1']));
+    const redoDone = primary.step({ type: 'ebsAck', from: VOLUME, origin: PRIMARY, writeId: 1 });
+    expect(sends(redoDone)).toEqual([{ to: CLIENT, message: { type: 'txnOk', from: PRIMARY, txnId: 1, commitLsn: 1, reads: [] } }]);
+    const tick = primary.fire(timers(primary.startEffects)[0]!);
+    expect(sends(tick).map(({ message }) => message.write)).toEqual([write(2, 'binlog', [1]), write(3, 'doubleWrite', [], 1)]);
+    // The binlog write's completion answers no one again.
+    expect(sends(primary.step({ type: 'ebsAck', from: VOLUME, origin: PRIMARY, writeId: 2 }))).toEqual([]);
+    expect(primary.context.commitSeq).toBe(1);
+  });
+
   it('the checkpointer writes each dirty page once to the double-write buffer, then in place', () => {
     const primary = new FrozenDriver(mirroredInstanceMachine, primaryInput({ standby: null, replica: null, pagesDirtiedPerPut: 2, frmWritesPerCheckpoint: 1 }));
     primary.step(txn(1, ['k1', 'k2']));
