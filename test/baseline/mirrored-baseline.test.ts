@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { runMirroredBaseline } from '../../src/baseline/mirrored-baseline.js';
 import type { MirroredBaselineOptions } from '../../src/baseline/mirrored-baseline.js';
-import { FAILOVER_MS_RANGE } from '../../src/baseline/options.js';
+import { FAILOVER_MS_RANGE, REPLICA_APPLY_MS_PER_PUT, resolveBaselineOptions } from '../../src/baseline/options.js';
 import { SteppedHost } from '../../src/explore/stepped-host.js';
 import { parseScenario } from '../../src/scenarios/schema.js';
 import { Simulation } from '../../src/simulation/simulation.js';
@@ -158,6 +158,12 @@ describe('Baseline: bad options', () => {
     [{ seed: 1, durationMs: 10, latency: { sameAz: { kind: 'constant', ms: 1, extra: 2 } } }, 'baseline.latency.sameAz.extra is not an option; allowed: kind, ms'],
   ])('%j is refused with one line naming the field', (options, message) => {
     expect(() => runMirroredBaseline(options as MirroredBaselineOptions)).toThrow(message);
+  });
+
+  it('the replica’s apply cost defaults to a cost per put, so its capacity in writes/s does not depend on the transaction size', () => {
+    expect(resolveBaselineOptions({ seed: 1, durationMs: 10, putsPerTxn: 1 }).replicaApplyMsPerTxn).toBe(REPLICA_APPLY_MS_PER_PUT);
+    expect(resolveBaselineOptions({ seed: 1, durationMs: 10 }).replicaApplyMsPerTxn).toBe(4 * REPLICA_APPLY_MS_PER_PUT);
+    expect(resolveBaselineOptions({ seed: 1, durationMs: 10, putsPerTxn: 2, replicaApplyMsPerTxn: 3 }).replicaApplyMsPerTxn).toBe(3);
   });
 
   it('an unknown option names the options there are', () => {
