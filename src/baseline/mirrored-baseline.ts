@@ -111,7 +111,24 @@ export function runMirroredBaseline(options: MirroredBaselineOptions, interprete
     });
   }
   kernel.clock.runUntil(resolved.durationMs);
+  return reportOf({ kernel, resolved, failoverMs, tally, history, acknowledged, skipped: workload.stats.skipped });
+}
+
+/** What a finished run's report is made of. */
+interface RunOutcome {
+  kernel: Kernel;
+  resolved: ResolvedBaselineOptions;
+  failoverMs: number | undefined;
+  tally: BaselineTally;
+  history: HistoryRecorder;
+  acknowledged: readonly { txnId: number; atMs: number }[];
+  skipped: number;
+}
+
+/** The report of a finished run, from its tally and its clients' history. */
+function reportOf({ kernel, resolved, failoverMs, tally, history, acknowledged, skipped }: RunOutcome): BaselineReport {
   const simulatedMs = kernel.clock.now();
+  const crashAtMs = resolved.primaryCrashAtMs;
   const latencies = history.commitLatenciesMs();
   const committed = history.counts.ok;
   const ios = IO_KINDS.reduce((sum, kind) => sum + tally.iosByKind[kind], 0);
@@ -126,7 +143,7 @@ export function runMirroredBaseline(options: MirroredBaselineOptions, interprete
     traceHash: kernel.trace.traceHash(),
     simulatedMs,
     parameters: { ...resolved, ...(failoverMs === undefined ? {} : { failoverMs }) },
-    transactions: { attempted: history.counts.invoke, committed, failed: history.counts.fail, unknown: history.counts.info, skipped: workload.stats.skipped },
+    transactions: { attempted: history.counts.invoke, committed, failed: history.counts.fail, unknown: history.counts.info, skipped },
     commitsPerS: simulatedMs === 0 ? 0 : committed / (simulatedMs / 1000),
     commitLatencyMs: { p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99), p999: quantile(latencies, 0.999) },
     iosPerTxn: committed === 0 ? 0 : ios / committed,
