@@ -21,7 +21,7 @@
  * and the DNS switch: the AWS User Guide, "Multi-AZ DB instance deployments", typically 60–120 s)
  * and then opens as a primary without a standby (RDS builds a new standby later; not modelled).
  *
- * `mirroring: 'async'` is a planted bug for the lost-commit check (docs/protocol.md §16): the
+ * `mirroring: 'async'` is a planted mistake for the lost-commit check (docs/protocol.md §16): the
  * primary completes a write once its own volume has it and ships the mirror copies to the standby
  * every `asyncShipIntervalMs`, so a crash loses what it had not shipped.
  *

@@ -53,7 +53,7 @@ export interface MirroredBaselineOptions {
    * by the seed's `failover` stream
    */
   failoverMs?: number;
-  /** `async` is a planted bug (the primary does not wait for the standby). @defaultValue 'sync' */
+  /** `async` is a planted mistake (the primary does not wait for the standby). @defaultValue 'sync' */
   mirroring?: MirroringMode;
   /** [I] Commits arriving while a log write is in flight share the next one. @defaultValue true */
   groupCommit?: boolean;

@@ -129,7 +129,7 @@ describe('MySQL primary: a commit completes after the redo and binlog writes are
     expect(sends(primary.fire(timers(tick)[0]!))).toEqual([]);
   });
 
-  it('async mirroring (a planted bug): complete on the own volume, copies shipped on a timer; a crash takes it offline', () => {
+  it('async mirroring (a planted mistake): complete on the own volume, copies shipped on a timer; a crash takes it offline', () => {
     const primary = new FrozenDriver(mirroredInstanceMachine, primaryInput({ replica: null, mirroring: 'async', asyncShipIntervalMs: 20 }));
     const ship = timers(primary.startEffects).find((timer) => timer.event.type === 'asyncShip')!;
     primary.step(txn(1, ['k1']));
