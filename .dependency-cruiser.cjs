@@ -4,7 +4,8 @@
  * protocol and kernel import nothing of ours; models import protocol only; cluster imports
  * models, kernel, protocol; check imports protocol; explore imports models, kernel, check and
  * protocol; scenarios import cluster, kernel, protocol; simulation imports any of those (the
- * composition root), never the command line or the benchmarks; testing imports what simulation
+ * composition root), never the command line or the benchmarks; the mirrored-MySQL baseline
+ * (src/baseline/) imports what simulation may and simulation; testing imports what simulation
  * may and simulation; sweep imports those and testing; the library entry (src/index.ts)
  * likewise; the command line (src/cli.ts, src/cli/), the viewer (src/viz/) and the benchmarks (src/bench/) may import
  * anything, and nothing but themselves imports them; nothing imports test/.
@@ -31,14 +32,16 @@ module.exports = {
     allowedFrom('src/simulation', LOWER_LAYERS),
     // The fast-check arbitraries and scenario checks users import (`aurora-actors/testing`).
     allowedFrom('src/testing', ['src/simulation', ...LOWER_LAYERS]),
+    // The mirrored-MySQL baseline (docs/protocol.md §16): its own world on the same kernel.
+    allowedFrom('src/baseline', ['src/simulation', ...LOWER_LAYERS]),
     // Sweeps run simulations on worker threads and shrink what fails.
     allowedFrom('src/sweep', ['src/simulation', 'src/testing', ...LOWER_LAYERS]),
     {
       name: 'src-index-layering',
       severity: 'error',
-      comment: `src/index.ts, the library entry, may import only ${['src/simulation', ...LOWER_LAYERS].join(', ')} (docs/architecture.md, "Layers")`,
+      comment: `src/index.ts, the library entry, may import only ${['src/simulation', 'src/baseline', ...LOWER_LAYERS].join(', ')} (docs/architecture.md, "Layers")`,
       from: { path: '^src/index\\.ts$' },
-      to: { path: ours, pathNot: ['^src/simulation/', ...LOWER_LAYERS.map((a) => `^${a}/`)] },
+      to: { path: ours, pathNot: ['^src/simulation/', '^src/baseline/', ...LOWER_LAYERS.map((a) => `^${a}/`)] },
     },
     {
       // The command line and the benchmarks may import anything (they are the outermost layer),

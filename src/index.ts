@@ -28,6 +28,7 @@ export type { ClusterEncryption, EncryptionReport } from './simulation/encryptio
 export type { GlobalLagSample, GlobalPromotionReport, GlobalReport, GlobalSecondaryReport, LagFigures } from './simulation/global-panel.js';
 export type { ServerlessCapacityNow, ServerlessInstanceReport, ServerlessPause, ServerlessPhase, ServerlessReport } from './simulation/serverless-panel.js';
 export { RunSampler, chooseIntervalMs, ALL_PG_HEALTH_MAX } from './simulation/run-series.js';
+export { runMirroredBaseline, type BaselineReport, type MirroredBaselineOptions } from './baseline/mirrored-baseline.js';
 export type { RunSamplerOptions, RunSeries, PgSeries } from './simulation/run-series.js';
 
 /** Options of {@link createSimulation}: a built-in scenario's name or a scenario object. */

@@ -30,6 +30,9 @@ import { segmentMachine } from '../../models/segment.machine.js';
 import { objectStoreMachine } from '../../models/object-store.machine.js';
 import { restoreJobMachine } from '../../models/restore-job.machine.js';
 import { storageControlPlaneMachine } from '../../models/storage-control-plane.machine.js';
+import { ebsVolumeMachine } from '../../models/ebs-volume.machine.js';
+import { mirroredInstanceMachine } from '../../models/mirrored-instance.machine.js';
+import { binlogReplicaMachine } from '../../models/binlog-replica.machine.js';
 
 /** One machine a cluster runs, under the file name its exports get. */
 export interface ClusterStatechart {
@@ -41,8 +44,9 @@ export interface ClusterStatechart {
 }
 
 /**
- * Every machine `clusterSpecs` (src/cluster/assemble.ts) and the heartbeat demo run, and the
- * Global Database region, which no run assembles yet (docs/protocol.md §11.1).
+ * Every machine `clusterSpecs` (src/cluster/assemble.ts) and the heartbeat demo run, the
+ * Global Database region, which no run assembles yet (docs/protocol.md §11.1), and the
+ * mirrored-MySQL baseline's (src/baseline/, docs/protocol.md §16).
  */
 export const CLUSTER_STATECHARTS: readonly ClusterStatechart[] = [
   { name: 'segment', machine: segmentMachine, description: 'a storage segment: one of a PG’s six copies' },
@@ -62,6 +66,9 @@ export const CLUSTER_STATECHARTS: readonly ClusterStatechart[] = [
   { name: 'write-forwarder', machine: writeForwarderMachine, description: 'a Global Database secondary’s write forwarding: writes to the primary, reads at the session’s read consistency' },
   { name: 'serverless-scaler', machine: serverlessScalerMachine, description: 'an Aurora Serverless v2 instance’s capacity: the decider once a second, auto-pause and resume, tiers 0–1 with the writer' },
   { name: 'front-door', machine: frontDoorMachine, description: 'a cluster’s connection handling: the security group, TLS and IAM authentication at connect; statements only on open connections' },
+  { name: 'mirrored-instance', machine: mirroredInstanceMachine, description: 'the mirrored-MySQL baseline’s MySQL instance: primary (group commit, checkpointer, block-level mirroring to the standby) or standby (promoted on failover)' },
+  { name: 'ebs-volume', machine: ebsVolumeMachine, description: 'the mirrored-MySQL baseline’s EBS volume: each block write on its device and its mirror before it is acknowledged' },
+  { name: 'binlog-replica', machine: binlogReplicaMachine, description: 'the mirrored-MySQL baseline’s binlog read replica: relay log and one SQL thread applying in order' },
 ];
 
 /** A JSON value (what the exported config is made of). */
