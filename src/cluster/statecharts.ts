@@ -23,6 +23,7 @@ import { globalApplierMachine } from '../../models/global-applier.machine.js';
 import { writeForwarderMachine } from '../../models/write-forwarder.machine.js';
 import { serverlessScalerMachine } from '../../models/serverless-scaler.machine.js';
 import { frontDoorMachine } from '../../models/front-door.machine.js';
+import { mmWriterMachine } from '../../models/mm-writer.machine.js';
 import { monitorMachine, responderMachine } from '../../models/heartbeat.machine.js';
 import { writerMachine } from '../../models/instance.machine.js';
 import { metadataMachine } from '../../models/metadata.machine.js';
@@ -62,6 +63,7 @@ export const CLUSTER_STATECHARTS: readonly ClusterStatechart[] = [
   { name: 'write-forwarder', machine: writeForwarderMachine, description: 'a Global Database secondary’s write forwarding: writes to the primary, reads at the session’s read consistency' },
   { name: 'serverless-scaler', machine: serverlessScalerMachine, description: 'an Aurora Serverless v2 instance’s capacity: the decider once a second, auto-pause and resume, tiers 0–1 with the writer' },
   { name: 'front-door', machine: frontDoorMachine, description: 'a cluster’s connection handling: the security group, TLS and IAM authentication at connect; statements only on open connections' },
+  { name: 'mm-writer', machine: mmWriterMachine, description: 'a multi-writer cluster’s writer: page changes voted by storage, deadlock and rollback on a lost page, commits shipped to the other writers' },
 ];
 
 /** A JSON value (what the exported config is made of). */

@@ -197,7 +197,7 @@ describe('Scenario schema: bad input gives one line naming the field', () => {
     [
       'an unknown key',
       { name: 'x', topology: { pgcount: 4 } },
-      'topology.pgcount is not a known field (allowed here: regions, pgCount, storageNodesPerAz, segmentKinds, writerAz, blocksPerPg, lal, replicas, standby, global, growth, serverless)',
+      'topology.pgcount is not a known field (allowed here: regions, pgCount, storageNodesPerAz, segmentKinds, writerAz, blocksPerPg, lal, replicas, standby, global, growth, serverless, multiWriter)',
     ],
     [
       'an unknown key in a fault lists that fault kind\'s fields',
