@@ -13,8 +13,13 @@ import { expectSafe } from './helpers.js';
 const S19 = 'S19 at most one approved change per page version';
 
 /** 1.2 s of the built-in, without its crash, at a heavier skew (every key choice hot). */
-function run(seed: number, plant?: PlantName) {
-  const scenario = withOverrides(findScenario('multi-writer-conflicts')!, { durationMs: 1_200, workload: { stopMs: 1_200, hotKeys: { share: 1, keys: 16 } }, faults: [] });
+function run(seed: number, plant?: PlantName, consistency: 'instance-raw' | 'regional-raw' = 'instance-raw') {
+  const scenario = withOverrides(findScenario('multi-writer-conflicts')!, {
+    durationMs: 1_200,
+    topology: { multiWriter: { consistency } },
+    workload: { stopMs: 1_200, hotKeys: { share: 1, keys: 16 } },
+    faults: [],
+  });
   const sim = new Simulation({ seed, scenario, trace: { keepEvents: false }, ...(plant === undefined ? {} : { plant }) });
   sim.run();
   return sim.report();
@@ -27,6 +32,28 @@ describe('Multi-writer: page conflicts under skew, judged by S19', () => {
     expect(report.commits.failedBy.deadlock ?? 0).toBeGreaterThan(0);
     expect(report.commits.acknowledged).toBeGreaterThan(0);
     expect(report.invariants.find((result) => result.name === S19)).toMatchObject({ ok: true, vacuous: false });
+    // The report's block counts what the clients saw, and replication is at least its stated delay.
+    const mw = report.multiWriter!;
+    expect(mw.deadlocks).toBe(report.commits.failedBy.deadlock);
+    expect(mw.instances.reduce((sum, writer) => sum + writer.commits, 0)).toBe(report.commits.acknowledged);
+    expect(mw.conflictRatePer100).toBeCloseTo((100 * mw.deadlocks) / mw.attemptedWrites, 1);
+    expect(mw.compensations).toBeGreaterThan(0);
+    expect(mw.replicationSamples).toBeGreaterThan(0);
+    expect(mw.replicationLagMsP50).toBeGreaterThanOrEqual(mw.replicationDelayMs);
+    expect(mw.regionalRawReads).toBeUndefined();
+    // CloudWatch's `Deadlocks`, per second over whole periods: the first second's share of them.
+    const deadlocksMetric = report.metrics?.series.find((series) => series.metric === 'Deadlocks')?.sum ?? 0;
+    expect(deadlocksMetric).toBeGreaterThan(0);
+    expect(deadlocksMetric).toBeLessThanOrEqual(mw.deadlocks);
+  });
+
+  it('REGIONAL_RAW reads wait for every other writer: a round trip at least, measured', () => {
+    const report = run(2, undefined, 'regional-raw');
+    expectSafe(report);
+    const mw = report.multiWriter!;
+    expect(mw.regionalRawReads).toBeGreaterThan(0);
+    expect(mw.regionalRawWaitMsP50).toBeGreaterThan(0);
+    expect(mw.regionalRawWaitMsP99).toBeGreaterThanOrEqual(mw.regionalRawWaitMsP50!);
   });
 
   it('a writer that takes 3 votes of 6 as approval is caught by S19 (write-quorum-3of6)', () => {
