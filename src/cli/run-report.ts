@@ -469,6 +469,13 @@ function multiWriterLines(report: SimulationReport): string[] {
     lines.push(`${continued}${writer.instance} (${writer.azId}, ${writer.state}): ${count(writer.commits)} commits, ${count(writer.deadlocks)} deadlocks, ${count(writer.rollbacks)} rollbacks with ${count(writer.compensations)} compensating changes${crashes}`);
   }
   lines.push(`${label('replication')}writer to writer: lag p50 ${mw.replicationLagMsP50.toFixed(2)} ms, p99 ${mw.replicationLagMsP99.toFixed(2)} ms, max ${mw.replicationLagMsMax.toFixed(2)} ms over ${count(mw.replicationSamples)} applied entries`);
+  const iso = mw.isolation;
+  const anomalies = Object.entries(iso.anomalies).map(([name, n]) => `${name} ${count(n ?? 0)}`).join(', ') || 'none';
+  lines.push(
+    `${label('isolation')}promised (read committed, no lost update, read your writes on one writer): ${iso.promiseKept ? 'kept' : 'BROKEN'}; ${count(iso.lostUpdates)} lost updates, ${count(iso.readYourWrites.violations)} of ${count(iso.readYourWrites.checked)} own-write reads missed`,
+    `${continued}not promised: serializable ${iso.serializable ? 'held' : 'did not hold'}, strict serializable ${iso.strictSerializable ? 'held' : 'did not hold'}; anomalies found: ${anomalies}${iso.truncated ? ' (search cut short: at least these)' : ''}`,
+    ...iso.firstViolations.map((violation) => `${continued}  ${violation}`),
+  );
   if (mw.regionalRawReads !== undefined) lines.push(`${continued}REGIONAL_RAW: ${count(mw.regionalRawReads)} reads waited p50 ${(mw.regionalRawWaitMsP50 ?? 0).toFixed(2)} ms, p99 ${(mw.regionalRawWaitMsP99 ?? 0).toFixed(2)} ms for the cluster-wide point`);
   return lines;
 }

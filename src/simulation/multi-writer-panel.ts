@@ -6,8 +6,9 @@
  * REGIONAL_RAW wait (the read's question to its start); and the acknowledged commits that storage
  * does not hold, read back from the segments' votes, independent of the writers.
  *
- * Everything is read from what the run emits (observations, client history) and, for the read
- * back, from the segments' vote tables when the report is made; nothing here schedules, sends or
+ * Everything is read from what the run emits (observations, client history, which it keeps for
+ * the isolation check of `src/check/multi-writer-isolation.ts`) and, for the read back, from the
+ * segments' vote tables when the report is made; nothing here schedules, sends or
  * draws, so runs hash the same with it.
  */
 import type { WorldEvent } from '../cluster/host.js';
@@ -18,6 +19,9 @@ import type { BlockVotes } from '../protocol/multi-writer.js';
 import { DEADLOCK_ERROR, conflictRatePer100 } from '../protocol/multi-writer.js';
 import { pageVersionKey } from '../protocol/page-conflicts.js';
 import { quantile } from './quantile.js';
+import { checkMultiWriterIsolation } from '../check/multi-writer-isolation.js';
+import type { IsolationEntry, MultiWriterIsolation } from '../check/multi-writer-isolation.js';
+import type { HistoryEntry } from '../cluster/history.js';
 
 /** One writer's figures. */
 export interface MultiWriterInstanceReport {
@@ -66,6 +70,11 @@ export interface MultiWriterReport {
   regionalRawReads?: number;
   /** Acknowledged commits with a page change that no write quorum of segments holds now (must be 0). */
   lostAcknowledged: number;
+  /**
+   * What the cluster promises, checked on the client history, and what it does not (serializable,
+   * strict serializable), reported (`src/check/multi-writer-isolation.ts`).
+   */
+  isolation: MultiWriterIsolation;
 }
 
 /** Options of {@link MultiWriterPanel}. */
@@ -95,6 +104,8 @@ export class MultiWriterPanel {
   private readonly committed = new Map<number, { writer: string; pages: readonly { pg: number; blockId: number; baseVersion: number }[] }>();
   private readonly acknowledged = new Set<number>();
   private readonly given = new Set<string>();
+  /** The client history, for the isolation check. */
+  private readonly entries: HistoryEntry[] = [];
   private attemptedWrites = 0;
   private deadlocks = 0;
   private splitVotes = 0;
@@ -118,6 +129,8 @@ export class MultiWriterPanel {
   private onEvent(event: WorldEvent): void {
     if (event.source === 'history') {
       const { entry } = event;
+      // Kept here whether or not the history recorder keeps its entries (the CLI's does not).
+      this.entries.push(entry);
       if (entry.type === 'invoke' && entry.value.some(([f]) => f === 'w')) this.attemptedWrites++;
       if (entry.type === 'fail' && entry.error === DEADLOCK_ERROR) {
         this.deadlocks++;
@@ -219,6 +232,12 @@ export class MultiWriterPanel {
       replicationSamples: lags.length,
       ...(spec.consistency === 'regional-raw' ? { regionalRawWaitMsP50: quantile(waits, 0.5), regionalRawWaitMsP99: quantile(waits, 0.99), regionalRawReads: waits.length } : {}),
       lostAcknowledged: this.lostAcknowledged(),
+      ...this.isolation(),
     };
+  }
+
+  /** The isolation check on the history so far. */
+  private isolation(): { isolation: MultiWriterIsolation } {
+    return { isolation: checkMultiWriterIsolation(this.entries as unknown as IsolationEntry[], (txnId) => this.committed.get(txnId)?.writer) };
   }
 }

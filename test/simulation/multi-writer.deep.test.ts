@@ -18,6 +18,10 @@ describe('multi-writer-conflicts, whole, under both interpreters', () => {
     const mw = report.multiWriter!;
     expect(mw.deadlocks).toBeGreaterThan(0);
     expect(mw.rollbacksPending).toBe(0);
+    // Promised: read committed, no lost update, read your writes on one writer. Strict
+    // serializability is not (stale reads under INSTANCE_RAW); the report says whether it held.
+    expect(mw.isolation).toMatchObject({ promiseKept: true, lostUpdates: 0 });
+    expect(typeof mw.isolation.strictSerializable).toBe('boolean');
     expect(mw.instances.map((writer) => writer.state)).toEqual(['serving', 'serving', 'serving']);
     // Every writer committed, the crashed one before its crash and after its restart.
     for (const writer of mw.instances) expect(writer.commits).toBeGreaterThan(0);

@@ -41,6 +41,9 @@ describe('Multi-writer: page conflicts under skew, judged by S19', () => {
     expect(mw.replicationSamples).toBeGreaterThan(0);
     expect(mw.replicationLagMsP50).toBeGreaterThanOrEqual(mw.replicationDelayMs);
     expect(mw.regionalRawReads).toBeUndefined();
+    // The isolation promise holds on the history (src/check/multi-writer-isolation.ts).
+    expect(mw.isolation).toMatchObject({ promiseKept: true, lostUpdates: 0, readCommitted: { ok: true } });
+    expect(mw.isolation.readYourWrites.checked).toBeGreaterThan(0);
     // CloudWatch's `Deadlocks`, per second over whole periods: the first second's share of them.
     const deadlocksMetric = report.metrics?.series.find((series) => series.metric === 'Deadlocks')?.sum ?? 0;
     expect(deadlocksMetric).toBeGreaterThan(0);
