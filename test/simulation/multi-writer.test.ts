@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { findScenario, withOverrides } from '../../src/scenarios/builtin.js';
 import { Simulation } from '../../src/simulation/simulation.js';
 import type { PlantName } from '../../src/protocol/plants.js';
-import { expectSafe } from './helpers.js';
+import { expectInterpretersAgree, expectSafe } from './helpers.js';
 
 const S19 = 'S19 at most one approved change per page version';
 
@@ -57,6 +57,11 @@ describe('Multi-writer: page conflicts under skew, judged by S19', () => {
     expect(mw.regionalRawReads).toBeGreaterThan(0);
     expect(mw.regionalRawWaitMsP50).toBeGreaterThan(0);
     expect(mw.regionalRawWaitMsP99).toBeGreaterThanOrEqual(mw.regionalRawWaitMsP50!);
+  });
+
+  it('the built-in gives one traceHash under both interpreters over its first 400 ms (whole at three seeds: the deep test)', () => {
+    const report = expectInterpretersAgree(findScenario('multi-writer-conflicts')!, 3, 400);
+    expect(report.multiWriter!.attemptedWrites).toBeGreaterThan(0);
   });
 
   it('a writer that takes 3 votes of 6 as approval is caught by S19 (write-quorum-3of6)', () => {
