@@ -1,14 +1,17 @@
 /**
  * Multi-writer clusters end to end (docs/protocol.md §11.2): a short stretch of
  * `multi-writer-conflicts` has page conflicts (deadlock errors) under its skewed keys and passes
- * S19 with something to judge; the same stretch with the writers taking 3 votes of 6 as approval
- * (the `write-quorum-3of6` plant) is caught by S19, which counts with its own majority.
+ * S19 with something to judge; REGIONAL_RAW reads wait and the wait is measured; a writer crashed
+ * with a transaction in flight leaves its client without an answer while the others serve, and
+ * rolls the transaction back at its restart; the same stretch with the writers taking 3 votes of 6
+ * as approval (the `write-quorum-3of6` plant) is caught by S19, which counts with its own majority.
  */
 import { describe, expect, it } from 'vitest';
 import { findScenario, withOverrides } from '../../src/scenarios/builtin.js';
 import { Simulation } from '../../src/simulation/simulation.js';
 import type { PlantName } from '../../src/protocol/plants.js';
 import { expectInterpretersAgree, expectSafe } from './helpers.js';
+import type { MwContext } from '../../models/mm-writer-state.js';
 
 const S19 = 'S19 at most one approved change per page version';
 
@@ -62,6 +65,29 @@ describe('Multi-writer: page conflicts under skew, judged by S19', () => {
   it('the built-in gives one traceHash under both interpreters over its first 400 ms (whole at three seeds: the deep test)', () => {
     const report = expectInterpretersAgree(findScenario('multi-writer-conflicts')!, 3, 400);
     expect(report.multiWriter!.attemptedWrites).toBeGreaterThan(0);
+  });
+
+  it('a writer crashing with a transaction in flight: its client hears nothing, the others serve on, its restart rolls the transaction back', () => {
+    const scenario = withOverrides(findScenario('multi-writer-conflicts')!, { durationMs: 2_500, workload: { stopMs: 2_000, txnTimeoutMs: 400 }, faults: [] });
+    const sim = new Simulation({ seed: 1, scenario, trace: { keepEvents: false } });
+    const writer3 = 'mm-writer:inst:us-east-1:writer3';
+    const voting = (): boolean => Object.values((sim.host.snapshotOf(writer3).context as MwContext).txns).some((txn) => txn.phase === 'voting');
+    expect(sim.runUntil(() => sim.kernel.clock.now() >= 300 && voting())).toBe(true);
+    const crashedAtMs = sim.kernel.clock.now();
+    sim.inject(writer3, { type: 'crash' });
+    sim.runFor(700);
+    sim.inject(writer3, { type: 'restart' });
+    sim.run();
+    const report = sim.report();
+    expectSafe(report);
+    const mw = report.multiWriter!;
+    expect(mw.instances[2]).toMatchObject({ state: 'serving', crashAborts: 1 });
+    expect(mw.rollbacksPending).toBe(0);
+    expect(report.commits.unknown).toBeGreaterThanOrEqual(1);
+    // The other writers committed while writer 3 was down.
+    const whileDown = sim.history.entries.filter((entry) => entry.type === 'ok' && entry.time > crashedAtMs * 1e6 && entry.time < (crashedAtMs + 700) * 1e6);
+    expect(whileDown.length).toBeGreaterThan(0);
+    expect(mw.isolation.promiseKept).toBe(true);
   });
 
   it('a writer that takes 3 votes of 6 as approval is caught by S19 (write-quorum-3of6)', () => {
