@@ -17,6 +17,8 @@
  *   under 4 KiB share one); a resent batch counts again;
  * - a **read I/O** is one page read from storage (a `readPage`), a hedged second read included;
  * - **VolumeBytesUsed** is one 16 KiB page per block any record has written, at the period's end;
+ * - **Deadlocks** (a multi-writer cluster's, as MySQL's metric of that name) counts the deadlock
+ *   errors the clients got, per second;
  * - **message sizes** (for the network bytes) follow the record sizes of the backup archive: a log
  *   record is a 64-byte header plus its key and value, a page 16 KiB, and each message a 64-byte
  *   header of its own.
@@ -102,6 +104,8 @@ export interface CloudWatchOptions {
    * rather than a count, e.g. an instance's capacity. Must only read. @defaultValue none
    */
   gauges?: () => readonly Omit<MetricDatum, 'atMs'>[];
+  /** Whether the cluster has several writers (`topology.multiWriter`): Deadlocks is reported then. */
+  deadlocks?: boolean;
 }
 
 /** The modelled size of a message on the network (see the file header). */
@@ -143,6 +147,8 @@ interface PeriodAccumulator {
   globalReplicationLag: Map<string, { sumMs: number; samples: number }>;
   globalWriteIos: Map<string, number>;
   globalBytes: Map<string, number>;
+  /** Deadlock errors the clients got (a multi-writer cluster's lost page conflicts). */
+  deadlocks: number;
 }
 
 function emptyPeriod(): PeriodAccumulator {
@@ -157,6 +163,7 @@ function emptyPeriod(): PeriodAccumulator {
     globalReplicationLag: new Map(),
     globalWriteIos: new Map(),
     globalBytes: new Map(),
+    deadlocks: 0,
   };
 }
 
@@ -210,6 +217,7 @@ export class CloudWatchMetrics {
   }
 
   private onHistoryEntry(entry: HistoryEntry): void {
+    if (entry.type === 'fail' && entry.error === 'deadlock') this.period.deadlocks++;
     if (entry.type === 'invoke') {
       if (entry.value.some(([f]) => f === 'w')) this.writesInvokedAtMs.set(entry.txnId, entryTimeMs(entry));
       return;
@@ -285,6 +293,7 @@ export class CloudWatchMetrics {
     for (const region of sortedKeys(p.globalWriteIos)) point('AuroraGlobalDBReplicatedWriteIO', 'Sum', 'Count', p.globalWriteIos.get(region)!, { SecondaryRegion: region });
     for (const region of sortedKeys(p.globalBytes)) point('AuroraGlobalDBDataTransferBytes', 'Sum', 'Bytes', p.globalBytes.get(region)!, { SecondaryRegion: region });
     for (const locality of ['sameAz', 'crossAz', 'crossRegion'] as const) point('NetworkBytes', 'Sum', 'Bytes', p.networkBytes[locality], { Locality: locality });
+    if (this.options.deadlocks === true) point('Deadlocks', 'Average', 'Count/Second', p.deadlocks / lengthS);
     for (const gauge of this.options.gauges?.() ?? []) this.emit({ ...gauge, atMs: endMs });
     this.periods++;
     this.period = emptyPeriod();

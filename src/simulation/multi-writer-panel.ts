@@ -88,8 +88,6 @@ export interface MultiWriterPanelOptions {
   votesOf: (segment: string) => Readonly<Record<number, BlockVotes>> | undefined;
   /** A writer's state now. */
   stateOf: (actor: string) => string;
-  /** The period length, for the `Deadlocks` metric. */
-  periodMs: number;
 }
 
 /** The figures of one multi-writer run; see the file header. */
@@ -109,8 +107,6 @@ export class MultiWriterPanel {
   private attemptedWrites = 0;
   private deadlocks = 0;
   private splitVotes = 0;
-  /** Deadlock errors in the metrics period going on. */
-  private periodDeadlocks = 0;
 
   constructor(private readonly options: MultiWriterPanelOptions) {
     for (const writer of options.writers) {
@@ -119,23 +115,13 @@ export class MultiWriterPanel {
     options.listen((event) => this.onEvent(event));
   }
 
-  /** The `Deadlocks` metric of the period that just closed (CloudWatch's name, per second), then a new period. */
-  deadlocksGauge(): { metric: string; dimensions: Record<string, string>; statistic: 'Average'; unit: 'Count/Second'; value: number }[] {
-    const value = this.periodDeadlocks / (this.options.periodMs / 1000);
-    this.periodDeadlocks = 0;
-    return [{ metric: 'Deadlocks', dimensions: {}, statistic: 'Average', unit: 'Count/Second', value }];
-  }
-
   private onEvent(event: WorldEvent): void {
     if (event.source === 'history') {
       const { entry } = event;
       // Kept here whether or not the history recorder keeps its entries (the CLI's does not).
       this.entries.push(entry);
       if (entry.type === 'invoke' && entry.value.some(([f]) => f === 'w')) this.attemptedWrites++;
-      if (entry.type === 'fail' && entry.error === DEADLOCK_ERROR) {
-        this.deadlocks++;
-        this.periodDeadlocks++;
-      }
+      if (entry.type === 'fail' && entry.error === DEADLOCK_ERROR) this.deadlocks++;
       if (entry.type === 'ok') this.acknowledged.add(entry.txnId);
       return;
     }

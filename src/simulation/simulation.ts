@@ -259,7 +259,7 @@ export class Simulation implements ReportSource {
       primaryRegion: world.topology.regionId,
       globalLag$: this.judges.globalLag$,
       // A multi-writer cluster's deadlock errors per second, as MySQL's `Deadlocks` metric (docs/semantics.md, "Metrics").
-      ...(options.scenario.topology.multiWriter === undefined ? {} : { gauges: () => this.multiWriter?.deadlocksGauge() ?? [] }),
+      deadlocks: options.scenario.topology.multiWriter !== undefined,
     });
     // Reads the stream, and the segments' vote tables when a report is made: runs hash the same with it.
     const multiWriterSpec = options.scenario.topology.multiWriter;
@@ -273,7 +273,6 @@ export class Simulation implements ReportSource {
             membersByPg: () => world.membersByPg,
             votesOf: (segment) => (world.host.snapshotOf(segment).context as SegmentContext).pageVotes,
             stateOf: (actor) => String(world.host.snapshotOf(actor).value),
-            periodMs: options.scenario.metrics?.periodMs ?? METRICS_PERIOD_MS_DEFAULT,
           });
     // The same: it reads the stream, and the instances' counts when a report is made.
     const serverlessSpec = options.scenario.topology.serverless;
