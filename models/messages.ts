@@ -16,6 +16,7 @@ import type { WriteEra } from '../src/protocol/write-eras.js';
 import type { Lsn, MembershipEpoch, PgId, RegionId, VolumeEpoch } from '../src/protocol/ids.js';
 import type { LsnTime, RecordDigest } from '../src/protocol/global.js';
 import type { AuthToken, ConnectionRefusal } from '../src/protocol/security.js';
+import type { PageChangeMessage, PageVoteMessage } from './mw-messages.js';
 
 /** The payload of a data record: one key of the KV view gets a value. */
 export interface PutPayload {
@@ -577,7 +578,9 @@ export interface TxnFailMessage {
    * (retryable; docs/protocol.md §11.1, write forwarding); `volumeFull`: a put lands past the
    * volume's maximum size (docs/protocol.md §1.1, storage growth; the transaction took no effect);
    * `notConnected`: the front door holds no open connection of the client's by that id (closed, or
-   * never accepted; docs/protocol.md §15), so the transaction never reached an instance.
+   * never accepted; docs/protocol.md §15), so the transaction never reached an instance;
+   * `deadlock`: in a multi-writer cluster, the transaction lost a page conflict to another writer
+   * and was rolled back whole (MySQL error 1213; docs/protocol.md §11.2).
    */
   reason:
     | 'writerUnavailable'
@@ -591,7 +594,8 @@ export interface TxnFailMessage {
     | 'serializationFailure'
     | 'belowReadAtLeast'
     | 'volumeFull'
-    | 'notConnected';
+    | 'notConnected'
+    | 'deadlock';
 }
 
 /**
@@ -1103,7 +1107,9 @@ export type WireMessage =
   | SegmentRestoreFailedMessage
   | ConnectRequestMessage
   | ConnectAcceptedMessage
-  | ConnectRefusedMessage;
+  | ConnectRefusedMessage
+  | PageChangeMessage
+  | PageVoteMessage;
 
 /**
  * Params of the named `send` action every machine uses (docs/architecture.md, "One machine, two

@@ -46,9 +46,12 @@ import type {
   GcAdvancedObservation,
   PageServedObservation,
   PersistedObservation,
+  PageVoteObservation,
   ReadBelowGcObservation,
   TruncationAppliedObservation,
 } from '../src/protocol/observations.js';
+import { voteKept } from '../src/protocol/multi-writer.js';
+import type { BlockVotes } from '../src/protocol/multi-writer.js';
 import { materializePage } from '../src/protocol/pages.js';
 import type { PlantName } from '../src/protocol/plants.js';
 import type { StoredRecord, TruncationRange } from '../src/protocol/recovery.js';
@@ -241,6 +244,13 @@ export interface SegmentContext {
   /** Garbage collection's own bookkeeping (see the file header). */
   gc: SegmentGc;
   stats: { batchesPersisted: number; recordsFromGossip: number; rejected: number; crashes: number; recordsCollected: number };
+  /**
+   * In a multi-writer cluster (docs/protocol.md §11.2): per block, the first change accepted per
+   * page version (`page-conflicts.ts`; the newest versions only, `voteKept`). Kept with the log (it
+   * survives a crash). Absent until the first page change arrives, so a single-writer segment's
+   * context keeps its 19 fields.
+   */
+  pageVotes?: Readonly<Record<number, BlockVotes>>;
 }
 
 /** Events the segment handles: wire messages, its own timers, and signals. */
@@ -377,7 +387,8 @@ type SegmentObservation =
   | BacktrackAppliedObservation
   | PageServedObservation
   | GcAdvancedObservation
-  | ReadBelowGcObservation;
+  | ReadBelowGcObservation
+  | PageVoteObservation;
 
 /** Collects one action's sends and observations, in order, for its single `effects` action. */
 class SegmentEffects {
@@ -694,6 +705,18 @@ export const segmentMachine = segmentBase.extend({
         lastPgLsnAtGc: store.lastPgLsnAtGc,
       };
       out.send({ to: event.from, message });
+    }),
+    /**
+     * A multi-writer's page change (docs/protocol.md §11.2): the first change per page version is
+     * accepted and kept, any other is a conflict; the vote goes back to the writer with the change
+     * that holds the version here, and to the judges (S19).
+     */
+    votePage: segmentStep(({ context, event, enqueue }, out) => {
+      if (event.type !== 'pageChange') return;
+      const { blocks, vote, holder } = voteKept(context.pageVotes ?? {}, event.change);
+      if (blocks !== context.pageVotes) enqueue.assign({ pageVotes: blocks });
+      out.observe({ kind: 'pageVote', segment: context.self, change: event.change, vote });
+      out.send({ to: event.from, message: { type: 'pageVote', from: context.self, change: event.change, vote, holder } });
     }),
     /** Applies (and keeps) an epoch-versioned truncation range, then acknowledges (SIGMOD'17 §4.3). */
     applyTruncation: segmentStep(({ context, event, enqueue }, out) => {
@@ -1053,6 +1076,7 @@ export const segmentMachine = segmentBase.extend({
         cloneCopied: { actions: 'sendCloneCopy' },
         backtrackFloor: { actions: 'raiseGcFloor' },
         readPage: { actions: 'queueRead' },
+        pageChange: { actions: 'votePage' },
         setMrpl: { actions: 'recordMrpl' },
         gcTick: { actions: 'collectAndStage' },
         stageTick: { actions: 'askStagedPoint' },

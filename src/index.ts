@@ -27,6 +27,9 @@ export type { ClientGroupReport, ConnectionCounts, SecurityReport } from './simu
 export type { ClusterEncryption, EncryptionReport } from './simulation/encryption-ledger.js';
 export type { GlobalLagSample, GlobalPromotionReport, GlobalReport, GlobalSecondaryReport, LagFigures } from './simulation/global-panel.js';
 export type { ServerlessCapacityNow, ServerlessInstanceReport, ServerlessPause, ServerlessPhase, ServerlessReport } from './simulation/serverless-panel.js';
+export type { MultiWriterInstanceReport, MultiWriterReport } from './simulation/multi-writer-panel.js';
+export type { MultiWriterIsolation } from './check/multi-writer-isolation.js';
+export { checkMultiWriterIsolation } from './check/multi-writer-isolation.js';
 export { RunSampler, chooseIntervalMs, ALL_PG_HEALTH_MAX } from './simulation/run-series.js';
 export { runMirroredBaseline, type BaselineReport, type MirroredBaselineOptions } from './baseline/mirrored-baseline.js';
 export type { RunSamplerOptions, RunSeries, PgSeries } from './simulation/run-series.js';
@@ -57,6 +60,7 @@ export { BUILTIN_SCENARIOS, findScenario, scenarioNames, withOverrides } from '.
 export type { ScenarioPatch } from './scenarios/builtin.js';
 export { parseScenario, loadScenarioFile } from './scenarios/schema.js';
 export { ScenarioError } from './cluster/errors.js';
+export type { MultiWriterSpec } from './cluster/scenario.js';
 export type { Scenario, TopologySpec, GrowthSpec, ServerlessSpec, StorageSpec, WriterSpec, WorkloadSpec, WorkloadPhase, FaultSpec, ResolvedTopology, SecuritySpec, ClientGroupSpec, ClientTokenKind } from './cluster/scenario.js';
 
 // --- Machines: every statechart a cluster runs, to embed (docs/embedding.md) ----------------------
@@ -191,6 +195,22 @@ export {
   targetCapacityAcu,
 } from './protocol/serverless.js';
 export type { CapacityRange, LoadModel, ServedRates } from './protocol/serverless.js';
+// Multi-writer clusters (docs/protocol.md §11.2): the writer-side rules and the writer's statechart.
+export {
+  COLLECTED_HOLDER,
+  DEADLOCK_ERROR,
+  EMPTY_PAGE,
+  MULTI_WRITER_MAX_DEFAULT,
+  commitStampOf,
+  conflictRatePer100,
+  lostVersionOf,
+  touchedPages,
+  valuesAfter,
+  voteKept,
+} from './protocol/multi-writer.js';
+export type { BlockVotes, LostVersion, MultiWriterConsistency, TouchedPage, WriterPage } from './protocol/multi-writer.js';
+export { mmWriterId, mmWriterMachine } from '../models/mm-writer.machine.js';
+export type { MwEvent, MwInput } from '../models/mm-writer.machine.js';
 export type { Observation } from './protocol/observations.js';
 // Connection security and encryption at rest (docs/protocol.md §15).
 export { CONNECTION_REFUSALS, TOKEN_TTL_MS_MAX, cidrContains, connectionVerdict } from './protocol/security.js';

@@ -80,6 +80,7 @@ export function describeScenario(scenario: Scenario): string[] {
     ...growthLine,
     ...serverlessScenarioLine(scenario),
     ...securityLine,
+    ...multiWriterScenarioLine(scenario),
     `workload    ${workload.commitsPerS} commits/s from ${workload.clients} clients, ${plural(workload.putsPerTxn, 'put')} + ${plural(workload.getsPerTxn, 'get')} per transaction${phaseText}, for ${at(scenario.durationMs)}`,
   ];
 }
@@ -154,6 +155,15 @@ function dimensionText(dimensions: Readonly<Record<string, string>>): string {
 }
 
 /** Aurora Serverless v2's range, pause and groups (docs/protocol.md §11.3), when the topology has it. */
+/** A multi-writer cluster's writers and read consistency (docs/protocol.md §11.2), and skewed keys. */
+function multiWriterScenarioLine({ topology, workload }: Scenario): string[] {
+  const spec = topology.multiWriter;
+  const hot = workload.hotKeys === undefined ? [] : [`hot keys    ${Math.round(workload.hotKeys.share * 100)} % of key choices from the first ${plural(workload.hotKeys.keys, 'key')} of ${count(workload.keys)}`];
+  if (spec === undefined) return hot;
+  const consistency = spec.consistency === 'regional-raw' ? 'REGIONAL_RAW (a read waits for every writer\'s commits)' : 'INSTANCE_RAW (a read sees its writer\'s pages)';
+  return [`multi-writer ${spec.writers} writers of at most ${spec.maxWriters}, one volume; ${consistency}; commits ship to the other writers after ${ms(spec.replicationDelayMs)}`, ...hot];
+}
+
 function serverlessScenarioLine({ topology }: Scenario): string[] {
   const spec = topology.serverless;
   if (spec === undefined) return [];
@@ -183,6 +193,7 @@ export function formatRunReport(report: SimulationReport, scenario: Scenario, re
     ...growthLines(report),
     ...serverlessLines(report),
     ...securityLines(report),
+    ...multiWriterLines(report),
     ...writerLines(report, scenario),
     durabilityLine(report),
     '',
@@ -441,6 +452,32 @@ function byReason(counts: Readonly<Record<string, number>>): string {
 function tokenText(token: string, refreshed: boolean): string {
   if (token === 'valid') return refreshed ? 'a new valid token at each connect' : 'one valid token, held from the start';
   return { expired: 'an expired token', none: 'no token', wrongCluster: "another cluster's token", wrongUser: "another user's token" }[token] ?? `token ${token}`;
+}
+
+/**
+ * A multi-writer cluster (docs/protocol.md §11.2): the conflicts, per writer its commits, deadlocks
+ * and rollbacks, the replication lag between writers and, with REGIONAL_RAW, the reads' wait.
+ */
+function multiWriterLines(report: SimulationReport): string[] {
+  const mw = report.multiWriter;
+  if (mw === undefined) return [];
+  const lines = [
+    `${label('conflicts')}${count(mw.deadlocks)} deadlock errors (MySQL 1213) in ${count(mw.attemptedWrites)} write transactions: ${mw.conflictRatePer100} per 100; ${plural(mw.splitVotes, 'page version')} lost to a split vote; ${plural(mw.compensations, 'compensating change')}; ${plural(mw.rollbacksPending, 'rollback')} still pending`,
+  ];
+  for (const writer of mw.instances) {
+    const crashes = writer.crashAborts === 0 ? '' : `, ${plural(writer.crashAborts, 'transaction')} given up at a crash`;
+    lines.push(`${continued}${writer.instance} (${writer.azId}, ${writer.state}): ${count(writer.commits)} commits, ${count(writer.deadlocks)} deadlocks, ${count(writer.rollbacks)} rollbacks with ${count(writer.compensations)} compensating changes${crashes}`);
+  }
+  lines.push(`${label('replication')}writer to writer: lag p50 ${mw.replicationLagMsP50.toFixed(2)} ms, p99 ${mw.replicationLagMsP99.toFixed(2)} ms, max ${mw.replicationLagMsMax.toFixed(2)} ms over ${count(mw.replicationSamples)} applied entries`);
+  const iso = mw.isolation;
+  const anomalies = Object.entries(iso.anomalies).map(([name, n]) => `${name} ${count(n ?? 0)}`).join(', ') || 'none';
+  lines.push(
+    `${label('isolation')}promised (read committed, no lost update, read your writes on one writer): ${iso.promiseKept ? 'kept' : 'BROKEN'}; ${count(iso.lostUpdates)} lost updates, ${count(iso.readYourWrites.violations)} of ${count(iso.readYourWrites.checked)} own-write reads missed`,
+    `${continued}not promised: serializable ${iso.serializable ? 'held' : 'did not hold'}, strict serializable ${iso.strictSerializable ? 'held' : 'did not hold'}; anomalies found: ${anomalies}${iso.truncated ? ' (search cut short: at least these)' : ''}`,
+    ...iso.firstViolations.map((violation) => `${continued}  ${violation}`),
+  );
+  if (mw.regionalRawReads !== undefined) lines.push(`${continued}REGIONAL_RAW: ${count(mw.regionalRawReads)} reads waited p50 ${(mw.regionalRawWaitMsP50 ?? 0).toFixed(2)} ms, p99 ${(mw.regionalRawWaitMsP99 ?? 0).toFixed(2)} ms for the cluster-wide point`);
+  return lines;
 }
 
 /**

@@ -33,6 +33,7 @@ import type { Kernel } from '../kernel/kernel.js';
 import type { PlantName } from '../protocol/plants.js';
 import { sample } from '../kernel/network.js';
 import { serverlessInstanceInput } from './serverless.js';
+import { multiWriterInstances } from './multi-writer.js';
 import type { ActorSpec } from './host.js';
 import type { ResolvedTopology, Scenario } from './scenario.js';
 import { CLONE_DEFAULTS } from './scenario.js';
@@ -103,7 +104,9 @@ export function clusterSpecs(kernel: Kernel, scenario: Scenario, topology: Resol
     const nodes = topology.nodes.filter((node) => node.azId === azId).map((node) => node.id);
     // An AZ outage reaches its storage nodes and every instance placed there (restored clusters' too).
     const instances = [topology.writer, ...topology.replicas, ...(topology.standby === undefined ? [] : [topology.standby]), ...restored.map((cluster) => cluster.writer)];
-    const members = [...nodes, ...instances.filter((instance) => instance.azId === azId).map((instance) => instance.id)];
+    // A multi-writer cluster's writers are reached by their statecharts (docs/protocol.md §11.2).
+    const writers = multiWriterInstances(scenario, topology).filter((writer) => writer.azId === azId).map((writer) => writer.actor);
+    const members = [...nodes, ...instances.filter((instance) => instance.azId === azId).map((instance) => instance.id), ...writers];
     specs.push({ id: azActorId(azId), machine: azMachine, input: { self: azActorId(azId), members }, locality: place(azId) });
   }
   const backup = scenario.backup;

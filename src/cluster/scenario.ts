@@ -52,6 +52,28 @@ export interface TopologySpec {
    * instance is provisioned (a fixed size).
    */
   serverless?: ServerlessSpec;
+  /**
+   * A multi-writer cluster (docs/protocol.md §11.2; User Guide, "Working with Aurora multi-master
+   * clusters"): `writers` instances, each reading and writing the one volume, with page conflicts
+   * decided by the storage's votes. Absent: the cluster has one writer.
+   */
+  multiWriter?: MultiWriterSpec;
+}
+
+/** A multi-writer cluster's writers (docs/protocol.md §11.2). */
+export interface MultiWriterSpec {
+  /** Writer instances, from 2 to `maxWriters`, spread over the volume's AZs from `writerAz` on. @defaultValue 2 */
+  writers: number;
+  /** The most writers allowed: the User Guide says 4; a parameter, since other accounts say 5. @defaultValue 4 */
+  maxWriters: number;
+  /**
+   * `aurora_mm_session_consistency_level`: `instance-raw`, a read sees what its writer has (its own
+   * commits and what the others shipped so far); `regional-raw`, a read first waits until every
+   * writer's commits up to now have arrived. @defaultValue 'instance-raw'
+   */
+  consistency: 'instance-raw' | 'regional-raw';
+  /** How long a writer holds an approved commit before shipping it to the others, in ms. @defaultValue 5 */
+  replicationDelayMs: number;
 }
 
 /**
@@ -349,6 +371,12 @@ export interface WorkloadSpec {
    * they refresh). Absent: every client is a default client.
    */
   clientGroups?: ClientGroupSpec[];
+  /**
+   * Skewed keys: a `share` of the keys each transaction reads and writes (0 to 1) is drawn
+   * uniformly from the first `keys` keys (`k0` …), the rest uniformly from all of them. Absent:
+   * every key uniformly.
+   */
+  hotKeys?: { share: number; keys: number };
 }
 
 /** One phase of a workload's rate schedule. */

@@ -23,6 +23,7 @@ import { globalApplierMachine } from '../../models/global-applier.machine.js';
 import { writeForwarderMachine } from '../../models/write-forwarder.machine.js';
 import { serverlessScalerMachine } from '../../models/serverless-scaler.machine.js';
 import { frontDoorMachine } from '../../models/front-door.machine.js';
+import { mmWriterMachine } from '../../models/mm-writer.machine.js';
 import { monitorMachine, responderMachine } from '../../models/heartbeat.machine.js';
 import { writerMachine } from '../../models/instance.machine.js';
 import { metadataMachine } from '../../models/metadata.machine.js';
@@ -69,6 +70,7 @@ export const CLUSTER_STATECHARTS: readonly ClusterStatechart[] = [
   { name: 'mirrored-instance', machine: mirroredInstanceMachine, description: 'the mirrored-MySQL baseline’s MySQL instance: primary (group commit, checkpointer, block-level mirroring to the standby) or standby (promoted on failover)' },
   { name: 'ebs-volume', machine: ebsVolumeMachine, description: 'the mirrored-MySQL baseline’s EBS volume: each block write on its device and its mirror before it is acknowledged' },
   { name: 'binlog-replica', machine: binlogReplicaMachine, description: 'the mirrored-MySQL baseline’s binlog read replica: relay log and one SQL thread applying in order' },
+  { name: 'mm-writer', machine: mmWriterMachine, description: 'a multi-writer cluster’s writer: page changes voted by storage, deadlock and rollback on a lost page, commits shipped to the other writers' },
 ];
 
 /** A JSON value (what the exported config is made of). */

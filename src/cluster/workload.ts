@@ -11,6 +11,9 @@
  * is dropped and the next is drawn at the new rate from the change on (Poisson arrivals have no
  * memory, so this is exactly a process whose rate steps there). A workload without phases makes
  * the same draws, at the same times, as before phases existed.
+ *
+ * Skewed keys (`hotKeys`, for the multi-writer conflict rates of docs/protocol.md §11.2) send a
+ * share of the key choices to a few hot keys; a workload without them draws as before.
  */
 import type { TxnOp } from '../../models/messages.js';
 import type { TimerId, VirtualClock } from '../kernel/clock.js';
@@ -42,6 +45,11 @@ export interface WorkloadOptions {
    * are its own. @defaultValue none: the rates above throughout
    */
   phases?: readonly { atMs: number; commitsPerS: number; readerTxnsPerS?: number }[];
+  /**
+   * Skewed keys: a `share` of the keys chosen (gets and uniform puts) come uniformly from the
+   * first `keys` keys, the rest uniformly from all. @defaultValue none: every key uniformly
+   */
+  hotKeys?: { share: number; keys: number };
 }
 
 /** Counters of a workload. */
@@ -184,6 +192,9 @@ export class Workload {
   }
 
   private key(): string {
+    const hot = this.options.hotKeys;
+    // Only a skewed workload draws the extra choice, so a uniform one makes the draws it always made.
+    if (hot !== undefined && this.rng.next() < hot.share) return `k${this.rng.int(0, Math.max(0, hot.keys - 1))}`;
     return `k${this.rng.int(0, Math.max(0, this.options.keys - 1))}`;
   }
 }

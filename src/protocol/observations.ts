@@ -7,6 +7,7 @@
  * commit acks) are judged against what segments say they persisted (docs/protocol.md §12,
  * invariants).
  */
+import type { PageChange, PageVote } from './page-conflicts.js';
 import type { QuorumPredicate } from './quorum.js';
 import type { StoredRecord } from './recovery.js';
 import type { SecurityObservation } from './security.js';
@@ -384,6 +385,67 @@ export interface TxnReleasedObservation {
   crashed?: true;
 }
 
+/**
+ * Multi-writer clusters (docs/protocol.md §11.2): a segment voted on a writer's page change (S19
+ * counts approvals from these, with its own write quorum).
+ */
+export interface PageVoteObservation {
+  kind: 'pageVote';
+  segment: string;
+  change: PageChange;
+  vote: PageVote;
+}
+
+/** A multi-writer's transaction committed: every page change approved; the client is told (S19). */
+export interface MwCommittedObservation {
+  kind: 'mwCommitted';
+  writer: string;
+  txnId: number;
+  /** Its number among the writer's shipped entries. */
+  seq: number;
+  /** The page versions it wrote (each change's base version). */
+  pages: readonly { pg: number; blockId: number; baseVersion: number }[];
+}
+
+/**
+ * A multi-writer's transaction lost a page version (`conflict`: the client is told `deadlock`), or
+ * was given up (`crash`: its writer restarted after a crash; `timeout`: votes never decided it).
+ */
+export interface MwAbortedObservation {
+  kind: 'mwAborted';
+  writer: string;
+  txnId: number;
+  reason: 'conflict' | 'crash' | 'timeout';
+  /** The page version it lost, for a conflict: who won it (`void`: nobody, a split vote). */
+  lost?: { pg: number; blockId: number; baseVersion: number; winner: string };
+}
+
+/** A rolled-back transaction's approved changes are all undone by approved compensating changes. */
+export interface MwRolledBackObservation {
+  kind: 'mwRolledBack';
+  writer: string;
+  txnId: number;
+  seq: number;
+  /** Compensating changes it took (one per page it had changed). */
+  compensations: number;
+}
+
+/** A writer applied another writer's shipped entry `seq` (replication lag: from that entry's commit to here). */
+export interface MwAppliedObservation {
+  kind: 'mwApplied';
+  writer: string;
+  from: string;
+  seq: number;
+}
+
+/** REGIONAL_RAW: a transaction's reads asked every writer's position, and, later, could read. */
+export interface MwRegionalReadObservation {
+  kind: 'mwRegionalRead';
+  writer: string;
+  txnId: number;
+  phase: 'asked' | 'ready';
+}
+
 export type Observation =
   | AllocatedObservation
   | WatermarksObservation
@@ -416,4 +478,10 @@ export type Observation =
   | TxnHeldObservation
   | TxnReleasedObservation
   | FailoverObservation
-  | SecurityObservation;
+  | SecurityObservation
+  | PageVoteObservation
+  | MwCommittedObservation
+  | MwAbortedObservation
+  | MwRolledBackObservation
+  | MwAppliedObservation
+  | MwRegionalReadObservation;

@@ -688,6 +688,18 @@ const DEFINITIONS: readonly Scenario[] = [
     ],
     durationMs: 12_000,
   }),
+  builtin({
+    name: 'multi-writer-conflicts',
+    description:
+      'A multi-writer cluster (multi-master): three writers, one per AZ, all writing one volume, with a third of the keys drawn from 16 hot ones; page changes that lose a storage vote roll back whole with a deadlock error, approved pages of a lost transaction are compensated, and commits ship between writers within milliseconds. Writer 3 crashes at 4 s and restarts at 6.5 s: the other two keep serving, its clients move to them, and its unfinished transactions roll back after the restart. S19 judges at most one approved change per page version.',
+    topology: { pgCount: 2, standby: false, multiWriter: { writers: 3 } },
+    workload: { clients: 12, commitsPerS: 200, keys: 500, hotKeys: { share: 0.3, keys: 16 }, txnTimeoutMs: 2_000, stopMs: 9_000 },
+    faults: [
+      { atMs: 4_000, kind: 'instanceCrash', instance: 'mm-writer:inst:us-east-1:writer3' },
+      { atMs: 6_500, kind: 'instanceRestart', instance: 'mm-writer:inst:us-east-1:writer3' },
+    ],
+    durationMs: 10_000,
+  }),
 ];
 
 /**

@@ -26,6 +26,9 @@ import { ScenarioError, describeValue, formatPath } from '../cluster/errors.js';
 import type { ClientTokenKind, FaultSpec, ResolvedTopology, Scenario, SecuritySpec, TopologySpec } from '../cluster/scenario.js';
 import { BACKTRACK_WINDOW_MS_MAX, CLIENT_TOKEN_KINDS, CLONE_DEFAULTS, METRIC_PERIODS_MAX } from '../cluster/scenario.js';
 import { serverlessProblem } from '../cluster/serverless.js';
+import { hotKeysProblem, multiWriterActorIds, multiWriterProblem } from '../cluster/multi-writer.js';
+import { MULTI_WRITER_CONSISTENCIES, MULTI_WRITER_MAX_DEFAULT, MULTI_WRITER_MIN, MULTI_WRITERS_DEFAULT, REPLICATION_DELAY_MS_DEFAULT } from '../protocol/multi-writer.js';
+import type { MultiWriterConsistency } from '../protocol/multi-writer.js';
 import { AUTO_PAUSE_AFTER_S_DEFAULT, AUTO_PAUSE_AFTER_S_MAX, AUTO_PAUSE_AFTER_S_MIN, CACHE_BLOCKS_PER_ACU_DEFAULT, LOAD_MODEL_DEFAULTS, RESUME_MS_DEFAULT } from '../protocol/serverless.js';
 import { DEFAULT_KMS_KEY_ID } from '../protocol/encryption.js';
 import { TOKEN_TTL_MS_MAX, cidrOf, ipv4Of } from '../protocol/security.js';
@@ -157,6 +160,16 @@ const topologySchema = z.strictObject({
       targetLoadPercent: numberAbove(0, 100).default(LOAD_MODEL_DEFAULTS.targetLoadPercent),
     })
     .optional(),
+  // A multi-writer cluster (docs/protocol.md §11.2); the writer count's range and what does not go
+  // with it are checked by multiWriterProblem.
+  multiWriter: z
+    .strictObject({
+      writers: z.number({ error: 'must be an integer from 2 to maxWriters' }).default(MULTI_WRITERS_DEFAULT),
+      maxWriters: integerAtLeast(MULTI_WRITER_MIN).default(MULTI_WRITER_MAX_DEFAULT),
+      consistency: z.enum(MULTI_WRITER_CONSISTENCIES as [MultiWriterConsistency, ...MultiWriterConsistency[]], { error: `must be one of ${MULTI_WRITER_CONSISTENCIES.join(', ')} (aurora_mm_session_consistency_level)` }).default('instance-raw'),
+      replicationDelayMs: numberAtLeast(0).default(REPLICATION_DELAY_MS_DEFAULT),
+    })
+    .optional(),
 });
 
 const repairSchema = z.strictObject({
@@ -278,6 +291,8 @@ const workloadSchema = z.strictObject({
   readerTxnsPerS: numberAtLeast(0).default(0),
   keys: integerAtLeast(1).default(1000),
   putKeys: z.enum(['uniform', 'append'], { error: 'must be one of uniform, append' }).optional(),
+  // Skewed keys; that `keys` is at most workload.keys is checked by multiWriterProblem's neighbour hotKeysProblem.
+  hotKeys: z.strictObject({ share: ratio(), keys: integerAtLeast(1) }).optional(),
   txnTimeoutMs: numberAbove(0).default(5000),
   startMs: numberAtLeast(0).default(0),
   /** Default: durationMs (filled after parsing). */
@@ -494,7 +509,9 @@ function findScenarioProblem(scenario: Scenario, groups?: readonly { address?: s
     securityProblem(scenario, groups) ??
     faultsProblem(scenario) ??
     phasesProblem(scenario) ??
-    serverlessProblem(scenario)
+    serverlessProblem(scenario) ??
+    hotKeysProblem(scenario) ??
+    multiWriterProblem(scenario)
   );
 }
 
@@ -700,6 +717,8 @@ class FaultTargets {
     this.nodes = new Set([...this.resolved.nodes, ...secondaries.flatMap((secondary) => secondary.nodes)].map((node) => node.id));
     this.instances = new Set([
       this.resolved.writer.id,
+      // A multi-writer cluster's writers crash and restart by their statecharts' ids (docs/protocol.md §11.2).
+      ...multiWriterActorIds(scenario, this.resolved),
       ...this.resolved.replicas.map((replica) => replica.id),
       ...(this.resolved.standby === undefined ? [] : [this.resolved.standby.id]),
     ]);

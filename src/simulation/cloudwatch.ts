@@ -17,6 +17,8 @@
  *   under 4 KiB share one); a resent batch counts again;
  * - a **read I/O** is one page read from storage (a `readPage`), a hedged second read included;
  * - **VolumeBytesUsed** is one 16 KiB page per block any record has written, at the period's end;
+ * - **Deadlocks** (a multi-writer cluster's, as MySQL's metric of that name) counts the deadlock
+ *   errors the clients got, per second;
  * - **message sizes** (for the network bytes) follow the record sizes of the backup archive: a log
  *   record is a 64-byte header plus its key and value, a page 16 KiB, and each message a 64-byte
  *   header of its own.
@@ -108,6 +110,8 @@ export interface CloudWatchOptions {
   serverlessMaxAcu?: number;
   /** Whether the cluster has a front door (a `security` section): LoginFailures is reported then. */
   loginFailures?: boolean;
+  /** Whether the cluster has several writers (`topology.multiWriter`): Deadlocks is reported then. */
+  deadlocks?: boolean;
 }
 
 /** The modelled size of a message on the network (see the file header). */
@@ -153,6 +157,8 @@ interface PeriodAccumulator {
   acuMs: Map<string, number>;
   /** Connects the front door refused and answered. */
   loginFailures: number;
+  /** Deadlock errors the clients got (a multi-writer cluster's lost page conflicts). */
+  deadlocks: number;
 }
 
 function emptyPeriod(): PeriodAccumulator {
@@ -169,6 +175,7 @@ function emptyPeriod(): PeriodAccumulator {
     globalBytes: new Map(),
     acuMs: new Map(),
     loginFailures: 0,
+    deadlocks: 0,
   };
 }
 
@@ -236,6 +243,7 @@ export class CloudWatchMetrics {
   }
 
   private onHistoryEntry(entry: HistoryEntry): void {
+    if (entry.type === 'fail' && entry.error === 'deadlock') this.period.deadlocks++;
     if (entry.type === 'invoke') {
       if (entry.value.some(([f]) => f === 'w')) this.writesInvokedAtMs.set(entry.txnId, entryTimeMs(entry));
       return;
@@ -322,6 +330,7 @@ export class CloudWatchMetrics {
       }
     }
     if (this.options.loginFailures === true) point('LoginFailures', 'Average', 'Count/Second', p.loginFailures / lengthS);
+    if (this.options.deadlocks === true) point('Deadlocks', 'Average', 'Count/Second', p.deadlocks / lengthS);
     this.periods++;
     this.period = emptyPeriod();
     this.periodEndMs = endMs + this.options.periodMs;

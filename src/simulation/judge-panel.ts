@@ -3,7 +3,8 @@
  * visibility, S11 and S13 with their witnesses, membership, S10 and S16 page reads, S14 garbage
  * collection, S22 volume geometry (a grown volume's PGs join every judge as they are added),
  * S23 statements only on accepted connections (with a `security` section: from the front door's
- * reports, the instances' and the client history), and acknowledged commits read back from the
+ * reports, the instances' and the client history), S19 page conflicts (with `topology.multiWriter`:
+ * from the segments' votes and the writers' commits), and acknowledged commits read back from the
  * reachable segments while faults are on.
  * Each judge keeps its own bookkeeping and never reads a machine's memory (docs/protocol.md §12,
  * invariants).
@@ -23,6 +24,8 @@ import type { BoundedJudge } from '../check/timeliness.js';
 import { createGcSafetyJudge } from '../check/gc-safety.js';
 import { createGeometryChecker } from '../check/geometry.js';
 import { S23_CONNECTIONS, createConnectionJudge } from '../check/connections.js';
+import { createPageConflictChecker } from '../check/page-conflicts.js';
+import type { PageConflictChecker } from '../check/page-conflicts.js';
 import type { ConnectionJudge } from '../check/connections.js';
 import { FRONT_DOOR_CLOCK_TICK_MS, securityPolicyOf } from '../cluster/security.js';
 import type { GeometryChecker } from '../check/geometry.js';
@@ -112,6 +115,12 @@ export class JudgePanel {
   private readonly serverless: ServerlessJudge;
   /** S23: statements only on accepted connections, with a `security` section (docs/protocol.md §15). */
   private readonly connections: ConnectionJudge | undefined;
+  /**
+   * S19: at most one approved change per page version, and no commit with a change no write quorum
+   * approved (docs/protocol.md §11.2), from the segments' votes and the writers' commits; vacuous
+   * without `topology.multiWriter`.
+   */
+  private readonly pageConflicts: PageConflictChecker;
   /** S11 on the writer's cache and S13 on replica reads, each with its witness: run in every scenario. */
   private readonly readViews: readonly PropertyChecker<Observation>[] = [
     createCacheWal(),
@@ -164,6 +173,7 @@ export class JudgePanel {
       policy === undefined
         ? undefined
         : createConnectionJudge({ policy, clockTickMs: FRONT_DOOR_CLOCK_TICK_MS, instances: clusterInstanceIds(source.topology), clients: new Set(source.topology.clients.map((client) => client.id)) });
+    this.pageConflicts = createPageConflictChecker(source.topology.membersByPg);
     this.gcSafety = createGcSafetyJudge({ objectStore: source.scenario.backup !== undefined });
     this.checker = createInvariantChecker({ lal: source.scenario.topology.lal, writeQuorumByPg: this.writeQuorumByPg });
     // A recovery is a backtrack's when the backtrack service asked its writer for one (not on the writer's word).
@@ -293,6 +303,7 @@ export class JudgePanel {
       this.serverless.result(this.source.kernel.clock.now()),
       this.geometry.result(),
       this.connectionsResult(),
+      this.pageConflicts.result(),
       ...this.regionalGlobalResults(),
     ];
   }
@@ -384,6 +395,7 @@ export class JudgePanel {
       this.serverless.result(this.source.kernel.clock.now()),
       this.geometry.result(),
       this.connectionsResult(),
+      this.pageConflicts.result(),
       this.readableResult(),
       ...this.regionalGlobalResults(),
     ];
@@ -443,6 +455,9 @@ export class JudgePanel {
     this.reads.observe(atMs, observation);
     this.gcSafety.observe(atMs, observation);
     this.connections?.observe(atMs, actorId, observation);
+    // S19 hears the segments' votes and the writers' commits, never a writer's own count of votes.
+    if (observation.kind === 'pageVote') this.pageConflicts.observe(atMs, { kind: 'pageVote', segment: observation.segment, change: observation.change, vote: observation.vote });
+    else if (observation.kind === 'mwCommitted') this.pageConflicts.observe(atMs, { kind: 'txnCommitted', writer: observation.writer, txnId: observation.txnId });
     // The read-view judges read only these kinds; the rest (mostly `persisted`) skip them.
     if (READ_VIEW_KINDS.has(observation.kind)) for (const judge of this.readViews) judge.observe(atMs, actorId, observation);
   }

@@ -20,7 +20,7 @@ import type { ReplicaLagReport } from './replica-lag.js';
 export const WRITE_STALL_MS = 100;
 
 /** Refusals the writer decided on its own: the write was answered, not stalled. */
-const WRITER_DECIDED = new Set(['serializationFailure', 'volumeFull']);
+const WRITER_DECIDED = new Set(['serializationFailure', 'volumeFull', 'deadlock']);
 
 /** One failover: when the control plane detected it, and when the new writer was reachable. */
 export interface FailoverTimes {
@@ -159,7 +159,8 @@ export class Metrics {
     }
     // A write refused past the volume's maximum is answered at once: a full volume refuses writes,
     // it does not stall them, so the refusal counts as progress for the stall figures.
-    if (observation.kind === 'volumeFull') {
+    // A multi-writer cluster's commits advance no VDL (docs/protocol.md §11.2): each is its progress.
+    if (observation.kind === 'volumeFull' || observation.kind === 'mwCommitted') {
       this.onVdlAdvance(atMs);
       return;
     }

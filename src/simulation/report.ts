@@ -20,6 +20,7 @@ import type { CostReport } from './cost.js';
 import type { ServerlessReport } from './serverless-panel.js';
 import type { RestoreVerification } from '../check/restore.js';
 import type { SecurityReport } from './security-panel.js';
+import type { MultiWriterReport } from './multi-writer-panel.js';
 import type { SegmentContext } from '../../models/segment.machine.js';
 
 export type { ReportSource } from './source.js';
@@ -129,6 +130,8 @@ export interface SimulationReport {
   serverless?: ServerlessReport;
   /** Connection security, the audit log's counts and encryption at rest (`security-panel.ts`), when the scenario has a `security` section. */
   security?: SecurityReport;
+  /** A multi-writer cluster's writers, conflicts, rollbacks and replication (`multi-writer-panel.ts`), when the topology has a `multiWriter` section. */
+  multiWriter?: MultiWriterReport;
 }
 
 /** How a growing volume grew (docs/protocol.md §1.1). */

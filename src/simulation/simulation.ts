@@ -55,6 +55,8 @@ import { ServerlessPanel } from './serverless-panel.js';
 import type { ServerlessCapacityNow } from './serverless-panel.js';
 import { serverlessInstances } from '../cluster/serverless.js';
 import { SecurityPanel } from './security-panel.js';
+import { MultiWriterPanel } from './multi-writer-panel.js';
+import { multiWriterInstances } from '../cluster/multi-writer.js';
 import { auditLog } from '../cluster/audit.js';
 import type { AuditEntry } from '../cluster/audit.js';
 
@@ -196,6 +198,8 @@ export class Simulation implements ReportSource {
   private readonly serverless: ServerlessPanel | undefined;
   /** The `security` block, with a `security` section (docs/protocol.md §15). */
   private readonly security: SecurityPanel | undefined;
+  /** The `multiWriter` block, with `topology.multiWriter` (docs/protocol.md §11.2). */
+  private readonly multiWriter: MultiWriterPanel | undefined;
   /** How many of {@link Simulation.violatedSoFar}'s judges have their verdict in the trace. */
   private verdictsTraced = 0;
 
@@ -256,7 +260,22 @@ export class Simulation implements ReportSource {
       globalLag$: this.judges.globalLag$,
       ...(options.scenario.topology.serverless === undefined ? {} : { serverlessMaxAcu: options.scenario.topology.serverless.maxAcu }),
       loginFailures: options.scenario.security !== undefined,
+      // A multi-writer cluster's deadlock errors per second, as MySQL's `Deadlocks` metric (docs/semantics.md, "Metrics").
+      deadlocks: options.scenario.topology.multiWriter !== undefined,
     });
+    // Reads the stream, and the segments' vote tables when a report is made: runs hash the same with it.
+    const multiWriterSpec = options.scenario.topology.multiWriter;
+    this.multiWriter =
+      multiWriterSpec === undefined
+        ? undefined
+        : new MultiWriterPanel({
+            spec: multiWriterSpec,
+            writers: multiWriterInstances(options.scenario, world.topology),
+            listen: (handler) => world.listen(handler),
+            membersByPg: () => world.membersByPg,
+            votesOf: (segment) => (world.host.snapshotOf(segment).context as SegmentContext).pageVotes,
+            stateOf: (actor) => String(world.host.snapshotOf(actor).value),
+          });
     // The same: it reads the stream, and the instances' counts when a report is made.
     const serverlessSpec = options.scenario.topology.serverless;
     this.serverless =
@@ -471,7 +490,19 @@ export class Simulation implements ReportSource {
             },
           }),
       ...(this.security === undefined ? {} : { security: this.security.report() }),
+      ...this.multiWriterBlock(report),
     };
+  }
+
+  /**
+   * The `multiWriter` block, and the commits storage does not hold counted among the lost ones
+   * (a multi-writer commit has no commit record to read back; its page changes are read back from
+   * the segments' votes instead, `multi-writer-panel.ts`).
+   */
+  private multiWriterBlock(report: SimulationReport): Partial<SimulationReport> {
+    if (this.multiWriter === undefined) return {};
+    const multiWriter = this.multiWriter.report();
+    return { multiWriter, commits: { ...report.commits, lostAcknowledged: report.commits.lostAcknowledged + multiWriter.lostAcknowledged } };
   }
 
   /** The bill of the run so far at the scenario's storage configuration and the other (`cost.ts`). */

@@ -25,6 +25,7 @@ import type { WriterContext } from '../../models/instance.machine.js';
 import { clusterSpecs, globalSpecs, quorumConfigOf, replacementSegmentSpec, segmentKinds, writeForwardingSpecs } from '../cluster/assemble.js';
 import { ForwardingSessions } from '../cluster/forwarding-sessions.js';
 import { serverlessSpecs } from '../cluster/serverless.js';
+import { multiWriterActorIds, multiWriterEndpoint, multiWriterSpecs } from '../cluster/multi-writer.js';
 import { shipRedoToRegions } from '../cluster/global-shipping.js';
 import type { GlobalShipping } from '../cluster/global-shipping.js';
 import { regionId } from '../protocol/ids.js';
@@ -340,6 +341,7 @@ export class World {
       ...writeForwardingSpecs(this.topology),
       ...serverlessSpecs(this.scenario, this.topology),
       ...frontDoorSpecs(this.scenario, this.topology),
+      ...multiWriterSpecs(this.scenario, this.topology, this.quorums, this.plant),
     ]);
     this.started = true;
     this.primaryInstanceIds = new Set(this.clusterInstances().map((instance) => instance.id));
@@ -620,12 +622,14 @@ export class World {
     const count = this.topology.clients.length;
     // Sessions of secondaries with write forwarding take the process ids after these (see startForwardingSessions).
     const stride = count + (this.topology.global?.secondaries ?? []).reduce((sum, secondary) => sum + (secondary.writeForwarding?.clients.length ?? 0), 0);
+    // A multi-writer cluster's clients each use their own writer while it is up (docs/protocol.md §11.2).
+    const writers = multiWriterActorIds(this.scenario, this.topology);
     return this.topology.clients.map(
       (client, index) =>
         new DatabaseClient({
           id: client.id,
           locality: { regionId: this.topology.regionId, azId: client.azId },
-          endpoint: () => this.endpoint,
+          endpoint: writers.length === 0 ? () => this.endpoint : () => multiWriterEndpoint(writers, index, (id) => network.isDown(id)),
           readerEndpoint: () => this.readerEndpoint(),
           clock,
           network,

@@ -62,6 +62,8 @@ export function placeOf(id: string): ActorPlace {
   if (head === 'forwarder' && parts.length === 2 && parts[1] !== '') return { id, machine: 'write-forwarder', role: 'service', region: parts[1] as string };
   // A Serverless v2 instance's scaler: `scaler:<instance id>` (models/serverless-scaler.machine.ts).
   if (head === 'scaler' && parts[1] === 'inst' && parts[2] !== undefined && parts[2] !== '') return { id, machine: 'serverless-scaler', role: 'service', region: parts[2] };
+  // A multi-writer cluster's writer: `mm-writer:inst:<region>:writer<n>` (models/mm-writer.machine.ts).
+  if (head === 'mm-writer' && parts[1] === 'inst' && parts[2] !== undefined && parts[2] !== '') return { id, machine: 'mm-writer', role: 'instance', region: parts[2] };
   // A cluster's front door, with a `security` section: `front-door:<region>` (models/front-door.machine.ts).
   if (head === 'front-door' && parts.length === 2 && parts[1] !== '') return { id, machine: 'front-door', role: 'service', region: parts[1] as string };
   if (head === 'node' && parts.length === 3) {

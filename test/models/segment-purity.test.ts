@@ -263,7 +263,18 @@ describe('Segment: transitions are pure (models/segment.machine.ts)', () => {
       { type: 'segmentRestoreFailed', from: SELF, pg: 0, throughLsn: 6, reason: 'pointCollected' },
     ]);
     expect(cloning.snapshot.value).toEqual({ online: 'hydrating' });
-    for (const driver of [restoring, cloning]) for (const type of driver.covered) segment.covered.add(type);
+    // A multi-writer's page change (docs/protocol.md §11.2): the first change of a page version is
+    // accepted and kept, another writer's is a conflict naming the holder, a resend the same vote.
+    const voter = new Driver();
+    const change = { writer: 'mm-writer:a', txnId: 1, pg: 0, blockId: 2, baseVersion: 0 };
+    const votesBefore = voter.snapshot;
+    expect(sent(voter.step({ type: 'pageChange', from: 'mm-writer:a', change }), 'pageVote')).toMatchObject([{ vote: 'accepted', holder: { writer: 'mm-writer:a', txnId: 1 } }]);
+    const rival = voter.step({ type: 'pageChange', from: 'mm-writer:b', change: { ...change, writer: 'mm-writer:b', txnId: 2 } });
+    expect(sent(rival, 'pageVote')).toMatchObject([{ vote: 'conflict', holder: { writer: 'mm-writer:a', txnId: 1 } }]);
+    expect(observed(rival, 'pageVote')).toMatchObject([{ segment: SELF, vote: 'conflict' }]);
+    expect(sent(voter.step({ type: 'pageChange', from: 'mm-writer:a', change }), 'pageVote')).toMatchObject([{ vote: 'accepted' }]);
+    expect(votesBefore.context.pageVotes).toBeUndefined();
+    for (const driver of [restoring, cloning, voter]) for (const type of driver.covered) segment.covered.add(type);
     expect([...segment.covered].sort()).toEqual(handledEventTypes(segmentMachine));
   });
 });

@@ -56,6 +56,7 @@ describe('Built-in scenarios', () => {
       'serverless-burst',
       'security-refusals',
       'encrypted-restore',
+      'multi-writer-conflicts',
     ]);
   });
 
@@ -209,6 +210,14 @@ describe('Built-in scenarios', () => {
     expect(scenario.security).toMatchObject({ encrypted: true });
     expect(scenario.faults.map((fault) => fault.kind)).toEqual(['createSnapshot', 'clone', 'restoreFromSnapshot', 'pointInTimeRestore']);
     expect(scenario.faults.at(-1)).toMatchObject({ encrypted: false });
+    expect(scenario.durationMs).toBeLessThanOrEqual(20_000);
+  });
+
+  it('multi-writer-conflicts: three writers over the AZs, skewed keys, a writer that crashes and restarts', () => {
+    const scenario = findScenario('multi-writer-conflicts')!;
+    expect(scenario.topology.multiWriter).toEqual({ writers: 3, maxWriters: 4, consistency: 'instance-raw', replicationDelayMs: 5 });
+    expect(scenario.workload.hotKeys).toEqual({ share: 0.3, keys: 16 });
+    expect(scenario.faults.map((fault) => fault.kind)).toEqual(['instanceCrash', 'instanceRestart']);
     expect(scenario.durationMs).toBeLessThanOrEqual(20_000);
   });
 

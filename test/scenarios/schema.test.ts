@@ -169,6 +169,17 @@ describe('Scenario schema: bad input gives one line naming the field', () => {
       globalScenario({ secondaries: [{ region: 'eu-west-1', writeForwarding: { readConsistency: 'global', clients: 0 } }] }),
       'topology.global.secondaries[0].writeForwarding.clients must be an integer from 1 to 100000, got 0',
     ],
+    // Multi-writer clusters (docs/protocol.md §11.2): the writer count, the consistency, and what does not go with them.
+    ['five writers of at most four', { name: 'x', topology: { multiWriter: { writers: 5 } } }, 'topology.multiWriter.writers must be an integer from 2 to topology.multiWriter.maxWriters (4), got 5'],
+    ['one writer', { name: 'x', topology: { multiWriter: { writers: 1 } } }, 'topology.multiWriter.writers must be an integer from 2 to topology.multiWriter.maxWriters (4), got 1'],
+    ['an unknown read consistency', { name: 'x', topology: { multiWriter: { consistency: 'global' } } }, 'topology.multiWriter.consistency must be one of instance-raw, regional-raw (aurora_mm_session_consistency_level), got "global"'],
+    ['a negative replication delay', { name: 'x', topology: { multiWriter: { replicationDelayMs: -1 } } }, 'topology.multiWriter.replicationDelayMs must be a number >= 0, got -1'],
+    ['multi-writer with replicas', { name: 'x', topology: { multiWriter: {}, replicas: [{ az: 'us-east-1b' }] } }, 'topology.replicas is not supported with topology.multiWriter (every instance of a multi-writer cluster is a writer); remove one of them'],
+    ['multi-writer with Serverless v2', { name: 'x', topology: { multiWriter: {}, serverless: {} } }, 'topology.serverless is not supported with topology.multiWriter (multi-writer writers are provisioned instances); remove one of them'],
+    ['multi-writer with backtrack', { name: 'x', topology: { multiWriter: {} }, backtrack: {} }, 'backtrack is not supported with topology.multiWriter (backtrack was never available with multi-master); remove one of them'],
+    ['a crash of a writer that is not there', { name: 'x', topology: { multiWriter: {} }, faults: [{ atMs: 1, kind: 'instanceCrash', instance: 'mm-writer:inst:us-east-1:writer3' }] }, 'faults[0].instance must name an instance of the topology (inst:us-east-1:writer, mm-writer:inst:us-east-1:writer1, mm-writer:inst:us-east-1:writer2, inst:us-east-1:standby), got "mm-writer:inst:us-east-1:writer3"'],
+    ['more hot keys than keys', { name: 'x', workload: { keys: 10, hotKeys: { share: 0.5, keys: 11 } } }, 'workload.hotKeys.keys must be an integer from 1 to workload.keys (10), got 11'],
+    ['a hot share above 1', { name: 'x', workload: { hotKeys: { share: 1.5, keys: 4 } } }, 'workload.hotKeys.share must be a ratio in [0, 1], got 1.5'],
     ['a retention of 36 days', { name: 'x', backup: { retentionDays: 36 } }, 'backup.retentionDays must be an integer from 1 to 35, got 36'],
     ['an object store that transfers nothing', { name: 'x', backup: { objectStore: { transferMBps: 0 } } }, 'backup.objectStore.transferMBps must be a number > 0, got 0'],
     ['an object store outage without backup', { name: 'x', faults: [{ atMs: 1, kind: 'objectStoreOutage' }] }, 'faults[0].kind needs continuous backup (a `backup` section), got "objectStoreOutage"'],
@@ -197,7 +208,7 @@ describe('Scenario schema: bad input gives one line naming the field', () => {
     [
       'an unknown key',
       { name: 'x', topology: { pgcount: 4 } },
-      'topology.pgcount is not a known field (allowed here: regions, pgCount, storageNodesPerAz, segmentKinds, writerAz, blocksPerPg, lal, replicas, standby, global, growth, serverless)',
+      'topology.pgcount is not a known field (allowed here: regions, pgCount, storageNodesPerAz, segmentKinds, writerAz, blocksPerPg, lal, replicas, standby, global, growth, serverless, multiWriter)',
     ],
     [
       'an unknown key in a fault lists that fault kind\'s fields',

@@ -12,11 +12,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import { BUILTIN_SCENARIOS, findScenario, withOverrides } from '../../src/scenarios/builtin.js';
-import { CORNER_SCENARIOS, FAILOVER_SCENARIOS, GLOBAL_SCENARIOS, MEMBERSHIP_SCENARIOS, QUICK_UNTIL_MS, expectInterpretersAgree, runScenario } from './helpers.js';
+import { CORNER_SCENARIOS, FAILOVER_SCENARIOS, GLOBAL_SCENARIOS, MEMBERSHIP_SCENARIOS, MULTI_WRITER_SCENARIOS, QUICK_UNTIL_MS, expectInterpretersAgree, runScenario } from './helpers.js';
 
 describe('Determinism: built-in storage scenarios, live and stepped', () => {
   const storage = BUILTIN_SCENARIOS.filter(
-    (s) => !FAILOVER_SCENARIOS.includes(s.name) && !MEMBERSHIP_SCENARIOS.includes(s.name) && !CORNER_SCENARIOS.includes(s.name) && !GLOBAL_SCENARIOS.includes(s.name),
+    (s) =>
+      !FAILOVER_SCENARIOS.includes(s.name) && !MEMBERSHIP_SCENARIOS.includes(s.name) && !CORNER_SCENARIOS.includes(s.name) && !GLOBAL_SCENARIOS.includes(s.name) && !MULTI_WRITER_SCENARIOS.includes(s.name),
   ).filter((_, index) => index % 3 === 0);
   it.each(storage.map((s) => [s.name, s] as const))('%s gives one traceHash for seed 3 under both interpreters', (_name, scenario) => {
     expectInterpretersAgree(scenario, 3, QUICK_UNTIL_MS);

@@ -101,6 +101,13 @@ export function acknowledgedBy(sim: Simulation, instance: string): { lsn: number
  */
 export const GLOBAL_SCENARIOS = ['global-steady', 'global-cut-off', 'global-switchover', 'global-failover', 'global-detach-promote', 'global-rpo-limit', 'global-write-forwarding'];
 
+/**
+ * Multi-writer scenarios: every page change is voted by six segments, so the normal suite runs them
+ * shortened (multi-writer.test.ts) and the deep suite whole under both interpreters
+ * (multi-writer.deep.test.ts, interpreters.deep.test.ts).
+ */
+export const MULTI_WRITER_SCENARIOS = ['multi-writer-conflicts'];
+
 export const MEMBERSHIP_SCENARIOS = ['segment-replacement', 'segment-replacement-reverted', 'az-plus-one-repair', 'double-replacement', 'az-extended-loss'];
 
 /**

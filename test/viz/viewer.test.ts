@@ -54,6 +54,7 @@ describe('actor places', () => {
     expect(placeOf('replication:eu-west-1')).toEqual({ id: 'replication:eu-west-1', machine: 'global-applier', role: 'service', region: 'eu-west-1' });
     expect(placeOf('forwarder:eu-west-1')).toEqual({ id: 'forwarder:eu-west-1', machine: 'write-forwarder', role: 'service', region: 'eu-west-1' });
     expect(placeOf('front-door:us-east-1')).toEqual({ id: 'front-door:us-east-1', machine: 'front-door', role: 'service', region: 'us-east-1' });
+    expect(placeOf('mm-writer:inst:us-east-1:writer2')).toEqual({ id: 'mm-writer:inst:us-east-1:writer2', machine: 'mm-writer', role: 'instance', region: 'us-east-1' });
     expect(placeOf('client:eu-west-1:2')).toEqual({ id: 'client:eu-west-1:2', role: 'client', region: 'eu-west-1' });
     expect(placeOf('seg:pg1:eu-west-1b:2')).toMatchObject({ machine: 'segment', region: 'eu-west-1', az: 'eu-west-1b', pg: 1 });
     expect(placeOf('global:')).toEqual({ id: 'global:', role: 'other' });
