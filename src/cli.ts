@@ -125,12 +125,14 @@ Usage (SEED is an integer from -9007199254740991 to 9007199254740991, Â±(2^53 âˆ
       --network: unordered-nonduplicating, unordered-duplicating or ordered (default: the
       model's). Exit 1 if an always property is violated; 2 on bad input; 4 if a --plant
       was not detected.
-  aurora-actors experiment <name|all> [--seed N] [--json] [--quick] [--markdown FILE]
+  aurora-actors experiment <name|all> [--seed N] [--json] [--quick] [--svg DIR] [--markdown FILE]
       Runs an experiment that puts our figures beside the published ones (docs/experiments.md):
-      quorum-tail, replica-lag, durability, failover, recovery, or all of them. Prints each
-      experiment's tables and a note on every difference (with --json, stdout is exactly one
-      JSON document { seed, quick, experiments }). --quick: fewer seeds and shorter runs, the same
-      tables. --markdown writes the docs page. Exit 2 on bad input.
+      quorum-tail, io-per-txn, replica-lag, durability, failover, recovery, aurora-vs-rds, or
+      all of them. Prints each experiment's tables and a note on every difference (with --json,
+      stdout is exactly one JSON document { seed, quick, experiments }). --quick: fewer seeds
+      and shorter runs, the same tables. --svg draws each figure into DIR as
+      <experiment>-<figure>.svg; --markdown writes the docs page (linking the drawings when
+      --svg is given). Exit 2 on bad input; 3 if an output could not be written.
   aurora-actors prices
       Prints the default price list the cost block bills at (Aurora on-demand, us-east-1, with
       its date and source) as JSON: a file to edit and give to run --prices.
@@ -183,7 +185,7 @@ export async function main(argv: readonly string[], io: CliIo = PROCESS_IO): Pro
       case 'plants':
         return plantsCommand(rest, io);
       case 'experiment':
-        return experimentCommand(rest, io);
+        return await experimentCommand(rest, io);
       case 'prices':
         parse(rest, {});
         io.out(JSON.stringify(DEFAULT_PRICES, null, 2) + '\n');

@@ -1,17 +1,21 @@
 /**
  * `aurora-actors experiment <name|all>`: runs experiments that put our figures beside the published
  * ones (src/experiments/, docs/experiments.md) and prints their tables, or with `--json` one JSON
- * document `{ seed, quick, experiments: [...] }`. `--markdown FILE` writes the docs page from the
- * results (with the commit they were measured at). Exit 2 on bad input.
+ * document `{ seed, quick, experiments: [...] }`. `--svg DIR` draws each figure into
+ * `DIR/<experiment>-<figure>.svg`; `--markdown FILE` writes the docs page from the results (with the
+ * commit they were measured at, and links to the drawings when `--svg` is given). Exit 2 on bad
+ * input, 3 when an output could not be written whole.
  */
 import { execFileSync } from 'node:child_process';
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, sep } from 'node:path';
 import { EXPERIMENTS, findExperiment } from '../experiments/index.js';
 import type { ExperimentResult } from '../experiments/index.js';
 import { experimentText, experimentsMarkdown } from '../experiments/format.js';
 import { closeOutputs, EXIT_OUTPUT_FAILED, openOutput, parse, parseSeed, UsageError } from './args.js';
 import type { CliIo } from './args.js';
 
-const FLAGS = { seed: { type: 'string' }, json: { type: 'boolean' }, quick: { type: 'boolean' }, markdown: { type: 'string' } } as const;
+const FLAGS = { seed: { type: 'string' }, json: { type: 'boolean' }, quick: { type: 'boolean' }, markdown: { type: 'string' }, svg: { type: 'string' } } as const;
 
 /** The names `experiment` takes. */
 function allowedNames(): string {
@@ -29,7 +33,54 @@ function currentCommit(): string {
   }
 }
 
-export function experimentCommand(argv: readonly string[], { out, err }: CliIo): number {
+/**
+ * The directory `--svg` names, created if missing; refused before any experiment runs when it is a
+ * file or cannot be created, so a bad flag costs no minutes of runs.
+ */
+function svgDirectory(dir: unknown): string | undefined {
+  if (dir === undefined) return undefined;
+  const path = String(dir);
+  if (path === '') throw new UsageError('--svg needs a directory to write <experiment>-<figure>.svg into');
+  if (statSync(path, { throwIfNoEntry: false })?.isDirectory() === false) throw new UsageError(`--svg ${path} is a file; give a directory (it is created if missing)`);
+  try {
+    mkdirSync(path, { recursive: true });
+  } catch (error) {
+    throw new UsageError(`--svg ${path}: cannot create the directory (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+  }
+  return path;
+}
+
+/** The file a figure is drawn into, within the `--svg` directory. */
+function figureFile(experiment: string, figure: string): string {
+  return `${experiment}-${figure}.svg`;
+}
+
+/**
+ * Draws every figure into `dir`. The renderer (uPlot in a DOM of its own) is loaded only here, so
+ * the command without `--svg` does not pay for it. False when a file could not be written (said on
+ * stderr); the others are still written.
+ */
+async function drawFigures(results: readonly ExperimentResult[], dir: string, err: (text: string) => void): Promise<boolean> {
+  const { renderFigureSvg } = await import('../experiments/svg.js');
+  let ok = true;
+  let written = 0;
+  for (const result of results) {
+    for (const figure of result.figures) {
+      const path = join(dir, figureFile(result.name, figure.name));
+      try {
+        writeFileSync(path, renderFigureSvg(figure));
+        written++;
+      } catch (error) {
+        err(`aurora-actors: --svg: cannot write ${path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})\n`);
+        ok = false;
+      }
+    }
+  }
+  err(`${written} figure${written === 1 ? '' : 's'} drawn into ${dir}\n`);
+  return ok;
+}
+
+export async function experimentCommand(argv: readonly string[], { out, err }: CliIo): Promise<number> {
   const { values, positionals } = parse(argv, FLAGS, 1);
   const name = positionals[0];
   if (name === undefined) throw new UsageError(`experiment needs a name: one of ${allowedNames()}`);
@@ -38,6 +89,7 @@ export function experimentCommand(argv: readonly string[], { out, err }: CliIo):
   const seed = parseSeed(values.seed as string | undefined, 1);
   const quick = values.quick === true;
   const markdown = openOutput('--markdown', values.markdown);
+  const svg = svgDirectory(values.svg);
   err(`SEED=${seed}\n`);
   const results: ExperimentResult[] = [];
   for (const experiment of chosen) {
@@ -45,6 +97,13 @@ export function experimentCommand(argv: readonly string[], { out, err }: CliIo):
     results.push(experiment.run({ seed, quick }));
   }
   out(values.json === true ? JSON.stringify({ seed, quick, experiments: results }, null, 2) + '\n' : results.map(experimentText).join('\n'));
-  markdown?.line(experimentsMarkdown(results, { seed, commit: currentCommit(), command: `aurora-actors experiment ${name} --seed ${seed}${quick ? ' --quick' : ''} --markdown FILE` }));
-  return closeOutputs([markdown], err) ? 0 : EXIT_OUTPUT_FAILED;
+  const drawn = svg === undefined ? true : await drawFigures(results, svg, err);
+  if (markdown !== undefined) {
+    // Links relative to the page, with forward slashes whatever the platform, so they work on GitHub too.
+    const figurePath =
+      svg === undefined ? undefined : (experiment: string, figure: string) => relative(dirname(String(values.markdown)), join(svg, figureFile(experiment, figure))).split(sep).join('/');
+    const command = `aurora-actors experiment ${name} --seed ${seed}${quick ? ' --quick' : ''}${svg === undefined ? '' : ' --svg DIR'} --markdown FILE`;
+    markdown.line(experimentsMarkdown(results, { seed, commit: currentCommit(), command, ...(figurePath === undefined ? {} : { figurePath }) }));
+  }
+  return closeOutputs([markdown], err) && drawn ? 0 : EXIT_OUTPUT_FAILED;
 }
