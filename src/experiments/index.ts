@@ -2,8 +2,10 @@
  * The experiments (docs/experiments.md): each puts figures from our runs beside the published ones
  * (SIGMOD'17, SIGMOD'18, the User Guide) with a sentence on any difference.
  */
+import { auroraVsRds } from './aurora-vs-rds.js';
 import { durability } from './durability.js';
 import { failover } from './failover.js';
+import { ioPerTxn } from './io-per-txn.js';
 import { quorumTail } from './quorum-tail.js';
 import { recovery } from './recovery.js';
 import { replicaLag } from './replica-lag.js';
@@ -13,7 +15,7 @@ export type { Experiment, ExperimentFigure, ExperimentOptions, ExperimentResult,
 export { UnsafeRunError } from './measure.js';
 
 /** Every experiment, in the order the docs page lists them. */
-export const EXPERIMENTS: readonly Experiment[] = [quorumTail, replicaLag, durability, failover, recovery];
+export const EXPERIMENTS: readonly Experiment[] = [quorumTail, ioPerTxn, replicaLag, durability, failover, recovery, auroraVsRds];
 
 /** The experiment named `name`, if any. */
 export function findExperiment(name: string): Experiment | undefined {

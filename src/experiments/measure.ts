@@ -14,7 +14,16 @@ export interface MeasuredRun {
   report: SimulationReport;
   /** Invoke to ok of every acknowledged write transaction, ms, ascending. */
   commitLatenciesMs: number[];
+  /** When each write transaction was acknowledged, virtual ms, ascending. */
+  commitAtMs: number[];
 }
+
+/**
+ * Runs already made, by seed and scenario: a run is a pure function of both, so experiments that
+ * show the same run (`experiment all`) make it once. Bounded, oldest dropped first.
+ */
+const runs = new Map<string, MeasuredRun>();
+const RUNS_KEPT = 64;
 
 /** An experiment's run failed a judge or lost a commit: its figures are not reported. */
 export class UnsafeRunError extends Error {
@@ -26,20 +35,34 @@ export class UnsafeRunError extends Error {
 
 /** Runs `scenario` at `seed` to its end, checks it is safe, and collects its commit latencies. */
 export function measure(scenario: Scenario, seed: number): MeasuredRun {
+  const key = `${seed} ${JSON.stringify(scenario)}`;
+  const made = runs.get(key);
+  if (made !== undefined) return made;
+  const run = measureAfresh(scenario, seed);
+  if (runs.size >= RUNS_KEPT) runs.delete(runs.keys().next().value!);
+  runs.set(key, run);
+  return run;
+}
+
+function measureAfresh(scenario: Scenario, seed: number): MeasuredRun {
   const sim = new Simulation({ seed, scenario, trace: { keepEvents: false } });
   const invokedAtMs = new Map<number, number>();
   const latencies: number[] = [];
+  const commitAtMs: number[] = [];
   sim.run();
   for (const entry of sim.history.entries) {
     const writes = entry.value.some(([f]) => f === 'w');
     if (entry.type === 'invoke' && writes) invokedAtMs.set(entry.txnId, entryTimeMs(entry));
-    else if (entry.type === 'ok' && invokedAtMs.has(entry.txnId)) latencies.push(entryTimeMs(entry) - invokedAtMs.get(entry.txnId)!);
+    else if (entry.type === 'ok' && invokedAtMs.has(entry.txnId)) {
+      latencies.push(entryTimeMs(entry) - invokedAtMs.get(entry.txnId)!);
+      commitAtMs.push(entryTimeMs(entry));
+    }
   }
   const report = sim.report();
   const failed = report.invariants.filter((result) => !result.ok).map((result) => result.name);
   if (failed.length > 0) throw new UnsafeRunError(scenario.name, seed, `failed ${failed.join(', ')}`);
   if (report.commits.lostAcknowledged > 0) throw new UnsafeRunError(scenario.name, seed, `${report.commits.lostAcknowledged} acknowledged commits lost`);
-  return { report, commitLatenciesMs: latencies.sort((a, b) => a - b) };
+  return { report, commitLatenciesMs: latencies.sort((a, b) => a - b), commitAtMs: commitAtMs.sort((a, b) => a - b) };
 }
 
 /** p50, p99 and p99.9 of ascending samples (nearest rank). */

@@ -4,8 +4,8 @@
  * generator, open-loop arrivals far above what either serves, so each runs closed-loop at its own
  * speed with the same client count) on both topologies.
  *
- * A run is a pure function of its arguments, so the results are kept by argument: `experiment all`
- * runs each once however many experiments show it.
+ * A run is a pure function of its arguments, so the results are kept by argument (Aurora's by
+ * `measure`): `experiment all` runs each once however many experiments show it.
  */
 import { runMirroredBaseline } from '../baseline/mirrored-baseline.js';
 import type { MirroredBaselineOptions } from '../baseline/options.js';
@@ -23,7 +23,6 @@ export const SATURATING_COMMITS_PER_S = 50_000;
 /** SysBench write-only's row changes per transaction (two updates, a delete, an insert). */
 export const WRITE_ONLY_PUTS_PER_TXN = 4;
 
-const auroraRuns = new Map<string, MeasuredRun>();
 const baselineRuns = new Map<string, BaselineReport>();
 
 /**
@@ -31,18 +30,12 @@ const baselineRuns = new Map<string, BaselineReport>();
  * the given workload; every judge must pass and no acknowledged commit be lost (`measure`).
  */
 export function auroraRun(seed: number, workload: { clients: number; commitsPerS: number; putsPerTxn: number }, durationMs: number, stopMs: number): MeasuredRun {
-  const key = JSON.stringify([seed, workload, durationMs, stopMs]);
-  let run = auroraRuns.get(key);
-  if (run === undefined) {
-    const scenario = withOverrides(findScenario('replica-lag')!, {
-      name: `aurora-${workload.clients}-clients-${workload.commitsPerS}-per-s`,
-      workload: { ...workload, getsPerTxn: 0, stopMs },
-      durationMs,
-    });
-    run = measure(scenario, seed);
-    auroraRuns.set(key, run);
-  }
-  return run;
+  const scenario = withOverrides(findScenario('replica-lag')!, {
+    name: `aurora-${workload.clients}-clients-${workload.commitsPerS}-per-s`,
+    workload: { ...workload, getsPerTxn: 0, stopMs },
+    durationMs,
+  });
+  return measure(scenario, seed);
 }
 
 /**

@@ -4,7 +4,7 @@
  * experiments that run scenarios are exercised whole in experiments.deep.test.ts; here the pure
  * one (durability) keeps the test quick.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -42,8 +42,33 @@ describe('aurora-actors experiment', () => {
     expect(markdown).toContain('npx aurora-actors experiment durability --seed 1');
   });
 
+  it('--svg DIR draws every figure as <experiment>-<figure>.svg, and the page links them relative to itself', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'experiment-'));
+    mkdirSync(join(root, 'docs'));
+    const page = join(root, 'docs', 'experiments.md');
+    const { code, out, err } = await cli('experiment', 'durability', '--quick', '--json', '--svg', join(root, 'docs', 'figures'), '--markdown', page);
+    expect(code).toBe(0);
+    const figures: { name: string }[] = JSON.parse(out).experiments[0].figures;
+    expect(figures.length).toBeGreaterThan(0);
+    const files = readdirSync(join(root, 'docs', 'figures')).sort();
+    expect(files).toEqual(figures.map((figure) => `durability-${figure.name}.svg`).sort());
+    for (const file of files) expect(readFileSync(join(root, 'docs', 'figures', file), 'utf8')).toMatch(/^(<\?xml[^>]*>\s*)?<svg[\s\S]*<\/svg>\s*$/);
+    expect(err).toContain(`${files.length} figure${files.length === 1 ? '' : 's'} drawn into`);
+    const markdown = readFileSync(page, 'utf8');
+    for (const file of files) expect(markdown).toContain(`](figures/${file})`);
+  });
+
+  it('refuses an --svg that is a file before running anything', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'experiment-')), 'taken');
+    writeFileSync(file, 'x');
+    const { code, out, err } = await cli('experiment', 'durability', '--svg', file);
+    expect(code).toBe(2);
+    expect(out).toBe('');
+    expect(err).toBe(`aurora-actors: --svg ${file} is a file; give a directory (it is created if missing)\n`);
+  });
+
   it.each([
-    [['experiment'], /^aurora-actors: experiment needs a name: one of quorum-tail, replica-lag, durability, failover, recovery, all\n$/],
+    [['experiment'], /^aurora-actors: experiment needs a name: one of quorum-tail, io-per-txn, replica-lag, durability, failover, recovery, aurora-vs-rds, all\n$/],
     [['experiment', 'tpc-c'], /^aurora-actors: unknown experiment "tpc-c"; allowed: quorum-tail, .*, all\n$/],
     [['experiment', 'durability', '--seed', 'x'], /^aurora-actors: --seed must be an integer/],
     [['experiment', 'durability', '--fast'], /^aurora-actors: Unknown option '--fast'/],

@@ -32,6 +32,39 @@ describe('Experiments (quick)', () => {
     expect(p50[p50.length - 1]!).toBeGreaterThan(p50[0]!);
   }, 300_000);
 
+  it('io-per-txn: the mirrored pair writes each row\'s page twice and more I/Os per transaction than Aurora, which commits more at the same clients', () => {
+    const result = run('io-per-txn');
+    const [mirroredIos, auroraIos] = column(result, 0, 'ours I/Os per txn') as number[];
+    const [mirroredTxns, auroraTxns] = column(result, 0, 'ours (30 min, extrapolated)') as number[];
+    expect(mirroredIos!).toBeGreaterThan(7);
+    expect(auroraIos!).toBeLessThan(mirroredIos! / 2);
+    expect(auroraTxns!).toBeGreaterThan(2 * mirroredTxns!);
+    // Boxcarring: more clients, fewer batches per transaction.
+    const byClients = column(result, 1, 'Aurora I/Os per txn') as number[];
+    expect(byClients[byClients.length - 1]!).toBeLessThan(byClients[0]!);
+    const kinds = Object.fromEntries(result.tables[2]!.rows.map(([kind, perTxn]) => [kind, perTxn]));
+    expect(kinds['dataPage']).toBeCloseTo(kinds['doubleWrite'] as number, 1);
+  }, 300_000);
+
+  it('replica-lag: the binlog replica keeps up at 1,000 writes/s and falls further behind at 10,000 than at 5,000', () => {
+    const result = run('replica-lag');
+    const at300S = column(result, 1, 'ours after 300 s (extrapolated)');
+    expect(at300S[0]).toBe('— (keeps up)');
+    expect(at300S[3] as number).toBeGreaterThan(at300S[2] as number);
+    expect(at300S[2] as number).toBeGreaterThan(10_000);
+  }, 300_000);
+
+  it('aurora-vs-rds: every row has both topologies, the mirrored failover is the longer, and neither loses a commit', () => {
+    const result = run('aurora-vs-rds');
+    const rows = result.tables[0]!.rows;
+    expect(rows.map((row) => row[0])).toEqual(expect.arrayContaining(['Failover: crash to writable', 'Backups']));
+    const failover = rows.find((row) => row[0] === 'Failover: crash to writable')!;
+    const seconds = (cell: unknown): number => Number(/^([\d.]+) s/.exec(String(cell))![1]);
+    expect(seconds(failover[2])).toBeGreaterThan(seconds(failover[1]));
+    expect(String(failover[1])).toContain('0 acknowledged commits lost');
+    expect(String(failover[2])).toContain('0 acknowledged commits lost');
+  }, 300_000);
+
   it('failover: writable within the documented 60 s with a replica and 10 min without; a switchover loses nothing', () => {
     const result = run('failover');
     const writable = column(result, 0, 'writable (endpoint switched)') as number[];
