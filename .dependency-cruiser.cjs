@@ -6,7 +6,7 @@
  * protocol; scenarios import cluster, kernel, protocol; simulation imports any of those (the
  * composition root), never the command line or the benchmarks; the mirrored-MySQL baseline
  * (src/baseline/) imports what simulation may and simulation; testing imports what simulation
- * may and simulation; sweep imports those and testing; the library entry (src/index.ts)
+ * may and simulation; experiments import those and the baseline; sweep imports those and testing; the library entry (src/index.ts)
  * likewise; the command line (src/cli.ts, src/cli/), the viewer (src/viz/) and the benchmarks (src/bench/) may import
  * anything, and nothing but themselves imports them; nothing imports test/.
  */
@@ -34,6 +34,8 @@ module.exports = {
     allowedFrom('src/testing', ['src/simulation', ...LOWER_LAYERS]),
     // The mirrored-MySQL baseline (docs/protocol.md §16): its own world on the same kernel.
     allowedFrom('src/baseline', ['src/simulation', ...LOWER_LAYERS]),
+    // The experiments beside the papers run scenarios and the baseline (docs/experiments.md).
+    allowedFrom('src/experiments', ['src/baseline', 'src/simulation', ...LOWER_LAYERS]),
     // Sweeps run simulations on worker threads and shrink what fails.
     allowedFrom('src/sweep', ['src/simulation', 'src/testing', ...LOWER_LAYERS]),
     {
