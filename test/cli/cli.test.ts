@@ -1,10 +1,21 @@
 /**
- * The command line: the seed comes first, bad input is one clear line with exit code 2.
+ * The command line: the seed comes first, bad input is one clear line with exit code 2. The first
+ * tests run the installed command (`bin/aurora-actors.js`, a process of its own); the flag checks run
+ * `main` in process, the same code without a process start each.
  */
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
+import { main } from '../../src/cli.js';
 
 const run = (...args: string[]) => spawnSync(process.execPath, ['bin/aurora-actors.js', ...args], { encoding: 'utf8' });
+
+/** `main` in process, with what it wrote: the same shape as a spawned run's result. */
+async function inProcess(...args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const status = await main(args, { out: (text) => void (stdout += text), err: (text) => void (stderr += text) });
+  return { status, stdout, stderr };
+}
 
 describe('aurora-actors', () => {
   it('states the seed first on stderr, then prints a readable demo report', () => {
@@ -29,8 +40,8 @@ describe('aurora-actors', () => {
     ['--seed=-1', undefined, -1],
     ['--seed', '9007199254740991', 9007199254740991],
     ['--seed=-9007199254740991', undefined, -9007199254740991],
-  ])('takes %s %s: every seed in the range, in both spellings of the flag', (flag, value, seed) => {
-    const result = run('demo', ...(value === undefined ? [flag] : [flag, value]), '--json');
+  ])('takes %s %s: every seed in the range, in both spellings of the flag', async (flag, value, seed) => {
+    const result = await inProcess('demo', ...(value === undefined ? [flag] : [flag, value]), '--json');
     expect(result.status).toBe(0);
     expect(result.stderr.split('\n')[0]).toBe(`SEED=${seed}`);
     expect(JSON.parse(result.stdout).seed).toBe(seed);
@@ -49,11 +60,17 @@ describe('aurora-actors', () => {
     [['demo', '--sed', '1'], /Unknown option '--sed'/],
     [["launch"], /unknown command "launch"; allowed: scenarios, run, replay, sweep, merge, explore, check-history, export-machines, viz, plants, prices, experiment, demo, bench, help/],
     [['demo', '--trace', 'no-such-folder/trace.jsonl'], /^aurora-actors: --trace no-such-folder\/trace.jsonl: the folder no-such-folder does not exist/],
-  ])('rejects %j with one line and exit code 2', (args, message) => {
-    const result = run(...args);
+  ])('rejects %j with one line and exit code 2', async (args, message) => {
+    const result = await inProcess(...args);
     expect(result.status).toBe(2);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
     expect(result.stderr.trim()).toMatch(message);
     expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('the installed command refuses bad input the same way: one line, exit code 2, no stack', () => {
+    const result = run('demo', '--seed', 'abc');
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/^aurora-actors: --seed must be an integer from -9007199254740991 to 9007199254740991 \(±\(2\^53 − 1\)\), got "abc"\n$/);
   });
 });
