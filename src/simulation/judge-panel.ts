@@ -455,9 +455,11 @@ export class JudgePanel {
     this.reads.observe(atMs, observation);
     this.gcSafety.observe(atMs, observation);
     this.connections?.observe(atMs, actorId, observation);
-    // S19 hears the segments' votes and the writers' commits, never a writer's own count of votes.
+    // S19 hears the segments' votes and the writers' commits and rollbacks, never a writer's own count of votes.
     if (observation.kind === 'pageVote') this.pageConflicts.observe(atMs, { kind: 'pageVote', segment: observation.segment, change: observation.change, vote: observation.vote });
     else if (observation.kind === 'mwCommitted') this.pageConflicts.observe(atMs, { kind: 'txnCommitted', writer: observation.writer, txnId: observation.txnId });
+    else if (observation.kind === 'mwAborted') this.pageConflicts.observe(atMs, { kind: 'txnAborted', writer: observation.writer, txnId: observation.txnId });
+    else if (observation.kind === 'mwRolledBack') this.pageConflicts.observe(atMs, { kind: 'txnRolledBack', writer: observation.writer, txnId: observation.txnId });
     // The read-view judges read only these kinds; the rest (mostly `persisted`) skip them.
     if (READ_VIEW_KINDS.has(observation.kind)) for (const judge of this.readViews) judge.observe(atMs, actorId, observation);
   }

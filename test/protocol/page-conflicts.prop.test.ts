@@ -100,4 +100,30 @@ describe('page conflicts: at most one approved change per page version (property
       'w2#2 committed with its change to pg0:3@7 lost to w1#1',
     ]);
   });
+
+  it('S19 holds a rollback whole: each change it won is followed by its compensation; a rollback without one, or a commit after giving up, is flagged', () => {
+    const accept = (judge: ReturnType<typeof createPageConflictChecker>, atMs: number, proposed: PageChange): void => {
+      for (const segment of MEMBERS.slice(0, 4)) judge.observe(atMs, { kind: 'pageVote', segment, change: proposed, vote: 'accepted' });
+    };
+    // w1#1 won version 7 of block 3, then lost another page: given up, compensated at version 8.
+    const whole = createPageConflictChecker({ 0: MEMBERS });
+    accept(whole, 1, change('w1', 1));
+    whole.observe(2, { kind: 'txnAborted', writer: 'w1', txnId: 1 });
+    accept(whole, 3, change('w1', 1, 8));
+    whole.observe(4, { kind: 'txnRolledBack', writer: 'w1', txnId: 1 });
+    expect(whole.result()).toMatchObject({ ok: true, vacuous: false });
+
+    // The same rollback reported complete with no compensation approved: its write stays visible.
+    const partial = createPageConflictChecker({ 0: MEMBERS });
+    accept(partial, 1, change('w1', 1));
+    partial.observe(2, { kind: 'txnAborted', writer: 'w1', txnId: 1 });
+    for (const segment of MEMBERS.slice(0, 3)) partial.observe(3, { kind: 'pageVote', segment, change: change('w1', 1, 8), vote: 'accepted' });
+    partial.observe(4, { kind: 'txnRolledBack', writer: 'w1', txnId: 1 });
+    partial.observe(5, { kind: 'txnCommitted', writer: 'w1', txnId: 1 });
+    expect(partial.result().firstViolations.map((violation) => violation.message)).toEqual([
+      'w1#1 rolled back with its change to PG 0 block 3 version 7 still visible: version 8 approved for no change, not by its compensating change',
+      'w1#1 committed after it was given up',
+      'w1#1 committed with its change to pg0:3@8 approved by no write quorum',
+    ]);
+  });
 });
