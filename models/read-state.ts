@@ -135,6 +135,30 @@ export interface CacheStep {
 }
 
 /**
+ * Evicts the oldest clean blocks (page LSN ≤ `vdl`) while more than `keep` are cached, skipping
+ * `pinned` (the block just cached). Works on the caller's fresh copies, never on a state's own
+ * records. Returns the evictions, each with the dirty blocks passed over before it.
+ */
+function evictClean(order: number[], cached: Record<number, true>, pageLsns: Record<number, Lsn>, keep: number, vdl: Lsn, pinned?: number): readonly CacheEviction[] {
+  const evictions: CacheEviction[] = [];
+  let dirtySkipped = 0;
+  for (let i = 0; order.length > keep && i < order.length; ) {
+    const candidate = order[i] as number;
+    const candidateLsn = pageLsns[candidate] ?? (0 as Lsn);
+    if (candidateLsn > vdl || candidate === pinned) {
+      if (candidate !== pinned) dirtySkipped++;
+      i++;
+      continue;
+    }
+    order.splice(i, 1);
+    delete cached[candidate];
+    delete pageLsns[candidate];
+    evictions.push({ blockId: candidate, pageLsn: candidateLsn, dirtySkipped });
+  }
+  return evictions.length === 0 ? NO_EVICTIONS : evictions;
+}
+
+/**
  * Puts a block in the cache at `pageLsn` (or raises the page LSN of a cached one), then evicts the
  * oldest clean blocks while over capacity. A block is clean iff its page LSN ≤ `vdl`: a dirty one
  * is never dropped, since its redo is not durable yet (docs/protocol.md §5, reads; §13, V2; §12,
@@ -154,22 +178,8 @@ export function cacheBlock(state: ReadState, block: number, pageLsn: Lsn, vdl: L
     order.push(block);
   }
   if (raised) pageLsns[block] = pageLsn;
-  const evictions: CacheEviction[] = [];
-  let dirtySkipped = 0;
-  for (let i = 0; order.length > state.capacity && i < order.length; ) {
-    const candidate = order[i] as number;
-    const candidateLsn = pageLsns[candidate] ?? (0 as Lsn);
-    if (candidateLsn > vdl || candidate === block) {
-      if (candidate !== block) dirtySkipped++;
-      i++;
-      continue;
-    }
-    order.splice(i, 1);
-    delete cached[candidate];
-    delete pageLsns[candidate];
-    evictions.push({ blockId: candidate, pageLsn: candidateLsn, dirtySkipped });
-  }
-  return { reads: withReads(state, { cached, order, pageLsn: pageLsns }), evictions: evictions.length === 0 ? NO_EVICTIONS : evictions };
+  const evictions = evictClean(order, cached, pageLsns, state.capacity, vdl, block);
+  return { reads: withReads(state, { cached, order, pageLsn: pageLsns }), evictions };
 }
 
 /**
@@ -183,22 +193,8 @@ export function resizeCache(state: ReadState, capacity: number, vdl: Lsn, keep: 
   const order = [...state.order];
   const cached = { ...state.cached };
   const pageLsns = { ...state.pageLsn };
-  const evictions: CacheEviction[] = [];
-  let dirtySkipped = 0;
-  for (let i = 0; order.length > keep && i < order.length; ) {
-    const candidate = order[i] as number;
-    const candidateLsn = pageLsns[candidate] ?? (0 as Lsn);
-    if (candidateLsn > vdl) {
-      dirtySkipped++;
-      i++;
-      continue;
-    }
-    order.splice(i, 1);
-    delete cached[candidate];
-    delete pageLsns[candidate];
-    evictions.push({ blockId: candidate, pageLsn: candidateLsn, dirtySkipped });
-  }
-  return { reads: withReads(state, { capacity, cached, order, pageLsn: pageLsns }), evictions: evictions.length === 0 ? NO_EVICTIONS : evictions };
+  const evictions = evictClean(order, cached, pageLsns, keep, vdl);
+  return { reads: withReads(state, { capacity, cached, order, pageLsn: pageLsns }), evictions };
 }
 
 /** True iff the block is in the cache (a capacity of 0 caches every block). */

@@ -7,7 +7,7 @@
  */
 import * as z from 'zod';
 import type { LatencyDistribution } from '../kernel/network.js';
-import { ScenarioError, describeValue, formatPath } from '../cluster/errors.js';
+import { ScenarioError, describeValue, formatPath, valueAt } from '../cluster/errors.js';
 import type { MirroringMode } from '../../models/mirrored-instance.machine.js';
 
 /** Longest run the baseline accepts: one virtual day, as a scenario. */
@@ -136,15 +136,6 @@ const optionsSchema = z.strictObject({
   ebsWriteLatencyMs: latencySchema.default(() => EBS_WRITE_LATENCY_DEFAULT),
   latency: z.strictObject({ sameAz: latencySchema.optional(), crossAz: latencySchema.optional() }, { error: 'must be an object with sameAz and/or crossAz' }).default(() => ({})),
 });
-
-function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
-  let value = input;
-  for (const key of path) {
-    if (value === null || typeof value !== 'object') return undefined;
-    value = (value as Record<PropertyKey, unknown>)[key];
-  }
-  return value;
-}
 
 /** The keys the object at `path` takes (a latency distribution's depend on its `kind`). */
 function allowedKeysAt(path: readonly PropertyKey[], input: unknown): string[] {

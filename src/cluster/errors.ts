@@ -37,3 +37,13 @@ export function describeValue(value: unknown): string {
   if (typeof value === 'object') return 'an object';
   return String(value);
 }
+
+/** The value at `path` inside `input` (undefined where the path leaves the objects): what an error quotes. */
+export function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+  let value = input;
+  for (const key of path) {
+    if (value === null || typeof value !== 'object') return undefined;
+    value = (value as Record<PropertyKey, unknown>)[key];
+  }
+  return value;
+}

@@ -22,7 +22,7 @@ import { readJsonFile } from './json-file.js';
 import { CLIENT_COUNT_MAX, PG_COUNT_MAX, STORAGE_NODES_PER_AZ_MAX, everyAz, everyRegion, findTopologyProblem, globalEndpoints, resolveTopology } from '../cluster/topology.js';
 import type { TopologyProblem } from '../cluster/topology.js';
 import type { LatencyDistribution } from '../kernel/network.js';
-import { ScenarioError, describeValue, formatPath } from '../cluster/errors.js';
+import { ScenarioError, describeValue, formatPath, valueAt } from '../cluster/errors.js';
 import type { ClientTokenKind, FaultSpec, ResolvedTopology, Scenario, SecuritySpec, TopologySpec } from '../cluster/scenario.js';
 import { BACKTRACK_WINDOW_MS_MAX, CLIENT_TOKEN_KINDS, CLONE_DEFAULTS, METRIC_PERIODS_MAX } from '../cluster/scenario.js';
 import { serverlessProblem } from '../cluster/serverless.js';
@@ -452,15 +452,6 @@ function describeIssue(issue: z.core.$ZodIssue, input: unknown): { field: string
   if (field === '') return { field, line: `the scenario must be a JSON object, got ${describeValue(value)}` };
   if (value === undefined && issue.code === 'invalid_type') return { field, line: `${field} is missing; it ${rule}` };
   return { field, line: `${field} ${rule}, got ${describeValue(value)}` };
-}
-
-function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
-  let value = input;
-  for (const key of path) {
-    if (value === null || typeof value !== 'object') return undefined;
-    value = (value as Record<PropertyKey, unknown>)[key];
-  }
-  return value;
 }
 
 /** The keys the object schema at `path` accepts (a discriminated union picks the input's option). */
