@@ -74,7 +74,7 @@ export function describeScenario(scenario: Scenario): string[] {
           `security    VPC ${security.vpcCidr}, security group ${security.allowedCidrs.join(', ') || '(no inbound rule)'}; TLS ${security.requireTls ? 'required' : 'optional'}; ${security.iamAuth ? `IAM authentication, tokens valid ${security.tokenTtlMs >= 60_000 ? clock(security.tokenTtlMs) : duration(security.tokenTtlMs)}` : 'password authentication'}; ${security.encrypted ? `encrypted at rest (KMS key ${security.kmsKeyId ?? '?'})` : 'not encrypted at rest'}`,
         ];
   return [
-    `topology    ${plural(topology.regions.length, 'region')}, ${azs} AZs in the primary, ${topology.pgCount} PGs (${segments} segments${topology.segmentKinds === 'fullTail' ? ', full/tail' : ''}) on ${topology.storageNodesPerAz * 3} storage nodes; writer in ${topology.writerAz}`,
+    `topology    ${plural(topology.regions.length, 'region')}, ${azs} AZs in the primary, ${topology.pgCount} PGs (${segments} segments${topology.segmentKinds === 'fullTail' ? ', full/tail' : ''}) on ${topology.storageNodesPerAz * 3} storage nodes${topology.multiWriter === undefined ? `; writer in ${topology.writerAz}` : ''}`,
     ...secondaries,
     ...backupLine,
     ...growthLine,
@@ -194,7 +194,8 @@ export function formatRunReport(report: SimulationReport, scenario: Scenario, re
     ...serverlessLines(report),
     ...securityLines(report),
     ...multiWriterLines(report),
-    ...writerLines(report, scenario),
+    // A multi-writer cluster's writers have their lines above (conflicts); its single-writer instance serves nothing.
+    ...(report.multiWriter === undefined ? writerLines(report, scenario) : []),
     durabilityLine(report),
     '',
     'timeline',
@@ -618,6 +619,9 @@ function durabilityLine(report: SimulationReport): string {
     failover === undefined
       ? 'every commit the writer acknowledged'
       : `every commit the first writer acknowledged up to LSN ${count(failover.vdl ?? 0)}, where ${failover.region} started; those above are the managed failover's lost suffix, under promotion`;
+  if (report.multiWriter !== undefined) {
+    return `durability  ${plural(report.commits.lostAcknowledged, 'acknowledged commit')} lost (every commit the writers acknowledged, each of its page changes read back from the vote tables of a write quorum of its PG's segments at the end)`;
+  }
   return `durability  ${plural(report.commits.lostAcknowledged, 'acknowledged commit')} lost${report.global === undefined ? '' : ` in the primary region's volume`} (${what}, read back from every read quorum of persisted segment state)`;
 }
 
