@@ -88,6 +88,8 @@ export async function experimentCommand(argv: readonly string[], { out, err }: C
   if (chosen.length === 0) throw new UsageError(`unknown experiment "${name}"; allowed: ${allowedNames()}`);
   const seed = parseSeed(values.seed as string | undefined, 1);
   const quick = values.quick === true;
+  // Read before the page is opened: opening it changes a tracked file, which would read as uncommitted.
+  const commit = values.markdown === undefined ? undefined : currentCommit();
   const markdown = openOutput('--markdown', values.markdown);
   const svg = svgDirectory(values.svg);
   err(`SEED=${seed}\n`);
@@ -103,7 +105,7 @@ export async function experimentCommand(argv: readonly string[], { out, err }: C
     const figurePath =
       svg === undefined ? undefined : (experiment: string, figure: string) => relative(dirname(String(values.markdown)), join(svg, figureFile(experiment, figure))).split(sep).join('/');
     const command = `aurora-actors experiment ${name} --seed ${seed}${quick ? ' --quick' : ''}${svg === undefined ? '' : ' --svg DIR'} --markdown FILE`;
-    markdown.line(experimentsMarkdown(results, { seed, commit: currentCommit(), command, ...(figurePath === undefined ? {} : { figurePath }) }));
+    markdown.line(experimentsMarkdown(results, { seed, commit: commit ?? currentCommit(), command, ...(figurePath === undefined ? {} : { figurePath }) }));
   }
   return closeOutputs([markdown], err) && drawn ? 0 : EXIT_OUTPUT_FAILED;
 }

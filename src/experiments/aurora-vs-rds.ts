@@ -107,6 +107,8 @@ function run({ seed, quick = false }: ExperimentOptions): ExperimentResult {
         series: [
           {
             label: 'ours',
+            // The rows are not a scale: points, not a line through them.
+            pointsOnly: true,
             values: [baselineDowntimeS / auroraWritableS, Math.max(binlog.lagMsAtEnd, binlog.lagMs.p50) / auroraLag.lagMsP50, baselineWrites.iosPerTxn / auroraWrites.iosPerTxn, baselineWrites.commitLatencyMsP50 / auroraWrites.commitLatencyMsP50],
           },
           { label: "SIGMOD'17 (lag, I/Os)", values: [null, 60_000 / 3.94, 7.4 / 0.95, null], pointsOnly: true },
