@@ -143,11 +143,14 @@ describe('aurora-actors run: output files', () => {
     [['--trace', dir], /^aurora-actors: --trace .*: is a directory; give a file path/],
     [['--history', join(dir, 'no-such-folder', 'history.jsonl')], /^aurora-actors: --history .*: the folder .* does not exist/],
     [['--history', dir], /^aurora-actors: --history .*: is a directory/],
-  ])('refuses %j before the run: one line naming the flag, exit code 2', (flags, message) => {
-    const result = run('run', 'test/fixtures/small.json', '--seed', '2', ...flags);
-    expect(result.status).toBe(2);
-    expect(result.stderr.trim().split('\n')).toEqual([expect.stringMatching(message)]);
-    expect(result.stdout).toBe('');
+  ])('refuses %j before the run: one line naming the flag, exit code 2', async (flags, message) => {
+    // In process, as the refusals above: the check is `main`'s, before any run.
+    let out = '';
+    let err = '';
+    const code = await main(['run', 'test/fixtures/small.json', '--seed', '2', ...flags], { out: (text) => void (out += text), err: (text) => void (err += text) });
+    expect(code).toBe(2);
+    expect(err.trim().split('\n')).toEqual([expect.stringMatching(message)]);
+    expect(out).toBe('');
   });
 
   // /dev/full accepts the open and fails every write with ENOSPC: a disk that fills during the run.

@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { findScenario } from '../../src/scenarios/builtin.js';
 import { Simulation } from '../../src/simulation/simulation.js';
 import type { TraceOptions } from '../../src/kernel/trace.js';
+import { main } from '../../src/cli.js';
 
 const cli = (...args: string[]) => spawnSync(process.execPath, ['bin/aurora-actors.js', ...args], { encoding: 'utf8' });
 
@@ -29,12 +30,14 @@ describe('trace hash with and without a trace file', () => {
   it.each([
     ['demo', ['demo', '--seed', '5', '--json']],
     ['run replica-reads', ['run', 'replica-reads', '--seed', '2', '--json']],
-  ])('%s prints the same traceHash with --trace FILE as without, and the file holds full send payloads', (_name, args) => {
+  ])('%s prints the same traceHash with --trace FILE as without, and the file holds full send payloads', async (_name, args) => {
     const file = join(mkdtempSync(join(tmpdir(), 'aurora-trace-')), 'trace.jsonl');
-    const plain = cli(...args);
+    // The plain run in process (the command's behaviour is `main`), the traced one through the binary.
+    let plainOut = '';
+    const plainCode = await main(args, { out: (text) => void (plainOut += text), err: () => undefined });
     const traced = cli(...args, '--trace', file);
-    expect([plain.status, traced.status]).toEqual([0, 0]);
-    expect(JSON.parse(traced.stdout).traceHash).toBe(JSON.parse(plain.stdout).traceHash);
+    expect([plainCode, traced.status]).toEqual([0, 0]);
+    expect(JSON.parse(traced.stdout).traceHash).toBe(JSON.parse(plainOut).traceHash);
     const sends = readFileSync(file, 'utf8')
       .trim()
       .split('\n')
