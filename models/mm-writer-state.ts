@@ -534,6 +534,7 @@ function readyIfCaughtUp(out: Out, txnId: number): void {
  */
 export function onCrash(context: MwContext): MwStep {
   const out = new Out(context);
+  out.observe({ kind: 'mwWriterState', writer: context.self, state: 'crashed' });
   out.cancels.push(MW_SHIP_TIMER, MW_RESEND_TIMER);
   const locks = { ...context.locks };
   const txns: Record<number, MwTxn> = {};
@@ -554,6 +555,7 @@ export function onCrash(context: MwContext): MwStep {
  */
 export function onRestart(context: MwContext): MwStep {
   const out = new Out({ ...context, sent: { ...context.acked } });
+  out.observe({ kind: 'mwWriterState', writer: context.self, state: 'serving' });
   const { pgs, voteResendMs } = context.settings;
   for (const txn of Object.values(context.txns)) {
     out.observe({ kind: 'mwAborted', writer: context.self, txnId: txn.txnId, reason: 'crash' });

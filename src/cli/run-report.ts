@@ -469,7 +469,7 @@ function multiWriterLines(report: SimulationReport): string[] {
     const crashes = writer.crashAborts === 0 ? '' : `, ${plural(writer.crashAborts, 'transaction')} given up at a crash`;
     lines.push(`${continued}${writer.instance} (${writer.azId}, ${writer.state}): ${count(writer.commits)} commits, ${count(writer.deadlocks)} deadlocks, ${count(writer.rollbacks)} rollbacks with ${count(writer.compensations)} compensating changes${crashes}`);
   }
-  lines.push(`${label('replication')}writer to writer: lag p50 ${mw.replicationLagMsP50.toFixed(2)} ms, p99 ${mw.replicationLagMsP99.toFixed(2)} ms, max ${mw.replicationLagMsMax.toFixed(2)} ms over ${count(mw.replicationSamples)} applied entries`);
+  lines.push(`${label('replication')}writer to writer: lag p50 ${mw.replicationLagMsP50.toFixed(2)} ms, p99 ${mw.replicationLagMsP99.toFixed(2)} ms, max ${mw.replicationLagMsMax.toFixed(2)} ms over ${count(mw.replicationSamples)} applied entries${mw.replicationCatchUp.entries === 0 ? '' : `; ${count(mw.replicationCatchUp.entries)} more waited for a writer that was down (up to ${ms(mw.replicationCatchUp.lagMsMax)})`}`);
   const iso = mw.isolation;
   const anomalies = Object.entries(iso.anomalies).map(([name, n]) => `${name} ${count(n ?? 0)}`).join(', ') || 'none';
   lines.push(

@@ -430,6 +430,16 @@ export interface MwRolledBackObservation {
   compensations: number;
 }
 
+/**
+ * A multi-writer's writer went down (`crashed`: its instance or AZ) or came back (`serving`): the
+ * replication figures tell an entry that waited for a writer that was down from one that did not.
+ */
+export interface MwWriterStateObservation {
+  kind: 'mwWriterState';
+  writer: string;
+  state: 'crashed' | 'serving';
+}
+
 /** A writer applied another writer's shipped entry `seq` (replication lag: from that entry's commit to here). */
 export interface MwAppliedObservation {
   kind: 'mwApplied';
@@ -484,4 +494,5 @@ export type Observation =
   | MwAbortedObservation
   | MwRolledBackObservation
   | MwAppliedObservation
+  | MwWriterStateObservation
   | MwRegionalReadObservation;

@@ -59,11 +59,19 @@ export interface MultiWriterReport {
   compensations: number;
   /** Transactions given up and not yet rolled back when the report was made. */
   rollbacksPending: number;
-  /** Writer-to-writer replication: commit (or rollback) on its writer → applied on another, ms. */
+  /**
+   * Writer-to-writer replication: commit (or rollback) on its writer → applied on another, ms, over
+   * the entries neither writer was down for in between (the steady lag).
+   */
   replicationLagMsP50: number;
   replicationLagMsP99: number;
   replicationLagMsMax: number;
   replicationSamples: number;
+  /**
+   * Entries whose sender or receiver was down at some time between the commit and the apply: they
+   * waited for a restart (and the resends after it), so their lag is the outage's, not replication's.
+   */
+  replicationCatchUp: { entries: number; lagMsMax: number };
   /** REGIONAL_RAW only: how long reads waited for the cluster-wide point, ms. */
   regionalRawWaitMsP50?: number;
   regionalRawWaitMsP99?: number;
@@ -96,6 +104,12 @@ export class MultiWriterPanel {
   /** When each writer's entry (`actor#seq`) happened there. */
   private readonly entryAtMs = new Map<string, number>();
   private readonly lagsMs: number[] = [];
+  private readonly catchUpLagsMs: number[] = [];
+  /** Per writer: when it went down, while it is down, and its down periods that ended. */
+  private readonly downSinceMs = new Map<string, number>();
+  private readonly downPeriods = new Map<string, { fromMs: number; toMs: number }[]>();
+  /** Per sender and receiver: when the receiver applied the last entry that waited for a down writer. */
+  private readonly catchUpAppliedAtMs = new Map<string, number>();
   private readonly rawAskedAtMs = new Map<number, number>();
   private readonly rawWaitsMs: number[] = [];
   /** Acknowledged commits: the writer's commit, by txnId. */
@@ -149,9 +163,24 @@ export class MultiWriterPanel {
         if (observation.lost?.winner === 'void') this.splitVotes++;
         this.given.add(`${observation.writer}#${observation.txnId}`);
         return;
+      case 'mwWriterState':
+        if (observation.state === 'crashed') {
+          if (!this.downSinceMs.has(observation.writer)) this.downSinceMs.set(observation.writer, event.atMs);
+        } else {
+          const fromMs = this.downSinceMs.get(observation.writer);
+          this.downSinceMs.delete(observation.writer);
+          if (fromMs !== undefined) this.downPeriods.set(observation.writer, [...(this.downPeriods.get(observation.writer) ?? []), { fromMs, toMs: event.atMs }]);
+        }
+        return;
       case 'mwApplied': {
         const at = this.entryAtMs.get(`${observation.from}#${observation.seq}`);
-        if (at !== undefined) this.lagsMs.push(event.atMs - at);
+        if (at === undefined) return;
+        // An entry waited for a down writer if either was down in between, or if it was committed
+        // before such an entry was applied: entries apply in order, so it queued behind the backlog.
+        const pair = `${observation.from}>${observation.writer}`;
+        const waited = this.wasDownBetween(observation.writer, at, event.atMs) || this.wasDownBetween(observation.from, at, event.atMs) || at < (this.catchUpAppliedAtMs.get(pair) ?? -Infinity);
+        if (waited) this.catchUpAppliedAtMs.set(pair, event.atMs);
+        (waited ? this.catchUpLagsMs : this.lagsMs).push(event.atMs - at);
         return;
       }
       case 'mwRegionalRead':
@@ -195,6 +224,13 @@ export class MultiWriterPanel {
     return lost;
   }
 
+  /** Whether `writer` was down at any time in [fromMs, toMs]. */
+  private wasDownBetween(writer: string, fromMs: number, toMs: number): boolean {
+    const since = this.downSinceMs.get(writer);
+    if (since !== undefined && since <= toMs) return true;
+    return (this.downPeriods.get(writer) ?? []).some((period) => period.fromMs <= toMs && period.toMs >= fromMs);
+  }
+
   report(): MultiWriterReport {
     const { spec } = this.options;
     const lags = [...this.lagsMs].sort((a, b) => a - b);
@@ -216,6 +252,7 @@ export class MultiWriterPanel {
       replicationLagMsP99: quantile(lags, 0.99),
       replicationLagMsMax: lags[lags.length - 1] ?? 0,
       replicationSamples: lags.length,
+      replicationCatchUp: { entries: this.catchUpLagsMs.length, lagMsMax: this.catchUpLagsMs.reduce((max, lag) => Math.max(max, lag), 0) },
       ...(spec.consistency === 'regional-raw' ? { regionalRawWaitMsP50: quantile(waits, 0.5), regionalRawWaitMsP99: quantile(waits, 0.99), regionalRawReads: waits.length } : {}),
       lostAcknowledged: this.lostAcknowledged(),
       ...this.isolation(),
