@@ -104,8 +104,10 @@ export async function experimentCommand(argv: readonly string[], { out, err }: C
     // Links relative to the page, with forward slashes whatever the platform, so they work on GitHub too.
     const figurePath =
       svg === undefined ? undefined : (experiment: string, figure: string) => relative(dirname(String(values.markdown)), join(svg, figureFile(experiment, figure))).split(sep).join('/');
-    const command = `aurora-actors experiment ${name} --seed ${seed}${quick ? ' --quick' : ''}${svg === undefined ? '' : ' --svg DIR'} --markdown FILE`;
-    markdown.line(experimentsMarkdown(results, { seed, commit: commit ?? currentCommit(), command, ...(figurePath === undefined ? {} : { figurePath }) }));
+    const command = `aurora-actors experiment ${name} --seed ${seed}${quick ? ' --quick' : ''}${svg === undefined ? '' : ` --svg ${svg}`} --markdown ${String(values.markdown)}`;
+    // Run as an npm script (`npm run docs:experiments`), the page names the script a reader reruns.
+    const script = process.env['npm_lifecycle_event'];
+    markdown.line(experimentsMarkdown(results, { seed, commit: commit ?? currentCommit(), command, ...(script === undefined || script === '' ? {} : { script: `npm run ${script}` }), ...(figurePath === undefined ? {} : { figurePath }) }));
   }
   return closeOutputs([markdown], err) && drawn ? 0 : EXIT_OUTPUT_FAILED;
 }
