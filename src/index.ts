@@ -32,6 +32,7 @@ export type { MultiWriterIsolation } from './check/multi-writer-isolation.js';
 export { checkMultiWriterIsolation } from './check/multi-writer-isolation.js';
 export { RunSampler, chooseIntervalMs, ALL_PG_HEALTH_MAX } from './simulation/run-series.js';
 export { runMirroredBaseline, type BaselineReport, type MirroredBaselineOptions } from './baseline/mirrored-baseline.js';
+export { REPLICA_APPLY_MS_PER_PUT } from './baseline/options.js';
 export type { RunSamplerOptions, RunSeries, PgSeries } from './simulation/run-series.js';
 
 /** Options of {@link createSimulation}: a built-in scenario's name or a scenario object. */
