@@ -12,7 +12,7 @@ import type { FailoverSchedule } from './failover-budget.js';
 import { checkFailoverRun, failoverBase, failoverScheduleArb } from './failover-budget.js';
 import { propertyRuns, propertySeed } from './helpers.js';
 
-const NUM_RUNS = propertyRuns({ quick: 25, deep: 200 });
+const NUM_RUNS = propertyRuns({ quick: 12, deep: 200 });
 /** Shrinking re-runs whole simulations; past this, report the smallest counterexample so far. */
 const TIME_LIMIT_MS = NUM_RUNS * 4_000;
 

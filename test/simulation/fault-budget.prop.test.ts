@@ -24,7 +24,7 @@ describe('Volume: random faults within the AZ+1 budget', () => {
         const resumed = sim.history.entries.some((e) => e.type === 'ok' && (e.commitLsn ?? 0) > 0 && entryTimeMs(e) >= 2_000);
         expect(resumed, `seed ${seed}: no commit after healing; faults ${JSON.stringify(faults)}`).toBe(true);
       }),
-      { numRuns: propertyRuns({ quick: 25, deep: 200 }), seed: propertySeed() },
+      { numRuns: propertyRuns({ quick: 12, deep: 200 }), seed: propertySeed() },
     );
   }, 600_000);
 });

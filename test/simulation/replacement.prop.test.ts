@@ -46,7 +46,7 @@ describe('Volume: a segment lost for good within the AZ+1 budget', () => {
           expect(replaced, `${plan}: ${gone} not replaced; installed ${JSON.stringify(installed.map((o) => [o.pg, o.phase, o.membershipEpoch, o.members]))}`).toBe(true);
         }
       }),
-      { numRuns: Number(process.env.AURORA_PROPERTY_RUNS_REPLACEMENT ?? propertyRuns({ quick: 15, deep: 60 })), seed: propertySeed() },
+      { numRuns: Number(process.env.AURORA_PROPERTY_RUNS_REPLACEMENT ?? propertyRuns({ quick: 8, deep: 60 })), seed: propertySeed() },
     );
   }, 600_000);
 });
