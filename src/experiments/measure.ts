@@ -18,12 +18,23 @@ export interface MeasuredRun {
   commitAtMs: number[];
 }
 
-/**
- * Runs already made, by seed and scenario: a run is a pure function of both, so experiments that
- * show the same run (`experiment all`) make it once. Bounded, oldest dropped first.
- */
-const runs = new Map<string, MeasuredRun>();
+/** How many runs of each kind {@link remembered} keeps, oldest dropped first. */
 const RUNS_KEPT = 64;
+
+/**
+ * `make()` once per key: a run is a pure function of its arguments, so experiments that show the
+ * same run (`experiment all`) make it once. `kept` holds the runs of one kind, bounded.
+ */
+export function remembered<T>(kept: Map<string, T>, key: string, make: () => T): T {
+  const made = kept.get(key);
+  if (made !== undefined) return made;
+  const run = make();
+  if (kept.size >= RUNS_KEPT) kept.delete(kept.keys().next().value!);
+  kept.set(key, run);
+  return run;
+}
+
+const runs = new Map<string, MeasuredRun>();
 
 /** An experiment's run failed a judge or lost a commit: its figures are not reported. */
 export class UnsafeRunError extends Error {
@@ -35,13 +46,7 @@ export class UnsafeRunError extends Error {
 
 /** Runs `scenario` at `seed` to its end, checks it is safe, and collects its commit latencies. */
 export function measure(scenario: Scenario, seed: number): MeasuredRun {
-  const key = `${seed} ${JSON.stringify(scenario)}`;
-  const made = runs.get(key);
-  if (made !== undefined) return made;
-  const run = measureAfresh(scenario, seed);
-  if (runs.size >= RUNS_KEPT) runs.delete(runs.keys().next().value!);
-  runs.set(key, run);
-  return run;
+  return remembered(runs, `${seed} ${JSON.stringify(scenario)}`, () => measureAfresh(scenario, seed));
 }
 
 function measureAfresh(scenario: Scenario, seed: number): MeasuredRun {

@@ -12,7 +12,7 @@ import type { MirroredBaselineOptions } from '../baseline/options.js';
 import type { BaselineReport } from '../baseline/report.js';
 import { findScenario, withOverrides } from '../scenarios/builtin.js';
 import type { MeasuredRun } from './measure.js';
-import { measure, tailOf, UnsafeRunError } from './measure.js';
+import { measure, remembered, tailOf, UnsafeRunError } from './measure.js';
 
 /**
  * Arrivals per second offered to both topologies: far above what either commits with the client
@@ -43,14 +43,11 @@ export function auroraRun(seed: number, workload: { clients: number; commitsPerS
  * Multi-AZ promises), or its figures are not reported.
  */
 export function baselineRun(options: MirroredBaselineOptions): BaselineReport {
-  const key = JSON.stringify(options);
-  let report = baselineRuns.get(key);
-  if (report === undefined) {
-    report = runMirroredBaseline(options);
+  return remembered(baselineRuns, JSON.stringify(options), () => {
+    const report = runMirroredBaseline(options);
     if (!report.lostCommits.ok) throw new UnsafeRunError('mirrored-baseline', options.seed, `${report.lostCommits.lost} acknowledged commits lost`);
-    baselineRuns.set(key, report);
-  }
-  return report;
+    return report;
+  });
 }
 
 /** One topology's figures on the write-only workload. */
